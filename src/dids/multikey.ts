@@ -1,0 +1,123 @@
+/**
+ * Conversions between the key encodings DID documents use: Multikey `publicKeyMultibase`
+ * (base58btc, multicodec-prefixed), Ed25519VerificationKey2020, and JWK. VC-JOSE needs a JWK
+ * whatever the verification method's type; did:key needs the Multikey form.
+ * @see https://www.w3.org/TR/cid-1.0/#Multikey
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import { GxTrustError } from '../errors.js';
+import type { VerificationMethod } from './types.js';
+
+// Multicodec varint prefixes of the public keys gx-trust supports.
+const ED25519_PUB = Uint8Array.of(0xed, 0x01);
+const P256_PUB = Uint8Array.of(0x80, 0x24);
+
+// DER SubjectPublicKeyInfo headers, so node:crypto can import the raw key bytes.
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const P256_COMPRESSED_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+const BASE58_INDEX = new Map([...BASE58].map((c, i) => [c, i]));
+
+export function base58btcEncode(bytes: Uint8Array): string {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  let out = '';
+  while (value > 0n) {
+    out = BASE58[Number(value % 58n)] + out;
+    value /= 58n;
+  }
+  return '1'.repeat(zeros) + out;
+}
+
+export function base58btcDecode(text: string): Uint8Array {
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === '1') zeros++;
+  let value = 0n;
+  for (const char of text) {
+    const digit = BASE58_INDEX.get(char);
+    if (digit === undefined) throw new GxTrustError('INVALID_INPUT', 'not base58btc');
+    value = value * 58n + BigInt(digit);
+  }
+  const body: number[] = [];
+  while (value > 0n) {
+    body.unshift(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  return Uint8Array.from([...new Array<number>(zeros).fill(0), ...body]);
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return prefix.every((b, i) => bytes[i] === b);
+}
+
+/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519 or P-256 only). */
+export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
+  if (!publicKeyMultibase.startsWith('z') || publicKeyMultibase.length > 200) {
+    throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase must be base58btc (z...)');
+  }
+  const bytes = base58btcDecode(publicKeyMultibase.slice(1));
+  if (startsWith(bytes, ED25519_PUB) && bytes.length === 34) {
+    return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
+  }
+  if (startsWith(bytes, P256_PUB) && bytes.length === 35) {
+    return createPublicKey({ key: Buffer.concat([P256_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
+  }
+  throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is neither an Ed25519 nor a P-256 public key', {
+    hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...) and P-256 (zDn...)',
+  });
+}
+
+export function multikeyToJwk(publicKeyMultibase: string): JWK {
+  return publicJwkOf(multikeyToKeyObject(publicKeyMultibase));
+}
+
+/** The Multikey encoding of an Ed25519 or P-256 public key (P-256 as a compressed point). */
+export function publicKeyToMultikey(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) {
+    return 'z' + base58btcEncode(Buffer.concat([ED25519_PUB, Buffer.from(jwk.x, 'base64url')]));
+  }
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x !== undefined && jwk.y !== undefined) {
+    const y = Buffer.from(jwk.y, 'base64url');
+    const prefix = (y[y.length - 1] ?? 0) & 1 ? 0x03 : 0x02;
+    return 'z' + base58btcEncode(Buffer.concat([P256_PUB, Uint8Array.of(prefix), Buffer.from(jwk.x, 'base64url')]));
+  }
+  throw new GxTrustError('INVALID_INPUT', 'only Ed25519 and P-256 keys have a Multikey form here');
+}
+
+/** The public JWK of a key, with no private members whatever the input. */
+export function publicJwkOf(key: KeyObject): JWK {
+  const { kty, crv, x, y, n, e } = key.export({ format: 'jwk' }) as JWK;
+  const jwk: JWK = {};
+  if (kty !== undefined) jwk.kty = kty;
+  if (crv !== undefined) jwk.crv = crv;
+  if (x !== undefined) jwk.x = x;
+  if (y !== undefined) jwk.y = y;
+  if (n !== undefined) jwk.n = n;
+  if (e !== undefined) jwk.e = e;
+  return jwk;
+}
+
+/**
+ * The public key a verification method publishes, as a JWK, whatever its type. Private members a
+ * careless DID document might carry (`d`, `p`, ...) are dropped.
+ */
+export function verificationMethodJwk(method: VerificationMethod): JWK {
+  if (method.publicKeyJwk !== undefined) {
+    try {
+      return publicJwkOf(createPublicKey({ key: method.publicKeyJwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+    } catch (cause) {
+      throw new GxTrustError('KEY_BINDING', `${method.id} publishes a publicKeyJwk that is not a valid public key`, { cause });
+    }
+  }
+  if (typeof method.publicKeyMultibase === 'string') {
+    return multikeyToJwk(method.publicKeyMultibase);
+  }
+  throw new GxTrustError('KEY_BINDING', `${method.id} publishes no public key gx-trust can read`, {
+    hint: 'Use publicKeyJwk (JsonWebKey2020 / JsonWebKey) or publicKeyMultibase (Multikey)',
+  });
+}

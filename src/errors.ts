@@ -1,0 +1,96 @@
+/**
+ * One error type for every failure gx-trust reports. The HTTP layer maps `code` to a status and an
+ * RFC 9457 problem document without reading messages; verification reports carry the same codes
+ * in their failed checks.
+ */
+
+/** Each failure kind, with the HTTP status it maps to. Codes are stable: clients switch on them. */
+export const ERROR_STATUS = {
+  // Input the service cannot or will not accept.
+  INVALID_INPUT: 400,
+  INVALID_DATE: 400,
+  UNSUPPORTED_FORMAT: 400,
+  CONTEXT_NOT_ALLOWED: 400,
+  SAFE_MODE_VIOLATION: 400,
+  INVALID_DID: 400,
+  UNSUPPORTED_DID_METHOD: 400,
+  DID_FORBIDDEN: 400,
+  CANONICALIZATION_LIMIT: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // Authorization.
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  // Verification failures of a well-formed credential.
+  INVALID_SIGNATURE: 422,
+  ALG_NOT_ALLOWED: 422,
+  KEY_BINDING: 422,
+  KEY_NOT_FOUND: 422,
+  PROOF_MISSING: 422,
+  VALIDITY_PERIOD: 422,
+  CHALLENGE_MISMATCH: 422,
+  DOMAIN_MISMATCH: 422,
+  X509_CHAIN: 422,
+  TOKEN_TYPE: 422,
+  CHECK_NOT_RUN: 422,
+  // Remote resources.
+  DID_NOT_FOUND: 422,
+  DID_RESOLUTION_FAILED: 502,
+  DID_RESOLUTION_TIMEOUT: 504,
+  // Our own faults.
+  KEYS_UNAVAILABLE: 500,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface GxTrustErrorOptions {
+  /** RFC 6901 JSON pointer into the caller's input where the fault is. */
+  pointer?: string;
+  /** What the caller can do about it. */
+  hint?: string;
+  cause?: unknown;
+  /** Further faults found in the same input (each with its own pointer). */
+  errors?: readonly ProblemDetail[];
+}
+
+export interface ProblemDetail {
+  code: ErrorCode;
+  pointer?: string;
+  detail: string;
+  hint?: string;
+}
+
+export class GxTrustError extends Error {
+  override readonly name = 'GxTrustError';
+  readonly code: ErrorCode;
+  readonly pointer: string | undefined;
+  readonly hint: string | undefined;
+  readonly errors: readonly ProblemDetail[];
+
+  constructor(code: ErrorCode, message: string, options: GxTrustErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.pointer = options.pointer;
+    this.hint = options.hint;
+    this.errors = options.errors ?? [];
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isGxTrustError(value: unknown): value is GxTrustError {
+  return value instanceof GxTrustError;
+}
+
+/** RFC 6901: `~` and `/` inside a reference token are escaped as `~0` and `~1`. */
+export function jsonPointer(path: readonly (string | number | symbol)[]): string {
+  if (path.length === 0) return '';
+  return path
+    .map((token) => '/' + String(token).replaceAll('~', '~0').replaceAll('/', '~1'))
+    .join('');
+}
