@@ -1,0 +1,49 @@
+import type { DidResolver, VerificationMethod } from '../dids/types.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import type { Check } from './report.js';
+
+/** What a proof-format module needs from the outside world; everything is injected. */
+export interface VerifyContext {
+  resolver: DidResolver;
+  documentLoader: DocumentLoader;
+  now: Date;
+  /** Tolerance for validity instants, in seconds (300 by default, as @digitalbazaar/vc). */
+  clockSkewSeconds: number;
+  /** Presentations: the expected challenge (nonce) and domain (audience). */
+  challenge?: string;
+  domain?: string;
+}
+
+/** Instants a proof format carries outside the credential body, normalized (JWT nbf/exp/iat). */
+export interface TimeClaims {
+  notBefore?: Date;
+  expires?: Date;
+  issuedAt?: Date;
+}
+
+/**
+ * What a proof-format module reports: its own checks ('format', 'proof', 'key-binding', and for
+ * presentations 'challenge'/'domain'), the document as the proof covers it, and the verification
+ * method that signed it. The dispatcher adds the checks common to every format (validity period,
+ * X.509 chain of the method's JWK, credential data model, and the credentials a presentation holds).
+ */
+export interface FormatResult {
+  format: string;
+  checks: Check[];
+  document?: Record<string, unknown>;
+  issuer?: string;
+  verificationMethod?: VerificationMethod;
+  timeClaims?: TimeClaims;
+  /** Presentations only: the credentials it holds, as found (embedded objects, enveloped objects, JWT strings). */
+  heldCredentials?: unknown[];
+  warnings?: string[];
+}
+
+/** One module per proof format, keyed by the spec's identifier in the dispatcher's table. */
+export interface ProofFormat {
+  name: string;
+  canVerifyCredential(input: unknown): boolean;
+  verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult>;
+  canVerifyPresentation(input: unknown): boolean;
+  verifyPresentation(input: unknown, context: VerifyContext): Promise<FormatResult>;
+}
