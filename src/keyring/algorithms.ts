@@ -1,0 +1,112 @@
+/**
+ * The signature algorithms gx-trust accepts, tied to the type of the key that verifies them. The
+ * algorithm named in a JWS header or a proof is never trusted on its own: it must be one the key
+ * is meant for, which shuts out `alg: none` (CVE-2022-23540) and HMAC-with-a-public-key confusion
+ * (CVE-2015-9235, CVE-2023-48223).
+ * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1 "libraries MUST enable the caller to specify a supported set of algorithms"
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3 "A key of size 2048 bits or larger MUST be used with these algorithms"
+ */
+import { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import { GxTrustError } from '../errors.js';
+
+export type KeyKind = 'Ed25519' | 'P-256' | 'RSA';
+
+/** RFC 7518 §3.3 and §3.5: RSA keys below 2048 bits MUST NOT be used with RS256 / PS256. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
+const ALGORITHMS: Readonly<Record<KeyKind, readonly string[]>> = {
+  Ed25519: Object.freeze(['EdDSA']),
+  'P-256': Object.freeze(['ES256']),
+  // PS256 first: it is what gx-trust signs with (as the Gaia-X compliance service does); RS256 is
+  // accepted for verification of issuers that still use it.
+  RSA: Object.freeze(['PS256', 'RS256']),
+};
+
+const HINT =
+  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, and PS256 or RS256 with RSA keys of at least 2048 bits';
+
+function refuse(message: string): never {
+  throw new GxTrustError('ALG_NOT_ALLOWED', message, { hint: HINT });
+}
+
+/** Bit length of a big-endian unsigned integer, ignoring leading zero bytes. */
+function bitLength(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  const first = bytes[i];
+  if (first === undefined) return 0;
+  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(first));
+}
+
+function base64urlLength(value: unknown): number {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]*$/.test(value) ? Buffer.from(value, 'base64url').length : -1;
+}
+
+function kindOfKeyObject(key: KeyObject): KeyKind {
+  if (key.type === 'secret') refuse('a symmetric (secret) key cannot verify a signature gx-trust accepts');
+  const type = key.asymmetricKeyType;
+  if (type === 'ed25519') return 'Ed25519';
+  if (type === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve === 'prime256v1' || curve === 'P-256') return 'P-256';
+    refuse(`EC keys on curve ${String(curve)} are not accepted`);
+  }
+  if (type === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_MODULUS_BITS) refuse(`an RSA key of ${bits} bits is too short`);
+    return 'RSA';
+  }
+  refuse(`keys of type ${String(type)} are not accepted`);
+}
+
+function kindOfJwk(jwk: JWK): KeyKind {
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
+    if (base64urlLength(jwk.x) !== 32) refuse('an Ed25519 JWK needs a 32-byte "x"');
+    return 'Ed25519';
+  }
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    if (base64urlLength(jwk.x) !== 32 || base64urlLength(jwk.y) !== 32) refuse('a P-256 JWK needs 32-byte "x" and "y"');
+    return 'P-256';
+  }
+  if (jwk.kty === 'RSA') {
+    if (typeof jwk.n !== 'string' || base64urlLength(jwk.n) < 0 || base64urlLength(jwk.e) <= 0) {
+      refuse('an RSA JWK needs "n" and "e"');
+    }
+    const bits = bitLength(Buffer.from(jwk.n, 'base64url'));
+    if (bits < MIN_RSA_MODULUS_BITS) refuse(`an RSA key of ${bits} bits is too short`);
+    return 'RSA';
+  }
+  refuse(`JWKs with kty ${String(jwk.kty)}${jwk.crv === undefined ? '' : ` and crv ${String(jwk.crv)}`} are not accepted`);
+}
+
+/** Which of the accepted key types `key` is; throws ALG_NOT_ALLOWED for any other key. */
+export function keyKindOf(key: KeyObject | JWK): KeyKind {
+  return key instanceof KeyObject ? kindOfKeyObject(key) : kindOfJwk(key);
+}
+
+export function allowedAlgorithms(kind: KeyKind): readonly string[] {
+  return ALGORITHMS[kind];
+}
+
+/** The algorithm gx-trust signs with for a key type. */
+export function defaultAlgorithm(kind: KeyKind): string {
+  return ALGORITHMS[kind][0] as string;
+}
+
+/**
+ * Throws ALG_NOT_ALLOWED unless `alg` is one the key's type is meant for. A JWK that names its own
+ * `alg` restricts the key to it.
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4.4 "alg" is "the algorithm intended for use with the key"
+ */
+export function assertAlgorithmAllowed(alg: unknown, key: KeyObject | JWK): void {
+  if (typeof alg !== 'string' || alg.length === 0) refuse('the algorithm is missing or not a string');
+  if (alg.toLowerCase() === 'none') refuse('unsecured JWS ("alg": "none") is never accepted');
+  const kind = keyKindOf(key);
+  if (!ALGORITHMS[kind].includes(alg)) {
+    refuse(`${alg} is not allowed with an ${kind} key (allowed: ${ALGORITHMS[kind].join(', ')})`);
+  }
+  if (!(key instanceof KeyObject) && typeof key.alg === 'string' && key.alg !== alg) {
+    refuse(`the key is restricted to ${key.alg} by its JWK "alg", not ${alg}`);
+  }
+}

@@ -1,0 +1,495 @@
+/**
+ * The service's own keys and the identities it signs as: its did:web document (JsonWebKey2020,
+ * Multikey and Ed25519VerificationKey2020 methods over one Ed25519, one P-256 and one RSA key)
+ * and the did:key forms of the Ed25519 and P-256 keys. In development the keys and an X.509
+ * chain are generated once into `keysDir`; in production they are only ever loaded.
+ * @see https://w3c-ccg.github.io/did-method-web/
+ */
+import { generateKeyPair as generateKeyPairCb, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { JWK } from 'jose';
+import { systemClock, type Clock } from '../clock.js';
+import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
+import type { DidDocument, VerificationMethod } from '../dids/types.js';
+import { GxTrustError } from '../errors.js';
+import { addDays, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
+import { defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
+
+export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
+
+const generateKeyPair = promisify(generateKeyPairCb);
+
+export interface ServiceKey {
+  kind: KeyKind;
+  /** Non-enumerable: JSON.stringify, util.inspect and object spread never see it. */
+  readonly privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** The bare public JWK (kty, crv, x, y, n, e); the DID document's copy adds alg, x5u and x5c. */
+  publicJwk: JWK;
+  /** Ed25519 and P-256 only. */
+  publicKeyMultibase?: string;
+  /** base64 DER, leaf first (RFC 7517 §4.7), ending with the root; RSA and P-256 when a chain is configured. */
+  x5c?: string[];
+  /** The algorithm the service signs with using this key. */
+  alg: string;
+  jwkVerificationMethodId: string;
+  multikeyVerificationMethodId?: string;
+  /** Ed25519 only: the Ed25519VerificationKey2020 method, for the Ed25519Signature2020 suite. */
+  ed25519VerificationKey2020Id?: string;
+}
+
+export interface DidKeyIdentity {
+  did: string;
+  verificationMethodId: string;
+  document: DidDocument;
+}
+
+export interface Keyring {
+  did: string;
+  baseUrl: string;
+  key(kind: KeyKind): ServiceKey;
+  /** A fresh copy each call: callers may not mutate the service's identity. */
+  didDocument(): DidDocument;
+  didKey(kind: 'Ed25519' | 'P-256'): DidKeyIdentity;
+  /** The PEM served at the `x5u` of the key's JsonWebKey2020 method. */
+  certificateChainPem(kind: 'RSA' | 'P-256'): string | undefined;
+  /** The development root in development, [] in production (anchors then come from the registry). */
+  trustAnchorsPem(): string[];
+}
+
+export interface KeyFiles {
+  ed25519?: string;
+  p256?: string;
+  rsa?: string;
+  rsaChain?: string;
+  p256Chain?: string;
+}
+
+export interface LoadKeyringOptions {
+  keysDir: string;
+  baseUrl: string;
+  env: 'development' | 'production';
+  keyFiles?: KeyFiles;
+  clock?: Clock;
+}
+
+/** Fragments are part of the public identity: credentials name them in `verificationMethod` / `kid`. */
+export const VERIFICATION_METHOD_FRAGMENTS = {
+  jwkEd25519: 'jwk-ed25519',
+  jwkP256: 'jwk-p256',
+  jwkRsa: 'jwk-rsa',
+  multikeyEd25519: 'multikey-ed25519',
+  multikeyP256: 'multikey-p256',
+  ed25519VerificationKey2020: 'ed25519-2020',
+} as const;
+
+export const DID_DOCUMENT_CONTEXT = [
+  'https://www.w3.org/ns/did/v1',
+  'https://w3id.org/security/suites/jws-2020/v1',
+  'https://w3id.org/security/multikey/v1',
+  'https://w3id.org/security/suites/ed25519-2020/v1',
+] as const;
+
+const DID_KEY_CONTEXT = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'] as const;
+
+/** Development file names inside keysDir. */
+export const DEVELOPMENT_FILES = {
+  ed25519: 'ed25519.key.pem',
+  p256: 'p256.key.pem',
+  rsa: 'rsa.key.pem',
+  rootKey: 'dev-root-ca.key.pem',
+  rootCertificate: 'dev-root-ca.pem',
+  p256Chain: 'p256.chain.pem',
+  rsaChain: 'rsa.chain.pem',
+} as const;
+
+const ROOT_VALIDITY_DAYS = 3650;
+const LEAF_VALIDITY_DAYS = 730;
+// Certificates start a little in the past so a verifier with a slow clock accepts them at once.
+const BACKDATE_MS = 5 * 60_000;
+const DEVELOPMENT_ORGANIZATION = 'gx-trust development (not for production)';
+
+/**
+ * The did:web DID for the URL the service is reachable at.
+ * @see https://w3c-ccg.github.io/did-method-web/#create-register "The domain name MUST be ...
+ *   If the domain contains a port percent encode the colon"; path segments are joined with ':'.
+ */
+export function didWebFromBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (cause) {
+    throw new GxTrustError('CONFIG_INVALID', `baseUrl ${JSON.stringify(baseUrl)} is not a URL`, { cause });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new GxTrustError('CONFIG_INVALID', 'baseUrl must be an https: (or, in development, http:) URL');
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new GxTrustError('CONFIG_INVALID', 'baseUrl must not carry credentials, a query or a fragment');
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // did:web: "The domain name MUST NOT include IP addresses" — resolvers (ours too) refuse them.
+  if (isIP(host) !== 0) {
+    throw new GxTrustError('CONFIG_INVALID', `baseUrl host ${host} is an IP address; did:web needs a domain name`, {
+      hint: 'Use http://localhost:<port> in development',
+    });
+  }
+  const segments = url.pathname.replace(/\/+$/, '').split('/').slice(1);
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new GxTrustError('CONFIG_INVALID', `baseUrl path ${url.pathname} has empty or dot segments`);
+  }
+  const port = url.port === '' ? '' : `%3A${url.port}`;
+  return ['did:web:' + host + port, ...segments.map((s) => s.replaceAll(':', '%3A'))].join(':');
+}
+
+function normalizeBaseUrl(baseUrl: string): string {
+  return new URL(baseUrl).toString().replace(/\/+$/, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new GxTrustError('KEYS_UNAVAILABLE', `cannot read ${path}`, { cause: error });
+  }
+}
+
+async function readRequired(path: string, what: string): Promise<string> {
+  const text = await readIfExists(path);
+  if (text === undefined) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `the ${what} file ${path} does not exist`, {
+      hint: 'Production never generates keys: provide the PEM files named in the configuration',
+    });
+  }
+  return text;
+}
+
+/**
+ * Writes a new file readable by the owner only. `wx` never overwrites: when another process
+ * wrote the file first, its content wins and is returned.
+ */
+async function writeNew(path: string, content: string): Promise<string> {
+  try {
+    await writeFile(path, content, { mode: 0o600, flag: 'wx' });
+    return content;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFile(path, 'utf8');
+    throw new GxTrustError('KEYS_UNAVAILABLE', `cannot write ${path}`, { cause: error });
+  }
+}
+
+async function overwrite(path: string, content: string): Promise<void> {
+  try {
+    await writeFile(path, content, { mode: 0o600 });
+  } catch (error) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `cannot write ${path}`, { cause: error });
+  }
+}
+
+function parsePrivateKey(pem: string, path: string, expected: KeyKind): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (cause) {
+    // The parser's message could quote key bytes; keep only the file name.
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} is not a PEM private key`, { cause: undefined, hint: String((cause as Error).name) });
+  }
+  let kind: KeyKind;
+  try {
+    kind = keyKindOf(key);
+  } catch (cause) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} holds a key type gx-trust does not sign with`, { cause });
+  }
+  if (kind !== expected) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} holds an ${kind} key where an ${expected} key is expected`);
+  }
+  return key;
+}
+
+async function generatePrivateKeyPem(kind: KeyKind): Promise<string> {
+  const pair =
+    kind === 'Ed25519'
+      ? await generateKeyPair('ed25519')
+      : kind === 'P-256'
+        ? await generateKeyPair('ec', { namedCurve: 'P-256' })
+        : await generateKeyPair('rsa', { modulusLength: 2048 });
+  return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+const KEY_FILE: Record<KeyKind, { option: keyof KeyFiles; dev: string }> = {
+  Ed25519: { option: 'ed25519', dev: DEVELOPMENT_FILES.ed25519 },
+  'P-256': { option: 'p256', dev: DEVELOPMENT_FILES.p256 },
+  RSA: { option: 'rsa', dev: DEVELOPMENT_FILES.rsa },
+};
+
+async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions): Promise<KeyObject> {
+  const configured = options.keyFiles?.[KEY_FILE[kind].option];
+  if (configured !== undefined) {
+    const path = resolve(configured);
+    return parsePrivateKey(await readRequired(path, `${kind} private key`), path, kind);
+  }
+  if (options.env === 'production') {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `no ${kind} private key file is configured (keyFiles.${KEY_FILE[kind].option})`, {
+      hint: 'Production never generates keys: name a PKCS#8 PEM file for each key',
+    });
+  }
+  const path = join(options.keysDir, KEY_FILE[kind].dev);
+  const pem = (await readIfExists(path)) ?? (await writeNew(path, await generatePrivateKeyPem(kind)));
+  return parsePrivateKey(pem, path, kind);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate chains
+
+/** Throws unless `chainPem` certifies `publicKey` and is valid now: the chain checks itself against its own last certificate. */
+async function checkOwnChain(chainPem: string, publicKey: KeyObject, now: Date): Promise<string[]> {
+  const x5c = parsePemCertificates(chainPem);
+  const anchor = x5c[x5c.length - 1] as string;
+  await validateCertificateChain({
+    x5c,
+    publicJwk: publicJwkOf(publicKey),
+    trustAnchorsPem: [`-----BEGIN CERTIFICATE-----\n${anchor}\n-----END CERTIFICATE-----\n`],
+    validAt: now,
+  });
+  return x5c;
+}
+
+interface DevelopmentRoot {
+  privateKey: KeyObject;
+  certificatePem: string;
+}
+
+async function loadOrCreateDevelopmentRoot(keysDir: string, now: Date): Promise<{ root: DevelopmentRoot; created: boolean }> {
+  const keyPath = join(keysDir, DEVELOPMENT_FILES.rootKey);
+  const certPath = join(keysDir, DEVELOPMENT_FILES.rootCertificate);
+  const keyPem = await readIfExists(keyPath);
+  const certPem = await readIfExists(certPath);
+  if (keyPem !== undefined && certPem !== undefined) {
+    const privateKey = parsePrivateKey(keyPem, keyPath, 'P-256');
+    try {
+      await checkOwnChain(certPem, createPublicKey(privateKey), now);
+      return { root: { privateKey, certificatePem: certPem }, created: false };
+    } catch {
+      // Expired or not matching its key: a development root is replaced, with every leaf under it.
+    }
+  }
+  const privateKey =
+    keyPem === undefined
+      ? parsePrivateKey(await writeNew(keyPath, await generatePrivateKeyPem('P-256')), keyPath, 'P-256')
+      : parsePrivateKey(keyPem, keyPath, 'P-256');
+  const certificatePem = await issueCertificate({
+    subject: { commonName: 'gx-trust development root CA', organization: DEVELOPMENT_ORGANIZATION },
+    subjectPublicKey: createPublicKey(privateKey),
+    issuerPrivateKey: privateKey,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: addDays(now, ROOT_VALIDITY_DAYS),
+    ca: true,
+  });
+  await overwrite(certPath, certificatePem);
+  return { root: { privateKey, certificatePem }, created: true };
+}
+
+async function loadOrCreateDevelopmentChain(
+  kind: 'RSA' | 'P-256',
+  publicKey: KeyObject,
+  keysDir: string,
+  root: DevelopmentRoot,
+  rootCreated: boolean,
+  now: Date,
+): Promise<string> {
+  const path = join(keysDir, kind === 'RSA' ? DEVELOPMENT_FILES.rsaChain : DEVELOPMENT_FILES.p256Chain);
+  const existing = rootCreated ? undefined : await readIfExists(path);
+  if (existing !== undefined) {
+    try {
+      const x5c = await checkOwnChain(existing, publicKey, now);
+      if (x5c[x5c.length - 1] === parsePemCertificates(root.certificatePem)[0]) return existing;
+    } catch {
+      // A chain that no longer fits its key or has expired is reissued under the current root.
+    }
+  }
+  const leafPem = await issueCertificate({
+    subject: { commonName: `gx-trust development ${kind} signing key`, organization: DEVELOPMENT_ORGANIZATION },
+    subjectPublicKey: publicKey,
+    issuerCertificatePem: root.certificatePem,
+    issuerPrivateKey: root.privateKey,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: addDays(now, LEAF_VALIDITY_DAYS),
+  });
+  const chainPem = leafPem + root.certificatePem;
+  await overwrite(path, chainPem);
+  return chainPem;
+}
+
+async function loadConfiguredChain(path: string, kind: KeyKind, publicKey: KeyObject, now: Date): Promise<string> {
+  const pem = await readRequired(path, `${kind} certificate chain`);
+  try {
+    await checkOwnChain(pem, publicKey, now);
+  } catch (cause) {
+    const reason = cause instanceof GxTrustError ? cause.message : 'unreadable';
+    throw new GxTrustError('KEYS_UNAVAILABLE', `the certificate chain ${path} does not fit the ${kind} key: ${reason}`, { cause });
+  }
+  return pem;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The keyring
+
+function makeServiceKey(fields: Omit<ServiceKey, 'privateKey'>, privateKey: KeyObject): ServiceKey {
+  const record = { ...fields } as ServiceKey;
+  Object.defineProperty(record, 'privateKey', { value: privateKey, enumerable: false, writable: false, configurable: false });
+  return Object.freeze(record);
+}
+
+function didKeyIdentity(multikey: string): DidKeyIdentity {
+  const did = `did:key:${multikey}`;
+  const verificationMethodId = `${did}#${multikey}`;
+  const document: DidDocument = {
+    '@context': [...DID_KEY_CONTEXT],
+    id: did,
+    verificationMethod: [{ id: verificationMethodId, type: 'Multikey', controller: did, publicKeyMultibase: multikey }],
+    assertionMethod: [verificationMethodId],
+    authentication: [verificationMethodId],
+  };
+  return { did, verificationMethodId, document };
+}
+
+/**
+ * Loads the service's keys (development: generating whatever is missing into `keysDir`;
+ * production: only from `keyFiles`, never generating) and builds its identities.
+ */
+export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<Keyring> {
+  const clock = options.clock ?? systemClock;
+  const now = clock();
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  const did = didWebFromBaseUrl(baseUrl);
+  const production = options.env === 'production';
+
+  if (!production) {
+    try {
+      await mkdir(options.keysDir, { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
+    }
+  }
+  const [ed25519, p256, rsa] = await Promise.all([
+    loadPrivateKey('Ed25519', options),
+    loadPrivateKey('P-256', options),
+    loadPrivateKey('RSA', options),
+  ]);
+  const publicKeys = { Ed25519: createPublicKey(ed25519), 'P-256': createPublicKey(p256), RSA: createPublicKey(rsa) };
+
+  const chains: { RSA?: string; 'P-256'?: string } = {};
+  const anchors: string[] = [];
+  const rsaChainFile = options.keyFiles?.rsaChain;
+  const p256ChainFile = options.keyFiles?.p256Chain;
+  if (rsaChainFile !== undefined) chains.RSA = await loadConfiguredChain(resolve(rsaChainFile), 'RSA', publicKeys.RSA, now);
+  if (p256ChainFile !== undefined) chains['P-256'] = await loadConfiguredChain(resolve(p256ChainFile), 'P-256', publicKeys['P-256'], now);
+  if (!production) {
+    const { root, created } = await loadOrCreateDevelopmentRoot(options.keysDir, now);
+    anchors.push(root.certificatePem);
+    chains.RSA ??= await loadOrCreateDevelopmentChain('RSA', publicKeys.RSA, options.keysDir, root, created, now);
+    chains['P-256'] ??= await loadOrCreateDevelopmentChain('P-256', publicKeys['P-256'], options.keysDir, root, created, now);
+  }
+
+  const fragment = (f: string) => `${did}#${f}`;
+  const F = VERIFICATION_METHOD_FRAGMENTS;
+  const mkEd = publicKeyToMultikey(publicKeys.Ed25519);
+  const mkP256 = publicKeyToMultikey(publicKeys['P-256']);
+  const x5cOf = (kind: 'RSA' | 'P-256') => {
+    const pem = chains[kind];
+    return pem === undefined ? undefined : parsePemCertificates(pem);
+  };
+  const keys: Record<KeyKind, ServiceKey> = {
+    Ed25519: makeServiceKey(
+      {
+        kind: 'Ed25519',
+        publicKey: publicKeys.Ed25519,
+        publicJwk: publicJwkOf(publicKeys.Ed25519),
+        publicKeyMultibase: mkEd,
+        alg: defaultAlgorithm('Ed25519'),
+        jwkVerificationMethodId: fragment(F.jwkEd25519),
+        multikeyVerificationMethodId: fragment(F.multikeyEd25519),
+        ed25519VerificationKey2020Id: fragment(F.ed25519VerificationKey2020),
+      },
+      ed25519,
+    ),
+    'P-256': makeServiceKey(
+      {
+        kind: 'P-256',
+        publicKey: publicKeys['P-256'],
+        publicJwk: publicJwkOf(publicKeys['P-256']),
+        publicKeyMultibase: mkP256,
+        ...(x5cOf('P-256') === undefined ? {} : { x5c: x5cOf('P-256') as string[] }),
+        alg: defaultAlgorithm('P-256'),
+        jwkVerificationMethodId: fragment(F.jwkP256),
+        multikeyVerificationMethodId: fragment(F.multikeyP256),
+      },
+      p256,
+    ),
+    RSA: makeServiceKey(
+      {
+        kind: 'RSA',
+        publicKey: publicKeys.RSA,
+        publicJwk: publicJwkOf(publicKeys.RSA),
+        ...(x5cOf('RSA') === undefined ? {} : { x5c: x5cOf('RSA') as string[] }),
+        alg: defaultAlgorithm('RSA'),
+        jwkVerificationMethodId: fragment(F.jwkRsa),
+      },
+      rsa,
+    ),
+  };
+
+  const x5uPath = { RSA: 'rsa.pem', 'P-256': 'p256.pem' } as const;
+  const jwkMethod = (key: ServiceKey): VerificationMethod => {
+    const publicKeyJwk: VerificationMethod['publicKeyJwk'] = { ...key.publicJwk, alg: key.alg };
+    if ((key.kind === 'RSA' || key.kind === 'P-256') && key.x5c !== undefined) {
+      // Gaia-X resolves the chain through x5u; x5c carries the same chain for verifiers that do not fetch.
+      publicKeyJwk.x5u = `${baseUrl}/.well-known/x509/${x5uPath[key.kind]}`;
+      publicKeyJwk.x5c = [...key.x5c];
+    }
+    return { id: key.jwkVerificationMethodId, type: 'JsonWebKey2020', controller: did, publicKeyJwk };
+  };
+  const methods: VerificationMethod[] = [
+    jwkMethod(keys.Ed25519),
+    jwkMethod(keys['P-256']),
+    jwkMethod(keys.RSA),
+    { id: fragment(F.multikeyEd25519), type: 'Multikey', controller: did, publicKeyMultibase: mkEd },
+    { id: fragment(F.multikeyP256), type: 'Multikey', controller: did, publicKeyMultibase: mkP256 },
+    // Ed25519VerificationKey2020 uses the same multicodec-prefixed base58btc encoding as Multikey.
+    { id: fragment(F.ed25519VerificationKey2020), type: 'Ed25519VerificationKey2020', controller: did, publicKeyMultibase: mkEd },
+  ];
+  const document: DidDocument = {
+    '@context': [...DID_DOCUMENT_CONTEXT],
+    id: did,
+    verificationMethod: methods,
+    assertionMethod: methods.map((m) => m.id),
+    authentication: methods.map((m) => m.id),
+  };
+  const didKeys = { Ed25519: didKeyIdentity(mkEd), 'P-256': didKeyIdentity(mkP256) };
+
+  const keyring: Keyring = {
+    did,
+    baseUrl,
+    key(kind) {
+      const key = keys[kind];
+      if (key === undefined) throw new GxTrustError('INVALID_INPUT', `no service key of kind ${String(kind)}`);
+      return key;
+    },
+    didDocument: () => structuredClone(document),
+    didKey(kind) {
+      const identity = didKeys[kind];
+      if (identity === undefined) throw new GxTrustError('INVALID_INPUT', `no did:key form for ${String(kind)} keys`);
+      return structuredClone(identity);
+    },
+    certificateChainPem: (kind) => chains[kind],
+    trustAnchorsPem: () => [...anchors],
+  };
+  return Object.freeze(keyring);
+}
