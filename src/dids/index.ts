@@ -181,6 +181,14 @@ export function bindVerificationMethod(document: DidDocument, methodId: string, 
   }
   const [method, ...others] = candidates;
   if (method === undefined) {
+    // The Tagus compliance DID document gives its key the DID itself as id (no fragment) and
+    // references it as `#JWK2020-RSA`: say that the document is malformed, not that a key is gone.
+    const unnamed = (Array.isArray(document.verificationMethod) ? document.verificationMethod : []).find(
+      (vm) => isObject(vm) && !String(absolute(vm.id)).startsWith(`${did}#`),
+    );
+    if (unnamed !== undefined) {
+      throw new GxTrustError('KEY_BINDING', `${methodId} is not declared; ${did} declares a verification method with id ${JSON.stringify(unnamed.id)}, which is not ${did}#<fragment>`);
+    }
     throw new GxTrustError('KEY_NOT_FOUND', `${methodId} is not a verification method of ${did}`, {
       hint: 'The proof must name a verification method listed in the DID document',
     });

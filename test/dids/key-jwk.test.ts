@@ -1,0 +1,124 @@
+import { createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createDidResolver } from '../../src/dids/index.js';
+import { resolveDidJwk } from '../../src/dids/jwk.js';
+import { resolveDidKey } from '../../src/dids/key.js';
+import { base58btcDecode, base58btcEncode, publicJwkOf, publicKeyToMultikey, verificationMethodJwk } from '../../src/dids/multikey.js';
+import { GxTrustError } from '../../src/errors.js';
+
+function codeOfCall(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GxTrustError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a GxTrustError, got a result');
+}
+
+const didJwkOf = (jwk: object): string => `did:jwk:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+
+/** Signs with the private key and verifies with the key the DID document publishes. */
+function roundTrips(privateKey: KeyObject, publishedJwk: object): boolean {
+  const data = Buffer.from('gx-trust');
+  const algorithm = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  const signature = sign(algorithm, data, privateKey);
+  return verify(algorithm, data, createPublicKey({ key: publishedJwk as JsonWebKey, format: 'jwk' }), signature);
+}
+
+const resolver = createDidResolver({ testMode: false });
+
+describe('did:key', () => {
+  describe.each([
+    ['Ed25519', () => generateKeyPairSync('ed25519'), 'z6Mk'],
+    ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }), 'zDn'],
+  ] as const)('%s', (_name, generate, prefix) => {
+    it('resolves to a Multikey method under assertionMethod and authentication that verifies a real signature', async () => {
+      const { publicKey, privateKey } = generate();
+      const multibase = publicKeyToMultikey(publicKey);
+      expect(multibase.startsWith(prefix)).toBe(true);
+      const did = `did:key:${multibase}`;
+      const document = await resolver.resolve(did);
+      expect(document).toMatchObject({
+        id: did,
+        verificationMethod: [{ id: `${did}#${multibase}`, type: 'Multikey', controller: did, publicKeyMultibase: multibase }],
+        assertionMethod: [`${did}#${multibase}`],
+        authentication: [`${did}#${multibase}`],
+      });
+      for (const purpose of ['assertionMethod', 'authentication'] as const) {
+        const method = await resolver.resolveVerificationMethod(`${did}#${multibase}`, { purpose, expectedController: did });
+        expect(verificationMethodJwk(method)).toEqual(publicJwkOf(publicKey));
+        expect(roundTrips(privateKey, verificationMethodJwk(method))).toBe(true);
+      }
+    });
+  });
+
+  it.each([
+    ['not base58btc', 'did:key:z6Mk0OIl'],
+    ['not multibase z', 'did:key:f6Mkabc'],
+    ['truncated', `did:key:${publicKeyToMultikey(generateKeyPairSync('ed25519').publicKey).slice(0, -3)}`],
+    ['an unsupported key type (secp256k1)', `did:key:z${base58btcEncode(Uint8Array.from([0xe7, 0x01, 2, ...new Array<number>(32).fill(7)]))}`],
+  ])('refuses a did:key that is %s with INVALID_DID', async (_name, did) => {
+    expect(codeOfCall(() => resolveDidKey(did))).toBe('INVALID_DID');
+  });
+
+  it('refuses trailing bytes after the key', () => {
+    const multibase = publicKeyToMultikey(generateKeyPairSync('ed25519').publicKey);
+    const padded = `z${base58btcEncode(Uint8Array.from([...base58btcDecode(multibase.slice(1)), 0]))}`;
+    expect(codeOfCall(() => resolveDidKey(`did:key:${padded}`))).toBe('INVALID_DID');
+  });
+});
+
+describe('did:jwk', () => {
+  describe.each([
+    ['Ed25519', () => generateKeyPairSync('ed25519')],
+    ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+  ] as const)('%s', (_name, generate) => {
+    it('resolves to a JsonWebKey method #0 under assertionMethod and authentication that verifies a real signature', async () => {
+      const { publicKey, privateKey } = generate();
+      const jwk = publicJwkOf(publicKey);
+      const did = didJwkOf(jwk);
+      const document = await resolver.resolve(did);
+      expect(document).toMatchObject({
+        id: did,
+        verificationMethod: [{ id: `${did}#0`, type: 'JsonWebKey', controller: did, publicKeyJwk: jwk }],
+        assertionMethod: [`${did}#0`],
+        authentication: [`${did}#0`],
+      });
+      const method = await resolver.resolveVerificationMethod(`${did}#0`, { purpose: 'assertionMethod', expectedController: did });
+      expect(roundTrips(privateKey, verificationMethodJwk(method))).toBe(true);
+    });
+  });
+
+  it('refuses a JWK with private members', () => {
+    const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+    const error = (() => {
+      try {
+        resolveDidJwk(didJwkOf(jwk));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(GxTrustError);
+    expect((error as GxTrustError).code).toBe('INVALID_DID');
+    expect((error as GxTrustError).message).toContain('"d"');
+  });
+
+  it.each([
+    ['not base64url JSON', 'did:jwk:bm90IGpzb24'],
+    ['a JSON array', didJwkOf([])],
+    ['a symmetric key', didJwkOf({ kty: 'oct', k: 'AAAA' })],
+    ['a JWK node:crypto cannot import', didJwkOf({ kty: 'OKP', crv: 'Ed25519', x: 'AA' })],
+    ['padded base64', `${didJwkOf(publicJwkOf(generateKeyPairSync('ed25519').publicKey))}=`],
+  ])('refuses a did:jwk that is %s with INVALID_DID', async (_name, did) => {
+    expect(codeOfCall(() => resolveDidJwk(did))).toBe('INVALID_DID');
+  });
+
+  it('lists a use:"enc" key only under keyAgreement, so it cannot sign credentials', async () => {
+    const did = didJwkOf({ ...publicJwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey), use: 'enc' });
+    const error = await resolver.resolveVerificationMethod(`${did}#0`, { purpose: 'assertionMethod', expectedController: did }).catch((e: unknown) => e);
+    expect((error as GxTrustError).code).toBe('KEY_BINDING');
+    expect((error as GxTrustError).message).toContain('listed under keyAgreement, not assertionMethod');
+  });
+});
