@@ -104,7 +104,7 @@ export function assertAlgorithmAllowed(alg: unknown, key: KeyObject | JWK): void
   if (alg.toLowerCase() === 'none') refuse('unsecured JWS ("alg": "none") is never accepted');
   const kind = keyKindOf(key);
   if (!ALGORITHMS[kind].includes(alg)) {
-    refuse(`${alg} is not allowed with an ${kind} key (allowed: ${ALGORITHMS[kind].join(', ')})`);
+    refuse(`${alg} is not allowed with ${kind} keys (allowed: ${ALGORITHMS[kind].join(', ')})`);
   }
   if (!(key instanceof KeyObject) && typeof key.alg === 'string' && key.alg !== alg) {
     refuse(`the key is restricted to ${key.alg} by its JWK "alg", not ${alg}`);
