@@ -45,6 +45,12 @@ export interface HardenedFetchOptions {
   lookup: LookupFunction;
 }
 
+/** What a caller passes: test mode, and any limits or codes it wants to change. */
+export type HardenedFetchInit = Partial<Omit<HardenedFetchOptions, 'errorCodes'>> & {
+  testMode: boolean;
+  errorCodes?: Partial<HardenedFetchErrorCodes>;
+};
+
 export interface HardenedResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -166,7 +172,7 @@ function pinnedLookup(resolve: LookupFunction): LookupFunction {
  */
 export async function hardenedFetch(
   url: string | URL,
-  options: Partial<HardenedFetchOptions> & { testMode: boolean },
+  options: HardenedFetchInit,
 ): Promise<HardenedResponse> {
   const opts: HardenedFetchOptions = {
     ...DEFAULT_HARDENED_FETCH_OPTIONS,

@@ -7,13 +7,13 @@ import { Resolver, parse, type DIDCache, type DIDResolver, type ResolverRegistry
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createResolutionCache, type ResolutionCacheOptions } from './cache.js';
-import type { HardenedFetchOptions } from './hardened-fetch.js';
+import type { HardenedFetchInit } from './hardened-fetch.js';
 import { resolveDidJwk } from './jwk.js';
 import { resolveDidKey } from './key.js';
 import type { DidDocument, DidResolver, ProofPurpose, VerificationMethod } from './types.js';
 import { createDidWebDriver } from './web.js';
 
-export { hardenedFetch, isForbiddenAddress, type HardenedFetchOptions, type HardenedResponse } from './hardened-fetch.js';
+export { hardenedFetch, isForbiddenAddress, type HardenedFetchInit, type HardenedFetchOptions, type HardenedResponse } from './hardened-fetch.js';
 export { didWebUrl } from './web.js';
 export type { DidDocument, DidResolver, ProofPurpose, VerificationMethod } from './types.js';
 
@@ -27,7 +27,7 @@ export interface DidResolverOptions {
   localDocuments?: ReadonlyMap<string, DidDocument>;
   cache?: Omit<ResolutionCacheOptions, 'clock'>;
   clock?: Clock;
-  fetchOptions?: Partial<HardenedFetchOptions>;
+  fetchOptions?: Omit<HardenedFetchInit, 'testMode'>;
 }
 
 export interface ParsedDidUrl {

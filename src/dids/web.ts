@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import type { DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
 import { GxTrustError } from '../errors.js';
-import { hardenedFetch, type HardenedFetchOptions } from './hardened-fetch.js';
+import { hardenedFetch, type HardenedFetchInit } from './hardened-fetch.js';
 import type { DidDocument } from './types.js';
 
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
@@ -117,7 +117,7 @@ export function parseDidWebDocument(did: string, body: Buffer): DidDocument {
 
 export interface DidWebDriverOptions {
   testMode: boolean;
-  fetchOptions?: Partial<HardenedFetchOptions>;
+  fetchOptions?: Omit<HardenedFetchInit, 'testMode'>;
 }
 
 /**
