@@ -94,7 +94,8 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
     OFFLINE_METHODS.has(parsed.method) ? resolve() : cache.get(parsed.did, resolve);
   const resolver = new Resolver(registry, { cache: didCache });
 
-  async function resolve(didUrl: string): Promise<DidDocument> {
+  /** The shared (cached) document: callers inside this module only read it. */
+  async function resolveShared(didUrl: string): Promise<DidDocument> {
     const { did, method } = parseDidUrl(didUrl);
     if (!Object.hasOwn(drivers, method)) {
       throw new GxTrustError('UNSUPPORTED_DID_METHOD', `did:${method} is not supported`, {
@@ -102,7 +103,7 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
       });
     }
     const local = options.localDocuments?.get(did);
-    if (local !== undefined) return structuredClone(local);
+    if (local !== undefined) return local;
     let result;
     try {
       result = await resolver.resolve(did);
@@ -115,9 +116,11 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
       const code = error === 'invalidDid' ? 'INVALID_DID' : error === 'unsupportedDidMethod' ? 'UNSUPPORTED_DID_METHOD' : 'DID_RESOLUTION_FAILED';
       throw new GxTrustError(code, `${did} could not be resolved: ${String(error ?? 'no document')}`);
     }
-    // The cached document is shared: every caller gets its own copy to do with as it likes.
-    return structuredClone(result.didDocument) as DidDocument;
+    return result.didDocument as DidDocument;
   }
+
+  // The cached document is shared: every outside caller gets its own copy to do with as it likes.
+  const resolve = async (didUrl: string): Promise<DidDocument> => structuredClone(await resolveShared(didUrl));
 
   async function resolveVerificationMethod(
     didUrl: string,
@@ -136,7 +139,7 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
         hint: 'The proof must be made with a key of the issuer (or holder) DID document',
       });
     }
-    const document = await resolve(did);
+    const document = await resolveShared(did);
     if (document.id !== did) {
       throw new GxTrustError('KEY_BINDING', `the DID document of ${did} has id ${JSON.stringify(document.id)}`);
     }
