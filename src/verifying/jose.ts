@@ -1,0 +1,412 @@
+/**
+ * The VC-JOSE proof format: credentials and presentations secured as a compact JWS whose payload
+ * is the document itself (`vc+jwt`, `vp+jwt`, and the Gaia-X `+ld+json+jwt` / `+ld+jwt` forms).
+ *
+ * Every header is read as hostile: the algorithm is allow-listed and tied to the key type before
+ * any key is looked up, the key comes only from the issuer's DID document (never from `jwk`,
+ * `jku`, `x5u` or `x5c`), and nothing of a wrapper around the JWS is trusted.
+ * @see https://www.w3.org/TR/vc-jose-cose/#alg-jose
+ * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT Best Current Practices)
+ */
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { compactVerify, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
+import { verificationMethodJwk } from '../dids/multikey.js';
+import { isGxTrustError, type ErrorCode } from '../errors.js';
+import { assertAlgorithmAllowed } from '../keyring/algorithms.js';
+import { failed, passed, type Check, type CheckName } from './report.js';
+import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from './types.js';
+
+type Kind = 'credential' | 'presentation';
+
+/**
+ * `typ` values per kind, compared without the optional `application/` prefix and case-insensitively
+ * (RFC 7515 §4.1.9). `vc+jwt` is the Recommendation's; `vc+ld+json+jwt` is Gaia-X ICAM 24.07's
+ * (from the 2023 drafts); `vc+ld+jwt` is what the Loire notaries emit.
+ * Explicit typing is what keeps a `vp+jwt` or an access token from being taken for a credential.
+ * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.11
+ */
+const TOKEN_TYPES: Record<Kind, readonly string[]> = {
+  credential: ['vc+jwt', 'vc+ld+json+jwt', 'vc+ld+jwt'],
+  presentation: ['vp+jwt', 'vp+ld+json+jwt', 'vp+ld+jwt'],
+};
+
+const ENVELOPE_TYPES: Record<Kind, string> = {
+  credential: 'EnvelopedVerifiableCredential',
+  presentation: 'EnvelopedVerifiablePresentation',
+};
+
+/** What VC-JOSE in gx-trust verifies at all; each is further tied to the key type. */
+const ALGORITHMS = new Set(['EdDSA', 'ES256', 'PS256', 'RS256']);
+
+/**
+ * Header parameters that carry or point at key material. The key must come from the DID document
+ * the `kid` names; RFC 8725 §3.10 warns against following `jku`/`x5u`, and CVE-2018-0114 is what
+ * trusting an embedded `jwk` gives. A token that relies on them is refused rather than silently
+ * verified with another key than the one it names.
+ */
+const KEY_CARRYING_HEADERS = ['jwk', 'jku', 'x5u'] as const;
+
+/** Larger tokens are refused before decoding; a Gaia-X VP with a dozen VCs is far below it. */
+export const MAX_JWS_LENGTH = 512 * 1024;
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+/** The checks this module always reports, in order; a presentation adds challenge/domain when asked. */
+const BASE_CHECKS: readonly CheckName[] = ['format', 'key-binding', 'proof'];
+
+class CheckFailure extends Error {
+  constructor(
+    readonly check: CheckName,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fail(check: CheckName, code: ErrorCode, message: string): never {
+  throw new CheckFailure(check, code, message);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value.id === 'string') return value.id;
+  return undefined;
+}
+
+function hasType(value: Record<string, unknown>, type: string): boolean {
+  return Array.isArray(value.type) ? value.type.includes(type) : value.type === type;
+}
+
+function normalizeMediaType(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+/** `data:<media type>,<JWS>` for one of the kind's media types, or undefined. */
+function jwsOfDataUrl(url: string, kind: Kind): string | undefined {
+  if (!url.startsWith('data:')) return undefined;
+  const comma = url.indexOf(',');
+  if (comma < 0) return undefined;
+  const mediaType = url.slice('data:'.length, comma).toLowerCase();
+  if (!mediaType.startsWith('application/')) return undefined;
+  return TOKEN_TYPES[kind].includes(normalizeMediaType(mediaType)) ? url.slice(comma + 1) : undefined;
+}
+
+function looksLikeCompactJose(value: string): boolean {
+  const parts = value.split('.');
+  return (parts.length === 3 || parts.length === 5) && parts.every((part) => B64URL.test(part)) && (parts[0] ?? '') !== '';
+}
+
+/**
+ * The compact token an input carries: a bare JWS, a `data:` URL, or an enveloped object whose `id`
+ * is such a URL. Outer members of the object are never read again: the document is the payload
+ * (SECURITY-CASES row 9).
+ */
+function extractToken(input: unknown, kind: Kind): string | undefined {
+  if (typeof input === 'string') {
+    if (input.startsWith('data:')) return jwsOfDataUrl(input, kind);
+    return looksLikeCompactJose(input) ? input : undefined;
+  }
+  if (isObject(input) && hasType(input, ENVELOPE_TYPES[kind]) && typeof input.id === 'string') {
+    return jwsOfDataUrl(input.id, kind);
+  }
+  return undefined;
+}
+
+function decodeJson(part: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')));
+  } catch {
+    fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not base64url-encoded UTF-8 JSON`);
+  }
+  if (!isObject(value)) fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not a JSON object`);
+  return value;
+}
+
+interface Decoded {
+  token: string;
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  alg: string;
+}
+
+/** Everything that can be decided from the token alone, before any key is looked up. */
+function checkFormat(token: string | undefined, kind: Kind): Decoded {
+  if (token === undefined) {
+    fail('format', 'UNSUPPORTED_FORMAT', `not a compact JWS, data: URL or ${ENVELOPE_TYPES[kind]}`);
+  }
+  if (token.length > MAX_JWS_LENGTH) fail('format', 'PAYLOAD_TOO_LARGE', `the JWS exceeds ${MAX_JWS_LENGTH} characters`);
+  const parts = token.split('.');
+  // A JWE is refused before its header is even parsed: no decryption, decompression or PBES2
+  // iteration is ever attempted (CVE-2024-28176, CVE-2022-36083).
+  if (parts.length === 5) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE (5 parts) is not accepted: VC-JOSE credentials are JWS');
+  const [headerPart, payloadPart, signaturePart] = parts;
+  if (parts.length !== 3 || headerPart === undefined || payloadPart === undefined || signaturePart === undefined) {
+    fail('format', 'UNSUPPORTED_FORMAT', 'a compact JWS has three parts');
+  }
+  if (!parts.every((part) => B64URL.test(part)) || headerPart === '') {
+    fail('format', 'UNSUPPORTED_FORMAT', 'the JWS parts are not base64url');
+  }
+  const header = decodeJson(headerPart, 'protected header');
+  if (Object.hasOwn(header, 'enc')) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
+
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) {
+    fail('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not accepted (EdDSA, ES256, PS256, RS256 only)`);
+  }
+  // "b64": false changes what is signed (RFC 7797) and only means something when listed in
+  // "crit"; VC-JOSE payloads are always base64url-encoded. Any "crit" names an extension gx-trust
+  // does not implement, and RFC 7515 §4.1.11 says the JWS "MUST be rejected" then. Both are
+  // input gx-trust refuses to process, hence INVALID_INPUT (400) rather than a signature failure.
+  if (Object.hasOwn(header, 'b64')) fail('format', 'INVALID_INPUT', 'the "b64" header (unencoded payload, RFC 7797) is not accepted');
+  if (Object.hasOwn(header, 'crit')) {
+    fail('format', 'INVALID_INPUT', `"crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
+  }
+  const typ = header.typ;
+  if (typeof typ !== 'string' || !TOKEN_TYPES[kind].includes(normalizeMediaType(typ))) {
+    fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a ${kind} type (${TOKEN_TYPES[kind].join(', ')})`);
+  }
+  const payload = decodeJson(payloadPart, 'payload');
+  // "The JWT Claim Names vc and vp MUST NOT be present." @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
+  for (const claim of ['vc', 'vp']) {
+    if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
+  }
+  return { token, header, payload, alg };
+}
+
+/** The DID the key must belong to: the credential's issuer, or the presentation's holder. */
+function expectedController(decoded: Decoded, kind: Kind): string {
+  const { header, payload } = decoded;
+  const subject = kind === 'credential' ? idOf(payload.issuer) : idOf(payload.holder) ?? (typeof payload.iss === 'string' ? payload.iss : undefined);
+  const subjectName = kind === 'credential' ? 'issuer' : 'holder';
+  if (subject === undefined) fail('key-binding', 'KEY_BINDING', `the payload names no ${subjectName}`);
+  if (header.iss !== undefined && header.iss !== subject) {
+    fail('key-binding', 'KEY_BINDING', `header iss ${JSON.stringify(header.iss)} differs from the ${subjectName} ${subject}`);
+  }
+  if (payload.iss !== undefined && payload.iss !== subject) {
+    fail('key-binding', 'KEY_BINDING', `claim iss ${JSON.stringify(payload.iss)} differs from the ${subjectName} ${subject}`);
+  }
+  if (!subject.startsWith('did:')) fail('key-binding', 'KEY_BINDING', `the ${subjectName} ${subject} is not a DID`);
+  return subject;
+}
+
+function checkKeyHeaders(header: Record<string, unknown>): void {
+  for (const name of KEY_CARRYING_HEADERS) {
+    if (Object.hasOwn(header, name)) {
+      fail('key-binding', 'KEY_BINDING', `the "${name}" header is not used: the key comes only from the issuer's DID document`);
+    }
+  }
+}
+
+/**
+ * The kid must be an absolute DID URL of the controller: `<did>#<fragment>`. Anything else
+ * (relative references, `../../x`, another DID) stops here; what passes goes only to the
+ * resolver's DID URL parser.
+ * @see https://www.w3.org/TR/vc-jose-cose/#kid
+ */
+function checkKid(header: Record<string, unknown>, controller: string): string {
+  const kid = header.kid;
+  if (typeof kid !== 'string') fail('key-binding', 'KEY_BINDING', 'the header has no kid');
+  if (!kid.startsWith(`${controller}#`) || kid.length === controller.length + 1) {
+    fail('key-binding', 'KEY_BINDING', `kid ${JSON.stringify(kid.slice(0, 200))} is not a verification method of ${controller}`);
+  }
+  return kid;
+}
+
+/** RFC 7638 thumbprint (SHA-256, base64url) of the members the key type requires. */
+function thumbprint(jwk: JWK): string {
+  const required =
+    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+    : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
+    : jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+    : { kty: jwk.kty };
+  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+}
+
+interface ImportedKey {
+  jwk: JWK;
+  key: KeyObject;
+}
+
+export interface JoseFormatOptions {
+  /** Verification methods whose imported key is kept (bounded LRU). */
+  keyCacheSize?: number;
+}
+
+/**
+ * A JOSE proof-format module. Keys are imported once per (method id, key thumbprint): a method
+ * whose key changes in its DID document gets a new entry, never the old key. Importing per call
+ * halves ES256 throughput (PERFORMANCE.md).
+ */
+export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
+  const keys = new LRUCache<string, ImportedKey>({ max: options.keyCacheSize ?? 1000 });
+
+  function importKey(method: VerificationMethod): ImportedKey {
+    // Cache by the key the document publishes, before verificationMethodJwk imports it to
+    // normalize (that import is exactly what the cache saves).
+    const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase;
+    const cacheKey = published === undefined ? undefined : `${method.id}\n${published}`;
+    const cached = cacheKey === undefined ? undefined : keys.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const jwk = verificationMethodJwk(method);
+    const imported = { jwk, key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
+    if (cacheKey !== undefined) keys.set(cacheKey, imported);
+    return imported;
+  }
+
+  async function verify(input: unknown, kind: Kind, ctx: VerifyContext): Promise<FormatResult> {
+    const format = kind === 'credential' ? 'vc+jwt' : 'vp+jwt';
+    const checks: Check[] = [];
+    const result: FormatResult = { format, checks };
+    const extra: CheckName[] = [];
+    if (kind === 'presentation' && ctx.challenge !== undefined) extra.push('challenge');
+    if (kind === 'presentation' && ctx.domain !== undefined) extra.push('domain');
+    const pending = [...BASE_CHECKS, ...extra];
+    const pass = (check: CheckName, message?: string): void => {
+      pending.splice(pending.indexOf(check), 1);
+      checks.push(passed(check, message));
+    };
+    try {
+      const decoded = checkFormat(extractToken(input, kind), kind);
+      result.format = normalizeMediaType(decoded.header.typ as string);
+      result.document = decoded.payload;
+      const timeClaims = readTimeClaims(decoded);
+      if (timeClaims !== undefined) result.timeClaims = timeClaims;
+      if (kind === 'presentation') {
+        const held = decoded.payload.verifiableCredential;
+        result.heldCredentials = held === undefined ? [] : Array.isArray(held) ? [...held] : [held];
+      }
+      pass('format');
+
+      checkKeyHeaders(decoded.header);
+      const controller = expectedController(decoded, kind);
+      result.issuer = controller;
+      const kid = checkKid(decoded.header, controller);
+      const purpose: ProofPurpose = kind === 'credential' ? 'assertionMethod' : 'authentication';
+      let method: VerificationMethod;
+      let imported: ImportedKey;
+      try {
+        method = await ctx.resolver.resolveVerificationMethod(kid, { purpose, expectedController: controller });
+        if (method.id !== kid) fail('key-binding', 'KEY_BINDING', `the resolver returned ${method.id} for ${kid}`);
+        imported = importKey(method);
+      } catch (error) {
+        if (error instanceof CheckFailure) throw error;
+        if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+        throw error;
+      }
+      result.verificationMethod = method;
+      pass('key-binding', `${kid} (${purpose})`);
+
+      try {
+        assertAlgorithmAllowed(decoded.alg, imported.jwk);
+      } catch (error) {
+        if (isGxTrustError(error)) fail('proof', error.code, error.message);
+        throw error;
+      }
+      try {
+        // algorithms pins the one alg just tied to the key; jose also refuses any "crit" it was
+        // not told about, and never reads jwk/jku/x5u/x5c itself.
+        await compactVerify(decoded.token, imported.key, { algorithms: [decoded.alg] });
+      } catch {
+        fail('proof', 'INVALID_SIGNATURE', `the ${decoded.alg} signature does not verify with ${kid}`);
+      }
+      pass('proof', decoded.alg);
+
+      if (kind === 'presentation') checkPresentationBinding(decoded, ctx, pass);
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      pending.splice(pending.indexOf(error.check), 1);
+      checks.push(failed(error.check, error.code, error.message));
+    }
+    // "A verification never returns valid when a check could not be run."
+    for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
+    const warnings = ignoredMembers(input);
+    if (warnings.length > 0) result.warnings = warnings;
+    return result;
+  }
+
+  return {
+    name: 'vc+jwt',
+    canVerifyCredential: (input) => extractToken(input, 'credential') !== undefined,
+    verifyCredential: (input, ctx) => verify(input, 'credential', ctx),
+    canVerifyPresentation: (input) => extractToken(input, 'presentation') !== undefined,
+    verifyPresentation: (input, ctx) => verify(input, 'presentation', ctx),
+  };
+}
+
+/** Notes outer members of an enveloped object, which play no part in the result. */
+function ignoredMembers(input: unknown): string[] {
+  if (!isObject(input)) return [];
+  const ignored = Object.keys(input).filter((key) => !['@context', 'id', 'type'].includes(key));
+  return ignored.length === 0 ? [] : [`members outside the JWS were ignored: ${ignored.join(', ')}`];
+}
+
+/**
+ * Challenge and domain travel as the JWT claims `nonce` and `aud` (src/issuing/jose.ts). They are
+ * read only after the signature verified, so they are the holder's.
+ */
+function checkPresentationBinding(decoded: Decoded, ctx: VerifyContext, pass: (check: CheckName, message?: string) => void): void {
+  const { payload } = decoded;
+  if (ctx.challenge !== undefined) {
+    if (payload.nonce !== ctx.challenge) {
+      fail('challenge', 'CHALLENGE_MISMATCH', payload.nonce === undefined ? 'the presentation has no nonce' : 'the nonce is not the expected challenge');
+    }
+    pass('challenge');
+  }
+  if (ctx.domain !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(ctx.domain)) {
+      fail('domain', 'DOMAIN_MISMATCH', payload.aud === undefined ? 'the presentation has no aud' : `aud does not include ${ctx.domain}`);
+    }
+    pass('domain');
+  }
+}
+
+/** Above this a header instant is in milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
+const MILLISECONDS_THRESHOLD = 1e11;
+
+function instant(value: unknown, allowMilliseconds: boolean): Date | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  const ms = allowMilliseconds && Math.abs(value) > MILLISECONDS_THRESHOLD ? value : value * 1000;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function later(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
+function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a < b ? a : b;
+}
+
+/**
+ * JWT `nbf`/`exp`/`iat` are NumericDate seconds (RFC 7519 §2) in the payload. The Gaia-X Loire
+ * notaries also put `iat`/`exp` in the protected header, in milliseconds (`1741271611206`); read as
+ * seconds they would land in the year 57000 and never expire. Header values above 1e11 are taken
+ * as milliseconds. When both places carry an instant, the stricter one wins.
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-5.3 (claims replicated as header parameters)
+ */
+function readTimeClaims({ header, payload }: Decoded): TimeClaims | undefined {
+  const claims: TimeClaims = {};
+  const notBefore = instant(payload.nbf, false);
+  const expires = earlier(instant(payload.exp, false), instant(header.exp, true));
+  const issuedAt = later(instant(payload.iat, false), instant(header.iat, true));
+  if (notBefore !== undefined) claims.notBefore = notBefore;
+  if (expires !== undefined) claims.expires = expires;
+  if (issuedAt !== undefined) claims.issuedAt = issuedAt;
+  return Object.keys(claims).length === 0 ? undefined : claims;
+}
+
+export const joseFormat: ProofFormat = createJoseFormat();
