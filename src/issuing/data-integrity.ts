@@ -1,0 +1,130 @@
+/**
+ * Adds a Data Integrity proof to a credential or presentation the caller has already validated:
+ * `eddsa-rdfc-2022` (the default), `ecdsa-rdfc-2019` (P-256), or the older `Ed25519Signature2020`,
+ * for VC data model 2.0 and 1.1 documents.
+ * @see https://www.w3.org/TR/vc-data-integrity/#add-proof
+ * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
+ */
+import type { KeyObject } from 'node:crypto';
+import { GxTrustError } from '../errors.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import {
+  assertContextsAllowed,
+  classifyError,
+  jsigs,
+  keyAlgorithm,
+  nodeSigner,
+  requiredAlgorithm,
+  signingSuite,
+  type Cryptosuite,
+  type SuiteSigner,
+} from '../verifying/data-integrity-suites.js';
+
+export type { Cryptosuite } from '../verifying/data-integrity-suites.js';
+
+export interface DataIntegritySigner {
+  cryptosuite: Cryptosuite;
+  /** Absolute DID URL of the verification method (`did:web:example.com#key-1`). */
+  verificationMethod: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export interface SignCredentialOptions {
+  credential: Record<string, unknown>;
+  signer: DataIntegritySigner;
+  documentLoader: DocumentLoader;
+  /** `proof.created`. */
+  now: Date;
+}
+
+export interface SignPresentationOptions {
+  presentation: Record<string, unknown>;
+  signer: DataIntegritySigner;
+  documentLoader: DocumentLoader;
+  /** The verifier's nonce; the proof binds it so the presentation cannot be replayed elsewhere. */
+  challenge: string;
+  domain?: string;
+  now: Date;
+}
+
+/**
+ * Suite signers per private key, so the key is imported once (the libraries' own signers import it
+ * on every call). Keyed weakly by the KeyObject: a dropped key takes its signers with it.
+ */
+const signers = new WeakMap<KeyObject, Map<string, SuiteSigner>>();
+
+function suiteSignerFor(signer: DataIntegritySigner): SuiteSigner {
+  let byMethod = signers.get(signer.privateKey);
+  if (byMethod === undefined) {
+    byMethod = new Map();
+    signers.set(signer.privateKey, byMethod);
+  }
+  let suiteSigner = byMethod.get(signer.verificationMethod);
+  if (suiteSigner === undefined) {
+    if (signer.privateKey.type !== 'private') {
+      throw new GxTrustError('INVALID_INPUT', 'a Data Integrity signer needs a private key');
+    }
+    const algorithm = keyAlgorithm(signer.privateKey);
+    if (algorithm !== keyAlgorithm(signer.publicKey)) {
+      throw new GxTrustError('INVALID_INPUT', 'the signer\'s private and public keys are of different types');
+    }
+    suiteSigner = nodeSigner(signer.verificationMethod, signer.privateKey);
+    byMethod.set(signer.verificationMethod, suiteSigner);
+  }
+  const expected = requiredAlgorithm(signer.cryptosuite);
+  if (suiteSigner.algorithm !== expected) {
+    throw new GxTrustError('INVALID_INPUT', `${signer.cryptosuite} needs an ${expected} key, not ${suiteSigner.algorithm}`);
+  }
+  return suiteSigner;
+}
+
+async function addProof(
+  document: Record<string, unknown>,
+  signer: DataIntegritySigner,
+  documentLoader: DocumentLoader,
+  now: Date,
+  purpose: unknown,
+): Promise<Record<string, unknown>> {
+  if (Number.isNaN(now.getTime())) throw new GxTrustError('INVALID_DATE', '`now` is not a valid date');
+  const suite = signingSuite(signer.cryptosuite, suiteSignerFor(signer), now);
+  // jsonld-signatures adds the proof (and the suite context, when missing) to the object it gets.
+  const copy = structuredClone(document);
+  try {
+    await assertContextsAllowed(copy, documentLoader);
+    return await jsigs.sign(copy, { suite, purpose, documentLoader });
+  } catch (error) {
+    const { code, message, pointer } = classifyError(error, document, 'INTERNAL');
+    throw new GxTrustError(code, `cannot add a ${signer.cryptosuite} proof: ${message}`, {
+      cause: error,
+      ...(pointer === undefined ? {} : { pointer }),
+      ...(code === 'SAFE_MODE_VIOLATION'
+        ? { hint: 'Every term must be defined by a context in the allowed set; an undefined term would not be signed' }
+        : {}),
+    });
+  }
+}
+
+/** A copy of `credential` with an `assertionMethod` proof appended. */
+export async function signCredentialDataIntegrity({ credential, signer, documentLoader, now }: SignCredentialOptions): Promise<Record<string, unknown>> {
+  return addProof(credential, signer, documentLoader, now, new jsigs.purposes.AssertionProofPurpose());
+}
+
+/**
+ * A copy of `presentation` with an `authentication` proof carrying `challenge` (and `domain`).
+ * @see https://www.w3.org/TR/vc-data-integrity/#proof-purposes
+ */
+export async function signPresentationDataIntegrity({
+  presentation,
+  signer,
+  documentLoader,
+  challenge,
+  domain,
+  now,
+}: SignPresentationOptions): Promise<Record<string, unknown>> {
+  if (typeof challenge !== 'string' || challenge === '') {
+    throw new GxTrustError('INVALID_INPUT', 'a presentation proof needs the verifier\'s challenge');
+  }
+  const purpose = new jsigs.purposes.AuthenticationProofPurpose(domain === undefined ? { challenge } : { challenge, domain });
+  return addProof(presentation, signer, documentLoader, now, purpose);
+}

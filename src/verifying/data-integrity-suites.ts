@@ -1,0 +1,312 @@
+/**
+ * What Data Integrity issuing and verifying share: the jsonld-signatures suites of the three
+ * cryptosuites gx-trust supports, signers and verifiers that hold a node:crypto KeyObject, the
+ * closed-context pre-check, and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
+ *
+ * Why our own signer/verifier objects: @digitalbazaar/ed25519-multikey and ecdsa-multikey import
+ * the key again on every sign and verify (a DER private-key import costs ~310 µs under OpenSSL 3);
+ * holding the KeyObject makes issuance ~55 % faster (shared/PERFORMANCE.md). The objects have the
+ * shape the suites expect from the libraries' own: `{ id, algorithm, sign({data}) | verify({data, signature}) }`.
+ *
+ * Safe mode: every canonicalization in the installed libraries runs with `safe: true`
+ * (data-integrity 2.5 DataIntegrityProof.createVerifyData/canonizeProof, eddsa-rdfc-2022 and
+ * ecdsa-rdfc-2019 canonize.js defaults, jsonld-signatures 11.6 LinkedDataSignature.canonize), so a
+ * term no context defines fails instead of being silently dropped from what is signed. rdf-canonize
+ * runs with its default `maxWorkFactor` (1): poison graphs fail fast.
+ * @see https://www.w3.org/TR/vc-data-integrity/#dataset-poisoning
+ */
+import { sign as nodeSign, verify as nodeVerify, createPublicKey, type KeyObject } from 'node:crypto';
+import jsigsModule from 'jsonld-signatures';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
+import { LRUCache } from 'lru-cache';
+import type { JsonWebKey } from 'node:crypto';
+import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../errors.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import type { VerificationMethod } from '../dids/types.js';
+import { verificationMethodJwk } from '../dids/multikey.js';
+
+export type Cryptosuite = 'eddsa-rdfc-2022' | 'Ed25519Signature2020' | 'ecdsa-rdfc-2019';
+
+/** The Data Integrity cryptosuites (`proof.cryptosuite` of a `DataIntegrityProof`). */
+export const DATA_INTEGRITY_CRYPTOSUITES: ReadonlySet<string> = new Set(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019']);
+export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
+export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
+
+/** The names the suites compare with a cryptosuite's `requiredAlgorithm`. */
+export type KeyAlgorithm = 'Ed25519' | 'P-256';
+
+/** The library API of jsonld-signatures 11, narrowed to what gx-trust calls. */
+interface JsonLdSignatures {
+  sign(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<Record<string, unknown>>;
+  verify(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<LibraryVerifyResult>;
+  purposes: {
+    AssertionProofPurpose: new (options?: { controller?: object }) => unknown;
+    AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => unknown;
+    ControllerProofPurpose: new (options: { term: string; controller?: object }) => unknown;
+  };
+}
+
+export interface LibraryVerifyResult {
+  verified: boolean;
+  error?: unknown;
+  results?: { verified: boolean; error?: unknown }[];
+}
+
+export const jsigs = jsigsModule as JsonLdSignatures;
+
+export interface SuiteSigner {
+  id: string;
+  algorithm: KeyAlgorithm;
+  sign(input: { data: Uint8Array }): Promise<Uint8Array>;
+}
+
+export interface SuiteVerifier {
+  id: string;
+  algorithm: KeyAlgorithm;
+  verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
+}
+
+export function requiredAlgorithm(cryptosuite: Cryptosuite): KeyAlgorithm {
+  return cryptosuite === 'ecdsa-rdfc-2019' ? 'P-256' : 'Ed25519';
+}
+
+/** Ed25519 or P-256, from the key itself; anything else has no cryptosuite here. */
+export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
+  if (key.asymmetricKeyType === 'ed25519') return 'Ed25519';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'P-256';
+  throw new GxTrustError('INVALID_INPUT', `a ${key.asymmetricKeyType ?? 'symmetric'} key has no Data Integrity cryptosuite in gx-trust`, {
+    hint: 'Use an Ed25519 key (eddsa-rdfc-2022, Ed25519Signature2020) or a P-256 key (ecdsa-rdfc-2019)',
+  });
+}
+
+/**
+ * ECDSA signatures in Data Integrity are the raw r||s form (IEEE P1363), as WebCrypto produces them,
+ * over SHA-256 for P-256.
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#proof-serialization-ecdsa-rdfc-2019
+ */
+export function nodeSigner(id: string, privateKey: KeyObject): SuiteSigner {
+  const algorithm = keyAlgorithm(privateKey);
+  return {
+    id,
+    algorithm,
+    sign: async ({ data }) =>
+      algorithm === 'Ed25519'
+        ? nodeSign(null, data, privateKey)
+        : nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+  };
+}
+
+export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {
+  const algorithm = keyAlgorithm(publicKey);
+  return {
+    id,
+    algorithm,
+    verify: async ({ data, signature }) => {
+      try {
+        return algorithm === 'Ed25519'
+          ? nodeVerify(null, data, publicKey, signature)
+          : nodeVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+      } catch {
+        // A signature of the wrong length or encoding is simply not a valid signature.
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * Verifiers per verification method and key material, so a hot verification does not import the
+ * key again. Bounded: an attacker choosing fresh method ids must not grow it without end.
+ */
+const verifierCache = new LRUCache<string, SuiteVerifier>({ max: 1000 });
+
+export function verifierFor(method: VerificationMethod): SuiteVerifier {
+  const material = typeof method.publicKeyMultibase === 'string' ? method.publicKeyMultibase : JSON.stringify(method.publicKeyJwk ?? null);
+  const key = `${method.id}\n${material}`;
+  let verifier = verifierCache.get(key);
+  if (verifier === undefined) {
+    const publicKey = createPublicKey({ key: verificationMethodJwk(method) as JsonWebKey, format: 'jwk' });
+    try {
+      verifier = nodeVerifier(method.id, publicKey);
+    } catch (cause) {
+      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519 or P-256 key`, { cause });
+    }
+    verifierCache.set(key, verifier);
+  }
+  return verifier;
+}
+
+interface LibraryCryptosuite {
+  name: string;
+  createVerifier(options: { verificationMethod: unknown }): Promise<unknown>;
+  createVerifyData?: (options: Record<string, unknown>) => Promise<Uint8Array>;
+  [member: string]: unknown;
+}
+
+function baseCryptosuite(cryptosuite: Cryptosuite): LibraryCryptosuite {
+  return (cryptosuite === 'ecdsa-rdfc-2019' ? ecdsaRdfc2019 : eddsaRdfc2022) as LibraryCryptosuite;
+}
+
+/** The suite that adds a proof, dated `date`. */
+export function signingSuite(cryptosuite: Cryptosuite, signer: SuiteSigner, date: Date): unknown {
+  if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ signer, date });
+  return new DataIntegrityProof({ signer, date, cryptosuite: baseCryptosuite(cryptosuite) });
+}
+
+/**
+ * The suite that checks a proof with `verifier`, the key the caller has already bound to the issuer
+ * (or holder). The library still dereferences `proof.verificationMethod` through the document
+ * loader; a method other than the bound one is refused rather than used.
+ */
+export function verifyingSuite(cryptosuite: Cryptosuite, verifier: SuiteVerifier): unknown {
+  if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ verifier });
+  const base = baseCryptosuite(cryptosuite);
+  const suite: LibraryCryptosuite = {
+    ...base,
+    createVerifier: async ({ verificationMethod }) => {
+      const id = (verificationMethod as { id?: unknown } | undefined)?.id;
+      if (id !== verifier.id) {
+        throw new GxTrustError('KEY_BINDING', `the proof names ${String(id)}, not the bound method ${verifier.id}`);
+      }
+      return verifier;
+    },
+  };
+  const createVerifyData = base.createVerifyData;
+  if (createVerifyData !== undefined) {
+    // ecdsa-rdfc-2019 imports the key (EcdsaMultikey.from) only to learn the curve, and so the
+    // digest; it reads the curve from `dataIntegrityProof.signer.algorithm` when it has no method.
+    suite.createVerifyData = (options) =>
+      createVerifyData({
+        ...options,
+        verificationMethod: undefined,
+        dataIntegrityProof: Object.create(options['dataIntegrityProof'] as object, {
+          signer: { value: { algorithm: verifier.algorithm } },
+        }) as unknown,
+      });
+  }
+  return new DataIntegrityProof({ cryptosuite: suite });
+}
+
+/** Nesting beyond this is refused before JSON-LD sees it (jsonld recurses without a limit). */
+const MAX_DEPTH = 64;
+
+/**
+ * Every context URL the document names (top-level, inline scoped contexts, `@import`) must load
+ * through the closed document loader. Checked up front because jsonld-signatures serves
+ * `https://w3id.org/security/v1` and `/v2` from its own table before our loader is asked, which
+ * would open the allowed set.
+ */
+export async function assertContextsAllowed(document: unknown, documentLoader: DocumentLoader): Promise<void> {
+  const urls = new Set<string>();
+  const walk = (value: unknown, path: (string | number)[], inContext: boolean): void => {
+    if (path.length > MAX_DEPTH) {
+      throw new GxTrustError('INVALID_INPUT', `the document nests deeper than ${MAX_DEPTH} levels`, { pointer: jsonPointer(path) });
+    }
+    if (typeof value === 'string') {
+      if (inContext) urls.add(value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => walk(item, [...path, index], inContext));
+      return;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === '@context' || key === '@import') walk(child, [...path, key], true);
+        else if (typeof child === 'object' && child !== null) walk(child, [...path, key], false);
+      }
+    }
+  };
+  walk(document, [], false);
+  for (const url of urls) {
+    if (url.startsWith('did:')) {
+      throw new GxTrustError('CONTEXT_NOT_ALLOWED', `${JSON.stringify(url)} is not a JSON-LD context`);
+    }
+    await documentLoader(url);
+  }
+}
+
+export interface ClassifiedError {
+  code: ErrorCode;
+  message: string;
+  pointer?: string;
+}
+
+/**
+ * The libraries wrap errors: jsonld puts a loader failure under `details.cause`, jsonld-signatures
+ * collects proof errors in `VerificationError.errors`, Error `cause` chains. The most specific
+ * fault found wins: one of ours, then safe mode, then the canonicalization limit.
+ */
+export function classifyError(error: unknown, document: unknown, fallback: ErrorCode): ClassifiedError {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  let safeMode: ClassifiedError | undefined;
+  let limit: ClassifiedError | undefined;
+  let jsonLd: ClassifiedError | undefined;
+  while (queue.length > 0 && seen.size < 64) {
+    const current = queue.shift();
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    if (isGxTrustError(current)) {
+      const found: ClassifiedError = { code: current.code, message: current.message };
+      if (current.pointer !== undefined) found.pointer = current.pointer;
+      return found;
+    }
+    const record = current as { name?: unknown; message?: unknown; cause?: unknown; details?: unknown; errors?: unknown; error?: unknown };
+    const name = typeof record.name === 'string' ? record.name : '';
+    const message = typeof record.message === 'string' ? record.message : '';
+    if (name === 'jsonld.ValidationError' && safeMode === undefined) {
+      safeMode = safeModeFault(record.details, document);
+    } else if (/Maximum deep iterations exceeded|Abort signal received/.test(message) && limit === undefined) {
+      limit = { code: 'CANONICALIZATION_LIMIT', message: `RDF canonicalization exceeded its work limit: ${message}` };
+    } else if (name.startsWith('jsonld.') && jsonLd === undefined) {
+      jsonLd = { code: 'INVALID_INPUT', message: `JSON-LD processing failed: ${message}` };
+    }
+    queue.push(record.cause, record.details, record.error);
+    if (record.details !== null && typeof record.details === 'object') queue.push((record.details as { cause?: unknown }).cause);
+    if (Array.isArray(record.errors)) queue.push(...record.errors);
+  }
+  const found = safeMode ?? limit ?? jsonLd;
+  if (found !== undefined) return found;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: fallback, message };
+}
+
+function safeModeFault(details: unknown, document: unknown): ClassifiedError {
+  const event = (details as { event?: { code?: unknown; message?: unknown; details?: Record<string, unknown> } } | undefined)?.event;
+  const eventDetails = event?.details ?? {};
+  const term = [eventDetails['property'], eventDetails['id'], eventDetails['value'], eventDetails['type']].find(
+    (value): value is string => typeof value === 'string',
+  );
+  const fault: ClassifiedError = {
+    code: 'SAFE_MODE_VIOLATION',
+    message: `JSON-LD safe mode: ${String(event?.message ?? 'a value would be dropped from what is signed')}${term === undefined ? '' : ` (${JSON.stringify(term)})`}`,
+  };
+  const pointer = term === undefined ? undefined : findPointer(document, term);
+  if (pointer !== undefined) fault.pointer = pointer;
+  return fault;
+}
+
+/** The first place `needle` occurs in the document, as a key, else as a string value. */
+export function findPointer(document: unknown, needle: string): string | undefined {
+  let asValue: string | undefined;
+  const walk = (value: unknown, path: (string | number)[]): string | undefined => {
+    if (path.length > MAX_DEPTH) return undefined;
+    if (typeof value === 'string') {
+      if (value === needle && asValue === undefined) asValue = jsonPointer(path);
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object') return undefined;
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (key === needle) return jsonPointer([...path, key]);
+      const found = walk(child, [...path, key]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return walk(document, []) ?? asValue;
+}

@@ -1,0 +1,295 @@
+/**
+ * Data Integrity proofs: `DataIntegrityProof` with `eddsa-rdfc-2022` or `ecdsa-rdfc-2019`, and the
+ * older `Ed25519Signature2020`. This module checks the proof and the binding of its key to the
+ * issuer (or holder) only; validity dates, status and the credentials a presentation holds stay
+ * with the dispatcher (src/verifying/index.ts).
+ *
+ * "If the proof is not verified, the verifier MUST return verified = false": jsonld-signatures
+ * reports a bad signature as `{verified: false}` without throwing, and that result becomes a failed
+ * check here, never a pass (SECURITY-CASES row 10).
+ * @see https://www.w3.org/TR/vc-data-integrity/#verify-proof
+ */
+import type { VerificationMethod } from '../dids/types.js';
+import type { ErrorCode } from '../errors.js';
+import type { ProofPurpose } from '../dids/types.js';
+import { failed, passed, type Check } from './report.js';
+import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
+import {
+  DATA_INTEGRITY_CRYPTOSUITES,
+  ED25519_SIGNATURE_2020,
+  ED25519_SIGNATURE_2020_CONTEXT,
+  assertContextsAllowed,
+  classifyError,
+  jsigs,
+  verifierFor,
+  verifyingSuite,
+  type Cryptosuite,
+} from './data-integrity-suites.js';
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function proofsOf(input: JsonObject): unknown[] {
+  const proof = input['proof'];
+  if (proof === undefined) return [];
+  return Array.isArray(proof) ? proof : [proof];
+}
+
+/** A proof of the Data Integrity family, whatever its cryptosuite (an unknown one fails the 'format' check). */
+function isDataIntegrityFamily(proof: unknown): boolean {
+  return isObject(proof) && (proof['type'] === 'DataIntegrityProof' || proof['type'] === ED25519_SIGNATURE_2020);
+}
+
+function cryptosuiteOf(proof: JsonObject): Cryptosuite | undefined {
+  if (proof['type'] === ED25519_SIGNATURE_2020) return 'Ed25519Signature2020';
+  const cryptosuite = proof['cryptosuite'];
+  return typeof cryptosuite === 'string' && DATA_INTEGRITY_CRYPTOSUITES.has(cryptosuite) ? (cryptosuite as Cryptosuite) : undefined;
+}
+
+function typesOf(input: JsonObject): unknown[] {
+  const type = input['type'];
+  return Array.isArray(type) ? type : [type];
+}
+
+function claims(input: unknown, kind: 'credential' | 'presentation'): input is JsonObject {
+  if (!isObject(input)) return false;
+  const isPresentation = typesOf(input).includes('VerifiablePresentation');
+  if ((kind === 'presentation') !== isPresentation) return false;
+  const proofs = proofsOf(input);
+  return proofs.length > 0 && proofs.every(isDataIntegrityFamily);
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value['id'] === 'string') return value['id'];
+  return undefined;
+}
+
+function hasContext(document: JsonObject, url: string): boolean {
+  const context = document['@context'];
+  return context === url || (Array.isArray(context) && context.includes(url));
+}
+
+interface ProofOutcome {
+  checks: Check[];
+  format: string;
+  method?: VerificationMethod;
+}
+
+interface ProofTask {
+  document: JsonObject;
+  proof: unknown;
+  /** `/proof` or `/proof/<n>` */
+  pointer: string;
+  /** Message prefix when a document carries several proofs. */
+  label: string;
+  purpose: ProofPurpose;
+  /** The DID the key must belong to: the issuer, or the presentation's holder. */
+  controller: string | undefined;
+  controllerName: 'issuer' | 'holder';
+  /** Whether the document's contexts already passed the closed-set check, or the fault found. */
+  contexts: Check | undefined;
+  ctx: VerifyContext;
+}
+
+function notRun(check: 'key-binding' | 'proof', label: string, why: string): Check {
+  return failed(check, 'CHECK_NOT_RUN', `${label}not run: ${why}`);
+}
+
+async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
+  const { proof, pointer, label, purpose, controller, ctx } = task;
+  if (!isObject(proof)) {
+    return {
+      format: 'unknown',
+      checks: [failed('format', 'UNSUPPORTED_FORMAT', `${label}the proof is not an object`, pointer), notRun('key-binding', label, 'no proof'), notRun('proof', label, 'no proof')],
+    };
+  }
+  const cryptosuite = cryptosuiteOf(proof);
+  if (cryptosuite === undefined) {
+    return {
+      format: String(proof['cryptosuite'] ?? proof['type']),
+      checks: [
+        failed('format', 'UNSUPPORTED_FORMAT', `${label}cryptosuite ${JSON.stringify(proof['cryptosuite'])} is not one gx-trust verifies (eddsa-rdfc-2022, ecdsa-rdfc-2019, Ed25519Signature2020)`, `${pointer}/cryptosuite`),
+        notRun('key-binding', label, 'unknown cryptosuite'),
+        notRun('proof', label, 'unknown cryptosuite'),
+      ],
+    };
+  }
+  const checks: Check[] = [];
+  // jsonld-signatures would only report "no matching proofs" for this; say why.
+  if (cryptosuite === 'Ed25519Signature2020' && !hasContext(task.document, ED25519_SIGNATURE_2020_CONTEXT)) {
+    checks.push(failed('format', 'UNSUPPORTED_FORMAT', `${label}an Ed25519Signature2020 proof needs the ${ED25519_SIGNATURE_2020_CONTEXT} context`, '/@context'));
+  } else {
+    checks.push(passed('format', `${label}${cryptosuite}`));
+  }
+
+  // Key binding: the proof's method must belong to the issuer (holder) and be listed under the purpose.
+  let method: VerificationMethod | undefined;
+  const methodId = idOf(proof['verificationMethod']);
+  if (proof['proofPurpose'] !== purpose) {
+    checks.push(failed('key-binding', 'KEY_BINDING', `${label}proofPurpose is ${JSON.stringify(proof['proofPurpose'])}, expected ${purpose}`, `${pointer}/proofPurpose`));
+  } else if (controller === undefined) {
+    checks.push(failed('key-binding', 'KEY_BINDING', `${label}the document names no ${task.controllerName} to bind the key to`, `/${task.controllerName}`));
+  } else if (methodId === undefined) {
+    checks.push(failed('key-binding', 'KEY_NOT_FOUND', `${label}the proof names no verificationMethod`, `${pointer}/verificationMethod`));
+  } else {
+    try {
+      method = await ctx.resolver.resolveVerificationMethod(methodId, { purpose, expectedController: controller });
+      checks.push(passed('key-binding', `${label}${method.id} is an ${purpose} method of ${controller}`));
+    } catch (error) {
+      const fault = classifyError(error, task.document, 'KEY_BINDING');
+      checks.push(failed('key-binding', fault.code, `${label}${fault.message}`, `${pointer}/verificationMethod`));
+    }
+  }
+
+  const formatFailed = checks.some((c) => !c.verified);
+  if (method === undefined || formatFailed) {
+    checks.push(notRun('proof', label, formatFailed ? 'the proof format is not usable' : 'the key is not bound to the ' + task.controllerName));
+    return { format: cryptosuite, checks };
+  }
+  if (task.contexts !== undefined && !task.contexts.verified) {
+    checks.push({ ...task.contexts, message: `${label}${task.contexts.message ?? ''}` });
+    return { format: cryptosuite, checks, method };
+  }
+  checks.push(await checkSignature(task, proof, cryptosuite, method));
+  return { format: cryptosuite, checks, method };
+}
+
+async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod): Promise<Check> {
+  const { label, purpose, controller, ctx } = task;
+  try {
+    const suite = verifyingSuite(cryptosuite, verifierFor(method));
+    // The binding was checked above through our resolver; handing jsonld-signatures the controller
+    // keeps it from dereferencing and framing the DID document a second time, while it still
+    // insists that the method it loads is the one bound and that proofPurpose matches.
+    const controllerDocument = { id: controller, [purpose]: [method.id] };
+    const proofPurpose =
+      purpose === 'assertionMethod'
+        ? new jsigs.purposes.AssertionProofPurpose({ controller: controllerDocument })
+        : new jsigs.purposes.ControllerProofPurpose({ term: purpose, controller: controllerDocument });
+    const result = await jsigs.verify({ ...task.document, proof }, { suite, purpose: proofPurpose, documentLoader: ctx.documentLoader });
+    if (result.verified === true) return passed('proof', `${label}${cryptosuite} proof by ${method.id}`);
+    const fault = classifyError(result.error ?? result.results?.find((r) => r.error !== undefined)?.error, task.document, 'INVALID_SIGNATURE');
+    return failed('proof', fault.code, `${label}${fault.message}`, fault.pointer ?? task.pointer);
+  } catch (error) {
+    const fault = classifyError(error, task.document, 'INVALID_SIGNATURE');
+    return failed('proof', fault.code, `${label}${fault.message}`, fault.pointer ?? task.pointer);
+  }
+}
+
+async function contextCheck(document: JsonObject, ctx: VerifyContext): Promise<Check | undefined> {
+  try {
+    await assertContextsAllowed(document, ctx.documentLoader);
+    return undefined;
+  } catch (error) {
+    const fault = classifyError(error, document, 'CONTEXT_NOT_ALLOWED');
+    return failed('proof', fault.code, fault.message, fault.pointer ?? '/@context');
+  }
+}
+
+async function verifyDocument(
+  input: unknown,
+  ctx: VerifyContext,
+  kind: 'credential' | 'presentation',
+): Promise<FormatResult & { outcomes: ProofOutcome[]; tasks: ProofTask[] }> {
+  if (!isObject(input) || proofsOf(input).length === 0) {
+    const code: ErrorCode = isObject(input) ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
+    return { format: 'DataIntegrityProof', checks: [failed('format', code, `the ${kind} carries no Data Integrity proof`)], outcomes: [], tasks: [] };
+  }
+  const proofs = proofsOf(input);
+  const multi = proofs.length > 1;
+  const controllerName = kind === 'credential' ? 'issuer' : 'holder';
+  const controller = idOf(input[controllerName]);
+  const contexts = await contextCheck(input, ctx);
+  const tasks: ProofTask[] = proofs.map((proof, index) => ({
+    document: input,
+    proof,
+    pointer: multi ? `/proof/${index}` : '/proof',
+    label: multi ? `proof ${index}: ` : '',
+    purpose: kind === 'credential' ? 'assertionMethod' : 'authentication',
+    controller,
+    controllerName,
+    contexts,
+    ctx,
+  }));
+  // Each proof of a proof set signs the document without the others; every one must verify.
+  // @see https://www.w3.org/TR/vc-data-integrity/#proof-sets
+  const outcomes = await Promise.all(tasks.map(verifyProof));
+  const first = outcomes[0];
+  const result: FormatResult & { outcomes: ProofOutcome[]; tasks: ProofTask[] } = {
+    format: first?.format ?? 'DataIntegrityProof',
+    checks: outcomes.flatMap((o) => o.checks),
+    document: input,
+    outcomes,
+    tasks,
+  };
+  if (controller !== undefined) result.issuer = controller;
+  if (first?.method !== undefined) result.verificationMethod = first.method;
+  return result;
+}
+
+function strip(result: FormatResult & { outcomes?: unknown; tasks?: unknown }): FormatResult {
+  const { outcomes: _outcomes, tasks: _tasks, ...rest } = result;
+  return rest;
+}
+
+/**
+ * The presentation proof must carry the verifier's challenge (and domain, when one is expected).
+ * A verifier that supplies no challenge gets a failed check: without it a captured presentation
+ * can be replayed.
+ * @see https://www.w3.org/TR/vc-data-integrity/#dfn-challenge
+ */
+function challengeChecks(task: ProofTask): Check[] {
+  const proof = isObject(task.proof) ? task.proof : {};
+  const { label, pointer, ctx } = task;
+  const checks: Check[] = [];
+  if (ctx.challenge === undefined) {
+    checks.push(failed('challenge', 'CHALLENGE_MISMATCH', `${label}no challenge was expected; a presentation is verified against the challenge the verifier issued`));
+  } else if (proof['challenge'] !== ctx.challenge) {
+    checks.push(failed('challenge', 'CHALLENGE_MISMATCH', `${label}${proof['challenge'] === undefined ? 'the proof carries no challenge' : 'the proof\'s challenge is not the expected one'}`, `${pointer}/challenge`));
+  } else {
+    checks.push(passed('challenge', `${label}challenge matches`));
+  }
+  if (ctx.domain !== undefined) {
+    const domain = proof['domain'];
+    const matches = domain === ctx.domain || (Array.isArray(domain) && domain.includes(ctx.domain));
+    checks.push(
+      matches
+        ? passed('domain', `${label}domain matches`)
+        : failed('domain', 'DOMAIN_MISMATCH', `${label}${domain === undefined ? 'the proof carries no domain' : 'the proof\'s domain is not the expected one'}`, `${pointer}/domain`),
+    );
+  } else {
+    checks.push(passed('domain', `${label}no domain expected`));
+  }
+  return checks;
+}
+
+export const dataIntegrityFormat: ProofFormat = {
+  name: 'data-integrity',
+
+  canVerifyCredential(input: unknown): boolean {
+    return claims(input, 'credential');
+  },
+
+  async verifyCredential(input: unknown, ctx: VerifyContext): Promise<FormatResult> {
+    return strip(await verifyDocument(input, ctx, 'credential'));
+  },
+
+  canVerifyPresentation(input: unknown): boolean {
+    return claims(input, 'presentation');
+  },
+
+  async verifyPresentation(input: unknown, ctx: VerifyContext): Promise<FormatResult> {
+    const result = await verifyDocument(input, ctx, 'presentation');
+    const checks = [...result.checks, ...result.tasks.flatMap(challengeChecks)];
+    const held = isObject(input) ? input['verifiableCredential'] : undefined;
+    return {
+      ...strip(result),
+      checks,
+      heldCredentials: held === undefined ? [] : Array.isArray(held) ? held : [held],
+    };
+  },
+};
