@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
-import { addDays, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
+import { addDays, certificateInfo, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
 
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
@@ -197,9 +197,11 @@ function parsePrivateKey(pem: string, path: string, expected: KeyKind): KeyObjec
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (cause) {
-    // The parser's message could quote key bytes; keep only the file name.
-    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} is not a PEM private key`, { cause: undefined, hint: String((cause as Error).name) });
+  } catch {
+    // The parser's error is dropped: it could quote key bytes, and the file name is what helps.
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} is not a PEM private key`, {
+      hint: 'Expect an unencrypted PKCS#8 PEM file ("-----BEGIN PRIVATE KEY-----")',
+    });
   }
   let kind: KeyKind;
   try {
@@ -208,7 +210,7 @@ function parsePrivateKey(pem: string, path: string, expected: KeyKind): KeyObjec
     throw new GxTrustError('KEYS_UNAVAILABLE', `${path} holds a key type gx-trust does not sign with`, { cause });
   }
   if (kind !== expected) {
-    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} holds an ${kind} key where an ${expected} key is expected`);
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} holds a key of type ${kind} where ${expected} is expected`);
   }
   return key;
 }
@@ -261,6 +263,15 @@ async function checkOwnChain(chainPem: string, publicKey: KeyObject, now: Date):
   return x5c;
 }
 
+function isUsableRoot(certificatePem: string, publicKey: KeyObject, now: Date): boolean {
+  try {
+    const info = certificateInfo(certificatePem);
+    return info.ca && info.publicKey.equals(publicKey) && info.notBefore <= now && now < info.notAfter;
+  } catch {
+    return false;
+  }
+}
+
 interface DevelopmentRoot {
   privateKey: KeyObject;
   certificatePem: string;
@@ -273,12 +284,10 @@ async function loadOrCreateDevelopmentRoot(keysDir: string, now: Date): Promise<
   const certPem = await readIfExists(certPath);
   if (keyPem !== undefined && certPem !== undefined) {
     const privateKey = parsePrivateKey(keyPem, keyPath, 'P-256');
-    try {
-      await checkOwnChain(certPem, createPublicKey(privateKey), now);
+    if (isUsableRoot(certPem, createPublicKey(privateKey), now)) {
       return { root: { privateKey, certificatePem: certPem }, created: false };
-    } catch {
-      // Expired or not matching its key: a development root is replaced, with every leaf under it.
     }
+    // Expired or not matching its key: a development root is replaced, with every leaf under it.
   }
   const privateKey =
     keyPem === undefined

@@ -242,6 +242,30 @@ export async function validateCertificateChain(options: ValidateCertificateChain
   }
 }
 
+/** What a holder of a certificate needs to decide whether to keep using it. */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  publicKey: KeyObject;
+  ca: boolean;
+}
+
+/** Reads one certificate (base64 DER or PEM); throws X509_CHAIN when it is not one. */
+export function certificateInfo(certificate: string): CertificateInfo {
+  const derB64 = certificate.includes('-----BEGIN') ? (parsePemCertificates(certificate)[0] as string) : certificate;
+  const cert = parseCertificate(Buffer.from(derB64, 'base64'), 'the certificate');
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    publicKey: publicKeyOf(cert),
+    ca: cert.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Issuing certificates: the development chain, and short-lived certificates in tests.
 

@@ -1,0 +1,363 @@
+import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { multikeyToJwk } from '../../src/dids/multikey.js';
+import { GxTrustError } from '../../src/errors.js';
+import {
+  DEVELOPMENT_FILES,
+  didWebFromBaseUrl,
+  loadOrCreateKeyring,
+  type Keyring,
+  type LoadKeyringOptions,
+} from '../../src/keyring/index.js';
+import { addDays, parsePemCertificates, validateCertificateChain } from '../../src/x509/index.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const BASE_URL = 'http://localhost:8080';
+const DID = 'did:web:localhost%3A8080';
+
+async function errorOf(promise: Promise<unknown>): Promise<GxTrustError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(GxTrustError);
+    return error as GxTrustError;
+  }
+  throw new Error('expected a GxTrustError, nothing was thrown');
+}
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gx-trust-keyring-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function development(keysDir: string, overrides: Partial<LoadKeyringOptions> = {}): LoadKeyringOptions {
+  return { keysDir, baseUrl: BASE_URL, env: 'development', clock: fixedClock(NOW), ...overrides };
+}
+
+let devDir: string;
+let keyring: Keyring;
+const README = '# keys/\nhand-written, must survive\n';
+
+beforeAll(async () => {
+  devDir = await tempDir();
+  await writeFile(join(devDir, 'README.md'), README);
+  keyring = await loadOrCreateKeyring(development(devDir));
+});
+
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('didWebFromBaseUrl()', () => {
+  it.each([
+    ['http://localhost:8080', 'did:web:localhost%3A8080'],
+    ['https://trust.example.org', 'did:web:trust.example.org'],
+    ['https://trust.example.org/', 'did:web:trust.example.org'],
+    ['https://trust.example.org:443', 'did:web:trust.example.org'],
+    ['https://Trust.Example.org:8443', 'did:web:trust.example.org%3A8443'],
+    ['https://example.org/gx', 'did:web:example.org:gx'],
+    ['https://example.org/gx/trust/', 'did:web:example.org:gx:trust'],
+  ])('%s -> %s', (baseUrl, did) => {
+    expect(didWebFromBaseUrl(baseUrl)).toBe(did);
+  });
+
+  it.each([
+    ['an IP address (did:web MUST NOT include IP addresses)', 'http://127.0.0.1:8080'],
+    ['an IPv6 address', 'http://[::1]:8080'],
+    ['another scheme', 'ftp://example.org'],
+    ['a query', 'https://example.org/?a=1'],
+    ['credentials', 'https://user:pw@example.org'],
+    ['an empty path segment', 'https://example.org//gx'],
+    ['no URL at all', 'example.org'],
+  ])('refuses %s with CONFIG_INVALID', (_name, baseUrl) => {
+    expect(() => didWebFromBaseUrl(baseUrl)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});
+
+describe('loadOrCreateKeyring() in development', () => {
+  it('generates the keys and the development chain into keysDir, owner-only, and keeps the README', async () => {
+    const files = (await readdir(devDir)).sort();
+    expect(files).toEqual([...Object.values(DEVELOPMENT_FILES), 'README.md'].sort());
+    for (const file of Object.values(DEVELOPMENT_FILES)) {
+      expect((await stat(join(devDir, file))).mode & 0o777).toBe(0o600);
+    }
+    expect(await readFile(join(devDir, 'README.md'), 'utf8')).toBe(README);
+    expect(await readFile(join(devDir, DEVELOPMENT_FILES.rsa), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+  });
+
+  it('reloads the same keys on a later start: same DID document, no file rewritten', async () => {
+    const before = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => readFile(join(devDir, f), 'utf8')));
+    const again = await loadOrCreateKeyring(development(devDir, { clock: fixedClock(addDays(NOW, 30)) }));
+    expect(again.didDocument()).toEqual(keyring.didDocument());
+    expect(again.didKey('Ed25519')).toEqual(keyring.didKey('Ed25519'));
+    const after = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => readFile(join(devDir, f), 'utf8')));
+    expect(after).toEqual(before);
+  });
+
+  it('reissues an expired development leaf under the same root, keeping the keys', async () => {
+    const dir = await tempDir();
+    await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => copyFile(join(devDir, f), join(dir, f))));
+    const later = await loadOrCreateKeyring(development(dir, { clock: fixedClock(addDays(NOW, 800)) }));
+    expect(later.key('RSA').publicJwk).toEqual(keyring.key('RSA').publicJwk);
+    expect(later.key('RSA').x5c?.[0]).not.toBe(keyring.key('RSA').x5c?.[0]);
+    expect(later.trustAnchorsPem()).toEqual(keyring.trustAnchorsPem());
+  });
+
+  it('gives a development chain for the RSA and P-256 keys that validates against the development root', async () => {
+    expect(keyring.trustAnchorsPem()).toHaveLength(1);
+    for (const kind of ['RSA', 'P-256'] as const) {
+      const key = keyring.key(kind);
+      expect(key.x5c).toHaveLength(2);
+      expect(parsePemCertificates(keyring.certificateChainPem(kind) ?? '')).toEqual(key.x5c);
+      await validateCertificateChain({
+        x5c: key.x5c ?? [],
+        publicJwk: key.publicJwk,
+        trustAnchorsPem: keyring.trustAnchorsPem(),
+        validAt: NOW,
+        validUntil: addDays(NOW, 700),
+      });
+    }
+  });
+
+  it('loads configured key files in preference to generating', async () => {
+    const dir = await tempDir();
+    const withFile = await loadOrCreateKeyring(
+      development(dir, { keyFiles: { ed25519: join(devDir, DEVELOPMENT_FILES.ed25519) } }),
+    );
+    expect(withFile.key('Ed25519').publicJwk).toEqual(keyring.key('Ed25519').publicJwk);
+    expect(await readdir(dir)).not.toContain(DEVELOPMENT_FILES.ed25519);
+  });
+});
+
+describe('the service DID document', () => {
+  it('lists every method under assertionMethod and authentication with stable fragments', () => {
+    const doc = keyring.didDocument();
+    expect(keyring.did).toBe(DID);
+    expect(doc.id).toBe(DID);
+    expect(doc['@context']).toEqual([
+      'https://www.w3.org/ns/did/v1',
+      'https://w3id.org/security/suites/jws-2020/v1',
+      'https://w3id.org/security/multikey/v1',
+      'https://w3id.org/security/suites/ed25519-2020/v1',
+    ]);
+    const methods = doc.verificationMethod ?? [];
+    expect(methods.map((m) => [m.id.slice(DID.length), m.type])).toEqual([
+      ['#jwk-ed25519', 'JsonWebKey2020'],
+      ['#jwk-p256', 'JsonWebKey2020'],
+      ['#jwk-rsa', 'JsonWebKey2020'],
+      ['#multikey-ed25519', 'Multikey'],
+      ['#multikey-p256', 'Multikey'],
+      ['#ed25519-2020', 'Ed25519VerificationKey2020'],
+    ]);
+    for (const method of methods) expect(method.controller).toBe(DID);
+    expect(doc.assertionMethod).toEqual(methods.map((m) => m.id));
+    expect(doc.authentication).toEqual(methods.map((m) => m.id));
+  });
+
+  it('publishes alg, x5u and x5c on the JWK methods, and the same keys as Multikey', () => {
+    const byId = new Map((keyring.didDocument().verificationMethod ?? []).map((m) => [m.id.slice(DID.length), m]));
+    expect(byId.get('#jwk-ed25519')?.publicKeyJwk).toEqual({ ...keyring.key('Ed25519').publicJwk, alg: 'EdDSA' });
+    expect(byId.get('#jwk-p256')?.publicKeyJwk).toMatchObject({
+      alg: 'ES256',
+      x5u: 'http://localhost:8080/.well-known/x509/p256.pem',
+      x5c: keyring.key('P-256').x5c,
+    });
+    expect(byId.get('#jwk-rsa')?.publicKeyJwk).toMatchObject({
+      kty: 'RSA',
+      alg: 'PS256',
+      x5u: 'http://localhost:8080/.well-known/x509/rsa.pem',
+      x5c: keyring.key('RSA').x5c,
+    });
+    const mkEd = byId.get('#multikey-ed25519')?.publicKeyMultibase ?? '';
+    expect(mkEd).toMatch(/^z6Mk/);
+    expect(byId.get('#ed25519-2020')?.publicKeyMultibase).toBe(mkEd);
+    expect(multikeyToJwk(mkEd)).toEqual(keyring.key('Ed25519').publicJwk);
+    expect(byId.get('#multikey-p256')?.publicKeyMultibase).toMatch(/^zDn/);
+    expect(multikeyToJwk(byId.get('#multikey-p256')?.publicKeyMultibase ?? '')).toEqual(keyring.key('P-256').publicJwk);
+  });
+
+  it('names each key record after its methods', () => {
+    expect(keyring.key('Ed25519')).toMatchObject({
+      kind: 'Ed25519',
+      alg: 'EdDSA',
+      jwkVerificationMethodId: `${DID}#jwk-ed25519`,
+      multikeyVerificationMethodId: `${DID}#multikey-ed25519`,
+      ed25519VerificationKey2020Id: `${DID}#ed25519-2020`,
+    });
+    expect(keyring.key('RSA').multikeyVerificationMethodId).toBeUndefined();
+  });
+
+  it('puts the x5u under the base URL path', async () => {
+    const dir = await tempDir();
+    const copy = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => copyFile(join(devDir, f), join(dir, f))));
+    expect(copy).toHaveLength(7);
+    const underPath = await loadOrCreateKeyring(development(dir, { baseUrl: 'https://example.org/gx/' }));
+    expect(underPath.did).toBe('did:web:example.org:gx');
+    expect(underPath.baseUrl).toBe('https://example.org/gx');
+    const rsa = underPath.didDocument().verificationMethod?.find((m) => m.id.endsWith('#jwk-rsa'));
+    expect(rsa?.publicKeyJwk?.x5u).toBe('https://example.org/gx/.well-known/x509/rsa.pem');
+  });
+
+  it('hands out copies: a caller mutating the document changes nothing', () => {
+    const doc = keyring.didDocument();
+    doc.id = 'did:web:attacker.example';
+    (doc.verificationMethod ?? []).length = 0;
+    expect(keyring.didDocument().id).toBe(DID);
+    expect(keyring.didDocument().verificationMethod).toHaveLength(6);
+  });
+});
+
+describe('private keys', () => {
+  it('never appear in JSON or util.inspect of the keyring, its keys or its documents', () => {
+    const surfaces = [
+      JSON.stringify(keyring),
+      JSON.stringify(keyring.didDocument()),
+      JSON.stringify(keyring.didKey('Ed25519')),
+      JSON.stringify(keyring.didKey('P-256')),
+      ...(['Ed25519', 'P-256', 'RSA'] as const).flatMap((kind) => [
+        JSON.stringify(keyring.key(kind)),
+        JSON.stringify({ ...keyring.key(kind) }),
+        inspect(keyring.key(kind), { depth: 5 }),
+      ]),
+    ];
+    for (const text of surfaces) {
+      expect(text).not.toContain('"d":');
+      expect(text).not.toMatch(/\bd: '/);
+      expect(text).not.toContain('privateKey');
+      expect(text).not.toContain('PRIVATE KEY');
+    }
+  });
+
+  it('are still there for the signer, as private KeyObjects matching the public keys', () => {
+    for (const kind of ['Ed25519', 'P-256', 'RSA'] as const) {
+      const key = keyring.key(kind);
+      expect(key.privateKey.type).toBe('private');
+      expect(key.publicKey.type).toBe('public');
+    }
+    expect(keyring.key('RSA').privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+});
+
+describe('didKey()', () => {
+  it.each([
+    ['Ed25519', /^did:key:z6Mk/],
+    ['P-256', /^did:key:zDn/],
+  ] as const)('gives the did:key form of the %s key with a Multikey document', (kind, prefix) => {
+    const { did, verificationMethodId, document } = keyring.didKey(kind);
+    const multikey = keyring.key(kind).publicKeyMultibase ?? '';
+    expect(did).toMatch(prefix);
+    expect(did).toBe(`did:key:${multikey}`);
+    expect(verificationMethodId).toBe(`${did}#${multikey}`);
+    expect(document).toEqual({
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: did,
+      verificationMethod: [{ id: verificationMethodId, type: 'Multikey', controller: did, publicKeyMultibase: multikey }],
+      assertionMethod: [verificationMethodId],
+      authentication: [verificationMethodId],
+    });
+  });
+});
+
+describe('loadOrCreateKeyring() in production', () => {
+  const production = (keysDir: string, keyFiles: LoadKeyringOptions['keyFiles']): LoadKeyringOptions => ({
+    keysDir,
+    baseUrl: 'https://trust.example.org',
+    env: 'production',
+    clock: fixedClock(NOW),
+    ...(keyFiles === undefined ? {} : { keyFiles }),
+  });
+  const devFile = (name: keyof typeof DEVELOPMENT_FILES) => join(devDir, DEVELOPMENT_FILES[name]);
+
+  it('fails with KEYS_UNAVAILABLE naming the missing setting, and generates nothing', async () => {
+    const dir = join(await tempDir(), 'keys');
+    const error = await errorOf(loadOrCreateKeyring(production(dir, undefined)));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/keyFiles\.(ed25519|p256|rsa)/);
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('fails with KEYS_UNAVAILABLE naming a configured file that does not exist', async () => {
+    const dir = await tempDir();
+    const missing = join(dir, 'nowhere', 'rsa.pem');
+    const error = await errorOf(
+      loadOrCreateKeyring(production(dir, { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: missing })),
+    );
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toContain(missing);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses a key file holding the wrong key type', async () => {
+    const error = await errorOf(
+      loadOrCreateKeyring(production(await tempDir(), { ed25519: devFile('p256'), p256: devFile('p256'), rsa: devFile('rsa') })),
+    );
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/p256\.key\.pem holds a key of type P-256 where Ed25519 is expected/);
+  });
+
+  it('refuses a file that is not a PEM private key, without quoting it', async () => {
+    const dir = await tempDir();
+    const bad = join(dir, 'bad.pem');
+    await writeFile(bad, '-----BEGIN PRIVATE KEY-----\nU0VDUkVU\n-----END PRIVATE KEY-----\n');
+    const error = await errorOf(loadOrCreateKeyring(production(dir, { ed25519: bad, p256: devFile('p256'), rsa: devFile('rsa') })));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toBe(`${bad} is not a PEM private key`);
+    expect(JSON.stringify({ message: error.message, hint: error.hint, cause: String(error.cause) })).not.toContain('U0VDUkVU');
+  });
+
+  it('loads keys and chains from files, with no trust anchors and the same keys as before', async () => {
+    const files = {
+      ed25519: devFile('ed25519'),
+      p256: devFile('p256'),
+      rsa: devFile('rsa'),
+      rsaChain: devFile('rsaChain'),
+      p256Chain: devFile('p256Chain'),
+    };
+    const loaded = await loadOrCreateKeyring(production(await tempDir(), files));
+    expect(loaded.did).toBe('did:web:trust.example.org');
+    expect(loaded.trustAnchorsPem()).toEqual([]);
+    expect(loaded.certificateChainPem('RSA')).toBe(keyring.certificateChainPem('RSA'));
+    expect(loaded.key('P-256').x5c).toEqual(keyring.key('P-256').x5c);
+    const rsa = loaded.didDocument().verificationMethod?.find((m) => m.id.endsWith('#jwk-rsa'));
+    expect(rsa?.publicKeyJwk?.x5u).toBe('https://trust.example.org/.well-known/x509/rsa.pem');
+  });
+
+  it('publishes no x5u or x5c when no chain is configured', async () => {
+    const loaded = await loadOrCreateKeyring(
+      production(await tempDir(), { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa') }),
+    );
+    expect(loaded.certificateChainPem('RSA')).toBeUndefined();
+    expect(loaded.key('RSA').x5c).toBeUndefined();
+    const rsa = loaded.didDocument().verificationMethod?.find((m) => m.id.endsWith('#jwk-rsa'));
+    expect(rsa?.publicKeyJwk).not.toHaveProperty('x5u');
+    expect(rsa?.publicKeyJwk).not.toHaveProperty('x5c');
+  });
+
+  it('refuses a chain that certifies another key', async () => {
+    const error = await errorOf(
+      loadOrCreateKeyring(
+        production(await tempDir(), {
+          ed25519: devFile('ed25519'),
+          p256: devFile('p256'),
+          rsa: devFile('rsa'),
+          rsaChain: devFile('p256Chain'),
+        }),
+      ),
+    );
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/p256\.chain\.pem does not fit the RSA key: the JWK is not the leaf certificate's key/);
+  });
+
+  it('refuses a chain that has expired', async () => {
+    const files = { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa'), rsaChain: devFile('rsaChain') };
+    const error = await errorOf(loadOrCreateKeyring({ ...production(await tempDir(), files), clock: fixedClock(addDays(NOW, 800)) }));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/has expired/);
+  });
+});
