@@ -1,0 +1,149 @@
+/**
+ * `gx-trust`: the jobs a person does from a shell, over the same library core as the HTTP API.
+ * Exit codes scripts can rely on: 0 success (verified), 1 verification failed, 2 bad usage or input,
+ * 3 the service could not do it (configuration, keys, network).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { configFromProcess, type ConfigFlags } from '../config.js';
+import { isGxTrustError } from '../errors.js';
+import { createService } from '../service.js';
+import { loadOrCreateKeyring } from '../keyring/index.js';
+
+export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
+
+function readInput(file: string): unknown {
+  const text = (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')).trim();
+  // A compact JWT or a data: URL is taken as is; anything else must be JSON.
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(text) || text.startsWith('data:')) return text;
+  return JSON.parse(text);
+}
+
+function print(value: unknown): void {
+  process.stdout.write(typeof value === 'string' ? value + '\n' : JSON.stringify(value, null, 2) + '\n');
+}
+
+function configFlags(command: Command): ConfigFlags {
+  const o = command.optsWithGlobals<{ keysDir?: string; dataDir?: string; baseUrl?: string; env?: string; port?: string }>();
+  const flags: ConfigFlags = {};
+  if (o.keysDir !== undefined) flags.keysDir = o.keysDir;
+  if (o.dataDir !== undefined) flags.dataDir = o.dataDir;
+  if (o.baseUrl !== undefined) flags.baseUrl = o.baseUrl;
+  if (o.env !== undefined) flags.env = o.env;
+  if (o.port !== undefined) flags.port = o.port;
+  return flags;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('gx-trust')
+    .description('Issue and verify Gaia-X (Danube) and W3C verifiable credentials')
+    .option('--keys-dir <dir>', 'keys folder (GX_KEYS_DIR)')
+    .option('--data-dir <dir>', 'data folder (GX_DATA_DIR)')
+    .option('--base-url <url>', 'public base URL; the did:web is derived from it (GX_BASE_URL)')
+    .option('--env <env>', 'development | production (GX_ENV)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const keys = program.command('keys').description('the service keys');
+  keys
+    .command('init')
+    .description('generate the development keys and X.509 chain (no-op when they exist)')
+    .action(async (_options, command: Command) => {
+      const config = configFromProcess(configFlags(command));
+      const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
+      print({ did: keyring.did, keysDir: config.keysDir, didKeys: [keyring.didKey('Ed25519').did, keyring.didKey('P-256').did] });
+    });
+
+  program
+    .command('did')
+    .description('the service DID document')
+    .command('show')
+    .description('print the did:web document the service serves at /.well-known/did.json')
+    .action(async (_options, command: Command) => {
+      const config = configFromProcess(configFlags(command));
+      const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
+      print(keyring.didDocument());
+    });
+
+  program
+    .command('issue <file>')
+    .description('sign a credential (a JSON file, or - for stdin; a VC-API {credential, options} body works too)')
+    .addOption(new Option('--format <format>', 'proof format').choices(['ldp_vc', 'vc+jwt']))
+    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']))
+    .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(['EdDSA', 'ES256', 'PS256']))
+    .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
+    .option('--jwt', 'print the bare compact JWT for vc+jwt')
+    .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {
+      const service = await createService(configFromProcess(configFlags(command)));
+      const input = readInput(file) as Record<string, unknown>;
+      const credential = input['credential'] ?? input;
+      const issueOptions: Record<string, string> = { ...((input['options'] as Record<string, string> | undefined) ?? {}) };
+      for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {
+        if (typeof options[key] === 'string') issueOptions[key] = options[key];
+      }
+      const issued = await service.issuer.issueCredential(credential, issueOptions);
+      print(issued.format === 'vc+jwt' && options['jwt'] ? issued.jwt : issued.verifiableCredential);
+    });
+
+  program
+    .command('verify <file>')
+    .description('verify a credential or presentation (JSON, compact JWT, or data: URL; - for stdin)')
+    .option('--presentation', 'the input is a presentation')
+    .option('--challenge <challenge>', 'expected presentation challenge (nonce)')
+    .option('--domain <domain>', 'expected presentation domain (audience)')
+    .action(async (file: string, options: { presentation?: boolean; challenge?: string; domain?: string }, command: Command) => {
+      const service = await createService(configFromProcess(configFlags(command)));
+      const input = readInput(file);
+      const isPresentation =
+        options.presentation === true ||
+        (typeof input === 'object' && input !== null && JSON.stringify((input as Record<string, unknown>)['type'] ?? '').includes('VerifiablePresentation'));
+      const verifyOptions = {
+        ...(options.challenge === undefined ? {} : { challenge: options.challenge }),
+        ...(options.domain === undefined ? {} : { domain: options.domain }),
+      };
+      const report = isPresentation
+        ? await service.verifier.verifyPresentation(input, verifyOptions)
+        : await service.verifier.verifyCredential(input, verifyOptions);
+      print(report);
+      process.exitCode = report.verified ? EXIT.ok : EXIT.notVerified;
+    });
+
+  program
+    .command('serve')
+    .description('run the HTTP service (same as npm start)')
+    .option('--port <port>', 'listening port (PORT)')
+    .action(async () => {
+      await import('../main.js');
+    });
+
+  return program;
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    const commanderCode = (error as { code?: string }).code;
+    if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' || commanderCode === 'commander.help') return EXIT.ok;
+    if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) return EXIT.usage;
+    if (error instanceof SyntaxError) {
+      process.stderr.write(`gx-trust: the input is not JSON: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (isGxTrustError(error)) {
+      process.stderr.write(`gx-trust: ${error.code}: ${error.message}${error.pointer ? ` (at ${error.pointer})` : ''}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+      return error.status < 500 ? EXIT.usage : EXIT.failure;
+    }
+    process.stderr.write(`gx-trust: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failure;
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /(gx-trust(\.js)?|cli[\\/]main\.ts)$/.test(process.argv[1]);
+if (isEntryPoint) {
+  const code = await runCli(process.argv.slice(2));
+  // `serve` keeps the process alive through its server; everything else ends here.
+  if (!process.argv.slice(2).includes('serve')) process.exit(code);
+}

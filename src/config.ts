@@ -1,0 +1,153 @@
+/**
+ * The whole configuration: one zod schema over the environment and command-line flags, parsed
+ * once at start and passed on. Nothing else reads process.env. A bad value stops the process with
+ * a message naming the variable.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { GxTrustError } from './errors.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalPath = z
+  .string()
+  .trim()
+  .min(1)
+  .optional()
+  .transform((value) => (value === undefined ? undefined : resolve(value)));
+
+/** Environment variable names are the contract other tools rely on: keep them. */
+const Environment = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GX_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  GX_ENV: z.enum(['development', 'production']).default('development'),
+  GX_DATA_DIR: z.string().trim().min(1).default('data').transform((p) => resolve(p)),
+  GX_KEYS_DIR: z.string().trim().min(1).default('keys').transform((p) => resolve(p)),
+  GX_ADMIN_API_KEY: z.string().min(24, 'an API key needs at least 24 characters').optional(),
+  GX_TRUST_ANCHORS: optionalPath,
+  GX_TRUSTED_ISSUERS: optionalPath,
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
+  GX_KEY_ED25519_FILE: optionalPath,
+  GX_KEY_P256_FILE: optionalPath,
+  GX_KEY_RSA_FILE: optionalPath,
+  GX_CERT_CHAIN_RSA_FILE: optionalPath,
+  GX_CERT_CHAIN_P256_FILE: optionalPath,
+});
+
+export type Environment = z.input<typeof Environment>;
+
+export interface Config {
+  port: number;
+  /** The public base URL; the service's did:web is derived from it. */
+  baseUrl: string;
+  env: 'development' | 'production';
+  /** Development allows http and loopback did:web hosts and trusts the development CA. */
+  testMode: boolean;
+  dataDir: string;
+  keysDir: string;
+  adminApiKey: string | undefined;
+  trustAnchorsFile: string | undefined;
+  trustedIssuersFile: string | undefined;
+  databaseUrl: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  bodyLimitBytes: number;
+  clockSkewSeconds: number;
+  keyFiles: {
+    ed25519?: string;
+    p256?: string;
+    rsa?: string;
+    rsaChain?: string;
+    p256Chain?: string;
+  };
+}
+
+/** Command-line flags override the environment variable of the same meaning. */
+export interface ConfigFlags {
+  port?: string | number;
+  baseUrl?: string;
+  dataDir?: string;
+  keysDir?: string;
+  env?: string;
+  logLevel?: string;
+}
+
+const FLAG_TO_ENV: Record<keyof ConfigFlags, keyof Environment> = {
+  port: 'PORT',
+  baseUrl: 'GX_BASE_URL',
+  dataDir: 'GX_DATA_DIR',
+  keysDir: 'GX_KEYS_DIR',
+  env: 'GX_ENV',
+  logLevel: 'GX_LOG_LEVEL',
+};
+
+export function parseConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  flags: ConfigFlags = {},
+): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(Environment.shape)) {
+    const value = env[key];
+    // An empty variable means "unset", as in most shells' `VAR= cmd` idiom.
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  for (const [flag, key] of Object.entries(FLAG_TO_ENV)) {
+    const value = flags[flag as keyof ConfigFlags];
+    if (value !== undefined) input[key] = String(value);
+  }
+  const parsed = Environment.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'environment');
+    throw new GxTrustError('CONFIG_INVALID', `${key}: ${issue?.message ?? 'invalid value'}`, {
+      pointer: `/${key}`,
+      hint: `Fix or unset ${key}; see README.md, "Configuration"`,
+      errors: parsed.error.issues.map((i) => ({
+        code: 'CONFIG_INVALID' as const,
+        pointer: `/${String(i.path[0])}`,
+        detail: `${String(i.path[0])}: ${i.message}`,
+      })),
+    });
+  }
+  const e = parsed.data;
+  const baseUrl = e.GX_BASE_URL ?? `http://localhost:${e.PORT}`;
+  if (e.GX_ENV === 'production' && !baseUrl.startsWith('https://')) {
+    throw new GxTrustError('CONFIG_INVALID', 'GX_BASE_URL: production needs an https:// base URL', {
+      pointer: '/GX_BASE_URL',
+      hint: 'did:web is resolved over https only; set GX_BASE_URL=https://your.host',
+    });
+  }
+  const keyFiles: Config['keyFiles'] = {};
+  if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
+  if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
+  if (e.GX_KEY_RSA_FILE) keyFiles.rsa = e.GX_KEY_RSA_FILE;
+  if (e.GX_CERT_CHAIN_RSA_FILE) keyFiles.rsaChain = e.GX_CERT_CHAIN_RSA_FILE;
+  if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;
+  return {
+    port: e.PORT,
+    baseUrl,
+    env: e.GX_ENV,
+    testMode: e.GX_ENV === 'development',
+    dataDir: e.GX_DATA_DIR,
+    keysDir: e.GX_KEYS_DIR,
+    adminApiKey: e.GX_ADMIN_API_KEY,
+    trustAnchorsFile: e.GX_TRUST_ANCHORS,
+    trustedIssuersFile: e.GX_TRUSTED_ISSUERS,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.GX_LOG_LEVEL,
+    bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
+    clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
+    keyFiles,
+  };
+}
+
+/** The one place that reads the process environment. */
+export function configFromProcess(flags: ConfigFlags = {}): Config {
+  return parseConfig(process.env, flags);
+}

@@ -1,0 +1,209 @@
+/**
+ * Issuing: one entry point over the proof formats. It validates the credential strictly, picks the
+ * service key that fits the requested format and algorithm, and signs. Which DIDs the service may
+ * issue as: its did:web, and the did:key forms of its Ed25519 and P-256 keys (interoperability
+ * suites and some wallets resolve only did:key).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { assertIssuableCredential, dataModelVersion, issuerId, presentationFaults, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import { GxTrustError } from '../errors.js';
+import type { Keyring, ServiceKey } from '../keyring/index.js';
+import type { KeyKind } from '../keyring/algorithms.js';
+import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from './data-integrity.js';
+import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from './jose.js';
+
+/** The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`). */
+export const IssueOptions = z.strictObject({
+  format: z.enum(['ldp_vc', 'vc+jwt']).optional(),
+  cryptosuite: z.enum(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']).optional(),
+  alg: z.enum(['EdDSA', 'ES256', 'PS256']).optional(),
+  profile: z.enum(['gaia-x-danube']).optional(),
+});
+export type IssueOptions = z.infer<typeof IssueOptions>;
+
+export const PresentOptions = z.strictObject({
+  format: z.enum(['ldp_vp', 'vp+jwt']).optional(),
+  cryptosuite: z.enum(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']).optional(),
+  alg: z.enum(['EdDSA', 'ES256', 'PS256']).optional(),
+  challenge: z.string().min(1).max(512).optional(),
+  domain: z.string().min(1).max(512).optional(),
+});
+export type PresentOptions = z.infer<typeof PresentOptions>;
+
+export type IssuedCredential =
+  | { format: 'ldp_vc'; verifiableCredential: JsonObject }
+  | { format: 'vc+jwt'; jwt: string; verifiableCredential: JsonObject };
+
+export type SignedPresentation =
+  | { format: 'ldp_vp'; verifiablePresentation: JsonObject }
+  | { format: 'vp+jwt'; jwt: string; verifiablePresentation: JsonObject };
+
+export interface IssuerDependencies {
+  keyring: Keyring;
+  documentLoader: DocumentLoader;
+  clock: Clock;
+}
+
+export interface Issuer {
+  issueCredential(credential: unknown, options?: IssueOptions): Promise<IssuedCredential>;
+  signPresentation(presentation: unknown, options?: PresentOptions): Promise<SignedPresentation>;
+}
+
+const SUITE_KEY: Record<Cryptosuite, 'Ed25519' | 'P-256'> = {
+  'eddsa-rdfc-2022': 'Ed25519',
+  Ed25519Signature2020: 'Ed25519',
+  'ecdsa-rdfc-2019': 'P-256',
+};
+const ALG_KEY: Record<JoseAlgorithm, KeyKind> = { EdDSA: 'Ed25519', ES256: 'P-256', PS256: 'RSA' };
+
+export function createIssuer(deps: IssuerDependencies): Issuer {
+  const { keyring } = deps;
+
+  /** The identity (did:web or a did:key of ours) and key that will sign, or a 400 saying why not. */
+  function signingIdentity(requested: string | undefined, kind: KeyKind, pointer: string): { did: string; key: ServiceKey; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string } {
+    const key = keyring.key(kind);
+    const did = requested ?? keyring.did;
+    if (did === keyring.did) {
+      return {
+        did,
+        key,
+        methodFor: (form) => {
+          if (form === 'jwk') return key.jwkVerificationMethodId;
+          if (form === 'ed25519-2020' && key.ed25519VerificationKey2020Id !== undefined) return key.ed25519VerificationKey2020Id;
+          if (key.multikeyVerificationMethodId === undefined) {
+            throw new GxTrustError('INVALID_INPUT', `the ${kind} key has no Multikey form`);
+          }
+          return key.multikeyVerificationMethodId;
+        },
+      };
+    }
+    if (kind !== 'RSA' && keyring.didKey(kind).did === did) {
+      const didKey = keyring.didKey(kind);
+      return { did, key, methodFor: () => didKey.verificationMethodId };
+    }
+    const ours = [keyring.did, keyring.didKey('Ed25519').did, keyring.didKey('P-256').did];
+    throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign as ${did} with a ${kind} key`, {
+      pointer,
+      hint: `Use one of this service's identities for this key type: ${ours.join(', ')} (did:key forms only for Ed25519/P-256), or leave issuer out`,
+    });
+  }
+
+  async function issueCredential(input: unknown, rawOptions: IssueOptions = {}): Promise<IssuedCredential> {
+    assertIssuableCredential(input, ['credential']);
+    const options = IssueOptions.parse(rawOptions);
+    const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
+    const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
+    const requestedIssuer = issuerId(credential);
+
+    if (format === 'ldp_vc') {
+      if (options.alg !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', 'options.alg applies to vc+jwt; Data Integrity uses options.cryptosuite', { pointer: '/options/alg' });
+      }
+      const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
+      const identity = signingIdentity(requestedIssuer, SUITE_KEY[cryptosuite], '/credential/issuer');
+      const signer: DataIntegritySigner = {
+        cryptosuite,
+        verificationMethod: identity.methodFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
+        privateKey: identity.key.privateKey,
+        publicKey: identity.key.publicKey,
+      };
+      const verifiableCredential = await signCredentialDataIntegrity({
+        credential,
+        signer,
+        documentLoader: deps.documentLoader,
+        now: deps.clock(),
+      });
+      return { format, verifiableCredential };
+    }
+
+    if (options.cryptosuite !== undefined) {
+      throw new GxTrustError('INVALID_INPUT', 'options.cryptosuite applies to ldp_vc; vc+jwt uses options.alg', { pointer: '/options/cryptosuite' });
+    }
+    if (dataModelVersion(credential) !== '2.0') {
+      throw new GxTrustError('INVALID_INPUT', 'VC-JOSE secures VC data model 2.0 credentials', {
+        pointer: '/credential/@context/0',
+        hint: `Use ${VC_V2_CONTEXT} as the first @context, or issue as ldp_vc`,
+      });
+    }
+    const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
+    const identity = signingIdentity(requestedIssuer, ALG_KEY[alg], '/credential/issuer');
+    const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey };
+    const jwt = await signCredentialJwt({
+      credential,
+      signer,
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+    });
+    return { format, jwt, verifiableCredential: { ...envelopeCredential(jwt) } };
+  }
+
+  async function signPresentation(input: unknown, rawOptions: PresentOptions = {}): Promise<SignedPresentation> {
+    const faults = presentationFaults(input, ['presentation']);
+    const first = faults[0];
+    if (first !== undefined) {
+      throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
+    }
+    const options = PresentOptions.parse(rawOptions);
+    const presentation = structuredClone(input as JsonObject);
+    const holder = typeof presentation['holder'] === 'string' ? presentation['holder'] : undefined;
+    const format = options.format ?? (options.alg !== undefined ? 'vp+jwt' : 'ldp_vp');
+    if (format === 'ldp_vp') {
+      const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
+      const identity = signingIdentity(holder, SUITE_KEY[cryptosuite], '/presentation/holder');
+      presentation['holder'] = identity.did;
+      if (options.challenge === undefined) {
+        throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs options.challenge', { pointer: '/options/challenge' });
+      }
+      const verifiablePresentation = await signPresentationDataIntegrity({
+        presentation,
+        signer: {
+          cryptosuite,
+          verificationMethod: identity.methodFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
+          privateKey: identity.key.privateKey,
+          publicKey: identity.key.publicKey,
+        },
+        documentLoader: deps.documentLoader,
+        challenge: options.challenge,
+        ...(options.domain === undefined ? {} : { domain: options.domain }),
+        now: deps.clock(),
+      });
+      return { format, verifiablePresentation };
+    }
+    const alg: JoseAlgorithm = options.alg ?? 'ES256';
+    const identity = signingIdentity(holder, ALG_KEY[alg], '/presentation/holder');
+    presentation['holder'] = identity.did;
+    const jwt = await signPresentationJwt({
+      presentation,
+      signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey },
+      ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
+      ...(options.domain === undefined ? {} : { audience: options.domain }),
+    });
+    return {
+      format,
+      jwt,
+      verifiablePresentation: {
+        '@context': VC_V2_CONTEXT,
+        id: `data:application/vp+jwt,${jwt}`,
+        type: 'EnvelopedVerifiablePresentation',
+      },
+    };
+  }
+
+  return { issueCredential, signPresentation };
+}
+
+/**
+ * What the issuer fills in when the request leaves it out: an id (so the credential can be found,
+ * audited and revoked later), the issuer, and the start of validity.
+ */
+function withIssuanceDefaults(credential: JsonObject, did: string, now: Date): JsonObject {
+  const issued: JsonObject = { ...credential };
+  issued['id'] ??= `urn:uuid:${randomUUID()}`;
+  issued['issuer'] ??= did;
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (dataModelVersion(credential) === '2.0') issued['validFrom'] ??= at;
+  else issued['issuanceDate'] ??= at;
+  return issued;
+}

@@ -1,0 +1,106 @@
+/**
+ * The composition root shared by the server, the CLI and the tests:
+ * config -> keyring -> DID resolver -> document loader -> issuer / verifier -> app.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type express from 'express';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createDidResolver } from './dids/index.js';
+import type { DidResolver } from './dids/types.js';
+import { createDocumentLoader, type DocumentLoader } from './document-loader/index.js';
+import { GxTrustError } from './errors.js';
+import { createApp } from './http/app.js';
+import { createIssuer, type Issuer } from './issuing/index.js';
+import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
+import { createVerifier, type Verifier } from './verifying/index.js';
+import { createCertificateChainCheck } from './verifying/certificate-chain.js';
+import { dataIntegrityFormat } from './verifying/data-integrity.js';
+import { joseFormat } from './verifying/jose.js';
+import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.js';
+import { parsePemCertificates } from './x509/index.js';
+
+export interface Service {
+  config: Config;
+  keyring: Keyring;
+  resolver: DidResolver;
+  documentLoader: DocumentLoader;
+  issuer: Issuer;
+  verifier: Verifier;
+  app: express.Express;
+  /** The admin API key in force (generated and kept in the keys folder in development). */
+  adminApiKey: string | undefined;
+}
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  /** DID documents resolved without HTTP (the service's own is always one of them). */
+  localDocuments?: ReadonlyMap<string, import('./dids/types.js').DidDocument>;
+  log?: (error: unknown) => void;
+}
+
+/** The trust anchors: the configured PEM bundle, plus the development CA in development. */
+function trustAnchors(config: Config, keyring: Keyring): string[] {
+  const anchors = [...keyring.trustAnchorsPem()];
+  if (config.trustAnchorsFile !== undefined) {
+    const pem = readFileSync(config.trustAnchorsFile, 'utf8');
+    const certificates = parsePemCertificates(pem);
+    if (certificates.length === 0) {
+      throw new GxTrustError('CONFIG_INVALID', `GX_TRUST_ANCHORS: ${config.trustAnchorsFile} holds no PEM certificate`, {
+        pointer: '/GX_TRUST_ANCHORS',
+      });
+    }
+    anchors.push(...certificates.map((der) => `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`));
+  }
+  return anchors;
+}
+
+/** In development an admin key is generated once and kept beside the development keys. */
+function adminApiKeyOf(config: Config): string | undefined {
+  if (config.adminApiKey !== undefined || config.env === 'production') return config.adminApiKey;
+  const file = join(config.keysDir, 'admin-api-key.txt');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.keysDir, { recursive: true });
+  const key = `gxdev_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const clock = overrides.clock ?? systemClock;
+  const keyring = await loadOrCreateKeyring({
+    keysDir: config.keysDir,
+    baseUrl: config.baseUrl,
+    env: config.env,
+    keyFiles: config.keyFiles,
+    clock,
+  });
+  const localDocuments = new Map(overrides.localDocuments ?? []);
+  localDocuments.set(keyring.did, keyring.didDocument());
+  const resolver = createDidResolver({ testMode: config.testMode, localDocuments, clock });
+  const documentLoader = createDocumentLoader({ resolver });
+  const issuer = createIssuer({ keyring, documentLoader, clock });
+  const verifier = createVerifier({
+    resolver,
+    documentLoader,
+    clock,
+    clockSkewSeconds: config.clockSkewSeconds,
+    formats: [joseFormat, dataIntegrityFormat, jsonWebSignature2020Format],
+    checkCertificateChain: createCertificateChainCheck({
+      trustAnchorsPem: trustAnchors(config, keyring),
+      testMode: config.testMode,
+    }),
+  });
+  const adminApiKey = adminApiKeyOf(config);
+  const app = createApp({
+    keyring,
+    issuer,
+    verifier,
+    apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
+    bodyLimitBytes: config.bodyLimitBytes,
+    ...(overrides.log === undefined ? {} : { log: overrides.log }),
+  });
+  return { config, keyring, resolver, documentLoader, issuer, verifier, app, adminApiKey };
+}

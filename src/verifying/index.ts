@@ -1,0 +1,156 @@
+/**
+ * One entry point for every proof format: `verifyCredential` / `verifyPresentation` detect the
+ * format, let its module check the proof and the key binding, then run the checks common to all
+ * formats (data model, validity period, X.509 chain of the signing key) and, for presentations,
+ * verify every credential held. The result is data; nothing here throws on a bad credential.
+ */
+import type { Clock } from '../clock.js';
+import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
+import type { DidResolver, VerificationMethod } from '../dids/types.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import { isGxTrustError, type ErrorCode } from '../errors.js';
+import { failed, makeReport, passed, type Check, type VerificationReport } from './report.js';
+import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
+import { checkValidityPeriod } from './validity.js';
+
+export type { VerificationReport, Check } from './report.js';
+
+/** The X.509 check of a signing key that carries `x5c`/`x5u`; injected so the dispatcher stays format-agnostic. */
+export type CertificateChainCheck = (
+  method: VerificationMethod,
+  validity: { validAt: Date; validUntil?: Date },
+) => Promise<Check | undefined>;
+
+export interface VerifierDependencies {
+  resolver: DidResolver;
+  documentLoader: DocumentLoader;
+  clock: Clock;
+  clockSkewSeconds: number;
+  /** In order of precedence; the first that claims the input verifies it. */
+  formats: readonly ProofFormat[];
+  checkCertificateChain?: CertificateChainCheck;
+}
+
+export interface VerifyOptions {
+  challenge?: string;
+  domain?: string;
+  /** Overrides the clock for this call ("was it valid at ..."). */
+  now?: Date;
+}
+
+export interface Verifier {
+  verifyCredential(input: unknown, options?: VerifyOptions): Promise<VerificationReport>;
+  verifyPresentation(input: unknown, options?: VerifyOptions): Promise<VerificationReport>;
+}
+
+/** Presentations nest credentials; a nesting bomb must not recurse without end. */
+const MAX_HELD_CREDENTIALS = 64;
+
+export function createVerifier(deps: VerifierDependencies): Verifier {
+  function contextFor(options: VerifyOptions): VerifyContext {
+    const context: VerifyContext = {
+      resolver: deps.resolver,
+      documentLoader: deps.documentLoader,
+      now: options.now ?? deps.clock(),
+      clockSkewSeconds: deps.clockSkewSeconds,
+    };
+    if (options.challenge !== undefined) context.challenge = options.challenge;
+    if (options.domain !== undefined) context.domain = options.domain;
+    return context;
+  }
+
+  async function runFormat(
+    kind: 'credential' | 'presentation',
+    input: unknown,
+    context: VerifyContext,
+  ): Promise<FormatResult> {
+    const format = deps.formats.find((f) =>
+      kind === 'credential' ? f.canVerifyCredential(input) : f.canVerifyPresentation(input),
+    );
+    if (format === undefined) {
+      const code: ErrorCode = isObject(input) && input['proof'] === undefined ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
+      return {
+        format: 'unknown',
+        checks: [
+          failed('format', code, code === 'PROOF_MISSING'
+            ? `the ${kind} has no proof`
+            : `not a ${kind} in a proof format gx-trust verifies (Data Integrity, VC-JOSE, JsonWebSignature2020)`),
+        ],
+      };
+    }
+    try {
+      return kind === 'credential'
+        ? await format.verifyCredential(input, context)
+        : await format.verifyPresentation(input, context);
+    } catch (error) {
+      // A format module reports failures as checks; a throw is a fault we still must not call valid.
+      const code: ErrorCode = isGxTrustError(error) ? error.code : 'INTERNAL';
+      return { format: format.name, checks: [failed('proof', code, error instanceof Error ? error.message : String(error))] };
+    }
+  }
+
+  async function commonChecks(result: FormatResult, context: VerifyContext, kind: 'credential' | 'presentation'): Promise<Check[]> {
+    const checks: Check[] = [];
+    const document = result.document;
+    if (document === undefined) return checks;
+    if (kind === 'credential') {
+      const types = Array.isArray(document['type']) ? document['type'] : [document['type']];
+      checks.push(
+        types.includes('VerifiableCredential') && issuerId(document) !== undefined
+          ? passed('credential')
+          : failed('credential', 'INVALID_INPUT', 'not a verifiable credential: type VerifiableCredential and an issuer are required'),
+      );
+    }
+    const validity = checkValidityPeriod(document, result.timeClaims, context.now, context.clockSkewSeconds);
+    checks.push(validity);
+    const method = result.verificationMethod;
+    if (method !== undefined && deps.checkCertificateChain !== undefined) {
+      const validUntil = validUntilOf(document);
+      const chainCheck = await deps.checkCertificateChain(method, {
+        validAt: context.now,
+        ...(validUntil === undefined ? {} : { validUntil }),
+      });
+      if (chainCheck !== undefined) checks.push(chainCheck);
+    }
+    return checks;
+  }
+
+  async function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
+    const context = contextFor(options);
+    const result = await runFormat('credential', input, context);
+    const checks = [...result.checks, ...(await commonChecks(result, context, 'credential'))];
+    return makeReport(result.format, checks, reportExtras(result));
+  }
+
+  async function verifyPresentation(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
+    const context = contextFor(options);
+    const result = await runFormat('presentation', input, context);
+    const checks = [...result.checks, ...(await commonChecks(result, context, 'presentation'))];
+    const held = result.heldCredentials ?? [];
+    if (held.length > MAX_HELD_CREDENTIALS) {
+      checks.push(failed('credential', 'INVALID_INPUT', `a presentation may hold at most ${MAX_HELD_CREDENTIALS} credentials`));
+    }
+    // Each held credential is verified in full, in any format, with the same clock.
+    const credentials = await Promise.all(
+      held.slice(0, MAX_HELD_CREDENTIALS).map((credential) => verifyCredential(credential, { now: context.now })),
+    );
+    return makeReport(result.format, checks, { ...reportExtras(result), credentials });
+  }
+
+  return { verifyCredential, verifyPresentation };
+}
+
+function reportExtras(result: FormatResult): Partial<VerificationReport> {
+  const extras: Partial<VerificationReport> = { warnings: result.warnings ?? [] };
+  if (result.document !== undefined) extras.document = result.document;
+  const issuer = result.issuer ?? (result.document ? issuerId(result.document) : undefined);
+  if (issuer !== undefined) extras.issuer = issuer;
+  return extras;
+}
+
+function validUntilOf(document: JsonObject): Date | undefined {
+  const value = document['validUntil'] ?? document['expirationDate'];
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,0 +1,68 @@
+/**
+ * Starts the real gx-trust app on 127.0.0.1, port 0, with its own temporary keys folder. The port
+ * is known before the service is built, so the service's did:web (`did:web:localhost%3A<port>`)
+ * is served by the very server under test and other instances resolve it over loopback HTTP.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config.js';
+import { createService, type Service, type ServiceOverrides } from '../../src/service.js';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  service: Service;
+  apiKey: string;
+  close(): Promise<void>;
+}
+
+export async function startService(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): Promise<RunningService> {
+  const dir = mkdtempSync(join(tmpdir(), 'gx-trust-test-'));
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = parseConfig({
+    PORT: String(port),
+    GX_BASE_URL: `http://localhost:${port}`,
+    GX_KEYS_DIR: join(dir, 'keys'),
+    GX_DATA_DIR: join(dir, 'data'),
+    GX_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const service = await createService(config, { log: () => {}, ...overrides });
+  server.on('request', service.app);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    service,
+    apiKey: service.adminApiKey ?? '',
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; contentType: string; body: any; text: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const contentType = response.headers.get('content-type') ?? '';
+  let parsed: unknown = text;
+  if (contentType.includes('json')) parsed = JSON.parse(text);
+  return { status: response.status, contentType, body: parsed, text };
+}
