@@ -468,6 +468,24 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       await expect(presentation('gaia-x', { challenge: 'nonce-123' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
 
+    it('binds a presentation without holder to the controller of its method, and says so', async () => {
+      const { proof: _proof, holder: _holder, ...document } = await presentation('standard');
+      const vp = await signJsonWebSignature2020({
+        document,
+        verificationMethod: method,
+        privateKey,
+        alg: 'PS256',
+        variant: 'standard',
+        purpose: 'authentication',
+        documentLoader,
+        now: NOW,
+      });
+      const result = await format.verifyPresentation(vp, contextWith(resolver));
+      expect(allPassed(result.checks)).toBe(true);
+      expect(result.issuer).toBe(issuer);
+      expect(result.warnings?.join(' ')).toMatch(/names no holder/);
+    });
+
     it('verifies a gaia-x variant presentation when no challenge is expected', async () => {
       const vp = await presentation('gaia-x');
       const result = await format.verifyPresentation(vp, contextWith(resolver));
