@@ -1,0 +1,24 @@
+/**
+ * A finding is one fault (or note) in a submitted self-description, located in the JSON the member
+ * sent, so a person can act on it. Shape findings, registration-number checks and the terms and
+ * conditions rule all return this one type.
+ */
+export type Severity = 'violation' | 'warning' | 'info';
+
+export interface Finding {
+  /** Stable rule id: `shacl:<component>` for shape results, `gx:<Kind>/<check>` for rules in code. */
+  rule: string;
+  severity: Severity;
+  /** RFC 6901 JSON pointer into the submitted array of credentials, e.g. `/0/credentialSubject/gx:legalAddress`. */
+  pointer: string;
+  /** The property IRI the finding is about (empty when it is about a whole node). */
+  path: string;
+  message: string;
+  hint: string;
+  /** Index of the credential in the submission. */
+  credentialIndex?: number;
+}
+
+export function conforms(findings: readonly Finding[]): boolean {
+  return !findings.some((finding) => finding.severity === 'violation');
+}

@@ -1,0 +1,35 @@
+/**
+ * The part of the 25.11 class hierarchy that sh:class needs. SHACL 1.0 section 2.1.3.1: "A node n
+ * is a SHACL instance of a class C if one of the SHACL types of n is C" where the SHACL types
+ * follow rdfs:subClassOf *in the data graph*, so these triples are added to every submission
+ * graph: a gx:VatID is then a gx:RegistrationNumber for `sh:class gx:RegistrationNumber`.
+ * @see https://www.w3.org/TR/shacl/#shaclClass
+ */
+import { DataFactory } from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { GX, RDFS } from './namespaces.js';
+
+const SUBCLASS_OF: readonly (readonly [string, string])[] = [
+  ['LegalPerson', 'Participant'],
+  ['VatID', 'RegistrationNumber'],
+  ['LeiCode', 'RegistrationNumber'],
+  ['EORI', 'RegistrationNumber'],
+  ['EUID', 'RegistrationNumber'],
+  ['TaxID', 'RegistrationNumber'],
+  ['LocalRegistrationNumber', 'RegistrationNumber'],
+  ['CountryCompanyNumber', 'RegistrationNumber'],
+  ['ServiceTermsAndConditions', 'TermsAndConditions'],
+  ['UsageTermsAndConditions', 'TermsAndConditions'],
+  ['VirtualResource', 'Resource'],
+  ['PhysicalResource', 'Resource'],
+  ['SoftwareResource', 'VirtualResource'],
+  ['DataResource', 'VirtualResource'],
+];
+
+export const GX_ONTOLOGY_QUADS: readonly Quad[] = SUBCLASS_OF.map(([sub, sup]) =>
+  DataFactory.quad(
+    DataFactory.namedNode(GX + sub),
+    DataFactory.namedNode(`${RDFS}subClassOf`),
+    DataFactory.namedNode(GX + sup),
+  ),
+);

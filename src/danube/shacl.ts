@@ -1,0 +1,109 @@
+/**
+ * One SHACL validator per shapes graph, built once (PERFORMANCE.md: building per call is 8x slower
+ * with shacl-engine, 48x with rdf-validate-shacl), behind one small interface so both maintained JS
+ * engines can be measured on the same input.
+ *
+ * Default engine: shacl-engine. Measured in this repo (bench in test/danube/shacl-engines.bench.md
+ * figures, reproduced by `npx tsx test/danube/measure-engines.ts`): on a 3-credential LegalPerson
+ * submission it validates faster than rdf-validate-shacl with the bundled shapes and with the
+ * official 25.11 file, and it builds the validator for the 164,702-quad official file much faster.
+ * rdf-validate-shacl stays selectable for cross-checking.
+ */
+import { Validator as ShaclEngineValidator } from 'shacl-engine';
+import SHACLValidator from 'rdf-validate-shacl';
+import rdfDataModel from '@rdfjs/data-model';
+import rdfDataset from '@rdfjs/dataset';
+import type { DatasetCore, Quad, Term } from '@rdfjs/types';
+
+export type ShaclEngineName = 'shacl-engine' | 'rdf-validate-shacl';
+
+/** One SHACL validation result, engine-neutral (the terms of the SHACL validation report). */
+export interface ShaclResult {
+  focusNode: Term;
+  /** sh:resultPath when it is a single predicate. */
+  path: string | undefined;
+  value: Term | undefined;
+  sourceConstraintComponent: string;
+  sourceShape: Term | undefined;
+  severity: string;
+}
+
+export interface ShaclValidator {
+  readonly engine: ShaclEngineName;
+  /** The shapes graph, for reading constraint parameters (sh:minCount, sh:class, sh:description). */
+  readonly shapes: DatasetCore;
+  validate(data: readonly Quad[]): Promise<{ conforms: boolean; results: ShaclResult[] }>;
+}
+
+/** shacl-engine needs one factory with both the data model and `dataset()`. */
+const factory = {
+  namedNode: (value: string) => rdfDataModel.namedNode(value),
+  blankNode: (value?: string) => rdfDataModel.blankNode(value),
+  literal: (value: string, languageOrDatatype?: string | import('@rdfjs/types').NamedNode) =>
+    rdfDataModel.literal(value, languageOrDatatype),
+  variable: (value: string) => rdfDataModel.variable?.(value),
+  defaultGraph: () => rdfDataModel.defaultGraph(),
+  quad: (s: Quad['subject'], p: Quad['predicate'], o: Quad['object'], g?: Quad['graph']) => rdfDataModel.quad(s, p, o, g),
+  dataset: (quads?: Iterable<Quad>) => rdfDataset.dataset(quads),
+};
+
+export function createShaclValidator(shapeQuads: readonly Quad[], engine: ShaclEngineName = 'shacl-engine'): ShaclValidator {
+  const shapes = rdfDataset.dataset(shapeQuads);
+  if (engine === 'rdf-validate-shacl') {
+    const validator = new SHACLValidator(shapes);
+    return {
+      engine,
+      shapes,
+      async validate(data) {
+        const report = await validator.validate(rdfDataset.dataset(data));
+        return {
+          conforms: report.conforms,
+          results: report.results.map((result) => ({
+            focusNode: result.focusNode,
+            path: result.path?.termType === 'NamedNode' ? result.path.value : undefined,
+            value: result.value ?? undefined,
+            sourceConstraintComponent: result.sourceConstraintComponent.value,
+            sourceShape: result.sourceShape ?? undefined,
+            severity: result.severity.value,
+          })),
+        };
+      },
+    };
+  }
+  const validator = new ShaclEngineValidator(shapes, { factory });
+  return {
+    engine,
+    shapes,
+    async validate(data) {
+      const report = (await validator.validate({ dataset: rdfDataset.dataset(data) })) as ShaclEngineReport;
+      return {
+        conforms: report.conforms,
+        results: report.results.map((result) => {
+          const step = result.path?.length === 1 ? result.path[0] : undefined;
+          const predicate = step?.quantifier === 'one' && step.start !== 'object' ? step.predicates[0] : undefined;
+          return {
+            focusNode: result.focusNode.term,
+            path: predicate?.value,
+            value: result.value?.term,
+            sourceConstraintComponent: result.constraintComponent.value,
+            sourceShape: result.shape?.ptr?.term,
+            severity: result.severity.value,
+          };
+        }),
+      };
+    },
+  };
+}
+
+/** The parts of shacl-engine's Report/Result (lib/Report.js, lib/Result.js) read here. */
+interface ShaclEngineReport {
+  conforms: boolean;
+  results: {
+    focusNode: { term: Term };
+    path?: { quantifier: string; start: string; predicates: Term[] }[];
+    value?: { term: Term };
+    constraintComponent: Term;
+    shape?: { ptr?: { term: Term } };
+    severity: Term;
+  }[];
+}

@@ -1,0 +1,174 @@
+/**
+ * Turns the credentials of one submission into one RDF graph, remembering for every node where it
+ * sits in the submitted JSON. SHACL reports name RDF nodes; members need JSON pointers.
+ *
+ * Every JSON object that is a node without an `@id` gets a generated one before toRDF, so no node
+ * of the graph is an anonymous blank node we cannot map back.
+ */
+import jsonld from 'jsonld';
+import { DataFactory } from 'n3';
+import type { Quad, Term } from '@rdfjs/types';
+import { jsonPointer } from '../errors.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import type { Finding } from './finding.js';
+
+const { namedNode, blankNode, literal, quad, defaultGraph } = DataFactory;
+
+/** Generated node ids; never leave the validator. */
+export const GENERATED_NODE_PREFIX = 'urn:gx-trust:node:';
+
+export interface NodeLocation {
+  credentialIndex: number;
+  /** Reference tokens of the JSON pointer to the node object. */
+  tokens: readonly (string | number)[];
+  /** The node object as submitted (with the generated `@id` when it had none). */
+  object: Readonly<Record<string, unknown>>;
+}
+
+export interface SubmissionGraph {
+  quads: Quad[];
+  /** Node IRI -> where the node is described in the submission. */
+  nodes: ReadonlyMap<string, NodeLocation>;
+  /** Credentials that could not be turned into RDF (bad context, safe mode). */
+  findings: Finding[];
+  /** Parsed node objects per credential, for the rules that run in code. */
+  labelled: readonly unknown[];
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Value objects and lists are not nodes. A top-level `@graph` wrapper is not a node either: giving
+ * it an `@id` would move its content into a named graph.
+ */
+function isNodeObject(value: JsonObject): boolean {
+  return !('@value' in value) && !('@list' in value) && !('@set' in value) && !('@graph' in value);
+}
+
+function nodeId(value: JsonObject): string | undefined {
+  const id = value['@id'] ?? value['id'];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** A node that only refers to another (`{"@id": ...}`) must not displace the node's description. */
+function isReferenceOnly(value: JsonObject): boolean {
+  return Object.keys(value).every((key) => key === '@id' || key === 'id');
+}
+
+function label(
+  value: unknown,
+  credentialIndex: number,
+  tokens: (string | number)[],
+  nodes: Map<string, NodeLocation>,
+): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item, index) => label(item, credentialIndex, [...tokens, index], nodes));
+  }
+  if (!isObject(value)) return value;
+  const copy: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    copy[key] = key === '@context' ? child : label(child, credentialIndex, [...tokens, key], nodes);
+  }
+  if (!isNodeObject(copy)) return copy;
+  let id = nodeId(copy);
+  if (id === undefined) {
+    id = `${GENERATED_NODE_PREFIX}${credentialIndex}:${encodeURIComponent(jsonPointer(tokens))}`;
+    copy['@id'] = id;
+  }
+  const known = nodes.get(id);
+  if (known === undefined || (isReferenceOnly(known.object) && !isReferenceOnly(copy))) {
+    nodes.set(id, { credentialIndex, tokens, object: copy });
+  }
+  return copy;
+}
+
+interface JsonLdTerm {
+  termType: string;
+  value: string;
+  datatype?: { value: string };
+  language?: string;
+}
+interface JsonLdQuad {
+  subject: JsonLdTerm;
+  predicate: JsonLdTerm;
+  object: JsonLdTerm;
+  graph: JsonLdTerm;
+}
+
+function toTerm(term: JsonLdTerm): Term {
+  switch (term.termType) {
+    case 'NamedNode':
+      return namedNode(term.value);
+    case 'BlankNode':
+      return blankNode(term.value.replace(/^_:/, ''));
+    default:
+      return term.language
+        ? literal(term.value, term.language)
+        : literal(term.value, namedNode(term.datatype?.value ?? 'http://www.w3.org/2001/XMLSchema#string'));
+  }
+}
+
+/**
+ * Only the default graph is kept: the claims. Proofs live in named graphs (VC Data Model 2.0
+ * section 4.12) and are checked by the verifier, not by shapes.
+ */
+export async function buildSubmissionGraph(
+  credentials: readonly unknown[],
+  documentLoader: DocumentLoader,
+): Promise<SubmissionGraph> {
+  const nodes = new Map<string, NodeLocation>();
+  const quads: Quad[] = [];
+  const findings: Finding[] = [];
+  const labelled: unknown[] = [];
+  for (const [index, credential] of credentials.entries()) {
+    const document = label(credential, index, [index], nodes);
+    labelled.push(document);
+    if (!isObject(document)) {
+      findings.push({
+        rule: 'submission/credential-object',
+        severity: 'violation',
+        pointer: jsonPointer([index]),
+        path: '',
+        message: `credential ${index} is not a JSON object`,
+        hint: 'Send each credential (or unsigned claims graph) as a JSON-LD object',
+        credentialIndex: index,
+      });
+      continue;
+    }
+    try {
+      const dataset = (await jsonld.toRDF(document, { documentLoader, safe: true })) as JsonLdQuad[];
+      for (const q of dataset) {
+        if (q.graph.termType !== 'DefaultGraph') continue;
+        quads.push(
+          quad(toTerm(q.subject) as never, toTerm(q.predicate) as never, toTerm(q.object) as never, defaultGraph()),
+        );
+      }
+    } catch (error) {
+      findings.push(jsonLdFinding(error, index));
+    }
+  }
+  return { quads, nodes, findings, labelled };
+}
+
+function jsonLdFinding(error: unknown, credentialIndex: number): Finding {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const details = (error as { details?: { event?: { details?: { property?: unknown; term?: unknown } } } }).details;
+  const term = details?.event?.details?.property ?? details?.event?.details?.term;
+  const notAllowed = code === 'CONTEXT_NOT_ALLOWED' || /not in the allowed set/.test(message);
+  return {
+    rule: notAllowed ? 'jsonld/context-not-allowed' : 'jsonld/safe-mode',
+    severity: 'violation',
+    pointer: jsonPointer([credentialIndex]),
+    path: '',
+    message: typeof term === 'string' ? `${message} (term ${JSON.stringify(term)})` : message,
+    hint: notAllowed
+      ? 'Reference only the contexts gx-trust serves: the W3C credentials contexts and https://w3id.org/gaia-x/development#'
+      : 'Every property must be defined by a context or be a compact IRI with a defined prefix (gx:, schema:, vcard:); undefined terms would be dropped from what is signed',
+    credentialIndex,
+  };
+}
