@@ -7,7 +7,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-6.1 basic path validation
  */
 import { createHash, createPublicKey, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
-import './reflect-metadata.js';
+// @peculiar/x509 resolves its providers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';

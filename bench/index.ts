@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the service's in-process verification next to the raw libraries, measured in
+ * the same run on the same credentials, as ratios (the machine is noisy: absolute figures from
+ * different runs are not comparable). Warm-up first: a fresh process needs seconds to reach speed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, jwtVerify } from 'jose';
+import { Bench } from 'tinybench';
+// @ts-expect-error the Digital Bazaar libraries ship no types
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { parseConfig } from '../src/config.js';
+import { createService } from '../src/service.js';
+import { verificationMethodJwk } from '../src/dids/multikey.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
+const service = await createService(
+  parseConfig({ GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080' }),
+  { log: () => {} },
+);
+const { issuer, verifier, keyring, documentLoader } = service;
+
+const credential = {
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
+  type: ['VerifiableCredential'],
+  credentialSubject: {
+    id: 'did:web:member.example',
+    'gx:countryCode': 'DE',
+    'gx:legalName': 'Example Member GmbH',
+  },
+  validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+};
+
+const jwtCredential = await issuer.issueCredential(credential, { format: 'vc+jwt', alg: 'ES256' });
+if (jwtCredential.format !== 'vc+jwt') throw new Error('expected a JWT');
+const jwt = jwtCredential.jwt;
+const p256Method = keyring.didDocument().verificationMethod!.find((m) => m.id === keyring.key('P-256').jwkVerificationMethodId)!;
+const p256Key = await importJWK(verificationMethodJwk(p256Method), 'ES256');
+
+const diCredential = (await issuer.issueCredential(credential, { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' })).verifiableCredential;
+const rawSuite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+
+// Every measured call must succeed: a benchmark of failures measures nothing.
+async function must(label: string, ok: Promise<boolean>): Promise<void> {
+  if (!(await ok)) throw new Error(`${label} did not verify`);
+}
+await must('service vc+jwt', verifier.verifyCredential(jwt).then((r) => r.verified));
+await must('jose', jwtVerify(jwt, p256Key, { typ: 'vc+jwt' }).then(() => true));
+await must('service eddsa', verifier.verifyCredential(diCredential).then((r) => r.verified));
+await must('raw vc', vc.verifyCredential({ credential: diCredential, suite: rawSuite, documentLoader }).then((r: { verified: boolean }) => r.verified));
+
+const bench = new Bench({ time: Number(process.env['BENCH_TIME_MS'] ?? 3000), warmupTime: 1500 });
+bench
+  .add('vc+jwt ES256: gx-trust verifyCredential', async () => {
+    await verifier.verifyCredential(jwt);
+  })
+  .add('vc+jwt ES256: raw jose jwtVerify (key imported once)', async () => {
+    await jwtVerify(jwt, p256Key);
+  })
+  .add('eddsa-rdfc-2022: gx-trust verifyCredential', async () => {
+    await verifier.verifyCredential(diCredential);
+  })
+  .add('eddsa-rdfc-2022: raw @digitalbazaar/vc verifyCredential', async () => {
+    await vc.verifyCredential({ credential: diCredential, suite: rawSuite, documentLoader });
+  });
+
+await bench.run();
+
+const rows = bench.tasks.map((task) => {
+  const result = task.result as unknown as { throughput?: { mean: number }; latency?: { p50?: number; p99?: number }; hz?: number; p99?: number };
+  const hz = result.throughput?.mean ?? result.hz ?? 0;
+  return { name: task.name, 'ops/s': Math.round(hz), 'p50 ms': result.latency?.p50?.toFixed(3), 'p99 ms': (result.latency?.p99 ?? result.p99)?.toFixed(3) };
+});
+console.table(rows);
+const hz = (i: number) => rows[i]?.['ops/s'] ?? 0;
+console.log(`ratio vc+jwt   gx-trust / raw jose       = ${(hz(0) / hz(1)).toFixed(2)}`);
+console.log(`ratio eddsa    gx-trust / raw @digitalbazaar/vc = ${(hz(2) / hz(3)).toFixed(2)}`);
+console.log('(in-process, one event loop; the verifier also runs the validity and X.509 checks the raw libraries skip)');
+rmSync(dir, { recursive: true, force: true });
