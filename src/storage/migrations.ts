@@ -1,0 +1,145 @@
+/**
+ * Numbered schema steps, one SQL text per dialect. A step is never edited once released: a change
+ * is a new step. `schema_migrations` records what has been applied; each store applies the
+ * missing steps under a lock (PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE) so replicas that
+ * start together apply each step once.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records: credentials, status lists, idempotency keys, decisions, audit log',
+    sqlite: `
+      CREATE TABLE issued_credentials (
+        id TEXT PRIMARY KEY,
+        types TEXT NOT NULL,
+        subject TEXT,
+        issuer TEXT NOT NULL,
+        format TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        status_entries TEXT NOT NULL,
+        issued_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        credential TEXT NOT NULL
+      );
+      CREATE INDEX issued_credentials_issuer ON issued_credentials (issuer);
+      CREATE TABLE status_lists (
+        id TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        bits BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE status_allocations (
+        list_id TEXT NOT NULL REFERENCES status_lists (id),
+        idx INTEGER NOT NULL,
+        credential_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (list_id, idx)
+      );
+      CREATE INDEX status_allocations_credential ON status_allocations (credential_id);
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        request_digest TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in-flight', 'done')),
+        response TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE compliance_decisions (
+        id TEXT PRIMARY KEY,
+        decision TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE audit_entries (
+        idx INTEGER PRIMARY KEY,
+        leaf TEXT NOT NULL,
+        leaf_hash TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        action TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX audit_entries_subject ON audit_entries (subject);
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size INTEGER NOT NULL,
+        last_timestamp TEXT NOT NULL
+      );
+      INSERT INTO audit_head (id, size, last_timestamp) VALUES (1, 0, '');
+      CREATE TABLE audit_checkpoints (
+        tree_size INTEGER PRIMARY KEY,
+        checkpoint TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE issued_credentials (
+        id TEXT PRIMARY KEY,
+        types JSONB NOT NULL,
+        subject TEXT,
+        issuer TEXT NOT NULL,
+        format TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        status_entries JSONB NOT NULL,
+        issued_by TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        credential TEXT NOT NULL
+      );
+      CREATE INDEX issued_credentials_issuer ON issued_credentials (issuer);
+      CREATE TABLE status_lists (
+        id TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        bits BYTEA NOT NULL,
+        version BIGINT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE status_allocations (
+        list_id TEXT NOT NULL REFERENCES status_lists (id),
+        idx INTEGER NOT NULL,
+        credential_id TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (list_id, idx)
+      );
+      CREATE INDEX status_allocations_credential ON status_allocations (credential_id);
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        request_digest TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in-flight', 'done')),
+        response TEXT,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE compliance_decisions (
+        id TEXT PRIMARY KEY,
+        decision JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE audit_entries (
+        idx BIGINT PRIMARY KEY,
+        leaf TEXT NOT NULL,
+        leaf_hash TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        action TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX audit_entries_subject ON audit_entries (subject);
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size BIGINT NOT NULL,
+        last_timestamp TEXT NOT NULL
+      );
+      INSERT INTO audit_head (id, size, last_timestamp) VALUES (1, 0, '');
+      CREATE TABLE audit_checkpoints (
+        tree_size BIGINT PRIMARY KEY,
+        checkpoint JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,410 @@
+/**
+ * The embedded store: one SQLite file in WAL mode (readers do not block the writer). Every write
+ * transaction is BEGIN IMMEDIATE, which takes SQLite's single write lock at the start, so two
+ * processes sharing the file serialise there and audit indexes come out gap-free.
+ *
+ * @see https://www.sqlite.org/lang_transaction.html
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } from '../audit/log.js';
+import { systemClock, type Clock } from '../clock.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+import {
+  MAX_INDEX_DRAWS,
+  StoreUnavailableError,
+  assertStatusIndex,
+  auditRow,
+  cryptoRandomIndex,
+  nextAuditTimestamp,
+  setBit,
+  type ComplianceDecisionRecord,
+  type CredentialRecord,
+  type IdempotencyBegin,
+  type RandomIndex,
+  type StatusAllocation,
+  type StatusListRecord,
+  type StatusPurpose,
+  type Store,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** The database file, e.g. `<dataDir>/gx-trust.db`; its directory is created if missing. */
+  path: string;
+  clock?: Clock;
+  /** How long a writer waits for another process's write lock before giving up (503). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) and migrates the database. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const store = new SqliteStore(options);
+  await store.migrate();
+  return store;
+}
+
+/** SQLite result codes that mean "the database cannot do work now", not "your input is wrong". */
+const UNAVAILABLE = /^(SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|PROTOCOL|NOMEM)|ENOTDIR|EACCES|EPERM|EROFS|ENOSPC)/;
+
+function mapError(error: unknown, doing: string): unknown {
+  if (isGxTrustError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if ((typeof code === 'string' && UNAVAILABLE.test(code)) || /database connection is not open/.test(message)) {
+    return new StoreUnavailableError(`SQLite store unavailable while ${doing}: ${message}`, { cause: error });
+  }
+  return new GxTrustError('INTERNAL', `SQLite store failed while ${doing}: ${message}`, { cause: error });
+}
+
+interface CredentialRow {
+  id: string;
+  types: string;
+  subject: string | null;
+  issuer: string;
+  format: string;
+  digest: string;
+  status_entries: string;
+  issued_by: string;
+  created_at: string;
+  credential: string;
+}
+
+interface StatusListRow {
+  id: string;
+  purpose: string;
+  size: number;
+  bits: Buffer;
+  version: number;
+  updated_at: string;
+}
+
+interface AuditRow {
+  idx: number;
+  leaf: string;
+  leaf_hash: string;
+}
+
+function toStatusList(row: StatusListRow): StatusListRecord {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    size: row.size,
+    bits: new Uint8Array(row.bits),
+    version: row.version,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toStoredAudit(row: AuditRow): StoredAuditEntry {
+  return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash };
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+
+  constructor(options: SqliteStoreOptions) {
+    this.clock = options.clock ?? systemClock;
+    try {
+      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path);
+      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss can
+      // lose the last commits. The audit log's checkpoints bound what such a loss could hide.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    } catch (error) {
+      throw mapError(error, `opening ${options.path}`);
+    }
+  }
+
+  private run<T>(doing: string, fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(mapError(error, doing));
+    }
+  }
+
+  /** BEGIN IMMEDIATE: the write lock is taken before the first read, so reads of the head are current. */
+  private write<T>(doing: string, fn: () => T): Promise<T> {
+    return this.run(doing, () => this.db.transaction(fn).immediate());
+  }
+
+  migrate(): Promise<void> {
+    return this.write('migrating', () => {
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      const applied = new Set(
+        (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      );
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        this.db.exec(migration.sqlite);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, this.clock().toISOString());
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private appendInTransaction(input: AuditEntryInput): AuditEntry {
+    const head = this.db.prepare('SELECT size, last_timestamp FROM audit_head WHERE id = 1').get() as {
+      size: number;
+      last_timestamp: string;
+    };
+    const timestamp = nextAuditTimestamp(this.clock(), head.last_timestamp);
+    const row = auditRow(input, head.size, timestamp);
+    this.db
+      .prepare('INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(head.size, row.leaf, row.leafHash, input.subject, input.action, timestamp);
+    this.db.prepare('UPDATE audit_head SET size = ?, last_timestamp = ? WHERE id = 1').run(head.size + 1, timestamp);
+    return row.entry;
+  }
+
+  private statusList(id: string): StatusListRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM status_lists WHERE id = ?').get(id) as StatusListRow | undefined;
+    return row === undefined ? undefined : toStatusList(row);
+  }
+
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number }): Promise<StatusListRecord> {
+    return this.write('creating a status list', () => {
+      this.db
+        .prepare(
+          'INSERT INTO status_lists (id, purpose, size, bits, version, updated_at) VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (id) DO NOTHING',
+        )
+        .run(list.id, list.purpose, list.size, Buffer.alloc(Math.ceil(list.size / 8)), this.clock().toISOString());
+      return this.statusList(list.id)!;
+    });
+  }
+
+  getStatusList(id: string): Promise<StatusListRecord | undefined> {
+    return this.run('reading a status list', () => this.statusList(id));
+  }
+
+  reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number> {
+    const random = options.random ?? cryptoRandomIndex;
+    return this.run('reserving a status index', () => {
+      const list = this.statusList(options.listId);
+      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
+      const insert = this.db.prepare(
+        'INSERT INTO status_allocations (list_id, idx, credential_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      );
+      for (let draw = 0; draw < MAX_INDEX_DRAWS; draw++) {
+        const index = random(list.size);
+        assertStatusIndex(list, index);
+        if (insert.run(list.id, index, options.credentialId, this.clock().toISOString()).changes === 1) return index;
+      }
+      throw new GxTrustError('INTERNAL', `Status list ${list.id} has no free index after ${MAX_INDEX_DRAWS} draws`, {
+        hint: 'Start a new status list',
+      });
+    });
+  }
+
+  getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined> {
+    return this.run('reading a status allocation', () => {
+      const row = this.db
+        .prepare('SELECT list_id, idx, credential_id FROM status_allocations WHERE list_id = ? AND idx = ?')
+        .get(listId, index) as { list_id: string; idx: number; credential_id: string } | undefined;
+      return row === undefined ? undefined : { listId: row.list_id, index: row.idx, credentialId: row.credential_id };
+    });
+  }
+
+  recordIssuance(options: {
+    credential: Omit<CredentialRecord, 'createdAt'>;
+    allocations: readonly StatusAllocation[];
+    audit: AuditEntryInput;
+    idempotency?: { key: string; response: string };
+  }): Promise<{ auditEntry: AuditEntry }> {
+    const c = options.credential;
+    return this.write('recording an issuance', () => {
+      const createdAt = this.clock().toISOString();
+      const inserted = this.db
+        .prepare(
+          `INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential);
+      if (inserted.changes !== 1) throw new GxTrustError('INTERNAL', `Credential ${c.id} is already recorded`);
+      // Confirms a reservation made for this credential, or makes it now; an index held by another
+      // credential is never taken over.
+      const allocate = this.db.prepare(
+        `INSERT INTO status_allocations (list_id, idx, credential_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (list_id, idx) DO UPDATE SET credential_id = excluded.credential_id
+         WHERE status_allocations.credential_id = excluded.credential_id`,
+      );
+      for (const a of options.allocations) {
+        if (a.credentialId !== c.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
+        if (allocate.run(a.listId, a.index, c.id, createdAt).changes !== 1) {
+          throw new GxTrustError('INTERNAL', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+        }
+      }
+      const auditEntry = this.appendInTransaction(options.audit);
+      if (options.idempotency !== undefined) this.complete(options.idempotency.key, options.idempotency.response);
+      return { auditEntry };
+    });
+  }
+
+  getCredential(id: string): Promise<CredentialRecord | undefined> {
+    return this.run('reading a credential', () => {
+      const row = this.db.prepare('SELECT * FROM issued_credentials WHERE id = ?').get(id) as CredentialRow | undefined;
+      if (row === undefined) return undefined;
+      return {
+        id: row.id,
+        types: JSON.parse(row.types) as string[],
+        subject: row.subject,
+        issuer: row.issuer,
+        format: row.format,
+        digest: row.digest,
+        statusEntries: JSON.parse(row.status_entries) as CredentialRecord['statusEntries'],
+        issuedBy: row.issued_by,
+        createdAt: row.created_at,
+        credential: row.credential,
+      };
+    });
+  }
+
+  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{
+    version: number;
+    auditEntry: AuditEntry;
+  }> {
+    return this.write('changing a status bit', () => {
+      const list = this.statusList(options.listId);
+      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
+      assertStatusIndex(list, options.index);
+      const allocated = this.db
+        .prepare('SELECT 1 FROM status_allocations WHERE list_id = ? AND idx = ?')
+        .get(list.id, options.index);
+      if (allocated === undefined) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
+      setBit(list.bits, options.index, options.value);
+      const version = list.version + 1;
+      this.db
+        .prepare('UPDATE status_lists SET bits = ?, version = ?, updated_at = ? WHERE id = ?')
+        .run(Buffer.from(list.bits), version, this.clock().toISOString(), list.id);
+      return { version, auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{
+    auditEntry: AuditEntry;
+  }> {
+    return this.write('recording a compliance decision', () => {
+      this.db
+        .prepare('INSERT INTO compliance_decisions (id, decision, created_at) VALUES (?, ?, ?)')
+        .run(options.id, JSON.stringify(options.decision), this.clock().toISOString());
+      return { auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  getDecision(id: string): Promise<ComplianceDecisionRecord | undefined> {
+    return this.run('reading a compliance decision', () => {
+      const row = this.db.prepare('SELECT * FROM compliance_decisions WHERE id = ?').get(id) as
+        | { id: string; decision: string; created_at: string }
+        | undefined;
+      return row === undefined
+        ? undefined
+        : { id: row.id, decision: JSON.parse(row.decision) as Record<string, unknown>, createdAt: row.created_at };
+    });
+  }
+
+  appendAudit(audit: AuditEntryInput): Promise<AuditEntry> {
+    return this.write('appending an audit entry', () => this.appendInTransaction(audit));
+  }
+
+  auditSize(): Promise<number> {
+    return this.run('reading the audit head', () => {
+      return (this.db.prepare('SELECT size FROM audit_head WHERE id = 1').get() as { size: number }).size;
+    });
+  }
+
+  auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
+    return this.run('reading audit entries', () =>
+      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx').all(from, to) as AuditRow[]).map(
+        toStoredAudit,
+      ),
+    );
+  }
+
+  auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
+    return this.run('reading audit entries', () =>
+      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE subject = ? ORDER BY idx').all(subject) as AuditRow[]).map(
+        toStoredAudit,
+      ),
+    );
+  }
+
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint> {
+    return this.write('storing a checkpoint', () => {
+      this.db
+        .prepare('INSERT INTO audit_checkpoints (tree_size, checkpoint, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(checkpoint.treeSize, JSON.stringify(checkpoint), this.clock().toISOString());
+      const row = this.db.prepare('SELECT checkpoint FROM audit_checkpoints WHERE tree_size = ?').get(checkpoint.treeSize) as {
+        checkpoint: string;
+      };
+      return JSON.parse(row.checkpoint) as SignedCheckpoint;
+    });
+  }
+
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    return this.run('reading the latest checkpoint', () => {
+      const row = this.db.prepare('SELECT checkpoint FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1').get() as
+        | { checkpoint: string }
+        | undefined;
+      return row === undefined ? undefined : (JSON.parse(row.checkpoint) as SignedCheckpoint);
+    });
+  }
+
+  checkpoints(): Promise<SignedCheckpoint[]> {
+    return this.run('reading checkpoints', () =>
+      (this.db.prepare('SELECT checkpoint FROM audit_checkpoints ORDER BY tree_size').all() as { checkpoint: string }[]).map(
+        (r) => JSON.parse(r.checkpoint) as SignedCheckpoint,
+      ),
+    );
+  }
+
+  beginIdempotent(key: string, requestDigest: string): Promise<IdempotencyBegin> {
+    return this.write('claiming an idempotency key', (): IdempotencyBegin => {
+      const inserted = this.db
+        .prepare(
+          `INSERT INTO idempotency_keys (key, request_digest, state, response, created_at) VALUES (?, ?, 'in-flight', NULL, ?)
+           ON CONFLICT (key) DO NOTHING`,
+        )
+        .run(key, requestDigest, this.clock().toISOString());
+      if (inserted.changes === 1) return 'new';
+      const row = this.db.prepare('SELECT request_digest, state, response FROM idempotency_keys WHERE key = ?').get(key) as {
+        request_digest: string;
+        state: string;
+        response: string | null;
+      };
+      if (row.request_digest !== requestDigest) return 'mismatch';
+      if (row.state === 'done' && row.response !== null) return { state: 'done', response: row.response };
+      return { state: 'in-flight' };
+    });
+  }
+
+  private complete(key: string, response: string): void {
+    const done = this.db
+      .prepare(`UPDATE idempotency_keys SET state = 'done', response = ? WHERE key = ? AND state = 'in-flight'`)
+      .run(response, key);
+    if (done.changes !== 1) throw new GxTrustError('INTERNAL', `Idempotency key ${key} is not in flight`);
+  }
+
+  completeIdempotent(key: string, response: string): Promise<void> {
+    return this.write('completing an idempotency key', () => this.complete(key, response));
+  }
+
+  abandonIdempotent(key: string): Promise<void> {
+    return this.write('releasing an idempotency key', () => {
+      this.db.prepare(`DELETE FROM idempotency_keys WHERE key = ? AND state = 'in-flight'`).run(key);
+    });
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The one store interface gx-trust records through. `sqlite.ts` (embedded default) and
+ * `postgres.ts` (several replicas sharing state) implement it and pass the same contract tests.
+ */
+import { randomInt } from 'node:crypto';
+import { GxTrustError, type GxTrustErrorOptions } from '../errors.js';
+import {
+  auditLeafHash,
+  encodeAuditEntry,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditSource,
+  type SignedCheckpoint,
+  type StoredAuditEntry,
+} from '../audit/log.js';
+
+export interface StatusEntryRecord {
+  listId: string;
+  index: number;
+  purpose: StatusPurpose;
+}
+
+export type StatusPurpose = 'revocation' | 'suspension' | (string & {});
+
+export interface CredentialRecord {
+  id: string;
+  types: string[];
+  subject: string | null;
+  issuer: string;
+  /** 'eddsa-rdfc-2022', 'vc+jwt', ... */
+  format: string;
+  /** Digest of `credential`, e.g. 'sha256:<hex>'. */
+  digest: string;
+  statusEntries: StatusEntryRecord[];
+  /** The member or API key that asked for it. */
+  issuedBy: string;
+  createdAt: string;
+  /** The credential exactly as it left the service (JSON text or a compact JWT). */
+  credential: string;
+}
+
+export interface StatusListRecord {
+  id: string;
+  purpose: StatusPurpose;
+  /** Number of entries (bits). */
+  size: number;
+  /** The raw bitstring, index 0 in the left-most (most significant) bit of byte 0. */
+  bits: Uint8Array;
+  /** Increases on every change, so a cached signed list can be compared. */
+  version: number;
+  updatedAt: string;
+}
+
+export interface StatusAllocation {
+  listId: string;
+  index: number;
+  credentialId: string;
+}
+
+export type IdempotencyBegin =
+  | 'new'
+  | 'mismatch'
+  | { state: 'in-flight' }
+  | { state: 'done'; response: string };
+
+export interface ComplianceDecisionRecord {
+  id: string;
+  decision: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** Draws a status index below `size`. Injected so tests can force collisions. */
+export type RandomIndex = (size: number) => number;
+
+export const cryptoRandomIndex: RandomIndex = (size) => randomInt(size);
+
+export interface Store extends AuditSource {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Creates the list (all bits 0) unless it exists; returns what is stored. */
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number }): Promise<StatusListRecord>;
+  getStatusList(id: string): Promise<StatusListRecord | undefined>;
+  /**
+   * Picks a random free index in the list and reserves it for the credential before anything is
+   * signed. An index is never handed out twice, across replicas too: the UNIQUE (list, index)
+   * constraint arbitrates and a collision draws again.
+   */
+  reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number>;
+  getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
+
+  /**
+   * ONE transaction: the credential row, its status allocations (reserved earlier or new) and its
+   * audit entry; optionally completes an idempotency key with the response. Nothing is written if
+   * any part fails.
+   */
+  recordIssuance(options: {
+    credential: Omit<CredentialRecord, 'createdAt'>;
+    allocations: readonly StatusAllocation[];
+    audit: AuditEntryInput;
+    idempotency?: { key: string; response: string };
+  }): Promise<{ auditEntry: AuditEntry }>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+
+  /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
+  setStatusBit(options: {
+    listId: string;
+    index: number;
+    value: boolean;
+    audit: AuditEntryInput;
+  }): Promise<{ version: number; auditEntry: AuditEntry }>;
+
+  /** ONE transaction: the decision and its audit entry. */
+  recordDecision(options: {
+    id: string;
+    decision: Record<string, unknown>;
+    audit: AuditEntryInput;
+  }): Promise<{ auditEntry: AuditEntry }>;
+  getDecision(id: string): Promise<ComplianceDecisionRecord | undefined>;
+
+  /** Appends an entry on its own (key and member changes, denied requests). */
+  appendAudit(audit: AuditEntryInput): Promise<AuditEntry>;
+  auditSize(): Promise<number>;
+  /** Entries with from <= index < to, in index order. */
+  auditEntries(from: number, to: number): Promise<StoredAuditEntry[]>;
+  auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]>;
+
+  /** Stores a checkpoint; if one of that size exists (another replica signed it) keeps the first. */
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint>;
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
+  checkpoints(): Promise<SignedCheckpoint[]>;
+
+  /**
+   * draft-ietf-httpapi-idempotency-key-header: the first request with a key claims it ('new');
+   * a retry sees it in flight or gets the stored response; another payload under the same key is
+   * a 'mismatch'. Callers scope keys per member (e.g. `${memberId}:${key}`).
+   */
+  beginIdempotent(key: string, requestDigest: string): Promise<IdempotencyBegin>;
+  completeIdempotent(key: string, response: string): Promise<void>;
+  /** Releases an in-flight key after a failure, so the client's retry can run. */
+  abandonIdempotent(key: string): Promise<void>;
+}
+
+/**
+ * The database cannot be reached or refuses work (down, locked past the busy timeout, disk full).
+ * The HTTP layer answers 503. Until errors.ts has a STORE_UNAVAILABLE code (503) this is an
+ * INTERNAL error carrying the `storeUnavailable` marker.
+ */
+export class StoreUnavailableError extends GxTrustError {
+  readonly storeUnavailable = true;
+
+  constructor(message: string, options: GxTrustErrorOptions = {}) {
+    super('INTERNAL', message, { hint: 'The database is unavailable; retry later with the same Idempotency-Key', ...options });
+  }
+}
+
+export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {
+  return error instanceof StoreUnavailableError;
+}
+
+/** Bit `index` of a bitstring: index 0 is the left-most bit of byte 0 (W3C Bitstring Status List). */
+export function getBit(bits: Uint8Array, index: number): boolean {
+  return ((bits[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0;
+}
+
+export function setBit(bits: Uint8Array, index: number, value: boolean): void {
+  const mask = 0x80 >> (index & 7);
+  const byte = bits[index >> 3] ?? 0;
+  bits[index >> 3] = value ? byte | mask : byte & ~mask;
+}
+
+export function assertStatusIndex(list: { id: string; size: number }, index: number): void {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= list.size) {
+    throw new GxTrustError('INVALID_INPUT', `Status index ${index} is outside list ${list.id} (size ${list.size})`);
+  }
+}
+
+/** How many random draws before giving up on a list that is nearly full. */
+export const MAX_INDEX_DRAWS = 64;
+
+/**
+ * The next audit timestamp: never earlier than the head's, so the log's times do not decrease
+ * even when two replicas' clocks disagree.
+ */
+export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
+  const candidate = now.toISOString();
+  return headTimestamp !== '' && headTimestamp > candidate ? headTimestamp : candidate;
+}
+
+/** The row both stores write for an entry whose index and time were assigned under the head lock. */
+export function auditRow(input: AuditEntryInput, index: number, timestamp: string): {
+  entry: AuditEntry;
+  leaf: string;
+  leafHash: string;
+} {
+  const entry: AuditEntry = {
+    index,
+    timestamp,
+    actor: input.actor,
+    action: input.action,
+    subject: input.subject,
+    digests: input.digests,
+    ...(input.details === undefined ? {} : { details: input.details }),
+  };
+  const leaf = encodeAuditEntry(entry);
+  return { entry, leaf, leafHash: Buffer.from(auditLeafHash(leaf)).toString('hex') };
+}

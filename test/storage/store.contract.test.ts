@@ -1,0 +1,242 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditLeafHash, verifyAuditLog } from '../../src/audit/log.js';
+import { fixedClock } from '../../src/clock.js';
+import { GxTrustError } from '../../src/errors.js';
+import { getBit, type Store } from '../../src/storage/store.js';
+import { makeAuditInput, makeCheckpointKeys, makeCredentialRecord, issueOne } from './fixtures.js';
+import { STORE_KINDS, type Harness } from './harness.js';
+
+const LIST = { id: 'https://issuer.example/status-lists/1', purpose: 'revocation', size: 131_072 };
+
+describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
+  let harness: Harness;
+  let store: Store;
+
+  beforeEach(async () => {
+    harness = await kind.create();
+    store = await harness.open();
+    await store.ensureStatusList(LIST);
+  });
+
+  afterEach(async () => {
+    await harness.dispose();
+  });
+
+  describe('migrate()', () => {
+    it('applies each step once, however many handles start at the same moment', async () => {
+      await Promise.all([harness.open(), harness.open(), harness.open()]);
+      await store.migrate();
+      const rows = await harness.exec('SELECT version FROM schema_migrations ORDER BY version');
+      expect(rows.map((r) => Number(r['version']))).toEqual([1]);
+      expect(await store.auditSize()).toBe(0);
+    });
+  });
+
+  describe('recordIssuance()', () => {
+    it('writes the credential, its status allocation and its audit entry together', async () => {
+      const credential = makeCredentialRecord();
+      const index = await store.reserveStatusIndex({ listId: LIST.id, credentialId: credential.id });
+      const statusEntries = [{ listId: LIST.id, index, purpose: 'revocation' }];
+      const { auditEntry } = await store.recordIssuance({
+        credential: { ...credential, statusEntries },
+        allocations: [{ listId: LIST.id, index, credentialId: credential.id }],
+        audit: makeAuditInput({ subject: credential.id }),
+      });
+
+      const stored = await store.getCredential(credential.id);
+      expect(stored?.credential).toBe(credential.credential);
+      expect(stored).toMatchObject({ types: credential.types, issuer: credential.issuer, statusEntries, issuedBy: 'member:acme' });
+      expect(await store.getAllocation(LIST.id, index)).toEqual({ listId: LIST.id, index, credentialId: credential.id });
+      expect(auditEntry).toMatchObject({ index: 0, subject: credential.id, action: 'credential.issued' });
+      const [row] = await store.auditEntries(0, 1);
+      expect(row?.leafHash).toBe(Buffer.from(auditLeafHash(auditEntry)).toString('hex'));
+      expect(await store.auditEntriesForSubject(credential.id)).toEqual([row]);
+    });
+
+    it('writes nothing when the status index belongs to another credential', async () => {
+      const first = await issueOne(store, LIST.id);
+      const credential = makeCredentialRecord();
+      await expect(
+        store.recordIssuance({
+          credential,
+          allocations: [{ listId: LIST.id, index: first.statusIndex, credentialId: credential.id }],
+          audit: makeAuditInput({ subject: credential.id }),
+        }),
+      ).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(await store.getCredential(credential.id)).toBeUndefined();
+      expect(await store.auditSize()).toBe(1);
+      expect((await store.getAllocation(LIST.id, first.statusIndex))?.credentialId).toBe(first.credentialId);
+    });
+
+    it('refuses to record the same credential id twice and leaves the log as it was', async () => {
+      const credential = makeCredentialRecord();
+      await store.recordIssuance({ credential, allocations: [], audit: makeAuditInput() });
+      await expect(store.recordIssuance({ credential, allocations: [], audit: makeAuditInput() })).rejects.toBeInstanceOf(GxTrustError);
+      expect(await store.auditSize()).toBe(1);
+    });
+  });
+
+  describe('reserveStatusIndex()', () => {
+    it('draws again when the random index is taken, and never hands one out twice', async () => {
+      const draws = [5, 5, 5, 7];
+      const random = (): number => draws.shift() ?? 0;
+      expect(await store.reserveStatusIndex({ listId: LIST.id, credentialId: 'urn:a', random })).toBe(5);
+      expect(await store.reserveStatusIndex({ listId: LIST.id, credentialId: 'urn:b', random })).toBe(7);
+    });
+
+    it('fills a small list with distinct indexes, then refuses', async () => {
+      await store.ensureStatusList({ id: 'small', purpose: 'suspension', size: 8 });
+      const got = new Set<number>();
+      for (let i = 0; i < 8; i++) {
+        got.add(await store.reserveStatusIndex({ listId: 'small', credentialId: `urn:${i}`, random: () => i }));
+      }
+      expect([...got].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      await expect(store.reserveStatusIndex({ listId: 'small', credentialId: 'urn:x', random: () => 3 })).rejects.toMatchObject({
+        code: 'INTERNAL',
+      });
+    });
+
+    it('rejects an unknown list and an index outside the list', async () => {
+      await expect(store.reserveStatusIndex({ listId: 'nope', credentialId: 'urn:x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.reserveStatusIndex({ listId: LIST.id, credentialId: 'urn:x', random: () => -1 })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+      });
+    });
+  });
+
+  describe('status lists', () => {
+    it('creates a list of all-zero bits once, whoever asks first', async () => {
+      const again = await store.ensureStatusList({ ...LIST, size: 16 });
+      expect(again.size).toBe(LIST.size);
+      expect(again.bits.length).toBe(LIST.size / 8);
+      expect(again.bits.every((b) => b === 0)).toBe(true);
+      expect(again.version).toBe(0);
+    });
+
+    it('sets and clears a bit in one transaction with its audit entry', async () => {
+      const issued = await issueOne(store, LIST.id);
+      const revoked = await store.setStatusBit({
+        listId: LIST.id,
+        index: issued.statusIndex,
+        value: true,
+        audit: makeAuditInput({ action: 'credential.status-changed', subject: issued.credentialId, details: { status: 'revoked' } }),
+      });
+      expect(revoked.version).toBe(1);
+      expect(revoked.auditEntry).toMatchObject({ index: 1, details: { status: 'revoked' } });
+      const list = await store.getStatusList(LIST.id);
+      expect(list && getBit(list.bits, issued.statusIndex)).toBe(true);
+      expect(list?.bits.filter((b) => b !== 0).length).toBe(1);
+
+      await store.setStatusBit({ listId: LIST.id, index: issued.statusIndex, value: false, audit: makeAuditInput() });
+      const after = await store.getStatusList(LIST.id);
+      expect(after && getBit(after.bits, issued.statusIndex)).toBe(false);
+      expect(after?.version).toBe(2);
+    });
+
+    it('refuses an index that was never allocated or lies outside the list, writing nothing', async () => {
+      await expect(store.setStatusBit({ listId: LIST.id, index: 3, value: true, audit: makeAuditInput() })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(
+        store.setStatusBit({ listId: LIST.id, index: LIST.size, value: true, audit: makeAuditInput() }),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      expect(await store.auditSize()).toBe(0);
+      expect((await store.getStatusList(LIST.id))?.version).toBe(0);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('claims a key once, reports it in flight, then returns the byte-identical response', async () => {
+      expect(await store.beginIdempotent('acme:k1', 'sha256:a')).toBe('new');
+      expect(await store.beginIdempotent('acme:k1', 'sha256:a')).toEqual({ state: 'in-flight' });
+      expect(await store.beginIdempotent('acme:k1', 'sha256:b')).toBe('mismatch');
+      const credential = makeCredentialRecord();
+      await store.recordIssuance({
+        credential,
+        allocations: [],
+        audit: makeAuditInput(),
+        idempotency: { key: 'acme:k1', response: credential.credential },
+      });
+      expect(await store.beginIdempotent('acme:k1', 'sha256:a')).toEqual({ state: 'done', response: credential.credential });
+      expect(await store.beginIdempotent('acme:k1', 'sha256:b')).toBe('mismatch');
+    });
+
+    it('releases an abandoned key so the retry can run, but never a completed one', async () => {
+      await store.beginIdempotent('acme:k2', 'sha256:a');
+      await store.abandonIdempotent('acme:k2');
+      expect(await store.beginIdempotent('acme:k2', 'sha256:a')).toBe('new');
+      await store.completeIdempotent('acme:k2', '{"ok":true}');
+      await store.abandonIdempotent('acme:k2');
+      expect(await store.beginIdempotent('acme:k2', 'sha256:a')).toEqual({ state: 'done', response: '{"ok":true}' });
+    });
+
+    it('rolls the issuance back when the key was never claimed', async () => {
+      const credential = makeCredentialRecord();
+      await expect(
+        store.recordIssuance({ credential, allocations: [], audit: makeAuditInput(), idempotency: { key: 'none', response: 'x' } }),
+      ).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(await store.getCredential(credential.id)).toBeUndefined();
+      expect(await store.auditSize()).toBe(0);
+    });
+  });
+
+  describe('compliance decisions', () => {
+    it('stores the decision with its audit entry', async () => {
+      const decision = { outcome: 'compliant', rules: ['gx:LegalPerson-01'], nested: { a: [1, 2] } };
+      const { auditEntry } = await store.recordDecision({
+        id: 'urn:uuid:decision-1',
+        decision,
+        audit: makeAuditInput({ action: 'compliance.decided', subject: 'urn:uuid:decision-1' }),
+      });
+      expect(auditEntry.action).toBe('compliance.decided');
+      expect((await store.getDecision('urn:uuid:decision-1'))?.decision).toEqual(decision);
+      expect(await store.getDecision('urn:uuid:missing')).toBeUndefined();
+    });
+  });
+
+  describe('audit log', () => {
+    it('keeps timestamps non-decreasing even when a replica clock runs behind', async () => {
+      const ahead = await harness.open({ clock: fixedClock('2030-01-01T00:00:00.000Z') });
+      const behind = await harness.open({ clock: fixedClock('2020-01-01T00:00:00.000Z') });
+      await ahead.appendAudit(makeAuditInput());
+      const late = await behind.appendAudit(makeAuditInput());
+      expect(late.timestamp).toBe('2030-01-01T00:00:00.000Z');
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 10), checkpoints: [], verifySignature: async () => true });
+      expect(verdict.ok).toBe(true);
+    });
+
+    it('stores checkpoints by size, keeping the first signed for a size', async () => {
+      const keys = makeCheckpointKeys();
+      expect(await store.latestCheckpoint()).toBeUndefined();
+      const a = { treeSize: 1, rootHash: 'AAAA', timestamp: '2026-01-01T00:00:00.000Z', ...(await keys.signCheckpoint(Buffer.from('a'))) };
+      const b = { ...a, treeSize: 2 };
+      expect(await store.putCheckpoint(b)).toEqual(b);
+      expect(await store.putCheckpoint(a)).toEqual(a);
+      expect(await store.putCheckpoint({ ...a, timestamp: '2027-01-01T00:00:00.000Z' })).toEqual(a);
+      expect(await store.latestCheckpoint()).toEqual(b);
+      expect(await store.checkpoints()).toEqual([a, b]);
+    });
+  });
+
+  describe('concurrent writers', () => {
+    it('gives 2 handles x 200 issuances the audit indexes 0..399 with no gap, no duplicate and no shared status index', async () => {
+      const other = await harness.open();
+      const run = async (s: Store) => {
+        const results: Awaited<ReturnType<typeof issueOne>>[] = [];
+        // Several in flight per handle, as a server handling parallel requests would have.
+        const lanes = Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 50; i++) results.push(await issueOne(s, LIST.id));
+        });
+        await Promise.all(lanes);
+        return results;
+      };
+      const [a, b] = await Promise.all([run(store), run(other)]);
+      const all = [...a, ...b];
+      expect(all.map((r) => r.auditIndex).sort((x, y) => x - y)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+      expect(new Set(all.map((r) => r.statusIndex)).size).toBe(400);
+      expect(await store.auditSize()).toBe(400);
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 400), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: true, treeSize: 400 });
+    });
+  });
+});
