@@ -71,7 +71,13 @@ function label(
   if (!isObject(value)) return value;
   const copy: JsonObject = {};
   for (const [key, child] of Object.entries(value)) {
-    copy[key] = key === '@context' ? child : label(child, credentialIndex, [...tokens, key], nodes);
+    // defineProperty, not assignment: a JSON key "__proto__" must stay data, not set the prototype.
+    Object.defineProperty(copy, key, {
+      value: key === '@context' ? child : label(child, credentialIndex, [...tokens, key], nodes),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   if (!isNodeObject(copy)) return copy;
   let id = nodeId(copy);
@@ -151,7 +157,29 @@ export async function buildSubmissionGraph(
       findings.push(jsonLdFinding(error, index));
     }
   }
-  return { quads, nodes, findings, labelled };
+  return { quads: withoutEnvelopeTypes(quads), nodes, findings, labelled };
+}
+
+const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+const ENVELOPE_TYPES = new Set([
+  'https://www.w3.org/2018/credentials#VerifiableCredential',
+  'https://www.w3.org/2018/credentials#VerifiablePresentation',
+]);
+
+/**
+ * Loire/Danube notaries type the credential itself with the subject's class (`"type":
+ * ["VerifiableCredential", "gx:LeiCode"]`). That type labels the kind of credential; the claims are
+ * on the credentialSubject. Left in, the closed gx:LeiCode shape would judge the credential's own
+ * `issuer` and `validFrom`, so the envelope keeps only its VC type.
+ */
+function withoutEnvelopeTypes(quads: Quad[]): Quad[] {
+  const envelopes = new Set(
+    quads.filter((q) => q.predicate.value === RDF_TYPE && ENVELOPE_TYPES.has(q.object.value)).map((q) => q.subject.value),
+  );
+  if (envelopes.size === 0) return quads;
+  return quads.filter(
+    (q) => !(q.predicate.value === RDF_TYPE && envelopes.has(q.subject.value) && !ENVELOPE_TYPES.has(q.object.value)),
+  );
 }
 
 function jsonLdFinding(error: unknown, credentialIndex: number): Finding {
