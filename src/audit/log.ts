@@ -196,8 +196,10 @@ function fromBase64(text: string): Hash {
  * an RFC 9162 consistency proof to the newest checkpoint). Tail truncation is only detectable
  * against a checkpoint: a bare list of rows cannot know it lost its end.
  *
- * When only a checkpoint root disagrees, the bad row cannot be pinned down (a root is one hash);
- * `firstBadIndex` is then the first index that no good checkpoint covers.
+ * `firstBadIndex` is exact for damage visible in a row (hash, index, order, time, form). Damage
+ * only a checkpoint reveals (a leaf rewritten together with its hash) cannot be pinned to a row,
+ * since a root is one hash: `firstBadIndex` is then the first index no good checkpoint vouches
+ * for. Signing checkpoints often narrows that range.
  */
 export async function verifyAuditLog(options: {
   entries: readonly StoredAuditEntry[];
@@ -234,9 +236,19 @@ export async function verifyAuditLog(options: {
   const goodSizes: number[] = [0];
   // The last size a good checkpoint vouches for, at or below `size`.
   const vouchedBelow = (size: number): number => Math.max(...goodSizes.filter((s) => s <= size));
+  const rowProblems = problems.map((p) => p.index ?? 0);
   const report = (problem: CheckpointProblem, checkpoint: SignedCheckpoint, prefix = ''): void => {
-    const index = problem.kind === 'truncated' ? tree.size : Math.min(vouchedBelow(checkpoint.treeSize), tree.size);
-    bad(index, prefix + problem.message, checkpoint.treeSize);
+    if (problem.kind === 'truncated') {
+      bad(tree.size, prefix + problem.message, checkpoint.treeSize);
+      return;
+    }
+    // A root only says "something below treeSize changed". A damaged row in the range no good
+    // checkpoint vouches for explains it exactly; otherwise the start of that range is the best bound.
+    const from = Math.min(vouchedBelow(checkpoint.treeSize), tree.size);
+    const explained = rowProblems.some((i) => i >= from && i < checkpoint.treeSize);
+    const message = prefix + problem.message;
+    if (explained) problems.push({ index: from, treeSize: checkpoint.treeSize, message });
+    else bad(from, message, checkpoint.treeSize);
   };
   for (const checkpoint of checkpoints) {
     const problem = await checkCheckpoint(checkpoint, tree, options.verifySignature);
