@@ -16,3 +16,4 @@ declare module 'ed25519-signature-2020-context';
 declare module 'did-context';
 declare module 'jsonld';
 declare module 'rdf-canonize';
+declare module 'jsonld-signatures';
