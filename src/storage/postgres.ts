@@ -115,6 +115,8 @@ function toStatusList(row: StatusListRow): StatusListRecord {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+const listened = new WeakSet<pg.PoolClient>();
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
@@ -140,7 +142,14 @@ export class PostgresStore implements Store {
 
   private async connect(doing: string): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      const client = await this.pool.connect();
+      // A checked-out client whose server goes away between two queries emits 'error'; with no
+      // listener that is an uncaught exception. The next query then fails and is mapped to 503.
+      if (!listened.has(client)) {
+        listened.add(client);
+        client.on('error', () => {});
+      }
+      return client;
     } catch (error) {
       throw mapError(error, doing);
     }

@@ -46,7 +46,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
 }
 
 /** SQLite result codes that mean "the database cannot do work now", not "your input is wrong". */
-const UNAVAILABLE = /^(SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|PROTOCOL|NOMEM)|ENOTDIR|EACCES|EPERM|EROFS|ENOSPC)/;
+const UNAVAILABLE = /^(SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|PROTOCOL|NOMEM)|ENOTDIR|EEXIST|EACCES|EPERM|EROFS|ENOSPC)/;
 
 function mapError(error: unknown, doing: string): unknown {
   if (isGxTrustError(error)) return error;
