@@ -3,6 +3,8 @@
  * is a SHACL instance of a class C if one of the SHACL types of n is C" where the SHACL types
  * follow rdfs:subClassOf *in the data graph*, so these triples are added to every submission
  * graph: a gx:VatID is then a gx:RegistrationNumber for `sh:class gx:RegistrationNumber`.
+ * shacl-engine 1.1 resolves subclasses in the shapes graph instead (lib/resolveClasses.js, at
+ * compile time), so the same triples go into every shapes graph as well.
  * @see https://www.w3.org/TR/shacl/#shaclClass
  */
 import { DataFactory } from 'n3';

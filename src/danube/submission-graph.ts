@@ -182,12 +182,23 @@ function withoutEnvelopeTypes(quads: Quad[]): Quad[] {
   );
 }
 
+/** jsonld wraps a loader's error ("loading remote context failed") in details.cause. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== null && typeof current === 'object' && chain.length < 5) {
+    chain.push(current);
+    const record = current as { cause?: unknown; details?: { cause?: unknown } };
+    current = record.details?.cause ?? record.cause;
+  }
+  return chain;
+}
+
 function jsonLdFinding(error: unknown, credentialIndex: number): Finding {
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown }).code;
   const details = (error as { details?: { event?: { details?: { property?: unknown; term?: unknown } } } }).details;
   const term = details?.event?.details?.property ?? details?.event?.details?.term;
-  const notAllowed = code === 'CONTEXT_NOT_ALLOWED' || /not in the allowed set/.test(message);
+  const notAllowed = causes(error).some((cause) => (cause as { code?: unknown }).code === 'CONTEXT_NOT_ALLOWED');
   return {
     rule: notAllowed ? 'jsonld/context-not-allowed' : 'jsonld/safe-mode',
     severity: 'violation',

@@ -59,12 +59,12 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
     (entry) => (entry.until === undefined ? { hash: entry.hash } : { hash: entry.hash, until: new Date(entry.until) }),
   );
   const validators: ShaclValidator[] = [];
-  if (which === 'bundled' || which === 'both') validators.push(createShaclValidator(loadBundledShapes(), engine));
+  if (which === 'bundled' || which === 'both') validators.push(createShaclValidator([...loadBundledShapes(), ...GX_ONTOLOGY_QUADS], engine));
   if (which === 'official' || which === 'both') {
     if (options.officialShapesPath === undefined) {
       throw new TypeError(`shapes: '${which}' needs officialShapesPath`);
     }
-    validators.push(createShaclValidator(loadOfficialShapes(options.officialShapesPath), engine));
+    validators.push(createShaclValidator([...loadOfficialShapes(options.officialShapesPath), ...GX_ONTOLOGY_QUADS], engine));
   }
 
   return {
