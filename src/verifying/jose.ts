@@ -233,6 +233,22 @@ function thumbprint(jwk: JWK): string {
 interface ImportedKey {
   jwk: JWK;
   key: KeyObject;
+  /** assertAlgorithmAllowed's verdict per alg: it depends only on the key, so it is kept with it. */
+  verdicts: Map<string, unknown>;
+}
+
+/** null when `alg` fits the key, else the error assertAlgorithmAllowed threw. */
+function algorithmVerdict(imported: ImportedKey, alg: string): unknown {
+  if (!imported.verdicts.has(alg)) {
+    let verdict: unknown = null;
+    try {
+      assertAlgorithmAllowed(alg, imported.jwk);
+    } catch (error) {
+      verdict = error;
+    }
+    imported.verdicts.set(alg, verdict);
+  }
+  return imported.verdicts.get(alg);
 }
 
 export interface JoseFormatOptions {
@@ -256,7 +272,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
     const cached = cacheKey === undefined ? undefined : keys.get(cacheKey);
     if (cached !== undefined) return cached;
     const jwk = verificationMethodJwk(method);
-    const imported = { jwk, key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
+    const imported = { jwk, key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), verdicts: new Map<string, unknown>() };
     if (cacheKey !== undefined) keys.set(cacheKey, imported);
     return imported;
   }
@@ -304,11 +320,10 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
       result.verificationMethod = method;
       pass('key-binding', `${kid} (${purpose})`);
 
-      try {
-        assertAlgorithmAllowed(decoded.alg, imported.jwk);
-      } catch (error) {
-        if (isGxTrustError(error)) fail('proof', error.code, error.message);
-        throw error;
+      const verdict = algorithmVerdict(imported, decoded.alg);
+      if (verdict !== null) {
+        if (isGxTrustError(verdict)) fail('proof', verdict.code, verdict.message);
+        throw verdict;
       }
       try {
         // algorithms pins the one alg just tied to the key; jose also refuses any "crit" it was
