@@ -21,6 +21,13 @@ export type CertificateChainCheck = (
   validity: { validAt: Date; validUntil?: Date },
 ) => Promise<Check | undefined>;
 
+/**
+ * The 'status' check of a credential that carries `credentialStatus` (revocation, suspension);
+ * injected by the status-lists module. Returns undefined when the credential has no status entry.
+ * It must fail closed: a list that cannot be fetched or verified is a failed check.
+ */
+export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date }) => Promise<Check | undefined>;
+
 export interface VerifierDependencies {
   resolver: DidResolver;
   documentLoader: DocumentLoader;
@@ -29,6 +36,7 @@ export interface VerifierDependencies {
   /** In order of precedence; the first that claims the input verifies it. */
   formats: readonly ProofFormat[];
   checkCertificateChain?: CertificateChainCheck;
+  checkStatus?: CredentialStatusCheck;
 }
 
 export interface VerifyOptions {
@@ -111,6 +119,15 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         ...(validUntil === undefined ? {} : { validUntil }),
       });
       if (chainCheck !== undefined) checks.push(chainCheck);
+    }
+    if (kind === 'credential' && deps.checkStatus !== undefined && document['credentialStatus'] !== undefined) {
+      let statusCheck: Check | undefined;
+      try {
+        statusCheck = await deps.checkStatus(document, { now: context.now });
+      } catch (error) {
+        statusCheck = failed('status', isGxTrustError(error) ? error.code : 'CHECK_NOT_RUN', error instanceof Error ? error.message : String(error));
+      }
+      checks.push(statusCheck ?? failed('status', 'CHECK_NOT_RUN', 'the credential has a credentialStatus no status check understood'));
     }
     return checks;
   }
