@@ -120,10 +120,10 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       });
       if (chainCheck !== undefined) checks.push(chainCheck);
     }
-    if (kind === 'credential' && deps.checkStatus !== undefined && document['credentialStatus'] !== undefined) {
+    if (kind === 'credential' && document['credentialStatus'] !== undefined) {
       let statusCheck: Check | undefined;
       try {
-        statusCheck = await deps.checkStatus(document, { now: context.now });
+        statusCheck = await deps.checkStatus?.(document, { now: context.now });
       } catch (error) {
         statusCheck = failed('status', isGxTrustError(error) ? error.code : 'CHECK_NOT_RUN', error instanceof Error ? error.message : String(error));
       }
