@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { GxTrustError } from '../src/errors.js';
+
+describe('parseConfig()', () => {
+  it('gives the embedded development defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ port: 8080, baseUrl: 'http://localhost:8080', env: 'development', testMode: true, bodyLimitBytes: 262144, clockSkewSeconds: 300 });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('derives the base URL from PORT, and lets flags override the environment', () => {
+    expect(parseConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000');
+    expect(parseConfig({ PORT: '9000' }, { port: 9100 }).port).toBe(9100);
+    expect(parseConfig({ GX_BASE_URL: 'https://trust.example.org/' }).baseUrl).toBe('https://trust.example.org');
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['GX_ENV', { GX_ENV: 'staging' }],
+    ['GX_BASE_URL', { GX_BASE_URL: 'ftp://x.example' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db' }],
+    ['GX_ADMIN_API_KEY', { GX_ADMIN_API_KEY: 'short' }],
+    ['GX_BASE_URL', { GX_ENV: 'production', GX_BASE_URL: 'http://trust.example.org' }],
+  ])('refuses a bad %s, naming it', (key, env) => {
+    let caught: unknown;
+    try {
+      parseConfig(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(GxTrustError);
+    expect((caught as GxTrustError).code).toBe('CONFIG_INVALID');
+    expect((caught as GxTrustError).message.startsWith(key)).toBe(true);
+  });
+});
