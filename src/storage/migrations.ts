@@ -66,12 +66,6 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL
       );
       CREATE INDEX audit_entries_subject ON audit_entries (subject);
-      CREATE TABLE audit_head (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        size INTEGER NOT NULL,
-        last_timestamp TEXT NOT NULL
-      );
-      INSERT INTO audit_head (id, size, last_timestamp) VALUES (1, 0, '');
       CREATE TABLE audit_checkpoints (
         tree_size INTEGER PRIMARY KEY,
         checkpoint TEXT NOT NULL,
@@ -129,12 +123,6 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TIMESTAMPTZ NOT NULL
       );
       CREATE INDEX audit_entries_subject ON audit_entries (subject);
-      CREATE TABLE audit_head (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        size BIGINT NOT NULL,
-        last_timestamp TEXT NOT NULL
-      );
-      INSERT INTO audit_head (id, size, last_timestamp) VALUES (1, 0, '');
       CREATE TABLE audit_checkpoints (
         tree_size BIGINT PRIMARY KEY,
         checkpoint JSONB NOT NULL,

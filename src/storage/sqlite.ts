@@ -158,16 +158,16 @@ export class SqliteStore implements Store {
   }
 
   private appendInTransaction(input: AuditEntryInput): AuditEntry {
-    const head = this.db.prepare('SELECT size, last_timestamp FROM audit_head WHERE id = 1').get() as {
-      size: number;
-      last_timestamp: string;
-    };
-    const timestamp = nextAuditTimestamp(this.clock(), head.last_timestamp);
-    const row = auditRow(input, head.size, timestamp);
+    // The last entry is the head: the write lock of BEGIN IMMEDIATE keeps it current until commit.
+    const last = this.db.prepare('SELECT idx, created_at FROM audit_entries ORDER BY idx DESC LIMIT 1').get() as
+      | { idx: number; created_at: string }
+      | undefined;
+    const index = last === undefined ? 0 : last.idx + 1;
+    const timestamp = nextAuditTimestamp(this.clock(), last?.created_at ?? '');
+    const row = auditRow(input, index, timestamp);
     this.db
       .prepare('INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(head.size, row.leaf, row.leafHash, input.subject, input.action, timestamp);
-    this.db.prepare('UPDATE audit_head SET size = ?, last_timestamp = ? WHERE id = 1').run(head.size + 1, timestamp);
+      .run(index, row.leaf, row.leafHash, input.subject, input.action, timestamp);
     return row.entry;
   }
 
@@ -322,7 +322,8 @@ export class SqliteStore implements Store {
 
   auditSize(): Promise<number> {
     return this.run('reading the audit head', () => {
-      return (this.db.prepare('SELECT size FROM audit_head WHERE id = 1').get() as { size: number }).size;
+      const last = this.db.prepare('SELECT idx FROM audit_entries ORDER BY idx DESC LIMIT 1').get() as { idx: number } | undefined;
+      return last === undefined ? 0 : last.idx + 1;
     });
   }
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/storage/open-store.js';
 import { openPostgresStore } from '../../src/storage/postgres.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { isStoreUnavailable } from '../../src/storage/store.js';
@@ -112,6 +113,20 @@ describe.each(POSTGRES_URLS)('an unavailable PostgreSQL store', (databaseUrl) =>
       const admin = new pg.Pool({ connectionString: target.href, max: 1 });
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
+    }
+  });
+});
+
+describe('openStore()', () => {
+  it('opens the embedded SQLite file under the data directory when no database URL is set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gx-trust-open-'));
+    try {
+      const store = await openStore({ dataDir: join(dir, 'data'), databaseUrl: '' });
+      expect(store.dialect).toBe('sqlite');
+      expect(existsSync(join(dir, 'data', 'gx-trust.db'))).toBe(true);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
