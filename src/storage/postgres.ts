@@ -83,6 +83,10 @@ function mapError(error: unknown, doing: string): unknown {
   if (isUnavailable(error)) {
     return new StoreUnavailableError(`PostgreSQL store unavailable while ${doing}: ${message}`, { cause: error });
   }
+  // 23505 unique_violation: the record exists already.
+  if ((error as { code?: unknown } | null)?.code === '23505') {
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+  }
   return new GxTrustError('INTERNAL', `PostgreSQL store failed while ${doing}: ${message}`, { cause: error });
 }
 
@@ -316,7 +320,7 @@ export class PostgresStore implements Store {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
         [c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential],
       );
-      if (inserted.rowCount !== 1) throw new GxTrustError('INTERNAL', `Credential ${c.id} is already recorded`);
+      if (inserted.rowCount !== 1) throw new GxTrustError('CONFLICT', `Credential ${c.id} is already recorded`);
       for (const a of options.allocations) {
         if (a.credentialId !== c.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
         // Confirms this credential's reservation or makes it now; never takes over another's index.
@@ -327,7 +331,7 @@ export class PostgresStore implements Store {
           [a.listId, a.index, c.id, createdAt],
         );
         if (allocated.rowCount !== 1) {
-          throw new GxTrustError('INTERNAL', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+          throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
         }
       }
       const auditEntry = await this.appendInTransaction(client, options.audit);

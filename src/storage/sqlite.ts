@@ -55,6 +55,9 @@ function mapError(error: unknown, doing: string): unknown {
   if ((typeof code === 'string' && UNAVAILABLE.test(code)) || /database connection is not open/.test(message)) {
     return new StoreUnavailableError(`SQLite store unavailable while ${doing}: ${message}`, { cause: error });
   }
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+  }
   return new GxTrustError('INTERNAL', `SQLite store failed while ${doing}: ${message}`, { cause: error });
 }
 
@@ -234,7 +237,7 @@ export class SqliteStore implements Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
         )
         .run(c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential);
-      if (inserted.changes !== 1) throw new GxTrustError('INTERNAL', `Credential ${c.id} is already recorded`);
+      if (inserted.changes !== 1) throw new GxTrustError('CONFLICT', `Credential ${c.id} is already recorded`);
       // Confirms a reservation made for this credential, or makes it now; an index held by another
       // credential is never taken over.
       const allocate = this.db.prepare(
@@ -245,7 +248,7 @@ export class SqliteStore implements Store {
       for (const a of options.allocations) {
         if (a.credentialId !== c.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
         if (allocate.run(a.listId, a.index, c.id, createdAt).changes !== 1) {
-          throw new GxTrustError('INTERNAL', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+          throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
         }
       }
       const auditEntry = this.appendInTransaction(options.audit);

@@ -3,7 +3,7 @@
  * `postgres.ts` (several replicas sharing state) implement it and pass the same contract tests.
  */
 import { randomInt } from 'node:crypto';
-import { GxTrustError, type GxTrustErrorOptions } from '../errors.js';
+import { GxTrustError, isGxTrustError, type GxTrustErrorOptions } from '../errors.js';
 import {
   auditLeafHash,
   encodeAuditEntry,
@@ -144,20 +144,17 @@ export interface Store extends AuditSource {
 }
 
 /**
- * The database cannot be reached or refuses work (down, locked past the busy timeout, disk full).
- * The HTTP layer answers 503. Until errors.ts has a STORE_UNAVAILABLE code (503) this is an
- * INTERNAL error carrying the `storeUnavailable` marker.
+ * The database cannot be reached or refuses work (down, locked past the busy timeout, disk full):
+ * `STORE_UNAVAILABLE`, which the HTTP layer answers with 503. Nothing has been committed.
  */
 export class StoreUnavailableError extends GxTrustError {
-  readonly storeUnavailable = true;
-
   constructor(message: string, options: GxTrustErrorOptions = {}) {
-    super('INTERNAL', message, { hint: 'The database is unavailable; retry later with the same Idempotency-Key', ...options });
+    super('STORE_UNAVAILABLE', message, { hint: 'The database is unavailable; retry later with the same Idempotency-Key', ...options });
   }
 }
 
-export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {
-  return error instanceof StoreUnavailableError;
+export function isStoreUnavailable(error: unknown): error is GxTrustError {
+  return isGxTrustError(error) && error.code === 'STORE_UNAVAILABLE';
 }
 
 /** Bit `index` of a bitstring: index 0 is the left-most bit of byte 0 (W3C Bitstring Status List). */

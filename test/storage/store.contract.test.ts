@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLeafHash, verifyAuditLog } from '../../src/audit/log.js';
 import { fixedClock } from '../../src/clock.js';
-import { GxTrustError } from '../../src/errors.js';
 import { getBit, type Store } from '../../src/storage/store.js';
 import { makeAuditInput, makeCheckpointKeys, makeCredentialRecord, issueOne } from './fixtures.js';
 import { STORE_KINDS, type Harness } from './harness.js';
@@ -62,7 +61,7 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
           allocations: [{ listId: LIST.id, index: first.statusIndex, credentialId: credential.id }],
           audit: makeAuditInput({ subject: credential.id }),
         }),
-      ).rejects.toMatchObject({ code: 'INTERNAL' });
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
       expect(await store.getCredential(credential.id)).toBeUndefined();
       expect(await store.auditSize()).toBe(1);
       expect((await store.getAllocation(LIST.id, first.statusIndex))?.credentialId).toBe(first.credentialId);
@@ -71,7 +70,9 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     it('refuses to record the same credential id twice and leaves the log as it was', async () => {
       const credential = makeCredentialRecord();
       await store.recordIssuance({ credential, allocations: [], audit: makeAuditInput() });
-      await expect(store.recordIssuance({ credential, allocations: [], audit: makeAuditInput() })).rejects.toBeInstanceOf(GxTrustError);
+      await expect(store.recordIssuance({ credential, allocations: [], audit: makeAuditInput() })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
       expect(await store.auditSize()).toBe(1);
     });
   });
@@ -191,6 +192,14 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(auditEntry.action).toBe('compliance.decided');
       expect((await store.getDecision('urn:uuid:decision-1'))?.decision).toEqual(decision);
       expect(await store.getDecision('urn:uuid:missing')).toBeUndefined();
+    });
+
+    it('refuses a second decision under the same id, writing no audit entry', async () => {
+      await store.recordDecision({ id: 'urn:uuid:d', decision: {}, audit: makeAuditInput() });
+      await expect(store.recordDecision({ id: 'urn:uuid:d', decision: { x: 1 }, audit: makeAuditInput() })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      expect(await store.auditSize()).toBe(1);
     });
   });
 

@@ -33,7 +33,7 @@ describe('an unavailable SQLite store', () => {
   it('reports StoreUnavailableError when the file cannot be created', async () => {
     writeFileSync(join(dir, 'not-a-dir'), '');
     const error = await rejection(openSqliteStore({ path: join(dir, 'not-a-dir', 'gx-trust.db') }));
-    expect((error as { code?: string }).code).toBe('INTERNAL');
+    expect((error as { code?: string }).code).toBe('STORE_UNAVAILABLE');
     expect(isStoreUnavailable(error)).toBe(true);
   });
 
