@@ -1,0 +1,237 @@
+/**
+ * The 'status' check of a credential that carries `credentialStatus`: fetch the status list
+ * credential, verify it, and read the credential's bit. It fails closed: a list that cannot be
+ * fetched, verified or decoded is a failed check, never "not revoked".
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
+ * @see /work/shared/SECURITY-CASES.md rows 28-31
+ */
+import type { Clock } from '../clock.js';
+import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
+import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
+import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
+import { getBit } from '../storage/store.js';
+import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
+import type { CredentialStatusCheck } from '../verifying/index.js';
+import { MIN_STATUS_LIST_SIZE } from './allocator.js';
+import { decodeStatusList, MAX_INFLATED_LIST_BYTES } from './credential.js';
+
+/**
+ * Every code this check reports, in one place (the W3C Bitstring Status List error names).
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#processing-errors
+ */
+export const STATUS_ERROR_CODES = {
+  retrieval: 'STATUS_RETRIEVAL_ERROR',
+  verification: 'STATUS_VERIFICATION_ERROR',
+  length: 'STATUS_LIST_LENGTH_ERROR',
+  range: 'RANGE_ERROR',
+  revoked: 'CREDENTIAL_REVOKED',
+  suspended: 'CREDENTIAL_SUSPENDED',
+  unsupported: 'CHECK_NOT_RUN',
+} as const satisfies Record<string, ErrorCode>;
+
+/** Compressed list credentials larger than this are not downloaded (SECURITY-CASES row 24, 29). */
+export const MAX_STATUS_LIST_RESPONSE_BYTES = 256 * 1024;
+/** However long a list says it may be cached, a verifier looks again after this. */
+export const MAX_STATUS_LIST_CACHE_MS = 5 * 60 * 1000;
+const DEFAULT_CACHE_ENTRIES = 1000;
+
+/**
+ * "statusListIndex: ... an arbitrary size integer greater than or equal to 0, expressed as a
+ * string in base 10". Anything else ("-1", "12abc", "1e3", " 7") is refused: `parseInt` would
+ * read "12abc" as 12 and check someone else's bit.
+ */
+const STATUS_LIST_INDEX = /^(0|[1-9]\d{0,15})$/;
+
+const ENTRY_TYPES = {
+  BitstringStatusListEntry: 'BitstringStatusListCredential',
+  StatusList2021Entry: 'StatusList2021Credential',
+} as const;
+
+/** A signed list as the service itself holds it: a JSON-LD credential or a compact JWT. */
+export type SignedListDocument = JsonObject | string;
+
+export interface StatusCheckOptions {
+  /** Allows http and loopback/private list URLs (tests and local development only). */
+  testMode: boolean;
+  /** The core verifier, injected so this module and the verifier do not import each other. */
+  verifyListCredential: (list: SignedListDocument) => Promise<VerificationReport>;
+  /** The service's own lists, read without HTTP and never cached (a revocation shows at once). */
+  resolveLocally?: (url: string) => Promise<SignedListDocument | undefined>;
+  clock: Clock;
+  /** Upper bound on caching a fetched list, whatever its ttl says. */
+  maxCacheMs?: number;
+  maxCacheEntries?: number;
+  /** Fetch overrides for tests (a DNS resolver); limits and codes are fixed here. */
+  fetch?: Pick<HardenedFetchInit, 'lookup'>;
+}
+
+/** A fetched list that passed every check that does not depend on the credential. */
+interface VerifiedList {
+  url: string;
+  issuer: string;
+  purposes: string[];
+  credentialType: string;
+  bits: Uint8Array;
+  expiresAt: number;
+}
+
+function fail(code: ErrorCode, message: string): never {
+  throw new GxTrustError(code, message);
+}
+
+export function createStatusCheck(options: StatusCheckOptions): CredentialStatusCheck {
+  const maxCacheMs = options.maxCacheMs ?? MAX_STATUS_LIST_CACHE_MS;
+  const maxEntries = options.maxCacheEntries ?? DEFAULT_CACHE_ENTRIES;
+  /** URL -> the list or its pending fetch; Map order is recency, so the first key is evicted. */
+  const cache = new Map<string, Promise<VerifiedList>>();
+
+  async function download(url: string): Promise<SignedListDocument> {
+    const response = await hardenedFetch(url, {
+      testMode: options.testMode,
+      timeoutMs: 3000,
+      maxBytes: MAX_STATUS_LIST_RESPONSE_BYTES,
+      accept: 'application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8',
+      ...options.fetch,
+      errorCodes: {
+        forbidden: STATUS_ERROR_CODES.retrieval,
+        failed: STATUS_ERROR_CODES.retrieval,
+        timeout: STATUS_ERROR_CODES.retrieval,
+        notFound: STATUS_ERROR_CODES.retrieval,
+      },
+    });
+    const text = response.body.toString('utf8');
+    if (/jwt/i.test(String(response.headers['content-type'] ?? ''))) return text.trim();
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isObject(parsed)) return parsed;
+    } catch {
+      // reported below
+    }
+    return fail(STATUS_ERROR_CODES.retrieval, `${url} did not answer with a status list credential (JSON or a compact JWT)`);
+  }
+
+  async function verifyList(url: string, signed: SignedListDocument, now: Date): Promise<VerifiedList> {
+    const report = await options.verifyListCredential(signed);
+    if (!report.verified) {
+      const reasons = report.checks.filter((c) => !c.verified).map((c) => `${c.check}: ${c.message ?? c.code}`);
+      fail(STATUS_ERROR_CODES.verification, `the status list credential ${url} does not verify (${reasons.join('; ')})`);
+    }
+    const document = report.document ?? (isObject(signed) ? signed : undefined);
+    if (document === undefined) return fail(STATUS_ERROR_CODES.verification, `the status list credential ${url} has no readable content`);
+    // Binding the list to its URL stops a validly signed list of another URL (an empty one, say)
+    // from being served in place of this one.
+    if (document['id'] !== url) {
+      fail(STATUS_ERROR_CODES.verification, `the status list credential's id ${JSON.stringify(document['id'])} is not its URL ${url}`);
+    }
+    const types = Array.isArray(document['type']) ? document['type'] : [document['type']];
+    const credentialType = Object.values(ENTRY_TYPES).find((t) => types.includes(t));
+    if (credentialType === undefined) fail(STATUS_ERROR_CODES.verification, `${url} is not a BitstringStatusListCredential`);
+    const subject = document['credentialSubject'];
+    if (!isObject(subject)) return fail(STATUS_ERROR_CODES.verification, `${url} has no single credentialSubject`);
+    const purpose = subject['statusPurpose'];
+    const purposes = (Array.isArray(purpose) ? purpose : [purpose]).filter((p): p is string => typeof p === 'string');
+    if (purposes.length === 0) fail(STATUS_ERROR_CODES.verification, `${url} names no statusPurpose`);
+    const bits = decodeStatusList(subject['encodedList'], { maxBytes: MAX_INFLATED_LIST_BYTES, code: STATUS_ERROR_CODES.verification });
+    // "If the length of the uncompressed bitstring is less than the minimum [131,072 bits],
+    // a STATUS_LIST_LENGTH_ERROR MUST be raised" (a short list would identify its holders).
+    if (bits.length * 8 < MIN_STATUS_LIST_SIZE) {
+      fail(STATUS_ERROR_CODES.length, `${url} holds ${bits.length * 8} entries, fewer than the ${MIN_STATUS_LIST_SIZE} required`);
+    }
+    const ttl = typeof subject['ttl'] === 'number' && subject['ttl'] >= 0 ? subject['ttl'] : maxCacheMs;
+    const issuer = report.issuer ?? issuerId(document) ?? fail(STATUS_ERROR_CODES.verification, `${url} names no issuer`);
+    return { url, issuer, purposes, credentialType, bits, expiresAt: now.getTime() + Math.min(ttl, maxCacheMs) };
+  }
+
+  async function listAt(url: string, now: Date): Promise<VerifiedList> {
+    const local = await options.resolveLocally?.(url);
+    if (local !== undefined) return verifyList(url, local, now);
+
+    const hit = cache.get(url);
+    if (hit !== undefined) {
+      const list = await hit.catch(() => undefined);
+      if (list !== undefined && list.expiresAt > now.getTime()) {
+        cache.delete(url);
+        cache.set(url, hit);
+        return list;
+      }
+      if (cache.get(url) === hit) cache.delete(url);
+    }
+    const pending = download(url).then((signed) => verifyList(url, signed, now));
+    cache.set(url, pending);
+    // Only verified lists stay: a failure is retried by the next verification.
+    pending.catch(() => {
+      if (cache.get(url) === pending) cache.delete(url);
+    });
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    return pending;
+  }
+
+  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date): Promise<Check> {
+    const type = entry['type'] as keyof typeof ENTRY_TYPES;
+    const index = entry['statusListIndex'];
+    if (typeof index !== 'string' || !STATUS_LIST_INDEX.test(index)) {
+      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${JSON.stringify(index)} is not a base-10 integer string`, `${pointer}/statusListIndex`);
+    }
+    const statusSize = entry['statusSize'];
+    if (statusSize !== undefined && statusSize !== 1) {
+      return failed('status', STATUS_ERROR_CODES.unsupported, 'only statusSize 1 is supported', `${pointer}/statusSize`);
+    }
+    const purpose = entry['statusPurpose'];
+    if (purpose !== 'revocation' && purpose !== 'suspension') {
+      return failed('status', STATUS_ERROR_CODES.unsupported, `statusPurpose ${JSON.stringify(purpose)} is not one gx-trust can evaluate`, `${pointer}/statusPurpose`);
+    }
+    const url = entry['statusListCredential'];
+    if (typeof url !== 'string') {
+      return failed('status', STATUS_ERROR_CODES.retrieval, 'statusListCredential is not a URL', `${pointer}/statusListCredential`);
+    }
+    let list: VerifiedList;
+    try {
+      list = await listAt(url, now);
+    } catch (error) {
+      const code = isGxTrustError(error) ? error.code : STATUS_ERROR_CODES.retrieval;
+      return failed('status', code, error instanceof Error ? error.message : String(error), `${pointer}/statusListCredential`);
+    }
+    if (list.credentialType !== ENTRY_TYPES[type]) {
+      return failed('status', STATUS_ERROR_CODES.verification, `a ${type} must point at a ${ENTRY_TYPES[type]}`, pointer);
+    }
+    // "the issuer of the status list credential MUST be the same as the issuer of the credential"
+    // (otherwise anyone could publish a list that says a credential is not revoked).
+    if (list.issuer !== issuerId(credential)) {
+      return failed('status', STATUS_ERROR_CODES.verification, `the status list ${url} is issued by ${list.issuer}, not by the credential's issuer`, pointer);
+    }
+    if (!list.purposes.includes(purpose)) {
+      return failed('status', STATUS_ERROR_CODES.verification, `the status list ${url} is for ${list.purposes.join(', ')}, not ${purpose}`, `${pointer}/statusPurpose`);
+    }
+    const position = Number(index);
+    if (position >= list.bits.length * 8) {
+      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${index} is beyond the ${list.bits.length * 8} entries of ${url}`, `${pointer}/statusListIndex`);
+    }
+    if (getBit(list.bits, position)) {
+      return purpose === 'revocation'
+        ? failed('status', STATUS_ERROR_CODES.revoked, 'the credential is revoked', pointer)
+        : failed('status', STATUS_ERROR_CODES.suspended, 'the credential is suspended', pointer);
+    }
+    return passed('status', purpose === 'revocation' ? 'not revoked' : 'not suspended');
+  }
+
+  return async (credential, { now }) => {
+    const status = credential['credentialStatus'];
+    if (status === undefined) return undefined;
+    const entries = Array.isArray(status) ? status : [status];
+    const understood = entries.filter((e) => isObject(e) && typeof e['type'] === 'string' && Object.hasOwn(ENTRY_TYPES, e['type']));
+    if (understood.length === 0) return undefined;
+    if (understood.length !== entries.length) {
+      return failed('status', STATUS_ERROR_CODES.unsupported, 'the credentialStatus holds entries of types gx-trust cannot evaluate', '/credentialStatus');
+    }
+    const checks = await Promise.all(
+      entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now)),
+    );
+    const failure = checks.find((c) => !c.verified);
+    if (failure !== undefined) return failure;
+    return passed('status', checks.map((c) => c.message).join(', '));
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The status list credential served at `GET /status-lists/{id}`: the list's bitstring, GZIP
+ * compressed and multibase-encoded, signed by the service as Data Integrity or as `vc+jwt`.
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Clock } from '../clock.js';
+import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import { GxTrustError, type ErrorCode } from '../errors.js';
+import type { Issuer } from '../issuing/index.js';
+import type { StatusListRecord, Store } from '../storage/store.js';
+import { statusListUrl, type StatusListPurpose } from './allocator.js';
+
+/**
+ * The largest bitstring a verifier inflates: 2 MiB, i.e. 16,777,216 entries, 128 times the
+ * minimum list. A list the service fetched is at most 256 KiB compressed, and GZIP can expand
+ * about 1,000-fold, so without this cap a 256 KiB download could become a quarter of a gigabyte
+ * in memory (SECURITY-CASES row 29). zlib stops as soon as the output passes the cap.
+ */
+export const MAX_INFLATED_LIST_BYTES = 2 * 1024 * 1024;
+
+/** How long a verifier may cache a list: revocations reach verifiers within this time. */
+export const DEFAULT_STATUS_LIST_TTL_MS = 5 * 60 * 1000;
+/** A signed list expires after a day, so an old, validly signed empty list cannot be replayed for long. */
+export const DEFAULT_STATUS_LIST_VALIDITY_MS = 24 * 60 * 60 * 1000;
+
+export type StatusListFormat = 'ldp_vc' | 'vc+jwt';
+
+/**
+ * "encodedList: ... the Multibase-encoded base64url (with no padding) representation of the
+ * GZIP-compressed bitstring". Index 0 is the left-most bit of byte 0, as the store keeps it.
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstring-generation-algorithm
+ */
+export function encodeStatusList(bits: Uint8Array): string {
+  return 'u' + gzipSync(bits).toString('base64url');
+}
+
+/**
+ * The inverse of encodeStatusList, under a cap on the inflated size. Throws GxTrustError with
+ * `code` (the caller's verification-failure code) for anything that is not a well-formed list.
+ */
+export function decodeStatusList(
+  encodedList: unknown,
+  options: { maxBytes?: number; code?: ErrorCode } = {},
+): Uint8Array {
+  const code = options.code ?? 'STATUS_VERIFICATION_ERROR';
+  const maxBytes = options.maxBytes ?? MAX_INFLATED_LIST_BYTES;
+  if (typeof encodedList !== 'string' || !/^u[A-Za-z0-9_-]+$/.test(encodedList)) {
+    throw new GxTrustError(code, 'encodedList is not a multibase base64url (u-prefixed) string');
+  }
+  const compressed = Buffer.from(encodedList.slice(1), 'base64url');
+  try {
+    return new Uint8Array(gunzipSync(compressed, { maxOutputLength: maxBytes }));
+  } catch (cause) {
+    const tooLarge = (cause as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new GxTrustError(
+      code,
+      tooLarge ? `encodedList inflates to more than ${maxBytes} bytes` : 'encodedList is not valid GZIP data',
+      { cause },
+    );
+  }
+}
+
+export interface StatusListCredentialInput {
+  list: Pick<StatusListRecord, 'id' | 'purpose' | 'bits'>;
+  url: string;
+  issuer: string;
+  now: Date;
+  ttlMs?: number;
+  validityMs?: number;
+}
+
+function seconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The unsigned BitstringStatusListCredential for a stored list. */
+export function buildStatusListCredential(input: StatusListCredentialInput): JsonObject {
+  const ttl = input.ttlMs ?? DEFAULT_STATUS_LIST_TTL_MS;
+  const validity = input.validityMs ?? DEFAULT_STATUS_LIST_VALIDITY_MS;
+  return {
+    '@context': [VC_V2_CONTEXT],
+    id: input.url,
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer: input.issuer,
+    validFrom: seconds(input.now),
+    validUntil: seconds(new Date(input.now.getTime() + validity)),
+    credentialSubject: {
+      id: `${input.url}#list`,
+      type: 'BitstringStatusList',
+      statusPurpose: input.list.purpose,
+      encodedList: encodeStatusList(input.list.bits),
+      // "ttl: ... the time to live in milliseconds" (a hint for verifier caches).
+      ttl,
+    },
+  };
+}
+
+export type SignedStatusList =
+  | { format: 'ldp_vc'; verifiableCredential: JsonObject; ttlMs: number }
+  | { format: 'vc+jwt'; jwt: string; ttlMs: number };
+
+export interface StatusListPublisherOptions {
+  store: Pick<Store, 'getStatusList'>;
+  issuer: Pick<Issuer, 'issueCredential'>;
+  /** The service's did:web: the issuer of every credential, so of every list. */
+  issuerDid: string;
+  baseUrl: string;
+  clock: Clock;
+  ttlMs?: number;
+  validityMs?: number;
+}
+
+export interface StatusListPublisher {
+  /** The signed list, or undefined when no such list exists. */
+  signedList(listId: string, format?: StatusListFormat): Promise<SignedStatusList | undefined>;
+  /** The same, by URL, for the service's own verifier (no HTTP to itself). */
+  signedListByUrl(url: string): Promise<SignedStatusList | undefined>;
+  readonly ttlMs: number;
+}
+
+/**
+ * Signs lists on demand and keeps the last signature per (list, format) while the list version is
+ * unchanged and the signature is younger than the ttl: a hot GET does not re-sign, and a
+ * re-signed list always has at least `validity - ttl` of life left.
+ */
+export function createStatusListPublisher(options: StatusListPublisherOptions): StatusListPublisher {
+  const ttlMs = options.ttlMs ?? DEFAULT_STATUS_LIST_TTL_MS;
+  const cache = new Map<string, { version: number; signedAt: number; signed: Promise<SignedStatusList> }>();
+  const urlPrefix = statusListUrl(options.baseUrl, '');
+
+  async function sign(list: StatusListRecord, format: StatusListFormat, now: Date): Promise<SignedStatusList> {
+    const credential = buildStatusListCredential({
+      list,
+      url: statusListUrl(options.baseUrl, list.id),
+      issuer: options.issuerDid,
+      now,
+      ttlMs,
+      ...(options.validityMs === undefined ? {} : { validityMs: options.validityMs }),
+    });
+    const issued = await options.issuer.issueCredential(credential, { format });
+    return issued.format === 'vc+jwt'
+      ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
+      : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };
+  }
+
+  async function signedList(listId: string, format: StatusListFormat = 'ldp_vc'): Promise<SignedStatusList | undefined> {
+    const list = await options.store.getStatusList(listId);
+    if (list === undefined) return undefined;
+    const now = options.clock();
+    const key = `${list.id}\n${format}`;
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.version === list.version && now.getTime() - hit.signedAt < ttlMs) return hit.signed;
+    const signed = sign(list, format, now);
+    cache.set(key, { version: list.version, signedAt: now.getTime(), signed });
+    signed.catch(() => cache.delete(key));
+    return signed;
+  }
+
+  return {
+    ttlMs,
+    signedList,
+    async signedListByUrl(url) {
+      if (!url.startsWith(urlPrefix)) return undefined;
+      const id = url.slice(urlPrefix.length);
+      return /^[a-z]+-\d+$/.test(id) ? signedList(id) : undefined;
+    },
+  };
+}
