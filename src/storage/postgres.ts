@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import {
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
   StoreUnavailableError,
   assertStatusIndex,
@@ -477,14 +478,22 @@ export class PostgresStore implements Store {
     );
   }
 
-  beginIdempotent(key: string, requestDigest: string): Promise<IdempotencyBegin> {
+  beginIdempotent(key: string, requestDigest: string, options: { inFlightTimeoutMs?: number } = {}): Promise<IdempotencyBegin> {
     return this.read('claiming an idempotency key', async (db): Promise<IdempotencyBegin> => {
+      const now = this.clock();
       const inserted = await db.query(
         `INSERT INTO idempotency_keys (key, request_digest, state, response, created_at) VALUES ($1, $2, 'in-flight', NULL, $3)
          ON CONFLICT (key) DO NOTHING`,
-        [key, requestDigest, this.clock()],
+        [key, requestDigest, now],
       );
       if (inserted.rowCount === 1) return 'new';
+      // One UPDATE decides between two retries racing for a stale key: only one sees a row change.
+      const staleBefore = new Date(now.getTime() - (options.inFlightTimeoutMs ?? IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS));
+      const takenOver = await db.query(
+        `UPDATE idempotency_keys SET created_at = $1 WHERE key = $2 AND request_digest = $3 AND state = 'in-flight' AND created_at < $4`,
+        [now, key, requestDigest, staleBefore],
+      );
+      if (takenOver.rowCount === 1) return 'new';
       const row = (
         await db.query<{ request_digest: string; state: string; response: string | null }>(
           'SELECT request_digest, state, response FROM idempotency_keys WHERE key = $1',

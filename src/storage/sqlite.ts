@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import {
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
   StoreUnavailableError,
   assertStatusIndex,
@@ -375,15 +376,23 @@ export class SqliteStore implements Store {
     );
   }
 
-  beginIdempotent(key: string, requestDigest: string): Promise<IdempotencyBegin> {
+  beginIdempotent(key: string, requestDigest: string, options: { inFlightTimeoutMs?: number } = {}): Promise<IdempotencyBegin> {
     return this.write('claiming an idempotency key', (): IdempotencyBegin => {
+      const now = this.clock();
       const inserted = this.db
         .prepare(
           `INSERT INTO idempotency_keys (key, request_digest, state, response, created_at) VALUES (?, ?, 'in-flight', NULL, ?)
            ON CONFLICT (key) DO NOTHING`,
         )
-        .run(key, requestDigest, this.clock().toISOString());
+        .run(key, requestDigest, now.toISOString());
       if (inserted.changes === 1) return 'new';
+      const staleBefore = new Date(now.getTime() - (options.inFlightTimeoutMs ?? IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS));
+      const takenOver = this.db
+        .prepare(
+          `UPDATE idempotency_keys SET created_at = ? WHERE key = ? AND request_digest = ? AND state = 'in-flight' AND created_at < ?`,
+        )
+        .run(now.toISOString(), key, requestDigest, staleBefore.toISOString());
+      if (takenOver.changes === 1) return 'new';
       const row = this.db.prepare('SELECT request_digest, state, response FROM idempotency_keys WHERE key = ?').get(key) as {
         request_digest: string;
         state: string;

@@ -136,8 +136,10 @@ export interface Store extends AuditSource {
    * draft-ietf-httpapi-idempotency-key-header: the first request with a key claims it ('new');
    * a retry sees it in flight or gets the stored response; another payload under the same key is
    * a 'mismatch'. Callers scope keys per member (e.g. `${memberId}:${key}`).
+   * A key left in flight longer than `inFlightTimeoutMs` (its process died mid-request) is taken
+   * over by the retry, which then sees 'new'.
    */
-  beginIdempotent(key: string, requestDigest: string): Promise<IdempotencyBegin>;
+  beginIdempotent(key: string, requestDigest: string, options?: { inFlightTimeoutMs?: number }): Promise<IdempotencyBegin>;
   completeIdempotent(key: string, response: string): Promise<void>;
   /** Releases an in-flight key after a failure, so the client's retry can run. */
   abandonIdempotent(key: string): Promise<void>;
@@ -173,6 +175,9 @@ export function assertStatusIndex(list: { id: string; size: number }, index: num
     throw new GxTrustError('INVALID_INPUT', `Status index ${index} is outside list ${list.id} (size ${list.size})`);
   }
 }
+
+/** How long a claimed idempotency key may stay in flight before a retry may take it over. */
+export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
 
 /** How many random draws before giving up on a list that is nearly full. */
 export const MAX_INDEX_DRAWS = 64;

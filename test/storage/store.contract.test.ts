@@ -171,6 +171,18 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(await store.beginIdempotent('acme:k2', 'sha256:a')).toEqual({ state: 'done', response: '{"ok":true}' });
     });
 
+    it('lets a retry take over a key whose first request died in flight, once', async () => {
+      let now = Date.parse('2026-01-01T00:00:00.000Z');
+      const clocked = await harness.open({ clock: () => new Date(now) });
+      expect(await clocked.beginIdempotent('acme:k3', 'sha256:a')).toBe('new');
+      now += 60_000;
+      expect(await clocked.beginIdempotent('acme:k3', 'sha256:a', { inFlightTimeoutMs: 120_000 })).toEqual({ state: 'in-flight' });
+      now += 61_000;
+      expect(await clocked.beginIdempotent('acme:k3', 'sha256:b', { inFlightTimeoutMs: 120_000 })).toBe('mismatch');
+      expect(await clocked.beginIdempotent('acme:k3', 'sha256:a', { inFlightTimeoutMs: 120_000 })).toBe('new');
+      expect(await clocked.beginIdempotent('acme:k3', 'sha256:a', { inFlightTimeoutMs: 120_000 })).toEqual({ state: 'in-flight' });
+    });
+
     it('rolls the issuance back when the key was never claimed', async () => {
       const credential = makeCredentialRecord();
       await expect(
