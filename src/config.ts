@@ -33,6 +33,9 @@ const Environment = z.object({
   GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
+  GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
+  GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
   // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
   GX_KEY_ED25519_FILE: optionalPath,
   GX_KEY_P256_FILE: optionalPath,
@@ -59,6 +62,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
+  danubeShapes: 'bundled' | 'official' | 'both';
+  danubeOfficialShapesFile: string | undefined;
   keyFiles: {
     ed25519?: string;
     p256?: string;
@@ -123,6 +128,12 @@ export function parseConfig(
       hint: 'did:web is resolved over https only; set GX_BASE_URL=https://your.host',
     });
   }
+  if (e.GX_DANUBE_SHAPES !== 'bundled' && e.GX_DANUBE_OFFICIAL_SHAPES_FILE === undefined) {
+    throw new GxTrustError('CONFIG_INVALID', `GX_DANUBE_OFFICIAL_SHAPES_FILE: needed when GX_DANUBE_SHAPES=${e.GX_DANUBE_SHAPES}`, {
+      pointer: '/GX_DANUBE_OFFICIAL_SHAPES_FILE',
+      hint: 'Point it at the Gaia-X 25.11 SHACL file (Turtle), or set GX_DANUBE_SHAPES=bundled',
+    });
+  }
   const keyFiles: Config['keyFiles'] = {};
   if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
@@ -143,6 +154,8 @@ export function parseConfig(
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
+    danubeShapes: e.GX_DANUBE_SHAPES,
+    danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
     keyFiles,
   };
 }

@@ -21,6 +21,7 @@ import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
 import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.js';
 import { parsePemCertificates } from './x509/index.js';
+import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
 
 export interface Service {
   config: Config;
@@ -29,6 +30,7 @@ export interface Service {
   documentLoader: DocumentLoader;
   issuer: Issuer;
   verifier: Verifier;
+  selfDescriptionValidator: SelfDescriptionValidator;
   app: express.Express;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;
@@ -93,14 +95,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       testMode: config.testMode,
     }),
   });
+  const selfDescriptionValidator = createSelfDescriptionValidator({
+    documentLoader,
+    shapes: config.danubeShapes,
+    ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
+    now: clock,
+  });
   const adminApiKey = adminApiKeyOf(config);
   const app = createApp({
     keyring,
     issuer,
     verifier,
+    selfDescriptionValidator,
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
-  return { config, keyring, resolver, documentLoader, issuer, verifier, app, adminApiKey };
+  return { config, keyring, resolver, documentLoader, issuer, verifier, selfDescriptionValidator, app, adminApiKey };
 }

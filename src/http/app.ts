@@ -13,11 +13,14 @@ import { IssueOptions, PresentOptions } from '../issuing/index.js';
 import type { Keyring } from '../keyring/index.js';
 import type { Verifier, VerificationReport } from '../verifying/index.js';
 import { problemHandler } from './problem.js';
+import type { SelfDescriptionValidator } from '../danube/validate.js';
+import { submittedCredentials } from '../danube/submission.js';
 
 export interface AppDependencies {
   keyring: Keyring;
   issuer: Issuer;
   verifier: Verifier;
+  selfDescriptionValidator: SelfDescriptionValidator;
   /** API keys allowed to write (issue, sign); compared in constant time. */
   apiKeys: readonly string[];
   bodyLimitBytes: number;
@@ -155,6 +158,28 @@ export function createApp(deps: AppDependencies): express.Express {
   app.post('/presentations/verify', async (req, res) => {
     const { input, options } = verificationInput(req, 'verifiablePresentation', VerifyPresentationRequest);
     sendReport(res, await deps.verifier.verifyPresentation(input, options));
+  });
+
+  /**
+   * Danube self-description check: shapes and Trust Framework rules, findings with JSON pointers
+   * into what was sent. Never issues anything, so it needs no API key.
+   */
+  app.post('/danube/validate', async (req, res) => {
+    if (req.body === undefined) {
+      throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'send JSON, or a VP-JWT as application/vp+jwt', { hint: 'Set the Content-Type header' });
+    }
+    const submitted = submittedCredentials(typeof req.body === 'string' ? req.body.trim() : req.body);
+    const result = await deps.selfDescriptionValidator.validate(submitted.map((c) => c.document));
+    const findings = result.findings.map((finding) => {
+      // The validator points into the list it was given; point into the body as sent instead.
+      const match = /^\/(\d+)(.*)$/.exec(finding.pointer);
+      const origin = match ? submitted[Number(match[1])]?.origin : undefined;
+      return origin === undefined ? finding : { ...finding, pointer: origin + (match?.[2] ?? '') };
+    });
+    const warnings = submitted.some((c) => c.decoded)
+      ? ['credentials decoded from JWTs were validated for content only; verify their proofs with /credentials/verify']
+      : [];
+    res.json({ conforms: result.conforms, findings, warnings });
   });
 
   app.use((req, _res) => {

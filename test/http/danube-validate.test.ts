@@ -1,0 +1,66 @@
+/** POST /danube/validate: a self-description in any shape members send, findings pointing into it. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { legalPersonSubmission } from '../../src/danube/benchmark.js';
+import { postJson, startService, type RunningService } from '../helpers/service.js';
+
+let svc: RunningService;
+beforeAll(async () => {
+  svc = await startService();
+});
+afterAll(async () => {
+  await svc?.close();
+});
+
+type Submission = ReturnType<typeof legalPersonSubmission> & Record<string, any>[];
+
+function broken(): Submission {
+  const submission = legalPersonSubmission() as Submission;
+  delete submission[0]!.credentialSubject['gx:legalAddress'];
+  return submission;
+}
+
+describe('POST /danube/validate', () => {
+  it('answers conforms for a complete LegalPerson submission (unsigned credentials)', async () => {
+    const response = await postJson(`${svc.url}/danube/validate`, legalPersonSubmission());
+    expect(response.status, response.text).toBe(200);
+    expect(response.body).toMatchObject({ conforms: true, findings: [] });
+  });
+
+  it('names the missing legalAddress with a pointer into the list as sent', async () => {
+    const response = await postJson(`${svc.url}/danube/validate`, broken());
+    expect(response.status).toBe(200);
+    expect(response.body.conforms).toBe(false);
+    expect(response.body.findings).toHaveLength(1);
+    expect(response.body.findings[0]).toMatchObject({
+      pointer: '/0/credentialSubject/gx:legalAddress',
+      path: 'https://w3id.org/gaia-x/development#legalAddress',
+    });
+    expect(response.body.findings[0].hint).toBeTruthy();
+  });
+
+  it('points into verifiableCredential when the submission is a presentation', async () => {
+    const vp = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: broken() };
+    const response = await postJson(`${svc.url}/danube/validate`, vp);
+    expect(response.body.findings[0].pointer).toBe('/verifiableCredential/0/credentialSubject/gx:legalAddress');
+  });
+
+  it('validates signed vc+jwt credentials sent as a list of JWTs, and says their proofs were not checked here', async () => {
+    const jwts: string[] = [];
+    for (const credential of legalPersonSubmission() as Record<string, unknown>[]) {
+      const { issuer: _issuer, ...unsigned } = credential;
+      const issued = await postJson(`${svc.url}/credentials/issue`, { credential: unsigned, options: { format: 'vc+jwt' } }, { authorization: `Bearer ${svc.apiKey}`, accept: 'application/vc+jwt' });
+      expect(issued.status, issued.text).toBe(201);
+      jwts.push(issued.text);
+    }
+    const response = await postJson(`${svc.url}/danube/validate`, jwts);
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.conforms).toBe(true);
+    expect(response.body.warnings[0]).toContain('proofs');
+  });
+
+  it('refuses a body that is not a submission with 400', async () => {
+    const response = await postJson(`${svc.url}/danube/validate`, '42');
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('INVALID_INPUT');
+  });
+});
