@@ -14,6 +14,9 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
+import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
 const service = await createService(
@@ -78,4 +81,22 @@ const hz = (i: number) => rows[i]?.['ops/s'] ?? 0;
 console.log(`ratio vc+jwt   gx-trust / raw jose       = ${(hz(0) / hz(1)).toFixed(2)}`);
 console.log(`ratio eddsa    gx-trust / raw @digitalbazaar/vc = ${(hz(2) / hz(3)).toFixed(2)}`);
 console.log('(in-process, one event loop; the verifier also runs the validity and X.509 checks the raw libraries skip)');
+
+// Danube: validation of a LegalPerson submission (3 credentials), bundled shapes and, when the
+// shared Gaia-X file is beside the project, the official 25.11 shapes.
+const official = fileURLToPath(new URL('../../shared/gaiax-samples/danube-25.11/gx-2511-shapes.ttl', import.meta.url));
+const danubeRows = await benchmarkSelfDescriptionValidation({
+  documentLoader,
+  ...(existsSync(official) ? { officialShapesPath: official } : {}),
+  iterations: Number(process.env['BENCH_DANUBE_ITERATIONS'] ?? 1000),
+});
+console.table(
+  danubeRows.map((row) => ({
+    name: row.name,
+    'ops/s': Math.round(row.opsPerSecond),
+    'p50 ms': row.p50Ms.toFixed(2),
+    'p99 ms': row.p99Ms.toFixed(2),
+    'build ms': Math.round(row.buildMs),
+  })),
+);
 rmSync(dir, { recursive: true, force: true });
