@@ -78,8 +78,10 @@ export function statusListRoutes(deps: StatusListRouteDependencies): express.Rou
   router.get('/status-lists/:id', async (req, res) => {
     const id = req.params['id'] ?? '';
     if (parseStatusListId(id) === undefined) throw new GxTrustError('NOT_FOUND', `no status list ${id}`);
+    // An unencoded '+' in a query string reads as a space, so `?format=vc+jwt` arrives as 'vc jwt'.
     const wantsJwt =
       req.query['format'] === 'vc+jwt' ||
+      req.query['format'] === 'vc jwt' ||
       req.accepts(['application/json', 'application/vc+ld+json', 'application/vc+jwt']) === 'application/vc+jwt';
     const format: StatusListFormat = wantsJwt ? 'vc+jwt' : 'ldp_vc';
     const signed = await deps.publisher.signedList(id, format);
