@@ -21,6 +21,9 @@ import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
 import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.js';
 import { parsePemCertificates } from './x509/index.js';
+import { openStore } from './storage/open-store.js';
+import type { Store } from './storage/store.js';
+import { createRecordingIssuer, type RecordingIssuer } from './issuing/recorded.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
 
 export interface Service {
@@ -29,11 +32,15 @@ export interface Service {
   resolver: DidResolver;
   documentLoader: DocumentLoader;
   issuer: Issuer;
+  /** Issuing that commits the credential and its audit entry before anything is returned. */
+  recordingIssuer: RecordingIssuer;
+  store: Store;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
   app: express.Express;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;
+  close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
@@ -84,6 +91,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const resolver = createDidResolver({ testMode: config.testMode, localDocuments, clock });
   const documentLoader = createDocumentLoader({ resolver });
   const issuer = createIssuer({ keyring, documentLoader, clock });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
+  const recordingIssuer = createRecordingIssuer({ issuer, store });
   const verifier = createVerifier({
     resolver,
     documentLoader,
@@ -104,12 +113,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const adminApiKey = adminApiKeyOf(config);
   const app = createApp({
     keyring,
-    issuer,
+    issuer: recordingIssuer,
+    presenter: issuer,
     verifier,
     selfDescriptionValidator,
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
-  return { config, keyring, resolver, documentLoader, issuer, verifier, selfDescriptionValidator, app, adminApiKey };
+  return {
+    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, verifier, selfDescriptionValidator, app, adminApiKey,
+    close: () => store.close(),
+  };
 }

@@ -81,7 +81,8 @@ export function buildProgram(): Command {
       for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {
         if (typeof options[key] === 'string') issueOptions[key] = options[key];
       }
-      const issued = await service.issuer.issueCredential(credential, issueOptions);
+      const issued = await service.recordingIssuer.issueCredential(credential, issueOptions, { actor: 'cli' });
+      await service.close();
       print(issued.format === 'vc+jwt' && options['jwt'] ? issued.jwt : issued.verifiableCredential);
     });
 

@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import { GxTrustError, jsonPointer } from '../errors.js';
 import type { Issuer } from '../issuing/index.js';
+import type { RecordingIssuer } from '../issuing/recorded.js';
 import { IssueOptions, PresentOptions } from '../issuing/index.js';
 import type { Keyring } from '../keyring/index.js';
 import type { Verifier, VerificationReport } from '../verifying/index.js';
@@ -18,7 +19,10 @@ import { submittedCredentials } from '../danube/submission.js';
 
 export interface AppDependencies {
   keyring: Keyring;
-  issuer: Issuer;
+  /** Issues and records; the HTTP layer never hands out an unrecorded credential. */
+  issuer: RecordingIssuer;
+  /** Signs presentations (nothing is issued, so nothing is recorded). */
+  presenter: Issuer;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
   /** API keys allowed to write (issue, sign); compared in constant time. */
@@ -99,7 +103,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
   /** Writes need a bearer API key. Bad input is judged after this, never reported as 401. */
-  function requireApiKey(req: Request, _res: Response, next: NextFunction): void {
+  function requireApiKey(req: Request, res: Response, next: NextFunction): void {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const presented = match?.[1];
@@ -109,9 +113,12 @@ export function createApp(deps: AppDependencies): express.Express {
       });
     }
     const candidate = digest(presented);
-    if (!apiKeyDigests.some((known) => timingSafeEqual(known, candidate))) {
+    const index = apiKeyDigests.findIndex((known) => timingSafeEqual(known, candidate));
+    if (index === -1) {
       throw new GxTrustError('UNAUTHORIZED', 'the API key is not valid', { hint: 'Check the key, or ask an admin for a new one' });
     }
+    // The audit log names the key by a digest prefix, never by the key itself.
+    res.locals['actor'] = `api-key:${candidate.toString('hex').slice(0, 16)}`;
     next();
   }
 
@@ -132,7 +139,11 @@ export function createApp(deps: AppDependencies): express.Express {
 
   app.post('/credentials/issue', requireApiKey, async (req, res) => {
     const body = parseBody(IssueRequest, req.body);
-    const issued = await deps.issuer.issueCredential(body.credential, body.options ?? {});
+    const idempotencyKey = req.get('idempotency-key');
+    const issued = await deps.issuer.issueCredential(body.credential, body.options ?? {}, {
+      actor: res.locals['actor'] as string,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
     if (issued.format === 'vc+jwt' && req.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {
       res.status(201).type('application/vc+jwt').send(issued.jwt);
       return;
@@ -142,7 +153,7 @@ export function createApp(deps: AppDependencies): express.Express {
 
   app.post('/presentations/prove', requireApiKey, async (req, res) => {
     const body = parseBody(ProveRequest, req.body);
-    const signed = await deps.issuer.signPresentation(body.presentation, body.options ?? {});
+    const signed = await deps.presenter.signPresentation(body.presentation, body.options ?? {});
     if (signed.format === 'vp+jwt' && req.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
       res.status(201).type('application/vp+jwt').send(signed.jwt);
       return;

@@ -45,6 +45,7 @@ export async function startService(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

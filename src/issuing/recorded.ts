@@ -1,0 +1,118 @@
+/**
+ * Issuing with records: nothing leaves the service unless the credential row and its audit entry
+ * were committed in one transaction. Order: (1) claim the idempotency key, (2) sign, (3) one
+ * transaction writes the credential, its status allocations and its audit entry and completes the
+ * key, (4) answer. If the database is down the caller gets 503 and the signed credential is dropped.
+ * @see ../../../shared/SECURITY-CASES.md, "Database down during issuance"
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
+ */
+import { createHash } from 'node:crypto';
+import canonicalizeModule from 'canonicalize';
+import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import { GxTrustError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import type { IssueOptions, IssuedCredential, Issuer } from './index.js';
+
+type Canonicalize = (input: unknown) => string | undefined;
+// canonicalize 2 is CommonJS; under NodeNext the default import is the function itself.
+const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
+  canonicalizeModule) as unknown as Canonicalize;
+
+export interface IssueRequestContext {
+  /** Who asks: the member or API key id recorded in the audit log. */
+  actor: string;
+  idempotencyKey?: string;
+}
+
+export interface RecordingIssuer {
+  issueCredential(credential: unknown, options: IssueOptions, context: IssueRequestContext): Promise<IssuedCredential>;
+}
+
+export function sha256Digest(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+export function createRecordingIssuer(deps: { issuer: Issuer; store: Store }): RecordingIssuer {
+  async function issueCredential(credential: unknown, options: IssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
+    const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
+    if (key !== undefined) {
+      if (context.idempotencyKey!.length === 0 || context.idempotencyKey!.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        throw new GxTrustError('INVALID_INPUT', `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { pointer: '' });
+      }
+      const requestDigest = sha256Digest(canonicalize({ credential, options }) ?? '');
+      const begun = await deps.store.beginIdempotent(key, requestDigest);
+      if (begun === 'mismatch') {
+        throw new GxTrustError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', {
+          hint: 'Use a new key for a new request; a retry must send the same body',
+        });
+      }
+      if (begun !== 'new') {
+        if (begun.state === 'in-flight') {
+          throw new GxTrustError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed', {
+            hint: 'Retry after it has finished',
+          });
+        }
+        return JSON.parse(begun.response) as IssuedCredential;
+      }
+    }
+    try {
+      const issued = await deps.issuer.issueCredential(credential, options);
+      const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
+      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
+      const id = String(document['id']);
+      const digest = sha256Digest(text);
+      await deps.store.recordIssuance({
+        credential: {
+          id,
+          types: typesOf(document),
+          subject: subjectOf(document),
+          issuer: issuerId(document) ?? '',
+          format: formatOf(issued, document),
+          digest,
+          statusEntries: [],
+          issuedBy: context.actor,
+          credential: text,
+        },
+        allocations: [],
+        audit: {
+          actor: context.actor,
+          action: 'credential.issued',
+          subject: id,
+          digests: { credential: digest },
+          details: { format: formatOf(issued, document), types: typesOf(document) },
+        },
+        ...(key === undefined ? {} : { idempotency: { key, response: JSON.stringify(issued) } }),
+      });
+      return issued;
+    } catch (error) {
+      if (key !== undefined) await deps.store.abandonIdempotent(key).catch(() => undefined);
+      throw error;
+    }
+  }
+  return { issueCredential };
+}
+
+function decodePayload(jwt: string): JsonObject {
+  const payload = jwt.split('.')[1] ?? '';
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as JsonObject;
+}
+
+function typesOf(document: JsonObject): string[] {
+  const type = document['type'];
+  return (Array.isArray(type) ? type : [type]).filter((t): t is string => typeof t === 'string');
+}
+
+function subjectOf(document: JsonObject): string | null {
+  const subject = Array.isArray(document['credentialSubject']) ? document['credentialSubject'][0] : document['credentialSubject'];
+  return isObject(subject) && typeof subject['id'] === 'string' ? subject['id'] : null;
+}
+
+function formatOf(issued: IssuedCredential, document: JsonObject): string {
+  if (issued.format === 'vc+jwt') return 'vc+jwt';
+  const proof = document['proof'];
+  const first = Array.isArray(proof) ? proof[0] : proof;
+  if (isObject(first)) return String(first['cryptosuite'] ?? first['type']);
+  return 'ldp_vc';
+}
