@@ -34,6 +34,11 @@ export const MAX_STATUS_LIST_RESPONSE_BYTES = 256 * 1024;
 /** However long a list says it may be cached, a verifier looks again after this. */
 export const MAX_STATUS_LIST_CACHE_MS = 5 * 60 * 1000;
 const DEFAULT_CACHE_ENTRIES = 1000;
+/**
+ * Lists may inflate to 2 MiB each, so the entry count alone would let 1000 large lists hold 2 GiB;
+ * the cache also stops at this many bitstring bytes (row 28: 10k unique URLs cannot grow memory).
+ */
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * "statusListIndex: ... an arbitrary size integer greater than or equal to 0, expressed as a
@@ -61,6 +66,7 @@ export interface StatusCheckOptions {
   /** Upper bound on caching a fetched list, whatever its ttl says. */
   maxCacheMs?: number;
   maxCacheEntries?: number;
+  maxCacheBytes?: number;
   /** Fetch overrides for tests (a DNS resolver); limits and codes are fixed here. */
   fetch?: Pick<HardenedFetchInit, 'lookup'>;
 }
@@ -84,6 +90,24 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
   const maxEntries = options.maxCacheEntries ?? DEFAULT_CACHE_ENTRIES;
   /** URL -> the list or its pending fetch; Map order is recency, so the first key is evicted. */
   const cache = new Map<string, Promise<VerifiedList>>();
+  const maxBytes = options.maxCacheBytes ?? DEFAULT_CACHE_BYTES;
+  /** Bitstring bytes of each settled entry, to keep the whole cache under maxBytes. */
+  const sizes = new Map<string, number>();
+  let cachedBytes = 0;
+
+  function forget(url: string): void {
+    cache.delete(url);
+    cachedBytes -= sizes.get(url) ?? 0;
+    sizes.delete(url);
+  }
+
+  function evict(): void {
+    while (cache.size > maxEntries || cachedBytes > maxBytes) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      forget(oldest);
+    }
+  }
 
   async function download(url: string): Promise<SignedListDocument> {
     const response = await hardenedFetch(url, {
@@ -154,19 +178,23 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
         cache.set(url, hit);
         return list;
       }
-      if (cache.get(url) === hit) cache.delete(url);
+      if (cache.get(url) === hit) forget(url);
     }
     const pending = download(url).then((signed) => verifyList(url, signed, now));
     cache.set(url, pending);
-    // Only verified lists stay: a failure is retried by the next verification.
-    pending.catch(() => {
-      if (cache.get(url) === pending) cache.delete(url);
-    });
-    while (cache.size > maxEntries) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
-    }
+    evict();
+    pending.then(
+      (list) => {
+        if (cache.get(url) !== pending) return;
+        sizes.set(url, list.bits.length);
+        cachedBytes += list.bits.length;
+        evict();
+      },
+      // Only verified lists stay: a failure is retried by the next verification.
+      () => {
+        if (cache.get(url) === pending) forget(url);
+      },
+    );
     return pending;
   }
 

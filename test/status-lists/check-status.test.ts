@@ -204,6 +204,20 @@ describe('createStatusCheck() fails closed', () => {
     expect(world.hits.get(path)).toBe(before + 2);
   });
 
+  it('keeps the cache under its byte budget by evicting the least recently used list', async () => {
+    const first = await serveList('/budget-1');
+    const second = await serveList('/budget-2');
+    const check = world.makeStatusCheck({ maxCacheBytes: 24 * 1024 });
+    const run = (url: string) => check(credentialWith({ statusListCredential: url }), { now: world.clock() });
+    const before = world.hits.get('/budget-1') ?? 0;
+    await run(first);
+    await run(first);
+    expect(world.hits.get('/budget-1')).toBe(before + 1);
+    await run(second);
+    await run(first);
+    expect(world.hits.get('/budget-1')).toBe(before + 2);
+  });
+
   describe('outside test mode (row 28)', () => {
     it.each([
       'http://10.0.0.1/status-lists/revocation-0',
