@@ -24,6 +24,9 @@ import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
 import type { Store } from './storage/store.js';
 import { createRecordingIssuer, type RecordingIssuer } from './issuing/recorded.js';
+import { StatusListAllocator } from './status-lists/allocator.js';
+import { createStatusListPublisher } from './status-lists/credential.js';
+import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
 
 export interface Service {
@@ -92,7 +95,22 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const documentLoader = createDocumentLoader({ resolver });
   const issuer = createIssuer({ keyring, documentLoader, clock });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
-  const recordingIssuer = createRecordingIssuer({ issuer, store });
+  const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
+  const recordingIssuer = createRecordingIssuer({ issuer, store, allocator });
+  const statusListPublisher = createStatusListPublisher({ store, issuer, issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
+  // The status check verifies list credentials with this very verifier (lists carry no status, so
+  // there is no recursion); the service's own lists are read without HTTP to itself.
+  let verifierRef: Verifier | undefined;
+  const checkStatus = createStatusCheck({
+    testMode: config.testMode,
+    clock,
+    verifyListCredential: (list) => verifierRef!.verifyCredential(list),
+    resolveLocally: async (url) => {
+      const signed = await statusListPublisher.signedListByUrl(url);
+      if (signed === undefined) return undefined;
+      return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
+    },
+  });
   const verifier = createVerifier({
     resolver,
     documentLoader,
@@ -103,7 +121,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       trustAnchorsPem: trustAnchors(config, keyring),
       testMode: config.testMode,
     }),
+    checkStatus,
   });
+  verifierRef = verifier;
   const selfDescriptionValidator = createSelfDescriptionValidator({
     documentLoader,
     shapes: config.danubeShapes,
@@ -117,6 +137,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     presenter: issuer,
     verifier,
     selfDescriptionValidator,
+    store,
+    statusListPublisher,
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),

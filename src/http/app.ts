@@ -16,6 +16,9 @@ import type { Verifier, VerificationReport } from '../verifying/index.js';
 import { problemHandler } from './problem.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import { submittedCredentials } from '../danube/submission.js';
+import { statusListRoutes } from '../status-lists/routes.js';
+import type { StatusListPublisher } from '../status-lists/credential.js';
+import type { Store } from '../storage/store.js';
 
 export interface AppDependencies {
   keyring: Keyring;
@@ -25,6 +28,8 @@ export interface AppDependencies {
   presenter: Issuer;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
+  store: Store;
+  statusListPublisher: StatusListPublisher;
   /** API keys allowed to write (issue, sign); compared in constant time. */
   apiKeys: readonly string[];
   bodyLimitBytes: number;
@@ -43,7 +48,9 @@ const JWT_MEDIA_TYPES = [
 
 const IssueRequest = z.strictObject({
   credential: z.record(z.string(), z.unknown()),
-  options: IssueOptions.optional(),
+  options: IssueOptions.extend({
+    credentialStatus: z.union([z.boolean(), z.array(z.enum(['revocation', 'suspension'])).min(1).max(2)]).optional(),
+  }).optional(),
 });
 
 const VerifyOptions = z.looseObject({
@@ -102,23 +109,27 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
-  /** Writes need a bearer API key. Bad input is judged after this, never reported as 401. */
-  function requireApiKey(req: Request, res: Response, next: NextFunction): void {
+  /**
+   * Writes need a bearer API key; returns the actor the audit log records (a digest prefix of the
+   * key, never the key). Bad input is judged after this, never reported as 401.
+   */
+  function authenticate(req: Request): string {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const presented = match?.[1];
+    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (presented === undefined) {
       throw new GxTrustError('UNAUTHORIZED', 'this endpoint needs an API key', {
         hint: 'Send Authorization: Bearer <api key> (the development key is printed at start)',
       });
     }
     const candidate = digest(presented);
-    const index = apiKeyDigests.findIndex((known) => timingSafeEqual(known, candidate));
-    if (index === -1) {
+    if (!apiKeyDigests.some((known) => timingSafeEqual(known, candidate))) {
       throw new GxTrustError('UNAUTHORIZED', 'the API key is not valid', { hint: 'Check the key, or ask an admin for a new one' });
     }
-    // The audit log names the key by a digest prefix, never by the key itself.
-    res.locals['actor'] = `api-key:${candidate.toString('hex').slice(0, 16)}`;
+    return `api-key:${candidate.toString('hex').slice(0, 16)}`;
+  }
+
+  function requireApiKey(req: Request, res: Response, next: NextFunction): void {
+    res.locals['actor'] = authenticate(req);
     next();
   }
 
@@ -192,6 +203,16 @@ export function createApp(deps: AppDependencies): express.Express {
       : [];
     res.json({ conforms: result.conforms, findings, warnings });
   });
+
+  // Revocation: GET /status-lists/:id (public) and POST /credentials/status (API key).
+  app.use(
+    statusListRoutes({
+      store: deps.store,
+      publisher: deps.statusListPublisher,
+      // The bootstrap key is the admin's (members and roles come with the Operations issue).
+      authorize: (req) => ({ actor: authenticate(req), admin: true }),
+    }),
+  );
 
   app.use((req, _res) => {
     throw new GxTrustError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of gx-trust`, {

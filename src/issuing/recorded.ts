@@ -11,6 +11,8 @@ import canonicalizeModule from 'canonicalize';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
 import type { Store } from '../storage/store.js';
+import type { StatusListAllocator } from '../status-lists/allocator.js';
+import { randomUUID } from 'node:crypto';
 import type { IssueOptions, IssuedCredential, Issuer } from './index.js';
 
 type Canonicalize = (input: unknown) => string | undefined;
@@ -24,8 +26,21 @@ export interface IssueRequestContext {
   idempotencyKey?: string;
 }
 
+export type StatusPurposeOption = 'revocation' | 'suspension';
+
+/** `credentialStatus: true` means revocation; a list names the purposes (one list entry each). */
+export type RecordedIssueOptions = IssueOptions & { credentialStatus?: boolean | StatusPurposeOption[] | undefined };
+
 export interface RecordingIssuer {
-  issueCredential(credential: unknown, options: IssueOptions, context: IssueRequestContext): Promise<IssuedCredential>;
+  issueCredential(credential: unknown, options: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential>;
+}
+
+function statusPurposes(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile']): StatusPurposeOption[] {
+  // Gaia-X credentials are revocable by default: a compliance decision must be able to withdraw them.
+  if (option === undefined) return profile === 'gaia-x-danube' ? ['revocation'] : [];
+  if (option === true) return ['revocation'];
+  if (option === false) return [];
+  return [...new Set(option)];
 }
 
 export function sha256Digest(text: string): string {
@@ -34,14 +49,15 @@ export function sha256Digest(text: string): string {
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-export function createRecordingIssuer(deps: { issuer: Issuer; store: Store }): RecordingIssuer {
-  async function issueCredential(credential: unknown, options: IssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
+export function createRecordingIssuer(deps: { issuer: Issuer; store: Store; allocator: StatusListAllocator }): RecordingIssuer {
+  async function issueCredential(credential: unknown, rawOptions: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
+    const { credentialStatus: statusOption, ...options } = rawOptions;
     const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
     if (key !== undefined) {
       if (context.idempotencyKey!.length === 0 || context.idempotencyKey!.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         throw new GxTrustError('INVALID_INPUT', `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { pointer: '' });
       }
-      const requestDigest = sha256Digest(canonicalize({ credential, options }) ?? '');
+      const requestDigest = sha256Digest(canonicalize({ credential, options: rawOptions }) ?? '');
       const begun = await deps.store.beginIdempotent(key, requestDigest);
       if (begun === 'mismatch') {
         throw new GxTrustError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', {
@@ -58,7 +74,23 @@ export function createRecordingIssuer(deps: { issuer: Issuer; store: Store }): R
       }
     }
     try {
-      const issued = await deps.issuer.issueCredential(credential, options);
+      // (1) Reserve the status indexes before anything is signed: an index is never reused, so
+      // one left behind by a failure below is a harmless gap, never a shared bit.
+      const purposes = statusPurposes(statusOption, options.profile);
+      let toSign = credential;
+      const allocations: Awaited<ReturnType<StatusListAllocator['allocate']>>[] = [];
+      if (purposes.length > 0 && isObject(credential)) {
+        const id = typeof credential['id'] === 'string' ? credential['id'] : `urn:uuid:${randomUUID()}`;
+        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose));
+        toSign = {
+          ...credential,
+          id,
+          credentialStatus: allocations.map((a) => deps.allocator.statusEntry(a, a.purpose)),
+        };
+      }
+      // (2) Sign.
+      const issued = await deps.issuer.issueCredential(toSign, options);
+      // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
       const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       const id = String(document['id']);
@@ -71,11 +103,11 @@ export function createRecordingIssuer(deps: { issuer: Issuer; store: Store }): R
           issuer: issuerId(document) ?? '',
           format: formatOf(issued, document),
           digest,
-          statusEntries: [],
+          statusEntries: allocations.map(({ listId, index, purpose }) => ({ listId, index, purpose })),
           issuedBy: context.actor,
           credential: text,
         },
-        allocations: [],
+        allocations: allocations.map(({ listId, index, credentialId }) => ({ listId, index, credentialId })),
         audit: {
           actor: context.actor,
           action: 'credential.issued',
