@@ -1,0 +1,75 @@
+/**
+ * Who is calling. Every write names a principal with a role; the audit log records its `actor`
+ * (an id, never the key). Roles: `admin` (everything), `member` (issue, onboard, revoke its own
+ * credentials, compliance), `connector` (verify), `auditor` (read-only audit and decisions).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { GxTrustError } from '../errors.js';
+
+export type Role = 'admin' | 'member' | 'connector' | 'auditor';
+
+export interface Principal {
+  /** Recorded in the audit log: `api-key:<digest prefix>`, `member:<id>`, ... */
+  actor: string;
+  role: Role;
+  /** Members: their id and the DIDs they may issue as. */
+  memberId?: string;
+  dids?: readonly string[];
+}
+
+export interface Authenticator {
+  /** The principal of a bearer API key, or a 401 GxTrustError. */
+  authenticate(apiKey: string): Promise<Principal>;
+}
+
+export function apiKeyDigest(apiKey: string): Buffer {
+  return createHash('sha256').update(apiKey).digest();
+}
+
+/** The bootstrap admin key(s) from configuration, compared in constant time by digest. */
+export function createStaticAuthenticator(adminApiKeys: readonly string[]): Authenticator {
+  const digests = adminApiKeys.map(apiKeyDigest);
+  return {
+    async authenticate(apiKey) {
+      const candidate = apiKeyDigest(apiKey);
+      if (!digests.some((known) => timingSafeEqual(known, candidate))) {
+        throw new GxTrustError('UNAUTHORIZED', 'the API key is not valid', { hint: 'Check the key, or ask an admin for a new one' });
+      }
+      return { actor: `api-key:${candidate.toString('hex').slice(0, 16)}`, role: 'admin' };
+    },
+  };
+}
+
+export function bearerToken(req: Request): string {
+  const presented = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  if (presented === undefined) {
+    throw new GxTrustError('UNAUTHORIZED', 'this endpoint needs an API key', {
+      hint: 'Send Authorization: Bearer <api key> (the development key is printed at start)',
+    });
+  }
+  return presented;
+}
+
+/**
+ * Authenticates and checks the role before the body is judged: bad input from an authorized
+ * caller is a 400, never a 401. `admin` passes every role check.
+ */
+export function requireRole(authenticator: Authenticator, ...roles: Role[]): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const principal = await authenticator.authenticate(bearerToken(req));
+    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+      throw new GxTrustError('FORBIDDEN', `the ${principal.role} role may not call ${req.method} ${req.path}`, {
+        hint: `This needs one of: ${['admin', ...roles].join(', ')}`,
+      });
+    }
+    res.locals['principal'] = principal;
+    next();
+  };
+}
+
+export function principalOf(res: Response): Principal {
+  const principal = res.locals['principal'] as Principal | undefined;
+  if (principal === undefined) throw new GxTrustError('INTERNAL', 'route without requireRole');
+  return principal;
+}

@@ -1,0 +1,41 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { GxTrustError, jsonPointer } from '../errors.js';
+
+/** The compact-JWT media types accepted as a raw body. */
+export const JWT_MEDIA_TYPES = [
+  'application/vc+jwt',
+  'application/vp+jwt',
+  'application/vc+ld+json+jwt',
+  'application/vp+ld+json+jwt',
+  'application/vc+ld+jwt',
+  'application/vp+ld+jwt',
+  'application/jwt',
+];
+
+/** zod issues become one problem with every fault's JSON pointer. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const errors = parsed.error.issues.map((issue) => ({
+    code: 'INVALID_INPUT' as const,
+    pointer: jsonPointer(issue.path as (string | number)[]),
+    detail: issue.message,
+  }));
+  const first = errors[0];
+  throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
+    pointer: first?.pointer ?? '',
+    hint: 'See the request schema in README.md ("HTTP API") or /openapi.json',
+    errors,
+  });
+}
+
+/** A body that must be JSON or a compact JWT; undefined means the Content-Type was neither. */
+export function requireBody(req: Request): unknown {
+  if (req.body === undefined) {
+    throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'send application/json, or a compact JWT as application/vc+jwt or application/vp+jwt', {
+      hint: 'Set the Content-Type header',
+    });
+  }
+  return req.body;
+}

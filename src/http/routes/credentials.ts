@@ -1,0 +1,88 @@
+/** W3C VC-API credential endpoints: issue (recorded) and verify. */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { IssueOptions } from '../../issuing/index.js';
+import type { VerificationReport } from '../../verifying/index.js';
+import { principalOf, requireRole } from '../auth.js';
+import { parseBody, requireBody } from '../parse.js';
+import type { AppDependencies } from '../app.js';
+
+export const IssueCredentialRequest = z.strictObject({
+  credential: z.record(z.string(), z.unknown()),
+  options: IssueOptions.extend({
+    credentialStatus: z.union([z.boolean(), z.array(z.enum(['revocation', 'suspension'])).min(1).max(2)]).optional(),
+  }).optional(),
+});
+
+export const VerifyOptions = z.looseObject({
+  challenge: z.string().max(512).optional(),
+  domain: z.string().max(512).optional(),
+});
+
+export const VerifyCredentialRequest = z.strictObject({
+  verifiableCredential: z.union([z.record(z.string(), z.unknown()), z.string().max(256 * 1024)]),
+  options: VerifyOptions.optional(),
+});
+
+export const VerifyPresentationRequest = z.strictObject({
+  verifiablePresentation: z.union([z.record(z.string(), z.unknown()), z.string().max(256 * 1024)]),
+  options: VerifyOptions.optional(),
+});
+
+export interface VerificationInput {
+  input: unknown;
+  options: { challenge?: string; domain?: string };
+}
+
+/** A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt. */
+export function verificationInput(
+  req: Request,
+  field: 'verifiableCredential' | 'verifiablePresentation',
+  schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
+): VerificationInput {
+  const body = requireBody(req);
+  if (typeof body === 'string') {
+    const challenge = typeof req.query['challenge'] === 'string' ? req.query['challenge'] : undefined;
+    const domain = typeof req.query['domain'] === 'string' ? req.query['domain'] : undefined;
+    return {
+      input: body.trim(),
+      options: { ...(challenge === undefined ? {} : { challenge }), ...(domain === undefined ? {} : { domain }) },
+    };
+  }
+  const parsed = parseBody(schema as z.ZodType<Record<string, unknown>>, body);
+  const options = (parsed['options'] ?? {}) as { challenge?: string; domain?: string };
+  const picked: { challenge?: string; domain?: string } = {};
+  if (options.challenge !== undefined) picked.challenge = options.challenge;
+  if (options.domain !== undefined) picked.domain = options.domain;
+  return { input: parsed[field], options: picked };
+}
+
+/** 200 when every check passed; 422 with the same report when any failed or could not run. */
+export function sendReport(res: Response, report: VerificationReport): void {
+  res.status(report.verified ? 200 : 422).json(report);
+}
+
+export function credentialRoutes(deps: AppDependencies): Router {
+  const router = Router();
+
+  router.post('/credentials/issue', requireRole(deps.authenticator, 'member'), async (req, res) => {
+    const body = parseBody(IssueCredentialRequest, req.body);
+    const idempotencyKey = req.get('idempotency-key');
+    const issued = await deps.recordingIssuer.issueCredential(body.credential, body.options ?? {}, {
+      actor: principalOf(res).actor,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    if (issued.format === 'vc+jwt' && req.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {
+      res.status(201).type('application/vc+jwt').send(issued.jwt);
+      return;
+    }
+    res.status(201).json({ verifiableCredential: issued.verifiableCredential });
+  });
+
+  router.post('/credentials/verify', async (req, res) => {
+    const { input, options } = verificationInput(req, 'verifiableCredential', VerifyCredentialRequest);
+    sendReport(res, await deps.verifier.verifyCredential(input, options));
+  });
+
+  return router;
+}
