@@ -14,7 +14,7 @@ export const JWT_MEDIA_TYPES = [
 ];
 
 /** zod issues become one problem with every fault's JSON pointer. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown, hint?: string): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues.map((issue) => ({
@@ -25,7 +25,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const first = errors[0];
   throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
     pointer: first?.pointer ?? '',
-    hint: 'See the request schema in README.md ("HTTP API") or /openapi.json',
+    hint: hint ?? 'See the request schema in README.md ("HTTP API") or /openapi.json',
     errors,
   });
 }

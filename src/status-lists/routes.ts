@@ -5,7 +5,8 @@
  */
 import express, { type Request } from 'express';
 import { z } from 'zod';
-import { GxTrustError, jsonPointer } from '../errors.js';
+import { GxTrustError } from '../errors.js';
+import { parseBody } from '../http/parse.js';
 import { getBit, type StatusEntryRecord, type Store } from '../storage/store.js';
 import { parseStatusListId } from './allocator.js';
 import type { StatusListFormat, StatusListPublisher } from './credential.js';
@@ -40,19 +41,11 @@ export interface StatusListRouteDependencies {
 }
 
 function parseUpdate(body: unknown): UpdateStatusRequest {
-  const parsed = UpdateStatusRequest.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({
-    code: 'INVALID_INPUT' as const,
-    pointer: jsonPointer(issue.path as (string | number)[]),
-    detail: issue.message,
-  }));
-  const first = errors[0];
-  throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
-    pointer: first?.pointer ?? '',
-    hint: 'Send {"credentialId": "...", "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked" | "suspended" | "active"}]}',
-    errors,
-  });
+  return parseBody(
+    UpdateStatusRequest,
+    body,
+    'Send {"credentialId": "...", "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked" | "suspended" | "active"}]}',
+  );
 }
 
 async function bitOf(store: Store, entry: StatusEntryRecord): Promise<boolean> {
