@@ -42,6 +42,11 @@ const Environment = z.object({
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
+  // Audit checkpoints: signed when the log grew by this many entries, or this many seconds passed.
+  GX_CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  GX_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Test-only fault injection (GX_ENV=development only): SIGKILL the process at an issuance step.
+  GX_TEST_CRASH_AT: z.enum(['after-sign', 'before-commit']).optional(),
 });
 
 export type Environment = z.input<typeof Environment>;
@@ -71,6 +76,10 @@ export interface Config {
     rsaChain?: string;
     p256Chain?: string;
   };
+  checkpointEveryEntries: number;
+  checkpointEverySeconds: number;
+  /** Crash tests only: where issuance kills its own process (development only). */
+  testCrashAt: 'after-sign' | 'before-commit' | undefined;
 }
 
 /** Command-line flags override the environment variable of the same meaning. */
@@ -134,6 +143,12 @@ export function parseConfig(
       hint: 'Point it at the Gaia-X 25.11 SHACL file (Turtle), or set GX_DANUBE_SHAPES=bundled',
     });
   }
+  if (e.GX_TEST_CRASH_AT !== undefined && e.GX_ENV !== 'development') {
+    throw new GxTrustError('CONFIG_INVALID', 'GX_TEST_CRASH_AT: a fault hook for crash tests, refused outside development', {
+      pointer: '/GX_TEST_CRASH_AT',
+      hint: 'Unset GX_TEST_CRASH_AT',
+    });
+  }
   const keyFiles: Config['keyFiles'] = {};
   if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
@@ -157,6 +172,9 @@ export function parseConfig(
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
     keyFiles,
+    checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
+    checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,
+    testCrashAt: e.GX_TEST_CRASH_AT,
   };
 }
 

@@ -28,6 +28,7 @@ import { StatusListAllocator } from './status-lists/allocator.js';
 import { createStatusListPublisher } from './status-lists/credential.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
+import { createCheckpointer, ed25519CheckpointSigner, type Checkpointer } from './audit/checkpoints.js';
 
 export interface Service {
   config: Config;
@@ -43,6 +44,8 @@ export interface Service {
   app: express.Express;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;
+  /** Signs audit checkpoints (every N entries / T seconds) and keeps the proof tree in step. */
+  checkpointer: Checkpointer;
   close(): Promise<void>;
 }
 
@@ -96,7 +99,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const issuer = createIssuer({ keyring, documentLoader, clock });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
-  const recordingIssuer = createRecordingIssuer({ issuer, store, allocator });
+  const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
+  const checkpointSigner = ed25519CheckpointSigner(keyring);
+  const checkpointer = createCheckpointer({
+    store,
+    signer: checkpointSigner,
+    policy: { everyEntries: config.checkpointEveryEntries, everySeconds: config.checkpointEverySeconds },
+    clock,
+    onError: overrides.log ?? ((error) => console.error(error)),
+  });
   const statusListPublisher = createStatusListPublisher({ store, issuer, issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
   // The status check verifies list credentials with this very verifier (lists carry no status, so
   // there is no recursion); the service's own lists are read without HTTP to itself.
@@ -139,12 +150,18 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     selfDescriptionValidator,
     store,
     statusListPublisher,
+    audit: { checkpointer, signer: checkpointSigner },
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
+  checkpointer.start();
   return {
     config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, verifier, selfDescriptionValidator, app, adminApiKey,
-    close: () => store.close(),
+    checkpointer,
+    close: async () => {
+      await checkpointer.stop();
+      await store.close();
+    },
   };
 }

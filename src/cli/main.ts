@@ -9,6 +9,7 @@ import { configFromProcess, type ConfigFlags } from '../config.js';
 import { isGxTrustError } from '../errors.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
+import { register as registerAudit } from './commands/audit.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -116,6 +117,8 @@ export function buildProgram(): Command {
     .action(async () => {
       await import('../main.js');
     });
+
+  registerAudit(program);
 
   return program;
 }

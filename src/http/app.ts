@@ -14,6 +14,8 @@ import type { RecordingIssuer } from '../issuing/recorded.js';
 import type { Keyring } from '../keyring/index.js';
 import type { StatusListPublisher } from '../status-lists/credential.js';
 import { statusListRoutes } from '../status-lists/routes.js';
+import { auditRoutes } from '../audit/routes.js';
+import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
@@ -38,6 +40,8 @@ export interface AppDependencies {
   authenticator: Authenticator;
   bodyLimitBytes: number;
   log?: (error: unknown) => void;
+  /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
+  audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
 }
 
 export function createApp(deps: AppDependencies): express.Express {
@@ -58,6 +62,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(credentialRoutes(deps));
   app.use(presentationRoutes(deps));
   app.use(danubeRoutes(deps));
+  if (deps.audit !== undefined) app.use(auditRoutes({ ...deps.audit, authenticator: deps.authenticator, store: deps.store, keyring: deps.keyring }));
   // Revocation: GET /status-lists/:id (public) and POST /credentials/status (API key).
   app.use(
     statusListRoutes({

@@ -49,7 +49,19 @@ export function sha256Digest(text: string): string {
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-export function createRecordingIssuer(deps: { issuer: Issuer; store: Store; allocator: StatusListAllocator }): RecordingIssuer {
+export function createRecordingIssuer(deps: {
+  issuer: Issuer;
+  store: Store;
+  allocator: StatusListAllocator;
+  /**
+   * TEST-ONLY fault hook (config GX_TEST_CRASH_AT, refused outside development): SIGKILL this
+   * process at that step, so crash tests hit it deterministically (test/replicas/crash.test.ts).
+   */
+  testCrashAt?: 'after-sign' | 'before-commit' | undefined;
+}): RecordingIssuer {
+  const crashAt = (step: 'after-sign' | 'before-commit'): void => {
+    if (deps.testCrashAt === step) process.kill(process.pid, 'SIGKILL');
+  };
   async function issueCredential(credential: unknown, rawOptions: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
     const { credentialStatus: statusOption, ...options } = rawOptions;
     const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
@@ -90,11 +102,13 @@ export function createRecordingIssuer(deps: { issuer: Issuer; store: Store; allo
       }
       // (2) Sign.
       const issued = await deps.issuer.issueCredential(toSign, options);
+      crashAt('after-sign'); // TEST-ONLY fault hook
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
       const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       const id = String(document['id']);
       const digest = sha256Digest(text);
+      crashAt('before-commit'); // TEST-ONLY fault hook
       await deps.store.recordIssuance({
         credential: {
           id,

@@ -1,0 +1,190 @@
+/**
+ * The auditor's HTTP view through the real app: every answer is checked the way an outside auditor
+ * would, with the RFC 9162 verifiers and the DID document the service publishes, not with the
+ * server's own tree.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointVerifier } from '../../src/audit/checkpoints.js';
+import { verifyEvidenceBundle, type EvidenceBundle } from '../../src/audit/evidence.js';
+import { checkpointSignedBytes, type SignedCheckpoint } from '../../src/audit/log.js';
+import { leafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js';
+import type { DidDocument } from '../../src/dids/types.js';
+import { postJson, startService, type RunningService } from '../helpers/service.js';
+
+let gx: RunningService;
+let other: RunningService;
+let didDocument: DidDocument;
+const auth = () => ({ authorization: `Bearer ${gx.apiKey}` });
+const b64 = (text: string) => Buffer.from(text, 'base64');
+
+async function get(path: string, headers: Record<string, string> = auth()): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${gx.url}${path}`, { headers });
+  return { status: response.status, body: await response.json() };
+}
+
+async function issue(options: Record<string, unknown> = {}): Promise<string> {
+  const issued = await postJson(
+    `${gx.url}/credentials/issue`,
+    {
+      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } },
+      options,
+    },
+    auth(),
+  );
+  expect(issued.status, issued.text).toBe(201);
+  return issued.body.verifiableCredential.id as string;
+}
+
+async function verifiedCheckpoint(): Promise<SignedCheckpoint> {
+  const { status, body } = await get('/audit/checkpoints/latest');
+  expect(status).toBe(200);
+  expect(await checkpointVerifier(didDocument)(body, checkpointSignedBytes(body))).toBe(true);
+  return body as SignedCheckpoint;
+}
+
+let revokedId: string;
+
+beforeAll(async () => {
+  // No timer-driven checkpoints during the test: only the ones the requests ask for.
+  const quiet = { GX_CHECKPOINT_EVERY_ENTRIES: '1000000', GX_CHECKPOINT_EVERY_SECONDS: '86400' };
+  gx = await startService(quiet);
+  other = await startService(quiet);
+  didDocument = (await (await fetch(`${gx.url}/.well-known/did.json`)).json()) as DidDocument;
+  for (let i = 0; i < 4; i++) await issue();
+  revokedId = await issue({ credentialStatus: true });
+  const revoked = await postJson(
+    `${gx.url}/credentials/status`,
+    { credentialId: revokedId, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] },
+    auth(),
+  );
+  expect(revoked.status, revoked.text).toBe(200);
+});
+afterAll(async () => {
+  await Promise.all([gx?.close(), other?.close()]);
+});
+
+describe('GET /audit/checkpoints/latest and /audit/entries', () => {
+  it('signs a checkpoint of the whole log with the Ed25519 key of the DID document, whose root the entries recompute', async () => {
+    const checkpoint = await verifiedCheckpoint();
+    expect(checkpoint.treeSize).toBe(6);
+    expect(checkpoint.keyId).toBe(gx.service.keyring.key('Ed25519').multikeyVerificationMethodId);
+
+    const { status, body } = await get('/audit/entries?from=0&to=6');
+    expect(status).toBe(200);
+    expect(body.entries.map((e: { index: number }) => e.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    const hashes = body.entries.map((e: { leaf: string }) => leafHash(e.leaf));
+    for (const [i, e] of body.entries.entries()) expect(Buffer.from(hashes[i]).toString('base64')).toBe(e.leafHash);
+    const last = JSON.parse(body.entries[5].leaf);
+    expect(last).toMatchObject({ index: 5, action: 'credential.status-changed', subject: revokedId });
+
+    // Inclusion of every entry in the signed root, proven with the RFC 9162 verifier.
+    for (let index = 0; index < 6; index++) {
+      const proof = await get(`/audit/proofs/inclusion/${index}?treeSize=6`);
+      expect(proof.status).toBe(200);
+      expect(verifyInclusion(hashes[index], index, 6, proof.body.hashes.map(b64), b64(checkpoint.rootHash))).toBe(true);
+      // The same proof does not place another entry there.
+      expect(verifyInclusion(hashes[(index + 1) % 6], index, 6, proof.body.hashes.map(b64), b64(checkpoint.rootHash))).toBe(false);
+    }
+  });
+
+  it('hands out the same checkpoint while the log has not grown, and a fresh one consistent with a kept one after it grew', async () => {
+    const kept = await verifiedCheckpoint();
+    expect(await verifiedCheckpoint()).toEqual(kept);
+    await issue();
+    await issue();
+    const newer = await verifiedCheckpoint();
+    expect(newer.treeSize).toBe(kept.treeSize + 2);
+
+    const { status, body } = await get(`/audit/proofs/consistency?from=${kept.treeSize}&to=${newer.treeSize}`);
+    expect(status).toBe(200);
+    expect(verifyConsistency(kept.treeSize, newer.treeSize, b64(kept.rootHash), b64(newer.rootHash), body.hashes.map(b64))).toBe(true);
+    // A kept root the log never had is not consistent with it.
+    const forged = Buffer.alloc(32, 7);
+    expect(verifyConsistency(kept.treeSize, newer.treeSize, forged, b64(newer.rootHash), body.hashes.map(b64))).toBe(false);
+  });
+});
+
+describe('GET /audit/evidence/{credentialId}', () => {
+  async function bundle(): Promise<EvidenceBundle> {
+    const { status, body } = await get(`/audit/evidence/${encodeURIComponent(revokedId)}`);
+    expect(status).toBe(200);
+    return body as EvidenceBundle;
+  }
+
+  it('verifies offline: the credential, its issuance and revocation entries, their proofs and the signed checkpoint', async () => {
+    const evidence = await bundle();
+    expect(evidence.entries.map((e) => e.action)).toEqual(['credential.issued', 'credential.status-changed']);
+    // Round-trip through JSON text: what an auditor saves to a file is what is checked.
+    const offline = JSON.parse(JSON.stringify(evidence)) as EvidenceBundle;
+    expect(await verifyEvidenceBundle(offline)).toMatchObject({ ok: true, problems: [] });
+    expect(await verifyEvidenceBundle(offline, { didDocument })).toMatchObject({ ok: true, signer: didDocument.id });
+  });
+
+  it.each([
+    ['an edited credential', (b: EvidenceBundle) => void (b.credential.credential = b.credential.credential.replace('member.example', 'member.evil'))],
+    ['an edited entry', (b: EvidenceBundle) => void (b.entries[0]!.actor = 'api-key:someone-else')],
+    ['a backdated entry', (b: EvidenceBundle) => void (b.entries[1]!.timestamp = '2000-01-01T00:00:00.000Z')],
+    ['an entry without its proof', (b: EvidenceBundle) => void b.inclusionProofs.pop()],
+    ['a proof moved to another index', (b: EvidenceBundle) => void (b.inclusionProofs[1]!.index = 0)],
+    ['a wrong proof hash', (b: EvidenceBundle) => void (b.inclusionProofs[0]!.hashes[0] = Buffer.alloc(32).toString('base64'))],
+    ['a re-rooted checkpoint', (b: EvidenceBundle) => void (b.checkpoint.rootHash = Buffer.alloc(32, 1).toString('base64'))],
+  ])('fails with %s', async (_name, tamper) => {
+    const evidence = await bundle();
+    tamper(evidence);
+    const result = await verifyEvidenceBundle(evidence);
+    expect(result.ok).toBe(false);
+    expect(result.problems.length).toBeGreaterThan(0);
+  });
+
+  it("fails against a pinned DID document that is not the signer's", async () => {
+    const foreign = (await (await fetch(`${other.url}/.well-known/did.json`)).json()) as DidDocument;
+    const result = await verifyEvidenceBundle(await bundle(), { didDocument: foreign });
+    expect(result.ok).toBe(false);
+    expect(result.problems[0]?.message).toMatch(/signature/);
+  });
+
+  it('answers 404 for a credential the service never issued', async () => {
+    const { status, body } = await get(`/audit/evidence/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-000000000000')}`);
+    expect(status).toBe(404);
+    expect(body.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('audit endpoints refuse what they cannot answer', () => {
+  it.each([
+    ['/audit/entries?from=-1', '/from'],
+    ['/audit/entries?from=1e2', '/from'],
+    ['/audit/entries?from=01', '/from'],
+    ['/audit/entries?from=0x1', '/from'],
+    ['/audit/entries?from=1&from=2', '/from'],
+    ['/audit/entries?from=3&to=2', '/to'],
+    ['/audit/entries?from=0&to=1001', '/to'],
+    ['/audit/entries?from=0&to=999', '/to'],
+    ['/audit/proofs/inclusion/abc', '/index'],
+    ['/audit/proofs/inclusion/1.5', '/index'],
+    ['/audit/proofs/inclusion/0?treeSize=999', '/treeSize'],
+    ['/audit/proofs/inclusion/5?treeSize=5', '/index'],
+    ['/audit/proofs/consistency', '/from'],
+    ['/audit/proofs/consistency?from=3&to=2', '/from'],
+    ['/audit/proofs/consistency?from=1&to=999', '/to'],
+  ])('%s -> 400 at %s', async (path, pointer) => {
+    const { status, body } = await get(path);
+    expect(body.code).toBe('INVALID_INPUT');
+    expect(status).toBe(400);
+    expect(body.pointer).toBe(pointer);
+    expect(typeof body.hint).toBe('string');
+  });
+
+  it('needs an API key', async () => {
+    const { status, body } = await get('/audit/checkpoints/latest', {});
+    expect(body.code).toBe('UNAUTHORIZED');
+    expect(status).toBe(401);
+  });
+
+  it('pages entries: a default page stops at the log size and says where the next one starts', async () => {
+    const { status, body } = await get('/audit/entries?from=2&to=4');
+    expect(status).toBe(200);
+    expect(body.entries.map((e: { index: number }) => e.index)).toEqual([2, 3]);
+    expect(body.next).toMatch(/^\/audit\/entries\?from=4&to=\d+$/);
+  });
+});
