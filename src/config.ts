@@ -3,6 +3,7 @@
  * once at start and passed on. Nothing else reads process.env. A bad value stops the process with
  * a message naming the variable.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GxTrustError } from './errors.js';
@@ -36,6 +37,10 @@ const Environment = z.object({
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
+  // Worker threads for Data Integrity verification (0: none, all in the main thread; default: the cores).
+  GX_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
+  // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.
+  GX_RESULT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
   GX_KEY_ED25519_FILE: optionalPath,
   GX_KEY_P256_FILE: optionalPath,
@@ -69,6 +74,9 @@ export interface Config {
   clockSkewSeconds: number;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
+  /** Worker threads for heavy verification work; 0 runs everything in the main thread. */
+  workers: number;
+  resultCacheSeconds: number;
   keyFiles: {
     ed25519?: string;
     p256?: string;
@@ -171,6 +179,8 @@ export function parseConfig(
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
+    workers: e.GX_WORKERS ?? availableParallelism(),
+    resultCacheSeconds: e.GX_RESULT_CACHE_SECONDS,
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,

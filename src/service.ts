@@ -16,6 +16,9 @@ import { createApp } from './http/app.js';
 import { createIssuer, type Issuer } from './issuing/index.js';
 import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
+import { createResultCache } from './verifying/result-cache.js';
+import { createWorkerPool } from './workers/pool.js';
+import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
@@ -122,17 +125,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
     },
   });
+  // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
+  const workerPool = config.workers > 0 ? createWorkerPool({ threads: config.workers }) : undefined;
   const verifier = createVerifier({
     resolver,
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
-    formats: [joseFormat, dataIntegrityFormat, jsonWebSignature2020Format],
+    formats: [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format],
     checkCertificateChain: createCertificateChainCheck({
       trustAnchorsPem: trustAnchors(config, keyring),
       testMode: config.testMode,
     }),
     checkStatus,
+    ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock }) } : {}),
   });
   verifierRef = verifier;
   const selfDescriptionValidator = createSelfDescriptionValidator({
@@ -161,6 +167,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     checkpointer,
     close: async () => {
       await checkpointer.stop();
+      await workerPool?.destroy();
       await store.close();
     },
   };

@@ -12,6 +12,7 @@ import { isGxTrustError, type ErrorCode } from '../errors.js';
 import { failed, makeReport, passed, type Check, type VerificationReport } from './report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
 import { checkValidityPeriod } from './validity.js';
+import type { ResultCache } from './result-cache.js';
 
 export type { VerificationReport, Check } from './report.js';
 
@@ -37,6 +38,8 @@ export interface VerifierDependencies {
   formats: readonly ProofFormat[];
   checkCertificateChain?: CertificateChainCheck;
   checkStatus?: CredentialStatusCheck;
+  /** Keeps the proof, key-binding and X.509 part of credential reports (src/verifying/result-cache.ts). */
+  resultCache?: ResultCache;
 }
 
 export interface VerifyOptions {
@@ -97,7 +100,13 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     }
   }
 
-  async function commonChecks(result: FormatResult, context: VerifyContext, kind: 'credential' | 'presentation'): Promise<Check[]> {
+  /** `chain.check` in: a cached X.509 result to use instead of checking again; out: the one computed. */
+  async function commonChecks(
+    result: FormatResult,
+    context: VerifyContext,
+    kind: 'credential' | 'presentation',
+    chain: { cached: boolean; check?: Check | undefined } = { cached: false },
+  ): Promise<Check[]> {
     const checks: Check[] = [];
     const document = result.document;
     if (document === undefined) return checks;
@@ -112,12 +121,15 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     const validity = checkValidityPeriod(document, result.timeClaims, context.now, context.clockSkewSeconds);
     checks.push(validity);
     const method = result.verificationMethod;
-    if (method !== undefined && deps.checkCertificateChain !== undefined) {
+    if (chain.cached) {
+      if (chain.check !== undefined) checks.push(chain.check);
+    } else if (method !== undefined && deps.checkCertificateChain !== undefined) {
       const validUntil = validUntilOf(document);
       const chainCheck = await deps.checkCertificateChain(method, {
         validAt: context.now,
         ...(validUntil === undefined ? {} : { validUntil }),
       });
+      chain.check = chainCheck;
       if (chainCheck !== undefined) checks.push(chainCheck);
     }
     if (kind === 'credential' && document['credentialStatus'] !== undefined) {
@@ -134,8 +146,12 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
 
   async function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     const context = contextFor(options);
-    const result = await runFormat('credential', input, context);
-    const checks = [...result.checks, ...(await commonChecks(result, context, 'credential'))];
+    const key = deps.resultCache?.keyOf(input, context.now);
+    const hit = key === undefined ? undefined : deps.resultCache?.get(key);
+    const result = hit?.result ?? (await runFormat('credential', input, context));
+    const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
+    const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', chain))];
+    if (key !== undefined && hit === undefined) deps.resultCache?.set(key, { result, chainCheck: chain.check });
     return makeReport(result.format, checks, reportExtras(result));
   }
 

@@ -1,0 +1,142 @@
+/**
+ * The verification result cache: the part of a credential's report that depends only on the exact
+ * input bytes and on slowly changing outside state (the proof, the key binding, the X.509 chain of
+ * the signing key) is kept by the sha256 of the input, so a connector that verifies the same
+ * credential again does not pay for JSON-LD canonicalization or a signature check again.
+ *
+ * What is never cached, and so recomputed on every call:
+ * - the validity period, against the `now` of the call (an expired credential is reported expired
+ *   even when its proof was cached while it was valid);
+ * - the status check (revocation, suspension): it runs every time, behind the status lists' own
+ *   cache, so a revocation shows as soon as that cache lets it;
+ * - any result in which a check failed for a reason that may go away (a DID or chain fetch that
+ *   failed or timed out, a status list that could not be read, an internal fault).
+ *
+ * Bounds: an LRU over entries and over input bytes, and a TTL no longer than the DID cache's (a
+ * rotated or revoked key is seen no later than through the DID cache itself). A call that asks
+ * about another instant (`options.now` far from the clock) bypasses the cache: the cached key
+ * binding and X.509 results were computed for the present.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
+import type { Check } from './report.js';
+import type { FormatResult } from './types.js';
+
+export interface ResultCacheOptions {
+  /** Most entries kept. Default 10,000. */
+  max?: number;
+  /** Most input bytes kept over all entries. Default 64 MiB. */
+  maxBytes?: number;
+  /** How long an entry is served. Default 60 s; keep it at or below the DID cache TTL (5 min). */
+  ttlMs?: number;
+  clock?: Clock;
+}
+
+/** What is kept: the format module's result and the X.509 check of its signing key. */
+export interface CachedVerification {
+  result: FormatResult;
+  /** The 'x509' check, or undefined when the signing key carries no chain. */
+  chainCheck: Check | undefined;
+}
+
+export interface ResultCache {
+  /** The cache key of `input` for a call at `now`, or undefined when this call must not use the cache. */
+  keyOf(input: unknown, now: Date): string | undefined;
+  /** A private copy of the cached entry: callers may change what they get. */
+  get(key: string): CachedVerification | undefined;
+  /** Keeps the entry unless one of its checks failed for a reason that may go away. */
+  set(key: string, entry: CachedVerification): void;
+  readonly size: number;
+  readonly stats: { hits: number; misses: number };
+  clear(): void;
+}
+
+/**
+ * Failures that the same input will always produce again (within the TTL): these may be cached,
+ * so a flood of one bad credential costs one verification per TTL. Every other code (DID or chain
+ * fetch failures and timeouts, status retrieval, store, internal faults) keeps the result out.
+ */
+const DETERMINISTIC_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_INPUT',
+  'INVALID_DATE',
+  'UNSUPPORTED_FORMAT',
+  'CONTEXT_NOT_ALLOWED',
+  'SAFE_MODE_VIOLATION',
+  'INVALID_DID',
+  'UNSUPPORTED_DID_METHOD',
+  'CANONICALIZATION_LIMIT',
+  'INVALID_SIGNATURE',
+  'ALG_NOT_ALLOWED',
+  'KEY_BINDING',
+  'KEY_NOT_FOUND',
+  'PROOF_MISSING',
+  'TOKEN_TYPE',
+]);
+
+export function isCacheable(entry: CachedVerification): boolean {
+  const checks = entry.chainCheck === undefined ? entry.result.checks : [...entry.result.checks, entry.chainCheck];
+  const failures = checks.filter((c) => !c.verified);
+  // "not run" is cacheable only as the consequence of a deterministic failure beside it.
+  const decisive = failures.filter((c) => c.code !== 'CHECK_NOT_RUN');
+  if (failures.length > 0 && decisive.length === 0) return false;
+  return decisive.every((c) => c.code !== undefined && DETERMINISTIC_FAILURES.has(c.code));
+}
+
+/** sha256 over the exact input: a compact JWT as sent, an object as its JSON serialization. */
+export function inputDigest(input: unknown): string | undefined {
+  let bytes: string | undefined;
+  try {
+    bytes = typeof input === 'string' ? `s${input}` : `j${JSON.stringify(input)}`;
+  } catch {
+    return undefined; // cycles or BigInt: not JSON, nothing to key on
+  }
+  return createHash('sha256').update(bytes).digest('base64url');
+}
+
+function copyOf(entry: CachedVerification): CachedVerification {
+  return structuredClone(entry);
+}
+
+export function createResultCache(options: ResultCacheOptions = {}): ResultCache {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const clock = options.clock ?? systemClock;
+  // Expiry on the injected clock (lru-cache's own ttl reads performance.now()).
+  const entries = new LRUCache<string, { entry: CachedVerification; expiresAt: number; bytes: number }>({
+    max: options.max ?? 10_000,
+    maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+    sizeCalculation: (value) => Math.max(1, value.bytes),
+  });
+  const stats = { hits: 0, misses: 0 };
+
+  return {
+    keyOf(input, now) {
+      if (Math.abs(now.getTime() - clock().getTime()) > ttlMs) return undefined;
+      return inputDigest(input);
+    },
+    get(key) {
+      const found = entries.get(key);
+      if (found === undefined || clock().getTime() >= found.expiresAt) {
+        if (found !== undefined) entries.delete(key);
+        stats.misses += 1;
+        return undefined;
+      }
+      stats.hits += 1;
+      return copyOf(found.entry);
+    },
+    set(key, entry) {
+      if (!isCacheable(entry)) return;
+      const kept = copyOf(entry);
+      const bytes = JSON.stringify(kept.result.document ?? null).length;
+      entries.set(key, { entry: kept, expiresAt: clock().getTime() + ttlMs, bytes });
+    },
+    get size() {
+      return entries.size;
+    },
+    stats,
+    clear() {
+      entries.clear();
+    },
+  };
+}

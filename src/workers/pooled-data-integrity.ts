@@ -1,0 +1,78 @@
+/**
+ * The Data Integrity proof format run on the worker pool: the same module (dataIntegrityFormat),
+ * the same report. The main thread resolves the issuer's DID first (cached, single flight across
+ * every thread) and sends the document with the credential; the thread expands, canonicalizes and
+ * checks the signature. When that resolution fails, the credential is verified here in the main
+ * thread instead: the key binding then fails before any canonicalization, with the very same
+ * report as without a pool.
+ */
+import type { Clock } from '../clock.js';
+import { parseDidUrl } from '../dids/index.js';
+import type { DidDocument, DidResolver } from '../dids/types.js';
+import { dataIntegrityFormat } from '../verifying/data-integrity.js';
+import type { FormatResult, ProofFormat, VerifyContext } from '../verifying/types.js';
+import type { WorkerPool } from './pool.js';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value['id'] === 'string') return value['id'];
+  return undefined;
+}
+
+/**
+ * The DIDs whose documents the proofs need: a proof's method DID, when it is the issuer's (a
+ * method of another DID fails the key binding before any resolution, so nothing is fetched for it).
+ */
+function didsToResolve(input: Record<string, unknown>): string[] {
+  const issuer = idOf(input['issuer']);
+  if (issuer === undefined) return [];
+  const proofs = Array.isArray(input['proof']) ? input['proof'] : [input['proof']];
+  const dids = new Set<string>();
+  for (const proof of proofs) {
+    const method = isObject(proof) ? idOf(proof['verificationMethod']) : undefined;
+    if (method === undefined) continue;
+    try {
+      const { did } = parseDidUrl(method);
+      if (did === issuer) dids.add(did);
+    } catch {
+      // A malformed method id fails the key binding in the thread, as it does in-thread.
+    }
+  }
+  return [...dids];
+}
+
+export interface PooledDataIntegrityOptions {
+  pool: WorkerPool;
+  resolver: DidResolver;
+  clock: Clock;
+}
+
+export function createPooledDataIntegrityFormat({ pool, resolver, clock }: PooledDataIntegrityOptions): ProofFormat {
+  return {
+    ...dataIntegrityFormat,
+
+    async verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult> {
+      if (!isObject(input)) return dataIntegrityFormat.verifyCredential(input, context);
+      const documents: [string, DidDocument][] = [];
+      try {
+        for (const did of didsToResolve(input)) documents.push([did, await resolver.resolve(did)]);
+      } catch {
+        return dataIntegrityFormat.verifyCredential(input, context);
+      }
+      const result = await pool.run<FormatResult>({
+        task: 'verify-data-integrity',
+        input,
+        documents,
+        now: context.now.getTime(),
+        clock: clock().getTime(),
+        clockSkewSeconds: context.clockSkewSeconds,
+      });
+      // In the main thread the result's document is the input itself; keep it so, not its clone.
+      return result.document === undefined ? result : { ...result, document: input };
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDidResolver } from '../../src/dids/index.js';
+import { publicKeyToMultikey } from '../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
+import { signCredentialDataIntegrity } from '../../src/issuing/data-integrity.js';
+import { createStatusCheck } from '../../src/status-lists/check-status.js';
+import { createVerifier, type Verifier } from '../../src/verifying/index.js';
+import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
+import { joseFormat } from '../../src/verifying/jose.js';
+import { createResultCache, type ResultCache } from '../../src/verifying/result-cache.js';
+import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
+import { postJson, startService, type RunningService } from '../helpers/service.js';
+
+const T0 = Date.parse('2026-03-01T12:00:00Z');
+
+/** A verifier of its own (not the issuing service's), on a clock the test moves. */
+function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number } = {}) {
+  let at = Date.now();
+  const clock = () => new Date(at);
+  const resolver = createDidResolver({ testMode: true, clock });
+  const documentLoader = createDocumentLoader({ resolver });
+  const cache: ResultCache = createResultCache({ ttlMs: options.resultCacheMs ?? 60_000, clock });
+  let verifier: Verifier | undefined;
+  const checkStatus = createStatusCheck({
+    testMode: true,
+    clock,
+    verifyListCredential: (list) => verifier!.verifyCredential(list),
+    ...(options.statusCacheMs === undefined ? {} : { maxCacheMs: options.statusCacheMs }),
+  });
+  verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
+  return { verifier, cache, advance: (ms: number) => { at += ms; }, set: (ms: number) => { at = ms; } };
+}
+
+describe('the verification result cache', () => {
+  let issuing: RunningService;
+  const auth = () => ({ authorization: `Bearer ${issuing.apiKey}` });
+  const credential = (overrides: Record<string, unknown> = {}) => ({
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
+    type: ['VerifiableCredential'],
+    credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
+    ...overrides,
+  });
+  async function issue(overrides: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
+    const response = await postJson(`${issuing.url}/credentials/issue`, { credential: credential(overrides), options }, auth());
+    expect(response.status, response.text).toBe(201);
+    return response.body.verifiableCredential as Record<string, any>;
+  }
+
+  beforeAll(async () => {
+    issuing = await startService({ GX_WORKERS: '0' });
+  });
+  afterAll(async () => {
+    await issuing?.close();
+  });
+
+  it('answers a second verification of the same credential from the cache, with the same report', async () => {
+    const { verifier, cache } = makeVerifier();
+    const vc = await issue();
+    const first = await verifier.verifyCredential(vc);
+    const second = await verifier.verifyCredential(structuredClone(vc));
+    expect(first.verified).toBe(true);
+    expect(cache.stats).toEqual({ hits: 1, misses: 1 });
+    expect(second).toEqual(first);
+  });
+
+  it('recomputes the validity period on the cached path: an expired credential is reported expired', async () => {
+    const { verifier, cache, set, advance } = makeVerifier();
+    set(T0);
+    const vc = await issue({ validFrom: new Date(T0 - 60_000).toISOString(), validUntil: new Date(T0 + 30_000).toISOString() });
+    expect((await verifier.verifyCredential(vc)).verified).toBe(true);
+    advance(45_000);
+    const later = await verifier.verifyCredential(vc);
+    expect(cache.stats.hits).toBe(1);
+    expect(later.verified).toBe(false);
+    expect(later.checks.find((c) => c.check === 'validity')).toMatchObject({ verified: false, code: 'VALIDITY_PERIOD' });
+    expect(later.checks.find((c) => c.check === 'proof')?.verified).toBe(true);
+  });
+
+  it('re-runs the status check: a revocation shows on the cached path once the status list cache expires', async () => {
+    const { verifier, cache, advance } = makeVerifier({ statusCacheMs: 10_000, resultCacheMs: 60_000 });
+    const vc = await issue({}, { credentialStatus: true });
+    expect((await verifier.verifyCredential(vc)).verified).toBe(true);
+    const revoked = await postJson(`${issuing.url}/credentials/status`, { credentialId: vc['id'], credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, auth());
+    expect(revoked.status, revoked.text).toBe(200);
+    // Within the status list's cache the old list still answers; the proof comes from the cache.
+    expect((await verifier.verifyCredential(vc)).verified).toBe(true);
+    advance(15_000);
+    const after = await verifier.verifyCredential(vc);
+    expect(after.checks.find((c) => c.check === 'status')).toMatchObject({ verified: false, code: 'CREDENTIAL_REVOKED' });
+    expect(after.checks.find((c) => c.check === 'proof')?.verified).toBe(true);
+    // The credential itself was read from the cache every time after the first.
+    expect(cache.stats.hits).toBeGreaterThanOrEqual(2);
+  });
+
+  it('misses on tampered input and reports the tampering', async () => {
+    const { verifier, cache } = makeVerifier();
+    const vc = await issue();
+    expect((await verifier.verifyCredential(vc)).verified).toBe(true);
+    const tampered = structuredClone(vc);
+    tampered['credentialSubject']['gx:countryCode'] = 'FR';
+    const report = await verifier.verifyCredential(tampered);
+    expect(report.checks.find((c) => c.check === 'proof')?.code).toBe('INVALID_SIGNATURE');
+    expect(cache.stats).toEqual({ hits: 0, misses: 2 });
+  });
+
+  it('keys a compact JWT by its exact bytes', async () => {
+    const { verifier, cache } = makeVerifier();
+    const response = await postJson(`${issuing.url}/credentials/issue`, { credential: credential(), options: { format: 'vc+jwt', alg: 'ES256' } }, { ...auth(), accept: 'application/vc+jwt' });
+    const jwt = response.text;
+    expect((await verifier.verifyCredential(jwt)).verified).toBe(true);
+    expect((await verifier.verifyCredential(jwt)).verified).toBe(true);
+    const flipped = jwt.slice(0, -2) + (jwt.endsWith('A') ? 'B' : 'A') + jwt.slice(-1);
+    expect((await verifier.verifyCredential(flipped)).verified).toBe(false);
+    expect(cache.stats).toEqual({ hits: 1, misses: 2 });
+  });
+
+  describe('over a loopback did:web issuer', () => {
+    let server: DidWebServer;
+    beforeAll(async () => {
+      server = await startDidWebServer();
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    async function didWebIssuer(path: string) {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const did = server.didFor([path]);
+      const id = `${did}#key-1`;
+      server.setDocument(did, {
+        '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+        id: did,
+        verificationMethod: [{ id, type: 'Multikey', controller: did, publicKeyMultibase: publicKeyToMultikey(publicKey) }],
+        assertionMethod: [id],
+      });
+      const documentLoader = createDocumentLoader();
+      const sign = (n: number) => signCredentialDataIntegrity({
+        credential: credential({ issuer: did, credentialSubject: { id: `did:web:member${n}.example`, 'gx:countryCode': 'DE' } }),
+        signer: { cryptosuite: 'eddsa-rdfc-2022', verificationMethod: id, privateKey, publicKey },
+        documentLoader,
+        now: new Date(),
+      });
+      return { did, sign };
+    }
+
+    it('100 parallel verifications of one issuer\'s credentials make one DID fetch', async () => {
+      const { did, sign } = await didWebIssuer('single-flight');
+      const credentials = await Promise.all(Array.from({ length: 100 }, (_, n) => sign(n)));
+      const { verifier } = makeVerifier();
+      const reports = await Promise.all(credentials.map((vc) => verifier.verifyCredential(vc)));
+      expect(reports.every((r) => r.verified)).toBe(true);
+      expect(server.requestCount(`/single-flight/did.json`)).toBe(1);
+      expect(did).toContain('single-flight');
+    });
+
+    it('never caches a failure caused by a DID fetch error', async () => {
+      const { sign } = await didWebIssuer('flaky');
+      const vc = await sign(1);
+      server.setRoute('/flaky/did.json', (_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
+      const { verifier, cache, advance } = makeVerifier();
+      const failedReport = await verifier.verifyCredential(vc);
+      expect(failedReport.checks.find((c) => c.check === 'key-binding')?.code).toBe('DID_RESOLUTION_FAILED');
+      expect(cache.size).toBe(0);
+      server.setRoute('/flaky/did.json', (_req, res) => res.writeHead(404).end());
+      expect(cache.size).toBe(0);
+      advance(31_000); // past the DID cache's negative TTL
+      expect((await verifier.verifyCredential(vc)).verified).toBe(false);
+      expect(cache.size).toBe(0);
+    });
+  });
+});
