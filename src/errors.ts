@@ -43,6 +43,10 @@ export const ERROR_STATUS = {
   CREDENTIAL_SUSPENDED: 422,
   // Danube rules.
   SHAPE_VIOLATION: 422,
+  /** Onboarding: the self-description has findings (listed with pointers); nothing was issued. */
+  SELF_DESCRIPTION_INVALID: 422,
+  /** Onboarding: a credential the member signed failed verification (the reports are attached). */
+  CREDENTIAL_UNVERIFIED: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

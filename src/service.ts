@@ -159,6 +159,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     audit: { checkpointer, signer: checkpointSigner },
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
+    clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
   checkpointer.start();

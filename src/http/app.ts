@@ -39,6 +39,8 @@ export interface AppDependencies {
   statusListPublisher: StatusListPublisher;
   authenticator: Authenticator;
   bodyLimitBytes: number;
+  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers). */
+  clock?: () => Date;
   log?: (error: unknown) => void;
   /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };

@@ -1,0 +1,3 @@
+export * from './onboard.js';
+export * from './participant.js';
+export * from './request.js';

@@ -1,0 +1,427 @@
+/**
+ * Onboarding: from a member's self-description to issued Danube credentials. The order is the
+ * contract: (1) verify every signed credential the member sent (and the referenced LegalPerson),
+ * (2) validate the whole submission as one graph with the Danube validator, (3) consult the
+ * registries, and only when nothing failed (4) issue each unsigned credential through the
+ * recording issuer (stored + audited). A fault in (1)-(3) issues nothing.
+ *
+ * Outcomes are data (issued / unverified / invalid); the HTTP layer maps them to 201 / 422.
+ */
+import { createHash } from 'node:crypto';
+import canonicalizeModule from 'canonicalize';
+import type { Clock } from '../../clock.js';
+import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
+import { GxTrustError } from '../../errors.js';
+import type { Principal } from '../../http/auth.js';
+import { envelopeCredential } from '../../issuing/jose.js';
+import type { RecordedIssueOptions, RecordingIssuer } from '../../issuing/recorded.js';
+import type { Store } from '../../storage/store.js';
+import type { VerificationReport, Verifier } from '../../verifying/index.js';
+import type { Finding } from '../finding.js';
+import { conforms } from '../finding.js';
+import { registryLookupOff, type RegistrationNumberEvidence, type RegistrationNumberType, type RegistryLookup } from '../registration-numbers/index.js';
+import type { SelfDescriptionValidator } from '../validate.js';
+import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
+import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
+
+type Canonicalize = (input: unknown) => string | undefined;
+// canonicalize 2 is CommonJS; under NodeNext the default import is the function itself.
+const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
+  canonicalizeModule) as unknown as Canonicalize;
+
+/** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
+export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
+
+export interface OnboardingDependencies {
+  recordingIssuer: RecordingIssuer;
+  verifier: Verifier;
+  validator: SelfDescriptionValidator;
+  store: Store;
+  /** The service's did:web: the issuer of every credential gx-trust writes. */
+  serviceDid: string;
+  clock: Clock;
+  /** Online registry look-ups; off by default (no network traffic). */
+  registryLookup?: RegistryLookup;
+}
+
+export interface OnboardingContext {
+  principal: Principal;
+  idempotencyKey?: string;
+}
+
+export interface OnboardedCredential {
+  id: string | undefined;
+  type: string[];
+  /** `issued`: signed now by gx-trust; `submitted`: signed by the member (verified, passed on as sent); `referenced`: issued earlier. */
+  origin: 'issued' | 'submitted' | 'referenced';
+  format: string;
+  verifiableCredential: JsonObject;
+  jwt?: string;
+}
+
+export interface RegistryLookupNote {
+  pointer: string;
+  type: RegistrationNumberType;
+  value: string;
+  status: 'valid' | 'not-checked';
+  reason?: string;
+}
+
+export type OnboardingOutcome =
+  | {
+      status: 'issued';
+      holder: string;
+      legalPersonId: string;
+      credentials: OnboardedCredential[];
+      /** Unsigned: the holder (the member) signs it with its own key before submitting it for compliance. */
+      verifiablePresentation: JsonObject;
+      registryLookups: RegistryLookupNote[];
+      /** Findings of severity warning or info: they do not block issuance. */
+      findings: Finding[];
+    }
+  | { status: 'unverified'; failures: { pointer: string; report: VerificationReport }[] }
+  | { status: 'invalid'; findings: Finding[] };
+
+export interface Onboarding {
+  participantFromData(participant: ParticipantInput, options: OnboardingOptions | undefined, context: OnboardingContext, request: unknown): Promise<OnboardingOutcome>;
+  participantFromCredentials(credentials: readonly unknown[], options: OnboardingOptions | undefined, context: OnboardingContext, request: unknown): Promise<OnboardingOutcome>;
+  serviceOffering(legalPerson: unknown, credentials: readonly unknown[], options: OnboardingOptions | undefined, context: OnboardingContext, request: unknown): Promise<OnboardingOutcome>;
+}
+
+/** One credential of a submission, with where it came from. */
+interface Item {
+  /** JSON pointer of the credential in the request body. */
+  origin: string;
+  role: 'draft' | 'signed' | 'reference';
+  /** Unsigned drafts: as sent (or generated). Signed: as the proof covers it (after verification). */
+  document: JsonObject;
+  /** Signed and referenced credentials: as sent or stored (a compact JWT, an enveloped or a Data Integrity credential). */
+  secured?: unknown;
+  /** Generated drafts: a pointer inside the document -> the pointer into the request. */
+  translate?: (pointer: string) => string;
+}
+
+const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const DATA_URL = /^data:application\/[a-z+]+,/;
+
+function isSecured(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  return isObject(value) && (value['type'] === 'EnvelopedVerifiableCredential' || value['proof'] !== undefined);
+}
+
+function typesOf(document: JsonObject): string[] {
+  const collect = (value: unknown) => (Array.isArray(value) ? value : [value]).filter((t): t is string => typeof t === 'string');
+  const subject = document['credentialSubject'];
+  return [...collect(document['type']), ...(isObject(subject) ? collect(subject['type']) : [])];
+}
+
+const GX_IRI = 'https://w3id.org/gaia-x/development#';
+function hasType(document: JsonObject, type: string): boolean {
+  const local = type.replace(/^gx:/, '');
+  return typesOf(document).some((t) => t === type || t === `${GX_IRI}${local}`);
+}
+
+function subjectOf(document: JsonObject): JsonObject | undefined {
+  const subject = document['credentialSubject'];
+  return isObject(subject) ? subject : undefined;
+}
+
+/** `did:web:member.example#legal-person` -> `did:web:member.example`. */
+function didOf(id: unknown): string | undefined {
+  if (typeof id !== 'string' || !id.startsWith('did:')) return undefined;
+  return id.split(/[#?]/)[0];
+}
+
+/** A secured credential as it goes into the presentation: enveloped when it is a JWT. */
+function presentable(secured: unknown): JsonObject {
+  if (typeof secured === 'string') {
+    return DATA_URL.test(secured)
+      ? { '@context': VC_V2_CONTEXT, id: secured, type: 'EnvelopedVerifiableCredential' }
+      : { ...envelopeCredential(secured) };
+  }
+  return secured as JsonObject;
+}
+
+function finding(rule: string, pointer: string, message: string, hint: string): Finding {
+  return { rule, severity: 'violation', pointer, path: '', message, hint };
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function createOnboarding(deps: OnboardingDependencies): Onboarding {
+  const registryLookup = deps.registryLookup ?? registryLookupOff;
+
+  /** Verifies every signed item in place; the document becomes what the proof covers. */
+  async function verifySecured(items: Item[]): Promise<{ pointer: string; report: VerificationReport }[]> {
+    const failures: { pointer: string; report: VerificationReport }[] = [];
+    for (const item of items) {
+      if (item.role === 'draft') continue;
+      const report = await deps.verifier.verifyCredential(item.secured);
+      if (!report.verified || report.document === undefined) {
+        failures.push({ pointer: item.origin, report });
+        continue;
+      }
+      item.document = report.document;
+    }
+    return failures;
+  }
+
+  /** The validator points into the list it was given; point into the request body instead. */
+  function located(result: Finding, items: readonly Item[]): Finding | undefined {
+    const match = /^\/(\d+)(.*)$/.exec(result.pointer);
+    const item = match === null ? undefined : items[Number(match[1])];
+    if (item === undefined) return result;
+    // A referenced LegalPerson was validated when it was issued, together with its registration
+    // numbers, which are not part of this submission (its sh:class on them cannot hold here).
+    if (item.role === 'reference') return undefined;
+    const tail = match?.[2] ?? '';
+    const pointer = item.translate === undefined ? item.origin + tail : item.translate(tail);
+    const { credentialIndex: _index, ...rest } = result;
+    return { ...rest, pointer };
+  }
+
+  function issuerFindings(items: readonly Item[]): Finding[] {
+    return items
+      .filter((item) => item.role === 'draft' && item.document['issuer'] !== undefined && item.document['issuer'] !== deps.serviceDid)
+      .map((item) =>
+        finding(
+          'onboarding/issuer',
+          `${item.origin}/issuer`,
+          `gx-trust issues unsigned credentials as ${deps.serviceDid}, not as ${JSON.stringify(item.document['issuer'])}`,
+          'Leave issuer out to have gx-trust issue it, or sign the credential with your own key and send it signed',
+        ),
+      );
+  }
+
+  function authorize(principal: Principal, holder: string): void {
+    if (principal.role === 'admin') return;
+    if (!(principal.dids ?? []).includes(holder)) {
+      throw new GxTrustError('FORBIDDEN', `this API key may not onboard ${holder}`, {
+        hint: `Onboard one of your own DIDs: ${(principal.dids ?? []).join(', ') || '(none registered)'}`,
+      });
+    }
+  }
+
+  /** Asks the registry about each number gx-trust is about to notarise. */
+  async function lookUpNumbers(items: readonly Item[]): Promise<{ notes: RegistryLookupNote[]; evidence: Map<Item, RegistrationNumberEvidence>; findings: Finding[] }> {
+    const notes: RegistryLookupNote[] = [];
+    const evidence = new Map<Item, RegistrationNumberEvidence>();
+    const findings: Finding[] = [];
+    for (const item of items) {
+      if (item.role !== 'draft') continue;
+      const type = REGISTRATION_NUMBER_TYPES.find((candidate) => hasType(item.document, candidate));
+      const subject = subjectOf(item.document);
+      if (type === undefined || subject === undefined) continue;
+      const property = NUMBER_PROPERTY[type];
+      const value = subject[property];
+      if (typeof value !== 'string') continue;
+      const tail = `/credentialSubject/${property}`;
+      const pointer = item.translate === undefined ? item.origin + tail : item.translate(tail);
+      const result = await registryLookup.lookUp(type, value);
+      if (result.status === 'invalid') {
+        findings.push(finding(`${type}/registry`, pointer, result.message, `Check the number against ${result.evidence['gx:evidenceURL']}`));
+      } else if (result.status === 'valid') {
+        evidence.set(item, result.evidence);
+        notes.push({ pointer, type, value, status: 'valid' });
+      } else {
+        notes.push({ pointer, type, value, status: 'not-checked', reason: result.reason });
+      }
+    }
+    return { notes, evidence, findings };
+  }
+
+  function issueOptions(options: OnboardingOptions | undefined): RecordedIssueOptions {
+    if (options?.format === 'ldp_vc') {
+      // Danube credentials are revocable; Data Integrity ones too, so a compliance decision can withdraw them.
+      return { format: 'ldp_vc', cryptosuite: options.cryptosuite ?? 'eddsa-rdfc-2022', credentialStatus: true };
+    }
+    if (options?.cryptosuite !== undefined) {
+      throw new GxTrustError('INVALID_INPUT', 'options.cryptosuite applies to ldp_vc', { pointer: '/options/cryptosuite', hint: 'Add "format": "ldp_vc" or drop cryptosuite' });
+    }
+    return { profile: 'gaia-x-danube' };
+  }
+
+  async function run(
+    kind: 'participants' | 'service-offerings',
+    items: Item[],
+    options: OnboardingOptions | undefined,
+    context: OnboardingContext,
+    request: unknown,
+  ): Promise<OnboardingOutcome> {
+    const recordOptions = issueOptions(options);
+    const key = context.idempotencyKey === undefined ? undefined : `${context.principal.actor}:${kind}:${context.idempotencyKey}`;
+    if (key !== undefined) {
+      if (context.idempotencyKey!.length === 0 || context.idempotencyKey!.length > 255) {
+        throw new GxTrustError('INVALID_INPUT', 'Idempotency-Key must have 1 to 255 characters', { pointer: '' });
+      }
+      const digest = `sha256:${createHash('sha256').update(canonicalize(request) ?? '').digest('hex')}`;
+      const begun = await deps.store.beginIdempotent(key, digest);
+      if (begun === 'mismatch') {
+        throw new GxTrustError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', {
+          hint: 'Use a new key for a new request; a retry must send the same body',
+        });
+      }
+      if (begun !== 'new') {
+        if (begun.state === 'in-flight') {
+          throw new GxTrustError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed', { hint: 'Retry after it has finished' });
+        }
+        return JSON.parse(begun.response) as OnboardingOutcome;
+      }
+    }
+    try {
+      const outcome = await onboard(kind, items, options, recordOptions, context);
+      if (key !== undefined) {
+        if (outcome.status === 'issued') await deps.store.completeIdempotent(key, JSON.stringify(outcome));
+        else await deps.store.abandonIdempotent(key);
+      }
+      return outcome;
+    } catch (error) {
+      if (key !== undefined) await deps.store.abandonIdempotent(key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function onboard(
+    kind: 'participants' | 'service-offerings',
+    items: Item[],
+    options: OnboardingOptions | undefined,
+    recordOptions: RecordedIssueOptions,
+    context: OnboardingContext,
+  ): Promise<OnboardingOutcome> {
+    // (1) Proofs first: a credential whose proof fails is not judged on its content.
+    const failures = await verifySecured(items);
+    if (failures.length > 0) return { status: 'unverified', failures };
+
+    // Who the submission is about: the LegalPerson's DID, the holder of the presentation.
+    const legalPeople = items.filter((item) => hasType(item.document, 'gx:LegalPerson'));
+    const submissionFindings: Finding[] = [...issuerFindings(items)];
+    if (kind === 'participants') {
+      if (legalPeople.length !== 1) {
+        submissionFindings.push(finding('onboarding/legal-person', '/credentials', `the submission holds ${legalPeople.length} gx:LegalPerson credentials`, 'Send exactly one gx:LegalPerson credential'));
+      }
+      if (!items.some((item) => hasType(item.document, 'gx:Issuer'))) {
+        submissionFindings.push(finding('onboarding/issuer-credential', '/credentials', 'the submission holds no gx:Issuer credential (terms and conditions)', 'Add a gx:Issuer credential with gx:gaiaxTermsAndConditions'));
+      }
+    } else {
+      const reference = items.find((item) => item.role === 'reference');
+      if (reference !== undefined && !hasType(reference.document, 'gx:LegalPerson')) {
+        submissionFindings.push(finding('onboarding/legal-person', reference.origin, 'legalPerson does not name a gx:LegalPerson credential', 'Name the LegalPerson credential POST /participants returned'));
+      }
+      if (!items.some((item) => item.role !== 'reference' && hasType(item.document, 'gx:ServiceOffering'))) {
+        submissionFindings.push(finding('onboarding/service-offering', '/credentials', 'the submission holds no gx:ServiceOffering credential', 'Add the gx:ServiceOffering credential'));
+      }
+    }
+    const legalPerson = legalPeople[0];
+    const legalPersonId = legalPerson === undefined ? undefined : subjectOf(legalPerson.document)?.['id'];
+    const holder = didOf(legalPersonId);
+    if (legalPerson !== undefined && holder === undefined) {
+      submissionFindings.push(finding('onboarding/holder', `${legalPerson.origin}/credentialSubject/id`, 'the LegalPerson has no DID URL as its id', 'Give the LegalPerson an id under your DID, e.g. did:web:member.example#legal-person'));
+    }
+    if (holder !== undefined) authorize(context.principal, holder);
+
+    // (2) The Danube rules over the whole submission, findings located in the request body.
+    const validation = await deps.validator.validate(items.map((item) => item.document));
+    const findings = [...submissionFindings, ...validation.findings.map((f) => located(f, items)).filter((f): f is Finding => f !== undefined)];
+    if (!conforms(findings) || holder === undefined || typeof legalPersonId !== 'string') return { status: 'invalid', findings };
+
+    // (3) Registries (off by default: every number is then reported as not checked).
+    const lookups = await lookUpNumbers(items);
+    if (lookups.findings.length > 0) return { status: 'invalid', findings: [...findings, ...lookups.findings] };
+
+    // (4) Issue. Nothing was signed or stored before this point.
+    const credentials: OnboardedCredential[] = [];
+    const validityDays = options?.registrationNumberValidityDays ?? DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS;
+    for (const item of items) {
+      if (item.role !== 'draft') {
+        credentials.push({
+          id: typeof item.document['id'] === 'string' ? item.document['id'] : undefined,
+          type: typesOf(item.document).filter((t, i, all) => all.indexOf(t) === i),
+          origin: item.role === 'signed' ? 'submitted' : 'referenced',
+          format: typeof item.secured === 'string' || (isObject(item.secured) && item.secured['type'] === 'EnvelopedVerifiableCredential') ? 'vc+jwt' : 'ldp_vc',
+          verifiableCredential: presentable(item.secured),
+        });
+        continue;
+      }
+      const draft: JsonObject = { ...item.document };
+      delete draft['issuer'];
+      if (REGISTRATION_NUMBER_TYPES.some((type) => hasType(draft, type))) {
+        // gx-trust acting as notary: a bounded validity, and evidence only of a look-up that happened.
+        draft['validUntil'] ??= isoSeconds(new Date(deps.clock().getTime() + validityDays * 86_400_000));
+        const evidence = lookups.evidence.get(item);
+        if (evidence !== undefined) draft['evidence'] = evidence;
+      }
+      const issued = await deps.recordingIssuer.issueCredential(draft, recordOptions, { actor: context.principal.actor });
+      const document = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
+      credentials.push({
+        id: typeof document['id'] === 'string' ? document['id'] : undefined,
+        type: typesOf(draft).filter((t, i, all) => all.indexOf(t) === i),
+        origin: 'issued',
+        format: issued.format,
+        verifiableCredential: issued.verifiableCredential,
+        ...(issued.format === 'vc+jwt' ? { jwt: issued.jwt } : {}),
+      });
+    }
+    return {
+      status: 'issued',
+      holder,
+      legalPersonId,
+      credentials,
+      verifiablePresentation: {
+        '@context': [VC_V2_CONTEXT],
+        type: ['VerifiablePresentation'],
+        holder,
+        verifiableCredential: credentials.map((c) => c.verifiableCredential),
+      },
+      registryLookups: lookups.notes,
+      findings: findings.filter((f) => f.severity !== 'violation'),
+    };
+  }
+
+  function submitted(credentials: readonly unknown[], base: string): Item[] {
+    return credentials.map((credential, index): Item => {
+      const origin = `${base}/${index}`;
+      if (isSecured(credential)) return { origin, role: 'signed', document: {}, secured: credential };
+      return { origin, role: 'draft', document: credential as JsonObject };
+    });
+  }
+
+  async function reference(legalPerson: unknown): Promise<Item> {
+    if (typeof legalPerson === 'string' && !COMPACT_JWT.test(legalPerson) && !DATA_URL.test(legalPerson)) {
+      const record = await deps.store.getCredential(legalPerson);
+      if (record === undefined) {
+        throw new GxTrustError('NOT_FOUND', `no credential ${legalPerson} was issued by this service`, {
+          pointer: '/legalPerson',
+          hint: 'Name the LegalPerson credential id POST /participants returned, or send the LegalPerson credential itself',
+        });
+      }
+      const secured = COMPACT_JWT.test(record.credential) ? record.credential : (JSON.parse(record.credential) as unknown);
+      return { origin: '/legalPerson', role: 'reference', document: {}, secured };
+    }
+    if (!isSecured(legalPerson)) {
+      throw new GxTrustError('INVALID_INPUT', 'legalPerson must be an issued credential: its id, a JWT, or a signed credential', { pointer: '/legalPerson' });
+    }
+    return { origin: '/legalPerson', role: 'reference', document: {}, secured: legalPerson };
+  }
+
+  return {
+    participantFromData(participant, options, context, request) {
+      const items = participantCredentials(participant).map(
+        (generated): Item => ({ origin: '/participant', role: 'draft', document: generated.document, translate: generated.translate }),
+      );
+      return run('participants', items, options, context, request);
+    },
+    participantFromCredentials(credentials, options, context, request) {
+      return run('participants', submitted(credentials, '/credentials'), options, context, request);
+    },
+    async serviceOffering(legalPerson, credentials, options, context, request) {
+      const items = [...submitted(credentials, '/credentials'), await reference(legalPerson)];
+      return run('service-offerings', items, options, context, request);
+    },
+  };
+}
+
+function decodePayload(jwt: string): JsonObject {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as JsonObject;
+}
