@@ -14,9 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
-import type { CredentialRecord } from '../storage/store.js';
-import { checkpointVerifier } from './checkpoints.js';
-import { verifyEvidence, type AuditEvidence, type AuditProblem } from './log.js';
+import type { Keyring } from '../keyring/index.js';
+import type { CredentialRecord, Store } from '../storage/store.js';
+import { checkpointVerifier, type CheckpointSigner, type Checkpointer } from './checkpoints.js';
+import { buildEvidence, verifyEvidence, type AuditEvidence, type AuditProblem } from './log.js';
 
 export const EVIDENCE_BUNDLE_TYPE = 'GxTrustAuditEvidence';
 
@@ -35,6 +36,29 @@ export interface EvidenceVerification {
   /** The DID whose key signed the checkpoint (from the pinned document, else the bundle's). */
   signer: string | undefined;
   problems: AuditProblem[];
+}
+
+/** The bundle for a stored credential, proven against a checkpoint that covers all its entries. */
+export async function buildEvidenceBundle(deps: {
+  store: Store;
+  checkpointer: Checkpointer;
+  signer: CheckpointSigner;
+  keyring: Keyring;
+  credential: CredentialRecord;
+}): Promise<EvidenceBundle> {
+  const entries = await deps.store.auditEntriesForSubject(deps.credential.id);
+  // `latest()` syncs the tree first and signs when it has grown, so every entry read above is covered.
+  const checkpoint = await deps.checkpointer.latest();
+  const tree = await deps.checkpointer.sync();
+  const didDocument = deps.keyring.didDocument();
+  return {
+    type: EVIDENCE_BUNDLE_TYPE,
+    credential: deps.credential,
+    ...buildEvidence({ tree, entries, checkpoint }),
+    // The method that signed this checkpoint (another replica or an older key may have signed it).
+    verificationMethod: didDocument.verificationMethod?.find((m) => m.id === checkpoint.keyId) ?? deps.signer.verificationMethod,
+    didDocument,
+  };
 }
 
 const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;

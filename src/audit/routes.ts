@@ -15,8 +15,7 @@ import { requireRole } from '../http/auth.js';
 import { GxTrustError } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import type { CheckpointSigner, Checkpointer } from './checkpoints.js';
-import { EVIDENCE_BUNDLE_TYPE, type EvidenceBundle } from './evidence.js';
-import { buildEvidence } from './log.js';
+import { buildEvidenceBundle } from './evidence.js';
 
 /** The most entries one page of `GET /audit/entries` returns. */
 export const AUDIT_PAGE_SIZE = 1000;
@@ -135,19 +134,7 @@ export function auditRoutes(deps: AuditRouteDependencies): Router {
         hint: 'Use the credential id (urn:uuid:...), URL-encoded',
       });
     }
-    const entries = await deps.store.auditEntriesForSubject(id);
-    // `latest()` syncs the tree first and signs when it has grown, so every entry is covered.
-    const checkpoint = await deps.checkpointer.latest();
-    const tree = await deps.checkpointer.sync();
-    const didDocument = deps.keyring.didDocument();
-    const bundle: EvidenceBundle = {
-      type: EVIDENCE_BUNDLE_TYPE,
-      credential,
-      ...buildEvidence({ tree, entries, checkpoint }),
-      // The method that signed this checkpoint (a replica or an older key may have signed it).
-      verificationMethod: didDocument.verificationMethod?.find((m) => m.id === checkpoint.keyId) ?? deps.signer.verificationMethod,
-      didDocument,
-    };
+    const bundle = await buildEvidenceBundle({ ...deps, credential });
     res.set('Cache-Control', 'no-store').json(bundle);
   });
 
