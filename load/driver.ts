@@ -1,0 +1,393 @@
+/**
+ * The load driver behind `npx tsx load/index.ts` (npm run load): drives a running gx-trust over
+ * loopback with a closed-loop generator (N connections, each sending its next request when the
+ * last answered) and, for the adversarial share and the health probe, an open-loop one (a fixed
+ * rate whatever the answers), for a bounded time per scenario. Latencies are kept per request
+ * kind, so the benign traffic's p99 can be read apart from the adversarial traffic mixed into it.
+ *
+ * Our own generator rather than autocannon: autocannon reports one latency histogram per run, and
+ * the adversarial scenario needs the benign requests' own percentiles.
+ */
+import { fork } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { importJWK, jwtVerify, type JWK } from 'jose';
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { createDidResolver } from '../src/dids/index.js';
+import { createDocumentLoader } from '../src/document-loader/index.js';
+
+export interface EventLoopProbe {
+  reset(): Promise<void>;
+  p99Ms(): Promise<number>;
+}
+
+/** A running gx-trust to drive. */
+export interface Target {
+  url: string;
+  apiKey: string;
+  label: string;
+  eventLoop: EventLoopProbe;
+  close(): Promise<void>;
+}
+
+/** Starts gx-trust in a child process (load/server.ts) with `env` on top of the driver's environment. */
+export async function startChildTarget(label: string, env: Record<string, string>): Promise<Target> {
+  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, GX_ENV: 'development', GX_LOG_LEVEL: 'silent', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = (type: string) =>
+    new Promise<any>((resolve, reject) => {
+      const onMessage = (message: any) => {
+        if (message?.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the ${label} server exited (${code}) before answering ${type}`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await next('ready');
+  return {
+    url: ready.url,
+    apiKey: ready.apiKey,
+    label,
+    eventLoop: {
+      async reset() {
+        const answer = next('reset');
+        child.send({ type: 'reset' });
+        await answer;
+      },
+      async p99Ms() {
+        const answer = next('stats');
+        child.send({ type: 'stats' });
+        return (await answer).eventLoopP99Ms as number;
+      },
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+/** Event-loop delay of this very process: for a service started in-process (the driver's test). */
+export function inProcessEventLoop(): EventLoopProbe {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  return {
+    async reset() {
+      delay.reset();
+    },
+    async p99Ms() {
+      return delay.percentile(99) / 1e6;
+    },
+  };
+}
+
+export interface RequestSpec {
+  kind: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface KindResult {
+  count: number;
+  latency: RecordableHistogram;
+  statuses: Map<number, number>;
+  /** Network faults: resets, timeouts. */
+  errors: number;
+}
+
+export interface RunResult {
+  seconds: number;
+  kinds: Map<string, KindResult>;
+}
+
+function kindOf(result: RunResult, kind: string): KindResult {
+  let entry = result.kinds.get(kind);
+  if (entry === undefined) {
+    entry = { count: 0, latency: createHistogram(), statuses: new Map(), errors: 0 };
+    result.kinds.set(kind, entry);
+  }
+  return entry;
+}
+
+function send(agent: Agent, base: URL, spec: RequestSpec, timeoutMs: number): Promise<{ status: number; ms: number }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: base.hostname, port: base.port, method: spec.method, path: spec.path, headers: spec.headers, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(spec.body);
+  });
+}
+
+async function record(result: RunResult, agent: Agent, base: URL, spec: RequestSpec): Promise<void> {
+  const entry = kindOf(result, spec.kind);
+  try {
+    const { status, ms } = await send(agent, base, spec, 30_000);
+    entry.count += 1;
+    entry.latency.record(Math.max(1, Math.round(ms * 1000))); // µs
+    entry.statuses.set(status, (entry.statuses.get(status) ?? 0) + 1);
+  } catch {
+    entry.errors += 1;
+  }
+}
+
+/** `connections` loops, each sending `pick()`'s next request once the previous one answered. */
+export async function closedLoop(url: string, connections: number, seconds: number, pick: () => RequestSpec): Promise<RunResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const base = new URL(url);
+  const result: RunResult = { seconds, kinds: new Map() };
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) await record(result, agent, base, pick());
+    }),
+  );
+  agent.destroy();
+  return result;
+}
+
+/** `perSecond` requests a second, sent on time whether or not earlier ones answered. */
+export async function openLoop(url: string, perSecond: number, seconds: number, pick: () => RequestSpec): Promise<RunResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const base = new URL(url);
+  const result: RunResult = { seconds, kinds: new Map() };
+  const pending = new Set<Promise<void>>();
+  const start = Date.now();
+  let sent = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * perSecond);
+    for (; sent < due; sent++) {
+      const p = record(result, agent, base, pick()).finally(() => pending.delete(p));
+      pending.add(p);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return result;
+}
+
+export interface Row {
+  scenario: string;
+  server: string;
+  kind: string;
+  'req/s': number;
+  'p50 ms': string;
+  'p99 ms': string;
+  'p99.9 ms': string;
+  '5xx': number;
+  'net errors': number;
+  statuses: string;
+  'loop p99 ms': string;
+}
+
+export function rowsOf(scenario: string, server: string, run: RunResult, loopP99Ms: number | undefined, kinds?: string[]): Row[] {
+  const rows: Row[] = [];
+  const selected = kinds ?? [...run.kinds.keys()];
+  const summary = (name: string, entries: KindResult[]): Row => {
+    const latency = createHistogram();
+    for (const entry of entries) latency.add(entry.latency);
+    const statuses = new Map<number, number>();
+    for (const entry of entries) for (const [status, n] of entry.statuses) statuses.set(status, (statuses.get(status) ?? 0) + n);
+    const count = entries.reduce((n, e) => n + e.count, 0);
+    const ms = (p: number) => (count === 0 ? '-' : (latency.percentile(p) / 1000).toFixed(2));
+    return {
+      scenario,
+      server,
+      kind: name,
+      'req/s': Math.round(count / run.seconds),
+      'p50 ms': ms(50),
+      'p99 ms': ms(99),
+      'p99.9 ms': ms(99.9),
+      '5xx': [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0),
+      'net errors': entries.reduce((n, e) => n + e.errors, 0),
+      statuses: [...statuses].sort(([a], [b]) => a - b).map(([s, c]) => `${s}:${c}`).join(' '),
+      'loop p99 ms': loopP99Ms === undefined ? '-' : loopP99Ms.toFixed(1),
+    };
+  };
+  const entries = selected.map((k) => run.kinds.get(k)).filter((e): e is KindResult => e !== undefined);
+  if (entries.length > 1) rows.push(summary('all', entries));
+  for (const k of selected) {
+    const entry = run.kinds.get(k);
+    if (entry !== undefined) rows.push(summary(k, [entry]));
+  }
+  return rows;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+export interface Fixtures {
+  jwts: string[];
+  dataIntegrity: Record<string, unknown>[];
+}
+
+const makeCredential = (n: number) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
+  type: ['VerifiableCredential'],
+  credentialSubject: { id: `did:web:member-${n}.example`, 'gx:countryCode': 'DE', 'gx:legalName': `Member ${n} GmbH` },
+  validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(),
+});
+
+async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Pre-issued credentials, all different, so verification is not one repeated input. */
+export async function issueFixtures(target: Target, counts: { jwt: number; dataIntegrity: number }): Promise<Fixtures> {
+  const auth = { authorization: `Bearer ${target.apiKey}` };
+  const jwts: string[] = [];
+  const dataIntegrity: Record<string, unknown>[] = [];
+  for (let n = 0; n < counts.jwt; n++) {
+    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(n), options: { format: 'vc+jwt', alg: 'ES256' } }, { ...auth, accept: 'application/vc+jwt' });
+    if (r.status !== 201) throw new Error(`issuing a vc+jwt fixture: ${r.status} ${r.text}`);
+    jwts.push(r.text.trim());
+  }
+  for (let n = 0; n < counts.dataIntegrity; n++) {
+    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(10_000 + n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, auth);
+    if (r.status !== 201) throw new Error(`issuing a Data Integrity fixture: ${r.status} ${r.text}`);
+    dataIntegrity.push(JSON.parse(r.text).verifiableCredential);
+  }
+  return { jwts, dataIntegrity };
+}
+
+const pickOne = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+export const verifyJwt = (jwts: readonly string[]) => (): RequestSpec => ({
+  kind: 'verify vc+jwt',
+  method: 'POST',
+  path: '/credentials/verify',
+  body: pickOne(jwts),
+  headers: { 'content-type': 'application/vc+jwt' },
+});
+
+export const verifyDataIntegrity = (credentials: readonly Record<string, unknown>[]) => {
+  const bodies = credentials.map((c) => JSON.stringify({ verifiableCredential: c }));
+  return (): RequestSpec => ({ kind: 'verify eddsa-rdfc-2022', method: 'POST', path: '/credentials/verify', body: pickOne(bodies), headers: { 'content-type': 'application/json' } });
+};
+
+/** 70 % vc+jwt, 30 % eddsa-rdfc-2022 (the issue's mix). */
+export function verifyMix(fixtures: Fixtures): () => RequestSpec {
+  const jwt = verifyJwt(fixtures.jwts);
+  const di = verifyDataIntegrity(fixtures.dataIntegrity);
+  return () => (Math.random() < 0.7 ? jwt() : di());
+}
+
+export function issuance(target: Target): () => RequestSpec {
+  let n = 0;
+  return () => ({
+    kind: 'issue eddsa-rdfc-2022 (stored + audited)',
+    method: 'POST',
+    path: '/credentials/issue',
+    body: JSON.stringify({ credential: makeCredential(100_000 + n++) }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` },
+  });
+}
+
+export const health = (): RequestSpec => ({ kind: 'GET /health', method: 'GET', path: '/health' });
+
+/**
+ * A graph of blank nodes that all look alike (each links to every other): canonicalizing it is
+ * the work rdf-canonize's work factor bounds. Kept with a real credential's proof, so the
+ * verifier must canonicalize before it can tell the signature is wrong.
+ */
+export function poisonGraph(template: Record<string, unknown>, nodes = 12): Record<string, unknown> {
+  const ids = Array.from({ length: nodes }, (_, i) => `_:b${i}`);
+  return {
+    ...template,
+    credentialSubject: ids.map((id) => ({ '@id': id, linkedTo: ids.filter((other) => other !== id).map((other) => ({ '@id': other })) })),
+  };
+}
+
+/** A loopback did:web host that holds every request for `delayMs`, then answers 404. */
+export async function startSlowDidHost(delayMs: number): Promise<{ host: string; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => {
+    const timer = setTimeout(() => res.writeHead(404).end(), delayMs);
+    res.on('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    host: `localhost%3A${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The adversarial share: poison graphs, bodies over the limit, issuers on a slow did:web host. */
+export function adversarial(fixtures: Fixtures, slowHost: string, bodyLimitBytes: number): () => RequestSpec {
+  const template = fixtures.dataIntegrity[0]!;
+  const poison = JSON.stringify({ verifiableCredential: poisonGraph(template) });
+  const oversized = JSON.stringify({ verifiableCredential: { ...template, padding: 'x'.repeat(bodyLimitBytes + 1024) } });
+  let n = 0;
+  return () => {
+    const which = n++ % 3;
+    if (which === 0) return { kind: 'adversarial: poison graph', method: 'POST', path: '/credentials/verify', body: poison, headers: { 'content-type': 'application/json' } };
+    if (which === 1) return { kind: 'adversarial: oversized body', method: 'POST', path: '/credentials/verify', body: oversized, headers: { 'content-type': 'application/json' } };
+    // A new DID each time: the DID cache (negative entries too) cannot absorb it.
+    const did = `did:web:${slowHost}:slow-${n}`;
+    const proof = { ...(template['proof'] as Record<string, unknown>), verificationMethod: `${did}#key-1` };
+    return { kind: 'adversarial: slow did:web host', method: 'POST', path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: { ...template, issuer: did, proof } }), headers: { 'content-type': 'application/json' } };
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/** The raw libraries, in this process, on the same credentials: the yardsticks of the targets. */
+export async function rawLibraryRates(target: Target, fixtures: Fixtures, seconds: number): Promise<{ joseJwtVerify: number; vcVerify: number }> {
+  const didDocument = (await (await fetch(`${target.url}/.well-known/did.json`)).json()) as { verificationMethod: { id: string; publicKeyJwk?: JWK }[] };
+  const firstKid = JSON.parse(Buffer.from(fixtures.jwts[0]!.split('.')[0]!, 'base64url').toString()).kid as string;
+  const method = didDocument.verificationMethod.find((m) => firstKid.endsWith(m.id.slice(m.id.indexOf('#'))));
+  if (method?.publicKeyJwk === undefined) throw new Error(`no JWK for ${firstKid}`);
+  const key = await importJWK(method.publicKeyJwk, 'ES256');
+  const documentLoader = createDocumentLoader({ resolver: createDidResolver({ testMode: true }) });
+  const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+
+  async function rate(run: (i: number) => Promise<void>): Promise<number> {
+    const warmUntil = Date.now() + Math.min(1500, seconds * 300);
+    for (let i = 0; Date.now() < warmUntil; i++) await run(i);
+    let count = 0;
+    const start = process.hrtime.bigint();
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) await run(count++);
+    return count / (Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const joseJwtVerify = await rate(async (i) => {
+    await jwtVerify(fixtures.jwts[i % fixtures.jwts.length]!, key);
+  });
+  const vcVerify = await rate(async (i) => {
+    const result = await vc.verifyCredential({ credential: fixtures.dataIntegrity[i % fixtures.dataIntegrity.length], suite, documentLoader });
+    if (!result.verified) throw new Error('the raw @digitalbazaar/vc verification failed');
+  });
+  return { joseJwtVerify, vcVerify };
+}
+
+export async function probeRoute(target: Target, path: string): Promise<boolean> {
+  const response = await fetch(`${target.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  await response.arrayBuffer();
+  return response.status !== 404;
+}

@@ -1,0 +1,195 @@
+/**
+ * The scenarios of the load run, over targets that are started here (child processes) or given
+ * (a service the caller started, as the driver's own test does).
+ */
+import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import {
+  adversarial,
+  closedLoop,
+  health,
+  issuance,
+  issueFixtures,
+  openLoop,
+  probeRoute,
+  rawLibraryRates,
+  rowsOf,
+  startChildTarget,
+  startSlowDidHost,
+  verifyDataIntegrity,
+  verifyJwt,
+  verifyMix,
+  type Row,
+  type RunResult,
+  type Target,
+} from './driver.js';
+
+export const ALL_SCENARIOS = ['raw', 'verify-jwt', 'verify-di', 'verify-di-no-pool', 'verify-mix', 'issue', 'compliance', 'adversarial'] as const;
+
+export interface LoadOptions {
+  seconds: number;
+  connections: number;
+  /** Where child servers keep keys and data; one folder per server. */
+  dataDir: string;
+  scenarios?: readonly string[];
+  /** Drive this service instead of starting child processes (every server role is this one). */
+  target?: Target;
+  print: (line: string) => void;
+  /** How many distinct credentials to pre-issue; default 200 vc+jwt and 100 eddsa-rdfc-2022. */
+  fixtures?: { jwt: number; dataIntegrity: number };
+}
+
+export interface LoadReport {
+  rows: Row[];
+  raw?: { joseJwtVerify: number; vcVerify: number };
+  ratios: Record<string, number>;
+  notes: string[];
+}
+
+const BODY_LIMIT = 256 * 1024;
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const wanted = new Set(options.scenarios ?? ALL_SCENARIOS);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const ratios: Record<string, number> = {};
+  const started: Target[] = [];
+  const servers = new Map<string, Target>();
+  const { seconds, connections } = options;
+
+  async function server(role: 'cached' | 'uncached' | 'no pool'): Promise<Target> {
+    if (options.target !== undefined) return options.target;
+    const existing = servers.get(role);
+    if (existing !== undefined) return existing;
+    const env: Record<string, string> = { GX_KEYS_DIR: join(options.dataDir, role, 'keys'), GX_DATA_DIR: join(options.dataDir, role, 'data') };
+    if (role !== 'cached') {
+      env['GX_RESULT_CACHE_SECONDS'] = '0';
+      // The fixtures come from the 'cached' server: trust its development CA for the x5c chains.
+      env['GX_TRUST_ANCHORS'] = join(options.dataDir, 'cached', 'keys', 'dev-root-ca.pem');
+    }
+    if (role === 'no pool') env['GX_WORKERS'] = '0';
+    const target = await startChildTarget(role, env);
+    started.push(target);
+    servers.set(role, target);
+    return target;
+  }
+
+  /** Runs `load` against `target` with its event-loop delay measured over exactly that window. */
+  async function measured(name: string, target: Target, load: () => Promise<RunResult>, kinds?: string[]): Promise<RunResult> {
+    await target.eventLoop.reset();
+    const run = await load();
+    const loop = await target.eventLoop.p99Ms();
+    rows.push(...rowsOf(name, target.label, run, loop, kinds));
+    return run;
+  }
+  const rate = (run: RunResult, kind: string) => (run.kinds.get(kind)?.count ?? 0) / run.seconds;
+
+  try {
+    const issuer = await server('cached');
+    options.print(`issuing fixtures on ${issuer.url} ...`);
+    const fixtures = await issueFixtures(issuer, options.fixtures ?? { jwt: 200, dataIntegrity: 100 });
+    // Every server warms up first: a fresh process needs seconds to reach full speed.
+    const warm = async (target: Target) => {
+      await closedLoop(target.url, 8, Math.min(3, seconds / 2), verifyMix(fixtures));
+    };
+
+    let raw: LoadReport['raw'];
+    if (wanted.has('raw')) {
+      raw = await rawLibraryRates(issuer, fixtures, Math.max(1, seconds / 3));
+      notes.push(`raw, in-process, one core: jose jwtVerify ES256 ${Math.round(raw.joseJwtVerify)}/s; @digitalbazaar/vc verifyCredential eddsa-rdfc-2022 ${Math.round(raw.vcVerify)}/s`);
+    }
+
+    if (wanted.has('verify-jwt')) {
+      const target = await server('uncached');
+      await warm(target);
+      const run = await measured('verify vc+jwt only', target, () => closedLoop(target.url, connections, seconds, verifyJwt(fixtures.jwts)));
+      if (raw) ratios['HTTP vc+jwt / jose jwtVerify (target >= 0.5)'] = rate(run, 'verify vc+jwt') / raw.joseJwtVerify;
+    }
+
+    if (wanted.has('verify-di')) {
+      const target = await server('uncached');
+      await warm(target);
+      // A burst of Data Integrity verifications with /health probed 20 times a second beside it.
+      const [run] = await Promise.all([
+        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity)), ['verify eddsa-rdfc-2022']),
+        openLoop(target.url, 20, seconds, health).then((h) => rows.push(...rowsOf('/health during the eddsa burst', target.label, h, undefined))),
+      ]);
+      if (raw) ratios['HTTP eddsa-rdfc-2022 (pool, no result cache) / @digitalbazaar/vc (target >= 2)'] = rate(run, 'verify eddsa-rdfc-2022') / raw.vcVerify;
+    }
+
+    if (wanted.has('verify-di-no-pool') && options.target === undefined) {
+      const target = await server('no pool');
+      await warm(target);
+      const [run] = await Promise.all([
+        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity)), ['verify eddsa-rdfc-2022']),
+        openLoop(target.url, 20, seconds, health).then((h) => rows.push(...rowsOf('/health during the eddsa burst', target.label, h, undefined))),
+      ]);
+      if (raw) ratios['HTTP eddsa-rdfc-2022 (no pool, no cache) / @digitalbazaar/vc'] = rate(run, 'verify eddsa-rdfc-2022') / raw.vcVerify;
+    }
+
+    if (wanted.has('verify-mix')) {
+      for (const role of ['uncached', 'cached'] as const) {
+        const target = await server(role);
+        await warm(target);
+        const run = await measured('verify mix 70 % vc+jwt / 30 % eddsa', target, () => closedLoop(target.url, connections, seconds, verifyMix(fixtures)));
+        if (raw && role === 'cached') ratios['HTTP eddsa-rdfc-2022 in the mix, result cache / @digitalbazaar/vc'] = rate(run, 'verify eddsa-rdfc-2022') / 0.3 / raw.vcVerify;
+      }
+    }
+
+    if (wanted.has('issue')) {
+      const target = await server('cached');
+      await measured('issuance', target, () => closedLoop(target.url, Math.min(connections, 16), seconds, issuance(target)));
+    }
+
+    if (wanted.has('compliance')) {
+      const target = await server('cached');
+      if (await probeRoute(target, '/compliance')) notes.push('compliance: a /compliance route exists, but this driver has no compliance fixtures yet: skipped');
+      else notes.push('compliance: no /compliance route in this build: skipped');
+    }
+
+    if (wanted.has('adversarial')) {
+      const target = await server('cached');
+      const slow = await startSlowDidHost(3_000);
+      try {
+        await warm(target);
+        const benign = verifyMix(fixtures);
+        const base = await measured('benign mix alone', target, () => closedLoop(target.url, connections, seconds, benign));
+        const benignRate = [...base.kinds.values()].reduce((n, k) => n + k.count, 0) / base.seconds;
+        // The adversarial share, open loop at a ninth of the benign rate (10 % of all traffic).
+        const hostile = adversarial(fixtures, slow.host, BODY_LIMIT);
+        const [mixed, attack] = await Promise.all([
+          measured('benign mix under 10 % adversarial', target, () => closedLoop(target.url, connections, seconds, benign)),
+          openLoop(target.url, Math.max(1, benignRate / 9), seconds, hostile),
+        ]);
+        rows.push(...rowsOf('the adversarial share', target.label, attack, undefined));
+        const p99 = (run: RunResult) => {
+          const all = createHistogram();
+          for (const entry of run.kinds.values()) all.add(entry.latency);
+          return all.percentile(99) / 1000;
+        };
+        ratios['benign p99 under adversarial / alone (target <= 2)'] = p99(mixed) / p99(base);
+      } finally {
+        await slow.close();
+      }
+    }
+
+    const unexpected5xx = rows.filter((r) => r.kind !== 'all' && !r.kind.startsWith('adversarial: slow') && r['5xx'] > 0);
+    notes.push(unexpected5xx.length === 0 ? 'unexpected 5xx: none' : `unexpected 5xx in: ${unexpected5xx.map((r) => `${r.scenario} / ${r.kind} (${r['5xx']})`).join('; ')}`);
+
+    options.print(formatTable(rows));
+    for (const [name, value] of Object.entries(ratios)) options.print(`ratio ${name}: ${value.toFixed(2)}`);
+    for (const note of notes) options.print(note);
+    return { rows, ...(raw === undefined ? {} : { raw }), ratios, notes };
+  } finally {
+    await Promise.all(started.map((t) => t.close()));
+  }
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const headers = Object.keys(rows[0]!) as (keyof Row)[];
+  const cells = rows.map((row) => headers.map((h) => String(row[h])));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,43 @@
+/**
+ * The load driver, functionally only: it runs briefly against a service started here and prints
+ * its table. Nothing here judges speed (figures belong in `npm run load`, not in assertions).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessEventLoop, type Target } from '../../load/driver.js';
+import { runLoad } from '../../load/run.js';
+import { startService, type RunningService } from '../helpers/service.js';
+
+describe('the load driver', () => {
+  let running: RunningService;
+  beforeAll(async () => {
+    running = await startService({ GX_WORKERS: '1' });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  it('drives a started service for a bounded time and prints one row per request kind', async () => {
+    const target: Target = { url: running.url, apiKey: running.apiKey, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
+    const lines: string[] = [];
+    const report = await runLoad({
+      seconds: 1,
+      connections: 4,
+      dataDir: '/nonexistent',
+      scenarios: ['verify-mix', 'issue', 'compliance'],
+      target,
+      fixtures: { jwt: 6, dataIntegrity: 3 },
+      print: (line) => lines.push(line),
+    });
+    const output = lines.join('\n');
+    expect(output).toMatch(/scenario\s+\| server\s+\| kind\s+\| req\/s\s+\| p50 ms\s+\| p99 ms\s+\| p99\.9 ms/);
+    const kinds = new Set(report.rows.map((r) => r.kind));
+    expect(kinds).toEqual(new Set(['all', 'verify vc+jwt', 'verify eddsa-rdfc-2022', 'issue eddsa-rdfc-2022 (stored + audited)']));
+    for (const row of report.rows.filter((r) => r.kind !== 'all')) {
+      expect(row.statuses, row.kind).toMatch(/^20[01]:\d+$/);
+      expect(row['net errors']).toBe(0);
+      expect(row['loop p99 ms']).toMatch(/^\d+\.\d$/);
+    }
+    expect(report.notes).toContain('unexpected 5xx: none');
+    expect(report.notes.some((n) => n.startsWith('compliance:'))).toBe(true);
+  }, 60_000);
+});
