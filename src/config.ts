@@ -34,6 +34,11 @@ const Environment = z.object({
   GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  // Rate limits per API key (authenticated) and per IP (anonymous) in a fixed window; 0 turns a limit off.
+  GX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  GX_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
+  GX_RATE_LIMIT_ANONYMOUS_MAX: z.coerce.number().int().min(0).default(6_000),
+  GX_METRICS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
@@ -72,6 +77,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
+  rateLimit: { windowSeconds: number; max: number; anonymousMax: number };
+  metricsEnabled: boolean;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
   /** Worker threads for heavy verification work; 0 runs everything in the main thread. */
@@ -177,6 +184,8 @@ export function parseConfig(
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
+    rateLimit: { windowSeconds: e.GX_RATE_LIMIT_WINDOW_SECONDS, max: e.GX_RATE_LIMIT_MAX, anonymousMax: e.GX_RATE_LIMIT_ANONYMOUS_MAX },
+    metricsEnabled: e.GX_METRICS_ENABLED,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
     workers: e.GX_WORKERS ?? availableParallelism(),

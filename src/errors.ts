@@ -55,7 +55,10 @@ export const ERROR_STATUS = {
   DID_NOT_FOUND: 422,
   DID_RESOLUTION_FAILED: 502,
   DID_RESOLUTION_TIMEOUT: 504,
+  // Too many requests for one API key or IP in the rate-limit window (answered with Retry-After).
+  RATE_LIMITED: 429,
   // Our own faults.
+  NOT_READY: 503,
   STORE_UNAVAILABLE: 503,
   KEYS_UNAVAILABLE: 500,
   CONFIG_INVALID: 500,

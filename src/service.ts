@@ -31,6 +31,12 @@ import { StatusListAllocator } from './status-lists/allocator.js';
 import { createStatusListPublisher } from './status-lists/credential.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
+import type { DestinationStream } from 'pino';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import {
+  instrumentCertificateChainCheck, instrumentFormats, instrumentResolver, instrumentSelfDescriptionValidator, instrumentStatusCheck, instrumentVerifier,
+} from './observability/instrument.js';
 import { createCheckpointer, ed25519CheckpointSigner, type Checkpointer } from './audit/checkpoints.js';
 
 export interface Service {
@@ -44,6 +50,10 @@ export interface Service {
   store: Store;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
+  /** JSON log lines (pino), at GX_LOG_LEVEL. */
+  logger: Logger;
+  /** This instance's own Prometheus registry; undefined when GX_METRICS_ENABLED=false. */
+  metrics: Metrics | undefined;
   app: express.Express;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;
@@ -57,6 +67,8 @@ export interface ServiceOverrides {
   /** DID documents resolved without HTTP (the service's own is always one of them). */
   localDocuments?: ReadonlyMap<string, import('./dids/types.js').DidDocument>;
   log?: (error: unknown) => void;
+  /** Where log lines go (stdout by default); tests read them from a stream. */
+  logDestination?: DestinationStream;
 }
 
 /** The trust anchors: the configured PEM bundle, plus the development CA in development. */
@@ -88,6 +100,8 @@ function adminApiKeyOf(config: Config): string | undefined {
 
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const clock = overrides.clock ?? systemClock;
+  const logger = createLogger({ level: config.logLevel, ...(overrides.logDestination === undefined ? {} : { destination: overrides.logDestination }) });
+  const metrics = config.metricsEnabled ? createMetrics() : undefined;
   const keyring = await loadOrCreateKeyring({
     keysDir: config.keysDir,
     baseUrl: config.baseUrl,
@@ -97,7 +111,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   });
   const localDocuments = new Map(overrides.localDocuments ?? []);
   localDocuments.set(keyring.did, keyring.didDocument());
-  const resolver = createDidResolver({ testMode: config.testMode, localDocuments, clock });
+  const resolver = instrumentResolver(metrics, createDidResolver({
+    testMode: config.testMode, localDocuments, clock,
+    ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
+  }));
   const documentLoader = createDocumentLoader({ resolver });
   const issuer = createIssuer({ keyring, documentLoader, clock });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
@@ -132,12 +149,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
-    formats: [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format],
-    checkCertificateChain: createCertificateChainCheck({
+    formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format]),
+    checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: trustAnchors(config, keyring),
       testMode: config.testMode,
-    }),
-    checkStatus,
+    })),
+    checkStatus: instrumentStatusCheck(metrics, checkStatus),
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock }) } : {}),
   });
   verifierRef = verifier;
@@ -152,18 +169,24 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     keyring,
     issuer: recordingIssuer,
     presenter: issuer,
-    verifier,
-    selfDescriptionValidator,
+    verifier: instrumentVerifier(metrics, verifier),
+    selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
     store,
     statusListPublisher,
     audit: { checkpointer, signer: checkpointSigner },
     apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
+    logger,
+    rateLimit: config.rateLimit,
+    baseUrl: config.baseUrl,
+    ...(metrics === undefined ? {} : { metrics }),
     clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
   checkpointer.start();
   return {
+    logger,
+    metrics,
     config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, verifier, selfDescriptionValidator, app, adminApiKey,
     checkpointer,
     close: async () => {

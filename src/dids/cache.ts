@@ -18,6 +18,8 @@ export interface ResolutionCacheOptions {
   /** How long a failure is remembered, so a dead or hostile host is not hammered. Default 30 s. */
   negativeTtlMs?: number;
   clock?: Clock;
+  /** Told of every lookup (a shared in-flight load counts as a hit), for a hit-ratio metric. */
+  onLookup?: (hit: boolean) => void;
 }
 
 type Entry<T> = { ok: true; value: T; expiresAt: number } | { ok: false; error: unknown; expiresAt: number };
@@ -51,8 +53,9 @@ export function createResolutionCache<T>(options: ResolutionCacheOptions = {}): 
   return {
     get(key, load) {
       const entry = lookup(key);
+      const pending = entry === undefined ? inFlight.get(key) : undefined;
+      options.onLookup?.(entry !== undefined || pending !== undefined);
       if (entry !== undefined) return entry.ok ? Promise.resolve(entry.value) : Promise.reject(entry.error);
-      const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
       const started = load().then(
         (value) => {

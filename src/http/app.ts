@@ -26,6 +26,11 @@ import { credentialRoutes } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
 import { identityRoutes } from './routes/identity.js';
 import { presentationRoutes } from './routes/presentations.js';
+import { acceptableRequestId, httpLogger, type Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { rateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { docsRoutes } from './routes/docs.js';
+import { opsRoutes } from './routes/ops.js';
 
 export interface AppDependencies {
   keyring: Keyring;
@@ -41,7 +46,14 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   /** Time for decisions made in routes (e.g. the validity of notarised registration numbers). */
   clock?: () => Date;
-  log?: (error: unknown) => void;
+  log?: (error: unknown, req?: express.Request) => void;
+  /** Request log lines (pino); none when absent. */
+  logger?: Logger;
+  /** Prometheus metrics; /metrics is served only when present. */
+  metrics?: Metrics;
+  rateLimit?: RateLimitSettings;
+  /** The public base URL, named as the server in /openapi.json. */
+  baseUrl?: string;
   /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
 }
@@ -51,16 +63,23 @@ export function createApp(deps: AppDependencies): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet());
-  app.use((_req, res, next) => {
-    const id = randomUUID();
+  app.use((req, res, next) => {
+    // A caller's or proxy's well-formed id is kept, so one id follows a request across services.
+    const incoming = req.get('x-request-id');
+    const id = acceptableRequestId(incoming) ? incoming : randomUUID();
     res.locals['requestId'] = id;
     res.setHeader('X-Request-Id', id);
     next();
   });
+  if (deps.metrics !== undefined) app.use(deps.metrics.httpMiddleware);
+  if (deps.logger !== undefined) app.use(httpLogger(deps.logger));
+  if (deps.rateLimit !== undefined) app.use(rateLimiter(deps.rateLimit, deps.authenticator));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
   app.use(identityRoutes(deps));
+  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));
+  app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
   app.use(credentialRoutes(deps));
   app.use(presentationRoutes(deps));
   app.use(danubeRoutes(deps));
@@ -82,6 +101,7 @@ export function createApp(deps: AppDependencies): express.Express {
       hint: 'See README.md, "HTTP API"',
     });
   });
-  app.use(problemHandler(deps.log ?? ((error) => console.error(error))));
+  const logger = deps.logger;
+  app.use(problemHandler(deps.log ?? ((error, req) => (req?.log ?? logger)?.error({ err: error }, 'request failed'))));
   return app;
 }

@@ -3,7 +3,7 @@
  * candidates on npm are 0.x packages unchanged for years, and the format is a plain JSON object.
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { ERROR_STATUS, GxTrustError, isGxTrustError, type ErrorCode, type ProblemDetail } from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://gx-trust.dev/problems/';
@@ -18,6 +18,8 @@ export interface Problem {
   hint?: string;
   errors?: readonly ProblemDetail[];
   instance?: string;
+  /** The X-Request-Id of the answer, so a caller's report can be matched with the log lines. */
+  requestId?: string;
 }
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
@@ -31,6 +33,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   NOT_FOUND: 'Not found',
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Too many requests',
+  NOT_READY: 'Not ready',
   INTERNAL: 'Internal error',
 };
 
@@ -50,6 +54,8 @@ export function problemOf(error: GxTrustError, instance?: string): Problem {
 }
 
 export function sendProblem(res: Response, problem: Problem): void {
+  const requestId = res.locals['requestId'];
+  if (typeof requestId === 'string' && problem.requestId === undefined) problem.requestId = requestId;
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
@@ -70,16 +76,16 @@ function fromParserError(error: { type?: string; status?: number; message?: stri
   }
 }
 
-export function problemHandler(log: (error: unknown) => void): ErrorRequestHandler {
+export function problemHandler(log: (error: unknown, req?: Request) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let known = isGxTrustError(error) ? error : fromParserError(error as { type?: string });
     if (known === undefined) {
-      log(error);
+      log(error, req);
       known = new GxTrustError('INTERNAL', 'the service failed to handle this request', {
         hint: 'Try again; if it persists, report it with the request id',
       });
     } else if (ERROR_STATUS[known.code] >= 500) {
-      log(error);
+      log(error, req);
     }
     sendProblem(res, problemOf(known, req.originalUrl));
   };

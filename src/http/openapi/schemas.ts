@@ -1,0 +1,62 @@
+/**
+ * Schemas of answers (and of the one request that no zod schema parses as a whole:
+ * /danube/validate takes any of the shapes members send). Used for the API description only; the
+ * requests the handlers parse are documented with the handlers' own schemas.
+ */
+import { z } from 'zod';
+
+export const ProblemDetails = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().describe('Stable error code: the field to branch on'),
+    pointer: z.string().optional().describe('RFC 6901 JSON pointer into the request'),
+    hint: z.string().optional(),
+    errors: z.array(z.object({ code: z.string(), pointer: z.string(), detail: z.string() })).optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional().describe('Equals the X-Request-Id header and the reqId of the log lines'),
+  })
+  .describe('RFC 9457 problem details');
+
+const Check = z.object({
+  check: z.enum(['format', 'proof', 'key-binding', 'validity', 'challenge', 'domain', 'x509', 'credential', 'status', 'shapes', 'compliance']),
+  verified: z.boolean(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  pointer: z.string().optional(),
+});
+
+export const VerificationReport = z.object({
+  verified: z.boolean().describe('True only when every check ran and passed'),
+  format: z.string(),
+  checks: z.array(Check),
+  warnings: z.array(z.string()),
+  errors: z.array(z.string()),
+  document: z.record(z.string(), z.unknown()).optional(),
+  issuer: z.string().optional(),
+  // Nested reports have this same shape; a recursive $ref would point at the OpenAPI root.
+  credentials: z.array(z.record(z.string(), z.unknown())).optional().describe('One report per credential a presentation holds'),
+});
+
+export const IssuedCredential = z.object({ verifiableCredential: z.record(z.string(), z.unknown()) });
+export const SignedPresentation = z.object({ verifiablePresentation: z.union([z.record(z.string(), z.unknown()), z.string()]) });
+
+export const DanubeValidateRequest = z
+  .union([z.array(z.union([z.record(z.string(), z.unknown()), z.string()])), z.record(z.string(), z.unknown()), z.string()])
+  .describe('Credentials (unsigned, signed or as compact JWTs), a presentation, or an array of them');
+
+export const DanubeValidation = z.object({
+  conforms: z.boolean(),
+  findings: z.array(z.object({ pointer: z.string() }).loose()),
+  warnings: z.array(z.string()),
+});
+
+export const UpdateStatusResponse = z.object({
+  credentialId: z.string(),
+  credentialStatus: z.array(z.object({ type: z.literal('BitstringStatusListCredential'), status: z.enum(['revoked', 'suspended', 'active']) })),
+});
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.object({ status: z.literal('ready'), checks: z.object({ store: z.literal('ok'), keys: z.number().int() }) });

@@ -1,0 +1,124 @@
+/**
+ * Prometheus metrics, one Registry per service instance (tests run several services in one
+ * process; prom-client's global registry would mix them and refuse duplicate names).
+ *
+ * Labels are bounded: routes are Express patterns (`/status-lists/:id`), never raw paths; checks
+ * are the report's check names; caches are named by their module.
+ * @see https://prometheus.io/docs/practices/naming/
+ */
+import type { RequestHandler, Request } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { VerificationReport } from '../verifying/index.js';
+
+/** Verification work timed separately: the report's checks, plus DID resolution inside 'proof'. */
+export type TimedCheck = 'did-resolution' | 'proof' | 'x509' | 'status' | 'shapes' | 'compliance';
+
+export interface Metrics {
+  registry: Registry;
+  /** Express middleware: counts and times every request by route pattern. */
+  httpMiddleware: RequestHandler;
+  /** Counts the checks of a verification report (and of every credential a presentation holds). */
+  observeReport(kind: 'credential' | 'presentation', report: VerificationReport): void;
+  observeCheckDuration(check: TimedCheck, seconds: number): void;
+  /** Cache lookups, for hit ratios: `gx_cache_lookups_total{cache,result}`. */
+  observeCacheLookup(cache: string, hit: boolean): void;
+  close(): void;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  // Unmatched requests (404s, probes, scanners) share one label so they cannot grow the series.
+  return typeof path === 'string' ? req.baseUrl + path : 'unmatched';
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) {
+    // Includes nodejs_eventloop_lag_seconds and the p50/p90/p99 of perf_hooks' event-loop delay.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  }
+  const requests = new Counter({
+    name: 'gx_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gx_http_request_duration_seconds',
+    help: 'HTTP request latency, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const checks = new Counter({
+    name: 'gx_verification_checks_total',
+    help: 'Verification checks reported, by kind of document, check and result',
+    labelNames: ['kind', 'check', 'result'] as const,
+    registers: [registry],
+  });
+  const verifications = new Counter({
+    name: 'gx_verifications_total',
+    help: 'Verifications, by kind of document, proof format and result',
+    labelNames: ['kind', 'format', 'result'] as const,
+    registers: [registry],
+  });
+  const checkDuration = new Histogram({
+    name: 'gx_verification_check_duration_seconds',
+    help: 'Time spent in one verification check (proof includes DID resolution)',
+    labelNames: ['check'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const cacheLookups = new Counter({
+    name: 'gx_cache_lookups_total',
+    help: 'Cache lookups by cache and result (hit or miss); the hit ratio is hit / (hit + miss)',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  });
+
+  const httpMiddleware: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeLabel(req);
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      duration.observe({ method: req.method, route }, seconds);
+    });
+    next();
+  };
+
+  function countChecks(kind: 'credential' | 'presentation', report: VerificationReport): void {
+    verifications.inc({ kind, format: report.format, result: report.verified ? 'verified' : 'failed' });
+    for (const check of report.checks) {
+      checks.inc({ kind, check: check.check, result: check.verified ? 'passed' : 'failed' });
+    }
+    for (const held of report.credentials ?? []) countChecks('credential', held);
+  }
+
+  return {
+    registry,
+    httpMiddleware,
+    observeReport: countChecks,
+    observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),
+    observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),
+    close: () => registry.clear(),
+  };
+}
+
+/** Times a promise-returning function into `gx_verification_check_duration_seconds{check}`. */
+export function timed<A extends unknown[], R>(
+  metrics: Metrics,
+  check: TimedCheck,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    const started = process.hrtime.bigint();
+    try {
+      return await fn(...args);
+    } finally {
+      metrics.observeCheckDuration(check, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
