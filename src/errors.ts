@@ -47,6 +47,19 @@ export const ERROR_STATUS = {
   SELF_DESCRIPTION_INVALID: 422,
   /** Onboarding: a credential the member signed failed verification (the reports are attached). */
   CREDENTIAL_UNVERIFIED: 422,
+  // Compliance (src/compliance/rules/): each failed rule's finding carries one of these.
+  COMPLIANCE_FAILED: 422,
+  HOLDER_NOT_PARTICIPANT: 422,
+  X509_MISSING: 422,
+  LEGAL_PERSON_MISSING: 422,
+  UNTRUSTED_ISSUER: 422,
+  TERMS_NOT_ACCEPTED: 422,
+  REGISTRATION_NUMBER_MISSING: 422,
+  UNTRUSTED_NOTARY: 422,
+  COUNTRY_MISMATCH: 422,
+  DANGLING_REFERENCE: 422,
+  LABEL_CRITERIA_UNMET: 422,
+  DIGEST_MISMATCH: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

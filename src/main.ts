@@ -1,21 +1,23 @@
 /** `npm start`: the server on the embedded defaults (development keys, a did:web for localhost). */
 import { configFromProcess } from './config.js';
 import { isGxTrustError } from './errors.js';
+import { pino } from 'pino';
+import { createLogger } from './observability/logger.js';
 import { createService } from './service.js';
 
 async function main(): Promise<void> {
   const config = configFromProcess();
   const service = await createService(config);
   const server = service.app.listen(config.port, () => {
-    const lines = [
+    // The development admin key itself never goes into a log line: only where it is kept.
+    const developmentKeyFile =
+      config.env === 'development' && service.adminApiKey !== undefined && config.adminApiKey === undefined
+        ? `${config.keysDir}/admin-api-key.txt`
+        : undefined;
+    service.logger.info(
+      { baseUrl: config.baseUrl, env: config.env, did: service.keyring.did, didDocument: `${config.baseUrl}/.well-known/did.json`, developmentKeyFile },
       `gx-trust listening on ${config.baseUrl} (${config.env})`,
-      `  DID:      ${service.keyring.did}`,
-      `  document: ${config.baseUrl}/.well-known/did.json`,
-    ];
-    if (config.env === 'development' && service.adminApiKey !== undefined && config.adminApiKey === undefined) {
-      lines.push(`  development admin API key (kept in ${config.keysDir}/admin-api-key.txt): ${service.adminApiKey}`);
-    }
-    console.log(lines.join('\n'));
+    );
   });
   const stop = (): void => {
     server.close(() => process.exit(0));
@@ -26,10 +28,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // The configuration may be what failed, so this logger takes no setting from it; synchronous,
+  // so the line is written before the exit.
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: 2, sync: true }) });
   if (isGxTrustError(error)) {
-    console.error(`gx-trust: ${error.code}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
+    logger.fatal({ code: error.code, pointer: error.pointer, hint: error.hint }, `gx-trust: ${error.code}: ${error.message}`);
   } else {
-    console.error(error);
+    logger.fatal({ err: error }, 'gx-trust failed to start');
   }
   process.exit(1);
 });

@@ -31,6 +31,10 @@ import { StatusListAllocator } from './status-lists/allocator.js';
 import { createStatusListPublisher } from './status-lists/credential.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
+import { createComplianceEngine, type ComplianceEngine } from './compliance/engine.js';
+import { createLabelCheck } from './compliance/connector-check.js';
+import { loadTrustedIssuers } from './compliance/trusted-issuers.js';
+import { certificateInfo } from './x509/index.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -50,6 +54,8 @@ export interface Service {
   store: Store;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
+  /** Compliance decisions and label credentials. */
+  compliance: ComplianceEngine;
   /** JSON log lines (pino), at GX_LOG_LEVEL. */
   logger: Logger;
   /** This instance's own Prometheus registry; undefined when GX_METRICS_ENABLED=false. */
@@ -144,6 +150,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   });
   // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
   const workerPool = config.workers > 0 ? createWorkerPool({ threads: config.workers }) : undefined;
+  // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
+  const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
   const verifier = createVerifier({
     resolver,
     documentLoader,
@@ -155,6 +163,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       testMode: config.testMode,
     })),
     checkStatus: instrumentStatusCheck(metrics, checkStatus),
+    checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock }) } : {}),
   });
   verifierRef = verifier;
@@ -164,6 +173,19 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
     now: clock,
   });
+  const rsaLeaf = keyring.key('RSA').x5c?.[0];
+  const compliance = createComplianceEngine({
+    verifier,
+    selfDescriptionValidator,
+    recordingIssuer,
+    store,
+    serviceDid: keyring.did,
+    trusted: trustedIssuers,
+    trustAnchorsPem: trustAnchors(config, keyring),
+    shapesVersion: `danube-25.11/${config.danubeShapes}`,
+    ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
+    clock,
+  });
   const adminApiKey = adminApiKeyOf(config);
   const app = createApp({
     keyring,
@@ -171,6 +193,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     presenter: issuer,
     verifier: instrumentVerifier(metrics, verifier),
     selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
+    compliance,
     store,
     statusListPublisher,
     audit: { checkpointer, signer: checkpointSigner },
@@ -188,6 +211,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logger,
     metrics,
     config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, verifier, selfDescriptionValidator, app, adminApiKey,
+    compliance,
     checkpointer,
     close: async () => {
       await checkpointer.stop();

@@ -24,6 +24,8 @@ import { JWT_MEDIA_TYPES } from './parse.js';
 import { problemHandler } from './problem.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
+import { complianceRoutes } from './routes/compliance.js';
+import type { ComplianceEngine } from '../compliance/engine.js';
 import { identityRoutes } from './routes/identity.js';
 import { presentationRoutes } from './routes/presentations.js';
 import { acceptableRequestId, httpLogger, type Logger } from '../observability/logger.js';
@@ -54,6 +56,8 @@ export interface AppDependencies {
   rateLimit?: RateLimitSettings;
   /** The public base URL, named as the server in /openapi.json. */
   baseUrl?: string;
+  /** Compliance decisions and label credentials (src/compliance). */
+  compliance?: ComplianceEngine;
   /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
 }
@@ -83,6 +87,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(credentialRoutes(deps));
   app.use(presentationRoutes(deps));
   app.use(danubeRoutes(deps));
+  if (deps.compliance !== undefined) app.use(complianceRoutes({ ...deps, compliance: deps.compliance }));
   if (deps.audit !== undefined) app.use(auditRoutes({ ...deps.audit, authenticator: deps.authenticator, store: deps.store, keyring: deps.keyring }));
   // Revocation: GET /status-lists/:id (public) and POST /credentials/status (API key).
   app.use(

@@ -29,6 +29,13 @@ export type CertificateChainCheck = (
  */
 export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date }) => Promise<Check | undefined>;
 
+/**
+ * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
+ * anything that is not a label. `companions`: the other credentials of the same presentation, whose
+ * digests the label must match.
+ */
+export type ComplianceCheck = (credential: JsonObject, context: { now: Date; companions?: readonly JsonObject[] }) => Promise<Check | undefined>;
+
 export interface VerifierDependencies {
   resolver: DidResolver;
   documentLoader: DocumentLoader;
@@ -38,6 +45,7 @@ export interface VerifierDependencies {
   formats: readonly ProofFormat[];
   checkCertificateChain?: CertificateChainCheck;
   checkStatus?: CredentialStatusCheck;
+  checkCompliance?: ComplianceCheck;
   /** Keeps the proof, key-binding and X.509 part of credential reports (src/verifying/result-cache.ts). */
   resultCache?: ResultCache;
 }
@@ -152,6 +160,10 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
     const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', chain))];
     if (key !== undefined && hit === undefined) deps.resultCache?.set(key, { result, chainCheck: chain.check });
+    if (deps.checkCompliance !== undefined && result.document !== undefined) {
+      const complianceCheck = await deps.checkCompliance(result.document, { now: context.now });
+      if (complianceCheck !== undefined) checks.push(complianceCheck);
+    }
     return makeReport(result.format, checks, reportExtras(result));
   }
 
@@ -167,6 +179,15 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     const credentials = await Promise.all(
       held.slice(0, MAX_HELD_CREDENTIALS).map((credential) => verifyCredential(credential, { now: context.now })),
     );
+    // A label held with the credentials it covers: the presentation-level check compares digests.
+    if (deps.checkCompliance !== undefined) {
+      for (const report of credentials) {
+        if (report.document === undefined) continue;
+        const companions = credentials.filter((other) => other !== report && other.document !== undefined).map((other) => other.document as JsonObject);
+        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions });
+        if (complianceCheck !== undefined) checks.push(complianceCheck);
+      }
+    }
     return makeReport(result.format, checks, { ...reportExtras(result), credentials });
   }
 

@@ -91,7 +91,7 @@ describe('GET /ready', () => {
       const notReady = await fetch(`${other.url}/ready`);
       expect(notReady.status).toBe(503);
       expect(notReady.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const problem = await notReady.json();
+      const problem = (await notReady.json()) as { code: string; requestId: string };
       expect(problem.code).toBe('NOT_READY');
       expect(problem.requestId).toBe(notReady.headers.get('x-request-id'));
       // Liveness is not readiness: the process still answers.
@@ -113,7 +113,7 @@ describe('request ids', () => {
   it('keeps a well-formed incoming X-Request-Id and replaces a malformed one', async () => {
     const kept = await fetch(`${svc.url}/nowhere`, { headers: { 'x-request-id': 'trace-0123456789abcdef' } });
     expect(kept.headers.get('x-request-id')).toBe('trace-0123456789abcdef');
-    expect((await kept.json()).requestId).toBe('trace-0123456789abcdef');
+    expect(((await kept.json()) as { requestId: string }).requestId).toBe('trace-0123456789abcdef');
 
     const replaced = await fetch(`${svc.url}/nowhere`, { headers: { 'x-request-id': 'bad id\twith "quotes"' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

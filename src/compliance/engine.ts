@@ -1,0 +1,204 @@
+/**
+ * The compliance engine: reads a presentation, runs every rule in the visible order below and
+ * either issues a label credential (through the recording issuer: stored and audited) or refuses
+ * with the findings. Every decision, issued or refused, is stored with what an auditor needs to
+ * replay it: the input and its digest, each credential's digest, the engine, rules and shapes
+ * versions, the trust anchors and trusted issuers in force, and the outcome.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { SelfDescriptionValidator } from '../danube/validate.js';
+import { GxTrustError } from '../errors.js';
+import type { RecordingIssuer } from '../issuing/recorded.js';
+import type { Store } from '../storage/store.js';
+import type { Verifier } from '../verifying/index.js';
+import { parsePemCertificates } from '../x509/index.js';
+import type { LabelLevel } from './criteria.js';
+import { digestSRI, sha256 } from './digest.js';
+import { buildLabelCredential, ENGINE_VERSION, RULES_VERSION } from './label-credential.js';
+import { countryCodes } from './rules/country-codes.js';
+import { issuerTerms } from './rules/issuer-terms.js';
+import { labelCriteria } from './rules/label-criteria.js';
+import { legalPersonIssuer } from './rules/legal-person-issuer.js';
+import { proofSignatures } from './rules/proof-signatures.js';
+import { references } from './rules/references.js';
+import { registrationNumberNotary } from './rules/registration-number-notary.js';
+import { revocation } from './rules/revocation.js';
+import { shapes } from './rules/shapes.js';
+import { validity } from './rules/validity.js';
+import { x509Binding } from './rules/x509-binding.js';
+import { readSubmission } from './submission.js';
+import type { TrustedIssuers } from './trusted-issuers.js';
+import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext } from './types.js';
+
+/** The order the answer lists them in: proofs, X.509, shapes, Trust Framework rules, label. */
+export const RULES: readonly ComplianceRule[] = [
+  proofSignatures,
+  x509Binding,
+  shapes,
+  legalPersonIssuer,
+  issuerTerms,
+  registrationNumberNotary,
+  countryCodes,
+  references,
+  validity,
+  revocation,
+  labelCriteria,
+];
+
+export interface ComplianceEngineDependencies {
+  verifier: Verifier;
+  selfDescriptionValidator: SelfDescriptionValidator;
+  recordingIssuer: RecordingIssuer;
+  store: Store;
+  serviceDid: string;
+  trusted: TrustedIssuers;
+  trustAnchorsPem: readonly string[];
+  /** Which shapes validate ('bundled', 'official', 'both'), for the record. */
+  shapesVersion: string;
+  /** notAfter of the service's RSA signing certificate: a label never outlives it. */
+  signingCertificateNotAfter?: Date;
+  clock: Clock;
+}
+
+export interface DecideOptions {
+  level: LabelLevel;
+  actor: string;
+  /** Runs every check; issues and records nothing. */
+  dryRun?: boolean;
+  /** The label credential's id (the Gaia-X `vcid` query parameter). */
+  labelId?: string;
+  lifetimeDays?: number;
+}
+
+export interface IssuedLabel {
+  id: string;
+  jwt: string;
+  verifiableCredential: Record<string, unknown>;
+  validUntil: string;
+}
+
+export interface ComplianceResult {
+  outcome: 'issued' | 'refused' | 'dry-run-passed' | 'dry-run-refused';
+  decisionId?: string;
+  /** The level granted (absent when refused). */
+  labelLevel?: LabelLevel;
+  requestedLevel: LabelLevel;
+  validatedCriteria: string[];
+  findings: ComplianceFinding[];
+  checks: CheckSummary[];
+  issued?: IssuedLabel;
+}
+
+export interface ComplianceEngine {
+  decide(input: unknown, options: DecideOptions): Promise<ComplianceResult>;
+  getDecision(id: string): ReturnType<Store['getDecision']>;
+}
+
+export function createComplianceEngine(deps: ComplianceEngineDependencies): ComplianceEngine {
+  const anchorFingerprints = deps.trustAnchorsPem.flatMap((pem) => parsePemCertificates(pem)).map((der) => `sha256:${sha256(Buffer.from(der, 'base64')).toString('hex')}`);
+
+  async function decide(input: unknown, options: DecideOptions): Promise<ComplianceResult> {
+    const now = deps.clock();
+    const submission = await readSubmission(input, deps.verifier, { now });
+    const failedRules = new Set<string>();
+    const context: RuleContext = {
+      submission,
+      now,
+      serviceDid: deps.serviceDid,
+      trusted: deps.trusted,
+      requestedLevel: options.level,
+      validateShapes: (documents) => deps.selfDescriptionValidator.validate(documents),
+      validatedCriteria: [],
+      failedRules,
+    };
+    const findings: ComplianceFinding[] = [];
+    const checks: CheckSummary[] = [];
+    for (const rule of RULES) {
+      let ruleFindings: ComplianceFinding[];
+      try {
+        ruleFindings = await rule.run(context);
+      } catch (error) {
+        // A rule that could not run is a failed rule, never a pass.
+        ruleFindings = [{
+          rule: rule.id,
+          code: error instanceof GxTrustError ? error.code : 'CHECK_NOT_RUN',
+          credential: 'presentation',
+          pointer: error instanceof GxTrustError ? (error.pointer ?? '') : '',
+          message: `the rule could not run: ${error instanceof Error ? error.message : String(error)}`,
+          hint: error instanceof GxTrustError && error.hint !== undefined ? error.hint : 'Fix the input named by the pointer and submit again',
+        }];
+      }
+      if (ruleFindings.length > 0) failedRules.add(rule.id);
+      findings.push(...ruleFindings);
+      checks.push({ rule: rule.id, title: rule.title, passed: ruleFindings.length === 0, findings: ruleFindings.length });
+    }
+    const passed = findings.length === 0;
+    const result: ComplianceResult = {
+      outcome: options.dryRun ? (passed ? 'dry-run-passed' : 'dry-run-refused') : passed ? 'issued' : 'refused',
+      requestedLevel: options.level,
+      validatedCriteria: context.validatedCriteria,
+      findings,
+      checks,
+    };
+    if (passed) result.labelLevel = options.level;
+    if (options.dryRun) return result;
+
+    if (passed) {
+      const legalPerson = submission.credentials.find((c) => hasType(c, 'gx:LegalPerson'));
+      const label = buildLabelCredential({
+        ...(options.labelId === undefined ? {} : { id: options.labelId }),
+        issuer: deps.serviceDid,
+        subjectId: didOf(legalPerson?.subject['id']) ?? String(legalPerson?.subject['id'] ?? submission.holder),
+        level: options.level,
+        validatedCriteria: context.validatedCriteria,
+        credentials: submission.credentials,
+        now,
+        ...(options.lifetimeDays === undefined ? {} : { lifetimeDays: options.lifetimeDays }),
+        ...(deps.signingCertificateNotAfter === undefined ? {} : { signingCertificateNotAfter: deps.signingCertificateNotAfter }),
+      });
+      const issued = await deps.recordingIssuer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { actor: options.actor });
+      if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
+      result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
+    }
+
+    const decisionId = `urn:uuid:${randomUUID()}`;
+    const inputText = typeof input === 'string' ? input.trim() : JSON.stringify(input);
+    await deps.store.recordDecision({
+      id: decisionId,
+      decision: {
+        id: decisionId,
+        decidedAt: now.toISOString(),
+        actor: options.actor,
+        outcome: result.outcome,
+        requestedLevel: options.level,
+        ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
+        ...(result.issued === undefined ? {} : { labelCredentialId: result.issued.id }),
+        engineVersion: ENGINE_VERSION,
+        rulesVersion: RULES_VERSION,
+        rules: RULES.map((r) => r.id),
+        shapesVersion: deps.shapesVersion,
+        trustAnchors: anchorFingerprints,
+        trustedIssuers: deps.trusted.list(),
+        input: inputText,
+        inputDigest: `sha256:${submission.inputDigest}`,
+        holder: submission.holder ?? null,
+        credentials: submission.credentials.map((c) => ({ id: c.id, issuer: c.issuer, types: c.types, digestSRI: digestSRI(c.document) })),
+        validatedCriteria: result.validatedCriteria,
+        findings,
+        checks,
+      },
+      audit: {
+        actor: options.actor,
+        action: passed ? 'compliance.issued' : 'compliance.refused',
+        subject: decisionId,
+        digests: { input: `sha256:${submission.inputDigest}` },
+        details: { requestedLevel: options.level, outcome: result.outcome, ...(result.issued === undefined ? {} : { label: result.issued.id }) },
+      },
+    });
+    result.decisionId = decisionId;
+    return result;
+  }
+
+  return { decide, getDecision: (id) => deps.store.getDecision(id) };
+}

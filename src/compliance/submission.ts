@@ -1,0 +1,109 @@
+/**
+ * Turns what a member posts (a compact VP-JWT, an enveloped VP, or a JSON-LD VP) into the
+ * submission the rules read: the core verifier's report of the presentation and of each
+ * credential, each credential decoded and located. Anything that is not a presentation is a 400
+ * before any rule runs.
+ */
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import { GxTrustError } from '../errors.js';
+import type { Verifier } from '../verifying/index.js';
+import { sha256 } from './digest.js';
+import type { Submission, SubmittedCredential } from './types.js';
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const DATA_URL = /^data:application\/(?:vc|vp)(?:\+ld\+json|\+ld)?\+jwt,/;
+
+function decodeCompact(jwt: string, pointer: string): { payload: JsonObject; header: JsonObject } {
+  try {
+    return { payload: decodeJwt(jwt) as JsonObject, header: decodeProtectedHeader(jwt) as JsonObject };
+  } catch (cause) {
+    throw new GxTrustError('INVALID_INPUT', 'the JWT does not decode to a JSON payload', { pointer, cause });
+  }
+}
+
+function typesOf(document: JsonObject): string[] {
+  const type = document['type'];
+  return (Array.isArray(type) ? type : [type]).filter((t): t is string => typeof t === 'string');
+}
+
+function notAPresentation(detail: string, pointer = ''): GxTrustError {
+  return new GxTrustError('INVALID_INPUT', `not a verifiable presentation: ${detail}`, {
+    pointer,
+    hint: 'Send a compact VP-JWT (Content-Type: application/vp+jwt) holding enveloped credentials, or a JSON-LD VerifiablePresentation',
+  });
+}
+
+/** The presentation as sent, decoded: its payload, and the JWT when it came as one. */
+function unwrap(input: unknown): { presentation: JsonObject; jwt?: string; header?: JsonObject } {
+  if (typeof input === 'string') {
+    const jwt = input.trim().replace(DATA_URL, '');
+    if (!COMPACT_JWS.test(jwt)) throw notAPresentation('the body is neither JSON nor a compact JWS');
+    const { payload, header } = decodeCompact(jwt, '');
+    return { presentation: payload, jwt, header };
+  }
+  if (isObject(input) && input['type'] === 'EnvelopedVerifiablePresentation' && typeof input['id'] === 'string') {
+    return unwrap(input['id']);
+  }
+  if (isObject(input)) return { presentation: input };
+  throw notAPresentation('expected a JSON object or a compact JWT');
+}
+
+export async function readSubmission(input: unknown, verifier: Verifier, options: { now: Date }): Promise<Submission> {
+  const inputDigest = sha256(typeof input === 'string' ? input.trim() : JSON.stringify(input)).toString('hex');
+  const { presentation, jwt, header } = unwrap(input);
+  if (!typesOf(presentation).includes('VerifiablePresentation')) {
+    throw notAPresentation('its type does not include VerifiablePresentation', '/type');
+  }
+  const held = presentation['verifiableCredential'];
+  const entries = Array.isArray(held) ? held : held === undefined ? [] : [held];
+  if (entries.length === 0) throw notAPresentation('it holds no credential', '/verifiableCredential');
+
+  const report = await verifier.verifyPresentation(jwt ?? presentation, { now: options.now });
+  const credentials: SubmittedCredential[] = entries.map((entry, index) => {
+    const pointer = `/verifiableCredential/${index}`;
+    let document: JsonObject;
+    let credentialJwt: string | undefined;
+    let credentialHeader: JsonObject | undefined;
+    if (typeof entry === 'string' || (isObject(entry) && entry['type'] === 'EnvelopedVerifiableCredential' && typeof entry['id'] === 'string')) {
+      const raw = (typeof entry === 'string' ? entry : String(entry['id'])).replace(DATA_URL, '');
+      if (!COMPACT_JWS.test(raw)) throw notAPresentation('an enveloped credential does not hold a compact JWS', pointer);
+      const decoded = decodeCompact(raw, pointer);
+      document = decoded.payload;
+      credentialJwt = raw;
+      credentialHeader = decoded.header;
+    } else if (isObject(entry)) {
+      document = entry;
+    } else {
+      throw notAPresentation('a held credential is neither an object nor a JWT', pointer);
+    }
+    const credentialReport = report.credentials?.[index] ?? {
+      verified: false,
+      format: 'unknown',
+      checks: [{ check: 'credential', verified: false, code: 'CHECK_NOT_RUN', message: 'the credential was not verified' }],
+      warnings: [],
+      errors: ['the credential was not verified'],
+    };
+    const subjects = document['credentialSubject'];
+    const subject = (Array.isArray(subjects) ? subjects[0] : subjects) as unknown;
+    const credential: SubmittedCredential = {
+      index,
+      pointer,
+      document,
+      report: credentialReport,
+      id: typeof document['id'] === 'string' ? document['id'] : `${pointer} (no id)`,
+      types: typesOf(document),
+      issuer: issuerId(document) ?? '',
+      subject: isObject(subject) ? subject : {},
+    };
+    if (credentialJwt !== undefined) credential.jwt = credentialJwt;
+    if (credentialHeader !== undefined) credential.header = credentialHeader;
+    return credential;
+  });
+  const holder =
+    typeof header?.['iss'] === 'string' ? header['iss'] : typeof presentation['holder'] === 'string' ? presentation['holder'] : isObject(presentation['holder']) && typeof presentation['holder']['id'] === 'string' ? presentation['holder']['id'] : undefined;
+  const submission: Submission = { presentation, report, holder, credentials, inputDigest };
+  if (jwt !== undefined) submission.jwt = jwt;
+  if (header !== undefined) submission.header = header;
+  return submission;
+}
