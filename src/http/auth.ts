@@ -21,6 +21,22 @@ export interface Principal {
 export interface Authenticator {
   /** The principal of a bearer API key, or a 401 GxTrustError. */
   authenticate(apiKey: string): Promise<Principal>;
+  /** Records a refused request (role or ownership) in the audit log, as 'authorization.denied'. */
+  recordDenial?(principal: Principal, request: DeniedRequest): Promise<void>;
+}
+
+export interface DeniedRequest {
+  method: string;
+  path: string;
+  reason: string;
+  /** What was asked for, e.g. the credential or DID; defaults to `<method> <path>`. */
+  subject?: string;
+}
+
+/** Audits the refusal (when the authenticator can), then returns the 403 to throw. */
+export async function deny(authenticator: Authenticator, principal: Principal, request: DeniedRequest, hint?: string): Promise<GxTrustError> {
+  await authenticator.recordDenial?.(principal, request);
+  return new GxTrustError('FORBIDDEN', request.reason, hint === undefined ? {} : { hint });
 }
 
 export function apiKeyDigest(apiKey: string): Buffer {
@@ -59,9 +75,12 @@ export function requireRole(authenticator: Authenticator, ...roles: Role[]): Req
   return async (req: Request, res: Response, next: NextFunction) => {
     const principal = await authenticator.authenticate(bearerToken(req));
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-      throw new GxTrustError('FORBIDDEN', `the ${principal.role} role may not call ${req.method} ${req.path}`, {
-        hint: `This needs one of: ${['admin', ...roles].join(', ')}`,
-      });
+      throw await deny(
+        authenticator,
+        principal,
+        { method: req.method, path: req.path, reason: `the ${principal.role} role may not call ${req.method} ${req.path}` },
+        `This needs one of: ${['admin', ...roles].join(', ')}`,
+      );
     }
     res.locals['principal'] = principal;
     next();

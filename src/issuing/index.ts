@@ -12,6 +12,7 @@ import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
 import type { Keyring, ServiceKey } from '../keyring/index.js';
 import type { KeyKind } from '../keyring/algorithms.js';
+import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from './data-integrity.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from './jose.js';
 
@@ -45,6 +46,8 @@ export interface IssuerDependencies {
   keyring: Keyring;
   documentLoader: DocumentLoader;
   clock: Clock;
+  /** Signing as the member DIDs this service hosts (did:web:<host>:members:<slug>). */
+  memberSigning?: MemberSigning;
 }
 
 export interface Issuer {
@@ -62,8 +65,20 @@ const ALG_KEY: Record<JoseAlgorithm, KeyKind> = { EdDSA: 'Ed25519', ES256: 'P-25
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
 
+  type SigningIdentity = { did: string; key: Pick<ServiceKey, 'privateKey' | 'publicKey'>; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string };
+  type KeyUse = { credentialValidUntil: string | null } | { presentation: true };
+
+  /** A hosted member's current key when the DID is one of our members', else the service's own identities. */
+  async function identityFor(requested: string | undefined, kind: KeyKind, pointer: string, use: KeyUse): Promise<SigningIdentity> {
+    if (requested !== undefined && deps.memberSigning?.hosts(requested) === true) {
+      const hosted = await deps.memberSigning.keyFor(requested, kind, use, pointer);
+      return { did: requested, key: hosted, methodFor: () => hosted.verificationMethodId };
+    }
+    return signingIdentity(requested, kind, pointer);
+  }
+
   /** The identity (did:web or a did:key of ours) and key that will sign, or a 400 saying why not. */
-  function signingIdentity(requested: string | undefined, kind: KeyKind, pointer: string): { did: string; key: ServiceKey; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string } {
+  function signingIdentity(requested: string | undefined, kind: KeyKind, pointer: string): SigningIdentity {
     const key = keyring.key(kind);
     const did = requested ?? keyring.did;
     if (did === keyring.did) {
@@ -103,7 +118,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
         throw new GxTrustError('INVALID_INPUT', 'options.alg applies to vc+jwt; Data Integrity uses options.cryptosuite', { pointer: '/options/alg' });
       }
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
-      const identity = signingIdentity(requestedIssuer, SUITE_KEY[cryptosuite], '/credential/issuer');
+      const identity = await identityFor(requestedIssuer, SUITE_KEY[cryptosuite], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = {
         cryptosuite,
         verificationMethod: identity.methodFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
@@ -129,7 +144,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       });
     }
     const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
-    const identity = signingIdentity(requestedIssuer, ALG_KEY[alg], '/credential/issuer');
+    const identity = await identityFor(requestedIssuer, ALG_KEY[alg], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
     const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey };
     const jwt = await signCredentialJwt({
       credential,
@@ -151,7 +166,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const format = options.format ?? (options.alg !== undefined ? 'vp+jwt' : 'ldp_vp');
     if (format === 'ldp_vp') {
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
-      const identity = signingIdentity(holder, SUITE_KEY[cryptosuite], '/presentation/holder');
+      const identity = await identityFor(holder, SUITE_KEY[cryptosuite], '/presentation/holder', { presentation: true });
       presentation['holder'] = identity.did;
       if (options.challenge === undefined) {
         throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs options.challenge', { pointer: '/options/challenge' });
@@ -172,7 +187,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       return { format, verifiablePresentation };
     }
     const alg: JoseAlgorithm = options.alg ?? 'ES256';
-    const identity = signingIdentity(holder, ALG_KEY[alg], '/presentation/holder');
+    const identity = await identityFor(holder, ALG_KEY[alg], '/presentation/holder', { presentation: true });
     presentation['holder'] = identity.did;
     const jwt = await signPresentationJwt({
       presentation,
@@ -206,4 +221,10 @@ function withIssuanceDefaults(credential: JsonObject, did: string, now: Date): J
   if (dataModelVersion(credential) === '2.0') issued['validFrom'] ??= at;
   else issued['issuanceDate'] ??= at;
   return issued;
+}
+
+/** validUntil (VCDM 2.0) or expirationDate (1.1); null when the credential does not end. */
+function validUntilOf(credential: JsonObject): string | null {
+  const end = credential['validUntil'] ?? credential['expirationDate'];
+  return typeof end === 'string' ? end : null;
 }

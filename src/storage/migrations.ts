@@ -130,4 +130,74 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'members: hosted did:web identities, their verification methods (sealed private keys), hashed API keys',
+    sqlite: `
+      CREATE TABLE members (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        did TEXT NOT NULL UNIQUE,
+        custody TEXT NOT NULL CHECK (custody IN ('hosted', 'external')),
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE member_keys (
+        id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members (id),
+        kind TEXT NOT NULL,
+        method_type TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        sealed_private_key TEXT,
+        state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'removed')),
+        created_at TEXT NOT NULL,
+        retired_at TEXT,
+        signed_until TEXT,
+        signed_unbounded INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX member_keys_member ON member_keys (member_id, kind, state);
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members (id),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'connector', 'auditor')),
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE INDEX api_keys_member ON api_keys (member_id);
+    `,
+    postgres: `
+      CREATE TABLE members (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        did TEXT NOT NULL UNIQUE,
+        custody TEXT NOT NULL CHECK (custody IN ('hosted', 'external')),
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE member_keys (
+        id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members (id),
+        kind TEXT NOT NULL,
+        method_type TEXT NOT NULL,
+        public_key JSONB NOT NULL,
+        sealed_private_key TEXT,
+        state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'removed')),
+        created_at TIMESTAMPTZ NOT NULL,
+        retired_at TIMESTAMPTZ,
+        signed_until TEXT,
+        signed_unbounded BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX member_keys_member ON member_keys (member_id, kind, state);
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members (id),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'connector', 'auditor')),
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ
+      );
+      CREATE INDEX api_keys_member ON api_keys (member_id);
+    `,
+  },
 ];

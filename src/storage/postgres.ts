@@ -13,6 +13,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -525,4 +526,203 @@ export class PostgresStore implements Store {
       await db.query(`DELETE FROM idempotency_keys WHERE key = $1 AND state = 'in-flight'`, [key]);
     });
   }
+
+  // Members -----------------------------------------------------------------------------------
+
+  private async insertMemberKey(client: Queryable, k: MemberKeyRecord): Promise<void> {
+    await client.query(
+      `INSERT INTO member_keys (id, member_id, kind, method_type, public_key, sealed_private_key, state, created_at, retired_at, signed_until, signed_unbounded)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [k.id, k.memberId, k.kind, k.methodType, JSON.stringify(k.publicKey), k.sealedPrivateKey, k.state, k.createdAt, k.retiredAt, k.signedUntil, k.signedUnbounded],
+    );
+  }
+
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const m = options.member;
+    return this.transaction('creating a member', async (client) => {
+      const inserted = await client.query(
+        'INSERT INTO members (id, slug, name, did, custody, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+        [m.id, m.slug, m.name, m.did, m.custody, m.createdAt],
+      );
+      if (inserted.rowCount !== 1) throw new GxTrustError('CONFLICT', `a member with slug ${m.slug} exists already`, { pointer: '/slug' });
+      for (const k of options.keys) await this.insertMemberKey(client, k);
+      return { auditEntry: await this.appendInTransaction(client, options.audit) };
+    });
+  }
+
+  getMember(id: string): Promise<MemberRecord | undefined> {
+    return this.read('reading a member', async (db) => pgMember((await db.query<PgMemberRow>('SELECT * FROM members WHERE id = $1', [id])).rows[0]));
+  }
+
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined> {
+    return this.read('reading a member', async (db) => pgMember((await db.query<PgMemberRow>('SELECT * FROM members WHERE slug = $1', [slug])).rows[0]));
+  }
+
+  listMembers(): Promise<MemberRecord[]> {
+    return this.read('listing members', async (db) =>
+      (await db.query<PgMemberRow>('SELECT * FROM members ORDER BY created_at, slug')).rows.map((row) => pgMember(row)!),
+    );
+  }
+
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]> {
+    return this.read('reading member keys', async (db) =>
+      (await db.query<PgMemberKeyRow>('SELECT * FROM member_keys WHERE member_id = $1 ORDER BY created_at, id', [memberId])).rows.map(pgMemberKey),
+    );
+  }
+
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }> {
+    return this.transaction('rotating member keys', async (client) => {
+      // Row locks on the active keys: a concurrent reserveMemberKeyUse either lands before
+      // (and its validUntil is part of signed_until) or finds no active key and reads the new one.
+      const previous = (
+        await client.query<{ id: string }>(
+          `UPDATE member_keys SET state = $1, retired_at = $2 WHERE member_id = $3 AND state = 'active' RETURNING id`,
+          [options.previous === 'retire' ? 'retired' : 'removed', options.at, options.memberId],
+        )
+      ).rows.map((r) => r.id);
+      if (options.previous === 'remove') {
+        await client.query(`UPDATE member_keys SET state = 'removed' WHERE member_id = $1 AND state = 'retired'`, [options.memberId]);
+      }
+      for (const k of options.newKeys) await this.insertMemberKey(client, k);
+      return { previous, auditEntry: await this.appendInTransaction(client, options.audit) };
+    });
+  }
+
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined> {
+    return this.read('reserving a member key', async (db) => {
+      const row = (
+        await db.query<PgMemberKeyRow>(
+          `UPDATE member_keys SET
+             signed_until = CASE WHEN $1::text IS NULL THEN signed_until ELSE GREATEST(signed_until, $1::text) END,
+             signed_unbounded = signed_unbounded OR $1::text IS NULL
+           WHERE member_id = $2 AND kind = $3 AND state = 'active' RETURNING *`,
+          [options.validUntil, options.memberId, options.kind],
+        )
+      ).rows[0];
+      return row === undefined ? undefined : pgMemberKey(row);
+    });
+  }
+
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined> {
+    return this.read('reading a member key', async (db) => {
+      const row = (
+        await db.query<PgMemberKeyRow>(
+          `SELECT * FROM member_keys WHERE member_id = $1 AND kind = $2 AND state = 'active' ORDER BY created_at DESC LIMIT 1`,
+          [memberId, kind],
+        )
+      ).rows[0];
+      return row === undefined ? undefined : pgMemberKey(row);
+    });
+  }
+
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const k = options.apiKey;
+    return this.transaction('creating an API key', async (client) => {
+      await client.query('INSERT INTO api_keys (id, member_id, role, key_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        k.id,
+        k.memberId,
+        k.role,
+        k.hash,
+        k.createdAt,
+        k.revokedAt,
+      ]);
+      return { auditEntry: await this.appendInTransaction(client, options.audit) };
+    });
+  }
+
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.read('reading an API key', async (db) => {
+      const row = (await db.query<PgApiKeyRow>('SELECT * FROM api_keys WHERE key_hash = $1', [hash])).rows[0];
+      return row === undefined ? undefined : pgApiKey(row);
+    });
+  }
+
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]> {
+    return this.read('listing API keys', async (db) =>
+      (await db.query<PgApiKeyRow>('SELECT * FROM api_keys WHERE member_id = $1 ORDER BY created_at, id', [memberId])).rows.map(pgApiKey),
+    );
+  }
+
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction('revoking an API key', async (client) => {
+      const changed = await client.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND member_id = $3 AND revoked_at IS NULL', [
+        options.at,
+        options.keyId,
+        options.memberId,
+      ]);
+      if (changed.rowCount !== 1) return false;
+      await this.appendInTransaction(client, options.audit);
+      return true;
+    });
+  }
+}
+
+interface PgMemberRow {
+  id: string;
+  slug: string;
+  name: string;
+  did: string;
+  custody: string;
+  created_at: Date;
+}
+
+interface PgMemberKeyRow {
+  id: string;
+  member_id: string;
+  kind: string;
+  method_type: string;
+  public_key: Record<string, unknown>;
+  sealed_private_key: string | null;
+  state: string;
+  created_at: Date;
+  retired_at: Date | null;
+  signed_until: string | null;
+  signed_unbounded: boolean;
+}
+
+interface PgApiKeyRow {
+  id: string;
+  member_id: string;
+  role: string;
+  key_hash: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function pgMember(row: PgMemberRow | undefined): MemberRecord | undefined {
+  if (row === undefined) return undefined;
+  return { id: row.id, slug: row.slug, name: row.name, did: row.did, custody: row.custody as MemberRecord['custody'], createdAt: iso(row.created_at) };
+}
+
+function pgMemberKey(row: PgMemberKeyRow): MemberKeyRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    kind: row.kind,
+    methodType: row.method_type,
+    publicKey: row.public_key,
+    sealedPrivateKey: row.sealed_private_key,
+    state: row.state as MemberKeyRecord['state'],
+    createdAt: iso(row.created_at),
+    retiredAt: row.retired_at === null ? null : iso(row.retired_at),
+    signedUntil: row.signed_until,
+    signedUnbounded: row.signed_unbounded,
+  };
+}
+
+function pgApiKey(row: PgApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    role: row.role as ApiKeyRecord['role'],
+    hash: row.key_hash,
+    createdAt: iso(row.created_at),
+    revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+  };
 }

@@ -12,6 +12,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -420,4 +421,189 @@ export class SqliteStore implements Store {
       this.db.prepare(`DELETE FROM idempotency_keys WHERE key = ? AND state = 'in-flight'`).run(key);
     });
   }
+
+  // Members -----------------------------------------------------------------------------------
+
+  private insertMemberKey(k: MemberKeyRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO member_keys (id, member_id, kind, method_type, public_key, sealed_private_key, state, created_at, retired_at, signed_until, signed_unbounded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(k.id, k.memberId, k.kind, k.methodType, JSON.stringify(k.publicKey), k.sealedPrivateKey, k.state, k.createdAt, k.retiredAt, k.signedUntil, k.signedUnbounded ? 1 : 0);
+  }
+
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const m = options.member;
+    return this.write('creating a member', () => {
+      const inserted = this.db
+        .prepare('INSERT INTO members (id, slug, name, did, custody, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(m.id, m.slug, m.name, m.did, m.custody, m.createdAt);
+      if (inserted.changes !== 1) throw new GxTrustError('CONFLICT', `a member with slug ${m.slug} exists already`, { pointer: '/slug' });
+      for (const k of options.keys) this.insertMemberKey(k);
+      return { auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  getMember(id: string): Promise<MemberRecord | undefined> {
+    return this.run('reading a member', () => toMember(this.db.prepare('SELECT * FROM members WHERE id = ?').get(id) as MemberRow | undefined));
+  }
+
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined> {
+    return this.run('reading a member', () => toMember(this.db.prepare('SELECT * FROM members WHERE slug = ?').get(slug) as MemberRow | undefined));
+  }
+
+  listMembers(): Promise<MemberRecord[]> {
+    return this.run('listing members', () =>
+      (this.db.prepare('SELECT * FROM members ORDER BY created_at, slug').all() as MemberRow[]).map((row) => toMember(row)!),
+    );
+  }
+
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]> {
+    return this.run('reading member keys', () =>
+      (this.db.prepare('SELECT * FROM member_keys WHERE member_id = ? ORDER BY created_at, id').all(memberId) as MemberKeyRow[]).map(toMemberKey),
+    );
+  }
+
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }> {
+    return this.write('rotating member keys', () => {
+      const previous = (
+        this.db
+          .prepare(`UPDATE member_keys SET state = ?, retired_at = ? WHERE member_id = ? AND state = 'active' RETURNING id`)
+          .all(options.previous === 'retire' ? 'retired' : 'removed', options.at, options.memberId) as { id: string }[]
+      ).map((r) => r.id);
+      if (options.previous === 'remove') {
+        this.db.prepare(`UPDATE member_keys SET state = 'removed' WHERE member_id = ? AND state = 'retired'`).run(options.memberId);
+      }
+      for (const k of options.newKeys) this.insertMemberKey(k);
+      return { previous, auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined> {
+    return this.write('reserving a member key', () => {
+      const row = this.db
+        .prepare(
+          `UPDATE member_keys SET
+             signed_until = CASE WHEN ? IS NULL THEN signed_until WHEN signed_until IS NULL OR signed_until < ? THEN ? ELSE signed_until END,
+             signed_unbounded = CASE WHEN ? IS NULL THEN 1 ELSE signed_unbounded END
+           WHERE member_id = ? AND kind = ? AND state = 'active' RETURNING *`,
+        )
+        .get(options.validUntil, options.validUntil, options.validUntil, options.validUntil, options.memberId, options.kind) as MemberKeyRow | undefined;
+      return row === undefined ? undefined : toMemberKey(row);
+    });
+  }
+
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined> {
+    return this.run('reading a member key', () => {
+      const row = this.db
+        .prepare(`SELECT * FROM member_keys WHERE member_id = ? AND kind = ? AND state = 'active' ORDER BY created_at DESC LIMIT 1`)
+        .get(memberId, kind) as MemberKeyRow | undefined;
+      return row === undefined ? undefined : toMemberKey(row);
+    });
+  }
+
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const k = options.apiKey;
+    return this.write('creating an API key', () => {
+      this.db
+        .prepare('INSERT INTO api_keys (id, member_id, role, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(k.id, k.memberId, k.role, k.hash, k.createdAt, k.revokedAt);
+      return { auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.run('reading an API key', () => {
+      const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(hash) as ApiKeyRow | undefined;
+      return row === undefined ? undefined : toApiKey(row);
+    });
+  }
+
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]> {
+    return this.run('listing API keys', () =>
+      (this.db.prepare('SELECT * FROM api_keys WHERE member_id = ? ORDER BY created_at, id').all(memberId) as ApiKeyRow[]).map(toApiKey),
+    );
+  }
+
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean> {
+    return this.write('revoking an API key', () => {
+      const changed = this.db
+        .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND member_id = ? AND revoked_at IS NULL')
+        .run(options.at, options.keyId, options.memberId);
+      if (changed.changes !== 1) return false;
+      this.appendInTransaction(options.audit);
+      return true;
+    });
+  }
+}
+
+interface MemberRow {
+  id: string;
+  slug: string;
+  name: string;
+  did: string;
+  custody: string;
+  created_at: string;
+}
+
+interface MemberKeyRow {
+  id: string;
+  member_id: string;
+  kind: string;
+  method_type: string;
+  public_key: string;
+  sealed_private_key: string | null;
+  state: string;
+  created_at: string;
+  retired_at: string | null;
+  signed_until: string | null;
+  signed_unbounded: number;
+}
+
+interface ApiKeyRow {
+  id: string;
+  member_id: string;
+  role: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+function toMember(row: MemberRow | undefined): MemberRecord | undefined {
+  if (row === undefined) return undefined;
+  return { id: row.id, slug: row.slug, name: row.name, did: row.did, custody: row.custody as MemberRecord['custody'], createdAt: row.created_at };
+}
+
+function toMemberKey(row: MemberKeyRow): MemberKeyRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    kind: row.kind,
+    methodType: row.method_type,
+    publicKey: JSON.parse(row.public_key) as Record<string, unknown>,
+    sealedPrivateKey: row.sealed_private_key,
+    state: row.state as MemberKeyRecord['state'],
+    createdAt: row.created_at,
+    retiredAt: row.retired_at,
+    signedUntil: row.signed_until,
+    signedUnbounded: row.signed_unbounded === 1,
+  };
+}
+
+function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    role: row.role as ApiKeyRecord['role'],
+    hash: row.key_hash,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
 }

@@ -143,6 +143,92 @@ export interface Store extends AuditSource {
   completeIdempotent(key: string, response: string): Promise<void>;
   /** Releases an in-flight key after a failure, so the client's retry can run. */
   abandonIdempotent(key: string): Promise<void>;
+
+  // Members (consortium participants), their verification methods and their API keys.
+
+  /** ONE transaction: the member, its first verification methods and the 'member.changed' entry. A taken slug is CONFLICT. */
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  getMember(id: string): Promise<MemberRecord | undefined>;
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined>;
+  listMembers(): Promise<MemberRecord[]>;
+  /** Every verification method the member ever had (active, retired, removed), oldest first. */
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]>;
+  /**
+   * ONE transaction: the member's active methods become 'retired' (kept in the DID document
+   * until what they signed has expired) or 'removed' (gone at once), the new ones become active,
+   * and the audit entry is appended. Returns the ids of the methods taken out of service.
+   */
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }>;
+  /**
+   * Before signing: records on the member's active key of `kind` that it is about to sign
+   * something valid until `validUntil` (null: without end), and returns that key. One atomic
+   * statement, serialised with rotateMemberKeys on the key's row, so a retired key's
+   * `signedUntil` covers everything it ever signed. undefined when the member has no such key.
+   */
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined>;
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined>;
+
+  /** ONE transaction: the API key row (its hash only) and the 'member.changed' entry. */
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The key with this hash (revoked ones too: the caller decides). */
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]>;
+  /** ONE transaction: marks the key revoked and appends the entry; false when there was no such unrevoked key. */
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean>;
+}
+
+export type MemberKeyCustody = 'hosted' | 'external';
+
+export interface MemberRecord {
+  id: string;
+  slug: string;
+  name: string;
+  /** did:web:<service host>:members:<slug> */
+  did: string;
+  /** 'hosted': gx-trust holds the private keys and signs as the member; 'external': public keys only. */
+  custody: MemberKeyCustody;
+  createdAt: string;
+}
+
+export type MemberKeyState = 'active' | 'retired' | 'removed';
+
+export interface MemberKeyRecord {
+  /** The verification method id: `<member did>#<fragment>`. */
+  id: string;
+  memberId: string;
+  /** 'Ed25519' | 'P-256' | 'RSA' */
+  kind: string;
+  /** 'Multikey' (hosted) or 'JsonWebKey2020' (registered public keys, with x5c/x5u). */
+  methodType: string;
+  /** The public part of the verification method: `{publicKeyMultibase}` or `{publicKeyJwk}`. */
+  publicKey: Record<string, unknown>;
+  /** Hosted keys: the PKCS#8 key sealed with the service's member-key secret; never leaves the service. */
+  sealedPrivateKey: string | null;
+  state: MemberKeyState;
+  createdAt: string;
+  retiredAt: string | null;
+  /** The latest validUntil among what this key signed (ISO 8601, UTC), or null if nothing dated. */
+  signedUntil: string | null;
+  /** It signed at least one credential without validUntil. */
+  signedUnbounded: boolean;
+}
+
+export type ApiKeyRole = 'admin' | 'member' | 'connector' | 'auditor';
+
+export interface ApiKeyRecord {
+  id: string;
+  memberId: string;
+  role: ApiKeyRole;
+  /** Hex SHA-256 of the key; the key itself is never stored. */
+  hash: string;
+  createdAt: string;
+  revokedAt: string | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/log.js';
 import { STORE_KINDS, type Harness } from './harness.js';
+import { MIGRATIONS } from '../../src/storage/migrations.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/issue-worker.ts', import.meta.url));
 
@@ -47,7 +48,7 @@ describe.each(STORE_KINDS)('two processes sharing one $name database', (kind) =>
 
     const store = await harness.open();
     const migrations = await harness.exec('SELECT version FROM schema_migrations');
-    expect(migrations).toHaveLength(1);
+    expect(migrations).toHaveLength(MIGRATIONS.length);
     const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 1_000), checkpoints: [], verifySignature: async () => true });
     expect(verdict).toMatchObject({ ok: true, treeSize: 400 });
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLeafHash, verifyAuditLog } from '../../src/audit/log.js';
 import { fixedClock } from '../../src/clock.js';
+import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { getBit, type Store } from '../../src/storage/store.js';
 import { makeAuditInput, makeCheckpointKeys, makeCredentialRecord, issueOne } from './fixtures.js';
 import { STORE_KINDS, type Harness } from './harness.js';
@@ -26,7 +27,7 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       await Promise.all([harness.open(), harness.open(), harness.open()]);
       await store.migrate();
       const rows = await harness.exec('SELECT version FROM schema_migrations ORDER BY version');
-      expect(rows.map((r) => Number(r['version']))).toEqual([1]);
+      expect(rows.map((r) => Number(r['version']))).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await store.auditSize()).toBe(0);
     });
   });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
 import type { VerificationReport } from '../../verifying/index.js';
 import { principalOf, requireRole } from '../auth.js';
+import { authorizeIssuer } from '../../members/authorization.js';
 import { parseBody, requireBody } from '../parse.js';
 import type { AppDependencies } from '../app.js';
 
@@ -67,8 +68,10 @@ export function credentialRoutes(deps: AppDependencies): Router {
 
   router.post('/credentials/issue', requireRole(deps.authenticator, 'member'), async (req, res) => {
     const body = parseBody(IssueCredentialRequest, req.body);
+    // A member issues only as its own DID (and as it by default); 403 and audited otherwise.
+    const credential = await authorizeIssuer(deps.authenticator, principalOf(res), req, body.credential);
     const idempotencyKey = req.get('idempotency-key');
-    const issued = await deps.recordingIssuer.issueCredential(body.credential, body.options ?? {}, {
+    const issued = await deps.recordingIssuer.issueCredential(credential, body.options ?? {}, {
       actor: principalOf(res).actor,
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });

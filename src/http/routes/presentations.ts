@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { PresentOptions } from '../../issuing/index.js';
-import { requireRole } from '../auth.js';
+import { principalOf, requireRole } from '../auth.js';
+import { authorizeHolder } from '../../members/authorization.js';
 import { parseBody } from '../parse.js';
 import type { AppDependencies } from '../app.js';
 import { sendReport, verificationInput, VerifyPresentationRequest } from './credentials.js';
@@ -17,7 +18,8 @@ export function presentationRoutes(deps: AppDependencies): Router {
 
   router.post('/presentations/prove', requireRole(deps.authenticator, 'member'), async (req, res) => {
     const body = parseBody(ProvePresentationRequest, req.body);
-    const signed = await deps.issuer.signPresentation(body.presentation, body.options ?? {});
+    const presentation = await authorizeHolder(deps.authenticator, principalOf(res), req, body.presentation);
+    const signed = await deps.issuer.signPresentation(presentation, body.options ?? {});
     if (signed.format === 'vp+jwt' && req.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
       res.status(201).type('application/vp+jwt').send(signed.jwt);
       return;

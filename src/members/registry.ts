@@ -1,0 +1,429 @@
+/**
+ * Consortium members: each gets a did:web under the service (`<service did>:members:<slug>`,
+ * served at `/members/<slug>/did.json`) with keys gx-trust generates and holds ('hosted'), or
+ * with public keys the member registered because it signs elsewhere ('external': gx-trust then
+ * verifies for it but never issues as it). API keys are random, shown once, stored as a hash.
+ *
+ * Key rotation: the new keys sign from the rotation on; a retired hosted key stays in the DID
+ * document, as a Multikey with `expires` at the latest validUntil it signed, so what it signed
+ * keeps verifying; after that (or at once, when the rotation removes it) it is gone from the
+ * document and proofs naming it fail with KEY_NOT_FOUND.
+ * @see /work/shared/SECURITY-CASES.md "Key rotation"
+ * @see https://www.w3.org/TR/cid-1.0/#multikey ("expires", "revoked")
+ */
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.js';
+import { publicKeyToMultikey } from '../dids/multikey.js';
+import type { DidDocument, VerificationMethod } from '../dids/types.js';
+import { GxTrustError } from '../errors.js';
+import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
+import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
+import type { ApiKeyRecord, ApiKeyRole, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import type { KeySealer } from './sealed-keys.js';
+
+/** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Hosted members get one key of each kind; RSA (PS256) is left to the service's own identity. */
+export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256'];
+
+export interface RegisteredPublicKey {
+  publicKeyJwk: JWK & { x5c?: string[]; x5u?: string };
+}
+
+export type MemberKeysRequest = 'generate' | { publicKeys: readonly RegisteredPublicKey[] };
+
+export interface ApiKeyView {
+  id: string;
+  role: ApiKeyRole;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface VerificationMethodView {
+  id: string;
+  type: string;
+  state: MemberKeyRecord['state'];
+  createdAt: string;
+  retiredAt: string | null;
+  /** Retired hosted keys: when they leave the DID document. */
+  expires?: string;
+}
+
+/** What the admin API shows of a member: never a private key, never an API key. */
+export interface MemberView {
+  id: string;
+  slug: string;
+  name: string;
+  did: string;
+  didDocumentUrl: string;
+  custody: MemberRecord['custody'];
+  createdAt: string;
+  verificationMethods: VerificationMethodView[];
+  apiKeys: ApiKeyView[];
+}
+
+/** The principal's side of a hosted signature: the member's current key of a kind. */
+export interface HostedSigningKey {
+  verificationMethodId: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+/** How the issuer signs as a member DID this service hosts. */
+export interface MemberSigning {
+  /** The DID is a member DID of this service (whether or not the member exists). */
+  hosts(did: string): boolean;
+  /**
+   * The member's active key of `kind`. For a credential, `validUntil` (null: no end) is recorded
+   * on the key before it signs, so a rotation knows how long to keep it published.
+   */
+  keyFor(did: string, kind: KeyKind, use: { credentialValidUntil: string | null } | { presentation: true }, pointer: string): Promise<HostedSigningKey>;
+}
+
+export interface MemberRegistry {
+  memberDid(slug: string): string;
+  create(input: { slug: string; name: string; keys?: MemberKeysRequest | undefined }, actor: string): Promise<MemberView>;
+  /** By id or by slug; NOT_FOUND otherwise. */
+  find(idOrSlug: string): Promise<MemberRecord>;
+  list(): Promise<MemberView[]>;
+  view(member: MemberRecord): Promise<MemberView>;
+  /** The only time the key is seen: the caller hands it over and forgets it. */
+  createApiKey(member: MemberRecord, role: ApiKeyRole, actor: string): Promise<ApiKeyView & { apiKey: string; memberId: string }>;
+  revokeApiKey(member: MemberRecord, keyId: string, actor: string): Promise<void>;
+  rotateKeys(
+    member: MemberRecord,
+    options: { previous?: 'retire' | 'remove' | undefined; publicKeys?: readonly RegisteredPublicKey[] | undefined },
+    actor: string,
+  ): Promise<{ member: MemberView; previous: string[]; current: string[] }>;
+  /** The DID document served at /members/<slug>/did.json, as of now. */
+  didDocument(slug: string): Promise<DidDocument | undefined>;
+  signing: MemberSigning;
+}
+
+export interface MemberRegistryDependencies {
+  store: Store;
+  /** The service's did:web; members live under it. */
+  serviceDid: string;
+  baseUrl: string;
+  /** Loaded on first use, so a deployment without hosted members needs no member key secret. */
+  sealer: () => Promise<KeySealer>;
+  clock: Clock;
+  /** Production refuses http: x5u URLs. */
+  production: boolean;
+}
+
+/** API keys: 32 random bytes, so a plain SHA-256 is enough (see apiKeyHash). */
+export function generateApiKey(): string {
+  return `gx_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * SHA-256, hex. A slow password hash (scrypt, argon2) protects guessable secrets; these keys
+ * carry 256 random bits, so no guess list exists and a fast hash costs an attacker as much as
+ * brute force of the key itself, while every request can look its key up by an indexed hash.
+ */
+export function apiKeyHash(apiKey: string): string {
+  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
+}
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use', 'key_ops', 'x5c', 'x5u', 'x5t', 'x5t#S256'] as const;
+const MAX_REGISTERED_KEYS = 10;
+
+function isoOf(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}
+
+export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRegistry {
+  const { store, clock } = deps;
+  const prefix = `${deps.serviceDid}:members:`;
+  const baseUrl = deps.baseUrl.replace(/\/+$/, '');
+  // Opened private keys by verification method id: unsealing and importing cost more than signing.
+  const openedKeys = new LRUCache<string, HostedSigningKey>({ max: 1000 });
+  let sealerPromise: Promise<KeySealer> | undefined;
+  const sealer = (): Promise<KeySealer> => {
+    sealerPromise ??= deps.sealer().catch((error: unknown) => {
+      sealerPromise = undefined;
+      throw error;
+    });
+    return sealerPromise;
+  };
+
+  const memberDid = (slug: string): string => `${prefix}${slug}`;
+  const slugOfDid = (did: string): string | undefined => {
+    if (!did.startsWith(prefix)) return undefined;
+    const slug = did.slice(prefix.length);
+    return SLUG_PATTERN.test(slug) ? slug : undefined;
+  };
+  const now = (): string => clock().toISOString();
+
+  async function generateHostedKeys(member: { id: string; did: string }): Promise<MemberKeyRecord[]> {
+    const seal = await sealer();
+    return HOSTED_KEY_KINDS.map((kind) => {
+      const pair = kind === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const id = `${member.did}#${kind === 'Ed25519' ? 'ed25519' : 'p256'}-${randomBytes(4).toString('hex')}`;
+      return {
+        id,
+        memberId: member.id,
+        kind,
+        methodType: 'Multikey',
+        publicKey: { publicKeyMultibase: publicKeyToMultikey(pair.publicKey) },
+        sealedPrivateKey: seal.seal(pair.privateKey, id),
+        state: 'active',
+        createdAt: now(),
+        retiredAt: null,
+        signedUntil: null,
+        signedUnbounded: false,
+      };
+    });
+  }
+
+  function registeredKeys(member: { id: string; did: string }, keys: readonly RegisteredPublicKey[], pointer: string): MemberKeyRecord[] {
+    if (keys.length === 0 || keys.length > MAX_REGISTERED_KEYS) {
+      throw new GxTrustError('INVALID_INPUT', `register 1 to ${MAX_REGISTERED_KEYS} public keys`, { pointer });
+    }
+    return keys.map((entry, i) => {
+      const at = `${pointer}/${i}/publicKeyJwk`;
+      const given = entry.publicKeyJwk as Record<string, unknown>;
+      const secret = PRIVATE_JWK_MEMBERS.find((m) => Object.hasOwn(given, m));
+      if (secret !== undefined) {
+        // Never echo the value: the caller just leaked a private key and should replace it.
+        throw new GxTrustError('INVALID_INPUT', `publicKeyJwk carries private key material ("${secret}")`, {
+          pointer: `${at}/${secret}`,
+          hint: 'Register only the public key; treat the key you sent as compromised and generate a new one',
+        });
+      }
+      const jwk: Record<string, unknown> = {};
+      for (const m of PUBLIC_JWK_MEMBERS) if (given[m] !== undefined) jwk[m] = given[m];
+      let kind: KeyKind;
+      try {
+        kind = keyKindOf(jwk as JWK);
+      } catch (cause) {
+        throw new GxTrustError('INVALID_INPUT', cause instanceof Error ? cause.message : 'unsupported key', { pointer: at, cause });
+      }
+      if (jwk['x5c'] !== undefined && (!Array.isArray(jwk['x5c']) || jwk['x5c'].length === 0 || jwk['x5c'].length > 10 || !jwk['x5c'].every((c) => typeof c === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(c)))) {
+        throw new GxTrustError('INVALID_INPUT', 'x5c must be 1 to 10 base64 DER certificates, leaf first', { pointer: `${at}/x5c` });
+      }
+      if (jwk['x5u'] !== undefined) {
+        const url = typeof jwk['x5u'] === 'string' && URL.canParse(jwk['x5u']) ? new URL(jwk['x5u']) : undefined;
+        if (url === undefined || !(url.protocol === 'https:' || (!deps.production && url.protocol === 'http:'))) {
+          throw new GxTrustError('INVALID_INPUT', 'x5u must be an https URL', { pointer: `${at}/x5u` });
+        }
+      }
+      const id = `${member.did}#jwk-${randomBytes(4).toString('hex')}`;
+      return {
+        id,
+        memberId: member.id,
+        kind,
+        methodType: 'JsonWebKey2020',
+        publicKey: { publicKeyJwk: jwk },
+        sealedPrivateKey: null,
+        state: 'active' as const,
+        createdAt: now(),
+        retiredAt: null,
+        signedUntil: null,
+        signedUnbounded: false,
+      };
+    });
+  }
+
+  /** Whether a key is in the DID document now, and with which expiry. */
+  function publication(key: MemberKeyRecord, at: string): { published: boolean; expires?: string } {
+    if (key.state === 'active') return { published: true };
+    if (key.state === 'removed') return { published: false };
+    // Registered keys: gx-trust does not know what they signed; they stay until removed.
+    if (key.sealedPrivateKey === null || key.signedUnbounded) return { published: true };
+    if (key.signedUntil === null || key.signedUntil <= at) return { published: false };
+    return { published: true, expires: key.signedUntil };
+  }
+
+  function methodView(key: MemberKeyRecord, at: string): VerificationMethodView {
+    const { expires } = publication(key, at);
+    return {
+      id: key.id,
+      type: key.methodType,
+      state: key.state,
+      createdAt: key.createdAt,
+      retiredAt: key.retiredAt,
+      ...(expires === undefined ? {} : { expires }),
+    };
+  }
+
+  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role, createdAt: k.createdAt, revokedAt: k.revokedAt });
+
+  async function view(member: MemberRecord): Promise<MemberView> {
+    const [keys, apiKeys] = await Promise.all([store.memberKeys(member.id), store.listApiKeys(member.id)]);
+    const at = now();
+    return {
+      id: member.id,
+      slug: member.slug,
+      name: member.name,
+      did: member.did,
+      didDocumentUrl: `${baseUrl}/members/${member.slug}/did.json`,
+      custody: member.custody,
+      createdAt: member.createdAt,
+      verificationMethods: keys.map((k) => methodView(k, at)),
+      apiKeys: apiKeys.map(apiKeyView),
+    };
+  }
+
+  async function find(idOrSlug: string): Promise<MemberRecord> {
+    const member = (await store.getMember(idOrSlug)) ?? (SLUG_PATTERN.test(idOrSlug) ? await store.getMemberBySlug(idOrSlug) : undefined);
+    if (member === undefined) throw new GxTrustError('NOT_FOUND', `no member ${idOrSlug}`, { hint: 'GET /members lists them' });
+    return member;
+  }
+
+  const signing: MemberSigning = {
+    hosts: (did) => did.startsWith(prefix),
+    async keyFor(did, kind, use, pointer) {
+      const slug = slugOfDid(did);
+      const member = slug === undefined ? undefined : await store.getMemberBySlug(slug);
+      if (member === undefined) throw new GxTrustError('INVALID_INPUT', `${did} is not a member of this service`, { pointer });
+      if (member.custody !== 'hosted') {
+        throw new GxTrustError('INVALID_INPUT', `${did} signs elsewhere: gx-trust holds only its public keys`, {
+          pointer,
+          hint: 'Sign with the member\'s own key; gx-trust can verify what it signed',
+        });
+      }
+      const key =
+        'presentation' in use
+          ? await store.activeMemberKey(member.id, kind)
+          : await store.reserveMemberKeyUse({ memberId: member.id, kind, validUntil: use.credentialValidUntil === null ? null : isoOf(use.credentialValidUntil) });
+      if (key === undefined || key.sealedPrivateKey === null) {
+        throw new GxTrustError('INVALID_INPUT', `${did} has no ${kind} key`, {
+          pointer,
+          hint: `Members sign with ${HOSTED_KEY_KINDS.join(' or ')} keys: choose eddsa-rdfc-2022 / ecdsa-rdfc-2019, or alg EdDSA / ES256`,
+        });
+      }
+      let opened = openedKeys.get(key.id);
+      if (opened === undefined) {
+        const privateKey = (await sealer()).unseal(key.sealedPrivateKey, key.id);
+        opened = { verificationMethodId: key.id, privateKey, publicKey: createPublicKey(privateKey) };
+        openedKeys.set(key.id, opened);
+      }
+      return opened;
+    },
+  };
+
+  return {
+    memberDid,
+    find,
+    view,
+    signing,
+
+    async create(input, actor) {
+      if (!SLUG_PATTERN.test(input.slug)) {
+        throw new GxTrustError('INVALID_INPUT', `slug ${JSON.stringify(input.slug)} is not a lower-case DNS label`, { pointer: '/slug' });
+      }
+      const member: MemberRecord = {
+        id: `mbr_${randomUUID()}`,
+        slug: input.slug,
+        name: input.name,
+        did: memberDid(input.slug),
+        custody: input.keys === undefined || input.keys === 'generate' ? 'hosted' : 'external',
+        createdAt: now(),
+      };
+      if ((await store.getMemberBySlug(member.slug)) !== undefined) {
+        throw new GxTrustError('CONFLICT', `a member with slug ${member.slug} exists already`, { pointer: '/slug' });
+      }
+      const keys =
+        member.custody === 'hosted'
+          ? await generateHostedKeys(member)
+          : registeredKeys(member, (input.keys as { publicKeys: readonly RegisteredPublicKey[] }).publicKeys, '/keys/publicKeys');
+      await store.createMember({
+        member,
+        keys,
+        audit: {
+          actor,
+          action: 'member.changed',
+          subject: member.did,
+          digests: {},
+          details: { change: 'created', memberId: member.id, slug: member.slug, custody: member.custody, verificationMethods: keys.map((k) => k.id) },
+        },
+      });
+      return view(member);
+    },
+
+    async list() {
+      return Promise.all((await store.listMembers()).map(view));
+    },
+
+    async createApiKey(member, role, actor) {
+      const apiKey = generateApiKey();
+      const record: ApiKeyRecord = { id: `key_${randomBytes(8).toString('hex')}`, memberId: member.id, role, hash: apiKeyHash(apiKey), createdAt: now(), revokedAt: null };
+      await store.createApiKey({
+        apiKey: record,
+        audit: { actor, action: 'member.changed', subject: member.did, digests: {}, details: { change: 'api-key.created', memberId: member.id, apiKeyId: record.id, role } },
+      });
+      return { ...apiKeyView(record), memberId: member.id, apiKey };
+    },
+
+    async revokeApiKey(member, keyId, actor) {
+      const revoked = await store.revokeApiKey({
+        memberId: member.id,
+        keyId,
+        at: now(),
+        audit: { actor, action: 'member.changed', subject: member.did, digests: {}, details: { change: 'api-key.revoked', memberId: member.id, apiKeyId: keyId } },
+      });
+      if (!revoked) throw new GxTrustError('NOT_FOUND', `member ${member.slug} has no unrevoked API key ${keyId}`);
+    },
+
+    async rotateKeys(member, options, actor) {
+      const previousMode = options.previous ?? 'retire';
+      let newKeys: MemberKeyRecord[];
+      if (member.custody === 'hosted') {
+        if (options.publicKeys !== undefined) {
+          throw new GxTrustError('INVALID_INPUT', `${member.slug}'s keys are generated by gx-trust; send no publicKeys`, { pointer: '/publicKeys' });
+        }
+        newKeys = await generateHostedKeys(member);
+      } else {
+        if (options.publicKeys === undefined) {
+          throw new GxTrustError('INVALID_INPUT', `${member.slug} signs elsewhere: send the new publicKeys`, { pointer: '/publicKeys' });
+        }
+        newKeys = registeredKeys(member, options.publicKeys, '/publicKeys');
+      }
+      const { previous } = await store.rotateMemberKeys({
+        memberId: member.id,
+        newKeys,
+        previous: previousMode,
+        at: now(),
+        audit: {
+          actor,
+          action: 'member.changed',
+          subject: member.did,
+          digests: {},
+          details: { change: 'keys.rotated', memberId: member.id, previous: previousMode, verificationMethods: newKeys.map((k) => k.id) },
+        },
+      });
+      return { member: await view(member), previous, current: newKeys.map((k) => k.id) };
+    },
+
+    async didDocument(slug) {
+      if (!SLUG_PATTERN.test(slug)) return undefined;
+      const member = await store.getMemberBySlug(slug);
+      if (member === undefined) return undefined;
+      const at = now();
+      const methods: VerificationMethod[] = [];
+      const current: string[] = [];
+      for (const key of await store.memberKeys(member.id)) {
+        const { published, expires } = publication(key, at);
+        if (!published) continue;
+        methods.push({ id: key.id, type: key.methodType, controller: member.did, ...key.publicKey, ...(expires === undefined ? {} : { expires }) });
+        if (key.state === 'active') current.push(key.id);
+      }
+      return {
+        '@context': [...DID_DOCUMENT_CONTEXT],
+        id: member.did,
+        verificationMethod: methods,
+        // Retired keys still assert what they signed; only current keys authenticate (sign presentations).
+        assertionMethod: methods.map((m) => m.id),
+        authentication: current,
+      };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Private keys of hosted members, sealed at rest. Each key is stored in the database as
+ * AES-256-GCM ciphertext under a key derived (HKDF-SHA256) from one service secret kept in
+ * GX_KEYS_DIR beside the service's own keys, with the verification method id as additional data,
+ * so a row copied onto another member's row does not open.
+ *
+ * Why the database and not PEM files per member: with PostgreSQL, replicas share the database but
+ * not a keys folder, and every replica must sign as every member; the secret is distributed once,
+ * like the service keys. A database dump or backup alone reveals no member key.
+ * @see https://www.rfc-editor.org/rfc/rfc5869 (HKDF)
+ */
+import { createCipheriv, createDecipheriv, createPrivateKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GxTrustError } from '../errors.js';
+
+export const MEMBER_KEY_SECRET_FILE = 'member-keys.secret';
+const FORMAT = 'gxseal1';
+
+export interface KeySealer {
+  seal(privateKey: KeyObject, methodId: string): string;
+  unseal(sealed: string, methodId: string): KeyObject;
+}
+
+/**
+ * The sealer over `<keysDir>/member-keys.secret` (32 random bytes, base64). Development creates the
+ * file; production only reads it, like every other key.
+ */
+export async function loadKeySealer(options: { keysDir: string; env: 'development' | 'production' }): Promise<KeySealer> {
+  const path = join(options.keysDir, MEMBER_KEY_SECRET_FILE);
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new GxTrustError('KEYS_UNAVAILABLE', `cannot read ${path}`, { cause: error });
+  }
+  if (text === undefined) {
+    if (options.env === 'production') {
+      throw new GxTrustError('KEYS_UNAVAILABLE', `the member key secret ${path} does not exist`, {
+        hint: `Create it once and give every replica the same file: head -c 32 /dev/urandom | base64 > ${path}; chmod 600 ${path}`,
+      });
+    }
+    const fresh = randomBytes(32).toString('base64') + '\n';
+    try {
+      await writeFile(path, fresh, { mode: 0o600, flag: 'wx' });
+      text = fresh;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new GxTrustError('KEYS_UNAVAILABLE', `cannot write ${path}`, { cause: error });
+      text = await readFile(path, 'utf8');
+    }
+  }
+  const secret = Buffer.from(text.trim(), 'base64');
+  if (secret.length < 32) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', `${path} must hold at least 32 random bytes, base64-encoded`);
+  }
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'gx-trust member private keys v1', 32));
+  secret.fill(0);
+
+  return {
+    seal(privateKey, methodId) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(Buffer.from(methodId, 'utf8'));
+      const der = privateKey.export({ type: 'pkcs8', format: 'der' });
+      const body = Buffer.concat([cipher.update(der), cipher.final()]);
+      der.fill(0);
+      return [FORMAT, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    },
+    unseal(sealed, methodId) {
+      const [format, iv, body, tag] = sealed.split('.');
+      if (format !== FORMAT || iv === undefined || body === undefined || tag === undefined) {
+        throw new GxTrustError('KEYS_UNAVAILABLE', `the sealed key of ${methodId} is not in the ${FORMAT} format`);
+      }
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        decipher.setAAD(Buffer.from(methodId, 'utf8'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        const der = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+        const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+        der.fill(0);
+        return privateKey;
+      } catch {
+        // The cause is dropped: it says nothing useful and must never carry key bytes into a log.
+        throw new GxTrustError('KEYS_UNAVAILABLE', `the sealed key of ${methodId} does not open with this service's member key secret`, {
+          hint: `Every replica needs the same ${MEMBER_KEY_SECRET_FILE}`,
+        });
+      }
+    },
+  };
+}
