@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { UpdateStatusRequest } from '../status-lists/routes.js';
+import { ComplianceRequest } from './routes/compliance.js';
 import type { Role } from './auth.js';
 import { examples, type RequestExample } from './openapi/examples.js';
 import {
@@ -41,7 +42,7 @@ export interface OperationDoc {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Credentials' | 'Presentations' | 'Revocation' | 'Danube' | 'Identity' | 'Operations' | (string & {});
+  tag: 'Credentials' | 'Presentations' | 'Revocation' | 'Compliance' | 'Audit' | 'Danube' | 'Identity' | 'Operations' | (string & {});
   /** Roles allowed (admin always is); absent: no API key needed. */
   roles?: readonly Role[];
   request?: { schema: z.ZodType; example: RequestExample; mediaTypes?: readonly string[] };
@@ -103,6 +104,63 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',
     request: { schema: DanubeValidateRequest, example: examples.validateDanube },
     responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: BAD_INPUT },
+  },
+  {
+    method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'],
+    summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
+    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt'] },
+    query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3' },
+    responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant: findings with JSON pointers' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+  },
+  ...(
+    [
+      ['/api/credential-offers/standard-compliance', 'offerStandardCompliance', 'Standard Compliance'],
+      ['/api/credential-offers/label-level-1', 'offerLabelLevel1', 'Label Level 1'],
+      ['/api/credential-offers/label-level-2', 'offerLabelLevel2', 'Label Level 2'],
+      ['/api/credential-offers/label-level-3', 'offerLabelLevel3', 'Label Level 3'],
+    ] as const
+  ).map(([path, operationId, level]): OperationDoc => ({
+    method: 'post', path, operationId, tag: 'Compliance', roles: ['member'],
+    summary: `Gaia-X compliance service path: a VP-JWT in, a ${level} credential (vc+jwt) out`,
+    request: { schema: z.string().describe('A compact VP-JWT'), example: examples.offerCompliance, mediaTypes: ['application/vp+jwt'] },
+    query: { vcid: 'The id to give the issued credential' },
+    responses: { 201: { description: 'The compliance credential', mediaType: 'application/vc+jwt' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: problem('Not compliant') },
+  })),
+  {
+    method: 'post', path: '/api/credential-offers', operationId: 'offerCredential', tag: 'Compliance', roles: ['member'],
+    summary: 'Tagus-era path: a JSON-LD presentation in, a Standard Compliance credential out',
+    request: { schema: z.record(z.string(), z.unknown()).describe('A JSON-LD verifiable presentation'), example: examples.offerCredential },
+    responses: { 201: { description: 'The compliance credential' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('A JWT was sent'), 422: problem('Not compliant') },
+  },
+  {
+    method: 'get', path: '/compliance/decisions/:id', operationId: 'getComplianceDecision', tag: 'Compliance', roles: ['member', 'auditor'],
+    summary: 'A recorded compliance decision', params: { id: 'The decision id (Location of a decision answer)' },
+    responses: { 200: { description: 'The decision' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such decision') },
+  },
+  {
+    method: 'get', path: '/audit/entries', operationId: 'listAuditEntries', tag: 'Audit', roles: ['auditor'],
+    summary: 'Audit log entries, a page at a time', query: { from: 'First index (default 0)', to: 'End index, exclusive' },
+    responses: { 200: { description: 'Entries with their leaf hashes' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+  },
+  {
+    method: 'get', path: '/audit/checkpoints/latest', operationId: 'getLatestCheckpoint', tag: 'Audit', roles: ['auditor'],
+    summary: 'The latest signed checkpoint (tree size and root)',
+    responses: { 200: { description: 'Signed checkpoint' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No checkpoint yet') },
+  },
+  {
+    method: 'get', path: '/audit/proofs/inclusion/:index', operationId: 'getInclusionProof', tag: 'Audit', roles: ['auditor'],
+    summary: 'RFC 9162 inclusion proof of one entry', params: { index: 'Entry index' }, query: { treeSize: 'Tree size the proof is for (default: current)' },
+    responses: { 200: { description: 'Inclusion proof' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such entry') },
+  },
+  {
+    method: 'get', path: '/audit/proofs/consistency', operationId: 'getConsistencyProof', tag: 'Audit', roles: ['auditor'],
+    summary: 'RFC 9162 consistency proof between two tree sizes', query: { from: 'Older tree size', to: 'Newer tree size (default: current)' },
+    responses: { 200: { description: 'Consistency proof' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+  },
+  {
+    method: 'get', path: '/audit/evidence/:credentialId', operationId: 'getCredentialEvidence', tag: 'Audit', roles: ['auditor'],
+    summary: 'Everything the log holds about one credential, with inclusion proofs', params: { credentialId: 'The credential id' },
+    responses: { 200: { description: 'Evidence bundle' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('Unknown credential') },
   },
   {
     method: 'get', path: '/.well-known/did.json', operationId: 'getDidDocument', tag: 'Identity',

@@ -71,4 +71,14 @@ export const examples = {
     status: 404,
   },
   validateDanube: { body: legalPersonSubmission(), status: 200 },
+  decideCompliance: {
+    // The LegalPerson submission of test/http/danube-validate.test.ts, unsigned: refused with findings.
+    body: { presentation: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() }, options: { labelLevel: 'SC', dryRun: true } },
+    status: 422,
+  },
+  offerCompliance: { body: 'not-a-vp-jwt', status: 400 },
+  offerCredential: {
+    body: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() },
+    status: 422,
+  },
 } satisfies Record<string, RequestExample>;
