@@ -13,6 +13,10 @@ import type { DidResolver } from './dids/types.js';
 import { createDocumentLoader, type DocumentLoader } from './document-loader/index.js';
 import { GxTrustError } from './errors.js';
 import { createApp } from './http/app.js';
+import type { Authenticator } from './http/auth.js';
+import { createStoreAuthenticator } from './members/authenticator.js';
+import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
+import { loadKeySealer } from './members/sealed-keys.js';
 import { createIssuer, type Issuer } from './issuing/index.js';
 import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
@@ -52,6 +56,9 @@ export interface Service {
   /** Issuing that commits the credential and its audit entry before anything is returned. */
   recordingIssuer: RecordingIssuer;
   store: Store;
+  authenticator: Authenticator;
+  /** Consortium members: their did:web identities, keys and API keys. */
+  members: MemberRegistry;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
   /** Compliance decisions and label credentials. */
@@ -122,8 +129,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
   }));
   const documentLoader = createDocumentLoader({ resolver });
-  const issuer = createIssuer({ keyring, documentLoader, clock });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
+  const members = createMemberRegistry({
+    store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
+    sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
+  });
+  const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
   const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
   const checkpointSigner = ed25519CheckpointSigner(keyring);
@@ -187,17 +198,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
   });
   const adminApiKey = adminApiKeyOf(config);
+  // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
+  const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const app = createApp({
     keyring,
-    issuer: recordingIssuer,
-    presenter: issuer,
+    issuer,
+    recordingIssuer,
     verifier: instrumentVerifier(metrics, verifier),
     selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
     compliance,
     store,
     statusListPublisher,
+    authenticator,
+    members,
     audit: { checkpointer, signer: checkpointSigner },
-    apiKeys: adminApiKey === undefined ? [] : [adminApiKey],
     bodyLimitBytes: config.bodyLimitBytes,
     logger,
     rateLimit: config.rateLimit,
@@ -210,7 +224,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   return {
     logger,
     metrics,
-    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, verifier, selfDescriptionValidator, app, adminApiKey,
+    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, authenticator, members, verifier, selfDescriptionValidator, app, adminApiKey,
     compliance,
     checkpointer,
     close: async () => {

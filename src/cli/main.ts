@@ -10,6 +10,8 @@ import { isGxTrustError } from '../errors.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
 import { register as registerAudit } from './commands/audit.js';
+import { register as registerMembers } from './commands/members.js';
+import { register as registerKeys } from './commands/keys.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -119,6 +121,8 @@ export function buildProgram(): Command {
     });
 
   registerAudit(program);
+  registerMembers(program);
+  registerKeys(program);
 
   return program;
 }

@@ -19,7 +19,7 @@ import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
-import { bearerToken } from './auth.js';
+import { bearerToken, deny } from './auth.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
 import { problemHandler } from './problem.js';
 import { credentialRoutes } from './routes/credentials.js';
@@ -28,6 +28,8 @@ import { complianceRoutes } from './routes/compliance.js';
 import type { ComplianceEngine } from '../compliance/engine.js';
 import { identityRoutes } from './routes/identity.js';
 import { presentationRoutes } from './routes/presentations.js';
+import { memberRoutes } from './routes/members.js';
+import type { MemberRegistry } from '../members/registry.js';
 import { acceptableRequestId, httpLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { rateLimiter, type RateLimitSettings } from './rate-limit.js';
@@ -60,6 +62,8 @@ export interface AppDependencies {
   compliance?: ComplianceEngine;
   /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
+  /** Consortium members: the admin API and each member's did:web document. */
+  members?: MemberRegistry;
 }
 
 export function createApp(deps: AppDependencies): express.Express {
@@ -88,6 +92,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(presentationRoutes(deps));
   app.use(danubeRoutes(deps));
   if (deps.compliance !== undefined) app.use(complianceRoutes({ ...deps, compliance: deps.compliance }));
+  if (deps.members !== undefined) app.use(memberRoutes({ members: deps.members, authenticator: deps.authenticator }));
   if (deps.audit !== undefined) app.use(auditRoutes({ ...deps.audit, authenticator: deps.authenticator, store: deps.store, keyring: deps.keyring }));
   // Revocation: GET /status-lists/:id (public) and POST /credentials/status (API key).
   app.use(
@@ -96,6 +101,10 @@ export function createApp(deps: AppDependencies): express.Express {
       publisher: deps.statusListPublisher,
       authorize: async (req) => {
         const principal = await deps.authenticator.authenticate(bearerToken(req));
+        // Changing a status is a member's write: connectors and auditors are refused (and audited).
+        if (principal.role !== 'admin' && principal.role !== 'member') {
+          throw await deny(deps.authenticator, principal, { method: req.method, path: req.path, reason: `the ${principal.role} role may not change credential status` });
+        }
         return { actor: principal.actor, admin: principal.role === 'admin' };
       },
     }),

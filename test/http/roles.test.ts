@@ -1,0 +1,180 @@
+/**
+ * The role and ownership matrix over HTTP: each caller (anonymous, bootstrap admin, and a member's
+ * admin / member / connector / auditor keys, a revoked key) against each endpoint. To cover a new
+ * endpoint, add a row to ENDPOINTS with the status each caller must get.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../helpers/service.js';
+
+type Caller = 'anonymous' | 'bootstrap' | 'admin' | 'member' | 'connector' | 'auditor' | 'revoked' | 'otherMember';
+
+let service: RunningService;
+const keys = {} as Record<Exclude<Caller, 'anonymous'>, string>;
+let acme: { id: string; did: string };
+let other: { id: string; did: string };
+let ownCredentialId: string;
+
+async function call(method: string, path: string, body: unknown, caller: Caller) {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (caller !== 'anonymous') headers['authorization'] = `Bearer ${keys[caller]}`;
+  const response = await fetch(`${service.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await response.text();
+  return { status: response.status, text };
+}
+
+const credential = () => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: ['VerifiableCredential'],
+  credentialSubject: { id: 'did:web:subject.example' },
+});
+
+interface Endpoint {
+  name: string;
+  request: () => { method: string; path: string; body?: unknown };
+  /** The status each caller gets; a caller left out gets `others`. */
+  expect: Partial<Record<Caller, number>> & { others: number };
+}
+
+const ENDPOINTS: Endpoint[] = [
+  {
+    name: 'POST /credentials/issue',
+    request: () => ({ method: 'POST', path: '/credentials/issue', body: { credential: credential() } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 201 },
+  },
+  {
+    name: 'POST /credentials/verify (public)',
+    request: () => ({ method: 'POST', path: '/credentials/verify', body: { verifiableCredential: { ...credential(), issuer: 'did:web:x.example' } } }),
+    expect: { others: 422 },
+  },
+  {
+    name: 'POST /presentations/prove',
+    request: () => ({
+      method: 'POST',
+      path: '/presentations/prove',
+      body: { presentation: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'] }, options: { challenge: 'n-1' } },
+    }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 201 },
+  },
+  {
+    name: 'POST /credentials/status (acme\'s credential)',
+    request: () => ({
+      method: 'POST',
+      path: '/credentials/status',
+      body: { credentialId: ownCredentialId, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'suspended' }] },
+    }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'POST /danube/validate (public)',
+    request: () => ({ method: 'POST', path: '/danube/validate', body: [] }),
+    expect: { others: 400 },
+  },
+  {
+    name: 'GET /members',
+    request: () => ({ method: 'GET', path: '/members' }),
+    expect: { anonymous: 401, revoked: 401, bootstrap: 200, admin: 200, others: 403 },
+  },
+  {
+    name: 'POST /members',
+    request: () => ({ method: 'POST', path: '/members', body: { slug: `m-${Math.random().toString(36).slice(2, 10)}`, name: 'M' } }),
+    expect: { anonymous: 401, revoked: 401, bootstrap: 201, admin: 201, others: 403 },
+  },
+  {
+    name: 'GET /members/{acme}',
+    request: () => ({ method: 'GET', path: `/members/${acme.id}` }),
+    expect: { anonymous: 401, revoked: 401, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'POST /members/{acme}/api-keys',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/api-keys`, body: { role: 'connector' } }),
+    expect: { anonymous: 401, revoked: 401, bootstrap: 201, admin: 201, others: 403 },
+  },
+  {
+    name: 'DELETE /members/{acme}/api-keys/{unknown}',
+    request: () => ({ method: 'DELETE', path: `/members/${acme.id}/api-keys/key_0000` }),
+    expect: { anonymous: 401, revoked: 401, bootstrap: 404, admin: 404, others: 403 },
+  },
+  {
+    name: 'POST /members/{acme}/keys/rotate',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/keys/rotate`, body: {} }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'GET /members/{slug}/did.json (public)',
+    request: () => ({ method: 'GET', path: '/members/acme/did.json' }),
+    expect: { others: 200 },
+  },
+  {
+    name: 'GET /audit/entries',
+    request: () => ({ method: 'GET', path: '/audit/entries?from=0&to=1' }),
+    expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
+  },
+];
+
+const CALLERS: Caller[] = ['anonymous', 'bootstrap', 'admin', 'member', 'connector', 'auditor', 'revoked', 'otherMember'];
+
+beforeAll(async () => {
+  service = await startService();
+  keys.bootstrap = service.apiKey;
+  const create = async (slug: string) => {
+    const created = await call('POST', '/members', { slug, name: slug }, 'bootstrap');
+    expect(created.status, created.text).toBe(201);
+    return JSON.parse(created.text) as { id: string; did: string };
+  };
+  const apiKey = async (member: { id: string }, role: string) => {
+    const created = await call('POST', `/members/${member.id}/api-keys`, { role }, 'bootstrap');
+    expect(created.status, created.text).toBe(201);
+    return JSON.parse(created.text) as { id: string; apiKey: string };
+  };
+  acme = await create('acme');
+  other = await create('other');
+  for (const role of ['admin', 'member', 'connector', 'auditor'] as const) keys[role] = (await apiKey(acme, role)).apiKey;
+  keys.otherMember = (await apiKey(other, 'member')).apiKey;
+  const revoked = await apiKey(acme, 'member');
+  keys.revoked = revoked.apiKey;
+  expect((await call('DELETE', `/members/${acme.id}/api-keys/${revoked.id}`, undefined, 'bootstrap')).status).toBe(204);
+  const issued = await call('POST', '/credentials/issue', { credential: credential(), options: { credentialStatus: ['revocation', 'suspension'] } }, 'member');
+  expect(issued.status, issued.text).toBe(201);
+  ownCredentialId = JSON.parse(issued.text).verifiableCredential.id;
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+describe.each(ENDPOINTS)('$name', (endpoint) => {
+  it.each(CALLERS)('answers %s as the matrix says', async (caller) => {
+    const { method, path, body } = endpoint.request();
+    const before = await service.service.store.auditSize();
+    const answer = await call(method, path, body, caller);
+    const expected = endpoint.expect[caller] ?? endpoint.expect.others;
+    expect(answer.status, answer.text).toBe(expected);
+    if (expected === 403) {
+      // Every refusal of an authenticated caller leaves an audit entry.
+      const entries = await service.service.store.auditEntries(before, before + 10);
+      expect(entries.map((e) => JSON.parse(e.leaf).action)).toContain('authorization.denied');
+      expect(JSON.parse(answer.text).code).toBe('FORBIDDEN');
+    }
+  });
+});
+
+describe('ownership of signing identities', () => {
+  it.each([
+    ['another member\'s DID', () => other.did],
+    ['the service DID', () => service.service.keyring.did],
+  ])('refuses a member issuing as %s', async (_label, did) => {
+    const answer = await call('POST', '/credentials/issue', { credential: { ...credential(), issuer: did() } }, 'member');
+    expect(answer.status).toBe(403);
+    const entries = await service.service.store.auditEntriesForSubject(did());
+    expect(entries.map((e) => JSON.parse(e.leaf).action)).toContain('authorization.denied');
+  });
+
+  it('refuses a member signing a presentation as another member\'s DID', async () => {
+    const answer = await call(
+      'POST',
+      '/presentations/prove',
+      { presentation: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: other.did }, options: { challenge: 'n' } },
+      'member',
+    );
+    expect(answer.status).toBe(403);
+  });
+});
