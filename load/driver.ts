@@ -313,11 +313,13 @@ export const health = (): RequestSpec => ({ kind: 'GET /health', method: 'GET', 
  * the work rdf-canonize's work factor bounds. Kept with a real credential's proof, so the
  * verifier must canonicalize before it can tell the signature is wrong.
  */
-export function poisonGraph(template: Record<string, unknown>, nodes = 12): Record<string, unknown> {
+export function poisonGraph(template: Record<string, unknown>, nodes = 12, nonce = 0): Record<string, unknown> {
   const ids = Array.from({ length: nodes }, (_, i) => `_:b${i}`);
   return {
     ...template,
-    credentialSubject: ids.map((id) => ({ '@id': id, linkedTo: ids.filter((other) => other !== id).map((other) => ({ '@id': other })) })),
+    // A different input each time, as an attacker would send: the result cache cannot absorb it.
+    'https://w3id.org/gx-trust/load#nonce': nonce,
+    credentialSubject: ids.map((id) => ({ '@id': id, 'https://w3id.org/gx-trust/load#linkedTo': ids.filter((other) => other !== id).map((other) => ({ '@id': other })) })),
   };
 }
 
@@ -341,12 +343,11 @@ export async function startSlowDidHost(delayMs: number): Promise<{ host: string;
 /** The adversarial share: poison graphs, bodies over the limit, issuers on a slow did:web host. */
 export function adversarial(fixtures: Fixtures, slowHost: string, bodyLimitBytes: number): () => RequestSpec {
   const template = fixtures.dataIntegrity[0]!;
-  const poison = JSON.stringify({ verifiableCredential: poisonGraph(template) });
   const oversized = JSON.stringify({ verifiableCredential: { ...template, padding: 'x'.repeat(bodyLimitBytes + 1024) } });
   let n = 0;
   return () => {
     const which = n++ % 3;
-    if (which === 0) return { kind: 'adversarial: poison graph', method: 'POST', path: '/credentials/verify', body: poison, headers: { 'content-type': 'application/json' } };
+    if (which === 0) return { kind: 'adversarial: poison graph', method: 'POST', path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: poisonGraph(template, 12, n) }), headers: { 'content-type': 'application/json' } };
     if (which === 1) return { kind: 'adversarial: oversized body', method: 'POST', path: '/credentials/verify', body: oversized, headers: { 'content-type': 'application/json' } };
     // A new DID each time: the DID cache (negative entries too) cannot absorb it.
     const did = `did:web:${slowHost}:slow-${n}`;
