@@ -1,10 +1,11 @@
 /**
  * Rule `shapes`: the merged graph of every credential against the Danube shapes (bundled, or the
  * official 25.11 file when configured), with the Danube validator built once at start. A
- * `sh:class` result on a link that points outside the presentation is the `references` rule's
- * finding, not a second one here.
+ * `sh:class` result on a link that points outside the presentation is the `references` (or, for
+ * gx:registrationNumber, the `registration-number-notary`) rule's finding, not a second one here.
  */
 import { danglingReferences } from './references.js';
+import { registrationNumberNotary } from './registration-number-notary.js';
 import type { ComplianceFinding, ComplianceRule } from '../types.js';
 
 export const RULE = 'shapes';
@@ -16,7 +17,8 @@ export const shapes: ComplianceRule = {
     const { submission } = context;
     const result = await context.validateShapes(submission.credentials.map((c) => c.document));
     context.shapes = result;
-    const dangling = danglingReferences(submission).map((f) => f.pointer);
+    const registrationNumbers = (await registrationNumberNotary.run(context)).filter((f) => f.code === 'REGISTRATION_NUMBER_MISSING');
+    const dangling = [...danglingReferences(submission), ...registrationNumbers].map((f) => f.pointer);
     const findings: ComplianceFinding[] = [];
     for (const shapeFinding of result.findings) {
       if (shapeFinding.severity !== 'violation') continue;
