@@ -1,0 +1,86 @@
+/**
+ * The connector's 'compliance' check on its own, and the real Tagus sample: its compliance
+ * credential's `integrity` values recomputed from the credentials it lists.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createLabelCheck, coveredCredentials } from '../../src/compliance/connector-check.js';
+import { digestSRI, jcs, parseSha256Digest } from '../../src/compliance/digest.js';
+import { createTrustedIssuers } from '../../src/compliance/trusted-issuers.js';
+import { readSample } from '../danube/fixtures.js';
+
+const SERVICE = 'did:web:trust.example';
+const now = new Date('2026-02-01T00:00:00Z');
+const covered = { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:uuid:lp', type: ['VerifiableCredential', 'gx:LegalPerson'], issuer: 'did:web:m.example', credentialSubject: { id: 'did:web:m.example#lp' } };
+
+function label(entry: Record<string, unknown>, issuer = SERVICE): Record<string, unknown> {
+  return { type: ['VerifiableCredential', 'gx:LabelCredential'], issuer, credentialSubject: { id: 'did:web:m.example', 'gx:compliantCredentials': [entry] } };
+}
+
+const hex = createHash('sha256').update(jcs(covered)).digest('hex');
+const check = createLabelCheck({ trusted: createTrustedIssuers(SERVICE) });
+
+describe('createLabelCheck()', () => {
+  it('ignores credentials that are not labels', async () => {
+    expect(await check(covered, { now })).toBeUndefined();
+  });
+
+  it.each([
+    ['current spelling, base64', { id: 'urn:uuid:lp', 'gx:credentialType': 'gx:LegalPerson', digestSRI: digestSRI(covered) }],
+    ['older spelling, base64', { id: 'urn:uuid:lp', type: 'gx:LegalPerson', 'gx:digestSRI': digestSRI(covered) }],
+    ['current spelling, hex', { id: 'urn:uuid:lp', 'gx:credentialType': 'gx:LegalPerson', digestSRI: `sha256-${hex}` }],
+    ['older spelling, bare hex', { id: 'urn:uuid:lp', type: 'gx:LegalPerson', 'gx:digestSRI': hex }],
+  ])('accepts the %s', async (_name, entry) => {
+    expect(await check(label(entry), { now, companions: [covered] })).toMatchObject({ check: 'compliance', verified: true });
+  });
+
+  it('refuses a digest of another credential', async () => {
+    const other = { ...covered, credentialSubject: { id: 'did:web:m.example#other' } };
+    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [other] });
+    expect(result).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
+  it('refuses a covered credential that is missing from the presentation, or of another type', async () => {
+    expect(await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [] })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    expect(await check(label({ id: 'urn:uuid:lp', 'gx:credentialType': 'gx:VatID', digestSRI: digestSRI(covered) }), { now, companions: [covered] })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
+  it('refuses a label from a compliance service that is not trusted', async () => {
+    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }, 'did:web:rogue.example'), { now, companions: [covered] });
+    expect(result).toMatchObject({ verified: false, code: 'UNTRUSTED_ISSUER' });
+  });
+
+  it('a malformed digest never matches', () => {
+    expect(parseSha256Digest('sha256-abc')).toBeUndefined();
+    expect(parseSha256Digest('md5-' + hex)).toBeUndefined();
+  });
+});
+
+describe('the real Tagus sample (tagus-22.10/service-offering-vp-and-compliance-credential.json)', () => {
+  const sample = readSample('tagus-22.10/service-offering-vp-and-compliance-credential.json') as Record<string, any>;
+  const credentials = sample['selfDescriptionCredential']['verifiableCredential'] as Record<string, any>[];
+  const compliance = sample['complianceCredential'] as Record<string, any>;
+  const listed = coveredCredentials(compliance)!;
+  const credentialFor = (id: string) => credentials.find((c) => c['id'] === id || c['credentialSubject']['id'] === id)!;
+  const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('lists the four credentials of the presentation', () => {
+    expect(listed).toHaveLength(4);
+    for (const entry of listed) expect(credentialFor(entry.id)).toBeDefined();
+  });
+
+  it('its integrity values are NOT the SHA-256 of the RFC 8785 (JCS) form of the credentials', () => {
+    for (const entry of listed) expect(`sha256-${sha256Hex(jcs(credentialFor(entry.id)))}`).not.toBe(entry.digest);
+  });
+
+  it('they are the SHA-256 (hex) of each credential\'s JSON as sent, proof included (JSON.stringify, key order as in the file)', () => {
+    for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id)))}`).toBe(entry.digest);
+  });
+
+  it('so a connector accepts the Tagus label with its credentials only through the as-sent rule kept for Tagus', async () => {
+    const tagusCheck = createLabelCheck({ trusted: createTrustedIssuers(SERVICE, { complianceServices: ['did:web:compliance.lab.gaia-x.eu:development'] }) });
+    expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true });
+    const reordered = credentials.map((c) => JSON.parse(jcs(c)) as Record<string, unknown>);
+    expect(await tagusCheck(compliance, { now, companions: reordered })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+});
