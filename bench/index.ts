@@ -15,6 +15,7 @@ import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
+import { benchmarkCompliance } from './compliance.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -99,4 +100,7 @@ console.table(
     'build ms': Math.round(row.buildMs),
   })),
 );
+// Compliance: a warm decision over a 4-credential VP-JWT (bench/compliance.ts).
+const complianceRows = await benchmarkCompliance(service, { iterations: Number(process.env['BENCH_COMPLIANCE_ITERATIONS'] ?? 300) });
+console.table(complianceRows.map((row) => ({ name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2) })));
 rmSync(dir, { recursive: true, force: true });
