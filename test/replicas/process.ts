@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `gx-trust serve` and resolves once it listens; rejects with its output if it dies first. */
+/** Starts the server process and resolves once it answers; rejects with its output if it dies first. */
 export async function startGxProcess(env: Record<string, string>, port?: number): Promise<GxProcess> {
   const listenPort = port ?? (await freePort());
   const { DATABASE_URL: _inheritedDb, GX_TEST_CRASH_AT: _inheritedCrash, ...inherited } = process.env;
@@ -44,16 +44,20 @@ export async function startGxProcess(env: Record<string, string>, port?: number)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await new Promise<void>((resolve, reject) => {
-    const onData = () => {
-      if (output.includes('gx-trust listening')) {
-        child.stdout!.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    void exited.then(({ code, signal }) => reject(new Error(`gx-trust exited (${code ?? signal}) before listening:\n${output}`)));
-  });
+  // Ready when /health answers (the start line goes through the logger, which tests silence).
+  let dead: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((how) => (dead = how));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (dead !== undefined) throw new Error(`gx-trust exited (${dead.code ?? dead.signal}) before listening:\n${output}`);
+    const ok = await fetch(`http://127.0.0.1:${listenPort}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gx-trust did not answer /health within 90 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     url: `http://127.0.0.1:${listenPort}`,
     port: listenPort,
