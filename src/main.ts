@@ -18,6 +18,12 @@ async function main(): Promise<void> {
       { baseUrl: config.baseUrl, env: config.env, did: service.keyring.did, didDocument: `${config.baseUrl}/.well-known/did.json`, developmentKeyFile },
       `gx-trust listening on ${config.baseUrl} (${config.env})`,
     );
+    // The contract of `npm start` on a fresh machine: the generated development key is printed so
+    // the curl examples work. It is a banner on stderr, not a log line (logs never carry a key),
+    // and it exists only in development, where the key guards nothing of value.
+    if (developmentKeyFile !== undefined) {
+      process.stderr.write(`\ngx-trust development admin API key: ${service.adminApiKey}\n  (kept in ${developmentKeyFile}; set GX_ADMIN_API_KEY to choose your own)\n\n`);
+    }
   });
   const stop = (): void => {
     server.close(() => process.exit(0));
