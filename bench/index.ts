@@ -13,6 +13,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
+import { benchmarkRecords } from './records.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
 import { benchmarkCompliance } from './compliance.js';
@@ -103,4 +104,10 @@ console.table(
 // Compliance: a warm decision over a 4-credential VP-JWT (bench/compliance.ts).
 const complianceRows = await benchmarkCompliance(service, { iterations: Number(process.env['BENCH_COMPLIANCE_ITERATIONS'] ?? 300) });
 console.table(complianceRows.map((row) => ({ name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2) })));
+// Records: issuance with status allocation + storage + audit entry next to signing alone (bench/records.ts).
+const recordsRows = await benchmarkRecords({
+  iterations: Number(process.env['BENCH_RECORDS_ITERATIONS'] ?? 1000),
+  databaseUrl: process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'],
+});
+console.table(recordsRows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
 rmSync(dir, { recursive: true, force: true });

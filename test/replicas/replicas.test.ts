@@ -129,7 +129,7 @@ if (DATABASE !== undefined && DATABASE !== '') {
         expect(a.treeSize).toBe(size);
         expect(await checkpointVerifier(didDocument)(a, checkpointSignedBytes(a))).toBe(true);
         const kept = checkpoints[0] ?? a;
-        const proof = await (await fetch(`${replicas[1]!.url}/audit/proofs/consistency?from=${kept.treeSize}&to=${a.treeSize}`, { headers: auth })).json();
+        const proof = (await (await fetch(`${replicas[1]!.url}/audit/proofs/consistency?from=${kept.treeSize}&to=${a.treeSize}`, { headers: auth })).json()) as { hashes: string[] };
         const b64 = (s: string) => Buffer.from(s, 'base64');
         expect(verifyConsistency(kept.treeSize, a.treeSize, b64(kept.rootHash), b64(a.rootHash), proof.hashes.map(b64))).toBe(true);
       } finally {

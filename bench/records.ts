@@ -1,0 +1,113 @@
+/**
+ * Issuance with records (status index reserved, signed, then credential + allocation + audit entry
+ * in one transaction) against signing alone, in the same run, on SQLite and (when
+ * GX_TEST_DATABASE_URL or DATABASE_URL is set) on PostgreSQL in a fresh schema. Both go through
+ * the in-process service (`recordingIssuer` / `issuer`), several requests in flight as an HTTP
+ * server would have them; the ratio says what the records cost.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../src/config.js';
+import type { IssueOptions } from '../src/issuing/index.js';
+import { createService, type Service } from '../src/service.js';
+
+export interface RecordsRow {
+  store: 'sqlite' | 'postgres';
+  name: string;
+  opsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Recorded throughput over sign-only throughput of the same format, same run. */
+  ratio?: number;
+}
+
+const credential = (i: number) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
+  type: ['VerifiableCredential'],
+  credentialSubject: { id: `did:web:member-${i}.example`, 'gx:countryCode': 'DE', 'gx:legalName': 'Example Member GmbH' },
+});
+
+async function measure(iterations: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<{ opsPerSecond: number; p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < iterations) {
+        const i = next++;
+        const t = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { opsPerSecond: iterations / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+const FORMATS: { name: string; options: IssueOptions }[] = [
+  { name: 'vc+jwt ES256', options: { format: 'vc+jwt', alg: 'ES256' } },
+  { name: 'eddsa-rdfc-2022', options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } },
+];
+
+async function benchService(store: RecordsRow['store'], service: Service, iterations: number, inFlight: number): Promise<RecordsRow[]> {
+  const rows: RecordsRow[] = [];
+  let serial = 0;
+  for (const format of FORMATS) {
+    const sign = (i: number) => service.issuer.issueCredential(credential(i), format.options);
+    const record = (i: number) =>
+      service.recordingIssuer.issueCredential(credential(i), { ...format.options, credentialStatus: true }, { actor: 'bench' });
+    // Warm-up: JIT, key caches, contexts, prepared statements, the pool's connections.
+    await measure(Math.ceil(iterations / 5), inFlight, (i) => sign(serial + i));
+    await measure(Math.ceil(iterations / 5), inFlight, (i) => record(serial + i));
+    serial += iterations;
+    const signOnly = await measure(iterations, inFlight, (i) => sign(serial + i));
+    const recorded = await measure(iterations, inFlight, (i) => record(serial + i));
+    serial += iterations;
+    rows.push({ store, name: `${format.name}: sign only`, ...signOnly });
+    rows.push({ store, name: `${format.name}: reserve + sign + record + audit`, ...recorded, ratio: recorded.opsPerSecond / signOnly.opsPerSecond });
+  }
+  return rows;
+}
+
+export async function benchmarkRecords(options: { iterations?: number; inFlight?: number; databaseUrl?: string | undefined } = {}): Promise<RecordsRow[]> {
+  const iterations = options.iterations ?? 1000;
+  const inFlight = options.inFlight ?? 8;
+  const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-records-'));
+  const base = { GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_LOG_LEVEL: 'silent' };
+  const rows: RecordsRow[] = [];
+  try {
+    const sqlite = await createService(parseConfig(base), { log: () => {} });
+    try {
+      rows.push(...(await benchService('sqlite', sqlite, iterations, inFlight)));
+    } finally {
+      await sqlite.close();
+    }
+    if (options.databaseUrl) {
+      const schema = `gx_bench_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Pool({ connectionString: options.databaseUrl, max: 1 });
+      await admin.query(`CREATE SCHEMA "${schema}"`);
+      const separator = options.databaseUrl.includes('?') ? '&' : '?';
+      const databaseUrl = `${options.databaseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      try {
+        const postgres = await createService(parseConfig({ ...base, DATABASE_URL: databaseUrl }), { log: () => {} });
+        try {
+          rows.push(...(await benchService('postgres', postgres, iterations, inFlight)));
+        } finally {
+          await postgres.close();
+        }
+      } finally {
+        await admin.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);
+        await admin.end();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
