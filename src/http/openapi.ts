@@ -8,21 +8,28 @@
  * @see https://spec.openapis.org/oas/v3.1.1.html
  */
 import { z } from 'zod';
+import { ParticipantCredentialsRequest, ParticipantDataRequest, ServiceOfferingRequest } from '../danube/onboarding/request.js';
 import { UpdateStatusRequest } from '../status-lists/routes.js';
 import { ComplianceRequest } from './routes/compliance.js';
 import type { Role } from './auth.js';
 import { examples, type RequestExample } from './openapi/examples.js';
 import {
+  CreatedApiKey,
   DanubeValidateRequest,
   DanubeValidation,
   Health,
   IssuedCredential,
+  MemberList,
+  MemberView,
+  OnboardingResult,
   ProblemDetails,
   Readiness,
+  RotatedKeys,
   SignedPresentation,
   UpdateStatusResponse,
   VerificationReport,
 } from './openapi/schemas.js';
+import { CreateApiKeyRequest, CreateMemberRequest, RotateKeysRequest } from './routes/members.js';
 import { IssueCredentialRequest, VerifyCredentialRequest } from './routes/credentials.js';
 import { ProvePresentationRequest } from './routes/presentations.js';
 import { VerifyPresentationRequest } from './routes/credentials.js';
@@ -43,7 +50,7 @@ export interface OperationDoc {
   operationId: string;
   summary: string;
   tag: 'Credentials' | 'Presentations' | 'Revocation' | 'Compliance' | 'Audit' | 'Danube' | 'Identity' | 'Operations' | (string & {});
-  /** Roles allowed (admin always is); absent: no API key needed. */
+  /** Roles allowed (admin always is; `[]`: admin only); absent: no API key needed. */
   roles?: readonly Role[];
   request?: { schema: z.ZodType; example: RequestExample; mediaTypes?: readonly string[] };
   query?: Readonly<Record<string, string>>;
@@ -58,6 +65,8 @@ const UNAUTHORIZED = problem('No API key, or not a valid one');
 const FORBIDDEN = problem('The API key\'s role may not call this');
 const RATE_LIMITED = problem('Rate limit exceeded; see the Retry-After header');
 const VERIFY_MEDIA = ['application/json', 'application/vc+jwt'] as const;
+const NOT_ONBOARDED = problem('Refused, nothing issued: SELF_DESCRIPTION_INVALID with findings[] (pointers into the request), or CREDENTIAL_UNVERIFIED with reports[]');
+const MEMBER_ID = 'The member id, or its slug';
 
 /** Every route of the service. Add one entry per new route (the coverage test names missing ones). */
 export const OPERATIONS: readonly OperationDoc[] = [
@@ -138,6 +147,56 @@ export const OPERATIONS: readonly OperationDoc[] = [
     responses: { 200: { description: 'The decision' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such decision') },
   },
   {
+    method: 'post', path: '/participants', operationId: 'onboardParticipant', tag: 'Danube', roles: ['member'],
+    summary: 'Onboard a participant from its data (gx-trust writes the credentials) or from its own credentials: LegalPerson, registration-number and Issuer VCs and their presentation, only when the whole self-description conforms (Idempotency-Key honoured)',
+    request: { schema: z.union([ParticipantDataRequest, ParticipantCredentialsRequest]), example: examples.onboardParticipant },
+    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: NOT_ONBOARDED },
+  },
+  {
+    method: 'post', path: '/service-offerings', operationId: 'onboardServiceOffering', tag: 'Danube', roles: ['member'],
+    summary: 'Issue a service offering and its resources (IPCEI-AI profiles included) for a LegalPerson this service issued or the member signed (Idempotency-Key honoured)',
+    request: { schema: ServiceOfferingRequest, example: examples.onboardServiceOffering },
+    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('legalPerson names no credential this service issued'), 422: NOT_ONBOARDED },
+  },
+  {
+    method: 'post', path: '/members', operationId: 'createMember', tag: 'Identity', roles: [],
+    summary: 'Create a consortium member with did:web:<host>:members:<slug>: keys gx-trust generates and holds, or public keys the member holds the private halves of',
+    request: { schema: CreateMemberRequest, example: examples.createMember },
+    responses: { 201: { description: 'The member (Location: /members/<id>)', schema: MemberView }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 409: problem('The slug is taken') },
+  },
+  {
+    method: 'get', path: '/members', operationId: 'listMembers', tag: 'Identity', roles: [],
+    summary: 'Every member, without API keys',
+    responses: { 200: { description: 'The members', schema: MemberList }, 401: UNAUTHORIZED, 403: FORBIDDEN },
+  },
+  {
+    method: 'get', path: '/members/:id', operationId: 'getMember', tag: 'Identity', roles: ['member', 'connector', 'auditor'],
+    summary: 'One member; a member\'s own API keys see only that member', params: { id: MEMBER_ID },
+    responses: { 200: { description: 'The member', schema: MemberView }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
+  },
+  {
+    method: 'get', path: '/members/:slug/did.json', operationId: 'getMemberDidDocument', tag: 'Identity',
+    summary: 'A member\'s did:web document: its active keys, and retired ones until what they signed expires', params: { slug: 'The member slug' },
+    responses: { 200: { description: 'DID document', mediaType: 'application/did+json' }, 404: problem('No such member') },
+  },
+  {
+    method: 'post', path: '/members/:id/api-keys', operationId: 'createApiKey', tag: 'Identity', roles: [],
+    summary: 'Give a member an API key of a role; the key is in this answer only', params: { id: MEMBER_ID },
+    request: { schema: CreateApiKeyRequest, example: examples.createApiKey },
+    responses: { 201: { description: 'The key (Cache-Control: no-store)', schema: CreatedApiKey }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
+  },
+  {
+    method: 'delete', path: '/members/:id/api-keys/:keyId', operationId: 'revokeApiKey', tag: 'Identity', roles: [],
+    summary: 'Revoke an API key: refused from the next request on', params: { id: MEMBER_ID, keyId: 'The API key id (not the key)' },
+    responses: { 204: { description: 'Revoked' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or key') },
+  },
+  {
+    method: 'post', path: '/members/:id/keys/rotate', operationId: 'rotateMemberKeys', tag: 'Identity', roles: ['member'],
+    summary: 'Rotate a member\'s signing keys: previous ones retire (stay published until what they signed expires) or are removed at once', params: { id: MEMBER_ID },
+    request: { schema: RotateKeysRequest, example: examples.rotateMemberKeys },
+    responses: { 200: { description: 'Previous and current verification methods', schema: RotatedKeys }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
+  },
+  {
     method: 'get', path: '/audit/entries', operationId: 'listAuditEntries', tag: 'Audit', roles: ['auditor'],
     summary: 'Audit log entries, a page at a time', query: { from: 'First index (default 0)', to: 'End index, exclusive' },
     responses: { 200: { description: 'Entries with their leaf hashes' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
@@ -213,7 +272,10 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<
 
 function operationObject(op: OperationDoc): Record<string, unknown> {
   const parameters = [
-    ...pathParameters(op.path).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description: op.params?.[name] ?? name })),
+    ...pathParameters(op.path).map((name) => {
+      const example = op.request?.example.params?.[name];
+      return { name, in: 'path', required: true, schema: { type: 'string' }, description: op.params?.[name] ?? name, ...(example === undefined ? {} : { example }) };
+    }),
     ...Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description })),
   ];
   const responses: Record<string, unknown> = {};

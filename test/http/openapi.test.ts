@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OPERATIONS, openApiPath } from '../../src/http/openapi.js';
-import { examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
+import { exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 let svc: RunningService;
@@ -18,6 +18,9 @@ beforeAll(async () => {
   const response = await fetch(`${svc.url}/openapi.json`);
   expect(response.status).toBe(200);
   document = await response.json();
+  // The state the member examples presume (their path parameters name this member).
+  const created = await postJson(`${svc.url}/members`, exampleMember, { authorization: `Bearer ${svc.apiKey}` });
+  expect(created.status, created.text).toBe(201);
 });
 afterAll(async () => {
   await svc?.close();
@@ -132,10 +135,36 @@ describe('GET /openapi.json', () => {
       const headers: Record<string, string> = op.roles === undefined ? {} : { authorization: `Bearer ${svc.apiKey}` };
       const mediaType = op.request!.mediaTypes?.[0] ?? 'application/json';
       if (mediaType !== 'application/json') headers['content-type'] = mediaType;
-      const response = await postJson(`${svc.url}${op.path}`, op.request!.example.body, headers);
+      const path = op.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_match, name: string) => {
+        const value = op.request!.example.params?.[name];
+        if (value === undefined) throw new Error(`${op.operationId}: the example gives no value for :${name}`);
+        return encodeURIComponent(value);
+      });
+      const response = await postJson(`${svc.url}${path}`, op.request!.example.body, headers);
       expect(response.status, response.text).toBe(op.request!.example.status);
       expect(op.responses, `${op.operationId} documents ${response.status}`).toHaveProperty(String(response.status));
+      // The answer has the documented shape, not only the documented status.
+      const schema = op.responses[response.status]?.schema;
+      if (schema !== undefined) {
+        const parsed = schema.safeParse(response.body);
+        expect(parsed.success, `${op.operationId} ${response.status}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      }
     });
+  });
+
+  it('shows path parameter values the examples use', () => {
+    const parameters = document.paths['/members/{id}/api-keys'].post.parameters;
+    expect(parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', example: exampleMember.slug }));
+  });
+
+  it('gets 201 for the service offering example once its LegalPerson names one this service issued', async () => {
+    const admin = { authorization: `Bearer ${svc.apiKey}` };
+    const onboarded = await postJson(`${svc.url}/participants`, examples.onboardParticipant.body, admin);
+    expect(onboarded.status, onboarded.text).toBe(201);
+    const body = { ...examples.onboardServiceOffering.body, legalPerson: onboarded.body.credentials[0].id };
+    const response = await postJson(`${svc.url}/service-offerings`, body, admin);
+    expect(response.status, response.text).toBe(201);
+    expect(response.body.credentials.map((c: any) => c.origin)).toEqual(['issued', 'issued', 'issued', 'referenced']);
   });
 
   it('keeps the examples table and the OPERATIONS table in step', () => {

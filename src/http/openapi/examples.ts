@@ -37,10 +37,82 @@ export const w3cEddsaRdfc2022Credential = {
   },
 };
 
+/**
+ * The one piece of earlier state the examples presume: this member exists. The path parameters of
+ * the member examples name it by slug (`:id` takes an id or a slug), and test/http/openapi.test.ts
+ * creates it before it sends them.
+ */
+export const exampleMember = { slug: 'example-member', name: 'Example Member GmbH' };
+
+/** The participant of test/http/onboarding.test.ts (`participant()`): two valid registration numbers, current terms. */
+const participant = {
+  id: 'did:web:member.example',
+  name: 'Member GmbH',
+  legalAddress: { countryCode: 'DE', region: 'DE30', locality: 'Berlin', streetAddress: 'Sample Street 1', postalCode: '10115' },
+  headquartersAddress: { countryCode: 'DE', region: 'DE30', locality: 'Berlin', streetAddress: 'Sample Street 1', postalCode: '10115' },
+  registrationNumbers: [
+    { type: 'gx:VatID', value: 'DE136695976', countryCode: 'DE' },
+    { type: 'gx:LeiCode', value: '9695007586GCAKPYJ703', countryCode: 'FR' },
+  ],
+  termsAndConditions: '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515',
+};
+
+const GX_CONTEXT = [CONTEXT_V2, 'https://w3id.org/gaia-x/development#'];
+
+/** The offering, its model and the model's IPCEI-AI profile of test/http/onboarding.test.ts. */
+export const serviceOfferingCredentials = [
+  {
+    '@context': GX_CONTEXT,
+    type: ['VerifiableCredential', 'gx:ServiceOffering'],
+    credentialSubject: {
+      id: 'did:web:member.example#service-offering',
+      type: 'gx:ServiceOffering',
+      'schema:name': 'Model inference API',
+      'gx:providedBy': { id: 'did:web:member.example#legal-person' },
+      'gx:serviceOfferingTermsAndConditions': {
+        type: 'gx:TermsAndConditions',
+        'gx:url': { '@value': 'https://member.example/terms', '@type': 'xsd:anyURI' },
+        'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      },
+      'gx:dataProtectionRegime': 'GDPR2016',
+      'gx:aggregationOfResources': { id: 'did:web:member.example#model' },
+    },
+  },
+  {
+    '@context': GX_CONTEXT,
+    type: ['VerifiableCredential', 'gx:SoftwareResource'],
+    credentialSubject: {
+      id: 'did:web:member.example#model',
+      type: 'gx:SoftwareResource',
+      'schema:name': 'Member LLM 7B',
+      'gx:copyrightOwnedBy': { id: 'did:web:member.example#legal-person' },
+      'gx:license': 'Apache-2.0',
+      'gx:resourcePolicy': 'default: allow',
+      'gx:version': '1.0.0',
+    },
+  },
+  {
+    '@context': [...GX_CONTEXT, 'https://w3id.org/gx-trust/ipcei-ai/v1'],
+    type: ['VerifiableCredential'],
+    credentialSubject: {
+      id: 'did:web:member.example#model-profile',
+      type: 'AIModelProfile',
+      profileOf: 'did:web:member.example#model',
+      riskClass: 'general-purpose',
+      intendedPurpose: 'Drafting and summarising German administrative texts',
+      modelCard: { type: 'ModelCard', url: 'https://member.example/model-card', hash: 'ab'.repeat(32) },
+      trainingCompute: { value: 3.1e23, unit: 'FLOP' },
+      hostingMemberState: ['DE', 'FR'],
+    },
+  },
+];
+
 export interface RequestExample {
   body: unknown;
   /** The status the example gets from a freshly started service (with the admin key where needed). */
   status: number;
+  /** Values of the route's path parameters (shown as parameter examples; the test fills the path with them). */
+  params?: Readonly<Record<string, string>>;
 }
 
 export const examples = {
@@ -80,5 +152,15 @@ export const examples = {
   offerCredential: {
     body: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() },
     status: 422,
+  },
+  createMember: { body: { slug: 'acme', name: 'acme GmbH', keys: 'generate' }, status: 201 },
+  createApiKey: { params: { id: exampleMember.slug }, body: { role: 'connector' }, status: 201 },
+  rotateMemberKeys: { params: { id: exampleMember.slug }, body: { previous: 'retire' }, status: 200 },
+  onboardParticipant: { body: { participant }, status: 201 },
+  onboardServiceOffering: {
+    // A LegalPerson this service never issued: 404 at /legalPerson. With the credentials[0].id that
+    // POST /participants answered, the same body gets 201 (test/http/openapi.test.ts sends both).
+    body: { legalPerson: 'urn:uuid:00000000-0000-4000-8000-000000000000', credentials: serviceOfferingCredentials },
+    status: 404,
   },
 } satisfies Record<string, RequestExample>;

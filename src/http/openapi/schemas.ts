@@ -60,3 +60,47 @@ export const UpdateStatusResponse = z.object({
 
 export const Health = z.object({ status: z.literal('ok') });
 export const Readiness = z.object({ status: z.literal('ready'), checks: z.object({ store: z.literal('ok'), keys: z.number().int() }) });
+
+const ApiKeyView = z.object({ id: z.string(), role: z.enum(['member', 'connector', 'auditor', 'admin']), createdAt: z.string(), revokedAt: z.string().nullable() });
+
+export const MemberView = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    did: z.string().describe('did:web:<service host>:members:<slug>'),
+    didDocumentUrl: z.string(),
+    custody: z.enum(['hosted', 'external']),
+    createdAt: z.string(),
+    verificationMethods: z.array(
+      z.object({ id: z.string(), type: z.string(), state: z.string(), createdAt: z.string(), retiredAt: z.string().nullable(), expires: z.string().optional() }),
+    ),
+    apiKeys: z.array(ApiKeyView).describe('Ids and roles only: an API key is shown once, when it is created'),
+  })
+  .describe('A consortium member: never a private key, never an API key');
+
+export const MemberList = z.object({ members: z.array(MemberView) });
+
+export const CreatedApiKey = ApiKeyView.extend({
+  apiKey: z.string().describe('The bearer token; this answer (Cache-Control: no-store) is the only time it is shown'),
+  memberId: z.string(),
+});
+
+export const RotatedKeys = z.object({
+  member: MemberView,
+  previous: z.array(z.string()).describe('Verification method ids retired or removed'),
+  current: z.array(z.string()).describe('Verification method ids now active'),
+});
+
+export const OnboardingResult = z
+  .object({
+    holder: z.string(),
+    legalPersonId: z.string(),
+    credentials: z.array(
+      z.object({ id: z.string().optional(), type: z.array(z.string()), origin: z.enum(['issued', 'submitted', 'referenced']), format: z.string(), verifiableCredential: z.record(z.string(), z.unknown()), jwt: z.string().optional() }),
+    ),
+    verifiablePresentation: z.record(z.string(), z.unknown()).describe('Unsigned: the member signs it before asking for compliance'),
+    registryLookups: z.array(z.object({ pointer: z.string(), status: z.enum(['valid', 'not-checked']) }).loose()),
+    findings: z.array(z.object({ pointer: z.string() }).loose()).describe('Warnings and notes only: they did not block issuance'),
+  })
+  .describe('The credentials issued (or passed on) and the presentation that holds them');
