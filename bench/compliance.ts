@@ -1,3 +1,4 @@
+import { measure } from '../src/danube/benchmark.js';
 /**
  * A warm compliance decision over a 4-credential VP-JWT (LegalPerson, VAT id, Issuer,
  * ServiceOffering, each a PS256 vc+jwt with an X.509-bound key): every rule, as a dry run (the
@@ -12,22 +13,6 @@ export interface ComplianceBenchRow {
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-async function measure(run: () => Promise<unknown>, iterations: number, warmMs: number): Promise<Omit<ComplianceBenchRow, 'name'>> {
-  const warmUntil = performance.now() + warmMs;
-  while (performance.now() < warmUntil) await run();
-  const samples: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await run();
-    samples.push(performance.now() - t0);
-  }
-  const total = performance.now() - start;
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0;
-  return { opsPerSecond: (iterations / total) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 export async function fourCredentialPresentation(service: Service): Promise<string> {
