@@ -1,10 +1,10 @@
-import { measure } from '../src/danube/benchmark.js';
 /**
  * A warm compliance decision over a 4-credential VP-JWT (LegalPerson, VAT id, Issuer,
  * ServiceOffering, each a PS256 vc+jwt with an X.509-bound key): every rule, as a dry run (the
  * checks alone) and as a full decision (label signed PS256, stored with its audit entry, decision
  * recorded). The service plays member, notary and compliance service, so nothing leaves the process.
  */
+import { measure } from '../src/danube/benchmark.js';
 import { performance } from 'node:perf_hooks';
 import type { Service } from '../src/service.js';
 
