@@ -18,7 +18,7 @@ import { createStoreAuthenticator } from './members/authenticator.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { loadKeySealer } from './members/sealed-keys.js';
 import { createIssuer, type Issuer } from './issuing/index.js';
-import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
+import { loadOrCreateKeyring, VERIFICATION_METHOD_FRAGMENTS, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
 import { createWorkerPool } from './workers/pool.js';
@@ -196,6 +196,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
     clock,
+    tagusSigner: { verificationMethod: `${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`, privateKey: keyring.key('RSA').privateKey, documentLoader },
   });
   const adminApiKey = adminApiKeyOf(config);
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.

@@ -5,9 +5,11 @@
  * replay it: the input and its digest, each credential's digest, the engine, rules and shapes
  * versions, the trust anchors and trusted issuers in force, and the outcome.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
+import type { DocumentLoader } from '../document-loader/index.js';
+import { signJsonWebSignature2020 } from '../issuing/json-web-signature-2020.js';
 import { GxTrustError } from '../errors.js';
 import type { RecordingIssuer } from '../issuing/recorded.js';
 import type { Store } from '../storage/store.js';
@@ -28,6 +30,7 @@ import { shapes } from './rules/shapes.js';
 import { validity } from './rules/validity.js';
 import { x509Binding } from './rules/x509-binding.js';
 import { readSubmission } from './submission.js';
+import { buildTagusComplianceCredential, isTagusSubmission, TAGUS_RULES, tagusParticipantOf } from './tagus.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext } from './types.js';
 
@@ -59,6 +62,8 @@ export interface ComplianceEngineDependencies {
   /** notAfter of the service's RSA signing certificate: a label never outlives it. */
   signingCertificateNotAfter?: Date;
   clock: Clock;
+  /** Signs the Tagus-form compliance credential (JsonWebSignature2020, PS256 with the service's RSA key). */
+  tagusSigner?: { verificationMethod: string; privateKey: KeyObject; documentLoader: DocumentLoader };
 }
 
 export interface DecideOptions {
@@ -69,6 +74,11 @@ export interface DecideOptions {
   /** The label credential's id (the Gaia-X `vcid` query parameter). */
   labelId?: string;
   lifetimeDays?: number;
+  /**
+   * Called with who presents (the VP's holder, or for an unsigned Tagus VP the participant) before
+   * any rule runs; throws to refuse (ownership: a member asks only for its own presentations).
+   */
+  authorize?: (presenter: string | undefined) => Promise<void>;
 }
 
 export interface IssuedLabel {
@@ -88,6 +98,10 @@ export interface ComplianceResult {
   findings: ComplianceFinding[];
   checks: CheckSummary[];
   issued?: IssuedLabel;
+  /** The Trust Framework era of the input, which chose the rule set. */
+  era: 'danube' | 'tagus';
+  /** Tagus-era input: the compliance credential in the Tagus form (JSON-LD, JsonWebSignature2020). */
+  tagusComplianceCredential?: Record<string, unknown>;
 }
 
 export interface ComplianceEngine {
@@ -98,9 +112,36 @@ export interface ComplianceEngine {
 export function createComplianceEngine(deps: ComplianceEngineDependencies): ComplianceEngine {
   const anchorFingerprints = deps.trustAnchorsPem.flatMap((pem) => parsePemCertificates(pem)).map((der) => `sha256:${sha256(Buffer.from(der, 'base64')).toString('hex')}`);
 
+  /**
+   * Signs the Tagus form and records it with its audit entry in one transaction, as recorded.ts
+   * does for what the recording issuer signs (it does not sign JsonWebSignature2020). The standard
+   * signing input: it binds proof.created, which the gaia-x variant leaves unsigned.
+   */
+  async function issueTagusForm(submission: Parameters<typeof buildTagusComplianceCredential>[0]['submission'], validUntil: string, now: Date, actor: string): Promise<Record<string, unknown>> {
+    const signer = deps.tagusSigner;
+    if (signer === undefined) throw new GxTrustError('INTERNAL', 'no signer for the Tagus compliance credential is configured');
+    const document = buildTagusComplianceCredential({ issuer: deps.serviceDid, submission, now, validUntil });
+    const signed = await signJsonWebSignature2020({ document, verificationMethod: signer.verificationMethod, privateKey: signer.privateKey, alg: 'PS256', variant: 'standard', documentLoader: signer.documentLoader, now });
+    const text = JSON.stringify(signed);
+    const digest = `sha256:${sha256(text).toString('hex')}`;
+    const id = String(signed['id']);
+    await deps.store.recordIssuance({
+      credential: { id, types: ['VerifiableCredential'], subject: null, issuer: deps.serviceDid, format: 'JsonWebSignature2020', digest, statusEntries: [], issuedBy: actor, credential: text },
+      allocations: [],
+      audit: { actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format: 'JsonWebSignature2020', types: ['VerifiableCredential'], form: 'gaia-x-tagus-compliance' } },
+    });
+    return signed;
+  }
+
   async function decide(input: unknown, options: DecideOptions): Promise<ComplianceResult> {
     const now = deps.clock();
     const submission = await readSubmission(input, deps.verifier, { now });
+    const era = isTagusSubmission(submission) ? 'tagus' : 'danube';
+    const rules = era === 'tagus' ? TAGUS_RULES : RULES;
+    if (options.authorize !== undefined) {
+      const legalPerson = submission.credentials.find((c) => hasType(c, 'gx:LegalPerson'));
+      await options.authorize(submission.holder ?? (era === 'tagus' ? tagusParticipantOf(submission) : didOf(legalPerson?.subject['id'])));
+    }
     const failedRules = new Set<string>();
     const context: RuleContext = {
       submission,
@@ -114,7 +155,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
     };
     const findings: ComplianceFinding[] = [];
     const checks: CheckSummary[] = [];
-    for (const rule of RULES) {
+    for (const rule of rules) {
       let ruleFindings: ComplianceFinding[];
       try {
         ruleFindings = await rule.run(context);
@@ -140,6 +181,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       validatedCriteria: context.validatedCriteria,
       findings,
       checks,
+      era,
     };
     if (passed) result.labelLevel = options.level;
     if (options.dryRun) return result;
@@ -149,7 +191,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       const label = buildLabelCredential({
         ...(options.labelId === undefined ? {} : { id: options.labelId }),
         issuer: deps.serviceDid,
-        subjectId: didOf(legalPerson?.subject['id']) ?? String(legalPerson?.subject['id'] ?? submission.holder),
+        subjectId: era === 'tagus' ? (tagusParticipantOf(submission) ?? String(submission.holder)) : didOf(legalPerson?.subject['id']) ?? String(legalPerson?.subject['id'] ?? submission.holder),
         level: options.level,
         validatedCriteria: context.validatedCriteria,
         credentials: submission.credentials,
@@ -160,6 +202,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       const issued = await deps.recordingIssuer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { actor: options.actor });
       if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
       result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
+      if (era === 'tagus') result.tagusComplianceCredential = await issueTagusForm(submission, String(label['validUntil']), now, options.actor);
     }
 
     const decisionId = `urn:uuid:${randomUUID()}`;
@@ -174,9 +217,11 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         requestedLevel: options.level,
         ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
         ...(result.issued === undefined ? {} : { labelCredentialId: result.issued.id }),
+        ...(result.tagusComplianceCredential === undefined ? {} : { tagusComplianceCredentialId: result.tagusComplianceCredential['id'] }),
         engineVersion: ENGINE_VERSION,
         rulesVersion: RULES_VERSION,
-        rules: RULES.map((r) => r.id),
+        era,
+        rules: rules.map((r) => r.id),
         shapesVersion: deps.shapesVersion,
         trustAnchors: anchorFingerprints,
         trustedIssuers: deps.trusted.list(),

@@ -12,7 +12,7 @@ import type { ComplianceEngine, ComplianceResult, DecideOptions } from '../../co
 import { LABEL_LEVELS, type LabelLevel } from '../../compliance/criteria.js';
 import { GxTrustError } from '../../errors.js';
 import type { AppDependencies } from '../app.js';
-import { principalOf, requireRole } from '../auth.js';
+import { deny, principalOf, requireRole } from '../auth.js';
 import { parseBody, requireBody } from '../parse.js';
 import { PROBLEM_TYPE_BASE } from '../problem.js';
 
@@ -76,7 +76,19 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
 
   async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'actor'>): Promise<ComplianceResult> {
     const principal = principalOf(res);
-    return deps.compliance.decide(input, { ...options, actor: principal.actor });
+    // SECURITY-CASES row 33: a member asks for compliance of its own presentations only.
+    const authorize = async (presenter: string | undefined) => {
+      if (principal.role === 'admin') return;
+      const dids = principal.dids ?? [];
+      if (presenter !== undefined && dids.includes(presenter)) return;
+      throw await deny(
+        deps.authenticator,
+        principal,
+        { method: req.method, path: req.path, subject: presenter ?? `${req.method} ${req.path}`, reason: presenter === undefined ? 'the presentation names no holder this API key may present as' : `this API key may not ask for compliance of a presentation held by ${presenter}` },
+        dids.length === 0 ? 'Ask an admin for a member API key' : `Present as ${dids.join(' or ')}`,
+      );
+    };
+    return deps.compliance.decide(input, { ...options, actor: principal.actor, authorize });
   }
 
   for (const [path, level] of Object.entries(GAIA_X_PATHS)) {
@@ -103,7 +115,13 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
     }
     const result = await decide(req, res, body, { level: 'SC', ...(labelId(req.query['vcid']) === undefined ? {} : { labelId: labelId(req.query['vcid'])! }) });
     if (result.issued === undefined) return refusal(res, result);
-    res.status(201).json({ verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId });
+    res.status(201).json({
+      verifiableCredential: result.issued.verifiableCredential,
+      jwt: result.issued.jwt,
+      labelLevel: result.labelLevel,
+      decisionId: result.decisionId,
+      ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
+    });
   });
 
   router.post('/compliance', member, async (req, res) => {
@@ -129,6 +147,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
     const result = await decide(req, res, input, options);
     const answer = {
       ...(result.issued === undefined ? {} : { issued: result.issued }),
+      ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
       ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
       outcome: result.outcome,
       requestedLevel: result.requestedLevel,
