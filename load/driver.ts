@@ -24,6 +24,8 @@ import { createDocumentLoader } from '../src/document-loader/index.js';
 export interface EventLoopProbe {
   reset(): Promise<void>;
   p99Ms(): Promise<number>;
+  /** CPU seconds the server used since reset (every thread), when it can tell. */
+  cpuSeconds?(): Promise<number>;
 }
 
 /** A running gx-trust to drive. */
@@ -39,8 +41,9 @@ export interface Target {
 export async function startChildTarget(label: string, env: Record<string, string>): Promise<Target> {
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, GX_ENV: 'development', GX_LOG_LEVEL: 'silent', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0', ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Request lines are written at LOAD_LOG_LEVEL (info by default, as deployed) to /dev/null.
+    env: { ...process.env, GX_ENV: 'development', GX_LOG_LEVEL: process.env['LOAD_LOG_LEVEL'] ?? 'info', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const next = (type: string) =>
     new Promise<any>((resolve, reject) => {
@@ -69,6 +72,11 @@ export async function startChildTarget(label: string, env: Record<string, string
         const answer = next('stats');
         child.send({ type: 'stats' });
         return (await answer).eventLoopP99Ms as number;
+      },
+      async cpuSeconds() {
+        const answer = next('stats');
+        child.send({ type: 'stats' });
+        return (await answer).cpuSeconds as number;
       },
     },
     async close() {

@@ -79,7 +79,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await target.eventLoop.reset();
     const run = await load();
     const loop = await target.eventLoop.p99Ms();
+    const cpu = await target.eventLoop.cpuSeconds?.();
     rows.push(...rowsOf(name, target.label, run, loop, kinds));
+    if (cpu !== undefined && cpu > 0) {
+      const answered = [...run.kinds.entries()].filter(([k]) => kinds === undefined || kinds.includes(k)).reduce((n, [, k]) => n + k.count, 0);
+      notes.push(`${name} (${target.label}): server CPU ${(cpu / run.seconds).toFixed(2)} cores, ${Math.round(answered / cpu)} req per server CPU-second`);
+    }
     return run;
   }
   const rate = (run: RunResult, kind: string) => (run.kinds.get(kind)?.count ?? 0) / run.seconds;

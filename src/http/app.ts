@@ -30,7 +30,7 @@ import { identityRoutes } from './routes/identity.js';
 import { presentationRoutes } from './routes/presentations.js';
 import { memberRoutes } from './routes/members.js';
 import type { MemberRegistry } from '../members/registry.js';
-import { acceptableRequestId, httpLogger, type Logger } from '../observability/logger.js';
+import { acceptableRequestId, httpLogger, requestLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { rateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { docsRoutes } from './routes/docs.js';
@@ -66,11 +66,35 @@ export interface AppDependencies {
   members?: MemberRegistry;
 }
 
+/**
+ * helmet's headers, taken once from helmet itself and set in one step: with its default (static)
+ * options they are the same on every answer, and helmet() walks a chain of a dozen middlewares
+ * per request to set them.
+ */
+function securityHeaders(): express.RequestHandler {
+  const set: [string, number | string | readonly string[]][] = [];
+  const removed: string[] = [];
+  let complete = false;
+  const recorder = {
+    setHeader: (name: string, value: number | string | readonly string[]) => void set.push([name, value]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  helmet()({} as express.Request, recorder as unknown as express.Response, (error?: unknown) => {
+    complete = error === undefined;
+  });
+  if (!complete) return helmet();
+  return (_req, res, next) => {
+    for (const [name, value] of set) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
+}
+
 export function createApp(deps: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     // A caller's or proxy's well-formed id is kept, so one id follows a request across services.
     const incoming = req.get('x-request-id');
@@ -116,6 +140,6 @@ export function createApp(deps: AppDependencies): express.Express {
     });
   });
   const logger = deps.logger;
-  app.use(problemHandler(deps.log ?? ((error, req) => (req?.log ?? logger)?.error({ err: error }, 'request failed'))));
+  app.use(problemHandler(deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')))));
   return app;
 }

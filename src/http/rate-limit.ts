@@ -31,6 +31,24 @@ interface Subject {
   authenticated: boolean;
 }
 
+/**
+ * The bucket of an address: IPv4 as is, IPv6 by /56 (ipKeyGenerator parses the address with
+ * ip-address, the limiter's costliest step per request, so its answers are kept: a dual-stack
+ * listener sees every IPv4 client as an IPv4-mapped IPv6 address).
+ */
+const MAX_REMEMBERED_ADDRESSES = 10_000;
+function addressKey(memo: Map<string, string>, ip: string): string {
+  if (!ip.includes(':')) return ip;
+  let key = memo.get(ip);
+  if (key === undefined) {
+    key = ipKeyGenerator(ip, 56);
+    // Bounded: a flood of distinct sources starts the memo over instead of growing it.
+    if (memo.size >= MAX_REMEMBERED_ADDRESSES) memo.clear();
+    memo.set(ip, key);
+  }
+  return key;
+}
+
 function bearerOf(req: Request): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
 }
@@ -38,6 +56,7 @@ function bearerOf(req: Request): string | undefined {
 export function rateLimiter(settings: RateLimitSettings, authenticator: Authenticator): RequestHandler {
   if (settings.max === 0 && settings.anonymousMax === 0) return (_req, _res, next) => next();
 
+  const addresses = new Map<string, string>();
   // Who is asking, decided once per request before the limiter reads it.
   const identify: RequestHandler = async (req, res, next: NextFunction) => {
     const bearer = bearerOf(req);
@@ -46,7 +65,7 @@ export function rateLimiter(settings: RateLimitSettings, authenticator: Authenti
       const valid = await authenticator.authenticate(bearer).then(() => true, () => false);
       if (valid) subject = { key: `key:${apiKeyDigest(bearer).toString('base64url')}`, authenticated: true };
     }
-    res.locals['rateLimitSubject'] = subject ?? { key: `ip:${ipKeyGenerator(req.ip ?? 'unknown', 56)}`, authenticated: false };
+    res.locals['rateLimitSubject'] = subject ?? { key: `ip:${addressKey(addresses, req.ip ?? 'unknown')}`, authenticated: false };
     next();
   };
   const subjectOf = (res: Response): Subject => res.locals['rateLimitSubject'] as Subject;

@@ -78,13 +78,38 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  // The labelled children, looked up once per (method, route, status): prom-client otherwise
+  // rebuilds and hashes the label set on every request. Routes are patterns, so this stays small.
+  interface RouteSeries {
+    observe(seconds: number, status: number): void;
+  }
+  const series = new Map<string, RouteSeries>();
+  const seriesOf = (method: string, route: string): RouteSeries => {
+    const key = `${method} ${route}`;
+    let found = series.get(key);
+    if (found === undefined) {
+      const timer = duration.labels(method, route);
+      const byStatus = new Map<number, ReturnType<typeof requests.labels>>();
+      found = {
+        observe(seconds, status) {
+          let counter = byStatus.get(status);
+          if (counter === undefined) {
+            counter = requests.labels(method, route, String(status));
+            byStatus.set(status, counter);
+          }
+          counter.inc();
+          timer.observe(seconds);
+        },
+      };
+      series.set(key, found);
+    }
+    return found;
+  };
+
   const httpMiddleware: RequestHandler = (req, res, next) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     res.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeLabel(req);
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      duration.observe({ method: req.method, route }, seconds);
+      seriesOf(req.method, routeLabel(req)).observe((performance.now() - started) / 1000, res.statusCode);
     });
     next();
   };
@@ -103,7 +128,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeReport: countChecks,
     observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),
     observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),
-    close: () => registry.clear(),
+    close: () => {
+      series.clear();
+      registry.clear();
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examples } from '../../src/http/openapi/examples.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, requestLogger } from '../../src/observability/logger.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 const lines: string[] = [];
@@ -70,5 +70,19 @@ describe('createLogger()', () => {
     const line = captured.join('');
     for (const secret of ['gxdev_secret', 'z1secret', 'secret-d', '"credential"']) expect(line).not.toContain(secret);
     expect(JSON.parse(line).apiKey).toBe('[redacted]');
+  });
+});
+
+describe('requestLogger()', () => {
+  it('gives an error logged while answering the request id of that answer, redacted as any line', () => {
+    const captured: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void captured.push(line) } });
+    const req = { res: { locals: { requestId: 'request-id-0042' } } } as unknown as Parameters<typeof requestLogger>[1];
+    requestLogger(logger, req).error({ err: new Error('boom'), apiKey: 'gxdev_secret' }, 'request failed');
+    requestLogger(logger, undefined).error('outside a request');
+    const [inside, outside] = captured.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(inside?.['reqId']).toBe('request-id-0042');
+    expect(inside?.['apiKey']).toBe('[redacted]');
+    expect(outside?.['reqId']).toBeUndefined();
   });
 });
