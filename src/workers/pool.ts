@@ -1,9 +1,9 @@
 /**
  * The worker pool for CPU-heavy work (JSON-LD expansion and RDF canonicalization of Data Integrity
- * proofs), so the event loop keeps answering (health checks, JWT verifications) while a burst of
+ * proofs, RSA signing), so the event loop keeps answering (health checks, JWT verifications) while a burst of
  * Data Integrity verifications runs. piscina, sized to the cores (GX_WORKERS; 0 = no pool, all in
  * the main thread). Threads start on first use, so a process that never verifies Data Integrity
- * (the CLI, most tests) never starts one, and they leave after a minute idle.
+ * nor signs with RSA (the CLI, most tests) never starts one, and they leave after a minute idle.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
