@@ -3,15 +3,17 @@
  * Exit codes scripts can rely on: 0 success (verified), 1 verification failed, 2 bad usage or input,
  * 3 the service could not do it (configuration, keys, network).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { configFromProcess, type ConfigFlags } from '../config.js';
-import { isGxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerMembers } from './commands/members.js';
 import { register as registerKeys } from './commands/keys.js';
+import { register as registerCredentials, verifyFolder, DEFAULT_CONCURRENCY } from './commands/credentials.js';
+import { register as registerCompliance } from './commands/compliance.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -91,11 +93,31 @@ export function buildProgram(): Command {
 
   program
     .command('verify <file>')
-    .description('verify a credential or presentation (JSON, compact JWT, or data: URL; - for stdin)')
+    .description('verify a credential or presentation (JSON, compact JWT, or data: URL; - for stdin), or every .json / .jwt file in a folder')
     .option('--presentation', 'the input is a presentation')
     .option('--challenge <challenge>', 'expected presentation challenge (nonce)')
     .option('--domain <domain>', 'expected presentation domain (audience)')
-    .action(async (file: string, options: { presentation?: boolean; challenge?: string; domain?: string }, command: Command) => {
+    .option('--concurrency <n>', `folder: files verified at once (default ${DEFAULT_CONCURRENCY})`)
+    .option('--progress', 'folder: show the progress line on stderr even when it is not a terminal')
+    .option('--jsonl', 'folder: one JSON line per file as it finishes instead of the summary')
+    .action(async (file: string, options: { presentation?: boolean; challenge?: string; domain?: string; concurrency?: string; progress?: boolean; jsonl?: boolean }, command: Command) => {
+      if (file !== '-' && statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
+        const concurrency = options.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(options.concurrency);
+        if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new GxTrustError('INVALID_INPUT', '--concurrency must be a positive integer');
+        const service = await createService(configFromProcess(configFlags(command)), { log: () => {} });
+        try {
+          const summary = await verifyFolder(service.verifier, file, {
+            concurrency,
+            progress: options.progress === true || process.stderr.isTTY === true,
+            ...(options.jsonl === true ? { onResult: (result) => process.stdout.write(JSON.stringify(result) + '\n') } : {}),
+          });
+          if (options.jsonl !== true) print(summary);
+          process.exitCode = summary.failed === 0 ? EXIT.ok : EXIT.notVerified;
+        } finally {
+          await service.close();
+        }
+        return;
+      }
       const service = await createService(configFromProcess(configFlags(command)));
       const input = readInput(file);
       const isPresentation =
@@ -123,6 +145,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerMembers(program);
   registerKeys(program);
+  registerCredentials(program);
+  registerCompliance(program);
 
   return program;
 }
