@@ -4,7 +4,7 @@
  * Exit codes: 0 done / every file verified, 1 a file not verified, 2 bad usage or input (unknown
  * credential, a status it cannot take, an empty folder), 3 could not run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { GxTrustError } from '../../errors.js';
@@ -15,6 +15,12 @@ import { createProgress, type ProgressStream } from '../progress.js';
 import { CLI_ACTOR, printJson, withService } from './members.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+
+/**
+ * A file in the folder is read whole; anything larger than this is no credential a person meant to
+ * check and is reported as failed instead of exhausting memory (a folder may be a download area).
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Files at or above this many at once would only queue behind the worker pool and the event loop. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -50,8 +56,13 @@ function isPresentation(input: unknown): boolean {
 
 async function verifyFile(verifier: Verifier, folder: string, file: string): Promise<FileResult> {
   let input: unknown;
+  const path = join(folder, file);
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size > MAX_FILE_BYTES) {
+    return { file, verified: false, failedChecks: [{ check: 'format', code: 'PAYLOAD_TOO_LARGE', message: `${size} bytes, over the ${MAX_FILE_BYTES}-byte limit of one file` }] };
+  }
   try {
-    const text = readFileSync(join(folder, file), 'utf8').trim();
+    const text = readFileSync(path, 'utf8').trim();
     input = COMPACT_JWS.test(text) || text.startsWith('data:') ? text : JSON.parse(text);
   } catch (error) {
     // A file that cannot be read or parsed is a failed file, not the end of the run.
