@@ -45,3 +45,13 @@ export function digestMatches(expected: unknown, document: unknown): boolean {
   const bytes = parseSha256Digest(expected);
   return bytes !== undefined && timingSafeEqual(bytes, sha256(jcs(document)));
 }
+
+/**
+ * What a digest of a presented credential covers: the document its proof signs, so an embedded
+ * Data Integrity or JsonWebSignature2020 `proof` is left out (a JWT payload has none). Connectors
+ * compare against the verifier's document, which is the same proof-less form.
+ */
+export function securedDocument<T extends Record<string, unknown>>(document: T): Omit<T, 'proof'> {
+  const { proof: _proof, ...rest } = document;
+  return rest;
+}

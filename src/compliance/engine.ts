@@ -16,7 +16,7 @@ import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import { parsePemCertificates } from '../x509/index.js';
 import type { LabelLevel } from './criteria.js';
-import { digestSRI, sha256 } from './digest.js';
+import { digestSRI, securedDocument, sha256 } from './digest.js';
 import { buildLabelCredential, ENGINE_VERSION, RULES_VERSION } from './label-credential.js';
 import { countryCodes } from './rules/country-codes.js';
 import { issuerTerms } from './rules/issuer-terms.js';
@@ -228,7 +228,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         input: inputText,
         inputDigest: `sha256:${submission.inputDigest}`,
         holder: submission.holder ?? null,
-        credentials: submission.credentials.map((c) => ({ id: c.id, issuer: c.issuer, types: c.types, digestSRI: digestSRI(c.document) })),
+        credentials: submission.credentials.map((c) => ({ id: c.id, issuer: c.issuer, types: c.types, digestSRI: digestSRI(securedDocument(c.document)) })),
         validatedCriteria: result.validatedCriteria,
         findings,
         checks,

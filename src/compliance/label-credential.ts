@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { VC_V2_CONTEXT, parseRfc3339, type JsonObject } from '../credentials/index.js';
 import type { LabelLevel } from './criteria.js';
-import { digestSRI } from './digest.js';
+import { digestSRI, securedDocument } from './digest.js';
 import type { SubmittedCredential } from './types.js';
 
 export const ENGINE_VERSION = 'gx-trust-compliance/1.0';
@@ -63,7 +63,7 @@ export function buildLabelCredential(options: LabelCredentialOptions): JsonObjec
       'gx:compliantCredentials': options.credentials.map((c) => ({
         id: c.id,
         'gx:credentialType': c.types.filter((t) => t !== 'VerifiableCredential').join(' ') || 'VerifiableCredential',
-        digestSRI: digestSRI(c.document),
+        digestSRI: digestSRI(securedDocument(c.document)),
       })),
     },
   };

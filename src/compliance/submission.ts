@@ -60,6 +60,11 @@ export async function readSubmission(input: unknown, verifier: Verifier, options
   if (entries.length === 0) throw notAPresentation('it holds no credential', '/verifiableCredential');
 
   const report = await verifier.verifyPresentation(jwt ?? presentation, { now: options.now });
+  // Tagus clients sent unsigned presentations: the verifier then stops at the missing VP proof, so
+  // each credential is verified on its own (the rules still see the presentation's PROOF_MISSING).
+  if ((report.credentials?.length ?? 0) === 0 && jwt === undefined && presentation['proof'] === undefined) {
+    report.credentials = await Promise.all(entries.map((entry) => verifier.verifyCredential(entry, { now: options.now })));
+  }
   const credentials: SubmittedCredential[] = entries.map((entry, index) => {
     const pointer = `/verifiableCredential/${index}`;
     let document: JsonObject;

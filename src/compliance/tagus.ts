@@ -5,12 +5,13 @@
  * shapes, country and label rules do not apply to that vocabulary, so such input runs the rules in
  * TAGUS_RULES, and a passing decision also gets the compliance credential in the Tagus form the
  * Gaia-X compliance service issued: one `gx:compliance` subject per credential, with
- * `gx:integrity` = `sha256-` + hex SHA-256 of the credential's RFC 8785 (JCS) form.
+ * `gx:integrity` = `sha256-` + hex SHA-256 of the RFC 8785 (JCS) form of the credential as its
+ * proof covers it (without `proof`, as a connector's verifier sees it).
  * @see /work/shared/gaiax-samples/tagus-22.10/service-offering-vp-and-compliance-credential.json
  */
 import { randomUUID } from 'node:crypto';
 import { isObject, type JsonObject } from '../credentials/index.js';
-import { jcs, sha256 } from './digest.js';
+import { jcs, securedDocument, sha256 } from './digest.js';
 import { revocation } from './rules/revocation.js';
 import { tagusParticipant, tagusTypeOf } from './rules/tagus-participant.js';
 import { tagusProofs } from './rules/tagus-proofs.js';
@@ -61,7 +62,7 @@ export function buildTagusComplianceCredential(options: { id?: string; issuer: s
     credentialSubject: options.submission.credentials.map((c) => ({
       type: 'gx:compliance',
       id: c.id,
-      'gx:integrity': tagusIntegrity(c.document),
+      'gx:integrity': tagusIntegrity(securedDocument(c.document)),
       'gx:integrityNormalization': 'RFC8785:JCS',
       'gx:version': TAGUS_VERSION,
       'gx:type': tagusTypeOf(c) ?? (c.types.filter((t) => t !== 'VerifiableCredential').join(' ') || 'VerifiableCredential'),

@@ -1,0 +1,133 @@
+/**
+ * Tagus-era input at POST /api/credential-offers: the real 22.10 sample presentation, each VC
+ * re-signed (JsonWebSignature2020, PS256) by loopback did:web parties whose keys are X.509-bound
+ * to the test anchor (the sample issuers cannot resolve offline). A passing decision answers with
+ * the Danube label and the Tagus-form compliance credential, which a connector verifies with the
+ * credentials it covers.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jcs, securedDocument, sha256 } from '../../src/compliance/digest.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
+import { signJsonWebSignature2020 } from '../../src/issuing/json-web-signature-2020.js';
+import { postJson } from '../helpers/service.js';
+import { createParty, daysFromNow, startComplianceWorld, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
+
+type Json = Record<string, any>;
+const SAMPLES = new URL('../../../shared/gaiax-samples/tagus-22.10/', import.meta.url);
+const readSample = (name: string): Json => JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as Json;
+const documentLoader = createDocumentLoader();
+
+let world: ComplianceWorld;
+let participant: Party;
+let notary: Party;
+
+beforeAll(async () => {
+  world = await startComplianceWorld();
+  participant = await createParty(world.server, 'tagus-participant', world.ca);
+  notary = await createParty(world.server, 'tagus-notary', world.ca);
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+async function resign(vc: Json, signer: Party): Promise<Json> {
+  const { proof: _proof, ...document } = structuredClone(vc);
+  return signJsonWebSignature2020({
+    document: { ...document, issuer: signer.did, issuanceDate: daysFromNow(-1), expirationDate: daysFromNow(180) },
+    verificationMethod: signer.signer.kid,
+    privateKey: signer.signer.privateKey,
+    alg: 'PS256',
+    variant: 'gaia-x',
+    documentLoader,
+    now: new Date(),
+  });
+}
+
+/** The sample service-offering VP (LRN, LegalParticipant, T&C, ServiceOffering), re-signed. */
+async function tagusPresentation(notarySigner: Party = notary): Promise<Json> {
+  const sample = readSample('service-offering-vp-and-compliance-credential.json')['selfDescriptionCredential'];
+  const [lrn, ...own] = sample['verifiableCredential'] as Json[];
+  return { ...sample, verifiableCredential: [await resign(lrn!, notarySigner), ...(await Promise.all(own.map((vc) => resign(vc, participant))))] };
+}
+
+const checkOf = (report: { checks: { check: string }[] }, name: string) => report.checks.find((c) => c.check === name) as { verified: boolean; code?: string; message?: string } | undefined;
+
+describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => {
+  it('refuses a registration number from an untrusted notary with the tagus-participant finding', async () => {
+    const answer = await postJson(`${world.service.url}/api/credential-offers`, await tagusPresentation(), world.auth);
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.findings.map((f: Json) => [f.rule, f.code])).toEqual([['tagus-participant', 'UNTRUSTED_NOTARY']]);
+    expect(answer.body.checks.map((c: Json) => c.rule)).toEqual(['tagus-proofs', 'x509-binding', 'tagus-participant', 'validity', 'revocation']);
+  });
+
+  it('issues the Tagus-form compliance credential, which a connector verifies with the covered credentials', async () => {
+    // The service itself is a trusted notary: it signs the registration number here.
+    const service = world.service.service;
+    const serviceNotary: Party = {
+      ...notary,
+      did: service.keyring.did,
+      signer: { alg: 'PS256', kid: `${service.keyring.did}#jwk-rsa`, issuer: service.keyring.did, privateKey: service.keyring.key('RSA').privateKey },
+    };
+    const vp = await tagusPresentation(serviceNotary);
+    const answer = await postJson(`${world.service.url}/api/credential-offers`, vp, world.auth);
+    expect(answer.status, answer.text).toBe(201);
+    const tagus = answer.body.complianceCredential as Json;
+    expect(tagus['@context']).toEqual([
+      'https://www.w3.org/2018/credentials/v1',
+      'https://w3id.org/security/suites/jws-2020/v1',
+      'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#',
+    ]);
+    expect(tagus['type']).toEqual(['VerifiableCredential']);
+    expect(tagus['issuer']).toBe(service.keyring.did);
+    expect(tagus['proof']).toMatchObject({ type: 'JsonWebSignature2020', verificationMethod: `${service.keyring.did}#jwk-rsa` });
+    expect(tagus['credentialSubject']).toHaveLength(4);
+    vp['verifiableCredential'].forEach((vc: Json, i: number) => {
+      expect(tagus['credentialSubject'][i]).toEqual({
+        type: 'gx:compliance',
+        id: vc['id'],
+        'gx:integrity': `sha256-${sha256(jcs({ ...vc, proof: undefined })).toString('hex')}`,
+        'gx:integrityNormalization': 'RFC8785:JCS',
+        'gx:version': '22.10',
+        'gx:type': vc['credentialSubject']['type'],
+      });
+    });
+    // Stored and audited like any issued credential.
+    expect(await service.store.getCredential(tagus['id'])).toMatchObject({ format: 'JsonWebSignature2020', issuer: service.keyring.did });
+    const decision = await service.store.getDecision(answer.body.decisionId);
+    expect(decision?.decision).toMatchObject({ era: 'tagus', outcome: 'issued', tagusComplianceCredentialId: tagus['id'] });
+
+    // The connector: the Tagus credential alone, then with what it covers, then with one edited.
+    const alone = await postJson(`${world.service.url}/credentials/verify`, { verifiableCredential: tagus });
+    expect(alone.status, alone.text).toBe(200);
+    expect(checkOf(alone.body, 'compliance')?.verified).toBe(true);
+    const shown = await signJsonWebSignature2020({
+      document: { '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/security/suites/jws-2020/v1'], type: ['VerifiablePresentation'], holder: participant.did, verifiableCredential: [tagus, ...vp['verifiableCredential']] },
+      verificationMethod: participant.signer.kid,
+      privateKey: participant.signer.privateKey,
+      alg: 'PS256',
+      variant: 'standard',
+      purpose: 'authentication',
+      documentLoader,
+      now: new Date(),
+    });
+    const verified = await postJson(`${world.service.url}/presentations/verify`, { verifiablePresentation: shown });
+    expect(checkOf(verified.body, 'compliance'), verified.text).toMatchObject({ verified: true });
+    expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests');
+
+    // A covered credential edited and validly re-signed no longer matches its gx:integrity.
+    const edited = await resign({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);
+    const swapped = await signJsonWebSignature2020({
+      document: { ...securedDocument(shown), verifiableCredential: [tagus, ...vp['verifiableCredential'].slice(0, 3), edited] },
+      verificationMethod: participant.signer.kid,
+      privateKey: participant.signer.privateKey,
+      alg: 'PS256',
+      variant: 'standard',
+      purpose: 'authentication',
+      documentLoader,
+      now: new Date(),
+    });
+    const refused = await postJson(`${world.service.url}/presentations/verify`, { verifiablePresentation: swapped });
+    expect(checkOf(refused.body, 'compliance')).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+});
