@@ -40,7 +40,8 @@ export interface Target {
 /** Starts gx-trust in a child process (load/server.ts) with `env` on top of the driver's environment. */
 export async function startChildTarget(label: string, env: Record<string, string>): Promise<Target> {
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    // LOAD_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p", to profile the servers.
+    execArgv: ['--import', 'tsx', ...(process.env['LOAD_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])],
     // Request lines are written at LOAD_LOG_LEVEL (info by default, as deployed) to /dev/null.
     env: { ...process.env, GX_ENV: 'development', GX_LOG_LEVEL: process.env['LOAD_LOG_LEVEL'] ?? 'info', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -310,6 +311,18 @@ export function issuance(target: Target): () => RequestSpec {
     method: 'POST',
     path: '/credentials/issue',
     body: JSON.stringify({ credential: makeCredential(100_000 + n++) }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` },
+  });
+}
+
+/** PS256 (RSA) vc+jwt issuance: the signing the worker pool takes off the event loop. */
+export function issuancePs256(target: Target): () => RequestSpec {
+  let n = 0;
+  return () => ({
+    kind: 'issue vc+jwt PS256 (stored + audited)',
+    method: 'POST',
+    path: '/credentials/issue',
+    body: JSON.stringify({ credential: makeCredential(500_000 + n++), options: { format: 'vc+jwt', alg: 'PS256' } }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` },
   });
 }

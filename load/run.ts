@@ -9,6 +9,7 @@ import {
   closedLoop,
   health,
   issuance,
+  issuancePs256,
   issueFixtures,
   openLoop,
   probeRoute,
@@ -24,7 +25,7 @@ import {
   type Target,
 } from './driver.js';
 
-export const ALL_SCENARIOS = ['raw', 'verify-jwt', 'verify-di', 'verify-di-no-pool', 'verify-mix', 'issue', 'compliance', 'adversarial'] as const;
+export const ALL_SCENARIOS = ['raw', 'verify-jwt', 'verify-di', 'verify-di-no-pool', 'verify-mix', 'issue', 'issue-ps256', 'compliance', 'adversarial'] as const;
 
 export interface LoadOptions {
   seconds: number;
@@ -144,6 +145,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     if (wanted.has('issue')) {
       const target = await server('cached');
       await measured('issuance', target, () => closedLoop(target.url, Math.min(connections, 16), seconds, issuance(target)));
+    }
+
+    if (wanted.has('issue-ps256')) {
+      // RSA signing with /health probed beside it, on the pool and without one (GX_WORKERS=0).
+      for (const role of ['cached', 'no pool'] as const) {
+        const target = await server(role);
+        // Warm: the pool's threads start (and compile their modules) on the first task.
+        await closedLoop(target.url, 4, Math.min(3, seconds / 2), issuancePs256(target));
+        await Promise.all([
+          measured('issuance PS256 + /health', target, () => closedLoop(target.url, Math.min(connections, 16), seconds, issuancePs256(target))),
+          openLoop(target.url, 20, seconds, health).then((h) => rows.push(...rowsOf('/health during PS256 issuance', target.label, h, undefined))),
+        ]);
+      }
     }
 
     if (wanted.has('compliance')) {

@@ -23,7 +23,6 @@ import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
 import { createWorkerPool } from './workers/pool.js';
 import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity.js';
-import { createPooledCompactSigning } from './workers/pooled-signing.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
@@ -135,13 +134,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
   });
-  // Data Integrity canonicalization and RSA signing on worker threads (GX_WORKERS; 0 keeps both in
-  // this thread). Threads start on first use.
-  const workerPool = config.workers > 0 ? createWorkerPool({ threads: config.workers }) : undefined;
-  const issuer = createIssuer({
-    keyring, documentLoader, clock, memberSigning: members.signing,
-    ...(workerPool === undefined ? {} : { rsaSigning: createPooledCompactSigning(workerPool) }),
-  });
+  const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
   const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
   const checkpointSigner = ed25519CheckpointSigner(keyring);
@@ -166,6 +159,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
     },
   });
+  // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
+  const workerPool = config.workers > 0 ? createWorkerPool({ threads: config.workers }) : undefined;
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
   const verifier = createVerifier({

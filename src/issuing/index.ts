@@ -14,7 +14,7 @@ import type { Keyring, ServiceKey } from '../keyring/index.js';
 import type { KeyKind } from '../keyring/algorithms.js';
 import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from './data-integrity.js';
-import { envelopeCredential, signCredentialJwt, signPresentationJwt, type CompactSigning, type JoseAlgorithm, type JoseSigner } from './jose.js';
+import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from './jose.js';
 
 /** The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`). */
 export const IssueOptions = z.strictObject({
@@ -48,11 +48,6 @@ export interface IssuerDependencies {
   clock: Clock;
   /** Signing as the member DIDs this service hosts (did:web:<host>:members:<slug>). */
   memberSigning?: MemberSigning;
-  /**
-   * Where PS256 (RSA) JWS are computed: the worker pool when the service has one. ES256 and EdDSA
-   * stay in this thread: they sign in ≈25 µs, less than a hop to a pool thread costs.
-   */
-  rsaSigning?: CompactSigning;
 }
 
 export interface Issuer {
@@ -69,7 +64,6 @@ const ALG_KEY: Record<JoseAlgorithm, KeyKind> = { EdDSA: 'Ed25519', ES256: 'P-25
 
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
-  const signingFor = (alg: JoseAlgorithm): Pick<JoseSigner, 'signCompact'> => (alg === 'PS256' && deps.rsaSigning !== undefined ? { signCompact: deps.rsaSigning } : {});
 
   type SigningIdentity = { did: string; key: Pick<ServiceKey, 'privateKey' | 'publicKey'>; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string };
   type KeyUse = { credentialValidUntil: string | null } | { presentation: true };
@@ -151,7 +145,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
     const identity = await identityFor(requestedIssuer, ALG_KEY[alg], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
-    const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey, ...signingFor(alg) };
+    const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey };
     const jwt = await signCredentialJwt({
       credential,
       signer,
@@ -197,7 +191,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     presentation['holder'] = identity.did;
     const jwt = await signPresentationJwt({
       presentation,
-      signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey, ...signingFor(alg) },
+      signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey },
       ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
       ...(options.domain === undefined ? {} : { audience: options.domain }),
     });

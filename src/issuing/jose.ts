@@ -17,27 +17,6 @@ export interface JoseSigner {
   /** The DID the key belongs to: the credential `issuer`, or the presentation `holder`. */
   issuer: string;
   privateKey: KeyObject;
-  /** Where the JWS is computed: in this thread (jose's CompactSign) when absent. */
-  signCompact?: CompactSigning;
-}
-
-/**
- * Computes a compact JWS over `payload` with `protectedHeader`: the seam that lets RSA signing
- * (≈4k/s a core, 10x the cost of Ed25519 or P-256) run on the worker pool.
- */
-export type CompactSigning = (protectedHeader: JoseProtectedHeader, payload: Uint8Array, privateKey: KeyObject) => Promise<string>;
-
-export interface JoseProtectedHeader {
-  alg: JoseAlgorithm;
-  kid: string;
-  iss: string;
-  typ: string;
-  cty: string;
-}
-
-/** jose's CompactSign, in the calling thread (and in a pool thread, for CompactSigning there). */
-export function signCompact(protectedHeader: JoseProtectedHeader, payload: Uint8Array, privateKey: KeyObject): Promise<string> {
-  return new CompactSign(payload).setProtectedHeader({ ...protectedHeader }).sign(privateKey);
 }
 
 /**
@@ -142,8 +121,9 @@ function setClaim(payload: Record<string, unknown>, claim: string, value: unknow
 }
 
 async function sign(payload: Record<string, unknown>, signer: JoseSigner, typ: string, cty: string): Promise<string> {
-  const header: JoseProtectedHeader = { alg: signer.alg, kid: signer.kid, iss: signer.issuer, typ, cty };
-  return (signer.signCompact ?? signCompact)(header, new TextEncoder().encode(JSON.stringify(payload)), signer.privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, iss: signer.issuer, typ, cty })
+    .sign(signer.privateKey);
 }
 
 export interface SignCredentialJwtOptions {

@@ -3,10 +3,8 @@
  * structured clone, so a GxTrustError travels as `{ code, message }` and is rebuilt on the other
  * side (its class and `code` would not survive the clone).
  */
-import type { KeyObject } from 'node:crypto';
 import type { DidDocument } from '../dids/types.js';
 import type { ErrorCode } from '../errors.js';
-import type { JoseProtectedHeader } from '../issuing/jose.js';
 import type { FormatResult } from '../verifying/types.js';
 
 /** Verify a Data Integrity credential's proof and key binding (the dataIntegrityFormat module). */
@@ -24,20 +22,7 @@ export interface VerifyDataIntegrityTask {
   clockSkewSeconds: number;
 }
 
-/**
- * Compute a compact JWS (RSA signing: 10x the CPU of Ed25519 or P-256). The key travels as a
- * KeyObject: Node clones it to the thread as a handle on the same parsed key, so no key material
- * is serialized or re-parsed per call, and every key the caller may sign with (the service's, a
- * hosted member's, one just rotated in) works without the thread loading keys of its own.
- */
-export interface SignJwsTask {
-  task: 'sign-jws';
-  protectedHeader: JoseProtectedHeader;
-  payload: Uint8Array;
-  privateKey: KeyObject;
-}
-
-export type WorkerTask = VerifyDataIntegrityTask | SignJwsTask;
+export type WorkerTask = VerifyDataIntegrityTask;
 
 export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 

@@ -9,9 +9,7 @@ import { createDocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { dataIntegrityFormat } from '../verifying/data-integrity.js';
 import type { VerifyContext } from '../verifying/types.js';
-import { KeyObject } from 'node:crypto';
-import { signCompact } from '../issuing/jose.js';
-import type { SignJwsTask, VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';
+import type { VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';
 
 /** A resolver over the documents sent with the task: a did:web not among them fails closed. */
 function taskResolver(documents: ReadonlyMap<string, DidDocument>, clockMs: number): DidResolver {
@@ -36,16 +34,10 @@ function taskResolver(documents: ReadonlyMap<string, DidDocument>, clockMs: numb
   };
 }
 
-function isVerifyTask(value: unknown): value is VerifyDataIntegrityTask {
+function isTask(value: unknown): value is VerifyDataIntegrityTask {
   if (value === null || typeof value !== 'object') return false;
   const task = value as Record<string, unknown>;
   return task['task'] === 'verify-data-integrity' && Array.isArray(task['documents']) && typeof task['now'] === 'number' && typeof task['clock'] === 'number' && typeof task['clockSkewSeconds'] === 'number';
-}
-
-function isSignTask(value: unknown): value is SignJwsTask {
-  if (value === null || typeof value !== 'object') return false;
-  const task = value as Record<string, unknown>;
-  return task['task'] === 'sign-jws' && task['payload'] instanceof Uint8Array && task['privateKey'] instanceof KeyObject && typeof task['protectedHeader'] === 'object' && task['protectedHeader'] !== null;
 }
 
 async function verifyDataIntegrity(task: VerifyDataIntegrityTask) {
@@ -61,9 +53,8 @@ async function verifyDataIntegrity(task: VerifyDataIntegrityTask) {
 
 export default async function run(task: WorkerTask): Promise<WorkerOutcome<unknown>> {
   try {
-    if (isVerifyTask(task)) return { ok: true, value: await verifyDataIntegrity(task) };
-    if (isSignTask(task)) return { ok: true, value: await signCompact(task.protectedHeader, task.payload, task.privateKey) };
-    throw new GxTrustError('INVALID_INPUT', 'not a gx-trust worker task');
+    if (!isTask(task)) throw new GxTrustError('INVALID_INPUT', 'not a gx-trust worker task');
+    return { ok: true, value: await verifyDataIntegrity(task) };
   } catch (error) {
     const code: ErrorCode = isGxTrustError(error) ? error.code : 'INTERNAL';
     return { ok: false, code, message: error instanceof Error ? error.message : String(error) };
