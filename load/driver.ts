@@ -413,3 +413,58 @@ export async function probeRoute(target: Target, path: string): Promise<boolean>
   await response.arrayBuffer();
   return response.status !== 404;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * The 4-credential VP-JWT of bench/compliance.ts (LegalPerson, VAT id, Issuer, ServiceOffering,
+ * each a PS256 vc+jwt under the gaia-x-danube profile), built over HTTP by the target itself, so
+ * the signatures, x5c chains and DIDs are that server's own, whichever process it runs in.
+ * Without status entries, as in the benchmark: the figures compare.
+ */
+export async function compliancePresentation(target: Target): Promise<string> {
+  const auth = { authorization: `Bearer ${target.apiKey}` };
+  const did = ((await (await fetch(`${target.url}/.well-known/did.json`)).json()) as { id: string }).id;
+  const context = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'];
+  const validUntil = new Date(Date.now() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const address = { type: 'gx:Address', 'gx:countryCode': 'DE', 'vcard:locality': 'Berlin', 'vcard:postal-code': '10115' };
+  const vc = (type: string, subject: Record<string, unknown>) => ({ '@context': context, type: ['VerifiableCredential', type], validUntil, credentialSubject: subject });
+  const credentials = [
+    vc('gx:LegalPerson', { id: `${did}#lp`, type: 'gx:LegalPerson', 'schema:name': 'Load GmbH', 'gx:legalAddress': address, 'gx:headquartersAddress': address, 'gx:registrationNumber': { id: `${did}#vat` } }),
+    vc('gx:VatID', { id: `${did}#vat`, type: 'gx:VatID', 'gx:vatID': 'DE136695976', 'gx:countryCode': 'DE' }),
+    vc('gx:Issuer', { id: `${did}#issuer`, type: 'gx:Issuer', 'gx:gaiaxTermsAndConditions': '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515' }),
+    vc('gx:ServiceOffering', {
+      id: `${did}#service`, type: 'gx:ServiceOffering', 'schema:name': 'Inference API', 'gx:providedBy': { id: `${did}#lp` },
+      'gx:serviceOfferingTermsAndConditions': { type: 'gx:TermsAndConditions', 'gx:url': { '@value': 'https://load.example/terms', '@type': 'xsd:anyURI' }, 'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+      'gx:dataProtectionRegime': 'GDPR2016',
+    }),
+  ];
+  const jwts: string[] = [];
+  for (const credential of credentials) {
+    const r = await post(`${target.url}/credentials/issue`, { credential, options: { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: false } }, { ...auth, accept: 'application/vc+jwt' });
+    if (r.status !== 201) throw new Error(`issuing a compliance fixture: ${r.status} ${r.text}`);
+    jwts.push(r.text.trim());
+  }
+  const presentation = {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiablePresentation'],
+    verifiableCredential: jwts.map((jwt) => ({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jwt}` })),
+  };
+  const r = await post(`${target.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'PS256' } }, { ...auth, accept: 'application/vp+jwt' });
+  if (r.status !== 201) throw new Error(`signing the compliance presentation: ${r.status} ${r.text}`);
+  const vp = r.text.trim();
+  // A load of refusals measures nothing: the fixture must pass every rule first.
+  const check = await fetch(`${target.url}/compliance?dryRun=true`, { method: 'POST', headers: { ...auth, 'content-type': 'application/vp+jwt' }, body: vp });
+  const answer = await check.text();
+  if (check.status !== 200) throw new Error(`the compliance fixture is refused: ${check.status} ${answer}`);
+  return vp;
+}
+
+/** A dry-run compliance decision (every rule, no label issued) on the same VP-JWT each time. */
+export const complianceDryRun = (target: Target, vp: string) => (): RequestSpec => ({
+  kind: 'compliance dry run, 4-credential VP-JWT',
+  method: 'POST',
+  path: '/compliance?dryRun=true',
+  body: vp,
+  headers: { 'content-type': 'application/vp+jwt', authorization: `Bearer ${target.apiKey}` },
+});

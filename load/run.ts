@@ -7,6 +7,8 @@ import { createHistogram } from 'node:perf_hooks';
 import {
   adversarial,
   closedLoop,
+  complianceDryRun,
+  compliancePresentation,
   health,
   issuance,
   issuancePs256,
@@ -162,8 +164,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
     if (wanted.has('compliance')) {
       const target = await server('cached');
-      if (await probeRoute(target, '/compliance')) notes.push('compliance: a /compliance route exists, but this driver has no compliance fixtures yet: skipped');
-      else notes.push('compliance: no /compliance route in this build: skipped');
+      if (await probeRoute(target, '/compliance')) {
+        const vp = await compliancePresentation(target);
+        const decide = complianceDryRun(target, vp);
+        await closedLoop(target.url, 4, Math.min(3, seconds / 2), decide);
+        // One connection: the decision's own latency, which the target is about; then under
+        // concurrency, where queueing adds to it and the rate is the figure.
+        const alone = await measured('compliance, 1 connection', target, () => closedLoop(target.url, 1, seconds, decide));
+        await measured(`compliance, ${Math.min(connections, 8)} connections`, target, () => closedLoop(target.url, Math.min(connections, 8), seconds, decide));
+        const latency = alone.kinds.get(decide().kind)?.latency;
+        if (latency !== undefined && latency.count > 0) {
+          const p50 = latency.percentile(50) / 1000;
+          notes.push(`compliance: warm decision on a 4-credential VP-JWT, p50 ${p50.toFixed(2)} ms (1 connection, dry run): target p50 <= 15 ms ${p50 <= 15 ? 'MET' : 'NOT MET'}`);
+        } else notes.push('compliance: no decision answered: target p50 <= 15 ms NOT MET');
+      } else notes.push('compliance: no /compliance route in this build: skipped');
     }
 
     if (wanted.has('adversarial')) {

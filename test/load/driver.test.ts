@@ -31,13 +31,17 @@ describe('the load driver', () => {
     const output = lines.join('\n');
     expect(output).toMatch(/scenario\s+\| server\s+\| kind\s+\| req\/s\s+\| p50 ms\s+\| p99 ms\s+\| p99\.9 ms/);
     const kinds = new Set(report.rows.map((r) => r.kind));
-    expect(kinds).toEqual(new Set(['all', 'verify vc+jwt', 'verify eddsa-rdfc-2022', 'issue eddsa-rdfc-2022 (stored + audited)']));
+    expect(kinds).toEqual(new Set(['all', 'verify vc+jwt', 'verify eddsa-rdfc-2022', 'issue eddsa-rdfc-2022 (stored + audited)', 'compliance dry run, 4-credential VP-JWT']));
+    // Every compliance decision passed (a dry run answers 200; a refusal would be 422).
+    const compliance = report.rows.filter((r) => r.kind.startsWith('compliance'));
+    expect(compliance.map((r) => r.scenario)).toEqual(['compliance, 1 connection', 'compliance, 4 connections']);
+    for (const row of compliance) expect(row.statuses).toMatch(/^200:\d+$/);
     for (const row of report.rows.filter((r) => r.kind !== 'all')) {
       expect(row.statuses, row.kind).toMatch(/^20[01]:\d+$/);
       expect(row['net errors']).toBe(0);
       expect(row['loop p99 ms']).toMatch(/^\d+\.\d$/);
     }
     expect(report.notes).toContain('unexpected 5xx: none');
-    expect(report.notes.some((n) => n.startsWith('compliance:'))).toBe(true);
+    expect(report.notes.some((n) => /^compliance: warm decision on a 4-credential VP-JWT, p50 \d+\.\d\d ms .*target p50 <= 15 ms (MET|NOT MET)$/.test(n))).toBe(true);
   }, 60_000);
 });
