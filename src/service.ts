@@ -175,7 +175,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     })),
     checkStatus: instrumentStatusCheck(metrics, checkStatus),
     checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
-    ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock }) } : {}),
+    ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
   });
   verifierRef = verifier;
   const selfDescriptionValidator = createSelfDescriptionValidator({

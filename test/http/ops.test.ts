@@ -58,6 +58,31 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
   });
 
+  it('counts verification result cache lookups: a miss, then a hit for the same credential', async () => {
+    const issued = await postJson(`${svc.url}/credentials/issue`, examples.issueCredential.body, { authorization: `Bearer ${svc.apiKey}` });
+    expect(issued.status, issued.text).toBe(201);
+    const lookups = async () => {
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      const count = (result: string) => sample(text, 'gx_cache_lookups_total', { cache: 'verification-result', result }) ?? 0;
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const verify = async () => {
+      const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: issued.body.verifiableCredential });
+      expect(verified.status, verified.text).toBe(200);
+    };
+    // Each verification looks up the credential and, through the status check, its status list
+    // credential: the first misses (the list may already be cached), the second only hits.
+    const before = await lookups();
+    await verify();
+    const first = await lookups();
+    expect(first.hit - before.hit).toBeLessThanOrEqual(1);
+    expect(first.miss - before.miss).toBeGreaterThanOrEqual(1);
+    await verify();
+    const second = await lookups();
+    expect(second.miss).toBe(first.miss);
+    expect(second.hit - first.hit).toBeGreaterThanOrEqual(1);
+  });
+
   it('keeps each service instance\'s metrics apart', async () => {
     const other = await startService();
     try {
