@@ -16,8 +16,11 @@ const T0 = Date.parse('2026-03-01T12:00:00Z');
 
 /** A verifier of its own (not the issuing service's), on a clock the test moves. */
 function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number } = {}) {
-  let at = Date.now();
-  const clock = () => new Date(at);
+  // Live time unless a test pins it: a clock frozen before the credential is issued would put its
+  // validFrom (issuance time) in the future under zero skew, and fail whenever the second ticks over.
+  let pinned: number | undefined;
+  let offset = 0;
+  const clock = () => new Date((pinned ?? Date.now()) + offset);
   const resolver = createDidResolver({ testMode: true, clock });
   const documentLoader = createDocumentLoader({ resolver });
   const cache: ResultCache = createResultCache({ ttlMs: options.resultCacheMs ?? 60_000, clock });
@@ -29,7 +32,7 @@ function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number 
     ...(options.statusCacheMs === undefined ? {} : { maxCacheMs: options.statusCacheMs }),
   });
   verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
-  return { verifier, cache, advance: (ms: number) => { at += ms; }, set: (ms: number) => { at = ms; } };
+  return { verifier, cache, advance: (ms: number) => { offset += ms; }, set: (ms: number) => { pinned = ms; offset = 0; } };
 }
 
 describe('the verification result cache', () => {
@@ -110,7 +113,10 @@ describe('the verification result cache', () => {
     const jwt = response.text;
     expect((await verifier.verifyCredential(jwt)).verified).toBe(true);
     expect((await verifier.verifyCredential(jwt)).verified).toBe(true);
-    const flipped = jwt.slice(0, -2) + (jwt.endsWith('A') ? 'B' : 'A') + jwt.slice(-1);
+    // Change the signature's second-to-last character to another one (picked from that character,
+    // not the last one: otherwise 1 run in 64 "changes" it to itself).
+    const flipped = jwt.slice(0, -2) + (jwt.at(-2) === 'A' ? 'B' : 'A') + jwt.slice(-1);
+    expect(flipped).not.toBe(jwt);
     expect((await verifier.verifyCredential(flipped)).verified).toBe(false);
     expect(cache.stats).toEqual({ hits: 1, misses: 2 });
   });
