@@ -5,7 +5,7 @@
  * The event timestamp lives inside the leaf: Rekor v1 kept `integratedTime` outside its leaves and
  * it was "mutable in Rekor without detection" (docs.sigstore.dev/cosign/verifying/timestamps).
  */
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../jcs.js';
 import { GxTrustError } from '../errors.js';
 import { MerkleTree, leafHash, verifyConsistency, verifyInclusion, type Hash } from './merkle.js';
 
@@ -60,17 +60,7 @@ export type VerifyCheckpointSignature = (checkpoint: SignedCheckpoint, signedByt
 /** The origin line naming this log in the signed checkpoint body. */
 export const CHECKPOINT_ORIGIN = 'gx-trust audit log';
 
-type Canonicalize = (input: unknown) => string | undefined;
-// canonicalize 2 is CommonJS (`module.exports = serialize`) with an ESM-style `export default` in
-// its typings; under NodeNext the runtime default import is the function itself.
-const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
-  canonicalizeModule) as unknown as Canonicalize;
-
-function jcs(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new GxTrustError('INTERNAL', 'The audit entry has no JSON form');
-  return text;
-}
+const jcs = canonicalJson;
 
 /** The leaf bytes of an entry: its RFC 8785 canonical JSON, without undefined members. */
 export function encodeAuditEntry(entry: AuditEntry): string {

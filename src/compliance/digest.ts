@@ -6,18 +6,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc8785
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../jcs.js';
 
-type Canonicalize = (input: unknown) => string | undefined;
-// canonicalize 2 is CommonJS; under NodeNext the default import is the function itself.
-const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
-  canonicalizeModule) as unknown as Canonicalize;
-
-export function jcs(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value has no JSON form');
-  return text;
-}
+/** RFC 8785 canonical JSON (the digests' normalization, `RFC8785:JCS`). */
+export const jcs = canonicalJson;
 
 export function sha256(data: string | Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();

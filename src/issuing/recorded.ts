@@ -7,7 +7,7 @@
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
 import type { Store } from '../storage/store.js';
@@ -15,10 +15,6 @@ import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
 import type { IssueOptions, IssuedCredential, Issuer } from './index.js';
 
-type Canonicalize = (input: unknown) => string | undefined;
-// canonicalize 2 is CommonJS; under NodeNext the default import is the function itself.
-const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
-  canonicalizeModule) as unknown as Canonicalize;
 
 export interface IssueRequestContext {
   /** Who asks: the member or API key id recorded in the audit log. */
@@ -47,8 +43,6 @@ export function sha256Digest(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-
 export function createRecordingIssuer(deps: {
   issuer: Issuer;
   store: Store;
@@ -66,24 +60,8 @@ export function createRecordingIssuer(deps: {
     const { credentialStatus: statusOption, ...options } = rawOptions;
     const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
     if (key !== undefined) {
-      if (context.idempotencyKey!.length === 0 || context.idempotencyKey!.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-        throw new GxTrustError('INVALID_INPUT', `Idempotency-Key must have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { pointer: '' });
-      }
-      const requestDigest = sha256Digest(canonicalize({ credential, options: rawOptions }) ?? '');
-      const begun = await deps.store.beginIdempotent(key, requestDigest);
-      if (begun === 'mismatch') {
-        throw new GxTrustError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', {
-          hint: 'Use a new key for a new request; a retry must send the same body',
-        });
-      }
-      if (begun !== 'new') {
-        if (begun.state === 'in-flight') {
-          throw new GxTrustError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed', {
-            hint: 'Retry after it has finished',
-          });
-        }
-        return JSON.parse(begun.response) as IssuedCredential;
-      }
+      const replay = await claimIdempotencyKey(deps.store, context.idempotencyKey!, key, { credential, options: rawOptions });
+      if (replay !== undefined) return JSON.parse(replay) as IssuedCredential;
     }
     try {
       // (1) Reserve the status indexes before anything is signed: an index is never reused, so

@@ -7,8 +7,7 @@
  *
  * Outcomes are data (issued / unverified / invalid); the HTTP layer maps them to 201 / 422.
  */
-import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { claimIdempotencyKey } from '../../storage/idempotency.js';
 import type { Clock } from '../../clock.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
@@ -24,10 +23,6 @@ import type { SelfDescriptionValidator } from '../validate.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
-type Canonicalize = (input: unknown) => string | undefined;
-// canonicalize 2 is CommonJS; under NodeNext the default import is the function itself.
-const canonicalize = ((canonicalizeModule as unknown as { default?: Canonicalize }).default ??
-  canonicalizeModule) as unknown as Canonicalize;
 
 /** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
@@ -253,22 +248,8 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     const recordOptions = issueOptions(options);
     const key = context.idempotencyKey === undefined ? undefined : `${context.principal.actor}:${kind}:${context.idempotencyKey}`;
     if (key !== undefined) {
-      if (context.idempotencyKey!.length === 0 || context.idempotencyKey!.length > 255) {
-        throw new GxTrustError('INVALID_INPUT', 'Idempotency-Key must have 1 to 255 characters', { pointer: '' });
-      }
-      const digest = `sha256:${createHash('sha256').update(canonicalize(request) ?? '').digest('hex')}`;
-      const begun = await deps.store.beginIdempotent(key, digest);
-      if (begun === 'mismatch') {
-        throw new GxTrustError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', {
-          hint: 'Use a new key for a new request; a retry must send the same body',
-        });
-      }
-      if (begun !== 'new') {
-        if (begun.state === 'in-flight') {
-          throw new GxTrustError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed', { hint: 'Retry after it has finished' });
-        }
-        return JSON.parse(begun.response) as OnboardingOutcome;
-      }
+      const replay = await claimIdempotencyKey(deps.store, context.idempotencyKey!, key, request);
+      if (replay !== undefined) return JSON.parse(replay) as OnboardingOutcome;
     }
     try {
       const outcome = await onboard(kind, items, options, recordOptions, context);
