@@ -3,6 +3,7 @@
  * did-resolver's `Resolver`, with a bounded single-flight cache and the key-binding checks a proof
  * verifier needs.
  */
+import { LRUCache } from 'lru-cache';
 import { Resolver, parse, type DIDCache, type DIDResolver, type ResolverRegistry } from 'did-resolver';
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
@@ -90,8 +91,19 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
   const registry: ResolverRegistry = Object.assign(Object.create(null) as ResolverRegistry, drivers);
   const cache = createResolutionCache<Awaited<ReturnType<DIDCache>>>({ ...options.cache, clock });
   // The `no-cache` option a DID URL or caller may carry is deliberately ignored: see cache.ts.
-  const didCache: DIDCache = (parsed, resolve) =>
-    OFFLINE_METHODS.has(parsed.method) ? resolve() : cache.get(parsed.did, resolve);
+  // did:key and did:jwk resolve deterministically from the DID itself, so their results may be
+  // kept without a TTL; in an LRU of their own, so a flood of made-up did:keys cannot evict the
+  // did:web documents (and decoding the key, createPublicKey included, happens once per DID).
+  const offline = new LRUCache<string, Promise<Awaited<ReturnType<DIDCache>>>>({ max: options.cache?.max ?? 1000 });
+  const didCache: DIDCache = (parsed, resolve) => {
+    if (!OFFLINE_METHODS.has(parsed.method)) return cache.get(parsed.did, resolve);
+    let result = offline.get(parsed.did);
+    if (result === undefined) {
+      result = resolve();
+      offline.set(parsed.did, result);
+    }
+    return result;
+  };
   const resolver = new Resolver(registry, { cache: didCache });
 
   /** The shared (cached) document: callers inside this module only read it. */
