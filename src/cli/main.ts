@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { configFromProcess, type ConfigFlags } from '../config.js';
+import { configOf } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
@@ -28,17 +28,6 @@ function print(value: unknown): void {
   process.stdout.write(typeof value === 'string' ? value + '\n' : JSON.stringify(value, null, 2) + '\n');
 }
 
-function configFlags(command: Command): ConfigFlags {
-  const o = command.optsWithGlobals<{ keysDir?: string; dataDir?: string; baseUrl?: string; env?: string; port?: string }>();
-  const flags: ConfigFlags = {};
-  if (o.keysDir !== undefined) flags.keysDir = o.keysDir;
-  if (o.dataDir !== undefined) flags.dataDir = o.dataDir;
-  if (o.baseUrl !== undefined) flags.baseUrl = o.baseUrl;
-  if (o.env !== undefined) flags.env = o.env;
-  if (o.port !== undefined) flags.port = o.port;
-  return flags;
-}
-
 export function buildProgram(): Command {
   const program = new Command('gx-trust')
     .description('Issue and verify Gaia-X (Danube) and W3C verifiable credentials')
@@ -54,7 +43,7 @@ export function buildProgram(): Command {
     .command('init')
     .description('generate the development keys and X.509 chain (no-op when they exist)')
     .action(async (_options, command: Command) => {
-      const config = configFromProcess(configFlags(command));
+      const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
       print({ did: keyring.did, keysDir: config.keysDir, didKeys: [keyring.didKey('Ed25519').did, keyring.didKey('P-256').did] });
     });
@@ -65,7 +54,7 @@ export function buildProgram(): Command {
     .command('show')
     .description('print the did:web document the service serves at /.well-known/did.json')
     .action(async (_options, command: Command) => {
-      const config = configFromProcess(configFlags(command));
+      const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
       print(keyring.didDocument());
     });
@@ -79,7 +68,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
     .option('--jwt', 'print the bare compact JWT for vc+jwt')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {
-      const service = await createService(configFromProcess(configFlags(command)));
+      const service = await createService(configOf(command));
       const input = readInput(file) as Record<string, unknown>;
       const credential = input['credential'] ?? input;
       const issueOptions: Record<string, string> = { ...((input['options'] as Record<string, string> | undefined) ?? {}) };
@@ -104,7 +93,7 @@ export function buildProgram(): Command {
       if (file !== '-' && statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
         const concurrency = options.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(options.concurrency);
         if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new GxTrustError('INVALID_INPUT', '--concurrency must be a positive integer');
-        const service = await createService(configFromProcess(configFlags(command)), { log: () => {} });
+        const service = await createService(configOf(command), { log: () => {} });
         try {
           const summary = await verifyFolder(service.verifier, file, {
             concurrency,
@@ -118,7 +107,7 @@ export function buildProgram(): Command {
         }
         return;
       }
-      const service = await createService(configFromProcess(configFlags(command)));
+      const service = await createService(configOf(command));
       const input = readInput(file);
       const isPresentation =
         options.presentation === true ||

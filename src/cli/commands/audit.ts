@@ -10,24 +10,14 @@ import type { Command } from 'commander';
 import { createCheckpointer, checkpointVerifier, ed25519CheckpointSigner } from '../../audit/checkpoints.js';
 import { verifyEvidenceBundle, type EvidenceBundle } from '../../audit/evidence.js';
 import { verifyAuditLog, type SignedCheckpoint, type StoredAuditEntry } from '../../audit/log.js';
-import { configFromProcess, type Config, type ConfigFlags } from '../../config.js';
 import type { DidDocument } from '../../dids/types.js';
 import { GxTrustError } from '../../errors.js';
 import { loadOrCreateKeyring } from '../../keyring/index.js';
+import { configOf } from '../shared.js';
 import { openStore } from '../../storage/open-store.js';
 
 /** Rows read per query; also the step of the progress line. */
 const PAGE = 10_000;
-
-function configOf(command: Command): Config {
-  const o = command.optsWithGlobals<{ keysDir?: string; dataDir?: string; baseUrl?: string; env?: string }>();
-  const flags: ConfigFlags = {};
-  if (o.keysDir !== undefined) flags.keysDir = o.keysDir;
-  if (o.dataDir !== undefined) flags.dataDir = o.dataDir;
-  if (o.baseUrl !== undefined) flags.baseUrl = o.baseUrl;
-  if (o.env !== undefined) flags.env = o.env;
-  return configFromProcess(flags);
-}
 
 function readJsonFile(file: string, what: string): unknown {
   let text: string;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { LABEL_LEVELS, type LabelLevel } from '../../compliance/criteria.js';
 import { GxTrustError } from '../../errors.js';
-import { CLI_ACTOR, printJson, withService } from './members.js';
+import { CLI_ACTOR, printJson, withService } from '../shared.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 

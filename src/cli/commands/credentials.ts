@@ -12,7 +12,7 @@ import { changeCredentialStatus, type CredentialStatusValue } from '../../status
 import type { Verifier } from '../../verifying/index.js';
 import type { VerificationReport } from '../../verifying/report.js';
 import { createProgress, type ProgressStream } from '../progress.js';
-import { CLI_ACTOR, printJson, withService } from './members.js';
+import { CLI_ACTOR, printJson, withService } from '../shared.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { GxTrustError } from '../../errors.js';
-import { CLI_ACTOR, printJson, withService } from './members.js';
+import { CLI_ACTOR, printJson, withService } from '../shared.js';
 
 export function register(program: Command): void {
   const keys = program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('the service keys');

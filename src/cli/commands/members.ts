@@ -4,36 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { configFromProcess, type ConfigFlags } from '../../config.js';
 import { GxTrustError } from '../../errors.js';
 import type { RegisteredPublicKey } from '../../members/registry.js';
-import { createService, type Service } from '../../service.js';
-
-/** The CLI acts as this actor in the audit log. */
-export const CLI_ACTOR = 'cli';
-
-export function configFlagsOf(command: Command): ConfigFlags {
-  const o = command.optsWithGlobals<{ keysDir?: string; dataDir?: string; baseUrl?: string; env?: string }>();
-  const flags: ConfigFlags = {};
-  if (o.keysDir !== undefined) flags.keysDir = o.keysDir;
-  if (o.dataDir !== undefined) flags.dataDir = o.dataDir;
-  if (o.baseUrl !== undefined) flags.baseUrl = o.baseUrl;
-  if (o.env !== undefined) flags.env = o.env;
-  return flags;
-}
-
-export async function withService<T>(command: Command, job: (service: Service) => Promise<T>): Promise<T> {
-  const service = await createService(configFromProcess(configFlagsOf(command)), { log: () => {} });
-  try {
-    return await job(service);
-  } finally {
-    await service.close();
-  }
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-}
+import { CLI_ACTOR, printJson, withService } from '../shared.js';
 
 function readPublicKey(file: string): RegisteredPublicKey {
   let value: unknown;

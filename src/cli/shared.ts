@@ -1,0 +1,37 @@
+/** What every gx-trust command shares: the configuration from flags + environment, the service, output. */
+import type { Command } from 'commander';
+import { configFromProcess, type Config, type ConfigFlags } from '../config.js';
+import { createService, type Service } from '../service.js';
+
+/** The CLI acts as this actor in the audit log. */
+export const CLI_ACTOR = 'cli';
+
+/** The global flags (`--keys-dir`, `--data-dir`, `--base-url`, `--env`, and `--port` where a command has it). */
+export function configFlagsOf(command: Command): ConfigFlags {
+  const o = command.optsWithGlobals<{ keysDir?: string; dataDir?: string; baseUrl?: string; env?: string; port?: string }>();
+  const flags: ConfigFlags = {};
+  if (o.keysDir !== undefined) flags.keysDir = o.keysDir;
+  if (o.dataDir !== undefined) flags.dataDir = o.dataDir;
+  if (o.baseUrl !== undefined) flags.baseUrl = o.baseUrl;
+  if (o.env !== undefined) flags.env = o.env;
+  if (o.port !== undefined) flags.port = o.port;
+  return flags;
+}
+
+/** The same configuration the server would read, with this command's flags on top. */
+export function configOf(command: Command): Config {
+  return configFromProcess(configFlagsOf(command));
+}
+
+export async function withService<T>(command: Command, job: (service: Service) => Promise<T>): Promise<T> {
+  const service = await createService(configOf(command), { log: () => {} });
+  try {
+    return await job(service);
+  } finally {
+    await service.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
