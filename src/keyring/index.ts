@@ -200,7 +200,7 @@ function parsePrivateKey(pem: string, path: string, expected: KeyKind): KeyObjec
   } catch {
     // The parser's error is dropped: it could quote key bytes, and the file name is what helps.
     throw new GxTrustError('KEYS_UNAVAILABLE', `${path} is not a PEM private key`, {
-      hint: 'Expect an unencrypted PKCS#8 PEM file ("-----BEGIN PRIVATE KEY-----")',
+      hint: 'Expect an unencrypted PKCS#8 PEM file (the PRIVATE KEY block that openssl genpkey writes)',
     });
   }
   let kind: KeyKind;
