@@ -15,7 +15,7 @@ const port = (server.address() as AddressInfo).port;
 const config = parseConfig({ ...process.env, PORT: String(port), GX_BASE_URL: `http://localhost:${port}` });
 const service = await createService(config, { log: () => {} });
 server.keepAliveTimeout = 60_000;
-server.on('request', service.app);
+server.on('request', service.listener);
 
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();

@@ -1,4 +1,5 @@
 /** `npm start`: the server on the embedded defaults (development keys, a did:web for localhost). */
+import { createServer } from 'node:http';
 import { configFromProcess } from './config.js';
 import { isGxTrustError } from './errors.js';
 import { pino } from 'pino';
@@ -8,7 +9,7 @@ import { createService } from './service.js';
 async function main(): Promise<void> {
   const config = configFromProcess();
   const service = await createService(config);
-  const server = service.app.listen(config.port, () => {
+  const server = createServer(service.listener).listen(config.port, () => {
     // The development admin key itself never goes into a log line: only where it is kept.
     const developmentKeyFile =
       config.env === 'development' && service.adminApiKey !== undefined && config.adminApiKey === undefined

@@ -13,6 +13,7 @@ import type { DidResolver } from './dids/types.js';
 import { createDocumentLoader, type DocumentLoader } from './document-loader/index.js';
 import { GxTrustError } from './errors.js';
 import { createApp } from './http/app.js';
+import type { RequestListener } from './http/verification-lane.js';
 import type { Authenticator } from './http/auth.js';
 import { createStoreAuthenticator } from './members/authenticator.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
@@ -67,7 +68,10 @@ export interface Service {
   logger: Logger;
   /** This instance's own Prometheus registry; undefined when GX_METRICS_ENABLED=false. */
   metrics: Metrics | undefined;
+  /** The Express app: every route (tests walk its routers). */
   app: express.Express;
+  /** What a node:http server serves: the app, with the verification lane in front (src/http/verification-lane.ts). */
+  listener: RequestListener;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;
   /** Signs audit checkpoints (every N entries / T seconds) and keeps the proof tree in step. */
@@ -201,7 +205,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const adminApiKey = adminApiKeyOf(config);
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
-  const app = createApp({
+  const { app, listener } = createApp({
     keyring,
     issuer,
     recordingIssuer,
@@ -225,7 +229,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   return {
     logger,
     metrics,
-    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, authenticator, members, verifier, selfDescriptionValidator, app, adminApiKey,
+    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
     compliance,
     checkpointer,
     close: async () => {

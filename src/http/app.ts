@@ -4,7 +4,6 @@
  * routes/; each takes the same dependency bag.
  * @see https://w3c-ccg.github.io/vc-api/
  */
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import helmet from 'helmet';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
@@ -22,7 +21,7 @@ import type { Authenticator } from './auth.js';
 import { bearerToken, deny } from './auth.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
 import { problemHandler } from './problem.js';
-import { credentialRoutes } from './routes/credentials.js';
+import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
 import { complianceRoutes } from './routes/compliance.js';
 import type { ComplianceEngine } from '../compliance/engine.js';
@@ -30,11 +29,13 @@ import { identityRoutes } from './routes/identity.js';
 import { presentationRoutes } from './routes/presentations.js';
 import { memberRoutes } from './routes/members.js';
 import type { MemberRegistry } from '../members/registry.js';
-import { acceptableRequestId, httpLogger, requestLogger, type Logger } from '../observability/logger.js';
+import { accessLog, httpLogger, requestLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { rateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { createRateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { assignRequestId, staticSecurityHeaders } from './answer-headers.js';
 import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
+import { createVerificationLane, type RequestListener } from './verification-lane.js';
 
 export interface AppDependencies {
   keyring: Keyring;
@@ -66,46 +67,29 @@ export interface AppDependencies {
   members?: MemberRegistry;
 }
 
-/**
- * helmet's headers, taken once from helmet itself and set in one step: with its default (static)
- * options they are the same on every answer, and helmet() walks a chain of a dozen middlewares
- * per request to set them.
- */
-function securityHeaders(): express.RequestHandler {
-  const set: [string, number | string | readonly string[]][] = [];
-  const removed: string[] = [];
-  let complete = false;
-  const recorder = {
-    setHeader: (name: string, value: number | string | readonly string[]) => void set.push([name, value]),
-    removeHeader: (name: string) => void removed.push(name),
-  };
-  helmet()({} as express.Request, recorder as unknown as express.Response, (error?: unknown) => {
-    complete = error === undefined;
-  });
-  if (!complete) return helmet();
-  return (_req, res, next) => {
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of removed) res.removeHeader(name);
-    next();
-  };
+/** The Express app, and the listener to serve it with (the verification lane in front). */
+export interface HttpInterface {
+  app: express.Express;
+  listener: RequestListener;
 }
 
-export function createApp(deps: AppDependencies): express.Express {
+export function createApp(deps: AppDependencies): HttpInterface {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(securityHeaders());
+  const securityHeaders = staticSecurityHeaders();
+  const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
+  app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
+    securityHeaders(res);
+    next();
+  });
   app.use((req, res, next) => {
-    // A caller's or proxy's well-formed id is kept, so one id follows a request across services.
-    const incoming = req.get('x-request-id');
-    const id = acceptableRequestId(incoming) ? incoming : randomUUID();
-    res.locals['requestId'] = id;
-    res.setHeader('X-Request-Id', id);
+    res.locals['requestId'] = assignRequestId(req.headers, res);
     next();
   });
   if (deps.metrics !== undefined) app.use(deps.metrics.httpMiddleware);
   if (deps.logger !== undefined) app.use(httpLogger(deps.logger));
-  if (deps.rateLimit !== undefined) app.use(rateLimiter(deps.rateLimit, deps.authenticator));
+  if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
@@ -140,6 +124,21 @@ export function createApp(deps: AppDependencies): express.Express {
     });
   });
   const logger = deps.logger;
-  app.use(problemHandler(deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')))));
-  return app;
+  const logError = deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')));
+  app.use(problemHandler(logError));
+  if (securityHeaders === undefined) return { app, listener: app };
+  const listener = createVerificationLane({
+    app,
+    routes: {
+      '/credentials/verify': { field: 'verifiableCredential', schema: VerifyCredentialRequest, verify: (input, options) => deps.verifier.verifyCredential(input, options) },
+      '/presentations/verify': { field: 'verifiablePresentation', schema: VerifyPresentationRequest, verify: (input, options) => deps.verifier.verifyPresentation(input, options) },
+    },
+    bodyLimitBytes: deps.bodyLimitBytes,
+    securityHeaders,
+    rateLimiter,
+    metrics: deps.metrics,
+    accessLog: logger === undefined ? undefined : accessLog(logger),
+    logError: (error, requestId) => (deps.log !== undefined ? deps.log(error) : logger?.child({ reqId: requestId }).error({ err: error }, 'request failed')),
+  });
+  return { app, listener };
 }

@@ -59,15 +59,28 @@ export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
+/** A body over GX_BODY_LIMIT_BYTES, however it was read. */
+export function bodyTooLarge(): GxTrustError {
+  return new GxTrustError('PAYLOAD_TOO_LARGE', 'the request body is larger than the limit', {
+    hint: 'Send at most GX_BODY_LIMIT_BYTES bytes (256 KiB by default)',
+  });
+}
+
+/** A JSON body that does not parse, or (strict) is not an object or array. */
+export function bodyNotJson(): GxTrustError {
+  return new GxTrustError('INVALID_INPUT', 'the request body is not valid JSON', {
+    pointer: '',
+    hint: 'Send a JSON object as application/json, or a compact JWT as its media type (application/vc+jwt, application/vp+jwt)',
+  });
+}
+
 /** Errors from body-parser carry a `type`; they are the caller's fault and say so. */
 function fromParserError(error: { type?: string; status?: number; message?: string }): GxTrustError | undefined {
   switch (error.type) {
     case 'entity.too.large':
-      return new GxTrustError('PAYLOAD_TOO_LARGE', 'the request body is larger than the limit', {
-        hint: 'Send at most GX_BODY_LIMIT_BYTES bytes (256 KiB by default)',
-      });
+      return bodyTooLarge();
     case 'entity.parse.failed':
-      return new GxTrustError('INVALID_INPUT', 'the request body is not valid JSON', { pointer: '' });
+      return bodyNotJson();
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported encoding');

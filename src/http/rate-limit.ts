@@ -1,20 +1,26 @@
 /**
- * Rate limits (express-rate-limit, fixed window, in memory per process): a caller with a valid API
- * key gets `max` requests per window, keyed by the key's SHA-256 digest; everyone else is keyed by
- * IP address (IPv6 by /56 subnet) and gets the tighter `anonymousMax`. An invalid bearer token
- * counts as anonymous, so made-up keys cannot open fresh buckets. Over the limit: 429
- * problem+json with `Retry-After` (seconds to the end of the window).
+ * Rate limits (fixed window, in memory per process, counted in express-rate-limit's MemoryStore):
+ * a caller with a valid API key gets `max` requests per window, keyed by the key's SHA-256 digest;
+ * everyone else is keyed by IP address (IPv6 by /56 subnet) and gets the tighter `anonymousMax`.
+ * An invalid bearer token counts as anonymous, so made-up keys cannot open fresh buckets. Over the
+ * limit: 429 problem+json with `Retry-After` (seconds to the end of the window), and on every
+ * limited answer the draft-7 `RateLimit` / `RateLimit-Policy` headers.
+ *
+ * One limiter, two callers: the Express middleware and the verification lane
+ * (verification-lane.ts) count in the same store, so a caller's requests share one bucket
+ * whichever way they are routed. Hence the store and not the library's middleware, which needs
+ * Express's request and response objects.
  *
  * Liveness, readiness and metrics are not limited: an orchestrator probing a busy service must
  * not read "too many requests" as "down".
  * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-07
  */
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
+import { MemoryStore, ipKeyGenerator } from 'express-rate-limit';
 import { GxTrustError } from '../errors.js';
 import type { Authenticator } from './auth.js';
 import { apiKeyDigest } from './auth.js';
-import { problemOf, sendProblem } from './problem.js';
 
 export interface RateLimitSettings {
   windowSeconds: number;
@@ -24,12 +30,30 @@ export interface RateLimitSettings {
   anonymousMax: number;
 }
 
-const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
-
-interface Subject {
-  key: string;
-  authenticated: boolean;
+/** What the limiter needs to know of a request. */
+export interface RateLimitedRequest {
+  /** The `Authorization` header, as sent. */
+  authorization: string | undefined;
+  /** The caller's address (the socket's: no proxy is trusted). */
+  ip: string | undefined;
+  path: string;
 }
+
+export interface RateLimitDecision {
+  /** Headers for the answer: the draft-7 pair, and Retry-After when limited. */
+  headers: [string, string][];
+  /** The 429 to answer with, when the request is over the limit. */
+  refusal?: GxTrustError;
+}
+
+export interface RateLimiter {
+  /** Counts the request in its caller's bucket; undefined when the request is not limited at all. */
+  take(request: RateLimitedRequest): Promise<RateLimitDecision | undefined>;
+  /** The same, as Express middleware. */
+  middleware: RequestHandler;
+}
+
+const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The bucket of an address: IPv4 as is, IPv6 by /56 (ipKeyGenerator parses the address with
@@ -49,48 +73,48 @@ function addressKey(memo: Map<string, string>, ip: string): string {
   return key;
 }
 
-function bearerOf(req: Request): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-}
+const BEARER = /^Bearer\s+(\S+)$/i;
 
-export function rateLimiter(settings: RateLimitSettings, authenticator: Authenticator): RequestHandler {
-  if (settings.max === 0 && settings.anonymousMax === 0) return (_req, _res, next) => next();
-
+export function createRateLimiter(settings: RateLimitSettings, authenticator: Authenticator): RateLimiter | undefined {
+  if (settings.max === 0 && settings.anonymousMax === 0) return undefined;
+  const windowMs = settings.windowSeconds * 1000;
+  const store = new MemoryStore();
+  store.init({ windowMs } as Parameters<MemoryStore['init']>[0]);
   const addresses = new Map<string, string>();
-  // Who is asking, decided once per request before the limiter reads it.
-  const identify: RequestHandler = async (req, res, next: NextFunction) => {
-    const bearer = bearerOf(req);
-    let subject: Subject | undefined;
-    if (bearer !== undefined) {
-      const valid = await authenticator.authenticate(bearer).then(() => true, () => false);
-      if (valid) subject = { key: `key:${apiKeyDigest(bearer).toString('base64url')}`, authenticated: true };
-    }
-    res.locals['rateLimitSubject'] = subject ?? { key: `ip:${addressKey(addresses, req.ip ?? 'unknown')}`, authenticated: false };
-    next();
-  };
-  const subjectOf = (res: Response): Subject => res.locals['rateLimitSubject'] as Subject;
 
-  const limiter = rateLimit({
-    windowMs: settings.windowSeconds * 1000,
-    limit: (_req, res) => (subjectOf(res).authenticated ? settings.max : settings.anonymousMax),
-    skip: (req, res) => UNLIMITED_PATHS.has(req.path) || (subjectOf(res).authenticated ? settings.max : settings.anonymousMax) === 0,
-    keyGenerator: (_req, res) => subjectOf(res).key,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    // Retry-After is set by the library before the handler when standard headers are on.
-    handler: (req, res) => {
-      const error = new GxTrustError('RATE_LIMITED', 'too many requests in the rate-limit window', {
-        hint: `Wait ${res.getHeader('retry-after') ?? settings.windowSeconds} s (Retry-After); limits are per API key, and tighter per IP without one`,
-      });
-      sendProblem(res, problemOf(error, req.originalUrl));
+  /** Who is asking: a valid API key's digest, or else the address. */
+  async function subjectOf(request: RateLimitedRequest): Promise<{ key: string; limit: number }> {
+    const bearer = BEARER.exec(request.authorization ?? '')?.[1];
+    if (bearer !== undefined && (await authenticator.authenticate(bearer).then(() => true, () => false))) {
+      return { key: `key:${apiKeyDigest(bearer).toString('base64url')}`, limit: settings.max };
+    }
+    return { key: `ip:${addressKey(addresses, request.ip ?? 'unknown')}`, limit: settings.anonymousMax };
+  }
+
+  async function take(request: RateLimitedRequest): Promise<RateLimitDecision | undefined> {
+    if (UNLIMITED_PATHS.has(request.path)) return undefined;
+    const { key, limit } = await subjectOf(request);
+    if (limit === 0) return undefined;
+    const { totalHits, resetTime } = await store.increment(key);
+    const reset = Math.max(0, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
+    const headers: [string, string][] = [
+      ['RateLimit-Policy', `${limit};w=${settings.windowSeconds}`],
+      ['RateLimit', `limit=${limit}, remaining=${Math.max(0, limit - totalHits)}, reset=${reset}`],
+    ];
+    if (totalHits <= limit) return { headers };
+    headers.push(['Retry-After', String(reset)]);
+    const refusal = new GxTrustError('RATE_LIMITED', 'too many requests in the rate-limit window', {
+      hint: `Wait ${reset} s (Retry-After); limits are per API key, and tighter per IP without one`,
+    });
+    return { headers, refusal };
+  }
+
+  return {
+    take,
+    middleware: async (req, res, next) => {
+      const decision = await take({ authorization: req.get('authorization'), ip: req.ip, path: req.path });
+      for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);
+      next(decision?.refusal);
     },
-  });
-
-  return (req, res, next) => {
-    if (UNLIMITED_PATHS.has(req.path)) {
-      next();
-      return;
-    }
-    void identify(req, res, (error?: unknown) => (error === undefined ? limiter(req, res, next) : next(error)));
   };
 }

@@ -82,51 +82,87 @@ export function requestLogger(logger: Logger, req: Request | undefined): Logger 
   return reqId === undefined ? logger : logger.child({ reqId });
 }
 
-function numberOrUndefined(value: string | number | readonly string[] | undefined): number | undefined {
-  return value === undefined || Array.isArray(value) ? undefined : Number(value);
+/** The fields of a request's log line: named scalars only, never a body, header or query. */
+export interface AccessLine {
+  reqId: string | undefined;
+  method: string;
+  /** The path without its query string: queries may carry challenges or tokens. */
+  path: string;
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  status: number;
+  route: string | undefined;
+  responseContentLength: number | undefined;
+  actor: string | undefined;
+  /** The answer was not finished (the connection closed first). */
+  aborted: boolean;
+  startedAt: number;
+}
+
+export interface AccessLog {
+  /** Whether any request line would be written (error is the least that one is written at). */
+  enabled(): boolean;
+  write(line: AccessLine): void;
 }
 
 /**
- * One line per answered request, written when the answer is finished (or the connection closed);
- * the body is described by its size, never written. Nothing is built per request before that
- * (no child logger, no serializer pass): the line is one object literal of the fields below.
+ * Request lines, at info (warn for 4xx, error for 5xx and aborted answers). Nothing is built per
+ * request before the line itself (no child logger, no serializer pass): it is one object literal
+ * of the fields above.
  */
-export function httpLogger(logger: Logger): RequestHandler {
+export function accessLog(logger: Logger): AccessLog {
   const access = accessLoggers.get(logger) ?? logger;
+  const enabled = (): boolean => access.isLevelEnabled('error');
+  const write = (line: AccessLine): void => {
+    const level = line.aborted || line.status >= 500 ? 'error' : line.status >= 400 ? 'warn' : 'info';
+    if (!access.isLevelEnabled(level)) return;
+    access[level](
+      {
+        reqId: line.reqId,
+        req: { method: line.method, path: line.path, contentType: line.contentType, contentLength: line.contentLength },
+        res: { statusCode: line.status, route: line.route, contentLength: line.responseContentLength, actor: line.actor },
+        responseTime: Math.round(performance.now() - line.startedAt),
+      },
+      `${line.method} ${line.route ?? 'unmatched'} ${line.aborted ? 'aborted' : line.status}`,
+    );
+  };
+  return { enabled, write };
+}
+
+export function numberOrUndefined(value: string | number | readonly string[] | undefined): number | undefined {
+  return value === undefined || Array.isArray(value) ? undefined : Number(value);
+}
+
+/** One line per answered request, written when the answer is finished (or the connection closed). */
+export function httpLogger(logger: Logger): RequestHandler {
+  const log = accessLog(logger);
   return (req, res, next) => {
-    if (!access.isLevelEnabled('info') && !access.isLevelEnabled('warn') && !access.isLevelEnabled('error')) {
+    if (!log.enabled()) {
       next();
       return;
     }
-    const started = performance.now();
+    const startedAt = performance.now();
     let done = false;
-    const write = (): void => {
+    const finish = (): void => {
       if (done) return;
       done = true;
-      const status = res.statusCode;
-      const aborted = !res.writableFinished;
-      const level = aborted || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      if (!access.isLevelEnabled(level)) return;
-      const route = routeOf(req);
       const principal = res.locals['principal'] as { actor?: string } | undefined;
-      access[level](
-        {
-          reqId: requestIdOf(res),
-          req: {
-            method: req.method,
-            // The path without its query string: queries may carry challenges or tokens.
-            path: (req.originalUrl ?? req.url).split('?')[0],
-            contentType: req.headers['content-type'],
-            contentLength: numberOrUndefined(req.headers['content-length']),
-          },
-          res: { statusCode: status, route, contentLength: numberOrUndefined(res.getHeader('content-length')), actor: principal?.actor },
-          responseTime: Math.round(performance.now() - started),
-        },
-        `${req.method} ${route ?? 'unmatched'} ${aborted ? 'aborted' : status}`,
-      );
+      log.write({
+        reqId: requestIdOf(res),
+        method: req.method,
+        path: (req.originalUrl ?? req.url).split('?')[0] ?? '',
+        contentType: req.headers['content-type'],
+        contentLength: numberOrUndefined(req.headers['content-length']),
+        status: res.statusCode,
+        route: routeOf(req),
+        responseContentLength: numberOrUndefined(res.getHeader('content-length')),
+        actor: principal?.actor,
+        aborted: !res.writableFinished,
+        startedAt,
+      });
     };
-    res.once('finish', write);
-    res.once('close', write);
+    res.once('finish', finish);
+    res.once('close', finish);
     next();
   };
 }

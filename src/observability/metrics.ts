@@ -17,6 +17,8 @@ export interface Metrics {
   registry: Registry;
   /** Express middleware: counts and times every request by route pattern. */
   httpMiddleware: RequestHandler;
+  /** Counts and times one answered request (what httpMiddleware does, for requests routed elsewhere). */
+  observeRequest(method: string, route: string, seconds: number, status: number): void;
   /** Counts the checks of a verification report (and of every credential a presentation holds). */
   observeReport(kind: 'credential' | 'presentation', report: VerificationReport): void;
   observeCheckDuration(check: TimedCheck, seconds: number): void;
@@ -125,6 +127,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   return {
     registry,
     httpMiddleware,
+    observeRequest: (method, route, seconds, status) => seriesOf(method, route).observe(seconds, status),
     observeReport: countChecks,
     observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),
     observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),

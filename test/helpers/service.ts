@@ -36,7 +36,7 @@ export async function startService(
     ...env,
   });
   const service = await createService(config, { log: () => {}, ...overrides });
-  server.on('request', service.app);
+  server.on('request', service.listener);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

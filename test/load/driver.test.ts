@@ -10,7 +10,8 @@ import { startService, type RunningService } from '../helpers/service.js';
 describe('the load driver', () => {
   let running: RunningService;
   beforeAll(async () => {
-    running = await startService({ GX_WORKERS: '1' });
+    // As the load run's own servers: no rate limit (the driver sends thousands of anonymous requests a second).
+    running = await startService({ GX_WORKERS: '1', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0' });
   });
   afterAll(async () => {
     await running?.close();

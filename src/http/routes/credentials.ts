@@ -41,10 +41,22 @@ export function verificationInput(
   field: 'verifiableCredential' | 'verifiablePresentation',
   schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
 ): VerificationInput {
-  const body = requireBody(req);
+  return verificationInputOf(requireBody(req), req.query, field, schema);
+}
+
+/**
+ * The same from a parsed body (a string for a JWT media type) and the parsed query: a bare JWT
+ * takes its challenge and domain from the query, a JSON body from its `options`.
+ */
+export function verificationInputOf(
+  body: unknown,
+  query: Readonly<Record<string, unknown>>,
+  field: 'verifiableCredential' | 'verifiablePresentation',
+  schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
+): VerificationInput {
   if (typeof body === 'string') {
-    const challenge = typeof req.query['challenge'] === 'string' ? req.query['challenge'] : undefined;
-    const domain = typeof req.query['domain'] === 'string' ? req.query['domain'] : undefined;
+    const challenge = typeof query['challenge'] === 'string' ? query['challenge'] : undefined;
+    const domain = typeof query['domain'] === 'string' ? query['domain'] : undefined;
     return {
       input: body.trim(),
       options: { ...(challenge === undefined ? {} : { challenge }), ...(domain === undefined ? {} : { domain }) },
