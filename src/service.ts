@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createDidResolver } from './dids/index.js';
 import type { DidResolver } from './dids/types.js';
 import { createDocumentLoader, type DocumentLoader } from './document-loader/index.js';
+import { shareActiveContextDefinitions } from './document-loader/active-context.js';
 import { GxTrustError } from './errors.js';
 import { createApp } from './http/app.js';
 import type { RequestListener } from './http/verification-lane.js';
@@ -116,6 +117,8 @@ function adminApiKeyOf(config: Config): string | undefined {
 }
 
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  // jsonld's active contexts share term definitions instead of deep-copying them (active-context.ts).
+  shareActiveContextDefinitions();
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, ...(overrides.logDestination === undefined ? {} : { destination: overrides.logDestination }) });
   const metrics = config.metricsEnabled ? createMetrics() : undefined;

@@ -1,0 +1,122 @@
+/**
+ * jsonld 9 deep-copies the whole active context (every term definition of credentials v2, data
+ * integrity and the Gaia-X contexts) each time a type-scoped or embedded context is entered or
+ * left: every VerifiableCredential, every proof node. Profiled on an eddsa-rdfc-2022
+ * verification, that copy (`util.clone` under `_cloneActiveContext`) took 35 % of the time and
+ * drove most of the 23 % spent in GC. Known upstream and open: digitalbazaar/jsonld.js#414.
+ *
+ * The copy protects nothing that can change. A term definition is a new object each time
+ * createTermDefinition makes one, and is never written to once it is in a context (a redefinition
+ * replaces it); a processed context is never written to either, since jsonld caches and reuses
+ * processed contexts across calls, and its `previousContext` is already kept by reference when
+ * first set. So a child context may share its parent's definitions and previous context, and
+ * copy only the two containers it does write to (`mappings`, `protected`). The child gets exactly
+ * the fields jsonld's own clone gives it, so expansion, and thus every canonical form and
+ * signature, is unchanged; test/document-loader/active-context.test.ts compares both clones over
+ * every credential the tests sign or read.
+ *
+ * Installed on jsonld's cached initial contexts, from which every active context descends (it
+ * copies its `clone` to each child). Per process and per worker thread: each has its own jsonld.
+ * @see https://github.com/digitalbazaar/jsonld.js/issues/414
+ */
+import { createRequire } from 'node:module';
+
+/**
+ * The term definitions of an active context, shared with its clones until one of them writes: a
+ * write first copies the entries, on whichever side (a context jsonld is still building is cloned
+ * too, to validate a scoped context, and goes on being written). Map's methods, the ones jsonld
+ * calls on `mappings`.
+ */
+class SharedTermDefinitions {
+  private entries: Map<string, unknown>;
+  private shared: boolean;
+
+  constructor(entries: Map<string, unknown>, shared: boolean) {
+    this.entries = entries;
+    this.shared = shared;
+  }
+
+  share(): SharedTermDefinitions {
+    this.shared = true;
+    return new SharedTermDefinitions(this.entries, true);
+  }
+
+  private own(): Map<string, unknown> {
+    if (this.shared) {
+      this.entries = new Map(this.entries);
+      this.shared = false;
+    }
+    return this.entries;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+  get(term: string): unknown {
+    return this.entries.get(term);
+  }
+  has(term: string): boolean {
+    return this.entries.has(term);
+  }
+  set(term: string, definition: unknown): this {
+    this.own().set(term, definition);
+    return this;
+  }
+  delete(term: string): boolean {
+    return this.own().delete(term);
+  }
+  keys(): MapIterator<string> {
+    return this.entries.keys();
+  }
+  [Symbol.iterator](): MapIterator<[string, unknown]> {
+    return this.entries[Symbol.iterator]();
+  }
+}
+
+interface ActiveContext {
+  mappings: Map<string, unknown> | SharedTermDefinitions;
+  protected: Record<string, boolean>;
+  inverse: unknown;
+  previousContext?: ActiveContext;
+  clone(this: ActiveContext): ActiveContext;
+  getInverse: unknown;
+  revertToPreviousContext: unknown;
+  '@base'?: unknown;
+  '@language'?: unknown;
+  '@vocab'?: unknown;
+}
+
+interface JsonLdContextApi {
+  getInitialContext(options: { processingMode?: string }): ActiveContext;
+}
+
+const contextApi = createRequire(import.meta.url)('jsonld/lib/context.js') as JsonLdContextApi;
+
+/** The processing modes jsonld keys its initial contexts by (absent: jsonld's default, 1.1). */
+const PROCESSING_MODES = [undefined, 'json-ld-1.0', 'json-ld-1.1'] as const;
+
+function shareDefinitions(this: ActiveContext): ActiveContext {
+  const { mappings } = this;
+  const child = {
+    mappings: mappings instanceof SharedTermDefinitions ? mappings.share() : new SharedTermDefinitions(new Map(mappings), false),
+    clone: this.clone,
+    inverse: null,
+    getInverse: this.getInverse,
+    protected: { ...this.protected },
+    revertToPreviousContext: this.revertToPreviousContext,
+  } as ActiveContext;
+  if (this.previousContext) child.previousContext = this.previousContext;
+  if ('@base' in this) child['@base'] = this['@base'];
+  if ('@language' in this) child['@language'] = this['@language'];
+  if ('@vocab' in this) child['@vocab'] = this['@vocab'];
+  return child;
+}
+
+function initialContexts(): ActiveContext[] {
+  return PROCESSING_MODES.map((processingMode) => contextApi.getInitialContext(processingMode === undefined ? {} : { processingMode }));
+}
+
+/** From now on, active contexts share their parents' term definitions. Idempotent. */
+export function shareActiveContextDefinitions(): void {
+  for (const initial of initialContexts()) initial.clone = shareDefinitions;
+}

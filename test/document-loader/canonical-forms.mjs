@@ -1,0 +1,37 @@
+// The canonical N-Quads and expanded form of each document, from this thread's jsonld with the
+// closed contexts of contexts/ (plus the W3C examples context of the test vectors). Run as a worker
+// thread by active-context.test.ts, it is jsonld as published: nothing here shares definitions.
+import { readFileSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import jsonld from 'jsonld';
+
+const root = new URL('../../', import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL('contexts/manifest.json', root), 'utf8'));
+const contexts = new Map(manifest.contexts.map((entry) => [entry.url, JSON.parse(readFileSync(new URL(`contexts/${entry.file}`, root), 'utf8'))]));
+contexts.set('https://www.w3.org/ns/credentials/examples/v2', JSON.parse(readFileSync(new URL('test/vectors/data-integrity/contexts/credentials-examples-v2.jsonld', root), 'utf8')));
+
+const documentLoader = async (url) => {
+  const document = contexts.get(url);
+  if (document === undefined) throw new Error(`no context ${url}`);
+  return { contextUrl: null, documentUrl: url, document, tag: 'static' };
+};
+
+export async function canonicalForms(documents) {
+  const forms = [];
+  // Twice each: the second time every context comes processed from jsonld's caches.
+  for (const document of [...documents, ...documents]) {
+    // Safe mode as the service runs it, and without it: a sample with a term no context defines
+    // fails the one (with that error compared) and is still expanded by the other.
+    const safe = await jsonld
+      .canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: true, documentLoader })
+      .catch((error) => `${error.name}: ${error.message} ${JSON.stringify(error.details?.event?.details ?? {})}`);
+    forms.push({
+      safe,
+      nquads: await jsonld.canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: false, documentLoader }),
+      expanded: await jsonld.expand(document, { safe: false, documentLoader }),
+    });
+  }
+  return forms;
+}
+
+if (!isMainThread) parentPort.postMessage(await canonicalForms(workerData));
