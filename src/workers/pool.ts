@@ -48,6 +48,9 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       // Tasks are async (they await the document loader): let a thread's event loop run between
       // tasks instead of blocking it in Atomics.wait.
       atomics: 'disabled',
+      // Two tasks per thread: the next one is already there when one finishes, instead of waiting for
+      // a round trip through the main thread (measured: +15 % Data Integrity verifications per second).
+      concurrentTasksPerWorker: 2,
     });
     return piscina;
   };

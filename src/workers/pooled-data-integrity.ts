@@ -12,6 +12,7 @@ import type { DidDocument, DidResolver } from '../dids/types.js';
 import { dataIntegrityFormat } from '../verifying/data-integrity.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../verifying/types.js';
 import type { WorkerPool } from './pool.js';
+import type { PooledFormatResult } from './tasks.js';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -63,7 +64,7 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
       } catch {
         return dataIntegrityFormat.verifyCredential(input, context);
       }
-      const result = await pool.run<FormatResult>({
+      const { hasDocument, ...result } = await pool.run<PooledFormatResult>({
         task: 'verify-data-integrity',
         input,
         documents,
@@ -71,8 +72,8 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
         clock: clock().getTime(),
         clockSkewSeconds: context.clockSkewSeconds,
       });
-      // In the main thread the result's document is the input itself; keep it so, not its clone.
-      return result.document === undefined ? result : { ...result, document: input };
+      // In the main thread the result's document is the input itself; so it is here.
+      return hasDocument ? { ...result, document: input } : result;
     },
   };
 }

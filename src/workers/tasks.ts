@@ -26,4 +26,7 @@ export type WorkerTask = VerifyDataIntegrityTask;
 
 export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
-export type VerifyDataIntegrityOutcome = WorkerOutcome<FormatResult>;
+/** A FormatResult without its document, which is the task's input: whether it had one. */
+export type PooledFormatResult = Omit<FormatResult, 'document'> & { hasDocument: boolean };
+
+export type VerifyDataIntegrityOutcome = WorkerOutcome<PooledFormatResult>;
