@@ -3,6 +3,8 @@
  * its own copy of the pinned contexts and of jsonld's processed-context cache; it resolves DIDs
  * only from the documents the main thread sent (did:key and did:jwk offline) and never fetches.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createDidResolver } from '../dids/index.js';
 import type { DidDocument, DidResolver } from '../dids/types.js';
 import { createDocumentLoader } from '../document-loader/index.js';
@@ -14,6 +16,24 @@ import type { VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks
 
 // This thread's jsonld, as the main thread's (src/service.ts).
 shareActiveContextDefinitions();
+lowerThreadPriority();
+
+/**
+ * Canonicalization yields the CPU to the event loop: on Linux the nice value is per thread, so this
+ * thread (not the process) runs at nice 10. While the main thread has work (JWT verifications,
+ * cached results, health checks) it is served first; while it has none, the pool has the cores as
+ * before. Without it, a flood of expensive Data Integrity inputs (poison graphs at 3 ms each) took
+ * the cores from every cheap request. Elsewhere, or if refused, the thread keeps its priority.
+ * @see https://man7.org/linux/man-pages/man2/setpriority.2.html (BUGS: the nice value is per thread)
+ */
+function lowerThreadPriority(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, 10);
+  } catch {
+    // Not Linux, or not allowed: nothing to do.
+  }
+}
 
 /** A resolver over the documents sent with the task: a did:web not among them fails closed. */
 function taskResolver(documents: ReadonlyMap<string, DidDocument>, clockMs: number): DidResolver {
