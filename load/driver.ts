@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setPriority } from 'node:os';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
@@ -375,6 +376,21 @@ export function adversarial(fixtures: Fixtures, slowHost: string, bodyLimitBytes
     const proof = { ...(template['proof'] as Record<string, unknown>), verificationMethod: `${did}#key-1` };
     return { kind: 'adversarial: slow did:web host', method: 'POST', path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: { ...template, issuer: did, proof } }), headers: { 'content-type': 'application/json' } };
   };
+}
+
+/** The adversarial share (load/attacker.ts) sent at `perSecond` from a child process; its rows. */
+export async function attackFromAnotherProcess(order: { url: string; perSecond: number; seconds: number; fixtures: Fixtures; slowHost: string; bodyLimitBytes: number; server: string }): Promise<Row[]> {
+  const child = fork(fileURLToPath(new URL('./attacker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // At the lowest priority: the attack's own CPU would be on the attacker's machine, not on the 2
+  // cores the server and the benign generator share. The rows show the rate it still reached.
+  if (child.pid !== undefined) setPriority(child.pid, 19);
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: { type: string; rows?: Row[] }) => {
+      if (message.type === 'ready') child.send(order);
+      else if (message.type === 'rows') resolve(message.rows ?? []);
+    });
+    child.once('exit', (code) => reject(new Error(`the attacker process exited (${code}) before its rows`)));
+  });
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import {
-  adversarial,
+  attackFromAnotherProcess,
   closedLoop,
   complianceDryRun,
   compliancePresentation,
@@ -189,12 +189,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const base = await measured('benign mix alone', target, () => closedLoop(target.url, connections, seconds, benign));
         const benignRate = [...base.kinds.values()].reduce((n, k) => n + k.count, 0) / base.seconds;
         // The adversarial share, open loop at a ninth of the benign rate (10 % of all traffic).
-        const hostile = adversarial(fixtures, slow.host, BODY_LIMIT);
-        const [mixed, attack] = await Promise.all([
+        // From a process of its own (load/attacker.ts), as an attacker's would be.
+        const [mixed, attackRows] = await Promise.all([
           measured('benign mix under 10 % adversarial', target, () => closedLoop(target.url, connections, seconds, benign)),
-          openLoop(target.url, Math.max(1, benignRate / 9), seconds, hostile),
+          attackFromAnotherProcess({ url: target.url, perSecond: Math.max(1, benignRate / 9), seconds, fixtures, slowHost: slow.host, bodyLimitBytes: BODY_LIMIT, server: target.label }),
         ]);
-        rows.push(...rowsOf('the adversarial share', target.label, attack, undefined));
+        rows.push(...attackRows);
         const p99 = (run: RunResult) => {
           const all = createHistogram();
           for (const entry of run.kinds.values()) all.add(entry.latency);
