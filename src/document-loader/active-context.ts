@@ -95,6 +95,17 @@ const contextApi = createRequire(import.meta.url)('jsonld/lib/context.js') as Js
 /** The processing modes jsonld keys its initial contexts by (absent: jsonld's default, 1.1). */
 const PROCESSING_MODES = [undefined, 'json-ld-1.0', 'json-ld-1.1'] as const;
 
+/**
+ * jsonld reads an active context's `protected` terms only to ask whether there is any (context
+ * nullification is refused then, jsonld/lib/context.js `api.process`), and only ever adds to them;
+ * so a child carries one of its parent's protected terms, which answers that question alike,
+ * instead of a copy of all of them (165 under credentials v2).
+ */
+function anyOneOf(terms: Record<string, boolean>): Record<string, boolean> {
+  for (const term in terms) return { [term]: true };
+  return {};
+}
+
 function shareDefinitions(this: ActiveContext): ActiveContext {
   const { mappings } = this;
   const child = {
@@ -102,7 +113,7 @@ function shareDefinitions(this: ActiveContext): ActiveContext {
     clone: this.clone,
     inverse: null,
     getInverse: this.getInverse,
-    protected: { ...this.protected },
+    protected: anyOneOf(this.protected),
     revertToPreviousContext: this.revertToPreviousContext,
   } as ActiveContext;
   if (this.previousContext) child.previousContext = this.previousContext;

@@ -43,6 +43,10 @@ const documents: Record<string, unknown>[] = [
       },
     ],
   },
+  // Nullifying the context where credentials v2 protects its terms is refused; where nothing is
+  // protected (a plain inline context), it is allowed.
+  { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { '@context': null, id: 'did:web:member.example' } },
+  { '@context': { name: 'https://schema.org/name' }, name: 'outer', 'https://schema.org/knows': { '@context': null, 'https://schema.org/name': 'inner' } },
 ];
 
 function publishedForms(): Promise<unknown[]> {
@@ -62,6 +66,7 @@ describe('shareActiveContextDefinitions()', () => {
     const ours = (await canonicalForms(documents)) as { nquads: string }[];
     expect(ours).toHaveLength(documents.length * 2);
     for (const form of ours) expect(form.nquads.length).toBeGreaterThan(0);
+    expect(ours.filter((form) => /invalid context nullification/.test(form.nquads))).toHaveLength(2);
     expect(ours).toEqual(published);
   });
 });

@@ -22,13 +22,12 @@ export async function canonicalForms(documents) {
   for (const document of [...documents, ...documents]) {
     // Safe mode as the service runs it, and without it: a sample with a term no context defines
     // fails the one (with that error compared) and is still expanded by the other.
-    const safe = await jsonld
-      .canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: true, documentLoader })
-      .catch((error) => `${error.name}: ${error.message} ${JSON.stringify(error.details?.event?.details ?? {})}`);
+    // A refusal is a form too: the same error must come out.
+    const refusal = (error) => `${error.name}: ${error.message} ${error.details?.code ?? ''} ${JSON.stringify(error.details?.event?.details ?? {})}`;
     forms.push({
-      safe,
-      nquads: await jsonld.canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: false, documentLoader }),
-      expanded: await jsonld.expand(document, { safe: false, documentLoader }),
+      safe: await jsonld.canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: true, documentLoader }).catch(refusal),
+      nquads: await jsonld.canonize(document, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: false, documentLoader }).catch(refusal),
+      expanded: await jsonld.expand(document, { safe: false, documentLoader }).catch(refusal),
     });
   }
   return forms;
