@@ -18,6 +18,8 @@ export interface ResolutionCacheOptions {
   /** How long a failure is remembered, so a dead or hostile host is not hammered. Default 30 s. */
   negativeTtlMs?: number;
   clock?: Clock;
+  /** Whether a failed load is kept as a negative entry (default: every failure is). */
+  keepFailure?: (error: unknown) => boolean;
   /** Told of every lookup (a shared in-flight load counts as a hit), for a hit-ratio metric. */
   onLookup?: (hit: boolean) => void;
 }
@@ -63,7 +65,7 @@ export function createResolutionCache<T>(options: ResolutionCacheOptions = {}): 
           return value;
         },
         (error: unknown) => {
-          entries.set(key, { ok: false, error, expiresAt: clock().getTime() + negativeTtlMs });
+          if (options.keepFailure?.(error) ?? true) entries.set(key, { ok: false, error, expiresAt: clock().getTime() + negativeTtlMs });
           throw error;
         },
       );

@@ -12,7 +12,10 @@
  *   unspecified addresses, including their IPv4-mapped IPv6 forms;
  * - no redirects: a 3xx is a failure;
  * - a connect timeout and a total deadline, after which the socket is destroyed;
- * - a byte cap enforced while streaming, whatever `content-length` says (or does not say).
+ * - a byte cap enforced while streaming, whatever `content-length` says (or does not say);
+ * - at most `maxPerHost` fetches in flight to one host (host:port) from this process: an issuer
+ *   naming a thousand DIDs on one slow host gets that many sockets, not a thousand; the others
+ *   fail at once, without a connection, and are not kept in the DID cache's negative entries.
  * @see /work/shared/SECURITY-CASES.md rows 20-25 and 28, 32
  */
 import { BlockList, isIP, type LookupFunction } from 'node:net';
@@ -39,6 +42,8 @@ export interface HardenedFetchOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   maxBytes: number;
+  /** Fetches in flight to one host at once, across every caller in this process. */
+  maxPerHost: number;
   accept: string;
   errorCodes: HardenedFetchErrorCodes;
   /** DNS resolution; tests inject one to play a rebinding resolver. Defaults to node:dns lookup. */
@@ -61,6 +66,7 @@ export const DEFAULT_HARDENED_FETCH_OPTIONS: Omit<HardenedFetchOptions, 'testMod
   timeoutMs: 3000,
   connectTimeoutMs: 1000,
   maxBytes: 256 * 1024,
+  maxPerHost: 16,
   accept: 'application/json',
   errorCodes: {
     forbidden: 'DID_FORBIDDEN',
@@ -199,6 +205,34 @@ export async function hardenedFetch(
     throw new GxTrustError(codes.forbidden, `${display}: ${literal} is an address outbound fetches may not reach`);
   }
 
+  const host = target.host;
+  const inFlight = inFlightByHost.get(host) ?? 0;
+  if (inFlight >= opts.maxPerHost) {
+    const error = new GxTrustError(codes.failed, `${display}: ${inFlight} fetches to ${host} are already in flight; no more are sent until one ends`, {
+      hint: 'Try again shortly: the host answers slowly or is being asked too much at once',
+    });
+    hostBusyErrors.add(error);
+    throw error;
+  }
+  inFlightByHost.set(host, inFlight + 1);
+  return fetchOnce(target, display, opts).finally(() => {
+    const left = (inFlightByHost.get(host) ?? 1) - 1;
+    if (left === 0) inFlightByHost.delete(host);
+    else inFlightByHost.set(host, left);
+  });
+}
+
+/** Fetches in flight per host (host:port) in this process. */
+const inFlightByHost = new Map<string, number>();
+const hostBusyErrors = new WeakSet<object>();
+
+/** A failure because too many fetches to the host were in flight: it says nothing of the document. */
+export function isHostBusy(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && hostBusyErrors.has(error);
+}
+
+function fetchOnce(target: URL, display: string, opts: HardenedFetchOptions): Promise<HardenedResponse> {
+  const codes = opts.errorCodes;
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<HardenedResponse>((resolve, reject) => {
     let settled = false;

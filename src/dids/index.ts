@@ -8,7 +8,7 @@ import { Resolver, parse, type DIDCache, type DIDResolver, type ResolverRegistry
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createResolutionCache, type ResolutionCacheOptions } from './cache.js';
-import type { HardenedFetchInit } from './hardened-fetch.js';
+import { isHostBusy, type HardenedFetchInit } from './hardened-fetch.js';
 import { resolveDidJwk } from './jwk.js';
 import { resolveDidKey } from './key.js';
 import type { DidDocument, DidResolver, ProofPurpose, VerificationMethod } from './types.js';
@@ -89,7 +89,8 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
   // did:constructor:x would call Object. A null-prototype registry plus the Object.hasOwn guard in
   // resolve() keep prototype names out.
   const registry: ResolverRegistry = Object.assign(Object.create(null) as ResolverRegistry, drivers);
-  const cache = createResolutionCache<Awaited<ReturnType<DIDCache>>>({ ...options.cache, clock });
+  // A fetch refused because its host had too many in flight says nothing about the DID: not kept.
+  const cache = createResolutionCache<Awaited<ReturnType<DIDCache>>>({ keepFailure: (error) => !isHostBusy(error), ...options.cache, clock });
   // The `no-cache` option a DID URL or caller may carry is deliberately ignored: see cache.ts.
   // did:key and did:jwk resolve deterministically from the DID itself, so their results may be
   // kept without a TTL; in an LRU of their own, so a flood of made-up did:keys cannot evict the

@@ -94,3 +94,28 @@ describe('hardenedFetch()', () => {
     expect(acceptEncoding).toBe('identity');
   });
 });
+
+describe('hardenedFetch() per host (SECURITY-CASES row 28)', () => {
+  it('keeps at most maxPerHost fetches in flight to one host; the others fail at once, without a connection', async () => {
+    let arrived = 0;
+    const held: (() => void)[] = [];
+    server.setRoute('/held', (_req, res) => {
+      arrived += 1;
+      held.push(() => res.end('{}'));
+    });
+    const fetches = Array.from({ length: 10 }, () => hardenedFetch(`${server.origin}/held`, { testMode: true, maxPerHost: 3 }).then(() => 'ok', (error: unknown) => error));
+    const refused = (await Promise.all(fetches.slice(3))) as GxTrustError[];
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(GxTrustError);
+      expect(error.code).toBe('DID_RESOLUTION_FAILED');
+      expect(error.message).toContain('3 fetches to');
+    }
+    await vi.waitFor(() => expect(arrived).toBe(3));
+    for (const answer of held) answer();
+    expect(await Promise.all(fetches.slice(0, 3))).toEqual(['ok', 'ok', 'ok']);
+    // The slots are free again.
+    server.setRoute('/held', (_req, res) => res.end('{}'));
+    expect((await hardenedFetch(`${server.origin}/held`, { testMode: true, maxPerHost: 3 })).status).toBe(200);
+    expect(arrived).toBe(3);
+  });
+});

@@ -145,6 +145,24 @@ describe('did:web resolution in test mode against a loopback server', () => {
     expect((await resolver().resolve(did)).id).toBe(did);
   });
 
+  it('refuses DIDs past the per-host cap at once, and does not keep that refusal in the cache', async () => {
+    const held: (() => void)[] = [];
+    const dids = [0, 1, 2, 3].map((n) => server.didFor(['capped', String(n)]));
+    for (const did of dids) {
+      server.setDocument(did, { id: did });
+      server.setRoute(`/capped/${did.split(':').pop()}/did.json`, (_req, res) => held.push(() => res.end(JSON.stringify({ id: did }))));
+    }
+    const capped = createDidResolver({ testMode: true, fetchOptions: { timeoutMs: 5000, maxPerHost: 2 } });
+    const pending = dids.map((did) => capped.resolve(did).then((d) => d.id, (e: unknown) => (e as GxTrustError).code));
+    expect(await Promise.all(pending.slice(2))).toEqual(['DID_RESOLUTION_FAILED', 'DID_RESOLUTION_FAILED']);
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    for (const answer of held) answer();
+    expect(await Promise.all(pending.slice(0, 2))).toEqual(dids.slice(0, 2));
+    // Asked again, a refused DID is fetched (a kept refusal would fail it for the negative TTL).
+    server.setRoute(`/capped/2/did.json`, (_req, res) => res.end(JSON.stringify({ id: dids[2] })));
+    expect((await capped.resolve(dids[2]!)).id).toBe(dids[2]);
+  });
+
   it('fails with DID_NOT_FOUND on 404', async () => {
     expect(await codeOf(resolver().resolve(server.didFor(['missing'])))).toBe('DID_NOT_FOUND');
   });
