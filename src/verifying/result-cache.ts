@@ -12,7 +12,7 @@
  * - any result in which a check failed for a reason that may go away (a DID or chain fetch that
  *   failed or timed out, a status list that could not be read, an internal fault).
  *
- * Bounds: an LRU over entries and over input bytes, and a TTL no longer than the DID cache's (a
+ * Bounds: an LRU over entries and over input bytes (refusals in one of their own, a tenth the size), and a TTL no longer than the DID cache's (a
  * rotated or revoked key is seen no later than through the DID cache itself). A call that asks
  * about another instant (`options.now` far from the clock) bypasses the cache: the cached key
  * binding and X.509 results were computed for the present.
@@ -104,43 +104,54 @@ function copyOf(entry: CachedVerification): CachedVerification {
 export function createResultCache(options: ResultCacheOptions = {}): ResultCache {
   const ttlMs = options.ttlMs ?? 60_000;
   const clock = options.clock ?? systemClock;
+  const max = options.max ?? 10_000;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  type Kept = { entry: CachedVerification; expiresAt: number; bytes: number };
   // Expiry on the injected clock (lru-cache's own ttl reads performance.now()).
-  const entries = new LRUCache<string, { entry: CachedVerification; expiresAt: number; bytes: number }>({
-    max: options.max ?? 10_000,
-    maxSize: options.maxBytes ?? 64 * 1024 * 1024,
-    sizeCalculation: (value) => Math.max(1, value.bytes),
-  });
+  const lru = (entries: number, bytes: number) =>
+    new LRUCache<string, Kept>({ max: entries, maxSize: bytes, sizeCalculation: (value) => Math.max(1, value.bytes) });
+  // Refused inputs are kept apart, in a tenth of the room: a flood of distinct bad inputs (each
+  // poison graph differs) then evicts only other refusals, never the results of good credentials.
+  const verified = lru(max, maxBytes);
+  const refused = lru(Math.max(1, Math.floor(max / 10)), Math.max(1, Math.floor(maxBytes / 10)));
   const stats = { hits: 0, misses: 0 };
-
+  const found = (key: string): { kept: Kept; from: typeof verified } | undefined => {
+    const inVerified = verified.get(key);
+    if (inVerified !== undefined) return { kept: inVerified, from: verified };
+    const inRefused = refused.get(key);
+    return inRefused === undefined ? undefined : { kept: inRefused, from: refused };
+  };
   return {
     keyOf(input, now) {
       if (Math.abs(now.getTime() - clock().getTime()) > ttlMs) return undefined;
       return inputDigest(input);
     },
     get(key) {
-      const found = entries.get(key);
-      if (found === undefined || clock().getTime() >= found.expiresAt) {
-        if (found !== undefined) entries.delete(key);
+      const hit = found(key);
+      if (hit === undefined || clock().getTime() >= hit.kept.expiresAt) {
+        if (hit !== undefined) hit.from.delete(key);
         stats.misses += 1;
         options.onLookup?.(false);
         return undefined;
       }
       stats.hits += 1;
       options.onLookup?.(true);
-      return copyOf(found.entry);
+      return copyOf(hit.kept.entry);
     },
     set(key, entry) {
       if (!isCacheable(entry)) return;
       const kept = copyOf(entry);
       const bytes = JSON.stringify(kept.result.document ?? null).length;
-      entries.set(key, { entry: kept, expiresAt: clock().getTime() + ttlMs, bytes });
+      const passed = kept.result.checks.every((c) => c.verified) && kept.chainCheck?.verified !== false;
+      (passed ? verified : refused).set(key, { entry: kept, expiresAt: clock().getTime() + ttlMs, bytes });
     },
     get size() {
-      return entries.size;
+      return verified.size + refused.size;
     },
     stats,
     clear() {
-      entries.clear();
+      verified.clear();
+      refused.clear();
     },
   };
 }

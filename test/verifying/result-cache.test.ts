@@ -179,3 +179,25 @@ describe('the verification result cache', () => {
     });
   });
 });
+
+describe('createResultCache() bounds', () => {
+  const entry = (verified: boolean, n: number) => ({
+    result: {
+      format: 'vc+jwt',
+      checks: [verified ? { check: 'proof' as const, verified: true } : { check: 'proof' as const, verified: false, code: 'INVALID_SIGNATURE' as const, message: `bad ${n}` }],
+      document: { n },
+    },
+    chainCheck: undefined,
+  });
+
+  it('keeps refusals in their own tenth of the room, so a flood of distinct bad inputs never evicts a good result', () => {
+    const cache = createResultCache({ max: 100 });
+    for (let n = 0; n < 50; n++) cache.set(`good-${n}`, entry(true, n));
+    for (let n = 0; n < 1000; n++) cache.set(`bad-${n}`, entry(false, n));
+    for (let n = 0; n < 50; n++) expect(cache.get(`good-${n}`)?.result.checks[0]?.verified, `good-${n}`).toBe(true);
+    // The refusals that are kept are the latest, and a refusal is served as a refusal.
+    expect(cache.get('bad-999')?.result.checks[0]?.code).toBe('INVALID_SIGNATURE');
+    expect(cache.get('bad-0')).toBeUndefined();
+    expect(cache.size).toBe(60);
+  });
+});
