@@ -9,11 +9,13 @@
  * createTermDefinition makes one, and is never written to once it is in a context (a redefinition
  * replaces it); a processed context is never written to either, since jsonld caches and reuses
  * processed contexts across calls, and its `previousContext` is already kept by reference when
- * first set. So a child context may share its parent's definitions and previous context, and
- * copy only the two containers it does write to (`mappings`, `protected`). The child gets exactly
- * the fields jsonld's own clone gives it, so expansion, and thus every canonical form and
- * signature, is unchanged; test/document-loader/active-context.test.ts compares both clones over
- * every credential the tests sign or read.
+ * first set. So a child shares its parent's definitions, copied only when either side writes
+ * (SharedTermDefinitions), and its previous context; and of the protected terms it carries just
+ * one (anyOneOf). Otherwise it gets exactly the fields jsonld's own clone gives it, so expansion,
+ * and thus every canonical form and signature, is unchanged:
+ * test/document-loader/active-context.test.ts compares canonical N-Quads and expansions with
+ * those of jsonld as published over the W3C vectors, the Gaia-X samples, a presentation and
+ * context nullifications.
  *
  * Installed on jsonld's cached initial contexts, from which every active context descends (it
  * copies its `clone` to each child). Per process and per worker thread: each has its own jsonld.
@@ -49,9 +51,6 @@ class SharedTermDefinitions {
     return this.entries;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
   get(term: string): unknown {
     return this.entries.get(term);
   }

@@ -3,9 +3,9 @@
  * plain JSON or compact-JWT body are answered on node:http directly, without Express: measured on
  * this 2-core machine (autocannon, 32 connections, vc+jwt, no result cache), one event loop
  * served 2,467 verifications/s through Express with its middleware chain, 2,800/s with only the
- * router skipped (Express's request and response objects and body-parser kept), and 6,355/s on
- * bare node:http with the same verifier: the Express objects and body-parser, not our checks,
- * were most of the time.
+ * router skipped (Express's request and response objects and body-parser kept), and 4,557/s
+ * through this lane, which does the same work: the Express objects and body-parser, not our
+ * checks, were most of the time.
  *
  * The lane does what the app does for these requests, from the same pieces: security headers and
  * request id (answer-headers.ts), the rate limiter (one store for both ways in), the body limit,
