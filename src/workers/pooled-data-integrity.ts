@@ -3,8 +3,8 @@
  * the same report. The main thread resolves the issuer's DID first (cached, single flight across
  * every thread) and sends the document with the credential; the thread expands, canonicalizes and
  * checks the signature. When that resolution fails, the credential is verified here in the main
- * thread instead: the key binding then fails before any canonicalization, with the very same
- * report as without a pool.
+ * thread instead, with that failure: the key binding then fails before any canonicalization, with
+ * the very same report as without a pool.
  */
 import type { Clock } from '../clock.js';
 import { parseDidUrl } from '../dids/index.js';
@@ -46,6 +46,28 @@ function didsToResolve(input: Record<string, unknown>): string[] {
   return [...dids];
 }
 
+/**
+ * `resolver`, except that where it would resolve `did` it fails with the error that resolution
+ * already gave. A method reference it would refuse before resolving (no fragment, a path, another
+ * controller) still goes to it, so the report is the one it gives.
+ */
+function failingFor(did: string, error: unknown, resolver: DidResolver): DidResolver {
+  const resolves = (didUrl: string, fragmentNeeded: boolean): boolean => {
+    try {
+      const parsed = parseDidUrl(didUrl);
+      if (!fragmentNeeded) return parsed.did === did;
+      return parsed.did === did && parsed.path === undefined && parsed.query === undefined && (parsed.fragment ?? '') !== '';
+    } catch {
+      return false;
+    }
+  };
+  return {
+    resolve: (didUrl) => (resolves(didUrl, false) ? Promise.reject(error) : resolver.resolve(didUrl)),
+    resolveVerificationMethod: (didUrl, options) =>
+      resolves(didUrl, true) && options.expectedController === did ? Promise.reject(error) : resolver.resolveVerificationMethod(didUrl, options),
+  };
+}
+
 export interface PooledDataIntegrityOptions {
   pool: WorkerPool;
   resolver: DidResolver;
@@ -59,10 +81,14 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
     async verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult> {
       if (!isObject(input)) return dataIntegrityFormat.verifyCredential(input, context);
       const documents: [string, DidDocument][] = [];
-      try {
-        for (const did of didsToResolve(input)) documents.push([did, await resolver.resolve(did)]);
-      } catch {
-        return dataIntegrityFormat.verifyCredential(input, context);
+      for (const did of didsToResolve(input)) {
+        try {
+          documents.push([did, await resolver.resolve(did)]);
+        } catch (error) {
+          // Resolved once per verification: the in-thread key binding fails with this very error
+          // instead of fetching again (a slow or refusing host would otherwise be asked twice).
+          return dataIntegrityFormat.verifyCredential(input, { ...context, resolver: failingFor(did, error, context.resolver) });
+        }
       }
       const { hasDocument, ...result } = await pool.run<PooledFormatResult>({
         task: 'verify-data-integrity',

@@ -86,6 +86,24 @@ describe('the Data Integrity format on the worker pool', () => {
     expect(actual).toEqual(await inThread.verifyCredential(vc));
   });
 
+  it('asks for an unresolvable issuer DID once: the in-thread key binding reuses that failure', async () => {
+    const vc = await issued('eddsa-rdfc-2022');
+    const gone = `did:web:localhost%3A${running.port}:nobody-${Date.now()}`;
+    vc['issuer'] = gone;
+    vc['proof']['verificationMethod'] = `${gone}#key-1`;
+    const { resolver, documentLoader } = running.service;
+    const asked: string[] = [];
+    const counting = {
+      resolve: (did: string) => (asked.push(did), resolver.resolve(did)),
+      resolveVerificationMethod: (didUrl: string, options: Parameters<typeof resolver.resolveVerificationMethod>[1]) => (asked.push(didUrl), resolver.resolveVerificationMethod(didUrl, options)),
+    };
+    const clock = () => new Date();
+    const verifier = createVerifier({ resolver: counting, documentLoader, clock, clockSkewSeconds: 300, formats: [createPooledDataIntegrityFormat({ pool, resolver: counting, clock })] });
+    const report = await verifier.verifyCredential(vc);
+    expect(report.checks.find((c) => c.check === 'key-binding')?.code).toBe('DID_NOT_FOUND');
+    expect(asked).toEqual([gone]);
+  });
+
   it('a key of another DID fails the key binding without resolving anything', async () => {
     const vc = await issued('eddsa-rdfc-2022');
     vc['issuer'] = 'did:web:member.example';
