@@ -59,6 +59,23 @@ export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
+/**
+ * Whether a request announces a body over `limit` bytes. Such a body is refused before a byte of it
+ * is read, and the answer closes the connection: keeping it alive would mean reading and discarding
+ * the whole body first (body-parser does that before it even answers), work an attacker chooses the
+ * size of. Clients still get the 413: it is sent before the close.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large
+ */
+export function declaresBodyOver(headers: { 'content-length'?: string | undefined }, limit: number): boolean {
+  const declared = headers['content-length'];
+  return declared !== undefined && Number(declared) > limit;
+}
+
+/** An answer to a body that was not (wholly) read closes its connection, rather than reading the rest. */
+export function closesConnection(error: GxTrustError): boolean {
+  return error.code === 'PAYLOAD_TOO_LARGE';
+}
+
 /** A body over GX_BODY_LIMIT_BYTES, however it was read. */
 export function bodyTooLarge(): GxTrustError {
   return new GxTrustError('PAYLOAD_TOO_LARGE', 'the request body is larger than the limit', {
@@ -100,6 +117,7 @@ export function problemHandler(log: (error: unknown, req?: Request) => void): Er
     } else if (ERROR_STATUS[known.code] >= 500) {
       log(error, req);
     }
+    if (closesConnection(known)) res.set('Connection', 'close');
     sendProblem(res, problemOf(known, req.originalUrl));
   };
 }

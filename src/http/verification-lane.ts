@@ -23,7 +23,7 @@ import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
-import { bodyNotJson, bodyTooLarge, problemOf } from './problem.js';
+import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, problemOf } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import { verificationInputOf, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
 
@@ -71,15 +71,14 @@ function bodyKindOf(req: IncomingMessage): BodyKind | undefined {
 
 /** The whole body, refused as soon as it passes `limit` bytes (declared or streamed). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(bodyTooLarge());
+  if (declaresBodyOver(req.headers, limit)) return Promise.reject(bodyTooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        // Stop buffering; node:http discards the rest once the answer is sent.
+        // Stop buffering; the answer closes the connection (closesConnection) instead of reading the rest.
         req.off('data', onData);
         reject(bodyTooLarge());
         return;
@@ -174,6 +173,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       if (known === undefined || ERROR_STATUS[known.code] >= 500) options.logError(error, requestId);
       known ??= new GxTrustError('INTERNAL', 'the service failed to handle this request', { hint: 'Try again; if it persists, report it with the request id' });
       if (res.headersSent || res.destroyed) return;
+      if (closesConnection(known)) res.setHeader('Connection', 'close');
       send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...problemOf(known, url), requestId }));
     });
   };

@@ -5,7 +5,9 @@
  * each case is sent both ways and compared. Express marks its answers with an ETag, which the
  * lane does not send: that is how each test knows which way its request went.
  */
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../helpers/service.js';
 
@@ -121,8 +123,27 @@ describe('the verification lane', () => {
     const answer = await send('/credentials/verify', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [chunk, chunk, chunk]);
     expect(answer.status).toBe(413);
     expect(answer.body.code).toBe('PAYLOAD_TOO_LARGE');
-    // The connection is still usable, or a new one is: the service answers the next request.
+    expect(answer.headers['connection']).toBe('close');
+    // A new connection is served: the service answers the next request.
     expect((await send('/credentials/verify', { 'content-type': 'application/vc+jwt' }, [jwt])).status).toBe(200);
+  });
+
+  it.each([
+    ['the lane', '/credentials/verify'],
+    ['Express', '/credentials/verify/'],
+  ])('refuses a body announced over the limit through %s before reading it, and closes the connection', async (_way, path) => {
+    // Only the request head is sent: a server that read (or discarded) the body first would never answer.
+    const socket = connect(svc.port, '127.0.0.1');
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    await once(socket, 'end');
+    socket.destroy();
+    const [head = '', body = ''] = received.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 413 /);
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(JSON.parse(body).code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('verifies a vp+jwt with the challenge and domain of the query, as Express does', async () => {
