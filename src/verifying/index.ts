@@ -155,11 +155,11 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   async function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     const context = contextFor(options);
     const key = deps.resultCache?.keyOf(input, context.now);
-    const hit = key === undefined ? undefined : deps.resultCache?.get(key);
-    const result = hit?.result ?? (await runFormat('credential', input, context));
+    const hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
+    const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context));
     const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
     const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', chain))];
-    if (key !== undefined && hit === undefined) deps.resultCache?.set(key, { result, chainCheck: chain.check });
+    if (key !== undefined && hit === undefined) deps.resultCache?.set(key, input, { result, chainCheck: chain.check });
     if (deps.checkCompliance !== undefined && result.document !== undefined) {
       const complianceCheck = await deps.checkCompliance(result.document, { now: context.now });
       if (complianceCheck !== undefined) checks.push(complianceCheck);
@@ -194,8 +194,8 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   return { verifyCredential, verifyPresentation };
 }
 
-function reportExtras(result: FormatResult): Partial<VerificationReport> {
-  const extras: Partial<VerificationReport> = { warnings: result.warnings ?? [] };
+function reportExtras(result: Readonly<FormatResult>): Partial<VerificationReport> {
+  const extras: Partial<VerificationReport> = { warnings: [...(result.warnings ?? [])] };
   if (result.document !== undefined) extras.document = result.document;
   const issuer = result.issuer ?? (result.document ? issuerId(result.document) : undefined);
   if (issuer !== undefined) extras.issuer = issuer;

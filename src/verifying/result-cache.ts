@@ -12,10 +12,16 @@
  * - any result in which a check failed for a reason that may go away (a DID or chain fetch that
  *   failed or timed out, a status list that could not be read, an internal fault).
  *
- * Bounds: an LRU over entries and over input bytes (refusals in one of their own, a tenth the size), and a TTL no longer than the DID cache's (a
- * rotated or revoked key is seen no later than through the DID cache itself). A call that asks
- * about another instant (`options.now` far from the clock) bypasses the cache: the cached key
- * binding and X.509 results were computed for the present.
+ * Bounds: an LRU over entries and over input bytes (refusals in one of their own, a tenth the
+ * size), and a TTL no longer than the DID cache's (a rotated or revoked key is seen no later than
+ * through the DID cache itself). A call that asks about another instant (`options.now` far from the
+ * clock) bypasses the cache: the cached key binding and X.509 results were computed for the present.
+ *
+ * Entries are frozen and handed out as they are, never copied: a hit is the connectors' hot path,
+ * and a structuredClone of each hit (document, checks, signing key with its X.509 chain) was 12 %
+ * of the event loop under the cached verification mix. What a hit does not need is not kept: the
+ * signing key (its X.509 check is kept instead), and a document that is the input itself (Data
+ * Integrity), which the caller hands in again.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -36,20 +42,29 @@ export interface ResultCacheOptions {
   onLookup?: (hit: boolean) => void;
 }
 
-/** What is kept: the format module's result and the X.509 check of its signing key. */
+/** What a hit gives: the format module's result (without its signing key) and the X.509 check of that key. */
 export interface CachedVerification {
-  result: FormatResult;
+  result: Readonly<Omit<FormatResult, 'verificationMethod'>>;
   /** The 'x509' check, or undefined when the signing key carries no chain. */
-  chainCheck: Check | undefined;
+  chainCheck: Readonly<Check> | undefined;
+}
+
+/** The key of one input: its digest, and its size, which the byte bound counts. */
+export interface ResultCacheKey {
+  digest: string;
+  bytes: number;
 }
 
 export interface ResultCache {
   /** The cache key of `input` for a call at `now`, or undefined when this call must not use the cache. */
-  keyOf(input: unknown, now: Date): string | undefined;
-  /** A private copy of the cached entry: callers may change what they get. */
-  get(key: string): CachedVerification | undefined;
+  keyOf(input: unknown, now: Date): ResultCacheKey | undefined;
+  /**
+   * The cached entry of `input` (the same input `key` was made of), frozen: the document, checks
+   * and warnings are shared by every hit and must not be changed.
+   */
+  get(key: ResultCacheKey, input: unknown): CachedVerification | undefined;
   /** Keeps the entry unless one of its checks failed for a reason that may go away. */
-  set(key: string, entry: CachedVerification): void;
+  set(key: ResultCacheKey, input: unknown, entry: { result: FormatResult; chainCheck: Check | undefined }): void;
   readonly size: number;
   readonly stats: { hits: number; misses: number };
   clear(): void;
@@ -77,7 +92,7 @@ const DETERMINISTIC_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TOKEN_TYPE',
 ]);
 
-export function isCacheable(entry: CachedVerification): boolean {
+export function isCacheable(entry: { result: Pick<FormatResult, 'checks'>; chainCheck: Check | undefined }): boolean {
   const checks = entry.chainCheck === undefined ? entry.result.checks : [...entry.result.checks, entry.chainCheck];
   const failures = checks.filter((c) => !c.verified);
   // "not run" is cacheable only as the consequence of a deterministic failure beside it.
@@ -86,19 +101,40 @@ export function isCacheable(entry: CachedVerification): boolean {
   return decisive.every((c) => c.code !== undefined && DETERMINISTIC_FAILURES.has(c.code));
 }
 
-/** sha256 over the exact input: a compact JWT as sent, an object as its JSON serialization. */
-export function inputDigest(input: unknown): string | undefined {
-  let bytes: string | undefined;
+/** The serialization the digest is taken of: a compact JWT as sent, an object as its JSON. */
+function serialized(input: unknown): string | undefined {
   try {
-    bytes = typeof input === 'string' ? `s${input}` : `j${JSON.stringify(input)}`;
+    return typeof input === 'string' ? `s${input}` : `j${JSON.stringify(input)}`;
   } catch {
     return undefined; // cycles or BigInt: not JSON, nothing to key on
   }
-  return createHash('sha256').update(bytes).digest('base64url');
 }
 
-function copyOf(entry: CachedVerification): CachedVerification {
-  return structuredClone(entry);
+/** sha256 over the exact input: a compact JWT as sent, an object as its JSON serialization. */
+export function inputDigest(input: unknown): string | undefined {
+  const bytes = serialized(input);
+  return bytes === undefined ? undefined : createHash('sha256').update(bytes).digest('base64url');
+}
+
+/** The document of a kept entry: the input itself, or a frozen copy of what the format decoded. */
+type KeptDocument = { is: 'input' } | { is: 'copy'; document: Readonly<Record<string, unknown>> } | undefined;
+
+interface Kept {
+  result: Omit<FormatResult, 'verificationMethod' | 'document'>;
+  document: KeptDocument;
+  chainCheck: Check | undefined;
+  passed: boolean;
+  expiresAt: number;
+  bytes: number;
+}
+
+/** Freezes a JSON value in place, all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 export function createResultCache(options: ResultCacheOptions = {}): ResultCache {
@@ -106,7 +142,6 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
   const clock = options.clock ?? systemClock;
   const max = options.max ?? 10_000;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  type Kept = { entry: CachedVerification; expiresAt: number; bytes: number };
   // Expiry on the injected clock (lru-cache's own ttl reads performance.now()).
   const lru = (entries: number, bytes: number) =>
     new LRUCache<string, Kept>({ max: entries, maxSize: bytes, sizeCalculation: (value) => Math.max(1, value.bytes) });
@@ -115,35 +150,40 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
   const verified = lru(max, maxBytes);
   const refused = lru(Math.max(1, Math.floor(max / 10)), Math.max(1, Math.floor(maxBytes / 10)));
   const stats = { hits: 0, misses: 0 };
-  const found = (key: string): { kept: Kept; from: typeof verified } | undefined => {
-    const inVerified = verified.get(key);
-    if (inVerified !== undefined) return { kept: inVerified, from: verified };
-    const inRefused = refused.get(key);
-    return inRefused === undefined ? undefined : { kept: inRefused, from: refused };
-  };
+  const lookup = (digest: string): Kept | undefined => verified.get(digest) ?? refused.get(digest);
   return {
     keyOf(input, now) {
       if (Math.abs(now.getTime() - clock().getTime()) > ttlMs) return undefined;
-      return inputDigest(input);
+      const bytes = serialized(input);
+      return bytes === undefined ? undefined : { digest: createHash('sha256').update(bytes).digest('base64url'), bytes: bytes.length };
     },
-    get(key) {
-      const hit = found(key);
-      if (hit === undefined || clock().getTime() >= hit.kept.expiresAt) {
-        if (hit !== undefined) hit.from.delete(key);
+    get(key, input) {
+      const kept = lookup(key.digest);
+      if (kept === undefined || clock().getTime() >= kept.expiresAt) {
+        if (kept !== undefined) (kept.passed ? verified : refused).delete(key.digest);
         stats.misses += 1;
         options.onLookup?.(false);
         return undefined;
       }
       stats.hits += 1;
       options.onLookup?.(true);
-      return copyOf(hit.kept.entry);
+      const document = kept.document === undefined ? undefined : kept.document.is === 'input' ? (input as Record<string, unknown>) : kept.document.document;
+      return { result: document === undefined ? kept.result : { ...kept.result, document }, chainCheck: kept.chainCheck };
     },
-    set(key, entry) {
-      if (!isCacheable(entry)) return;
-      const kept = copyOf(entry);
-      const bytes = JSON.stringify(kept.result.document ?? null).length;
-      const passed = kept.result.checks.every((c) => c.verified) && kept.chainCheck?.verified !== false;
-      (passed ? verified : refused).set(key, { entry: kept, expiresAt: clock().getTime() + ttlMs, bytes });
+    set(key, input, { result, chainCheck }) {
+      if (!isCacheable({ result, chainCheck })) return;
+      const { verificationMethod: _method, document, ...rest } = result;
+      const keptDocument: KeptDocument = document === undefined ? undefined : document === input ? { is: 'input' } : { is: 'copy', document: deepFreeze(structuredClone(document)) };
+      const passed = result.checks.every((c) => c.verified) && chainCheck?.verified !== false;
+      const kept: Kept = {
+        result: deepFreeze(structuredClone(rest)),
+        document: keptDocument,
+        chainCheck: chainCheck === undefined ? undefined : deepFreeze({ ...chainCheck }),
+        passed,
+        expiresAt: clock().getTime() + ttlMs,
+        bytes: key.bytes,
+      };
+      (passed ? verified : refused).set(key.digest, kept);
     },
     get size() {
       return verified.size + refused.size;

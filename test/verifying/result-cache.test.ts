@@ -190,14 +190,50 @@ describe('createResultCache() bounds', () => {
     chainCheck: undefined,
   });
 
+  const key = (digest: string) => ({ digest, bytes: 100 });
+
   it('keeps refusals in their own tenth of the room, so a flood of distinct bad inputs never evicts a good result', () => {
     const cache = createResultCache({ max: 100 });
-    for (let n = 0; n < 50; n++) cache.set(`good-${n}`, entry(true, n));
-    for (let n = 0; n < 1000; n++) cache.set(`bad-${n}`, entry(false, n));
-    for (let n = 0; n < 50; n++) expect(cache.get(`good-${n}`)?.result.checks[0]?.verified, `good-${n}`).toBe(true);
+    for (let n = 0; n < 50; n++) cache.set(key(`good-${n}`), `good-${n}`, entry(true, n));
+    for (let n = 0; n < 1000; n++) cache.set(key(`bad-${n}`), `bad-${n}`, entry(false, n));
+    for (let n = 0; n < 50; n++) expect(cache.get(key(`good-${n}`), `good-${n}`)?.result.checks[0]?.verified, `good-${n}`).toBe(true);
     // The refusals that are kept are the latest, and a refusal is served as a refusal.
-    expect(cache.get('bad-999')?.result.checks[0]?.code).toBe('INVALID_SIGNATURE');
-    expect(cache.get('bad-0')).toBeUndefined();
+    expect(cache.get(key('bad-999'), 'bad-999')?.result.checks[0]?.code).toBe('INVALID_SIGNATURE');
+    expect(cache.get(key('bad-0'), 'bad-0')).toBeUndefined();
     expect(cache.size).toBe(60);
+  });
+
+  it('bounds the bytes kept by the size of each input', () => {
+    const cache = createResultCache({ max: 1000, maxBytes: 10_000 });
+    for (let n = 0; n < 20; n++) cache.set({ digest: `good-${n}`, bytes: 1000 }, `good-${n}`, entry(true, n));
+    expect(cache.size).toBe(10);
+    expect(cache.get({ digest: 'good-19', bytes: 1000 }, 'good-19')).toBeDefined();
+    expect(cache.get({ digest: 'good-0', bytes: 1000 }, 'good-0')).toBeUndefined();
+  });
+
+  it('hands out frozen entries, shared by every hit, and keeps no signing key', () => {
+    const cache = createResultCache();
+    const signed = { ...entry(true, 1), result: { ...entry(true, 1).result, verificationMethod: { id: 'did:web:x#k', type: 'JsonWebKey', controller: 'did:web:x', publicKeyJwk: { kty: 'EC', x5c: ['MII...'] } } } };
+    cache.set(key('k'), 'jwt', signed);
+    const [first, second] = [cache.get(key('k'), 'jwt')!, cache.get(key('k'), 'jwt')!];
+    expect(first.result.document).toBe(second.result.document);
+    expect(first.result.document).toEqual({ n: 1 });
+    expect(Object.isFrozen(first.result.document)).toBe(true);
+    expect(Object.isFrozen(first.result.checks[0])).toBe(true);
+    expect(() => {
+      (first.result.checks as { verified: boolean }[])[0]!.verified = false;
+    }).toThrow(TypeError);
+    expect('verificationMethod' in first.result).toBe(false);
+    // What the caller set is not frozen: the cache froze its own copy.
+    expect(Object.isFrozen(signed.result.document)).toBe(false);
+  });
+
+  it('gives back the caller\'s own input as the document when the document was the input (Data Integrity)', () => {
+    const cache = createResultCache();
+    const input = { '@context': ['https://www.w3.org/ns/credentials/v2'], n: 2 };
+    cache.set(key('di'), input, { ...entry(true, 2), result: { ...entry(true, 2).result, document: input } });
+    const again = structuredClone(input);
+    expect(cache.get(key('di'), again)?.result.document).toBe(again);
+    expect(Object.isFrozen(input)).toBe(false);
   });
 });
