@@ -44,6 +44,10 @@ const Environment = z.object({
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
   // Worker threads for Data Integrity verification (0: none, all in the main thread; default: the cores).
   GX_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
+  // How the worker threads yield to the event loop: idle (SCHED_IDLE), low (nice 10), normal.
+  GX_WORKER_PRIORITY: z.enum(['idle', 'low', 'normal']).default('idle'),
+  // Most verifications waiting for a worker thread; past it they are refused with 503 VERIFIER_BUSY.
+  GX_WORKER_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(128),
   // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.
   GX_RESULT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
@@ -83,6 +87,8 @@ export interface Config {
   danubeOfficialShapesFile: string | undefined;
   /** Worker threads for heavy verification work; 0 runs everything in the main thread. */
   workers: number;
+  workerPriority: 'idle' | 'low' | 'normal';
+  workerQueueMax: number;
   resultCacheSeconds: number;
   keyFiles: {
     ed25519?: string;
@@ -189,6 +195,8 @@ export function parseConfig(
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
     workers: e.GX_WORKERS ?? availableParallelism(),
+    workerPriority: e.GX_WORKER_PRIORITY,
+    workerQueueMax: e.GX_WORKER_QUEUE_MAX,
     resultCacheSeconds: e.GX_RESULT_CACHE_SECONDS,
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,

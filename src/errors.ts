@@ -70,6 +70,8 @@ export const ERROR_STATUS = {
   DID_RESOLUTION_TIMEOUT: 504,
   // Too many requests for one API key or IP in the rate-limit window (answered with Retry-After).
   RATE_LIMITED: 429,
+  // Too much expensive verification work waiting already (answered with Retry-After): load is shed.
+  VERIFIER_BUSY: 503,
   // Our own faults.
   NOT_READY: 503,
   STORE_UNAVAILABLE: 503,

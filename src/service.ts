@@ -167,7 +167,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     },
   });
   // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
-  const workerPool = config.workers > 0 ? createWorkerPool({ threads: config.workers }) : undefined;
+  const workerPool = config.workers > 0
+    ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })
+    : undefined;
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
   const verifier = createVerifier({

@@ -64,6 +64,7 @@ const BAD_INPUT = problem('Invalid input: problem+json with a JSON pointer per f
 const UNAUTHORIZED = problem('No API key, or not a valid one');
 const FORBIDDEN = problem('The API key\'s role may not call this');
 const RATE_LIMITED = problem('Rate limit exceeded; see the Retry-After header');
+const VERIFIER_BUSY = problem('VERIFIER_BUSY: too many verifications wait for a worker thread; retry after Retry-After seconds');
 const VERIFY_MEDIA = ['application/json', 'application/vc+jwt'] as const;
 const NOT_ONBOARDED = problem('Refused, nothing issued: SELF_DESCRIPTION_INVALID with findings[] (pointers into the request), or CREDENTIAL_UNVERIFIED with reports[]');
 const MEMBER_ID = 'The member id, or its slug';
@@ -81,7 +82,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt',
     request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: VERIFY_MEDIA },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
-    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED },
+    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED, 503: VERIFIER_BUSY },
   },
   {
     method: 'post', path: '/credentials/status', operationId: 'updateCredentialStatus', tag: 'Revocation', roles: ['member'],
@@ -106,7 +107,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Verify a presentation and every credential it holds; a compact JWT may be sent as application/vp+jwt',
     request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt'] },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
-    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED },
+    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED, 503: VERIFIER_BUSY },
   },
   {
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',

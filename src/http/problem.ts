@@ -34,6 +34,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',
+  VERIFIER_BUSY: 'Verifier busy',
   NOT_READY: 'Not ready',
   INTERNAL: 'Internal error',
 };
@@ -76,6 +77,20 @@ export function closesConnection(error: GxTrustError): boolean {
   return error.code === 'PAYLOAD_TOO_LARGE';
 }
 
+/** Seconds a client should wait before it tries again, for the refusals that say so (Retry-After). */
+export function retryAfterSeconds(error: GxTrustError): number | undefined {
+  return error.code === 'VERIFIER_BUSY' ? 1 : undefined;
+}
+
+/**
+ * Whether an answer with this error is a fault worth a log line with its stack: a 5xx, except load
+ * shedding, which is the service working as designed (and, under a flood, would write a stack
+ * trace per refused request). Shed requests are counted on /metrics instead.
+ */
+export function isFault(error: GxTrustError): boolean {
+  return ERROR_STATUS[error.code] >= 500 && error.code !== 'VERIFIER_BUSY';
+}
+
 /** A body over GX_BODY_LIMIT_BYTES, however it was read. */
 export function bodyTooLarge(): GxTrustError {
   return new GxTrustError('PAYLOAD_TOO_LARGE', 'the request body is larger than the limit', {
@@ -114,10 +129,12 @@ export function problemHandler(log: (error: unknown, req?: Request) => void): Er
       known = new GxTrustError('INTERNAL', 'the service failed to handle this request', {
         hint: 'Try again; if it persists, report it with the request id',
       });
-    } else if (ERROR_STATUS[known.code] >= 500) {
+    } else if (isFault(known)) {
       log(error, req);
     }
     if (closesConnection(known)) res.set('Connection', 'close');
+    const retryAfter = retryAfterSeconds(known);
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     sendProblem(res, problemOf(known, req.originalUrl));
   };
 }

@@ -16,14 +16,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Express } from 'express';
-import { ERROR_STATUS, GxTrustError, isGxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 import { numberOrUndefined, type AccessLog } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
-import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, problemOf } from './problem.js';
+import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf, retryAfterSeconds } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import { verificationInputOf, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
 
@@ -170,10 +170,12 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
     }
     answer(req, res, path, mark === -1 ? '' : url.slice(mark + 1), route, kind).catch((error: unknown) => {
       let known = isGxTrustError(error) ? error : undefined;
-      if (known === undefined || ERROR_STATUS[known.code] >= 500) options.logError(error, requestId);
+      if (known === undefined || isFault(known)) options.logError(error, requestId);
       known ??= new GxTrustError('INTERNAL', 'the service failed to handle this request', { hint: 'Try again; if it persists, report it with the request id' });
       if (res.headersSent || res.destroyed) return;
       if (closesConnection(known)) res.setHeader('Connection', 'close');
+      const retryAfter = retryAfterSeconds(known);
+      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
       send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...problemOf(known, url), requestId }));
     });
   };

@@ -24,6 +24,8 @@ export interface Metrics {
   observeCheckDuration(check: TimedCheck, seconds: number): void;
   /** Cache lookups, for hit ratios: `gx_cache_lookups_total{cache,result}`. */
   observeCacheLookup(cache: string, hit: boolean): void;
+  /** One verification refused because too many were waiting for a worker thread (VERIFIER_BUSY). */
+  observeShed(): void;
   close(): void;
 }
 
@@ -80,6 +82,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const shed = new Counter({
+    name: 'gx_verifications_shed_total',
+    help: 'Verifications refused with 503 VERIFIER_BUSY because too many were waiting for a worker thread',
+    registers: [registry],
+  });
+
   // The labelled children, looked up once per (method, route, status): prom-client otherwise
   // rebuilds and hashes the label set on every request. Routes are patterns, so this stays small.
   interface RouteSeries {
@@ -131,6 +139,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeReport: countChecks,
     observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),
     observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),
+    observeShed: () => shed.inc(),
     close: () => {
       series.clear();
       registry.clear();

@@ -2,7 +2,8 @@
  * One entry point for every proof format: `verifyCredential` / `verifyPresentation` detect the
  * format, let its module check the proof and the key binding, then run the checks common to all
  * formats (data model, validity period, X.509 chain of the signing key) and, for presentations,
- * verify every credential held. The result is data; nothing here throws on a bad credential.
+ * verify every credential held. The result is data; nothing here throws on a bad credential. It
+ * throws only when it could not verify at all for a reason of its own (VERIFIER_BUSY: load shed).
  */
 import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
@@ -102,6 +103,9 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         ? await format.verifyCredential(input, context)
         : await format.verifyPresentation(input, context);
     } catch (error) {
+      // The verification did not run because the service is overloaded: not a property of the
+      // credential, so not a failed check either. The caller is told to come back (503).
+      if (isGxTrustError(error) && error.code === 'VERIFIER_BUSY') throw error;
       // A format module reports failures as checks; a throw is a fault we still must not call valid.
       const code: ErrorCode = isGxTrustError(error) ? error.code : 'INTERNAL';
       return { format: format.name, checks: [failed('proof', code, error instanceof Error ? error.message : String(error))] };

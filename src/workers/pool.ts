@@ -13,19 +13,37 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { GxTrustError } from '../errors.js';
-import type { WorkerOutcome, WorkerTask } from './tasks.js';
+import type { PoolWorkerData, WorkerOutcome, WorkerTask } from './tasks.js';
+
+/**
+ * How the pool's threads are scheduled against the event loop (Linux; elsewhere they keep the
+ * process's priority): 'idle' is SCHED_IDLE, they run only when no other thread wants the core;
+ * 'low' is nice 10; 'normal' leaves them as they are.
+ */
+export type WorkerPriority = 'idle' | 'low' | 'normal';
 
 export interface WorkerPoolOptions {
   /** Threads; the number of cores when omitted. */
   threads?: number;
   /** A thread idle this long exits. Default 60 s. */
   idleTimeoutMs?: number;
+  /** Default 'idle'. */
+  priority?: WorkerPriority;
+  /** Most tasks waiting for a thread; past it a task is refused at once with VERIFIER_BUSY. Default 128. */
+  maxQueued?: number;
+  /** Told of every task refused because the queue was full (for a metric). */
+  onShed?: () => void;
 }
 
 export interface WorkerPool {
   readonly threads: number;
   /** Runs `task` on a pool thread; a GxTrustError thrown there is rethrown here with its code. */
   run<T>(task: WorkerTask): Promise<T>;
+  /**
+   * Refuses at once (VERIFIER_BUSY) when the queue is full, so a caller can shed a task before it
+   * prepares it (resolving DIDs, cloning the input); `run` refuses the same way.
+   */
+  admit(): void;
   /** Tasks waiting for a thread and threads alive (for metrics and the load driver). */
   stats(): { queued: number; threads: number; completed: number };
   destroy(): Promise<void>;
@@ -35,6 +53,7 @@ export const defaultWorkerThreads = (): number => availableParallelism();
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const threads = Math.max(1, options.threads ?? defaultWorkerThreads());
+  const maxQueued = options.maxQueued ?? 128;
   let piscina: Piscina | undefined;
   let destroyed = false;
 
@@ -51,13 +70,27 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       // Two tasks per thread: the next one is already there when one finishes, instead of waiting for
       // a round trip through the main thread (measured: +15 % Data Integrity verifications per second).
       concurrentTasksPerWorker: 2,
+      workerData: { priority: options.priority ?? 'idle' } satisfies PoolWorkerData,
     });
     return piscina;
   };
 
+  // A bounded queue: past it, waiting would only grow memory and every caller's latency. The
+  // caller is told to come back (503 with Retry-After) at the cost of a few microseconds.
+  function admit(): void {
+    const queued = piscina?.queueSize ?? 0;
+    if (queued < maxQueued) return;
+    options.onShed?.();
+    throw new GxTrustError('VERIFIER_BUSY', `${queued} verifications are already waiting for a worker thread`, {
+      hint: 'Retry after the number of seconds in Retry-After',
+    });
+  }
+
   return {
     threads,
+    admit,
     async run<T>(task: WorkerTask): Promise<T> {
+      admit();
       const outcome = (await started().run(task)) as WorkerOutcome<T>;
       if (outcome.ok) return outcome.value;
       throw new GxTrustError(outcome.code, outcome.message);

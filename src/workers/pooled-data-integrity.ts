@@ -80,6 +80,7 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
 
     async verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult> {
       if (!isObject(input)) return dataIntegrityFormat.verifyCredential(input, context);
+      pool.admit();
       const documents: [string, DidDocument][] = [];
       for (const did of didsToResolve(input)) {
         try {

@@ -6,6 +6,12 @@
 import type { DidDocument } from '../dids/types.js';
 import type { ErrorCode } from '../errors.js';
 import type { FormatResult } from '../verifying/types.js';
+import type { WorkerPriority } from './pool.js';
+
+/** What every pool thread is started with (piscina's workerData). */
+export interface PoolWorkerData {
+  priority: WorkerPriority;
+}
 
 /** Verify a Data Integrity credential's proof and key binding (the dataIntegrityFormat module). */
 export interface VerifyDataIntegrityTask {
