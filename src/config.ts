@@ -38,6 +38,8 @@ const Environment = z.object({
   GX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   GX_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
   GX_RATE_LIMIT_ANONYMOUS_MAX: z.coerce.number().int().min(0).default(6_000),
+  // Costly verifications (JSON-LD canonicalization) a second per IP without an API key; 0 turns it off.
+  GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: z.coerce.number().int().min(0).default(20),
   GX_METRICS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
@@ -81,7 +83,7 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
-  rateLimit: { windowSeconds: number; max: number; anonymousMax: number };
+  rateLimit: { windowSeconds: number; max: number; anonymousMax: number; anonymousCanonicalizationsPerSecond: number };
   metricsEnabled: boolean;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
@@ -190,7 +192,12 @@ export function parseConfig(
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
-    rateLimit: { windowSeconds: e.GX_RATE_LIMIT_WINDOW_SECONDS, max: e.GX_RATE_LIMIT_MAX, anonymousMax: e.GX_RATE_LIMIT_ANONYMOUS_MAX },
+    rateLimit: {
+      windowSeconds: e.GX_RATE_LIMIT_WINDOW_SECONDS,
+      max: e.GX_RATE_LIMIT_MAX,
+      anonymousMax: e.GX_RATE_LIMIT_ANONYMOUS_MAX,
+      anonymousCanonicalizationsPerSecond: e.GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS,
+    },
     metricsEnabled: e.GX_METRICS_ENABLED,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,

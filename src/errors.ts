@@ -90,6 +90,8 @@ export interface GxTrustErrorOptions {
   cause?: unknown;
   /** Further faults found in the same input (each with its own pointer). */
   errors?: readonly ProblemDetail[];
+  /** For refusals the caller may retry: how many seconds to wait (the answer's Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 export interface ProblemDetail {
@@ -105,6 +107,7 @@ export class GxTrustError extends Error {
   readonly pointer: string | undefined;
   readonly hint: string | undefined;
   readonly errors: readonly ProblemDetail[];
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: GxTrustErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -112,6 +115,7 @@ export class GxTrustError extends Error {
     this.pointer = options.pointer;
     this.hint = options.hint;
     this.errors = options.errors ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {

@@ -31,7 +31,7 @@ import { memberRoutes } from './routes/members.js';
 import type { MemberRegistry } from '../members/registry.js';
 import { accessLog, httpLogger, requestLogger, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createRateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { createCanonicalizationBudget, createRateLimiter, type CanonicalizationBudget, type RateLimitSettings } from './rate-limit.js';
 import { assignRequestId, staticSecurityHeaders } from './answer-headers.js';
 import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
@@ -65,6 +65,8 @@ export interface AppDependencies {
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members?: MemberRegistry;
+  /** Set by createApp from `rateLimit`: anonymous callers' share of canonicalization work. */
+  canonicalizationBudget?: CanonicalizationBudget;
 }
 
 /** The Express app, and the listener to serve it with (the verification lane in front). */
@@ -79,6 +81,8 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.set('query parser', 'simple');
   const securityHeaders = staticSecurityHeaders();
   const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
+  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator);
+  if (canonicalizationBudget !== undefined) deps = { ...deps, canonicalizationBudget };
   app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
     securityHeaders(res);
     next();
@@ -137,6 +141,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
     bodyLimitBytes: deps.bodyLimitBytes,
     securityHeaders,
     rateLimiter,
+    canonicalizationBudget,
     metrics: deps.metrics,
     accessLog: logger === undefined ? undefined : accessLog(logger),
     logError: (error, requestId) => (deps.log !== undefined ? deps.log(error) : logger?.child({ reqId: requestId }).error({ err: error }, 'request failed')),

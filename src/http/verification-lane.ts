@@ -23,9 +23,9 @@ import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
-import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf, retryAfterSeconds } from './problem.js';
-import type { RateLimiter } from './rate-limit.js';
-import { verificationInputOf, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
+import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
+import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
+import { verificationInputOf, withCanonicalizationBudget, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -43,6 +43,7 @@ export interface VerificationLaneOptions {
   bodyLimitBytes: number;
   securityHeaders: SecurityHeaders;
   rateLimiter?: RateLimiter | undefined;
+  canonicalizationBudget?: CanonicalizationBudget | undefined;
   metrics?: Metrics | undefined;
   accessLog?: AccessLog | undefined;
   /** Faults that are not the caller's (answered 500 INTERNAL). */
@@ -115,18 +116,19 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 }
 
 export function createVerificationLane(options: VerificationLaneOptions): RequestListener {
-  const { app, routes, bodyLimitBytes, rateLimiter, metrics, accessLog } = options;
+  const { app, routes, bodyLimitBytes, rateLimiter, canonicalizationBudget, metrics, accessLog } = options;
   const byPath = new Map(Object.entries(routes));
 
   async function answer(req: IncomingMessage, res: ServerResponse, path: string, query: string, route: VerificationRoute, kind: BodyKind): Promise<void> {
+    const caller = { authorization: req.headers.authorization, ip: req.socket.remoteAddress, path };
     if (rateLimiter !== undefined) {
-      const decision = await rateLimiter.take({ authorization: req.headers.authorization, ip: req.socket.remoteAddress, path });
+      const decision = await rateLimiter.take(caller);
       for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);
       if (decision?.refusal !== undefined) throw decision.refusal;
     }
     const body = parseBody(await readBody(req, bodyLimitBytes), kind);
     const { input, options: verifyOptions } = verificationInputOf(body, parseQuery(query), route.field, route.schema);
-    const report = await route.verify(input, verifyOptions);
+    const report = await route.verify(input, withCanonicalizationBudget(verifyOptions, canonicalizationBudget, caller));
     send(res, report.verified ? 200 : 422, 'application/json; charset=utf-8', JSON.stringify(report));
   }
 
@@ -174,8 +176,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       known ??= new GxTrustError('INTERNAL', 'the service failed to handle this request', { hint: 'Try again; if it persists, report it with the request id' });
       if (res.headersSent || res.destroyed) return;
       if (closesConnection(known)) res.setHeader('Connection', 'close');
-      const retryAfter = retryAfterSeconds(known);
-      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+      if (known.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(known.retryAfterSeconds));
       send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...problemOf(known, url), requestId }));
     });
   };

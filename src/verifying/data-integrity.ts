@@ -199,6 +199,7 @@ async function verifyDocument(
     const code: ErrorCode = isObject(input) ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
     return { format: 'DataIntegrityProof', checks: [failed('format', code, `the ${kind} carries no Data Integrity proof`)], outcomes: [], tasks: [] };
   }
+  await ctx.admitCanonicalization?.();
   const proofs = proofsOf(input);
   const multi = proofs.length > 1;
   const controllerName = kind === 'credential' ? 'issuer' : 'holder';

@@ -3,7 +3,8 @@
  * format, let its module check the proof and the key binding, then run the checks common to all
  * formats (data model, validity period, X.509 chain of the signing key) and, for presentations,
  * verify every credential held. The result is data; nothing here throws on a bad credential. It
- * throws only when it could not verify at all for a reason of its own (VERIFIER_BUSY: load shed).
+ * throws only when it could not verify at all, for a reason that is not the credential's (load shed,
+ * or the caller's share of costly work used up).
  */
 import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
@@ -56,7 +57,16 @@ export interface VerifyOptions {
   domain?: string;
   /** Overrides the clock for this call ("was it valid at ..."). */
   now?: Date;
+  /** The caller's share of canonicalization work (VerifyContext.admitCanonicalization); also asked for each credential a presentation holds. */
+  admitCanonicalization?: () => Promise<void>;
 }
+
+/**
+ * Refusals that mean the verification did not run at all, for a reason that is not the credential's:
+ * the service sheds load (VERIFIER_BUSY) or the caller used up its share (RATE_LIMITED). They are
+ * not failed checks: the caller is told to come back (503, 429 with Retry-After).
+ */
+const NOT_RUN_AT_ALL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['VERIFIER_BUSY', 'RATE_LIMITED']);
 
 export interface Verifier {
   verifyCredential(input: unknown, options?: VerifyOptions): Promise<VerificationReport>;
@@ -76,6 +86,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     };
     if (options.challenge !== undefined) context.challenge = options.challenge;
     if (options.domain !== undefined) context.domain = options.domain;
+    if (options.admitCanonicalization !== undefined) context.admitCanonicalization = options.admitCanonicalization;
     return context;
   }
 
@@ -103,9 +114,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         ? await format.verifyCredential(input, context)
         : await format.verifyPresentation(input, context);
     } catch (error) {
-      // The verification did not run because the service is overloaded: not a property of the
-      // credential, so not a failed check either. The caller is told to come back (503).
-      if (isGxTrustError(error) && error.code === 'VERIFIER_BUSY') throw error;
+      if (isGxTrustError(error) && NOT_RUN_AT_ALL.has(error.code)) throw error;
       // A format module reports failures as checks; a throw is a fault we still must not call valid.
       const code: ErrorCode = isGxTrustError(error) ? error.code : 'INTERNAL';
       return { format: format.name, checks: [failed('proof', code, error instanceof Error ? error.message : String(error))] };
@@ -181,7 +190,9 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     }
     // Each held credential is verified in full, in any format, with the same clock.
     const credentials = await Promise.all(
-      held.slice(0, MAX_HELD_CREDENTIALS).map((credential) => verifyCredential(credential, { now: context.now })),
+      held.slice(0, MAX_HELD_CREDENTIALS).map((credential) =>
+        verifyCredential(credential, { now: context.now, ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }) }),
+      ),
     );
     // A label held with the credentials it covers: the presentation-level check compares digests.
     if (deps.checkCompliance !== undefined) {

@@ -401,6 +401,7 @@ async function verifyCredential(input: unknown, context: VerifyContext): Promise
       ],
     };
   }
+  await context.admitCanonicalization?.();
   const outcome = await verifyProof(input, context, {
     purpose: 'assertionMethod',
     expectedController: issuer,
@@ -430,6 +431,7 @@ async function verifyPresentation(input: unknown, context: VerifyContext): Promi
     warnings.push(`the presentation names no holder; it is bound to ${holder}, the controller of its verification method`);
   }
   const bindsChallenge = context.challenge !== undefined || context.domain !== undefined;
+  await context.admitCanonicalization?.();
   const outcome = await verifyProof(input, context, {
     purpose: 'authentication',
     expectedController: holder ?? '',

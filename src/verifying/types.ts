@@ -12,6 +12,12 @@ export interface VerifyContext {
   /** Presentations: the expected challenge (nonce) and domain (audience). */
   challenge?: string;
   domain?: string;
+  /**
+   * Asked once per document before JSON-LD canonicalization starts (Data Integrity and
+   * JsonWebSignature2020 proofs, the costly formats): it throws (RATE_LIMITED) to refuse the work
+   * to a caller who has used up its share. Absent: no limit.
+   */
+  admitCanonicalization?: () => Promise<void>;
 }
 
 /** Instants a proof format carries outside the credential body, normalized (JWT nbf/exp/iat). */

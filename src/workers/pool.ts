@@ -83,6 +83,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     options.onShed?.();
     throw new GxTrustError('VERIFIER_BUSY', `${queued} verifications are already waiting for a worker thread`, {
       hint: 'Retry after the number of seconds in Retry-After',
+      retryAfterSeconds: 1,
     });
   }
 

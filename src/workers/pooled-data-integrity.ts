@@ -80,6 +80,9 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
 
     async verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult> {
       if (!isObject(input)) return dataIntegrityFormat.verifyCredential(input, context);
+      // The caller's share first, then the pool's room: both before any DID is resolved for it.
+      const { admitCanonicalization, ...admitted } = context;
+      await admitCanonicalization?.();
       pool.admit();
       const documents: [string, DidDocument][] = [];
       for (const did of didsToResolve(input)) {
@@ -88,7 +91,7 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
         } catch (error) {
           // Resolved once per verification: the in-thread key binding fails with this very error
           // instead of fetching again (a slow or refusing host would otherwise be asked twice).
-          return dataIntegrityFormat.verifyCredential(input, { ...context, resolver: failingFor(did, error, context.resolver) });
+          return dataIntegrityFormat.verifyCredential(input, { ...admitted, resolver: failingFor(did, error, context.resolver) });
         }
       }
       const { hasDocument, ...result } = await pool.run<PooledFormatResult>({

@@ -94,7 +94,8 @@ describe('POST /credentials/verify while the pool sheds', () => {
   let svc: RunningService;
 
   beforeAll(async () => {
-    svc = await startService({ GX_WORKERS: '1', GX_WORKER_QUEUE_MAX: '1', GX_RESULT_CACHE_SECONDS: '0' });
+    // No anonymous canonicalization budget here: the burst is the pool's to shed (test/http/canonicalization-budget.test.ts has the budget).
+    svc = await startService({ GX_WORKERS: '1', GX_WORKER_QUEUE_MAX: '1', GX_RESULT_CACHE_SECONDS: '0', GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: '0' });
   }, 30_000);
   afterAll(async () => {
     await svc?.close();

@@ -2,7 +2,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
-import type { VerificationReport } from '../../verifying/index.js';
+import type { VerificationReport, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
+import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
 import { principalOf, requireRole } from '../auth.js';
 import { authorizeIssuer } from '../../members/authorization.js';
 import { parseBody, requireBody } from '../parse.js';
@@ -33,6 +34,15 @@ export const VerifyPresentationRequest = z.strictObject({
 export interface VerificationInput {
   input: unknown;
   options: { challenge?: string; domain?: string };
+}
+
+/** The options with the caller's share of canonicalization work, when the service limits it. */
+export function withCanonicalizationBudget(
+  options: VerificationInput['options'],
+  budget: CanonicalizationBudget | undefined,
+  request: RateLimitedRequest,
+): VerifierOptions {
+  return budget === undefined ? options : { ...options, admitCanonicalization: budget(request) };
 }
 
 /** A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt. */
@@ -96,7 +106,8 @@ export function credentialRoutes(deps: AppDependencies): Router {
 
   router.post('/credentials/verify', async (req, res) => {
     const { input, options } = verificationInput(req, 'verifiableCredential', VerifyCredentialRequest);
-    sendReport(res, await deps.verifier.verifyCredential(input, options));
+    const caller = { authorization: req.get('authorization'), ip: req.ip, path: req.path };
+    sendReport(res, await deps.verifier.verifyCredential(input, withCanonicalizationBudget(options, deps.canonicalizationBudget, caller)));
   });
 
   return router;

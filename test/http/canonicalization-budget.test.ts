@@ -1,0 +1,120 @@
+/**
+ * The anonymous callers' share of canonicalization work (GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS):
+ * a verification that needs JSON-LD canonicalization (Data Integrity here) counts against the
+ * caller's address, one that does not (a vc+jwt, a cached result) does not, and a caller with an
+ * API key is not counted at all. Past the share: 429 RATE_LIMITED with Retry-After, on both ways in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startService, type RunningService } from '../helpers/service.js';
+
+const PER_SECOND = 2;
+let svc: RunningService;
+let connectorKey: string;
+const credentials: Record<string, unknown>[] = [];
+let jwt: string;
+
+const makeCredential = (n: number) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
+  type: ['VerifiableCredential'],
+  credentialSubject: { id: `did:web:member-${n}.example`, 'gx:countryCode': 'DE' },
+});
+
+beforeAll(async () => {
+  // No result cache: every verification of a Data Integrity credential canonicalizes.
+  svc = await startService({ GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: String(PER_SECOND), GX_RESULT_CACHE_SECONDS: '0' });
+  const admin = { authorization: `Bearer ${svc.apiKey}` };
+  for (let n = 0; n < 12; n++) {
+    const issued = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, admin);
+    expect(issued.status).toBe(201);
+    credentials.push(issued.body.verifiableCredential);
+  }
+  const issuedJwt = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(99), options: { format: 'vc+jwt', alg: 'ES256' } }, admin);
+  jwt = issuedJwt.body.verifiableCredential;
+  const member = await postJson(`${svc.url}/members`, { slug: 'connector-gmbh', name: 'Connector GmbH' }, admin);
+  expect(member.status, member.text).toBe(201);
+  const key = await postJson(`${svc.url}/members/${member.body.id}/api-keys`, { role: 'connector' }, admin);
+  expect(key.status, key.text).toBe(201);
+  connectorKey = key.body.apiKey;
+}, 60_000);
+afterAll(async () => {
+  await svc?.close();
+});
+
+/** Verifies `count` credentials at once, through the lane or (trailing slash) through Express. */
+async function verifyAll(vcs: unknown[], options: { path?: string; apiKey?: string } = {}) {
+  return Promise.all(
+    vcs.map((vc) =>
+      fetch(`${svc.url}${options.path ?? '/credentials/verify'}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }) },
+        body: JSON.stringify({ verifiableCredential: vc }),
+      }),
+    ),
+  );
+}
+
+/** Waits until a full share is back (the bucket refills PER_SECOND a second). */
+const refilled = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+describe('the anonymous canonicalization budget', () => {
+  it.each([
+    ['the verification lane', '/credentials/verify'],
+    ['Express', '/credentials/verify/'],
+  ])('refuses anonymous Data Integrity verifications past the share with 429 and Retry-After (%s)', async (_way, path) => {
+    await refilled();
+    const answers = await verifyAll(credentials.slice(0, 8), { path });
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(PER_SECOND);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(8 - PER_SECOND);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await refused.json()) as { code: string; hint: string };
+    expect(problem.code).toBe('RATE_LIMITED');
+    expect(problem.hint).toMatch(/API key/);
+  });
+
+  it('does not count what needs no canonicalization: a vc+jwt verifies while the share is used up', async () => {
+    await refilled();
+    await verifyAll(credentials.slice(0, PER_SECOND));
+    const [spent] = await verifyAll([credentials[0]]);
+    expect(spent!.status).toBe(429);
+    const [jwtAnswer] = await verifyAll([jwt]);
+    expect(jwtAnswer!.status).toBe(200);
+  });
+
+  it('does not limit a caller with an API key, and a made-up key counts as anonymous', async () => {
+    await refilled();
+    const keyed = await verifyAll(credentials, { apiKey: connectorKey });
+    expect(keyed.map((a) => a.status)).toEqual(credentials.map(() => 200));
+    const madeUp = await verifyAll(credentials.slice(0, 8), { apiKey: `gx_${'A'.repeat(43)}` });
+    expect(madeUp.filter((a) => a.status === 429)).toHaveLength(8 - PER_SECOND);
+  });
+
+  it('counts a Data Integrity presentation and every credential it holds', async () => {
+    const prove = async (held: number) => {
+      const presentation = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: credentials.slice(0, held) };
+      const signed = await postJson(`${svc.url}/presentations/prove`, { presentation, options: { format: 'ldp_vp', challenge: 'c-1' } }, { authorization: `Bearer ${svc.apiKey}` });
+      expect(signed.status, signed.text).toBe(201);
+      return signed.body.verifiablePresentation;
+    };
+    const [over, within] = [await prove(PER_SECOND), await prove(PER_SECOND - 1)];
+    await refilled();
+    // Its own proof and PER_SECOND credentials: one canonicalization more than the share.
+    const refused = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: over, options: { challenge: 'c-1' } });
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('RATE_LIMITED');
+    await refilled();
+    const verified = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: within, options: { challenge: 'c-1' } });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.body.credentials).toHaveLength(PER_SECOND - 1);
+  });
+
+  it('gives the share back as time passes', async () => {
+    await refilled();
+    await verifyAll(credentials.slice(0, PER_SECOND));
+    expect((await verifyAll([credentials[0]]))[0]!.status).toBe(429);
+    await refilled();
+    expect((await verifyAll([credentials[0]]))[0]!.status).toBe(200);
+  });
+});
