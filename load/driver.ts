@@ -9,6 +9,7 @@
  * the adversarial scenario needs the benign requests' own percentiles.
  */
 import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,7 +44,10 @@ export async function startChildTarget(label: string, env: Record<string, string
   const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
     // LOAD_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p", to profile the servers.
     execArgv: ['--import', 'tsx', ...(process.env['LOAD_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])],
-    // Request lines are written at LOAD_LOG_LEVEL (info by default, as deployed) to /dev/null.
+    // Request lines are written at LOAD_LOG_LEVEL (info by default, as deployed) to /dev/null. The
+    // request-count limits are off (one connector key carries thousands of requests a second, and
+    // every adversarial request is let in, so that its content is what the service has to withstand);
+    // the anonymous share of canonicalization work stays at its default.
     env: { ...process.env, GX_ENV: 'development', GX_LOG_LEVEL: process.env['LOAD_LOG_LEVEL'] ?? 'info', GX_RATE_LIMIT_MAX: '0', GX_RATE_LIMIT_ANONYMOUS_MAX: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -285,24 +289,42 @@ export async function issueFixtures(target: Target, counts: { jwt: number; dataI
 
 const pickOne = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-export const verifyJwt = (jwts: readonly string[]) => (): RequestSpec => ({
+/** The Authorization header of a connector's key, when the benign traffic carries one. */
+const bearer = (apiKey: string | undefined): Record<string, string> => (apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` });
+
+export const verifyJwt = (jwts: readonly string[], apiKey?: string) => (): RequestSpec => ({
   kind: 'verify vc+jwt',
   method: 'POST',
   path: '/credentials/verify',
   body: pickOne(jwts),
-  headers: { 'content-type': 'application/vc+jwt' },
+  headers: { 'content-type': 'application/vc+jwt', ...bearer(apiKey) },
 });
 
-export const verifyDataIntegrity = (credentials: readonly Record<string, unknown>[]) => {
+export const verifyDataIntegrity = (credentials: readonly Record<string, unknown>[], apiKey?: string) => {
   const bodies = credentials.map((c) => JSON.stringify({ verifiableCredential: c }));
-  return (): RequestSpec => ({ kind: 'verify eddsa-rdfc-2022', method: 'POST', path: '/credentials/verify', body: pickOne(bodies), headers: { 'content-type': 'application/json' } });
+  const headers = { 'content-type': 'application/json', ...bearer(apiKey) };
+  return (): RequestSpec => ({ kind: 'verify eddsa-rdfc-2022', method: 'POST', path: '/credentials/verify', body: pickOne(bodies), headers });
 };
 
 /** 70 % vc+jwt, 30 % eddsa-rdfc-2022 (the issue's mix). */
-export function verifyMix(fixtures: Fixtures): () => RequestSpec {
-  const jwt = verifyJwt(fixtures.jwts);
-  const di = verifyDataIntegrity(fixtures.dataIntegrity);
+export function verifyMix(fixtures: Fixtures, apiKey?: string): () => RequestSpec {
+  const jwt = verifyJwt(fixtures.jwts, apiKey);
+  const di = verifyDataIntegrity(fixtures.dataIntegrity, apiKey);
   return () => (Math.random() < 0.7 ? jwt() : di());
+}
+
+/**
+ * A connector member of `target` and an API key of its own (role connector): the benign
+ * verification traffic is a data-space connector's, which verifies with its key. (Anonymous callers
+ * get a small share of canonicalization work, GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS.)
+ */
+export async function connectorKey(target: Target): Promise<string> {
+  const admin = { authorization: `Bearer ${target.apiKey}` };
+  const member = await post(`${target.url}/members`, { slug: `load-connector-${randomUUID().slice(0, 8)}`, name: 'Load Connector GmbH' }, admin);
+  if (member.status !== 201) throw new Error(`creating the connector member: ${member.status} ${member.text}`);
+  const key = await post(`${target.url}/members/${(JSON.parse(member.text) as { id: string }).id}/api-keys`, { role: 'connector' }, admin);
+  if (key.status !== 201) throw new Error(`creating the connector key: ${key.status} ${key.text}`);
+  return (JSON.parse(key.text) as { apiKey: string }).apiKey;
 }
 
 export function issuance(target: Target): () => RequestSpec {
@@ -335,7 +357,7 @@ export const health = (): RequestSpec => ({ kind: 'GET /health', method: 'GET', 
  * the work rdf-canonize's work factor bounds. Kept with a real credential's proof, so the
  * verifier must canonicalize before it can tell the signature is wrong.
  */
-export function poisonGraph(template: Record<string, unknown>, nodes = 12, nonce = 0): Record<string, unknown> {
+export function poisonGraph(template: Record<string, unknown>, nodes = 12, nonce: number | string = 0): Record<string, unknown> {
   const ids = Array.from({ length: nodes }, (_, i) => `_:b${i}`);
   return {
     ...template,
@@ -362,35 +384,92 @@ export async function startSlowDidHost(delayMs: number): Promise<{ host: string;
   };
 }
 
-/** The adversarial share: poison graphs, bodies over the limit, issuers on a slow did:web host. */
-export function adversarial(fixtures: Fixtures, slowHost: string, bodyLimitBytes: number): () => RequestSpec {
-  const template = fixtures.dataIntegrity[0]!;
-  const oversized = JSON.stringify({ verifiableCredential: { ...template, padding: 'x'.repeat(bodyLimitBytes + 1024) } });
-  let n = 0;
-  return () => {
-    const which = n++ % 3;
-    if (which === 0) return { kind: 'adversarial: poison graph', method: 'POST', path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: poisonGraph(template, 12, n) }), headers: { 'content-type': 'application/json' } };
-    if (which === 1) return { kind: 'adversarial: oversized body', method: 'POST', path: '/credentials/verify', body: oversized, headers: { 'content-type': 'application/json' } };
-    // A new DID each time: the DID cache (negative entries too) cannot absorb it.
-    const did = `did:web:${slowHost}:slow-${n}`;
-    const proof = { ...(template['proof'] as Record<string, unknown>), verificationMethod: `${did}#key-1` };
-    return { kind: 'adversarial: slow did:web host', method: 'POST', path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: { ...template, issuer: did, proof } }), headers: { 'content-type': 'application/json' } };
-  };
+/** One kind of adversarial request, as the attacker (load/attacker.ts) sends it. */
+export interface AdversarialRequest {
+  kind: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The body of the `n`th request. */
+  body(n: number): string;
 }
 
-/** The adversarial share (load/attacker.ts) sent at `perSecond` from a child process; its rows. */
-export async function attackFromAnotherProcess(order: { url: string; perSecond: number; seconds: number; fixtures: Fixtures; slowHost: string; bodyLimitBytes: number; server: string }): Promise<Row[]> {
+/**
+ * The adversarial share: poison graphs, bodies over the limit, issuers on a slow did:web host.
+ * Poison graphs and slow DIDs differ on every send, so that neither the result cache nor the DID
+ * cache (negative entries too) can absorb them.
+ */
+export function adversarialRequests(fixtures: Fixtures, slowHost: string, bodyLimitBytes: number): AdversarialRequest[] {
+  const template = fixtures.dataIntegrity[0]!;
+  const headers = { 'content-type': 'application/json' };
+  const path = '/credentials/verify';
+  // Serialized once around a marker; each send only splices in its number, prefixed with the run's
+  // own id: numbers restart in every attacker process, inputs must not repeat.
+  const run = randomUUID();
+  const spliced = (document: unknown): ((n: number) => string) => {
+    const [before, after] = JSON.stringify(document).split('@@n@@');
+    return (n) => `${before}${run}-${n}${after}`;
+  };
+  const poison = spliced({ verifiableCredential: poisonGraph(template, 12, '@@n@@') });
+  const oversized = JSON.stringify({ verifiableCredential: { ...template, padding: 'x'.repeat(bodyLimitBytes + 1024) } });
+  const slowDid = (n: number) => `did:web:${slowHost}:slow-${run}-${n}`;
+  const slow = (n: number) => JSON.stringify({ verifiableCredential: { ...template, issuer: slowDid(n), proof: { ...(template['proof'] as Record<string, unknown>), verificationMethod: `${slowDid(n)}#key-1` } } });
+  const all: AdversarialRequest[] = [
+    { kind: 'adversarial: poison graph', path, headers, body: poison },
+    { kind: 'adversarial: oversized body', path, headers, body: () => oversized },
+    { kind: 'adversarial: slow did:web host', path, headers, body: slow },
+  ];
+  // LOAD_ATTACK_KINDS (e.g. "0,2"): a subset, to measure one kind's share on its own.
+  const wanted = process.env['LOAD_ATTACK_KINDS']?.split(',').map(Number);
+  return wanted === undefined ? all : all.filter((_, i) => wanted.includes(i));
+}
+
+export interface AttackOrder {
+  url: string;
+  perSecond: number;
+  seconds: number;
+  fixtures: Fixtures;
+  slowHost: string;
+  bodyLimitBytes: number;
+  server: string;
+}
+
+/** An attacker process, started and ready: `run()` sends the order's traffic and gives its rows. */
+export interface Attacker {
+  run(order: AttackOrder): Promise<{ rows: Row[]; cpuSeconds: number }>;
+}
+
+/**
+ * Starts the adversarial share's process (load/attacker.ts). It is started before the measured
+ * window, so that its start-up (a second or more to load tsx) is not inside the window: the benign
+ * traffic is measured under attack for the whole window, not for its last part.
+ */
+export async function startAttacker(): Promise<Attacker> {
   const child = fork(fileURLToPath(new URL('./attacker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   // At the lowest priority: the attack's own CPU would be on the attacker's machine, not on the 2
   // cores the server and the benign generator share. The rows show the rate it still reached.
-  if (child.pid !== undefined) setPriority(child.pid, 19);
-  return new Promise((resolve, reject) => {
-    child.on('message', (message: { type: string; rows?: Row[] }) => {
-      if (message.type === 'ready') child.send(order);
-      else if (message.type === 'rows') resolve(message.rows ?? []);
-    });
-    child.once('exit', (code) => reject(new Error(`the attacker process exited (${code}) before its rows`)));
-  });
+  if (child.pid !== undefined) setPriority(child.pid, Number(process.env['LOAD_ATTACKER_NICE'] ?? 19));
+  const exited = new Promise<never>((_resolve, reject) => child.once('exit', (code) => reject(new Error(`the attacker process exited (${code}) before its rows`))));
+  exited.catch(() => {});
+  const message = (type: string) =>
+    Promise.race([
+      new Promise<{ type: string; rows?: Row[]; cpuSeconds?: number }>((resolve) => {
+        const onMessage = (m: { type: string; rows?: Row[]; cpuSeconds?: number }) => {
+          if (m.type !== type) return;
+          child.off('message', onMessage);
+          resolve(m);
+        };
+        child.on('message', onMessage);
+      }),
+      exited,
+    ]);
+  await message('ready');
+  return {
+    async run(order) {
+      child.send(order);
+      const answer = await message('rows');
+      return { rows: answer.rows ?? [], cpuSeconds: answer.cpuSeconds ?? 0 };
+    },
+  };
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import {
-  attackFromAnotherProcess,
   closedLoop,
   complianceDryRun,
   compliancePresentation,
+  connectorKey,
   health,
   issuance,
   issuancePs256,
@@ -18,6 +18,7 @@ import {
   rawLibraryRates,
   rowsOf,
   startChildTarget,
+  startAttacker,
   startSlowDidHost,
   verifyDataIntegrity,
   verifyJwt,
@@ -40,6 +41,8 @@ export interface LoadOptions {
   print: (line: string) => void;
   /** How many distinct credentials to pre-issue; default 200 vc+jwt and 100 eddsa-rdfc-2022. */
   fixtures?: { jwt: number; dataIntegrity: number };
+  /** Pairs of (benign alone, benign under attack) in the adversarial scenario; the median ratio is reported. */
+  adversarialRounds: number;
 }
 
 export interface LoadReport {
@@ -59,6 +62,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const started: Target[] = [];
   const servers = new Map<string, Target>();
   const { seconds, connections } = options;
+
+  // Each server's own connector key: the benign traffic is a connector's (the attacker's is anonymous).
+  const keys = new Map<Target, string>();
+  const keyOf = async (target: Target): Promise<string> => {
+    let key = keys.get(target);
+    if (key === undefined) {
+      key = await connectorKey(target);
+      keys.set(target, key);
+    }
+    return key;
+  };
 
   async function server(role: 'cached' | 'uncached' | 'no pool'): Promise<Target> {
     if (options.target !== undefined) return options.target;
@@ -98,7 +112,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const fixtures = await issueFixtures(issuer, options.fixtures ?? { jwt: 200, dataIntegrity: 100 });
     // Every server warms up first: a fresh process needs seconds to reach full speed.
     const warm = async (target: Target) => {
-      await closedLoop(target.url, 8, Math.min(3, seconds / 2), verifyMix(fixtures));
+      await closedLoop(target.url, 8, Math.min(3, seconds / 2), verifyMix(fixtures, await keyOf(target)));
     };
 
     let raw: LoadReport['raw'];
@@ -110,16 +124,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     if (wanted.has('verify-jwt')) {
       const target = await server('uncached');
       await warm(target);
-      const run = await measured('verify vc+jwt only', target, () => closedLoop(target.url, connections, seconds, verifyJwt(fixtures.jwts)));
+      const key = await keyOf(target);
+      const run = await measured('verify vc+jwt only', target, () => closedLoop(target.url, connections, seconds, verifyJwt(fixtures.jwts, key)));
       if (raw) ratios['HTTP vc+jwt / jose jwtVerify (target >= 0.5)'] = rate(run, 'verify vc+jwt') / raw.joseJwtVerify;
     }
 
     if (wanted.has('verify-di')) {
       const target = await server('uncached');
       await warm(target);
+      const key = await keyOf(target);
       // A burst of Data Integrity verifications with /health probed 20 times a second beside it.
       const [run] = await Promise.all([
-        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity)), ['verify eddsa-rdfc-2022']),
+        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity, key)), ['verify eddsa-rdfc-2022']),
         openLoop(target.url, 20, seconds, health).then((h) => rows.push(...rowsOf('/health during the eddsa burst', target.label, h, undefined))),
       ]);
       if (raw) ratios['HTTP eddsa-rdfc-2022 (pool, no result cache) / @digitalbazaar/vc (target >= 2)'] = rate(run, 'verify eddsa-rdfc-2022') / raw.vcVerify;
@@ -128,8 +144,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     if (wanted.has('verify-di-no-pool') && options.target === undefined) {
       const target = await server('no pool');
       await warm(target);
+      const key = await keyOf(target);
       const [run] = await Promise.all([
-        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity)), ['verify eddsa-rdfc-2022']),
+        measured('verify eddsa only + /health', target, () => closedLoop(target.url, connections, seconds, verifyDataIntegrity(fixtures.dataIntegrity, key)), ['verify eddsa-rdfc-2022']),
         openLoop(target.url, 20, seconds, health).then((h) => rows.push(...rowsOf('/health during the eddsa burst', target.label, h, undefined))),
       ]);
       if (raw) ratios['HTTP eddsa-rdfc-2022 (no pool, no cache) / @digitalbazaar/vc'] = rate(run, 'verify eddsa-rdfc-2022') / raw.vcVerify;
@@ -139,7 +156,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       for (const role of ['uncached', 'cached'] as const) {
         const target = await server(role);
         await warm(target);
-        const run = await measured('verify mix 70 % vc+jwt / 30 % eddsa', target, () => closedLoop(target.url, connections, seconds, verifyMix(fixtures)));
+        const key = await keyOf(target);
+        const run = await measured('verify mix 70 % vc+jwt / 30 % eddsa', target, () => closedLoop(target.url, connections, seconds, verifyMix(fixtures, key)));
         if (raw && role === 'cached') ratios['HTTP eddsa-rdfc-2022 in the mix, result cache / @digitalbazaar/vc'] = rate(run, 'verify eddsa-rdfc-2022') / 0.3 / raw.vcVerify;
       }
     }
@@ -185,29 +203,45 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const slow = await startSlowDidHost(3_000);
       try {
         await warm(target);
-        const benign = verifyMix(fixtures);
-        const base = await measured('benign mix alone', target, () => closedLoop(target.url, connections, seconds, benign));
-        const benignRate = [...base.kinds.values()].reduce((n, k) => n + k.count, 0) / base.seconds;
-        // The adversarial share, open loop at a ninth of the benign rate (10 % of all traffic).
-        // From a process of its own (load/attacker.ts), as an attacker's would be.
-        const [mixed, attackRows] = await Promise.all([
-          measured('benign mix under 10 % adversarial', target, () => closedLoop(target.url, connections, seconds, benign)),
-          attackFromAnotherProcess({ url: target.url, perSecond: Math.max(1, benignRate / 9), seconds, fixtures, slowHost: slow.host, bodyLimitBytes: BODY_LIMIT, server: target.label }),
-        ]);
-        rows.push(...attackRows);
+      const key = await keyOf(target);
+        const benign = verifyMix(fixtures, await keyOf(target));
         const p99 = (run: RunResult) => {
           const all = createHistogram();
           for (const entry of run.kinds.values()) all.add(entry.latency);
           return all.percentile(99) / 1000;
         };
-        ratios['benign p99 under adversarial / alone (target <= 2)'] = p99(mixed) / p99(base);
+        // Rounds of (alone, then under attack), each pair back to back: on this noisy machine one
+        // pair's ratio moved between 1.2 and 1.9 from run to run; the median of the rounds is the figure.
+        const ratioPerRound: number[] = [];
+        for (let round = 1; round <= options.adversarialRounds; round++) {
+          const suffix = options.adversarialRounds > 1 ? `, round ${round}` : '';
+          const base = await measured(`benign mix alone${suffix}`, target, () => closedLoop(target.url, connections, seconds, benign));
+          const benignRate = [...base.kinds.values()].reduce((n, k) => n + k.count, 0) / base.seconds;
+          // The adversarial share, open loop at a ninth of the benign rate (10 % of all traffic), from
+          // a process of its own (load/attacker.ts), started before the window it is measured in.
+          const attacker = await startAttacker();
+          const [mixed, attack] = await Promise.all([
+            measured(`benign mix under 10 % adversarial${suffix}`, target, () => closedLoop(target.url, connections, seconds, benign)),
+            attacker.run({ url: target.url, perSecond: Math.max(1, benignRate / 9), seconds, fixtures, slowHost: slow.host, bodyLimitBytes: BODY_LIMIT, server: target.label }),
+          ]);
+          rows.push(...attack.rows.map((row) => ({ ...row, scenario: `${row.scenario}${suffix}` })));
+          const sent = attack.rows.filter((r) => r.kind !== 'all').reduce((n, r) => n + r['req/s'], 0);
+          notes.push(`adversarial${suffix}: asked ${Math.round(benignRate / 9)} req/s of the attacker, it got ${sent} answered a second; the attacker process used ${(attack.cpuSeconds / seconds).toFixed(2)} cores`);
+          ratioPerRound.push(p99(mixed) / p99(base));
+        }
+        const sorted = [...ratioPerRound].sort((a, b) => a - b);
+        ratios['benign p99 under adversarial / alone, median of rounds (target <= 2)'] = sorted[Math.floor(sorted.length / 2)]!;
+        if (ratioPerRound.length > 1) notes.push(`adversarial: benign p99 ratio per round ${ratioPerRound.map((r) => r.toFixed(2)).join(', ')}`);
       } finally {
         await slow.close();
       }
     }
 
-    const unexpected5xx = rows.filter((r) => r.kind !== 'all' && !r.kind.startsWith('adversarial: slow') && r['5xx'] > 0);
-    notes.push(unexpected5xx.length === 0 ? 'unexpected 5xx: none' : `unexpected 5xx in: ${unexpected5xx.map((r) => `${r.scenario} / ${r.kind} (${r['5xx']})`).join('; ')}`);
+    // The adversarial share may be shed (503 VERIFIER_BUSY) and its slow hosts time out (502/504):
+    // there only a 500 is unexpected. Any 5xx of benign traffic is.
+    const unexpectedOf = (r: Row): number => (r.kind.startsWith('adversarial:') ? statusCount(r, 500) : r['5xx']);
+    const unexpected5xx = rows.filter((r) => r.kind !== 'all' && unexpectedOf(r) > 0);
+    notes.push(unexpected5xx.length === 0 ? 'unexpected 5xx: none' : `unexpected 5xx in: ${unexpected5xx.map((r) => `${r.scenario} / ${r.kind} (${unexpectedOf(r)})`).join('; ')}`);
 
     options.print(formatTable(rows));
     for (const [name, value] of Object.entries(ratios)) options.print(`ratio ${name}: ${value.toFixed(2)}`);
@@ -216,6 +250,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   } finally {
     await Promise.all(started.map((t) => t.close()));
   }
+}
+
+/** How many answers of `row` had `status`. */
+function statusCount(row: Row, status: number): number {
+  const match = new RegExp(`(?:^| )${status}:(\\d+)`).exec(row.statuses);
+  return match === null ? 0 : Number(match[1]);
 }
 
 export function formatTable(rows: readonly Row[]): string {

@@ -27,6 +27,7 @@ describe('the load driver', () => {
       scenarios: ['verify-mix', 'issue', 'compliance'],
       target,
       fixtures: { jwt: 6, dataIntegrity: 3 },
+      adversarialRounds: 1,
       print: (line) => lines.push(line),
     });
     const output = lines.join('\n');
