@@ -3,6 +3,7 @@
  * once at start and passed on. Nothing else reads process.env. A bad value stops the process with
  * a message naming the variable.
  */
+import proxyaddr from 'proxy-addr';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -40,6 +41,24 @@ const Environment = z.object({
   GX_RATE_LIMIT_ANONYMOUS_MAX: z.coerce.number().int().min(0).default(6_000),
   // Costly verifications (JSON-LD canonicalization) a second per IP without an API key; 0 turns it off.
   GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: z.coerce.number().int().min(0).default(20),
+  // Behind a reverse proxy: which hops' X-Forwarded-For to believe (a hop count, or addresses, CIDRs,
+  // loopback/linklocal/uniquelocal), so per-IP limits see the client, not the proxy. Unset: none.
+  GX_TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((value, ctx) => {
+      if (/^\d+$/.test(value)) return Number(value);
+      const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      try {
+        proxyaddr.compile(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `not an address, CIDR or loopback/linklocal/uniquelocal: ${error instanceof Error ? error.message : String(error)}` });
+        return z.NEVER;
+      }
+      return entries;
+    })
+    .optional(),
   GX_METRICS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
@@ -84,6 +103,8 @@ export interface Config {
   bodyLimitBytes: number;
   clockSkewSeconds: number;
   rateLimit: { windowSeconds: number; max: number; anonymousMax: number; anonymousCanonicalizationsPerSecond: number };
+  /** The proxies whose X-Forwarded-For is believed (Express's `trust proxy`): a hop count or addresses. */
+  trustProxy: number | string[] | undefined;
   metricsEnabled: boolean;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
@@ -198,6 +219,7 @@ export function parseConfig(
       anonymousMax: e.GX_RATE_LIMIT_ANONYMOUS_MAX,
       anonymousCanonicalizationsPerSecond: e.GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS,
     },
+    trustProxy: e.GX_TRUST_PROXY,
     metricsEnabled: e.GX_METRICS_ENABLED,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,

@@ -15,6 +15,12 @@ describe('parseConfig()', () => {
     expect(parseConfig({ GX_BASE_URL: 'https://trust.example.org/' }).baseUrl).toBe('https://trust.example.org');
   });
 
+  it('reads GX_TRUST_PROXY as a hop count or a list of addresses, CIDRs and named ranges', () => {
+    expect(parseConfig({}).trustProxy).toBeUndefined();
+    expect(parseConfig({ GX_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(parseConfig({ GX_TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
+  });
+
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['GX_ENV', { GX_ENV: 'staging' }],
@@ -22,6 +28,8 @@ describe('parseConfig()', () => {
     ['DATABASE_URL', { DATABASE_URL: 'mysql://db' }],
     ['GX_ADMIN_API_KEY', { GX_ADMIN_API_KEY: 'short' }],
     ['GX_BASE_URL', { GX_ENV: 'production', GX_BASE_URL: 'http://trust.example.org' }],
+    ['GX_TRUST_PROXY', { GX_TRUST_PROXY: 'my-proxy.internal' }],
+    ['GX_WORKER_PRIORITY', { GX_WORKER_PRIORITY: 'realtime' }],
   ])('refuses a bad %s, naming it', (key, env) => {
     let caught: unknown;
     try {

@@ -4,7 +4,9 @@
  * routes/; each takes the same dependency bag.
  * @see https://w3c-ccg.github.io/vc-api/
  */
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
+import proxyaddr from 'proxy-addr';
 import helmet from 'helmet';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import { GxTrustError } from '../errors.js';
@@ -57,6 +59,8 @@ export interface AppDependencies {
   /** Prometheus metrics; /metrics is served only when present. */
   metrics?: Metrics;
   rateLimit?: RateLimitSettings;
+  /** Express's `trust proxy`: whose X-Forwarded-For names the client (rate limits and budgets are per client address). */
+  trustProxy?: number | string[];
   /** The public base URL, named as the server in /openapi.json. */
   baseUrl?: string;
   /** Compliance decisions and label credentials (src/compliance). */
@@ -79,6 +83,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const securityHeaders = staticSecurityHeaders();
   const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
   const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator);
@@ -142,6 +147,8 @@ export function createApp(deps: AppDependencies): HttpInterface {
     securityHeaders,
     rateLimiter,
     canonicalizationBudget,
+    // The same client address as Express's req.ip, under the same `trust proxy`.
+    ...(deps.trustProxy === undefined ? {} : { clientAddress: (req: IncomingMessage) => proxyaddr(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean) }),
     metrics: deps.metrics,
     accessLog: logger === undefined ? undefined : accessLog(logger),
     logError: (error, requestId) => (deps.log !== undefined ? deps.log(error) : logger?.child({ reqId: requestId }).error({ err: error }, 'request failed')),

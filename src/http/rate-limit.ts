@@ -4,7 +4,8 @@
  * everyone else is keyed by IP address (IPv6 by /56 subnet) and gets the tighter `anonymousMax`.
  * An invalid bearer token counts as anonymous, so made-up keys cannot open fresh buckets. Over the
  * limit: 429 problem+json with `Retry-After` (seconds to the end of the window), and on every
- * limited answer the draft-7 `RateLimit` / `RateLimit-Policy` headers.
+ * limited answer the draft-7 `RateLimit` / `RateLimit-Policy` headers. Behind a reverse proxy,
+ * GX_TRUST_PROXY says whose X-Forwarded-For to believe (Express's `trust proxy`, for both ways in).
  *
  * One limiter, two callers: the Express middleware and the verification lane
  * (verification-lane.ts) count in the same store, so a caller's requests share one bucket
@@ -37,7 +38,7 @@ export interface RateLimitSettings {
 export interface RateLimitedRequest {
   /** The `Authorization` header, as sent. */
   authorization: string | undefined;
-  /** The caller's address (the socket's: no proxy is trusted). */
+  /** The caller's address: the socket's, or under GX_TRUST_PROXY the client X-Forwarded-For names. */
   ip: string | undefined;
   path: string;
 }

@@ -44,6 +44,8 @@ export interface VerificationLaneOptions {
   securityHeaders: SecurityHeaders;
   rateLimiter?: RateLimiter | undefined;
   canonicalizationBudget?: CanonicalizationBudget | undefined;
+  /** The caller's address, as Express's req.ip gives it (the socket's, or X-Forwarded-For's under `trust proxy`). */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
   metrics?: Metrics | undefined;
   accessLog?: AccessLog | undefined;
   /** Faults that are not the caller's (answered 500 INTERNAL). */
@@ -120,7 +122,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
   const byPath = new Map(Object.entries(routes));
 
   async function answer(req: IncomingMessage, res: ServerResponse, path: string, query: string, route: VerificationRoute, kind: BodyKind): Promise<void> {
-    const caller = { authorization: req.headers.authorization, ip: req.socket.remoteAddress, path };
+    const caller = { authorization: req.headers.authorization, ip: options.clientAddress?.(req) ?? req.socket.remoteAddress, path };
     if (rateLimiter !== undefined) {
       const decision = await rateLimiter.take(caller);
       for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);

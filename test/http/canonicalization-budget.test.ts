@@ -118,3 +118,47 @@ describe('the anonymous canonicalization budget', () => {
     expect((await verifyAll([credentials[0]]))[0]!.status).toBe(200);
   });
 });
+
+describe('the budget behind a reverse proxy (GX_TRUST_PROXY)', () => {
+  let proxied: RunningService;
+  let plain: RunningService;
+  const vcs: unknown[] = [];
+
+  beforeAll(async () => {
+    const env = { GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: String(PER_SECOND), GX_RESULT_CACHE_SECONDS: '0' };
+    proxied = await startService({ ...env, GX_TRUST_PROXY: 'loopback' });
+    plain = await startService(env);
+    vcs.push(...credentials.slice(0, PER_SECOND + 1));
+  }, 60_000);
+  afterAll(async () => {
+    await proxied?.close();
+    await plain?.close();
+  });
+
+  const verifyFrom = (service: RunningService, client: string, path: string) =>
+    Promise.all(
+      vcs.map((vc) =>
+        fetch(`${service.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+          body: JSON.stringify({ verifiableCredential: vc }),
+        }).then((a) => a.status),
+      ),
+    );
+
+  it.each([
+    ['the verification lane', '/credentials/verify'],
+    ['Express', '/credentials/verify/'],
+  ])('gives each client X-Forwarded-For names its own share when the proxy is trusted (%s)', async (_way, path) => {
+    await refilled();
+    const [first, second] = await Promise.all([verifyFrom(proxied, '203.0.113.7', path), verifyFrom(proxied, '198.51.100.23', path)]);
+    for (const statuses of [first, second]) expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+  });
+
+  it('believes no X-Forwarded-For when no proxy is trusted: every caller is the socket address', async () => {
+    await refilled();
+    const [first, second] = await Promise.all([verifyFrom(plain, '203.0.113.7', '/credentials/verify'), verifyFrom(plain, '198.51.100.23', '/credentials/verify')]);
+    // One share between them: the first PER_SECOND admitted, every other one refused.
+    expect([...first, ...second].filter((s) => s === 200)).toHaveLength(PER_SECOND);
+  });
+});
