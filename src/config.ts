@@ -39,6 +39,8 @@ const Environment = z.object({
   GX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   GX_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
   GX_RATE_LIMIT_ANONYMOUS_MAX: z.coerce.number().int().min(0).default(6_000),
+  // Whether POST /credentials/verify and /presentations/verify answer callers without an API key.
+  GX_ANONYMOUS_VERIFY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Costly verifications (JSON-LD canonicalization) a second per IP without an API key; 0 turns it off.
   GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS: z.coerce.number().int().min(0).default(20),
   // Behind a reverse proxy: which hops' X-Forwarded-For to believe (a hop count, or addresses, CIDRs,
@@ -103,6 +105,8 @@ export interface Config {
   bodyLimitBytes: number;
   clockSkewSeconds: number;
   rateLimit: { windowSeconds: number; max: number; anonymousMax: number; anonymousCanonicalizationsPerSecond: number };
+  /** Verification open to callers without an API key (they get the tighter anonymous limits). */
+  anonymousVerify: boolean;
   /** The proxies whose X-Forwarded-For is believed (Express's `trust proxy`): a hop count or addresses. */
   trustProxy: number | string[] | undefined;
   metricsEnabled: boolean;
@@ -219,6 +223,7 @@ export function parseConfig(
       anonymousMax: e.GX_RATE_LIMIT_ANONYMOUS_MAX,
       anonymousCanonicalizationsPerSecond: e.GX_RATE_LIMIT_ANONYMOUS_CANONICALIZATIONS,
     },
+    anonymousVerify: e.GX_ANONYMOUS_VERIFY,
     trustProxy: e.GX_TRUST_PROXY,
     metricsEnabled: e.GX_METRICS_ENABLED,
     danubeShapes: e.GX_DANUBE_SHAPES,

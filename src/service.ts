@@ -225,6 +225,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     bodyLimitBytes: config.bodyLimitBytes,
     logger,
     rateLimit: config.rateLimit,
+    anonymousVerify: config.anonymousVerify,
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),

@@ -59,6 +59,8 @@ export interface AppDependencies {
   /** Prometheus metrics; /metrics is served only when present. */
   metrics?: Metrics;
   rateLimit?: RateLimitSettings;
+  /** Whether the verify endpoints answer callers without an API key (default true; GX_ANONYMOUS_VERIFY). */
+  anonymousVerify?: boolean;
   /** Express's `trust proxy`: whose X-Forwarded-For names the client (rate limits and budgets are per client address). */
   trustProxy?: number | string[];
   /** The public base URL, named as the server in /openapi.json. */
@@ -147,6 +149,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
     securityHeaders,
     rateLimiter,
     canonicalizationBudget,
+    ...(deps.anonymousVerify === false ? { requireApiKey: deps.authenticator } : {}),
     // The same client address as Express's req.ip, under the same `trust proxy`.
     ...(deps.trustProxy === undefined ? {} : { clientAddress: (req: IncomingMessage) => proxyaddr(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean) }),
     metrics: deps.metrics,

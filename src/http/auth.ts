@@ -58,7 +58,12 @@ export function createStaticAuthenticator(adminApiKeys: readonly string[]): Auth
 }
 
 export function bearerToken(req: Request): string {
-  const presented = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  return bearerOf(req.get('authorization'));
+}
+
+/** The API key of an Authorization header; UNAUTHORIZED when there is none. */
+export function bearerOf(authorization: string | undefined): string {
+  const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   if (presented === undefined) {
     throw new GxTrustError('UNAUTHORIZED', 'this endpoint needs an API key', {
       hint: 'Send Authorization: Bearer <api key> (the development key is printed at start)',

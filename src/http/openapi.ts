@@ -82,7 +82,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt',
     request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: VERIFY_MEDIA },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
-    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED, 503: VERIFIER_BUSY },
+    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
   },
   {
     method: 'post', path: '/credentials/status', operationId: 'updateCredentialStatus', tag: 'Revocation', roles: ['member'],
@@ -107,7 +107,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Verify a presentation and every credential it holds; a compact JWT may be sent as application/vp+jwt',
     request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt'] },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
-    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 429: RATE_LIMITED, 503: VERIFIER_BUSY },
+    responses: { 200: { description: 'Every check ran and passed', schema: VerificationReport }, 422: { description: 'A check failed or could not run (same report)', schema: VerificationReport }, 400: BAD_INPUT, 401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
   },
   {
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',

@@ -25,6 +25,7 @@ import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
 import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
+import { bearerOf, type Authenticator } from './auth.js';
 import { verificationInputOf, withCanonicalizationBudget, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -44,6 +45,8 @@ export interface VerificationLaneOptions {
   securityHeaders: SecurityHeaders;
   rateLimiter?: RateLimiter | undefined;
   canonicalizationBudget?: CanonicalizationBudget | undefined;
+  /** Set when verification needs an API key (GX_ANONYMOUS_VERIFY=false): any valid key, of any role. */
+  requireApiKey?: Authenticator | undefined;
   /** The caller's address, as Express's req.ip gives it (the socket's, or X-Forwarded-For's under `trust proxy`). */
   clientAddress?: (req: IncomingMessage) => string | undefined;
   metrics?: Metrics | undefined;
@@ -128,6 +131,8 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);
       if (decision?.refusal !== undefined) throw decision.refusal;
     }
+    // As the Express route's requireRole: who is asking is settled before the body is read.
+    if (options.requireApiKey !== undefined) await options.requireApiKey.authenticate(bearerOf(req.headers.authorization));
     const body = parseBody(await readBody(req, bodyLimitBytes), kind);
     const { input, options: verifyOptions } = verificationInputOf(body, parseQuery(query), route.field, route.schema);
     const report = await route.verify(input, withCanonicalizationBudget(verifyOptions, canonicalizationBudget, caller));

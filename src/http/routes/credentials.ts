@@ -1,5 +1,5 @@
 /** W3C VC-API credential endpoints: issue (recorded) and verify. */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
 import type { VerificationReport, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
@@ -34,6 +34,11 @@ export const VerifyPresentationRequest = z.strictObject({
 export interface VerificationInput {
   input: unknown;
   options: { challenge?: string; domain?: string };
+}
+
+/** Who may verify: anyone (the default), or, with GX_ANONYMOUS_VERIFY=false, any caller with an API key. */
+export function verifyCallers(deps: AppDependencies): RequestHandler[] {
+  return deps.anonymousVerify === false ? [requireRole(deps.authenticator, 'member', 'connector', 'auditor')] : [];
 }
 
 /** The options with the caller's share of canonicalization work, when the service limits it. */
@@ -104,7 +109,7 @@ export function credentialRoutes(deps: AppDependencies): Router {
     res.status(201).json({ verifiableCredential: issued.verifiableCredential });
   });
 
-  router.post('/credentials/verify', async (req, res) => {
+  router.post('/credentials/verify', ...verifyCallers(deps), async (req, res) => {
     const { input, options } = verificationInput(req, 'verifiableCredential', VerifyCredentialRequest);
     const caller = { authorization: req.get('authorization'), ip: req.ip, path: req.path };
     sendReport(res, await deps.verifier.verifyCredential(input, withCanonicalizationBudget(options, deps.canonicalizationBudget, caller)));

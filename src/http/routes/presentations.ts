@@ -6,7 +6,7 @@ import { principalOf, requireRole } from '../auth.js';
 import { authorizeHolder } from '../../members/authorization.js';
 import { parseBody } from '../parse.js';
 import type { AppDependencies } from '../app.js';
-import { sendReport, verificationInput, VerifyPresentationRequest, withCanonicalizationBudget } from './credentials.js';
+import { sendReport, verificationInput, verifyCallers, VerifyPresentationRequest, withCanonicalizationBudget } from './credentials.js';
 
 export const ProvePresentationRequest = z.strictObject({
   presentation: z.record(z.string(), z.unknown()),
@@ -27,7 +27,7 @@ export function presentationRoutes(deps: AppDependencies): Router {
     res.status(201).json({ verifiablePresentation: signed.verifiablePresentation });
   });
 
-  router.post('/presentations/verify', async (req, res) => {
+  router.post('/presentations/verify', ...verifyCallers(deps), async (req, res) => {
     const { input, options } = verificationInput(req, 'verifiablePresentation', VerifyPresentationRequest);
     const caller = { authorization: req.get('authorization'), ip: req.ip, path: req.path };
     sendReport(res, await deps.verifier.verifyPresentation(input, withCanonicalizationBudget(options, deps.canonicalizationBudget, caller)));
