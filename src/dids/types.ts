@@ -32,7 +32,8 @@ export interface DidResolver {
   /**
    * Dereferences a DID URL to a verification method and checks its binding: the method is listed
    * under `purpose`, it belongs to `expectedController`'s DID document, and that document's `id`
-   * equals the DID. Throws GxTrustError (KEY_BINDING, KEY_NOT_FOUND, INVALID_DID, ...).
+   * equals the DID. Throws GxTrustError (KEY_BINDING, KEY_NOT_FOUND, INVALID_DID, ...). The method
+   * may be shared with other callers and frozen: read it, never change it.
    */
   resolveVerificationMethod(
     didUrl: string,

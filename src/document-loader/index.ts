@@ -4,6 +4,7 @@
  * service never fetches a context over the network: jsonld@9 in Node would otherwise follow
  * `http:` URLs and unlimited redirects.
  */
+import { deepFreeze } from '../freeze.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -48,14 +49,6 @@ function loadPinnedContexts(dir: string): ReadonlyMap<string, unknown> {
     contexts.set(entry.url, deepFreeze(JSON.parse(bytes.toString('utf8'))));
   }
   return contexts;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 let pinned: ReadonlyMap<string, unknown> | undefined;

@@ -26,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../clock.js';
+import { deepFreeze } from '../freeze.js';
 import type { ErrorCode } from '../errors.js';
 import type { Check } from './report.js';
 import type { FormatResult } from './types.js';
@@ -126,15 +127,6 @@ interface Kept {
   passed: boolean;
   expiresAt: number;
   bytes: number;
-}
-
-/** Freezes a JSON value in place, all the way down. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 export function createResultCache(options: ResultCacheOptions = {}): ResultCache {
