@@ -67,8 +67,8 @@ const Environment = z.object({
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
   // Worker threads for Data Integrity verification (0: none, all in the main thread; default: the cores).
   GX_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
-  // How the worker threads yield to the event loop: idle (SCHED_IDLE), low (nice 10), normal.
-  GX_WORKER_PRIORITY: z.enum(['idle', 'low', 'normal']).default('idle'),
+  // How the worker threads yield to the event loop: low (nice 10), idle (SCHED_IDLE), normal.
+  GX_WORKER_PRIORITY: z.enum(['idle', 'low', 'normal']).default('low'),
   // Most verifications waiting for a worker thread; past it they are refused with 503 VERIFIER_BUSY.
   GX_WORKER_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(128),
   // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.

@@ -135,8 +135,9 @@ export type CanonicalizationBudget = (request: RateLimitedRequest) => () => Prom
  * per address (a token bucket, as many in a burst), and is refused the rest at once with 429
  * RATE_LIMITED and Retry-After, before any DID is resolved for it. Callers with an API key (the
  * connectors) are not counted here: their requests are limited per key. Measured under the load
- * run's adversarial share (a tenth of all requests, poison graphs among them), this budget took the
- * benign p99 from about 1.9x its unattacked value to about 1.3x.
+ * run's adversarial share (a tenth of all requests, poison graphs among them, every one let in),
+ * this share took the benign p99 from about 4x its unattacked value (worker threads at nice 10;
+ * about 2x as SCHED_IDLE) to about 1.3x.
  */
 export function createCanonicalizationBudget(perSecond: number, authenticator: Authenticator): CanonicalizationBudget | undefined {
   if (perSecond === 0) return undefined;

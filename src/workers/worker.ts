@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { Piscina } from 'piscina';
 import { createDidResolver } from '../dids/index.js';
 import type { DidDocument, DidResolver } from '../dids/types.js';
 import { createDocumentLoader } from '../document-loader/index.js';
@@ -13,23 +14,18 @@ import { shareActiveContextDefinitions } from '../document-loader/active-context
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { dataIntegrityFormat } from '../verifying/data-integrity.js';
 import type { VerifyContext } from '../verifying/types.js';
-import { Piscina } from 'piscina';
 import type { WorkerPriority } from './pool.js';
 import type { PoolWorkerData, VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';
 
 // This thread's jsonld, as the main thread's (src/service.ts).
 shareActiveContextDefinitions();
-lowerThreadPriority((Piscina.workerData as PoolWorkerData | undefined)?.priority ?? 'idle');
+lowerThreadPriority((Piscina.workerData as PoolWorkerData | undefined)?.priority ?? 'low');
 
 /**
- * Canonicalization yields the cores to the event loop. On Linux scheduling is per thread, so this
- * thread (not the process) is made SCHED_IDLE: it runs only when no other thread wants the core,
- * and a request arriving for the event loop (a JWT verification, a cached result, a health check)
- * preempts it at once. Measured under the load run's adversarial share (poison graphs costing 3 ms
- * of canonicalization each), the benign p99 rose 4x with the threads at nice 10, 3.7x at nice 19
- * and 2.5x as SCHED_IDLE: a nice value only weighs the time slices, it does not make the waking
- * event loop preempt. Node has no binding for sched_setscheduler, so util-linux's chrt sets it,
- * once per thread; where chrt is missing or refused, the thread falls back to nice 19.
+ * Canonicalization yields the cores to the event loop (GX_WORKER_PRIORITY; why each, in pool.ts).
+ * On Linux scheduling is per thread, so this thread, not the process, gets nice 10 ('low') or
+ * SCHED_IDLE ('idle'). Node has no binding for sched_setscheduler, so util-linux's chrt sets
+ * SCHED_IDLE, once per thread; where chrt is missing or refused, the thread falls back to nice 19.
  * @see https://man7.org/linux/man-pages/man7/sched.7.html (SCHED_IDLE)
  * @see https://man7.org/linux/man-pages/man2/setpriority.2.html (BUGS: the nice value is per thread)
  */

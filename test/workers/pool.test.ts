@@ -1,7 +1,7 @@
 /**
  * The worker pool's overload behaviour: a bounded queue that sheds at once (VERIFIER_BUSY, 503 with
  * Retry-After over HTTP) while the event loop keeps answering what needs no thread, and threads that
- * yield the cores to the event loop (SCHED_IDLE, or nice 10).
+ * yield the cores to the event loop (nice 10, or SCHED_IDLE).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -70,16 +70,16 @@ describe('the worker pool under overload', () => {
   });
 
   // /proc/self/task is Linux's; gx-trust's deployments and CI are Linux.
-  it.runIf(process.platform === 'linux')('runs its threads as SCHED_IDLE by default, so the event loop preempts them', async () => {
+  it.runIf(process.platform === 'linux')('runs its threads as SCHED_IDLE with priority "idle", so the event loop preempts them', async () => {
     const before = threadScheduling().filter((t) => t.policy === 5).length;
-    pool = createWorkerPool({ threads: 1 });
+    pool = createWorkerPool({ threads: 1, priority: 'idle' });
     await pool.run(await task(9));
     expect(threadScheduling().filter((t) => t.policy === 5).length).toBe(before + 1);
   });
 
-  it.runIf(process.platform === 'linux')('runs its threads at nice 10 with priority "low", and leaves them alone with "normal"', async () => {
+  it.runIf(process.platform === 'linux')('runs its threads at nice 10 by default ("low"), and leaves them alone with "normal"', async () => {
     const niced = threadScheduling().filter((t) => t.nice === 10).length;
-    pool = createWorkerPool({ threads: 1, priority: 'low' });
+    pool = createWorkerPool({ threads: 1 });
     await pool.run(await task(10));
     expect(threadScheduling().filter((t) => t.nice === 10).length).toBe(niced + 1);
     await pool.destroy();
