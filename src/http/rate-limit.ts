@@ -79,6 +79,21 @@ function addressKey(memo: Map<string, string>, ip: string): string {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/**
+ * Whether the request carries a valid API key, looked up once per request: the rate limiter and
+ * the canonicalization share both ask, and a lookup is a store query.
+ */
+const authenticated = new WeakMap<RateLimitedRequest, Promise<boolean>>();
+function isAuthenticated(request: RateLimitedRequest, authenticator: Authenticator): Promise<boolean> {
+  let answer = authenticated.get(request);
+  if (answer === undefined) {
+    const bearer = BEARER.exec(request.authorization ?? '')?.[1];
+    answer = bearer === undefined ? Promise.resolve(false) : authenticator.authenticate(bearer).then(() => true, () => false);
+    authenticated.set(request, answer);
+  }
+  return answer;
+}
+
 export function createRateLimiter(settings: RateLimitSettings, authenticator: Authenticator): RateLimiter | undefined {
   if (settings.max === 0 && settings.anonymousMax === 0) return undefined;
   const windowMs = settings.windowSeconds * 1000;
@@ -88,8 +103,8 @@ export function createRateLimiter(settings: RateLimitSettings, authenticator: Au
 
   /** Who is asking: a valid API key's digest, or else the address. */
   async function subjectOf(request: RateLimitedRequest): Promise<{ key: string; limit: number }> {
-    const bearer = BEARER.exec(request.authorization ?? '')?.[1];
-    if (bearer !== undefined && (await authenticator.authenticate(bearer).then(() => true, () => false))) {
+    if (await isAuthenticated(request, authenticator)) {
+      const bearer = BEARER.exec(request.authorization ?? '')?.[1] ?? '';
       return { key: `key:${apiKeyDigest(bearer).toString('base64url')}`, limit: settings.max };
     }
     return { key: `ip:${addressKey(addresses, request.ip ?? 'unknown')}`, limit: settings.anonymousMax };
@@ -144,26 +159,21 @@ export function createCanonicalizationBudget(perSecond: number, authenticator: A
   // Bounded: a flood of distinct sources evicts the oldest buckets (whose holders start full again).
   const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: MAX_REMEMBERED_ADDRESSES });
   const addresses = new Map<string, string>();
-  return (request) => {
-    // Asked once per document; the caller is looked up once per request.
-    let authenticated: Promise<boolean> | undefined;
-    return async () => {
-      const bearer = BEARER.exec(request.authorization ?? '')?.[1];
-      authenticated ??= bearer === undefined ? Promise.resolve(false) : authenticator.authenticate(bearer).then(() => true, () => false);
-      if (await authenticated) return;
-      const key = addressKey(addresses, request.ip ?? 'unknown');
-      const now = performance.now();
-      const bucket = buckets.get(key) ?? { tokens: perSecond, at: now };
-      bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-      bucket.at = now;
-      buckets.set(key, bucket);
-      if (bucket.tokens < 1) {
-        throw new GxTrustError('RATE_LIMITED', `more than ${perSecond} JSON-LD canonicalizations a second from this address without an API key`, {
-          hint: 'Retry after Retry-After seconds, or verify with an API key (connector role): Data Integrity and JsonWebSignature2020 proofs are limited for anonymous callers',
-          retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
-        });
-      }
-      bucket.tokens -= 1;
-    };
+  // Asked once per document; the caller is looked up once per request (with the rate limiter).
+  return (request) => async () => {
+    if (await isAuthenticated(request, authenticator)) return;
+    const key = addressKey(addresses, request.ip ?? 'unknown');
+    const now = performance.now();
+    const bucket = buckets.get(key) ?? { tokens: perSecond, at: now };
+    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    buckets.set(key, bucket);
+    if (bucket.tokens < 1) {
+      throw new GxTrustError('RATE_LIMITED', `more than ${perSecond} JSON-LD canonicalizations a second from this address without an API key`, {
+        hint: 'Retry after Retry-After seconds, or verify with an API key (connector role): Data Integrity and JsonWebSignature2020 proofs are limited for anonymous callers',
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+      });
+    }
+    bucket.tokens -= 1;
   };
 }

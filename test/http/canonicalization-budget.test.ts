@@ -5,6 +5,7 @@
  * API key is not counted at all. Past the share: 429 RATE_LIMITED with Retry-After, on both ways in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCanonicalizationBudget, createRateLimiter } from '../../src/http/rate-limit.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 const PER_SECOND = 2;
@@ -160,5 +161,30 @@ describe('the budget behind a reverse proxy (GX_TRUST_PROXY)', () => {
     const [first, second] = await Promise.all([verifyFrom(plain, '203.0.113.7', '/credentials/verify'), verifyFrom(plain, '198.51.100.23', '/credentials/verify')]);
     // One share between them: the first PER_SECOND admitted, every other one refused.
     expect([...first, ...second].filter((s) => s === 200)).toHaveLength(PER_SECOND);
+  });
+});
+
+describe('createCanonicalizationBudget() with the rate limiter', () => {
+  it('looks the caller up once per request, whichever of the two asks first', async () => {
+    let lookups = 0;
+    const authenticator = {
+      authenticate: async (apiKey: string) => {
+        lookups += 1;
+        if (apiKey !== `gx_${'C'.repeat(43)}`) throw new Error('unknown key');
+        return { actor: 'member:m1', role: 'connector' as const };
+      },
+      recordDenial: async () => {},
+    };
+    const limiter = createRateLimiter({ windowSeconds: 60, max: 100, anonymousMax: 100, anonymousCanonicalizationsPerSecond: 1 }, authenticator)!;
+    const budget = createCanonicalizationBudget(1, authenticator)!;
+    for (const authorization of [`Bearer gx_${'C'.repeat(43)}`, `Bearer gx_${'D'.repeat(43)}`]) {
+      lookups = 0;
+      const request = { authorization, ip: '192.0.2.1', path: '/credentials/verify' };
+      await limiter.take(request);
+      const admit = budget(request);
+      await admit().catch(() => {});
+      await admit().catch(() => {});
+      expect(lookups, authorization).toBe(1);
+    }
   });
 });
