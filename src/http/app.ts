@@ -71,7 +71,7 @@ export interface AppDependencies {
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members?: MemberRegistry;
-  /** Set by createApp from `rateLimit`: anonymous callers' share of canonicalization work. */
+  /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify routes. */
   canonicalizationBudget?: CanonicalizationBudget;
 }
 
@@ -89,7 +89,6 @@ export function createApp(deps: AppDependencies): HttpInterface {
   const securityHeaders = staticSecurityHeaders();
   const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
   const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator);
-  if (canonicalizationBudget !== undefined) deps = { ...deps, canonicalizationBudget };
   app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
     securityHeaders(res);
     next();
@@ -108,8 +107,10 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.use(identityRoutes(deps));
   app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));
   app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
-  app.use(credentialRoutes(deps));
-  app.use(presentationRoutes(deps));
+  // The verify routes count anonymous callers' canonicalizations, as the verification lane does.
+  const verifyDeps = canonicalizationBudget === undefined ? deps : { ...deps, canonicalizationBudget };
+  app.use(credentialRoutes(verifyDeps));
+  app.use(presentationRoutes(verifyDeps));
   app.use(danubeRoutes(deps));
   if (deps.compliance !== undefined) app.use(complianceRoutes({ ...deps, compliance: deps.compliance }));
   if (deps.members !== undefined) app.use(memberRoutes({ members: deps.members, authenticator: deps.authenticator }));
