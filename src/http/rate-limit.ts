@@ -44,7 +44,7 @@ export interface RateLimitedRequest {
 }
 
 export interface RateLimitDecision {
-  /** Headers for the answer: the draft-7 pair, and Retry-After when limited. */
+  /** Headers for the answer: the draft-7 pair (the refusal carries its Retry-After). */
   headers: [string, string][];
   /** The 429 to answer with, when the request is over the limit. */
   refusal?: GxTrustError;
@@ -121,9 +121,9 @@ export function createRateLimiter(settings: RateLimitSettings, authenticator: Au
       ['RateLimit', `limit=${limit}, remaining=${Math.max(0, limit - totalHits)}, reset=${reset}`],
     ];
     if (totalHits <= limit) return { headers };
-    headers.push(['Retry-After', String(reset)]);
     const refusal = new GxTrustError('RATE_LIMITED', 'too many requests in the rate-limit window', {
       hint: `Wait ${reset} s (Retry-After); limits are per API key, and tighter per IP without one`,
+      retryAfterSeconds: reset,
     });
     return { headers, refusal };
   }

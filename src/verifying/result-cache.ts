@@ -102,19 +102,13 @@ export function isCacheable(entry: { result: Pick<FormatResult, 'checks'>; chain
   return decisive.every((c) => c.code !== undefined && DETERMINISTIC_FAILURES.has(c.code));
 }
 
-/** The serialization the digest is taken of: a compact JWT as sent, an object as its JSON. */
+/** What the key's sha256 is taken of: a compact JWT as sent, an object as its JSON serialization. */
 function serialized(input: unknown): string | undefined {
   try {
     return typeof input === 'string' ? `s${input}` : `j${JSON.stringify(input)}`;
   } catch {
     return undefined; // cycles or BigInt: not JSON, nothing to key on
   }
-}
-
-/** sha256 over the exact input: a compact JWT as sent, an object as its JSON serialization. */
-export function inputDigest(input: unknown): string | undefined {
-  const bytes = serialized(input);
-  return bytes === undefined ? undefined : createHash('sha256').update(bytes).digest('base64url');
 }
 
 /** The document of a kept entry: the input itself, or a frozen copy of what the format decoded. */
