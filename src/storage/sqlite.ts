@@ -106,6 +106,28 @@ function toStoredAudit(row: AuditRow): StoredAuditEntry {
   return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash };
 }
 
+/**
+ * `PRAGMA journal_mode = WAL` on a database another process is opening at the same moment answers
+ * SQLITE_BUSY at once: SQLite does not call the busy handler for a journal-mode change, so
+ * busy_timeout does not cover it (the two-process store test failed so once in a full suite run; test/storage/sqlite-open.test.ts races two opens 200 times). It is
+ * retried here within the same timeout; once a database is in WAL mode the pragma changes nothing.
+ * @see https://www.sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode
+ */
+function switchToWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (!busy || Date.now() >= deadline) throw error;
+      // A synchronous pause: this runs once, while the store is being opened.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -116,8 +138,9 @@ export class SqliteStore implements Store {
     try {
       if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
       this.db = new Database(options.path);
-      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-      this.db.pragma('journal_mode = WAL');
+      const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      switchToWal(this.db, busyTimeoutMs);
       // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss can
       // lose the last commits. The audit log's checkpoints bound what such a loss could hide.
       this.db.pragma('synchronous = NORMAL');
