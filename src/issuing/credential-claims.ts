@@ -4,8 +4,11 @@
  * signing policy judges these, never the JSON spelling, because `gx:LabelCredential`, a context's
  * alias for it and its full IRI are one type to every verifier that expands the document.
  *
- * Expansion runs in safe mode against the pinned contexts only (no DID, no network): the result
- * is deterministic, and a context outside the closed set is refused here as everywhere else.
+ * Expansion runs against the pinned contexts only (no DID, no network): the result is
+ * deterministic, and a context outside the closed set is refused here as everywhere else. Not in
+ * safe mode: which terms a credential may use is its proof format's rule (Data Integrity signs in
+ * safe mode), not this reader's; a type no context defines stays as written (`LabelCredential`),
+ * and the policy judges it so. Shapes and prototype keys were refused before (credentialFaults).
  * Measured at about 0.1 ms for a 2 KB credential once the contexts are cached.
  * @see https://www.w3.org/TR/json-ld11-api/#expansion-algorithm
  */
@@ -86,7 +89,7 @@ export function createClaimsReader(): ClaimsReader {
   return async (credential) => {
     let expanded: unknown[];
     try {
-      expanded = (await jsonld.expand(structuredClone(credential), { documentLoader, safe: true } as never)) as unknown[];
+      expanded = (await jsonld.expand(structuredClone(credential), { documentLoader, safe: false })) as unknown[];
     } catch (error) {
       const { code, message, pointer } = classifyError(error, credential, 'INVALID_INPUT');
       throw new GxTrustError(code, `the credential cannot be read as JSON-LD: ${message}`, {

@@ -116,7 +116,7 @@ const GAIA_X_VOCABULARIES: readonly TypeMatcher[] = [{ namespace: GX, written: [
 export const SIGNING_POLICY: readonly SigningRule[] = [
   // VC-API issuance as the service: generic credentials (the W3C suites' kind), never a type the
   // service attests only after a check.
-  { module: 'credentials-api', signs: 'credential', callers: ['admin'], as: ['service-did-web', 'service-did-key'], types: { except: [...GAIA_X_VOCABULARIES, ...STATUS_LIST_TYPES] }, subjects: 'any', recorded: true },
+  { module: 'credentials-api', signs: 'credential', callers: ['admin'], as: ['service-did-web', 'service-did-key'], types: { except: [...GAIA_X_VOCABULARIES, ...SERVICE_ATTESTATION_TYPES] }, subjects: 'any', recorded: true },
   // As a hosted member: its own statements (a self-signed LegalPerson included), never the service's attestations.
   { module: 'credentials-api', signs: 'credential', callers: ['admin', 'member'], as: ['own-member'], types: { except: SERVICE_ATTESTATION_TYPES }, subjects: 'any', recorded: true },
   { module: 'participants', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: PARTICIPANT_TYPES }, subjects: 'on-behalf-of', recorded: true },
