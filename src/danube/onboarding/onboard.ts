@@ -152,10 +152,11 @@ function finding(rule: string, pointer: string, message: string, hint: string): 
 
 /**
  * What a draft may carry besides its claims. Everything else at the top of a credential (evidence,
- * credentialStatus, termsOfUse, ...) is something the service would assert by signing it: gx-trust
- * writes those itself (notary evidence only of a look-up that happened), or not at all.
+ * credentialStatus, termsOfUse, a name or description, ...) is something the service would assert
+ * by signing it: gx-trust writes those itself (notary evidence only of a look-up that happened), or
+ * not at all; claims belong in credentialSubject, where the shapes judge them.
  */
-const DRAFT_PROPERTIES = new Set(['@context', 'type', 'id', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'issuanceDate', 'expirationDate', 'name', 'description']);
+const DRAFT_PROPERTIES = new Set(['@context', 'type', 'id', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'issuanceDate', 'expirationDate']);
 
 /** The pointer into the request for a pointer inside an item's credential. */
 function requestPointer(item: Item, inside: string): string {
