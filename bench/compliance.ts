@@ -7,6 +7,7 @@
 import { measure } from '../src/danube/benchmark.js';
 import { performance } from 'node:perf_hooks';
 import type { Service } from '../src/service.js';
+import { createIssuer } from '../src/issuing/index.js';
 
 export interface ComplianceBenchRow {
   name: string;
@@ -31,13 +32,16 @@ export async function fourCredentialPresentation(service: Service): Promise<stri
       'gx:dataProtectionRegime': 'GDPR2016',
     }),
   ];
+  // The fixture's notary and member signatures, made with the service's keys directly: the service
+  // itself signs Danube credentials only through onboarding, and what is measured is the decision.
+  const issuer = createIssuer({ keyring: service.keyring, documentLoader: service.documentLoader, clock: () => new Date() });
   const jwts: string[] = [];
   for (const credential of credentials) {
-    const issued = await service.issuer.issueCredential(credential, { format: 'vc+jwt', profile: 'gaia-x-danube' });
+    const issued = await issuer.issueCredential(credential, { format: 'vc+jwt', profile: 'gaia-x-danube' });
     if (issued.format !== 'vc+jwt') throw new Error('expected a JWT');
     jwts.push(issued.jwt);
   }
-  const vp = await service.issuer.signPresentation(
+  const vp = await issuer.signPresentation(
     { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: jwts.map((jwt) => ({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jwt}` })) },
     { format: 'vp+jwt', alg: 'PS256' },
   );
@@ -47,7 +51,7 @@ export async function fourCredentialPresentation(service: Service): Promise<stri
 
 export async function benchmarkCompliance(service: Service, options: { iterations?: number; warmMs?: number } = {}): Promise<ComplianceBenchRow[]> {
   const vp = await fourCredentialPresentation(service);
-  const decide = (dryRun: boolean) => service.compliance.decide(vp, { level: 'L1', actor: 'bench', dryRun });
+  const decide = (dryRun: boolean) => service.compliance.decide(vp, { level: 'L1', caller: { actor: 'bench', role: 'admin' }, dryRun });
   // A benchmark of refusals measures nothing.
   for (const dryRun of [true, false]) {
     const result = await decide(dryRun);

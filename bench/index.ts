@@ -13,6 +13,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
+import { createIssuer } from '../src/issuing/index.js';
 import { benchmarkRecords } from './records.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
@@ -27,7 +28,9 @@ const service = await createService(
   parseConfig({ GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_WORKERS: '0', GX_RESULT_CACHE_SECONDS: '0' }),
   { log: () => {} },
 );
-const { issuer, verifier, keyring, documentLoader } = service;
+const { verifier, keyring, documentLoader } = service;
+// Fixtures signed with the service's keys directly (no records): what is measured is verification.
+const issuer = createIssuer({ keyring, documentLoader, clock: () => new Date() });
 
 const credential = {
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],

@@ -2,8 +2,9 @@
  * Issuance with records (status index reserved, signed, then credential + allocation + audit entry
  * in one transaction) against signing alone, in the same run, on SQLite and (when
  * GX_TEST_DATABASE_URL or DATABASE_URL is set) on PostgreSQL in a fresh schema. Both go through
- * the in-process service (`recordingIssuer` / `issuer`), several requests in flight as an HTTP
- * server would have them; the ratio says what the records cost.
+ * the in-process service (the VC-API's scoped signer, as POST /credentials/issue with an admin key:
+ * the signing policy, records and audit) and a bare issuer over the same keys, several requests in
+ * flight as an HTTP server would have them; the ratio says what the policy and the records cost.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../src/config.js';
-import type { IssueOptions } from '../src/issuing/index.js';
+import { createIssuer, type IssueOptions } from '../src/issuing/index.js';
 import { createService, type Service } from '../src/service.js';
 
 export interface RecordsRow {
@@ -59,9 +60,11 @@ async function benchService(store: RecordsRow['store'], service: Service, iterat
   const rows: RecordsRow[] = [];
   let serial = 0;
   for (const format of FORMATS) {
-    const sign = (i: number) => service.issuer.issueCredential(credential(i), format.options);
+    const issuer = createIssuer({ keyring: service.keyring, documentLoader: service.documentLoader, clock: () => new Date() });
+    const api = service.signing.signerFor('credentials-api');
+    const sign = (i: number) => issuer.issueCredential(credential(i), format.options);
     const record = (i: number) =>
-      service.recordingIssuer.issueCredential(credential(i), { ...format.options, credentialStatus: true }, { actor: 'bench' });
+      api.issueCredential(credential(i), { ...format.options, credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
     // Warm-up: JIT, key caches, contexts, prepared statements, the pool's connections.
     await measure(Math.ceil(iterations / 5), inFlight, (i) => sign(serial + i));
     await measure(Math.ceil(iterations / 5), inFlight, (i) => record(serial + i));

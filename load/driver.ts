@@ -514,8 +514,11 @@ export async function probeRoute(target: Target, path: string): Promise<boolean>
 /**
  * The 4-credential VP-JWT of bench/compliance.ts (LegalPerson, VAT id, Issuer, ServiceOffering,
  * each a PS256 vc+jwt under the gaia-x-danube profile), built over HTTP by the target itself, so
- * the signatures, x5c chains and DIDs are that server's own, whichever process it runs in.
- * Without status entries, as in the benchmark: the figures compare.
+ * the signatures, x5c chains and DIDs are that server's own, whichever process it runs in. The
+ * service signs Danube credentials only through onboarding (its signing policy), so they come from
+ * POST /participants and /service-offerings and carry onboarding's revocation entries: each
+ * decision also checks four statuses, against the service's own lists (read locally, cached). The
+ * benchmark's fixture has no status entries.
  */
 export async function compliancePresentation(target: Target): Promise<string> {
   const auth = { authorization: `Bearer ${target.apiKey}` };
@@ -524,22 +527,23 @@ export async function compliancePresentation(target: Target): Promise<string> {
   const validUntil = new Date(Date.now() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const address = { type: 'gx:Address', 'gx:countryCode': 'DE', 'vcard:locality': 'Berlin', 'vcard:postal-code': '10115' };
   const vc = (type: string, subject: Record<string, unknown>) => ({ '@context': context, type: ['VerifiableCredential', type], validUntil, credentialSubject: subject });
-  const credentials = [
+  const participant = [
     vc('gx:LegalPerson', { id: `${did}#lp`, type: 'gx:LegalPerson', 'schema:name': 'Load GmbH', 'gx:legalAddress': address, 'gx:headquartersAddress': address, 'gx:registrationNumber': { id: `${did}#vat` } }),
     vc('gx:VatID', { id: `${did}#vat`, type: 'gx:VatID', 'gx:vatID': 'DE136695976', 'gx:countryCode': 'DE' }),
     vc('gx:Issuer', { id: `${did}#issuer`, type: 'gx:Issuer', 'gx:gaiaxTermsAndConditions': '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515' }),
-    vc('gx:ServiceOffering', {
-      id: `${did}#service`, type: 'gx:ServiceOffering', 'schema:name': 'Inference API', 'gx:providedBy': { id: `${did}#lp` },
-      'gx:serviceOfferingTermsAndConditions': { type: 'gx:TermsAndConditions', 'gx:url': { '@value': 'https://load.example/terms', '@type': 'xsd:anyURI' }, 'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
-      'gx:dataProtectionRegime': 'GDPR2016',
-    }),
   ];
-  const jwts: string[] = [];
-  for (const credential of credentials) {
-    const r = await post(`${target.url}/credentials/issue`, { credential, options: { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: false } }, { ...auth, accept: 'application/vc+jwt' });
-    if (r.status !== 201) throw new Error(`issuing a compliance fixture: ${r.status} ${r.text}`);
-    jwts.push(r.text.trim());
-  }
+  const offering = vc('gx:ServiceOffering', {
+    id: `${did}#service`, type: 'gx:ServiceOffering', 'schema:name': 'Inference API', 'gx:providedBy': { id: `${did}#lp` },
+    'gx:serviceOfferingTermsAndConditions': { type: 'gx:TermsAndConditions', 'gx:url': { '@value': 'https://load.example/terms', '@type': 'xsd:anyURI' }, 'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    'gx:dataProtectionRegime': 'GDPR2016',
+  });
+  const onboarded = await post(`${target.url}/participants`, { credentials: participant }, auth);
+  if (onboarded.status !== 201) throw new Error(`onboarding the compliance fixture: ${onboarded.status} ${onboarded.text}`);
+  const issued = (JSON.parse(onboarded.text) as { credentials: { id: string; jwt: string }[] }).credentials;
+  const offered = await post(`${target.url}/service-offerings`, { legalPerson: issued[0]!.id, credentials: [offering] }, auth);
+  if (offered.status !== 201) throw new Error(`onboarding the compliance fixture's offering: ${offered.status} ${offered.text}`);
+  const offeringJwt = (JSON.parse(offered.text) as { credentials: { jwt?: string }[] }).credentials[0]!.jwt!;
+  const jwts = [...issued.map((c) => c.jwt), offeringJwt];
   const presentation = {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
     type: ['VerifiablePresentation'],

@@ -22,6 +22,11 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /**
+   * The signing policy (src/issuing/signing-policy.ts) refuses what was submitted for a signature:
+   * a credential type, or a subject, outside what that route may have the service sign.
+   */
+  SIGNING_NOT_ALLOWED: 422,
   // Verification failures of a well-formed credential.
   INVALID_SIGNATURE: 422,
   ALG_NOT_ALLOWED: 422,

@@ -19,8 +19,9 @@ import type { Authenticator } from './http/auth.js';
 import { createStoreAuthenticator } from './members/authenticator.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { loadKeySealer } from './members/sealed-keys.js';
-import { createIssuer, type Issuer } from './issuing/index.js';
-import { loadOrCreateKeyring, VERIFICATION_METHOD_FRAGMENTS, type Keyring } from './keyring/index.js';
+import { createIssuer } from './issuing/index.js';
+import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
+import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
 import { createWorkerPool } from './workers/pool.js';
@@ -32,7 +33,7 @@ import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
 import type { Store } from './storage/store.js';
-import { createRecordingIssuer, type RecordingIssuer } from './issuing/recorded.js';
+import { createRecordingIssuer } from './issuing/recorded.js';
 import { StatusListAllocator } from './status-lists/allocator.js';
 import { createStatusListPublisher } from './status-lists/credential.js';
 import { createStatusCheck } from './status-lists/check-status.js';
@@ -54,9 +55,11 @@ export interface Service {
   keyring: Keyring;
   resolver: DidResolver;
   documentLoader: DocumentLoader;
-  issuer: Issuer;
-  /** Issuing that commits the credential and its audit entry before anything is returned. */
-  recordingIssuer: RecordingIssuer;
+  /**
+   * The only way to have the service's keys sign: `signing.signerFor(module)` gives that module's
+   * scoped signer (src/issuing/signing-policy.ts). No issuer is handed out unscoped.
+   */
+  signing: SigningPolicy;
   store: Store;
   authenticator: Authenticator;
   /** Consortium members: their did:web identities, keys and API keys. */
@@ -144,6 +147,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
   const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
+  // Every signature below goes through the policy: each module gets its own scoped signer.
+  const signing = createSigningPolicy({
+    issuer,
+    recordingIssuer,
+    keyring,
+    hostsMember: members.signing.hosts,
+    audit: store,
+    ...(metrics === undefined ? {} : { onDecision: (module, outcome) => metrics.observeSigning(module, outcome) }),
+  });
   const checkpointSigner = ed25519CheckpointSigner(keyring);
   const checkpointer = createCheckpointer({
     store,
@@ -152,7 +164,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
     onError: overrides.log ?? ((error) => console.error(error)),
   });
-  const statusListPublisher = createStatusListPublisher({ store, issuer, issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
+  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
   // The status check verifies list credentials with this very verifier (lists carry no status, so
   // there is no recursion); the service's own lists are read without HTTP to itself.
   let verifierRef: Verifier | undefined;
@@ -197,7 +209,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const compliance = createComplianceEngine({
     verifier,
     selfDescriptionValidator,
-    recordingIssuer,
+    signer: signing.signerFor('compliance'),
     store,
     serviceDid: keyring.did,
     trusted: trustedIssuers,
@@ -205,15 +217,18 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
     clock,
-    tagusSigner: { verificationMethod: `${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`, privateKey: keyring.key('RSA').privateKey, documentLoader },
   });
   const adminApiKey = adminApiKeyOf(config);
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const { app, listener } = createApp({
     keyring,
-    issuer,
-    recordingIssuer,
+    signers: {
+      credentialsApi: signing.signerFor('credentials-api'),
+      presentations: signing.signerFor('presentations'),
+      participants: signing.signerFor('participants'),
+      serviceOfferings: signing.signerFor('service-offerings'),
+    },
     verifier: instrumentVerifier(metrics, verifier),
     selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
     compliance,
@@ -236,7 +251,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   return {
     logger,
     metrics,
-    config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
+    config, keyring, resolver, documentLoader, signing, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
     compliance,
     checkpointer,
     close: async () => {

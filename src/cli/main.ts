@@ -75,7 +75,8 @@ export function buildProgram(): Command {
       for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {
         if (typeof options[key] === 'string') issueOptions[key] = options[key];
       }
-      const issued = await service.recordingIssuer.issueCredential(credential, issueOptions, { actor: 'cli' });
+      // As POST /credentials/issue with an admin key: the same signing policy, the same records.
+      const issued = await service.signing.signerFor('credentials-api').issueCredential(credential, issueOptions, { caller: { actor: 'cli', role: 'admin' } });
       await service.close();
       print(issued.format === 'vc+jwt' && options['jwt'] ? issued.jwt : issued.verifiableCredential);
     });

@@ -5,13 +5,11 @@
  * replay it: the input and its digest, each credential's digest, the engine, rules and shapes
  * versions, the trust anchors and trusted issuers in force, and the outcome.
  */
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
-import type { DocumentLoader } from '../document-loader/index.js';
-import { signJsonWebSignature2020 } from '../issuing/json-web-signature-2020.js';
 import { GxTrustError } from '../errors.js';
-import type { RecordingIssuer } from '../issuing/recorded.js';
+import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
 import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import { parsePemCertificates } from '../x509/index.js';
@@ -52,7 +50,11 @@ export const RULES: readonly ComplianceRule[] = [
 export interface ComplianceEngineDependencies {
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
-  recordingIssuer: RecordingIssuer;
+  /**
+   * The signing policy's compliance signer: labels and Tagus compliance credentials, as the
+   * service, stored and audited. The engine holds no key.
+   */
+  signer: ScopedSigner;
   store: Store;
   serviceDid: string;
   trusted: TrustedIssuers;
@@ -62,13 +64,12 @@ export interface ComplianceEngineDependencies {
   /** notAfter of the service's RSA signing certificate: a label never outlives it. */
   signingCertificateNotAfter?: Date;
   clock: Clock;
-  /** Signs the Tagus-form compliance credential (JsonWebSignature2020, PS256 with the service's RSA key). */
-  tagusSigner?: { verificationMethod: string; privateKey: KeyObject; documentLoader: DocumentLoader };
 }
 
 export interface DecideOptions {
   level: LabelLevel;
-  actor: string;
+  /** Who asks: recorded as the actor, and what the signing policy judges. */
+  caller: SigningCaller;
   /** Runs every check; issues and records nothing. */
   dryRun?: boolean;
   /** The label credential's id (the Gaia-X `vcid` query parameter). */
@@ -111,27 +112,6 @@ export interface ComplianceEngine {
 
 export function createComplianceEngine(deps: ComplianceEngineDependencies): ComplianceEngine {
   const anchorFingerprints = deps.trustAnchorsPem.flatMap((pem) => parsePemCertificates(pem)).map((der) => `sha256:${sha256(Buffer.from(der, 'base64')).toString('hex')}`);
-
-  /**
-   * Signs the Tagus form and records it with its audit entry in one transaction, as recorded.ts
-   * does for what the recording issuer signs (it does not sign JsonWebSignature2020). The standard
-   * signing input: it binds proof.created, which the gaia-x variant leaves unsigned.
-   */
-  async function issueTagusForm(submission: Parameters<typeof buildTagusComplianceCredential>[0]['submission'], validUntil: string, now: Date, actor: string): Promise<Record<string, unknown>> {
-    const signer = deps.tagusSigner;
-    if (signer === undefined) throw new GxTrustError('INTERNAL', 'no signer for the Tagus compliance credential is configured');
-    const document = buildTagusComplianceCredential({ issuer: deps.serviceDid, submission, now, validUntil });
-    const signed = await signJsonWebSignature2020({ document, verificationMethod: signer.verificationMethod, privateKey: signer.privateKey, alg: 'PS256', variant: 'standard', documentLoader: signer.documentLoader, now });
-    const text = JSON.stringify(signed);
-    const digest = `sha256:${sha256(text).toString('hex')}`;
-    const id = String(signed['id']);
-    await deps.store.recordIssuance({
-      credential: { id, types: ['VerifiableCredential'], subject: null, issuer: deps.serviceDid, format: 'JsonWebSignature2020', digest, statusEntries: [], issuedBy: actor, credential: text },
-      allocations: [],
-      audit: { actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format: 'JsonWebSignature2020', types: ['VerifiableCredential'], form: 'gaia-x-tagus-compliance' } },
-    });
-    return signed;
-  }
 
   async function decide(input: unknown, options: DecideOptions): Promise<ComplianceResult> {
     const now = deps.clock();
@@ -199,10 +179,14 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         ...(options.lifetimeDays === undefined ? {} : { lifetimeDays: options.lifetimeDays }),
         ...(deps.signingCertificateNotAfter === undefined ? {} : { signingCertificateNotAfter: deps.signingCertificateNotAfter }),
       });
-      const issued = await deps.recordingIssuer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { actor: options.actor });
+      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { caller: options.caller });
       if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
       result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
-      if (era === 'tagus') result.tagusComplianceCredential = await issueTagusForm(submission, String(label['validUntil']), now, options.actor);
+      if (era === 'tagus') {
+        // The Tagus form too: JsonWebSignature2020 (PS256, the service's RSA key), stored and audited.
+        const tagus = buildTagusComplianceCredential({ issuer: deps.serviceDid, submission, now, validUntil: String(label['validUntil']) });
+        result.tagusComplianceCredential = await deps.signer.issueJsonWebSignature2020(tagus, { caller: options.caller });
+      }
     }
 
     const decisionId = `urn:uuid:${randomUUID()}`;
@@ -212,7 +196,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       decision: {
         id: decisionId,
         decidedAt: now.toISOString(),
-        actor: options.actor,
+        actor: options.caller.actor,
         outcome: result.outcome,
         requestedLevel: options.level,
         ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
@@ -234,7 +218,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         checks,
       },
       audit: {
-        actor: options.actor,
+        actor: options.caller.actor,
         action: passed ? 'compliance.issued' : 'compliance.refused',
         subject: decisionId,
         digests: { input: `sha256:${submission.inputDigest}` },

@@ -46,6 +46,19 @@ export function issuerId(document: JsonObject): string | undefined {
   return undefined;
 }
 
+/**
+ * The presentation's holder, written as a URL or as an object with an `id` (the data model allows
+ * both: "holder ... MUST be a URL or an object containing an id property"). Every reader of a holder goes through here, so the check of who may present and the
+ * signer that presents read the same value.
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#presentations
+ */
+export function holderId(document: JsonObject): string | undefined {
+  const holder = document['holder'];
+  if (typeof holder === 'string') return holder;
+  if (isObject(holder) && typeof holder['id'] === 'string') return holder['id'];
+  return undefined;
+}
+
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
@@ -190,6 +203,9 @@ export function presentationFaults(presentation: unknown, base: (string | number
   checkContexts(presentation, base, faults);
   if (!asArray(presentation['type']).includes('VerifiablePresentation')) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'type']), detail: 'type must include VerifiablePresentation' });
+  }
+  if (presentation['holder'] !== undefined && holderId(presentation) === undefined) {
+    faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'holder']), detail: 'holder must be a DID or an object with an id' });
   }
   return faults;
 }

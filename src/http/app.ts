@@ -10,8 +10,7 @@ import proxyaddr from 'proxy-addr';
 import helmet from 'helmet';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import { GxTrustError } from '../errors.js';
-import type { Issuer } from '../issuing/index.js';
-import type { RecordingIssuer } from '../issuing/recorded.js';
+import type { ScopedSigner } from '../issuing/signing-policy.js';
 import type { Keyring } from '../keyring/index.js';
 import type { StatusListPublisher } from '../status-lists/credential.js';
 import { statusListRoutes } from '../status-lists/routes.js';
@@ -41,10 +40,16 @@ import { createVerificationLane, type RequestListener } from './verification-lan
 
 export interface AppDependencies {
   keyring: Keyring;
-  /** Signs (credentials without records, and presentations). */
-  issuer: Issuer;
-  /** Issues and records; the HTTP layer never hands out an unrecorded credential. */
-  recordingIssuer: RecordingIssuer;
+  /**
+   * The routes' signers, each scoped by the signing policy to its module's rows; every one of them
+   * records (or audits) what it signs before it is returned.
+   */
+  signers: {
+    credentialsApi: ScopedSigner;
+    presentations: ScopedSigner;
+    participants: ScopedSigner;
+    serviceOfferings: ScopedSigner;
+  };
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
   store: Store;

@@ -12,6 +12,7 @@ import { ParticipantCredentialsRequest, ParticipantDataRequest, ServiceOfferingR
 import { UpdateStatusRequest } from '../status-lists/routes.js';
 import { ComplianceRequest } from './routes/compliance.js';
 import type { Role } from './auth.js';
+import type { SigningModule } from '../issuing/signing-policy.js';
 import { examples, type RequestExample } from './openapi/examples.js';
 import {
   CreatedApiKey,
@@ -52,6 +53,11 @@ export interface OperationDoc {
   tag: 'Credentials' | 'Presentations' | 'Revocation' | 'Compliance' | 'Audit' | 'Danube' | 'Identity' | 'Operations' | (string & {});
   /** Roles allowed (admin always is; `[]`: admin only); absent: no API key needed. */
   roles?: readonly Role[];
+  /**
+   * The signing-policy module whose scoped signer this route uses (src/issuing/signing-policy.ts);
+   * absent: the route has nothing signed. test/http/signing-policy.test.ts holds every route to it.
+   */
+  signing?: SigningModule;
   request?: { schema: z.ZodType; example: RequestExample; mediaTypes?: readonly string[] };
   query?: Readonly<Record<string, string>>;
   /** Descriptions of path parameters (by name in the pattern). */
@@ -66,16 +72,17 @@ const FORBIDDEN = problem('The API key\'s role may not call this');
 const RATE_LIMITED = problem('Rate limit exceeded; see the Retry-After header');
 const VERIFIER_BUSY = problem('VERIFIER_BUSY: too many verifications wait for a worker thread; retry after Retry-After seconds');
 const VERIFY_MEDIA = ['application/json', 'application/vc+jwt'] as const;
+const SIGNING_REFUSED = problem('SIGNING_NOT_ALLOWED: a type this route may not have signed (labels, status lists, Gaia-X types as the service)');
 const NOT_ONBOARDED = problem('Refused, nothing issued: SELF_DESCRIPTION_INVALID with findings[] (pointers into the request), or CREDENTIAL_UNVERIFIED with reports[]');
 const MEMBER_ID = 'The member id, or its slug';
 
 /** Every route of the service. Add one entry per new route (the coverage test names missing ones). */
 export const OPERATIONS: readonly OperationDoc[] = [
   {
-    method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'],
+    method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'], signing: 'credentials-api',
     summary: 'Issue a credential signed by the service, recorded with its audit entry (Idempotency-Key honoured)',
     request: { schema: IssueCredentialRequest, example: examples.issueCredential },
-    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 429: RATE_LIMITED },
+    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
   },
   {
     method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials',
@@ -91,14 +98,14 @@ export const OPERATIONS: readonly OperationDoc[] = [
     responses: { 200: { description: 'The status now in force', schema: UpdateStatusResponse }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('Not issued by this service'), 409: problem('The change is not allowed (revoked is final)') },
   },
   {
-    method: 'get', path: '/status-lists/:id', operationId: 'getStatusList', tag: 'Revocation',
+    method: 'get', path: '/status-lists/:id', operationId: 'getStatusList', tag: 'Revocation', signing: 'status-lists',
     summary: 'A signed BitstringStatusListCredential (JSON, or vc+jwt with ?format=vc+jwt or Accept)',
     params: { id: 'The status list id' }, query: { format: 'vc+jwt for the JWT form' },
     responses: { 200: { description: 'The signed list', schema: z.record(z.string(), z.unknown()) }, 404: problem('No such list') },
   },
   {
-    method: 'post', path: '/presentations/prove', operationId: 'provePresentation', tag: 'Presentations', roles: ['member'],
-    summary: 'Sign a presentation as the service (Data Integrity or vp+jwt)',
+    method: 'post', path: '/presentations/prove', operationId: 'provePresentation', tag: 'Presentations', roles: ['member'], signing: 'presentations',
+    summary: 'Sign a presentation: a member as its own DID, an admin as the service (Data Integrity or vp+jwt); audited',
     request: { schema: ProvePresentationRequest, example: examples.provePresentation },
     responses: { 201: { description: 'The signed presentation', schema: SignedPresentation }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
   },
@@ -116,7 +123,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: BAD_INPUT },
   },
   {
-    method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'],
+    method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
     request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt'] },
     query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3' },
@@ -130,14 +137,14 @@ export const OPERATIONS: readonly OperationDoc[] = [
       ['/api/credential-offers/label-level-3', 'offerLabelLevel3', 'Label Level 3'],
     ] as const
   ).map(([path, operationId, level]): OperationDoc => ({
-    method: 'post', path, operationId, tag: 'Compliance', roles: ['member'],
+    method: 'post', path, operationId, tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: `Gaia-X compliance service path: a VP-JWT in, a ${level} credential (vc+jwt) out`,
     request: { schema: z.string().describe('A compact VP-JWT'), example: examples.offerCompliance, mediaTypes: ['application/vp+jwt'] },
     query: { vcid: 'The id to give the issued credential' },
     responses: { 201: { description: 'The compliance credential', mediaType: 'application/vc+jwt' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: problem('Not compliant') },
   })),
   {
-    method: 'post', path: '/api/credential-offers', operationId: 'offerCredential', tag: 'Compliance', roles: ['member'],
+    method: 'post', path: '/api/credential-offers', operationId: 'offerCredential', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Tagus-era path: a JSON-LD presentation in, a Standard Compliance credential out',
     request: { schema: z.record(z.string(), z.unknown()).describe('A JSON-LD verifiable presentation'), example: examples.offerCredential },
     responses: { 201: { description: 'The compliance credential' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('A JWT was sent'), 422: problem('Not compliant') },
@@ -148,13 +155,13 @@ export const OPERATIONS: readonly OperationDoc[] = [
     responses: { 200: { description: 'The decision' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such decision') },
   },
   {
-    method: 'post', path: '/participants', operationId: 'onboardParticipant', tag: 'Danube', roles: ['member'],
+    method: 'post', path: '/participants', operationId: 'onboardParticipant', tag: 'Danube', roles: ['member'], signing: 'participants',
     summary: 'Onboard a participant from its data (gx-trust writes the credentials) or from its own credentials: LegalPerson, registration-number and Issuer VCs and their presentation, only when the whole self-description conforms (Idempotency-Key honoured)',
     request: { schema: z.union([ParticipantDataRequest, ParticipantCredentialsRequest]), example: examples.onboardParticipant },
     responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: NOT_ONBOARDED },
   },
   {
-    method: 'post', path: '/service-offerings', operationId: 'onboardServiceOffering', tag: 'Danube', roles: ['member'],
+    method: 'post', path: '/service-offerings', operationId: 'onboardServiceOffering', tag: 'Danube', roles: ['member'], signing: 'service-offerings',
     summary: 'Issue a service offering and its resources (IPCEI-AI profiles included) for a LegalPerson this service issued or the member signed (Idempotency-Key honoured)',
     request: { schema: ServiceOfferingRequest, example: examples.onboardServiceOffering },
     responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('legalPerson names no credential this service issued'), 422: NOT_ONBOARDED },
@@ -299,6 +306,7 @@ function operationObject(op: OperationDoc): Record<string, unknown> {
   if (parameters.length > 0) operation['parameters'] = parameters;
   operation['security'] = op.roles === undefined ? [] : [{ apiKey: [] }];
   if (op.roles !== undefined) operation['x-roles'] = ['admin', ...op.roles];
+  if (op.signing !== undefined) operation['x-signing-module'] = op.signing;
   if (op.request !== undefined) {
     const content: Record<string, unknown> = {};
     for (const mediaType of op.request.mediaTypes ?? ['application/json']) {

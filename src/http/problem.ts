@@ -30,6 +30,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   SAFE_MODE_VIOLATION: 'Term not defined by any context',
   UNAUTHORIZED: 'Authentication required',
   FORBIDDEN: 'Not allowed',
+  SIGNING_NOT_ALLOWED: 'Signing not allowed',
   NOT_FOUND: 'Not found',
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',

@@ -7,14 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { assertIssuableCredential, dataModelVersion, issuerId, presentationFaults, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
-import type { Keyring, ServiceKey } from '../keyring/index.js';
+import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type ServiceKey } from '../keyring/index.js';
 import type { KeyKind } from '../keyring/algorithms.js';
 import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from './data-integrity.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from './jose.js';
+import { signJsonWebSignature2020 } from './json-web-signature-2020.js';
 
 /** The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`). */
 export const IssueOptions = z.strictObject({
@@ -53,6 +54,12 @@ export interface IssuerDependencies {
 export interface Issuer {
   issueCredential(credential: unknown, options?: IssueOptions): Promise<IssuedCredential>;
   signPresentation(presentation: unknown, options?: PresentOptions): Promise<SignedPresentation>;
+  /**
+   * Gaia-X Tagus compatibility: a VCDM 1.1 credential with a JsonWebSignature2020 proof (standard
+   * signing input, which binds proof.created), PS256 with the service's RSA key (`#jwk-rsa`, the
+   * key whose X.509 chain Tagus verifiers check). Only as the service's did:web.
+   */
+  issueJsonWebSignature2020(credential: unknown): Promise<JsonObject>;
 }
 
 const SUITE_KEY: Record<Cryptosuite, 'Ed25519' | 'P-256'> = {
@@ -162,12 +169,18 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const options = PresentOptions.parse(rawOptions);
     const presentation = structuredClone(input as JsonObject);
-    const holder = typeof presentation['holder'] === 'string' ? presentation['holder'] : undefined;
+    // The holder as a DID or as {id}: read one way here and in the authorization check, so the
+    // presentation is signed as exactly the DID that was authorized, never as the service instead.
+    const holder = holderId(presentation);
+    // An object holder keeps its form (its id is the signing DID); an absent one becomes the DID.
+    const setHolder = (did: string) => {
+      if (!isObject(presentation['holder'])) presentation['holder'] = did;
+    };
     const format = options.format ?? (options.alg !== undefined ? 'vp+jwt' : 'ldp_vp');
     if (format === 'ldp_vp') {
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
       const identity = await identityFor(holder, SUITE_KEY[cryptosuite], '/presentation/holder', { presentation: true });
-      presentation['holder'] = identity.did;
+      setHolder(identity.did);
       if (options.challenge === undefined) {
         throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs options.challenge', { pointer: '/options/challenge' });
       }
@@ -188,7 +201,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const alg: JoseAlgorithm = options.alg ?? 'ES256';
     const identity = await identityFor(holder, ALG_KEY[alg], '/presentation/holder', { presentation: true });
-    presentation['holder'] = identity.did;
+    setHolder(identity.did);
     const jwt = await signPresentationJwt({
       presentation,
       signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey },
@@ -206,7 +219,31 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     };
   }
 
-  return { issueCredential, signPresentation };
+  async function issueJsonWebSignature2020(input: unknown): Promise<JsonObject> {
+    assertIssuableCredential(input, ['credential']);
+    if (dataModelVersion(input) !== '1.1') {
+      throw new GxTrustError('INVALID_INPUT', 'JsonWebSignature2020 is issued for Tagus (VC data model 1.1) credentials only', {
+        pointer: '/credential/@context/0',
+        hint: `Use ${VC_V1_CONTEXT} as the first @context; new credentials use Data Integrity or VC-JOSE`,
+      });
+    }
+    const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
+    if (issuerId(credential) !== keyring.did) {
+      throw new GxTrustError('INVALID_INPUT', `JsonWebSignature2020 credentials are issued as ${keyring.did} only`, { pointer: '/credential/issuer' });
+    }
+    return signJsonWebSignature2020({
+      document: credential,
+      verificationMethod: `${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`,
+      privateKey: keyring.key('RSA').privateKey,
+      alg: 'PS256',
+      // The standard signing input binds proof.created, which the gaia-x variant leaves unsigned.
+      variant: 'standard',
+      documentLoader: deps.documentLoader,
+      now: deps.clock(),
+    });
+  }
+
+  return { issueCredential, signPresentation, issueJsonWebSignature2020 };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Issuing with records: nothing leaves the service unless the credential row and its audit entry
- * were committed in one transaction. Order: (1) claim the idempotency key, (2) sign, (3) one
+ * were committed in one transaction (a signed presentation: unless its audit entry was appended). Order: (1) claim the idempotency key, (2) sign, (3) one
  * transaction writes the credential, its status allocations and its audit entry and completes the
  * key, (4) answer. If the database is down the caller gets 503 and the signed credential is dropped.
  * @see ../../../shared/SECURITY-CASES.md, "Database down during issuance"
@@ -8,12 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
-import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
-import type { IssueOptions, IssuedCredential, Issuer } from './index.js';
+import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
 
 
 export interface IssueRequestContext {
@@ -29,6 +29,10 @@ export type RecordedIssueOptions = IssueOptions & { credentialStatus?: boolean |
 
 export interface RecordingIssuer {
   issueCredential(credential: unknown, options: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential>;
+  /** Signs, then appends a `presentation.signed` entry (actor, holder, digest); returns nothing unless the entry is stored. */
+  signPresentation(presentation: unknown, options: PresentOptions, context: Pick<IssueRequestContext, 'actor'>): Promise<SignedPresentation>;
+  /** A Tagus-form credential (JsonWebSignature2020), stored with its audit entry in one transaction. */
+  issueJsonWebSignature2020(credential: unknown, context: Pick<IssueRequestContext, 'actor'>): Promise<JsonObject>;
 }
 
 function statusPurposes(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile']): StatusPurposeOption[] {
@@ -115,7 +119,37 @@ export function createRecordingIssuer(deps: {
       throw error;
     }
   }
-  return { issueCredential };
+  async function signPresentation(presentation: unknown, options: PresentOptions, context: Pick<IssueRequestContext, 'actor'>): Promise<SignedPresentation> {
+    const signed = await deps.issuer.signPresentation(presentation, options);
+    const text = signed.format === 'vp+jwt' ? signed.jwt : JSON.stringify(signed.verifiablePresentation);
+    const document = signed.format === 'vp+jwt' ? decodePayload(signed.jwt) : signed.verifiablePresentation;
+    const holder = holderId(document) ?? '';
+    // A presentation is not stored (the holder keeps it), but who had which DID sign what is
+    // audited as issuance is: the entry is appended before the signed presentation leaves.
+    await deps.store.appendAudit({
+      actor: context.actor,
+      action: 'presentation.signed',
+      subject: holder,
+      digests: { presentation: sha256Digest(text) },
+      details: { format: signed.format, holder },
+    });
+    return signed;
+  }
+
+  async function issueJsonWebSignature2020(credential: unknown, context: Pick<IssueRequestContext, 'actor'>): Promise<JsonObject> {
+    const signed = await deps.issuer.issueJsonWebSignature2020(credential);
+    const text = JSON.stringify(signed);
+    const digest = sha256Digest(text);
+    const id = String(signed['id']);
+    await deps.store.recordIssuance({
+      credential: { id, types: typesOf(signed), subject: subjectOf(signed), issuer: issuerId(signed) ?? '', format: 'JsonWebSignature2020', digest, statusEntries: [], issuedBy: context.actor, credential: text },
+      allocations: [],
+      audit: { actor: context.actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format: 'JsonWebSignature2020', types: typesOf(signed) } },
+    });
+    return signed;
+  }
+
+  return { issueCredential, signPresentation, issueJsonWebSignature2020 };
 }
 
 function decodePayload(jwt: string): JsonObject {

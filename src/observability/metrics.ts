@@ -26,6 +26,8 @@ export interface Metrics {
   observeCacheLookup(cache: string, hit: boolean): void;
   /** One verification refused because too many were waiting for a worker thread (VERIFIER_BUSY). */
   observeShed(): void;
+  /** A signing-policy decision: `gx_signatures_total{module,outcome}` (src/issuing/signing-policy.ts). */
+  observeSigning(module: string, outcome: 'signed' | 'refused'): void;
   close(): void;
 }
 
@@ -88,6 +90,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const signatures = new Counter({
+    name: 'gx_signatures_total',
+    help: 'Signatures with a key the service holds, by signing-policy module and outcome (signed, or refused by the policy)',
+    labelNames: ['module', 'outcome'] as const,
+    registers: [registry],
+  });
+
   // The labelled children, looked up once per (method, route, status): prom-client otherwise
   // rebuilds and hashes the label set on every request. Routes are patterns, so this stays small.
   interface RouteSeries {
@@ -140,6 +149,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),
     observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),
     observeShed: () => shed.inc(),
+    observeSigning: (module, outcome) => signatures.inc({ module, outcome }),
     close: () => {
       series.clear();
       registry.clear();

@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Clock } from '../clock.js';
 import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
-import type { Issuer } from '../issuing/index.js';
+import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
 import type { StatusListRecord, Store } from '../storage/store.js';
 import { statusListUrl, type StatusListPurpose } from './allocator.js';
 
@@ -102,7 +102,8 @@ export type SignedStatusList =
 
 export interface StatusListPublisherOptions {
   store: Pick<Store, 'getStatusList'>;
-  issuer: Pick<Issuer, 'issueCredential'>;
+  /** The signing policy's status-lists signer: status list credentials, as the service, and nothing else. */
+  signer: Pick<ScopedSigner, 'issueCredential'>;
   /** The service's did:web: the issuer of every credential, so of every list. */
   issuerDid: string;
   baseUrl: string;
@@ -138,7 +139,7 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
       ttlMs,
       ...(options.validityMs === undefined ? {} : { validityMs: options.validityMs }),
     });
-    const issued = await options.issuer.issueCredential(credential, { format });
+    const issued = await options.signer.issueCredential(credential, { format }, { caller: SERVICE_CALLER });
     return issued.format === 'vc+jwt'
       ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
       : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };

@@ -15,6 +15,7 @@ import { buildEvidenceBundle } from '../../src/audit/evidence.js';
 import { auditLeafHash, encodeAuditEntry, type AuditEntry } from '../../src/audit/log.js';
 import { parseConfig } from '../../src/config.js';
 import { createService } from '../../src/service.js';
+import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'gx-trust.js');
@@ -75,7 +76,7 @@ beforeAll(async () => {
   await service.checkpointer.stop();
   const issue = async () =>
     (
-      await service.recordingIssuer.issueCredential(
+      await unscopedRecordingIssuer(service).issueCredential(
         { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } },
         { format: 'vc+jwt', alg: 'EdDSA' },
         { actor: 'test' },

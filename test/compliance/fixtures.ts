@@ -13,6 +13,7 @@ import { signCredentialJwt, signPresentationJwt, type JoseSigner } from '../../s
 import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
 
 export const CURRENT_TC = '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515';
 export const CONTEXT = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'];
@@ -185,7 +186,7 @@ export async function startComplianceWorld(): Promise<ComplianceWorld> {
     assessor,
     auth,
     async notarise(vc) {
-      const issued = await service.service.recordingIssuer.issueCredential(vc, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { actor: 'test-notary' });
+      const issued = await unscopedRecordingIssuer(service.service).issueCredential(vc, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { actor: 'test-notary' });
       if (issued.format !== 'vc+jwt') throw new Error('expected a JWT');
       return { jwt: issued.jwt, id: String(vc['id']) };
     },

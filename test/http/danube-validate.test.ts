@@ -45,10 +45,14 @@ describe('POST /danube/validate', () => {
   });
 
   it('validates signed vc+jwt credentials sent as a list of JWTs, and says their proofs were not checked here', async () => {
+    // Signed by a hosted member as itself: the service signs Danube types only through onboarding.
+    const admin = { authorization: `Bearer ${svc.apiKey}` };
+    const member = await postJson(`${svc.url}/members`, { slug: 'validating', name: 'Validating GmbH' }, admin);
+    expect(member.status, member.text).toBe(201);
     const jwts: string[] = [];
     for (const credential of legalPersonSubmission() as Record<string, unknown>[]) {
-      const { issuer: _issuer, ...unsigned } = credential;
-      const issued = await postJson(`${svc.url}/credentials/issue`, { credential: unsigned, options: { format: 'vc+jwt' } }, { authorization: `Bearer ${svc.apiKey}`, accept: 'application/vc+jwt' });
+      const unsigned = { ...credential, issuer: member.body.did };
+      const issued = await postJson(`${svc.url}/credentials/issue`, { credential: unsigned, options: { format: 'vc+jwt' } }, { ...admin, accept: 'application/vc+jwt' });
       expect(issued.status, issued.text).toBe(201);
       jwts.push(issued.text);
     }

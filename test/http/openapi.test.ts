@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { OPERATIONS, openApiPath } from '../../src/http/openapi.js';
 import { exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { appRoutes } from '../helpers/express-routes.js';
 
 let svc: RunningService;
 let document: any;
@@ -26,32 +27,6 @@ afterAll(async () => {
   await svc?.close();
 });
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  rawPath?: string | string[];
-  slash?: boolean;
-}
-
-/** Every `METHOD path` the Express app routes, through mounted routers at any depth. */
-function expressRoutes(stack: readonly Layer[], prefix = ''): string[] {
-  const routes: string[] = [];
-  for (const layer of stack) {
-    if (layer.route !== undefined) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      for (const path of paths) {
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== '_all') routes.push(`${method} ${prefix}${path}`);
-        }
-      }
-    } else if (layer.handle?.stack !== undefined) {
-      const mount = layer.slash || layer.rawPath === undefined || Array.isArray(layer.rawPath) ? '' : layer.rawPath;
-      routes.push(...expressRoutes(layer.handle.stack, prefix + mount));
-    }
-  }
-  return routes;
-}
-
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 describe('GET /openapi.json', () => {
@@ -64,7 +39,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('documents every route the app serves, and no route it does not serve', () => {
-    const served = expressRoutes((svc.service.app as unknown as { router: { stack: Layer[] } }).router.stack)
+    const served = appRoutes(svc.service.app)
       .map((route) => {
         const [method, path] = route.split(' ') as [string, string];
         return `${method} ${openApiPath(path)}`;

@@ -6,6 +6,7 @@ import type { JsonObject } from '../../src/credentials/index.js';
 import { setBit } from '../../src/storage/store.js';
 import { buildStatusListCredential } from '../../src/status-lists/credential.js';
 import { createStatusWorld, VC_V2, type StatusWorld } from './fixtures.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -42,7 +43,7 @@ describe('createStatusCheck() fails closed', () => {
       now: world.clock(),
     });
     if (options.encodedList !== undefined) (credential['credentialSubject'] as JsonObject)['encodedList'] = options.encodedList;
-    const issued = await world.running.service.issuer.issueCredential(credential, { format: options.format ?? 'ldp_vc' });
+    const issued = await unscopedIssuer(world.running.service, world.clock).issueCredential(credential, { format: options.format ?? 'ldp_vc' });
     if (issued.format === 'vc+jwt') {
       world.routes.set(path, (res) => res.setHeader('content-type', 'application/vc+jwt').end(issued.jwt));
     } else {

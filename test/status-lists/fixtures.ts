@@ -24,6 +24,7 @@ import { createVerifier, type CredentialStatusCheck, type Verifier } from '../..
 import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
 import { joseFormat } from '../../src/verifying/jose.js';
 import { startService, type RunningService } from '../helpers/service.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 export const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 
@@ -77,7 +78,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const app = express();
   const lists = await listen(app);
   const allocator = new StatusListAllocator({ store, baseUrl: lists.url });
-  const publisher = createStatusListPublisher({ store, issuer: service.issuer, issuerDid: service.keyring.did, baseUrl: lists.url, clock });
+  const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuerDid: service.keyring.did, baseUrl: lists.url, clock });
   app.use(express.json());
   app.use(
     statusListRoutes({
@@ -148,7 +149,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
         credentialSubject: { id: 'did:example:holder' },
         credentialStatus: allocations.map((a) => allocator.statusEntry(a, a.purpose)),
       };
-      const issued = await service.issuer.issueCredential(credential, { format });
+      const issued = await unscopedIssuer(service, clock).issueCredential(credential, { format });
       const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
       const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
       await store.recordIssuance({

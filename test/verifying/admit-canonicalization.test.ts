@@ -11,6 +11,7 @@ import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
 import { joseFormat } from '../../src/verifying/jose.js';
 import { jsonWebSignature2020Format } from '../../src/verifying/json-web-signature-2020.js';
 import { startService, type RunningService } from '../helpers/service.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 const makeCredential = () => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
@@ -33,8 +34,8 @@ describe('admitCanonicalization', () => {
       resolveVerificationMethod: (url: string, options: Parameters<typeof resolver.resolveVerificationMethod>[1]) => (resolved.push(url), resolver.resolveVerificationMethod(url, options)),
     };
     verifier = createVerifier({ resolver: counting, documentLoader, clock: () => new Date(), clockSkewSeconds: 300, formats: [joseFormat, dataIntegrityFormat, jsonWebSignature2020Format] });
-    dataIntegrity = (await running.service.issuer.issueCredential(makeCredential(), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' })).verifiableCredential;
-    const issued = await running.service.issuer.issueCredential(makeCredential(), { format: 'vc+jwt', alg: 'ES256' });
+    dataIntegrity = (await unscopedIssuer(running.service).issueCredential(makeCredential(), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' })).verifiableCredential;
+    const issued = await unscopedIssuer(running.service).issueCredential(makeCredential(), { format: 'vc+jwt', alg: 'ES256' });
     jwt = issued.format === 'vc+jwt' ? issued.jwt : '';
   }, 30_000);
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { isGxTrustError } from '../../src/errors.js';
 import { createWorkerPool, type WorkerPool } from '../../src/workers/pool.js';
 import type { WorkerTask } from '../../src/workers/tasks.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 const makeCredential = (n: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
@@ -41,7 +42,7 @@ describe('the worker pool under overload', () => {
   });
 
   async function task(n: number): Promise<WorkerTask> {
-    const issued = await issuing.service.issuer.issueCredential(makeCredential(n), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' });
+    const issued = await unscopedIssuer(issuing.service).issueCredential(makeCredential(n), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' });
     const did = issuing.service.keyring.did;
     return { task: 'verify-data-integrity', input: issued.verifiableCredential, documents: [[did, await issuing.service.resolver.resolve(did)]], now: Date.now(), clock: Date.now(), clockSkewSeconds: 300 };
   }

@@ -6,6 +6,7 @@ import { createWorkerPool, type WorkerPool } from '../../src/workers/pool.js';
 import { createPooledDataIntegrityFormat } from '../../src/workers/pooled-data-integrity.js';
 import type { WorkerTask } from '../../src/workers/tasks.js';
 import { startService, type RunningService } from '../helpers/service.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 const makeCredential = (overrides: Record<string, unknown> = {}) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
@@ -39,7 +40,7 @@ describe('the Data Integrity format on the worker pool', () => {
     const credential = cryptosuite === 'Ed25519Signature2020'
       ? makeCredential({ '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/security/suites/ed25519-2020/v1'], issuanceDate: '2025-01-01T00:00:00Z', credentialSubject: { id: 'did:web:member.example' }, ...overrides })
       : makeCredential(overrides);
-    const result = await running.service.issuer.issueCredential(credential, { format: 'ldp_vc', cryptosuite });
+    const result = await unscopedIssuer(running.service).issueCredential(credential, { format: 'ldp_vc', cryptosuite });
     return result.verifiableCredential as Record<string, any>;
   }
 

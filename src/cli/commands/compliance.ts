@@ -36,7 +36,8 @@ export function register(program: Command): void {
       const result = await withService(command, (s) =>
         s.compliance.decide(input, {
           level: options.label,
-          actor: CLI_ACTOR,
+          // The CLI works on the store directly, with the admin's reach.
+          caller: { actor: CLI_ACTOR, role: 'admin' },
           dryRun: options.dryRun === true,
           ...(options.vcid === undefined ? {} : { labelId: options.vcid }),
         }),

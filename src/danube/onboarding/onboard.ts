@@ -1,9 +1,11 @@
 /**
  * Onboarding: from a member's self-description to issued Danube credentials. The order is the
  * contract: (1) verify every signed credential the member sent (and the referenced LegalPerson),
- * (2) validate the whole submission as one graph with the Danube validator, (3) consult the
- * registries, and only when nothing failed (4) issue each unsigned credential through the
- * recording issuer (stored + audited). A fault in (1)-(3) issues nothing.
+ * (2) judge every unsigned draft by the signing policy (only this endpoint's Danube types, only
+ * about the participant's own DID and its nodes; a registration number only when the participant's
+ * LegalPerson names it) and validate the whole submission as one graph with the Danube validator,
+ * (3) consult the registries, and only when nothing failed (4) issue each draft through this
+ * endpoint's scoped signer (stored + audited). A fault in (1)-(3) issues nothing.
  *
  * Outcomes are data (issued / unverified / invalid); the HTTP layer maps them to 201 / 422.
  */
@@ -13,7 +15,10 @@ import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/inde
 import { GxTrustError } from '../../errors.js';
 import type { Principal } from '../../http/auth.js';
 import { envelopeCredential } from '../../issuing/jose.js';
-import type { RecordedIssueOptions, RecordingIssuer } from '../../issuing/recorded.js';
+import type { RecordedIssueOptions } from '../../issuing/recorded.js';
+import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
+import type { CredentialClaims } from '../../issuing/credential-claims.js';
+import { GX } from '../namespaces.js';
 import type { Store } from '../../storage/store.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
@@ -28,7 +33,11 @@ import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInpu
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
 
 export interface OnboardingDependencies {
-  recordingIssuer: RecordingIssuer;
+  /**
+   * The signing policy's signers for POST /participants and POST /service-offerings: each signs
+   * only its own Danube types, as the service, about the participant it signs for.
+   */
+  signers: { participants: ScopedSigner; serviceOfferings: ScopedSigner };
   verifier: Verifier;
   validator: SelfDescriptionValidator;
   store: Store;
@@ -141,6 +150,34 @@ function finding(rule: string, pointer: string, message: string, hint: string): 
   return { rule, severity: 'violation', pointer, path: '', message, hint };
 }
 
+/**
+ * What a draft may carry besides its claims. Everything else at the top of a credential (evidence,
+ * credentialStatus, termsOfUse, a name or description, ...) is something the service would assert
+ * by signing it: gx-trust writes those itself (notary evidence only of a look-up that happened), or
+ * not at all; claims belong in credentialSubject, where the shapes judge them.
+ */
+const DRAFT_PROPERTIES = new Set(['@context', 'type', 'id', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'issuanceDate', 'expirationDate']);
+
+/** The pointer into the request for a pointer inside an item's credential. */
+function requestPointer(item: Item, inside: string): string {
+  return item.translate === undefined ? item.origin + inside : item.translate(inside);
+}
+
+const REGISTRATION_NUMBER_IRIS = new Set(REGISTRATION_NUMBER_CLASSES.map((m) => ('iri' in m ? m.iri : m.namespace)));
+const REGISTRATION_NUMBER_PROPERTY = `${GX}registrationNumber`;
+
+/** The ids a LegalPerson names as its gx:registrationNumber, read from the expanded credential. */
+function linkedNumbers(claims: CredentialClaims): Set<string> {
+  const linked = new Set<string>();
+  for (const subject of claims.subjects) {
+    const values = subject.node[REGISTRATION_NUMBER_PROPERTY];
+    for (const value of Array.isArray(values) ? values : []) {
+      if (isObject(value) && typeof value['@id'] === 'string') linked.add(value['@id']);
+    }
+  }
+  return linked;
+}
+
 function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -190,13 +227,47 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       );
   }
 
-  function authorize(principal: Principal, holder: string): void {
-    if (principal.role === 'admin') return;
-    if (!(principal.dids ?? []).includes(holder)) {
-      throw new GxTrustError('FORBIDDEN', `this API key may not onboard ${holder}`, {
-        hint: `Onboard one of your own DIDs: ${(principal.dids ?? []).join(', ') || '(none registered)'}`,
-      });
+  /** The draft exactly as it will be signed (before the notary's validity and evidence). */
+  function draftOf(item: Item): JsonObject {
+    const draft: JsonObject = { ...item.document };
+    delete draft['issuer'];
+    return draft;
+  }
+
+  /**
+   * (2a) The signing policy on every draft, as findings: a type this endpoint does not issue, a
+   * statement about another party's node, a draft property the service would assert; and for
+   * registration numbers, the link from the participant's own LegalPerson, and the spelling the
+   * registry look-up and the notary's validity read (`gx:VatID` with `gx:vatID`, ...).
+   */
+  async function draftFindings(signer: ScopedSigner, items: readonly Item[], legalPerson: Item | undefined, holder: string, principal: Principal): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    // Only POST /participants issues registration numbers (the policy refuses them elsewhere).
+    const linked = legalPerson === undefined || signer.module !== 'participants' ? new Set<string>() : linkedNumbers(await signer.read(legalPerson.document));
+    for (const item of items) {
+      if (item.role !== 'draft') continue;
+      for (const key of Object.keys(item.document)) {
+        if (DRAFT_PROPERTIES.has(key)) continue;
+        findings.push(finding('onboarding/credential-property', requestPointer(item, `/${key}`), `gx-trust does not sign ${key} written by the member`, `Remove ${key}: gx-trust writes what it attests itself`));
+      }
+      const { refusal, claims } = await signer.review(draftOf(item), { caller: principal, onBehalfOf: holder, pointer: item.origin });
+      if (refusal !== undefined) {
+        findings.push(finding(`onboarding/${refusal.reason}`, requestPointer(item, refusal.pointer), refusal.message, refusal.hint));
+        continue;
+      }
+      const types = [...claims.types, ...claims.subjects.flatMap((subject) => subject.types)];
+      if (!types.some((type) => REGISTRATION_NUMBER_IRIS.has(type))) continue;
+      const written = REGISTRATION_NUMBER_TYPES.find((type) => hasType(item.document, type));
+      if (written === undefined || typeof subjectOf(item.document)?.[NUMBER_PROPERTY[written]] !== 'string') {
+        findings.push(finding('onboarding/registration-number-spelling', requestPointer(item, '/type'), 'gx-trust notarises a registration number written with its gx: type and property (e.g. gx:VatID with gx:vatID)', 'Write the type and the number property with the gx: prefix, as POST /participants writes them'));
+      }
+      for (const [index, subject] of claims.subjects.entries()) {
+        if (subject.id === undefined || linked.has(subject.id)) continue;
+        const at = Array.isArray(item.document['credentialSubject']) ? `/credentialSubject/${index}/id` : '/credentialSubject/id';
+        findings.push(finding('onboarding/registration-number-link', requestPointer(item, at), `gx-trust notarises ${subject.id} only as a registration number of the participant's LegalPerson, which does not name it`, `List ${subject.id} in the LegalPerson's gx:registrationNumber, or leave this number out`));
+      }
     }
+    return findings;
   }
 
   /** Asks the registry about each number gx-trust is about to notarise. */
@@ -300,7 +371,12 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     if (legalPerson !== undefined && holder === undefined) {
       submissionFindings.push(finding('onboarding/holder', `${legalPerson.origin}/credentialSubject/id`, 'the LegalPerson has no DID URL as its id', 'Give the LegalPerson an id under your DID, e.g. did:web:member.example#legal-person'));
     }
-    if (holder !== undefined) authorize(context.principal, holder);
+    const signer = kind === 'participants' ? deps.signers.participants : deps.signers.serviceOfferings;
+    if (holder !== undefined) {
+      // A member onboards only its own DIDs (403, audited); an admin any.
+      await signer.authorizeOnBehalfOf(context.principal, holder);
+      submissionFindings.push(...(await draftFindings(signer, items, legalPerson, holder, context.principal)));
+    }
 
     // (2) The Danube rules over the whole submission, findings located in the request body.
     const validation = await deps.validator.validate(items.map((item) => item.document));
@@ -325,15 +401,17 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
         });
         continue;
       }
-      const draft: JsonObject = { ...item.document };
-      delete draft['issuer'];
+      const draft = draftOf(item);
       if (REGISTRATION_NUMBER_TYPES.some((type) => hasType(draft, type))) {
-        // gx-trust acting as notary: a bounded validity, and evidence only of a look-up that happened.
-        draft['validUntil'] ??= isoSeconds(new Date(deps.clock().getTime() + validityDays * 86_400_000));
+        // gx-trust acting as notary: a bounded validity (a later validUntil in the draft is cut to
+        // it), and evidence only of a look-up that happened.
+        const bound = new Date(deps.clock().getTime() + validityDays * 86_400_000);
+        const asked = typeof draft['validUntil'] === 'string' ? new Date(draft['validUntil']) : undefined;
+        if (asked === undefined || Number.isNaN(asked.getTime()) || asked > bound) draft['validUntil'] = isoSeconds(bound);
         const evidence = lookups.evidence.get(item);
         if (evidence !== undefined) draft['evidence'] = evidence;
       }
-      const issued = await deps.recordingIssuer.issueCredential(draft, recordOptions, { actor: context.principal.actor });
+      const issued = await signer.issueCredential(draft, recordOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
       const document = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       credentials.push({
         id: typeof document['id'] === 'string' ? document['id'] : undefined,

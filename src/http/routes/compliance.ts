@@ -74,7 +74,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
   const router = Router();
   const member = requireRole(deps.authenticator, 'member');
 
-  async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'actor'>): Promise<ComplianceResult> {
+  async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'caller'>): Promise<ComplianceResult> {
     const principal = principalOf(res);
     // SECURITY-CASES row 33: a member asks for compliance of its own presentations only.
     const authorize = async (presenter: string | undefined) => {
@@ -88,7 +88,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
         dids.length === 0 ? 'Ask an admin for a member API key' : `Present as ${dids.join(' or ')}`,
       );
     };
-    return deps.compliance.decide(input, { ...options, actor: principal.actor, authorize });
+    return deps.compliance.decide(input, { ...options, caller: principal, authorize });
   }
 
   for (const [path, level] of Object.entries(GAIA_X_PATHS)) {
@@ -127,7 +127,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
   router.post('/compliance', member, async (req, res) => {
     const body = requireBody(req);
     let input: unknown;
-    let options: Omit<DecideOptions, 'actor'>;
+    let options: Omit<DecideOptions, 'caller'>;
     if (typeof body === 'string') {
       const level = req.query['labelLevel'] ?? 'SC';
       if (!(LABEL_LEVELS as readonly unknown[]).includes(level)) {

@@ -5,7 +5,6 @@ import { IssueOptions } from '../../issuing/index.js';
 import type { VerificationReport, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
 import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
 import { principalOf, requireRole } from '../auth.js';
-import { authorizeIssuer } from '../../members/authorization.js';
 import { parseBody, requireBody } from '../parse.js';
 import type { AppDependencies } from '../app.js';
 
@@ -95,11 +94,12 @@ export function credentialRoutes(deps: AppDependencies): Router {
 
   router.post('/credentials/issue', requireRole(deps.authenticator, 'member'), async (req, res) => {
     const body = parseBody(IssueCredentialRequest, req.body);
-    // A member issues only as its own DID (and as it by default); 403 and audited otherwise.
-    const credential = await authorizeIssuer(deps.authenticator, principalOf(res), req, body.credential);
+    // The signing policy decides as whom and what: a member only as its own DID (and as it by
+    // default; 403 and audited otherwise), never a label, a status list or, as the service, a
+    // type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
     const idempotencyKey = req.get('idempotency-key');
-    const issued = await deps.recordingIssuer.issueCredential(credential, body.options ?? {}, {
-      actor: principalOf(res).actor,
+    const issued = await deps.signers.credentialsApi.issueCredential(body.credential, body.options ?? {}, {
+      caller: principalOf(res),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     if (issued.format === 'vc+jwt' && req.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {

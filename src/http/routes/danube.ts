@@ -48,7 +48,7 @@ function sendOutcome(req: Request, res: Response, outcome: OnboardingOutcome): v
 export function danubeRoutes(deps: AppDependencies): Router {
   const router = Router();
   const onboarding = createOnboarding({
-    recordingIssuer: deps.recordingIssuer,
+    signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
     verifier: deps.verifier,
     validator: deps.selfDescriptionValidator,
     store: deps.store,

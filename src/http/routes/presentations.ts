@@ -1,9 +1,8 @@
-/** W3C VC-API presentation endpoints: sign (as the service) and verify. */
+/** W3C VC-API presentation endpoints: sign (a member as its own DID, an admin as the service) and verify. */
 import { Router } from 'express';
 import { z } from 'zod';
 import { PresentOptions } from '../../issuing/index.js';
 import { principalOf, requireRole } from '../auth.js';
-import { authorizeHolder } from '../../members/authorization.js';
 import { parseBody } from '../parse.js';
 import type { AppDependencies } from '../app.js';
 import { sendReport, verificationInput, verifyCallers, VerifyPresentationRequest, withCanonicalizationBudget } from './credentials.js';
@@ -18,8 +17,9 @@ export function presentationRoutes(deps: AppDependencies): Router {
 
   router.post('/presentations/prove', requireRole(deps.authenticator, 'member'), async (req, res) => {
     const body = parseBody(ProvePresentationRequest, req.body);
-    const presentation = await authorizeHolder(deps.authenticator, principalOf(res), req, body.presentation);
-    const signed = await deps.issuer.signPresentation(presentation, body.options ?? {});
+    // The policy reads the holder (a DID or {id}) once, checks who may sign as it, and audits
+    // the signature (presentation.signed) before it is returned.
+    const signed = await deps.signers.presentations.signPresentation(body.presentation, body.options ?? {}, { caller: principalOf(res) });
     if (signed.format === 'vp+jwt' && req.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
       res.status(201).type('application/vp+jwt').send(signed.jwt);
       return;

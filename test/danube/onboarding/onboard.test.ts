@@ -41,7 +41,7 @@ const admin = { principal: { actor: 'test:admin', role: 'admin' as const } };
 function onboardingWith(registryLookup: RegistryLookup): Onboarding {
   const { service } = svc;
   return createOnboarding({
-    recordingIssuer: service.recordingIssuer,
+    signers: { participants: service.signing.signerFor('participants'), serviceOfferings: service.signing.signerFor('service-offerings') },
     verifier: service.verifier,
     validator: service.selfDescriptionValidator,
     store: service.store,

@@ -1,0 +1,455 @@
+/**
+ * The signing policy: every signature made with a key the service holds (its did:web, the did:key
+ * forms of its Ed25519 and P-256 keys, and the keys of the members it hosts) passes through the
+ * table below, which names, per module, who may ask, as which DID it signs, and which credential
+ * types it signs. A module never receives the issuer or a key: createService hands each one a
+ * scoped signer (`signerFor('compliance')`), which checks every request against that module's rows
+ * before it reaches the issuer. So a label can only come from the compliance engine, a status list
+ * only from the status-list module, a Danube participant or offering credential as the service
+ * only from onboarding, whatever a route forgets to check.
+ *
+ * Types are judged on the expanded JSON-LD (credential-claims.ts): the credential's types and its
+ * subjects' types. A refusal of what was submitted is 422 SIGNING_NOT_ALLOWED; a caller asking
+ * for a DID it may not sign as, or sign for, is 403 FORBIDDEN with an `authorization.denied` entry.
+ *
+ * Outside this policy, and not credentials: audit checkpoints (src/audit/checkpoints.ts) are signed
+ * with the service's Ed25519 key, over a tree head (size, root hash) that no request shapes; and in
+ * development the keyring's own CA signs the service's certificate chain once, at start.
+ */
+import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
+import { GX, GX_2511, IPCEI } from '../danube/namespaces.js';
+import { GxTrustError } from '../errors.js';
+import type { Keyring } from '../keyring/index.js';
+import type { Store } from '../storage/store.js';
+import { createClaimsReader, VERIFIABLE_CREDENTIAL, VC_VOCABULARY, type ClaimsReader, type CredentialClaims } from './credential-claims.js';
+import type { IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
+import type { RecordedIssueOptions, RecordingIssuer } from './recorded.js';
+
+/** The parts of gx-trust that have something signed. */
+export type SigningModule = 'credentials-api' | 'participants' | 'service-offerings' | 'compliance' | 'status-lists' | 'presentations';
+
+/** Who asks. `service`: the service itself, on no caller's behalf (a status list re-signed for a GET). */
+export type CallerRole = 'admin' | 'member' | 'connector' | 'auditor' | 'service';
+
+export interface SigningCaller {
+  /** Recorded in the audit log. */
+  actor: string;
+  role: CallerRole;
+  /** A member's DIDs: what it may sign as and sign for. */
+  dids?: readonly string[] | undefined;
+}
+
+/** The service acting on its own initiative. */
+export const SERVICE_CALLER: SigningCaller = { actor: 'service', role: 'service' };
+
+/**
+ * As which DID a row signs. `own-member`: a member DID this service hosts that the caller may act
+ * as: a member its own; an admin any hosted member.
+ */
+export type SigningIdentity = 'service-did-web' | 'service-did-key' | 'own-member';
+
+/**
+ * A type IRI, or every type of a vocabulary. `written`: the spellings (a bare name, a CURIE; for a
+ * vocabulary, CURIE prefixes) that readers which compare strings instead of expanding also take
+ * for it: our own label check reads `LabelCredential` as a label under any context.
+ */
+export type TypeMatcher = { iri: string; written?: readonly string[] } | { namespace: string; written?: readonly string[] };
+
+export interface SigningRule {
+  module: SigningModule;
+  signs: 'credential' | 'presentation';
+  callers: readonly CallerRole[];
+  as: readonly SigningIdentity[];
+  /**
+   * Credentials only: the credential's and its subjects' types (VerifiableCredential aside).
+   * `only`: at least one, and none outside the list; `except`: none of these.
+   */
+  types?: { only: readonly TypeMatcher[] } | { except: readonly TypeMatcher[] };
+  /**
+   * `on-behalf-of`: the module signs for one party (onboarding: the participant), which the caller
+   * must be allowed to act for; every subject, and every identified node the credential states
+   * something about, is that party's DID or a `did#fragment` under it; a credential id, if the
+   * draft names one, is a urn:uuid.
+   */
+  subjects: 'any' | 'on-behalf-of';
+  /**
+   * Whether each signature is stored with its audit entry before it leaves (credentials) or
+   * audited (presentations). Status lists are not: they are re-signed from the stored bitstring
+   * for every ttl, and each change to a bit is itself an audited transaction.
+   */
+  recorded: boolean;
+}
+
+const STATUS = 'https://www.w3.org/ns/credentials/status#';
+/** The Gaia-X Tagus (22.10) trust framework vocabulary (`gx:` in its context). */
+export const TAGUS_GX = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
+
+const gx = (local: string): TypeMatcher => ({ iri: `${GX}${local}`, written: [`gx:${local}`, local] });
+const ipcei = (local: string): TypeMatcher => ({ iri: `${IPCEI}${local}`, written: [`ipcei:${local}`, local] });
+
+export const LABEL_CREDENTIAL: TypeMatcher = gx('LabelCredential');
+/** The Tagus compliance credential is a plain VerifiableCredential whose subjects are `gx:compliance`. */
+export const TAGUS_COMPLIANCE: TypeMatcher = { iri: `${TAGUS_GX}compliance`, written: ['gx:compliance'] };
+export const STATUS_LIST_TYPES: readonly TypeMatcher[] = ['BitstringStatusListCredential', 'BitstringStatusList'].map((local) => ({ iri: `${STATUS}${local}`, written: [local] }));
+
+/** What only the service attests, after its own checks: nobody else may have them signed here. */
+export const SERVICE_ATTESTATION_TYPES: readonly TypeMatcher[] = [LABEL_CREDENTIAL, TAGUS_COMPLIANCE, ...STATUS_LIST_TYPES];
+
+/** POST /participants: the LegalPerson, the registration-number classes, the Issuer (terms and conditions). */
+export const PARTICIPANT_TYPES: readonly TypeMatcher[] = ['LegalPerson', 'VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber', 'Issuer'].map(gx);
+export const REGISTRATION_NUMBER_TYPES: readonly TypeMatcher[] = ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'].map(gx);
+
+/**
+ * POST /service-offerings: the offering, the resource classes the Danube shapes check, and the
+ * IPCEI-AI profile nodes (src/danube/shapes/*.ttl). Nodes inside them (addresses, terms, model
+ * cards) are not credential types and are judged by the shapes.
+ */
+export const SERVICE_OFFERING_TYPES: readonly TypeMatcher[] = [
+  ...['ServiceOffering', 'DigitalServiceOffering', 'DataProduct', 'VirtualResource', 'SoftwareResource', 'PhysicalResource'].map(gx),
+  ...['AIModelProfile', 'DatasetProfile', 'IpceiParticipation'].map(ipcei),
+];
+
+/** Every Gaia-X and IPCEI-AI type: as the service, these come only from the modules that check them. */
+const GAIA_X_VOCABULARIES: readonly TypeMatcher[] = [{ namespace: GX, written: ['gx:', GX_2511] }, { namespace: TAGUS_GX }, { namespace: IPCEI, written: ['ipcei:'] }];
+
+/** The table. README.md, "Security model, in short", shows it per route. */
+export const SIGNING_POLICY: readonly SigningRule[] = [
+  // VC-API issuance as the service: generic credentials (the W3C suites' kind), never a type the
+  // service attests only after a check.
+  { module: 'credentials-api', signs: 'credential', callers: ['admin'], as: ['service-did-web', 'service-did-key'], types: { except: [...GAIA_X_VOCABULARIES, ...SERVICE_ATTESTATION_TYPES] }, subjects: 'any', recorded: true },
+  // As a hosted member: its own statements (a self-signed LegalPerson included), never the service's attestations.
+  { module: 'credentials-api', signs: 'credential', callers: ['admin', 'member'], as: ['own-member'], types: { except: SERVICE_ATTESTATION_TYPES }, subjects: 'any', recorded: true },
+  { module: 'participants', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: PARTICIPANT_TYPES }, subjects: 'on-behalf-of', recorded: true },
+  { module: 'service-offerings', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: SERVICE_OFFERING_TYPES }, subjects: 'on-behalf-of', recorded: true },
+  { module: 'compliance', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: [LABEL_CREDENTIAL, TAGUS_COMPLIANCE] }, subjects: 'any', recorded: true },
+  { module: 'status-lists', signs: 'credential', callers: ['service'], as: ['service-did-web'], types: { only: STATUS_LIST_TYPES }, subjects: 'any', recorded: false },
+  { module: 'presentations', signs: 'presentation', callers: ['admin'], as: ['service-did-web', 'service-did-key', 'own-member'], subjects: 'any', recorded: true },
+  { module: 'presentations', signs: 'presentation', callers: ['member'], as: ['own-member'], subjects: 'any', recorded: true },
+];
+
+export interface SigningRequest {
+  caller: SigningCaller;
+  /** Rows with `subjects: 'on-behalf-of'`: the DID the module signs for. */
+  onBehalfOf?: string;
+  idempotencyKey?: string;
+  /** Where the document sits in the request body, for pointers (default `/credential`, `/presentation`). */
+  pointer?: string;
+}
+
+/** Why the policy would not sign a credential: a finding about the input, not about the caller. */
+export interface SigningRefusal {
+  reason: 'type' | 'subject';
+  message: string;
+  /** Into the credential (without the request's prefix). */
+  pointer: string;
+  hint: string;
+}
+
+export interface CredentialReview {
+  refusal?: SigningRefusal;
+  claims: CredentialClaims;
+}
+
+/** A module's only way to have something signed: every call is judged against its rows. */
+export interface ScopedSigner {
+  readonly module: SigningModule;
+  /** What a credential states, as the policy reads it (expanded types, subjects, stated-about nodes). */
+  read(credential: JsonObject): Promise<CredentialClaims>;
+  /** 403 (audited) unless the caller may have this module sign for `did`. */
+  authorizeOnBehalfOf(caller: SigningCaller, did: string): Promise<void>;
+  /** What signing this credential would meet: a refusal to report as a finding, or none. Caller faults throw 403. */
+  review(credential: JsonObject, request: SigningRequest): Promise<CredentialReview>;
+  issueCredential(credential: unknown, options: RecordedIssueOptions, request: SigningRequest): Promise<IssuedCredential>;
+  /** Tagus form (JsonWebSignature2020, service did:web only), stored and audited. */
+  issueJsonWebSignature2020(credential: unknown, request: SigningRequest): Promise<JsonObject>;
+  signPresentation(presentation: unknown, options: PresentOptions, request: SigningRequest): Promise<SignedPresentation>;
+}
+
+export interface SigningPolicy {
+  readonly rules: readonly SigningRule[];
+  signerFor(module: SigningModule): ScopedSigner;
+}
+
+export interface SigningPolicyDependencies {
+  /** Signs without records: used only for rows with `recorded: false`. */
+  issuer: Issuer;
+  recordingIssuer: RecordingIssuer;
+  keyring: Pick<Keyring, 'did' | 'didKey'>;
+  /** The DID is a member DID of this service. */
+  hostsMember: (did: string) => boolean;
+  /** Where refusals of a caller are recorded (`authorization.denied`). */
+  audit: Pick<Store, 'appendAudit'>;
+  rules?: readonly SigningRule[];
+  /** Each decision, for the `gx_signatures_total` metric. */
+  onDecision?: (module: SigningModule, outcome: 'signed' | 'refused') => void;
+  claims?: ClaimsReader;
+}
+
+const COMPACT_PREFIXES: readonly [string, string][] = [[GX, 'gx:'], [GX_2511, 'gx:'], [IPCEI, 'ipcei:'], [TAGUS_GX, 'gx(22.10):'], [VC_VOCABULARY, ''], [STATUS, '']];
+
+/** `https://w3id.org/gaia-x/development#LabelCredential` -> `gx:LabelCredential`, for messages. */
+export function compactType(iri: string): string {
+  const found = COMPACT_PREFIXES.find(([namespace]) => iri.startsWith(namespace));
+  return found === undefined ? iri : found[1] + iri.slice(found[0].length);
+}
+
+/** The context serves both the development and the 25.11 namespace; they name one vocabulary. */
+const normalizeType = (iri: string): string => (iri.startsWith(GX_2511) ? GX + iri.slice(GX_2511.length) : iri);
+
+function matches(iri: string, matcher: TypeMatcher): boolean {
+  return 'iri' in matcher ? iri === matcher.iri : iri.startsWith(matcher.namespace);
+}
+
+/** A type as written in the JSON, compared as string-matching readers compare it. */
+function matchesWritten(type: string, matcher: TypeMatcher): boolean {
+  if (matches(type, matcher)) return true;
+  const written = matcher.written ?? [];
+  return 'iri' in matcher ? written.includes(type) : written.some((prefix) => type.startsWith(prefix));
+}
+
+/** The `type` strings of the credential and of its subjects, as sent. */
+function writtenTypes(credential: JsonObject): string[] {
+  const of = (node: unknown) => (isObject(node) ? [node['type'], node['@type']].flatMap((v) => (Array.isArray(v) ? v : [v])).filter((t): t is string => typeof t === 'string') : []);
+  const subjects = credential['credentialSubject'];
+  return [...of(credential), ...(Array.isArray(subjects) ? subjects : [subjects]).flatMap(of)];
+}
+
+function describeMatchers(matchers: readonly TypeMatcher[]): string {
+  return matchers.map((m) => ('iri' in m ? compactType(m.iri) : `any ${compactType(m.namespace)}* type`)).join(', ');
+}
+
+const DEFAULT_POINTER = { credential: '/credential', presentation: '/presentation' } as const;
+
+/** `did:web:a.example#x` is under `did:web:a.example`; `did:web:a.example:b` is another DID. */
+export function isUnder(id: string, did: string): boolean {
+  return id === did || (id.startsWith(`${did}#`) && id.length > did.length + 1);
+}
+
+/** Where a type is written in the JSON: the credential's or a subject's `type`, by local name. */
+function typePointer(credential: JsonObject, iri: string): string {
+  const local = iri.slice(Math.max(iri.lastIndexOf('#'), iri.lastIndexOf('/'), iri.lastIndexOf(':')) + 1);
+  const written = (value: unknown) => (Array.isArray(value) ? value : [value]).findIndex((t) => typeof t === 'string' && (t === iri || t.endsWith(local)));
+  const own = written(credential['type']);
+  if (own !== -1) return Array.isArray(credential['type']) ? `/type/${own}` : '/type';
+  const subjects = credential['credentialSubject'];
+  const list = Array.isArray(subjects) ? subjects : [subjects];
+  for (const [index, subject] of list.entries()) {
+    if (!isObject(subject)) continue;
+    const at = written(subject['type']);
+    if (at === -1) continue;
+    const base = Array.isArray(subjects) ? `/credentialSubject/${index}` : '/credentialSubject';
+    return Array.isArray(subject['type']) ? `${base}/type/${at}` : `${base}/type`;
+  }
+  return '/type';
+}
+
+export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPolicy {
+  const rules = deps.rules ?? SIGNING_POLICY;
+  const readClaims = deps.claims ?? createClaimsReader();
+  const serviceDidKeys = new Set([deps.keyring.didKey('Ed25519').did, deps.keyring.didKey('P-256').did]);
+
+  function identityOf(did: string): SigningIdentity | undefined {
+    if (did === deps.keyring.did) return 'service-did-web';
+    if (serviceDidKeys.has(did)) return 'service-did-key';
+    if (deps.hostsMember(did)) return 'own-member';
+    return undefined;
+  }
+
+  /** A member acts as and for its own DIDs only; an admin and the service for anyone. */
+  function mayActFor(caller: SigningCaller, did: string): boolean {
+    if (caller.role === 'admin' || caller.role === 'service') return true;
+    return caller.role === 'member' && (caller.dids ?? []).includes(did);
+  }
+
+  function signerFor(module: SigningModule): ScopedSigner {
+    const moduleRules = rules.filter((rule) => rule.module === module);
+    if (moduleRules.length === 0) throw new GxTrustError('INTERNAL', `the signing policy has no row for ${module}`);
+
+    async function deny(caller: SigningCaller, subject: string, reason: string, hint: string): Promise<GxTrustError> {
+      deps.onDecision?.(module, 'refused');
+      await deps.audit.appendAudit({
+        actor: caller.actor,
+        action: 'authorization.denied',
+        subject,
+        digests: {},
+        details: { role: caller.role, module, reason },
+      });
+      return new GxTrustError('FORBIDDEN', reason, { hint });
+    }
+
+    /** The row that lets this caller sign as `did`, or the refusal. */
+    async function ruleFor(signs: SigningRule['signs'], caller: SigningCaller, did: string, pointer: string): Promise<SigningRule> {
+      const callerRules = moduleRules.filter((rule) => rule.signs === signs && rule.callers.includes(caller.role));
+      if (callerRules.length === 0) {
+        throw await deny(caller, did, `the ${caller.role} role may not have ${module} sign a ${signs}`, 'Use an API key with the member or admin role');
+      }
+      const identity = identityOf(did);
+      if (identity === undefined && caller.role !== 'member') {
+        // Not a key this service holds: nobody's authorization, a request it cannot carry out.
+        throw new GxTrustError('INVALID_INPUT', `gx-trust holds no key of ${did}`, {
+          pointer,
+          hint: `Sign as this service (${deps.keyring.did}) or leave it out`,
+        });
+      }
+      const rule = callerRules.find((r) => identity !== undefined && r.as.includes(identity) && (identity !== 'own-member' || mayActFor(caller, did)));
+      if (rule === undefined) {
+        const own = caller.dids ?? [];
+        throw await deny(
+          caller,
+          did,
+          `this API key may not have ${module} sign as ${did}`,
+          caller.role === 'member' ? (own.length === 0 ? 'Ask an admin for a member API key' : `Sign as ${own.join(' or ')}, or leave it out`) : `Sign as ${deps.keyring.did}`,
+        );
+      }
+      return rule;
+    }
+
+    /**
+     * The DID a request signs as when the document names none: a member's own where the module
+     * lets members sign as themselves (a member never gets the service's signature by leaving
+     * the issuer out), else the service's did:web (onboarding, compliance, status lists).
+     */
+    async function defaultIdentity(signs: SigningRule['signs'], caller: SigningCaller): Promise<string> {
+      const asSelf = moduleRules.some((rule) => rule.signs === signs && rule.callers.includes(caller.role) && rule.as.includes('own-member'));
+      if (caller.role !== 'member' || !asSelf) return deps.keyring.did;
+      const own = caller.dids?.[0];
+      if (own === undefined) throw await deny(caller, module, 'this API key belongs to no member and may not sign', 'Ask an admin for a member API key');
+      return own;
+    }
+
+    async function authorizeOnBehalfOf(caller: SigningCaller, did: string): Promise<void> {
+      if (mayActFor(caller, did)) return;
+      const own = caller.dids ?? [];
+      throw await deny(caller, did, `this API key may not have ${module} sign for ${did}`, `Onboard one of your own DIDs: ${own.join(', ') || '(none registered)'}`);
+    }
+
+    function judge(rule: SigningRule, credential: JsonObject, did: string, claims: CredentialClaims, request: SigningRequest): SigningRefusal | undefined {
+      if (rule.types !== undefined) {
+        const types = [...claims.types, ...claims.subjects.flatMap((s) => s.types)].map(normalizeType).filter((t) => t !== VERIFIABLE_CREDENTIAL);
+        if ('only' in rule.types) {
+          const allowed = rule.types.only;
+          const outside = types.find((t) => !allowed.some((m) => matches(t, m)));
+          if (outside !== undefined || types.length === 0) {
+            return {
+              reason: 'type',
+              message: outside === undefined
+                ? `${module} signs no credential without a type; this one is only a VerifiableCredential`
+                : `${module} does not sign ${compactType(outside)}`,
+              pointer: outside === undefined ? '/type' : typePointer(credential, outside),
+              hint: `${module} signs only ${describeMatchers(allowed)}`,
+            };
+          }
+        } else {
+          const forbidden = rule.types.except;
+          // Expanded, and as written: a reader that matches strings must not take a generic
+          // credential for a label either.
+          const reserved = types.find((t) => forbidden.some((m) => matches(t, m))) ??
+            writtenTypes(credential).find((t) => forbidden.some((m) => matchesWritten(t, m)));
+          if (reserved !== undefined) {
+            return {
+              reason: 'type',
+              message: `${module} does not sign ${compactType(reserved)} as ${did}`,
+              pointer: typePointer(credential, reserved),
+              hint: module === 'credentials-api'
+                ? 'Labels come from POST /compliance, status lists from the service itself, Gaia-X participant and offering credentials from POST /participants and /service-offerings'
+                : `${module} signs no ${describeMatchers(forbidden)}`,
+            };
+          }
+        }
+      }
+      if (rule.subjects === 'on-behalf-of') {
+        const owner = request.onBehalfOf;
+        if (owner === undefined) throw new GxTrustError('INTERNAL', `${module} signs on behalf of a party, and named none`);
+        const subjects = Array.isArray(credential['credentialSubject']) ? 'credentialSubject/0' : 'credentialSubject';
+        const blank = claims.subjects.find((s) => s.id === undefined);
+        if (blank !== undefined || claims.subjects.length === 0) {
+          return { reason: 'subject', message: `every subject ${module} signs names its id (under ${owner})`, pointer: `/${subjects}`, hint: `Give the subject an id such as ${owner}#node` };
+        }
+        const foreign = [...claims.subjects.map((s) => s.id!), ...claims.statedAbout].find((id) => !isUnder(id, owner));
+        if (foreign !== undefined) {
+          return {
+            reason: 'subject',
+            message: `${module} signs statements about ${owner} and its nodes only, not about ${foreign}`,
+            pointer: claims.subjects.some((s) => s.id === foreign) ? `/${subjects}/id` : `/${subjects}`,
+            hint: `Use ids under ${owner} (${owner}#fragment); link other parties' nodes by id alone`,
+          };
+        }
+        if (claims.id !== undefined && !claims.id.startsWith('urn:uuid:')) {
+          return { reason: 'subject', message: `the credential id ${claims.id} is not one gx-trust would give`, pointer: '/id', hint: 'Leave id out: gx-trust names what it issues (urn:uuid:)' };
+        }
+      }
+      return undefined;
+    }
+
+    async function reviewed(credential: unknown, request: SigningRequest): Promise<{ rule: SigningRule; document: JsonObject; claims: CredentialClaims; refusal: SigningRefusal | undefined }> {
+      const base = request.pointer ?? DEFAULT_POINTER.credential;
+      assertIssuableCredential(credential, base === '' ? [] : base.slice(1).split('/'));
+      const named = issuerId(credential);
+      const did = named ?? (await defaultIdentity('credential', request.caller));
+      const rule = await ruleFor('credential', request.caller, did, `${base}/issuer`);
+      if (rule.subjects === 'on-behalf-of' && request.onBehalfOf !== undefined) await authorizeOnBehalfOf(request.caller, request.onBehalfOf);
+      const claims = await readClaims(credential);
+      const refusal = judge(rule, credential, did, claims, request);
+      const document = named === undefined ? { ...credential, issuer: did } : credential;
+      return { rule, document, claims, refusal };
+    }
+
+    function refuse(refusal: SigningRefusal, request: SigningRequest): GxTrustError {
+      deps.onDecision?.(module, 'refused');
+      return new GxTrustError('SIGNING_NOT_ALLOWED', refusal.message, { pointer: (request.pointer ?? DEFAULT_POINTER.credential) + refusal.pointer, hint: refusal.hint });
+    }
+
+    return {
+      module,
+      read: readClaims,
+      authorizeOnBehalfOf,
+
+      async review(credential, request) {
+        const { claims, refusal } = await reviewed(credential, request);
+        if (refusal !== undefined) deps.onDecision?.(module, 'refused');
+        return refusal === undefined ? { claims } : { claims, refusal };
+      },
+
+      async issueCredential(credential, options, request) {
+        const { rule, document, refusal } = await reviewed(credential, request);
+        if (refusal !== undefined) throw refuse(refusal, request);
+        const context = { actor: request.caller.actor, ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }) };
+        let issued: IssuedCredential;
+        if (rule.recorded) {
+          issued = await deps.recordingIssuer.issueCredential(document, options, context);
+        } else {
+          const { credentialStatus: _status, ...plain } = options;
+          issued = await deps.issuer.issueCredential(document, plain);
+        }
+        deps.onDecision?.(module, 'signed');
+        return issued;
+      },
+
+      async issueJsonWebSignature2020(credential, request) {
+        const { rule, document, refusal } = await reviewed(credential, request);
+        if (refusal !== undefined) throw refuse(refusal, request);
+        if (!rule.as.includes('service-did-web') || !rule.recorded) throw new GxTrustError('INTERNAL', `${module} may not issue JsonWebSignature2020 credentials`);
+        const signed = await deps.recordingIssuer.issueJsonWebSignature2020(document, { actor: request.caller.actor });
+        deps.onDecision?.(module, 'signed');
+        return signed;
+      },
+
+      async signPresentation(presentation, options, request) {
+        const base = request.pointer ?? DEFAULT_POINTER.presentation;
+        const faults = presentationFaults(presentation, base === '' ? [] : base.slice(1).split('/'));
+        const first = faults[0];
+        if (first !== undefined) throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
+        const document = presentation as JsonObject;
+        const named = holderId(document);
+        const did = named ?? (await defaultIdentity('presentation', request.caller));
+        const rule = await ruleFor('presentation', request.caller, did, `${base}/holder`);
+        if (!rule.recorded) throw new GxTrustError('INTERNAL', `${module} signs presentations without audit`);
+        const signed = await deps.recordingIssuer.signPresentation(named === undefined ? { ...document, holder: did } : document, options, { actor: request.caller.actor });
+        deps.onDecision?.(module, 'signed');
+        return signed;
+      },
+    };
+  }
+
+  return { rules, signerFor };
+}
