@@ -481,7 +481,7 @@ export async function rawLibraryRates(target: Target, fixtures: Fixtures, second
   const method = didDocument.verificationMethod.find((m) => firstKid.endsWith(m.id.slice(m.id.indexOf('#'))));
   if (method?.publicKeyJwk === undefined) throw new Error(`no JWK for ${firstKid}`);
   const key = await importJWK(method.publicKeyJwk, 'ES256');
-  const documentLoader = createDocumentLoader({ resolver: createDidResolver({ testMode: true }) });
+  const documentLoader = createDocumentLoader();
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
 
   async function rate(run: (i: number) => Promise<void>): Promise<number> {

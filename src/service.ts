@@ -135,7 +135,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     testMode: config.testMode, localDocuments, clock,
     ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
   }));
-  const documentLoader = createDocumentLoader({ resolver });
+  const documentLoader = createDocumentLoader();
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
