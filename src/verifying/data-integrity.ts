@@ -231,6 +231,7 @@ async function verifyDocument(
   };
   if (controller !== undefined) result.issuer = controller;
   if (first?.method !== undefined) result.verificationMethod = first.method;
+  if (outcomes.length > 1) result.verificationMethods = outcomes.flatMap((o) => (o.method === undefined ? [] : [o.method.id]));
   return result;
 }
 
