@@ -29,11 +29,11 @@ const key = (m: MemberRecord, n: number): MemberKeyRecord => ({
   signedUnbounded: false,
 });
 
-/** The store, with memberKeys reads counted and, when a gate is set, held until it opens. */
+/** The store, with its reads counted and, when a gate is set, the version reads held until it opens. */
 function gatedStore(store: Store) {
   let gate: Promise<void> | undefined;
   let open: (() => void) | undefined;
-  const reads = { started: 0 };
+  const reads = { started: 0, keys: 0 };
   return {
     reads,
     hold() {
@@ -45,9 +45,13 @@ function gatedStore(store: Store) {
     },
     store: {
       getMemberBySlug: (slug: string) => store.getMemberBySlug(slug),
-      async memberKeys(memberId: string) {
+      memberKeys(memberId: string) {
+        reads.keys += 1;
+        return store.memberKeys(memberId);
+      },
+      async memberKeysVersion(memberId: string) {
         reads.started += 1;
-        const result = store.memberKeys(memberId);
+        const result = store.memberKeysVersion(memberId);
         if (gate !== undefined) await gate;
         return result;
       },
@@ -82,13 +86,43 @@ describe.each(STORE_KINDS)('createHostedDids() on $name', (kind) => {
     await expect(hosted.resolve(`${SERVICE}:members:../x`)).rejects.toMatchObject({ code: 'DID_NOT_FOUND' });
   });
 
-  it('hands out the same document while the keys are unchanged, and a new one as soon as they change', async () => {
+  it('hands out the same document while the keys are unchanged (reading their records once), and a new one as soon as they change', async () => {
     const first = await hosted.resolve(acme.did);
     expect(first.verificationMethod?.map((m) => m.id)).toEqual([`${acme.did}#k1`]);
     expect(await hosted.resolve(acme.did)).toBe(first);
+    expect(gated.reads).toEqual({ started: 2, keys: 1 });
     await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 2)], previous: 'remove', at: T0, audit: audit(acme.did) });
     const rotated = await hosted.resolve(acme.did);
     expect(rotated.verificationMethod?.map((m) => m.id)).toEqual([`${acme.did}#k2`]);
+    expect(gated.reads).toEqual({ started: 3, keys: 2 });
+  });
+
+  it('drops a retired key from the document when its expires passes, with no change in the store', async () => {
+    // A hosted key (sealed private key): published after retirement until the latest validUntil it signed.
+    const beta = { ...member('beta'), custody: 'hosted' as const };
+    const hostedKey = (n: number): MemberKeyRecord => ({ ...key(beta, n), sealedPrivateKey: `sealed-${n}` });
+    await store.createMember({ member: beta, keys: [hostedKey(1)], audit: audit(beta.did) });
+    let now = NOW;
+    const registry = createMemberRegistry({ store, serviceDid: SERVICE, baseUrl: 'https://trust.example', clock: () => now, production: false, sealer: () => Promise.reject(new Error('no sealer')) });
+    const clocked = createHostedDids({ store, registry, clock: () => now });
+    const expires = new Date(NOW.getTime() + 60_000);
+    await store.reserveMemberKeyUse({ memberId: beta.id, kind: 'Ed25519', validUntil: expires.toISOString() });
+    await store.rotateMemberKeys({ memberId: beta.id, newKeys: [hostedKey(2)], previous: 'retire', at: T0, audit: audit(beta.did) });
+    expect((await clocked.resolve(beta.did)).verificationMethod?.map((m) => m.id)).toEqual([`${beta.did}#k1`, `${beta.did}#k2`]);
+    now = expires;
+    expect((await clocked.resolve(beta.did)).verificationMethod?.map((m) => m.id)).toEqual([`${beta.did}#k2`]);
+  });
+
+  it('moves its version on every change of the member\'s keys, and on nothing else', async () => {
+    const versions = [await store.memberKeysVersion(acme.id)];
+    await store.reserveMemberKeyUse({ memberId: acme.id, kind: 'Ed25519', validUntil: '2027-01-01T00:00:00Z' });
+    expect(await store.memberKeysVersion(acme.id)).toBe(versions[0]);
+    await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 2)], previous: 'retire', at: T0, audit: audit(acme.did) });
+    versions.push(await store.memberKeysVersion(acme.id));
+    await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 3)], previous: 'remove', at: T0, audit: audit(acme.did) });
+    versions.push(await store.memberKeysVersion(acme.id));
+    expect(new Set(versions).size).toBe(3);
+    expect(await store.memberKeysVersion('mbr_nobody')).toBe('0:0');
   });
 
   it('shares reads among concurrent resolutions, but never one that began before the caller asked', async () => {
