@@ -20,7 +20,6 @@ import { importJWK, jwtVerify, type JWK } from 'jose';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import { createDidResolver } from '../src/dids/index.js';
 import { createDocumentLoader } from '../src/document-loader/index.js';
 
 export interface EventLoopProbe {

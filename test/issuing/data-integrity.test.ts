@@ -1,6 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createDidResolver } from '../../src/dids/index.js';
 import { publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../../src/issuing/data-integrity.js';
