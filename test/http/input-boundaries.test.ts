@@ -130,6 +130,15 @@ describe('contexts: only the pinned set, at any depth, in every format', () => {
     expect(contexts.requestCount()).toBe(0);
   });
 
+  it('POST /api/credential-offers (compliance) refuses a presentation holding a credential with a did: context, before any rule runs', async () => {
+    const held = { ...(legalPersonSubmission()[0] as Record<string, unknown>), '@context': [VC_V2, GX_DEVELOPMENT, contextDid] };
+    const vp = { '@context': [VC_V2], type: ['VerifiablePresentation'], verifiableCredential: [held] };
+    const response = await postJson(`${svc.url}/api/credential-offers`, vp, auth());
+    expect(response.status, response.text).toBe(400);
+    expect(response.body).toMatchObject({ code: 'CONTEXT_NOT_ALLOWED', pointer: '/verifiableCredential/0/@context/2' });
+    expect(contexts.requestCount()).toBe(0);
+  });
+
   it('POST /credentials/verify fails a Data Integrity credential given a did: context after signing, without resolving it', async () => {
     const issued = await postJson(`${svc.url}/credentials/issue`, { credential: credential() }, auth());
     expect(issued.status, issued.text).toBe(201);
