@@ -20,7 +20,6 @@ import { importJWK, jwtVerify, type JWK } from 'jose';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import { createDidResolver } from '../src/dids/index.js';
 import { createDocumentLoader } from '../src/document-loader/index.js';
 
 export interface EventLoopProbe {
@@ -481,7 +480,7 @@ export async function rawLibraryRates(target: Target, fixtures: Fixtures, second
   const method = didDocument.verificationMethod.find((m) => firstKid.endsWith(m.id.slice(m.id.indexOf('#'))));
   if (method?.publicKeyJwk === undefined) throw new Error(`no JWK for ${firstKid}`);
   const key = await importJWK(method.publicKeyJwk, 'ES256');
-  const documentLoader = createDocumentLoader({ resolver: createDidResolver({ testMode: true }) });
+  const documentLoader = createDocumentLoader();
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
 
   async function rate(run: (i: number) => Promise<void>): Promise<number> {

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   INVALID_DATE: 400,
   UNSUPPORTED_FORMAT: 400,
   CONTEXT_NOT_ALLOWED: 400,
+  /** `__proto__`, `constructor` or `prototype` as a key anywhere in input (src/json-input.ts). */
+  FORBIDDEN_KEY: 400,
   SAFE_MODE_VIOLATION: 400,
   INVALID_DID: 400,
   UNSUPPORTED_DID_METHOD: 400,

@@ -17,6 +17,7 @@ import { createApp } from './http/app.js';
 import type { RequestListener } from './http/verification-lane.js';
 import type { Authenticator } from './http/auth.js';
 import { createStoreAuthenticator } from './members/authenticator.js';
+import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { loadKeySealer } from './members/sealed-keys.js';
 import { createIssuer } from './issuing/index.js';
@@ -132,18 +133,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     keyFiles: config.keyFiles,
     clock,
   });
-  const localDocuments = new Map(overrides.localDocuments ?? []);
-  localDocuments.set(keyring.did, keyring.didDocument());
-  const resolver = instrumentResolver(metrics, createDidResolver({
-    testMode: config.testMode, localDocuments, clock,
-    ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
-  }));
-  const documentLoader = createDocumentLoader({ resolver });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
   });
+  const localDocuments = new Map(overrides.localDocuments ?? []);
+  localDocuments.set(keyring.did, keyring.didDocument());
+  const resolver = instrumentResolver(metrics, createDidResolver({
+    testMode: config.testMode, localDocuments, clock,
+    // Member DIDs from the store every time: a key rotated out or removed fails at once, on every replica.
+    hosted: createHostedDids({ store, registry: members, clock }),
+    ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
+  }));
+  const documentLoader = createDocumentLoader();
   const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
   const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });

@@ -6,7 +6,9 @@
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
+import { jsonInputFaults, problemOf } from '../json-input.js';
 import type { Verifier } from '../verifying/index.js';
 import { sha256 } from './digest.js';
 import type { Submission, SubmittedCredential } from './types.js';
@@ -15,11 +17,17 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const DATA_URL = /^data:application\/(?:vc|vp)(?:\+ld\+json|\+ld)?\+jwt,/;
 
 function decodeCompact(jwt: string, pointer: string): { payload: JsonObject; header: JsonObject } {
+  let decoded: { payload: JsonObject; header: JsonObject };
   try {
-    return { payload: decodeJwt(jwt) as JsonObject, header: decodeProtectedHeader(jwt) as JsonObject };
+    decoded = { payload: decodeJwt(jwt) as JsonObject, header: decodeProtectedHeader(jwt) as JsonObject };
   } catch (cause) {
     throw new GxTrustError('INVALID_INPUT', 'the JWT does not decode to a JSON payload', { pointer, cause });
   }
+  // The body-level check saw a string: the header and payload get it here, the payload with the
+  // pinned contexts. The pointer names the JWT; the detail says where inside it.
+  const fault = jsonInputFaults(decoded.header)[0] ?? jsonLdInputFaults(decoded.payload)[0];
+  if (fault !== undefined) throw problemOf({ ...fault, pointer, detail: `inside the JWT at ${fault.pointer || '/'}: ${fault.detail}` });
+  return decoded;
 }
 
 function typesOf(document: JsonObject): string[] {
@@ -52,6 +60,9 @@ function unwrap(input: unknown): { presentation: JsonObject; jwt?: string; heade
 export async function readSubmission(input: unknown, verifier: Verifier, options: { now: Date }): Promise<Submission> {
   const inputDigest = sha256(typeof input === 'string' ? input.trim() : JSON.stringify(input)).toString('hex');
   const { presentation, jwt, header } = unwrap(input);
+  // Prototype keys and contexts outside the pinned set, anywhere, before any rule or JSON-LD.
+  const fault = jwt === undefined ? jsonLdInputFaults(presentation)[0] : undefined;
+  if (fault !== undefined) throw problemOf(fault);
   if (!typesOf(presentation).includes('VerifiablePresentation')) {
     throw notAPresentation('its type does not include VerifiablePresentation', '/type');
   }

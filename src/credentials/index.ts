@@ -5,7 +5,8 @@
  * @see https://www.w3.org/TR/vc-data-model-2.0/
  */
 import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
-import { isAllowedContext } from '../document-loader/index.js';
+import { jsonLdInputFaults } from '../document-loader/index.js';
+import type { MemberRule } from '../json-input.js';
 
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
@@ -63,46 +64,27 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
-/** Size and depth bombs are refused before any JSON-LD processing sees them (SECURITY-CASES row 17). */
-function checkShape(value: unknown, path: (string | number)[], faults: ProblemDetail[], budget: { nodes: number }): void {
-  if (--budget.nodes < 0) return;
-  if (path.length > MAX_DEPTH) {
-    faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer(path), detail: `nesting deeper than ${MAX_DEPTH} levels` });
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => checkShape(item, [...path, i], faults, budget));
-  } else if (isObject(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-        faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...path, key]), detail: `the key ${key} is not allowed` });
-        continue;
+/**
+ * Identifiers are absolute IRIs: a relative one (or `__proto__`) would be resolved against a base
+ * nobody chose, and jsonld 9 with safe mode off sets `Object.prototype["@id"]` for `"__proto__"`.
+ */
+const absoluteIds: MemberRule = (key, value, where) =>
+  (key === 'id' || key === '@id') && typeof value === 'string' && !ABSOLUTE_IRI.test(value)
+    ? {
+        code: 'INVALID_INPUT',
+        pointer: where.pointer(key),
+        detail: `${JSON.stringify(value.slice(0, 64))} is not an absolute IRI`,
+        hint: 'Identifiers are absolute IRIs such as did:web:example.org, urn:uuid:... or https://...',
       }
-      if ((key === 'id' || key === '@id') && typeof child === 'string' && !ABSOLUTE_IRI.test(child)) {
-        faults.push({
-          code: 'INVALID_INPUT',
-          pointer: jsonPointer([...path, key]),
-          detail: `${JSON.stringify(child.slice(0, 64))} is not an absolute IRI`,
-          hint: 'Identifiers are absolute IRIs such as did:web:example.org, urn:uuid:... or https://...',
-        });
-      }
-      checkShape(child, [...path, key], faults, budget);
-    }
-  }
-}
+    : undefined;
 
-function checkContexts(document: JsonObject, base: (string | number)[], faults: ProblemDetail[]): void {
-  const contexts = asArray(document['@context']);
-  contexts.forEach((context, i) => {
-    if (typeof context === 'string' && !isAllowedContext(context)) {
-      faults.push({
-        code: 'CONTEXT_NOT_ALLOWED',
-        pointer: jsonPointer([...base, '@context', i]),
-        detail: `the context ${JSON.stringify(context.slice(0, 200))} is not in the allowed set`,
-        hint: 'Use only contexts listed in contexts/manifest.json; gx-trust never fetches a context',
-      });
-    }
-  });
+/**
+ * One walk over a document given for signing, before any JSON-LD processing: size and depth bombs
+ * (SECURITY-CASES row 17), the prototype keys, the pinned contexts at every depth (a vc+jwt is never
+ * expanded by gx-trust, so this is the only place its nested contexts are seen), absolute ids.
+ */
+function shapeFaults(document: JsonObject, base: (string | number)[]): ProblemDetail[] {
+  return jsonLdInputFaults(document, { base, maxDepth: MAX_DEPTH, maxNodes: MAX_NODES, member: absoluteIds, all: true });
 }
 
 function checkDates(document: JsonObject, version: '2.0' | '1.1', base: (string | number)[], faults: ProblemDetail[]): void {
@@ -144,8 +126,8 @@ export function credentialFaults(credential: unknown, base: (string | number)[] 
   if (!isObject(credential)) {
     return [{ code: 'INVALID_INPUT', pointer: jsonPointer(base), detail: 'a credential is a JSON object' }];
   }
-  checkShape(credential, base, faults, { nodes: MAX_NODES });
-  if (faults.length > 0) return faults;
+  faults.push(...shapeFaults(credential, base));
+  if (faults.some((fault) => fault.code !== 'CONTEXT_NOT_ALLOWED')) return faults;
   const version = dataModelVersion(credential);
   if (version === undefined) {
     faults.push({
@@ -155,7 +137,6 @@ export function credentialFaults(credential: unknown, base: (string | number)[] 
     });
     return faults;
   }
-  checkContexts(credential, base, faults);
   if (!asArray(credential['type']).includes('VerifiableCredential')) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'type']), detail: 'type must include VerifiableCredential' });
   }
@@ -195,12 +176,11 @@ export function presentationFaults(presentation: unknown, base: (string | number
   if (!isObject(presentation)) {
     return [{ code: 'INVALID_INPUT', pointer: jsonPointer(base), detail: 'a presentation is a JSON object' }];
   }
-  checkShape(presentation, base, faults, { nodes: MAX_NODES });
-  if (faults.length > 0) return faults;
+  faults.push(...shapeFaults(presentation, base));
+  if (faults.some((fault) => fault.code !== 'CONTEXT_NOT_ALLOWED')) return faults;
   if (dataModelVersion(presentation) === undefined) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, '@context', 0]), detail: `the first @context must be ${VC_V2_CONTEXT} or ${VC_V1_CONTEXT}` });
   }
-  checkContexts(presentation, base, faults);
   if (!asArray(presentation['type']).includes('VerifiablePresentation')) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'type']), detail: 'type must include VerifiablePresentation' });
   }

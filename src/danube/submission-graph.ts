@@ -8,8 +8,8 @@
 import jsonld from 'jsonld';
 import { DataFactory } from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
-import { jsonPointer } from '../errors.js';
-import type { DocumentLoader } from '../document-loader/index.js';
+import { jsonPointer, type ProblemDetail } from '../errors.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
 import type { Finding } from './finding.js';
 
 const { namedNode, blankNode, literal, quad, defaultGraph } = DataFactory;
@@ -131,6 +131,15 @@ export async function buildSubmissionGraph(
   const findings: Finding[] = [];
   const labelled: unknown[] = [];
   for (const [index, credential] of credentials.entries()) {
+    // Before label() copies it and jsonld expands it: a context outside the pinned set (a DID
+    // above all, which the loader would never resolve anyway) or a prototype key is a finding, and
+    // the credential is not turned into RDF.
+    const fault = jsonLdInputFaults(credential, { base: [index], loader: documentLoader })[0];
+    if (fault !== undefined) {
+      findings.push(inputFinding(fault, index));
+      labelled.push(credential);
+      continue;
+    }
     const document = label(credential, index, [index], nodes);
     labelled.push(document);
     if (!isObject(document)) {
@@ -182,6 +191,21 @@ function withoutEnvelopeTypes(quads: Quad[]): Quad[] {
   );
 }
 
+function inputFinding(fault: ProblemDetail, credentialIndex: number): Finding {
+  const notAllowed = fault.code === 'CONTEXT_NOT_ALLOWED';
+  return {
+    rule: notAllowed ? 'jsonld/context-not-allowed' : fault.code === 'FORBIDDEN_KEY' ? 'json/forbidden-key' : 'json/input',
+    severity: 'violation',
+    pointer: fault.pointer ?? jsonPointer([credentialIndex]),
+    path: '',
+    message: fault.detail,
+    hint: notAllowed ? CONTEXT_HINT : fault.hint ?? 'Fix the credential and send it again',
+    credentialIndex,
+  };
+}
+
+const CONTEXT_HINT = 'Reference only the contexts gx-trust serves (the W3C credentials contexts and https://w3id.org/gaia-x/development#), or inline term definitions';
+
 /** jsonld wraps a loader's error ("loading remote context failed") in details.cause. */
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
@@ -206,7 +230,7 @@ function jsonLdFinding(error: unknown, credentialIndex: number): Finding {
     path: '',
     message: typeof term === 'string' ? `${message} (term ${JSON.stringify(term)})` : message,
     hint: notAllowed
-      ? 'Reference only the contexts gx-trust serves: the W3C credentials contexts and https://w3id.org/gaia-x/development#'
+      ? CONTEXT_HINT
       : 'Every property must be defined by a context or be a compact IRI with a defined prefix (gx:, schema:, vcard:); undefined terms would be dropped from what is signed',
     credentialIndex,
   };

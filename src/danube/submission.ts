@@ -5,7 +5,9 @@
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { isObject, type JsonObject } from '../credentials/index.js';
+import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
+import { problemOf } from '../json-input.js';
 
 export interface SubmittedCredential {
   document: JsonObject;
@@ -24,12 +26,20 @@ function decodeCompact(value: string, origin: string): JsonObject {
   if (!JWT.test(jwt)) {
     throw new GxTrustError('UNSUPPORTED_FORMAT', 'not a compact JWT or a data: URL holding one', { pointer: origin });
   }
+  let payload: JsonObject;
   try {
     decodeProtectedHeader(jwt);
-    return decodeJwt(jwt) as JsonObject;
+    payload = decodeJwt(jwt) as JsonObject;
   } catch (cause) {
     throw new GxTrustError('INVALID_INPUT', 'the JWT does not decode to a JSON payload', { pointer: origin, cause });
   }
+  // What the body-level check saw was a string: the payload gets the same check, and the pinned
+  // contexts, here. The pointer names the JWT; the detail says where inside its payload.
+  const fault = jsonLdInputFaults(payload)[0];
+  if (fault !== undefined) {
+    throw problemOf({ ...fault, pointer: origin, detail: `in the JWT payload at ${fault.pointer || '/'}: ${fault.detail}` });
+  }
+  return payload;
 }
 
 function credentialOf(item: unknown, origin: string): SubmittedCredential {
@@ -46,13 +56,26 @@ function isPresentation(document: JsonObject): boolean {
   return type === 'VerifiablePresentation' || (Array.isArray(type) && type.includes('VerifiablePresentation'));
 }
 
+/**
+ * Every credential of the submission, with where it came from. Contexts are checked here, in the
+ * body as sent, before anything is expanded: a `did:` or any other unpinned context anywhere is a
+ * 400 CONTEXT_NOT_ALLOWED pointing at it (the validator, given documents, reports it as a finding).
+ */
 export function submittedCredentials(body: unknown, base = ''): SubmittedCredential[] {
+  if (typeof body === 'object' && body !== null) {
+    const fault = jsonLdInputFaults(body)[0];
+    if (fault !== undefined) throw problemOf({ ...fault, pointer: base + (fault.pointer ?? '') });
+  }
+  return collect(body, base);
+}
+
+function collect(body: unknown, base: string): SubmittedCredential[] {
   let items: { item: unknown; origin: string }[];
   if (Array.isArray(body)) {
     items = body.map((item, i) => ({ item, origin: `${base}/${i}` }));
   } else if (typeof body === 'string' || (isObject(body) && body['type'] === 'EnvelopedVerifiablePresentation')) {
     const vp = typeof body === 'string' ? decodeCompact(body, base) : decodeCompact(String(body['id']), `${base}/id`);
-    return submittedCredentials(isPresentation(vp) ? vp : [vp], base).map((c) => ({ ...c, decoded: true }));
+    return collect(isPresentation(vp) ? vp : [vp], base).map((c) => ({ ...c, decoded: true }));
   } else if (isObject(body) && isPresentation(body)) {
     const held = body['verifiableCredential'];
     const list = Array.isArray(held) ? held : held === undefined ? [] : [held];

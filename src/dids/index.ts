@@ -27,6 +27,11 @@ export interface DidResolverOptions {
   testMode: boolean;
   /** Documents resolved without HTTP, by bare DID: the service's own did:web. */
   localDocuments?: ReadonlyMap<string, DidDocument>;
+  /**
+   * DIDs this service hosts and resolves itself, bypassing the cache: its members' did:web, read
+   * from the store on every resolution (src/members/hosted-dids.ts), so a removed key fails at once.
+   */
+  hosted?: { hosts(did: string): boolean; resolve(did: string): Promise<DidDocument> };
   cache?: Omit<ResolutionCacheOptions, 'clock'>;
   clock?: Clock;
   fetchOptions?: Omit<HardenedFetchInit, 'testMode'>;
@@ -118,6 +123,7 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
     }
     const local = options.localDocuments?.get(did);
     if (local !== undefined) return local;
+    if (options.hosted?.hosts(did) === true) return options.hosted.resolve(did);
     let result;
     try {
       result = await resolver.resolve(did);

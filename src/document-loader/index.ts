@@ -1,15 +1,18 @@
 /**
- * The closed JSON-LD document loader. Contexts come only from `contexts/` (pinned by sha256 in
- * contexts/manifest.json); DID URLs go to the DID resolver; every other URL is refused. The
- * service never fetches a context over the network: jsonld@9 in Node would otherwise follow
- * `http:` URLs and unlimited redirects.
+ * The closed JSON-LD document loader and the pinned-context check. Contexts come only from
+ * `contexts/` (pinned by sha256 in contexts/manifest.json); every other URL is refused, a DID
+ * included: the loader resolves nothing, and the one verification method a Data Integrity proof
+ * names is handed to jsonld-signatures by the verifier, already bound to the issuer (src/verifying/
+ * data-integrity.ts). The service never fetches a context over the network: jsonld@9 in Node would
+ * otherwise follow `http:` URLs and unlimited redirects.
  */
 import { deepFreeze } from '../freeze.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GxTrustError } from '../errors.js';
-import type { DidResolver } from '../dids/types.js';
+import { GxTrustError, type ProblemDetail } from '../errors.js';
+import type { VerificationMethod } from '../dids/types.js';
+import { jsonInputFaults, type JsonInputOptions, type JsonPosition, type MemberRule } from '../json-input.js';
 
 export interface RemoteDocument {
   contextUrl: null;
@@ -22,7 +25,14 @@ export interface RemoteDocument {
   tag?: 'static';
 }
 
-export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
+export interface DocumentLoader {
+  (url: string): Promise<RemoteDocument>;
+  /**
+   * Whether this loader serves `url` as a context, asked by the pinned-context check before any
+   * JSON-LD processing (jsonLdInputFaults). Absent: the URLs of contexts/manifest.json.
+   */
+  readonly serves?: (url: string) => boolean;
+}
 
 interface ManifestEntry {
   url: string;
@@ -63,48 +73,99 @@ export function isAllowedContext(url: string): boolean {
   return pinnedContexts().has(url);
 }
 
-export interface DocumentLoaderOptions {
-  /** Resolves `did:` URLs (a DID to its document, a DID URL with a fragment to its verification method). */
-  resolver?: DidResolver;
+/**
+ * The one context check, run on every document before any JSON-LD processing, in every format
+ * (Data Integrity, JsonWebSignature2020 and VC-JOSE payloads, issued and verified, the Danube
+ * validator's and compliance input): every `@context` at any depth (the document's own, an embedded
+ * node's, a scoped context inside a term definition) and every `@import` is a URL pinned in
+ * contexts/manifest.json, an inline object (whose members the walk reaches in turn), null, or an
+ * array of these. A DID is never a context: resolved as one, its document's definitions (the DID
+ * controller's to choose) would change what a credential says, at the price of one fetch per DID.
+ * @see https://www.w3.org/TR/vc-data-integrity/#context-validation
+ */
+export function pinnedContextRule(serves: (url: string) => boolean = isAllowedContext): MemberRule {
+  const contextFault = (value: unknown, where: JsonPosition, key: string): ProblemDetail | undefined => {
+    if (value === null || (typeof value === 'object' && !Array.isArray(value))) return undefined;
+    if (typeof value === 'string') return serves(value) ? undefined : notPinned(value, where.pointer(key));
+    if (!Array.isArray(value)) return notPinned(value, where.pointer(key));
+    for (let i = 0; i < value.length; i++) {
+      const entry: unknown = value[i];
+      if (entry === null || (typeof entry === 'object' && !Array.isArray(entry))) continue;
+      if (typeof entry === 'string' && serves(entry)) continue;
+      return notPinned(entry, where.pointer(key, i));
+    }
+    return undefined;
+  };
+  return (key, value, where) => {
+    if (key === '@context') return contextFault(value, where, key);
+    if (key === '@import') return typeof value === 'string' && serves(value) ? undefined : notPinned(value, where.pointer(key));
+    return undefined;
+  };
 }
 
-export function createDocumentLoader(options: DocumentLoaderOptions = {}): DocumentLoader {
+const manifestContextRule = pinnedContextRule();
+
+function notPinned(value: unknown, pointer: string): ProblemDetail {
+  if (typeof value !== 'string') {
+    return {
+      code: 'CONTEXT_NOT_ALLOWED',
+      pointer,
+      detail: `a context is a pinned URL, an inline object or null, not ${Array.isArray(value) ? 'a nested array' : typeof value}`,
+      hint: 'Use only the contexts listed in contexts/manifest.json, or inline term definitions',
+    };
+  }
+  const shown = JSON.stringify(value.slice(0, 200));
+  return {
+    code: 'CONTEXT_NOT_ALLOWED',
+    pointer,
+    detail: value.startsWith('did:') ? `${shown} is a DID, not a JSON-LD context: gx-trust never resolves a DID as a context` : `the context ${shown} is not in the pinned set`,
+    hint: 'Use only the contexts listed in contexts/manifest.json, or inline term definitions; gx-trust never fetches a context',
+  };
+}
+
+/**
+ * The faults of a document about to be processed as JSON-LD, in one walk: the prototype keys,
+ * depth (and size, when bounded), and the pinned contexts. Empty when it may go on.
+ */
+export function jsonLdInputFaults(document: unknown, options: JsonInputOptions & { loader?: DocumentLoader } = {}): ProblemDetail[] {
+  const { loader, member: extra, ...walk } = options;
+  const contexts = loader?.serves === undefined ? manifestContextRule : pinnedContextRule(loader.serves);
+  const member: MemberRule = extra === undefined ? contexts : (key, value, where) => contexts(key, value, where) ?? extra(key, value, where);
+  return jsonInputFaults(document, { ...walk, member });
+}
+
+/** The loader jsonld and jsonld-signatures are given: pinned contexts, and nothing else. */
+export function createDocumentLoader(): DocumentLoader {
   const contexts = pinnedContexts();
-  return async (url: string): Promise<RemoteDocument> => {
+  const load = async (url: string): Promise<RemoteDocument> => {
     const context = contexts.get(url);
     if (context !== undefined) {
       return { contextUrl: null, documentUrl: url, document: context, tag: 'static' };
-    }
-    if (url.startsWith('did:') && options.resolver !== undefined) {
-      return { contextUrl: null, documentUrl: url, document: await dereferenceDidUrl(options.resolver, url) };
     }
     throw new GxTrustError('CONTEXT_NOT_ALLOWED', `JSON-LD document ${JSON.stringify(url)} is not in the allowed set`, {
       hint: 'Use only the contexts listed in contexts/manifest.json; gx-trust never fetches a context over the network',
     });
   };
+  return Object.assign(load, { serves: isAllowedContext });
 }
 
 /**
- * A DID resolves to its document; a DID URL with a fragment to the verification method it names,
- * with the document's @context so the Data Integrity libraries can expand it.
+ * `loader`, plus the one verification method a proof check has already resolved and bound to the
+ * issuer (or holder): jsonld-signatures dereferences `proof.verificationMethod` through the loader,
+ * and gets exactly that method, with a context so it can be expanded. No other DID URL loads.
  */
-async function dereferenceDidUrl(resolver: DidResolver, didUrl: string): Promise<unknown> {
-  const hash = didUrl.indexOf('#');
-  const did = (hash === -1 ? didUrl : didUrl.slice(0, hash)).split(/[;?]/)[0] ?? '';
-  const document = await resolver.resolve(did);
-  if (hash === -1) return document;
-  const fragment = didUrl.slice(hash);
-  const method = document.verificationMethod?.find((vm) => vm.id === didUrl || vm.id === fragment);
-  if (method === undefined) {
-    throw new GxTrustError('KEY_NOT_FOUND', `${didUrl} is not a verification method of ${did}`, {
-      hint: 'The proof must name a verification method listed in the issuer DID document',
-    });
-  }
-  return {
-    '@context': method.type === 'Ed25519VerificationKey2020'
-      ? 'https://w3id.org/security/suites/ed25519-2020/v1'
-      : 'https://w3id.org/security/multikey/v1',
+export function withVerificationMethod(loader: DocumentLoader, method: VerificationMethod): DocumentLoader {
+  const document = {
+    '@context': method.type === 'Ed25519VerificationKey2020' ? 'https://w3id.org/security/suites/ed25519-2020/v1' : 'https://w3id.org/security/multikey/v1',
     ...method,
-    id: method.id.startsWith('#') ? did + method.id : method.id,
   };
+  const load = async (url: string): Promise<RemoteDocument> => {
+    if (url === method.id) return { contextUrl: null, documentUrl: url, document };
+    if (url.startsWith('did:')) {
+      throw new GxTrustError('KEY_BINDING', `${JSON.stringify(url.slice(0, 200))} is not the verification method bound to the proof (${method.id})`);
+    }
+    return loader(url);
+  };
+  // The method is served, but never as a context.
+  return loader.serves === undefined ? load : Object.assign(load, { serves: loader.serves });
 }

@@ -20,7 +20,7 @@ import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
 import { bearerToken, deny } from './auth.js';
-import { JWT_MEDIA_TYPES } from './parse.js';
+import { bodyInputCheck, JWT_MEDIA_TYPES } from './parse.js';
 import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
@@ -108,6 +108,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
+  app.use(bodyInputCheck);
 
   app.use(identityRoutes(deps));
   app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));

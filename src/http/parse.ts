@@ -1,6 +1,7 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { GxTrustError, jsonPointer } from '../errors.js';
+import { assertJsonInput } from '../json-input.js';
 
 /** The compact-JWT media types accepted as a raw body. */
 export const JWT_MEDIA_TYPES = [
@@ -39,3 +40,18 @@ export function requireBody(req: Request): unknown {
   }
   return req.body;
 }
+
+/**
+ * Every parsed JSON body, on every route, before a handler reads it: the prototype keys anywhere
+ * (body-parser keeps `"__proto__"` as an own member, as JSON.parse does) and nesting deeper than
+ * jsonld or the SHACL engines should be asked to recurse. One walk; the verification lane calls
+ * it too (src/http/verification-lane.ts).
+ */
+export function assertBodyInput(body: unknown): void {
+  assertJsonInput(body);
+}
+
+export const bodyInputCheck: RequestHandler = (req, _res, next) => {
+  assertBodyInput(req.body);
+  next();
+};

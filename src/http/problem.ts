@@ -27,6 +27,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   INVALID_DATE: 'Invalid date',
   UNSUPPORTED_FORMAT: 'Unsupported format',
   CONTEXT_NOT_ALLOWED: 'JSON-LD context not allowed',
+  FORBIDDEN_KEY: 'Key not accepted',
   SAFE_MODE_VIOLATION: 'Term not defined by any context',
   UNAUTHORIZED: 'Authentication required',
   FORBIDDEN: 'Not allowed',

@@ -9,7 +9,7 @@
  *
  * The lane does what the app does for these requests, from the same pieces: security headers and
  * request id (answer-headers.ts), the rate limiter (one store for both ways in), the body limit,
- * the route's own input parsing (verificationInputOf), the request metrics and the log line, and
+ * the check every parsed body passes (assertBodyInput), the route's own input parsing (verificationInputOf), the request metrics and the log line, and
  * problem+json for every refusal. What it does not claim goes to the Express app unchanged: other
  * routes, other spellings of these paths, other media types or charsets, and compressed bodies.
  */
@@ -22,7 +22,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
-import { JWT_MEDIA_TYPES } from './parse.js';
+import { assertBodyInput, JWT_MEDIA_TYPES } from './parse.js';
 import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
 import { bearerOf, type Authenticator } from './auth.js';
@@ -134,6 +134,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
     // As the Express route's requireRole: who is asking is settled before the body is read.
     if (options.requireApiKey !== undefined) await options.requireApiKey.authenticate(bearerOf(req.headers.authorization));
     const body = parseBody(await readBody(req, bodyLimitBytes), kind);
+    assertBodyInput(body);
     const { input, options: verifyOptions } = verificationInputOf(body, parseQuery(query), route.field, route.schema);
     const report = await route.verify(input, withCanonicalizationBudget(verifyOptions, canonicalizationBudget, caller));
     send(res, report.verified ? 200 : 422, 'application/json; charset=utf-8', JSON.stringify(report));

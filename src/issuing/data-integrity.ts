@@ -7,9 +7,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { GxTrustError } from '../errors.js';
-import type { DocumentLoader } from '../document-loader/index.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
+import { problemOf } from '../json-input.js';
 import {
-  assertContextsAllowed,
   classifyError,
   jsigs,
   keyAlgorithm,
@@ -91,7 +91,10 @@ async function addProof(
   // jsonld-signatures adds the proof (and the suite context, when missing) to the object it gets.
   const copy = structuredClone(document);
   try {
-    await assertContextsAllowed(copy, documentLoader);
+    // Before jsonld sees it: jsonld-signatures serves the security v1/v2 contexts from its own
+    // table, past the closed loader.
+    const fault = jsonLdInputFaults(copy, { loader: documentLoader })[0];
+    if (fault !== undefined) throw problemOf(fault);
     return await jsigs.sign(copy, { suite, purpose, documentLoader });
   } catch (error) {
     const { code, message, pointer } = classifyError(error, document, 'INTERNAL');

@@ -5,7 +5,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { GxTrustError } from '../errors.js';
-import type { DocumentLoader } from '../document-loader/index.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
+import { problemOf } from '../json-input.js';
 import type { ProofPurpose } from '../dids/types.js';
 import {
   JSON_WEB_SIGNATURE_2020,
@@ -54,6 +55,8 @@ export async function signJsonWebSignature2020(options: SignJsonWebSignature2020
     throw new GxTrustError('INVALID_INPUT', 'privateKey must be a private key');
   }
   assertAlgFitsKey(alg, privateKey);
+  const fault = jsonLdInputFaults(document, { loader: documentLoader })[0];
+  if (fault !== undefined) throw problemOf(fault);
 
   const proof: Record<string, unknown> = {
     type: JSON_WEB_SIGNATURE_2020,

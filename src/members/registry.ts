@@ -100,6 +100,8 @@ export interface MemberRegistry {
   ): Promise<{ member: MemberView; previous: string[]; current: string[] }>;
   /** The DID document served at /members/<slug>/did.json, as of now. */
   didDocument(slug: string): Promise<DidDocument | undefined>;
+  /** The same document, from records the caller read: at instant `at` (ISO 8601). */
+  documentOf(member: MemberRecord, keys: readonly MemberKeyRecord[], at: string): DidDocument;
   signing: MemberSigning;
 }
 
@@ -278,6 +280,26 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     return member;
   }
 
+  /** The member's DID document at instant `at`, from its key records. */
+  function documentOf(member: MemberRecord, keys: readonly MemberKeyRecord[], at: string): DidDocument {
+    const methods: VerificationMethod[] = [];
+    const current: string[] = [];
+    for (const key of keys) {
+      const { published, expires } = publication(key, at);
+      if (!published) continue;
+      methods.push({ id: key.id, type: key.methodType, controller: member.did, ...key.publicKey, ...(expires === undefined ? {} : { expires }) });
+      if (key.state === 'active') current.push(key.id);
+    }
+    return {
+      '@context': [...DID_DOCUMENT_CONTEXT],
+      id: member.did,
+      verificationMethod: methods,
+      // Retired keys still assert what they signed; only current keys authenticate (sign presentations).
+      assertionMethod: methods.map((m) => m.id),
+      authentication: current,
+    };
+  }
+
   const signing: MemberSigning = {
     hosts: (did) => did.startsWith(prefix),
     async keyFor(did, kind, use, pointer) {
@@ -407,23 +429,9 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       if (!SLUG_PATTERN.test(slug)) return undefined;
       const member = await store.getMemberBySlug(slug);
       if (member === undefined) return undefined;
-      const at = now();
-      const methods: VerificationMethod[] = [];
-      const current: string[] = [];
-      for (const key of await store.memberKeys(member.id)) {
-        const { published, expires } = publication(key, at);
-        if (!published) continue;
-        methods.push({ id: key.id, type: key.methodType, controller: member.did, ...key.publicKey, ...(expires === undefined ? {} : { expires }) });
-        if (key.state === 'active') current.push(key.id);
-      }
-      return {
-        '@context': [...DID_DOCUMENT_CONTEXT],
-        id: member.did,
-        verificationMethod: methods,
-        // Retired keys still assert what they signed; only current keys authenticate (sign presentations).
-        assertionMethod: methods.map((m) => m.id),
-        authentication: current,
-      };
+      return documentOf(member, await store.memberKeys(member.id), now());
     },
+
+    documentOf,
   };
 }

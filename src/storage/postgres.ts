@@ -13,7 +13,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from './store.js';
+import { MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -568,6 +568,13 @@ export class PostgresStore implements Store {
     return this.read('reading member keys', async (db) =>
       (await db.query<PgMemberKeyRow>('SELECT * FROM member_keys WHERE member_id = $1 ORDER BY created_at, id', [memberId])).rows.map(pgMemberKey),
     );
+  }
+
+  memberKeysVersion(memberId: string): Promise<string> {
+    return this.read('reading the member keys version', async (db) => {
+      const row = (await db.query<{ methods: string; progress: string | null }>(MEMBER_KEYS_VERSION_SQL, [memberId])).rows[0];
+      return `${row?.methods ?? 0}:${row?.progress ?? 0}`;
+    });
   }
 
   rotateMemberKeys(options: {

@@ -12,7 +12,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from './store.js';
+import { MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -132,6 +132,7 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly clock: Clock;
+  private keysVersion: Database.Statement | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.clock = options.clock ?? systemClock;
@@ -486,6 +487,15 @@ export class SqliteStore implements Store {
     return this.run('reading member keys', () =>
       (this.db.prepare('SELECT * FROM member_keys WHERE member_id = ? ORDER BY created_at, id').all(memberId) as MemberKeyRow[]).map(toMemberKey),
     );
+  }
+
+  memberKeysVersion(memberId: string): Promise<string> {
+    return this.run('reading the member keys version', () => {
+      // Prepared once: it runs on every verification of a hosted member's credential.
+      this.keysVersion ??= this.db.prepare(MEMBER_KEYS_VERSION_SQL.replace('$1', '?'));
+      const row = this.keysVersion.get(memberId) as { methods: number; progress: number | null };
+      return `${row.methods}:${row.progress ?? 0}`;
+    });
   }
 
   rotateMemberKeys(options: {

@@ -154,6 +154,13 @@ export interface Store extends AuditSource {
   /** Every verification method the member ever had (active, retired, removed), oldest first. */
   memberKeys(memberId: string): Promise<MemberKeyRecord[]>;
   /**
+   * A token that changes whenever a method of the member is added or changes state: the count of
+   * its methods and how far their states have moved (rows are never deleted, and a state only
+   * moves forward: active -> retired -> removed). Cheap (one aggregate over the member's index
+   * entries): the hosted DID resolver asks it on every resolution (src/members/hosted-dids.ts).
+   */
+  memberKeysVersion(memberId: string): Promise<string>;
+  /**
    * ONE transaction: the member's active methods become 'retired' (kept in the DID document
    * until what they signed has expired) or 'removed' (gone at once), the new ones become active,
    * and the audit entry is appended. Returns the ids of the methods taken out of service.
@@ -295,3 +302,7 @@ export function auditRow(input: AuditEntryInput, index: number, timestamp: strin
   const leaf = encodeAuditEntry(entry);
   return { entry, leaf, leafHash: Buffer.from(auditLeafHash(leaf)).toString('hex') };
 }
+
+/** Store.memberKeysVersion, in SQL both stores run ($1: the member id). */
+export const MEMBER_KEYS_VERSION_SQL =
+  "SELECT count(*) AS methods, sum(CASE state WHEN 'active' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END) AS progress FROM member_keys WHERE member_id = $1";

@@ -1,7 +1,7 @@
 /**
  * What Data Integrity issuing and verifying share: the jsonld-signatures suites of the three
  * cryptosuites gx-trust supports, signers and verifiers that hold a node:crypto KeyObject, the
- * closed-context pre-check, and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
+ * and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
  *
  * Why our own signer/verifier objects: @digitalbazaar/ed25519-multikey and ecdsa-multikey import
  * the key again on every sign and verify (a DER private-key import costs ~310 µs under OpenSSL 3);
@@ -190,44 +190,8 @@ export function verifyingSuite(cryptosuite: Cryptosuite, verifier: SuiteVerifier
   return new DataIntegrityProof({ cryptosuite: suite });
 }
 
-/** Nesting beyond this is refused before JSON-LD sees it (jsonld recurses without a limit). */
+/** How deep findPointer looks (documents deeper than this were refused before JSON-LD saw them). */
 const MAX_DEPTH = 64;
-
-/**
- * Every context URL the document names (top-level, inline scoped contexts, `@import`) must load
- * through the closed document loader. Checked up front because jsonld-signatures serves
- * `https://w3id.org/security/v1` and `/v2` from its own table before our loader is asked, which
- * would open the allowed set.
- */
-export async function assertContextsAllowed(document: unknown, documentLoader: DocumentLoader): Promise<void> {
-  const urls = new Set<string>();
-  const walk = (value: unknown, path: (string | number)[], inContext: boolean): void => {
-    if (path.length > MAX_DEPTH) {
-      throw new GxTrustError('INVALID_INPUT', `the document nests deeper than ${MAX_DEPTH} levels`, { pointer: jsonPointer(path) });
-    }
-    if (typeof value === 'string') {
-      if (inContext) urls.add(value);
-      return;
-    }
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => walk(item, [...path, index], inContext));
-      return;
-    }
-    if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === '@context' || key === '@import') walk(child, [...path, key], true);
-        else if (typeof child === 'object' && child !== null) walk(child, [...path, key], false);
-      }
-    }
-  };
-  walk(document, [], false);
-  for (const url of urls) {
-    if (url.startsWith('did:')) {
-      throw new GxTrustError('CONTEXT_NOT_ALLOWED', `${JSON.stringify(url)} is not a JSON-LD context`);
-    }
-    await documentLoader(url);
-  }
-}
 
 export interface ClassifiedError {
   code: ErrorCode;

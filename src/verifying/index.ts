@@ -14,7 +14,7 @@ import { isGxTrustError, type ErrorCode } from '../errors.js';
 import { failed, makeReport, passed, type Check, type VerificationReport } from './report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
 import { checkValidityPeriod } from './validity.js';
-import type { ResultCache } from './result-cache.js';
+import type { CachedVerification, ResultCache } from './result-cache.js';
 
 export type { VerificationReport, Check } from './report.js';
 
@@ -168,7 +168,8 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   async function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     const context = contextFor(options);
     const key = deps.resultCache?.keyOf(input, context.now);
-    const hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
+    let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
+    if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
     const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context));
     const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
     const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', chain))];
@@ -178,6 +179,24 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       if (complianceCheck !== undefined) checks.push(complianceCheck);
     }
     return makeReport(result.format, checks, reportExtras(result));
+  }
+
+  /**
+   * Whether the methods a cached result bound are bound still: a key rotated out, removed or past
+   * its lifetime must fail now, not when the entry expires. Anything that keeps the binding from
+   * being made again (a fetch failure too) sends the credential through a full verification, which
+   * reports it.
+   */
+  async function stillBound(bindings: CachedVerification['bindings']): Promise<boolean> {
+    if (bindings === undefined) return true;
+    try {
+      for (const method of bindings.methods) {
+        await deps.resolver.resolveVerificationMethod(method, { purpose: 'assertionMethod', expectedController: bindings.controller });
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async function verifyPresentation(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {

@@ -13,7 +13,9 @@ import { compactVerify, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
 import { verificationMethodJwk } from '../dids/multikey.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
 import { isGxTrustError, type ErrorCode } from '../errors.js';
+import { jsonInputFaults } from '../json-input.js';
 import { assertAlgorithmAllowed } from '../keyring/algorithms.js';
 import { failed, passed, type Check, type CheckName } from './report.js';
 import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from './types.js';
@@ -60,13 +62,14 @@ class CheckFailure extends Error {
     readonly check: CheckName,
     readonly code: ErrorCode,
     message: string,
+    readonly pointer?: string,
   ) {
     super(message);
   }
 }
 
-function fail(check: CheckName, code: ErrorCode, message: string): never {
-  throw new CheckFailure(check, code, message);
+function fail(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
+  throw new CheckFailure(check, code, message, pointer);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -138,7 +141,7 @@ interface Decoded {
 }
 
 /** Everything that can be decided from the token alone, before any key is looked up. */
-function checkFormat(token: string | undefined, kind: Kind): Decoded {
+function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoader): Decoded {
   if (token === undefined) {
     fail('format', 'UNSUPPORTED_FORMAT', `not a compact JWS, data: URL or ${ENVELOPE_TYPES[kind]}`);
   }
@@ -155,6 +158,8 @@ function checkFormat(token: string | undefined, kind: Kind): Decoded {
     fail('format', 'UNSUPPORTED_FORMAT', 'the JWS parts are not base64url');
   }
   const header = decodeJson(headerPart, 'protected header');
+  const headerFault = jsonInputFaults(header)[0];
+  if (headerFault !== undefined) fail('format', headerFault.code, `protected header: ${headerFault.detail}`);
   if (Object.hasOwn(header, 'enc')) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
 
   const alg = header.alg;
@@ -178,6 +183,10 @@ function checkFormat(token: string | undefined, kind: Kind): Decoded {
   for (const claim of ['vc', 'vp']) {
     if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
   }
+  // The payload is the credential: its contexts are checked as a Data Integrity document's are,
+  // although gx-trust never expands it (its reader will), and before any key is looked up.
+  const payloadFault = jsonLdInputFaults(payload, { loader })[0];
+  if (payloadFault !== undefined) fail('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
   return { token, header, payload, alg };
 }
 
@@ -290,7 +299,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
       checks.push(passed(check, message));
     };
     try {
-      const decoded = checkFormat(extractToken(input, kind), kind);
+      const decoded = checkFormat(extractToken(input, kind), kind, ctx.documentLoader);
       result.format = normalizeMediaType(decoded.header.typ as string);
       result.document = decoded.payload;
       const timeClaims = readTimeClaims(decoded);
@@ -338,7 +347,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
     } catch (error) {
       if (!(error instanceof CheckFailure)) throw error;
       pending.splice(pending.indexOf(error.check), 1);
-      checks.push(failed(error.check, error.code, error.message));
+      checks.push(failed(error.check, error.code, error.message, error.pointer));
     }
     // "A verification never returns valid when a check could not be run."
     for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));

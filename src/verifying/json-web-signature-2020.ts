@@ -24,7 +24,7 @@ import { constants, createHash, createPublicKey, sign, verify, type KeyObject } 
 import jsonld from 'jsonld';
 import { LRUCache } from 'lru-cache';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import type { DocumentLoader } from '../document-loader/index.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
 import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
 import { verificationMethodJwk } from '../dids/multikey.js';
 import { failed, passed, type Check } from './report.js';
@@ -355,6 +355,12 @@ async function verifyProof(
     return { checks, warnings };
   }
 
+  // The pinned contexts and the prototype keys, before jsonld sees the document.
+  const fault = jsonLdInputFaults(input, { loader: context.documentLoader })[0];
+  if (fault !== undefined) {
+    checks.push(failed('proof', fault.code, fault.detail, fault.pointer));
+    return { checks, method, warnings };
+  }
   try {
     const key = publicKeyOf(method);
     assertAlgFitsKey(parts.jws.header.alg, key, method.publicKeyJwk?.alg);

@@ -12,9 +12,12 @@
  * - any result in which a check failed for a reason that may go away (a DID or chain fetch that
  *   failed or timed out, a status list that could not be read, an internal fault).
  *
+ * A hit whose key binding passed names the verification methods it bound: the verifier binds them
+ * again (a DID cache hit, or for the members this service hosts a read of the store) before using
+ * it, so a key rotated out, removed or past its `expires` fails at once, not when the entry expires.
+ *
  * Bounds: an LRU over entries and over input bytes (refusals in one of their own, a tenth the
- * size), and a TTL no longer than the DID cache's (a rotated or revoked key is seen no later than
- * through the DID cache itself). A call that asks about another instant (`options.now` far from the
+ * size), and a TTL no longer than the DID cache's. A call that asks about another instant (`options.now` far from the
  * clock) bypasses the cache: the cached key binding and X.509 results were computed for the present.
  *
  * Entries are frozen and handed out as they are, never copied: a hit is the connectors' hot path,
@@ -48,6 +51,8 @@ export interface CachedVerification {
   result: Readonly<Omit<FormatResult, 'verificationMethod'>>;
   /** The 'x509' check, or undefined when the signing key carries no chain. */
   chainCheck: Readonly<Check> | undefined;
+  /** The methods the result bound to `controller` (assertionMethod), to be bound again before the hit is used; none when the binding failed. */
+  bindings: { controller: string; methods: readonly string[] } | undefined;
 }
 
 /** The key of one input: its digest, and its size, which the byte bound counts. */
@@ -81,6 +86,7 @@ const DETERMINISTIC_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INVALID_DATE',
   'UNSUPPORTED_FORMAT',
   'CONTEXT_NOT_ALLOWED',
+  'FORBIDDEN_KEY',
   'SAFE_MODE_VIOLATION',
   'INVALID_DID',
   'UNSUPPORTED_DID_METHOD',
@@ -102,6 +108,13 @@ export function isCacheable(entry: { result: Pick<FormatResult, 'checks'>; chain
   return decisive.every((c) => c.code !== undefined && DETERMINISTIC_FAILURES.has(c.code));
 }
 
+/** The methods a result bound, when every key-binding check of it passed. */
+function bindingsOf(result: FormatResult, method: FormatResult['verificationMethod']): Kept['bindings'] {
+  const bindingChecks = result.checks.filter((c) => c.check === 'key-binding');
+  if (result.issuer === undefined || method === undefined || bindingChecks.length === 0 || !bindingChecks.every((c) => c.verified)) return undefined;
+  return deepFreeze({ controller: result.issuer, methods: [...(result.verificationMethods ?? [method.id])] });
+}
+
 /** What the key's sha256 is taken of: a compact JWT as sent, an object as its JSON serialization. */
 function serialized(input: unknown): string | undefined {
   try {
@@ -118,6 +131,7 @@ interface Kept {
   result: Omit<FormatResult, 'verificationMethod' | 'document'>;
   document: KeptDocument;
   chainCheck: Check | undefined;
+  bindings: CachedVerification['bindings'];
   passed: boolean;
   expiresAt: number;
   bytes: number;
@@ -154,21 +168,24 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
       stats.hits += 1;
       options.onLookup?.(true);
       const document = kept.document === undefined ? undefined : kept.document.is === 'input' ? (input as Record<string, unknown>) : kept.document.document;
-      return { result: document === undefined ? kept.result : { ...kept.result, document }, chainCheck: kept.chainCheck };
+      return { result: document === undefined ? kept.result : { ...kept.result, document }, chainCheck: kept.chainCheck, bindings: kept.bindings };
     },
     set(key, input, { result, chainCheck }) {
       if (!isCacheable({ result, chainCheck })) return;
-      const { verificationMethod: _method, document, ...rest } = result;
+      const { verificationMethod: method, document, ...rest } = result;
       const keptDocument: KeptDocument = document === undefined ? undefined : document === input ? { is: 'input' } : { is: 'copy', document: deepFreeze(structuredClone(document)) };
       const passed = result.checks.every((c) => c.verified) && chainCheck?.verified !== false;
       const kept: Kept = {
         result: deepFreeze(structuredClone(rest)),
         document: keptDocument,
         chainCheck: chainCheck === undefined ? undefined : deepFreeze({ ...chainCheck }),
+        bindings: bindingsOf(result, method),
         passed,
         expiresAt: clock().getTime() + ttlMs,
         bytes: key.bytes,
       };
+      // A result replacing one of the other kind (a kept pass whose key is no longer bound) takes its place.
+      (passed ? refused : verified).delete(key.digest);
       (passed ? verified : refused).set(key.digest, kept);
     },
     get size() {

@@ -39,6 +39,8 @@ export interface FormatResult {
   document?: Record<string, unknown>;
   issuer?: string;
   verificationMethod?: VerificationMethod;
+  /** Every verification method bound to the issuer (or holder), when a proof set has several; else verificationMethod's. */
+  verificationMethods?: string[];
   timeClaims?: TimeClaims;
   /** Presentations only: the credentials it holds, as found (embedded objects, enveloped objects, JWT strings). */
   heldCredentials?: unknown[];

@@ -88,7 +88,7 @@ async function verifyDataIntegrity(task: VerifyDataIntegrityTask) {
   const resolver = taskResolver(new Map(task.documents), task.clock);
   const context: VerifyContext = {
     resolver,
-    documentLoader: createDocumentLoader({ resolver }),
+    documentLoader: createDocumentLoader(),
     now: new Date(task.now),
     clockSkewSeconds: task.clockSkewSeconds,
   };

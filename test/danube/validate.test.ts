@@ -224,7 +224,7 @@ describe('createSelfDescriptionValidator() with the bundled shapes', () => {
       const lp = makeLegalPerson();
       lp['@context'] = [...(lp['@context'] as string[]), 'https://evil.example/ctx'];
       const { findings } = await validator.validate([lp, makeVatId(), makeIssuer()]);
-      expect(only(findings)).toContainEqual({ rule: 'jsonld/context-not-allowed', pointer: '/0', path: '' });
+      expect(only(findings)).toContainEqual({ rule: 'jsonld/context-not-allowed', pointer: '/0/@context/2', path: '' });
     });
 
     it('row 12: refuses an inline context that redefines a protected gx term', async () => {

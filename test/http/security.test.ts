@@ -113,7 +113,7 @@ describe('outside development, a verifier', () => {
     const resolver = createDidResolver({ testMode: false });
     const verifier = createVerifier({
       resolver,
-      documentLoader: createDocumentLoader({ resolver }),
+      documentLoader: createDocumentLoader(),
       clock: () => new Date(),
       clockSkewSeconds: 300,
       formats: [joseFormat, dataIntegrityFormat, jsonWebSignature2020Format],

@@ -1,6 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createDidResolver } from '../../src/dids/index.js';
 import { publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../../src/issuing/data-integrity.js';
@@ -8,7 +7,7 @@ import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner
 const NOW = new Date('2025-06-01T12:00:00Z');
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 const VC_V1 = 'https://www.w3.org/2018/credentials/v1';
-const documentLoader = createDocumentLoader({ resolver: createDidResolver({ testMode: true }) });
+const documentLoader = createDocumentLoader();
 
 interface Party {
   did: string;

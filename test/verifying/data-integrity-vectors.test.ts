@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { bindVerificationMethod, createDidResolver } from '../../src/dids/index.js';
 import { base58btcDecode, multikeyToJwk, publicKeyToMultikey } from '../../src/dids/multikey.js';
 import type { DidDocument, DidResolver } from '../../src/dids/types.js';
-import { createDocumentLoader, type DocumentLoader } from '../../src/document-loader/index.js';
+import { createDocumentLoader, withVerificationMethod, type DocumentLoader } from '../../src/document-loader/index.js';
 import { GxTrustError } from '../../src/errors.js';
 import { signCredentialDataIntegrity } from '../../src/issuing/data-integrity.js';
 import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
@@ -75,18 +75,14 @@ const resolver: DidResolver = {
   },
 };
 
-const closedLoader = createDocumentLoader({ resolver: didKeys });
+const closedLoader = createDocumentLoader();
 const examplesContext = JSON.parse(text('contexts/credentials-examples-v2.jsonld')) as unknown;
 
-/** The closed loader plus, for these tests only, the examples context and the spec controller's keys. */
-const vectorLoader: DocumentLoader = async (url) => {
-  if (url === EXAMPLES_CONTEXT) return { contextUrl: null, documentUrl: url, document: examplesContext };
-  if (url.startsWith(`${SPEC_ISSUER}#`)) {
-    const method = controllerDocument.verificationMethod?.find((vm) => vm.id === url);
-    if (method !== undefined) return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...method } };
-  }
-  return closedLoader(url);
-};
+/** The closed loader plus, for these tests only, the examples context (served, and so pinned for the context check). */
+const vectorLoader: DocumentLoader = Object.assign(
+  async (url: string) => (url === EXAMPLES_CONTEXT ? { contextUrl: null, documentUrl: url, document: examplesContext } : closedLoader(url)),
+  { serves: (url: string) => url === EXAMPLES_CONTEXT || closedLoader.serves!(url) },
+);
 
 const ctx: VerifyContext = { resolver, documentLoader: vectorLoader, now: new Date('2025-06-01T00:00:00Z'), clockSkewSeconds: 300 };
 
@@ -186,7 +182,7 @@ describe('W3C vc-di-ecdsa test vectors (ecdsa-rdfc-2019, P-256)', () => {
     const result = (await jsigs.verify(signed, {
       suite: verifyingSuite('ecdsa-rdfc-2019', verifierFor(method)),
       purpose: new jsigs.purposes.AssertionProofPurpose({ controller: { id: did, assertionMethod: [method.id] } }),
-      documentLoader: vectorLoader,
+      documentLoader: withVerificationMethod(vectorLoader, method),
     }));
     expect(result.verified).toBe(true);
     // ...but the format refuses it: the key is a did:key, not a key of the issuer https://vc.example/issuers/5678.

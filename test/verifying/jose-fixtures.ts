@@ -61,7 +61,8 @@ export function issuerFor(alg: JoseAlgorithm): TestIssuer {
 
 export function makeCredential(issuer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
+    // VCDM 2.0's @vocab covers the example terms: no context outside the pinned set is needed.
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
     id: 'urn:uuid:3f0d8c2e-6a51-4a9c-9d0e-2b1d5f6f2a10',
     type: ['VerifiableCredential', 'ExampleMembershipCredential'],
     issuer,

@@ -85,7 +85,7 @@ describe('joseFormat.verifyCredential()', () => {
     });
 
     it('the @context of the payload', async () => {
-      expect(await tamper(([h, p, s]) => [h!, reencode(p, (v) => { v['@context'] = ['https://www.w3.org/ns/credentials/v2']; }), s!]))
+      expect(await tamper(([h, p, s]) => [h!, reencode(p, (v) => { v['@context'] = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#']; }), s!]))
         .toEqual(['format:ok', 'key-binding:ok', 'proof:INVALID_SIGNATURE']);
     });
 

@@ -22,7 +22,7 @@ function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number 
   let offset = 0;
   const clock = () => new Date((pinned ?? Date.now()) + offset);
   const resolver = createDidResolver({ testMode: true, clock });
-  const documentLoader = createDocumentLoader({ resolver });
+  const documentLoader = createDocumentLoader();
   const cache: ResultCache = createResultCache({ ttlMs: options.resultCacheMs ?? 60_000, clock });
   let verifier: Verifier | undefined;
   const checkStatus = createStatusCheck({
