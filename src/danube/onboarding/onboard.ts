@@ -20,6 +20,7 @@ import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
 import { registryLookupOff, type RegistrationNumberEvidence, type RegistrationNumberType, type RegistryLookup } from '../registration-numbers/index.js';
 import type { SelfDescriptionValidator } from '../validate.js';
+import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
@@ -303,7 +304,9 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     if (holder !== undefined) authorize(context.principal, holder);
 
     // (2) The Danube rules over the whole submission, findings located in the request body.
-    const validation = await deps.validator.validate(items.map((item) => item.document));
+    const validation = await deps.validator.validate(items.map((item) => item.document)).catch((error: unknown) => {
+      throw pointedIntoRequest(error, (index) => items[index]?.origin); // GRAPH_TOO_LARGE
+    });
     const findings = [...submissionFindings, ...validation.findings.map((f) => located(f, items)).filter((f): f is Finding => f !== undefined)];
     if (!conforms(findings) || holder === undefined || typeof legalPersonId !== 'string') return { status: 'invalid', findings };
 
