@@ -23,8 +23,9 @@ import { createIssuer, type Issuer } from './issuing/index.js';
 import { loadOrCreateKeyring, VERIFICATION_METHOD_FRAGMENTS, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
-import { createWorkerPool } from './workers/pool.js';
+import { createWorkerPool, type WorkerPool } from './workers/pool.js';
 import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity.js';
+import { createPooledSelfDescriptionValidator } from './workers/pooled-self-description.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
@@ -65,6 +66,8 @@ export interface Service {
   selfDescriptionValidator: SelfDescriptionValidator;
   /** Compliance decisions and label credentials. */
   compliance: ComplianceEngine;
+  /** The worker threads for canonicalization and validation; undefined with GX_WORKERS=0. */
+  workerPool: WorkerPool | undefined;
   /** JSON log lines (pino), at GX_LOG_LEVEL. */
   logger: Logger;
   /** This instance's own Prometheus registry; undefined when GX_METRICS_ENABLED=false. */
@@ -166,7 +169,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
     },
   });
-  // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
+  // Data Integrity canonicalization and Danube validation on worker threads (GX_WORKERS; 0 keeps them in this thread).
   const workerPool = config.workers > 0
     ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })
     : undefined;
@@ -187,12 +190,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
   });
   verifierRef = verifier;
-  const selfDescriptionValidator = createSelfDescriptionValidator({
-    documentLoader,
+  // Danube validation (JSON-LD to RDF, SHACL) on the pool's threads too; with GX_WORKERS=0 here.
+  const validatorSettings = {
     shapes: config.danubeShapes,
     ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
-    now: clock,
-  });
+  };
+  const selfDescriptionValidator = workerPool === undefined
+    ? createSelfDescriptionValidator({ documentLoader, ...validatorSettings, now: clock })
+    : createPooledSelfDescriptionValidator({ pool: workerPool, settings: validatorSettings, clock });
   const rsaLeaf = keyring.key('RSA').x5c?.[0];
   const compliance = createComplianceEngine({
     verifier,
@@ -238,6 +243,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metrics,
     config, keyring, resolver, documentLoader, issuer, recordingIssuer, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
     compliance,
+    workerPool,
     checkpointer,
     close: async () => {
       await checkpointer.stop();
