@@ -156,13 +156,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onError: overrides.log ?? ((error) => console.error(error)),
   });
   const statusListPublisher = createStatusListPublisher({ store, issuer, issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
-  // The status check verifies list credentials with this very verifier (lists carry no status, so
-  // there is no recursion); the service's own lists are read without HTTP to itself.
+  // The status check verifies list credentials with this very verifier, without following a list's
+  // own credentialStatus (so a list naming itself cannot recurse) and within the deadline of the
+  // verification that needs it; the service's own lists are read without HTTP to itself.
   let verifierRef: Verifier | undefined;
   const checkStatus = createStatusCheck({
     testMode: config.testMode,
     clock,
-    verifyListCredential: (list) => verifierRef!.verifyCredential(list),
+    verifyListCredential: (list, options) => verifierRef!.verifyCredential(list, options),
     resolveLocally: async (url) => {
       const signed = await statusListPublisher.signedListByUrl(url);
       if (signed === undefined) return undefined;
@@ -187,6 +188,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     })),
     checkStatus: instrumentStatusCheck(metrics, checkStatus),
     checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
+    deadlineMs: config.verifyDeadlineMs,
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
   });
   verifierRef = verifier;
