@@ -136,7 +136,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   localDocuments.set(keyring.did, keyring.didDocument());
   const resolver = instrumentResolver(metrics, createDidResolver({
     testMode: config.testMode, localDocuments, clock,
-    ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
+    cache: { maxPendingMs: config.verifyDeadlineMs, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) }) },
   }));
   const documentLoader = createDocumentLoader({ resolver });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
@@ -185,6 +185,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: trustAnchors(config, keyring),
       testMode: config.testMode,
+      maxPendingMs: config.verifyDeadlineMs,
     })),
     checkStatus: instrumentStatusCheck(metrics, checkStatus),
     checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
