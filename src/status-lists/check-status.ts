@@ -11,7 +11,7 @@ import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { getBit } from '../storage/store.js';
 import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
-import { isDeadlinePassed, withinDeadline } from '../verifying/deadline.js';
+import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
 import type { CredentialStatusCheck, VerifyOptions } from '../verifying/index.js';
 import { MIN_STATUS_LIST_SIZE } from './allocator.js';
 import { decodeStatusList, MAX_INFLATED_LIST_BYTES } from './credential.js';
@@ -139,7 +139,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return fail(STATUS_ERROR_CODES.retrieval, `${url} did not answer with a status list credential (JSON or a compact JWT)`);
   }
 
-  async function verifyList(url: string, signed: SignedListDocument, now: Date, deadline: AbortSignal | undefined): Promise<VerifiedList> {
+  async function verifyList(url: string, signed: SignedListDocument, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
     // The list's own credentialStatus is not followed. The Bitstring Status List validate algorithm
     // asks that "all proofs verify successfully" and nothing of the list's own status; following it
     // (even once) would cost a fetch for every list, and a list naming itself, or two lists naming
@@ -184,7 +184,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
    * later verification joins work that may not answer in time (the fetch itself ends by its own
    * 3 s deadline).
    */
-  async function listAt(url: string, now: Date, deadline: AbortSignal | undefined): Promise<VerifiedList> {
+  async function listAt(url: string, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
     const local = await options.resolveLocally?.(url);
     if (local !== undefined) return verifyList(url, local, now, deadline);
 
@@ -207,10 +207,10 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     const dropUnsettled = (): void => {
       if (cache.get(url) === pending) forget(url);
     };
-    deadline?.addEventListener('abort', dropUnsettled, { once: true });
+    const unsubscribe = deadline?.onExpiry(dropUnsettled);
     pending.then(
       (list) => {
-        deadline?.removeEventListener('abort', dropUnsettled);
+        unsubscribe?.();
         if (cache.get(url) !== pending) return;
         sizes.set(url, list.bits.length);
         cachedBytes += list.bits.length;
@@ -218,14 +218,14 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       },
       // Only verified lists stay: a failure is retried by the next verification.
       () => {
-        deadline?.removeEventListener('abort', dropUnsettled);
+        unsubscribe?.();
         dropUnsettled();
       },
     );
     return withinDeadline(pending, deadline);
   }
 
-  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date, deadline: AbortSignal | undefined): Promise<Check> {
+  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date, deadline: Deadline | undefined): Promise<Check> {
     const type = entry['type'] as keyof typeof ENTRY_TYPES;
     const index = entry['statusListIndex'];
     if (typeof index !== 'string' || !STATUS_LIST_INDEX.test(index)) {

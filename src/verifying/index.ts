@@ -15,7 +15,7 @@ import { failed, makeReport, passed, type Check, type VerificationReport } from 
 import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
 import { checkValidityPeriod } from './validity.js';
 import type { ResultCache } from './result-cache.js';
-import { startDeadline, withinDeadline } from './deadline.js';
+import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
 
 export type { VerificationReport, Check } from './report.js';
 
@@ -30,7 +30,7 @@ export type CertificateChainCheck = (
  * injected by the status-lists module. Returns undefined when the credential has no status entry.
  * It must fail closed: a list that cannot be fetched or verified is a failed check.
  */
-export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date; deadline?: AbortSignal }) => Promise<Check | undefined>;
+export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date; deadline?: Deadline }) => Promise<Check | undefined>;
 
 /**
  * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
@@ -76,7 +76,7 @@ export interface VerifyOptions {
    * status list's own proof): shared, so the whole answers by one deadline. Absent: its own, of
    * `deadlineMs`.
    */
-  deadline?: AbortSignal;
+  deadline?: Deadline;
   /**
    * false: the credential's own `credentialStatus` is not followed. A status list credential is
    * verified so: the Bitstring Status List validate algorithm asks that its proofs verify, nothing
@@ -118,7 +118,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     kind: 'credential' | 'presentation',
     input: unknown,
     context: VerifyContext,
-    deadline: AbortSignal,
+    deadline: Deadline,
   ): Promise<FormatResult> {
     const format = deps.formats.find((f) =>
       kind === 'credential' ? f.canVerifyCredential(input) : f.canVerifyPresentation(input),
@@ -150,7 +150,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     result: FormatResult,
     context: VerifyContext,
     kind: 'credential' | 'presentation',
-    options: { deadline: AbortSignal; followCredentialStatus: boolean },
+    options: { deadline: Deadline; followCredentialStatus: boolean },
     chain: { cached: boolean; check?: Check | undefined } = { cached: false },
   ): Promise<Check[]> {
     const checks: Check[] = [];
@@ -194,13 +194,13 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   }
 
   /** `verify` under the caller's deadline, or under its own, started here and cleared when done. */
-  async function withDeadline(options: VerifyOptions, verify: (deadline: AbortSignal) => Promise<VerificationReport>): Promise<VerificationReport> {
+  async function withDeadline(options: VerifyOptions, verify: (deadline: Deadline) => Promise<VerificationReport>): Promise<VerificationReport> {
     if (options.deadline !== undefined) return verify(options.deadline);
-    const deadline = startDeadline(deps.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
+    const started = startDeadline(deps.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
     try {
-      return await verify(deadline.signal);
+      return await verify(started.deadline);
     } finally {
-      deadline.done();
+      started.done();
     }
   }
 
@@ -227,7 +227,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     return withDeadline(options, (deadline) => verifyPresentationWithin(input, options, deadline));
   }
 
-  async function verifyPresentationWithin(input: unknown, options: VerifyOptions, deadline: AbortSignal): Promise<VerificationReport> {
+  async function verifyPresentationWithin(input: unknown, options: VerifyOptions, deadline: Deadline): Promise<VerificationReport> {
     const context = contextFor(options);
     const result = await runFormat('presentation', input, context, deadline);
     const checks = [...result.checks, ...(await commonChecks(result, context, 'presentation', { deadline, followCredentialStatus: true }))];
