@@ -203,3 +203,31 @@ describe('the same limits for onboarding and the compliance shapes rule', () => 
     expect(shapes).toEqual([expect.objectContaining({ code: 'GRAPH_TOO_LARGE', pointer: expect.stringMatching(/^\/verifiableCredential\/0\/credentialSubject\/gx:legalAddress\/\d+$/) })]);
   });
 });
+
+describe('compliance while the pool sheds validations', () => {
+  let world: ComplianceWorld;
+  let member: Party;
+  beforeAll(async () => {
+    // One thread taking two tasks and one more waiting: a burst of decisions overflows it.
+    world = await startComplianceWorld({ GX_WORKERS: '1', GX_WORKER_QUEUE_MAX: '1' });
+    member = await createParty(world.server, 'member', world.ca);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('answers 503 VERIFIER_BUSY for a decision whose shapes could not be validated, and records no refusal for it', async () => {
+    // Within the limits, but long enough to validate that the burst arrives while the thread is busy.
+    const addresses = Array.from({ length: 400 }, () => ({ type: 'gx:Address', 'gx:countryCode': 'DE' }));
+    const vp = await member.present(await memberCredentials(world, member, { legalPerson: legalPerson(member.did, { 'gx:legalAddress': addresses }) }));
+    const before = await world.service.service.store.auditSize();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => submit(world, '/compliance', vp)));
+    const shed = answers.filter((a) => a.status === 503);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const answer of shed) expect(answer.body.code).toBe('VERIFIER_BUSY');
+    // Every other answer is a decision (refused: 400 addresses break sh:maxCount), each recorded once.
+    const decided = answers.filter((a) => a.status !== 503);
+    for (const answer of decided) expect(answer.status, answer.text).toBe(422);
+    expect(await world.service.service.store.auditSize()).toBe(before + decided.length);
+  });
+});
