@@ -4,7 +4,8 @@
  * formats (data model, validity period, X.509 chain of the signing key) and, for presentations,
  * verify every credential held. The result is data; nothing here throws on a bad credential. It
  * throws only when it could not verify at all, for a reason that is not the credential's (load shed,
- * or the caller's share of costly work used up).
+ * or the caller's share of costly work used up). And it answers by its deadline (deadline.ts): what
+ * had not finished by then is CHECK_NOT_RUN.
  */
 import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
