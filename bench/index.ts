@@ -18,6 +18,7 @@ import { benchmarkRecords } from './records.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
 import { benchmarkCompliance } from './compliance.js';
+import { benchmarkValidationFlood } from './validation-flood.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -110,6 +111,14 @@ console.table(
     'build ms': Math.round(row.buildMs),
   })),
 );
+// /health during a flood of the largest submission the Danube limits admit, with the worker pool
+// and without (GX_WORKERS=0), servers in child processes (bench/validation-flood.ts).
+const floodRows = await benchmarkValidationFlood({
+  dataDir: join(dir, 'flood'),
+  seconds: Number(process.env['BENCH_FLOOD_SECONDS'] ?? 8),
+  connections: Number(process.env['BENCH_FLOOD_CONNECTIONS'] ?? 8),
+});
+console.table(floodRows.map((row) => ({ scenario: row.scenario, server: row.server, kind: row.kind, 'req/s': row['req/s'], 'p50 ms': row['p50 ms'], 'p99 ms': row['p99 ms'], statuses: row.statuses, 'loop p99 ms': row['loop p99 ms'] })));
 // Compliance: a warm decision over a 4-credential VP-JWT (bench/compliance.ts).
 const complianceRows = await benchmarkCompliance(service, { iterations: Number(process.env['BENCH_COMPLIANCE_ITERATIONS'] ?? 300) });
 console.table(complianceRows.map((row) => ({ name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2) })));

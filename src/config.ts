@@ -73,6 +73,8 @@ const Environment = z.object({
   GX_WORKER_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(128),
   // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.
   GX_RESULT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  // Every verification answers by this deadline; checks not finished by then are CHECK_NOT_RUN.
+  GX_VERIFY_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
   GX_KEY_ED25519_FILE: optionalPath,
   GX_KEY_P256_FILE: optionalPath,
@@ -117,6 +119,8 @@ export interface Config {
   workerPriority: 'idle' | 'low' | 'normal';
   workerQueueMax: number;
   resultCacheSeconds: number;
+  /** Every verification's report is built by then: what had not finished is CHECK_NOT_RUN. */
+  verifyDeadlineMs: number;
   keyFiles: {
     ed25519?: string;
     p256?: string;
@@ -232,6 +236,7 @@ export function parseConfig(
     workerPriority: e.GX_WORKER_PRIORITY,
     workerQueueMax: e.GX_WORKER_QUEUE_MAX,
     resultCacheSeconds: e.GX_RESULT_CACHE_SECONDS,
+    verifyDeadlineMs: e.GX_VERIFY_DEADLINE_MS,
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,

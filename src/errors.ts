@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_DID_METHOD: 400,
   DID_FORBIDDEN: 400,
   CANONICALIZATION_LIMIT: 422,
+  /** A self-description over the Danube validator's size limits (src/danube/submission-limits.ts): refused before any rule runs. */
+  GRAPH_TOO_LARGE: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // Authorization.

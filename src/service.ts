@@ -25,8 +25,9 @@ import { createSigningPolicy, type SigningPolicy } from './issuing/signing-polic
 import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
-import { createWorkerPool } from './workers/pool.js';
+import { createWorkerPool, type WorkerPool } from './workers/pool.js';
 import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity.js';
+import { createPooledSelfDescriptionValidator } from './workers/pooled-self-description.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './verifying/data-integrity.js';
 import { joseFormat } from './verifying/jose.js';
@@ -69,6 +70,8 @@ export interface Service {
   selfDescriptionValidator: SelfDescriptionValidator;
   /** Compliance decisions and label credentials. */
   compliance: ComplianceEngine;
+  /** The worker threads for canonicalization and validation; undefined with GX_WORKERS=0. */
+  workerPool: WorkerPool | undefined;
   /** JSON log lines (pino), at GX_LOG_LEVEL. */
   logger: Logger;
   /** This instance's own Prometheus registry; undefined when GX_METRICS_ENABLED=false. */
@@ -144,7 +147,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     testMode: config.testMode, localDocuments, clock,
     // Member DIDs from the store every time: a key rotated out or removed fails at once, on every replica.
     hosted: createHostedDids({ store, registry: members, clock }),
-    ...(metrics === undefined ? {} : { cache: { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) } }),
+    cache: { maxPendingMs: config.verifyDeadlineMs, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) }) },
   }));
   const documentLoader = createDocumentLoader();
   const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
@@ -168,20 +171,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onError: overrides.log ?? ((error) => console.error(error)),
   });
   const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
-  // The status check verifies list credentials with this very verifier (lists carry no status, so
-  // there is no recursion); the service's own lists are read without HTTP to itself.
+  // The status check verifies list credentials with this very verifier, without following a list's
+  // own credentialStatus (so a list naming itself cannot recurse) and within the deadline of the
+  // verification that needs it; the service's own lists are read without HTTP to itself.
   let verifierRef: Verifier | undefined;
   const checkStatus = createStatusCheck({
     testMode: config.testMode,
     clock,
-    verifyListCredential: (list) => verifierRef!.verifyCredential(list),
+    verifyListCredential: (list, options) => verifierRef!.verifyCredential(list, options),
     resolveLocally: async (url) => {
       const signed = await statusListPublisher.signedListByUrl(url);
       if (signed === undefined) return undefined;
       return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
     },
   });
-  // Data Integrity canonicalization on worker threads (GX_WORKERS; 0 keeps it in this thread).
+  // Data Integrity canonicalization and Danube validation on worker threads (GX_WORKERS; 0 keeps them in this thread).
   const workerPool = config.workers > 0
     ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })
     : undefined;
@@ -196,18 +200,22 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: trustAnchors(config, keyring),
       testMode: config.testMode,
+      maxPendingMs: config.verifyDeadlineMs,
     })),
     checkStatus: instrumentStatusCheck(metrics, checkStatus),
     checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
+    deadlineMs: config.verifyDeadlineMs,
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
   });
   verifierRef = verifier;
-  const selfDescriptionValidator = createSelfDescriptionValidator({
-    documentLoader,
+  // Danube validation (JSON-LD to RDF, SHACL) on the pool's threads too; with GX_WORKERS=0 here.
+  const validatorSettings = {
     shapes: config.danubeShapes,
     ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
-    now: clock,
-  });
+  };
+  const selfDescriptionValidator = workerPool === undefined
+    ? createSelfDescriptionValidator({ documentLoader, ...validatorSettings, now: clock })
+    : createPooledSelfDescriptionValidator({ pool: workerPool, settings: validatorSettings, clock });
   const rsaLeaf = keyring.key('RSA').x5c?.[0];
   const compliance = createComplianceEngine({
     verifier,
@@ -256,6 +264,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metrics,
     config, keyring, resolver, documentLoader, signing, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
     compliance,
+    workerPool,
     checkpointer,
     close: async () => {
       await checkpointer.stop();

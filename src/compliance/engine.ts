@@ -140,6 +140,9 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       try {
         ruleFindings = await rule.run(context);
       } catch (error) {
+        // The service shedding load (the pool's queue is full) says nothing about the input: the
+        // decision is not made, and not recorded as a refusal; the caller retries (503, Retry-After).
+        if (error instanceof GxTrustError && error.code === 'VERIFIER_BUSY') throw error;
         // A rule that could not run is a failed rule, never a pass.
         ruleFindings = [{
           rule: rule.id,

@@ -11,6 +11,7 @@ import type { Quad, Term } from '@rdfjs/types';
 import { jsonPointer, type ProblemDetail } from '../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
 import type { Finding } from './finding.js';
+import { graphTooLarge, isNodeObject, SUBMISSION_LIMITS } from './submission-limits.js';
 
 const { namedNode, blankNode, literal, quad, defaultGraph } = DataFactory;
 
@@ -39,14 +40,6 @@ type JsonObject = Record<string, unknown>;
 
 function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/**
- * Value objects and lists are not nodes. A top-level `@graph` wrapper is not a node either: giving
- * it an `@id` would move its content into a named graph.
- */
-function isNodeObject(value: JsonObject): boolean {
-  return !('@value' in value) && !('@list' in value) && !('@set' in value) && !('@graph' in value);
 }
 
 function nodeId(value: JsonObject): string | undefined {
@@ -105,12 +98,13 @@ interface JsonLdQuad {
   graph: JsonLdTerm;
 }
 
-function toTerm(term: JsonLdTerm): Term {
+/** `credentialIndex`: jsonld labels each document's blank nodes from _:b0 on, so they are told apart by credential. */
+function toTerm(term: JsonLdTerm, credentialIndex: number): Term {
   switch (term.termType) {
     case 'NamedNode':
       return namedNode(term.value);
     case 'BlankNode':
-      return blankNode(term.value.replace(/^_:/, ''));
+      return blankNode(`c${credentialIndex}-${term.value.replace(/^_:/, '')}`);
     default:
       return term.language
         ? literal(term.value, term.language)
@@ -121,6 +115,10 @@ function toTerm(term: JsonLdTerm): Term {
 /**
  * Only the default graph is kept: the claims. Proofs live in named graphs (VC Data Model 2.0
  * section 4.12) and are checked by the verifier, not by shapes.
+ *
+ * The triples and blank nodes are counted as each credential is turned into RDF, and past
+ * SUBMISSION_LIMITS the submission is refused (GRAPH_TOO_LARGE, pointing at the credential that
+ * crossed the limit) before SHACL sees any of it. The caller counted the node objects before.
  */
 export async function buildSubmissionGraph(
   credentials: readonly unknown[],
@@ -130,6 +128,7 @@ export async function buildSubmissionGraph(
   const quads: Quad[] = [];
   const findings: Finding[] = [];
   const labelled: unknown[] = [];
+  let blankNodes = 0;
   for (const [index, credential] of credentials.entries()) {
     // Before label() copies it and jsonld expands it: a context outside the pinned set (a DID
     // above all, which the loader would never resolve anyway) or a prototype key is a finding, and
@@ -156,15 +155,21 @@ export async function buildSubmissionGraph(
     }
     try {
       const dataset = (await jsonld.toRDF(document, { documentLoader, safe: true })) as JsonLdQuad[];
+      const blank = new Set<string>();
       for (const q of dataset) {
         if (q.graph.termType !== 'DefaultGraph') continue;
+        if (q.subject.termType === 'BlankNode') blank.add(q.subject.value);
+        if (q.object.termType === 'BlankNode') blank.add(q.object.value);
         quads.push(
-          quad(toTerm(q.subject) as never, toTerm(q.predicate) as never, toTerm(q.object) as never, defaultGraph()),
+          quad(toTerm(q.subject, index) as never, toTerm(q.predicate, index) as never, toTerm(q.object, index) as never, defaultGraph()),
         );
       }
+      blankNodes += blank.size;
     } catch (error) {
       findings.push(jsonLdFinding(error, index));
     }
+    if (quads.length > SUBMISSION_LIMITS.triples) throw graphTooLarge('triples', `more than ${SUBMISSION_LIMITS.triples}`, jsonPointer([index]));
+    if (blankNodes > SUBMISSION_LIMITS.blankNodes) throw graphTooLarge('blankNodes', `more than ${SUBMISSION_LIMITS.blankNodes}`, jsonPointer([index]));
   }
   return { quads: withoutEnvelopeTypes(quads), nodes, findings, labelled };
 }

@@ -8,6 +8,7 @@ import { isObject, type JsonObject } from '../credentials/index.js';
 import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
 import { problemOf } from '../json-input.js';
+import { graphTooLarge, SUBMISSION_LIMITS } from './submission-limits.js';
 
 export interface SubmittedCredential {
   document: JsonObject;
@@ -19,7 +20,6 @@ export interface SubmittedCredential {
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const DATA_URL = /^data:application\/(vc|vp)(\+ld\+json|\+ld)?\+jwt,/;
-const MAX_CREDENTIALS = 64;
 
 function decodeCompact(value: string, origin: string): JsonObject {
   const jwt = value.replace(DATA_URL, '');
@@ -88,8 +88,7 @@ function collect(body: unknown, base: string): SubmittedCredential[] {
   if (items.length === 0) {
     throw new GxTrustError('INVALID_INPUT', 'the submission holds no credential', { pointer: base });
   }
-  if (items.length > MAX_CREDENTIALS) {
-    throw new GxTrustError('INVALID_INPUT', `a submission holds at most ${MAX_CREDENTIALS} credentials`, { pointer: base });
-  }
+  const over = items[SUBMISSION_LIMITS.credentials];
+  if (over !== undefined) throw graphTooLarge('credentials', items.length, over.origin);
   return items.map(({ item, origin }) => credentialOf(item, origin));
 }

@@ -18,6 +18,7 @@ import { REGISTRATION_NUMBER_CHECKS } from './registration-numbers/index.js';
 import { createShaclValidator, type ShaclEngineName, type ShaclValidator } from './shacl.js';
 import { loadBundledShapes, loadOfficialShapes } from './shapes/index.js';
 import { buildSubmissionGraph, type NodeLocation } from './submission-graph.js';
+import { measureSubmission, weightOf } from './submission-limits.js';
 import { checkTermsAndConditions, DANUBE_TERMS_AND_CONDITIONS, type AcceptedTermsAndConditions } from './terms-and-conditions.js';
 
 export interface SelfDescriptionValidatorOptions {
@@ -39,9 +40,23 @@ export interface SelfDescriptionValidation {
   findings: Finding[];
 }
 
+export interface ValidateOptions {
+  /**
+   * The caller's share of costly work (the anonymous callers' canonicalization budget), asked once
+   * with the validation's weight in canonicalization units before any JSON-LD or SHACL work: it
+   * throws (RATE_LIMITED) to refuse. Absent: no limit (callers with an API key).
+   */
+  admit?: (units: number) => Promise<void>;
+  /** The instant dated rules (terms and conditions) judge against; default the validator's clock. */
+  now?: Date;
+}
+
 export interface SelfDescriptionValidator {
-  /** `credentials`: the unsigned or decoded credentials (or claims graphs) of one submission. */
-  validate(credentials: readonly object[]): Promise<SelfDescriptionValidation>;
+  /**
+   * `credentials`: the unsigned or decoded credentials (or claims graphs) of one submission.
+   * Throws GRAPH_TOO_LARGE (pointer into `credentials`) for a submission over SUBMISSION_LIMITS.
+   */
+  validate(credentials: readonly object[], options?: ValidateOptions): Promise<SelfDescriptionValidation>;
 }
 
 const SEVERITY: Readonly<Record<string, Severity>> = {
@@ -68,7 +83,7 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
   }
 
   return {
-    async validate(credentials) {
+    async validate(credentials, validateOptions = {}) {
       if (credentials.length === 0) {
         const empty: Finding = {
           rule: 'submission/empty',
@@ -80,6 +95,9 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
         };
         return { conforms: false, findings: [empty] };
       }
+      // Bounded before any JSON-LD or SHACL work (submission-limits.ts), then paid for.
+      const size = measureSubmission(credentials);
+      await validateOptions.admit?.(weightOf(size));
       const graph = await buildSubmissionGraph(credentials, options.documentLoader);
       const data = [...graph.quads, ...GX_ONTOLOGY_QUADS];
       const locate = locator(graph.nodes);
@@ -104,7 +122,7 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
           });
         }
       }
-      findings.push(...ruleFindings(graph.quads, locate, accepted, now()));
+      findings.push(...ruleFindings(graph.quads, locate, accepted, validateOptions.now ?? now()));
       return { conforms: conforms(findings), findings };
     },
   };

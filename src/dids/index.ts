@@ -98,7 +98,8 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
   // A fetch refused because its host had too many in flight says nothing about the DID: not kept.
   const cache = createResolutionCache<Awaited<ReturnType<DIDCache>>>({ keepFailure: (error) => !isHostBusy(error), ...options.cache, clock });
   // The `no-cache` option a DID URL or caller may carry is deliberately ignored: see cache.ts.
-  // did:key and did:jwk resolve deterministically from the DID itself, so their results may be
+  // did:key and did:jwk resolve deterministically from the DID itself (no I/O: their promises
+  // settle at once, so this cache cannot hold one that never does), so their results may be
   // kept without a TTL; in an LRU of their own, so a flood of made-up did:keys cannot evict the
   // did:web documents (and decoding the key, createPublicKey included, happens once per DID).
   const offline = new LRUCache<string, Promise<Awaited<ReturnType<DIDCache>>>>({ max: options.cache?.max ?? 1000 });

@@ -76,7 +76,7 @@ export interface AppDependencies {
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members?: MemberRegistry;
-  /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify routes. */
+  /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify and validate routes. */
   canonicalizationBudget?: CanonicalizationBudget;
 }
 
@@ -113,11 +113,12 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.use(identityRoutes(deps));
   app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));
   app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
-  // The verify routes count anonymous callers' canonicalizations, as the verification lane does.
+  // The verify routes count anonymous callers' canonicalizations, as the verification lane does, and
+  // Danube validation draws from the same share.
   const verifyDeps = canonicalizationBudget === undefined ? deps : { ...deps, canonicalizationBudget };
   app.use(credentialRoutes(verifyDeps));
   app.use(presentationRoutes(verifyDeps));
-  app.use(danubeRoutes(deps));
+  app.use(danubeRoutes(verifyDeps));
   if (deps.compliance !== undefined) app.use(complianceRoutes({ ...deps, compliance: deps.compliance }));
   if (deps.members !== undefined) app.use(memberRoutes({ members: deps.members, authenticator: deps.authenticator }));
   if (deps.audit !== undefined) app.use(auditRoutes({ ...deps.audit, authenticator: deps.authenticator, store: deps.store, keyring: deps.keyring }));

@@ -120,7 +120,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',
     summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',
     request: { schema: DanubeValidateRequest, example: examples.validateDanube },
-    responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: BAD_INPUT },
+    responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: problem('Invalid input, or a self-description over the size limits (GRAPH_TOO_LARGE)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
   },
   {
     method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',

@@ -138,8 +138,11 @@ export function createRateLimiter(settings: RateLimitSettings, authenticator: Au
   };
 }
 
-/** Asks for a share of canonicalization work on behalf of one request (VerifyOptions.admitCanonicalization). */
-export type CanonicalizationBudget = (request: RateLimitedRequest) => () => Promise<void>;
+/**
+ * Asks for a share of costly work on behalf of one request (VerifyOptions.admitCanonicalization,
+ * ValidateOptions.admit): `units` canonicalizations' worth, one by default.
+ */
+export type CanonicalizationBudget = (request: RateLimitedRequest) => (units?: number) => Promise<void>;
 
 /**
  * What a request costs varies a thousandfold: a cached result or a JWT takes a tenth of a
@@ -153,6 +156,11 @@ export type CanonicalizationBudget = (request: RateLimitedRequest) => () => Prom
  * run's adversarial share (a tenth of all requests, poison graphs among them, every one let in),
  * this share took the benign p99 from about 4x its unattacked value (worker threads at nice 10;
  * about 2x as SCHED_IDLE) to about 1.3x.
+ *
+ * A Danube validation (POST /danube/validate) draws from the same share, weighed by its size in
+ * canonicalization units (src/danube/submission-limits.ts, weightOf): a small self-description
+ * costs one, one at the size limit about as much as a whole second's share. A weight above the
+ * share is charged as the whole share, so every admissible submission can be admitted.
  */
 export function createCanonicalizationBudget(perSecond: number, authenticator: Authenticator): CanonicalizationBudget | undefined {
   if (perSecond === 0) return undefined;
@@ -160,20 +168,21 @@ export function createCanonicalizationBudget(perSecond: number, authenticator: A
   const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: MAX_REMEMBERED_ADDRESSES });
   const addresses = new Map<string, string>();
   // Asked once per document; the caller is looked up once per request (with the rate limiter).
-  return (request) => async () => {
+  return (request) => async (units = 1) => {
     if (await isAuthenticated(request, authenticator)) return;
+    const cost = Math.min(perSecond, Math.max(1, units));
     const key = addressKey(addresses, request.ip ?? 'unknown');
     const now = performance.now();
     const bucket = buckets.get(key) ?? { tokens: perSecond, at: now };
     bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
     bucket.at = now;
     buckets.set(key, bucket);
-    if (bucket.tokens < 1) {
-      throw new GxTrustError('RATE_LIMITED', `more than ${perSecond} JSON-LD canonicalizations a second from this address without an API key`, {
-        hint: 'Retry after Retry-After seconds, or verify with an API key (connector role): Data Integrity and JsonWebSignature2020 proofs are limited for anonymous callers',
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+    if (bucket.tokens < cost) {
+      throw new GxTrustError('RATE_LIMITED', `this address used its share of costly JSON-LD work without an API key (${perSecond} canonicalizations a second; this request needs ${cost})`, {
+        hint: 'Retry after Retry-After seconds, or call with an API key (connector role): Data Integrity and JsonWebSignature2020 verification and Danube validation are limited for anonymous callers',
+        retryAfterSeconds: Math.max(1, Math.ceil((cost - bucket.tokens) / perSecond)),
       });
     }
-    bucket.tokens -= 1;
+    bucket.tokens -= cost;
   };
 }

@@ -85,7 +85,7 @@ function collectStatements(value: unknown, into: Set<string>): void {
 
 /** Reads credentials with a loader that serves the pinned contexts and nothing else. */
 export function createClaimsReader(): ClaimsReader {
-  const documentLoader = createDocumentLoader({});
+  const documentLoader = createDocumentLoader();
   return async (credential) => {
     let expanded: unknown[];
     try {

@@ -5,7 +5,7 @@
  * no result and swallow no error; without metrics (GX_METRICS_ENABLED=false) they return the
  * piece unchanged.
  */
-import type { SelfDescriptionValidator } from '../danube/validate.js';
+import type { SelfDescriptionValidator, ValidateOptions } from '../danube/validate.js';
 import type { DidResolver } from '../dids/types.js';
 import type { CertificateChainCheck, CredentialStatusCheck, Verifier } from '../verifying/index.js';
 import type { ProofFormat } from '../verifying/types.js';
@@ -46,7 +46,7 @@ export function instrumentStatusCheck(metrics: Metrics | undefined, check: Crede
 
 export function instrumentSelfDescriptionValidator(metrics: Metrics | undefined, validator: SelfDescriptionValidator): SelfDescriptionValidator {
   if (metrics === undefined) return validator;
-  return { validate: timed(metrics, 'shapes', (credentials: readonly object[]) => validator.validate(credentials)) };
+  return { validate: timed(metrics, 'shapes', (credentials: readonly object[], options?: ValidateOptions) => validator.validate(credentials, options)) };
 }
 
 export function instrumentVerifier(metrics: Metrics | undefined, verifier: Verifier): Verifier {

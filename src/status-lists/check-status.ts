@@ -11,7 +11,8 @@ import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { getBit } from '../storage/store.js';
 import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
-import type { CredentialStatusCheck } from '../verifying/index.js';
+import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
+import type { CredentialStatusCheck, VerifyOptions } from '../verifying/index.js';
 import { MIN_STATUS_LIST_SIZE } from './allocator.js';
 import { decodeStatusList, MAX_INFLATED_LIST_BYTES } from './credential.js';
 
@@ -58,8 +59,12 @@ export type SignedListDocument = JsonObject | string;
 export interface StatusCheckOptions {
   /** Allows http and loopback/private list URLs (tests and local development only). */
   testMode: boolean;
-  /** The core verifier, injected so this module and the verifier do not import each other. */
-  verifyListCredential: (list: SignedListDocument) => Promise<VerificationReport>;
+  /**
+   * The core verifier, injected so this module and the verifier do not import each other. It is
+   * asked not to follow the list's own `credentialStatus` (see listAt) and to answer by the
+   * deadline of the verification that needs the list.
+   */
+  verifyListCredential: (list: SignedListDocument, options: Pick<VerifyOptions, 'deadline' | 'followCredentialStatus'>) => Promise<VerificationReport>;
   /** The service's own lists, read without HTTP and never cached (a revocation shows at once). */
   resolveLocally?: (url: string) => Promise<SignedListDocument | undefined>;
   clock: Clock;
@@ -134,8 +139,14 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return fail(STATUS_ERROR_CODES.retrieval, `${url} did not answer with a status list credential (JSON or a compact JWT)`);
   }
 
-  async function verifyList(url: string, signed: SignedListDocument, now: Date): Promise<VerifiedList> {
-    const report = await options.verifyListCredential(signed);
+  async function verifyList(url: string, signed: SignedListDocument, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
+    // The list's own credentialStatus is not followed. The Bitstring Status List validate algorithm
+    // asks that "all proofs verify successfully" and nothing of the list's own status; following it
+    // (even once) would cost a fetch for every list, and a list naming itself, or two lists naming
+    // each other, would wait on their own pending verification. To withdraw a list, its issuer
+    // publishes another at the same URL.
+    // @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
+    const report = await options.verifyListCredential(signed, { followCredentialStatus: false, ...(deadline === undefined ? {} : { deadline }) });
     if (!report.verified) {
       const reasons = report.checks.filter((c) => !c.verified).map((c) => `${c.check}: ${c.message ?? c.code}`);
       fail(STATUS_ERROR_CODES.verification, `the status list credential ${url} does not verify (${reasons.join('; ')})`);
@@ -166,13 +177,23 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return { url, issuer, purposes, credentialType, bits, expiresAt: now.getTime() + Math.min(ttl, maxCacheMs) };
   }
 
-  async function listAt(url: string, now: Date): Promise<VerifiedList> {
+  /**
+   * The verified list at `url`, from the cache, from a fetch already in flight, or fetched now. A
+   * caller waits no longer than its verification's `deadline`; and an in-flight entry leaves the
+   * cache when it settles or when the deadline of the verification that started it passes, so no
+   * later verification joins work that may not answer in time (the fetch itself ends by its own
+   * 3 s deadline).
+   */
+  async function listAt(url: string, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
     const local = await options.resolveLocally?.(url);
-    if (local !== undefined) return verifyList(url, local, now);
+    if (local !== undefined) return verifyList(url, local, now, deadline);
 
     const hit = cache.get(url);
     if (hit !== undefined) {
-      const list = await hit.catch(() => undefined);
+      const list = await withinDeadline(hit, deadline).catch((error: unknown) => {
+        if (isDeadlinePassed(error, deadline)) throw error;
+        return undefined;
+      });
       if (list !== undefined && list.expiresAt > now.getTime()) {
         cache.delete(url);
         cache.set(url, hit);
@@ -180,11 +201,16 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       }
       if (cache.get(url) === hit) forget(url);
     }
-    const pending = download(url).then((signed) => verifyList(url, signed, now));
+    const pending = download(url).then((signed) => verifyList(url, signed, now, deadline));
     cache.set(url, pending);
     evict();
+    const dropUnsettled = (): void => {
+      if (cache.get(url) === pending) forget(url);
+    };
+    const unsubscribe = deadline?.onExpiry(dropUnsettled);
     pending.then(
       (list) => {
+        unsubscribe?.();
         if (cache.get(url) !== pending) return;
         sizes.set(url, list.bits.length);
         cachedBytes += list.bits.length;
@@ -192,13 +218,14 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       },
       // Only verified lists stay: a failure is retried by the next verification.
       () => {
-        if (cache.get(url) === pending) forget(url);
+        unsubscribe?.();
+        dropUnsettled();
       },
     );
-    return pending;
+    return withinDeadline(pending, deadline);
   }
 
-  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date): Promise<Check> {
+  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date, deadline: Deadline | undefined): Promise<Check> {
     const type = entry['type'] as keyof typeof ENTRY_TYPES;
     const index = entry['statusListIndex'];
     if (typeof index !== 'string' || !STATUS_LIST_INDEX.test(index)) {
@@ -218,7 +245,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     }
     let list: VerifiedList;
     try {
-      list = await listAt(url, now);
+      list = await listAt(url, now, deadline);
     } catch (error) {
       const code = isGxTrustError(error) ? error.code : STATUS_ERROR_CODES.retrieval;
       return failed('status', code, error instanceof Error ? error.message : String(error), `${pointer}/statusListCredential`);
@@ -246,7 +273,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return passed('status', purpose === 'revocation' ? 'not revoked' : 'not suspended');
   }
 
-  return async (credential, { now }) => {
+  return async (credential, { now, deadline }) => {
     const status = credential['credentialStatus'];
     if (status === undefined) return undefined;
     const entries = Array.isArray(status) ? status : [status];
@@ -256,7 +283,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       return failed('status', STATUS_ERROR_CODES.unsupported, 'the credentialStatus holds entries of types gx-trust cannot evaluate', '/credentialStatus');
     }
     const checks = await Promise.all(
-      entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now)),
+      entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now, deadline)),
     );
     const failure = checks.find((c) => !c.verified);
     if (failure !== undefined) return failure;

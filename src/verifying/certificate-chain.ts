@@ -7,7 +7,8 @@
 import { LRUCache } from 'lru-cache';
 import type { VerificationMethod } from '../dids/types.js';
 import { hardenedFetch } from '../dids/hardened-fetch.js';
-import { isGxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
+import { settleWithin } from '../settle-within.js';
 import { parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { failed, passed, type Check } from './report.js';
 import type { CertificateChainCheck } from './index.js';
@@ -17,6 +18,8 @@ export interface CertificateChainCheckOptions {
   testMode: boolean;
   /** How long a fetched x5u chain is reused. */
   x5uTtlMs?: number;
+  /** A fetch shared by concurrent verifications settles within this (default 5 s), and failed ones leave the cache. */
+  maxPendingMs?: number;
 }
 
 export function createCertificateChainCheck(options: CertificateChainCheckOptions): CertificateChainCheck {
@@ -25,14 +28,20 @@ export function createCertificateChainCheck(options: CertificateChainCheckOption
   function fetchChain(url: string): Promise<string[]> {
     let pending = x5uCache.get(url);
     if (pending === undefined) {
-      pending = hardenedFetch(url, {
+      const fetched = hardenedFetch(url, {
         testMode: options.testMode,
         accept: 'application/pem-certificate-chain, application/x-pem-file, text/plain',
         maxBytes: 64 * 1024,
         errorCodes: { forbidden: 'X509_CHAIN', failed: 'X509_CHAIN', timeout: 'X509_CHAIN', notFound: 'X509_CHAIN' },
       }).then((response) => parsePemCertificates(response.body.toString('utf8')));
-      // Failures are not cached: the next verification tries again (the fetch itself is bounded).
-      pending.catch(() => x5uCache.delete(url));
+      // The fetch has its own deadline; the bound makes the shared entry settle whatever it does.
+      const bound = options.maxPendingMs ?? 5000;
+      const settled = settleWithin(fetched, bound, () => new GxTrustError('X509_CHAIN', `${url} was not fetched within ${bound} ms`));
+      // Failures are not cached: the next verification tries again.
+      settled.catch(() => {
+        if (x5uCache.get(url) === settled) x5uCache.delete(url);
+      });
+      pending = settled;
       x5uCache.set(url, pending);
     }
     return pending;

@@ -4,7 +4,8 @@
  * formats (data model, validity period, X.509 chain of the signing key) and, for presentations,
  * verify every credential held. The result is data; nothing here throws on a bad credential. It
  * throws only when it could not verify at all, for a reason that is not the credential's (load shed,
- * or the caller's share of costly work used up).
+ * or the caller's share of costly work used up). And it answers by its deadline (deadline.ts): what
+ * had not finished by then is CHECK_NOT_RUN.
  */
 import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
@@ -15,6 +16,7 @@ import { failed, makeReport, passed, type Check, type VerificationReport } from 
 import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
 import { checkValidityPeriod } from './validity.js';
 import type { CachedVerification, ResultCache } from './result-cache.js';
+import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
 
 export type { VerificationReport, Check } from './report.js';
 
@@ -29,7 +31,7 @@ export type CertificateChainCheck = (
  * injected by the status-lists module. Returns undefined when the credential has no status entry.
  * It must fail closed: a list that cannot be fetched or verified is a failed check.
  */
-export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date }) => Promise<Check | undefined>;
+export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date; deadline?: Deadline }) => Promise<Check | undefined>;
 
 /**
  * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
@@ -50,7 +52,18 @@ export interface VerifierDependencies {
   checkCompliance?: ComplianceCheck;
   /** Keeps the proof, key-binding and X.509 part of credential reports (src/verifying/result-cache.ts). */
   resultCache?: ResultCache;
+  /**
+   * Every verification's report is built by this many milliseconds after it started (deadline.ts):
+   * checks not finished by then are CHECK_NOT_RUN. Default DEFAULT_VERIFY_DEADLINE_MS.
+   */
+  deadlineMs?: number;
 }
+
+/**
+ * A few seconds: above the 3 s a single DID, status-list or x5u fetch may take (so a slow host is
+ * reported with its own code), below what an HTTP client waits before it gives up.
+ */
+export const DEFAULT_VERIFY_DEADLINE_MS = 5000;
 
 export interface VerifyOptions {
   challenge?: string;
@@ -59,6 +72,18 @@ export interface VerifyOptions {
   now?: Date;
   /** The caller's share of canonicalization work (VerifyContext.admitCanonicalization); also asked for each credential a presentation holds. */
   admitCanonicalization?: () => Promise<void>;
+  /**
+   * The deadline of the verification this one is part of (the credentials a presentation holds, a
+   * status list's own proof): shared, so the whole answers by one deadline. Absent: its own, of
+   * `deadlineMs`.
+   */
+  deadline?: Deadline;
+  /**
+   * false: the credential's own `credentialStatus` is not followed. A status list credential is
+   * verified so: the Bitstring Status List validate algorithm asks that its proofs verify, nothing
+   * about its own status, and following it lets a list that names itself recurse without end.
+   */
+  followCredentialStatus?: boolean;
 }
 
 /**
@@ -94,6 +119,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     kind: 'credential' | 'presentation',
     input: unknown,
     context: VerifyContext,
+    deadline: Deadline,
   ): Promise<FormatResult> {
     const format = deps.formats.find((f) =>
       kind === 'credential' ? f.canVerifyCredential(input) : f.canVerifyPresentation(input),
@@ -110,12 +136,11 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       };
     }
     try {
-      return kind === 'credential'
-        ? await format.verifyCredential(input, context)
-        : await format.verifyPresentation(input, context);
+      return await withinDeadline(kind === 'credential' ? format.verifyCredential(input, context) : format.verifyPresentation(input, context), deadline);
     } catch (error) {
       if (isGxTrustError(error) && NOT_RUN_AT_ALL.has(error.code)) throw error;
-      // A format module reports failures as checks; a throw is a fault we still must not call valid.
+      // A format module reports failures as checks; a throw is a fault we still must not call valid
+      // (the deadline's is CHECK_NOT_RUN).
       const code: ErrorCode = isGxTrustError(error) ? error.code : 'INTERNAL';
       return { format: format.name, checks: [failed('proof', code, error instanceof Error ? error.message : String(error))] };
     }
@@ -126,6 +151,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     result: FormatResult,
     context: VerifyContext,
     kind: 'credential' | 'presentation',
+    options: { deadline: Deadline; followCredentialStatus: boolean },
     chain: { cached: boolean; check?: Check | undefined } = { cached: false },
   ): Promise<Check[]> {
     const checks: Check[] = [];
@@ -146,17 +172,20 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       if (chain.check !== undefined) checks.push(chain.check);
     } else if (method !== undefined && deps.checkCertificateChain !== undefined) {
       const validUntil = validUntilOf(document);
-      const chainCheck = await deps.checkCertificateChain(method, {
-        validAt: context.now,
-        ...(validUntil === undefined ? {} : { validUntil }),
-      });
+      const chainCheck = await withinDeadline(
+        deps.checkCertificateChain(method, { validAt: context.now, ...(validUntil === undefined ? {} : { validUntil }) }),
+        options.deadline,
+      ).catch((error: unknown) => failed('x509', isGxTrustError(error) ? error.code : 'CHECK_NOT_RUN', error instanceof Error ? error.message : String(error)));
       chain.check = chainCheck;
       if (chainCheck !== undefined) checks.push(chainCheck);
     }
-    if (kind === 'credential' && document['credentialStatus'] !== undefined) {
+    if (kind === 'credential' && document['credentialStatus'] !== undefined && options.followCredentialStatus) {
       let statusCheck: Check | undefined;
       try {
-        statusCheck = await deps.checkStatus?.(document, { now: context.now });
+        const pending = deps.checkStatus?.(document, { now: context.now, deadline: options.deadline });
+        // The status check answers by the deadline itself, naming the entry it could not read; the
+        // race only keeps a check that would not from holding the verification.
+        statusCheck = pending === undefined ? undefined : await withinDeadline(pending, options.deadline, { yieldToWork: true });
       } catch (error) {
         statusCheck = failed('status', isGxTrustError(error) ? error.code : 'CHECK_NOT_RUN', error instanceof Error ? error.message : String(error));
       }
@@ -165,20 +194,15 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     return checks;
   }
 
-  async function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
-    const context = contextFor(options);
-    const key = deps.resultCache?.keyOf(input, context.now);
-    let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
-    if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
-    const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context));
-    const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
-    const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', chain))];
-    if (key !== undefined && hit === undefined) deps.resultCache?.set(key, input, { result, chainCheck: chain.check });
-    if (deps.checkCompliance !== undefined && result.document !== undefined) {
-      const complianceCheck = await deps.checkCompliance(result.document, { now: context.now });
-      if (complianceCheck !== undefined) checks.push(complianceCheck);
+  /** `verify` under the caller's deadline, or under its own, started here and cleared when done. */
+  async function withDeadline(options: VerifyOptions, verify: (deadline: Deadline) => Promise<VerificationReport>): Promise<VerificationReport> {
+    if (options.deadline !== undefined) return verify(options.deadline);
+    const started = startDeadline(deps.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
+    try {
+      return await verify(started.deadline);
+    } finally {
+      started.done();
     }
-    return makeReport(result.format, checks, reportExtras(result));
   }
 
   /**
@@ -199,18 +223,42 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     }
   }
 
-  async function verifyPresentation(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
+  function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
+    return withDeadline(options, async (deadline) => {
+      const context = contextFor(options);
+      const key = deps.resultCache?.keyOf(input, context.now);
+      let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
+      if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
+      const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context, deadline));
+      const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
+      const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', { deadline, followCredentialStatus: options.followCredentialStatus !== false }, chain))];
+      // A result with a check the deadline cut short is not kept (CHECK_NOT_RUN alone is never cacheable).
+      if (key !== undefined && hit === undefined) deps.resultCache?.set(key, input, { result, chainCheck: chain.check });
+      // The label check reads the document and its companions only (no fetch): never cut short.
+      if (deps.checkCompliance !== undefined && result.document !== undefined) {
+        const complianceCheck = await deps.checkCompliance(result.document, { now: context.now });
+        if (complianceCheck !== undefined) checks.push(complianceCheck);
+      }
+      return makeReport(result.format, checks, reportExtras(result));
+    });
+  }
+
+  function verifyPresentation(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
+    return withDeadline(options, (deadline) => verifyPresentationWithin(input, options, deadline));
+  }
+
+  async function verifyPresentationWithin(input: unknown, options: VerifyOptions, deadline: Deadline): Promise<VerificationReport> {
     const context = contextFor(options);
-    const result = await runFormat('presentation', input, context);
-    const checks = [...result.checks, ...(await commonChecks(result, context, 'presentation'))];
+    const result = await runFormat('presentation', input, context, deadline);
+    const checks = [...result.checks, ...(await commonChecks(result, context, 'presentation', { deadline, followCredentialStatus: true }))];
     const held = result.heldCredentials ?? [];
     if (held.length > MAX_HELD_CREDENTIALS) {
       checks.push(failed('credential', 'INVALID_INPUT', `a presentation may hold at most ${MAX_HELD_CREDENTIALS} credentials`));
     }
-    // Each held credential is verified in full, in any format, with the same clock.
+    // Each held credential is verified in full, in any format, with the same clock and deadline.
     const credentials = await Promise.all(
       held.slice(0, MAX_HELD_CREDENTIALS).map((credential) =>
-        verifyCredential(credential, { now: context.now, ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }) }),
+        verifyCredential(credential, { now: context.now, deadline, ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }) }),
       ),
     );
     // A label held with the credentials it covers: the presentation-level check compares digests.

@@ -1,7 +1,7 @@
 /**
  * The worker pool for CPU-heavy work (JSON-LD expansion and RDF canonicalization of Data Integrity
- * proofs), so the event loop keeps answering (health checks, JWT verifications) while a burst of
- * Data Integrity verifications runs. piscina, sized to the cores (GX_WORKERS; 0 = no pool, all in
+ * proofs; Danube self-description validation: JSON-LD to RDF and SHACL), so the event loop keeps
+ * answering (health checks, JWT verifications) while a burst of such work runs. piscina, sized to the cores (GX_WORKERS; 0 = no pool, all in
  * the main thread). Threads start on first use, so a process that never verifies Data Integrity
  * (the CLI, most tests) never starts one, and they leave after a minute idle.
  *
@@ -53,8 +53,11 @@ export interface WorkerPool {
    * prepares it (resolving DIDs, cloning the input); `run` refuses the same way.
    */
   admit(): void;
-  /** Tasks waiting for a thread and threads alive (for metrics and the load driver). */
-  stats(): { queued: number; threads: number; completed: number };
+  /**
+   * Tasks waiting for a thread, tasks handed to `run` and not settled yet (queued included),
+   * threads alive, tasks completed (for metrics, the load driver and tests).
+   */
+  stats(): { queued: number; inFlight: number; threads: number; completed: number };
   destroy(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const maxQueued = options.maxQueued ?? 128;
   let piscina: Piscina | undefined;
   let destroyed = false;
+  let inFlight = 0;
 
   const started = (): Piscina => {
     if (destroyed) throw new GxTrustError('INTERNAL', 'the worker pool is shut down');
@@ -90,7 +94,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     const queued = piscina?.queueSize ?? 0;
     if (queued < maxQueued) return;
     options.onShed?.();
-    throw new GxTrustError('VERIFIER_BUSY', `${queued} verifications are already waiting for a worker thread`, {
+    throw new GxTrustError('VERIFIER_BUSY', `${queued} verifications or validations are already waiting for a worker thread`, {
       hint: 'Retry after the number of seconds in Retry-After',
       retryAfterSeconds: 1,
     });
@@ -101,12 +105,17 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     admit,
     async run<T>(task: WorkerTask): Promise<T> {
       admit();
-      const outcome = (await started().run(task)) as WorkerOutcome<T>;
+      const pending = started().run(task) as Promise<WorkerOutcome<T>>;
+      inFlight += 1;
+      const outcome = await pending.finally(() => (inFlight -= 1));
       if (outcome.ok) return outcome.value;
-      throw new GxTrustError(outcome.code, outcome.message);
+      throw new GxTrustError(outcome.code, outcome.message, {
+        ...(outcome.pointer === undefined ? {} : { pointer: outcome.pointer }),
+        ...(outcome.hint === undefined ? {} : { hint: outcome.hint }),
+      });
     },
     stats() {
-      return { queued: piscina?.queueSize ?? 0, threads: piscina?.threads.length ?? 0, completed: piscina?.completed ?? 0 };
+      return { queued: piscina?.queueSize ?? 0, inFlight, threads: piscina?.threads.length ?? 0, completed: piscina?.completed ?? 0 };
     },
     async destroy() {
       destroyed = true;

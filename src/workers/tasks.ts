@@ -3,6 +3,7 @@
  * structured clone, so a GxTrustError travels as `{ code, message }` and is rebuilt on the other
  * side (its class and `code` would not survive the clone).
  */
+import type { SelfDescriptionValidation, SelfDescriptionValidatorOptions } from '../danube/validate.js';
 import type { DidDocument } from '../dids/types.js';
 import type { ErrorCode } from '../errors.js';
 import type { FormatResult } from '../verifying/types.js';
@@ -28,11 +29,26 @@ export interface VerifyDataIntegrityTask {
   clockSkewSeconds: number;
 }
 
-export type WorkerTask = VerifyDataIntegrityTask;
+/** How a pool thread builds its Danube validator (once per thread and setting): the options that clone. */
+export type SelfDescriptionValidatorSettings = Omit<SelfDescriptionValidatorOptions, 'documentLoader' | 'now'>;
 
-export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+/** Validate one Danube self-description (src/danube/validate.ts): JSON-LD to RDF, SHACL, the rules in code. */
+export interface ValidateSelfDescriptionTask {
+  task: 'validate-self-description';
+  credentials: readonly object[];
+  settings: SelfDescriptionValidatorSettings;
+  /** The instant the dated rules judge against, epoch ms. */
+  now: number;
+}
+
+export type WorkerTask = VerifyDataIntegrityTask | ValidateSelfDescriptionTask;
+
+/** A failure keeps its code, pointer and hint across the thread boundary (a refusal's problem+json needs them). */
+export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; pointer?: string; hint?: string };
 
 /** A FormatResult without its document, which is the task's input: whether it had one. */
 export type PooledFormatResult = Omit<FormatResult, 'document'> & { hasDocument: boolean };
 
 export type VerifyDataIntegrityOutcome = WorkerOutcome<PooledFormatResult>;
+
+export type ValidateSelfDescriptionOutcome = WorkerOutcome<SelfDescriptionValidation>;

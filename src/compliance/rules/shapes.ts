@@ -4,6 +4,7 @@
  * `sh:class` result on a link that points outside the presentation is the `references` (or, for
  * gx:registrationNumber, the `registration-number-notary`) rule's finding, not a second one here.
  */
+import { pointedIntoRequest } from '../../danube/submission-limits.js';
 import { danglingReferences } from './references.js';
 import { registrationNumberNotary } from './registration-number-notary.js';
 import type { ComplianceFinding, ComplianceRule } from '../types.js';
@@ -15,7 +16,10 @@ export const shapes: ComplianceRule = {
   title: 'the merged graph of all credentials conforms to the Danube 25.11 shapes',
   async run(context) {
     const { submission } = context;
-    const result = await context.validateShapes(submission.credentials.map((c) => c.document));
+    // Over the validator's size limits it throws (GRAPH_TOO_LARGE): the engine makes that the rule's finding.
+    const result = await context.validateShapes(submission.credentials.map((c) => c.document)).catch((error: unknown) => {
+      throw pointedIntoRequest(error, (index) => submission.credentials[index]?.pointer);
+    });
     context.shapes = result;
     const registrationNumbers = (await registrationNumberNotary.run(context)).filter((f) => f.code === 'REGISTRATION_NUMBER_MISSING');
     const dangling = [...danglingReferences(submission), ...registrationNumbers].map((f) => f.pointer);

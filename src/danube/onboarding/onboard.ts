@@ -25,6 +25,7 @@ import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
 import { registryLookupOff, type RegistrationNumberEvidence, type RegistrationNumberType, type RegistryLookup } from '../registration-numbers/index.js';
 import type { SelfDescriptionValidator } from '../validate.js';
+import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
@@ -379,7 +380,9 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     }
 
     // (2) The Danube rules over the whole submission, findings located in the request body.
-    const validation = await deps.validator.validate(items.map((item) => item.document));
+    const validation = await deps.validator.validate(items.map((item) => item.document)).catch((error: unknown) => {
+      throw pointedIntoRequest(error, (index) => items[index]?.origin); // GRAPH_TOO_LARGE
+    });
     const findings = [...submissionFindings, ...validation.findings.map((f) => located(f, items)).filter((f): f is Finding => f !== undefined)];
     if (!conforms(findings) || holder === undefined || typeof legalPersonId !== 'string') return { status: 'invalid', findings };
 

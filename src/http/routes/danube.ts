@@ -8,6 +8,7 @@ import {
   ServiceOfferingRequest,
 } from '../../danube/onboarding/request.js';
 import { submittedCredentials } from '../../danube/submission.js';
+import { pointedIntoRequest } from '../../danube/submission-limits.js';
 import { GxTrustError } from '../../errors.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseBody, requireBody } from '../parse.js';
@@ -58,12 +59,18 @@ export function danubeRoutes(deps: AppDependencies): Router {
 
   /**
    * Shapes and Trust Framework rules, findings with JSON pointers into what was sent. Never issues
-   * anything, so it needs no API key.
+   * anything, so it needs no API key; anonymous callers pay for it from their share of costly work,
+   * as they do for canonicalization.
    */
   router.post('/danube/validate', async (req, res) => {
     const body = requireBody(req);
     const submitted = submittedCredentials(typeof body === 'string' ? body.trim() : body);
-    const result = await deps.selfDescriptionValidator.validate(submitted.map((c) => c.document));
+    const admit = deps.canonicalizationBudget?.({ authorization: req.get('authorization'), ip: req.ip, path: req.path });
+    const result = await deps.selfDescriptionValidator
+      .validate(submitted.map((c) => c.document), admit === undefined ? {} : { admit })
+      .catch((error: unknown) => {
+        throw pointedIntoRequest(error, (index) => submitted[index]?.origin);
+      });
     const findings = result.findings.map((finding) => {
       // The validator points into the list it was given; point into the body as sent instead.
       const match = /^\/(\d+)(.*)$/.exec(finding.pointer);
