@@ -6,6 +6,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
+import { assertJsonDepth } from '../credentials/json-depth.js';
 
 export interface SubmittedCredential {
   document: JsonObject;
@@ -24,12 +25,20 @@ function decodeCompact(value: string, origin: string): JsonObject {
   if (!JWT.test(jwt)) {
     throw new GxTrustError('UNSUPPORTED_FORMAT', 'not a compact JWT or a data: URL holding one', { pointer: origin });
   }
+  let payload: JsonObject;
   try {
     decodeProtectedHeader(jwt);
-    return decodeJwt(jwt) as JsonObject;
+    payload = decodeJwt(jwt) as JsonObject;
   } catch (cause) {
     throw new GxTrustError('INVALID_INPUT', 'the JWT does not decode to a JSON payload', { pointer: origin, cause });
   }
+  try {
+    assertJsonDepth(payload, 'the JWT payload');
+  } catch (error) {
+    // The pointer is into the request body: the JWT string, not a member of its payload.
+    throw new GxTrustError('INVALID_INPUT', error instanceof Error ? error.message : String(error), { pointer: origin, cause: error });
+  }
+  return payload;
 }
 
 function credentialOf(item: unknown, origin: string): SubmittedCredential {

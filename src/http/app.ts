@@ -21,7 +21,7 @@ import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
 import { bearerToken, deny } from './auth.js';
-import { JWT_MEDIA_TYPES } from './parse.js';
+import { JWT_MEDIA_TYPES, assertJsonDepth } from './parse.js';
 import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
@@ -102,6 +102,11 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
   app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
+  // As the verification lane does: a depth bomb is a 400 here, never a stack overflow further on.
+  app.use((req, _res, next) => {
+    assertJsonDepth(req.body);
+    next();
+  });
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
   app.use(identityRoutes(deps));

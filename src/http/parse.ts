@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { GxTrustError, jsonPointer } from '../errors.js';
+export { assertJsonDepth, MAX_JSON_DEPTH } from '../credentials/json-depth.js';
 
 /** The compact-JWT media types accepted as a raw body. */
 export const JWT_MEDIA_TYPES = [

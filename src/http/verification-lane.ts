@@ -22,7 +22,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
-import { JWT_MEDIA_TYPES } from './parse.js';
+import { JWT_MEDIA_TYPES, assertJsonDepth } from './parse.js';
 import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
 import { bearerOf, type Authenticator } from './auth.js';
@@ -99,7 +99,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * The body as body-parser gives it to the route: UTF-8 without a byte-order mark; JSON in strict
- * mode (an object or array; an empty body is `{}`), a JWT as text.
+ * mode (an object or array; an empty body is `{}`), a JWT as text; JSON nested deeper than the
+ * app allows is refused as the app refuses it.
  */
 function parseBody(bytes: Buffer, kind: BodyKind): unknown {
   let text = bytes.toString('utf8');
@@ -107,12 +108,15 @@ function parseBody(bytes: Buffer, kind: BodyKind): unknown {
   if (kind === 'jwt') return text;
   if (text.length === 0) return {};
   const first = /\S/.exec(text)?.[0];
+  let body: unknown;
   try {
     if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw bodyNotJson();
   }
+  assertJsonDepth(body);
+  return body;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
