@@ -226,6 +226,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logger,
     rateLimit: config.rateLimit,
     anonymousVerify: config.anonymousVerify,
+    production: config.env === 'production',
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),

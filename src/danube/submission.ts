@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
-import { assertJsonDepth } from '../credentials/json-depth.js';
+import { assertJsonLimits } from '../credentials/json-limits.js';
 
 export interface SubmittedCredential {
   document: JsonObject;
@@ -33,7 +33,7 @@ function decodeCompact(value: string, origin: string): JsonObject {
     throw new GxTrustError('INVALID_INPUT', 'the JWT does not decode to a JSON payload', { pointer: origin, cause });
   }
   try {
-    assertJsonDepth(payload, 'the JWT payload');
+    assertJsonLimits(payload, { what: 'the JWT payload' });
   } catch (error) {
     // The pointer is into the request body: the JWT string, not a member of its payload.
     throw new GxTrustError('INVALID_INPUT', error instanceof Error ? error.message : String(error), { pointer: origin, cause: error });

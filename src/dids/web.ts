@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import type { DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
 import { GxTrustError } from '../errors.js';
-import { assertJsonDepth } from '../credentials/json-depth.js';
+import { assertJsonLimits } from '../credentials/json-limits.js';
 import { hardenedFetch, type HardenedFetchInit } from './hardened-fetch.js';
 import type { DidDocument } from './types.js';
 
@@ -110,7 +110,7 @@ export function parseDidWebDocument(did: string, body: Buffer): DidDocument {
     throw new GxTrustError('DID_RESOLUTION_FAILED', `the did.json of ${did} is not a DID document (not a JSON object)`);
   }
   try {
-    assertJsonDepth(document, `the did.json of ${did}`);
+    assertJsonLimits(document, { what: `the did.json of ${did}` });
   } catch (cause) {
     throw new GxTrustError('DID_RESOLUTION_FAILED', cause instanceof Error ? cause.message : String(cause), { cause });
   }

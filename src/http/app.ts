@@ -21,7 +21,7 @@ import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
 import { bearerToken, deny } from './auth.js';
-import { JWT_MEDIA_TYPES, assertJsonDepth } from './parse.js';
+import { JWT_MEDIA_TYPES, assertRequestInput } from './parse.js';
 import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
@@ -71,6 +71,8 @@ export interface AppDependencies {
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members?: MemberRegistry;
+  /** GX_ENV=production: the service's own faults are answered without their details (src/http/problem.ts publicProblem). */
+  production?: boolean;
   /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify routes. */
   canonicalizationBudget?: CanonicalizationBudget;
 }
@@ -102,9 +104,9 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
   app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
-  // As the verification lane does: a depth bomb is a 400 here, never a stack overflow further on.
+  // As the verification lane does: a depth bomb or a NUL is a 400 here, never a 500 further on.
   app.use((req, _res, next) => {
-    assertJsonDepth(req.body);
+    assertRequestInput(req.originalUrl, req.body);
     next();
   });
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
@@ -143,7 +145,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   });
   const logger = deps.logger;
   const logError = deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')));
-  app.use(problemHandler(logError));
+  app.use(problemHandler(logError, { production: deps.production === true }));
   if (securityHeaders === undefined) return { app, listener: app };
   const listener = createVerificationLane({
     app,
@@ -152,6 +154,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
       '/presentations/verify': { field: 'verifiablePresentation', schema: VerifyPresentationRequest, verify: (input, options) => deps.verifier.verifyPresentation(input, options) },
     },
     bodyLimitBytes: deps.bodyLimitBytes,
+    production: deps.production === true,
     securityHeaders,
     rateLimiter,
     canonicalizationBudget,

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { GxTrustError, jsonPointer } from '../errors.js';
-export { assertJsonDepth, MAX_JSON_DEPTH } from '../credentials/json-depth.js';
+import { assertJsonLimits } from '../credentials/json-limits.js';
+export { MAX_JSON_DEPTH } from '../credentials/json-limits.js';
 
 /** The compact-JWT media types accepted as a raw body. */
 export const JWT_MEDIA_TYPES = [
@@ -40,3 +41,19 @@ export function requireBody(req: Request): unknown {
   }
   return req.body;
 }
+
+/**
+ * What every request must satisfy before a route sees it, on both ways in (the Express app and
+ * the verification lane): a parsed body within the JSON limits (depth; no U+0000, which
+ * PostgreSQL cannot store), and no `%00` in the path or query, which route parameters would
+ * decode to U+0000 and carry to the store.
+ */
+export function assertRequestInput(target: string, body: unknown): void {
+  if (target.includes('%00')) {
+    throw new GxTrustError('INVALID_INPUT', 'the request path or query holds %00 (U+0000)', {
+      hint: 'Remove the NUL character: no identifier may contain it',
+    });
+  }
+  assertJsonLimits(body, { refuseNul: true });
+}
+

@@ -54,6 +54,33 @@ export function problemOf(error: GxTrustError, instance?: string): Problem {
   return problem;
 }
 
+/**
+ * The service's own faults: their messages are for operators (they name the store backend, the
+ * driver's words, a file), not for callers. Other 5xx (a DID host that failed, load shed) say
+ * something the caller can act on and keep their message.
+ */
+const OWN_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERNAL', 'STORE_UNAVAILABLE', 'KEYS_UNAVAILABLE', 'CONFIG_INVALID']);
+
+const FAULT_DETAILS: Partial<Record<ErrorCode, string>> = {
+  STORE_UNAVAILABLE: 'the service cannot reach its database',
+  KEYS_UNAVAILABLE: 'the service cannot use its signing keys',
+};
+
+/**
+ * The problem document a caller gets. In production an own fault is told in general words only:
+ * its message and the faults it lists stay in the log line written for the request (with the
+ * same request id), so no answer names PostgreSQL, SQLite or quotes a driver.
+ */
+export function publicProblem(error: GxTrustError, instance: string | undefined, production: boolean): Problem {
+  if (!production || !OWN_FAULTS.has(error.code)) return problemOf(error, instance);
+  return problemOf(
+    new GxTrustError(error.code, FAULT_DETAILS[error.code] ?? 'the service failed to handle this request', {
+      hint: 'Try again; if it persists, report it with the request id',
+    }),
+    instance,
+  );
+}
+
 export function sendProblem(res: Response, problem: Problem): void {
   const requestId = res.locals['requestId'];
   if (typeof requestId === 'string' && problem.requestId === undefined) problem.requestId = requestId;
@@ -144,7 +171,7 @@ function fromParserError(error: { type?: string; status?: number; message?: stri
   });
 }
 
-export function problemHandler(log: (error: unknown, req?: Request) => void): ErrorRequestHandler {
+export function problemHandler(log: (error: unknown, req?: Request) => void, options: { production?: boolean } = {}): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let known = isGxTrustError(error) ? error : fromParserError(error as { type?: string }, req);
     if (known === undefined) {
@@ -158,6 +185,6 @@ export function problemHandler(log: (error: unknown, req?: Request) => void): Er
     if (closesConnection(known)) res.set('Connection', 'close');
     if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
     if ((error as { type?: string }).type === 'encoding.unsupported') res.set('Accept-Encoding', ACCEPTED_CONTENT_CODINGS);
-    sendProblem(res, problemOf(known, req.originalUrl));
+    sendProblem(res, publicProblem(known, req.originalUrl, options.production === true));
   };
 }

@@ -22,8 +22,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
-import { JWT_MEDIA_TYPES, assertJsonDepth } from './parse.js';
-import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
+import { JWT_MEDIA_TYPES, assertRequestInput } from './parse.js';
+import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, publicProblem } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
 import { bearerOf, type Authenticator } from './auth.js';
 import { verificationInputOf, withCanonicalizationBudget, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
@@ -42,6 +42,8 @@ export interface VerificationLaneOptions {
   /** By exact path. */
   routes: Readonly<Record<string, VerificationRoute>>;
   bodyLimitBytes: number;
+  /** Own faults answered without their details, as the app does (publicProblem). */
+  production?: boolean;
   securityHeaders: SecurityHeaders;
   rateLimiter?: RateLimiter | undefined;
   canonicalizationBudget?: CanonicalizationBudget | undefined;
@@ -99,8 +101,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * The body as body-parser gives it to the route: UTF-8 without a byte-order mark; JSON in strict
- * mode (an object or array; an empty body is `{}`), a JWT as text; JSON nested deeper than the
- * app allows is refused as the app refuses it.
+ * mode (an object or array; an empty body is `{}`), a JWT as text.
  */
 function parseBody(bytes: Buffer, kind: BodyKind): unknown {
   let text = bytes.toString('utf8');
@@ -108,15 +109,12 @@ function parseBody(bytes: Buffer, kind: BodyKind): unknown {
   if (kind === 'jwt') return text;
   if (text.length === 0) return {};
   const first = /\S/.exec(text)?.[0];
-  let body: unknown;
   try {
     if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
-    body = JSON.parse(text) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw bodyNotJson();
   }
-  assertJsonDepth(body);
-  return body;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
@@ -138,6 +136,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
     // As the Express route's requireRole: who is asking is settled before the body is read.
     if (options.requireApiKey !== undefined) await options.requireApiKey.authenticate(bearerOf(req.headers.authorization));
     const body = parseBody(await readBody(req, bodyLimitBytes), kind);
+    assertRequestInput(req.url ?? '/', body);
     const { input, options: verifyOptions } = verificationInputOf(body, parseQuery(query), route.field, route.schema);
     const report = await route.verify(input, withCanonicalizationBudget(verifyOptions, canonicalizationBudget, caller));
     send(res, report.verified ? 200 : 422, 'application/json; charset=utf-8', JSON.stringify(report));
@@ -188,7 +187,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       if (res.headersSent || res.destroyed) return;
       if (closesConnection(known)) res.setHeader('Connection', 'close');
       if (known.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-      send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...problemOf(known, url), requestId }));
+      send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...publicProblem(known, url, options.production === true), requestId }));
     });
   };
 }

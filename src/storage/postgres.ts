@@ -85,9 +85,18 @@ function mapError(error: unknown, doing: string): unknown {
   if (isUnavailable(error)) {
     return new StoreUnavailableError(`PostgreSQL store unavailable while ${doing}: ${message}`, { cause: error });
   }
+  // 22021 character_not_in_repertoire, 22P05 untranslatable_character: U+0000 in a text or jsonb
+  // value. The HTTP edge refuses it in requests; this covers a string that arrived any other way,
+  // as the input fault it is rather than a 500.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '22021' || code === '22P05') {
+    return new GxTrustError('INVALID_INPUT', `A value holds the character U+0000, which cannot be stored (while ${doing})`, { cause: error });
+  }
   // 23505 unique_violation: the record exists already.
   if ((error as { code?: unknown } | null)?.code === '23505') {
-    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+    // A 4xx reaches callers in every environment: the driver's message (table and constraint names)
+    // stays in the cause, for the log.
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}`, { cause: error });
   }
   return new GxTrustError('INTERNAL', `PostgreSQL store failed while ${doing}: ${message}`, { cause: error });
 }

@@ -58,7 +58,9 @@ function mapError(error: unknown, doing: string): unknown {
     return new StoreUnavailableError(`SQLite store unavailable while ${doing}: ${message}`, { cause: error });
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+    // A 4xx reaches callers in every environment: the driver's message (table and constraint names)
+    // stays in the cause, for the log.
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}`, { cause: error });
   }
   return new GxTrustError('INTERNAL', `SQLite store failed while ${doing}: ${message}`, { cause: error });
 }

@@ -14,7 +14,7 @@ import { LRUCache } from 'lru-cache';
 import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
 import { verificationMethodJwk } from '../dids/multikey.js';
 import { isGxTrustError, type ErrorCode } from '../errors.js';
-import { assertJsonDepth } from '../credentials/json-depth.js';
+import { assertJsonLimits } from '../credentials/json-limits.js';
 import { assertAlgorithmAllowed } from '../keyring/algorithms.js';
 import { failed, passed, type Check, type CheckName } from './report.js';
 import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from './types.js';
@@ -129,7 +129,7 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   }
   if (!isObject(value)) fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not a JSON object`);
   try {
-    assertJsonDepth(value, `the JWS ${what}`);
+    assertJsonLimits(value, { what: `the JWS ${what}` });
   } catch (error) {
     fail('format', 'INVALID_INPUT', isGxTrustError(error) ? error.message : String(error));
   }

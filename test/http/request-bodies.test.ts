@@ -7,7 +7,7 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { CompactSign } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertJsonDepth, MAX_JSON_DEPTH } from '../../src/credentials/json-depth.js';
+import { assertJsonLimits, MAX_JSON_DEPTH } from '../../src/credentials/json-limits.js';
 import { GxTrustError } from '../../src/errors.js';
 import { startService, type RunningService } from '../helpers/service.js';
 import { makeIssuer } from '../verifying/jose-fixtures.js';
@@ -121,18 +121,18 @@ describe('deep nesting', () => {
   });
 });
 
-describe('assertJsonDepth()', () => {
+describe('assertJsonLimits()', () => {
   const nested = (levels: number): unknown => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
 
   it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1}`, () => {
-    expect(() => assertJsonDepth(nested(MAX_JSON_DEPTH))).not.toThrow();
-    expect(() => assertJsonDepth(nested(MAX_JSON_DEPTH + 1))).toThrow(GxTrustError);
+    expect(() => assertJsonLimits(nested(MAX_JSON_DEPTH))).not.toThrow();
+    expect(() => assertJsonLimits(nested(MAX_JSON_DEPTH + 1))).toThrow(GxTrustError);
   });
 
   it('points at the first value too deep, through object members and array items', () => {
     const value = { ok: [1, 2], deep: [{ a: nested(MAX_JSON_DEPTH) }] };
     try {
-      assertJsonDepth(value);
+      assertJsonLimits(value);
       expect.unreachable();
     } catch (error) {
       expect((error as GxTrustError).pointer).toBe(`/deep/0/a${'/0'.repeat(MAX_JSON_DEPTH - 3)}`);
