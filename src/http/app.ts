@@ -20,7 +20,7 @@ import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
-import { bearerToken, deny } from './auth.js';
+import { bearerToken, deny, recordDenials } from './auth.js';
 import { JWT_MEDIA_TYPES, assertRequestInput } from './parse.js';
 import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
@@ -145,6 +145,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   });
   const logger = deps.logger;
   const logError = deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')));
+  app.use(recordDenials(deps.authenticator));
   app.use(problemHandler(logError, { production: deps.production === true }));
   if (securityHeaders === undefined) return { app, listener: app };
   const listener = createVerificationLane({

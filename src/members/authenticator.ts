@@ -39,7 +39,7 @@ export function createStoreAuthenticator(options: { store: Store; adminApiKeys: 
         action: 'authorization.denied',
         subject: request.subject ?? `${request.method} ${request.path}`,
         digests: {},
-        details: { role: principal.role, method: request.method, path: request.path, reason: request.reason },
+        details: { ...(principal.role === undefined ? {} : { role: principal.role }), method: request.method, path: request.path, reason: request.reason },
       });
     },
   };
