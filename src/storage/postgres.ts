@@ -107,9 +107,17 @@ interface AuditRow {
   idx: string;
   leaf: string;
   leaf_hash: string;
+  subject: string;
+  action: string;
+  created_at: Date;
 }
 
-const toStoredAudit = (row: AuditRow): StoredAuditEntry => ({ index: Number(row.idx), leaf: row.leaf, leafHash: row.leaf_hash });
+const toStoredAudit = (row: AuditRow): StoredAuditEntry => ({
+  index: Number(row.idx),
+  leaf: row.leaf,
+  leafHash: row.leaf_hash,
+  columns: { subject: row.subject, action: row.action, createdAt: iso(row.created_at) },
+});
 
 interface StatusListRow {
   id: string;
@@ -446,14 +454,14 @@ export class PostgresStore implements Store {
   auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
     return this.read('reading audit entries', async (db) =>
       (
-        await db.query<AuditRow>('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [from, to])
+        await db.query<AuditRow>('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [from, to])
       ).rows.map(toStoredAudit),
     );
   }
 
   auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
     return this.read('reading audit entries', async (db) =>
-      (await db.query<AuditRow>('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE subject = $1 ORDER BY idx', [subject])).rows.map(
+      (await db.query<AuditRow>('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE subject = $1 ORDER BY idx', [subject])).rows.map(
         toStoredAudit,
       ),
     );

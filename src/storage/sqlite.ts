@@ -91,6 +91,9 @@ interface AuditRow {
   idx: number;
   leaf: string;
   leaf_hash: string;
+  subject: string;
+  action: string;
+  created_at: string;
 }
 
 function toStatusList(row: StatusListRow): StatusListRecord {
@@ -105,7 +108,7 @@ function toStatusList(row: StatusListRow): StatusListRecord {
 }
 
 function toStoredAudit(row: AuditRow): StoredAuditEntry {
-  return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash };
+  return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash, columns: { subject: row.subject, action: row.action, createdAt: row.created_at } };
 }
 
 /**
@@ -359,7 +362,7 @@ export class SqliteStore implements Store {
 
   auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
     return this.run('reading audit entries', () =>
-      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx').all(from, to) as AuditRow[]).map(
+      (this.db.prepare('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx').all(from, to) as AuditRow[]).map(
         toStoredAudit,
       ),
     );
@@ -367,7 +370,7 @@ export class SqliteStore implements Store {
 
   auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
     return this.run('reading audit entries', () =>
-      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE subject = ? ORDER BY idx').all(subject) as AuditRow[]).map(
+      (this.db.prepare('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE subject = ? ORDER BY idx').all(subject) as AuditRow[]).map(
         toStoredAudit,
       ),
     );
