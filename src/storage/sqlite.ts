@@ -5,7 +5,8 @@
  *
  * @see https://www.sqlite.org/lang_transaction.html
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../keyring/file-permissions.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } from '../audit/log.js';
@@ -133,6 +134,21 @@ function switchToWal(db: Database.Database, timeoutMs: number): void {
   }
 }
 
+/**
+ * The database holds API key digests, sealed member keys and the audit log: its folder is created
+ * 0700 and a new database file 0600 before SQLite opens it. SQLite itself would create it 0644
+ * (less the umask), and it gives the -wal and -shm files the mode of the database file, so they
+ * follow. An existing file keeps its mode: it is the operator's.
+ */
+function createOwnerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_FOLDER });
+  try {
+    closeSync(openSync(path, 'wx', OWNER_ONLY_FILE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -141,7 +157,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.clock = options.clock ?? systemClock;
     try {
-      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      if (options.path !== ':memory:') createOwnerOnly(options.path);
       this.db = new Database(options.path);
       const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
