@@ -242,6 +242,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),
+    serveMetrics: config.metricsListener === undefined,
     clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });

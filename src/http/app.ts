@@ -58,6 +58,8 @@ export interface AppDependencies {
   logger?: Logger;
   /** Prometheus metrics; /metrics is served only when present. */
   metrics?: Metrics;
+  /** false: /metrics is served by a listener of its own (GX_METRICS_PORT), not by this app. */
+  serveMetrics?: boolean;
   rateLimit?: RateLimitSettings;
   /** Whether the verify endpoints answer callers without an API key (default true; GX_ANONYMOUS_VERIFY). */
   anonymousVerify?: boolean;
@@ -112,7 +114,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
   app.use(identityRoutes(deps));
-  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));
+  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined || deps.serveMetrics === false ? {} : { metrics: deps.metrics }) }));
   app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
   // The verify routes count anonymous callers' canonicalizations, as the verification lane does.
   const verifyDeps = canonicalizationBudget === undefined ? deps : { ...deps, canonicalizationBudget };
