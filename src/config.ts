@@ -21,6 +21,16 @@ const optionalPath = z
 /** Environment variable names are the contract other tools rely on: keep them. */
 const Environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // The address to listen on; unset: 127.0.0.1 in development, every interface in production.
+  GX_HOST: z.string().trim().regex(/^\S+$/, 'an IP address or host name').optional(),
+  // /metrics on a listener of its own (then not on PORT), bound to GX_METRICS_HOST.
+  GX_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  GX_METRICS_HOST: z.string().trim().regex(/^\S+$/, 'an IP address or host name').default('127.0.0.1'),
+  // node:http limits: a request's headers, a whole request, an idle keep-alive connection; connections at once.
+  GX_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  GX_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  GX_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  GX_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   GX_BASE_URL: z
     .url({ protocol: /^https?$/ })
     .transform((url) => url.replace(/\/+$/, ''))
@@ -92,6 +102,12 @@ export type Environment = z.input<typeof Environment>;
 
 export interface Config {
   port: number;
+  /** The address the HTTP server binds; undefined: every interface (Node's `::`, dual-stack). */
+  host: string | undefined;
+  /** /metrics on a listener of its own, and then not on `port`; undefined: /metrics on `port`. */
+  metricsListener: { port: number; host: string } | undefined;
+  /** node:http limits of the listeners. */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   /** The public base URL; the service's did:web is derived from it. */
   baseUrl: string;
   env: 'development' | 'production';
@@ -195,6 +211,18 @@ export function parseConfig(
       hint: 'Point it at the Gaia-X 25.11 SHACL file (Turtle), or set GX_DANUBE_SHAPES=bundled',
     });
   }
+  if (e.GX_HEADERS_TIMEOUT_SECONDS > e.GX_REQUEST_TIMEOUT_SECONDS) {
+    throw new GxTrustError('CONFIG_INVALID', 'GX_HEADERS_TIMEOUT_SECONDS: longer than GX_REQUEST_TIMEOUT_SECONDS, which bounds the headers too', {
+      pointer: '/GX_HEADERS_TIMEOUT_SECONDS',
+      hint: 'Set GX_HEADERS_TIMEOUT_SECONDS at most GX_REQUEST_TIMEOUT_SECONDS',
+    });
+  }
+  if (e.GX_METRICS_PORT !== undefined && !e.GX_METRICS_ENABLED) {
+    throw new GxTrustError('CONFIG_INVALID', 'GX_METRICS_PORT: set while GX_METRICS_ENABLED=false', {
+      pointer: '/GX_METRICS_PORT',
+      hint: 'Unset GX_METRICS_PORT, or enable metrics',
+    });
+  }
   if (e.GX_TEST_CRASH_AT !== undefined && e.GX_ENV !== 'development') {
     throw new GxTrustError('CONFIG_INVALID', 'GX_TEST_CRASH_AT: a fault hook for crash tests, refused outside development', {
       pointer: '/GX_TEST_CRASH_AT',
@@ -209,6 +237,17 @@ export function parseConfig(
   if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;
   return {
     port: e.PORT,
+    // Development listens on loopback only: a laptop running `npm start` with generated keys and a
+    // printed admin key is not a server for the network. Production is deployed to be reached
+    // (behind a load balancer, or in a container, where loopback is unreachable from outside).
+    host: e.GX_HOST ?? (e.GX_ENV === 'development' ? '127.0.0.1' : undefined),
+    metricsListener: e.GX_METRICS_PORT === undefined ? undefined : { port: e.GX_METRICS_PORT, host: e.GX_METRICS_HOST },
+    server: {
+      headersTimeoutMs: e.GX_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.GX_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.GX_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      maxConnections: e.GX_MAX_CONNECTIONS,
+    },
     baseUrl,
     env: e.GX_ENV,
     testMode: e.GX_ENV === 'development',

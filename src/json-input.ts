@@ -58,6 +58,13 @@ export interface JsonInputOptions {
   member?: MemberRule;
   /** Collect every fault (issuing lists them all) instead of stopping at the first. */
   all?: boolean;
+  /**
+   * Refuse U+0000 in member names and strings: request bodies, which may be stored (PostgreSQL
+   * `text` and `jsonb` cannot hold it; no identifier or claim needs it).
+   */
+  refuseNul?: boolean;
+  /** What the input is, for messages: "the body", "the JWS payload". Default "the input". */
+  what?: string;
 }
 
 /**
@@ -67,6 +74,9 @@ export interface JsonInputOptions {
  */
 export function jsonInputFaults(input: unknown, options: JsonInputOptions = {}): ProblemDetail[] {
   const faults: ProblemDetail[] = [];
+  const what = options.what ?? 'the input';
+  const refuseNul = options.refuseNul === true;
+  if (typeof input === 'string' && refuseNul && input.includes('\0')) return [nul(jsonPointer([...(options.base ?? [])]), what)];
   if (typeof input !== 'object' || input === null) return faults;
   const maxDepth = options.maxDepth ?? MAX_INPUT_DEPTH;
   const maxNodes = options.maxNodes ?? Number.POSITIVE_INFINITY;
@@ -83,14 +93,20 @@ export function jsonInputFaults(input: unknown, options: JsonInputOptions = {}):
       if (value.length === 0) continue;
       nodes += value.length;
       if (nodes > maxNodes) return [...faults, tooMany(position.pointer(0), maxNodes)];
-      if (depth > maxDepth) {
-        faults.push(tooDeep(position.pointer(0), maxDepth));
-        if (all) continue;
-        return faults;
-      }
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (typeof item === 'object' && item !== null) queue.push(new JsonPosition(item, depth, position, i, base));
+        if (typeof item === 'object' && item !== null) {
+          // The item is a container at level depth + 1 (the top level is level 1).
+          if (depth + 1 > maxDepth) {
+            faults.push(tooDeep(position.pointer(i), maxDepth, what));
+            if (!all) return faults;
+            continue;
+          }
+          queue.push(new JsonPosition(item, depth, position, i, base));
+        } else if (refuseNul && typeof item === 'string' && item.includes('\0')) {
+          faults.push(nul(position.pointer(i), what));
+          if (!all) return faults;
+        }
       }
       continue;
     }
@@ -98,15 +114,15 @@ export function jsonInputFaults(input: unknown, options: JsonInputOptions = {}):
     if (keys.length === 0) continue;
     nodes += keys.length;
     if (nodes > maxNodes) return [...faults, tooMany(position.pointer(keys[0]!), maxNodes)];
-    if (depth > maxDepth) {
-      faults.push(tooDeep(position.pointer(keys[0]!), maxDepth));
-      if (all) continue;
-      return faults;
-    }
     for (const key of keys) {
       const child: unknown = (value as Record<string, unknown>)[key];
       if (FORBIDDEN_KEYS.has(key)) {
         faults.push(forbiddenKey(position.pointer(key), key));
+        if (all) continue;
+        return faults;
+      }
+      if (refuseNul && (key.includes('\0') || (typeof child === 'string' && child.includes('\0')))) {
+        faults.push(nul(position.pointer(key), what));
         if (all) continue;
         return faults;
       }
@@ -115,7 +131,14 @@ export function jsonInputFaults(input: unknown, options: JsonInputOptions = {}):
         faults.push(fault);
         if (!all) return faults;
       }
-      if (typeof child === 'object' && child !== null) queue.push(new JsonPosition(child, depth, position, key, base));
+      if (typeof child === 'object' && child !== null) {
+        if (depth + 1 > maxDepth) {
+          faults.push(tooDeep(position.pointer(key), maxDepth, what));
+          if (!all) return faults;
+          continue;
+        }
+        queue.push(new JsonPosition(child, depth, position, key, base));
+      }
     }
   }
   return faults;
@@ -145,8 +168,12 @@ function forbiddenKey(pointer: string, key: string): ProblemDetail {
   };
 }
 
-function tooDeep(pointer: string, maxDepth: number): ProblemDetail {
-  return { code: 'INVALID_INPUT', pointer, detail: `nesting deeper than ${maxDepth} levels`, hint: 'Flatten the document' };
+function tooDeep(pointer: string, maxDepth: number, what: string): ProblemDetail {
+  return { code: 'INVALID_INPUT', pointer, detail: `${what} nests deeper than ${maxDepth} levels`, hint: `Send JSON nested at most ${maxDepth} levels deep` };
+}
+
+function nul(pointer: string, what: string): ProblemDetail {
+  return { code: 'INVALID_INPUT', pointer, detail: `${what} holds the character U+0000`, hint: 'Remove the NUL character (\\u0000): no identifier or claim may contain it' };
 }
 
 function tooMany(pointer: string, maxNodes: number): ProblemDetail {

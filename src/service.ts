@@ -19,10 +19,11 @@ import type { Authenticator } from './http/auth.js';
 import { createStoreAuthenticator } from './members/authenticator.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
-import { loadKeySealer } from './members/sealed-keys.js';
+import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
 import { createIssuer } from './issuing/index.js';
 import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
-import { loadOrCreateKeyring, type Keyring } from './keyring/index.js';
+import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER, readableByOthers } from './keyring/file-permissions.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
 import { createWorkerPool, type WorkerPool } from './workers/pool.js';
@@ -117,10 +118,17 @@ function adminApiKeyOf(config: Config): string | undefined {
   if (config.adminApiKey !== undefined || config.env === 'production') return config.adminApiKey;
   const file = join(config.keysDir, 'admin-api-key.txt');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.keysDir, { recursive: true });
+  mkdirSync(config.keysDir, { recursive: true, mode: OWNER_ONLY_FOLDER });
   const key = `gxdev_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, key + '\n', { mode: 0o600 });
+  writeFileSync(file, key + '\n', { mode: OWNER_ONLY_FILE });
   return key;
+}
+
+/** Every file that holds a private key or secret of this service, wherever it came from. */
+function keyFilesOf(config: Config): string[] {
+  const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
+  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.rsa].filter((file): file is string => file !== undefined);
+  return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
@@ -230,6 +238,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
   });
   const adminApiKey = adminApiKeyOf(config);
+  // gx-trust writes its own key files 0600; files it was given may be anyone's to read.
+  for (const { path, mode } of readableByOthers(keyFilesOf(config))) {
+    logger.warn({ file: path, mode }, `the key file ${path} is readable by group or others (mode ${mode}): chmod 600 it`);
+  }
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const { app, listener } = createApp({
@@ -252,9 +264,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logger,
     rateLimit: config.rateLimit,
     anonymousVerify: config.anonymousVerify,
+    production: config.env === 'production',
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
     baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),
+    serveMetrics: config.metricsListener === undefined,
     clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });

@@ -42,6 +42,12 @@ export interface StoredAuditEntry {
   index: number;
   leaf: string;
   leafHash: string;
+  /**
+   * The columns stored beside the leaf for queries (an evidence bundle finds a credential's
+   * entries by `subject`). The leaf is what the tree signs, so these must say what it says:
+   * `verifyAuditLog` checks them when the store gives them.
+   */
+  columns?: { subject: string; action: string; createdAt: string };
 }
 
 export interface SignedCheckpoint {
@@ -138,6 +144,13 @@ export interface AuditVerification {
   firstBadIndex?: number;
   /** Entries checked and found consistent with every checkpoint. */
   treeSize: number;
+  /** The largest tree size a good signed checkpoint (stored or kept) covers. */
+  signedTreeSize: number;
+  /**
+   * Entries after `signedTreeSize`: no signature covers them yet, so nothing could reveal their
+   * removal or rewriting (the checkpointer signs every GX_CHECKPOINT_EVERY_* entries or seconds).
+   */
+  unsignedEntries: number;
   problems: AuditProblem[];
 }
 
@@ -196,6 +209,11 @@ export async function verifyAuditLog(options: {
   checkpoints: readonly SignedCheckpoint[];
   keptCheckpoint?: SignedCheckpoint;
   verifySignature: VerifyCheckpointSignature;
+  /**
+   * Entries no good checkpoint covers are a problem (the auditor asked for a log wholly vouched
+   * for). They are not damage, so `firstBadIndex` points at them only when nothing else is wrong.
+   */
+  requireSignedTail?: boolean;
 }): Promise<AuditVerification> {
   const problems: AuditProblem[] = [];
   let firstBad = Number.POSITIVE_INFINITY;
@@ -213,6 +231,16 @@ export async function verifyAuditLog(options: {
       bad(position, problem ?? 'the leaf is malformed');
     } else {
       if (entry.index !== position) bad(position, `the leaf at position ${position} says index ${entry.index}`);
+      const columns = row.columns;
+      if (columns !== undefined) {
+        // A subject column edited behind the tree's back would hide an entry from the evidence of
+        // its credential, or lend it to another, while every hash still matches.
+        if (columns.subject !== entry.subject) bad(position, `the subject column says ${JSON.stringify(columns.subject)}, the leaf ${JSON.stringify(entry.subject)}`);
+        if (columns.action !== entry.action) bad(position, `the action column says ${JSON.stringify(columns.action)}, the leaf ${JSON.stringify(entry.action)}`);
+        if (Date.parse(columns.createdAt) !== Date.parse(entry.timestamp)) {
+          bad(position, `the created_at column says ${columns.createdAt}, the leaf ${entry.timestamp}`);
+        }
+      }
       const time = Date.parse(entry.timestamp);
       if (time < previousTime) bad(position, `timestamp ${entry.timestamp} is earlier than the entry before it`);
       previousTime = Math.max(previousTime, time);
@@ -252,6 +280,7 @@ export async function verifyAuditLog(options: {
     if (problem !== undefined) {
       report(problem, kept, 'kept checkpoint: ');
     } else {
+      goodSizes.push(kept.treeSize);
       // The kept checkpoint must be a prefix of what the log now signs: prove it as an auditor would.
       const newest = checkpoints.at(-1);
       if (newest !== undefined && newest.treeSize >= kept.treeSize && newest.treeSize <= tree.size) {
@@ -265,10 +294,19 @@ export async function verifyAuditLog(options: {
     }
   }
 
+  const signedTreeSize = Math.min(Math.max(...goodSizes), tree.size);
+  const unsignedEntries = tree.size - signedTreeSize;
+  if (options.requireSignedTail === true && unsignedEntries > 0) {
+    problems.push({
+      index: signedTreeSize,
+      message: `${unsignedEntries} entries from index ${signedTreeSize} on are covered by no signed checkpoint: their removal could not be seen (sign one with \`gx-trust audit checkpoint\`)`,
+    });
+    if (firstBad === Number.POSITIVE_INFINITY) firstBad = signedTreeSize;
+  }
   const ok = problems.length === 0;
   return ok
-    ? { ok, treeSize: tree.size, problems }
-    : { ok, firstBadIndex: firstBad, treeSize: tree.size, problems };
+    ? { ok, treeSize: tree.size, signedTreeSize, unsignedEntries, problems }
+    : { ok, firstBadIndex: firstBad, treeSize: tree.size, signedTreeSize, unsignedEntries, problems };
 }
 
 interface CheckpointProblem {

@@ -9,7 +9,8 @@
  * follows redirects through cross-fetch):
  * - https only (plain http only in test mode);
  * - no connection to loopback, private, CGNAT, link-local (cloud metadata), ULA, multicast or
- *   unspecified addresses, including their IPv4-mapped IPv6 forms;
+ *   unspecified addresses, including the IPv6 forms that embed an IPv4 address (IPv4-mapped,
+ *   IPv4-compatible, NAT64, 6to4, Teredo);
  * - no redirects: a 3xx is a failure;
  * - a connect timeout and a total deadline, after which the socket is destroyed;
  * - a byte cap enforced while streaming, whatever `content-length` says (or does not say);
@@ -101,10 +102,19 @@ const FORBIDDEN_ADDRESSES = (() => {
   ];
   for (const [net, prefix] of v4) list.addSubnet(net, prefix, 'ipv4');
   const v6: [string, number][] = [
-    ['::', 128], // unspecified
-    ['::1', 128], // loopback
+    // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 §2.5.5.1; ::1 and :: are in it): a stack
+    // that still routes them reaches the embedded IPv4 address, 10.0.0.5 as ::a00:5.
+    ['::', 96],
     ['64:ff9b::', 96], // NAT64 can reach any IPv4, including the ones above
     ['64:ff9b:1::', 48],
+    // 6to4 (RFC 3056): 2002:AABB:CCDD::/48 is the IPv4 host A.B.C.D through a relay, and a
+    // host or router with 6to4 decapsulates to it locally, so 2002:a00:5:: is 10.0.0.5. All of it
+    // is refused, not only the prefixes of private IPv4 ranges: the anycast relays were deprecated
+    // in 2015 (RFC 7526), no did:web or status-list host needs 6to4 any more, and a rule that
+    // decodes the embedded address is one more rule to get wrong.
+    ['2002::', 16],
+    // Teredo (RFC 4380) embeds an IPv4 server and an obfuscated IPv4 client address; the same reasoning.
+    ['2001::', 32],
     ['100::', 64], // discard-only
     ['2001:db8::', 32], // documentation
     ['fc00::', 7], // unique local

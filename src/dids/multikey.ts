@@ -7,6 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { GxTrustError } from '../errors.js';
+import { assertRsaKeyBounds } from '../keyring/algorithms.js';
 import type { VerificationMethod } from './types.js';
 
 // Multicodec varint prefixes of the public keys gx-trust supports.
@@ -108,11 +109,16 @@ export function publicJwkOf(key: KeyObject): JWK {
  */
 export function verificationMethodJwk(method: VerificationMethod): JWK {
   if (method.publicKeyJwk !== undefined) {
+    let key: KeyObject;
     try {
-      return publicJwkOf(createPublicKey({ key: method.publicKeyJwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+      key = createPublicKey({ key: method.publicKeyJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
     } catch (cause) {
       throw new GxTrustError('KEY_BINDING', `${method.id} publishes a publicKeyJwk that is not a valid public key`, { cause });
     }
+    // Whoever publishes the DID document chooses the RSA modulus and exponent, and with them the
+    // cost of every verification: out-of-bounds keys are refused before any format verifies with them.
+    assertRsaKeyBounds(key);
+    return publicJwkOf(key);
   }
   if (typeof method.publicKeyMultibase === 'string') {
     return multikeyToJwk(method.publicKeyMultibase);

@@ -13,6 +13,7 @@
 import { isIP } from 'node:net';
 import type { DIDResolutionResult, DIDResolver, ParsedDID } from 'did-resolver';
 import { GxTrustError } from '../errors.js';
+import { assertJsonInput } from '../json-input.js';
 import { hardenedFetch, type HardenedFetchInit } from './hardened-fetch.js';
 import type { DidDocument } from './types.js';
 
@@ -107,6 +108,11 @@ export function parseDidWebDocument(did: string, body: Buffer): DidDocument {
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new GxTrustError('DID_RESOLUTION_FAILED', `the did.json of ${did} is not a DID document (not a JSON object)`);
+  }
+  try {
+    assertJsonInput(document, { what: `the did.json of ${did}` });
+  } catch (cause) {
+    throw new GxTrustError('DID_RESOLUTION_FAILED', cause instanceof Error ? cause.message : String(cause), { cause });
   }
   const id = (document as { id?: unknown }).id;
   if (id !== did) {

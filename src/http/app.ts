@@ -19,7 +19,7 @@ import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import type { Store } from '../storage/store.js';
 import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
-import { bearerToken, deny } from './auth.js';
+import { bearerToken, deny, recordDenials } from './auth.js';
 import { bodyInputCheck, JWT_MEDIA_TYPES } from './parse.js';
 import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
@@ -63,6 +63,8 @@ export interface AppDependencies {
   logger?: Logger;
   /** Prometheus metrics; /metrics is served only when present. */
   metrics?: Metrics;
+  /** false: /metrics is served by a listener of its own (GX_METRICS_PORT), not by this app. */
+  serveMetrics?: boolean;
   rateLimit?: RateLimitSettings;
   /** Whether the verify endpoints answer callers without an API key (default true; GX_ANONYMOUS_VERIFY). */
   anonymousVerify?: boolean;
@@ -76,6 +78,8 @@ export interface AppDependencies {
   audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members?: MemberRegistry;
+  /** GX_ENV=production: the service's own faults are answered without their details (src/http/problem.ts publicProblem). */
+  production?: boolean;
   /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify and validate routes. */
   canonicalizationBudget?: CanonicalizationBudget;
 }
@@ -108,10 +112,11 @@ export function createApp(deps: AppDependencies): HttpInterface {
   app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
+  // As the verification lane does: a prototype key, a depth bomb or a NUL is a 400 here, never a 500 further on.
   app.use(bodyInputCheck);
 
   app.use(identityRoutes(deps));
-  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) }));
+  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined || deps.serveMetrics === false ? {} : { metrics: deps.metrics }) }));
   app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
   // The verify routes count anonymous callers' canonicalizations, as the verification lane does, and
   // Danube validation draws from the same share.
@@ -145,7 +150,8 @@ export function createApp(deps: AppDependencies): HttpInterface {
   });
   const logger = deps.logger;
   const logError = deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')));
-  app.use(problemHandler(logError));
+  app.use(recordDenials(deps.authenticator));
+  app.use(problemHandler(logError, { production: deps.production === true }));
   if (securityHeaders === undefined) return { app, listener: app };
   const listener = createVerificationLane({
     app,
@@ -154,6 +160,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
       '/presentations/verify': { field: 'verifiablePresentation', schema: VerifyPresentationRequest, verify: (input, options) => deps.verifier.verifyPresentation(input, options) },
     },
     bodyLimitBytes: deps.bodyLimitBytes,
+    production: deps.production === true,
     securityHeaders,
     rateLimiter,
     canonicalizationBudget,

@@ -4,8 +4,8 @@
  * credentials, compliance), `connector` (verify), `auditor` (read-only audit and decisions).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { GxTrustError } from '../errors.js';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 
 export type Role = 'admin' | 'member' | 'connector' | 'auditor';
 
@@ -22,7 +22,7 @@ export interface Authenticator {
   /** The principal of a bearer API key, or a 401 GxTrustError. */
   authenticate(apiKey: string): Promise<Principal>;
   /** Records a refused request (role or ownership) in the audit log, as 'authorization.denied'. */
-  recordDenial?(principal: Principal, request: DeniedRequest): Promise<void>;
+  recordDenial?(principal: Pick<Principal, 'actor'> & Partial<Principal>, request: DeniedRequest): Promise<void>;
 }
 
 export interface DeniedRequest {
@@ -33,10 +33,43 @@ export interface DeniedRequest {
   subject?: string;
 }
 
-/** Audits the refusal (when the authenticator can), then returns the 403 to throw. */
-export async function deny(authenticator: Authenticator, principal: Principal, request: DeniedRequest, hint?: string): Promise<GxTrustError> {
+/** The refusals whose audit entry is written already (by deny(), or by recordDenials on the way out). */
+const recordedDenials = new WeakSet<GxTrustError>();
+
+/**
+ * Audits the refusal (when the authenticator can), then returns the error to throw: the 403, or
+ * `answer` when the refusal must not say that the thing asked for exists (a 404 like an unknown id's).
+ */
+export async function deny(authenticator: Authenticator, principal: Principal, request: DeniedRequest, hint?: string, answer?: GxTrustError): Promise<GxTrustError> {
   await authenticator.recordDenial?.(principal, request);
-  return new GxTrustError('FORBIDDEN', request.reason, hint === undefined ? {} : { hint });
+  const error = answer ?? new GxTrustError('FORBIDDEN', request.reason, hint === undefined ? {} : { hint });
+  recordedDenials.add(error);
+  return error;
+}
+
+/**
+ * The last word on 403s, before the problem handler: a FORBIDDEN that reached it without its
+ * audit entry (a module that threw it itself) gets its 'authorization.denied' entry here, with the
+ * principal requireRole found. So every refusal of an authenticated caller is audited, wherever it
+ * was decided. When the entry cannot be written, the store's fault is answered instead: a refusal
+ * is not told without its entry, as a credential is not returned without its own.
+ */
+export function recordDenials(authenticator: Authenticator): ErrorRequestHandler {
+  return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!isGxTrustError(error) || error.code !== 'FORBIDDEN' || recordedDenials.has(error) || authenticator.recordDenial === undefined) {
+      next(error);
+      return;
+    }
+    const principal = (res.locals['principal'] as Principal | undefined) ?? { actor: 'unknown' };
+    try {
+      await authenticator.recordDenial(principal, { method: req.method, path: req.path, reason: error.message });
+    } catch (failure) {
+      next(failure);
+      return;
+    }
+    recordedDenials.add(error);
+    next(error);
+  };
 }
 
 export function apiKeyDigest(apiKey: string): Buffer {

@@ -42,16 +42,25 @@ export function requireBody(req: Request): unknown {
 }
 
 /**
- * Every parsed JSON body, on every route, before a handler reads it: the prototype keys anywhere
- * (body-parser keeps `"__proto__"` as an own member, as JSON.parse does) and nesting deeper than
- * jsonld or the SHACL engines should be asked to recurse. One walk; the verification lane calls
- * it too (src/http/verification-lane.ts).
+/**
+ * What every request must satisfy before a route sees it, on both ways in (the Express app and
+ * the verification lane), in one walk of the parsed body: no prototype keys anywhere (body-parser
+ * keeps `"__proto__"` as an own member, as JSON.parse does), nesting no deeper than jsonld or the
+ * SHACL engines should be asked to recurse, no U+0000 (PostgreSQL `text` and `jsonb` cannot hold
+ * it: it failed with a 500 there and was stored by SQLite); and no `%00` in the path or query,
+ * which route parameters would decode to U+0000 and carry to the store.
  */
-export function assertBodyInput(body: unknown): void {
-  assertJsonInput(body);
+export function assertRequestInput(target: string, body: unknown): void {
+  if (target.includes('%00')) {
+    throw new GxTrustError('INVALID_INPUT', 'the request path or query holds %00 (U+0000)', {
+      hint: 'Remove the NUL character: no identifier may contain it',
+    });
+  }
+  assertJsonInput(body, { refuseNul: true, what: 'the body' });
 }
 
 export const bodyInputCheck: RequestHandler = (req, _res, next) => {
-  assertBodyInput(req.body);
+  assertRequestInput(req.originalUrl, req.body);
   next();
 };
+

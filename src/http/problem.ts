@@ -56,6 +56,33 @@ export function problemOf(error: GxTrustError, instance?: string): Problem {
   return problem;
 }
 
+/**
+ * The service's own faults: their messages are for operators (they name the store backend, the
+ * driver's words, a file), not for callers. Other 5xx (a DID host that failed, load shed) say
+ * something the caller can act on and keep their message.
+ */
+const OWN_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERNAL', 'STORE_UNAVAILABLE', 'KEYS_UNAVAILABLE', 'CONFIG_INVALID']);
+
+const FAULT_DETAILS: Partial<Record<ErrorCode, string>> = {
+  STORE_UNAVAILABLE: 'the service cannot reach its database',
+  KEYS_UNAVAILABLE: 'the service cannot use its signing keys',
+};
+
+/**
+ * The problem document a caller gets. In production an own fault is told in general words only:
+ * its message and the faults it lists stay in the log line written for the request (with the
+ * same request id), so no answer names PostgreSQL, SQLite or quotes a driver.
+ */
+export function publicProblem(error: GxTrustError, instance: string | undefined, production: boolean): Problem {
+  if (!production || !OWN_FAULTS.has(error.code)) return problemOf(error, instance);
+  return problemOf(
+    new GxTrustError(error.code, FAULT_DETAILS[error.code] ?? 'the service failed to handle this request', {
+      hint: 'Try again; if it persists, report it with the request id',
+    }),
+    instance,
+  );
+}
+
 export function sendProblem(res: Response, problem: Problem): void {
   const requestId = res.locals['requestId'];
   if (typeof requestId === 'string' && problem.requestId === undefined) problem.requestId = requestId;
@@ -103,24 +130,52 @@ export function bodyNotJson(): GxTrustError {
   });
 }
 
-/** Errors from body-parser carry a `type`; they are the caller's fault and say so. */
-function fromParserError(error: { type?: string; status?: number; message?: string }): GxTrustError | undefined {
+/**
+ * The content codings body-parser decodes (RFC 9110 §8.4.1); named in Accept-Encoding when a
+ * request uses another one, as RFC 9110 §12.5.3 asks of a 415 for a content coding.
+ */
+export const ACCEPTED_CONTENT_CODINGS = 'gzip, deflate, br';
+
+/**
+ * Errors from body-parser (and raw-body under it) are the caller's fault and say so. An unknown
+ * content coding is 415 (RFC 9110 §15.5.16: "the request's indicated ... Content-Encoding"); a
+ * known coding whose bytes do not decode (gzip that is not gzip) is malformed content: 400. Any
+ * other http-errors error below 500 (a body shorter than its Content-Length, ...) is 400 too.
+ */
+function fromParserError(error: { type?: string; status?: number; message?: string; expose?: boolean }, req: Request): GxTrustError | undefined {
   switch (error.type) {
     case 'entity.too.large':
       return bodyTooLarge();
     case 'entity.parse.failed':
       return bodyNotJson();
     case 'encoding.unsupported':
+      return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported content encoding', {
+        hint: `Send the body uncompressed, or with Content-Encoding ${ACCEPTED_CONTENT_CODINGS.replaceAll(', ', ', or ')}`,
+      });
     case 'charset.unsupported':
-      return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported encoding');
+      return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported charset');
     default:
-      return undefined;
   }
+  if (typeof error.status !== 'number' || error.status < 400 || error.status >= 500 || error.expose !== true) return undefined;
+  if (error.status === 413) return bodyTooLarge();
+  if (error.status === 415) return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'the request body has a media type or coding gx-trust does not read');
+  const coding = req.get('content-encoding')?.trim().toLowerCase();
+  if (coding !== undefined && coding !== '' && coding !== 'identity' && error.type === undefined) {
+    // zlib's message (e.g. "incorrect header check") says nothing a caller needs; the coding does.
+    return new GxTrustError('INVALID_INPUT', `the request body is not valid ${coding} data`, {
+      pointer: '',
+      hint: `Compress the body as Content-Encoding: ${coding} says, or send it uncompressed`,
+    });
+  }
+  return new GxTrustError('INVALID_INPUT', 'the request body could not be read', {
+    pointer: '',
+    hint: 'Send a complete body of the length Content-Length announces',
+  });
 }
 
-export function problemHandler(log: (error: unknown, req?: Request) => void): ErrorRequestHandler {
+export function problemHandler(log: (error: unknown, req?: Request) => void, options: { production?: boolean } = {}): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    let known = isGxTrustError(error) ? error : fromParserError(error as { type?: string });
+    let known = isGxTrustError(error) ? error : fromParserError(error as { type?: string }, req);
     if (known === undefined) {
       log(error, req);
       known = new GxTrustError('INTERNAL', 'the service failed to handle this request', {
@@ -131,6 +186,7 @@ export function problemHandler(log: (error: unknown, req?: Request) => void): Er
     }
     if (closesConnection(known)) res.set('Connection', 'close');
     if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
-    sendProblem(res, problemOf(known, req.originalUrl));
+    if ((error as { type?: string }).type === 'encoding.unsupported') res.set('Accept-Encoding', ACCEPTED_CONTENT_CODINGS);
+    sendProblem(res, publicProblem(known, req.originalUrl, options.production === true));
   };
 }

@@ -22,8 +22,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
-import { assertBodyInput, JWT_MEDIA_TYPES } from './parse.js';
-import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf } from './problem.js';
+import { assertRequestInput, JWT_MEDIA_TYPES } from './parse.js';
+import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf, publicProblem } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
 import { bearerOf, type Authenticator } from './auth.js';
 import { verificationInputOf, withCanonicalizationBudget, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
@@ -42,6 +42,8 @@ export interface VerificationLaneOptions {
   /** By exact path. */
   routes: Readonly<Record<string, VerificationRoute>>;
   bodyLimitBytes: number;
+  /** Own faults answered without their details, as the app does (publicProblem). */
+  production?: boolean;
   securityHeaders: SecurityHeaders;
   rateLimiter?: RateLimiter | undefined;
   canonicalizationBudget?: CanonicalizationBudget | undefined;
@@ -134,7 +136,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
     // As the Express route's requireRole: who is asking is settled before the body is read.
     if (options.requireApiKey !== undefined) await options.requireApiKey.authenticate(bearerOf(req.headers.authorization));
     const body = parseBody(await readBody(req, bodyLimitBytes), kind);
-    assertBodyInput(body);
+    assertRequestInput(req.url ?? '/', body);
     const { input, options: verifyOptions } = verificationInputOf(body, parseQuery(query), route.field, route.schema);
     const report = await route.verify(input, withCanonicalizationBudget(verifyOptions, canonicalizationBudget, caller));
     send(res, report.verified ? 200 : 422, 'application/json; charset=utf-8', JSON.stringify(report));
@@ -185,7 +187,7 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       if (res.headersSent || res.destroyed) return;
       if (closesConnection(known)) res.setHeader('Connection', 'close');
       if (known.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-      send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...problemOf(known, url), requestId }));
+      send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...publicProblem(known, url, options.production === true), requestId }));
     });
   };
 }

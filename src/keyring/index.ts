@@ -17,6 +17,7 @@ import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from './file-permissions.js';
 
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
 
@@ -177,7 +178,7 @@ async function readRequired(path: string, what: string): Promise<string> {
  */
 async function writeNew(path: string, content: string): Promise<string> {
   try {
-    await writeFile(path, content, { mode: 0o600, flag: 'wx' });
+    await writeFile(path, content, { mode: OWNER_ONLY_FILE, flag: 'wx' });
     return content;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFile(path, 'utf8');
@@ -187,7 +188,7 @@ async function writeNew(path: string, content: string): Promise<string> {
 
 async function overwrite(path: string, content: string): Promise<void> {
   try {
-    await writeFile(path, content, { mode: 0o600 });
+    await writeFile(path, content, { mode: OWNER_ONLY_FILE });
   } catch (error) {
     throw new GxTrustError('KEYS_UNAVAILABLE', `cannot write ${path}`, { cause: error });
   }
@@ -382,7 +383,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
 
   if (!production) {
     try {
-      await mkdir(options.keysDir, { recursive: true, mode: 0o700 });
+      await mkdir(options.keysDir, { recursive: true, mode: OWNER_ONLY_FOLDER });
     } catch (cause) {
       throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
     }

@@ -2,7 +2,7 @@
  * API keys from the store, behind the bootstrap admin key(s) of the configuration. No cache: a
  * revoked key fails on the very next request, on every replica (one indexed lookup by hash).
  */
-import { GxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createStaticAuthenticator, type Authenticator, type Principal } from '../http/auth.js';
 import type { Store } from '../storage/store.js';
 import { apiKeyHash } from './registry.js';
@@ -23,7 +23,15 @@ export function createStoreAuthenticator(options: { store: Store; adminApiKeys: 
   const { store } = options;
   return {
     async authenticate(apiKey) {
-      if (!API_KEY_SHAPE.test(apiKey)) return bootstrap.authenticate(apiKey);
+      // The configured key is compared first, whatever its shape: an operator may well choose one
+      // that looks like a stored key (`gx_` + 43 characters), which went only to the store lookup
+      // and was refused. The comparison is by digest in constant time.
+      const configured = await bootstrap.authenticate(apiKey).catch((error: unknown) => {
+        if (isGxTrustError(error) && error.code === 'UNAUTHORIZED') return undefined;
+        throw error;
+      });
+      if (configured !== undefined) return configured;
+      if (!API_KEY_SHAPE.test(apiKey)) throw unauthorized();
       const record = await store.apiKeyByHash(apiKeyHash(apiKey));
       if (record === undefined || record.revokedAt !== null) throw unauthorized();
       const member = await store.getMember(record.memberId);
@@ -39,7 +47,7 @@ export function createStoreAuthenticator(options: { store: Store; adminApiKeys: 
         action: 'authorization.denied',
         subject: request.subject ?? `${request.method} ${request.path}`,
         digests: {},
-        details: { role: principal.role, method: request.method, path: request.path, reason: request.reason },
+        details: { ...(principal.role === undefined ? {} : { role: principal.role }), method: request.method, path: request.path, reason: request.reason },
       });
     },
   };

@@ -26,6 +26,11 @@ import type { KeySealer } from './sealed-keys.js';
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** The answer for a member id or slug that names no member (or none the caller may see: the same answer). */
+export function noSuchMember(idOrSlug: string): GxTrustError {
+  return new GxTrustError('NOT_FOUND', `no member ${idOrSlug}`, { hint: 'GET /members lists them' });
+}
+
 /** Hosted members get one key of each kind; RSA (PS256) is left to the service's own identity. */
 export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256'];
 
@@ -276,7 +281,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
 
   async function find(idOrSlug: string): Promise<MemberRecord> {
     const member = (await store.getMember(idOrSlug)) ?? (SLUG_PATTERN.test(idOrSlug) ? await store.getMemberBySlug(idOrSlug) : undefined);
-    if (member === undefined) throw new GxTrustError('NOT_FOUND', `no member ${idOrSlug}`, { hint: 'GET /members lists them' });
+    if (member === undefined) throw noSuchMember(idOrSlug);
     return member;
   }
 

@@ -11,6 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, createPrivateKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { OWNER_ONLY_FILE } from '../keyring/file-permissions.js';
 import { join } from 'node:path';
 import { GxTrustError } from '../errors.js';
 
@@ -42,7 +43,7 @@ export async function loadKeySealer(options: { keysDir: string; env: 'developmen
     }
     const fresh = randomBytes(32).toString('base64') + '\n';
     try {
-      await writeFile(path, fresh, { mode: 0o600, flag: 'wx' });
+      await writeFile(path, fresh, { mode: OWNER_ONLY_FILE, flag: 'wx' });
       text = fresh;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new GxTrustError('KEYS_UNAVAILABLE', `cannot write ${path}`, { cause: error });

@@ -47,10 +47,15 @@ export async function changeCredentialStatus(
 ): Promise<{ credentialId: string; status: CredentialStatusValue }> {
   const requested = request.status;
   const record = await store.getCredential(request.credentialId);
-  if (record === undefined) {
-    throw new GxTrustError('NOT_FOUND', `no credential ${request.credentialId} was issued by this service`, { pointer: '/credentialId' });
-  }
+  // An unknown id and another member's credential get the same answer: a member learns nothing
+  // about credentials it may not touch (OWASP API1:2023; a 403 would confirm that the id exists).
+  const unknown = (): GxTrustError =>
+    new GxTrustError('NOT_FOUND', `no credential ${request.credentialId} ${principal.admin === true ? 'was issued by this service' : 'issued by you is known to this service'}`, {
+      pointer: '/credentialId',
+    });
+  if (record === undefined) throw unknown();
   if (principal.admin !== true && record.issuedBy !== principal.actor) {
+    // The attempt is audited all the same.
     await store.appendAudit({
       actor: principal.actor,
       action: 'authorization.denied',
@@ -58,7 +63,7 @@ export async function changeCredentialStatus(
       digests: { credential: record.digest },
       details: { request: 'credential.status-changed', status: requested },
     });
-    throw new GxTrustError('FORBIDDEN', 'only the member who issued a credential, or an admin, may change its status');
+    throw unknown();
   }
 
   const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');

@@ -85,9 +85,18 @@ function mapError(error: unknown, doing: string): unknown {
   if (isUnavailable(error)) {
     return new StoreUnavailableError(`PostgreSQL store unavailable while ${doing}: ${message}`, { cause: error });
   }
+  // 22021 character_not_in_repertoire, 22P05 untranslatable_character: U+0000 in a text or jsonb
+  // value. The HTTP edge refuses it in requests; this covers a string that arrived any other way,
+  // as the input fault it is rather than a 500.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '22021' || code === '22P05') {
+    return new GxTrustError('INVALID_INPUT', `A value holds the character U+0000, which cannot be stored (while ${doing})`, { cause: error });
+  }
   // 23505 unique_violation: the record exists already.
   if ((error as { code?: unknown } | null)?.code === '23505') {
-    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+    // A 4xx reaches callers in every environment: the driver's message (table and constraint names)
+    // stays in the cause, for the log.
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}`, { cause: error });
   }
   return new GxTrustError('INTERNAL', `PostgreSQL store failed while ${doing}: ${message}`, { cause: error });
 }
@@ -98,9 +107,17 @@ interface AuditRow {
   idx: string;
   leaf: string;
   leaf_hash: string;
+  subject: string;
+  action: string;
+  created_at: Date;
 }
 
-const toStoredAudit = (row: AuditRow): StoredAuditEntry => ({ index: Number(row.idx), leaf: row.leaf, leafHash: row.leaf_hash });
+const toStoredAudit = (row: AuditRow): StoredAuditEntry => ({
+  index: Number(row.idx),
+  leaf: row.leaf,
+  leafHash: row.leaf_hash,
+  columns: { subject: row.subject, action: row.action, createdAt: iso(row.created_at) },
+});
 
 interface StatusListRow {
   id: string;
@@ -437,14 +454,14 @@ export class PostgresStore implements Store {
   auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
     return this.read('reading audit entries', async (db) =>
       (
-        await db.query<AuditRow>('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [from, to])
+        await db.query<AuditRow>('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [from, to])
       ).rows.map(toStoredAudit),
     );
   }
 
   auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
     return this.read('reading audit entries', async (db) =>
-      (await db.query<AuditRow>('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE subject = $1 ORDER BY idx', [subject])).rows.map(
+      (await db.query<AuditRow>('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE subject = $1 ORDER BY idx', [subject])).rows.map(
         toStoredAudit,
       ),
     );

@@ -5,7 +5,8 @@
  *
  * @see https://www.sqlite.org/lang_transaction.html
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../keyring/file-permissions.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } from '../audit/log.js';
@@ -58,7 +59,9 @@ function mapError(error: unknown, doing: string): unknown {
     return new StoreUnavailableError(`SQLite store unavailable while ${doing}: ${message}`, { cause: error });
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return new GxTrustError('CONFLICT', `Already recorded while ${doing}: ${message}`, { cause: error });
+    // A 4xx reaches callers in every environment: the driver's message (table and constraint names)
+    // stays in the cause, for the log.
+    return new GxTrustError('CONFLICT', `Already recorded while ${doing}`, { cause: error });
   }
   return new GxTrustError('INTERNAL', `SQLite store failed while ${doing}: ${message}`, { cause: error });
 }
@@ -89,6 +92,9 @@ interface AuditRow {
   idx: number;
   leaf: string;
   leaf_hash: string;
+  subject: string;
+  action: string;
+  created_at: string;
 }
 
 function toStatusList(row: StatusListRow): StatusListRecord {
@@ -103,7 +109,7 @@ function toStatusList(row: StatusListRow): StatusListRecord {
 }
 
 function toStoredAudit(row: AuditRow): StoredAuditEntry {
-  return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash };
+  return { index: row.idx, leaf: row.leaf, leafHash: row.leaf_hash, columns: { subject: row.subject, action: row.action, createdAt: row.created_at } };
 }
 
 /**
@@ -128,6 +134,21 @@ function switchToWal(db: Database.Database, timeoutMs: number): void {
   }
 }
 
+/**
+ * The database holds API key digests, sealed member keys and the audit log: its folder is created
+ * 0700 and a new database file 0600 before SQLite opens it. SQLite itself would create it 0644
+ * (less the umask), and it gives the -wal and -shm files the mode of the database file, so they
+ * follow. An existing file keeps its mode: it is the operator's.
+ */
+function createOwnerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_FOLDER });
+  try {
+    closeSync(openSync(path, 'wx', OWNER_ONLY_FILE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -137,7 +158,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.clock = options.clock ?? systemClock;
     try {
-      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      if (options.path !== ':memory:') createOwnerOnly(options.path);
       this.db = new Database(options.path);
       const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -358,7 +379,7 @@ export class SqliteStore implements Store {
 
   auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
     return this.run('reading audit entries', () =>
-      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx').all(from, to) as AuditRow[]).map(
+      (this.db.prepare('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx').all(from, to) as AuditRow[]).map(
         toStoredAudit,
       ),
     );
@@ -366,7 +387,7 @@ export class SqliteStore implements Store {
 
   auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
     return this.run('reading audit entries', () =>
-      (this.db.prepare('SELECT idx, leaf, leaf_hash FROM audit_entries WHERE subject = ? ORDER BY idx').all(subject) as AuditRow[]).map(
+      (this.db.prepare('SELECT idx, leaf, leaf_hash, subject, action, created_at FROM audit_entries WHERE subject = ? ORDER BY idx').all(subject) as AuditRow[]).map(
         toStoredAudit,
       ),
     );

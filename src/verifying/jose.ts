@@ -158,8 +158,8 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
     fail('format', 'UNSUPPORTED_FORMAT', 'the JWS parts are not base64url');
   }
   const header = decodeJson(headerPart, 'protected header');
-  const headerFault = jsonInputFaults(header)[0];
-  if (headerFault !== undefined) fail('format', headerFault.code, `protected header: ${headerFault.detail}`);
+  const headerFault = jsonInputFaults(header, { what: 'the JWS protected header' })[0];
+  if (headerFault !== undefined) fail('format', headerFault.code, headerFault.detail);
   if (Object.hasOwn(header, 'enc')) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
 
   const alg = header.alg;
@@ -185,7 +185,7 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
   }
   // The payload is the credential: its contexts are checked as a Data Integrity document's are,
   // although gx-trust never expands it (its reader will), and before any key is looked up.
-  const payloadFault = jsonLdInputFaults(payload, { loader })[0];
+  const payloadFault = jsonLdInputFaults(payload, { loader, what: 'the JWS payload' })[0];
   if (payloadFault !== undefined) fail('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
   return { token, header, payload, alg };
 }
@@ -396,11 +396,34 @@ function checkPresentationBinding(decoded: Decoded, ctx: VerifyContext, pass: (c
 /** Above this a header instant is in milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
 const MILLISECONDS_THRESHOLD = 1e11;
 
-function instant(value: unknown, allowMilliseconds: boolean): Date | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  const ms = allowMilliseconds && Math.abs(value) > MILLISECONDS_THRESHOLD ? value : value * 1000;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/**
+ * The largest NumericDate accepted: 9999-12-31T23:59:59Z, the last instant an RFC 3339 date-time
+ * (VCDM `validFrom`/`validUntil`) can write. A payload `exp` in milliseconds (1893456000000 for
+ * 2030) is 60 times past it, so it is refused instead of read as the year 61970, a credential that
+ * never expires; a millisecond value below the bound would be an instant of 1970-1978, which no
+ * issuer writes today.
+ */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+type Instant = { at: Date } | { malformed: string } | undefined;
+
+/**
+ * RFC 7519 §2: a NumericDate is "a JSON numeric value representing the number of seconds from
+ * 1970-01-01T00:00:00Z", and "non-integer values can be represented", so a fraction is accepted.
+ * Anything else in a time claim (a string such as "1000", a negative number, milliseconds) is
+ * malformed; ignoring it would drop the very bound the issuer meant to set.
+ */
+function instant(value: unknown, claim: string, allowMilliseconds: boolean): Instant {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { malformed: `${claim} ${JSON.stringify(value)?.slice(0, 40) ?? String(value)} is not a NumericDate (a JSON number of seconds since 1970)` };
+  }
+  if (value < 0) return { malformed: `${claim} ${value} is before 1970: not a NumericDate` };
+  const seconds = allowMilliseconds && value > MILLISECONDS_THRESHOLD ? value / 1000 : value;
+  if (seconds > MAX_NUMERIC_DATE) {
+    return { malformed: `${claim} ${value} is past the year 9999: a NumericDate counts seconds, not milliseconds` };
+  }
+  return { at: new Date(seconds * 1000) };
 }
 
 function later(a: Date | undefined, b: Date | undefined): Date | undefined {
@@ -419,14 +442,29 @@ function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
  * JWT `nbf`/`exp`/`iat` are NumericDate seconds (RFC 7519 §2) in the payload. The Gaia-X Loire
  * notaries also put `iat`/`exp` in the protected header, in milliseconds (`1741271611206`); read as
  * seconds they would land in the year 57000 and never expire. Header values above 1e11 are taken
- * as milliseconds. When both places carry an instant, the stricter one wins.
+ * as milliseconds; in the payload milliseconds are malformed. When both places carry an instant,
+ * the stricter one wins. A malformed claim is reported (the validity check fails on it).
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-5.3 (claims replicated as header parameters)
  */
 function readTimeClaims({ header, payload }: Decoded): TimeClaims | undefined {
+  const read = {
+    nbf: instant(payload.nbf, 'nbf', false),
+    exp: instant(payload.exp, 'exp', false),
+    iat: instant(payload.iat, 'iat', false),
+    headerExp: instant(header.exp, 'the header exp', true),
+    headerIat: instant(header.iat, 'the header iat', true),
+  };
+  const at = (value: Instant): Date | undefined => (value !== undefined && 'at' in value ? value.at : undefined);
   const claims: TimeClaims = {};
-  const notBefore = instant(payload.nbf, false);
-  const expires = earlier(instant(payload.exp, false), instant(header.exp, true));
-  const issuedAt = later(instant(payload.iat, false), instant(header.iat, true));
+  for (const [name, value] of Object.entries(read)) {
+    if (value !== undefined && 'malformed' in value) {
+      claims.malformed = { claim: name.startsWith('header') ? '' : name, message: value.malformed };
+      break;
+    }
+  }
+  const notBefore = at(read.nbf);
+  const expires = earlier(at(read.exp), at(read.headerExp));
+  const issuedAt = later(at(read.iat), at(read.headerIat));
   if (notBefore !== undefined) claims.notBefore = notBefore;
   if (expires !== undefined) claims.expires = expires;
   if (issuedAt !== undefined) claims.issuedAt = issuedAt;

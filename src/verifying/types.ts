@@ -25,6 +25,8 @@ export interface TimeClaims {
   notBefore?: Date;
   expires?: Date;
   issuedAt?: Date;
+  /** A time claim that is not a NumericDate: the validity check fails on it (`claim` is its payload member, '' for a header one). */
+  malformed?: { claim: string; message: string };
 }
 
 /**

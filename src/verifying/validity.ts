@@ -32,6 +32,10 @@ export function checkValidityPeriod(
     }
     bucket.push({ at: date, source: key });
   }
+  // A time claim that could not be read is refused, not skipped: skipping it would drop a bound.
+  if (timeClaims?.malformed !== undefined) {
+    return failed('validity', 'INVALID_DATE', timeClaims.malformed.message, timeClaims.malformed.claim === '' ? '' : `/${timeClaims.malformed.claim}`);
+  }
   if (timeClaims?.notBefore) notBefore.push({ at: timeClaims.notBefore, source: 'nbf' });
   if (timeClaims?.expires) notAfter.push({ at: timeClaims.expires, source: 'exp' });
 

@@ -12,7 +12,8 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { GxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
+import { assertRsaKeyBounds } from '../keyring/algorithms.js';
 
 // @peculiar/x509 signs and verifies through WebCrypto; Node's implementation is the one we trust.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -94,6 +95,25 @@ function publicKeyOf(cert: x509.X509Certificate): KeyObject {
   return createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
 }
 
+/**
+ * A certificate's RSA key out of bounds (src/keyring/algorithms.ts) is refused before it verifies
+ * anything: the chain comes from whoever publishes the DID document, and so do its keys' size and
+ * exponent, which set the cost of each signature check.
+ */
+function assertKeyWithinBounds(cert: x509.X509Certificate, label: string): void {
+  let key: KeyObject;
+  try {
+    key = publicKeyOf(cert);
+  } catch (cause) {
+    throw new GxTrustError('X509_CHAIN', `${label} carries a key gx-trust cannot read`, { cause });
+  }
+  try {
+    assertRsaKeyBounds(key);
+  } catch (error) {
+    throw fail(`${label} (${cert.subject}): ${isGxTrustError(error) ? error.message : String(error)}`, 'RSA keys in a chain must be 2048 to 4096 bits with a public exponent of 65537 to 2^32 - 1');
+  }
+}
+
 /** RFC 5280 §4.2.1.9: "If the cA boolean is not asserted, then the keyCertSign bit in the key usage extension MUST NOT be asserted" — and such a key MUST NOT certify others. */
 function assertCanCertify(issuer: x509.X509Certificate, label: string, certificatesBelow: number): void {
   const basic = issuer.getExtension(x509.BasicConstraintsExtension);
@@ -158,6 +178,7 @@ async function checkPath(options: ValidateCertificateChainOptions): Promise<Path
     throw fail('the leaf certificate has a keyUsage without digitalSignature');
   }
 
+  chain.forEach((cert, i) => assertKeyWithinBounds(cert, `x5c[${i}]`));
   for (let i = 0; i + 1 < chain.length; i++) {
     const issuer = chain[i + 1] as x509.X509Certificate;
     assertCanCertify(issuer, `x5c[${i + 1}]`, i + 1);
@@ -175,6 +196,7 @@ async function checkPath(options: ValidateCertificateChainOptions): Promise<Path
       const anchor = parseCertificate(Buffer.from(anchorB64, 'base64'), 'a trust anchor');
       if (anchor.subject !== last.issuer) continue;
       assertCanCertify(anchor, 'the trust anchor', chain.length);
+      assertKeyWithinBounds(anchor, 'the trust anchor');
       await assertSignedBy(last, anchor, `x5c[${chain.length - 1}]`);
       path.push(anchor);
       anchored = true;

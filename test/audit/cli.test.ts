@@ -14,6 +14,7 @@ import { ed25519CheckpointSigner } from '../../src/audit/checkpoints.js';
 import { buildEvidenceBundle } from '../../src/audit/evidence.js';
 import { auditLeafHash, encodeAuditEntry, type AuditEntry } from '../../src/audit/log.js';
 import { parseConfig } from '../../src/config.js';
+import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { createService } from '../../src/service.js';
 import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
 
@@ -175,6 +176,31 @@ describe('gx-trust audit verify', { timeout: 60_000 }, () => {
     const { code, result } = await verdict(dir, ['--checkpoint', join(base, 'kept-checkpoint.json')]);
     expect(result).toMatchObject({ ok: false, firstBadIndex: 6 });
     expect(result.problems[0].message).toMatch(/truncated/);
+    expect(code).toBe(1);
+  });
+
+  it('names index 5 when its subject column was edited: every hash still matches, but the entry would leave its credential\'s evidence', async () => {
+    const { dir, db } = copyOfLog();
+    db.prepare("UPDATE audit_entries SET subject = 'urn:uuid:someone-else' WHERE idx = 5").run();
+    db.close();
+    const { code, result } = await verdict(dir);
+    expect(result).toMatchObject({ ok: false, firstBadIndex: 5 });
+    expect(result.problems[0].message).toMatch(/the subject column says "urn:uuid:someone-else"/);
+    expect(code).toBe(1);
+  });
+
+  it('says how many entries no signed checkpoint covers, and fails them with --checkpoint', async () => {
+    const { dir, db } = copyOfLog();
+    db.close();
+    const store = await openSqliteStore({ path: join(dir, 'data', 'gx-trust.db') });
+    for (let i = 0; i < 2; i++) await store.appendAudit({ actor: 'test', action: 'member.changed', subject: 'did:web:member.example', digests: {} });
+    await store.close();
+    const plain = await cli(['audit', 'verify'], dir);
+    expect(plain.stdout).toContain('audit log verified: 10 entries, 2 signed checkpoints\n  2 entries (from index 8) are covered by no signed checkpoint yet');
+    expect(plain.code).toBe(0);
+    const { code, result } = await verdict(dir, ['--checkpoint', join(base, 'kept-checkpoint.json')]);
+    expect(result).toMatchObject({ ok: false, firstBadIndex: 8, signedTreeSize: 8, unsignedEntries: 2 });
+    expect(result.problems[0].message).toMatch(/2 entries from index 8 on are covered by no signed checkpoint/);
     expect(code).toBe(1);
   });
 

@@ -65,7 +65,7 @@ describe.each(STORE_KINDS)('verifyAuditLog() over a $name store', (kind) => {
 
   it('accepts the untouched log and the checkpoint an auditor kept', async () => {
     const verdict = await verify();
-    expect(verdict).toEqual({ ok: true, treeSize: 10, problems: [] });
+    expect(verdict).toEqual({ ok: true, treeSize: 10, signedTreeSize: 10, unsignedEntries: 0, problems: [] });
   });
 
   it('names the row whose leaf was edited without its hash', async () => {
@@ -107,7 +107,8 @@ describe.each(STORE_KINDS)('verifyAuditLog() over a $name store', (kind) => {
     const verdict = await verify();
     expect(verdict.ok).toBe(false);
     expect(verdict.firstBadIndex).toBe(7);
-    expect(verdict.problems.find((p) => p.index === 7)?.message).toMatch(/earlier than the entry before/);
+    // (Its created_at column, left as it was, disagrees with the leaf too.)
+    expect(verdict.problems.filter((p) => p.index === 7).map((p) => p.message)).toContainEqual(expect.stringMatching(/earlier than the entry before/));
   });
 
   it('detects a tail truncated after the kept checkpoint, with the stored checkpoints removed too', async () => {

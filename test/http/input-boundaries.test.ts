@@ -210,6 +210,6 @@ describe('prototype keys: refused anywhere in any input, before JSON-LD', () => 
     const response = await postJson(`${svc.url}/credentials/verify`, deep);
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(response.body.detail).toContain('nesting deeper than 64');
+    expect(response.body.detail).toContain('nests deeper than 64');
   });
 });

@@ -123,11 +123,11 @@ describe('status list routes', () => {
       expect(response.body.code).toBe('UNAUTHORIZED');
     });
 
-    it("a member revoking another member's credential (403, audited), while an admin may", async () => {
+    it("a member revoking another member's credential (404 as for an unknown id, audited), while an admin may", async () => {
       const { id } = await world.issue({ purposes: ['revocation'], issuedBy: 'member-a' });
       const denied = await postStatus(world, statusBody(id, 'revoked'), 'member-b');
-      expect(denied.status).toBe(403);
-      expect(denied.body.code).toBe('FORBIDDEN');
+      expect(denied.status).toBe(404);
+      expect(denied.body.code).toBe('NOT_FOUND');
       const audit = (await world.store.auditEntriesForSubject(id)).map((row) => JSON.parse(row.leaf));
       expect(audit.some((entry) => entry.action === 'authorization.denied' && entry.actor === 'member-b')).toBe(true);
       expect((await postStatus(world, statusBody(id, 'revoked'), 'admin')).status).toBe(200);

@@ -1,6 +1,8 @@
 /**
  * `gx-trust audit ...`: what an auditor runs. `verify` trusts nothing in the store: it recomputes
- * every leaf and the whole tree and checks every stored checkpoint and the one the auditor kept.
+ * every leaf and the whole tree, checks the indexed columns against the leaves, every stored
+ * checkpoint and the one the auditor kept, and says how many entries no signed checkpoint covers
+ * (with `--checkpoint`, any such entry fails the verification).
  * `verify-evidence` needs no database. `checkpoint` prints a signed checkpoint worth keeping: only a
  * checkpoint held outside the database can reveal a truncated tail.
  * Exit codes: 0 verified, 1 tampered / not verified, 2 bad input, 3 could not run.
@@ -56,7 +58,7 @@ export function register(program: Command): void {
   audit
     .command('verify')
     .description('recompute the audit tree from the store and check every checkpoint (and a kept one)')
-    .option('--checkpoint <file>', 'a signed checkpoint kept earlier: the log must still extend it')
+    .option('--checkpoint <file>', 'a signed checkpoint kept earlier: the log must still extend it, and be signed to its end')
     .option('--json', 'print the result as JSON')
     .action(async (options: { checkpoint?: string; json?: boolean }, command: Command) => {
       const kept = options.checkpoint === undefined ? undefined : parseCheckpoint(readJsonFile(options.checkpoint, 'checkpoint'), options.checkpoint);
@@ -83,6 +85,8 @@ export function register(program: Command): void {
         checkpoints,
         ...(kept === undefined ? {} : { keptCheckpoint: kept }),
         verifySignature: checkpointVerifier(keyring.didDocument()),
+        // An auditor who brings a checkpoint asks for a log vouched for to its end.
+        requireSignedTail: kept !== undefined,
       });
       if (options.json) {
         out(JSON.stringify({ ...result, checkpoints: checkpoints.length, keptCheckpoint: kept?.treeSize ?? null }, null, 2));
@@ -91,6 +95,9 @@ export function register(program: Command): void {
           `audit log verified: ${result.treeSize} entries, ${checkpoints.length} signed checkpoints` +
             (kept === undefined ? '' : `, consistent with the kept checkpoint of size ${kept.treeSize}`),
         );
+        if (result.unsignedEntries > 0) {
+          out(`  ${result.unsignedEntries} entries (from index ${result.signedTreeSize}) are covered by no signed checkpoint yet`);
+        }
       } else {
         out(`audit log NOT verified: first bad index ${result.firstBadIndex} (of ${result.treeSize} entries read)`);
         for (const problem of result.problems) {

@@ -162,10 +162,12 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
   /** The stored decision, for the member who asked, auditors and admins. */
   router.get('/compliance/decisions/:id', requireRole(deps.authenticator, 'member', 'auditor'), async (req, res) => {
     const record = await deps.compliance.getDecision(String(req.params['id']));
-    if (record === undefined) throw new GxTrustError('NOT_FOUND', 'no compliance decision with this id');
+    const unknown = () => new GxTrustError('NOT_FOUND', 'no compliance decision with this id');
+    if (record === undefined) throw unknown();
     const principal = principalOf(res);
     if (principal.role === 'member' && record.decision['actor'] !== principal.actor) {
-      throw new GxTrustError('FORBIDDEN', 'this decision was asked for by another member');
+      // Another member's decision is answered as an unknown id (no existence oracle), and audited.
+      throw await deny(deps.authenticator, principal, { method: req.method, path: req.path, subject: record.id, reason: 'this decision was asked for by another member' }, undefined, unknown());
     }
     res.json(record.decision);
   });

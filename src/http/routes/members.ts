@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GxTrustError } from '../../errors.js';
 import type { MemberRegistry } from '../../members/registry.js';
 import type { MemberRecord } from '../../storage/store.js';
-import { SLUG_PATTERN } from '../../members/registry.js';
+import { noSuchMember, SLUG_PATTERN } from '../../members/registry.js';
 import { deny, principalOf, requireRole, type Authenticator } from '../auth.js';
 import { parseBody } from '../parse.js';
 
@@ -45,17 +45,19 @@ export function memberRoutes(deps: MemberRouteDependencies): Router {
   const router = Router();
   const { members, authenticator } = deps;
 
-  /** Admins see every member; a member's own keys (of any role) see only that member. */
+  /**
+   * Admins see every member; a member's own keys (of any role) see only that member. Another
+   * member is answered as an unknown id is (no existence oracle), and the attempt is audited.
+   */
   async function memberFor(req: Request, res: Response, adminOnly: boolean): Promise<MemberRecord> {
     const principal = principalOf(res);
-    const member = await members.find(String(req.params['id'] ?? ''));
-    if (principal.role !== 'admin' && (adminOnly || principal.memberId !== member.id)) {
-      throw await deny(authenticator, principal, {
-        method: req.method,
-        path: req.path,
-        subject: member.did,
-        reason: adminOnly ? 'only an admin may do this' : 'a member may read only its own record',
-      });
+    const id = String(req.params['id'] ?? '');
+    const member = await members.find(id);
+    if (principal.role === 'admin') return member;
+    const denied = { method: req.method, path: req.path, subject: member.did };
+    if (adminOnly) throw await deny(authenticator, principal, { ...denied, reason: 'only an admin may do this' });
+    if (principal.memberId !== member.id) {
+      throw await deny(authenticator, principal, { ...denied, reason: 'a member may read only its own record' }, undefined, noSuchMember(id));
     }
     return member;
   }
