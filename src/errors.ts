@@ -101,6 +101,11 @@ export interface GxTrustErrorOptions {
   errors?: readonly ProblemDetail[];
   /** For refusals the caller may retry: how many seconds to wait (the answer's Retry-After). */
   retryAfterSeconds?: number;
+  /**
+   * A refusal whose `authorization.denied` audit entry was written where it was decided: the HTTP
+   * layer's last check on 403s (which audits every refusal that arrives without one) leaves it be.
+   */
+  denialRecorded?: boolean;
 }
 
 export interface ProblemDetail {
@@ -117,6 +122,7 @@ export class GxTrustError extends Error {
   readonly hint: string | undefined;
   readonly errors: readonly ProblemDetail[];
   readonly retryAfterSeconds: number | undefined;
+  denialRecorded: boolean;
 
   constructor(code: ErrorCode, message: string, options: GxTrustErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -125,6 +131,7 @@ export class GxTrustError extends Error {
     this.hint = options.hint;
     this.errors = options.errors ?? [];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.denialRecorded = options.denialRecorded === true;
   }
 
   get status(): number {

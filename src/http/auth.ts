@@ -33,9 +33,6 @@ export interface DeniedRequest {
   subject?: string;
 }
 
-/** The refusals whose audit entry is written already (by deny(), or by recordDenials on the way out). */
-const recordedDenials = new WeakSet<GxTrustError>();
-
 /**
  * Audits the refusal (when the authenticator can), then returns the error to throw: the 403, or
  * `answer` when the refusal must not say that the thing asked for exists (a 404 like an unknown id's).
@@ -43,7 +40,7 @@ const recordedDenials = new WeakSet<GxTrustError>();
 export async function deny(authenticator: Authenticator, principal: Principal, request: DeniedRequest, hint?: string, answer?: GxTrustError): Promise<GxTrustError> {
   await authenticator.recordDenial?.(principal, request);
   const error = answer ?? new GxTrustError('FORBIDDEN', request.reason, hint === undefined ? {} : { hint });
-  recordedDenials.add(error);
+  error.denialRecorded = true;
   return error;
 }
 
@@ -56,7 +53,7 @@ export async function deny(authenticator: Authenticator, principal: Principal, r
  */
 export function recordDenials(authenticator: Authenticator): ErrorRequestHandler {
   return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!isGxTrustError(error) || error.code !== 'FORBIDDEN' || recordedDenials.has(error) || authenticator.recordDenial === undefined) {
+    if (!isGxTrustError(error) || error.code !== 'FORBIDDEN' || error.denialRecorded || authenticator.recordDenial === undefined) {
       next(error);
       return;
     }
@@ -67,7 +64,7 @@ export function recordDenials(authenticator: Authenticator): ErrorRequestHandler
       next(failure);
       return;
     }
-    recordedDenials.add(error);
+    error.denialRecorded = true;
     next(error);
   };
 }

@@ -274,7 +274,7 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
         digests: {},
         details: { role: caller.role, module, reason },
       });
-      return new GxTrustError('FORBIDDEN', reason, { hint });
+      return new GxTrustError('FORBIDDEN', reason, { hint, denialRecorded: true });
     }
 
     /** The row that lets this caller sign as `did`, or the refusal. */

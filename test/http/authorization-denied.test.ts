@@ -59,7 +59,8 @@ describe('every 403 writes an authorization.denied entry', () => {
     expect(refused.body.code).toBe('FORBIDDEN');
     const denied = await deniedEntriesSince(before);
     expect(denied).toHaveLength(1);
-    expect(denied[0]).toMatchObject({ actor: `member:${acme.id}`, details: { method: 'POST', path: '/participants', role: 'member' } });
+    // Written once, where it was decided: by the signing policy, which names the module refused.
+    expect(denied[0]).toMatchObject({ actor: `member:${acme.id}`, subject: rival.did, details: { module: 'participants', role: 'member' } });
   });
 });
 
