@@ -22,7 +22,8 @@ import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
 import { bearerToken, deny } from './auth.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
-import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
+import { bodyLimit } from './body-limit.js';
+import { bodyTooLarge, problemHandler, refuseBody } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
 import { complianceRoutes } from './routes/compliance.js';
@@ -100,7 +101,8 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (deps.metrics !== undefined) app.use(deps.metrics.httpMiddleware);
   if (deps.logger !== undefined) app.use(httpLogger(deps.logger));
   if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
-  app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
+  // Before the parsers: body-parser, past its limit, reads the rest of the body before it says so.
+  app.use(bodyLimit(deps.bodyLimitBytes, bodyTooLarge, refuseBody));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
 
