@@ -1,7 +1,7 @@
 /**
  * The W3C VC data model (2.0, and 1.1 input) as gx-trust accepts it for issuing, and the light
  * data-model check run on every verified document. Dates are validated strictly: @digitalbazaar/vc
- * 7.3's date regex is unanchored and would sign `x2030-01-01T00:00:00Zjunk` (SECURITY-CASES row 18).
+ * 7.3's date regex is unanchored and would sign `x2030-01-01T00:00:00Zjunk` (the lenient-date case).
  * @see https://www.w3.org/TR/vc-data-model-2.0/
  */
 import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
@@ -50,7 +50,7 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
-/** Size and depth bombs are refused before any JSON-LD processing sees them (SECURITY-CASES row 17). */
+/** Size and depth bombs are refused before any JSON-LD processing sees them (OWASP API4:2023, unrestricted resource consumption). */
 function checkShape(value: unknown, path: (string | number)[], faults: ProblemDetail[], budget: { nodes: number }): void {
   if (--budget.nodes < 0) return;
   if (path.length > MAX_DEPTH) {

@@ -1,5 +1,5 @@
 /**
- * Ownership checks for writes (OWASP API1/API5:2023, SECURITY-CASES row 33): a member signs only
+ * Ownership checks for writes (OWASP API1/API5:2023, broken object and function level authorization): a member signs only
  * as its own DID. Admins act for anyone. A refusal is a 403 with an 'authorization.denied' entry.
  */
 import type { Request } from 'express';

@@ -79,7 +79,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
 
   async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'actor'>): Promise<ComplianceResult> {
     const principal = principalOf(res);
-    // SECURITY-CASES row 33: a member asks for compliance of its own presentations only.
+    // Object-level authorization (OWASP API1:2023): a member asks for compliance of its own presentations only.
     const authorize = async (presenter: string | undefined) => {
       if (principal.role === 'admin') return;
       const dids = principal.dids ?? [];
