@@ -52,7 +52,7 @@ export interface AppDependencies {
   statusListPublisher: StatusListPublisher;
   authenticator: Authenticator;
   bodyLimitBytes: number;
-  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers). */
+  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers) and the canonicalization share's refill. */
   clock?: () => Date;
   log?: (error: unknown, req?: express.Request) => void;
   /** Request log lines (pino); none when absent. */
@@ -89,7 +89,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const securityHeaders = staticSecurityHeaders();
   const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
-  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator);
+  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, deps.clock);
   app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
     securityHeaders(res);
     next();
