@@ -92,8 +92,10 @@ export function bodyLimit(limit: number, refusal: () => GxTrustError, refuse: (r
         if (received <= limit) return;
         req.off('data', onData);
         // Whatever the parser or route does next, the refusal is the answer (the error handler
-        // sees headers sent and leaves it).
+        // sees headers sent and leaves it). A route that answered without reading the body (a
+        // media type no parser reads) had its say: the rest of the body is not read either.
         if (!res.headersSent) refuse(req, res, refusal());
+        else if (res.writableFinished) req.socket.destroy();
       };
       req.on('data', onData);
       req.once('end', () => req.off('data', onData));
