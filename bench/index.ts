@@ -19,8 +19,7 @@ import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
 import { benchmarkCompliance } from './compliance.js';
 import { benchmarkValidationFlood } from './validation-flood.js';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { OFFICIAL_SHAPES_FILE } from '../src/danube/shapes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
 const service = await createService(
@@ -94,12 +93,11 @@ console.log('(in-process, one event loop; the verifier also runs the validity an
 // measures the raw libraries in a process that never creates a service.
 console.log('(the raw @digitalbazaar/vc row shares jsonld with gx-trust here, copy-on-write contexts included: npm run load measures it on jsonld as published)');
 
-// Danube: validation of a LegalPerson submission (3 credentials), bundled shapes and, when the
-// shared Gaia-X file is beside the project, the official 25.11 shapes.
-const official = fileURLToPath(new URL('../../shared/gaiax-samples/danube-25.11/gx-2511-shapes.ttl', import.meta.url));
+// Danube: validation of a LegalPerson submission (3 credentials), bundled shapes and the official
+// 25.11 shapes the service ships.
 const danubeRows = await benchmarkSelfDescriptionValidation({
   documentLoader,
-  ...(existsSync(official) ? { officialShapesPath: official } : {}),
+  officialShapesPath: OFFICIAL_SHAPES_FILE,
   iterations: Number(process.env['BENCH_DANUBE_ITERATIONS'] ?? 1000),
 });
 console.table(

@@ -74,6 +74,7 @@ const Environment = z.object({
   GX_METRICS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
+  // Another copy of the official file (a newer registry download); default: the one the service ships.
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
   // Worker threads for Data Integrity verification (0: none, all in the main thread; default: the cores).
   GX_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
@@ -203,12 +204,6 @@ export function parseConfig(
     throw new GxTrustError('CONFIG_INVALID', 'GX_BASE_URL: production needs an https:// base URL', {
       pointer: '/GX_BASE_URL',
       hint: 'did:web is resolved over https only; set GX_BASE_URL=https://your.host',
-    });
-  }
-  if (e.GX_DANUBE_SHAPES !== 'bundled' && e.GX_DANUBE_OFFICIAL_SHAPES_FILE === undefined) {
-    throw new GxTrustError('CONFIG_INVALID', `GX_DANUBE_OFFICIAL_SHAPES_FILE: needed when GX_DANUBE_SHAPES=${e.GX_DANUBE_SHAPES}`, {
-      pointer: '/GX_DANUBE_OFFICIAL_SHAPES_FILE',
-      hint: 'Point it at the Gaia-X 25.11 SHACL file (Turtle), or set GX_DANUBE_SHAPES=bundled',
     });
   }
   if (e.GX_HEADERS_TIMEOUT_SECONDS > e.GX_REQUEST_TIMEOUT_SECONDS) {

@@ -1,8 +1,14 @@
 /**
  * Turns what a member posts (a compact VP-JWT, an enveloped VP, or a JSON-LD VP) into the
  * submission the rules read: the core verifier's report of the presentation and of each
- * credential, each credential decoded and located. Anything that is not a presentation is a 400
- * before any rule runs.
+ * credential, each credential decoded and located.
+ *
+ * Only input that is not a presentation at all is refused here (400, before any rule runs): a body
+ * that is neither JSON nor a compact JWT, a JWT whose payload is not JSON, an object whose `type`
+ * lacks VerifiablePresentation, a held credential that is neither an object nor a JWT. A
+ * presentation that fails the rules is the rules' to report, as a 422 with every finding: no proof,
+ * an unsecured JWT (`alg: none`, empty signature), a held credential without a proof, no
+ * credential at all.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
@@ -13,7 +19,12 @@ import type { Verifier } from '../verifying/index.js';
 import { sha256 } from './digest.js';
 import type { Submission, SubmittedCredential } from './types.js';
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/**
+ * A compact JWS, or an unsecured JWT (RFC 7519 §6: the signature is the empty string). The second
+ * is a presentation without a proof: the verifier refuses its `alg: none` as a finding.
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-6
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const DATA_URL = /^data:application\/(?:vc|vp)(?:\+ld\+json|\+ld)?\+jwt,/;
 
 function decodeCompact(jwt: string, pointer: string): { payload: JsonObject; header: JsonObject } {
@@ -67,13 +78,16 @@ export async function readSubmission(input: unknown, verifier: Verifier, options
     throw notAPresentation('its type does not include VerifiablePresentation', '/type');
   }
   const held = presentation['verifiableCredential'];
+  // No credential at all is a presentation that fails the rules (no LegalPerson, no registration
+  // number), not malformed input: VCDM makes `verifiableCredential` optional.
   const entries = Array.isArray(held) ? held : held === undefined ? [] : [held];
-  if (entries.length === 0) throw notAPresentation('it holds no credential', '/verifiableCredential');
 
   const report = await verifier.verifyPresentation(jwt ?? presentation, { now: options.now });
-  // Tagus clients sent unsigned presentations: the verifier then stops at the missing VP proof, so
-  // each credential is verified on its own (the rules still see the presentation's PROOF_MISSING).
-  if ((report.credentials?.length ?? 0) === 0 && jwt === undefined && presentation['proof'] === undefined) {
+  // The verifier stops at a presentation without a usable proof (Tagus clients sent unsigned
+  // presentations; an unsecured JWT has `alg: none`), so each credential is then verified on its
+  // own: the rules still see the presentation's PROOF_MISSING or ALG_NOT_ALLOWED, and every
+  // credential's own findings with it.
+  if ((report.credentials?.length ?? 0) === 0 && entries.length > 0) {
     report.credentials = await Promise.all(entries.map((entry) => verifier.verifyCredential(entry, { now: options.now })));
   }
   const credentials: SubmittedCredential[] = entries.map((entry, index) => {

@@ -7,7 +7,7 @@
  * Gaia-X compliance service issued: one `gx:compliance` subject per credential, with
  * `gx:integrity` = `sha256-` + hex SHA-256 of the RFC 8785 (JCS) form of the credential as its
  * proof covers it (without `proof`, as a connector's verifier sees it).
- * @see /work/shared/gaiax-samples/tagus-22.10/service-offering-vp-and-compliance-credential.json
+ * @see test/fixtures/gaiax-samples/tagus-22.10/service-offering-vp-and-compliance-credential.json
  */
 import { randomUUID } from 'node:crypto';
 import { isObject, type JsonObject } from '../credentials/index.js';

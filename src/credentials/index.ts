@@ -1,7 +1,7 @@
 /**
  * The W3C VC data model (2.0, and 1.1 input) as gx-trust accepts it for issuing, and the light
  * data-model check run on every verified document. Dates are validated strictly: @digitalbazaar/vc
- * 7.3's date regex is unanchored and would sign `x2030-01-01T00:00:00Zjunk` (SECURITY-CASES row 18).
+ * 7.3's date regex is unanchored and would sign `x2030-01-01T00:00:00Zjunk` (the lenient-date case).
  * @see https://www.w3.org/TR/vc-data-model-2.0/
  */
 import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
@@ -80,7 +80,7 @@ const absoluteIds: MemberRule = (key, value, where) =>
 
 /**
  * One walk over a document given for signing, before any JSON-LD processing: size and depth bombs
- * (SECURITY-CASES row 17), the prototype keys, the pinned contexts at every depth (a vc+jwt is never
+ * (unrestricted resource consumption), the prototype keys, the pinned contexts at every depth (a vc+jwt is never
  * expanded by gx-trust, so this is the only place its nested contexts are seen), absolute ids.
  */
 function shapeFaults(document: JsonObject, base: (string | number)[]): ProblemDetail[] {

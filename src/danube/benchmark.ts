@@ -63,7 +63,7 @@ export function largestAcceptedSubmission(): object[] {
 
 /** Sequential ops/s and p50/p99 after a warm-up (shared by the benchmarks in bench/). */
 export async function measure(run: () => Promise<unknown>, iterations: number, warmMs = 3000): Promise<{ opsPerSecond: number; p50Ms: number; p99Ms: number }> {
-  // A fresh process needs seconds to reach full speed (PERFORMANCE.md): warm up first.
+  // A fresh process needs 3-5 s to reach full speed (JIT tiers, caches): warm up first.
   const warmUntil = performance.now() + warmMs;
   while (performance.now() < warmUntil) await run();
   const samples: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * One SHACL validator per shapes graph, built once (PERFORMANCE.md: building per call is 8x slower
+ * One SHACL validator per shapes graph, built once (measured: building per call is 8x slower
  * with shacl-engine, 48x with rdf-validate-shacl), behind one small interface so both maintained JS
  * engines can be measured on the same input.
  *

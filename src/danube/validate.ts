@@ -16,7 +16,7 @@ import { GX, SH, compact } from './namespaces.js';
 import { GX_ONTOLOGY_QUADS } from './ontology.js';
 import { REGISTRATION_NUMBER_CHECKS } from './registration-numbers/index.js';
 import { createShaclValidator, type ShaclEngineName, type ShaclValidator } from './shacl.js';
-import { loadBundledShapes, loadOfficialShapes } from './shapes/index.js';
+import { loadBundledShapes, loadOfficialShapes, OFFICIAL_SHAPES_FILE } from './shapes/index.js';
 import { buildSubmissionGraph, type NodeLocation } from './submission-graph.js';
 import { measureSubmission, weightOf } from './submission-limits.js';
 import { checkTermsAndConditions, DANUBE_TERMS_AND_CONDITIONS, type AcceptedTermsAndConditions } from './terms-and-conditions.js';
@@ -24,7 +24,7 @@ import { checkTermsAndConditions, DANUBE_TERMS_AND_CONDITIONS, type AcceptedTerm
 export interface SelfDescriptionValidatorOptions {
   /** Which shapes to validate against. Default `bundled`. */
   shapes?: 'bundled' | 'official' | 'both';
-  /** The Gaia-X 25.11 SHACL file (Turtle); required for `official` and `both`. */
+  /** The Gaia-X 25.11 SHACL file (Turtle) for `official` and `both`. Default: the shipped one (OFFICIAL_SHAPES_FILE). */
   officialShapesPath?: string;
   /** Accepted gx:gaiaxTermsAndConditions hashes. Default: the 25.11 list. */
   acceptedTermsAndConditions?: readonly { hash: string; until?: Date | string }[];
@@ -76,10 +76,7 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
   const validators: ShaclValidator[] = [];
   if (which === 'bundled' || which === 'both') validators.push(createShaclValidator([...loadBundledShapes(), ...GX_ONTOLOGY_QUADS], engine));
   if (which === 'official' || which === 'both') {
-    if (options.officialShapesPath === undefined) {
-      throw new TypeError(`shapes: '${which}' needs officialShapesPath`);
-    }
-    validators.push(createShaclValidator([...loadOfficialShapes(options.officialShapesPath), ...GX_ONTOLOGY_QUADS], engine));
+    validators.push(createShaclValidator([...loadOfficialShapes(options.officialShapesPath ?? OFFICIAL_SHAPES_FILE), ...GX_ONTOLOGY_QUADS], engine));
   }
 
   return {

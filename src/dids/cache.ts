@@ -5,8 +5,7 @@
  *
  * did-resolver's `inMemoryCache` is unbounded, has no TTL, keys on the full DID URL (so
  * `#k1`...`#k100000` are 100k entries) and honours `no-cache` from the caller's input; this one
- * is keyed by the caller with the bare DID and has no bypass.
- * @see /work/shared/SECURITY-CASES.md row 27 and "Fault tolerance: DID resolution"
+ * is keyed by the caller with the bare DID and has no bypass (the DID cache-abuse case).
  */
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../clock.js';

@@ -17,7 +17,8 @@
  * - at most `maxPerHost` fetches in flight to one host (host:port) from this process: an issuer
  *   naming a thousand DIDs on one slow host gets that many sockets, not a thousand; the others
  *   fail at once, without a connection, and are not kept in the DID cache's negative entries.
- * @see /work/shared/SECURITY-CASES.md rows 20-25 and 28, 32
+ * These answer the did:web SSRF cases (internal hosts, percent-decoding tricks, DNS rebinding,
+ * redirects, huge responses, slow loris), and the same for status lists and Gaia-X `x5u` chains.
  */
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';

@@ -21,7 +21,8 @@ import type { Verifier } from '../verifying/index.js';
 import type { Authenticator } from './auth.js';
 import { bearerToken, deny, recordDenials } from './auth.js';
 import { bodyInputCheck, JWT_MEDIA_TYPES } from './parse.js';
-import { bodyTooLarge, declaresBodyOver, problemHandler } from './problem.js';
+import { bodyLimit } from './body-limit.js';
+import { bodyTooLarge, problemHandler, refuseBody } from './problem.js';
 import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
 import { complianceRoutes } from './routes/compliance.js';
@@ -56,7 +57,7 @@ export interface AppDependencies {
   statusListPublisher: StatusListPublisher;
   authenticator: Authenticator;
   bodyLimitBytes: number;
-  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers). */
+  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers) and the canonicalization share's refill. */
   clock?: () => Date;
   log?: (error: unknown, req?: express.Request) => void;
   /** Request log lines (pino); none when absent. */
@@ -97,7 +98,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   const securityHeaders = staticSecurityHeaders();
   const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
-  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator);
+  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, deps.clock);
   app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
     securityHeaders(res);
     next();
@@ -109,7 +110,8 @@ export function createApp(deps: AppDependencies): HttpInterface {
   if (deps.metrics !== undefined) app.use(deps.metrics.httpMiddleware);
   if (deps.logger !== undefined) app.use(httpLogger(deps.logger));
   if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
-  app.use((req, _res, next) => next(declaresBodyOver(req.headers, deps.bodyLimitBytes) ? bodyTooLarge() : undefined));
+  // Before the parsers: body-parser, past its limit, reads the rest of the body before it says so.
+  app.use(bodyLimit(deps.bodyLimitBytes, bodyTooLarge, refuseBody));
   app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
   // As the verification lane does: a prototype key, a depth bomb or a NUL is a 400 here, never a 500 further on.

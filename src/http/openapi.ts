@@ -126,8 +126,8 @@ export const OPERATIONS: readonly OperationDoc[] = [
     method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
     request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt'] },
-    query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3' },
-    responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant: findings with JSON pointers' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+    query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3', vcid: 'The id to give the issued credential (when the body is the presentation itself)' },
+    responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant (unsigned presentations included): findings with JSON pointers' }, 400: problem('Not a presentation at all, or a bad option'), 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type') },
   },
   ...(
     [

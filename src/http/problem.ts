@@ -3,8 +3,10 @@
  * candidates on npm are 0.x packages unchanged for years, and the format is a plain JSON object.
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { ERROR_STATUS, GxTrustError, isGxTrustError, type ErrorCode, type ProblemDetail } from '../errors.js';
+import { answerThenClose, closesConnection } from './body-limit.js';
 
 export const PROBLEM_TYPE_BASE = 'https://gx-trust.dev/problems/';
 
@@ -89,21 +91,12 @@ export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
-/**
- * Whether a request announces a body over `limit` bytes. Such a body is refused before a byte of it
- * is read, and the answer closes the connection: keeping it alive would mean reading and discarding
- * the whole body first (body-parser does that before it even answers), work an attacker chooses the
- * size of. Clients still get the 413: it is sent before the close.
- * @see https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large
- */
-export function declaresBodyOver(headers: { 'content-length'?: string | undefined }, limit: number): boolean {
-  const declared = headers['content-length'];
-  return declared !== undefined && Number(declared) > limit;
-}
-
-/** An answer to a body that was not (wholly) read closes its connection, rather than reading the rest. */
-export function closesConnection(error: GxTrustError): boolean {
-  return error.code === 'PAYLOAD_TOO_LARGE';
+/** The refusal of a body over the limit, from the Express app: answered, then the connection closes (body-limit.ts). */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, error: GxTrustError): void {
+  const problem = problemOf(error, (req as Partial<Request>).originalUrl ?? req.url);
+  const requestId = (res as Partial<Response>).locals?.['requestId'];
+  if (typeof requestId === 'string') problem.requestId = requestId;
+  answerThenClose(req, res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify(problem));
 }
 
 /**
@@ -184,9 +177,12 @@ export function problemHandler(log: (error: unknown, req?: Request) => void, opt
     } else if (isFault(known)) {
       log(error, req);
     }
-    if (closesConnection(known)) res.set('Connection', 'close');
+    // A streamed body refused while a parser was still reading it was answered already (body-limit.ts):
+    // the parser's own error arrives after that answer.
+    if (res.headersSent) return;
     if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
     if ((error as { type?: string }).type === 'encoding.unsupported') res.set('Accept-Encoding', ACCEPTED_CONTENT_CODINGS);
-    sendProblem(res, publicProblem(known, req.originalUrl, options.production === true));
+    if (closesConnection(known)) refuseBody(req, res, known);
+    else sendProblem(res, publicProblem(known, req.originalUrl, options.production === true));
   };
 }

@@ -18,6 +18,7 @@
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-07
  */
 import type { RequestHandler } from 'express';
+import { systemClock, type Clock } from '../clock.js';
 import { MemoryStore, ipKeyGenerator } from 'express-rate-limit';
 import { LRUCache } from 'lru-cache';
 import { GxTrustError } from '../errors.js';
@@ -161,8 +162,11 @@ export type CanonicalizationBudget = (request: RateLimitedRequest) => (units?: n
  * canonicalization units (src/danube/submission-limits.ts, weightOf): a small self-description
  * costs one, one at the size limit about as much as a whole second's share. A weight above the
  * share is charged as the whole share, so every admissible submission can be admitted.
+ *
+ * The bucket refills on the injected clock, so a test decides when a second has passed instead of
+ * racing the machine (a burst spread over more than 1/perSecond seconds would earn a token more).
  */
-export function createCanonicalizationBudget(perSecond: number, authenticator: Authenticator): CanonicalizationBudget | undefined {
+export function createCanonicalizationBudget(perSecond: number, authenticator: Authenticator, clock: Clock = systemClock): CanonicalizationBudget | undefined {
   if (perSecond === 0) return undefined;
   // Bounded: a flood of distinct sources evicts the oldest buckets (whose holders start full again).
   const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: MAX_REMEMBERED_ADDRESSES });
@@ -172,9 +176,10 @@ export function createCanonicalizationBudget(perSecond: number, authenticator: A
     if (await isAuthenticated(request, authenticator)) return;
     const cost = Math.min(perSecond, Math.max(1, units));
     const key = addressKey(addresses, request.ip ?? 'unknown');
-    const now = performance.now();
+    const now = clock().getTime();
     const bucket = buckets.get(key) ?? { tokens: perSecond, at: now };
-    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    // A wall clock set back (NTP) earns nothing rather than taking tokens away.
+    bucket.tokens = Math.min(perSecond, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * perSecond);
     bucket.at = now;
     buckets.set(key, bucket);
     if (bucket.tokens < cost) {

@@ -23,7 +23,8 @@ import type { VerificationReport } from '../verifying/index.js';
 import type { VerifyOptions } from '../verifying/index.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { assertRequestInput, JWT_MEDIA_TYPES } from './parse.js';
-import { bodyNotJson, bodyTooLarge, closesConnection, declaresBodyOver, isFault, problemOf, publicProblem } from './problem.js';
+import { answerThenClose, closesConnection, declaresBodyOver } from './body-limit.js';
+import { bodyNotJson, bodyTooLarge, isFault, publicProblem } from './problem.js';
 import type { CanonicalizationBudget, RateLimiter } from './rate-limit.js';
 import { bearerOf, type Authenticator } from './auth.js';
 import { verificationInputOf, withCanonicalizationBudget, type VerifyCredentialRequest, type VerifyPresentationRequest } from './routes/credentials.js';
@@ -86,7 +87,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        // Stop buffering; the answer closes the connection (closesConnection) instead of reading the rest.
+        // Stop buffering; the answer discards a bounded rest and closes the connection (answerThenClose).
         req.off('data', onData);
         reject(bodyTooLarge());
         return;
@@ -185,9 +186,10 @@ export function createVerificationLane(options: VerificationLaneOptions): Reques
       if (known === undefined || isFault(known)) options.logError(error, requestId);
       known ??= new GxTrustError('INTERNAL', 'the service failed to handle this request', { hint: 'Try again; if it persists, report it with the request id' });
       if (res.headersSent || res.destroyed) return;
-      if (closesConnection(known)) res.setHeader('Connection', 'close');
       if (known.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-      send(res, known.status, 'application/problem+json; charset=utf-8', JSON.stringify({ ...publicProblem(known, url, options.production === true), requestId }));
+      const problem = JSON.stringify({ ...publicProblem(known, url, options.production === true), requestId });
+      if (closesConnection(known)) answerThenClose(req, res, known.status, 'application/problem+json; charset=utf-8', problem);
+      else send(res, known.status, 'application/problem+json; charset=utf-8', problem);
     });
   };
 }

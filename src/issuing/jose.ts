@@ -35,7 +35,7 @@ export type JoseProfile = 'default' | 'gaia-x-danube';
  * Gaia-X: ICAM 24.07 (the Loire/Danube identity document) names `vc+ld+json+jwt` / `vc+ld+json`,
  * the media types of the 2023 VC-JOSE-COSE drafts, and Gaia-X-aligned verifiers accept them "for
  * backward compatibility" next to the W3C values. The Loire notaries we have samples of
- * (shared/gaiax-samples/loire-24.x, March 2025) emit yet an older pair, `vc+ld+jwt` / `vc+ld`,
+ * (test/fixtures/gaiax-samples/loire-24.x, March 2025) emit yet an older pair, `vc+ld+jwt` / `vc+ld`,
  * which no document specifies any more. We emit the documented ICAM pair and accept all three on
  * verification (src/verifying/jose.ts).
  */

@@ -3,7 +3,6 @@
  * were committed in one transaction (a signed presentation: unless its audit entry was appended). Order: (1) claim the idempotency key, (2) sign, (3) one
  * transaction writes the credential, its status allocations and its audit entry and completes the
  * key, (4) answer. If the database is down the caller gets 503 and the signed credential is dropped.
- * @see ../../../shared/SECURITY-CASES.md, "Database down during issuance"
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 import { createHash } from 'node:crypto';

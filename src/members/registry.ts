@@ -8,7 +8,6 @@
  * document, as a Multikey with `expires` at the latest validUntil it signed, so what it signed
  * keeps verifying; after that (or at once, when the rotation removes it) it is gone from the
  * document and proofs naming it fail with KEY_NOT_FOUND.
- * @see /work/shared/SECURITY-CASES.md "Key rotation"
  * @see https://www.w3.org/TR/cid-1.0/#multikey ("expires", "revoked")
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';

@@ -1,9 +1,9 @@
 /**
  * The 'status' check of a credential that carries `credentialStatus`: fetch the status list
  * credential, verify it, and read the credential's bit. It fails closed: a list that cannot be
- * fetched, verified or decoded is a failed check, never "not revoked".
+ * fetched, verified or decoded is a failed check, never "not revoked" (the status-list SSRF,
+ * gzip-bomb, bad-index and substituted-list cases).
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
- * @see /work/shared/SECURITY-CASES.md rows 28-31
  */
 import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
@@ -30,14 +30,14 @@ export const STATUS_ERROR_CODES = {
   unsupported: 'CHECK_NOT_RUN',
 } as const satisfies Record<string, ErrorCode>;
 
-/** Compressed list credentials larger than this are not downloaded (SECURITY-CASES row 24, 29). */
+/** Compressed list credentials larger than this are not downloaded (the huge-response and gzip-bomb cases). */
 export const MAX_STATUS_LIST_RESPONSE_BYTES = 256 * 1024;
 /** However long a list says it may be cached, a verifier looks again after this. */
 export const MAX_STATUS_LIST_CACHE_MS = 5 * 60 * 1000;
 const DEFAULT_CACHE_ENTRIES = 1000;
 /**
  * Lists may inflate to 2 MiB each, so the entry count alone would let 1000 large lists hold 2 GiB;
- * the cache also stops at this many bitstring bytes (row 28: 10k unique URLs cannot grow memory).
+ * the cache also stops at this many bitstring bytes (the status-list cache-busting case: 10k unique URLs cannot grow memory).
  */
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 

@@ -15,7 +15,7 @@ import { statusListUrl, type StatusListPurpose } from './allocator.js';
  * The largest bitstring a verifier inflates: 2 MiB, i.e. 16,777,216 entries, 128 times the
  * minimum list. A list the service fetched is at most 256 KiB compressed, and GZIP can expand
  * about 1,000-fold, so without this cap a 256 KiB download could become a quarter of a gigabyte
- * in memory (SECURITY-CASES row 29). zlib stops as soon as the output passes the cap.
+ * in memory (the status-list gzip-bomb case). zlib stops as soon as the output passes the cap.
  */
 export const MAX_INFLATED_LIST_BYTES = 2 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 /**
  * The 'x509' check: when the signing key's JWK carries `x5c` or `x5u` (as Gaia-X issuers' keys do),
  * the JWK must be the leaf certificate's key and the chain must lead to a configured trust anchor.
- * `x5u` is fetched with the same hardened fetch as did:web (SECURITY-CASES row 32: the Gaia-X
+ * `x5u` is fetched with the same hardened fetch as did:web (the Gaia-X `x5u` case: the Gaia-X
  * compliance service fetches it with no timeout, no cap and an unbounded cache).
  */
 import { LRUCache } from 'lru-cache';

@@ -6,7 +6,7 @@
  *
  * "If the proof is not verified, the verifier MUST return verified = false": jsonld-signatures
  * reports a bad signature as `{verified: false}` without throwing, and that result becomes a failed
- * check here, never a pass (SECURITY-CASES row 10).
+ * check here, never a pass (the ignored-result case).
  * @see https://www.w3.org/TR/vc-data-integrity/#verify-proof
  */
 import type { VerificationMethod } from '../dids/types.js';

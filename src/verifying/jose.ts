@@ -109,7 +109,7 @@ function looksLikeCompactJose(value: string): boolean {
 /**
  * The compact token an input carries: a bare JWS, a `data:` URL, or an enveloped object whose `id`
  * is such a URL. Outer members of the object are never read again: the document is the payload
- * (SECURITY-CASES row 9).
+ * (the detached-JSON VC-JWT case, veramo#1070).
  */
 function extractToken(input: unknown, kind: Kind): string | undefined {
   if (typeof input === 'string') {
@@ -268,7 +268,7 @@ export interface JoseFormatOptions {
 /**
  * A JOSE proof-format module. Keys are imported once per (method id, key thumbprint): a method
  * whose key changes in its DID document gets a new entry, never the old key. Importing per call
- * halves ES256 throughput (PERFORMANCE.md).
+ * halves ES256 throughput (measured with jose 6.2 on Node 20).
  */
 export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
   const keys = new LRUCache<string, ImportedKey>({ max: options.keyCacheSize ?? 1000 });

@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import { measureSubmission, weightOf } from '../danube/submission-limits.js';
 import type { SelfDescriptionValidation, SelfDescriptionValidator } from '../danube/validate.js';
 import { GxTrustError } from '../errors.js';
+import { OFFICIAL_SHAPES_FILE } from '../danube/shapes/index.js';
 import type { WorkerPool } from './pool.js';
 import type { SelfDescriptionValidatorSettings } from './tasks.js';
 
@@ -28,11 +29,11 @@ export function createPooledSelfDescriptionValidator({ pool, settings, clock }: 
   // The threads load the official shapes file on their first validation; a file that cannot be
   // read still stops the start, as it did when the main thread loaded it.
   if (settings.shapes !== undefined && settings.shapes !== 'bundled') {
-    if (settings.officialShapesPath === undefined) throw new TypeError(`shapes: '${settings.shapes}' needs officialShapesPath`);
+    const path = settings.officialShapesPath ?? OFFICIAL_SHAPES_FILE;
     try {
-      accessSync(settings.officialShapesPath, constants.R_OK);
+      accessSync(path, constants.R_OK);
     } catch (cause) {
-      throw new GxTrustError('CONFIG_INVALID', `GX_DANUBE_OFFICIAL_SHAPES_FILE: ${settings.officialShapesPath} cannot be read`, { pointer: '/GX_DANUBE_OFFICIAL_SHAPES_FILE', cause });
+      throw new GxTrustError('CONFIG_INVALID', `GX_DANUBE_OFFICIAL_SHAPES_FILE: ${path} cannot be read`, { pointer: '/GX_DANUBE_OFFICIAL_SHAPES_FILE', cause });
     }
   }
   return {

@@ -1,6 +1,6 @@
 /**
  * `gx-trust audit verify` against a SQLite file someone with database access edited behind the
- * service's back (SECURITY-CASES #35): each kind of damage is named at its first bad index. The CLI
+ * service's back (the audit-tamper case): each kind of damage is named at its first bad index. The CLI
  * runs as a child process with the server's configuration, as an auditor would run it.
  */
 import { spawn } from 'node:child_process';

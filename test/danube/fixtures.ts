@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Test data shared by the team (never copied into the project): ../shared/gaiax-samples. */
-export const SAMPLES_DIR = fileURLToPath(new URL('../../../shared/gaiax-samples/', import.meta.url));
-export const OFFICIAL_SHAPES = `${SAMPLES_DIR}danube-25.11/gx-2511-shapes.ttl`;
+/** Real Gaia-X data files, with their origin, commit and licence in the folder's README. */
+export const SAMPLES_DIR = fileURLToPath(new URL('../fixtures/gaiax-samples/', import.meta.url));
 
 export function readSample(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`${SAMPLES_DIR}${path}`, 'utf8')) as Record<string, unknown>;

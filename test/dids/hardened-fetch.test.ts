@@ -95,7 +95,7 @@ describe('hardenedFetch()', () => {
   });
 });
 
-describe('hardenedFetch() per host (SECURITY-CASES row 28)', () => {
+describe('hardenedFetch() per host', () => {
   it('keeps at most maxPerHost fetches in flight to one host; the others fail at once, without a connection', async () => {
     let arrived = 0;
     const held: (() => void)[] = [];

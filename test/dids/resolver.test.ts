@@ -59,7 +59,7 @@ describe('parseDidUrl()', () => {
 describe('createDidResolver().resolve()', () => {
   const resolver = createDidResolver({ testMode: false });
 
-  describe('row 26: unknown, prototype-named and malformed methods', () => {
+  describe('unknown, prototype-named and malformed methods', () => {
     it.each([['did:constructor:x'], ['did:hasownproperty:x'], ['did:example:123']])('%s -> UNSUPPORTED_DID_METHOD', async (did) => {
       expect(await codeOf(resolver.resolve(did))).toBe('UNSUPPORTED_DID_METHOD');
     });
@@ -112,7 +112,7 @@ describe('the resolution cache', () => {
     expect(server.requestCount(path)).toBe(1);
   });
 
-  it('row 27: parameters, query and fragments share the bare DID entry; no-cache forces nothing', async () => {
+  it('parameters, query and fragments share the bare DID entry; no-cache forces nothing', async () => {
     const { did, path } = serve('cache-key');
     const resolver = createDidResolver({ testMode: true });
     await resolver.resolve(did);
@@ -230,7 +230,7 @@ describe('resolveVerificationMethod()', () => {
     expect(method.expires).toBe('2027-01-01T00:00:00Z');
   });
 
-  describe('row 19: key purpose and controller', () => {
+  describe('key purpose and controller', () => {
     it('refuses a method listed only under authentication, naming both relationships', async () => {
       const error = await errorOf(resolverFor(makeDocument()).resolveVerificationMethod(`${did}#auth-only`, asIssuer));
       expect(error.code).toBe('KEY_BINDING');
@@ -284,7 +284,7 @@ describe('resolveVerificationMethod()', () => {
 
   it('refuses the Tagus compliance DID document, whose key id has no fragment', async () => {
     const tagus = JSON.parse(
-      readFileSync(new URL('../../../shared/gaiax-samples/tagus-22.10/compliance.gaia-x.eu-did.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../fixtures/gaiax-samples/tagus-22.10/compliance.gaia-x.eu-did.json', import.meta.url), 'utf8'),
     ) as DidDocument;
     const resolver = resolverFor(tagus, 'did:web:compliance.gaia-x.eu');
     const options = { purpose: 'assertionMethod', expectedController: 'did:web:compliance.gaia-x.eu' } as const;

@@ -41,7 +41,7 @@ describe('didWebUrl()', () => {
     expect(didWebUrl('did:web:example.com', { testMode: true }).protocol).toBe('https:');
   });
 
-  describe('row 21: percent-decoding only the port colon', () => {
+  describe('percent-decoding only the port colon', () => {
     it.each([
       ['did:web:trusted.example%40attacker.test'],
       ['did:web:trusted.example%2Fevil'],
@@ -66,7 +66,7 @@ describe('didWebUrl()', () => {
 });
 
 describe('did:web resolution in production mode', () => {
-  describe('row 20: internal hosts are refused with zero connects', () => {
+  describe('internal hosts are refused with zero connects', () => {
     it.each([
       ['did:web:169.254.169.254'],
       ['did:web:2130706433'],
@@ -90,7 +90,7 @@ describe('did:web resolution in production mode', () => {
     });
   });
 
-  it('row 22: a name whose DNS answer is private is refused at connect (the checked address is the one used)', async () => {
+  it('a name whose DNS answer is private is refused at connect (the checked address is the one used)', async () => {
     const before = server.connectionCount();
     const answers: string[][] = [];
     // A rebinding resolver: every answer points at our loopback server.
@@ -194,7 +194,7 @@ describe('did:web resolution in test mode against a loopback server', () => {
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
-  it('row 23: does not follow a 302', async () => {
+  it('does not follow a 302', async () => {
     const did = server.didFor(['redirect']);
     const target = server.didFor(['redirect-target']);
     server.setDocument(target, { id: did });
@@ -207,7 +207,7 @@ describe('did:web resolution in test mode against a loopback server', () => {
     expect(server.requestCount('/redirect-target/did.json')).toBe(0);
   });
 
-  it('row 24: aborts a 50 MB chunked body at the 256 KiB cap while streaming', async () => {
+  it('aborts a 50 MB chunked body at the 256 KiB cap while streaming', async () => {
     const did = server.didFor(['huge']);
     let written = 0;
     server.setRoute('/huge/did.json', (_req, res) => {
@@ -243,7 +243,7 @@ describe('did:web resolution in test mode against a loopback server', () => {
     expect((error as GxTrustError).message).toContain('announces');
   });
 
-  it('row 25: aborts a slow loris at the total deadline and destroys the socket', async () => {
+  it('aborts a slow loris at the total deadline and destroys the socket', async () => {
     const did = server.didFor(['slow']);
     let serverSocketClosed = false;
     server.setRoute('/slow/did.json', (req, res) => {

@@ -15,7 +15,7 @@ import { canonicalForms } from './canonical-forms.mjs';
 
 const read = (path: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as Record<string, unknown>;
 const withoutProof = ({ proof: _proof, ...rest }: Record<string, unknown>) => rest;
-const shared = (path: string) => `../../../shared/gaiax-samples/${path}`;
+const sample = (path: string) => `../fixtures/gaiax-samples/${path}`;
 
 const eddsa = read('../vectors/data-integrity/eddsa-rdfc-2022/signedDataInt.json');
 const ecdsa = read('../vectors/data-integrity/ecdsa-rdfc-2019-p256/signedECDSAP256.json');
@@ -25,11 +25,11 @@ const documents: Record<string, unknown>[] = [
   read('../vectors/data-integrity/eddsa-rdfc-2022/proofConfigDataInt.json'),
   ecdsa,
   read('../vectors/data-integrity/ecdsa-rdfc-2019-p256/proofConfigECDSAP256.json'),
-  read(shared('tagus-22.10/participant-vp.json')),
-  read(shared('tagus-22.10/service-offering-vp-and-compliance-credential.json'))['selfDescriptionCredential'] as Record<string, unknown>,
-  read(shared('tagus-22.10/service-offering-vp-and-compliance-credential.json'))['complianceCredential'] as Record<string, unknown>,
-  read(shared('danube-25.11/legal-person-claims.jsonld')),
-  read(shared('danube-25.11/data-product-and-service-offering-claims.jsonld')),
+  read(sample('tagus-22.10/participant-vp.json')),
+  read(sample('tagus-22.10/service-offering-vp-and-compliance-credential.json'))['selfDescriptionCredential'] as Record<string, unknown>,
+  read(sample('tagus-22.10/service-offering-vp-and-compliance-credential.json'))['complianceCredential'] as Record<string, unknown>,
+  read(sample('danube-25.11/legal-person-claims.jsonld')),
+  read(sample('danube-25.11/data-product-and-service-offering-claims.jsonld')),
   {
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
     type: ['VerifiablePresentation'],

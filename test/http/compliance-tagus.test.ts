@@ -14,7 +14,7 @@ import { postJson } from '../helpers/service.js';
 import { createParty, daysFromNow, startComplianceWorld, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
 
 type Json = Record<string, any>;
-const SAMPLES = new URL('../../../shared/gaiax-samples/tagus-22.10/', import.meta.url);
+const SAMPLES = new URL('../fixtures/gaiax-samples/tagus-22.10/', import.meta.url);
 const readSample = (name: string): Json => JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as Json;
 const documentLoader = createDocumentLoader();
 

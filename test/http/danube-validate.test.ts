@@ -68,3 +68,23 @@ describe('POST /danube/validate', () => {
     expect(response.body.code).toBe('INVALID_INPUT');
   });
 });
+
+describe('POST /danube/validate with GX_DANUBE_SHAPES=official and no GX_DANUBE_OFFICIAL_SHAPES_FILE', () => {
+  // A fresh install: the official 25.11 shapes the service ships (src/danube/shapes/official).
+  let official: RunningService;
+  beforeAll(async () => {
+    official = await startService({ GX_DANUBE_SHAPES: 'official' });
+  });
+  afterAll(async () => {
+    await official?.close();
+  });
+
+  it('validates against the shipped official shapes', async () => {
+    const complete = await postJson(`${official.url}/danube/validate`, legalPersonSubmission());
+    expect(complete.status, complete.text).toBe(200);
+    expect(complete.body).toMatchObject({ conforms: true, findings: [] });
+    const missing = await postJson(`${official.url}/danube/validate`, broken());
+    expect(missing.body.conforms).toBe(false);
+    expect(missing.body.findings.map((f: { pointer: string }) => f.pointer)).toContain('/0/credentialSubject/gx:legalAddress');
+  });
+});

@@ -34,7 +34,7 @@ afterAll(async () => {
   await contexts?.close();
 });
 afterEach(() => {
-  // SECURITY-CASES, the check every row makes: Object.prototype is unchanged.
+  // The check every attack case makes: Object.prototype is unchanged.
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
 });

@@ -1,5 +1,5 @@
 /**
- * kill -9 during issuance (SECURITY-CASES, "Database down / crash during issuance"). The process
+ * kill -9 during issuance (a crash mid-write: nothing is returned without its row and audit entry). The process
  * dies at a chosen step through the development-only fault hook GX_TEST_CRASH_AT (after the
  * signature; just before the transaction), and on PostgreSQL also while its transaction is open
  * (blocked on the audit append lock the test holds). After a restart: the client got nothing, no

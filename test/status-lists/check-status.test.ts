@@ -101,21 +101,21 @@ describe('createStatusCheck() fails closed', () => {
     expect(await check({ statusListCredential: `${world.scriptedUrl}/html` })).toMatchObject({ code: 'STATUS_RETRIEVAL_ERROR' });
   });
 
-  it('does not follow a redirect, even to a valid list (row 28)', async () => {
+  it('does not follow a redirect, even to a valid list', async () => {
     const target = await serveList('/redirect-target');
     world.routes.set('/redirect', (res) => res.writeHead(302, { location: target }).end());
     expect(await check({ statusListCredential: `${world.scriptedUrl}/redirect` })).toMatchObject({ verified: false, code: 'STATUS_RETRIEVAL_ERROR' });
     expect(world.hits.get('/redirect-target') ?? 0).toBe(0);
   });
 
-  it('refuses a list signed by another issuer (row 31)', async () => {
+  it('refuses a list signed by another issuer', async () => {
     const url = await serveList('/other-issuer', { issuer: world.running.service.keyring.didKey('Ed25519').did });
     const result = await check({ statusListCredential: url });
     expect(result).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR' });
     expect(result?.message).toMatch(/not by the credential's issuer/);
   });
 
-  it('refuses a validly signed list whose id is another URL (row 31)', async () => {
+  it('refuses a validly signed list whose id is another URL', async () => {
     const url = await serveList('/substituted', { id: `${world.scriptedUrl}/some-other-list` });
     const result = await check({ statusListCredential: url });
     expect(result).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR' });
@@ -127,17 +127,17 @@ describe('createStatusCheck() fails closed', () => {
     expect(await check({ statusListCredential: url })).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR' });
   });
 
-  it('refuses a list of another statusPurpose (row 31)', async () => {
+  it('refuses a list of another statusPurpose', async () => {
     const url = await serveList('/suspension-list', { purpose: 'suspension' });
     expect(await check({ statusListCredential: url })).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR' });
   });
 
-  it('refuses a list under 131,072 entries with STATUS_LIST_LENGTH_ERROR (row 31)', async () => {
+  it('refuses a list under 131,072 entries with STATUS_LIST_LENGTH_ERROR', async () => {
     const url = await serveList('/short', { bytes: 1024 });
     expect(await check({ statusListCredential: url, statusListIndex: '0' })).toMatchObject({ verified: false, code: 'STATUS_LIST_LENGTH_ERROR' });
   });
 
-  it('refuses a gzip bomb in a validly signed list (row 29)', async () => {
+  it('refuses a gzip bomb in a validly signed list', async () => {
     const bomb = 'u' + gzipSync(Buffer.alloc(64 * 1024 * 1024)).toString('base64url');
     const url = await serveList('/bomb', { encodedList: bomb });
     const result = await check({ statusListCredential: url });
@@ -160,7 +160,7 @@ describe('createStatusCheck() fails closed', () => {
   });
 
   it.each([['-1'], ['12abc'], ['1e3'], [' 7'], ['07'], ['0x10'], [5], ['99999999999999999999']])(
-    'refuses statusListIndex %j with RANGE_ERROR before fetching anything (row 30)',
+    'refuses statusListIndex %j with RANGE_ERROR before fetching anything',
     async (index) => {
       const before = world.hits.get('/never') ?? 0;
       const result = await check({ statusListCredential: `${world.scriptedUrl}/never`, statusListIndex: index as string });
@@ -169,7 +169,7 @@ describe('createStatusCheck() fails closed', () => {
     },
   );
 
-  it('refuses an index at or beyond the end of the list with RANGE_ERROR (row 30)', async () => {
+  it('refuses an index at or beyond the end of the list with RANGE_ERROR', async () => {
     const url = await serveList('/range');
     expect(await check({ statusListCredential: url, statusListIndex: '131072' })).toMatchObject({ verified: false, code: 'RANGE_ERROR' });
     expect(await check({ statusListCredential: url, statusListIndex: '131071' })).toMatchObject({ verified: true });
@@ -219,7 +219,7 @@ describe('createStatusCheck() fails closed', () => {
     expect(world.hits.get('/budget-1')).toBe(before + 2);
   });
 
-  describe('outside test mode (row 28)', () => {
+  describe('outside test mode', () => {
     it.each([
       'http://10.0.0.1/status-lists/revocation-0',
       'https://10.0.0.1/status-lists/revocation-0',

@@ -1,6 +1,6 @@
 /**
  * Real tokens: the W3C VC-JOSE-COSE Recommendation's examples (test/vectors/vc-jose-cose, see its
- * README) and the Gaia-X Loire notary credentials (shared/gaiax-samples/loire-24.x).
+ * README) and the Gaia-X Loire notary credentials (test/fixtures/gaiax-samples/loire-24.x, see its README).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
@@ -11,7 +11,7 @@ import { joseFormat } from '../../src/verifying/jose.js';
 import { decodeJws, makeContext, summary } from './jose-fixtures.js';
 
 const VECTORS = new URL('../vectors/vc-jose-cose/', import.meta.url);
-const LOIRE = new URL('../../../shared/gaiax-samples/loire-24.x/', import.meta.url);
+const LOIRE = new URL('../fixtures/gaiax-samples/loire-24.x/', import.meta.url);
 
 const vector = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8').trim();
 

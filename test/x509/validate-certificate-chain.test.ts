@@ -130,13 +130,13 @@ describe('validateCertificateChain()', () => {
   });
 
   describe('rejects with X509_CHAIN', () => {
-    it('a JWK that is not the leaf certificate key (SECURITY-CASES row 32: chain != JWK)', async () => {
+    it('a JWK that is not the leaf certificate key (the Gaia-X x5u case: chain != JWK)', async () => {
       const error = await errorOf(validateCertificateChain(options({ publicJwk: publicJwkOf(p256().publicKey) })));
       expect(error.code).toBe('X509_CHAIN');
       expect(error.message).toBe("the JWK is not the leaf certificate's key");
     });
 
-    it('a chain to an unknown anchor (row 32: no Gaia-X anchor)', async () => {
+    it('a chain to an unknown anchor (no Gaia-X anchor)', async () => {
       const otherRoot = await rootCa(p256(), 'another root CA');
       const error = await errorOf(validateCertificateChain(options({ trustAnchorsPem: [otherRoot] })));
       expect(error.code).toBe('X509_CHAIN');

@@ -1,6 +1,7 @@
 /**
  * Loading shapes graphs. The bundled shapes are gx-trust's own (gx-danube.ttl, ipcei-ai-v1.ttl).
- * The official 25.11 release file can be loaded at run time instead or besides.
+ * The official 25.11 release file ships in official/ (its README gives origin, commit and licence)
+ * and can be loaded instead or besides; another copy of it can be named at run time.
  *
  * Namespace: the 25.11 release shapes use `https://w3id.org/gaia-x/2511#` while the 25.11 context
  * and every 25.11 claim use `https://w3id.org/gaia-x/development#` (the same terms; the registry
@@ -20,6 +21,9 @@ export const BUNDLED_SHAPES_FILES = [
   fileURLToPath(new URL('./gx-danube.ttl', import.meta.url)),
   fileURLToPath(new URL('./ipcei-ai-v1.ttl', import.meta.url)),
 ] as const;
+
+/** The official Gaia-X 25.11 shapes, as shipped (official/README.md). */
+export const OFFICIAL_SHAPES_FILE = fileURLToPath(new URL('./official/gx-2511-shapes.ttl', import.meta.url));
 
 export function parseTurtle(text: string, baseIRI: string): Quad[] {
   return new Parser({ baseIRI }).parse(text) as Quad[];
@@ -44,7 +48,7 @@ export function loadOfficialShapes(path: string): Quad[] {
   } catch (cause) {
     throw new GxTrustError('CONFIG_INVALID', `cannot read the official shapes file ${path}`, {
       cause,
-      hint: 'Set officialShapesPath to the Gaia-X 25.11 SHACL file (Turtle)',
+      hint: 'Point GX_DANUBE_OFFICIAL_SHAPES_FILE at the Gaia-X 25.11 SHACL file (Turtle), or unset it to use the shipped one',
     });
   }
   return parseTurtle(text, `file://${path}`).map((q) =>

@@ -4,12 +4,15 @@
  * /api/credential-offers/label-level-{1,2,3} take a VP-JWT and answer 201 with the label as a
  * compact vc+jwt (JSON when asked); POST /api/credential-offers takes a JSON-LD VP. Our own
  * POST /compliance answers `{ issued?, labelLevel?, findings[], checks[] }` and has a dry run.
- * Refusals are 422 with every finding (rule id, credential, pointer, message, hint).
+ * A presentation that fails the rules (unsigned, missing a registration number, ...) is a 422 with
+ * every finding (rule id, credential, pointer, message, hint); 400 is only for input that is not a
+ * presentation at all (compliance/submission.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ComplianceEngine, ComplianceResult, DecideOptions } from '../../compliance/engine.js';
 import { LABEL_LEVELS, type LabelLevel } from '../../compliance/criteria.js';
+import { isObject } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
 import type { AppDependencies } from '../app.js';
 import { deny, principalOf, requireRole } from '../auth.js';
@@ -76,7 +79,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
 
   async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'caller'>): Promise<ComplianceResult> {
     const principal = principalOf(res);
-    // SECURITY-CASES row 33: a member asks for compliance of its own presentations only.
+    // Object-level authorization (OWASP API1:2023): a member asks for compliance of its own presentations only.
     const authorize = async (presenter: string | undefined) => {
       if (principal.role === 'admin') return;
       const dids = principal.dids ?? [];
@@ -128,7 +131,9 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
     const body = requireBody(req);
     let input: unknown;
     let options: Omit<DecideOptions, 'caller'>;
-    if (typeof body === 'string') {
+    // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP: it has a `type`, the request
+    // object never does) takes its options from the query; otherwise {presentation, options}.
+    if (typeof body === 'string' || (isObject(body) && (Object.hasOwn(body, 'type') || Object.hasOwn(body, '@context')))) {
       const level = req.query['labelLevel'] ?? 'SC';
       if (!(LABEL_LEVELS as readonly unknown[]).includes(level)) {
         throw new GxTrustError('INVALID_INPUT', `labelLevel must be one of ${LABEL_LEVELS.join(', ')}`, { pointer: '/labelLevel' });

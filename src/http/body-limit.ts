@@ -1,0 +1,105 @@
+/**
+ * The request body limit (GX_BODY_LIMIT_BYTES), on both ways in (the Express app and the
+ * verification lane). A body over the limit is refused without being buffered or parsed: as soon as
+ * Content-Length announces it, or as soon as a streamed (chunked) body passes it.
+ *
+ * The refusal must also reach the client. A client that is still sending when the server closes
+ * gets a TCP reset, and with it loses the answer: Node's fetch (undici) posting 2 MiB reports
+ * `fetch failed` (EPIPE) instead of the 413. So the answer is written whole first, then the rest of
+ * the body is read and thrown away (never buffered), and the connection closes when the body
+ * ends, or after DISCARD_BYTES more bytes or DISCARD_MS, whichever comes first: the cost of one
+ * refused connection stays bounded, whatever size the sender announces. This is the "lingering
+ * close" of RFC 9112: a server that closes while the client is still sending risks the reset
+ * erasing the response before the client reads it.
+ * @see https://www.rfc-editor.org/rfc/rfc9112#name-tear-down
+ * @see https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { GxTrustError } from '../errors.js';
+
+/** The most of a refused body read and thrown away after the answer (a 2 MiB credential fits). */
+export const DISCARD_BYTES = 4 * 1024 * 1024;
+/** The longest a refused connection stays open after its answer, to read and throw away its body. */
+export const DISCARD_MS = 1000;
+
+/** Whether a request announces a body over `limit` bytes: it is refused before a byte of it is read. */
+export function declaresBodyOver(headers: { 'content-length'?: string | undefined }, limit: number): boolean {
+  const declared = headers['content-length'];
+  return declared !== undefined && Number(declared) > limit;
+}
+
+/** An answer to a body that was not (wholly) read closes its connection, after a bounded discard. */
+export function closesConnection(error: GxTrustError): boolean {
+  return error.code === 'PAYLOAD_TOO_LARGE';
+}
+
+/**
+ * Answers `body` with `Connection: close`, then discards what is left of the request body (at most
+ * DISCARD_BYTES, for at most DISCARD_MS) before the connection closes. The answer is complete on
+ * the wire before the first discarded byte is read: a client that reads while it sends (fetch,
+ * curl) has it at once; one that sends everything first (a raw socket) still finds it when done.
+ */
+export function answerThenClose(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Connection', 'close');
+  // Written, not ended: ending now would close the socket (Node closes a `Connection: close`
+  // answer as soon as it is sent) under a client that is still sending.
+  res.write(body);
+  if (req.complete) {
+    res.end();
+    return;
+  }
+  let discarded = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    req.off('end', close);
+    res.off('close', close);
+    // Node closes the connection once this (already written) answer has been flushed.
+    if (!res.writableEnded && !res.destroyed) res.end();
+  };
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_BYTES) close();
+  };
+  const timer = setTimeout(close, DISCARD_MS);
+  req.on('data', onData);
+  req.once('end', close);
+  res.once('close', close);
+  req.resume();
+}
+
+/**
+ * Express middleware in front of the body parsers: a body announced over `limit` is refused at
+ * once; a streamed body (no Content-Length) is counted as it arrives and refused the moment it
+ * passes `limit`, with `refuse(req, res)`. body-parser would refuse it too, but only after reading
+ * the whole rest of the body (it drains the request before it calls the error handler), however
+ * long the sender keeps sending.
+ */
+export function bodyLimit(limit: number, refusal: () => GxTrustError, refuse: (req: IncomingMessage, res: ServerResponse, error: GxTrustError) => void): RequestHandler {
+  return (req, res, next) => {
+    if (declaresBodyOver(req.headers, limit)) {
+      next(refusal());
+      return;
+    }
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
+      let received = 0;
+      const onData = (chunk: Buffer): void => {
+        received += chunk.length;
+        if (received <= limit) return;
+        req.off('data', onData);
+        // Whatever the parser or route does next, the refusal is the answer (the error handler
+        // sees headers sent and leaves it). A route that answered without reading the body (a
+        // media type no parser reads) had its say: the rest of the body is not read either.
+        if (!res.headersSent) refuse(req, res, refusal());
+        else if (res.writableFinished) req.socket.destroy();
+      };
+      req.on('data', onData);
+      req.once('end', () => req.off('data', onData));
+    }
+    next();
+  };
+}
