@@ -65,6 +65,8 @@ export const ERROR_STATUS = {
   DANGLING_REFERENCE: 422,
   LABEL_CRITERIA_UNMET: 422,
   DIGEST_MISMATCH: 422,
+  /** A label presented by someone other than the participant it is about. */
+  LABEL_SUBJECT_MISMATCH: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
