@@ -61,6 +61,8 @@ export const ERROR_STATUS = {
   TERMS_NOT_ACCEPTED: 422,
   REGISTRATION_NUMBER_MISSING: 422,
   UNTRUSTED_NOTARY: 422,
+  /** A registration number its notary did not check against the registry (no evidence of a look-up). */
+  REGISTRATION_NUMBER_UNCHECKED: 422,
   COUNTRY_MISMATCH: 422,
   DANGLING_REFERENCE: 422,
   LABEL_CRITERIA_UNMET: 422,

@@ -225,6 +225,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     trustAnchorsPem: trustAnchors(config, keyring),
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
+    uncheckedNumbers: config.complianceUncheckedNumbers,
     clock,
   });
   const adminApiKey = adminApiKeyOf(config);

@@ -170,14 +170,14 @@ export interface ComplianceWorld {
   close(): Promise<void>;
 }
 
-export async function startComplianceWorld(): Promise<ComplianceWorld> {
+export async function startComplianceWorld(env: Record<string, string> = {}): Promise<ComplianceWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'gx-compliance-'));
   const server = await startDidWebServer();
   const ca = await createCa('gx-trust test Gaia-X anchor');
   const assessor = await createParty(server, 'assessor', ca);
   writeFileSync(join(dir, 'anchors.pem'), ca.certificatePem);
   writeFileSync(join(dir, 'trusted.json'), JSON.stringify({ assessors: [assessor.did] }));
-  const service = await startService({ GX_TRUST_ANCHORS: join(dir, 'anchors.pem'), GX_TRUSTED_ISSUERS: join(dir, 'trusted.json') });
+  const service = await startService({ GX_TRUST_ANCHORS: join(dir, 'anchors.pem'), GX_TRUSTED_ISSUERS: join(dir, 'trusted.json'), ...env });
   const auth = { authorization: `Bearer ${service.apiKey}` };
   return {
     service,
