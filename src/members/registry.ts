@@ -162,6 +162,10 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     const slug = did.slice(prefix.length);
     return SLUG_PATTERN.test(slug) ? slug : undefined;
   };
+  const memberOfDid = async (did: string): Promise<MemberRecord | undefined> => {
+    const slug = slugOfDid(did);
+    return slug === undefined ? undefined : store.getMemberBySlug(slug);
+  };
   const now = (): string => clock().toISOString();
 
   async function generateHostedKeys(member: { id: string; did: string }): Promise<MemberKeyRecord[]> {
@@ -279,11 +283,6 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     if (member === undefined) throw new GxTrustError('NOT_FOUND', `no member ${idOrSlug}`, { hint: 'GET /members lists them' });
     return member;
   }
-
-  const memberOfDid = async (did: string): Promise<MemberRecord | undefined> => {
-    const slug = slugOfDid(did);
-    return slug === undefined ? undefined : store.getMemberBySlug(slug);
-  };
 
   const signing: MemberSigning = {
     hosts: (did) => did.startsWith(prefix),
