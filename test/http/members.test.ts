@@ -5,7 +5,7 @@
  * credentials verifying; a revoked API key stops at once; no response or log carries a key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { startService, verifyAtFreshPartner, type RunningService } from '../helpers/service.js';
 import { externalKey } from '../members/fixtures.js';
 
 let issuer: RunningService;
@@ -47,16 +47,6 @@ const credential = (extra: Record<string, unknown> = {}) => ({
 
 async function issueAs(apiKey: string, extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
   return call('POST', '/credentials/issue', { credential: credential(extra), options }, apiKey);
-}
-
-/** A partner that has never resolved the member: its DID cache holds nothing stale. */
-async function verifyAtFreshPartner(vc: unknown) {
-  const partner = await startService();
-  try {
-    return await postJson(`${partner.url}/credentials/verify`, { verifiableCredential: vc });
-  } finally {
-    await partner.close();
-  }
 }
 
 async function auditActions(subject: string): Promise<string[]> {

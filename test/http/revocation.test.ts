@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { postJson, startService, verifyAtFreshPartner, type RunningService } from '../helpers/service.js';
 import { externalKey } from '../members/fixtures.js';
 
 let issuer: RunningService;
@@ -99,16 +99,6 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
     member = (await call('POST', '/members', { slug: 'revoker', name: 'Revoker GmbH' }, issuer.apiKey)).body;
     memberKey = (await call('POST', `/members/${member.id}/api-keys`, { role: 'member' }, issuer.apiKey)).body.apiKey;
   });
-
-  /** A verifier that never saw the issuer: it fetches the list over HTTP and resolves every DID afresh. */
-  async function verifyAtFreshPartner(vc: unknown) {
-    const fresh = await startService();
-    try {
-      return await postJson(`${fresh.url}/credentials/verify`, { verifiableCredential: vc });
-    } finally {
-      await fresh.close();
-    }
-  }
 
   const issuers = [
     ['the service\'s did:web', () => ({ apiKey: issuer.apiKey, did: issuer.service.keyring.did, scope: '', options: {} })],
