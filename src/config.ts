@@ -95,6 +95,9 @@ const Environment = z.object({
   // Audit checkpoints: signed when the log grew by this many entries, or this many seconds passed.
   GX_CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(100),
   GX_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Compliance: a registration number no registry look-up confirmed (no notary evidence) refuses the
+  // label, or only warns. Unset: refuse in production, warn in development.
+  GX_COMPLIANCE_UNCHECKED_NUMBERS: z.enum(['refuse', 'warn']).optional(),
   // Test-only fault injection (GX_ENV=development only): SIGKILL the process at an issuance step.
   GX_TEST_CRASH_AT: z.enum(['after-sign', 'before-commit']).optional(),
 });
@@ -147,6 +150,11 @@ export interface Config {
   };
   checkpointEveryEntries: number;
   checkpointEverySeconds: number;
+  /**
+   * Compliance: whether a registration number without notary evidence of a registry look-up
+   * refuses the decision ('refuse', the production default) or is recorded as a warning.
+   */
+  complianceUncheckedNumbers: 'refuse' | 'warn';
   /** Crash tests only: where issuance kills its own process (development only). */
   testCrashAt: 'after-sign' | 'before-commit' | undefined;
 }
@@ -274,6 +282,7 @@ export function parseConfig(
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,
+    complianceUncheckedNumbers: e.GX_COMPLIANCE_UNCHECKED_NUMBERS ?? (e.GX_ENV === 'production' ? 'refuse' : 'warn'),
     testCrashAt: e.GX_TEST_CRASH_AT,
   };
 }

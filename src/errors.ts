@@ -65,10 +65,14 @@ export const ERROR_STATUS = {
   TERMS_NOT_ACCEPTED: 422,
   REGISTRATION_NUMBER_MISSING: 422,
   UNTRUSTED_NOTARY: 422,
+  /** A registration number its notary did not check against the registry (no evidence of a look-up). */
+  REGISTRATION_NUMBER_UNCHECKED: 422,
   COUNTRY_MISMATCH: 422,
   DANGLING_REFERENCE: 422,
   LABEL_CRITERIA_UNMET: 422,
   DIGEST_MISMATCH: 422,
+  /** A label presented by someone other than the participant it is about. */
+  LABEL_SUBJECT_MISMATCH: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

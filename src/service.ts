@@ -39,6 +39,7 @@ import type { Store } from './storage/store.js';
 import { createRecordingIssuer } from './issuing/recorded.js';
 import { StatusListAllocator } from './status-lists/allocator.js';
 import { createStatusListPublisher } from './status-lists/credential.js';
+import { createStatusListIssuers, type StatusListIssuers } from './status-lists/issuers.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
 import { createComplianceEngine, type ComplianceEngine } from './compliance/engine.js';
@@ -67,6 +68,8 @@ export interface Service {
   authenticator: Authenticator;
   /** Consortium members: their did:web identities, keys and API keys. */
   members: MemberRegistry;
+  /** Whose status lists a credential gets, and who signs a stored list: its issuer. */
+  statusListIssuers: StatusListIssuers;
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
   /** Compliance decisions and label credentials. */
@@ -159,7 +162,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   }));
   const documentLoader = createDocumentLoader();
   const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
-  const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl });
+  // Each issuing DID has status lists of its own, signed by it (src/status-lists/issuers.ts).
+  const statusListIssuers = createStatusListIssuers({
+    serviceDid: keyring.did,
+    didKeys: (['Ed25519', 'P-256'] as const).map((kind) => ({ did: keyring.didKey(kind).did, kind })),
+    members: members.signing,
+  });
+  const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl, issuers: statusListIssuers });
   const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
   // Every signature below goes through the policy: each module gets its own scoped signer.
   const signing = createSigningPolicy({
@@ -178,7 +187,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
     onError: overrides.log ?? ((error) => console.error(error)),
   });
-  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuerDid: keyring.did, baseUrl: config.baseUrl, clock });
+  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
   // The status check verifies list credentials with this very verifier, without following a list's
   // own credentialStatus (so a list naming itself cannot recurse) and within the deadline of the
   // verification that needs it; the service's own lists are read without HTTP to itself.
@@ -235,6 +244,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     trustAnchorsPem: trustAnchors(config, keyring),
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
+    uncheckedNumbers: config.complianceUncheckedNumbers,
     clock,
   });
   const adminApiKey = adminApiKeyOf(config);
@@ -276,7 +286,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   return {
     logger,
     metrics,
-    config, keyring, resolver, documentLoader, signing, store, authenticator, members, verifier, selfDescriptionValidator, app, listener, adminApiKey,
+    config, keyring, resolver, documentLoader, signing, store, authenticator, members, statusListIssuers, verifier, selfDescriptionValidator, app, listener, adminApiKey,
     compliance,
     workerPool,
     checkpointer,

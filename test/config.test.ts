@@ -21,7 +21,16 @@ describe('parseConfig()', () => {
     expect(parseConfig({ GX_TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
   });
 
+  it('refuses unchecked registration numbers in production unless told to warn; development warns by default', () => {
+    const production = { GX_ENV: 'production', GX_BASE_URL: 'https://trust.example.org' };
+    expect(parseConfig(production).complianceUncheckedNumbers).toBe('refuse');
+    expect(parseConfig({ ...production, GX_COMPLIANCE_UNCHECKED_NUMBERS: 'warn' }).complianceUncheckedNumbers).toBe('warn');
+    expect(parseConfig({}).complianceUncheckedNumbers).toBe('warn');
+    expect(parseConfig({ GX_COMPLIANCE_UNCHECKED_NUMBERS: 'refuse' }).complianceUncheckedNumbers).toBe('refuse');
+  });
+
   it.each([
+    ['GX_COMPLIANCE_UNCHECKED_NUMBERS', { GX_COMPLIANCE_UNCHECKED_NUMBERS: 'ignore' }],
     ['PORT', { PORT: 'eighty' }],
     ['GX_ENV', { GX_ENV: 'staging' }],
     ['GX_BASE_URL', { GX_BASE_URL: 'ftp://x.example' }],

@@ -1,10 +1,11 @@
 /**
  * The 'compliance' check connectors get from POST /credentials/verify and /presentations/verify:
  * a label credential (Danube gx:LabelCredential, or the Tagus compliance credential) must come
- * from a trusted compliance service, and when the credentials it covers are presented with it,
- * each must have the digest the label recorded. Both key spellings are read: the current
- * (`gx:credentialType`, `digestSRI`) and the older (`type`, `gx:digestSRI`), and Tagus
- * `integrity`/`gx:integrity`; digests may be base64 or hex.
+ * from a trusted compliance service; held in a presentation, a Danube label must be about the
+ * presentation's holder (a label is a statement about one participant, not a bearer token), and
+ * each credential it covers must be presented with the digest the label recorded. Both key
+ * spellings are read: the current (`gx:credentialType`, `digestSRI`) and the older (`type`,
+ * `gx:digestSRI`), and Tagus `integrity`/`gx:integrity`; digests may be base64 or hex.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
@@ -51,6 +52,30 @@ export function coveredCredentials(document: JsonObject): CoveredCredential[] | 
   );
 }
 
+/**
+ * The participants a Danube label is about: the DIDs of its subjects. undefined for anything that
+ * is not a Danube label, and for a Tagus compliance credential, whose subjects are the credentials
+ * it covers, not a participant (it is bound through their digests alone).
+ */
+export function labelSubjects(document: JsonObject): string[] | undefined {
+  if (!asList(document['type']).some((t) => typeof t === 'string' && LABEL_TYPES.has(t))) return undefined;
+  const subjects = asList(document['credentialSubject']).filter(isObject);
+  if (subjects.some((s) => s['type'] === 'gx:compliance')) return undefined;
+  return subjects.map((s) => s['id']).filter((id): id is string => typeof id === 'string').map((id) => id.split(/[#?]/)[0]!);
+}
+
+/** Why a Danube label held by `holder` is not its own, or undefined when it is (or the document is no Danube label). */
+export function labelHolderMismatch(document: JsonObject, holder: string | undefined): string | undefined {
+  const subjects = labelSubjects(document);
+  if (subjects === undefined) return undefined;
+  const presenter = holder?.split(/[#?]/)[0];
+  if (presenter !== undefined && subjects.includes(presenter)) return undefined;
+  const about = subjects.length === 0 ? 'no subject' : subjects.join(', ');
+  return presenter === undefined
+    ? `the label is about ${about}, and the presentation is bound to no holder`
+    : `the label is about ${about}, but the presentation is held by ${presenter}`;
+}
+
 function typesOf(document: JsonObject): string[] {
   return asList(document['type']).filter((t): t is string => typeof t === 'string');
 }
@@ -74,6 +99,10 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
     const companions = context.companions;
     if (companions === undefined) {
       return passed('compliance', `label by the trusted compliance service ${issuer}; the ${covered.length} credentials it covers were not presented, so their digests were not compared`);
+    }
+    const mismatch = labelHolderMismatch(document, context.holder);
+    if (mismatch !== undefined) {
+      return failed('compliance', 'LABEL_SUBJECT_MISMATCH', `${mismatch}: a label vouches only for its subject, who must present it`);
     }
     for (const entry of covered) {
       const companion = companions.find((c) => c['id'] === entry.id || (entry.tagus && asList(c['credentialSubject']).some((s) => isObject(s) && s['id'] === entry.id)));

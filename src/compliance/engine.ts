@@ -63,6 +63,8 @@ export interface ComplianceEngineDependencies {
   shapesVersion: string;
   /** notAfter of the service's RSA signing certificate: a label never outlives it. */
   signingCertificateNotAfter?: Date;
+  /** GX_COMPLIANCE_UNCHECKED_NUMBERS: a registration number no registry look-up confirmed refuses, or warns. */
+  uncheckedNumbers: 'refuse' | 'warn';
   clock: Clock;
 }
 
@@ -96,7 +98,10 @@ export interface ComplianceResult {
   labelLevel?: LabelLevel;
   requestedLevel: LabelLevel;
   validatedCriteria: string[];
+  /** What refuses the label: empty when it may be issued. */
   findings: ComplianceFinding[];
+  /** Findings the configuration lets pass (severity `warning`), recorded with the decision. */
+  warnings: ComplianceFinding[];
   checks: CheckSummary[];
   issued?: IssuedLabel;
   /** The Trust Framework era of the input, which chose the rule set. */
@@ -132,8 +137,10 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       validateShapes: (documents) => deps.selfDescriptionValidator.validate(documents),
       validatedCriteria: [],
       failedRules,
+      uncheckedNumbers: deps.uncheckedNumbers,
     };
     const findings: ComplianceFinding[] = [];
+    const warnings: ComplianceFinding[] = [];
     const checks: CheckSummary[] = [];
     for (const rule of rules) {
       let ruleFindings: ComplianceFinding[];
@@ -153,9 +160,12 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
           hint: error instanceof GxTrustError && error.hint !== undefined ? error.hint : 'Fix the input named by the pointer and submit again',
         }];
       }
-      if (ruleFindings.length > 0) failedRules.add(rule.id);
-      findings.push(...ruleFindings);
-      checks.push({ rule: rule.id, title: rule.title, passed: ruleFindings.length === 0, findings: ruleFindings.length });
+      const refusing = ruleFindings.filter((f) => f.severity !== 'warning');
+      const warned = ruleFindings.filter((f) => f.severity === 'warning');
+      if (refusing.length > 0) failedRules.add(rule.id);
+      findings.push(...refusing);
+      warnings.push(...warned);
+      checks.push({ rule: rule.id, title: rule.title, passed: refusing.length === 0, findings: refusing.length, ...(warned.length === 0 ? {} : { warnings: warned.length }) });
     }
     const passed = findings.length === 0;
     const result: ComplianceResult = {
@@ -163,6 +173,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       requestedLevel: options.level,
       validatedCriteria: context.validatedCriteria,
       findings,
+      warnings,
       checks,
       era,
     };
@@ -218,6 +229,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         credentials: submission.credentials.map((c) => ({ id: c.id, issuer: c.issuer, types: c.types, digestSRI: digestSRI(securedDocument(c.document)) })),
         validatedCriteria: result.validatedCriteria,
         findings,
+        warnings,
         checks,
       },
       audit: {

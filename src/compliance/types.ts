@@ -26,6 +26,11 @@ export interface ComplianceFinding {
   hint: string;
   /** Label rules: the criterion IRI that is not met. */
   criterion?: string;
+  /**
+   * `warning`: a fault the configuration lets pass (GX_COMPLIANCE_UNCHECKED_NUMBERS=warn): recorded
+   * with the decision and answered in `warnings[]`, not a refusal. Absent: it refuses.
+   */
+  severity?: 'warning';
 }
 
 export interface SubmittedCredential {
@@ -74,6 +79,8 @@ export interface RuleContext {
   validatedCriteria: string[];
   /** Ids of the rules that ran before and failed. */
   failedRules: ReadonlySet<string>;
+  /** A registration number without evidence of a registry look-up: a refusal, or a warning. */
+  uncheckedNumbers: 'refuse' | 'warn';
 }
 
 export interface ComplianceRule {
@@ -86,8 +93,11 @@ export interface ComplianceRule {
 export interface CheckSummary {
   rule: string;
   title: string;
+  /** No finding that refuses (warnings aside). */
   passed: boolean;
   findings: number;
+  /** Findings the configuration lets pass, when there are any. */
+  warnings?: number;
 }
 
 /** The Gaia-X registration-number credential types (25.11). */

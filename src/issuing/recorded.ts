@@ -68,13 +68,15 @@ export function createRecordingIssuer(deps: {
     }
     try {
       // (1) Reserve the status indexes before anything is signed: an index is never reused, so
-      // one left behind by a failure below is a harmless gap, never a shared bit.
+      // one left behind by a failure below is a harmless gap, never a shared bit. The lists are
+      // the credential's issuer's own (a list must have the credential's issuer).
       const purposes = statusPurposes(statusOption, options.profile);
       let toSign = credential;
       const allocations: Awaited<ReturnType<StatusListAllocator['allocate']>>[] = [];
       if (purposes.length > 0 && isObject(credential)) {
         const id = typeof credential['id'] === 'string' ? credential['id'] : `urn:uuid:${randomUUID()}`;
-        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose));
+        const pointer = statusOption === undefined ? '/options/profile' : '/options/credentialStatus';
+        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose, issuerId(credential), pointer));
         toSign = {
           ...credential,
           id,

@@ -122,7 +122,9 @@ export const SIGNING_POLICY: readonly SigningRule[] = [
   { module: 'participants', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: PARTICIPANT_TYPES }, subjects: 'on-behalf-of', recorded: true },
   { module: 'service-offerings', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: SERVICE_OFFERING_TYPES }, subjects: 'on-behalf-of', recorded: true },
   { module: 'compliance', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web'], types: { only: [LABEL_CREDENTIAL, TAGUS_COMPLIANCE] }, subjects: 'any', recorded: true },
-  { module: 'status-lists', signs: 'credential', callers: ['service'], as: ['service-did-web'], types: { only: STATUS_LIST_TYPES }, subjects: 'any', recorded: false },
+  // Each issuing DID's own lists (a list must have its credentials' issuer): the service re-signs
+  // them for GETs, on no caller's behalf, as the DID whose list it is.
+  { module: 'status-lists', signs: 'credential', callers: ['service'], as: ['service-did-web', 'service-did-key', 'own-member'], types: { only: STATUS_LIST_TYPES }, subjects: 'any', recorded: false },
   { module: 'presentations', signs: 'presentation', callers: ['admin'], as: ['service-did-web', 'service-did-key', 'own-member'], subjects: 'any', recorded: true },
   { module: 'presentations', signs: 'presentation', callers: ['member'], as: ['own-member'], subjects: 'any', recorded: true },
 ];

@@ -80,6 +80,8 @@ export interface HostedSigningKey {
 export interface MemberSigning {
   /** The DID is a member DID of this service (whether or not the member exists). */
   hosts(did: string): boolean;
+  /** The member whose DID this is, if it exists. */
+  member(did: string): Promise<MemberRecord | undefined>;
   /**
    * The member's active key of `kind`. For a credential, `validUntil` (null: no end) is recorded
    * on the key before it signs, so a rotation knows how long to keep it published.
@@ -165,6 +167,10 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     if (!did.startsWith(prefix)) return undefined;
     const slug = did.slice(prefix.length);
     return SLUG_PATTERN.test(slug) ? slug : undefined;
+  };
+  const memberOfDid = async (did: string): Promise<MemberRecord | undefined> => {
+    const slug = slugOfDid(did);
+    return slug === undefined ? undefined : store.getMemberBySlug(slug);
   };
   const now = (): string => clock().toISOString();
 
@@ -306,9 +312,9 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
 
   const signing: MemberSigning = {
     hosts: (did) => did.startsWith(prefix),
+    member: memberOfDid,
     async keyFor(did, kind, use, pointer) {
-      const slug = slugOfDid(did);
-      const member = slug === undefined ? undefined : await store.getMemberBySlug(slug);
+      const member = await memberOfDid(did);
       if (member === undefined) throw new GxTrustError('INVALID_INPUT', `${did} is not a member of this service`, { pointer });
       if (member.custody !== 'hosted') {
         throw new GxTrustError('INVALID_INPUT', `${did} signs elsewhere: gx-trust holds only its public keys`, {

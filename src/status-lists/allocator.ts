@@ -4,8 +4,9 @@
  * issuance order and volume ("herd privacy", W3C Bitstring Status List §Privacy Considerations).
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
  */
-import { isGxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 import { isStoreUnavailable, type RandomIndex, type StatusAllocation, type Store } from '../storage/store.js';
+import type { StatusListIssuer, StatusListIssuers } from './issuers.js';
 
 /**
  * "The uncompressed bitstring MUST be at least 16KB in size" (131,072 entries), so that a list
@@ -30,6 +31,8 @@ export interface BitstringStatusListEntry {
 
 export interface StatusListAllocatorOptions {
   store: Store;
+  /** Whose lists a credential gets: its issuer's own (src/status-lists/issuers.ts). */
+  issuers: StatusListIssuers;
   /** The configured public base URL (https in production); list URLs are built from it. */
   baseUrl: string;
   /** Entries per list; only tests go below MIN_STATUS_LIST_SIZE. */
@@ -42,18 +45,22 @@ export interface PurposeAllocation extends StatusAllocation {
   purpose: StatusListPurpose;
 }
 
-/** The short list id kept in the store: `<purpose>-<n>`; the URL path segment is the same. */
-export function statusListId(purpose: StatusListPurpose, sequence: number): string {
-  return `${purpose}-${sequence}`;
+/**
+ * The list id kept in the store and used as the URL path segment: `<purpose>-<n>` for the
+ * service's did:web, `<scope>.<purpose>-<n>` for another issuer (issuers.ts).
+ */
+export function statusListId(purpose: StatusListPurpose, sequence: number, scope = ''): string {
+  return scope === '' ? `${purpose}-${sequence}` : `${scope}.${purpose}-${sequence}`;
 }
 
-const LIST_ID = /^(revocation|suspension)-(0|[1-9]\d{0,8})$/;
+/** A member slug (a DNS label) or a did:key's base58btc multibase key: neither holds a dot. */
+const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,64}))\.)?(revocation|suspension)-(0|[1-9]\d{0,8})$/;
 
 /** Parses a list id from a URL path segment, or undefined for anything that is not one of ours. */
-export function parseStatusListId(id: string): { purpose: StatusListPurpose; sequence: number } | undefined {
+export function parseStatusListId(id: string): { scope: string; purpose: StatusListPurpose; sequence: number } | undefined {
   const match = LIST_ID.exec(id);
   if (match === null) return undefined;
-  return { purpose: match[1] as StatusListPurpose, sequence: Number(match[2]) };
+  return { scope: match[1] ?? '', purpose: match[2] as StatusListPurpose, sequence: Number(match[3]) };
 }
 
 export function statusListUrl(baseUrl: string, listId: string): string {
@@ -65,11 +72,13 @@ export class StatusListAllocator {
   private readonly store: Store;
   private readonly baseUrl: string;
   private readonly random: RandomIndex | undefined;
-  /** The sequence number of the list each purpose allocates from, found lazily in the store. */
-  private readonly current = new Map<StatusListPurpose, Promise<number>>();
+  private readonly issuers: StatusListIssuers;
+  /** The sequence number of the list each issuer and purpose allocates from (key `<scope> <purpose>`), found lazily in the store. */
+  private readonly current = new Map<string, Promise<number>>();
 
   constructor(options: StatusListAllocatorOptions) {
     this.store = options.store;
+    this.issuers = options.issuers;
     this.baseUrl = options.baseUrl;
     this.listSize = options.listSize ?? MIN_STATUS_LIST_SIZE;
     this.random = options.random;
@@ -83,16 +92,24 @@ export class StatusListAllocator {
   }
 
   /**
-   * Reserves a fresh index for `credentialId` in the current list of `purpose`. The store draws at
-   * random and gives up after a bounded number of collisions, which with uniform draws happens
-   * only once a list is mostly full (at 90 % used, 64 draws all collide with p = 0.9^64 ≈ 0.1 %);
-   * then this replica, and any other that sees the same, moves on to the next list. Lists are
-   * numbered, so replicas agree on "the next one" without talking to each other.
+   * Reserves a fresh index for `credentialId` in the current list of `purpose` of the credential's
+   * issuer (undefined: the service's did:web); refuses (400 at `pointer`) an issuer whose lists
+   * gx-trust cannot sign. The store draws at random and gives up after a bounded number of
+   * collisions, which with uniform draws happens only once a list is mostly full (at 90 % used,
+   * 64 draws all collide with p = 0.9^64 ≈ 0.1 %); then this replica, and any other that sees the
+   * same, moves on to the next list. Lists are numbered, so replicas agree on "the next one"
+   * without talking to each other.
    */
-  async allocate(credentialId: string, purpose: StatusListPurpose = 'revocation'): Promise<PurposeAllocation> {
+  async allocate(
+    credentialId: string,
+    purpose: StatusListPurpose = 'revocation',
+    issuer?: string,
+    pointer = '/options/credentialStatus',
+  ): Promise<PurposeAllocation> {
+    const owner = await this.issuers.forCredential(issuer, pointer);
     for (let attempt = 0; attempt < 4; attempt++) {
-      const sequence = await this.currentSequence(purpose);
-      const listId = statusListId(purpose, sequence);
+      const sequence = await this.currentSequence(owner, purpose);
+      const listId = statusListId(purpose, sequence, owner.scope);
       try {
         const index = await this.store.reserveStatusIndex({
           listId,
@@ -102,10 +119,10 @@ export class StatusListAllocator {
         return { listId, index, credentialId, purpose };
       } catch (error) {
         if (!isGxTrustError(error) || error.code !== 'INTERNAL' || isStoreUnavailable(error)) throw error;
-        await this.advance(purpose, sequence);
+        await this.advance(owner, purpose, sequence);
       }
     }
-    throw new Error(`no status list of purpose ${purpose} had a free index after moving on four times`);
+    throw new Error(`no status list of purpose ${purpose} of ${owner.did} had a free index after moving on four times`);
   }
 
   statusEntry(allocation: Pick<StatusAllocation, 'listId' | 'index'>, purpose: StatusListPurpose): BitstringStatusListEntry {
@@ -119,34 +136,46 @@ export class StatusListAllocator {
     };
   }
 
-  private currentSequence(purpose: StatusListPurpose): Promise<number> {
-    let found = this.current.get(purpose);
+  private currentSequence(owner: StatusListIssuer, purpose: StatusListPurpose): Promise<number> {
+    const key = `${owner.scope} ${purpose}`;
+    let found = this.current.get(key);
     if (found === undefined) {
-      found = this.findLatest(purpose);
-      this.current.set(purpose, found);
+      found = this.findLatest(owner, purpose);
+      this.current.set(key, found);
       // A failed lookup (store down) must not stick: the next call looks again.
-      found.catch(() => this.current.delete(purpose));
+      found.catch(() => this.current.delete(key));
     }
     return found;
   }
 
-  /** The highest existing list of the purpose (another replica may have moved on), created if none. */
-  private async findLatest(purpose: StatusListPurpose): Promise<number> {
+  /** The highest existing list of the issuer and purpose (another replica may have moved on), created if none. */
+  private async findLatest(owner: StatusListIssuer, purpose: StatusListPurpose): Promise<number> {
     let sequence = 0;
-    while ((await this.store.getStatusList(statusListId(purpose, sequence + 1))) !== undefined) sequence++;
-    await this.store.ensureStatusList({ id: statusListId(purpose, sequence), purpose, size: this.listSize });
+    while ((await this.store.getStatusList(statusListId(purpose, sequence + 1, owner.scope))) !== undefined) sequence++;
+    await this.ensure(owner, purpose, sequence);
     return sequence;
   }
 
-  private async advance(purpose: StatusListPurpose, full: number): Promise<void> {
+  /** Creates the list unless it exists, and checks that an existing one is this issuer's. */
+  private async ensure(owner: StatusListIssuer, purpose: StatusListPurpose, sequence: number): Promise<void> {
+    const id = statusListId(purpose, sequence, owner.scope);
+    const list = await this.store.ensureStatusList({ id, purpose, size: this.listSize, issuer: owner.stored });
+    if (list.issuer !== owner.stored) {
+      // An index here would be published under another DID's signature.
+      throw new GxTrustError('INTERNAL', `status list ${id} belongs to ${list.issuer ?? 'the service'}, not to ${owner.did}`);
+    }
+  }
+
+  private async advance(owner: StatusListIssuer, purpose: StatusListPurpose, full: number): Promise<void> {
+    const key = `${owner.scope} ${purpose}`;
     const next = (async () => {
-      const current = await this.currentSequence(purpose);
+      const current = await this.currentSequence(owner, purpose);
       if (current !== full) return current; // a concurrent call already moved on
-      await this.store.ensureStatusList({ id: statusListId(purpose, full + 1), purpose, size: this.listSize });
+      await this.ensure(owner, purpose, full + 1);
       return full + 1;
     })();
-    this.current.set(purpose, next);
-    next.catch(() => this.current.delete(purpose));
+    this.current.set(key, next);
+    next.catch(() => this.current.delete(key));
     await next;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The status list credential served at `GET /status-lists/{id}`: the list's bitstring, GZIP
- * compressed and multibase-encoded, signed by the service as Data Integrity or as `vc+jwt`.
+ * compressed and multibase-encoded, signed as Data Integrity or as `vc+jwt` by the list's issuer
+ * (the service's did:web, a did:key of the service, or a hosted member: issuers.ts).
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -9,7 +10,8 @@ import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
 import type { StatusListRecord, Store } from '../storage/store.js';
-import { statusListUrl, type StatusListPurpose } from './allocator.js';
+import { parseStatusListId, statusListUrl, type StatusListPurpose } from './allocator.js';
+import type { StatusListIssuers } from './issuers.js';
 
 /**
  * The largest bitstring a verifier inflates: 2 MiB, i.e. 16,777,216 entries, 128 times the
@@ -102,10 +104,13 @@ export type SignedStatusList =
 
 export interface StatusListPublisherOptions {
   store: Pick<Store, 'getStatusList'>;
-  /** The signing policy's status-lists signer: status list credentials, as the service, and nothing else. */
+  /**
+   * The signing policy's status-lists signer: status list credentials, as the service's DIDs or a
+   * hosted member, and nothing else.
+   */
   signer: Pick<ScopedSigner, 'issueCredential'>;
-  /** The service's did:web: the issuer of every credential, so of every list. */
-  issuerDid: string;
+  /** Who signs each list: the DID the store names as its issuer (the service's did:web when none). */
+  issuers: Pick<StatusListIssuers, 'forList'>;
   baseUrl: string;
   clock: Clock;
   ttlMs?: number;
@@ -121,25 +126,32 @@ export interface StatusListPublisher {
 }
 
 /**
- * Signs lists on demand and keeps the last signature per (list, format) while the list version is
- * unchanged and the signature is younger than the ttl: a hot GET does not re-sign, and a
- * re-signed list always has at least `validity - ttl` of life left.
+ * Signs lists on demand, with the issuer's current key, and keeps the last signature per (list,
+ * format) while the list version is unchanged and the signature is younger than the ttl: a hot
+ * GET does not re-sign, and a re-signed list always has at least `validity - ttl` of life left.
+ * A member's key rotation is picked up at the next re-sign (a retired key stays published as long
+ * as the lists it signed are valid); removing its keys bumps the list versions, so the new key
+ * signs at once.
  */
 export function createStatusListPublisher(options: StatusListPublisherOptions): StatusListPublisher {
   const ttlMs = options.ttlMs ?? DEFAULT_STATUS_LIST_TTL_MS;
-  const cache = new Map<string, { version: number; signedAt: number; signed: Promise<SignedStatusList> }>();
+  const cache = new Map<string, { version: number; signedAt: number; signed: Promise<SignedStatusList | undefined> }>();
   const urlPrefix = statusListUrl(options.baseUrl, '');
 
-  async function sign(list: StatusListRecord, format: StatusListFormat, now: Date): Promise<SignedStatusList> {
+  async function sign(list: StatusListRecord, format: StatusListFormat, now: Date): Promise<SignedStatusList | undefined> {
+    // A list of a DID whose key the service no longer holds (a replaced key file) is gone.
+    const issuer = await options.issuers.forList(list);
+    if (issuer === undefined) return undefined;
     const credential = buildStatusListCredential({
       list,
       url: statusListUrl(options.baseUrl, list.id),
-      issuer: options.issuerDid,
+      issuer: issuer.did,
       now,
       ttlMs,
       ...(options.validityMs === undefined ? {} : { validityMs: options.validityMs }),
     });
-    const issued = await options.signer.issueCredential(credential, { format }, { caller: SERVICE_CALLER });
+    const proof = format === 'vc+jwt' ? { alg: issuer.alg } : { cryptosuite: issuer.cryptosuite };
+    const issued = await options.signer.issueCredential(credential, { format, ...proof }, { caller: SERVICE_CALLER });
     return issued.format === 'vc+jwt'
       ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
       : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };
@@ -164,7 +176,7 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
     async signedListByUrl(url) {
       if (!url.startsWith(urlPrefix)) return undefined;
       const id = url.slice(urlPrefix.length);
-      return /^[a-z]+-\d+$/.test(id) ? signedList(id) : undefined;
+      return parseStatusListId(id) === undefined ? undefined : signedList(id);
     },
   };
 }

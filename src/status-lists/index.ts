@@ -1,5 +1,6 @@
 /** Revocation and suspension with W3C Bitstring Status List v1.0. */
 export * from './allocator.js';
+export * from './issuers.js';
 export * from './credential.js';
 export * from './check-status.js';
 export * from './routes.js';

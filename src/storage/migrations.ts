@@ -200,4 +200,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_member ON api_keys (member_id);
     `,
   },
+  {
+    version: 3,
+    // "The issuer of the status list credential MUST be the same as the issuer of the credential":
+    // each DID the service issues as gets lists of its own. NULL is the service's did:web (whatever
+    // GX_BASE_URL makes it now), which every list created before this step belongs to.
+    name: 'status lists per issuer: the DID whose lists these are (NULL: the service\'s did:web)',
+    sqlite: `
+      ALTER TABLE status_lists ADD COLUMN issuer TEXT;
+      CREATE INDEX status_lists_issuer ON status_lists (issuer);
+    `,
+    postgres: `
+      ALTER TABLE status_lists ADD COLUMN issuer TEXT;
+      CREATE INDEX status_lists_issuer ON status_lists (issuer);
+    `,
+  },
 ];

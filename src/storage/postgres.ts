@@ -126,6 +126,7 @@ interface StatusListRow {
   bits: Buffer;
   version: string;
   updated_at: Date;
+  issuer: string | null;
 }
 
 function toStatusList(row: StatusListRow): StatusListRecord {
@@ -136,6 +137,7 @@ function toStatusList(row: StatusListRow): StatusListRecord {
     bits: new Uint8Array(row.bits),
     version: Number(row.version),
     updatedAt: iso(row.updated_at),
+    issuer: row.issuer,
   };
 }
 
@@ -277,11 +279,11 @@ export class PostgresStore implements Store {
     return row === undefined ? undefined : toStatusList(row);
   }
 
-  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number }): Promise<StatusListRecord> {
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord> {
     return this.read('creating a status list', async (db) => {
       await db.query(
-        'INSERT INTO status_lists (id, purpose, size, bits, version, updated_at) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (id) DO NOTHING',
-        [list.id, list.purpose, list.size, Buffer.alloc(Math.ceil(list.size / 8)), this.clock()],
+        'INSERT INTO status_lists (id, purpose, size, bits, version, updated_at, issuer) VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (id) DO NOTHING',
+        [list.id, list.purpose, list.size, Buffer.alloc(Math.ceil(list.size / 8)), this.clock(), list.issuer ?? null],
       );
       return (await this.statusList(db, list.id))!;
     });
@@ -612,6 +614,10 @@ export class PostgresStore implements Store {
       ).rows.map((r) => r.id);
       if (options.previous === 'remove') {
         await client.query(`UPDATE member_keys SET state = 'removed' WHERE member_id = $1 AND state = 'retired'`, [options.memberId]);
+        await client.query('UPDATE status_lists SET version = version + 1, updated_at = $1 WHERE issuer = (SELECT did FROM members WHERE id = $2)', [
+          options.at,
+          options.memberId,
+        ]);
       }
       for (const k of options.newKeys) await this.insertMemberKey(client, k);
       return { previous, auditEntry: await this.appendInTransaction(client, options.audit) };

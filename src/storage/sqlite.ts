@@ -86,6 +86,7 @@ interface StatusListRow {
   bits: Buffer;
   version: number;
   updated_at: string;
+  issuer: string | null;
 }
 
 interface AuditRow {
@@ -105,6 +106,7 @@ function toStatusList(row: StatusListRow): StatusListRecord {
     bits: new Uint8Array(row.bits),
     version: row.version,
     updatedAt: row.updated_at,
+    issuer: row.issuer,
   };
 }
 
@@ -226,13 +228,13 @@ export class SqliteStore implements Store {
     return row === undefined ? undefined : toStatusList(row);
   }
 
-  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number }): Promise<StatusListRecord> {
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord> {
     return this.write('creating a status list', () => {
       this.db
         .prepare(
-          'INSERT INTO status_lists (id, purpose, size, bits, version, updated_at) VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (id) DO NOTHING',
+          'INSERT INTO status_lists (id, purpose, size, bits, version, updated_at, issuer) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING',
         )
-        .run(list.id, list.purpose, list.size, Buffer.alloc(Math.ceil(list.size / 8)), this.clock().toISOString());
+        .run(list.id, list.purpose, list.size, Buffer.alloc(Math.ceil(list.size / 8)), this.clock().toISOString(), list.issuer ?? null);
       return this.statusList(list.id)!;
     });
   }
@@ -534,6 +536,9 @@ export class SqliteStore implements Store {
       ).map((r) => r.id);
       if (options.previous === 'remove') {
         this.db.prepare(`UPDATE member_keys SET state = 'removed' WHERE member_id = ? AND state = 'retired'`).run(options.memberId);
+        this.db
+          .prepare('UPDATE status_lists SET version = version + 1, updated_at = ? WHERE issuer = (SELECT did FROM members WHERE id = ?)')
+          .run(options.at, options.memberId);
       }
       for (const k of options.newKeys) this.insertMemberKey(k);
       return { previous, auditEntry: this.appendInTransaction(options.audit) };

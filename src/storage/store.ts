@@ -46,9 +46,17 @@ export interface StatusListRecord {
   size: number;
   /** The raw bitstring, index 0 in the left-most (most significant) bit of byte 0. */
   bits: Uint8Array;
-  /** Increases on every change, so a cached signed list can be compared. */
+  /**
+   * Increases on every change (a bit, or the removal of the key that signed it), so a cached
+   * signed list can be compared.
+   */
   version: number;
   updatedAt: string;
+  /**
+   * The DID whose list this is, which issues and signs it; null: the service's did:web (whatever
+   * GX_BASE_URL makes it now), as every list made before lists were kept per issuer.
+   */
+  issuer: string | null;
 }
 
 export interface StatusAllocation {
@@ -80,8 +88,8 @@ export interface Store extends AuditSource {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  /** Creates the list (all bits 0) unless it exists; returns what is stored. */
-  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number }): Promise<StatusListRecord>;
+  /** Creates the list (all bits 0) unless it exists; returns what is stored (the caller compares its issuer). */
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord>;
   getStatusList(id: string): Promise<StatusListRecord | undefined>;
   /**
    * Picks a random free index in the list and reserves it for the credential before anything is
@@ -163,7 +171,9 @@ export interface Store extends AuditSource {
   /**
    * ONE transaction: the member's active methods become 'retired' (kept in the DID document
    * until what they signed has expired) or 'removed' (gone at once), the new ones become active,
-   * and the audit entry is appended. Returns the ids of the methods taken out of service.
+   * and the audit entry is appended. Returns the ids of the methods taken out of service. On
+   * 'removed', the versions of the member's status lists go up too, so every replica re-signs
+   * them with the new key instead of serving a signature by a key that is gone.
    */
   rotateMemberKeys(options: {
     memberId: string;

@@ -35,10 +35,14 @@ export type CredentialStatusCheck = (credential: JsonObject, context: { now: Dat
 
 /**
  * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
- * anything that is not a label. `companions`: the other credentials of the same presentation, whose
- * digests the label must match.
+ * anything that is not a label. For a label held in a presentation: `companions`, the other
+ * credentials of the same presentation, whose digests the label must match, and `holder`, the DID
+ * the presentation's proof is bound to (undefined when none was), which must be the label's subject.
  */
-export type ComplianceCheck = (credential: JsonObject, context: { now: Date; companions?: readonly JsonObject[] }) => Promise<Check | undefined>;
+export type ComplianceCheck = (
+  credential: JsonObject,
+  context: { now: Date; companions?: readonly JsonObject[]; holder?: string | undefined },
+) => Promise<Check | undefined>;
 
 export interface VerifierDependencies {
   resolver: DidResolver;
@@ -261,12 +265,14 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         verifyCredential(credential, { now: context.now, deadline, ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }) }),
       ),
     );
-    // A label held with the credentials it covers: the presentation-level check compares digests.
+    // A label held with the credentials it covers: the presentation-level check compares digests,
+    // and binds the label to whoever presents it (the DID its proof's key belongs to).
     if (deps.checkCompliance !== undefined) {
+      const holder = provenHolder(result);
       for (const report of credentials) {
         if (report.document === undefined) continue;
         const companions = credentials.filter((other) => other !== report && other.document !== undefined).map((other) => other.document as JsonObject);
-        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions });
+        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, holder });
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }
     }
@@ -274,6 +280,12 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   }
 
   return { verifyCredential, verifyPresentation };
+}
+
+/** The holder a presentation's proof and key binding vouch for; undefined when either failed. */
+function provenHolder(result: Readonly<FormatResult>): string | undefined {
+  const bound = result.checks.every((c) => !['format', 'proof', 'key-binding'].includes(c.check) || c.verified);
+  return bound ? result.issuer : undefined;
 }
 
 function reportExtras(result: Readonly<FormatResult>): Partial<VerificationReport> {

@@ -10,6 +10,8 @@ import { createTrustedIssuers } from '../../src/compliance/trusted-issuers.js';
 import { readSample } from '../danube/fixtures.js';
 
 const SERVICE = 'did:web:trust.example';
+/** The participant the labels below are about, and who presents them. */
+const SUBJECT = 'did:web:m.example';
 const now = new Date('2026-02-01T00:00:00Z');
 const covered = { '@context': ['https://www.w3.org/ns/credentials/v2'], id: 'urn:uuid:lp', type: ['VerifiableCredential', 'gx:LegalPerson'], issuer: 'did:web:m.example', credentialSubject: { id: 'did:web:m.example#lp' } };
 
@@ -31,22 +33,33 @@ describe('createLabelCheck()', () => {
     ['current spelling, hex', { id: 'urn:uuid:lp', 'gx:credentialType': 'gx:LegalPerson', digestSRI: `sha256-${hex}` }],
     ['older spelling, bare hex', { id: 'urn:uuid:lp', type: 'gx:LegalPerson', 'gx:digestSRI': hex }],
   ])('accepts the %s', async (_name, entry) => {
-    expect(await check(label(entry), { now, companions: [covered] })).toMatchObject({ check: 'compliance', verified: true });
+    expect(await check(label(entry), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ check: 'compliance', verified: true });
   });
 
   it('refuses a digest of another credential', async () => {
     const other = { ...covered, credentialSubject: { id: 'did:web:m.example#other' } };
-    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [other] });
+    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [other], holder: SUBJECT });
     expect(result).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
   });
 
   it('refuses a covered credential that is missing from the presentation, or of another type', async () => {
-    expect(await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [] })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
-    expect(await check(label({ id: 'urn:uuid:lp', 'gx:credentialType': 'gx:VatID', digestSRI: digestSRI(covered) }), { now, companions: [covered] })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    expect(await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    expect(await check(label({ id: 'urn:uuid:lp', 'gx:credentialType': 'gx:VatID', digestSRI: digestSRI(covered) }), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
+  it('binds a label held in a presentation to its subject: another holder, or none, is LABEL_SUBJECT_MISMATCH', async () => {
+    const entry = { id: 'urn:uuid:lp', digestSRI: digestSRI(covered) };
+    expect(await check(label(entry), { now, companions: [covered], holder: 'did:web:other.example' })).toMatchObject({ verified: false, code: 'LABEL_SUBJECT_MISMATCH', message: expect.stringContaining('did:web:other.example') });
+    expect(await check(label(entry), { now, companions: [covered], holder: undefined })).toMatchObject({ verified: false, code: 'LABEL_SUBJECT_MISMATCH' });
+    // A prefix of the subject's DID is another DID.
+    expect(await check(label(entry), { now, companions: [covered], holder: 'did:web:m.example:x' })).toMatchObject({ verified: false, code: 'LABEL_SUBJECT_MISMATCH' });
+    expect(await check(label(entry), { now, companions: [covered], holder: `${SUBJECT}#key-1` })).toMatchObject({ verified: true });
+    // Verified on its own (no presentation), a label names no holder to compare.
+    expect(await check(label(entry), { now })).toMatchObject({ verified: true });
   });
 
   it('refuses a label from a compliance service that is not trusted', async () => {
-    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }, 'did:web:rogue.example'), { now, companions: [covered] });
+    const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }, 'did:web:rogue.example'), { now, companions: [covered], holder: SUBJECT });
     expect(result).toMatchObject({ verified: false, code: 'UNTRUSTED_ISSUER' });
   });
 

@@ -67,3 +67,13 @@ export async function postJson(
   if (contentType.includes('json')) parsed = JSON.parse(text);
   return { status: response.status, contentType, body: parsed, text };
 }
+
+/** Verifies at a service that never saw the issuer: it resolves every DID and fetches every status list afresh. */
+export async function verifyAtFreshPartner(verifiableCredential: unknown): ReturnType<typeof postJson> {
+  const partner = await startService();
+  try {
+    return await postJson(`${partner.url}/credentials/verify`, { verifiableCredential });
+  } finally {
+    await partner.close();
+  }
+}

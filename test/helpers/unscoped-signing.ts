@@ -20,6 +20,6 @@ export function unscopedRecordingIssuer(service: Service, clock: Clock = systemC
   return createRecordingIssuer({
     issuer: unscopedIssuer(service, clock),
     store: service.store,
-    allocator: new StatusListAllocator({ store: service.store, baseUrl: service.config.baseUrl }),
+    allocator: new StatusListAllocator({ store: service.store, baseUrl: service.config.baseUrl, issuers: service.statusListIssuers }),
   });
 }

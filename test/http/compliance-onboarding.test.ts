@@ -9,7 +9,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestSRI } from '../../src/compliance/digest.js';
 import { postJson } from '../helpers/service.js';
-import { createParty, CURRENT_TC, startComplianceWorld, submit, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
+import { createParty, CURRENT_TC, memberCredentials, startComplianceWorld, submit, vatId, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
 
 let world: ComplianceWorld;
 let member: Party;
@@ -25,19 +25,21 @@ afterAll(async () => {
 const address = { countryCode: 'DE', region: 'DE30', locality: 'Berlin', streetAddress: 'Sample Street 1', postalCode: '10115' };
 const checkOf = (report: { checks: { check: string }[] }, name: string) => report.checks.find((c) => c.check === name) as { verified: boolean; code?: string; message?: string } | undefined;
 
-async function onboardedCredentials(): Promise<string[]> {
-  const onboarded = await postJson(`${world.service.url}/participants`, {
+async function onboardedCredentials(at: ComplianceWorld = world, party: Party = member): Promise<string[]> {
+  const onboarded = await postJson(`${at.service.url}/participants`, {
     participant: {
-      id: member.did,
+      id: party.did,
       name: 'Onboarded GmbH',
       legalAddress: address,
       headquartersAddress: address,
       registrationNumbers: [{ type: 'gx:VatID', value: 'DE136695976', countryCode: 'DE' }],
       termsAndConditions: CURRENT_TC,
     },
-  }, world.auth);
+  }, at.auth);
   expect(onboarded.status, onboarded.text).toBe(201);
-  expect(onboarded.body.verifiablePresentation.holder).toBe(member.did);
+  // Registry look-ups are off: the VAT id is notarised without being checked.
+  expect(onboarded.body.registryLookups).toEqual([expect.objectContaining({ value: 'DE136695976', status: 'not-checked' })]);
+  expect(onboarded.body.verifiablePresentation.holder).toBe(party.did);
   return onboarded.body.credentials.map((c: { jwt: string }) => c.jwt);
 }
 
@@ -61,6 +63,59 @@ describe('compliance of an onboarded member', () => {
     expect(verified.status, verified.text).toBe(200);
     expect(checkOf(verified.body, 'compliance')).toMatchObject({ verified: true });
     expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests');
+  });
+});
+
+describe('registration numbers nobody checked', () => {
+  let strict: ComplianceWorld;
+  let strictMember: Party;
+
+  beforeAll(async () => {
+    strict = await startComplianceWorld({ GX_COMPLIANCE_UNCHECKED_NUMBERS: 'refuse' });
+    strictMember = await createParty(strict.server, 'onboarded', strict.ca);
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  const decide = (at: ComplianceWorld, vp: string) => postJson(`${at.service.url}/compliance`, { presentation: vp, options: { labelLevel: 'SC' } }, at.auth);
+  const unchecked = {
+    rule: 'registration-number-notary',
+    code: 'REGISTRATION_NUMBER_UNCHECKED',
+    pointer: '/verifiableCredential/1/evidence',
+    message: expect.stringContaining('gx:VatID DE136695976'),
+    hint: expect.stringContaining('registry'),
+  };
+
+  it('refuses (GX_COMPLIANCE_UNCHECKED_NUMBERS=refuse, the production default) a number onboarding notarised without a registry look-up', async () => {
+    const vp = await strictMember.present(await onboardedCredentials(strict, strictMember));
+    const refused = await decide(strict, vp);
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body).toMatchObject({ outcome: 'refused', findings: [expect.objectContaining(unchecked)], warnings: [] });
+    expect(refused.body.validatedCriteria).not.toContain('https://w3id.org/gx-trust/compliance/v1#declaration');
+    const decision = await strict.service.service.store.getDecision(refused.body.decisionId);
+    expect(decision?.decision).toMatchObject({ outcome: 'refused', findings: [expect.objectContaining(unchecked)] });
+    const gaiaX = await submit(strict, '/api/credential-offers/standard-compliance', vp);
+    expect(gaiaX.status, gaiaX.text).toBe(422);
+    expect(gaiaX.body).toMatchObject({ code: 'COMPLIANCE_FAILED', findings: [expect.objectContaining(unchecked)] });
+  });
+
+  it('counts a number whose notary records its registry look-up', async () => {
+    const evidence = { 'gx:evidenceOf': 'gx:VatID', 'gx:evidenceURL': 'https://ec.europa.eu/taxation_customs/vies/rest-api/ms/DE/vat/136695976', 'gx:executionDate': new Date().toISOString() };
+    const vp = await strictMember.present(await memberCredentials(strict, strictMember, { vat: { ...vatId(strictMember.did), evidence } }));
+    const issued = await decide(strict, vp);
+    expect(issued.status, issued.text).toBe(201);
+    expect(issued.body.warnings).toEqual([]);
+  });
+
+  it('with the setting relaxed (warn, the development default), issues the label and records the warning with the decision', async () => {
+    const vp = await member.present(await onboardedCredentials());
+    const issued = await decide(world, vp);
+    expect(issued.status, issued.text).toBe(201);
+    expect(issued.body).toMatchObject({ outcome: 'issued', findings: [], warnings: [expect.objectContaining({ ...unchecked, severity: 'warning' })] });
+    expect(issued.body.checks.find((c: { rule: string }) => c.rule === 'registration-number-notary')).toMatchObject({ passed: true, findings: 0, warnings: 1 });
+    const decision = await world.service.service.store.getDecision(issued.body.decisionId);
+    expect(decision?.decision).toMatchObject({ outcome: 'issued', warnings: [expect.objectContaining({ code: 'REGISTRATION_NUMBER_UNCHECKED', severity: 'warning' })] });
   });
 });
 

@@ -83,6 +83,45 @@ describe('POST /api/credential-offers/standard-compliance', () => {
     expect(decision?.decision['credentials']).toHaveLength(4);
   });
 
+  describe('a label is bound to its subject', () => {
+    let label: string;
+    let credentials: string[];
+    let other: Party;
+
+    beforeAll(async () => {
+      credentials = await memberCredentials(world, member);
+      const answer = await submit(world, '/api/credential-offers/standard-compliance', await member.present(credentials));
+      expect(answer.status, answer.text).toBe(201);
+      label = answer.text;
+      other = await createParty(world.server, 'member-b', world.ca);
+    });
+
+    const verifyVp = (vp: string) => postJson(`${world.service.url}/presentations/verify`, vp, { 'content-type': 'application/vp+jwt' });
+
+    it('a connector accepts the label from its subject and refuses it from anyone else, with the covered credentials alike', async () => {
+      const own = await verifyVp(await member.present([label, ...credentials]));
+      expect(own.status, own.text).toBe(200);
+      expect(checkOf(own.body, 'compliance')).toMatchObject({ verified: true });
+
+      const borrowed = await verifyVp(await other.present([label, ...credentials]));
+      expect(borrowed.status, borrowed.text).toBe(422);
+      expect(checkOf(borrowed.body, 'compliance')).toMatchObject({ verified: false, code: 'LABEL_SUBJECT_MISMATCH' });
+      expect(checkOf(borrowed.body, 'compliance')?.message).toContain(other.did);
+      const alone = await verifyVp(await other.present([label]));
+      expect(checkOf(alone.body, 'compliance')).toMatchObject({ verified: false, code: 'LABEL_SUBJECT_MISMATCH' });
+    });
+
+    it('the compliance engine refuses a presentation holding another participant\'s label, and accepts one holding its own', async () => {
+      const borrowed = await submit(world, '/compliance?dryRun=true', await other.present([...(await memberCredentials(world, other)), label]));
+      expect(borrowed.status, borrowed.text).toBe(422);
+      expect(borrowed.body.findings).toEqual([
+        expect.objectContaining({ rule: 'proof-signatures', code: 'LABEL_SUBJECT_MISMATCH', pointer: '/verifiableCredential/4/credentialSubject/id', message: expect.stringContaining(other.did), hint: expect.any(String) }),
+      ]);
+      const own = await submit(world, '/compliance?dryRun=true', await member.present([...(await memberCredentials(world, member)), label]));
+      expect(own.status, own.text).toBe(200);
+    });
+  });
+
   it('needs an API key', async () => {
     const answer = await postJson(`${world.service.url}/api/credential-offers/standard-compliance`, 'x.y.z', { 'content-type': 'application/vp+jwt' });
     expect(answer.status).toBe(401);

@@ -70,6 +70,21 @@ describe.each(STORE_KINDS)('member store on $name', (kind) => {
     expect(await store.auditSize()).toBe(3);
   });
 
+  it('has a removal re-sign the member\'s status lists (their versions go up), not on retirement, and nobody else\'s', async () => {
+    const acme = member('acme');
+    const other = member('other');
+    await store.createMember({ member: acme, keys: [key(acme, 1)], audit: audit(acme.did) });
+    await store.createMember({ member: other, keys: [key(other, 1)], audit: audit(other.did) });
+    await store.ensureStatusList({ id: 'member.acme.revocation-0', purpose: 'revocation', size: 8, issuer: acme.did });
+    await store.ensureStatusList({ id: 'member.other.revocation-0', purpose: 'revocation', size: 8, issuer: other.did });
+    await store.ensureStatusList({ id: 'revocation-0', purpose: 'revocation', size: 8 });
+    const versions = async () => Promise.all(['member.acme.revocation-0', 'member.other.revocation-0', 'revocation-0'].map(async (id) => (await store.getStatusList(id))?.version));
+    await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 2)], previous: 'retire', at: T0, audit: audit(acme.did) });
+    expect(await versions()).toEqual([0, 0, 0]);
+    await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 3)], previous: 'remove', at: T0, audit: audit(acme.did) });
+    expect(await versions()).toEqual([1, 0, 0]);
+  });
+
   it('finds API keys by hash and revokes them once', async () => {
     const acme = member('acme');
     await store.createMember({ member: acme, keys: [], audit: audit(acme.did) });

@@ -2,9 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIN_STATUS_LIST_SIZE, parseStatusListId, StatusListAllocator } from '../../src/status-lists/allocator.js';
+import { MIN_STATUS_LIST_SIZE, parseStatusListId, StatusListAllocator, type StatusListAllocatorOptions } from '../../src/status-lists/allocator.js';
+import { createStatusListIssuers } from '../../src/status-lists/issuers.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
+
+/** Lists of the service's did:web only: the allocation rules are the same for every issuer. */
+const serviceOnly = createStatusListIssuers({ serviceDid: 'did:web:issuer.example', didKeys: [], members: { hosts: () => false, member: async () => undefined } });
+const allocatorOf = (options: Omit<StatusListAllocatorOptions, 'issuers'>) => new StatusListAllocator({ ...options, issuers: serviceOnly });
 
 describe('StatusListAllocator', () => {
   let dir: string;
@@ -20,7 +25,7 @@ describe('StatusListAllocator', () => {
   });
 
   it('creates lists of the W3C minimum of 131,072 entries by default', async () => {
-    const allocator = new StatusListAllocator({ store, baseUrl: 'https://issuer.example/' });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example/' });
     const allocation = await allocator.allocate('urn:uuid:1');
     expect(allocation.listId).toBe('revocation-0');
     expect((await store.getStatusList('revocation-0'))?.size).toBe(MIN_STATUS_LIST_SIZE);
@@ -34,7 +39,7 @@ describe('StatusListAllocator', () => {
   });
 
   it('never hands out an index twice, and moves to the next list when one fills up', async () => {
-    const allocator = new StatusListAllocator({ store, baseUrl: 'https://issuer.example', listSize: 256 });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example', listSize: 256 });
     const seen = new Set<string>();
     for (let i = 0; i < 1000; i++) {
       const { listId, index } = await allocator.allocate(`urn:uuid:${i}`);
@@ -50,28 +55,28 @@ describe('StatusListAllocator', () => {
 
   it('keeps drawing after a forced collision instead of sharing the index', async () => {
     const draws = [7, 7, 9];
-    const allocator = new StatusListAllocator({ store, baseUrl: 'https://issuer.example', listSize: 64, random: () => draws.shift() ?? 1 });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example', listSize: 64, random: () => draws.shift() ?? 1 });
     expect((await allocator.allocate('urn:uuid:a')).index).toBe(7);
     expect((await allocator.allocate('urn:uuid:b')).index).toBe(9);
   });
 
   it('a second allocator (another replica) continues on the newest list', async () => {
-    const first = new StatusListAllocator({ store, baseUrl: 'https://issuer.example', listSize: 64 });
+    const first = allocatorOf({ store, baseUrl: 'https://issuer.example', listSize: 64 });
     for (let i = 0; i < 200; i++) await first.allocate(`urn:uuid:${i}`);
     const newest = (await first.allocate('urn:uuid:last')).listId;
-    const second = new StatusListAllocator({ store, baseUrl: 'https://issuer.example', listSize: 64 });
+    const second = allocatorOf({ store, baseUrl: 'https://issuer.example', listSize: 64 });
     expect((await second.allocate('urn:uuid:other')).listId).toBe(newest);
   });
 
   it('keeps revocation and suspension in separate lists', async () => {
-    const allocator = new StatusListAllocator({ store, baseUrl: 'https://issuer.example' });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example' });
     const suspension = await allocator.allocate('urn:uuid:s', 'suspension');
     expect(suspension.listId).toBe('suspension-0');
     expect((await store.getStatusList('suspension-0'))?.purpose).toBe('suspension');
   });
 
   it('builds the BitstringStatusListEntry from the public base URL', () => {
-    const allocator = new StatusListAllocator({ store, baseUrl: 'https://issuer.example/' });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example/' });
     expect(allocator.statusEntry({ listId: 'revocation-3', index: 94567 }, 'revocation')).toEqual({
       id: 'https://issuer.example/status-lists/revocation-3#94567',
       type: 'BitstringStatusListEntry',
@@ -82,9 +87,54 @@ describe('StatusListAllocator', () => {
   });
 
   it('recognises only its own list ids in a URL path', () => {
-    expect(parseStatusListId('suspension-12')).toEqual({ purpose: 'suspension', sequence: 12 });
-    for (const id of ['revocation-01', 'revocation--1', 'other-1', 'revocation-1/..', '__proto__']) {
+    expect(parseStatusListId('suspension-12')).toEqual({ scope: '', purpose: 'suspension', sequence: 12 });
+    expect(parseStatusListId('member.acme-2.revocation-0')).toEqual({ scope: 'member.acme-2', purpose: 'revocation', sequence: 0 });
+    expect(parseStatusListId(`key.${ED25519_KEY}.suspension-3`)).toEqual({ scope: `key.${ED25519_KEY}`, purpose: 'suspension', sequence: 3 });
+    for (const id of ['revocation-01', 'revocation--1', 'other-1', 'revocation-1/..', '__proto__', 'member..revocation-0', 'member.Acme.revocation-0', 'member.a.b.revocation-0', 'key.z0OIl.revocation-0', 'service.revocation-0']) {
       expect(parseStatusListId(id)).toBeUndefined();
     }
   });
+
+  describe('each issuing DID gets lists of its own', () => {
+    const SERVICE = 'did:web:issuer.example';
+    const HOSTED = `${SERVICE}:members:acme`;
+    const EXTERNAL = `${SERVICE}:members:elsewhere`;
+    const DID_KEY = `did:key:${ED25519_KEY}`;
+    const members = new Map([
+      [HOSTED, { id: 'mbr_1', slug: 'acme', name: 'ACME', did: HOSTED, custody: 'hosted' as const, createdAt: '2026-01-01T00:00:00Z' }],
+      [EXTERNAL, { id: 'mbr_2', slug: 'elsewhere', name: 'Elsewhere', did: EXTERNAL, custody: 'external' as const, createdAt: '2026-01-01T00:00:00Z' }],
+    ]);
+    const issuers = createStatusListIssuers({
+      serviceDid: SERVICE,
+      didKeys: [{ did: DID_KEY, kind: 'Ed25519' }],
+      members: { hosts: (did) => did.startsWith(`${SERVICE}:members:`), member: async (did) => members.get(did) },
+    });
+    const allocator = () => new StatusListAllocator({ store, baseUrl: 'https://issuer.example', issuers });
+
+    it('names the issuer in the list id and stores it with the list (the service\'s did:web as null)', async () => {
+      const a = allocator();
+      expect((await a.allocate('urn:uuid:1', 'revocation', SERVICE)).listId).toBe('revocation-0');
+      expect((await a.allocate('urn:uuid:2', 'revocation')).listId).toBe('revocation-0');
+      expect((await a.allocate('urn:uuid:3', 'revocation', HOSTED)).listId).toBe('member.acme.revocation-0');
+      expect((await a.allocate('urn:uuid:4', 'suspension', DID_KEY)).listId).toBe(`key.${ED25519_KEY}.suspension-0`);
+      expect((await store.getStatusList('revocation-0'))?.issuer).toBeNull();
+      expect((await store.getStatusList('member.acme.revocation-0'))?.issuer).toBe(HOSTED);
+      expect((await store.getStatusList(`key.${ED25519_KEY}.suspension-0`))?.issuer).toBe(DID_KEY);
+      expect(a.statusEntry({ listId: 'member.acme.revocation-0', index: 5 }, 'revocation').statusListCredential).toBe('https://issuer.example/status-lists/member.acme.revocation-0');
+    });
+
+    it('refuses, before reserving anything, a member that signs elsewhere and a DID gx-trust holds no key of', async () => {
+      await expect(allocator().allocate('urn:uuid:x', 'revocation', EXTERNAL)).rejects.toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus', message: expect.stringContaining('signs elsewhere') });
+      await expect(allocator().allocate('urn:uuid:y', 'revocation', 'did:web:other.example')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      expect(await store.getStatusList('member.elsewhere.revocation-0')).toBeUndefined();
+    });
+
+    it('will not allocate in a list that belongs to another issuer', async () => {
+      await store.ensureStatusList({ id: 'member.acme.revocation-0', purpose: 'revocation', size: MIN_STATUS_LIST_SIZE, issuer: 'did:web:someone.example' });
+      await expect(allocator().allocate('urn:uuid:z', 'revocation', HOSTED)).rejects.toMatchObject({ code: 'INTERNAL' });
+    });
+  });
 });
+
+/** An Ed25519 public key as a did:key names it (base58btc multibase). */
+const ED25519_KEY = 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';

@@ -77,8 +77,8 @@ export async function createStatusWorld(): Promise<StatusWorld> {
 
   const app = express();
   const lists = await listen(app);
-  const allocator = new StatusListAllocator({ store, baseUrl: lists.url });
-  const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuerDid: service.keyring.did, baseUrl: lists.url, clock });
+  const allocator = new StatusListAllocator({ store, baseUrl: lists.url, issuers: service.statusListIssuers });
+  const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuers: service.statusListIssuers, baseUrl: lists.url, clock });
   app.use(express.json());
   app.use(
     statusListRoutes({

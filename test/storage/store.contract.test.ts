@@ -115,6 +115,14 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(again.version).toBe(0);
     });
 
+    it('keeps the issuer a list was made for (null: the service\'s did:web) and never changes it', async () => {
+      expect((await store.getStatusList(LIST.id))?.issuer).toBeNull();
+      const member = { id: 'member.acme.revocation-0', purpose: 'revocation', size: 8, issuer: 'did:web:trust.example:members:acme' };
+      expect(await store.ensureStatusList(member)).toMatchObject({ id: member.id, issuer: member.issuer, version: 0 });
+      expect((await store.ensureStatusList({ ...member, issuer: 'did:web:someone.example' })).issuer).toBe(member.issuer);
+      expect((await store.getStatusList(member.id))?.issuer).toBe(member.issuer);
+    });
+
     it('sets and clears a bit in one transaction with its audit entry', async () => {
       const issued = await issueOne(store, LIST.id);
       const revoked = await store.setStatusBit({

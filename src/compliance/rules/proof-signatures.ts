@@ -2,10 +2,11 @@
  * Rule 1, `proof-signatures`: every proof (the presentation's and each credential's) verifies with
  * the core; JWTs name their issuer and key in the protected header (`iss`, `kid`), as Gaia-X ICAM
  * requires; and the presentation is signed by the participant it describes, so nobody can submit
- * another member's credentials as their own. The X.509, validity and status parts of the reports
- * belong to their own rules.
+ * another member's credentials as their own, nor a label about another participant. The X.509,
+ * validity and status parts of the reports belong to their own rules.
  */
 import type { Check } from '../../verifying/index.js';
+import { labelHolderMismatch } from '../connector-check.js';
 import { didOf, finding, hasType, type ComplianceFinding, type ComplianceRule, type SubmittedCredential } from '../types.js';
 
 export const RULE = 'proof-signatures';
@@ -19,7 +20,7 @@ const HINT = 'Sign again with a key listed in your DID document (assertionMethod
 
 export const proofSignatures: ComplianceRule = {
   id: RULE,
-  title: 'proofs of the presentation and of every credential, iss/kid headers, holder is the participant',
+  title: 'proofs of the presentation and of every credential, iss/kid headers, holder is the participant and the subject of every label it holds',
   run({ submission }) {
     const findings: ComplianceFinding[] = [];
     for (const check of proofFailures(submission.report.checks)) {
@@ -40,6 +41,14 @@ export const proofSignatures: ComplianceRule = {
         findings.push(finding(RULE, check.code ?? 'CHECK_NOT_RUN', credential, check.pointer ?? '', `${check.check}: ${check.message ?? check.code}`, HINT));
       }
       if (failures.length === 0) headerFaults(credential.header, credential.issuer, credential);
+    }
+    // A label is a statement about one participant: only that participant may present it.
+    for (const credential of submission.credentials) {
+      const mismatch = labelHolderMismatch(credential.document, submission.holder);
+      if (mismatch === undefined) continue;
+      const at = Array.isArray(credential.document['credentialSubject']) ? '/credentialSubject/0/id' : '/credentialSubject/id';
+      findings.push(finding(RULE, 'LABEL_SUBJECT_MISMATCH', credential, at, mismatch,
+        'Present only labels issued about you; a label of another participant vouches for that participant alone'));
     }
     // The participant is the DID of the LegalPerson's subject; a LegalPerson described under a
     // non-DID id is represented by its issuer.

@@ -3,7 +3,7 @@
  * can point at gx-trust: POST /api/credential-offers/standard-compliance and
  * /api/credential-offers/label-level-{1,2,3} take a VP-JWT and answer 201 with the label as a
  * compact vc+jwt (JSON when asked); POST /api/credential-offers takes a JSON-LD VP. Our own
- * POST /compliance answers `{ issued?, labelLevel?, findings[], checks[] }` and has a dry run.
+ * POST /compliance answers `{ issued?, labelLevel?, findings[], warnings[], checks[] }` and has a dry run.
  * A presentation that fails the rules (unsigned, missing a registration number, ...) is a 422 with
  * every finding (rule id, credential, pointer, message, hint); 400 is only for input that is not a
  * presentation at all (compliance/submission.ts).
@@ -67,10 +67,16 @@ function refusal(res: Response, result: ComplianceResult): void {
         hint: first?.hint ?? '',
         errors: result.findings.map((f) => ({ code: f.code, pointer: f.pointer, detail: `${f.rule}: ${f.message}`, hint: f.hint })),
         findings: result.findings,
+        ...warningsOf(result),
         checks: result.checks,
         ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
       }),
     );
+}
+
+/** The Gaia-X paths' answers carry `warnings[]` only when a rule warned, so their usual shape is unchanged. */
+function warningsOf(result: ComplianceResult): { warnings?: ComplianceResult['warnings'] } {
+  return result.warnings.length === 0 ? {} : { warnings: result.warnings };
 }
 
 export function complianceRoutes(deps: AppDependencies & { compliance: ComplianceEngine }): Router {
@@ -101,7 +107,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
       if (result.issued === undefined) return refusal(res, result);
       res.setHeader('Location', `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}`);
       if (req.accepts(['application/vc+jwt', 'application/json']) === 'application/json') {
-        res.status(201).json({ verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId });
+        res.status(201).json({ verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId, ...warningsOf(result) });
         return;
       }
       res.status(201).type('application/vc+jwt').send(result.issued.jwt);
@@ -124,6 +130,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
       labelLevel: result.labelLevel,
       decisionId: result.decisionId,
       ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
+      ...warningsOf(result),
     });
   });
 
@@ -158,6 +165,7 @@ export function complianceRoutes(deps: AppDependencies & { compliance: Complianc
       requestedLevel: result.requestedLevel,
       validatedCriteria: result.validatedCriteria,
       findings: result.findings,
+      warnings: result.warnings,
       checks: result.checks,
       ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
     };
