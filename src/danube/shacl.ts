@@ -4,7 +4,7 @@
  * engines can be measured on the same input.
  *
  * Default engine: shacl-engine. Measured on this repo's 3-credential LegalPerson submission
- * (src/danube/benchmark.ts, one core, after warm-up; the SHACL step alone, without JSON-LD):
+ * (bench/self-description.ts, one core, after warm-up; the SHACL step alone, without JSON-LD):
  *   shacl-engine        bundled 1.75 ms, official 25.11 file 1.90 ms per validation
  *   rdf-validate-shacl  bundled 3.46 ms, official 25.11 file 10.7 ms per validation
  * and shacl-engine compiles the 164,702-quad official file into a validator faster (1.4-3.6 s
