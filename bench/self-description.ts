@@ -4,10 +4,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { legalPersonSubmission } from '../src/danube/example-submissions.js';
-import type { ShaclEngineName } from '../src/danube/shacl.js';
+import { shaclEngine } from '../src/danube/shacl.js';
 import { createSelfDescriptionValidator } from '../src/danube/validate.js';
 import type { DocumentLoader } from '../src/document-loader/index.js';
 import { measure } from './measure.js';
+import { rdfValidateShacl } from './rdf-validate-shacl.js';
 
 export interface BenchmarkRow {
   name: string;
@@ -25,7 +26,7 @@ export async function benchmarkSelfDescriptionValidation(options: {
   const rows: BenchmarkRow[] = [];
   const submission = legalPersonSubmission();
   const shapeSets: ('bundled' | 'official')[] = options.officialShapesPath === undefined ? ['bundled'] : ['bundled', 'official'];
-  for (const engine of ['shacl-engine', 'rdf-validate-shacl'] as ShaclEngineName[]) {
+  for (const engine of [shaclEngine, rdfValidateShacl]) {
     for (const shapes of shapeSets) {
       const t0 = performance.now();
       const validator = createSelfDescriptionValidator({
@@ -36,9 +37,9 @@ export async function benchmarkSelfDescriptionValidation(options: {
       });
       const buildMs = performance.now() - t0;
       const check = await validator.validate(submission);
-      if (!check.conforms) throw new Error(`benchmark submission does not conform (${engine}, ${shapes})`);
+      if (!check.conforms) throw new Error(`benchmark submission does not conform (${engine.name}, ${shapes})`);
       const result = await measure(() => validator.validate(submission), options.iterations ?? 2000);
-      rows.push({ name: `validate LegalPerson submission (3 VCs), ${shapes} shapes, ${engine}`, buildMs, ...result });
+      rows.push({ name: `validate LegalPerson submission (3 VCs), ${shapes} shapes, ${engine.name}`, buildMs, ...result });
     }
   }
   return rows;

@@ -1,6 +1,5 @@
 // The Digital Bazaar credential libraries ship JavaScript without type declarations. Each module is
 // typed loosely here and narrowed at the one place gx-trust calls it.
-declare module '@digitalbazaar/vc';
 declare module '@digitalbazaar/data-integrity';
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 declare module '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
