@@ -1,8 +1,9 @@
 /**
  * package.json against the code that ships. `npm ci --omit=dev` installs `dependencies` only, so
  * every package the service loads (a value import, `export ... from`, `import()`, `require`,
- * `require.resolve`, under src/ and bin/) must be there. Type-only imports are erased at compile
- * time and do not count. The scripts package.json runs must exist.
+ * `require.resolve`, under src/ and bin/) must be there; and a dependency nothing loads is weight
+ * and attack surface every installation carries for nothing. Type-only imports are erased at
+ * compile time and count for neither. The scripts package.json runs must exist.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -93,6 +94,11 @@ describe('package.json', () => {
     expect(loads.length).toBeGreaterThan(50);
     const missing = loads.filter(({ name }) => !(name in manifest.dependencies)).map(({ file, name }) => `${file}: ${name}${name in manifest.devDependencies ? ' (a devDependency)' : ''}`);
     expect(missing).toEqual([]);
+  });
+
+  it('lists under dependencies only packages that src/ or bin/ load', () => {
+    const loaded = new Set(loads.map(({ name }) => name));
+    expect(Object.keys(manifest.dependencies).filter((name) => !loaded.has(name))).toEqual([]);
   });
 
   it('runs only scripts and entry points that exist', () => {
