@@ -4,7 +4,7 @@
  * checks alone) and as a full decision (label signed PS256, stored with its audit entry, decision
  * recorded). The service plays member, notary and compliance service, so nothing leaves the process.
  */
-import { measure } from '../src/danube/benchmark.js';
+import { measure } from './measure.js';
 import { performance } from 'node:perf_hooks';
 import type { Service } from '../src/service.js';
 import { createIssuer } from '../src/issuing/index.js';

@@ -16,7 +16,7 @@ import { createService } from '../src/service.js';
 import { createIssuer } from '../src/issuing/index.js';
 import { benchmarkRecords } from './records.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
-import { benchmarkSelfDescriptionValidation } from '../src/danube/benchmark.js';
+import { benchmarkSelfDescriptionValidation } from './self-description.js';
 import { benchmarkCompliance } from './compliance.js';
 import { benchmarkValidationFlood } from './validation-flood.js';
 import { OFFICIAL_SHAPES_FILE } from '../src/danube/shapes/index.js';

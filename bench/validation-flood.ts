@@ -7,7 +7,7 @@
  * every request is a validation at the limits.
  */
 import { join } from 'node:path';
-import { largestAcceptedSubmission } from '../src/danube/benchmark.js';
+import { largestAcceptedSubmission } from '../src/danube/example-submissions.js';
 import { closedLoop, health, openLoop, rowsOf, startChildTarget, type Row, type Target } from '../load/driver.js';
 
 export interface ValidationFloodOptions {

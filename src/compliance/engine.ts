@@ -30,7 +30,7 @@ import { x509Binding } from './rules/x509-binding.js';
 import { readSubmission } from './submission.js';
 import { buildTagusComplianceCredential, isTagusSubmission, TAGUS_RULES, tagusParticipantOf } from './tagus.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
-import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext } from './types.js';
+import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext, type Submission } from './types.js';
 
 /** The order the answer lists them in: proofs, X.509, shapes, Trust Framework rules, label. */
 export const RULES: readonly ComplianceRule[] = [
@@ -115,6 +115,29 @@ export interface ComplianceEngine {
   getDecision(id: string): ReturnType<Store['getDecision']>;
 }
 
+/**
+ * What every rule of one decision reads: the submission, the decision's instant, whom the service
+ * trusts, the level asked for, and the rules that failed so far (the engine adds to `failedRules`
+ * as it goes). Exported so each rule's own tests read exactly what the engine hands it.
+ */
+export function createRuleContext(
+  submission: Submission,
+  deps: Pick<ComplianceEngineDependencies, 'serviceDid' | 'trusted' | 'selfDescriptionValidator' | 'uncheckedNumbers'>,
+  options: { now: Date; level: LabelLevel; failedRules: ReadonlySet<string> },
+): RuleContext {
+  return {
+    submission,
+    now: options.now,
+    serviceDid: deps.serviceDid,
+    trusted: deps.trusted,
+    requestedLevel: options.level,
+    validateShapes: (documents) => deps.selfDescriptionValidator.validate(documents),
+    validatedCriteria: [],
+    failedRules: options.failedRules,
+    uncheckedNumbers: deps.uncheckedNumbers,
+  };
+}
+
 export function createComplianceEngine(deps: ComplianceEngineDependencies): ComplianceEngine {
   const anchorFingerprints = deps.trustAnchorsPem.flatMap((pem) => parsePemCertificates(pem)).map((der) => `sha256:${sha256(Buffer.from(der, 'base64')).toString('hex')}`);
 
@@ -128,17 +151,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       await options.authorize(submission.holder ?? (era === 'tagus' ? tagusParticipantOf(submission) : didOf(legalPerson?.subject['id'])));
     }
     const failedRules = new Set<string>();
-    const context: RuleContext = {
-      submission,
-      now,
-      serviceDid: deps.serviceDid,
-      trusted: deps.trusted,
-      requestedLevel: options.level,
-      validateShapes: (documents) => deps.selfDescriptionValidator.validate(documents),
-      validatedCriteria: [],
-      failedRules,
-      uncheckedNumbers: deps.uncheckedNumbers,
-    };
+    const context = createRuleContext(submission, deps, { now, level: options.level, failedRules });
     const findings: ComplianceFinding[] = [];
     const warnings: ComplianceFinding[] = [];
     const checks: CheckSummary[] = [];

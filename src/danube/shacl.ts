@@ -1,23 +1,21 @@
 /**
  * One SHACL validator per shapes graph, built once (measured: building per call is 8x slower
- * with shacl-engine, 48x with rdf-validate-shacl), behind one small interface so both maintained JS
- * engines can be measured on the same input.
+ * with shacl-engine, 48x with rdf-validate-shacl), behind one small interface so another engine can
+ * be measured and cross-checked on the same input.
  *
- * Default engine: shacl-engine. Measured on this repo's 3-credential LegalPerson submission
- * (src/danube/benchmark.ts, one core, after warm-up; the SHACL step alone, without JSON-LD):
+ * The service validates with shacl-engine. Measured on this repo's 3-credential LegalPerson
+ * submission (bench/self-description.ts, one core, after warm-up; the SHACL step alone, without JSON-LD):
  *   shacl-engine        bundled 1.75 ms, official 25.11 file 1.90 ms per validation
  *   rdf-validate-shacl  bundled 3.46 ms, official 25.11 file 10.7 ms per validation
  * and shacl-engine compiles the 164,702-quad official file into a validator faster (1.4-3.6 s
  * against 3.1-4.4 s, machine under load). It is 2x faster on our shapes, 5x on the official file.
- * rdf-validate-shacl stays selectable for cross-checking.
+ * rdf-validate-shacl stays a development dependency for that cross-check (bench/rdf-validate-shacl.ts,
+ * passed in as a ShaclEngine by the bench and test/danube/shacl.test.ts); the service never loads it.
  */
 import { Validator as ShaclEngineValidator } from 'shacl-engine';
-import SHACLValidator from 'rdf-validate-shacl';
 import rdfDataModel from '@rdfjs/data-model';
 import rdfDataset from '@rdfjs/dataset';
 import type { DatasetCore, Quad, Term } from '@rdfjs/types';
-
-export type ShaclEngineName = 'shacl-engine' | 'rdf-validate-shacl';
 
 /** One SHACL validation result, engine-neutral (the terms of the SHACL validation report). */
 export interface ShaclResult {
@@ -31,10 +29,17 @@ export interface ShaclResult {
 }
 
 export interface ShaclValidator {
-  readonly engine: ShaclEngineName;
+  /** The engine's name, for benchmark rows. */
+  readonly engine: string;
   /** The shapes graph, for reading constraint parameters (sh:minCount, sh:class, sh:description). */
   readonly shapes: DatasetCore;
   validate(data: readonly Quad[]): Promise<{ conforms: boolean; results: ShaclResult[] }>;
+}
+
+/** A SHACL engine: compiles a shapes graph into a validation function, once. */
+export interface ShaclEngine {
+  readonly name: string;
+  compile(shapes: DatasetCore): ShaclValidator['validate'];
 }
 
 /** shacl-engine needs one factory with both the data model and `dataset()`. */
@@ -49,34 +54,11 @@ const factory = {
   dataset: (quads?: Iterable<Quad>) => rdfDataset.dataset(quads),
 };
 
-export function createShaclValidator(shapeQuads: readonly Quad[], engine: ShaclEngineName = 'shacl-engine'): ShaclValidator {
-  const shapes = rdfDataset.dataset(shapeQuads);
-  if (engine === 'rdf-validate-shacl') {
-    const validator = new SHACLValidator(shapes);
-    return {
-      engine,
-      shapes,
-      async validate(data) {
-        const report = await validator.validate(rdfDataset.dataset(data));
-        return {
-          conforms: report.conforms,
-          results: report.results.map((result) => ({
-            focusNode: result.focusNode,
-            path: result.path?.termType === 'NamedNode' ? result.path.value : undefined,
-            value: result.value ?? undefined,
-            sourceConstraintComponent: result.sourceConstraintComponent.value,
-            sourceShape: result.sourceShape ?? undefined,
-            severity: result.severity.value,
-          })),
-        };
-      },
-    };
-  }
-  const validator = new ShaclEngineValidator(shapes, { factory });
-  return {
-    engine,
-    shapes,
-    async validate(data) {
+export const shaclEngine: ShaclEngine = {
+  name: 'shacl-engine',
+  compile(shapes) {
+    const validator = new ShaclEngineValidator(shapes, { factory });
+    return async (data) => {
       const report = (await validator.validate({ dataset: rdfDataset.dataset(data) })) as ShaclEngineReport;
       return {
         conforms: report.conforms,
@@ -93,8 +75,13 @@ export function createShaclValidator(shapeQuads: readonly Quad[], engine: ShaclE
           };
         }),
       };
-    },
-  };
+    };
+  },
+};
+
+export function createShaclValidator(shapeQuads: readonly Quad[], engine: ShaclEngine = shaclEngine): ShaclValidator {
+  const shapes = rdfDataset.dataset(shapeQuads);
+  return { engine: engine.name, shapes, validate: engine.compile(shapes) };
 }
 
 /** The parts of shacl-engine's Report/Result (lib/Report.js, lib/Result.js) read here. */

@@ -1,13 +1,16 @@
 /**
  * did:web: the DID names an https URL; the document there is the DID document.
  *
- * Why not web-did-resolver's own driver: web-did-resolver 2.0.32 fetches through a module-level
- * `cross-fetch` import (no way to inject a fetch), sets no timeout or size cap, follows redirects,
- * and builds the URL with `decodeURIComponent` on the whole method-specific id, so
- * `did:web:trusted.example%40attacker.test` fetches from attacker.test and `%2F`/`%3F`/`%23`
- * inject a path, query or fragment. Its only other logic (document `id` must equal the DID) is
- * kept below. So did:web here is a did-resolver driver (the `DIDResolver` contract web-did-resolver
- * implements) with the spec's URL construction and our hardened fetch.
+ * Why not web-did-resolver's driver (and why it is no dependency): web-did-resolver 2.0.32's
+ * `getResolver()` takes no argument and fetches through a module-level `cross-fetch` import
+ * (node-fetch in Node), so no fetch can be injected: no timeout, size cap, redirect refusal or
+ * address check can be put in front of it. It builds the URL with `decodeURIComponent` on the
+ * whole method-specific id, so `did:web:trusted.example%40attacker.test` fetches from
+ * attacker.test and `%2F`/`%3F`/`%23` inject a path, query or fragment. And when the document's
+ * `id` is not the DID it answers `notFound` but still returns the document. Those three are all it
+ * does; with our URL construction, fetch and checks in their place nothing of it would run. So
+ * did:web here is a did-resolver driver (the `DIDResolver` contract web-did-resolver implements)
+ * with the spec's URL construction, our hardened fetch, and the `id` check as a hard failure.
  * @see https://w3c-ccg.github.io/did-method-web/#read-resolve
  */
 import { isIP } from 'node:net';

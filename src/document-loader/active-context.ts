@@ -19,6 +19,22 @@
  *
  * Installed on jsonld's cached initial contexts, from which every active context descends (it
  * copies its `clone` to each child). Per process and per worker thread: each has its own jsonld.
+ *
+ * This reaches into jsonld/lib/context.js, which is not jsonld's API, so package.json pins jsonld
+ * to one exact version (a caret range would let a fresh install take a release whose internals
+ * moved), and the second group of tests in active-context.test.ts pins what the patch relies on:
+ * that version and a single copy of jsonld, the initial context's fields, the source of the
+ * `_cloneActiveContext` it replaces, and the Map methods and `protected` reads jsonld makes. An
+ * upgrade fails there until someone has read the new context.js against this file. (An open pull
+ * request upstream already changes that clone: digitalbazaar/jsonld.js#587 copies `@direction`,
+ * which this clone would then have to copy too.)
+ *
+ * What would make the patch unnecessary, upstream (digitalbazaar/jsonld.js#414, open since 2020:
+ * "The patch clones the active context. This could in theory lead to performance issues"): an
+ * active context with structural sharing, term definitions in a persistent or copy-on-write map
+ * and `previousContext` held by reference, as here; or, short of that, a supported hook to supply
+ * the active-context clone (an option of expand/toRDF/canonize, or a public factory for initial
+ * contexts), so that a caller could do this without touching internals.
  * @see https://github.com/digitalbazaar/jsonld.js/issues/414
  */
 import { createRequire } from 'node:module';

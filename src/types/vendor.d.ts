@@ -1,13 +1,9 @@
 // The Digital Bazaar credential libraries ship JavaScript without type declarations. Each module is
 // typed loosely here and narrowed at the one place gx-trust calls it.
-declare module '@digitalbazaar/vc';
 declare module '@digitalbazaar/data-integrity';
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 declare module '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 declare module '@digitalbazaar/ed25519-signature-2020';
-declare module '@digitalbazaar/ed25519-multikey';
-declare module '@digitalbazaar/ecdsa-multikey';
-declare module '@digitalbazaar/ed25519-verification-key-2020';
 declare module '@digitalbazaar/credentials-context';
 declare module '@digitalbazaar/data-integrity-context';
 declare module '@digitalbazaar/multikey-context';
@@ -15,5 +11,4 @@ declare module '@digitalbazaar/vc-bitstring-status-list-context';
 declare module 'ed25519-signature-2020-context';
 declare module 'did-context';
 declare module 'jsonld';
-declare module 'rdf-canonize';
 declare module 'jsonld-signatures';

@@ -5,11 +5,13 @@
  * bound to X.509 through x5c); the service notarises registration numbers.
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK } from 'jose';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signCredentialJwt, signPresentationJwt, type JoseSigner } from '../../src/issuing/jose.js';
+import { signJsonWebSignature2020 } from '../../src/issuing/json-web-signature-2020.js';
 import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
@@ -127,6 +129,14 @@ export function vatId(did: string, vat = 'DE136695976'): Json {
   return vc;
 }
 
+/**
+ * A registration number as a notary writes it after a registry look-up: with the evidence (where
+ * it asked, and when) the registration-number-notary rule requires of a checked number.
+ */
+export function withLookUpEvidence(vc: Json): Json {
+  return { ...vc, evidence: [{ type: 'gx:Evidence', 'gx:evidenceURL': 'https://ec.europa.eu/taxation_customs/vies/', 'gx:executionDate': daysFromNow(-1) }] };
+}
+
 export function issuerDeclaration(did: string, hash = CURRENT_TC): Json {
   return credential(did, 'issuer', 'gx:Issuer', { id: `${did}#issuer`, type: 'gx:Issuer', 'gx:gaiaxTermsAndConditions': hash });
 }
@@ -216,4 +226,45 @@ export async function memberCredentials(
 
 export async function submit(world: ComplianceWorld, path: string, vpJwt: string, headers: Record<string, string> = {}) {
   return postJson(`${world.service.url}${path}`, vpJwt, { 'content-type': 'application/vp+jwt', ...world.auth, ...headers });
+}
+
+const TAGUS_SAMPLES = new URL('../fixtures/gaiax-samples/tagus-22.10/', import.meta.url);
+const tagusDocumentLoader = createDocumentLoader();
+
+export function readTagusSample(name: string): Json {
+  return JSON.parse(readFileSync(new URL(name, TAGUS_SAMPLES), 'utf8')) as Json;
+}
+
+/**
+ * A Tagus credential re-signed by `signer` (JsonWebSignature2020, PS256, the Gaia-X signing input),
+ * issued by it and valid from yesterday for 180 days: the sample issuers cannot resolve offline.
+ */
+export async function resignTagus(vc: Json, signer: Pick<Party, 'did' | 'signer'>, overrides: Json = {}): Promise<Json> {
+  const { proof: _proof, ...document } = structuredClone(vc);
+  return signJsonWebSignature2020({
+    document: { ...document, issuer: signer.did, issuanceDate: daysFromNow(-1), expirationDate: daysFromNow(180), ...overrides },
+    verificationMethod: signer.signer.kid,
+    privateKey: signer.signer.privateKey,
+    alg: 'PS256',
+    variant: 'gaia-x',
+    documentLoader: tagusDocumentLoader,
+    now: new Date(),
+  });
+}
+
+/**
+ * The Tagus 22.10 sample service-offering presentation (legalRegistrationNumber, LegalParticipant,
+ * GaiaXTermsAndConditions, ServiceOffering; unsigned, as Tagus clients sent it), the registration
+ * number re-signed by `notary` and the rest by `participant`.
+ */
+export async function tagusPresentation(participant: Pick<Party, 'did' | 'signer'>, notary: Pick<Party, 'did' | 'signer'>): Promise<Json> {
+  const sample = readTagusSample('service-offering-vp-and-compliance-credential.json')['selfDescriptionCredential'] as Json;
+  const [lrn, ...own] = sample['verifiableCredential'] as Json[];
+  return { ...sample, verifiableCredential: [await resignTagus(lrn!, notary), ...(await Promise.all(own.map((vc) => resignTagus(vc, participant))))] };
+}
+
+/** The service's own RSA key as a signer: a trusted notary and issuer by default. */
+export function serviceSigner(service: RunningService): Pick<Party, 'did' | 'signer'> {
+  const did = service.service.keyring.did;
+  return { did, signer: { alg: 'PS256', kid: `${did}#jwk-rsa`, issuer: did, privateKey: service.service.keyring.key('RSA').privateKey } };
 }

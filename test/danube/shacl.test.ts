@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
+import { shaclEngine } from '../../src/danube/shacl.js';
 import { createSelfDescriptionValidator } from '../../src/danube/validate.js';
+import { rdfValidateShacl } from '../../bench/rdf-validate-shacl.js';
 import { makeAddress, makeIssuer, makeLegalPerson, makeLegalPersonSubmission, makeVatId, readSample } from './fixtures.js';
 
 const documentLoader = createDocumentLoader();
 
 describe('the two SHACL engines', () => {
   const engines = {
-    'shacl-engine': createSelfDescriptionValidator({ documentLoader, engine: 'shacl-engine' }),
-    'rdf-validate-shacl': createSelfDescriptionValidator({ documentLoader, engine: 'rdf-validate-shacl' }),
+    'shacl-engine': createSelfDescriptionValidator({ documentLoader, engine: shaclEngine }),
+    'rdf-validate-shacl': createSelfDescriptionValidator({ documentLoader, engine: rdfValidateShacl }),
   };
   const cases = {
     'the sample claims': () => [readSample('danube-25.11/legal-person-claims.jsonld'), readSample('danube-25.11/data-product-and-service-offering-claims.jsonld')],

@@ -5,17 +5,16 @@
  * the Danube label and the Tagus-form compliance credential, which a connector verifies with the
  * credentials it covers.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jcs, securedDocument, sha256 } from '../../src/compliance/digest.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signJsonWebSignature2020 } from '../../src/issuing/json-web-signature-2020.js';
 import { postJson } from '../helpers/service.js';
-import { createParty, daysFromNow, startComplianceWorld, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
+import {
+  createParty, resignTagus, serviceSigner, startComplianceWorld, tagusPresentation as signedTagusPresentation, type ComplianceWorld, type Party,
+} from '../compliance/fixtures.js';
 
 type Json = Record<string, any>;
-const SAMPLES = new URL('../fixtures/gaiax-samples/tagus-22.10/', import.meta.url);
-const readSample = (name: string): Json => JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as Json;
 const documentLoader = createDocumentLoader();
 
 let world: ComplianceWorld;
@@ -31,25 +30,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function resign(vc: Json, signer: Party): Promise<Json> {
-  const { proof: _proof, ...document } = structuredClone(vc);
-  return signJsonWebSignature2020({
-    document: { ...document, issuer: signer.did, issuanceDate: daysFromNow(-1), expirationDate: daysFromNow(180) },
-    verificationMethod: signer.signer.kid,
-    privateKey: signer.signer.privateKey,
-    alg: 'PS256',
-    variant: 'gaia-x',
-    documentLoader,
-    now: new Date(),
-  });
-}
-
 /** The sample service-offering VP (LRN, LegalParticipant, T&C, ServiceOffering), re-signed. */
-async function tagusPresentation(notarySigner: Party = notary): Promise<Json> {
-  const sample = readSample('service-offering-vp-and-compliance-credential.json')['selfDescriptionCredential'];
-  const [lrn, ...own] = sample['verifiableCredential'] as Json[];
-  return { ...sample, verifiableCredential: [await resign(lrn!, notarySigner), ...(await Promise.all(own.map((vc) => resign(vc, participant))))] };
-}
+const tagusPresentation = (notarySigner: Pick<Party, 'did' | 'signer'> = notary): Promise<Json> => signedTagusPresentation(participant, notarySigner);
 
 const checkOf = (report: { checks: { check: string }[] }, name: string) => report.checks.find((c) => c.check === name) as { verified: boolean; code?: string; message?: string } | undefined;
 
@@ -64,12 +46,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
   it('issues the Tagus-form compliance credential, which a connector verifies with the covered credentials', async () => {
     // The service itself is a trusted notary: it signs the registration number here.
     const service = world.service.service;
-    const serviceNotary: Party = {
-      ...notary,
-      did: service.keyring.did,
-      signer: { alg: 'PS256', kid: `${service.keyring.did}#jwk-rsa`, issuer: service.keyring.did, privateKey: service.keyring.key('RSA').privateKey },
-    };
-    const vp = await tagusPresentation(serviceNotary);
+    const vp = await tagusPresentation(serviceSigner(world.service));
     const answer = await postJson(`${world.service.url}/api/credential-offers`, vp, world.auth);
     expect(answer.status, answer.text).toBe(201);
     const tagus = answer.body.complianceCredential as Json;
@@ -116,7 +93,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests');
 
     // A covered credential edited and validly re-signed no longer matches its gx:integrity.
-    const edited = await resign({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);
+    const edited = await resignTagus({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);
     const swapped = await signJsonWebSignature2020({
       document: { ...securedDocument(shown), verifiableCredential: [tagus, ...vp['verifiableCredential'].slice(0, 3), edited] },
       verificationMethod: participant.signer.kid,

@@ -5,7 +5,7 @@
  * while the event loop keeps answering. Onboarding and the compliance shapes rule keep the same limits.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { largestAcceptedSubmission, legalPersonSubmission } from '../../src/danube/benchmark.js';
+import { largestAcceptedSubmission, legalPersonSubmission } from '../../src/danube/example-submissions.js';
 import { SUBMISSION_LIMITS } from '../../src/danube/submission-limits.js';
 import type { WorkerPool } from '../../src/workers/pool.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';

@@ -1,6 +1,6 @@
 /** POST /danube/validate: a self-description in any shape members send, findings pointing into it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { legalPersonSubmission } from '../../src/danube/benchmark.js';
+import { legalPersonSubmission } from '../../src/danube/example-submissions.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 let svc: RunningService;

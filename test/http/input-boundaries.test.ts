@@ -6,7 +6,7 @@
  */
 import { CompactSign } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { legalPersonSubmission } from '../../src/danube/benchmark.js';
+import { legalPersonSubmission } from '../../src/danube/example-submissions.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 

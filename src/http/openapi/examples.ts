@@ -3,7 +3,7 @@
  * posts every request example to a running service and expects the status documented beside it,
  * and checks the verification examples against the vectors in test/vectors byte for byte.
  */
-import { legalPersonSubmission } from '../../danube/benchmark.js';
+import { legalPersonSubmission } from '../../danube/example-submissions.js';
 
 const CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 
