@@ -183,12 +183,14 @@ describe('an issuer key with x5u, in development (loopback hosts allowed)', () =
     chainRoutes.set('/lru.pem', servePem(trustedChain));
     // One issuer per chain URL: the query makes each URL (and each cache entry) its own.
     const issuers = Array.from({ length: X5U_CACHE_ENTRIES + 1 }, (_, n) => issuerWithChainAt(`lru-${n}`, `/lru.pem?n=${n}`));
-    for (let at = 0; at < issuers.length; at += 8) {
+    const first = issuers[0]!;
+    const latest = issuers[issuers.length - 1]!;
+    // The first alone, so it is the least recently used once the others are in.
+    expect((await verifyAt(svc, await signedBy(first))).status).toBe(200);
+    for (let at = 1; at < issuers.length; at += 8) {
       const answers = await Promise.all(issuers.slice(at, at + 8).map(async (did) => verifyAt(svc, await signedBy(did))));
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     }
-    const first = issuers[0]!;
-    const latest = issuers[issuers.length - 1]!;
     expect((await verifyAt(svc, await signedBy(latest))).status).toBe(200);
     expect(chainHits.get(`/lru.pem?n=${X5U_CACHE_ENTRIES}`)).toBe(1);
     expect((await verifyAt(svc, await signedBy(first))).status).toBe(200);
