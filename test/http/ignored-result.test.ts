@@ -8,13 +8,11 @@
  * credential whose proof does not; and a status list whose signature does not verify. Every answer
  * is 422 with `verified: false`, never 200.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/credentials/index.js';
-import { buildStatusListCredential, encodeStatusList } from '../../src/status-lists/credential.js';
-import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { encodeStatusList } from '../../src/status-lists/credential.js';
+import { credentialListedAt, MIN_LIST_BYTES, signedRevocationList, startStatusListHost, type StatusListHost } from '../helpers/status-list-host.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 const V2 = 'https://www.w3.org/ns/credentials/v2';
@@ -89,18 +87,15 @@ describe.each([
 });
 
 describe('a status list whose proof does not verify', () => {
-  let lists: Server;
-  let listsUrl: string;
-  let served: JsonObject | undefined;
+  let lists: StatusListHost;
+  let listUrl: string;
 
   beforeAll(async () => {
-    lists = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/vc+ld+json' }).end(JSON.stringify(served)));
-    await new Promise<void>((resolve) => lists.listen(0, '127.0.0.1', resolve));
-    listsUrl = `http://127.0.0.1:${(lists.address() as AddressInfo).port}/lists/tampered`;
+    lists = await startStatusListHost();
+    listUrl = lists.url('/lists/tampered');
   });
   afterAll(async () => {
-    lists?.closeAllConnections();
-    await new Promise<void>((resolve) => (lists ? lists.close(() => resolve()) : resolve()));
+    await lists?.close();
   });
 
   it.each([
@@ -110,22 +105,14 @@ describe('a status list whose proof does not verify', () => {
     const svc = service();
     // The issuer's list, signed, then its bit for index 5 cleared by someone else: that the
     // credential was revoked is exactly what such an edit would hide.
-    const revoked = new Uint8Array(16 * 1024);
+    const revoked = new Uint8Array(MIN_LIST_BYTES);
     revoked[0] = 0b0000_0100;
-    const list = buildStatusListCredential({ list: { id: 'x', purpose: 'revocation', bits: revoked }, url: listsUrl, issuer: svc.service.keyring.did, now: new Date() });
-    const signed = await unscopedIssuer(svc.service).issueCredential(list, { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' });
-    if (signed.format !== 'ldp_vc') throw new Error('expected a Data Integrity credential');
-    served = { ...signed.verifiableCredential, credentialSubject: { ...(signed.verifiableCredential['credentialSubject'] as JsonObject), encodedList: encodeStatusList(new Uint8Array(16 * 1024)) } };
+    const signed = await signedRevocationList(svc.service, listUrl, { format: 'ldp_vc', bits: revoked });
+    const list = signed.verifiableCredential;
+    const tampered = { ...list, credentialSubject: { ...(list['credentialSubject'] as JsonObject), encodedList: encodeStatusList(new Uint8Array(MIN_LIST_BYTES)) } };
+    lists.routes.set('/lists/tampered', (res) => res.writeHead(200, { 'content-type': 'application/vc+ld+json' }).end(JSON.stringify(tampered)));
 
-    const credential = {
-      '@context': [V2],
-      type: ['VerifiableCredential'],
-      credentialSubject: { id: 'did:example:holder' },
-      credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: listsUrl },
-    };
-    const issued = await unscopedIssuer(svc.service).issueCredential(credential, { format: 'vc+jwt', alg: 'ES256' });
-    if (issued.format !== 'vc+jwt') throw new Error('expected a JWT');
-    const answer = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: issued.jwt });
+    const answer = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: await credentialListedAt(svc.service, listUrl, '5') });
     expect(answer.status, answer.text).toBe(422);
     expect(answer.body.verified).toBe(false);
     expect(checkOf(answer.body, 'proof')).toMatchObject({ verified: true });

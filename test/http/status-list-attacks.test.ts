@@ -10,72 +10,36 @@
  * - a list dated beyond the allowed clock skew into the future is not used.
  * The service answers 422 with the status check failed, and keeps answering.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/credentials/index.js';
-import { buildStatusListCredential } from '../../src/status-lists/credential.js';
-import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { credentialListedAt, jwtOf, MIN_LIST_BYTES as LIST_BYTES, signedRevocationList, startStatusListHost, type StatusListHost } from '../helpers/status-list-host.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
-const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
-/** The W3C minimum list: 131,072 entries. */
-const LIST_BYTES = 16 * 1024;
-
 let svc: RunningService;
-let lists: Server;
-let listsUrl: string;
-const routes = new Map<string, (res: ServerResponse) => void>();
-const hits = new Map<string, number>();
+let lists: StatusListHost;
 
 beforeAll(async () => {
   // No result cache: each verification runs every check, as a first one does.
   svc = await startService({ GX_RESULT_CACHE_SECONDS: '0' });
-  lists = createServer((req, res) => {
-    const path = req.url ?? '/';
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    const route = routes.get(path);
-    if (route === undefined) res.writeHead(404).end();
-    else route(res);
-  });
-  await new Promise<void>((resolve) => lists.listen(0, '127.0.0.1', resolve));
-  listsUrl = `http://127.0.0.1:${(lists.address() as AddressInfo).port}`;
+  lists = await startStatusListHost();
 });
 afterAll(async () => {
-  lists?.closeAllConnections();
-  await new Promise<void>((resolve) => (lists ? lists.close(() => resolve()) : resolve()));
+  await lists?.close();
   await svc?.close();
 });
 
 /** A revocation list of the service at `path`, signed for real as vc+jwt, with `change` applied before signing. */
 async function serveList(path: string, change: (list: JsonObject) => void = () => undefined): Promise<string> {
-  const url = `${listsUrl}${path}`;
-  const list = buildStatusListCredential({ list: { id: 'x', purpose: 'revocation', bits: new Uint8Array(LIST_BYTES) }, url, issuer: svc.service.keyring.did, now: new Date() });
-  change(list);
-  const signed = await unscopedIssuer(svc.service).issueCredential(list, { format: 'vc+jwt', alg: 'ES256' });
-  if (signed.format !== 'vc+jwt') throw new Error('expected a JWT');
-  const jwt = signed.jwt;
+  const url = lists.url(path);
+  const jwt = jwtOf(await signedRevocationList(svc.service, url, { change }));
   // Chunked, with no content-length: the download cap is enforced while streaming.
-  routes.set(path, (res) => {
+  lists.routes.set(path, (res) => {
     res.writeHead(200, { 'content-type': 'application/vc+jwt' });
     for (let at = 0; at < jwt.length; at += 64 * 1024) res.write(jwt.slice(at, at + 64 * 1024));
     res.end();
   });
   return url;
-}
-
-/** A vc+jwt of the service with a revocation entry at `index` of the list at `listUrl`. */
-async function credentialListedAt(listUrl: string, index: unknown): Promise<string> {
-  const credential = {
-    '@context': [VC_V2],
-    type: ['VerifiableCredential'],
-    credentialSubject: { id: 'did:example:holder' },
-    credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: index, statusListCredential: listUrl },
-  };
-  const issued = await unscopedIssuer(svc.service).issueCredential(credential, { format: 'vc+jwt', alg: 'ES256' });
-  if (issued.format !== 'vc+jwt') throw new Error('expected a JWT');
-  return issued.jwt;
 }
 
 async function verify(jwt: string): Promise<{ status: number; body: any }> {
@@ -103,7 +67,7 @@ describe('the status-list gzip bomb', () => {
     const url = await serveList('/lists/bomb', (list) => {
       (list['credentialSubject'] as JsonObject)['encodedList'] = encodedList;
     });
-    const answer = await verify(await credentialListedAt(url, '5'));
+    const answer = await verify(await credentialListedAt(svc.service, url, '5'));
     expect(answer.status, JSON.stringify(answer.body)).toBe(422);
     expect(checkOf(answer.body, 'proof')).toMatchObject({ verified: true });
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR', pointer: '/credentialStatus/statusListCredential' });
@@ -116,7 +80,7 @@ describe('the status-list gzip bomb', () => {
     const url = await serveList('/lists/big-bomb', (list) => {
       (list['credentialSubject'] as JsonObject)['encodedList'] = encodedList;
     });
-    const answer = await verify(await credentialListedAt(url, '5'));
+    const answer = await verify(await credentialListedAt(svc.service, url, '5'));
     expect(answer.status, JSON.stringify(answer.body)).toBe(422);
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: false, code: 'STATUS_RETRIEVAL_ERROR' });
     expect(checkOf(answer.body, 'status').message).toContain('more than the 262144 bytes allowed');
@@ -130,26 +94,26 @@ describe('a bad status index', () => {
     async (index) => {
       const path = `/lists/index-${encodeURIComponent(JSON.stringify(index))}`;
       const url = await serveList(path);
-      const answer = await verify(await credentialListedAt(url, index));
+      const answer = await verify(await credentialListedAt(svc.service, url, index));
       expect(answer.status, JSON.stringify(answer.body)).toBe(422);
       expect(answer.body.verified).toBe(false);
       expect(checkOf(answer.body, 'status')).toMatchObject({ verified: false, code: 'RANGE_ERROR', pointer: '/credentialStatus/statusListIndex' });
-      expect(hits.get(path)).toBeUndefined();
+      expect(lists.hits.get(path)).toBeUndefined();
     },
   );
 
   it.each([[String(LIST_BYTES * 8)], ['9999999999999999']])('statusListIndex %s, at or past the end of the list, is RANGE_ERROR', async (index) => {
     const path = `/lists/end-${index}`;
     const url = await serveList(path);
-    const answer = await verify(await credentialListedAt(url, index));
+    const answer = await verify(await credentialListedAt(svc.service, url, index));
     expect(answer.status, JSON.stringify(answer.body)).toBe(422);
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: false, code: 'RANGE_ERROR', pointer: '/credentialStatus/statusListIndex' });
-    expect(hits.get(path)).toBe(1);
+    expect(lists.hits.get(path)).toBe(1);
   });
 
   it('reads the last entry of the list (the control): not revoked', async () => {
     const url = await serveList('/lists/last');
-    const answer = await verify(await credentialListedAt(url, String(LIST_BYTES * 8 - 1)));
+    const answer = await verify(await credentialListedAt(svc.service, url, String(LIST_BYTES * 8 - 1)));
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: true, message: 'not revoked' });
   });
@@ -161,7 +125,7 @@ describe('a list from the future', () => {
     const url = await serveList('/lists/future', (list) => {
       list['validFrom'] = later;
     });
-    const answer = await verify(await credentialListedAt(url, '5'));
+    const answer = await verify(await credentialListedAt(svc.service, url, '5'));
     expect(answer.status, JSON.stringify(answer.body)).toBe(422);
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: false, code: 'STATUS_VERIFICATION_ERROR' });
     expect(checkOf(answer.body, 'status').message).toContain('validity: not valid before');
@@ -172,7 +136,7 @@ describe('a list from the future', () => {
     const url = await serveList('/lists/soon', (list) => {
       list['validFrom'] = soon;
     });
-    const answer = await verify(await credentialListedAt(url, '5'));
+    const answer = await verify(await credentialListedAt(svc.service, url, '5'));
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(checkOf(answer.body, 'status')).toMatchObject({ verified: true });
   });
