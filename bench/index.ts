@@ -19,6 +19,7 @@ import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from './self-description.js';
 import { benchmarkCompliance } from './compliance.js';
 import { benchmarkValidationFlood } from './validation-flood.js';
+import { benchmarkHostilePaths } from './hostile-paths.js';
 import { OFFICIAL_SHAPES_FILE } from '../src/danube/shapes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
@@ -126,4 +127,7 @@ const recordsRows = await benchmarkRecords({
   databaseUrl: process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'],
 });
 console.table(recordsRows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
+// The ReDoS case: hostile path parameters and a nested urlencoded body against ordinary requests (bench/hostile-paths.ts).
+const hostileRows = await benchmarkHostilePaths(service, { iterations: Number(process.env['BENCH_HOSTILE_ITERATIONS'] ?? 200) });
+console.table(hostileRows.map((row) => ({ name: row.name, 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'max ms': row.maxMs.toFixed(2), statuses: row.statuses })));
 rmSync(dir, { recursive: true, force: true });

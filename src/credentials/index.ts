@@ -26,10 +26,26 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * An RFC 3339 date-time of a day that exists, or undefined. The pattern alone lets 31 through for
+ * every month, and JavaScript's Date rolls `2030-02-30` over into 2 March: gx-trust would sign (and
+ * read) a date that strict verifiers refuse and lenient ones read as another day. RFC 3339 §5.7:
+ * "date-mday ... 28, 29, 30, 31 based on month/year".
+ * @see https://www.rfc-editor.org/rfc/rfc3339#section-5.7
+ */
 export function parseRfc3339(value: unknown): Date | undefined {
   if (typeof value !== 'string' || !RFC3339.test(value)) return undefined;
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (day > daysInMonth(year, month)) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
 }
 
 export function dataModelVersion(document: JsonObject): '2.0' | '1.1' | undefined {
@@ -87,10 +103,17 @@ function shapeFaults(document: JsonObject, base: (string | number)[]): ProblemDe
   return jsonLdInputFaults(document, { base, maxDepth: MAX_DEPTH, maxNodes: MAX_NODES, member: absoluteIds, all: true });
 }
 
+/**
+ * Every date property at the top of a credential, whichever data model defines it: the 1.1 context
+ * defines validFrom and validUntil too, and a vc+jwt payload is signed as written, so a 2.0
+ * credential's expirationDate is signed as well. None of them is signed unless it is a date.
+ */
+const DATE_PROPERTIES = ['validFrom', 'validUntil', 'issuanceDate', 'expirationDate'] as const;
+
 function checkDates(document: JsonObject, version: '2.0' | '1.1', base: (string | number)[], faults: ProblemDetail[]): void {
   const [fromKey, untilKey] = version === '2.0' ? ['validFrom', 'validUntil'] : ['issuanceDate', 'expirationDate'];
   const dates: Record<string, Date> = {};
-  for (const key of [fromKey, untilKey]) {
+  for (const key of DATE_PROPERTIES) {
     const value = document[key];
     if (value === undefined) continue;
     const date = parseRfc3339(value);
@@ -98,7 +121,7 @@ function checkDates(document: JsonObject, version: '2.0' | '1.1', base: (string 
       faults.push({
         code: 'INVALID_DATE',
         pointer: jsonPointer([...base, key]),
-        detail: `${key} ${JSON.stringify(String(value).slice(0, 64))} is not an RFC 3339 date-time`,
+        detail: `${key} ${JSON.stringify(String(value).slice(0, 64))} is not an RFC 3339 date-time of a day that exists`,
         hint: 'Write dates like 2026-01-31T12:00:00Z',
       });
     } else {

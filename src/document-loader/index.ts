@@ -43,7 +43,7 @@ interface ManifestEntry {
 export const CONTEXTS_DIR = fileURLToPath(new URL('../../contexts/', import.meta.url));
 
 /** Loads every pinned context once, checking each file against its hash. */
-function loadPinnedContexts(dir: string): ReadonlyMap<string, unknown> {
+export function loadPinnedContexts(dir: string): ReadonlyMap<string, unknown> {
   const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8')) as {
     contexts: ManifestEntry[];
   };

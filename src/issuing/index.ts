@@ -156,6 +156,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const jwt = await signCredentialJwt({
       credential,
       signer,
+      // The injected clock, as validFrom's: iat from the wall clock could be later than validFrom.
+      now: deps.clock(),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
     });
     return { format, jwt, verifiableCredential: { ...envelopeCredential(jwt) } };
@@ -205,6 +207,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const jwt = await signPresentationJwt({
       presentation,
       signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey },
+      now: deps.clock(),
       ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
       ...(options.domain === undefined ? {} : { audience: options.domain }),
     });

@@ -10,7 +10,7 @@ interface Bound {
 /**
  * The validity-period check over every instant the credential and its proof format carry:
  * `validFrom`/`validUntil` (VCDM 2.0), `issuanceDate`/`expirationDate` (1.1), and JWT
- * `nbf`/`exp` (seconds) or Gaia-X header `iat`/`exp` (milliseconds, normalized by the JOSE module).
+ * `nbf`/`iat`/`exp` (seconds) or Gaia-X header `iat`/`exp` (milliseconds, normalized by the JOSE module).
  * When they disagree, the stricter wins. Skew is applied symmetrically.
  */
 export function checkValidityPeriod(
@@ -37,13 +37,16 @@ export function checkValidityPeriod(
     return failed('validity', 'INVALID_DATE', timeClaims.malformed.message, timeClaims.malformed.claim === '' ? '' : `/${timeClaims.malformed.claim}`);
   }
   if (timeClaims?.notBefore) notBefore.push({ at: timeClaims.notBefore, source: 'nbf' });
+  // A credential is not valid before it was issued: an `iat` ahead of the clock (past the skew) is
+  // a start, as `nbf` is. Ignoring it let a JWT dated years ahead verify today.
+  if (timeClaims?.issuedAt) notBefore.push({ at: timeClaims.issuedAt, source: 'iat' });
   if (timeClaims?.expires) notAfter.push({ at: timeClaims.expires, source: 'exp' });
 
   const skew = skewSeconds * 1000;
   const latestStart = notBefore.reduce<Bound | undefined>((a, b) => (a && a.at >= b.at ? a : b), undefined);
   const earliestEnd = notAfter.reduce<Bound | undefined>((a, b) => (a && a.at <= b.at ? a : b), undefined);
   if (latestStart && now.getTime() + skew < latestStart.at.getTime()) {
-    return failed('validity', 'VALIDITY_PERIOD', `not valid before ${latestStart.at.toISOString()} (${latestStart.source})`, `/${latestStart.source === 'nbf' ? '' : latestStart.source}`);
+    return failed('validity', 'VALIDITY_PERIOD', `not valid before ${latestStart.at.toISOString()} (${latestStart.source})`, `/${latestStart.source === 'nbf' || latestStart.source === 'iat' ? '' : latestStart.source}`);
   }
   if (earliestEnd && now.getTime() - skew > earliestEnd.at.getTime()) {
     return failed('validity', 'VALIDITY_PERIOD', `expired at ${earliestEnd.at.toISOString()} (${earliestEnd.source})`, earliestEnd.source === 'exp' ? '' : `/${earliestEnd.source}`);

@@ -5,12 +5,11 @@
  * verification deadline (GX_VERIFY_DEADLINE_MS), for a credential alone and inside a presentation,
  * leaving nothing in the status lists' cache that a later verification would wait on.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/credentials/index.js';
-import { buildStatusListCredential } from '../../src/status-lists/credential.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { credentialListedAt as listedAt, jwtOf, signedRevocationList, startStatusListHost, type StatusListHost } from '../helpers/status-list-host.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
@@ -20,53 +19,28 @@ const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 const DEADLINE_MS = 1000;
 
 let svc: RunningService;
-let lists: Server;
+/** The loopback status host: a path it has no route for never answers. */
+let lists: StatusListHost;
 let listsUrl: string;
-/** What the loopback status host answers at each path (no route: it never answers). */
-const routes = new Map<string, (res: ServerResponse) => void>();
-const hits = new Map<string, number>();
 
 beforeAll(async () => {
   svc = await startService({ GX_VERIFY_DEADLINE_MS: String(DEADLINE_MS), GX_RESULT_CACHE_SECONDS: '0' });
-  lists = createServer((req, res) => {
-    const path = req.url ?? '/';
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    routes.get(path)?.(res);
-  });
-  await new Promise<void>((resolve) => lists.listen(0, '127.0.0.1', resolve));
-  listsUrl = `http://127.0.0.1:${(lists.address() as AddressInfo).port}`;
+  lists = await startStatusListHost({ unrouted: 'never-answers' });
+  listsUrl = lists.url('');
 });
 afterAll(async () => {
-  lists?.closeAllConnections();
-  await new Promise<void>((resolve) => (lists ? lists.close(() => resolve()) : resolve()));
+  await lists?.close();
   await svc?.close();
 });
 
-/**
- * An answer with a revocation list of the service's own for `path`, signed for real (vc+jwt, ES256:
- * verified in well under the short deadline, where a pool thread's first start might not be).
- */
+/** An answer with a revocation list of the service's own for `path`, signed for real (vc+jwt, ES256). */
 async function listAnswer(path: string, extra: JsonObject = {}): Promise<(res: ServerResponse) => void> {
-  const url = `${listsUrl}${path}`;
-  const list = { ...buildStatusListCredential({ list: { id: 'x', purpose: 'revocation', bits: new Uint8Array(16 * 1024) }, url, issuer: svc.service.keyring.did, now: new Date() }), ...extra };
-  const signed = await unscopedIssuer(svc.service).issueCredential(list, { format: 'vc+jwt', alg: 'ES256' });
-  if (signed.format !== 'vc+jwt') throw new Error('expected a JWT');
-  const jwt = signed.jwt;
+  const jwt = jwtOf(await signedRevocationList(svc.service, `${listsUrl}${path}`, { change: (list) => Object.assign(list, extra) }));
   return (res) => res.setHeader('content-type', 'application/vc+jwt').end(jwt);
 }
 
 /** A vc+jwt of the service whose revocation entry points at `listUrl`. */
-async function credentialListedAt(listUrl: string): Promise<string> {
-  const credential = {
-    '@context': [VC_V2],
-    type: ['VerifiableCredential'],
-    credentialSubject: { id: 'did:example:holder' },
-    credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: listUrl },
-  };
-  const issued = await unscopedIssuer(svc.service).issueCredential(credential, { format: 'vc+jwt', alg: 'ES256' });
-  if (issued.format !== 'vc+jwt') throw new Error('expected a JWT');
-  return issued.jwt;
-}
+const credentialListedAt = (listUrl: string) => listedAt(svc.service, listUrl, '5');
 
 async function verify(jwt: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${svc.url}/credentials/verify`, { method: 'POST', headers: { 'content-type': 'application/vc+jwt' }, body: jwt });
@@ -78,7 +52,7 @@ const statusCheckOf = (report: any) => report.checks.find((c: { check: string })
 describe('a status list credential that names itself in its credentialStatus', () => {
   it('is verified without following its own status: the verification answers, and the next one too', async () => {
     const url = `${listsUrl}/lists/self`;
-    routes.set('/lists/self', await listAnswer('/lists/self', {
+    lists.routes.set('/lists/self', await listAnswer('/lists/self', {
       credentialStatus: { id: `${url}#0`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '0', statusListCredential: url },
     }));
     const jwt = await credentialListedAt(url);
@@ -94,7 +68,7 @@ describe('a status host that never answers', () => {
   it('ends the verification by its deadline with the status check CHECK_NOT_RUN, and leaves no cache entry behind', async () => {
     const path = '/lists/silent';
     const url = `${listsUrl}${path}`;
-    routes.delete(path);
+    lists.routes.delete(path);
     const jwt = await credentialListedAt(url);
     const comesBack = await listAnswer(path);
 
@@ -109,16 +83,16 @@ describe('a status host that never answers', () => {
     // The host comes back while the first fetch still hangs (it has 3 s of its own, more than two
     // deadlines): the next verification fetches the list again instead of waiting on the entry the
     // first one started, which left the cache at the first one's deadline.
-    routes.set(path, comesBack);
+    lists.routes.set(path, comesBack);
     const again = await verify(jwt);
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(statusCheckOf(again.body)).toMatchObject({ verified: true });
-    expect(hits.get(path)).toBe(2);
+    expect(lists.hits.get(path)).toBe(2);
   });
 
   it('ends a presentation by the same deadline, with the held credential\'s status CHECK_NOT_RUN', async () => {
     const path = '/lists/silent-for-presentation';
-    routes.delete(path);
+    lists.routes.delete(path);
     const jwt = await credentialListedAt(`${listsUrl}${path}`);
     const did = svc.service.keyring.did;
     const signed = await unscopedIssuer(svc.service).signPresentation(
