@@ -4,7 +4,16 @@
  * there. The pair is a real one (a signature made with it verifies), so a test shows a key refused
  * for its size or exponent, not for a bad signature.
  */
-import { createPrivateKey, createPublicKey, generatePrimeSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generatePrime, type KeyObject } from 'node:crypto';
+
+/**
+ * On the thread pool: a prime of 2,080 bits takes seconds on a busy machine, and while the event
+ * loop waited for it the test's own keep-alive connections outlived the server's keep-alive
+ * timeout unnoticed, so the next request went out on a socket the server had closed (ECONNRESET).
+ */
+function prime(bits: number): Promise<bigint> {
+  return new Promise((resolve, reject) => generatePrime(bits, { bigint: true }, (error, value) => (error ? reject(error) : resolve(value))));
+}
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   let result = 1n;
@@ -37,10 +46,9 @@ function b64u(value: bigint): string {
   return Buffer.from(hex, 'hex').toString('base64url');
 }
 
-export function rsaKeyPair(modulusBits: number, exponent: bigint): { privateKey: KeyObject; publicKey: KeyObject } {
+export async function rsaKeyPair(modulusBits: number, exponent: bigint): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   for (;;) {
-    const p = generatePrimeSync(modulusBits / 2, { bigint: true });
-    const q = generatePrimeSync(modulusBits / 2, { bigint: true });
+    const [p, q] = await Promise.all([prime(modulusBits / 2), prime(modulusBits / 2)]);
     const n = p * q;
     if (p === q || n.toString(2).length !== modulusBits) continue;
     const d = modInverse(exponent, (p - 1n) * (q - 1n));

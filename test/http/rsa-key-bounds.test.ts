@@ -30,7 +30,7 @@ let hugeExponentCa: Pair & { pem: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gx-rsa-bounds-'));
-  const ca = rsaKeyPair(2048, (1n << 1024n) + 1n);
+  const ca = await rsaKeyPair(2048, (1n << 1024n) + 1n);
   const now = new Date();
   const pem = await issueCertificate({
     subject: { commonName: 'huge exponent CA' },
@@ -76,7 +76,7 @@ describe('a DID document key', () => {
     ['the public exponent 3', () => rsaKeyPair(2048, 3n)],
     [`a modulus of ${MAX_RSA_MODULUS_BITS + 64} bits`, () => rsaKeyPair(MAX_RSA_MODULUS_BITS + 64, 65_537n)],
   ])('with %s is refused before the signature is checked', async (_name, makeKeys) => {
-    const keys = makeKeys();
+    const keys = await makeKeys();
     const did = didJwkOf(keys.publicKey);
     const response = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: await signedBy(keys, 'PS256', did, `${did}#0`) });
     expect(response.status).toBe(422);
@@ -125,7 +125,7 @@ describe('POST /members with a registered public key', () => {
     ['a 1025-bit public exponent', () => rsaKeyPair(2048, (1n << 1024n) + 1n)],
     [`a modulus of ${MAX_RSA_MODULUS_BITS + 64} bits`, () => rsaKeyPair(MAX_RSA_MODULUS_BITS + 64, 65_537n)],
   ])('refuses an RSA key with %s (400, pointing at the key)', async (name, makeKeys) => {
-    const publicKeyJwk = { ...publicJwkOf(makeKeys().publicKey), alg: 'PS256' };
+    const publicKeyJwk = { ...publicJwkOf((await makeKeys()).publicKey), alg: 'PS256' };
     const slug = name.includes('exponent') ? 'huge-exponent' : 'huge-modulus';
     const refused = await postJson(`${svc.url}/members`, { slug, name: 'Huge AG', keys: { publicKeys: [{ publicKeyJwk }] } }, { authorization: `Bearer ${svc.apiKey}` });
     expect(refused.status, refused.text).toBe(400);
