@@ -25,6 +25,10 @@ export async function startService(
 ): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-test-'));
   const server: Server = createServer();
+  // Longer than any client keeps an idle connection: a test process whose event loop is held (a
+  // key generated synchronously, a loaded machine) would otherwise send its next request on a
+  // keep-alive socket this server closed meanwhile, and read ECONNRESET instead of an answer.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const config = parseConfig({
