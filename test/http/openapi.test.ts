@@ -1,7 +1,7 @@
 /**
- * /openapi.json is OpenAPI 3.1, documents every route the app serves (so a route added without
- * its route-table entry fails here), and its request examples are real: each is sent to a running
- * service and gets the status documented beside it.
+ * /openapi.json is OpenAPI 3.1, documents every route the app serves and no other (the router and
+ * the document both come from the route table), and its request examples are real: each is sent
+ * to a running service and gets the status documented beside it.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
