@@ -1,6 +1,6 @@
 /**
  * The one walk over parsed JSON input, run before anything else reads it: every request body
- * (Express and the verification lane), every decoded JWT header and payload, every document a
+ * (the request pipeline), every decoded JWT header and payload, every document a
  * proof format or the Danube validator is about to hand to JSON-LD. It is iterative (a 100k-deep
  * array cannot overflow the stack), visits each value once, bounds depth and size, refuses the
  * prototype keys, and applies the caller's rule to every member on the way, so a second check of
@@ -9,7 +9,7 @@
 import { GxTrustError, jsonPointer, type ProblemDetail } from './errors.js';
 
 /**
- * Keys refused anywhere in input. JSON.parse (and so Express's body parser and every JWT decoder)
+ * Keys refused anywhere in input. JSON.parse (and so the request pipeline and every JWT decoder)
  * keeps `"__proto__"` as an own data property: jsonld skips it without a word, so added to a signed
  * credential it was neither signed nor refused and came back in the verification report; and the
  * first copy by assignment (`copy[key] = value`, Object.assign) turns it into the copy's prototype.

@@ -13,10 +13,8 @@ import type { DidResolver } from './dids/types.js';
 import { createDocumentLoader, type DocumentLoader } from './document-loader/index.js';
 import { shareActiveContextDefinitions } from './document-loader/active-context.js';
 import { GxTrustError } from './errors.js';
-import { createApp } from './http/app.js';
-import type { RequestListener } from './http/verification-lane.js';
-import type { Authenticator } from './http/auth.js';
-import { createStoreAuthenticator } from './members/authenticator.js';
+import { createStoreAuthenticator, type Authenticator } from './access/authenticator.js';
+import { createApp, type RequestListener } from './http/app.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
@@ -82,7 +80,7 @@ export interface Service {
   metrics: Metrics | undefined;
   /** The Express app: every route (tests walk its routers). */
   app: express.Express;
-  /** What a node:http server serves: the app, with the verification lane in front (src/http/verification-lane.ts). */
+  /** What a node:http server serves: the app, with the fast dispatch of static paths in front (src/http/app.ts). */
   listener: RequestListener;
   /** The admin API key in force (generated and kept in the keys folder in development). */
   adminApiKey: string | undefined;

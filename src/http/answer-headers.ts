@@ -1,6 +1,6 @@
 /**
- * The headers every answer carries, whichever way the request was routed (the Express app or the
- * verification lane): helmet's security headers and the request id.
+ * The headers every answer carries, whichever way the request was dispatched (app.ts): helmet's
+ * security headers and the request id.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
@@ -12,10 +12,19 @@ export type SecurityHeaders = (res: ServerResponse) => void;
 /**
  * helmet's headers, taken once from helmet itself and set in one step: with its default (static)
  * options they are the same on every answer, and helmet() walks a chain of a dozen middlewares
- * per request to set them. Undefined if helmet ever stops answering synchronously (then the
- * middleware itself must run per request).
+ * per request to set them. Should helmet ever stop answering synchronously, its middleware runs
+ * per request instead (it reads nothing of the request).
  */
-export function staticSecurityHeaders(): SecurityHeaders | undefined {
+export function securityHeaders(): SecurityHeaders {
+  return staticSecurityHeaders() ?? perRequestSecurityHeaders();
+}
+
+function perRequestSecurityHeaders(): SecurityHeaders {
+  const middleware = helmet();
+  return (res) => middleware({} as never, res as never, () => {});
+}
+
+function staticSecurityHeaders(): SecurityHeaders | undefined {
   const set: [string, number | string | readonly string[]][] = [];
   const removed: string[] = [];
   let complete = false;

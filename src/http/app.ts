@@ -1,43 +1,46 @@
 /**
- * The HTTP layer (W3C VC-API and the Gaia-X paths): parse at the edge with zod, call the library
- * core, answer. Nothing here decides whether a credential is valid. One router per resource in
- * routes/; each takes the same dependency bag.
+ * The HTTP layer (W3C VC-API and the Gaia-X paths): the route table (route-table.ts) served by one
+ * request pipeline (pipeline.ts). Nothing here decides whether a credential is valid.
+ *
+ * Two ways in, one behaviour. Express (the server the project is built on) routes every request:
+ * path parameters, other spellings of a path (a trailing slash, another case), automatic OPTIONS
+ * answers and the 404. A request whose method and path are exactly those of a route without
+ * parameters is handed to the same route's pipeline by the node:http listener directly, before
+ * Express sees it: Express's request and response decoration (two prototype swaps and a dozen
+ * getters per request) and its router walk were most of the time of a vc+jwt verification.
+ * Measured on this 2-core machine (autocannon, 32 connections, vc+jwt, no result cache), one
+ * event loop served 2,467 verifications/s through Express with its middleware chain, 2,800/s with
+ * only the router skipped, and 4,557/s without Express at all. Both ways run the very same
+ * functions in the same order; test/http/dispatch.test.ts sends each case both ways and compares.
  * @see https://w3c-ccg.github.io/vc-api/
  */
-import type { IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
-import helmet from 'helmet';
+import type { Authenticator } from '../access/authenticator.js';
+import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { ComplianceEngine } from '../compliance/engine.js';
+import { createOnboarding } from '../danube/onboarding/index.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
-import { GxTrustError } from '../errors.js';
 import type { ScopedSigner } from '../issuing/signing-policy.js';
 import type { Keyring } from '../keyring/index.js';
-import type { StatusListPublisher } from '../status-lists/credential.js';
-import { statusListRoutes } from '../status-lists/routes.js';
-import { auditRoutes } from '../audit/routes.js';
-import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
-import type { Store } from '../storage/store.js';
-import type { Verifier } from '../verifying/index.js';
-import type { Authenticator } from './auth.js';
-import { bearerToken, deny, recordDenials } from './auth.js';
-import { bodyInputCheck, JWT_MEDIA_TYPES } from './parse.js';
-import { bodyLimit } from './body-limit.js';
-import { bodyTooLarge, problemHandler, refuseBody } from './problem.js';
-import { credentialRoutes, VerifyCredentialRequest, VerifyPresentationRequest } from './routes/credentials.js';
-import { danubeRoutes } from './routes/danube.js';
-import { complianceRoutes } from './routes/compliance.js';
-import type { ComplianceEngine } from '../compliance/engine.js';
-import { identityRoutes } from './routes/identity.js';
-import { presentationRoutes } from './routes/presentations.js';
-import { memberRoutes } from './routes/members.js';
 import type { MemberRegistry } from '../members/registry.js';
-import { accessLog, httpLogger, requestLogger, type Logger } from '../observability/logger.js';
+import { accessLog, requestLogger, type AccessLog, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createCanonicalizationBudget, createRateLimiter, type CanonicalizationBudget, type RateLimitSettings } from './rate-limit.js';
-import { assignRequestId, staticSecurityHeaders } from './answer-headers.js';
-import { docsRoutes } from './routes/docs.js';
-import { opsRoutes } from './routes/ops.js';
-import { createVerificationLane, type RequestListener } from './verification-lane.js';
+import type { Store } from '../storage/store.js';
+import type { StatusListPublisher } from '../status-lists/credential.js';
+import type { Verifier } from '../verifying/index.js';
+import { securityHeaders } from './answer-headers.js';
+import { openApiDocument } from './openapi.js';
+import { createRequestPipeline, type Exchange } from './pipeline.js';
+import { notAnEndpoint } from './problem.js';
+import { createCanonicalizationBudget, createRateLimiter, type RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import type { Route } from './route.js';
+import { ROUTES, type RouteDependencies } from './route-table.js';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface AppDependencies {
   keyring: Keyring;
@@ -58,8 +61,9 @@ export interface AppDependencies {
   authenticator: Authenticator;
   bodyLimitBytes: number;
   /** Time for decisions made in routes (e.g. the validity of notarised registration numbers) and the canonicalization share's refill. */
-  clock?: () => Date;
-  log?: (error: unknown, req?: express.Request) => void;
+  clock?: Clock;
+  /** Faults that are not the caller's; by default a log line with the request id. */
+  log?: (error: unknown) => void;
   /** Request log lines (pino); none when absent. */
   logger?: Logger;
   /** Prometheus metrics; /metrics is served only when present. */
@@ -74,104 +78,146 @@ export interface AppDependencies {
   /** The public base URL, named as the server in /openapi.json. */
   baseUrl?: string;
   /** Compliance decisions and label credentials (src/compliance). */
-  compliance?: ComplianceEngine;
-  /** Read-only audit endpoints (auditor role), when the service signs checkpoints. */
-  audit?: { checkpointer: Checkpointer; signer: CheckpointSigner };
+  compliance: ComplianceEngine;
+  /** Read-only audit endpoints (auditor role). */
+  audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
-  members?: MemberRegistry;
+  members: MemberRegistry;
   /** GX_ENV=production: the service's own faults are answered without their details (src/http/problem.ts publicProblem). */
   production?: boolean;
-  /** Anonymous callers' share of canonicalization work; createApp makes it from `rateLimit` for the verify and validate routes. */
-  canonicalizationBudget?: CanonicalizationBudget;
 }
 
-/** The Express app, and the listener to serve it with (the verification lane in front). */
+/** The Express app (tests walk its router), and the listener to serve it with (the fast dispatch in front). */
 export interface HttpInterface {
   app: express.Express;
   listener: RequestListener;
 }
 
-export function createApp(deps: AppDependencies): HttpInterface {
+export interface ServeOptions<D> {
+  routes: readonly Route<D>[];
+  deps: D;
+  authenticator: Authenticator;
+  bodyLimitBytes: number;
+  anonymousVerify?: boolean;
+  production?: boolean;
+  rateLimiter?: RateLimiter | undefined;
+  trustProxy?: number | string[] | undefined;
+  metrics?: Metrics | undefined;
+  accessLog?: AccessLog | undefined;
+  logError?: (error: unknown, requestId: string) => void;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Serves `routes`: the Express app with every route mounted, and the listener with the fast dispatch. */
+export function serveRoutes<D>(options: ServeOptions<D>): HttpInterface {
   const app = express();
   app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
-  const securityHeaders = staticSecurityHeaders();
-  const rateLimiter = deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator);
-  const canonicalizationBudget = deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, deps.clock);
-  app.use(securityHeaders === undefined ? helmet() : (_req, res, next) => {
-    securityHeaders(res);
-    next();
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  // The same client address as Express's req.ip, under the same `trust proxy`, for both ways in.
+  const trust = options.trustProxy === undefined ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean);
+  const pipeline = createRequestPipeline({
+    deps: options.deps,
+    authenticator: options.authenticator,
+    bodyLimitBytes: options.bodyLimitBytes,
+    securityHeaders: securityHeaders(),
+    anonymousVerify: options.anonymousVerify !== false,
+    production: options.production === true,
+    rateLimiter: options.rateLimiter,
+    clientAddress: trust === undefined ? (req) => req.socket.remoteAddress : (req) => proxyaddr(req, trust),
+    metrics: options.metrics,
+    accessLog: options.accessLog,
+    logError: options.logError ?? (() => {}),
   });
+
+  // Express's way in: the pipeline's first steps for every request, then the router picks the route.
+  const exchanges = new WeakMap<IncomingMessage, Exchange>();
   app.use((req, res, next) => {
-    res.locals['requestId'] = assignRequestId(req.headers, res);
-    next();
+    const exchange = pipeline.begin(req, res);
+    exchanges.set(req, exchange);
+    pipeline.admit(exchange).then(() => next(), (error: unknown) => pipeline.fail(exchange, error));
   });
-  if (deps.metrics !== undefined) app.use(deps.metrics.httpMiddleware);
-  if (deps.logger !== undefined) app.use(httpLogger(deps.logger));
-  if (rateLimiter !== undefined) app.use(rateLimiter.middleware);
-  // Before the parsers: body-parser, past its limit, reads the rest of the body before it says so.
-  app.use(bodyLimit(deps.bodyLimitBytes, bodyTooLarge, refuseBody));
-  app.use(express.json({ limit: deps.bodyLimitBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: true }));
-  app.use(express.text({ limit: deps.bodyLimitBytes, type: JWT_MEDIA_TYPES }));
-  // As the verification lane does: a prototype key, a depth bomb or a NUL is a 400 here, never a 500 further on.
-  app.use(bodyInputCheck);
-
-  app.use(identityRoutes(deps));
-  app.use(opsRoutes({ store: deps.store, keyring: deps.keyring, ...(deps.metrics === undefined || deps.serveMetrics === false ? {} : { metrics: deps.metrics }) }));
-  app.use(docsRoutes(deps.baseUrl === undefined ? {} : { baseUrl: deps.baseUrl }));
-  // The verify routes count anonymous callers' canonicalizations, as the verification lane does, and
-  // Danube validation draws from the same share.
-  const verifyDeps = canonicalizationBudget === undefined ? deps : { ...deps, canonicalizationBudget };
-  app.use(credentialRoutes(verifyDeps));
-  app.use(presentationRoutes(verifyDeps));
-  app.use(danubeRoutes(verifyDeps));
-  if (deps.compliance !== undefined) app.use(complianceRoutes({ ...deps, compliance: deps.compliance }));
-  if (deps.members !== undefined) app.use(memberRoutes({ members: deps.members, authenticator: deps.authenticator }));
-  if (deps.audit !== undefined) app.use(auditRoutes({ ...deps.audit, authenticator: deps.authenticator, store: deps.store, keyring: deps.keyring }));
-  // Revocation: GET /status-lists/:id (public) and POST /credentials/status (API key).
-  app.use(
-    statusListRoutes({
-      store: deps.store,
-      publisher: deps.statusListPublisher,
-      authorize: async (req) => {
-        const principal = await deps.authenticator.authenticate(bearerToken(req));
-        // Changing a status is a member's write: connectors and auditors are refused (and audited).
-        if (principal.role !== 'admin' && principal.role !== 'member') {
-          throw await deny(deps.authenticator, principal, { method: req.method, path: req.path, reason: `the ${principal.role} role may not change credential status` });
-        }
-        return { actor: principal.actor, admin: principal.role === 'admin' };
-      },
-    }),
-  );
-
-  app.use((req, _res) => {
-    throw new GxTrustError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of gx-trust`, {
-      hint: 'See README.md, "HTTP API"',
+  const fast = new Map<string, Map<string, Route<D>>>();
+  for (const route of options.routes) {
+    if (route.served !== undefined && !route.served(options.deps)) continue;
+    app[route.method](route.path, (req, res) => {
+      const exchange = exchanges.get(req) ?? pipeline.begin(req, res);
+      pipeline.answer(exchange, route, req.params as Record<string, string>).catch((error: unknown) => pipeline.fail(exchange, error));
     });
+    if (!route.path.includes(':')) {
+      const method = route.method.toUpperCase();
+      if (!fast.has(method)) fast.set(method, new Map());
+      fast.get(method)!.set(route.path, route);
+    }
+  }
+  app.use((req, _res, next) => next(notAnEndpoint(req.method, req.path)));
+  app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    pipeline.fail(exchanges.get(req) ?? pipeline.begin(req, res), error);
   });
+
+  // The fast way in: exactly a route's method and static path, straight to its pipeline.
+  const listener: RequestListener = (req, res) => {
+    const byPath = fast.get(req.method ?? '');
+    if (byPath !== undefined) {
+      const url = req.url ?? '/';
+      const mark = url.indexOf('?');
+      const route = byPath.get(mark === -1 ? url : url.slice(0, mark));
+      if (route !== undefined) {
+        pipeline.serve(route, req, res, NO_PARAMS);
+        return;
+      }
+    }
+    app(req, res);
+  };
+  return { app, listener };
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function createApp(deps: AppDependencies): HttpInterface {
+  const clock = deps.clock ?? systemClock;
+  const onboarding = createOnboarding({
+    signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
+    verifier: deps.verifier,
+    validator: deps.selfDescriptionValidator,
+    store: deps.store,
+    serviceDid: deps.keyring.did,
+    clock,
+  });
+  const routeDeps: RouteDependencies = {
+    keyring: deps.keyring,
+    signers: deps.signers,
+    verifier: deps.verifier,
+    selfDescriptionValidator: deps.selfDescriptionValidator,
+    onboarding,
+    store: deps.store,
+    statusListPublisher: deps.statusListPublisher,
+    compliance: deps.compliance,
+    members: deps.members,
+    audit: deps.audit,
+    // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
+    canonicalizationBudget: deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, clock),
+    metrics: deps.metrics,
+    serveMetrics: deps.serveMetrics,
+    // Built once: the routes do not change while the process runs.
+    openApiDocument: JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(deps.baseUrl === undefined ? {} : { serverUrl: deps.baseUrl }) })),
+  };
   const logger = deps.logger;
-  const logError = deps.log ?? ((error, req) => (logger === undefined ? undefined : requestLogger(logger, req).error({ err: error }, 'request failed')));
-  app.use(recordDenials(deps.authenticator));
-  app.use(problemHandler(logError, { production: deps.production === true }));
-  if (securityHeaders === undefined) return { app, listener: app };
-  const listener = createVerificationLane({
-    app,
-    routes: {
-      '/credentials/verify': { field: 'verifiableCredential', schema: VerifyCredentialRequest, verify: (input, options) => deps.verifier.verifyCredential(input, options) },
-      '/presentations/verify': { field: 'verifiablePresentation', schema: VerifyPresentationRequest, verify: (input, options) => deps.verifier.verifyPresentation(input, options) },
-    },
+  const log = deps.log;
+  return serveRoutes({
+    routes: ROUTES,
+    deps: routeDeps,
+    authenticator: deps.authenticator,
     bodyLimitBytes: deps.bodyLimitBytes,
+    anonymousVerify: deps.anonymousVerify !== false,
     production: deps.production === true,
-    securityHeaders,
-    rateLimiter,
-    canonicalizationBudget,
-    ...(deps.anonymousVerify === false ? { requireApiKey: deps.authenticator } : {}),
-    // The same client address as Express's req.ip, under the same `trust proxy`.
-    ...(deps.trustProxy === undefined ? {} : { clientAddress: (req: IncomingMessage) => proxyaddr(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean) }),
+    rateLimiter: deps.rateLimit === undefined ? undefined : createRateLimiter(deps.rateLimit, deps.authenticator),
+    trustProxy: deps.trustProxy,
     metrics: deps.metrics,
     accessLog: logger === undefined ? undefined : accessLog(logger),
-    logError: (error, requestId) => (deps.log !== undefined ? deps.log(error) : logger?.child({ reqId: requestId }).error({ err: error }, 'request failed')),
+    logError: (error, requestId) => {
+      if (log !== undefined) log(error);
+      else if (logger !== undefined) requestLogger(logger, requestId).error({ err: error }, 'request failed');
+    },
   });
-  return { app, listener };
 }

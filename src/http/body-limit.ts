@@ -1,7 +1,7 @@
 /**
- * The request body limit (GX_BODY_LIMIT_BYTES), on both ways in (the Express app and the
- * verification lane). A body over the limit is refused without being buffered or parsed: as soon as
- * Content-Length announces it, or as soon as a streamed (chunked) body passes it.
+ * The request body limit (GX_BODY_LIMIT_BYTES) of the request pipeline. A body over the limit is
+ * refused without being buffered or parsed: as soon as Content-Length announces it, or as soon as a
+ * streamed (chunked) body passes it.
  *
  * The refusal must also reach the client. A client that is still sending when the server closes
  * gets a TCP reset, and with it loses the answer: Node's fetch (undici) posting 2 MiB reports
@@ -15,7 +15,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import type { GxTrustError } from '../errors.js';
 
 /** The most of a refused body read and thrown away after the answer (a 2 MiB credential fits). */
@@ -73,33 +72,21 @@ export function answerThenClose(req: IncomingMessage, res: ServerResponse, statu
 }
 
 /**
- * Express middleware in front of the body parsers: a body announced over `limit` is refused at
- * once; a streamed body (no Content-Length) is counted as it arrives and refused the moment it
- * passes `limit`, with `refuse(req, res)`. body-parser would refuse it too, but only after reading
- * the whole rest of the body (it drains the request before it calls the error handler), however
- * long the sender keeps sending.
+ * A route that answered without reading a streamed body (a media type it does not read, a 401)
+ * has had its say: the rest of the body is not read either once it passes `limit`. Node reads and
+ * discards an unread body after the answer for as long as the sender sends (64 MiB in the test);
+ * here the connection closes instead. Called as the answer is written.
  */
-export function bodyLimit(limit: number, refusal: () => GxTrustError, refuse: (req: IncomingMessage, res: ServerResponse, error: GxTrustError) => void): RequestHandler {
-  return (req, res, next) => {
-    if (declaresBodyOver(req.headers, limit)) {
-      next(refusal());
-      return;
+export function closeOnUnreadBodyOver(req: IncomingMessage, limit: number): void {
+  if (req.complete || req.readableEnded) return;
+  let received = 0;
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > limit) {
+      req.off('data', onData);
+      req.socket.destroy();
     }
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
-      let received = 0;
-      const onData = (chunk: Buffer): void => {
-        received += chunk.length;
-        if (received <= limit) return;
-        req.off('data', onData);
-        // Whatever the parser or route does next, the refusal is the answer (the error handler
-        // sees headers sent and leaves it). A route that answered without reading the body (a
-        // media type no parser reads) had its say: the rest of the body is not read either.
-        if (!res.headersSent) refuse(req, res, refusal());
-        else if (res.writableFinished) req.socket.destroy();
-      };
-      req.on('data', onData);
-      req.once('end', () => req.off('data', onData));
-    }
-    next();
   };
+  req.on('data', onData);
+  req.once('end', () => req.off('data', onData));
 }

@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { GxTrustError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { problemOf } from './problem.js';
-import type { RequestListener } from './verification-lane.js';
+import type { RequestListener } from './app.js';
 
 /**
  * How often node:http looks for requests past their headers or request timeout. Its default of

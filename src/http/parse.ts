@@ -1,7 +1,5 @@
-import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { GxTrustError, jsonPointer } from '../errors.js';
-import { assertJsonInput } from '../json-input.js';
 
 /** The compact-JWT media types accepted as a raw body. */
 export const JWT_MEDIA_TYPES = [
@@ -32,35 +30,25 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, hint?: string)
 }
 
 /** A body that must be JSON or a compact JWT; undefined means the Content-Type was neither. */
-export function requireBody(req: Request): unknown {
-  if (req.body === undefined) {
+export function requireBody(body: unknown): unknown {
+  if (body === undefined) {
     throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'send application/json, or a compact JWT as application/vc+jwt or application/vp+jwt', {
       hint: 'Set the Content-Type header',
     });
   }
-  return req.body;
+  return body;
 }
 
 /**
-/**
- * What every request must satisfy before a route sees it, on both ways in (the Express app and
- * the verification lane), in one walk of the parsed body: no prototype keys anywhere (body-parser
- * keeps `"__proto__"` as an own member, as JSON.parse does), nesting no deeper than jsonld or the
- * SHACL engines should be asked to recurse, no U+0000 (PostgreSQL `text` and `jsonb` cannot hold
- * it: it failed with a 500 there and was stored by SQLite); and no `%00` in the path or query,
- * which route parameters would decode to U+0000 and carry to the store.
+ * No `%00` in the path or query of any request: route parameters would decode it to U+0000 and
+ * carry it to the store (PostgreSQL `text` and `jsonb` cannot hold it: it failed with a 500 there
+ * and was stored by SQLite). Bodies get the same rule in their walk (json-input.ts, refuseNul),
+ * with prototype keys and nesting deeper than jsonld or the SHACL engines should be asked to recurse.
  */
-export function assertRequestInput(target: string, body: unknown): void {
+export function assertRequestTarget(target: string): void {
   if (target.includes('%00')) {
     throw new GxTrustError('INVALID_INPUT', 'the request path or query holds %00 (U+0000)', {
       hint: 'Remove the NUL character: no identifier may contain it',
     });
   }
-  assertJsonInput(body, { refuseNul: true, what: 'the body' });
 }
-
-export const bodyInputCheck: RequestHandler = (req, _res, next) => {
-  assertRequestInput(req.originalUrl, req.body);
-  next();
-};
-

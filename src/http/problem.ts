@@ -1,12 +1,9 @@
 /**
- * RFC 9457 problem details. No maintained library fits Express 5 better than these few lines: the
+ * RFC 9457 problem details. No maintained library does better than these few lines: the
  * candidates on npm are 0.x packages unchanged for years, and the format is a plain JSON object.
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorRequestHandler, Request, Response } from 'express';
-import { ERROR_STATUS, GxTrustError, isGxTrustError, type ErrorCode, type ProblemDetail } from '../errors.js';
-import { answerThenClose, closesConnection } from './body-limit.js';
+import { ERROR_STATUS, GxTrustError, type ErrorCode, type ProblemDetail } from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://gx-trust.dev/problems/';
 
@@ -85,20 +82,6 @@ export function publicProblem(error: GxTrustError, instance: string | undefined,
   );
 }
 
-export function sendProblem(res: Response, problem: Problem): void {
-  const requestId = res.locals['requestId'];
-  if (typeof requestId === 'string' && problem.requestId === undefined) problem.requestId = requestId;
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-}
-
-/** The refusal of a body over the limit, from the Express app: answered, then the connection closes (body-limit.ts). */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, error: GxTrustError): void {
-  const problem = problemOf(error, (req as Partial<Request>).originalUrl ?? req.url);
-  const requestId = (res as Partial<Response>).locals?.['requestId'];
-  if (typeof requestId === 'string') problem.requestId = requestId;
-  answerThenClose(req, res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify(problem));
-}
-
 /**
  * Whether an answer with this error is a fault worth a log line with its stack: a 5xx, except load
  * shedding, which is the service working as designed (and, under a flood, would write a stack
@@ -124,65 +107,32 @@ export function bodyNotJson(): GxTrustError {
 }
 
 /**
- * The content codings body-parser decodes (RFC 9110 §8.4.1); named in Accept-Encoding when a
+ * The content codings gx-trust decodes (RFC 9110 §8.4.1); named in Accept-Encoding when a
  * request uses another one, as RFC 9110 §12.5.3 asks of a 415 for a content coding.
  */
 export const ACCEPTED_CONTENT_CODINGS = 'gzip, deflate, br';
 
-/**
- * Errors from body-parser (and raw-body under it) are the caller's fault and say so. An unknown
- * content coding is 415 (RFC 9110 §15.5.16: "the request's indicated ... Content-Encoding"); a
- * known coding whose bytes do not decode (gzip that is not gzip) is malformed content: 400. Any
- * other http-errors error below 500 (a body shorter than its Content-Length, ...) is 400 too.
- */
-function fromParserError(error: { type?: string; status?: number; message?: string; expose?: boolean }, req: Request): GxTrustError | undefined {
-  switch (error.type) {
-    case 'entity.too.large':
-      return bodyTooLarge();
-    case 'entity.parse.failed':
-      return bodyNotJson();
-    case 'encoding.unsupported':
-      return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported content encoding', {
-        hint: `Send the body uncompressed, or with Content-Encoding ${ACCEPTED_CONTENT_CODINGS.replaceAll(', ', ', or ')}`,
-      });
-    case 'charset.unsupported':
-      return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'unsupported charset');
-    default:
-  }
-  if (typeof error.status !== 'number' || error.status < 400 || error.status >= 500 || error.expose !== true) return undefined;
-  if (error.status === 413) return bodyTooLarge();
-  if (error.status === 415) return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'the request body has a media type or coding gx-trust does not read');
-  const coding = req.get('content-encoding')?.trim().toLowerCase();
-  if (coding !== undefined && coding !== '' && coding !== 'identity' && error.type === undefined) {
-    // zlib's message (e.g. "incorrect header check") says nothing a caller needs; the coding does.
-    return new GxTrustError('INVALID_INPUT', `the request body is not valid ${coding} data`, {
-      pointer: '',
-      hint: `Compress the body as Content-Encoding: ${coding} says, or send it uncompressed`,
-    });
-  }
-  return new GxTrustError('INVALID_INPUT', 'the request body could not be read', {
-    pointer: '',
-    hint: 'Send a complete body of the length Content-Length announces',
+/** The answer to a path and method no route serves. */
+export function notAnEndpoint(method: string, path: string): GxTrustError {
+  return new GxTrustError('NOT_FOUND', `${method} ${path} is not an endpoint of gx-trust`, {
+    hint: 'See README.md, "HTTP API"',
   });
 }
 
-export function problemHandler(log: (error: unknown, req?: Request) => void, options: { production?: boolean } = {}): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    let known = isGxTrustError(error) ? error : fromParserError(error as { type?: string }, req);
-    if (known === undefined) {
-      log(error, req);
-      known = new GxTrustError('INTERNAL', 'the service failed to handle this request', {
-        hint: 'Try again; if it persists, report it with the request id',
-      });
-    } else if (isFault(known)) {
-      log(error, req);
-    }
-    // A streamed body refused while a parser was still reading it was answered already (body-limit.ts):
-    // the parser's own error arrives after that answer.
-    if (res.headersSent) return;
-    if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
-    if ((error as { type?: string }).type === 'encoding.unsupported') res.set('Accept-Encoding', ACCEPTED_CONTENT_CODINGS);
-    if (closesConnection(known)) refuseBody(req, res, known);
-    else sendProblem(res, publicProblem(known, req.originalUrl, options.production === true));
-  };
+/**
+ * An error Express itself raised while routing: a path parameter that is not valid
+ * percent-encoding (the router's URIError, status 400), or another http-errors error it exposes as
+ * the caller's. Undefined for anything else (a fault: 500).
+ */
+export function fromHttpError(error: unknown): GxTrustError | undefined {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (error instanceof URIError) {
+    return new GxTrustError('INVALID_INPUT', 'the request path is not valid percent-encoding', {
+      pointer: '',
+      hint: 'Percent-encode each path segment as UTF-8 (RFC 3986, section 2.1)',
+    });
+  }
+  if (expose !== true) return undefined;
+  return new GxTrustError(status === 404 ? 'NOT_FOUND' : 'INVALID_INPUT', 'the request could not be read', { pointer: '' });
 }

@@ -5,25 +5,23 @@
  * An invalid bearer token counts as anonymous, so made-up keys cannot open fresh buckets. Over the
  * limit: 429 problem+json with `Retry-After` (seconds to the end of the window), and on every
  * limited answer the draft-7 `RateLimit` / `RateLimit-Policy` headers. Behind a reverse proxy,
- * GX_TRUST_PROXY says whose X-Forwarded-For to believe (Express's `trust proxy`, for both ways in).
+ * GX_TRUST_PROXY says whose X-Forwarded-For to believe (Express's `trust proxy` rule, for every request).
  *
- * One limiter, two callers: the Express middleware and the verification lane
- * (verification-lane.ts) count in the same store, so a caller's requests share one bucket
- * whichever way they are routed. Hence the store and not the library's middleware, which needs
- * Express's request and response objects.
+ * The request pipeline (pipeline.ts) asks the limiter for every request, whichever way it was
+ * dispatched (app.ts), so a caller's requests share one bucket. Hence the library's store and not
+ * its middleware, which needs Express's request and response objects.
  *
  * Liveness, readiness and metrics are not limited: an orchestrator probing a busy service must
  * not read "too many requests" as "down".
  * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-07
  */
-import type { RequestHandler } from 'express';
 import { systemClock, type Clock } from '../clock.js';
 import { MemoryStore, ipKeyGenerator } from 'express-rate-limit';
 import { LRUCache } from 'lru-cache';
 import { GxTrustError } from '../errors.js';
-import type { Authenticator } from './auth.js';
-import { apiKeyDigest } from './auth.js';
+import { apiKeyDigest } from '../access/api-keys.js';
+import type { Authenticator } from '../access/authenticator.js';
 
 export interface RateLimitSettings {
   windowSeconds: number;
@@ -54,8 +52,6 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   /** Counts the request in its caller's bucket; undefined when the request is not limited at all. */
   take(request: RateLimitedRequest): Promise<RateLimitDecision | undefined>;
-  /** The same, as Express middleware. */
-  middleware: RequestHandler;
 }
 
 const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -129,14 +125,7 @@ export function createRateLimiter(settings: RateLimitSettings, authenticator: Au
     return { headers, refusal };
   }
 
-  return {
-    take,
-    middleware: async (req, res, next) => {
-      const decision = await take({ authorization: req.get('authorization'), ip: req.ip, path: req.path });
-      for (const [name, value] of decision?.headers ?? []) res.setHeader(name, value);
-      next(decision?.refusal);
-    },
-  };
+  return { take };
 }
 
 /**

@@ -16,6 +16,7 @@
  * with the service's Ed25519 key, over a tree head (size, root hash) that no request shapes; and in
  * development the keyring's own CA signs the service's certificate chain once, at start.
  */
+import type { Role } from '../access/principal.js';
 import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
 import { GX, GX_2511, IPCEI } from '../danube/namespaces.js';
 import { GxTrustError } from '../errors.js';
@@ -28,8 +29,8 @@ import type { RecordedIssueOptions, RecordingIssuer } from './recorded.js';
 /** The parts of gx-trust that have something signed. */
 export type SigningModule = 'credentials-api' | 'participants' | 'service-offerings' | 'compliance' | 'status-lists' | 'presentations';
 
-/** Who asks. `service`: the service itself, on no caller's behalf (a status list re-signed for a GET). */
-export type CallerRole = 'admin' | 'member' | 'connector' | 'auditor' | 'service';
+/** Who asks: a caller's role, or `service`: the service itself, on no caller's behalf (a status list re-signed for a GET). */
+export type CallerRole = Role | 'service';
 
 export interface SigningCaller {
   /** Recorded in the audit log. */

@@ -10,7 +10,7 @@
  * document and proofs naming it fail with KEY_NOT_FOUND.
  * @see https://www.w3.org/TR/cid-1.0/#multikey ("expires", "revoked")
  */
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
@@ -19,7 +19,9 @@ import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
 import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
-import type { ApiKeyRecord, ApiKeyRole, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
+import type { Role } from '../access/principal.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
 import type { KeySealer } from './sealed-keys.js';
 
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
@@ -41,7 +43,7 @@ export type MemberKeysRequest = 'generate' | { publicKeys: readonly RegisteredPu
 
 export interface ApiKeyView {
   id: string;
-  role: ApiKeyRole;
+  role: Role;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -97,7 +99,7 @@ export interface MemberRegistry {
   list(): Promise<MemberView[]>;
   view(member: MemberRecord): Promise<MemberView>;
   /** The only time the key is seen: the caller hands it over and forgets it. */
-  createApiKey(member: MemberRecord, role: ApiKeyRole, actor: string): Promise<ApiKeyView & { apiKey: string; memberId: string }>;
+  createApiKey(member: MemberRecord, role: Role, actor: string): Promise<ApiKeyView & { apiKey: string; memberId: string }>;
   revokeApiKey(member: MemberRecord, keyId: string, actor: string): Promise<void>;
   rotateKeys(
     member: MemberRecord,
@@ -121,20 +123,6 @@ export interface MemberRegistryDependencies {
   clock: Clock;
   /** Production refuses http: x5u URLs. */
   production: boolean;
-}
-
-/** API keys: 32 random bytes, so a plain SHA-256 is enough (see apiKeyHash). */
-export function generateApiKey(): string {
-  return `gx_${randomBytes(32).toString('base64url')}`;
-}
-
-/**
- * SHA-256, hex. A slow password hash (scrypt, argon2) protects guessable secrets; these keys
- * carry 256 random bits, so no guess list exists and a fast hash costs an attacker as much as
- * brute force of the key itself, while every request can look its key up by an indexed hash.
- */
-export function apiKeyHash(apiKey: string): string {
-  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;

@@ -9,7 +9,6 @@
  * logs an object carrying one of those members by mistake.
  * @see https://getpino.io/#/docs/redaction
  */
-import type { Request, RequestHandler, Response } from 'express';
 import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -66,20 +65,9 @@ export function acceptableRequestId(value: string | undefined): value is string 
   return value !== undefined && REQUEST_ID.test(value);
 }
 
-function routeOf(req: Request): string | undefined {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? req.baseUrl + path : undefined;
-}
-
-function requestIdOf(res: Response): string | undefined {
-  const id = res.locals['requestId'];
-  return typeof id === 'string' ? id : undefined;
-}
-
 /** A logger whose lines carry the request's id, for errors logged while answering it. */
-export function requestLogger(logger: Logger, req: Request | undefined): Logger {
-  const reqId = req?.res === undefined ? undefined : requestIdOf(req.res);
-  return reqId === undefined ? logger : logger.child({ reqId });
+export function requestLogger(logger: Logger, requestId: string | undefined): Logger {
+  return requestId === undefined ? logger : logger.child({ reqId: requestId });
 }
 
 /** The fields of a request's log line: named scalars only, never a body, header or query. */
@@ -131,38 +119,4 @@ export function accessLog(logger: Logger): AccessLog {
 
 export function numberOrUndefined(value: string | number | readonly string[] | undefined): number | undefined {
   return value === undefined || Array.isArray(value) ? undefined : Number(value);
-}
-
-/** One line per answered request, written when the answer is finished (or the connection closed). */
-export function httpLogger(logger: Logger): RequestHandler {
-  const log = accessLog(logger);
-  return (req, res, next) => {
-    if (!log.enabled()) {
-      next();
-      return;
-    }
-    const startedAt = performance.now();
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      const principal = res.locals['principal'] as { actor?: string } | undefined;
-      log.write({
-        reqId: requestIdOf(res),
-        method: req.method,
-        path: (req.originalUrl ?? req.url).split('?')[0] ?? '',
-        contentType: req.headers['content-type'],
-        contentLength: numberOrUndefined(req.headers['content-length']),
-        status: res.statusCode,
-        route: routeOf(req),
-        responseContentLength: numberOrUndefined(res.getHeader('content-length')),
-        actor: principal?.actor,
-        aborted: !res.writableFinished,
-        startedAt,
-      });
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
-    next();
-  };
 }

@@ -2,11 +2,11 @@
  * Prometheus metrics, one Registry per service instance (tests run several services in one
  * process; prom-client's global registry would mix them and refuse duplicate names).
  *
- * Labels are bounded: routes are Express patterns (`/status-lists/:id`), never raw paths; checks
+ * Labels are bounded: routes are the route table's patterns (`/status-lists/:id`), never raw paths,
+ * and unmatched requests (404s, probes, scanners) share one label; checks
  * are the report's check names; caches are named by their module.
  * @see https://prometheus.io/docs/practices/naming/
  */
-import type { RequestHandler, Request } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VerificationReport } from '../verifying/index.js';
 
@@ -15,9 +15,7 @@ export type TimedCheck = 'did-resolution' | 'proof' | 'x509' | 'status' | 'shape
 
 export interface Metrics {
   registry: Registry;
-  /** Express middleware: counts and times every request by route pattern. */
-  httpMiddleware: RequestHandler;
-  /** Counts and times one answered request (what httpMiddleware does, for requests routed elsewhere). */
+  /** Counts and times one answered request, by route pattern ('unmatched' for every request no route took). */
   observeRequest(method: string, route: string, seconds: number, status: number): void;
   /** Counts the checks of a verification report (and of every credential a presentation holds). */
   observeReport(kind: 'credential' | 'presentation', report: VerificationReport): void;
@@ -32,12 +30,6 @@ export interface Metrics {
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-function routeLabel(req: Request): string {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  // Unmatched requests (404s, probes, scanners) share one label so they cannot grow the series.
-  return typeof path === 'string' ? req.baseUrl + path : 'unmatched';
-}
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
@@ -125,14 +117,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     return found;
   };
 
-  const httpMiddleware: RequestHandler = (req, res, next) => {
-    const started = performance.now();
-    res.once('finish', () => {
-      seriesOf(req.method, routeLabel(req)).observe((performance.now() - started) / 1000, res.statusCode);
-    });
-    next();
-  };
-
   function countChecks(kind: 'credential' | 'presentation', report: VerificationReport): void {
     verifications.inc({ kind, format: report.format, result: report.verified ? 'verified' : 'failed' });
     for (const check of report.checks) {
@@ -143,7 +127,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
   return {
     registry,
-    httpMiddleware,
     observeRequest: (method, route, seconds, status) => seriesOf(method, route).observe(seconds, status),
     observeReport: countChecks,
     observeCheckDuration: (check, seconds) => checkDuration.observe({ check }, seconds),

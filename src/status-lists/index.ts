@@ -3,4 +3,4 @@ export * from './allocator.js';
 export * from './issuers.js';
 export * from './credential.js';
 export * from './check-status.js';
-export * from './routes.js';
+export * from './change-status.js';

@@ -1,6 +1,6 @@
 /**
  * GX_ANONYMOUS_VERIFY=false: the verify endpoints answer only callers with an API key (any role),
- * on both ways in (the verification lane and, for other spellings of the path, Express). Open by
+ * on both ways in (the fast dispatch and, for other spellings of the path, Express). Open by
  * default: test/http/roles.test.ts has verify answering every caller.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

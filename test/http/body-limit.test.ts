@@ -3,9 +3,9 @@
  * client: the 413 is written whole, then the rest of the body is read and thrown away (at most
  * DISCARD_BYTES, for at most DISCARD_MS) before the connection closes. Closing at once resets the
  * connection under a client that is still sending, and Node's fetch then reports `fetch failed`
- * (EPIPE) instead of the answer. Each case runs on both ways in: the verification lane
- * (POST /credentials/verify) and the Express app (the same route with a trailing slash, and
- * POST /credentials/issue).
+ * (EPIPE) instead of the answer. Each case runs on both ways in: the fast dispatch
+ * (POST /credentials/verify, and POST /credentials/issue with an API key) and the Express app (the
+ * verify route with a trailing slash).
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,9 +28,9 @@ afterAll(async () => {
 });
 
 const WAYS_IN = [
-  ['the verification lane', '/credentials/verify'],
+  ['the fast dispatch', '/credentials/verify'],
   ['Express (another spelling of the verify route)', '/credentials/verify/'],
-  ['Express (an issuing route)', '/credentials/issue'],
+  ['the fast dispatch (an issuing route)', '/credentials/issue'],
 ] as const;
 
 /**

@@ -45,7 +45,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-/** Verifies `count` credentials at once, through the lane or (trailing slash) through Express. */
+/** Verifies `count` credentials at once, dispatched straight or (trailing slash) through Express. */
 async function verifyAll(vcs: unknown[], options: { path?: string; apiKey?: string } = {}) {
   return Promise.all(
     vcs.map((vc) =>
@@ -63,7 +63,7 @@ const refilled = () => time.advance(1000);
 
 describe('the anonymous canonicalization budget', () => {
   it.each([
-    ['the verification lane', '/credentials/verify'],
+    ['the fast dispatch', '/credentials/verify'],
     ['Express', '/credentials/verify/'],
   ])('refuses anonymous Data Integrity verifications past the share with 429 and Retry-After (%s)', async (_way, path) => {
     refilled();
@@ -164,7 +164,7 @@ describe('the budget behind a reverse proxy (GX_TRUST_PROXY)', () => {
     );
 
   it.each([
-    ['the verification lane', '/credentials/verify'],
+    ['the fast dispatch', '/credentials/verify'],
     ['Express', '/credentials/verify/'],
   ])('gives each client X-Forwarded-For names its own share when the proxy is trusted (%s)', async (_way, path) => {
     refilled();

@@ -124,6 +124,13 @@ describe('the service identity', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('answers a path parameter that is not valid percent-encoding with a 400 problem, not a 500', async () => {
+    const response = await fetch(`${svc.url}/members/%E0%A4%A`, { headers: auth() });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as { code: string }).code).toBe('INVALID_INPUT');
+  });
+
   it('answers GET /health', async () => {
     expect(await (await fetch(`${svc.url}/health`)).json()).toEqual({ status: 'ok' });
   });

@@ -1,12 +1,13 @@
 /**
- * /openapi.json is OpenAPI 3.1, documents every route the app serves (so a route added without
- * its OPERATIONS entry fails here), and its request examples are real: each is sent to a running
- * service and gets the status documented beside it.
+ * /openapi.json is OpenAPI 3.1, documents every route the app serves and no other (the router and
+ * the document both come from the route table), and its request examples are real: each is sent
+ * to a running service and gets the status documented beside it.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { OPERATIONS, openApiPath } from '../../src/http/openapi.js';
+import { openApiPath } from '../../src/http/openapi.js';
+import { ROUTES } from '../../src/http/route-table.js';
 import { exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { appRoutes } from '../helpers/express-routes.js';
@@ -49,8 +50,8 @@ describe('GET /openapi.json', () => {
       .flatMap(([path, item]) => Object.keys(item).filter((m) => HTTP_METHODS.includes(m)).map((m) => `${m} ${path}`))
       .sort();
     expect(served.length).toBeGreaterThan(10);
-    // A failure here names the route: add its entry to OPERATIONS in src/http/openapi.ts.
-    expect(served.filter((r) => !documented.includes(r)), 'routes without an OPERATIONS entry').toEqual([]);
+    // A failure here names the route: add its entry to the route table (src/http/routes/).
+    expect(served.filter((r) => !documented.includes(r)), 'routes without a route-table entry').toEqual([]);
     expect(documented.filter((r) => !served.includes(r)), 'documented routes the app does not serve').toEqual([]);
   });
 
@@ -82,7 +83,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('writes each request schema from the zod schema the handler parses with, as JSON Schema 2020-12', () => {
-    for (const op of OPERATIONS.filter((o) => o.request !== undefined)) {
+    for (const op of ROUTES.filter((o) => o.request !== undefined)) {
       const content = document.paths[openApiPath(op.path)][op.method].requestBody.content;
       if (content['application/json'] === undefined) continue;
       const media = content['application/json'];
@@ -94,7 +95,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('gives every endpoint that takes a body an example its own schema accepts', () => {
-    for (const op of OPERATIONS.filter((o) => o.request !== undefined)) {
+    for (const op of ROUTES.filter((o) => o.request !== undefined)) {
       const parsed = op.request!.schema.safeParse(op.request!.example.body);
       expect(parsed.success, `${op.operationId}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
     }
@@ -105,7 +106,7 @@ describe('GET /openapi.json', () => {
     expect(w3cEddsaRdfc2022Credential).toEqual(vector);
   });
 
-  describe.each(OPERATIONS.filter((o) => o.request !== undefined).map((o) => [o.operationId, o] as const))('the %s example', (_id, op) => {
+  describe.each(ROUTES.filter((o) => o.request !== undefined).map((o) => [o.operationId, o] as const))('the %s example', (_id, op) => {
     it('gets the status documented beside it from a running service', async () => {
       const headers: Record<string, string> = op.roles === undefined ? {} : { authorization: `Bearer ${svc.apiKey}` };
       const mediaType = op.request!.mediaTypes?.[0] ?? 'application/json';
@@ -142,8 +143,8 @@ describe('GET /openapi.json', () => {
     expect(response.body.credentials.map((c: any) => c.origin)).toEqual(['issued', 'issued', 'issued', 'referenced']);
   });
 
-  it('keeps the examples table and the OPERATIONS table in step', () => {
-    const used = OPERATIONS.flatMap((o) => (o.request === undefined ? [] : [o.request.example]));
+  it('keeps the examples table and the route table in step', () => {
+    const used = ROUTES.flatMap((o) => (o.request === undefined ? [] : [o.request.example]));
     for (const example of Object.values(examples)) expect(used).toContain(example);
   });
 });

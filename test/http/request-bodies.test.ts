@@ -1,8 +1,8 @@
 /**
- * Bodies that are malformed on the wire, on both ways in (the verification lane and the Express
- * app): a content coding gx-trust does not read is 415 with Accept-Encoding (RFC 9110 §12.5.3);
- * bytes that do not decode as the coding they claim, and JSON nested deeper than any accepted input,
- * are 400 problem+json. None of them is ever a 500.
+ * Bodies that are malformed on the wire, on routes of each kind: a content coding gx-trust does
+ * not read is 415 with Accept-Encoding (RFC 9110 §12.5.3); bytes that do not decode as the coding
+ * they claim, and JSON nested deeper than any accepted input, are 400 problem+json. None of them is
+ * ever a 500.
  */
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { CompactSign } from 'jose';
@@ -35,7 +35,7 @@ async function post(path: string, body: Buffer | string, headers: Record<string,
   };
 }
 
-/** One path the verification lane answers, and Express routes of each kind (open, authenticated). */
+/** Routes of each kind: verification, open, authenticated. */
 const PATHS = ['/credentials/verify', '/presentations/verify', '/danube/validate', '/credentials/issue', '/participants', '/members'];
 const JSON_TYPE = { 'content-type': 'application/json' };
 

@@ -1,9 +1,11 @@
 /**
  * The role and ownership matrix over HTTP: each caller (anonymous, bootstrap admin, and a member's
- * admin / member / connector / auditor keys, a revoked key) against each endpoint. To cover a new
- * endpoint, add a row to ENDPOINTS with the status each caller must get.
+ * admin / member / connector / auditor keys, a revoked key) against each endpoint. The endpoints
+ * are the route table's: a route without a row here fails the first test. To cover a new route,
+ * add a row to ENDPOINTS with the status each caller must get.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../src/http/route-table.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
 type Caller = 'anonymous' | 'bootstrap' | 'admin' | 'member' | 'connector' | 'auditor' | 'revoked' | 'otherMember';
@@ -13,6 +15,8 @@ const keys = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 let acme: { id: string; did: string };
 let other: { id: string; did: string };
 let ownCredentialId: string;
+/** The path of the status list the member's credential points at. */
+let ownStatusListPath: string;
 
 async function call(method: string, path: string, body: unknown, caller: Caller) {
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
@@ -30,6 +34,8 @@ const credential = () => ({
 
 interface Endpoint {
   name: string;
+  /** The route of the table this row covers: `<METHOD> <pattern>`. */
+  route: string;
   request: () => { method: string; path: string; body?: unknown };
   /** The status each caller gets; a caller left out gets `others`. */
   expect: Partial<Record<Caller, number>> & { others: number };
@@ -38,16 +44,19 @@ interface Endpoint {
 const ENDPOINTS: Endpoint[] = [
   {
     name: 'POST /credentials/issue',
+    route: 'POST /credentials/issue',
     request: () => ({ method: 'POST', path: '/credentials/issue', body: { credential: credential() } }),
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 201 },
   },
   {
     name: 'POST /credentials/verify (public)',
+    route: 'POST /credentials/verify',
     request: () => ({ method: 'POST', path: '/credentials/verify', body: { verifiableCredential: { ...credential(), issuer: 'did:web:x.example' } } }),
     expect: { others: 422 },
   },
   {
     name: 'POST /presentations/prove',
+    route: 'POST /presentations/prove',
     request: () => ({
       method: 'POST',
       path: '/presentations/prove',
@@ -57,6 +66,7 @@ const ENDPOINTS: Endpoint[] = [
   },
   {
     name: 'POST /credentials/status (acme\'s credential)',
+    route: 'POST /credentials/status',
     request: () => ({
       method: 'POST',
       path: '/credentials/status',
@@ -66,49 +76,142 @@ const ENDPOINTS: Endpoint[] = [
   },
   {
     name: 'POST /danube/validate (public)',
+    route: 'POST /danube/validate',
     request: () => ({ method: 'POST', path: '/danube/validate', body: [] }),
     expect: { others: 400 },
   },
   {
     name: 'GET /members',
+    route: 'GET /members',
     request: () => ({ method: 'GET', path: '/members' }),
     expect: { anonymous: 401, revoked: 401, bootstrap: 200, admin: 200, others: 403 },
   },
   {
     name: 'POST /members',
+    route: 'POST /members',
     request: () => ({ method: 'POST', path: '/members', body: { slug: `m-${Math.random().toString(36).slice(2, 10)}`, name: 'M' } }),
     expect: { anonymous: 401, revoked: 401, bootstrap: 201, admin: 201, others: 403 },
   },
   {
     name: 'GET /members/{acme}',
+    route: 'GET /members/:id',
     request: () => ({ method: 'GET', path: `/members/${acme.id}` }),
     expect: { anonymous: 401, revoked: 401, otherMember: 404, others: 200 },
   },
   {
     name: 'POST /members/{acme}/api-keys',
+    route: 'POST /members/:id/api-keys',
     request: () => ({ method: 'POST', path: `/members/${acme.id}/api-keys`, body: { role: 'connector' } }),
     expect: { anonymous: 401, revoked: 401, bootstrap: 201, admin: 201, others: 403 },
   },
   {
     name: 'DELETE /members/{acme}/api-keys/{unknown}',
+    route: 'DELETE /members/:id/api-keys/:keyId',
     request: () => ({ method: 'DELETE', path: `/members/${acme.id}/api-keys/key_0000` }),
     expect: { anonymous: 401, revoked: 401, bootstrap: 404, admin: 404, others: 403 },
   },
   {
     name: 'POST /members/{acme}/keys/rotate',
+    route: 'POST /members/:id/keys/rotate',
     request: () => ({ method: 'POST', path: `/members/${acme.id}/keys/rotate`, body: {} }),
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 200 },
   },
   {
     name: 'GET /members/{slug}/did.json (public)',
+    route: 'GET /members/:slug/did.json',
     request: () => ({ method: 'GET', path: '/members/acme/did.json' }),
     expect: { others: 200 },
   },
   {
     name: 'GET /audit/entries',
+    route: 'GET /audit/entries',
     request: () => ({ method: 'GET', path: '/audit/entries?from=0&to=1' }),
     expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
   },
+  {
+    name: 'POST /presentations/verify (public)',
+    route: 'POST /presentations/verify',
+    request: () => ({ method: 'POST', path: '/presentations/verify', body: { verifiablePresentation: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'] } } }),
+    expect: { others: 422 },
+  },
+  {
+    name: 'GET /status-lists/{acme\'s list} (public)',
+    route: 'GET /status-lists/:id',
+    request: () => ({ method: 'GET', path: ownStatusListPath }),
+    expect: { others: 200 },
+  },
+  {
+    name: 'POST /compliance (not a presentation)',
+    route: 'POST /compliance',
+    request: () => ({ method: 'POST', path: '/compliance', body: { presentation: 'not-a-vp-jwt' } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 400 },
+  },
+  ...(['standard-compliance', 'label-level-1', 'label-level-2', 'label-level-3'] as const).map((offer): Endpoint => ({
+    name: `POST /api/credential-offers/${offer} (not a presentation)`,
+    route: `POST /api/credential-offers/${offer}`,
+    request: () => ({ method: 'POST', path: `/api/credential-offers/${offer}`, body: {} }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 400 },
+  })),
+  {
+    name: 'POST /api/credential-offers (not a presentation)',
+    route: 'POST /api/credential-offers',
+    request: () => ({ method: 'POST', path: '/api/credential-offers', body: {} }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 400 },
+  },
+  {
+    name: 'GET /compliance/decisions/{acme\'s decision}',
+    route: 'GET /compliance/decisions/:id',
+    request: () => ({ method: 'GET', path: '/compliance/decisions/decision-of-acme' }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, otherMember: 404, others: 200 },
+  },
+  {
+    name: 'POST /participants (no participant)',
+    route: 'POST /participants',
+    request: () => ({ method: 'POST', path: '/participants', body: {} }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 400 },
+  },
+  {
+    name: 'POST /service-offerings (no offering)',
+    route: 'POST /service-offerings',
+    request: () => ({ method: 'POST', path: '/service-offerings', body: {} }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 400 },
+  },
+  {
+    name: 'GET /audit/checkpoints/latest',
+    route: 'GET /audit/checkpoints/latest',
+    request: () => ({ method: 'GET', path: '/audit/checkpoints/latest' }),
+    expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'GET /audit/proofs/inclusion/0',
+    route: 'GET /audit/proofs/inclusion/:index',
+    request: () => ({ method: 'GET', path: '/audit/proofs/inclusion/0' }),
+    expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'GET /audit/proofs/consistency',
+    route: 'GET /audit/proofs/consistency',
+    request: () => ({ method: 'GET', path: '/audit/proofs/consistency?from=1&to=2' }),
+    expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
+  },
+  {
+    name: 'GET /audit/evidence/{acme\'s credential}',
+    route: 'GET /audit/evidence/:credentialId',
+    request: () => ({ method: 'GET', path: `/audit/evidence/${encodeURIComponent(ownCredentialId)}` }),
+    expect: { anonymous: 401, revoked: 401, member: 403, connector: 403, otherMember: 403, others: 200 },
+  },
+  ...(
+    [
+      ['GET /.well-known/did.json', '/.well-known/did.json'],
+      ['GET /.well-known/x509/:kind.pem', '/.well-known/x509/rsa.pem'],
+      ['GET /health', '/health'],
+      ['GET /ready', '/ready'],
+      ['GET /metrics', '/metrics'],
+      ['GET /openapi.json', '/openapi.json'],
+      ['GET /docs', '/docs'],
+      ['GET /docs/assets/:file', '/docs/assets/index.css'],
+    ] as const
+  ).map(([route, path]): Endpoint => ({ name: `${route} (public)`, route, request: () => ({ method: 'GET', path }), expect: { others: 200 } })),
 ];
 
 const CALLERS: Caller[] = ['anonymous', 'bootstrap', 'admin', 'member', 'connector', 'auditor', 'revoked', 'otherMember'];
@@ -135,10 +238,26 @@ beforeAll(async () => {
   expect((await call('DELETE', `/members/${acme.id}/api-keys/${revoked.id}`, undefined, 'bootstrap')).status).toBe(204);
   const issued = await call('POST', '/credentials/issue', { credential: credential(), options: { credentialStatus: ['revocation', 'suspension'] } }, 'member');
   expect(issued.status, issued.text).toBe(201);
-  ownCredentialId = JSON.parse(issued.text).verifiableCredential.id;
+  const issuedCredential = JSON.parse(issued.text).verifiableCredential;
+  ownCredentialId = issuedCredential.id;
+  ownStatusListPath = new URL(issuedCredential.credentialStatus[0].statusListCredential).pathname;
+  await service.service.store.recordDecision({
+    id: 'decision-of-acme',
+    decision: { id: 'decision-of-acme', actor: `member:${acme.id}`, outcome: 'refused' },
+    audit: { actor: `member:${acme.id}`, action: 'compliance.refused', subject: 'decision-of-acme', digests: {}, details: {} },
+  });
 });
 afterAll(async () => {
   await service?.close();
+});
+
+describe('the matrix', () => {
+  it('has a row for every route of the route table, and none for a route it does not have', () => {
+    const routes = ROUTES.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort();
+    const rows = ENDPOINTS.map((endpoint) => endpoint.route);
+    expect(routes.filter((route) => !rows.includes(route)), 'routes without a row in ENDPOINTS').toEqual([]);
+    expect(rows.filter((row) => !routes.includes(row)), 'rows naming no route of the table').toEqual([]);
+  });
 });
 
 describe.each(ENDPOINTS)('$name', (endpoint) => {

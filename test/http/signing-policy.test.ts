@@ -6,7 +6,8 @@
  * the app's router stack and holds every route that has something signed to the same proof.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATIONS, type OperationDoc } from '../../src/http/openapi.js';
+import type { Route } from '../../src/http/route.js';
+import { ROUTES } from '../../src/http/route-table.js';
 import { examples, exampleMember } from '../../src/http/openapi/examples.js';
 import { SIGNING_POLICY, type SigningModule } from '../../src/issuing/signing-policy.js';
 import { encodeStatusList } from '../../src/status-lists/credential.js';
@@ -394,9 +395,9 @@ describe('every route that has something signed', () => {
   const delta = (before: Record<string, number>, after: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).filter(([module, n]) => n !== (before[module] ?? 0)).map(([module, n]) => [module, n - (before[module] ?? 0)]));
 
-  const operationOf = (route: string): OperationDoc => {
-    const op = OPERATIONS.find((o) => `${o.method} ${o.path}` === route);
-    if (op === undefined) throw new Error(`${route} has no OPERATIONS entry`);
+  const operationOf = (route: string): Route<never> => {
+    const op = ROUTES.find((o) => `${o.method} ${o.path}` === route);
+    if (op === undefined) throw new Error(`${route} has no route-table entry`);
     return op;
   };
 

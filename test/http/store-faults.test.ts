@@ -93,7 +93,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       ['a member name', 'POST', '/members', { slug: 'nul-name', name: `ACME${NUL}GmbH` }, '/name'],
       ['an issued credential id', 'POST', '/credentials/issue', { credential: credential({ id: `urn:uuid:a${NUL}b` }) }, '/credential/id'],
       ['a claim of an issued credential', 'POST', '/credentials/issue', { credential: credential({ credentialSubject: { id: 'did:web:member.example', name: `a${NUL}` } }) }, '/credential/credentialSubject/name'],
-      ['a credential to verify (the verification lane)', 'POST', '/credentials/verify', { verifiableCredential: credential({ issuer: `did:web:x${NUL}` }) }, '/verifiableCredential/issuer'],
+      ['a credential to verify', 'POST', '/credentials/verify', { verifiableCredential: credential({ issuer: `did:web:x${NUL}` }) }, '/verifiableCredential/issuer'],
     ])('in %s is 400 INVALID_INPUT with its pointer', async (_name, method, path, body, pointer) => {
       const response = await call(svc, method, path, body);
       expect(response.status, response.text).toBe(400);

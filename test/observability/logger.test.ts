@@ -77,8 +77,7 @@ describe('requestLogger()', () => {
   it('gives an error logged while answering the request id of that answer, redacted as any line', () => {
     const captured: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void captured.push(line) } });
-    const req = { res: { locals: { requestId: 'request-id-0042' } } } as unknown as Parameters<typeof requestLogger>[1];
-    requestLogger(logger, req).error({ err: new Error('boom'), apiKey: 'gxdev_secret' }, 'request failed');
+    requestLogger(logger, 'request-id-0042').error({ err: new Error('boom'), apiKey: 'gxdev_secret' }, 'request failed');
     requestLogger(logger, undefined).error('outside a request');
     const [inside, outside] = captured.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(inside?.['reqId']).toBe('request-id-0042');

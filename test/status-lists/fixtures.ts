@@ -9,15 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
 import type { Clock } from '../../src/clock.js';
 import type { JsonObject } from '../../src/credentials/index.js';
-import { GxTrustError } from '../../src/errors.js';
-import { problemHandler } from '../../src/http/problem.js';
+import { serveRoutes } from '../../src/http/app.js';
+import { statusListRoutes } from '../../src/http/routes/status-lists.js';
 import { StatusListAllocator, type StatusListPurpose } from '../../src/status-lists/allocator.js';
 import { createStatusCheck, type SignedListDocument, type StatusCheckOptions } from '../../src/status-lists/check-status.js';
 import { createStatusListPublisher, type SignedStatusList, type StatusListPublisher } from '../../src/status-lists/credential.js';
-import { statusListRoutes } from '../../src/status-lists/routes.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
 import { createVerifier, type CredentialStatusCheck, type Verifier } from '../../src/verifying/index.js';
@@ -75,23 +73,18 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-status-'));
   const store = await openSqliteStore({ path: join(dir, 'gx-trust.db'), clock });
 
-  const app = express();
-  const lists = await listen(app);
+  // The status list routes of the route table, served by the real request pipeline; any bearer
+  // token is a member of that name ('admin' an admin), so ownership decides what each may change.
+  const served: { listener?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const lists = await listen((req, res) => served.listener?.(req, res));
   const allocator = new StatusListAllocator({ store, baseUrl: lists.url, issuers: service.statusListIssuers });
   const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuers: service.statusListIssuers, baseUrl: lists.url, clock });
-  app.use(express.json());
-  app.use(
-    statusListRoutes({
-      store,
-      publisher,
-      authorize: (req) => {
-        const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-        if (token === undefined) throw new GxTrustError('UNAUTHORIZED', 'this endpoint needs an API key');
-        return token === 'admin' ? { actor: 'admin', admin: true } : { actor: token };
-      },
-    }),
-  );
-  app.use(problemHandler(() => {}));
+  served.listener = serveRoutes({
+    routes: statusListRoutes,
+    deps: { store, statusListPublisher: publisher },
+    authenticator: { authenticate: async (token) => (token === 'admin' ? { actor: 'admin', role: 'admin' } : { actor: token, role: 'member' }) },
+    bodyLimitBytes: 256 * 1024,
+  }).listener;
 
   const routes = new Map<string, Route>();
   const hits = new Map<string, number>();

@@ -13,7 +13,7 @@ import { claimIdempotencyKey } from '../../storage/idempotency.js';
 import type { Clock } from '../../clock.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
-import type { Principal } from '../../http/auth.js';
+import type { Principal } from '../../access/principal.js';
 import { envelopeCredential } from '../../issuing/jose.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
 import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';

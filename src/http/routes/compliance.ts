@@ -8,23 +8,21 @@
  * every finding (rule id, credential, pointer, message, hint); 400 is only for input that is not a
  * presentation at all (compliance/submission.ts).
  */
-import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { actsFor } from '../../access/authorization.js';
 import type { ComplianceEngine, ComplianceResult, DecideOptions } from '../../compliance/engine.js';
 import { LABEL_LEVELS, type LabelLevel } from '../../compliance/criteria.js';
 import { isObject } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
-import type { AppDependencies } from '../app.js';
-import { deny, principalOf, requireRole } from '../auth.js';
+import { examples } from '../openapi/examples.js';
+import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { parseBody, requireBody } from '../parse.js';
 import { PROBLEM_TYPE_BASE } from '../problem.js';
+import { defineRoute, json, problemAnswer, text, type Answer, type Route, type RouteContext } from '../route.js';
 
-const GAIA_X_PATHS: Record<string, LabelLevel> = {
-  '/api/credential-offers/standard-compliance': 'SC',
-  '/api/credential-offers/label-level-1': 'L1',
-  '/api/credential-offers/label-level-2': 'L2',
-  '/api/credential-offers/label-level-3': 'L3',
-};
+interface ComplianceRouteDependencies {
+  compliance: ComplianceEngine;
+}
 
 export const ComplianceRequest = z.strictObject({
   /** A compact VP-JWT, an enveloped VP, or a JSON-LD VP. */
@@ -51,139 +49,161 @@ function labelId(vcid: unknown): string | undefined {
   return vcid;
 }
 
-function refusal(res: Response, result: ComplianceResult): void {
-  const first = result.findings[0];
-  res
-    .status(422)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: PROBLEM_TYPE_BASE + 'compliance-failed',
-        title: 'Compliance refused',
-        status: 422,
-        code: 'COMPLIANCE_FAILED',
-        detail: `${result.findings.length} rule finding(s); the first: ${first?.message ?? ''}`,
-        pointer: first?.pointer ?? '',
-        hint: first?.hint ?? '',
-        errors: result.findings.map((f) => ({ code: f.code, pointer: f.pointer, detail: `${f.rule}: ${f.message}`, hint: f.hint })),
-        findings: result.findings,
-        ...warningsOf(result),
-        checks: result.checks,
-        ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
-      }),
-    );
-}
-
 /** The Gaia-X paths' answers carry `warnings[]` only when a rule warned, so their usual shape is unchanged. */
 function warningsOf(result: ComplianceResult): { warnings?: ComplianceResult['warnings'] } {
   return result.warnings.length === 0 ? {} : { warnings: result.warnings };
 }
 
-export function complianceRoutes(deps: AppDependencies & { compliance: ComplianceEngine }): Router {
-  const router = Router();
-  const member = requireRole(deps.authenticator, 'member');
-
-  async function decide(req: Request, res: Response, input: unknown, options: Omit<DecideOptions, 'caller'>): Promise<ComplianceResult> {
-    const principal = principalOf(res);
-    // Object-level authorization (OWASP API1:2023): a member asks for compliance of its own presentations only.
-    const authorize = async (presenter: string | undefined) => {
-      if (principal.role === 'admin') return;
-      const dids = principal.dids ?? [];
-      if (presenter !== undefined && dids.includes(presenter)) return;
-      throw await deny(
-        deps.authenticator,
-        principal,
-        { method: req.method, path: req.path, subject: presenter ?? `${req.method} ${req.path}`, reason: presenter === undefined ? 'the presentation names no holder this API key may present as' : `this API key may not ask for compliance of a presentation held by ${presenter}` },
-        dids.length === 0 ? 'Ask an admin for a member API key' : `Present as ${dids.join(' or ')}`,
-      );
-    };
-    return deps.compliance.decide(input, { ...options, caller: principal, authorize });
-  }
-
-  for (const [path, level] of Object.entries(GAIA_X_PATHS)) {
-    router.post(path, member, async (req, res) => {
-      const body = requireBody(req);
-      const result = await decide(req, res, body, { level, ...(labelId(req.query['vcid']) === undefined ? {} : { labelId: labelId(req.query['vcid'])! }) });
-      if (result.issued === undefined) return refusal(res, result);
-      res.setHeader('Location', `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}`);
-      if (req.accepts(['application/vc+jwt', 'application/json']) === 'application/json') {
-        res.status(201).json({ verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId, ...warningsOf(result) });
-        return;
-      }
-      res.status(201).type('application/vc+jwt').send(result.issued.jwt);
-    });
-  }
-
-  /** Tagus-era clients post a JSON-LD VP; the same rules apply (Standard Compliance). */
-  router.post('/api/credential-offers', member, async (req, res) => {
-    const body = requireBody(req);
-    if (typeof body === 'string') {
-      throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'this path takes a JSON-LD presentation', {
-        hint: 'Post VP-JWTs to /api/credential-offers/standard-compliance or /label-level-{1,2,3}',
-      });
-    }
-    const result = await decide(req, res, body, { level: 'SC', ...(labelId(req.query['vcid']) === undefined ? {} : { labelId: labelId(req.query['vcid'])! }) });
-    if (result.issued === undefined) return refusal(res, result);
-    res.status(201).json({
-      verifiableCredential: result.issued.verifiableCredential,
-      jwt: result.issued.jwt,
-      labelLevel: result.labelLevel,
-      decisionId: result.decisionId,
-      ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
-      ...warningsOf(result),
-    });
+function refusal(result: ComplianceResult): Answer {
+  const first = result.findings[0];
+  return problemAnswer({
+    type: PROBLEM_TYPE_BASE + 'compliance-failed',
+    title: 'Compliance refused',
+    status: 422,
+    code: 'COMPLIANCE_FAILED',
+    detail: `${result.findings.length} rule finding(s); the first: ${first?.message ?? ''}`,
+    pointer: first?.pointer ?? '',
+    hint: first?.hint ?? '',
+    errors: result.findings.map((f) => ({ code: f.code, pointer: f.pointer, detail: `${f.rule}: ${f.message}`, hint: f.hint })),
+    findings: result.findings,
+    ...warningsOf(result),
+    checks: result.checks,
+    ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
   });
-
-  router.post('/compliance', member, async (req, res) => {
-    const body = requireBody(req);
-    let input: unknown;
-    let options: Omit<DecideOptions, 'caller'>;
-    // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP: it has a `type`, the request
-    // object never does) takes its options from the query; otherwise {presentation, options}.
-    if (typeof body === 'string' || (isObject(body) && (Object.hasOwn(body, 'type') || Object.hasOwn(body, '@context')))) {
-      const level = req.query['labelLevel'] ?? 'SC';
-      if (!(LABEL_LEVELS as readonly unknown[]).includes(level)) {
-        throw new GxTrustError('INVALID_INPUT', `labelLevel must be one of ${LABEL_LEVELS.join(', ')}`, { pointer: '/labelLevel' });
-      }
-      input = body;
-      options = { level: level as LabelLevel, dryRun: flag(req.query['dryRun']) };
-      const id = labelId(req.query['vcid']);
-      if (id !== undefined) options.labelId = id;
-    } else {
-      const request = parseBody(ComplianceRequest, body, 'Send {"presentation": "<VP-JWT>" | {VP}, "options": {"labelLevel": "SC"|"L1"|"L2"|"L3", "dryRun": true}}');
-      input = request.presentation;
-      options = { level: request.options?.labelLevel ?? 'SC', dryRun: request.options?.dryRun === true || flag(req.query['dryRun']) };
-      const id = labelId(request.options?.vcid);
-      if (id !== undefined) options.labelId = id;
-    }
-    const result = await decide(req, res, input, options);
-    const answer = {
-      ...(result.issued === undefined ? {} : { issued: result.issued }),
-      ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
-      ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
-      outcome: result.outcome,
-      requestedLevel: result.requestedLevel,
-      validatedCriteria: result.validatedCriteria,
-      findings: result.findings,
-      warnings: result.warnings,
-      checks: result.checks,
-      ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
-    };
-    res.status(result.findings.length > 0 ? 422 : result.issued !== undefined ? 201 : 200).json(answer);
-  });
-
-  /** The stored decision, for the member who asked, auditors and admins. */
-  router.get('/compliance/decisions/:id', requireRole(deps.authenticator, 'member', 'auditor'), async (req, res) => {
-    const record = await deps.compliance.getDecision(String(req.params['id']));
-    const unknown = () => new GxTrustError('NOT_FOUND', 'no compliance decision with this id');
-    if (record === undefined) throw unknown();
-    const principal = principalOf(res);
-    if (principal.role === 'member' && record.decision['actor'] !== principal.actor) {
-      // Another member's decision is answered as an unknown id (no existence oracle), and audited.
-      throw await deny(deps.authenticator, principal, { method: req.method, path: req.path, subject: record.id, reason: 'this decision was asked for by another member' }, undefined, unknown());
-    }
-    res.json(record.decision);
-  });
-
-  return router;
 }
+
+/** A decision for the caller; object-level authorization (OWASP API1:2023): a member asks for compliance of its own presentations only. */
+function decide(context: RouteContext<unknown>, deps: ComplianceRouteDependencies, input: unknown, options: Omit<DecideOptions, 'caller'>): Promise<ComplianceResult> {
+  const principal = context.caller();
+  const authorize = async (presenter: string | undefined): Promise<void> => {
+    if (actsFor(principal, presenter)) return;
+    const dids = principal.dids ?? [];
+    throw await context.deny({
+      subject: presenter ?? `${context.method} ${context.path}`,
+      reason: presenter === undefined ? 'the presentation names no holder this API key may present as' : `this API key may not ask for compliance of a presentation held by ${presenter}`,
+      hint: dids.length === 0 ? 'Ask an admin for a member API key' : `Present as ${dids.join(' or ')}`,
+    });
+  };
+  return deps.compliance.decide(input, { ...options, caller: principal, authorize });
+}
+
+function labelOptions(context: RouteContext<unknown>, level: LabelLevel): Omit<DecideOptions, 'caller'> {
+  const id = labelId(context.query['vcid']);
+  return { level, ...(id === undefined ? {} : { labelId: id }) };
+}
+
+const GAIA_X_PATHS = [
+  ['/api/credential-offers/standard-compliance', 'offerStandardCompliance', 'Standard Compliance', 'SC'],
+  ['/api/credential-offers/label-level-1', 'offerLabelLevel1', 'Label Level 1', 'L1'],
+  ['/api/credential-offers/label-level-2', 'offerLabelLevel2', 'Label Level 2', 'L2'],
+  ['/api/credential-offers/label-level-3', 'offerLabelLevel3', 'Label Level 3', 'L3'],
+] as const;
+
+const gaiaXRoutes = GAIA_X_PATHS.map(([path, operationId, levelName, level]): Route<ComplianceRouteDependencies> =>
+  defineRoute({
+    method: 'post', path, operationId, tag: 'Compliance', roles: ['member'], signing: 'compliance',
+    summary: `Gaia-X compliance service path: a VP-JWT in, a ${levelName} credential (vc+jwt) out`,
+    request: { schema: z.string().describe('A compact VP-JWT'), example: examples.offerCompliance, mediaTypes: ['application/vp+jwt'], parse: 'handler' },
+    query: { vcid: 'The id to give the issued credential' },
+    responses: { 201: { description: 'The compliance credential', mediaType: 'application/vc+jwt' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: problem('Not compliant') },
+    async handler(context, deps: ComplianceRouteDependencies) {
+      const result = await decide(context, deps, requireBody(context.body), labelOptions(context, level));
+      if (result.issued === undefined) return refusal(result);
+      const headers = { Location: `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}` };
+      if (context.accepts(['application/vc+jwt', 'application/json']) === 'application/json') {
+        return json(201, { verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId, ...warningsOf(result) }, headers);
+      }
+      return text(201, 'application/vc+jwt', result.issued.jwt, headers);
+    },
+  }),
+);
+
+export const complianceRoutes = [
+  defineRoute({
+    method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
+    summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
+    // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP) or {presentation, options}: the handler tells them apart.
+    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt'], parse: 'handler' },
+    query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3', vcid: 'The id to give the issued credential (when the body is the presentation itself)' },
+    responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant (unsigned presentations included): findings with JSON pointers' }, 400: problem('Not a presentation at all, or a bad option'), 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type') },
+    async handler(context, deps: ComplianceRouteDependencies) {
+      const body = requireBody(context.body);
+      let input: unknown;
+      let options: Omit<DecideOptions, 'caller'>;
+      // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP: it has a `type`, the request
+      // object never does) takes its options from the query; otherwise {presentation, options}.
+      if (typeof body === 'string' || (isObject(body) && (Object.hasOwn(body, 'type') || Object.hasOwn(body, '@context')))) {
+        const level = context.query['labelLevel'] ?? 'SC';
+        if (!(LABEL_LEVELS as readonly unknown[]).includes(level)) {
+          throw new GxTrustError('INVALID_INPUT', `labelLevel must be one of ${LABEL_LEVELS.join(', ')}`, { pointer: '/labelLevel' });
+        }
+        input = body;
+        options = { level: level as LabelLevel, dryRun: flag(context.query['dryRun']) };
+        const id = labelId(context.query['vcid']);
+        if (id !== undefined) options.labelId = id;
+      } else {
+        const request = parseBody(ComplianceRequest, body, 'Send {"presentation": "<VP-JWT>" | {VP}, "options": {"labelLevel": "SC"|"L1"|"L2"|"L3", "dryRun": true}}');
+        input = request.presentation;
+        options = { level: request.options?.labelLevel ?? 'SC', dryRun: request.options?.dryRun === true || flag(context.query['dryRun']) };
+        const id = labelId(request.options?.vcid);
+        if (id !== undefined) options.labelId = id;
+      }
+      const result = await decide(context, deps, input, options);
+      return json(result.findings.length > 0 ? 422 : result.issued !== undefined ? 201 : 200, {
+        ...(result.issued === undefined ? {} : { issued: result.issued }),
+        ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
+        ...(result.labelLevel === undefined ? {} : { labelLevel: result.labelLevel }),
+        outcome: result.outcome,
+        requestedLevel: result.requestedLevel,
+        validatedCriteria: result.validatedCriteria,
+        findings: result.findings,
+        warnings: result.warnings,
+        checks: result.checks,
+        ...(result.decisionId === undefined ? {} : { decisionId: result.decisionId }),
+      });
+    },
+  }),
+  ...gaiaXRoutes,
+  defineRoute({
+    method: 'post', path: '/api/credential-offers', operationId: 'offerCredential', tag: 'Compliance', roles: ['member'], signing: 'compliance',
+    summary: 'Tagus-era path: a JSON-LD presentation in, a Standard Compliance credential out',
+    request: { schema: z.record(z.string(), z.unknown()).describe('A JSON-LD verifiable presentation'), example: examples.offerCredential, parse: 'handler' },
+    responses: { 201: { description: 'The compliance credential' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('A JWT was sent'), 422: problem('Not compliant') },
+    /** Tagus-era clients post a JSON-LD VP; the same rules apply (Standard Compliance). */
+    async handler(context, deps: ComplianceRouteDependencies) {
+      const body = requireBody(context.body);
+      if (typeof body === 'string') {
+        throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'this path takes a JSON-LD presentation', {
+          hint: 'Post VP-JWTs to /api/credential-offers/standard-compliance or /label-level-{1,2,3}',
+        });
+      }
+      const result = await decide(context, deps, body, labelOptions(context, 'SC'));
+      if (result.issued === undefined) return refusal(result);
+      return json(201, {
+        verifiableCredential: result.issued.verifiableCredential,
+        jwt: result.issued.jwt,
+        labelLevel: result.labelLevel,
+        decisionId: result.decisionId,
+        ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
+        ...warningsOf(result),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/compliance/decisions/:id', operationId: 'getComplianceDecision', tag: 'Compliance', roles: ['member', 'auditor'],
+    summary: 'A recorded compliance decision', params: { id: 'The decision id (Location of a decision answer)' },
+    responses: { 200: { description: 'The decision' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such decision') },
+    /** The stored decision, for the member who asked, auditors and admins. */
+    async handler(context, deps: ComplianceRouteDependencies) {
+      const record = await deps.compliance.getDecision(context.params['id'] ?? '');
+      const unknown = () => new GxTrustError('NOT_FOUND', 'no compliance decision with this id');
+      if (record === undefined) throw unknown();
+      const principal = context.caller();
+      if (principal.role === 'member' && record.decision['actor'] !== principal.actor) {
+        // Another member's decision is answered as an unknown id (no existence oracle), and audited.
+        throw await context.deny({ subject: record.id, reason: 'this decision was asked for by another member', answer: unknown() });
+      }
+      return json(200, record.decision);
+    },
+  }),
+];

@@ -1,12 +1,14 @@
 /** W3C VC-API credential endpoints: issue (recorded) and verify. */
-import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
-import type { VerificationReport, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
-import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
-import { principalOf, requireRole } from '../auth.js';
+import type { ScopedSigner } from '../../issuing/signing-policy.js';
+import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
+import { examples } from '../openapi/examples.js';
+import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
+import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
-import type { AppDependencies } from '../app.js';
+import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
+import { defineRoute, json, text, type Answer, type RouteContext } from '../route.js';
 
 export const IssueCredentialRequest = z.strictObject({
   credential: z.record(z.string(), z.unknown()),
@@ -35,9 +37,10 @@ export interface VerificationInput {
   options: { challenge?: string; domain?: string };
 }
 
-/** Who may verify: anyone (the default), or, with GX_ANONYMOUS_VERIFY=false, any caller with an API key. */
-export function verifyCallers(deps: AppDependencies): RequestHandler[] {
-  return deps.anonymousVerify === false ? [requireRole(deps.authenticator, 'member', 'connector', 'auditor')] : [];
+/** What the verify routes need: the verifier, and anonymous callers' share of canonicalization work. */
+export interface VerifyRouteDependencies {
+  verifier: Verifier;
+  canonicalizationBudget?: CanonicalizationBudget | undefined;
 }
 
 /** The options with the caller's share of canonicalization work, when the service limits it. */
@@ -49,18 +52,10 @@ export function withCanonicalizationBudget(
   return budget === undefined ? options : { ...options, admitCanonicalization: budget(request) };
 }
 
-/** A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt. */
-export function verificationInput(
-  req: Request,
-  field: 'verifiableCredential' | 'verifiablePresentation',
-  schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
-): VerificationInput {
-  return verificationInputOf(requireBody(req), req.query, field, schema);
-}
-
 /**
- * The same from a parsed body (a string for a JWT media type) and the parsed query: a bare JWT
- * takes its challenge and domain from the query, a JSON body from its `options`.
+ * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt
+ * (the body is then its text): a bare JWT takes its challenge and domain from the query, a JSON
+ * body from its `options`.
  */
 export function verificationInputOf(
   body: unknown,
@@ -76,7 +71,7 @@ export function verificationInputOf(
       options: { ...(challenge === undefined ? {} : { challenge }), ...(domain === undefined ? {} : { domain }) },
     };
   }
-  const parsed = parseBody(schema as z.ZodType<Record<string, unknown>>, body);
+  const parsed = parseBody(schema as z.ZodType<Record<string, unknown>>, requireBody(body));
   const options = (parsed['options'] ?? {}) as { challenge?: string; domain?: string };
   const picked: { challenge?: string; domain?: string } = {};
   if (options.challenge !== undefined) picked.challenge = options.challenge;
@@ -85,35 +80,59 @@ export function verificationInputOf(
 }
 
 /** 200 when every check passed; 422 with the same report when any failed or could not run. */
-export function sendReport(res: Response, report: VerificationReport): void {
-  res.status(report.verified ? 200 : 422).json(report);
+export function reportAnswer(report: VerificationReport): Answer {
+  return json(report.verified ? 200 : 422, report);
 }
 
-export function credentialRoutes(deps: AppDependencies): Router {
-  const router = Router();
-
-  router.post('/credentials/issue', requireRole(deps.authenticator, 'member'), async (req, res) => {
-    const body = parseBody(IssueCredentialRequest, req.body);
-    // The signing policy decides as whom and what: a member only as its own DID (and as it by
-    // default; 403 and audited otherwise), never a label, a status list or, as the service, a
-    // type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
-    const idempotencyKey = req.get('idempotency-key');
-    const issued = await deps.signers.credentialsApi.issueCredential(body.credential, body.options ?? {}, {
-      caller: principalOf(res),
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    });
-    if (issued.format === 'vc+jwt' && req.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {
-      res.status(201).type('application/vc+jwt').send(issued.jwt);
-      return;
-    }
-    res.status(201).json({ verifiableCredential: issued.verifiableCredential });
-  });
-
-  router.post('/credentials/verify', ...verifyCallers(deps), async (req, res) => {
-    const { input, options } = verificationInput(req, 'verifiableCredential', VerifyCredentialRequest);
-    const caller = { authorization: req.get('authorization'), ip: req.ip, path: req.path };
-    sendReport(res, await deps.verifier.verifyCredential(input, withCanonicalizationBudget(options, deps.canonicalizationBudget, caller)));
-  });
-
-  return router;
+/** The verify routes' handler: the body as the route reads it, the report as the verifier gives it. */
+export function verifyHandler(
+  field: 'verifiableCredential' | 'verifiablePresentation',
+  schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
+  verify: (verifier: Verifier, input: unknown, options: VerifierOptions) => Promise<VerificationReport>,
+) {
+  return async (context: RouteContext<unknown>, deps: VerifyRouteDependencies): Promise<Answer> => {
+    const { input, options } = verificationInputOf(context.body, context.query, field, schema);
+    return reportAnswer(await verify(deps.verifier, input, withCanonicalizationBudget(options, deps.canonicalizationBudget, context.client)));
+  };
 }
+
+export const VERIFY_RESPONSES = {
+  200: { description: 'Every check ran and passed', schema: VerificationReportSchema },
+  422: { description: 'A check failed or could not run (same report)', schema: VerificationReportSchema },
+  400: BAD_INPUT,
+  401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'),
+  429: RATE_LIMITED,
+  503: VERIFIER_BUSY,
+};
+
+export const credentialRoutes = [
+  defineRoute({
+    method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'], signing: 'credentials-api',
+    summary: 'Issue a credential signed by the service, recorded with its audit entry (Idempotency-Key honoured)',
+    request: { schema: IssueCredentialRequest, example: examples.issueCredential },
+    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
+    async handler(context, deps: { signers: { credentialsApi: ScopedSigner } }) {
+      const body = context.body;
+      // The signing policy decides as whom and what: a member only as its own DID (and as it by
+      // default; 403 and audited otherwise), never a label, a status list or, as the service, a
+      // type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
+      const idempotencyKey = context.header('idempotency-key');
+      const issued = await deps.signers.credentialsApi.issueCredential(body.credential, body.options ?? {}, {
+        caller: context.caller(),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+      if (issued.format === 'vc+jwt' && context.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {
+        return text(201, 'application/vc+jwt', issued.jwt);
+      }
+      return json(201, { verifiableCredential: issued.verifiableCredential });
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials', anonymousVerify: true,
+    summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt',
+    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt'], parse: 'handler' },
+    query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
+    responses: VERIFY_RESPONSES,
+    handler: verifyHandler('verifiableCredential', VerifyCredentialRequest, (verifier, input, options) => verifier.verifyCredential(input, options)),
+  }),
+];

@@ -1,26 +1,24 @@
 /** Danube self-description checks and onboarding (participants, service offerings). */
-import { Router, type Request, type Response } from 'express';
-import { systemClock } from '../../clock.js';
-import { createOnboarding, type OnboardingOutcome } from '../../danube/onboarding/index.js';
-import {
-  ParticipantCredentialsRequest,
-  ParticipantDataRequest,
-  ServiceOfferingRequest,
-} from '../../danube/onboarding/request.js';
+import { z } from 'zod';
+import type { Onboarding, OnboardingOutcome } from '../../danube/onboarding/index.js';
+import { ParticipantCredentialsRequest, ParticipantDataRequest, ServiceOfferingRequest } from '../../danube/onboarding/request.js';
 import { submittedCredentials } from '../../danube/submission.js';
 import { pointedIntoRequest } from '../../danube/submission-limits.js';
+import type { SelfDescriptionValidator } from '../../danube/validate.js';
 import { GxTrustError } from '../../errors.js';
-import { principalOf, requireRole } from '../auth.js';
+import { examples } from '../openapi/examples.js';
+import { BAD_INPUT, FORBIDDEN, NOT_ONBOARDED, problem, RATE_LIMITED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
+import { DanubeValidateRequest, DanubeValidation, OnboardingResult } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
-import { problemOf, sendProblem } from '../problem.js';
-import type { AppDependencies } from '../app.js';
+import { problemOf } from '../problem.js';
+import type { CanonicalizationBudget } from '../rate-limit.js';
+import { defineRoute, json, problemAnswer, type Answer, type RouteContext } from '../route.js';
 
 /** 201 with the credentials and the presentation; 422 problem+json listing every fault otherwise. */
-function sendOutcome(req: Request, res: Response, outcome: OnboardingOutcome): void {
+function outcomeAnswer(context: RouteContext<unknown>, outcome: OnboardingOutcome): Answer {
   if (outcome.status === 'issued') {
     const { status: _status, ...body } = outcome;
-    res.status(201).json(body);
-    return;
+    return json(201, body);
   }
   if (outcome.status === 'unverified') {
     const error = new GxTrustError('CREDENTIAL_UNVERIFIED', `${outcome.failures.length} submitted credential(s) failed verification; nothing was issued`, {
@@ -32,9 +30,7 @@ function sendOutcome(req: Request, res: Response, outcome: OnboardingOutcome): v
           .map((check) => ({ code: check.code ?? 'CHECK_NOT_RUN', pointer, detail: `${check.check}: ${check.message ?? 'failed'}` })),
       ),
     });
-    const problem = { ...problemOf(error, req.originalUrl), reports: outcome.failures };
-    sendProblem(res, problem);
-    return;
+    return problemAnswer({ ...problemOf(error, context.url), reports: outcome.failures });
   }
   const violations = outcome.findings.filter((finding) => finding.severity === 'violation');
   const error = new GxTrustError('SELF_DESCRIPTION_INVALID', `the self-description has ${violations.length} finding(s); nothing was issued`, {
@@ -42,69 +38,71 @@ function sendOutcome(req: Request, res: Response, outcome: OnboardingOutcome): v
     hint: 'Fix each finding (pointer into your request, hint per finding) and send it again',
     errors: violations.map((finding) => ({ code: 'SELF_DESCRIPTION_INVALID', pointer: finding.pointer, detail: finding.message, hint: finding.hint })),
   });
-  const problem = { ...problemOf(error, req.originalUrl), findings: outcome.findings };
-  sendProblem(res, problem);
+  return problemAnswer({ ...problemOf(error, context.url), findings: outcome.findings });
 }
 
-export function danubeRoutes(deps: AppDependencies): Router {
-  const router = Router();
-  const onboarding = createOnboarding({
-    signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
-    verifier: deps.verifier,
-    validator: deps.selfDescriptionValidator,
-    store: deps.store,
-    serviceDid: deps.keyring.did,
-    clock: deps.clock ?? systemClock,
-  });
+/** The onboarding context of a request: who asks, and its Idempotency-Key. */
+function onboardingContext(context: RouteContext<unknown>) {
+  const idempotencyKey = context.header('idempotency-key');
+  return { principal: context.caller(), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+}
 
-  /**
-   * Shapes and Trust Framework rules, findings with JSON pointers into what was sent. Never issues
-   * anything, so it needs no API key; anonymous callers pay for it from their share of costly work,
-   * as they do for canonicalization.
-   */
-  router.post('/danube/validate', async (req, res) => {
-    const body = requireBody(req);
-    const submitted = submittedCredentials(typeof body === 'string' ? body.trim() : body);
-    const admit = deps.canonicalizationBudget?.({ authorization: req.get('authorization'), ip: req.ip, path: req.path });
-    const result = await deps.selfDescriptionValidator
-      .validate(submitted.map((c) => c.document), admit === undefined ? {} : { admit })
-      .catch((error: unknown) => {
-        throw pointedIntoRequest(error, (index) => submitted[index]?.origin);
+export const danubeRoutes = [
+  defineRoute({
+    method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',
+    summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',
+    request: { schema: DanubeValidateRequest, example: examples.validateDanube, parse: 'handler' },
+    responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: problem('Invalid input, or a self-description over the size limits (GRAPH_TOO_LARGE)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
+    /**
+     * Shapes and Trust Framework rules, findings with JSON pointers into what was sent. Never issues
+     * anything, so it needs no API key; anonymous callers pay for it from their share of costly work,
+     * as they do for canonicalization.
+     */
+    async handler(context, deps: { selfDescriptionValidator: SelfDescriptionValidator; canonicalizationBudget?: CanonicalizationBudget | undefined }) {
+      const body = requireBody(context.body);
+      const submitted = submittedCredentials(typeof body === 'string' ? body.trim() : body);
+      const admit = deps.canonicalizationBudget?.(context.client);
+      const result = await deps.selfDescriptionValidator
+        .validate(submitted.map((c) => c.document), admit === undefined ? {} : { admit })
+        .catch((error: unknown) => {
+          throw pointedIntoRequest(error, (index) => submitted[index]?.origin);
+        });
+      const findings = result.findings.map((finding) => {
+        // The validator points into the list it was given; point into the body as sent instead.
+        const match = /^\/(\d+)(.*)$/.exec(finding.pointer);
+        const origin = match ? submitted[Number(match[1])]?.origin : undefined;
+        return origin === undefined ? finding : { ...finding, pointer: origin + (match?.[2] ?? '') };
       });
-    const findings = result.findings.map((finding) => {
-      // The validator points into the list it was given; point into the body as sent instead.
-      const match = /^\/(\d+)(.*)$/.exec(finding.pointer);
-      const origin = match ? submitted[Number(match[1])]?.origin : undefined;
-      return origin === undefined ? finding : { ...finding, pointer: origin + (match?.[2] ?? '') };
-    });
-    const warnings = submitted.some((c) => c.decoded)
-      ? ['credentials decoded from JWTs were validated for content only; verify their proofs with /credentials/verify']
-      : [];
-    res.json({ conforms: result.conforms, findings, warnings });
-  });
-
-  /** A member's participant data (or its own credentials) -> LegalPerson, registration-number and Issuer VCs. */
-  router.post('/participants', requireRole(deps.authenticator, 'member'), async (req, res) => {
-    const body: unknown = req.body;
-    const idempotencyKey = req.get('idempotency-key');
-    const context = { principal: principalOf(res), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
-    if (typeof body === 'object' && body !== null && 'credentials' in body && !('participant' in body)) {
-      const request = parseBody(ParticipantCredentialsRequest, body);
-      sendOutcome(req, res, await onboarding.participantFromCredentials(request.credentials, request.options, context, body));
-      return;
-    }
-    const request = parseBody(ParticipantDataRequest, body);
-    sendOutcome(req, res, await onboarding.participantFromData(request.participant, request.options, context, body));
-  });
-
-  /** A service offering and its resources (IPCEI-AI profiles included) of an onboarded LegalPerson. */
-  router.post('/service-offerings', requireRole(deps.authenticator, 'member'), async (req, res) => {
-    const body: unknown = req.body;
-    const request = parseBody(ServiceOfferingRequest, body);
-    const idempotencyKey = req.get('idempotency-key');
-    const context = { principal: principalOf(res), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
-    sendOutcome(req, res, await onboarding.serviceOffering(request.legalPerson, request.credentials, request.options, context, body));
-  });
-
-  return router;
-}
+      const warnings = submitted.some((c) => c.decoded)
+        ? ['credentials decoded from JWTs were validated for content only; verify their proofs with /credentials/verify']
+        : [];
+      return json(200, { conforms: result.conforms, findings, warnings });
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/participants', operationId: 'onboardParticipant', tag: 'Danube', roles: ['member'], signing: 'participants',
+    summary: 'Onboard a participant from its data (gx-trust writes the credentials) or from its own credentials: LegalPerson, registration-number and Issuer VCs and their presentation, only when the whole self-description conforms (Idempotency-Key honoured)',
+    // Two shapes: the one the body's members name is parsed (a union would report the other's faults too).
+    request: { schema: z.union([ParticipantDataRequest, ParticipantCredentialsRequest]), example: examples.onboardParticipant, parse: 'handler' },
+    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: NOT_ONBOARDED },
+    async handler(context, deps: { onboarding: Onboarding }) {
+      const body = context.body;
+      if (typeof body === 'object' && body !== null && 'credentials' in body && !('participant' in body)) {
+        const request = parseBody(ParticipantCredentialsRequest, body);
+        return outcomeAnswer(context, await deps.onboarding.participantFromCredentials(request.credentials, request.options, onboardingContext(context), body));
+      }
+      const request = parseBody(ParticipantDataRequest, body);
+      return outcomeAnswer(context, await deps.onboarding.participantFromData(request.participant, request.options, onboardingContext(context), body));
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/service-offerings', operationId: 'onboardServiceOffering', tag: 'Danube', roles: ['member'], signing: 'service-offerings',
+    summary: 'Issue a service offering and its resources (IPCEI-AI profiles included) for a LegalPerson this service issued or the member signed (Idempotency-Key honoured)',
+    request: { schema: ServiceOfferingRequest, example: examples.onboardServiceOffering },
+    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('legalPerson names no credential this service issued'), 422: NOT_ONBOARDED },
+    async handler(context, deps: { onboarding: Onboarding }) {
+      const request = context.body;
+      return outcomeAnswer(context, await deps.onboarding.serviceOffering(request.legalPerson, request.credentials, request.options, onboardingContext(context), request));
+    },
+  }),
+];

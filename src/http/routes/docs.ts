@@ -3,18 +3,25 @@
  * files, served by this service, so the page works with no internet access and under helmet's
  * `script-src 'self'` (hence the initializer is a file, not an inline script).
  */
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import express, { Router } from 'express';
-import { openApiDocument } from '../openapi.js';
+import { dirname, join } from 'node:path';
+import { problem } from '../openapi/responses.js';
+import { notAnEndpoint } from '../problem.js';
+import { defineRoute, text, type Answer } from '../route.js';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Only the files the page loads; source maps and the rest of the package stay private. */
-const ASSETS = new Set(['/swagger-ui.css', '/index.css', '/swagger-ui-bundle.js', '/swagger-ui-standalone-preset.js', '/favicon-32x32.png', '/favicon-16x16.png']);
+/** Only the files the page loads, with their media types; source maps and the rest of the package stay private. */
+const ASSETS: ReadonlyMap<string, string> = new Map([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['index.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['swagger-ui-standalone-preset.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+  ['favicon-16x16.png', 'image/png'],
+]);
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -45,29 +52,36 @@ const INITIALIZER = `window.onload = function () {
 };
 `;
 
-export function docsRoutes(options: { baseUrl?: string } = {}): Router {
-  const router = Router();
-  // Built once: the routes do not change while the process runs.
-  const document = JSON.stringify(openApiDocument({ version: VERSION, ...(options.baseUrl === undefined ? {} : { serverUrl: options.baseUrl }) }));
+/** The files are read once, on first request: they do not change while the process runs. */
+const assetCache = new Map<string, Promise<Buffer>>();
 
-  router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(document);
-  });
-
-  router.get('/docs', (_req, res) => {
-    res.type('text/html').send(PAGE);
-  });
-
-  const assets = express.static(SWAGGER_UI_DIR, { index: false, fallthrough: true, maxAge: '1h' });
-  router.use('/docs/assets', (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    if (req.path === '/gx-trust-initializer.js') {
-      res.type('text/javascript').send(INITIALIZER);
-      return;
-    }
-    if (!ASSETS.has(req.path)) return next();
-    assets(req, res, next);
-  });
-
-  return router;
+async function asset(file: string, method: string, path: string): Promise<Answer> {
+  if (file === 'gx-trust-initializer.js') return text(200, 'text/javascript', INITIALIZER, { 'Cache-Control': 'public, max-age=3600' });
+  const type = ASSETS.get(file);
+  if (type === undefined) throw notAnEndpoint(method, path);
+  let bytes = assetCache.get(file);
+  if (bytes === undefined) {
+    bytes = readFile(join(SWAGGER_UI_DIR, file));
+    assetCache.set(file, bytes);
+  }
+  return { status: 200, bytes: await bytes, type, headers: { 'Cache-Control': 'public, max-age=3600' } };
 }
+
+export const docsRoutes = [
+  defineRoute({
+    method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'Operations',
+    summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', mediaType: 'application/json' } },
+    handler: (_context, deps: { openApiDocument: string }) => text(200, 'application/json', deps.openApiDocument),
+  }),
+  defineRoute({
+    method: 'get', path: '/docs', operationId: 'getDocs', tag: 'Operations',
+    summary: 'Swagger UI over this document, served from local files', responses: { 200: { description: 'HTML page', mediaType: 'text/html' } },
+    handler: () => text(200, 'text/html', PAGE),
+  }),
+  defineRoute({
+    method: 'get', path: '/docs/assets/:file', operationId: 'getDocsAsset', tag: 'Operations',
+    summary: 'The files of the Swagger UI page (swagger-ui-dist), and nothing else of that package', params: { file: 'A file the /docs page loads' },
+    responses: { 200: { description: 'The file (CSS, JavaScript or PNG)', mediaType: 'application/octet-stream' }, 404: problem('Not a file of the page') },
+    handler: (context) => asset(context.params['file'] ?? '', context.method, context.path),
+  }),
+];

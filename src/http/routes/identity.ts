@@ -1,25 +1,31 @@
-/** The service's public identity: its did:web document and the X.509 chains its JWKs name. */
-import { Router } from 'express';
+/** The service's public identity: liveness, its did:web document and the X.509 chains its JWKs name. */
 import { GxTrustError } from '../../errors.js';
-import type { AppDependencies } from '../app.js';
+import type { Keyring } from '../../keyring/index.js';
+import { problem } from '../openapi/responses.js';
+import { Health } from '../openapi/schemas.js';
+import { defineRoute, json, text } from '../route.js';
 
-export function identityRoutes(deps: AppDependencies): Router {
-  const router = Router();
-
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  router.get('/.well-known/did.json', (_req, res) => {
-    res.type('application/did+json').send(JSON.stringify(deps.keyring.didDocument()));
-  });
-
-  router.get('/.well-known/x509/:kind.pem', (req, res) => {
-    const kind = req.params['kind'] === 'rsa' ? 'RSA' : req.params['kind'] === 'p256' ? 'P-256' : undefined;
-    const pem = kind === undefined ? undefined : deps.keyring.certificateChainPem(kind);
-    if (pem === undefined) throw new GxTrustError('NOT_FOUND', 'no such certificate chain');
-    res.type('application/pem-certificate-chain').send(pem);
-  });
-
-  return router;
-}
+export const identityRoutes = [
+  defineRoute({
+    method: 'get', path: '/health', operationId: 'getHealth', tag: 'Operations',
+    summary: 'Liveness: the process answers', responses: { 200: { description: 'Up', schema: Health } },
+    handler: () => json(200, { status: 'ok' }),
+  }),
+  defineRoute({
+    method: 'get', path: '/.well-known/did.json', operationId: 'getDidDocument', tag: 'Identity',
+    summary: 'The service\'s did:web document',
+    responses: { 200: { description: 'DID document', mediaType: 'application/did+json' } },
+    handler: (_context, deps: { keyring: Keyring }) => text(200, 'application/did+json', JSON.stringify(deps.keyring.didDocument())),
+  }),
+  defineRoute({
+    method: 'get', path: '/.well-known/x509/:kind.pem', operationId: 'getCertificateChain', tag: 'Identity',
+    summary: 'The X.509 chain named by a JWK\'s x5u', params: { kind: 'rsa or p256' },
+    responses: { 200: { description: 'PEM chain, leaf first', mediaType: 'application/pem-certificate-chain' }, 404: problem('No chain of that kind') },
+    handler(context, deps: { keyring: Keyring }) {
+      const kind = context.params['kind'] === 'rsa' ? 'RSA' : context.params['kind'] === 'p256' ? 'P-256' : undefined;
+      const pem = kind === undefined ? undefined : deps.keyring.certificateChainPem(kind);
+      if (pem === undefined) throw new GxTrustError('NOT_FOUND', 'no such certificate chain');
+      return text(200, 'application/pem-certificate-chain', pem);
+    },
+  }),
+];

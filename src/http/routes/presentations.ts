@@ -1,37 +1,41 @@
 /** W3C VC-API presentation endpoints: sign (a member as its own DID, an admin as the service) and verify. */
-import { Router } from 'express';
 import { z } from 'zod';
 import { PresentOptions } from '../../issuing/index.js';
-import { principalOf, requireRole } from '../auth.js';
-import { parseBody } from '../parse.js';
-import type { AppDependencies } from '../app.js';
-import { sendReport, verificationInput, verifyCallers, VerifyPresentationRequest, withCanonicalizationBudget } from './credentials.js';
+import type { ScopedSigner } from '../../issuing/signing-policy.js';
+import { examples } from '../openapi/examples.js';
+import { BAD_INPUT, FORBIDDEN, UNAUTHORIZED } from '../openapi/responses.js';
+import { SignedPresentation } from '../openapi/schemas.js';
+import { defineRoute, json, text } from '../route.js';
+import { VERIFY_RESPONSES, verifyHandler, VerifyPresentationRequest } from './credentials.js';
 
 export const ProvePresentationRequest = z.strictObject({
   presentation: z.record(z.string(), z.unknown()),
   options: PresentOptions.optional(),
 });
 
-export function presentationRoutes(deps: AppDependencies): Router {
-  const router = Router();
-
-  router.post('/presentations/prove', requireRole(deps.authenticator, 'member'), async (req, res) => {
-    const body = parseBody(ProvePresentationRequest, req.body);
-    // The policy reads the holder (a DID or {id}) once, checks who may sign as it, and audits
-    // the signature (presentation.signed) before it is returned.
-    const signed = await deps.signers.presentations.signPresentation(body.presentation, body.options ?? {}, { caller: principalOf(res) });
-    if (signed.format === 'vp+jwt' && req.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
-      res.status(201).type('application/vp+jwt').send(signed.jwt);
-      return;
-    }
-    res.status(201).json({ verifiablePresentation: signed.verifiablePresentation });
-  });
-
-  router.post('/presentations/verify', ...verifyCallers(deps), async (req, res) => {
-    const { input, options } = verificationInput(req, 'verifiablePresentation', VerifyPresentationRequest);
-    const caller = { authorization: req.get('authorization'), ip: req.ip, path: req.path };
-    sendReport(res, await deps.verifier.verifyPresentation(input, withCanonicalizationBudget(options, deps.canonicalizationBudget, caller)));
-  });
-
-  return router;
-}
+export const presentationRoutes = [
+  defineRoute({
+    method: 'post', path: '/presentations/prove', operationId: 'provePresentation', tag: 'Presentations', roles: ['member'], signing: 'presentations',
+    summary: 'Sign a presentation: a member as its own DID, an admin as the service (Data Integrity or vp+jwt); audited',
+    request: { schema: ProvePresentationRequest, example: examples.provePresentation },
+    responses: { 201: { description: 'The signed presentation', schema: SignedPresentation }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+    async handler(context, deps: { signers: { presentations: ScopedSigner } }) {
+      const body = context.body;
+      // The policy reads the holder (a DID or {id}) once, checks who may sign as it, and audits
+      // the signature (presentation.signed) before it is returned.
+      const signed = await deps.signers.presentations.signPresentation(body.presentation, body.options ?? {}, { caller: context.caller() });
+      if (signed.format === 'vp+jwt' && context.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
+        return text(201, 'application/vp+jwt', signed.jwt);
+      }
+      return json(201, { verifiablePresentation: signed.verifiablePresentation });
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/presentations/verify', operationId: 'verifyPresentation', tag: 'Presentations', anonymousVerify: true,
+    summary: 'Verify a presentation and every credential it holds; a compact JWT may be sent as application/vp+jwt',
+    request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt'], parse: 'handler' },
+    query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
+    responses: VERIFY_RESPONSES,
+    handler: verifyHandler('verifiablePresentation', VerifyPresentationRequest, (verifier, input, options) => verifier.verifyPresentation(input, options)),
+  }),
+];

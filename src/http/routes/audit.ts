@@ -1,0 +1,154 @@
+/**
+ * Read-only HTTP for auditors: entries, signed checkpoints, RFC 9162 proofs and evidence bundles.
+ * Every answer is computed from a tree synced with the store first, so rows other replicas wrote
+ * are included. Hashes and signatures are base64, like the checkpoint's `rootHash`.
+ *
+ * Query numbers are decimal integers without signs, exponents or leading zeros; anything else is a
+ * 400 naming the parameter. A tree size or index the log has not reached is 400 `INVALID_INPUT`
+ * too (the request, not a resource, is wrong), with the current size in the message.
+ * @see https://www.rfc-editor.org/rfc/rfc9162#section-5 (the CT log client messages this mirrors)
+ */
+import type { CheckpointSigner, Checkpointer } from '../../audit/checkpoints.js';
+import { buildEvidenceBundle } from '../../audit/evidence.js';
+import { GxTrustError } from '../../errors.js';
+import type { Keyring } from '../../keyring/index.js';
+import type { Store } from '../../storage/store.js';
+import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
+import { defineRoute, json, type RouteContext } from '../route.js';
+
+/** The most entries one page of `GET /audit/entries` returns. */
+export const AUDIT_PAGE_SIZE = 1000;
+
+export interface AuditRouteDependencies {
+  store: Store;
+  audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
+  keyring: Keyring;
+}
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
+/** A non-negative integer query parameter, or `fallback` when absent. */
+function queryInteger(context: RouteContext<unknown>, name: string, fallback?: number): number {
+  const raw = context.query[name];
+  if (raw === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new GxTrustError('INVALID_INPUT', `the query parameter ${name} is required`, {
+      pointer: `/${name}`,
+      hint: `Add ?${name}=<non-negative integer>`,
+    });
+  }
+  if (typeof raw !== 'string' || !DECIMAL.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new GxTrustError('INVALID_INPUT', `${name} must be one non-negative decimal integer, got ${JSON.stringify(raw)}`, {
+      pointer: `/${name}`,
+      hint: `Write ${name} as digits only, e.g. ${name}=0`,
+    });
+  }
+  return Number(raw);
+}
+
+function notReached(name: string, value: number, size: number): GxTrustError {
+  return new GxTrustError('INVALID_INPUT', `${name} ${value} is beyond the audit log, which holds ${size} entries`, {
+    pointer: `/${name}`,
+    hint: `Use a value up to ${size}; GET /audit/checkpoints/latest gives the current signed size`,
+  });
+}
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export const auditRoutes = [
+  defineRoute({
+    method: 'get', path: '/audit/entries', operationId: 'listAuditEntries', tag: 'Audit', roles: ['auditor'],
+    summary: 'Audit log entries, a page at a time', query: { from: 'First index (default 0)', to: 'End index, exclusive' },
+    responses: { 200: { description: 'Entries with their leaf hashes' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+    async handler(context, deps: AuditRouteDependencies) {
+      const size = await deps.store.auditSize();
+      const from = queryInteger(context, 'from', 0);
+      const to = queryInteger(context, 'to', Math.min(size, from + AUDIT_PAGE_SIZE));
+      if (to < from) throw new GxTrustError('INVALID_INPUT', `to (${to}) is below from (${from})`, { pointer: '/to', hint: 'Ask for from <= to' });
+      if (to - from > AUDIT_PAGE_SIZE) {
+        throw new GxTrustError('INVALID_INPUT', `at most ${AUDIT_PAGE_SIZE} entries per page`, {
+          pointer: '/to',
+          hint: `Page with to = from + ${AUDIT_PAGE_SIZE} and follow "next"`,
+        });
+      }
+      if (to > size) throw notReached('to', to, size);
+      const rows = await deps.store.auditEntries(from, to);
+      return json(200, {
+        treeSize: size,
+        from,
+        to,
+        entries: rows.map((row) => ({ index: row.index, leaf: row.leaf, leafHash: Buffer.from(row.leafHash, 'hex').toString('base64') })),
+        ...(to < size ? { next: `/audit/entries?from=${to}&to=${Math.min(size, to + AUDIT_PAGE_SIZE)}` } : {}),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/audit/checkpoints/latest', operationId: 'getLatestCheckpoint', tag: 'Audit', roles: ['auditor'],
+    summary: 'The latest signed checkpoint (tree size and root)',
+    responses: { 200: { description: 'Signed checkpoint' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No checkpoint yet') },
+    handler: async (_context, deps: AuditRouteDependencies) => json(200, await deps.audit.checkpointer.latest(), NO_STORE),
+  }),
+  defineRoute({
+    method: 'get', path: '/audit/proofs/inclusion/:index', operationId: 'getInclusionProof', tag: 'Audit', roles: ['auditor'],
+    summary: 'RFC 9162 inclusion proof of one entry', params: { index: 'Entry index' }, query: { treeSize: 'Tree size the proof is for (default: current)' },
+    responses: { 200: { description: 'Inclusion proof' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such entry') },
+    async handler(context, deps: AuditRouteDependencies) {
+      const tree = await deps.audit.checkpointer.sync();
+      const raw = context.params['index'];
+      if (typeof raw !== 'string' || !DECIMAL.test(raw)) {
+        throw new GxTrustError('INVALID_INPUT', `the index must be a non-negative decimal integer, got ${JSON.stringify(raw)}`, {
+          pointer: '/index',
+          hint: 'GET /audit/proofs/inclusion/0?treeSize=10',
+        });
+      }
+      const index = Number(raw);
+      const treeSize = queryInteger(context, 'treeSize', tree.size);
+      if (treeSize > tree.size) throw notReached('treeSize', treeSize, tree.size);
+      if (index >= treeSize) throw notReached('index', index, treeSize);
+      return json(200, {
+        index,
+        treeSize,
+        leafHash: b64(tree.leafHashAt(index)),
+        rootHash: b64(tree.root(treeSize)),
+        hashes: tree.inclusionProof(index, treeSize).map(b64),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/audit/proofs/consistency', operationId: 'getConsistencyProof', tag: 'Audit', roles: ['auditor'],
+    summary: 'RFC 9162 consistency proof between two tree sizes', query: { from: 'Older tree size', to: 'Newer tree size (default: current)' },
+    responses: { 200: { description: 'Consistency proof' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+    async handler(context, deps: AuditRouteDependencies) {
+      const tree = await deps.audit.checkpointer.sync();
+      const from = queryInteger(context, 'from');
+      const to = queryInteger(context, 'to', tree.size);
+      if (to > tree.size) throw notReached('to', to, tree.size);
+      if (from > to) throw new GxTrustError('INVALID_INPUT', `from (${from}) exceeds to (${to})`, { pointer: '/from', hint: 'Ask for from <= to' });
+      return json(200, {
+        from,
+        to,
+        firstRootHash: b64(tree.root(from)),
+        secondRootHash: b64(tree.root(to)),
+        hashes: tree.consistencyProof(from, to).map(b64),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/audit/evidence/:credentialId', operationId: 'getCredentialEvidence', tag: 'Audit', roles: ['auditor'],
+    summary: 'Everything the log holds about one credential, with inclusion proofs', params: { credentialId: 'The credential id' },
+    responses: { 200: { description: 'Evidence bundle' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('Unknown credential') },
+    async handler(context, deps: AuditRouteDependencies) {
+      const id = context.params['credentialId'] ?? '';
+      const credential = await deps.store.getCredential(id);
+      if (credential === undefined) {
+        throw new GxTrustError('NOT_FOUND', `no credential ${id} was issued by this service`, {
+          pointer: '/credentialId',
+          hint: 'Use the credential id (urn:uuid:...), URL-encoded',
+        });
+      }
+      const bundle = await buildEvidenceBundle({ store: deps.store, checkpointer: deps.audit.checkpointer, signer: deps.audit.signer, keyring: deps.keyring, credential });
+      return json(200, bundle, NO_STORE);
+    },
+  }),
+];
