@@ -17,7 +17,7 @@
  * development the keyring's own CA signs the service's certificate chain once, at start.
  */
 import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
-import { GX, GX_2511, IPCEI } from '../danube/namespaces.js';
+import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
 import { GxTrustError } from '../errors.js';
 import type { Keyring } from '../keyring/index.js';
 import type { Store } from '../storage/store.js';
@@ -81,8 +81,7 @@ export interface SigningRule {
 }
 
 const STATUS = 'https://www.w3.org/ns/credentials/status#';
-/** The Gaia-X Tagus (22.10) trust framework vocabulary (`gx:` in its context). */
-export const TAGUS_GX = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
+export { TAGUS_GX };
 
 const gx = (local: string): TypeMatcher => ({ iri: `${GX}${local}`, written: [`gx:${local}`, local] });
 const ipcei = (local: string): TypeMatcher => ({ iri: `${IPCEI}${local}`, written: [`ipcei:${local}`, local] });
