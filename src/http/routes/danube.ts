@@ -48,10 +48,13 @@ function sendOutcome(req: Request, res: Response, outcome: OnboardingOutcome): v
 
 export function danubeRoutes(deps: AppDependencies): Router {
   const router = Router();
+  // Onboarding runs the compliance engine's content rules before it issues anything.
+  if (deps.compliance === undefined) throw new GxTrustError('INTERNAL', 'onboarding needs the compliance engine (its content rules)');
   const onboarding = createOnboarding({
     signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
     verifier: deps.verifier,
     validator: deps.selfDescriptionValidator,
+    contentReview: deps.compliance,
     store: deps.store,
     serviceDid: deps.keyring.did,
     clock: deps.clock ?? systemClock,
