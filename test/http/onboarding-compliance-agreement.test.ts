@@ -15,7 +15,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { participantCredentials, type ParticipantInput } from '../../src/danube/onboarding/index.js';
 import { postJson } from '../helpers/service.js';
-import { CONTEXT, createParty, CURRENT_TC, daysFromNow, startComplianceWorld, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
+import { CONTEXT, createParty, CURRENT_TC, daysFromNow, serviceOffering, startComplianceWorld, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
 
 type Json = Record<string, any>;
 
@@ -169,24 +169,10 @@ const VARIANTS: Variant[] = [
   },
 ];
 
+/** The fixtures' offering as an unsigned draft for the onboarded LegalPerson (gx-trust fills issuer, id and dates). */
 function offering(subject: Json = {}): Json {
-  return {
-    '@context': CONTEXT,
-    type: ['VerifiableCredential', 'gx:ServiceOffering'],
-    credentialSubject: {
-      id: `${member.did}#service-offering`,
-      type: 'gx:ServiceOffering',
-      'schema:name': 'Model inference API',
-      'gx:providedBy': { id: lpId() },
-      'gx:serviceOfferingTermsAndConditions': {
-        type: 'gx:TermsAndConditions',
-        'gx:url': { '@value': 'https://member.example/terms', '@type': 'xsd:anyURI' },
-        'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      },
-      'gx:dataProtectionRegime': 'GDPR2016',
-      ...subject,
-    },
-  };
+  const { issuer: _issuer, id: _id, validFrom: _from, validUntil: _until, ...draft } = serviceOffering(member.did, { 'gx:providedBy': { id: lpId() }, ...subject });
+  return draft;
 }
 
 let onboardedParticipant: { legalPersonId: string; jwts: string[] } | undefined;
