@@ -14,10 +14,17 @@ export const ERROR_STATUS = {
   /** `__proto__`, `constructor` or `prototype` as a key anywhere in input (src/json-input.ts). */
   FORBIDDEN_KEY: 400,
   SAFE_MODE_VIOLATION: 400,
+  /**
+   * A compact IRI whose prefix is a known vocabulary (gx:, schema:, vcard:, ipcei:) and which no
+   * context of the document defines: JSON-LD reads `gx:countryCode` as an IRI with the scheme `gx`.
+   */
+  PREFIX_NOT_DEFINED: 400,
   INVALID_DID: 400,
   UNSUPPORTED_DID_METHOD: 400,
   DID_FORBIDDEN: 400,
   CANONICALIZATION_LIMIT: 422,
+  /** A validUntil the signing key's certificate does not last until (options.capValidity caps it instead). */
+  VALIDITY_BEYOND_CERTIFICATE: 400,
   /** A self-description over the Danube validator's size limits (src/danube/submission-limits.ts): refused before any rule runs. */
   GRAPH_TOO_LARGE: 400,
   PAYLOAD_TOO_LARGE: 413,
@@ -52,6 +59,10 @@ export const ERROR_STATUS = {
   CREDENTIAL_SUSPENDED: 422,
   // Danube rules.
   SHAPE_VIOLATION: 422,
+  /** A self-description with no node of a Gaia-X 25.11 type: no shape applied, so nothing was checked. */
+  NO_GAIA_X_SUBJECT: 422,
+  /** A Tagus (22.10) type or term in a 25.11 self-description; the finding names the 25.11 replacement. */
+  TAGUS_TERM: 422,
   /** Onboarding: the self-description has findings (listed with pointers); nothing was issued. */
   SELF_DESCRIPTION_INVALID: 422,
   /** Onboarding: a credential the member signed failed verification (the reports are attached). */

@@ -15,6 +15,7 @@ import type { Verifier } from '../verifying/index.js';
 import { parsePemCertificates } from '../x509/index.js';
 import type { LabelLevel } from './criteria.js';
 import { digestSRI, securedDocument, sha256 } from './digest.js';
+import { createContentReview, type ContentReview } from './content-rules.js';
 import { buildLabelCredential, ENGINE_VERSION, RULES_VERSION } from './label-credential.js';
 import { countryCodes } from './rules/country-codes.js';
 import { issuerTerms } from './rules/issuer-terms.js';
@@ -110,7 +111,8 @@ export interface ComplianceResult {
   tagusComplianceCredential?: Record<string, unknown>;
 }
 
-export interface ComplianceEngine {
+/** Decisions on presentations, and the same content rules on what onboarding is about to issue. */
+export interface ComplianceEngine extends ContentReview {
   decide(input: unknown, options: DecideOptions): Promise<ComplianceResult>;
   getDecision(id: string): ReturnType<Store['getDecision']>;
 }
@@ -257,5 +259,6 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
     return result;
   }
 
-  return { decide, getDecision: (id) => deps.store.getDecision(id) };
+  const content = createContentReview({ serviceDid: deps.serviceDid, trusted: deps.trusted, uncheckedNumbers: deps.uncheckedNumbers, validator: deps.selfDescriptionValidator });
+  return { decide, getDecision: (id) => deps.store.getDecision(id), reviewContent: content.reviewContent };
 }

@@ -7,6 +7,7 @@ import { DataFactory } from 'n3';
 import type { DatasetCore, Quad, Term } from '@rdfjs/types';
 import { compact, RDF, SH } from './namespaces.js';
 import type { ShaclResult } from './shacl.js';
+import { tagusProperty } from './vocabulary.js';
 
 const { namedNode } = DataFactory;
 
@@ -24,14 +25,6 @@ function show(term: Term | undefined): string {
   if (term.termType === 'Literal') return JSON.stringify(term.value);
   return term.value.startsWith('urn:gx-trust:node:') ? 'the linked node' : `<${term.value}>`;
 }
-
-/** Tagus (22.10) and Loire property names a 25.11 closed shape refuses, with their 25.11 successor. */
-const RENAMED: Readonly<Record<string, string>> = {
-  'gx:legalName': 'gx:legalName is a Tagus (22.10) term; 25.11 uses schema:name',
-  'gx:legalRegistrationNumber': 'gx:legalRegistrationNumber is a Tagus/Loire term; 25.11 uses gx:registrationNumber',
-  'gx:headquarterAddress': 'gx:headquarterAddress is a Tagus/Loire term; 25.11 uses gx:headquartersAddress',
-  'gx:countrySubdivisionCode': 'Addresses in 25.11 carry gx:countryCode and vcard:region (NUTS-2), not gx:countrySubdivisionCode',
-};
 
 export function describeResult(
   result: ShaclResult,
@@ -62,7 +55,8 @@ export function describeResult(
     case 'Closed': {
       const targets = objects(shapes, shape, `${SH}targetClass`).map((t) => compact(t.value));
       message = `${path} is not a property of ${targets.join(', ') || types.join(', ') || 'this node'} in Gaia-X 25.11 (the shape is closed)`;
-      hint = RENAMED[path] ?? `Remove ${path}, or check its name and namespace against the 25.11 vocabulary`;
+      // A Tagus (22.10) or Loire property names its 25.11 successor.
+      hint = tagusProperty(result.path ?? '') ?? `Remove ${path}, or check its name and namespace against the 25.11 vocabulary`;
       break;
     }
     case 'Class': {

@@ -3,6 +3,8 @@
  * sent, so a person can act on it. Shape findings, registration-number checks and the terms and
  * conditions rule all return this one type.
  */
+import type { ErrorCode } from '../errors.js';
+
 export type Severity = 'violation' | 'warning' | 'info';
 
 export interface Finding {
@@ -15,6 +17,12 @@ export interface Finding {
   path: string;
   message: string;
   hint: string;
+  /**
+   * The error code of findings that have one of their own (`PREFIX_NOT_DEFINED`, `TAGUS_TERM`,
+   * `NO_GAIA_X_SUBJECT`, and the compliance rules' codes at onboarding); a compliance decision
+   * reports a shape finding without one as `SHAPE_VIOLATION`.
+   */
+  code?: ErrorCode;
   /** Index of the credential in the submission. */
   credentialIndex?: number;
 }

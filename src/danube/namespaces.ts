@@ -14,6 +14,10 @@ export const SH = 'http://www.w3.org/ns/shacl#';
  */
 export const IPCEI = 'https://w3id.org/gx-trust/ipcei-ai/v1#';
 export const IPCEI_CONTEXT_URL = 'https://w3id.org/gx-trust/ipcei-ai/v1';
+/** gx-trust's 25.11 context: it defines gx, schema, vcard, xsd and dcat. */
+export const GX_CONTEXT_URL = 'https://w3id.org/gaia-x/development#';
+/** The Gaia-X Tagus (22.10) trust framework vocabulary (`gx:` in its context). */
+export const TAGUS_GX = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
 
 const PREFIXES: readonly (readonly [string, string])[] = [
   ['gx', GX],

@@ -12,7 +12,7 @@ import type { DocumentLoader } from '../document-loader/index.js';
 import { describeResult, RDF_TYPE } from './describe-result.js';
 import { conforms, type Finding, type Severity } from './finding.js';
 import { ISO_3166_2 } from './iso-3166.js';
-import { GX, SH, compact } from './namespaces.js';
+import { GX, SH, TAGUS_GX, compact } from './namespaces.js';
 import { GX_ONTOLOGY_QUADS } from './ontology.js';
 import { REGISTRATION_NUMBER_CHECKS } from './registration-numbers/index.js';
 import { createShaclValidator, shaclEngine, type ShaclEngine, type ShaclValidator } from './shacl.js';
@@ -20,6 +20,7 @@ import { loadBundledShapes, loadOfficialShapes, OFFICIAL_SHAPES_FILE } from './s
 import { buildSubmissionGraph, type NodeLocation } from './submission-graph.js';
 import { measureSubmission, weightOf } from './submission-limits.js';
 import { checkTermsAndConditions, DANUBE_TERMS_AND_CONDITIONS, type AcceptedTermsAndConditions } from './terms-and-conditions.js';
+import { isGaiaXType, tagusProperty, undefinedPrefixOf, vocabularyFindings, type Locate } from './vocabulary.js';
 
 export interface SelfDescriptionValidatorOptions {
   /** Which shapes to validate against. Default `bundled`. */
@@ -104,6 +105,9 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
       for (const validator of validators) {
         const report = await validator.validate(data);
         for (const result of report.results) {
+          // A property no context defined is the prefix finding's (below), not the shapes': the
+          // closed shape refuses `gx:foo` only because nobody defined `gx:`.
+          if (result.path !== undefined && undefinedPrefixOf(result.path) !== undefined) continue;
           const { rule, message, hint } = describeResult(result, validator.shapes, typesOf);
           const where = locate(result.focusNode.value, result.path, result.value);
           const key = `${rule} ${where.pointer} ${result.path ?? ''}`;
@@ -111,6 +115,7 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
           seen.add(key);
           findings.push({
             rule,
+            ...(rule === 'shacl:closed' && tagusProperty(result.path ?? '') !== undefined ? { code: 'TAGUS_TERM' as const } : {}),
             severity: SEVERITY[result.severity] ?? 'violation',
             ...where,
             path: result.path ?? '',
@@ -119,13 +124,25 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
           });
         }
       }
+      findings.push(...vocabularyFindings(graph.quads, locate, new Set(findings.map((f) => f.pointer))));
       findings.push(...ruleFindings(graph.quads, locate, accepted, validateOptions.now ?? now()));
+      // Validation never says "conforms" when it checked nothing: without a node of a Gaia-X or
+      // IPCEI-AI class no shape applied (a credential JSON-LD could not read is its own finding).
+      if (graph.findings.length === 0 && !graph.quads.some((q) => q.predicate.value === RDF_TYPE && isGaiaXType(q.object.value))) {
+        findings.push({
+          rule: 'submission/no-gaia-x-subject',
+          code: 'NO_GAIA_X_SUBJECT',
+          severity: 'violation',
+          pointer: '',
+          path: '',
+          message: 'no node of the submission has a Gaia-X 25.11 (or IPCEI-AI) type, so no shape applied and nothing was checked',
+          hint: 'Type the credential subjects with the 25.11 classes (gx:LegalPerson, gx:VatID, gx:Issuer, gx:ServiceOffering, ...) under the context https://w3id.org/gaia-x/development#',
+        });
+      }
       return { conforms: conforms(findings), findings };
     },
   };
 }
-
-type Locate = (node: string, property: string | undefined, value?: Term) => { pointer: string; credentialIndex?: number };
 
 function typeIndex(quads: readonly Quad[]): (node: string) => string[] {
   const types = new Map<string, string[]>();
@@ -140,7 +157,7 @@ function typeIndex(quads: readonly Quad[]): (node: string) => string[] {
 
 /** Known prefixes for matching compact-IRI keys (`gx:legalAddress`) to property IRIs. */
 const KEY_PREFIXES: Readonly<Record<string, readonly string[]>> = {
-  gx: [GX, 'https://w3id.org/gaia-x/2511#'],
+  gx: [GX, 'https://w3id.org/gaia-x/2511#', TAGUS_GX],
   schema: ['https://schema.org/', 'http://schema.org/'],
   vcard: ['http://www.w3.org/2006/vcard/ns#'],
   ipcei: ['https://w3id.org/gx-trust/ipcei-ai/v1#'],

@@ -176,10 +176,12 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 export function createApp(deps: AppDependencies): HttpInterface {
   const clock = deps.clock ?? systemClock;
+  // Onboarding runs the compliance engine's content rules before it issues anything.
   const onboarding = createOnboarding({
     signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
     verifier: deps.verifier,
     validator: deps.selfDescriptionValidator,
+    contentReview: deps.compliance,
     store: deps.store,
     serviceDid: deps.keyring.did,
     clock,

@@ -14,6 +14,7 @@
  */
 import jsonld from 'jsonld';
 import type { JsonObject } from '../credentials/index.js';
+import { undefinedPrefixOf } from '../danube/vocabulary.js';
 import { createDocumentLoader } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
 import { classifyError } from '../verifying/data-integrity-suites.js';
@@ -47,6 +48,12 @@ export interface CredentialClaims {
    * `@reverse` (a statement whose object is the credential's node is still about that node).
    */
   statedAbout: string[];
+  /**
+   * Properties, types and datatypes written as a compact IRI of a known vocabulary (`gx:`,
+   * `schema:`, `vcard:`, `ipcei:` ...) that no context defines: JSON-LD keeps `gx:countryCode` as
+   * an IRI with the scheme `gx`, which no verifier reads as the Gaia-X term.
+   */
+  undefinedTerms: string[];
 }
 
 export type ClaimsReader = (credential: JsonObject) => Promise<CredentialClaims>;
@@ -57,6 +64,25 @@ const strings = (value: unknown): string[] => asArray(value).filter((v): v is st
 
 /** Keys of a node object that carry no statement about it. */
 const NOT_A_STATEMENT = new Set(['@id', '@index']);
+
+/** Every key, `@type` value and datatype of the expanded tree that is an undefined compact IRI. */
+function collectUndefinedTerms(value: unknown, into: Set<string>): void {
+  for (const item of asArray(value)) {
+    if (!isNode(item)) continue;
+    if ('@value' in item) {
+      if (typeof item['@type'] === 'string' && undefinedPrefixOf(item['@type']) !== undefined) into.add(item['@type']);
+      continue;
+    }
+    for (const [key, child] of Object.entries(item)) {
+      if (key === '@type') {
+        for (const type of strings(child)) if (undefinedPrefixOf(type) !== undefined) into.add(type);
+        continue;
+      }
+      if (undefinedPrefixOf(key) !== undefined) into.add(key);
+      collectUndefinedTerms(key === '@reverse' && isNode(child) ? Object.values(child) : child, into);
+    }
+  }
+}
 
 function collectStatements(value: unknown, into: Set<string>): void {
   for (const item of asArray(value)) {
@@ -116,11 +142,14 @@ export function createClaimsReader(): ClaimsReader {
       }
       collectStatements(value, statedAbout);
     }
+    const undefinedTerms = new Set<string>();
+    collectUndefinedTerms(root, undefinedTerms);
     return {
       id: typeof root['@id'] === 'string' ? root['@id'] : undefined,
       types: strings(root['@type']),
       subjects,
       statedAbout: [...statedAbout],
+      undefinedTerms: [...undefinedTerms],
     };
   };
 }

@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, parseRfc3339, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
-import { GxTrustError } from '../errors.js';
+import { GxTrustError, type ProblemDetail } from '../errors.js';
+import { certificateInfo } from '../x509/index.js';
 import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type ServiceKey } from '../keyring/index.js';
 import type { KeyKind } from '../keyring/algorithms.js';
 import type { MemberSigning } from '../members/registry.js';
@@ -23,6 +24,11 @@ export const IssueOptions = z.strictObject({
   cryptosuite: z.enum(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']).optional(),
   alg: z.enum(['EdDSA', 'ES256', 'PS256']).optional(),
   profile: z.enum(['gaia-x-danube']).optional(),
+  /**
+   * A validUntil past the signing certificate's notAfter is cut to it instead of refused
+   * (VALIDITY_BEYOND_CERTIFICATE): a verifier refuses a credential its chain does not outlive.
+   */
+  capValidity: z.boolean().optional(),
 });
 export type IssueOptions = z.infer<typeof IssueOptions>;
 
@@ -60,6 +66,12 @@ export interface Issuer {
    * key whose X.509 chain Tagus verifiers check). Only as the service's did:web.
    */
   issueJsonWebSignature2020(credential: unknown): Promise<JsonObject>;
+  /**
+   * What issueCredential would refuse about the validity period of this credential with these
+   * options (a validUntil already past, or past the signing certificate without capValidity),
+   * without signing: onboarding asks before it issues anything.
+   */
+  reviewValidity(credential: JsonObject, options?: IssueOptions): ProblemDetail | undefined;
 }
 
 const SUITE_KEY: Record<Cryptosuite, 'Ed25519' | 'P-256'> = {
@@ -71,6 +83,35 @@ const ALG_KEY: Record<JoseAlgorithm, KeyKind> = { EdDSA: 'Ed25519', ES256: 'P-25
 
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
+  const certificateEnds = new Map<KeyKind, Date | undefined>();
+
+  /**
+   * The last instant the certificate chain of the method that will sign is valid, when that
+   * method carries one: the service's did:web signing with the JsonWebKey2020 method of its RSA or
+   * P-256 key (vc+jwt, JsonWebSignature2020), which publishes x5u/x5c; Multikey and did:key
+   * methods carry no chain. A verifier checks that the chain is valid until the validUntil.
+   */
+  function certificateNotAfter(issuer: string | undefined, kind: KeyKind, method: 'jwk' | 'multikey'): Date | undefined {
+    if (method !== 'jwk' || (issuer ?? keyring.did) !== keyring.did || kind === 'Ed25519') return undefined;
+    if (!certificateEnds.has(kind)) {
+      const chain = keyring.key(kind).x5c ?? [];
+      const ends = chain.map((der) => certificateInfo(der).notAfter.getTime());
+      certificateEnds.set(kind, ends.length === 0 ? undefined : new Date(Math.min(...ends)));
+    }
+    return certificateEnds.get(kind);
+  }
+
+  /** The key kind and format issueCredential picks for these options (before any key is used). */
+  function planOf(options: IssueOptions): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
+    const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
+    if (format === 'ldp_vc') return { format, kind: SUITE_KEY[options.cryptosuite ?? 'eddsa-rdfc-2022'] };
+    return { format, kind: ALG_KEY[options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256')] };
+  }
+
+  function validity(credential: JsonObject, options: IssueOptions) {
+    const { format, kind } = planOf(options);
+    return validityPeriod(credential, deps.clock(), certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
+  }
 
   type SigningIdentity = { did: string; key: Pick<ServiceKey, 'privateKey' | 'publicKey'>; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string };
   type KeyUse = { credentialValidUntil: string | null } | { presentation: true };
@@ -119,6 +160,13 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
     const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
     const requestedIssuer = issuerId(credential);
+    // Before any key is used (a hosted key records the validUntil it signs): never issue what our
+    // own verifier would refuse for its validity period.
+    const period = validity(credential, options);
+    if (period.fault !== undefined) {
+      throw new GxTrustError(period.fault.code, period.fault.detail, { pointer: `/credential${period.fault.pointer ?? ''}`, ...(period.fault.hint === undefined ? {} : { hint: period.fault.hint }) });
+    }
+    if (period.cappedTo !== undefined) credential[period.untilKey] = period.cappedTo;
 
     if (format === 'ldp_vc') {
       if (options.alg !== undefined) {
@@ -234,6 +282,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     if (issuerId(credential) !== keyring.did) {
       throw new GxTrustError('INVALID_INPUT', `JsonWebSignature2020 credentials are issued as ${keyring.did} only`, { pointer: '/credential/issuer' });
     }
+    const { fault } = validityPeriod(credential, deps.clock(), certificateNotAfter(keyring.did, 'RSA', 'jwk'), false);
+    if (fault !== undefined) throw new GxTrustError(fault.code, fault.detail, { pointer: `/credential${fault.pointer ?? ''}`, ...(fault.hint === undefined ? {} : { hint: fault.hint }) });
     return signJsonWebSignature2020({
       document: credential,
       verificationMethod: `${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`,
@@ -246,7 +296,55 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     });
   }
 
-  return { issueCredential, signPresentation, issueJsonWebSignature2020 };
+  function reviewValidity(credential: JsonObject, options: IssueOptions = {}): ProblemDetail | undefined {
+    return validity(credential, options).fault;
+  }
+
+  return { issueCredential, signPresentation, issueJsonWebSignature2020, reviewValidity };
+}
+
+const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Issue-time guarantees on the validity period. A credential whose validUntil has passed is
+ * invalid from the moment it is signed: 400 INVALID_DATE. A validUntil after the signing
+ * certificate's notAfter: a verifier refuses the credential once the chain does not outlive it
+ * (gx-trust's own verifier does, as the Gaia-X compliance service does), so it is refused
+ * (VALIDITY_BEYOND_CERTIFICATE) or, with capValidity, cut to the certificate's end. Pointers are
+ * into the credential.
+ */
+export function validityPeriod(
+  credential: JsonObject,
+  now: Date,
+  certificateNotAfter: Date | undefined,
+  capValidity: boolean,
+): { untilKey: 'validUntil' | 'expirationDate'; fault?: ProblemDetail; cappedTo?: string } {
+  const untilKey = dataModelVersion(credential) === '1.1' ? 'expirationDate' : 'validUntil';
+  const until = parseRfc3339(credential[untilKey]);
+  if (until === undefined) return { untilKey };
+  if (until.getTime() <= now.getTime()) {
+    return {
+      untilKey,
+      fault: {
+        code: 'INVALID_DATE',
+        pointer: `/${untilKey}`,
+        detail: `${untilKey} ${String(credential[untilKey])} has already passed: the credential would be invalid from the moment it is issued`,
+        hint: `Set ${untilKey} in the future, or leave it out`,
+      },
+    };
+  }
+  if (certificateNotAfter === undefined || until.getTime() <= certificateNotAfter.getTime()) return { untilKey };
+  const end = isoSeconds(certificateNotAfter);
+  if (capValidity) return { untilKey, cappedTo: end };
+  return {
+    untilKey,
+    fault: {
+      code: 'VALIDITY_BEYOND_CERTIFICATE',
+      pointer: `/${untilKey}`,
+      detail: `${untilKey} ${String(credential[untilKey])} is after ${end}, when the certificate of the signing key expires: verifiers would refuse the credential`,
+      hint: `Set ${untilKey} on or before ${end}, or send options.capValidity: true to have it cut to that instant`,
+    },
+  };
 }
 
 /**

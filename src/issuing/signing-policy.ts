@@ -18,8 +18,9 @@
  */
 import type { Role } from '../access/principal.js';
 import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
-import { GX, GX_2511, IPCEI } from '../danube/namespaces.js';
-import { GxTrustError } from '../errors.js';
+import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
+import { pointerOfTerm, undefinedPrefixMessage } from '../danube/vocabulary.js';
+import { GxTrustError, type ErrorCode } from '../errors.js';
 import type { Keyring } from '../keyring/index.js';
 import type { Store } from '../storage/store.js';
 import { createClaimsReader, VERIFIABLE_CREDENTIAL, VC_VOCABULARY, type ClaimsReader, type CredentialClaims } from './credential-claims.js';
@@ -82,8 +83,7 @@ export interface SigningRule {
 }
 
 const STATUS = 'https://www.w3.org/ns/credentials/status#';
-/** The Gaia-X Tagus (22.10) trust framework vocabulary (`gx:` in its context). */
-export const TAGUS_GX = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
+export { TAGUS_GX };
 
 const gx = (local: string): TypeMatcher => ({ iri: `${GX}${local}`, written: [`gx:${local}`, local] });
 const ipcei = (local: string): TypeMatcher => ({ iri: `${IPCEI}${local}`, written: [`ipcei:${local}`, local] });
@@ -141,7 +141,10 @@ export interface SigningRequest {
 
 /** Why the policy would not sign a credential: a finding about the input, not about the caller. */
 export interface SigningRefusal {
-  reason: 'type' | 'subject';
+  /** `validity`: what the issuer would refuse about the validity period (issuing/index.ts validityPeriod). */
+  reason: 'type' | 'subject' | 'validity';
+  /** The error code when the refusal has one of its own (INVALID_DATE, VALIDITY_BEYOND_CERTIFICATE). */
+  code?: ErrorCode;
   message: string;
   /** Into the credential (without the request's prefix). */
   pointer: string;
@@ -160,8 +163,11 @@ export interface ScopedSigner {
   read(credential: JsonObject): Promise<CredentialClaims>;
   /** 403 (audited) unless the caller may have this module sign for `did`. */
   authorizeOnBehalfOf(caller: SigningCaller, did: string): Promise<void>;
-  /** What signing this credential would meet: a refusal to report as a finding, or none. Caller faults throw 403. */
-  review(credential: JsonObject, request: SigningRequest): Promise<CredentialReview>;
+  /**
+   * What signing this credential would meet: a refusal to report as a finding, or none. Caller
+   * faults throw 403. With `options`, the validity period is judged as issueCredential would.
+   */
+  review(credential: JsonObject, request: SigningRequest, options?: RecordedIssueOptions): Promise<CredentialReview>;
   issueCredential(credential: unknown, options: RecordedIssueOptions, request: SigningRequest): Promise<IssuedCredential>;
   /** Tagus form (JsonWebSignature2020, service did:web only), stored and audited. */
   issueJsonWebSignature2020(credential: unknown, request: SigningRequest): Promise<JsonObject>;
@@ -397,9 +403,28 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
       return { rule, document, claims, refusal };
     }
 
+    /**
+     * A term written with a known prefix that no context defines (`gx:countryCode` under the VC
+     * context alone): signed, it would say nothing Gaia-X to a verifier that expands it, and
+     * something Gaia-X to a reader that matches strings. 400, at the first such term.
+     */
+    function assertPrefixesDefined(credential: JsonObject, claims: CredentialClaims, request: SigningRequest): void {
+      if (claims.undefinedTerms.length === 0) return;
+      const base = request.pointer ?? DEFAULT_POINTER.credential;
+      const errors = claims.undefinedTerms.map((term) => ({
+        code: 'PREFIX_NOT_DEFINED' as const,
+        pointer: base + (pointerOfTerm(credential, term) ?? ''),
+        detail: undefinedPrefixMessage(term).message,
+        hint: undefinedPrefixMessage(term).hint,
+      }));
+      const [first] = errors as [typeof errors[number], ...typeof errors];
+      deps.onDecision?.(module, 'refused');
+      throw new GxTrustError('PREFIX_NOT_DEFINED', first.detail, { pointer: first.pointer, hint: first.hint, errors });
+    }
+
     function refuse(refusal: SigningRefusal, request: SigningRequest): GxTrustError {
       deps.onDecision?.(module, 'refused');
-      return new GxTrustError('SIGNING_NOT_ALLOWED', refusal.message, { pointer: (request.pointer ?? DEFAULT_POINTER.credential) + refusal.pointer, hint: refusal.hint });
+      return new GxTrustError(refusal.code ?? 'SIGNING_NOT_ALLOWED', refusal.message, { pointer: (request.pointer ?? DEFAULT_POINTER.credential) + refusal.pointer, hint: refusal.hint });
     }
 
     return {
@@ -407,15 +432,24 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
       read: readClaims,
       authorizeOnBehalfOf,
 
-      async review(credential, request) {
-        const { claims, refusal } = await reviewed(credential, request);
+      async review(credential, request, options) {
+        const { document, claims, refusal: policyRefusal } = await reviewed(credential, request);
+        const fault = policyRefusal === undefined && options !== undefined ? deps.issuer.reviewValidity(document, options) : undefined;
+        const refusal: SigningRefusal | undefined = policyRefusal ?? (fault === undefined ? undefined : {
+          reason: 'validity',
+          code: fault.code,
+          message: fault.detail,
+          pointer: fault.pointer ?? '',
+          hint: fault.hint ?? 'Correct the validity period',
+        });
         if (refusal !== undefined) deps.onDecision?.(module, 'refused');
         return refusal === undefined ? { claims } : { claims, refusal };
       },
 
       async issueCredential(credential, options, request) {
-        const { rule, document, refusal } = await reviewed(credential, request);
+        const { rule, document, claims, refusal } = await reviewed(credential, request);
         if (refusal !== undefined) throw refuse(refusal, request);
+        assertPrefixesDefined(document, claims, request);
         const context = { actor: request.caller.actor, ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }) };
         let issued: IssuedCredential;
         if (rule.recorded) {
@@ -429,8 +463,9 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
       },
 
       async issueJsonWebSignature2020(credential, request) {
-        const { rule, document, refusal } = await reviewed(credential, request);
+        const { rule, document, claims, refusal } = await reviewed(credential, request);
         if (refusal !== undefined) throw refuse(refusal, request);
+        assertPrefixesDefined(document, claims, request);
         if (!rule.as.includes('service-did-web') || !rule.recorded) throw new GxTrustError('INTERNAL', `${module} may not issue JsonWebSignature2020 credentials`);
         const signed = await deps.recordingIssuer.issueJsonWebSignature2020(document, { actor: request.caller.actor });
         deps.onDecision?.(module, 'signed');

@@ -87,8 +87,18 @@ describe('IPCEI-AI profile v1', () => {
 
   it('keeps the Gaia-X nodes closed: an ipcei: property on the gx:SoftwareResource itself fails', async () => {
     const submission = makeAIServiceSubmission();
+    // With the IPCEI-AI context, so ipcei: is defined and it is the closed shape that refuses it.
+    submission[4]!['@context'] = CONTEXT;
     subjectOf(submission[4]!)['ipcei:riskClass'] = 'minimal';
     const { findings } = await validator.validate([...submission.slice(0, 5)]);
     expect(findings.map((f) => [f.rule, f.pointer])).toEqual([['shacl:closed', '/4/credentialSubject/ipcei:riskClass']]);
+  });
+
+  it('says PREFIX_NOT_DEFINED for an ipcei: property in a credential whose contexts do not define ipcei:', async () => {
+    const submission = makeAIServiceSubmission();
+    subjectOf(submission[4]!)['ipcei:riskClass'] = 'minimal';
+    const { findings } = await validator.validate([...submission.slice(0, 5)]);
+    expect(findings.map((f) => [f.rule, f.code, f.pointer])).toEqual([['jsonld/prefix-not-defined', 'PREFIX_NOT_DEFINED', '/4/credentialSubject/ipcei:riskClass']]);
+    expect(findings[0]?.hint).toContain(IPCEI_CONTEXT_URL);
   });
 });

@@ -1,6 +1,7 @@
 /** POST /danube/validate: a self-description in any shape members send, findings pointing into it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legalPersonSubmission } from '../../src/danube/example-submissions.js';
+import { readSample } from '../danube/fixtures.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 let svc: RunningService;
@@ -66,6 +67,57 @@ describe('POST /danube/validate', () => {
     const response = await postJson(`${svc.url}/danube/validate`, '42');
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('INVALID_INPUT');
+  });
+});
+
+describe('POST /danube/validate never says conforms when it checked nothing', () => {
+  const findingsOf = (body: { findings: { rule: string; code?: string; pointer: string }[] }) => body.findings.map((f) => [f.code, f.pointer]);
+
+  it('finds NO_GAIA_X_SUBJECT and PREFIX_NOT_DEFINED in a credential whose gx: terms no context defines', async () => {
+    // JSON-LD reads gx:countryCode here as an IRI with the scheme "gx": no shape applies to it.
+    const response = await postJson(`${svc.url}/danube/validate`, [{
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential'],
+      credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
+    }]);
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.conforms).toBe(false);
+    expect(findingsOf(response.body)).toEqual([
+      ['PREFIX_NOT_DEFINED', '/0/credentialSubject/gx:countryCode'],
+      ['NO_GAIA_X_SUBJECT', ''],
+    ]);
+    expect(response.body.findings[0].hint).toContain('https://w3id.org/gaia-x/development#');
+  });
+
+  it('finds PREFIX_NOT_DEFINED for an undefined prefix inside an otherwise valid 25.11 submission', async () => {
+    const submission = legalPersonSubmission() as Submission;
+    submission[2]!['@context'] = ['https://www.w3.org/ns/credentials/v2'];
+    const response = await postJson(`${svc.url}/danube/validate`, submission);
+    expect(response.body.conforms).toBe(false);
+    expect(findingsOf(response.body)).toContainEqual(['PREFIX_NOT_DEFINED', '/2/credentialSubject/gx:gaiaxTermsAndConditions']);
+  });
+
+  it('names the 25.11 replacement of every Tagus type and term of the real Tagus participant presentation', async () => {
+    const response = await postJson(`${svc.url}/danube/validate`, readSample('tagus-22.10/participant-vp.json'));
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.conforms).toBe(false);
+    const tagus = response.body.findings.filter((f: { code?: string }) => f.code === 'TAGUS_TERM').map((f: { pointer: string; message: string }) => [f.pointer, f.message]);
+    expect(tagus).toEqual(expect.arrayContaining([
+      ['/verifiableCredential/1/credentialSubject/type', expect.stringContaining('25.11 uses gx:LegalPerson')],
+      ['/verifiableCredential/1/credentialSubject/gx:legalName', expect.stringContaining('schema:name')],
+      ['/verifiableCredential/1/credentialSubject/gx:legalRegistrationNumber', expect.stringContaining('gx:registrationNumber')],
+      ['/verifiableCredential/0/credentialSubject/gx:vatID-countryCode', expect.stringContaining('gx:countryCode')],
+      ['/verifiableCredential/2/credentialSubject/type', expect.stringContaining('gx:Issuer')],
+      ['/verifiableCredential/2/credentialSubject/gx:termsAndConditions', expect.stringContaining('gx:gaiaxTermsAndConditions')],
+    ]));
+    expect(findingsOf(response.body)).toContainEqual(['NO_GAIA_X_SUBJECT', '']);
+  });
+
+  it('gives a Tagus term a closed 25.11 shape refuses the code TAGUS_TERM and its replacement', async () => {
+    const submission = legalPersonSubmission() as Submission;
+    submission[0]!.credentialSubject['gx:legalName'] = 'Member GmbH';
+    const response = await postJson(`${svc.url}/danube/validate`, submission);
+    expect(response.body.findings).toEqual([expect.objectContaining({ rule: 'shacl:closed', code: 'TAGUS_TERM', pointer: '/0/credentialSubject/gx:legalName', hint: expect.stringContaining('schema:name') })]);
   });
 });
 

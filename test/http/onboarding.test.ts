@@ -36,7 +36,7 @@ function participant(overrides: Record<string, unknown> = {}) {
     headquartersAddress: address(),
     registrationNumbers: [
       { type: 'gx:VatID', value: 'DE136695976', countryCode: 'DE' },
-      { type: 'gx:LeiCode', value: '9695007586GCAKPYJ703', countryCode: 'FR' },
+      { type: 'gx:LeiCode', value: '9695007586GCAKPYJ703', countryCode: 'DE' },
     ],
     termsAndConditions: CURRENT_TC,
     ...overrides,
@@ -126,28 +126,27 @@ describe('POST /participants', () => {
 
   describe('refuses with 422, a finding at the field in the request, and issues nothing', () => {
     it.each([
-      ['a missing legal address', { legalAddress: undefined }, 'shacl:minCount', '/participant/legalAddress'],
-      ['a bad country code', { headquartersAddress: address({ countryCode: 'XX' }) }, 'shacl:in', '/participant/headquartersAddress/countryCode'],
+      ['a missing legal address', { legalAddress: undefined }, [['shacl:minCount', '/participant/legalAddress']]],
+      ['a bad country code', { headquartersAddress: address({ countryCode: 'XX' }) }, [['shacl:in', '/participant/headquartersAddress/countryCode']]],
       [
         'a LEI with wrong check digits',
         { registrationNumbers: [{ type: 'gx:LeiCode', value: '9695007586GCAKPYJ704' }] },
-        'gx:LeiCode/check-digits',
-        '/participant/registrationNumbers/0/value',
+        [['gx:LeiCode/check-digits', '/participant/registrationNumbers/0/value']],
       ],
       [
         'a VAT id with a wrong check digit',
         { registrationNumbers: [{ type: 'gx:VatID', value: 'DE136695977', countryCode: 'DE' }] },
-        'gx:VatID/check-digit',
-        '/participant/registrationNumbers/0/value',
+        [['gx:VatID/check-digit', '/participant/registrationNumbers/0/value']],
       ],
-      ['no registration number', { registrationNumbers: [] }, 'shacl:minCount', '/participant/registrationNumbers'],
-      ['no terms and conditions', { termsAndConditions: undefined }, 'shacl:minCount', '/participant/termsAndConditions'],
-    ])('%s', async (_name, overrides, rule, pointer) => {
+      // The shapes and the compliance rule registration-number-notary both say it, as at compliance.
+      ['no registration number', { registrationNumbers: [] }, [['shacl:minCount', '/participant/registrationNumbers'], ['registration-number-notary', '/participant/registrationNumbers']]],
+      ['no terms and conditions', { termsAndConditions: undefined }, [['shacl:minCount', '/participant/termsAndConditions']]],
+    ])('%s', async (_name, overrides, expected) => {
       const response = await expectNothingIssued(() => onboard('/participants', { participant: participant(overrides) }));
       expect(response.status, JSON.stringify(response.body)).toBe(422);
       expect(response.body.code).toBe('SELF_DESCRIPTION_INVALID');
-      expect(response.body.findings.map((f: any) => [f.rule, f.pointer])).toEqual([[rule, pointer]]);
-      expect(response.body.errors[0]).toMatchObject({ code: 'SELF_DESCRIPTION_INVALID', pointer });
+      expect(response.body.findings.map((f: any) => [f.rule, f.pointer])).toEqual(expected);
+      expect(response.body.errors[0]).toMatchObject({ code: 'SELF_DESCRIPTION_INVALID', pointer: expected[0]![1] });
       expect(response.body.errors[0].hint).toBeTruthy();
     });
 
@@ -273,6 +272,39 @@ describe('POST /participants with the member\'s own signed credentials', () => {
   });
 });
 
+describe('POST /participants and the validity period of what gx-trust issues', () => {
+  const drafts = (legalPerson: Record<string, unknown> = {}) => {
+    const place = { type: 'gx:Address', 'gx:countryCode': 'DE', 'vcard:region': 'DE30' };
+    return [
+      {
+        '@context': CONTEXT,
+        type: ['VerifiableCredential', 'gx:LegalPerson'],
+        credentialSubject: { id: `${MEMBER}#legal-person`, type: 'gx:LegalPerson', 'gx:legalAddress': place, 'gx:headquartersAddress': place, 'gx:registrationNumber': { id: `${MEMBER}#vat` } },
+        ...legalPerson,
+      },
+      { '@context': CONTEXT, type: ['VerifiableCredential', 'gx:VatID'], credentialSubject: { id: `${MEMBER}#vat`, type: 'gx:VatID', 'gx:vatID': 'DE136695976', 'gx:countryCode': 'DE' } },
+      { '@context': CONTEXT, type: ['VerifiableCredential', 'gx:Issuer'], credentialSubject: { id: `${MEMBER}#issuer`, type: 'gx:Issuer', 'gx:gaiaxTermsAndConditions': CURRENT_TC } },
+    ];
+  };
+
+  it.each([
+    ['outlasts the certificate of the signing key (PS256)', '2099-01-01T00:00:00Z', 'VALIDITY_BEYOND_CERTIFICATE'],
+    ['has already passed', '2026-02-01T00:00:00Z', 'INVALID_DATE'],
+  ])('refuses a draft whose validUntil %s with a finding at it, and issues nothing', async (_name, validUntil, code) => {
+    const response = await expectNothingIssued(() => onboard('/participants', { credentials: drafts({ validUntil }) }));
+    expect(response.status, JSON.stringify(response.body)).toBe(422);
+    expect(response.body.findings).toEqual([expect.objectContaining({ rule: 'onboarding/validity', code, pointer: '/credentials/0/validUntil' })]);
+  });
+
+  it('with options.capValidity, cuts that validUntil to the certificate\'s end, and the credential verifies', async () => {
+    const response = await onboard('/participants', { credentials: drafts({ validUntil: '2099-01-01T00:00:00Z' }), options: { capValidity: true } });
+    expect(response.status, response.text).toBe(201);
+    const validUntil = payloadOf(response.body.credentials[0].jwt).validUntil;
+    expect(Date.parse(validUntil)).toBeLessThan(Date.parse('2099-01-01T00:00:00Z'));
+    await expectVerified(response.body.credentials[0].verifiableCredential);
+  });
+});
+
 describe('POST /service-offerings', () => {
   let legalPersonCredentialId: string;
   let participantCredentials: unknown[];
@@ -351,7 +383,8 @@ describe('POST /service-offerings', () => {
   });
 
   it.each([
-    ['providedBy names a node that is not a LegalPerson', () => [offering({ 'gx:providedBy': { id: `${MEMBER}#model` } }), model(), modelProfile()], 'shacl:class', '/credentials/0/credentialSubject/gx:providedBy'],
+    // The compliance rule `references` says it (DANGLING_REFERENCE), and SHACL's sh:class on the same link is not repeated, as at compliance.
+    ['providedBy names a node that is not a LegalPerson', () => [offering({ 'gx:providedBy': { id: `${MEMBER}#model` } }), model(), modelProfile()], 'references', '/credentials/0/credentialSubject/gx:providedBy'],
     ['an AI model profile without its risk class', () => [offering(), model(), modelProfile({ riskClass: undefined })], 'shacl:minCount', '/credentials/2/credentialSubject/riskClass'],
   ])('refuses %s with 422 and issues nothing', async (_name, credentials, rule, pointer) => {
     const response = await expectNothingIssued(() => onboard('/service-offerings', { legalPerson: legalPersonCredentialId, credentials: credentials() }));

@@ -11,6 +11,7 @@ import { joseFormat } from '../../src/verifying/jose.js';
 import { createResultCache, type ResultCache } from '../../src/verifying/result-cache.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 
@@ -70,7 +71,10 @@ describe('the verification result cache', () => {
   it('recomputes the validity period on the cached path: an expired credential is reported expired', async () => {
     const { verifier, cache, set, advance } = makeVerifier();
     set(T0);
-    const vc = await issue({ validFrom: new Date(T0 - 60_000).toISOString(), validUntil: new Date(T0 + 30_000).toISOString() });
+    // Issued at T0, when it is valid: the service refuses to issue a validUntil already past.
+    const issued = await unscopedIssuer(issuing.service, () => new Date(T0))
+      .issueCredential(credential({ validFrom: new Date(T0 - 60_000).toISOString(), validUntil: new Date(T0 + 30_000).toISOString() }));
+    const vc = issued.verifiableCredential;
     expect((await verifier.verifyCredential(vc)).verified).toBe(true);
     advance(45_000);
     const later = await verifier.verifyCredential(vc);

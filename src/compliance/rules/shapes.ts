@@ -33,7 +33,8 @@ export const shapes: ComplianceRule = {
       if (shapeFinding.rule === 'shacl:class' && dangling.some((p) => pointer.startsWith(p))) continue;
       findings.push({
         rule: RULE,
-        code: 'SHAPE_VIOLATION',
+        // A finding with a code of its own (an undefined prefix, a Tagus term, no Gaia-X subject) keeps it.
+        code: shapeFinding.code ?? 'SHAPE_VIOLATION',
         credential: credential?.id ?? 'presentation',
         pointer,
         message: `${shapeFinding.rule}: ${shapeFinding.message}`,

@@ -3,16 +3,21 @@
  * contract: (1) verify every signed credential the member sent (and the referenced LegalPerson),
  * (2) judge every unsigned draft by the signing policy (only this endpoint's Danube types, only
  * about the participant's own DID and its nodes; a registration number only when the participant's
- * LegalPerson names it) and validate the whole submission as one graph with the Danube validator,
- * (3) consult the registries, and only when nothing failed (4) issue each draft through this
- * endpoint's scoped signer (stored + audited). A fault in (1)-(3) issues nothing.
+ * LegalPerson names it; a validity period the issuer would refuse), validate the whole submission
+ * as one graph with the Danube validator, and run the compliance rules that judge content
+ * (src/compliance/content-rules.ts) on it as it will be issued, (3) consult the registries, and
+ * only when nothing failed (4) issue each draft through this endpoint's scoped signer (stored +
+ * audited). A fault in (1)-(3) issues nothing, and what is issued is not refused later by the
+ * compliance engine for anything those rules could see.
  *
  * Outcomes are data (issued / unverified / invalid); the HTTP layer maps them to 201 / 422.
  */
 import { claimIdempotencyKey } from '../../storage/idempotency.js';
 import type { Clock } from '../../clock.js';
+import type { ContentReview } from '../../compliance/content-rules.js';
+import type { ComplianceFinding } from '../../compliance/types.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
-import { GxTrustError } from '../../errors.js';
+import { GxTrustError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../access/principal.js';
 import { envelopeCredential } from '../../issuing/jose.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
@@ -23,7 +28,7 @@ import type { Store } from '../../storage/store.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
-import { registryLookupOff, type RegistrationNumberEvidence, type RegistrationNumberType, type RegistryLookup } from '../registration-numbers/index.js';
+import { normalizeVatId, registryLookupOff, type RegistrationNumberEvidence, type RegistrationNumberType, type RegistryLookup } from '../registration-numbers/index.js';
 import type { SelfDescriptionValidator } from '../validate.js';
 import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
@@ -41,6 +46,8 @@ export interface OnboardingDependencies {
   signers: { participants: ScopedSigner; serviceOfferings: ScopedSigner };
   verifier: Verifier;
   validator: SelfDescriptionValidator;
+  /** The compliance rules that judge content (the compliance engine's), run before anything is issued. */
+  contentReview: ContentReview;
   store: Store;
   /** The service's did:web: the issuer of every credential gx-trust writes. */
   serviceDid: string;
@@ -104,6 +111,8 @@ interface Item {
   secured?: unknown;
   /** Generated drafts: a pointer inside the document -> the pointer into the request. */
   translate?: (pointer: string) => string;
+  /** Signed and referenced credentials, once verified. */
+  report?: VerificationReport;
 }
 
 const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -147,9 +156,25 @@ function presentable(secured: unknown): JsonObject {
   return secured as JsonObject;
 }
 
-function finding(rule: string, pointer: string, message: string, hint: string): Finding {
-  return { rule, severity: 'violation', pointer, path: '', message, hint };
+function finding(rule: string, pointer: string, message: string, hint: string, code?: ErrorCode): Finding {
+  return { rule, ...(code === undefined ? {} : { code }), severity: 'violation', pointer, path: '', message, hint };
 }
+
+/** A compliance rule's finding as an onboarding finding, pointed into the request. */
+function asFinding(ruleFinding: ComplianceFinding, pointer: string): Finding {
+  return {
+    rule: ruleFinding.rule,
+    code: ruleFinding.code,
+    severity: ruleFinding.severity === 'warning' ? 'warning' : 'violation',
+    pointer,
+    path: '',
+    message: ruleFinding.message,
+    hint: ruleFinding.hint,
+  };
+}
+
+/** Codes of the rule findings about a link that resolves nowhere: SHACL's sh:class on that link says the same. */
+const LINK_CODES: ReadonlySet<ErrorCode> = new Set(['DANGLING_REFERENCE', 'REGISTRATION_NUMBER_MISSING']);
 
 /**
  * What a draft may carry besides its claims. Everything else at the top of a credential (evidence,
@@ -197,6 +222,7 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
         continue;
       }
       item.document = report.document;
+      item.report = report;
     }
     return failures;
   }
@@ -228,11 +254,84 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       );
   }
 
-  /** The draft exactly as it will be signed (before the notary's validity and evidence). */
-  function draftOf(item: Item): JsonObject {
+  /**
+   * The draft exactly as it will be signed, before the notary's evidence: a registration number
+   * gets gx-trust's notary validity (a later validUntil in the draft is cut to it).
+   */
+  function draftOf(item: Item, validityDays: number): JsonObject {
     const draft: JsonObject = { ...item.document };
     delete draft['issuer'];
+    if (REGISTRATION_NUMBER_TYPES.some((type) => hasType(draft, type))) {
+      const bound = new Date(deps.clock().getTime() + validityDays * 86_400_000);
+      const asked = typeof draft['validUntil'] === 'string' ? new Date(draft['validUntil']) : undefined;
+      if (asked === undefined || Number.isNaN(asked.getTime()) || asked > bound) draft['validUntil'] = isoSeconds(bound);
+    }
     return draft;
+  }
+
+  /**
+   * VAT ids as VIES and the notary credential write them (registration-numbers/vat-id.ts): a
+   * draft's `gx:vatID` loses its separators and gets its member state prefix before it is checked
+   * and signed; each change is an `info` finding, so the answer says what was written.
+   */
+  function normalizeNumbers(items: Item[]): Finding[] {
+    const notes: Finding[] = [];
+    for (const item of items) {
+      const subject = subjectOf(item.document);
+      const value = subject?.['gx:vatID'];
+      if (item.role !== 'draft' || subject === undefined || typeof value !== 'string' || !hasType(item.document, 'gx:VatID')) continue;
+      const country = subject['gx:countryCode'];
+      const normalized = normalizeVatId(value, typeof country === 'string' ? country : undefined);
+      if (normalized === value) continue;
+      item.document = { ...item.document, credentialSubject: { ...subject, 'gx:vatID': normalized } };
+      notes.push({
+        rule: 'gx:VatID/normalized',
+        severity: 'info',
+        pointer: requestPointer(item, '/credentialSubject/gx:vatID'),
+        path: `${GX}vatID`,
+        message: `the VAT id ${JSON.stringify(value)} is written as ${normalized}, as VIES writes it`,
+        hint: 'Nothing to do: this is the form gx-trust checked, looked up and signed',
+      });
+    }
+    return notes;
+  }
+
+  /**
+   * (2b) The compliance rules that judge content, over the submission as it will be issued (drafts
+   * with gx-trust as issuer and its notary validity; signed credentials as verified), each finding
+   * pointed back into the request. A registration number gx-trust itself notarises is checked
+   * against its registry in (3), so its REGISTRATION_NUMBER_UNCHECKED is held back for then.
+   */
+  async function contentFindings(
+    kind: 'participants' | 'service-offerings',
+    items: readonly Item[],
+    holder: string | undefined,
+    validityDays: number,
+  ): Promise<{ findings: Finding[]; unchecked: Map<Item, Finding> }> {
+    const credentials = items.map((item) =>
+      item.role === 'draft'
+        ? { document: { ...draftOf(item, validityDays), issuer: deps.serviceDid } }
+        : { document: item.document, ...(item.report === undefined ? {} : { report: item.report }) },
+    );
+    const base = items.some((item) => item.origin === '/participant') ? '/participant' : '/credentials';
+    const ruled = await deps.contentReview.reviewContent(kind, credentials, { now: deps.clock(), ...(holder === undefined ? {} : { holder }) });
+    const findings: Finding[] = [];
+    const unchecked = new Map<Item, Finding>();
+    for (const ruleFinding of ruled) {
+      const match = /^\/verifiableCredential\/(\d+)(.*)$/.exec(ruleFinding.pointer);
+      const item = match === null ? undefined : items[Number(match[1])];
+      const tail = match?.[2] ?? '';
+      const pointer = item === undefined ? base : item.role === 'reference' ? item.origin + tail : requestPointer(item, tail);
+      if (ruleFinding.code === 'REGISTRATION_NUMBER_UNCHECKED' && item?.role === 'draft') {
+        // About the look-up gx-trust makes, not about what the member wrote: at the number, as registryLookups[] names it.
+        const type = REGISTRATION_NUMBER_TYPES.find((candidate) => hasType(item.document, candidate));
+        const at = type === undefined ? pointer : requestPointer(item, `/credentialSubject/${NUMBER_PROPERTY[type]}`);
+        unchecked.set(item, { ...asFinding(ruleFinding, at), severity: 'warning' });
+      } else {
+        findings.push(asFinding(ruleFinding, pointer));
+      }
+    }
+    return { findings, unchecked };
   }
 
   /**
@@ -241,7 +340,15 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
    * registration numbers, the link from the participant's own LegalPerson, and the spelling the
    * registry look-up and the notary's validity read (`gx:VatID` with `gx:vatID`, ...).
    */
-  async function draftFindings(signer: ScopedSigner, items: readonly Item[], legalPerson: Item | undefined, holder: string, principal: Principal): Promise<Finding[]> {
+  async function draftFindings(
+    signer: ScopedSigner,
+    items: readonly Item[],
+    legalPerson: Item | undefined,
+    holder: string,
+    principal: Principal,
+    recordOptions: RecordedIssueOptions,
+    validityDays: number,
+  ): Promise<Finding[]> {
     const findings: Finding[] = [];
     // Only POST /participants issues registration numbers (the policy refuses them elsewhere).
     const linked = legalPerson === undefined || signer.module !== 'participants' ? new Set<string>() : linkedNumbers(await signer.read(legalPerson.document));
@@ -251,9 +358,9 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
         if (DRAFT_PROPERTIES.has(key)) continue;
         findings.push(finding('onboarding/credential-property', requestPointer(item, `/${key}`), `gx-trust does not sign ${key} written by the member`, `Remove ${key}: gx-trust writes what it attests itself`));
       }
-      const { refusal, claims } = await signer.review(draftOf(item), { caller: principal, onBehalfOf: holder, pointer: item.origin });
+      const { refusal, claims } = await signer.review(draftOf(item, validityDays), { caller: principal, onBehalfOf: holder, pointer: item.origin }, recordOptions);
       if (refusal !== undefined) {
-        findings.push(finding(`onboarding/${refusal.reason}`, requestPointer(item, refusal.pointer), refusal.message, refusal.hint));
+        findings.push(finding(`onboarding/${refusal.reason}`, requestPointer(item, refusal.pointer), refusal.message, refusal.hint, refusal.code));
         continue;
       }
       const types = [...claims.types, ...claims.subjects.flatMap((subject) => subject.types)];
@@ -300,14 +407,15 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
   }
 
   function issueOptions(options: OnboardingOptions | undefined): RecordedIssueOptions {
+    const cap = options?.capValidity === undefined ? {} : { capValidity: options.capValidity };
     if (options?.format === 'ldp_vc') {
       // Danube credentials are revocable; Data Integrity ones too, so a compliance decision can withdraw them.
-      return { format: 'ldp_vc', cryptosuite: options.cryptosuite ?? 'eddsa-rdfc-2022', credentialStatus: true };
+      return { format: 'ldp_vc', cryptosuite: options.cryptosuite ?? 'eddsa-rdfc-2022', credentialStatus: true, ...cap };
     }
     if (options?.cryptosuite !== undefined) {
       throw new GxTrustError('INVALID_INPUT', 'options.cryptosuite applies to ldp_vc', { pointer: '/options/cryptosuite', hint: 'Add "format": "ldp_vc" or drop cryptosuite' });
     }
-    return { profile: 'gaia-x-danube' };
+    return { profile: 'gaia-x-danube', ...cap };
   }
 
   async function run(
@@ -346,14 +454,14 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     // (1) Proofs first: a credential whose proof fails is not judged on its content.
     const failures = await verifySecured(items);
     if (failures.length > 0) return { status: 'unverified', failures };
+    const validityDays = options?.registrationNumberValidityDays ?? DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS;
+    const normalized = normalizeNumbers(items);
 
-    // Who the submission is about: the LegalPerson's DID, the holder of the presentation.
+    // Who the submission is about: the LegalPerson's DID, the holder of the presentation. That a
+    // participant submits exactly one is the legal-person-issuer rule's to say, in (2b).
     const legalPeople = items.filter((item) => hasType(item.document, 'gx:LegalPerson'));
     const submissionFindings: Finding[] = [...issuerFindings(items)];
     if (kind === 'participants') {
-      if (legalPeople.length !== 1) {
-        submissionFindings.push(finding('onboarding/legal-person', '/credentials', `the submission holds ${legalPeople.length} gx:LegalPerson credentials`, 'Send exactly one gx:LegalPerson credential'));
-      }
       if (!items.some((item) => hasType(item.document, 'gx:Issuer'))) {
         submissionFindings.push(finding('onboarding/issuer-credential', '/credentials', 'the submission holds no gx:Issuer credential (terms and conditions)', 'Add a gx:Issuer credential with gx:gaiaxTermsAndConditions'));
       }
@@ -376,23 +484,34 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     if (holder !== undefined) {
       // A member onboards only its own DIDs (403, audited); an admin any.
       await signer.authorizeOnBehalfOf(context.principal, holder);
-      submissionFindings.push(...(await draftFindings(signer, items, legalPerson, holder, context.principal)));
+      submissionFindings.push(...(await draftFindings(signer, items, legalPerson, holder, context.principal, recordOptions, validityDays)));
     }
 
-    // (2) The Danube rules over the whole submission, findings located in the request body.
+    // (2a) The Danube shapes and rules over the whole submission, findings located in the request body.
     const validation = await deps.validator.validate(items.map((item) => item.document)).catch((error: unknown) => {
       throw pointedIntoRequest(error, (index) => items[index]?.origin); // GRAPH_TOO_LARGE
     });
-    const findings = [...submissionFindings, ...validation.findings.map((f) => located(f, items)).filter((f): f is Finding => f !== undefined)];
+    // (2b) The compliance rules that judge content. A policy finding at the same place already
+    // says it (a number the LegalPerson does not name); and, as at compliance, a link the rules
+    // find dangling is not named a second time by SHACL's sh:class.
+    const content = await contentFindings(kind, items, holder, validityDays);
+    const policyPointers = new Set(submissionFindings.map((f) => f.pointer));
+    const ruled = content.findings.filter((f) => !policyPointers.has(f.pointer));
+    const dangling = ruled.filter((f) => f.code !== undefined && LINK_CODES.has(f.code)).map((f) => f.pointer);
+    const shapes = validation.findings
+      .map((f) => located(f, items))
+      .filter((f): f is Finding => f !== undefined && !(f.rule === 'shacl:class' && dangling.some((p) => f.pointer.startsWith(p))));
+    const findings = [...submissionFindings, ...shapes, ...ruled, ...normalized];
     if (!conforms(findings) || holder === undefined || typeof legalPersonId !== 'string') return { status: 'invalid', findings };
 
-    // (3) Registries (off by default: every number is then reported as not checked).
+    // (3) Registries (off by default: every number is then reported as not checked, and the
+    // compliance engine's REGISTRATION_NUMBER_UNCHECKED is told now, as a warning).
     const lookups = await lookUpNumbers(items);
     if (lookups.findings.length > 0) return { status: 'invalid', findings: [...findings, ...lookups.findings] };
+    for (const [item, unchecked] of content.unchecked) if (!lookups.evidence.has(item)) findings.push(unchecked);
 
     // (4) Issue. Nothing was signed or stored before this point.
     const credentials: OnboardedCredential[] = [];
-    const validityDays = options?.registrationNumberValidityDays ?? DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS;
     for (const item of items) {
       if (item.role !== 'draft') {
         credentials.push({
@@ -404,16 +523,10 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
         });
         continue;
       }
-      const draft = draftOf(item);
-      if (REGISTRATION_NUMBER_TYPES.some((type) => hasType(draft, type))) {
-        // gx-trust acting as notary: a bounded validity (a later validUntil in the draft is cut to
-        // it), and evidence only of a look-up that happened.
-        const bound = new Date(deps.clock().getTime() + validityDays * 86_400_000);
-        const asked = typeof draft['validUntil'] === 'string' ? new Date(draft['validUntil']) : undefined;
-        if (asked === undefined || Number.isNaN(asked.getTime()) || asked > bound) draft['validUntil'] = isoSeconds(bound);
-        const evidence = lookups.evidence.get(item);
-        if (evidence !== undefined) draft['evidence'] = evidence;
-      }
+      // gx-trust acting as notary: a bounded validity (draftOf), and evidence only of a look-up that happened.
+      const draft = draftOf(item, validityDays);
+      const evidence = lookups.evidence.get(item);
+      if (evidence !== undefined) draft['evidence'] = evidence;
       const issued = await signer.issueCredential(draft, recordOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
       const document = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       credentials.push({

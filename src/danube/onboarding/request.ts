@@ -50,6 +50,8 @@ export const OnboardingOptions = z.strictObject({
   cryptosuite: z.enum(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019']).optional(),
   /** Validity of the registration-number credentials gx-trust issues as notary. */
   registrationNumberValidityDays: z.number().int().min(1).max(366).optional(),
+  /** A validUntil past the signing certificate is cut to the certificate's end instead of being a finding. */
+  capValidity: z.boolean().optional(),
 });
 export type OnboardingOptions = z.infer<typeof OnboardingOptions>;
 

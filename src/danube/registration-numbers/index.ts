@@ -16,7 +16,7 @@ export { checkEori } from './eori.js';
 export { checkEuid } from './euid.js';
 export { checkLeiCode } from './lei-code.js';
 export { checkLocalRegistrationNumber, checkTaxId } from './tax-id.js';
-export { checkVatId, VAT_CHECK_DIGIT_COUNTRIES, VAT_FORMATS } from './vat-id.js';
+export { checkVatId, normalizeVatId, VAT_CHECK_DIGIT_COUNTRIES, VAT_FORMATS } from './vat-id.js';
 export * from './registry-lookup.js';
 
 /** Property IRI -> its offline check. */

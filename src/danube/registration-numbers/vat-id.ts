@@ -134,6 +134,23 @@ const CHECK_DIGITS: Readonly<Record<string, (number: string) => boolean | undefi
 /** Member states whose check-digit algorithm gx-trust implements. */
 export const VAT_CHECK_DIGIT_COUNTRIES: readonly string[] = Object.keys(CHECK_DIGITS);
 
+/** Separators people write inside VAT ids ("DE 136 695 976", "FR-40.303.265.045"); VIES takes none. */
+const VAT_SEPARATORS = /[\s.\-_/,]/g;
+
+/**
+ * A VAT id as VIES and the notary credential write it: separators removed, upper case, and the
+ * member state prefix put in front when the number was written without one (the prefix of
+ * `countryCode`, EL for Greece). A number that already starts with a VIES prefix keeps it: whether
+ * that prefix is the right country is the country-code rule's judgement, not a spelling.
+ */
+export function normalizeVatId(value: string, countryCode?: string): string {
+  const compacted = value.replace(VAT_SEPARATORS, '').toUpperCase();
+  if (VAT_FORMATS[compacted.slice(0, 2)] !== undefined || countryCode === undefined) return compacted;
+  const country = countryCode.trim().toUpperCase();
+  const prefix = country === 'GR' ? 'EL' : country;
+  return VAT_FORMATS[prefix] !== undefined && VAT_FORMATS[prefix].test(compacted) ? prefix + compacted : compacted;
+}
+
 /** Checks a VAT id written with its VIES prefix, e.g. `DE136695976` (spaces, dots and dashes are ignored). */
 export function checkVatId(value: string): NumberFault[] {
   const compacted = value.replace(/[\s.\-]/g, '').toUpperCase();

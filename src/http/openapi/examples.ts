@@ -52,7 +52,7 @@ const participant = {
   headquartersAddress: { countryCode: 'DE', region: 'DE30', locality: 'Berlin', streetAddress: 'Sample Street 1', postalCode: '10115' },
   registrationNumbers: [
     { type: 'gx:VatID', value: 'DE136695976', countryCode: 'DE' },
-    { type: 'gx:LeiCode', value: '9695007586GCAKPYJ703', countryCode: 'FR' },
+    { type: 'gx:LeiCode', value: '9695007586GCAKPYJ703', countryCode: 'DE' },
   ],
   termsAndConditions: '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515',
 };

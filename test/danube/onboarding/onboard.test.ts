@@ -44,6 +44,7 @@ function onboardingWith(registryLookup: RegistryLookup): Onboarding {
     signers: { participants: service.signing.signerFor('participants'), serviceOfferings: service.signing.signerFor('service-offerings') },
     verifier: service.verifier,
     validator: service.selfDescriptionValidator,
+    contentReview: service.compliance,
     store: service.store,
     serviceDid: service.keyring.did,
     clock: () => NOW,
