@@ -33,6 +33,7 @@ import { joseFormat } from './verifying/jose.js';
 import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.js';
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
+import { recordCodecs } from './record-codecs.js';
 import type { Store } from './storage/store.js';
 import { createRecordingIssuer } from './issuing/recorded.js';
 import { StatusListAllocator } from './status-lists/allocator.js';
@@ -145,7 +146,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     keyFiles: config.keyFiles,
     clock,
   });
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),

@@ -254,7 +254,8 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     };
   }
 
-  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role, createdAt: k.createdAt, revokedAt: k.revokedAt });
+  // Written only through createApiKey with a Role, and the table's CHECK holds the same list.
+  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role as Role, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
   async function view(member: MemberRecord): Promise<MemberView> {
     const [keys, apiKeys] = await Promise.all([store.memberKeys(member.id), store.listApiKeys(member.id)]);

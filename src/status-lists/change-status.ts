@@ -5,7 +5,8 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#statuspurpose
  */
 import { GxTrustError } from '../errors.js';
-import { getBit, type StatusEntryRecord, type Store } from '../storage/store.js';
+import type { StatusEntryRecord, Store } from '../storage/store.js';
+import { getBit } from './bitstring.js';
 
 export type CredentialStatusValue = 'revoked' | 'suspended' | 'active';
 

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import { getBit } from '../storage/store.js';
+import { getBit } from './bitstring.js';
 import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
 import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
 import type { CredentialStatusCheck, VerifyOptions } from '../verifying/index.js';

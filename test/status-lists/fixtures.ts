@@ -23,6 +23,7 @@ import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
 import { joseFormat } from '../../src/verifying/jose.js';
 import { startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 export const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 
@@ -71,7 +72,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const running = await startService({}, { clock });
   const { service } = running;
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-status-'));
-  const store = await openSqliteStore({ path: join(dir, 'gx-trust.db'), clock });
+  const store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx-trust.db'), clock });
 
   // The status list routes of the route table, served by the real request pipeline; any bearer
   // token is a member of that name ('admin' an admin), so ownership decides what each may change.

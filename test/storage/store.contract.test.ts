@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLeafHash, verifyAuditLog } from '../../src/audit/log.js';
 import { fixedClock } from '../../src/clock.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
-import { getBit, type Store } from '../../src/storage/store.js';
+import { getBit } from '../../src/status-lists/bitstring.js';
+import type { Store } from '../../src/storage/store.js';
 import { makeAuditInput, makeCheckpointKeys, makeCredentialRecord, issueOne } from './fixtures.js';
 import { STORE_KINDS, type Harness } from './harness.js';
 
