@@ -61,6 +61,8 @@ interface Reservation {
   random: RandomIndex;
 }
 
+type IssuanceWrite = { reserve: Reservation; record?: undefined } | { record: IssuanceRecord; reserve?: undefined };
+
 const AUDIT_COLUMNS = ['idx', 'leaf', 'leaf_hash', 'subject', 'action', 'created_at'] as const;
 
 function toStoredAudit(row: { idx: string | number; leaf: string; leaf_hash: string; subject: string; action: string; created_at: string | Date }): StoredAuditEntry {
@@ -85,8 +87,11 @@ export class SqlStore implements Store {
   private readonly clock: Clock;
   /** A list's size never changes: reservations look it up once. */
   private readonly listSizes = new Map<string, number>();
-  private readonly issuances: GroupCommit<IssuanceRecord, { auditEntry: AuditEntry }>;
-  private readonly reservations: GroupCommit<Reservation, number>;
+  /**
+   * The writes of recorded issuance, grouped: status index reservations (before signing) and
+   * issuance records (after) of concurrent requests share one transaction and one commit.
+   */
+  private readonly issuanceWrites: GroupCommit<IssuanceWrite, number | { auditEntry: AuditEntry }>;
 
   constructor(
     private readonly sqlDialect: StoreDialect,
@@ -96,8 +101,11 @@ export class SqlStore implements Store {
     this.dialect = sqlDialect.name;
     this.db = sqlDialect.db;
     this.clock = options.clock ?? systemClock;
-    this.issuances = new GroupCommit((items) => this.transaction('recording an issuance', (trx) => this.writeIssuances(trx, items)));
-    this.reservations = new GroupCommit((items) => this.transaction('reserving a status index', (trx) => this.writeReservations(trx, items)));
+    this.issuanceWrites = new GroupCommit((items) =>
+      this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
+        this.writeIssuanceGroup(trx, items),
+      ),
+    );
   }
 
   // Plumbing ------------------------------------------------------------------------------------
@@ -271,7 +279,25 @@ export class SqlStore implements Store {
   }
 
   reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number> {
-    return this.reservations.submit({ listId: options.listId, credentialId: options.credentialId, random: options.random ?? cryptoRandomIndex });
+    const reserve = { listId: options.listId, credentialId: options.credentialId, random: options.random ?? cryptoRandomIndex };
+    return this.issuanceWrites.submit({ reserve }) as Promise<number>;
+  }
+
+  /** Reservations first (none of them is for a credential recorded in the same group: it is signed in between). */
+  private async writeIssuanceGroup(trx: Db, items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
+    const results: (number | { auditEntry: AuditEntry })[] = [];
+    const reserveAt: number[] = [];
+    const recordAt: number[] = [];
+    items.forEach((item, i) => (item.reserve !== undefined ? reserveAt : recordAt).push(i));
+    if (reserveAt.length > 0) {
+      const indexes = await this.writeReservations(trx, reserveAt.map((i) => items[i]!.reserve!));
+      reserveAt.forEach((i, k) => (results[i] = indexes[k]!));
+    }
+    if (recordAt.length > 0) {
+      const recorded = await this.writeIssuances(trx, recordAt.map((i) => items[i]!.record!));
+      recordAt.forEach((i, k) => (results[i] = recorded[k]!));
+    }
+    return results;
   }
 
   /**
@@ -357,7 +383,7 @@ export class SqlStore implements Store {
   // Credentials -----------------------------------------------------------------------------------
 
   recordIssuance(issuance: IssuanceRecord): Promise<{ auditEntry: AuditEntry }> {
-    return this.issuances.submit(issuance);
+    return this.issuanceWrites.submit({ record: issuance }) as Promise<{ auditEntry: AuditEntry }>;
   }
 
   /**
