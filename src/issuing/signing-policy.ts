@@ -22,7 +22,7 @@ import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
 import { pointerOfTerm, undefinedPrefixMessage } from '../danube/vocabulary.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import type { Keyring } from '../keyring/index.js';
-import type { Store } from '../storage/store.js';
+import type { AuditRepository } from '../storage/repositories.js';
 import { createClaimsReader, VERIFIABLE_CREDENTIAL, VC_VOCABULARY, type ClaimsReader, type CredentialClaims } from './credential-claims.js';
 import type { IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
 import type { RecordedIssueOptions, RecordingIssuer } from './recorded.js';
@@ -187,7 +187,7 @@ export interface SigningPolicyDependencies {
   /** The DID is a member DID of this service. */
   hostsMember: (did: string) => boolean;
   /** Where refusals of a caller are recorded (`authorization.denied`). */
-  audit: Pick<Store, 'appendAudit'>;
+  audit: Pick<AuditRepository, 'appendAudit'>;
   rules?: readonly SigningRule[];
   /** Each decision, for the `gx_signatures_total` metric. */
   onDecision?: (module: SigningModule, outcome: 'signed' | 'refused') => void;

@@ -21,7 +21,8 @@ import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
 import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
-import type { ApiKeyRecord, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';
+import type { MemberRepository } from '../storage/repositories.js';
 import type { KeySealer } from './sealed-keys.js';
 
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
@@ -114,7 +115,7 @@ export interface MemberRegistry {
 }
 
 export interface MemberRegistryDependencies {
-  store: Store;
+  store: MemberRepository;
   /** The service's did:web; members live under it. */
   serviceDid: string;
   baseUrl: string;

@@ -24,7 +24,7 @@ import type { RecordedIssueOptions } from '../../issuing/recorded.js';
 import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
-import type { Store } from '../../storage/store.js';
+import type { CredentialRepository, IdempotencyRepository } from '../../storage/repositories.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
@@ -34,6 +34,8 @@ import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
+/** The records onboarding reads and completes: issued credentials and idempotency keys. */
+type OnboardingStore = CredentialRepository & IdempotencyRepository;
 
 /** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
@@ -48,7 +50,7 @@ export interface OnboardingDependencies {
   validator: SelfDescriptionValidator;
   /** The compliance rules that judge content (the compliance engine's), run before anything is issued. */
   contentReview: ContentReview;
-  store: Store;
+  store: OnboardingStore;
   /** The service's did:web: the issuer of every credential gx-trust writes. */
   serviceDid: string;
   clock: Clock;
