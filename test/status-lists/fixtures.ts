@@ -19,8 +19,8 @@ import { createStatusListPublisher, type SignedStatusList, type StatusListPublis
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
 import { createVerifier, type CredentialStatusCheck, type Verifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { joseFormat } from '../../src/verifying/jose.js';
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
+import { joseFormat } from '../../src/formats/jose/verify.js';
 import { startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
