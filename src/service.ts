@@ -186,14 +186,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onError: overrides.log ?? ((error) => console.error(error)),
   });
   const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
-  // The status check verifies list credentials with this very verifier, without following a list's
-  // own credentialStatus (so a list naming itself cannot recurse) and within the deadline of the
-  // verification that needs it; the service's own lists are read without HTTP to itself.
-  let verifierRef: Verifier | undefined;
+  // The status check verifies list credentials with the verifier that asks (it hands itself over
+  // with each call), without following a list's own credentialStatus (so a list naming itself
+  // cannot recurse) and within the deadline of the verification that needs it; the service's own
+  // lists are read without HTTP to itself.
   const checkStatus = createStatusCheck({
     testMode: config.testMode,
     clock,
-    verifyListCredential: (list, options) => verifierRef!.verifyCredential(list, options),
     resolveLocally: async (url) => {
       const signed = await statusListPublisher.signedListByUrl(url);
       if (signed === undefined) return undefined;
@@ -222,7 +221,6 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     deadlineMs: config.verifyDeadlineMs,
     ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
   });
-  verifierRef = verifier;
   // Danube validation (JSON-LD to RDF, SHACL) on the pool's threads too; with GX_WORKERS=0 here.
   const validatorSettings = {
     shapes: config.danubeShapes,

@@ -25,14 +25,12 @@ function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number 
   const resolver = createDidResolver({ testMode: true, clock });
   const documentLoader = createDocumentLoader();
   const cache: ResultCache = createResultCache({ ttlMs: options.resultCacheMs ?? 60_000, clock });
-  let verifier: Verifier | undefined;
   const checkStatus = createStatusCheck({
     testMode: true,
     clock,
-    verifyListCredential: (list) => verifier!.verifyCredential(list),
     ...(options.statusCacheMs === undefined ? {} : { maxCacheMs: options.statusCacheMs }),
   });
-  verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
+  const verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
   return { verifier, cache, advance: (ms: number) => { offset += ms; }, set: (ms: number) => { pinned = ms; offset = 0; } };
 }
 
