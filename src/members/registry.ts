@@ -18,7 +18,7 @@ import { publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
-import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
+import { keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
 import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';

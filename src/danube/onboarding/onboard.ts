@@ -19,9 +19,10 @@ import type { ComplianceFinding } from '../../compliance/types.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../access/principal.js';
-import { envelopeCredential } from '../../issuing/jose.js';
+import { envelopeCredential } from '../../formats/jose/sign.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
-import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
+import type { ScopedSigner } from '../../issuing/signing-policy.js';
+import { REGISTRATION_NUMBER_CLASSES } from '../ontology.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
 import type { CredentialRepository, IdempotencyRepository } from '../../storage/repositories.js';
@@ -191,7 +192,7 @@ function requestPointer(item: Item, inside: string): string {
   return item.translate === undefined ? item.origin + inside : item.translate(inside);
 }
 
-const REGISTRATION_NUMBER_IRIS = new Set(REGISTRATION_NUMBER_CLASSES.map((m) => ('iri' in m ? m.iri : m.namespace)));
+const REGISTRATION_NUMBER_IRIS = new Set<string>(REGISTRATION_NUMBER_CLASSES.map((local) => `${GX}${local}`));
 const REGISTRATION_NUMBER_PROPERTY = `${GX}registrationNumber`;
 
 /** The ids a LegalPerson names as its gx:registrationNumber, read from the expanded credential. */
