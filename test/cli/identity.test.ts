@@ -13,6 +13,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../helpers/service.js';
 
+// Each run starts a child process through tsx (seconds on a loaded machine); the timeouts below are
+// for that, not for what is tested.
+
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/gx-trust.js');
 
@@ -63,7 +66,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('gx-trust with the running server\'s configuration', () => {
+describe('gx-trust with the running server\'s configuration', { timeout: 120_000 }, () => {
   it('says the base URL and the DID it signs as, and nothing else, when they are the server\'s', async () => {
     const issued = await gxTrust({ GX_BASE_URL: `http://localhost:${svc.port}`, GX_KEYS_DIR: serverKeys }, 'issue', join(dir, 'credential.json'));
     expect(issued.code, issued.stderr).toBe(0);
@@ -92,7 +95,7 @@ describe('gx-trust with the running server\'s configuration', () => {
   });
 });
 
-describe('gx-trust with another configuration than the running server', () => {
+describe('gx-trust with another configuration than the running server', { timeout: 120_000 }, () => {
   it('warns when the service at its base URL serves another DID, naming both and GX_BASE_URL; the exit code is unchanged', async () => {
     // A server configured with its public base URL (behind a proxy, say), reached by the CLI at its port.
     const elsewhere = await startService({ GX_BASE_URL: 'https://trust.example.org/gx', GX_KEYS_DIR: join(dir, 'elsewhere-keys') });
@@ -131,7 +134,7 @@ describe('gx-trust with another configuration than the running server', () => {
   });
 });
 
-describe('gx-trust with no service at its base URL', () => {
+describe('gx-trust with no service at its base URL', { timeout: 120_000 }, () => {
   it('notes that nothing answers there; --quiet keeps stderr for warnings only', async () => {
     const port = await closedPort();
     const env = { PORT: String(port), GX_KEYS_DIR: join(dir, 'lone-keys') };
