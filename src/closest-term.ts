@@ -26,6 +26,9 @@ export function editDistance(a: string, b: string): number {
   return d[rows * cols - 1]!;
 }
 
+/** Longer than any key or vocabulary term gx-trust knows. */
+const MAX_WORD_LENGTH = 128;
+
 /** The edits a word of this length may be off by and still be a slip: 1 up to 4 letters, 2 up to 8, then 3. */
 function tolerance(length: number): number {
   return length <= 4 ? 1 : length <= 8 ? 2 : 3;
@@ -36,12 +39,16 @@ function tolerance(length: number): number {
  * two are equally close. Letter case alone is the closest slip of all.
  */
 export function closestTerm(word: string, candidates: Iterable<string>): string | undefined {
+  // No term is this long: a caller's 200,000-character key gets no guess (and costs no table).
+  if (word.length > MAX_WORD_LENGTH) return undefined;
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   let tied = false;
   for (const candidate of new Set(candidates)) {
     if (candidate === word) return undefined;
+    // The distance is at least the difference in length: a candidate that far off is not computed.
+    if (Math.abs(candidate.length - word.length) > tolerance(Math.min(word.length, candidate.length))) continue;
     const other = candidate.toLowerCase();
     // Compared without case: `legaladdress` is one slip from `legalAddress`, not one per capital.
     const distance = other === lower ? 0.5 : editDistance(lower, other);

@@ -37,3 +37,9 @@ describe('closestTerm()', () => {
     expect(closestTerm('cat', ['bat', 'hat'])).toBeUndefined();
   });
 });
+
+describe('closestTerm() on hostile input', () => {
+  it('guesses nothing for a key longer than any term, without building its table', () => {
+    expect(closestTerm('legalAddress' + 'x'.repeat(200_000), PARTICIPANT_KEYS)).toBeUndefined();
+  });
+});
