@@ -39,7 +39,7 @@ function outcomeAnswer(context: RouteContext<unknown>, outcome: OnboardingOutcom
   const tagus = violations.filter((finding) => finding.code === 'TAGUS_TERM');
   if (tagus.length > 0) {
     // Signed (JWT) Tagus credentials are only read here: the same one answer as for JSON ones.
-    const error = tagusParticipant(tagus.map((finding) => ({ pointer: finding.pointer, term: compact(finding.path), replacement: finding.message })));
+    const error = tagusRefusal(context.path, tagus.map((finding) => ({ pointer: finding.pointer, term: compact(finding.path), replacement: finding.message })));
     return problemAnswer({ ...problemOf(error, context.url), findings: outcome.findings });
   }
   const error = new GxTrustError('SELF_DESCRIPTION_INVALID', `the self-description has ${violations.length} finding(s); nothing was issued`, {
@@ -51,15 +51,15 @@ function outcomeAnswer(context: RouteContext<unknown>, outcome: OnboardingOutcom
 }
 
 /**
- * A Gaia-X Tagus (22.10) participant sent for 25.11 onboarding: one answer naming it as Tagus and
+ * A Gaia-X Tagus (22.10) participant (or offering) sent for 25.11 onboarding: one answer naming it as Tagus and
  * every Tagus word once, with its 25.11 replacement (the TAGUS_TERM findings' words), instead of a
  * finding for each place plus the shape findings that follow from the same mistake.
  */
-function tagusParticipant(uses: readonly TagusTermUse[]): GxTrustError {
+function tagusRefusal(path: string, uses: readonly TagusTermUse[]): GxTrustError {
   const firstOfEach = new Map<string, TagusTermUse>();
   for (const use of uses) if (!firstOfEach.has(use.replacement)) firstOfEach.set(use.replacement, use);
   const distinct = [...firstOfEach.values()];
-  return new GxTrustError('TAGUS_TERM', `this is a Gaia-X Tagus (22.10) self-description (${distinct.map((use) => use.term).join(', ')}); POST /participants takes Gaia-X Danube 25.11, so nothing was issued`, {
+  return new GxTrustError('TAGUS_TERM', `this is a Gaia-X Tagus (22.10) self-description (${distinct.map((use) => use.term).join(', ')}); POST ${path} takes Gaia-X Danube 25.11, so nothing was issued`, {
     pointer: distinct[0]?.pointer ?? '',
     hint: `Rewrite it in the 25.11 vocabulary (context https://w3id.org/gaia-x/development#): ${distinct.map((use) => use.replacement).join('; ')}`,
     errors: distinct.map((use) => ({ code: 'TAGUS_TERM', pointer: use.pointer, detail: use.replacement })),
@@ -116,7 +116,7 @@ export const danubeRoutes = [
       // A bare Tagus participant is named as such (it would otherwise be told only to wrap it); in
       // {"credentials": [...]} the validator's TAGUS_TERM findings name it (outcomeAnswer).
       const tagus = bare ? tagusTermsInDocument(body) : [];
-      if (tagus.length > 0) throw tagusParticipant(tagus);
+      if (tagus.length > 0) throw tagusRefusal(context.path, tagus);
       // A bare credential belongs in {"credentials": [...]}: parsed as that shape, the refusal names it.
       if (bare || (typeof body === 'object' && body !== null && 'credentials' in body && !('participant' in body))) {
         const request = parseBody(ParticipantCredentialsRequest, body);
