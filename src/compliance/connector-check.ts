@@ -6,12 +6,15 @@
  * each credential it covers must be presented with the digest the label recorded. Both key
  * spellings are read: the current (`gx:credentialType`, `digestSRI`) and the older (`type`,
  * `gx:digestSRI`), and Tagus `integrity`/`gx:integrity`; digests may be base64 or hex.
+ *
+ * `companions` are the other credentials as they stood in the presentation (proofs included): a
+ * Tagus `gx:integrity` covers the proof, a Danube `digestSRI` the secured document without it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { failed, passed, type Check } from '../verifying/report.js';
 import type { ComplianceCheck } from '../verifying/index.js';
-import { digestMatches, parseSha256Digest } from './digest.js';
+import { jcs, parseSha256Digest, securedDocument, sha256 } from './digest.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
 const LABEL_TYPES = new Set([
@@ -80,12 +83,27 @@ function typesOf(document: JsonObject): string[] {
   return asList(document['type']).filter((t): t is string => typeof t === 'string');
 }
 
-function matches(covered: CoveredCredential, document: JsonObject): boolean {
-  if (digestMatches(covered.digest, document)) return true;
-  if (!covered.tagus) return false;
+/**
+ * The forms a digest may cover, in the order they are tried. Tagus: what the Gaia-X compliance
+ * service computes today (JCS with the proof), what it computed in 2023 (`JSON.stringify` of the
+ * credential as sent, proof included), and what gx-trust wrote before it followed the service (JCS
+ * without the proof), so labels already issued keep verifying. Danube: JCS of the secured document.
+ */
+export const DIGEST_FORMS = {
+  'jcs-with-proof': (document: JsonObject) => sha256(jcs(document)),
+  'as-sent-with-proof': (document: JsonObject) => sha256(JSON.stringify(document)),
+  'jcs-without-proof': (document: JsonObject) => sha256(jcs(securedDocument(document))),
+} as const;
+export type DigestForm = keyof typeof DIGEST_FORMS;
+
+const TAGUS_FORMS: readonly DigestForm[] = ['jcs-with-proof', 'as-sent-with-proof', 'jcs-without-proof'];
+const DANUBE_FORMS: readonly DigestForm[] = ['jcs-without-proof'];
+
+/** The form in which `document` has the digest the label recorded, or undefined when none does. */
+export function matchedDigestForm(covered: Pick<CoveredCredential, 'digest' | 'tagus'>, document: JsonObject): DigestForm | undefined {
   const expected = parseSha256Digest(covered.digest);
-  const asSent = createHash('sha256').update(JSON.stringify(document)).digest();
-  return expected !== undefined && timingSafeEqual(expected, asSent);
+  if (expected === undefined) return undefined;
+  return (covered.tagus ? TAGUS_FORMS : DANUBE_FORMS).find((form) => timingSafeEqual(expected, DIGEST_FORMS[form](document)));
 }
 
 export function createLabelCheck(options: { trusted: TrustedIssuers }): ComplianceCheck {
@@ -104,6 +122,7 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
     if (mismatch !== undefined) {
       return failed('compliance', 'LABEL_SUBJECT_MISMATCH', `${mismatch}: a label vouches only for its subject, who must present it`);
     }
+    const forms = new Set<DigestForm>();
     for (const entry of covered) {
       const companion = companions.find((c) => c['id'] === entry.id || (entry.tagus && asList(c['credentialSubject']).some((s) => isObject(s) && s['id'] === entry.id)));
       if (companion === undefined) {
@@ -112,10 +131,12 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
       if (entry.credentialType !== undefined && !entry.credentialType.split(' ').every((t) => typesOf(companion).includes(t))) {
         return failed('compliance', 'DIGEST_MISMATCH', `the label records ${entry.id} as ${entry.credentialType}, but the presented credential is ${typesOf(companion).join(', ')}`);
       }
-      if (!matches(entry, companion)) {
+      const form = matchedDigestForm(entry, companion);
+      if (form === undefined) {
         return failed('compliance', 'DIGEST_MISMATCH', `the presented ${entry.id} is not the credential the label assessed (digest differs)`);
       }
+      forms.add(form);
     }
-    return passed('compliance', `label by the trusted compliance service ${issuer}; all ${covered.length} covered credentials presented with matching digests`);
+    return passed('compliance', `label by the trusted compliance service ${issuer}; all ${covered.length} covered credentials presented with matching digests (${[...forms].join(', ')})`);
   };
 }

@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createLabelCheck, coveredCredentials } from '../../src/compliance/connector-check.js';
-import { digestSRI, jcs, parseSha256Digest } from '../../src/compliance/digest.js';
+import { createLabelCheck, coveredCredentials, matchedDigestForm } from '../../src/compliance/connector-check.js';
+import { digestSRI, jcs, parseSha256Digest, securedDocument } from '../../src/compliance/digest.js';
+import { tagusIntegrity } from '../../src/compliance/tagus.js';
 import { createTrustedIssuers } from '../../src/compliance/trusted-issuers.js';
 import { readSample } from '../danube/fixtures.js';
 
@@ -90,10 +91,59 @@ describe('the real Tagus sample (tagus-22.10/service-offering-vp-and-compliance-
     for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id)))}`).toBe(entry.digest);
   });
 
+  it('each covered credential matches in the as-sent form, which the check reports', async () => {
+    for (const entry of listed) expect(matchedDigestForm(entry, credentialFor(entry.id))).toBe('as-sent-with-proof');
+    const tagusCheck = createLabelCheck({ trusted: createTrustedIssuers(SERVICE, { complianceServices: ['did:web:compliance.lab.gaia-x.eu:development'] }) });
+    expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true, message: expect.stringContaining('(as-sent-with-proof)') });
+  });
+
   it('so a connector accepts the Tagus label with its credentials only through the as-sent rule kept for Tagus', async () => {
     const tagusCheck = createLabelCheck({ trusted: createTrustedIssuers(SERVICE, { complianceServices: ['did:web:compliance.lab.gaia-x.eu:development'] }) });
     expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true });
     const reordered = credentials.map((c) => JSON.parse(jcs(c)) as Record<string, unknown>);
     expect(await tagusCheck(compliance, { now, companions: reordered })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+});
+
+describe('Tagus gx:integrity: the Gaia-X compliance service\'s algorithm, over the real sample credentials', () => {
+  const sample = readSample('tagus-22.10/service-offering-vp-and-compliance-credential.json') as Record<string, any>;
+  const credentials = sample['selfDescriptionCredential']['verifiableCredential'] as Record<string, any>[];
+  const trusted = createTrustedIssuers(SERVICE);
+  const tagusCheck = createLabelCheck({ trusted });
+  /** A compliance credential over the sample's credentials, each digest computed by `integrity`. */
+  const complianceOver = (integrity: (vc: Record<string, any>) => string) => ({
+    type: ['VerifiableCredential'],
+    issuer: SERVICE,
+    credentialSubject: credentials.map((vc) => ({ type: 'gx:compliance', id: vc['id'], 'gx:integrity': integrity(vc), 'gx:integrityNormalization': 'RFC8785:JCS', 'gx:version': '22.10' })),
+  });
+
+  it('tagusIntegrity() is sha256- + hex SHA-256 of the JCS form, proof included, and differs from the form without the proof', () => {
+    for (const vc of credentials) {
+      expect(tagusIntegrity(vc)).toBe(`sha256-${createHash('sha256').update(jcs(vc)).digest('hex')}`);
+      expect(tagusIntegrity(vc)).not.toBe(tagusIntegrity(securedDocument(vc)));
+    }
+  });
+
+  it('accepts the real algorithm first, and reports it', async () => {
+    const result = await check(complianceOver((vc) => tagusIntegrity(vc)), { now, companions: credentials });
+    expect(result).toMatchObject({ check: 'compliance', verified: true, message: expect.stringContaining('(jcs-with-proof)') });
+    expect(await tagusCheck(complianceOver((vc) => tagusIntegrity(vc)), { now, companions: credentials })).toMatchObject({ verified: true });
+  });
+
+  it('still accepts the form gx-trust wrote before (JCS without the proof), and says so', async () => {
+    const result = await tagusCheck(complianceOver((vc) => tagusIntegrity(securedDocument(vc))), { now, companions: credentials });
+    expect(result).toMatchObject({ verified: true, message: expect.stringContaining('(jcs-without-proof)') });
+  });
+
+  it('refuses a covered credential whose proof was swapped, under every form that covers the proof', async () => {
+    const label = complianceOver((vc) => tagusIntegrity(vc));
+    const swapped = credentials.map((vc, i) => (i === 0 ? { ...vc, proof: { ...vc['proof'], created: '2020-01-01T00:00:00Z' } } : vc));
+    expect(await tagusCheck(label, { now, companions: swapped })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
+  it('a Danube label digest is never matched in a Tagus-only form', () => {
+    const vc = credentials[0]!;
+    expect(matchedDigestForm({ digest: tagusIntegrity(vc), tagus: false }, vc)).toBeUndefined();
+    expect(matchedDigestForm({ digest: tagusIntegrity(securedDocument(vc)), tagus: false }, vc)).toBe('jcs-without-proof');
   });
 });

@@ -63,7 +63,8 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
       expect(tagus['credentialSubject'][i]).toEqual({
         type: 'gx:compliance',
         id: vc['id'],
-        'gx:integrity': `sha256-${sha256(jcs({ ...vc, proof: undefined })).toString('hex')}`,
+        // As the Gaia-X compliance service computes it: JCS of the credential as presented, proof included.
+        'gx:integrity': `sha256-${sha256(jcs(vc)).toString('hex')}`,
         'gx:integrityNormalization': 'RFC8785:JCS',
         'gx:version': '22.10',
         'gx:type': vc['credentialSubject']['type'],
@@ -90,7 +91,9 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     });
     const verified = await postJson(`${world.service.url}/presentations/verify`, { verifiablePresentation: shown });
     expect(checkOf(verified.body, 'compliance'), verified.text).toMatchObject({ verified: true });
-    expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests');
+    expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests (jcs-with-proof)');
+    // Without the proof, the digest differs: the without-proof form would not have matched.
+    expect(tagus['credentialSubject'][0]['gx:integrity']).not.toBe(`sha256-${sha256(jcs(securedDocument(vp['verifiableCredential'][0]))).toString('hex')}`);
 
     // A covered credential edited and validly re-signed no longer matches its gx:integrity.
     const edited = await resignTagus({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);
