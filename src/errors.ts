@@ -79,6 +79,10 @@ export const ERROR_STATUS = {
   /** A registration number its notary did not check against the registry (no evidence of a look-up). */
   REGISTRATION_NUMBER_UNCHECKED: 422,
   COUNTRY_MISMATCH: 422,
+  /** An ISO 3166-2 subdivision code that has the right form but names no subdivision. */
+  COUNTRY_SUBDIVISION_UNKNOWN: 422,
+  /** A credential about a participant's resource issued by someone other than that participant. */
+  ISSUER_MISMATCH: 422,
   DANGLING_REFERENCE: 422,
   LABEL_CRITERIA_UNMET: 422,
   DIGEST_MISMATCH: 422,

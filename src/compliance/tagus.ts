@@ -17,8 +17,13 @@ import { randomUUID } from 'node:crypto';
 import { isObject, type JsonObject } from '../credentials/index.js';
 import { jcs, sha256 } from './digest.js';
 import { revocation } from './rules/revocation.js';
+import { tagusCriteria } from './rules/tagus-criteria.js';
+import { tagusIssuerBinding } from './rules/tagus-issuer-binding.js';
+import { tagusLabelLevel1 } from './rules/tagus-label-level-1.js';
 import { tagusParticipant, tagusTypeOf } from './rules/tagus-participant.js';
 import { tagusProofs } from './rules/tagus-proofs.js';
+import { tagusShapes } from './rules/tagus-shapes.js';
+import { tagusSubdivisionCodes } from './rules/tagus-subdivision-codes.js';
 import { validity } from './rules/validity.js';
 import { x509Binding } from './rules/x509-binding.js';
 import type { ComplianceRule, Submission } from './types.js';
@@ -28,8 +33,22 @@ export const JWS_2020_CONTEXT = 'https://w3id.org/security/suites/jws-2020/v1';
 export const TAGUS_TRUST_FRAMEWORK_CONTEXT = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
 export const TAGUS_VERSION = '22.10';
 
-/** Proofs, X.509, the 22.10 participant rules, validity, status: no Danube shapes or label matrix. */
-export const TAGUS_RULES: readonly ComplianceRule[] = [tagusProofs, x509Binding, tagusParticipant, validity, revocation];
+/**
+ * Proofs, X.509, the 22.10 shapes and rules, validity, status, and the criteria they establish
+ * (the Danube shapes and label matrix do not apply to the 22.10 vocabulary).
+ */
+export const TAGUS_RULES: readonly ComplianceRule[] = [
+  tagusProofs,
+  x509Binding,
+  tagusShapes,
+  tagusParticipant,
+  tagusSubdivisionCodes,
+  tagusIssuerBinding,
+  tagusLabelLevel1,
+  validity,
+  revocation,
+  tagusCriteria,
+];
 
 const proofTypes = (document: JsonObject) =>
   (Array.isArray(document['proof']) ? document['proof'] : [document['proof']]).filter(isObject).map((p) => p['type']);

@@ -37,6 +37,22 @@ describe('createLabelCheck()', () => {
     expect(await check(label(entry), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ check: 'compliance', verified: true });
   });
 
+  it.each([
+    ['Loire: a comma-separated type string and a hex gx:digestSRI', { id: 'urn:uuid:lp', type: 'gx:LegalPerson,gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }],
+    ['a type list', { id: 'urn:uuid:lp', type: ['gx:LegalPerson'], 'gx:digestSRI': `sha256-${hex}` }],
+    ['25.11: the node typed gx:CompliantCredential, the Gaia-X type in gx:credentialType', { id: 'urn:uuid:lp', type: 'gx:CompliantCredential', 'gx:credentialType': 'gx:LegalPerson', digestSRI: digestSRI(covered) }],
+    ['Loire: an entry without id, named by type and digest', { type: 'gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }],
+  ])('accepts %s', async (_name, entry) => {
+    expect(await check(label(entry), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ check: 'compliance', verified: true });
+  });
+
+  it('refuses a type list naming a type the presented credential lacks, and an id-less entry no credential answers', async () => {
+    expect(await check(label({ id: 'urn:uuid:lp', type: 'gx:LegalPerson,gx:VatID', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    expect(await check(label({ type: 'gx:Issuer', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    const other = { ...covered, id: 'urn:uuid:other', credentialSubject: { id: 'did:web:m.example#other' } };
+    expect(await check(label({ type: 'gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [other], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
   it('refuses a digest of another credential', async () => {
     const other = { ...covered, credentialSubject: { id: 'did:web:m.example#other' } };
     const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [other], holder: SUBJECT });
@@ -80,19 +96,19 @@ describe('the real Tagus sample (tagus-22.10/service-offering-vp-and-compliance-
 
   it('lists the four credentials of the presentation', () => {
     expect(listed).toHaveLength(4);
-    for (const entry of listed) expect(credentialFor(entry.id)).toBeDefined();
+    for (const entry of listed) expect(credentialFor(entry.id!)).toBeDefined();
   });
 
   it('its integrity values are NOT the SHA-256 of the RFC 8785 (JCS) form of the credentials', () => {
-    for (const entry of listed) expect(`sha256-${sha256Hex(jcs(credentialFor(entry.id)))}`).not.toBe(entry.digest);
+    for (const entry of listed) expect(`sha256-${sha256Hex(jcs(credentialFor(entry.id!)))}`).not.toBe(entry.digest);
   });
 
   it('they are the SHA-256 (hex) of each credential\'s JSON as sent, proof included (JSON.stringify, key order as in the file)', () => {
-    for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id)))}`).toBe(entry.digest);
+    for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id!)))}`).toBe(entry.digest);
   });
 
   it('each covered credential matches in the as-sent form, which the check reports', async () => {
-    for (const entry of listed) expect(matchedDigestForm(entry, credentialFor(entry.id))).toBe('as-sent-with-proof');
+    for (const entry of listed) expect(matchedDigestForm(entry, credentialFor(entry.id!))).toBe('as-sent-with-proof');
     const tagusCheck = createLabelCheck({ trusted: createTrustedIssuers(SERVICE, { complianceServices: ['did:web:compliance.lab.gaia-x.eu:development'] }) });
     expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true, message: expect.stringContaining('(as-sent-with-proof)') });
   });

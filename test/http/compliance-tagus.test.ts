@@ -40,7 +40,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     const answer = await postJson(`${world.service.url}/api/credential-offers`, await tagusPresentation(), world.auth);
     expect(answer.status, answer.text).toBe(422);
     expect(answer.body.findings.map((f: Json) => [f.rule, f.code])).toEqual([['tagus-participant', 'UNTRUSTED_NOTARY']]);
-    expect(answer.body.checks.map((c: Json) => c.rule)).toEqual(['tagus-proofs', 'x509-binding', 'tagus-participant', 'validity', 'revocation']);
+    expect(answer.body.checks.map((c: Json) => c.rule)).toEqual(['tagus-proofs', 'x509-binding', 'tagus-shapes', 'tagus-participant', 'tagus-subdivision-codes', 'tagus-issuer-binding', 'tagus-label-level-1', 'validity', 'revocation', 'tagus-criteria']);
   });
 
   it('issues the Tagus-form compliance credential, which a connector verifies with the covered credentials', async () => {
@@ -50,6 +50,12 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     const answer = await postJson(`${world.service.url}/api/credential-offers`, vp, world.auth);
     expect(answer.status, answer.text).toBe(201);
     const tagus = answer.body.complianceCredential as Json;
+    // The label names what the Tagus rules established: never an empty gx:validatedCriteria.
+    expect(answer.body.validatedCriteria).toEqual([
+      'https://w3id.org/gx-trust/compliance/v1#declaration',
+      'https://w3id.org/gx-trust/compliance/v1#automated-validation',
+      'https://w3id.org/gx-trust/compliance/v1#eidas-signature',
+    ]);
     expect(tagus['@context']).toEqual([
       'https://www.w3.org/2018/credentials/v1',
       'https://w3id.org/security/suites/jws-2020/v1',
