@@ -96,6 +96,8 @@ export const ERROR_STATUS = {
   DID_NOT_FOUND: 422,
   DID_RESOLUTION_FAILED: 502,
   DID_RESOLUTION_TIMEOUT: 504,
+  /** A registration-number registry (VIES, GLEIF, EORI) could not be asked or did not answer usably. */
+  REGISTRY_UNAVAILABLE: 502,
   // Too many requests for one API key or IP in the rate-limit window (answered with Retry-After).
   RATE_LIMITED: 429,
   // Too much expensive verification work waiting already (answered with Retry-After): load is shed.
