@@ -3,10 +3,11 @@
 // only what it compiles), so every `new URL('./x', import.meta.url)` resolves in dist/ as in src/.
 // contexts/ and package.json stay at the package root, which is `..` from src/ and from dist/ alike.
 //
-// The compile is incremental (dist/.tsbuildinfo): with nothing changed it takes seconds, so
-// `npm start` can rebuild every time and never runs stale code.
+// The compile is incremental (dist/.tsbuildinfo): with nothing changed it takes seconds; with
+// `--if-stale` (prestart) it is skipped when nothing under src/ changed since the last build, so
+// `npm start` never runs stale code and rarely waits for the compiler.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,28 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const src = join(root, 'src');
 const dist = join(root, 'dist');
+
+// `--if-stale` (what `npm start` runs first): nothing to do when dist/ was built after the last
+// change under src/ and to the compiler settings, so a start does not wait for the compiler.
+if (process.argv.includes('--if-stale') && builtAfterSources()) process.exit(0);
+
+function builtAfterSources() {
+  const builtAt = statIfExists(join(dist, '.tsbuildinfo'))?.mtimeMs;
+  if (builtAt === undefined) return false;
+  const inputs = [join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'package.json'), fileURLToPath(import.meta.url)];
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) inputs.push(join(entry.parentPath, entry.name));
+  }
+  return inputs.every((file) => (statIfExists(file)?.mtimeMs ?? Infinity) <= builtAt);
+}
+
+function statIfExists(file) {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
 
 let tsc;
 try {
@@ -49,3 +72,6 @@ if (copied === 0) {
   process.stderr.write('gx-trust build: found no run-time data files under src/ (the shapes); is the source tree complete?\n');
   process.exit(1);
 }
+// tsc leaves its build info untouched when no output changed; the stale check compares against it.
+const now = new Date();
+utimesSync(join(dist, '.tsbuildinfo'), now, now);
