@@ -9,7 +9,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
-import { failed, passed, type Check } from '../verifying/report.js';
+import { failed, passed } from '../verifying/report.js';
 import type { ComplianceCheck } from '../verifying/index.js';
 import { digestMatches, parseSha256Digest } from './digest.js';
 import type { TrustedIssuers } from './trusted-issuers.js';

@@ -10,7 +10,7 @@ import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
 import type { StatusListRecord, Store } from '../storage/store.js';
-import { parseStatusListId, statusListUrl, type StatusListPurpose } from './allocator.js';
+import { parseStatusListId, statusListUrl } from './allocator.js';
 import type { StatusListIssuers } from './issuers.js';
 
 /**
