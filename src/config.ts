@@ -198,7 +198,7 @@ export function parseConfig(
     const key = String(issue?.path[0] ?? 'environment');
     throw new GxTrustError('CONFIG_INVALID', `${key}: ${issue?.message ?? 'invalid value'}`, {
       pointer: `/${key}`,
-      hint: `Fix or unset ${key}; see README.md, "Configuration"`,
+      hint: `Fix or unset ${key}; see docs/configuration.md`,
       errors: parsed.error.issues.map((i) => ({
         code: 'CONFIG_INVALID' as const,
         pointer: `/${String(i.path[0])}`,

@@ -24,7 +24,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, hint?: string)
   const first = errors[0];
   throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
     pointer: first?.pointer ?? '',
-    hint: hint ?? 'See the request schema in README.md ("HTTP API") or /openapi.json',
+    hint: hint ?? 'See the request schema in docs/api.md or /openapi.json',
     errors,
   });
 }
