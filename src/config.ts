@@ -19,7 +19,7 @@ const optionalPath = z
   .transform((value) => (value === undefined ? undefined : resolve(value)));
 
 /** Environment variable names are the contract other tools rely on: keep them. */
-const Environment = z.object({
+export const Environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   // The address to listen on; unset: 127.0.0.1 in development, every interface in production.
   GX_HOST: z.string().trim().regex(/^\S+$/, 'an IP address or host name').optional(),
