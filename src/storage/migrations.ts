@@ -215,4 +215,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX status_lists_issuer ON status_lists (issuer);
     `,
   },
+  {
+    version: 4,
+    // Members read their own records, connectors the public ones; onboarding again supersedes a
+    // series; a label follows what it covers. Credentials issued earlier keep the member that
+    // asked for them (issued_by 'member:<id>') as owner, and stay private.
+    name: 'credential records: owner, visibility, series; the reverse index of what labels cover',
+    sqlite: `
+      CREATE TABLE credential_records (
+        credential_id TEXT PRIMARY KEY REFERENCES issued_credentials (id),
+        owner_member_id TEXT,
+        visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private', 'public')),
+        series TEXT,
+        superseded_by TEXT
+      );
+      CREATE INDEX credential_records_owner ON credential_records (owner_member_id);
+      CREATE INDEX credential_records_series ON credential_records (series);
+      INSERT INTO credential_records (credential_id, owner_member_id, visibility)
+        SELECT id, CASE WHEN issued_by LIKE 'member:%' THEN substr(issued_by, 8) END, 'private' FROM issued_credentials;
+      CREATE TABLE label_coverage (
+        label_id TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        digest_sri TEXT NOT NULL,
+        PRIMARY KEY (label_id, credential_id)
+      );
+      CREATE INDEX label_coverage_credential ON label_coverage (credential_id);
+    `,
+    postgres: `
+      CREATE TABLE credential_records (
+        credential_id TEXT PRIMARY KEY REFERENCES issued_credentials (id),
+        owner_member_id TEXT,
+        visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private', 'public')),
+        series TEXT,
+        superseded_by TEXT
+      );
+      CREATE INDEX credential_records_owner ON credential_records (owner_member_id);
+      CREATE INDEX credential_records_series ON credential_records (series);
+      INSERT INTO credential_records (credential_id, owner_member_id, visibility)
+        SELECT id, CASE WHEN issued_by LIKE 'member:%' THEN substr(issued_by, 8) END, 'private' FROM issued_credentials;
+      CREATE TABLE label_coverage (
+        label_id TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        digest_sri TEXT NOT NULL,
+        PRIMARY KEY (label_id, credential_id)
+      );
+      CREATE INDEX label_coverage_credential ON label_coverage (credential_id);
+    `,
+  },
 ];

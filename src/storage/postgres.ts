@@ -24,7 +24,13 @@ import {
   nextAuditTimestamp,
   setBit,
   type ComplianceDecisionRecord,
+  type CredentialMetadata,
+  type CredentialQuery,
   type CredentialRecord,
+  type CredentialVisibility,
+  type LabelCoverage,
+  type StatusBitChange,
+  type StoredCredential,
   type IdempotencyBegin,
   type RandomIndex,
   type StatusAllocation,
@@ -332,6 +338,7 @@ export class PostgresStore implements Store {
     allocations: readonly StatusAllocation[];
     audit: AuditEntryInput;
     idempotency?: { key: string; response: string };
+    metadata?: Omit<CredentialMetadata, 'supersededBy'>;
   }): Promise<{ auditEntry: AuditEntry }> {
     const c = options.credential;
     return this.transaction('recording an issuance', async (client) => {
@@ -355,6 +362,12 @@ export class PostgresStore implements Store {
           throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
         }
       }
+      await client.query('INSERT INTO credential_records (credential_id, owner_member_id, visibility, series) VALUES ($1, $2, $3, $4)', [
+        c.id,
+        options.metadata?.ownerMemberId ?? null,
+        options.metadata?.visibility ?? 'private',
+        options.metadata?.series ?? null,
+      ]);
       const auditEntry = await this.appendInTransaction(client, options.audit);
       if (options.idempotency !== undefined) await this.complete(client, options.idempotency.key, options.idempotency.response);
       return { auditEntry };
@@ -363,61 +376,112 @@ export class PostgresStore implements Store {
 
   getCredential(id: string): Promise<CredentialRecord | undefined> {
     return this.read('reading a credential', async (db) => {
-      const row = (
-        await db.query<{
-          id: string;
-          types: string[];
-          subject: string | null;
-          issuer: string;
-          format: string;
-          digest: string;
-          status_entries: CredentialRecord['statusEntries'];
-          issued_by: string;
-          created_at: Date;
-          credential: string;
-        }>('SELECT * FROM issued_credentials WHERE id = $1', [id])
-      ).rows[0];
-      if (row === undefined) return undefined;
-      return {
-        id: row.id,
-        types: row.types,
-        subject: row.subject,
-        issuer: row.issuer,
-        format: row.format,
-        digest: row.digest,
-        statusEntries: row.status_entries,
-        issuedBy: row.issued_by,
-        createdAt: iso(row.created_at),
-        credential: row.credential,
-      };
+      const row = (await db.query<PgCredentialRow>('SELECT * FROM issued_credentials WHERE id = $1', [id])).rows[0];
+      return row === undefined ? undefined : pgCredential(row);
     });
   }
 
-  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{
+  // Credential records: owner, visibility, series, label coverage ------------------------------
+
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined> {
+    return this.read('reading credential metadata', async (db) => {
+      const row = (await db.query<PgCredentialMetadataRow>('SELECT * FROM credential_records WHERE credential_id = $1', [id])).rows[0];
+      return row === undefined ? undefined : pgMetadata(row);
+    });
+  }
+
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]> {
+    return this.read('listing credentials', async (db) => {
+      const params: unknown[] = [query.ownerMemberId];
+      const where = ['r.owner_member_id = $1'];
+      const param = (value: unknown): string => `$${params.push(value)}`;
+      if (query.type !== undefined) where.push(`c.types ? ${param(query.type)}`);
+      if (query.issuedAfter !== undefined) where.push(`c.created_at > ${param(query.issuedAfter)}::timestamptz`);
+      if (query.issuedBefore !== undefined) where.push(`c.created_at < ${param(query.issuedBefore)}::timestamptz`);
+      if (query.after !== undefined) where.push(`(c.created_at, c.id) < (${param(query.after.createdAt)}::timestamptz, ${param(query.after.id)})`);
+      const rows = (
+        await db.query<PgCredentialRow & PgCredentialMetadataRow>(
+          `SELECT c.*, r.owner_member_id, r.visibility, r.series, r.superseded_by FROM issued_credentials c
+           JOIN credential_records r ON r.credential_id = c.id WHERE ${where.join(' AND ')}
+           ORDER BY c.created_at DESC, c.id DESC LIMIT ${param(query.limit)}`,
+          params,
+        )
+      ).rows;
+      return rows.map((row) => ({ ...pgCredential(row), metadata: pgMetadata(row) }));
+    });
+  }
+
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    return this.transaction('changing a credential\'s visibility', async (client) => {
+      const changed = await client.query('UPDATE credential_records SET visibility = $1 WHERE credential_id = $2', [options.visibility, options.id]);
+      if (changed.rowCount !== 1) throw new GxTrustError('NOT_FOUND', `No credential ${options.id}`);
+      return { auditEntry: await this.appendInTransaction(client, options.audit) };
+    });
+  }
+
+  seriesCredentials(series: string): Promise<CredentialRecord[]> {
+    return this.read('reading a credential series', async (db) =>
+      (
+        await db.query<PgCredentialRow>(
+          `SELECT c.* FROM issued_credentials c JOIN credential_records r ON r.credential_id = c.id
+           WHERE r.series = $1 AND r.superseded_by IS NULL ORDER BY c.created_at, c.id`,
+          [series],
+        )
+      ).rows.map(pgCredential),
+    );
+  }
+
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
+    return this.transaction('changing status bits', async (client) => {
+      const auditEntries: AuditEntry[] = [];
+      for (const change of options.changes) auditEntries.push((await this.changeBit(client, change)).auditEntry);
+      for (const id of options.supersede?.ids ?? []) {
+        await client.query('UPDATE credential_records SET superseded_by = $1 WHERE credential_id = $2 AND superseded_by IS NULL', [options.supersede!.by, id]);
+      }
+      return { auditEntries };
+    });
+  }
+
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]> {
+    return this.read('reading label coverage', async (db) =>
+      (await db.query<PgLabelCoverageRow>('SELECT * FROM label_coverage WHERE credential_id = $1 ORDER BY label_id', [credentialId])).rows.map(pgCoverage),
+    );
+  }
+
+  labelCoverage(labelId: string): Promise<LabelCoverage[]> {
+    return this.read('reading label coverage', async (db) =>
+      (await db.query<PgLabelCoverageRow>('SELECT * FROM label_coverage WHERE label_id = $1 ORDER BY credential_id', [labelId])).rows.map(pgCoverage),
+    );
+  }
+
+  /** One bit and its audit entry, inside the caller's transaction. */
+  private async changeBit(client: pg.PoolClient, options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }> {
+    // NO KEY UPDATE does not conflict with the KEY SHARE lock an allocation's foreign key takes,
+    // so revocations and issuances on one list do not wait for each other.
+    const list = await this.statusList(client, options.listId, 'FOR NO KEY UPDATE');
+    if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
+    assertStatusIndex(list, options.index);
+    const allocated = await client.query('SELECT 1 FROM status_allocations WHERE list_id = $1 AND idx = $2', [list.id, options.index]);
+    if (allocated.rowCount === 0) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
+    setBit(list.bits, options.index, options.value);
+    const version = list.version + 1;
+    await client.query('UPDATE status_lists SET bits = $1, version = $2, updated_at = $3 WHERE id = $4', [
+      Buffer.from(list.bits),
+      version,
+      this.clock(),
+      list.id,
+    ]);
+    return { version, auditEntry: await this.appendInTransaction(client, options.audit) };
+  }
+
+  setStatusBit(options: StatusBitChange): Promise<{
     version: number;
     auditEntry: AuditEntry;
   }> {
-    return this.transaction('changing a status bit', async (client) => {
-      // NO KEY UPDATE does not conflict with the KEY SHARE lock an allocation's foreign key takes,
-      // so revocations and issuances on one list do not wait for each other.
-      const list = await this.statusList(client, options.listId, 'FOR NO KEY UPDATE');
-      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
-      assertStatusIndex(list, options.index);
-      const allocated = await client.query('SELECT 1 FROM status_allocations WHERE list_id = $1 AND idx = $2', [list.id, options.index]);
-      if (allocated.rowCount === 0) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
-      setBit(list.bits, options.index, options.value);
-      const version = list.version + 1;
-      await client.query('UPDATE status_lists SET bits = $1, version = $2, updated_at = $3 WHERE id = $4', [
-        Buffer.from(list.bits),
-        version,
-        this.clock(),
-        list.id,
-      ]);
-      return { version, auditEntry: await this.appendInTransaction(client, options.audit) };
-    });
+    return this.transaction('changing a status bit', (client) => this.changeBit(client, options));
   }
 
-  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{
+  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput; coverage?: readonly LabelCoverage[] }): Promise<{
     auditEntry: AuditEntry;
   }> {
     return this.transaction('recording a compliance decision', async (client) => {
@@ -426,6 +490,9 @@ export class PostgresStore implements Store {
         JSON.stringify(options.decision),
         this.clock(),
       ]);
+      for (const c of options.coverage ?? []) {
+        await client.query('INSERT INTO label_coverage (label_id, credential_id, digest_sri) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [c.labelId, c.credentialId, c.digestSRI]);
+      }
       return { auditEntry: await this.appendInTransaction(client, options.audit) };
     });
   }
@@ -755,4 +822,53 @@ function pgApiKey(row: PgApiKeyRow): ApiKeyRecord {
     createdAt: iso(row.created_at),
     revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
   };
+}
+
+interface PgCredentialRow {
+  id: string;
+  types: string[];
+  subject: string | null;
+  issuer: string;
+  format: string;
+  digest: string;
+  status_entries: CredentialRecord['statusEntries'];
+  issued_by: string;
+  created_at: Date;
+  credential: string;
+}
+
+interface PgCredentialMetadataRow {
+  owner_member_id: string | null;
+  visibility: string;
+  series: string | null;
+  superseded_by: string | null;
+}
+
+interface PgLabelCoverageRow {
+  label_id: string;
+  credential_id: string;
+  digest_sri: string;
+}
+
+function pgCredential(row: PgCredentialRow): CredentialRecord {
+  return {
+    id: row.id,
+    types: row.types,
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: row.status_entries,
+    issuedBy: row.issued_by,
+    createdAt: iso(row.created_at),
+    credential: row.credential,
+  };
+}
+
+function pgMetadata(row: PgCredentialMetadataRow): CredentialMetadata {
+  return { ownerMemberId: row.owner_member_id, visibility: row.visibility as CredentialVisibility, series: row.series, supersededBy: row.superseded_by };
+}
+
+function pgCoverage(row: PgLabelCoverageRow): LabelCoverage {
+  return { labelId: row.label_id, credentialId: row.credential_id, digestSRI: row.digest_sri };
 }

@@ -24,7 +24,13 @@ import {
   nextAuditTimestamp,
   setBit,
   type ComplianceDecisionRecord,
+  type CredentialMetadata,
+  type CredentialQuery,
   type CredentialRecord,
+  type CredentialVisibility,
+  type LabelCoverage,
+  type StatusBitChange,
+  type StoredCredential,
   type IdempotencyBegin,
   type RandomIndex,
   type StatusAllocation,
@@ -276,6 +282,7 @@ export class SqliteStore implements Store {
     allocations: readonly StatusAllocation[];
     audit: AuditEntryInput;
     idempotency?: { key: string; response: string };
+    metadata?: Omit<CredentialMetadata, 'supersededBy'>;
   }): Promise<{ auditEntry: AuditEntry }> {
     const c = options.credential;
     return this.write('recording an issuance', () => {
@@ -300,6 +307,7 @@ export class SqliteStore implements Store {
           throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
         }
       }
+      this.insertCredentialMetadata(c.id, options.metadata);
       const auditEntry = this.appendInTransaction(options.audit);
       if (options.idempotency !== undefined) this.complete(options.idempotency.key, options.idempotency.response);
       return { auditEntry };
@@ -309,50 +317,133 @@ export class SqliteStore implements Store {
   getCredential(id: string): Promise<CredentialRecord | undefined> {
     return this.run('reading a credential', () => {
       const row = this.db.prepare('SELECT * FROM issued_credentials WHERE id = ?').get(id) as CredentialRow | undefined;
-      if (row === undefined) return undefined;
-      return {
-        id: row.id,
-        types: JSON.parse(row.types) as string[],
-        subject: row.subject,
-        issuer: row.issuer,
-        format: row.format,
-        digest: row.digest,
-        statusEntries: JSON.parse(row.status_entries) as CredentialRecord['statusEntries'],
-        issuedBy: row.issued_by,
-        createdAt: row.created_at,
-        credential: row.credential,
-      };
+      return row === undefined ? undefined : toCredential(row);
     });
   }
 
-  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{
+  // Credential records: owner, visibility, series, label coverage ------------------------------
+
+  private insertCredentialMetadata(id: string, metadata: Omit<CredentialMetadata, 'supersededBy'> | undefined): void {
+    this.db
+      .prepare('INSERT INTO credential_records (credential_id, owner_member_id, visibility, series) VALUES (?, ?, ?, ?)')
+      .run(id, metadata?.ownerMemberId ?? null, metadata?.visibility ?? 'private', metadata?.series ?? null);
+  }
+
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined> {
+    return this.run('reading credential metadata', () => {
+      const row = this.db.prepare('SELECT * FROM credential_records WHERE credential_id = ?').get(id) as CredentialMetadataRow | undefined;
+      return row === undefined ? undefined : toMetadata(row);
+    });
+  }
+
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]> {
+    return this.run('listing credentials', () => {
+      const where = ['r.owner_member_id = ?'];
+      const params: unknown[] = [query.ownerMemberId];
+      if (query.type !== undefined) {
+        where.push('EXISTS (SELECT 1 FROM json_each(c.types) WHERE value = ?)');
+        params.push(query.type);
+      }
+      if (query.issuedAfter !== undefined) {
+        where.push('c.created_at > ?');
+        params.push(query.issuedAfter);
+      }
+      if (query.issuedBefore !== undefined) {
+        where.push('c.created_at < ?');
+        params.push(query.issuedBefore);
+      }
+      if (query.after !== undefined) {
+        where.push('(c.created_at, c.id) < (?, ?)');
+        params.push(query.after.createdAt, query.after.id);
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT c.*, r.owner_member_id, r.visibility, r.series, r.superseded_by FROM issued_credentials c
+           JOIN credential_records r ON r.credential_id = c.id WHERE ${where.join(' AND ')}
+           ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+        )
+        .all(...params, query.limit) as (CredentialRow & CredentialMetadataRow)[];
+      return rows.map((row) => ({ ...toCredential(row), metadata: toMetadata(row) }));
+    });
+  }
+
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    return this.write('changing a credential\'s visibility', () => {
+      const changed = this.db.prepare('UPDATE credential_records SET visibility = ? WHERE credential_id = ?').run(options.visibility, options.id);
+      if (changed.changes !== 1) throw new GxTrustError('NOT_FOUND', `No credential ${options.id}`);
+      return { auditEntry: this.appendInTransaction(options.audit) };
+    });
+  }
+
+  seriesCredentials(series: string): Promise<CredentialRecord[]> {
+    return this.run('reading a credential series', () =>
+      (
+        this.db
+          .prepare(
+            `SELECT c.* FROM issued_credentials c JOIN credential_records r ON r.credential_id = c.id
+             WHERE r.series = ? AND r.superseded_by IS NULL ORDER BY c.created_at, c.id`,
+          )
+          .all(series) as CredentialRow[]
+      ).map(toCredential),
+    );
+  }
+
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
+    return this.write('changing status bits', () => {
+      const auditEntries = options.changes.map((change) => this.changeBit(change));
+      const mark = this.db.prepare('UPDATE credential_records SET superseded_by = ? WHERE credential_id = ? AND superseded_by IS NULL');
+      for (const id of options.supersede?.ids ?? []) mark.run(options.supersede!.by, id);
+      return { auditEntries };
+    });
+  }
+
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]> {
+    return this.run('reading label coverage', () =>
+      (this.db.prepare('SELECT * FROM label_coverage WHERE credential_id = ? ORDER BY label_id').all(credentialId) as LabelCoverageRow[]).map(toCoverage),
+    );
+  }
+
+  labelCoverage(labelId: string): Promise<LabelCoverage[]> {
+    return this.run('reading label coverage', () =>
+      (this.db.prepare('SELECT * FROM label_coverage WHERE label_id = ? ORDER BY credential_id').all(labelId) as LabelCoverageRow[]).map(toCoverage),
+    );
+  }
+
+  /** One bit and its audit entry, inside the caller's write transaction. */
+  private changeBit(options: StatusBitChange): AuditEntry {
+    const list = this.statusList(options.listId);
+    if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
+    assertStatusIndex(list, options.index);
+    const allocated = this.db
+      .prepare('SELECT 1 FROM status_allocations WHERE list_id = ? AND idx = ?')
+      .get(list.id, options.index);
+    if (allocated === undefined) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
+    setBit(list.bits, options.index, options.value);
+    this.db
+      .prepare('UPDATE status_lists SET bits = ?, version = ?, updated_at = ? WHERE id = ?')
+      .run(Buffer.from(list.bits), list.version + 1, this.clock().toISOString(), list.id);
+    return this.appendInTransaction(options.audit);
+  }
+
+  setStatusBit(options: StatusBitChange): Promise<{
     version: number;
     auditEntry: AuditEntry;
   }> {
     return this.write('changing a status bit', () => {
-      const list = this.statusList(options.listId);
-      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
-      assertStatusIndex(list, options.index);
-      const allocated = this.db
-        .prepare('SELECT 1 FROM status_allocations WHERE list_id = ? AND idx = ?')
-        .get(list.id, options.index);
-      if (allocated === undefined) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
-      setBit(list.bits, options.index, options.value);
-      const version = list.version + 1;
-      this.db
-        .prepare('UPDATE status_lists SET bits = ?, version = ?, updated_at = ? WHERE id = ?')
-        .run(Buffer.from(list.bits), version, this.clock().toISOString(), list.id);
-      return { version, auditEntry: this.appendInTransaction(options.audit) };
+      const auditEntry = this.changeBit(options);
+      return { version: this.statusList(options.listId)!.version, auditEntry };
     });
   }
 
-  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{
+  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput; coverage?: readonly LabelCoverage[] }): Promise<{
     auditEntry: AuditEntry;
   }> {
     return this.write('recording a compliance decision', () => {
       this.db
         .prepare('INSERT INTO compliance_decisions (id, decision, created_at) VALUES (?, ?, ?)')
         .run(options.id, JSON.stringify(options.decision), this.clock().toISOString());
+      const cover = this.db.prepare('INSERT INTO label_coverage (label_id, credential_id, digest_sri) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+      for (const c of options.coverage ?? []) cover.run(c.labelId, c.credentialId, c.digestSRI);
       return { auditEntry: this.appendInTransaction(options.audit) };
     });
   }
@@ -601,6 +692,42 @@ export class SqliteStore implements Store {
       return true;
     });
   }
+}
+
+interface CredentialMetadataRow {
+  owner_member_id: string | null;
+  visibility: string;
+  series: string | null;
+  superseded_by: string | null;
+}
+
+interface LabelCoverageRow {
+  label_id: string;
+  credential_id: string;
+  digest_sri: string;
+}
+
+function toCredential(row: CredentialRow): CredentialRecord {
+  return {
+    id: row.id,
+    types: JSON.parse(row.types) as string[],
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: JSON.parse(row.status_entries) as CredentialRecord['statusEntries'],
+    issuedBy: row.issued_by,
+    createdAt: row.created_at,
+    credential: row.credential,
+  };
+}
+
+function toMetadata(row: CredentialMetadataRow): CredentialMetadata {
+  return { ownerMemberId: row.owner_member_id, visibility: row.visibility as CredentialVisibility, series: row.series, supersededBy: row.superseded_by };
+}
+
+function toCoverage(row: LabelCoverageRow): LabelCoverage {
+  return { labelId: row.label_id, credentialId: row.credential_id, digestSRI: row.digest_sri };
 }
 
 interface MemberRow {

@@ -39,6 +39,50 @@ export interface CredentialRecord {
   credential: string;
 }
 
+export type CredentialVisibility = 'private' | 'public';
+
+/** Who a stored credential belongs to and who may read it (kept beside the credential row). */
+export interface CredentialMetadata {
+  /** The member whose record it is (one of its API keys asked for it); null: an admin's or the service's. */
+  ownerMemberId: string | null;
+  /** 'public': anyone may fetch it (GET /credentials/{id}), so a connector can check what a label covers. */
+  visibility: CredentialVisibility;
+  /** What onboarding the same party again replaces: 'participant:<did>', 'service-offering:<id>'; null otherwise. */
+  series: string | null;
+  /** The onboarding that replaced it (the id of a credential of the new set); null while current. */
+  supersededBy: string | null;
+}
+
+export interface StoredCredential extends CredentialRecord {
+  metadata: CredentialMetadata;
+}
+
+/** One page of a member's credentials, newest first; `after` is the last row of the previous page. */
+export interface CredentialQuery {
+  ownerMemberId: string;
+  /** A `type` value as the credential writes it (e.g. `gx:LegalPerson`). */
+  type?: string;
+  /** ISO 8601 (UTC, as toISOString writes it): issued strictly after / before. */
+  issuedAfter?: string;
+  issuedBefore?: string;
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** A credential a label covers, as the compliance decision recorded it: the reverse index of labels. */
+export interface LabelCoverage {
+  labelId: string;
+  credentialId: string;
+  digestSRI: string;
+}
+
+export interface StatusBitChange {
+  listId: string;
+  index: number;
+  value: boolean;
+  audit: AuditEntryInput;
+}
+
 export interface StatusListRecord {
   id: string;
   purpose: StatusPurpose;
@@ -109,8 +153,28 @@ export interface Store extends AuditSource {
     allocations: readonly StatusAllocation[];
     audit: AuditEntryInput;
     idempotency?: { key: string; response: string };
+    /** Owner, visibility and series; absent: no owner, private, no series. */
+    metadata?: Omit<CredentialMetadata, 'supersededBy'>;
   }): Promise<{ auditEntry: AuditEntry }>;
   getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /** The credential's owner, visibility and series; undefined when no credential has this id. */
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined>;
+  /** A page of the credentials a member owns, newest first (created_at, then id, descending). */
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]>;
+  /** ONE transaction: the new visibility and its audit entry; NOT_FOUND for an unknown id. */
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The current (not superseded) credentials of a series, oldest first. */
+  seriesCredentials(series: string): Promise<CredentialRecord[]>;
+  /**
+   * ONE transaction: every bit change with its own audit entry (a credential and the labels that
+   * cover it; the set an onboarding replaces), and, with `supersede`, those credentials marked as
+   * replaced by `by`. Nothing is written if any part fails.
+   */
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }>;
+  /** The labels that cover a credential (by its id), from the decisions recorded. */
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]>;
+  /** What a label covers, as its decision recorded it. */
+  labelCoverage(labelId: string): Promise<LabelCoverage[]>;
 
   /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
   setStatusBit(options: {
@@ -120,11 +184,12 @@ export interface Store extends AuditSource {
     audit: AuditEntryInput;
   }): Promise<{ version: number; auditEntry: AuditEntry }>;
 
-  /** ONE transaction: the decision and its audit entry. */
+  /** ONE transaction: the decision, its audit entry and, for an issued label, what it covers. */
   recordDecision(options: {
     id: string;
     decision: Record<string, unknown>;
     audit: AuditEntryInput;
+    coverage?: readonly LabelCoverage[];
   }): Promise<{ auditEntry: AuditEntry }>;
   getDecision(id: string): Promise<ComplianceDecisionRecord | undefined>;
 

@@ -155,6 +155,112 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     });
   });
 
+  describe('credential records', () => {
+    /** A handle whose clock moves one second per reading, from a base derived from now. */
+    async function steppingStore(): Promise<{ store: Store; base: number }> {
+      const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+      let tick = 0;
+      return { store: await harness.open({ clock: () => new Date(base + 1000 * tick++) }), base };
+    }
+
+    const record = async (on: Store, overrides: Parameters<typeof makeCredentialRecord>[0] = {}, metadata?: Parameters<Store['recordIssuance']>[0]['metadata']) => {
+      const credential = makeCredentialRecord(overrides);
+      await on.recordIssuance({ credential, allocations: [], audit: makeAuditInput({ subject: credential.id }), ...(metadata === undefined ? {} : { metadata }) });
+      return credential.id;
+    };
+
+    it('keeps owner, visibility and series beside the credential; without them: no owner, private', async () => {
+      const owned = await record(store, {}, { ownerMemberId: 'acme', visibility: 'public', series: 'participant:did:web:acme.example' });
+      const bare = await record(store);
+      expect(await store.credentialMetadata(owned)).toEqual({ ownerMemberId: 'acme', visibility: 'public', series: 'participant:did:web:acme.example', supersededBy: null });
+      expect(await store.credentialMetadata(bare)).toEqual({ ownerMemberId: null, visibility: 'private', series: null, supersededBy: null });
+      expect(await store.credentialMetadata('urn:uuid:none')).toBeUndefined();
+    });
+
+    it('lists a member\'s credentials newest first, by type and issue time, in pages that neither skip nor repeat', async () => {
+      const { store: stepping, base } = await steppingStore();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push(await record(stepping, { types: ['VerifiableCredential', i % 2 === 0 ? 'gx:LegalPerson' : 'gx:VatID'] }, { ownerMemberId: 'acme', visibility: 'private', series: null }));
+      }
+      await record(stepping, {}, { ownerMemberId: 'other', visibility: 'private', series: null });
+      const all = await store.listCredentials({ ownerMemberId: 'acme', limit: 10 });
+      expect(all.map((c) => c.id)).toEqual([...ids].reverse());
+      expect(all[0]?.metadata).toMatchObject({ ownerMemberId: 'acme', visibility: 'private' });
+
+      const first = await store.listCredentials({ ownerMemberId: 'acme', limit: 2 });
+      const last = first.at(-1)!;
+      const second = await store.listCredentials({ ownerMemberId: 'acme', limit: 2, after: { createdAt: last.createdAt, id: last.id } });
+      const lastOfSecond = second.at(-1)!;
+      const third = await store.listCredentials({ ownerMemberId: 'acme', limit: 2, after: { createdAt: lastOfSecond.createdAt, id: lastOfSecond.id } });
+      expect([...first, ...second, ...third].map((c) => c.id)).toEqual([...ids].reverse());
+
+      expect((await store.listCredentials({ ownerMemberId: 'acme', type: 'gx:VatID', limit: 10 })).map((c) => c.id)).toEqual([ids[3], ids[1]]);
+      const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
+      const created = await Promise.all(ids.map(async (id) => (await store.getCredential(id))!.createdAt));
+      const window = await store.listCredentials({ ownerMemberId: 'acme', issuedAfter: created[1]!, issuedBefore: created[4]!, limit: 10 });
+      expect(window.map((c) => c.id)).toEqual([ids[3], ids[2]]);
+      expect(await store.listCredentials({ ownerMemberId: 'acme', issuedAfter: at(3600), limit: 10 })).toEqual([]);
+    });
+
+    it('changes visibility with its audit entry, and refuses an unknown id writing nothing', async () => {
+      const id = await record(store);
+      const size = await store.auditSize();
+      const { auditEntry } = await store.setCredentialVisibility({ id, visibility: 'public', audit: makeAuditInput({ subject: id, action: 'credential.visibility-changed' }) });
+      expect(auditEntry).toMatchObject({ index: size, subject: id, action: 'credential.visibility-changed' });
+      expect((await store.credentialMetadata(id))?.visibility).toBe('public');
+      await expect(store.setCredentialVisibility({ id: 'urn:uuid:none', visibility: 'public', audit: makeAuditInput() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await store.auditSize()).toBe(size + 1);
+    });
+
+    it('sets several bits and marks a series superseded in one transaction, or writes nothing', async () => {
+      const a = await issueOne(store, LIST.id);
+      const b = await issueOne(store, LIST.id);
+      for (const id of [a.credentialId, b.credentialId]) {
+        await harness.exec('UPDATE credential_records SET series = ? WHERE credential_id = ?', ['participant:did:web:acme.example', id]);
+      }
+      expect((await store.seriesCredentials('participant:did:web:acme.example')).map((c) => c.id)).toEqual([a.credentialId, b.credentialId]);
+      const size = await store.auditSize();
+      await expect(
+        store.setStatusBits({
+          changes: [
+            { listId: LIST.id, index: a.statusIndex, value: true, audit: makeAuditInput({ subject: a.credentialId }) },
+            { listId: LIST.id, index: (b.statusIndex + 1) % LIST.size, value: true, audit: makeAuditInput() },
+          ],
+          supersede: { ids: [a.credentialId], by: 'urn:uuid:new' },
+        }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(getBit((await store.getStatusList(LIST.id))!.bits, a.statusIndex)).toBe(false);
+      expect(await store.auditSize()).toBe(size);
+      expect((await store.credentialMetadata(a.credentialId))?.supersededBy).toBeNull();
+
+      const { auditEntries } = await store.setStatusBits({
+        changes: [a, b].map((c) => ({ listId: LIST.id, index: c.statusIndex, value: true, audit: makeAuditInput({ subject: c.credentialId, details: { reason: 'superseded' } }) })),
+        supersede: { ids: [a.credentialId, b.credentialId], by: 'urn:uuid:new' },
+      });
+      expect(auditEntries.map((e) => e.index)).toEqual([size, size + 1]);
+      const bits = (await store.getStatusList(LIST.id))!.bits;
+      expect([getBit(bits, a.statusIndex), getBit(bits, b.statusIndex)]).toEqual([true, true]);
+      expect((await store.credentialMetadata(b.credentialId))?.supersededBy).toBe('urn:uuid:new');
+      expect(await store.seriesCredentials('participant:did:web:acme.example')).toEqual([]);
+    });
+
+    it('records what a label covers with its decision, and answers both ways', async () => {
+      const coverage = [
+        { labelId: 'urn:uuid:label-1', credentialId: 'urn:uuid:lp', digestSRI: 'sha256-a' },
+        { labelId: 'urn:uuid:label-1', credentialId: 'urn:uuid:vat', digestSRI: 'sha256-b' },
+        { labelId: 'urn:uuid:label-2', credentialId: 'urn:uuid:lp', digestSRI: 'sha256-a' },
+      ];
+      await store.recordDecision({ id: 'urn:uuid:d1', decision: { outcome: 'issued' }, audit: makeAuditInput(), coverage: coverage.slice(0, 2) });
+      await store.recordDecision({ id: 'urn:uuid:d2', decision: { outcome: 'issued' }, audit: makeAuditInput(), coverage: coverage.slice(2) });
+      expect(await store.labelCoverage('urn:uuid:label-1')).toEqual(coverage.slice(0, 2));
+      expect(await store.labelsCovering('urn:uuid:lp')).toEqual([coverage[0], coverage[2]]);
+      expect(await store.labelsCovering('urn:uuid:unknown')).toEqual([]);
+      await expect(store.recordDecision({ id: 'urn:uuid:d1', decision: {}, audit: makeAuditInput(), coverage: [{ labelId: 'urn:uuid:label-3', credentialId: 'urn:uuid:x', digestSRI: 'sha256-c' }] })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.labelCoverage('urn:uuid:label-3')).toEqual([]);
+    });
+  });
+
   describe('idempotency keys', () => {
     it('claims a key once, reports it in flight, then returns the byte-identical response', async () => {
       expect(await store.beginIdempotent('acme:k1', 'sha256:a')).toBe('new');
