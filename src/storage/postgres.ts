@@ -339,6 +339,7 @@ export class PostgresStore implements Store {
     audit: AuditEntryInput;
     idempotency?: { key: string; response: string };
     metadata?: Omit<CredentialMetadata, 'supersededBy'>;
+    supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] };
   }): Promise<{ auditEntry: AuditEntry }> {
     const c = options.credential;
     return this.transaction('recording an issuance', async (client) => {
@@ -369,6 +370,7 @@ export class PostgresStore implements Store {
         options.metadata?.series ?? null,
       ]);
       const auditEntry = await this.appendInTransaction(client, options.audit);
+      if (options.supersede !== undefined) await this.supersedeInTransaction(client, options.supersede, c.id);
       if (options.idempotency !== undefined) await this.complete(client, options.idempotency.key, options.idempotency.response);
       return { auditEntry };
     });
@@ -432,14 +434,18 @@ export class PostgresStore implements Store {
   }
 
   setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
-    return this.transaction('changing status bits', async (client) => {
-      const auditEntries: AuditEntry[] = [];
-      for (const change of options.changes) auditEntries.push((await this.changeBit(client, change)).auditEntry);
-      for (const id of options.supersede?.ids ?? []) {
-        await client.query('UPDATE credential_records SET superseded_by = $1 WHERE credential_id = $2 AND superseded_by IS NULL', [options.supersede!.by, id]);
-      }
-      return { auditEntries };
-    });
+    return this.transaction('changing status bits', async (client) => ({
+      auditEntries: await this.supersedeInTransaction(client, { changes: options.changes, ids: options.supersede?.ids ?? [] }, options.supersede?.by ?? ''),
+    }));
+  }
+
+  private async supersedeInTransaction(client: pg.PoolClient, supersede: { changes: readonly StatusBitChange[]; ids: readonly string[] }, by: string): Promise<AuditEntry[]> {
+    const auditEntries: AuditEntry[] = [];
+    for (const change of supersede.changes) auditEntries.push((await this.changeBit(client, change)).auditEntry);
+    for (const id of supersede.ids) {
+      await client.query('UPDATE credential_records SET superseded_by = $1 WHERE credential_id = $2 AND superseded_by IS NULL', [by, id]);
+    }
+    return auditEntries;
   }
 
   labelsCovering(credentialId: string): Promise<LabelCoverage[]> {

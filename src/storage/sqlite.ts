@@ -283,6 +283,7 @@ export class SqliteStore implements Store {
     audit: AuditEntryInput;
     idempotency?: { key: string; response: string };
     metadata?: Omit<CredentialMetadata, 'supersededBy'>;
+    supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] };
   }): Promise<{ auditEntry: AuditEntry }> {
     const c = options.credential;
     return this.write('recording an issuance', () => {
@@ -309,6 +310,7 @@ export class SqliteStore implements Store {
       }
       this.insertCredentialMetadata(c.id, options.metadata);
       const auditEntry = this.appendInTransaction(options.audit);
+      if (options.supersede !== undefined) this.supersedeInTransaction(options.supersede, c.id);
       if (options.idempotency !== undefined) this.complete(options.idempotency.key, options.idempotency.response);
       return { auditEntry };
     });
@@ -390,11 +392,16 @@ export class SqliteStore implements Store {
 
   setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
     return this.write('changing status bits', () => {
-      const auditEntries = options.changes.map((change) => this.changeBit(change));
-      const mark = this.db.prepare('UPDATE credential_records SET superseded_by = ? WHERE credential_id = ? AND superseded_by IS NULL');
-      for (const id of options.supersede?.ids ?? []) mark.run(options.supersede!.by, id);
-      return { auditEntries };
+      if (options.supersede === undefined) return { auditEntries: options.changes.map((change) => this.changeBit(change)) };
+      return { auditEntries: this.supersedeInTransaction({ changes: options.changes, ids: options.supersede.ids }, options.supersede.by) };
     });
+  }
+
+  private supersedeInTransaction(supersede: { changes: readonly StatusBitChange[]; ids: readonly string[] }, by: string): AuditEntry[] {
+    const auditEntries = supersede.changes.map((change) => this.changeBit(change));
+    const mark = this.db.prepare('UPDATE credential_records SET superseded_by = ? WHERE credential_id = ? AND superseded_by IS NULL');
+    for (const id of supersede.ids) mark.run(by, id);
+    return auditEntries;
   }
 
   labelsCovering(credentialId: string): Promise<LabelCoverage[]> {

@@ -155,6 +155,11 @@ export interface Store extends AuditSource {
     idempotency?: { key: string; response: string };
     /** Owner, visibility and series; absent: no owner, private, no series. */
     metadata?: Omit<CredentialMetadata, 'supersededBy'>;
+    /**
+     * Onboarding again: the set this one replaces, revoked (each bit with its entry) and marked as
+     * superseded by this credential in the same transaction.
+     */
+    supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] };
   }): Promise<{ auditEntry: AuditEntry }>;
   getCredential(id: string): Promise<CredentialRecord | undefined>;
   /** The credential's owner, visibility and series; undefined when no credential has this id. */

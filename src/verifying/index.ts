@@ -41,7 +41,13 @@ export type CredentialStatusCheck = (credential: JsonObject, context: { now: Dat
  */
 export type ComplianceCheck = (
   credential: JsonObject,
-  context: { now: Date; companions?: readonly JsonObject[]; holder?: string | undefined },
+  context: {
+    now: Date;
+    companions?: readonly JsonObject[];
+    /** Each companion's 'status' check as its own verification reported it (same order; undefined: it has no status). */
+    companionStatuses?: readonly (Check | undefined)[];
+    holder?: string | undefined;
+  },
 ) => Promise<Check | undefined>;
 
 export interface VerifierDependencies {
@@ -271,8 +277,12 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       const holder = provenHolder(result);
       for (const report of credentials) {
         if (report.document === undefined) continue;
-        const companions = credentials.filter((other) => other !== report && other.document !== undefined).map((other) => other.document as JsonObject);
-        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, holder });
+        const others = credentials.filter((other) => other !== report && other.document !== undefined);
+        const companions = others.map((other) => other.document as JsonObject);
+        // A covered credential revoked or suspended since the label was issued fails the
+        // presentation itself (COVERED_CREDENTIAL_REVOKED), not only its own report.
+        const companionStatuses = others.map((other) => other.checks.find((c) => c.check === 'status'));
+        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, companionStatuses, holder });
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }
     }

@@ -24,7 +24,8 @@ import type { RecordedIssueOptions } from '../../issuing/recorded.js';
 import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
-import type { Store } from '../../storage/store.js';
+import type { CredentialRecord, StatusBitChange, Store } from '../../storage/store.js';
+import { bitChange, currentStatus, labelChanges } from '../../status-lists/change-status.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
@@ -90,6 +91,8 @@ export type OnboardingOutcome =
       registryLookups: RegistryLookupNote[];
       /** Findings of severity warning or info: they do not block issuance. */
       findings: Finding[];
+      /** The previous onboarding's credentials this one replaced: revoked, reason `superseded`. */
+      superseded: string[];
     }
   | { status: 'unverified'; failures: { pointer: string; report: VerificationReport }[] }
   | { status: 'invalid'; findings: Finding[] };
@@ -407,7 +410,10 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
   }
 
   function issueOptions(options: OnboardingOptions | undefined): RecordedIssueOptions {
-    const cap = options?.capValidity === undefined ? {} : { capValidity: options.capValidity };
+    const cap = {
+      ...(options?.capValidity === undefined ? {} : { capValidity: options.capValidity }),
+      ...(options?.visibility === undefined ? {} : { visibility: options.visibility }),
+    };
     if (options?.format === 'ldp_vc') {
       // Danube credentials are revocable; Data Integrity ones too, so a compliance decision can withdraw them.
       return { format: 'ldp_vc', cryptosuite: options.cryptosuite ?? 'eddsa-rdfc-2022', credentialStatus: true, ...cap };
@@ -510,7 +516,14 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     if (lookups.findings.length > 0) return { status: 'invalid', findings: [...findings, ...lookups.findings] };
     for (const [item, unchecked] of content.unchecked) if (!lookups.evidence.has(item)) findings.push(unchecked);
 
-    // (4) Issue. Nothing was signed or stored before this point.
+    // (4) Issue. Nothing was signed or stored before this point. Onboarding the same participant
+    // (or offering) again replaces what this service issued for it last time: the previous set is
+    // revoked, reason `superseded`, with the labels that cover it, in the transaction that stores
+    // the last credential of the new set; before that commits, the previous set stays in force.
+    const series = seriesOf(kind, holder, items);
+    const previous = series === undefined ? [] : await deps.store.seriesCredentials(series);
+    const lastDraft = items.filter((item) => item.role === 'draft').at(-1);
+    const supersede = previous.length === 0 ? undefined : await supersedeChanges(deps.store, previous, context.principal.actor);
     const credentials: OnboardedCredential[] = [];
     for (const item of items) {
       if (item.role !== 'draft') {
@@ -527,7 +540,12 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       const draft = draftOf(item, validityDays);
       const evidence = lookups.evidence.get(item);
       if (evidence !== undefined) draft['evidence'] = evidence;
-      const issued = await signer.issueCredential(draft, recordOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
+      const draftOptions: RecordedIssueOptions = {
+        ...recordOptions,
+        ...(series === undefined ? {} : { series }),
+        ...(item === lastDraft && supersede !== undefined ? { supersede } : {}),
+      };
+      const issued = await signer.issueCredential(draft, draftOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
       const document = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       credentials.push({
         id: typeof document['id'] === 'string' ? document['id'] : undefined,
@@ -551,6 +569,7 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       },
       registryLookups: lookups.notes,
       findings: findings.filter((f) => f.severity !== 'violation'),
+      superseded: lastDraft === undefined ? [] : previous.map((c) => c.id),
     };
   }
 
@@ -595,6 +614,30 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       return run('service-offerings', items, options, context, request);
     },
   };
+}
+
+/**
+ * What onboarding again replaces: a participant's set by its DID; a service offering's by the
+ * offering's id (its subject). undefined: nothing names the series.
+ */
+function seriesOf(kind: 'participants' | 'service-offerings', holder: string, items: readonly Item[]): string | undefined {
+  if (kind === 'participants') return `participant:${holder}`;
+  const offering = items.find((item) => item.role !== 'reference' && hasType(item.document, 'gx:ServiceOffering'));
+  const id = offering === undefined ? undefined : subjectOf(offering.document)?.['id'];
+  return typeof id === 'string' ? `service-offering:${id}` : undefined;
+}
+
+/** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */
+async function supersedeChanges(store: Store, previous: readonly CredentialRecord[], actor: string): Promise<{ changes: StatusBitChange[]; ids: string[] }> {
+  const changes: StatusBitChange[] = [];
+  for (const record of previous) {
+    const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
+    if (revocation === undefined || (await currentStatus(store, record.statusEntries)) === 'revoked') continue;
+    changes.push(bitChange(record, revocation, true, { actor, status: 'revoked', reason: 'superseded' }));
+  }
+  const ids = previous.map((c) => c.id);
+  changes.push(...(await labelChanges(store, ids, 'revoked', { actor, reason: 'superseded: a credential it covers was replaced by onboarding again' })));
+  return { changes, ids };
 }
 
 function decodePayload(jwt: string): JsonObject {
