@@ -281,7 +281,10 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         const companions = others.map((other) => other.document as JsonObject);
         // A covered credential revoked or suspended since the label was issued fails the
         // presentation itself (COVERED_CREDENTIAL_REVOKED), not only its own report.
-        const companionStatuses = others.map((other) => other.checks.find((c) => c.check === 'status'));
+        const companionStatuses = others.map((other) => {
+          const statuses = other.checks.filter((c) => c.check === 'status');
+          return statuses.find((c) => !c.verified) ?? statuses[0];
+        });
         const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, companionStatuses, holder });
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }

@@ -223,7 +223,7 @@ describe.each(BACKENDS)('records and labels on $name', ({ name }) => {
       expect(refused.status).toBe(404);
       const made = await fetch(url(credentialPath(target.id)), { method: 'PATCH', headers: { ...as(member.apiKey), 'content-type': 'application/json' }, body: JSON.stringify({ visibility: 'public' }) });
       expect(made.status, await made.clone().text()).toBe(200);
-      expect((await made.json()).visibility).toBe('public');
+      expect(((await made.json()) as { visibility: string }).visibility).toBe('public');
       const entries = await auditDetails(target.id);
       expect(entries.at(-1)).toMatchObject({ action: 'credential.visibility-changed', actor: `member:${member.id}`, details: { visibility: 'public', previous: 'private' } });
 
