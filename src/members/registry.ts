@@ -18,10 +18,11 @@ import { publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
-import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
+import { keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
-import type { ApiKeyRecord, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';
+import type { MemberRepository } from '../storage/repositories.js';
 import type { KeySealer } from './sealed-keys.js';
 
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
@@ -114,7 +115,7 @@ export interface MemberRegistry {
 }
 
 export interface MemberRegistryDependencies {
-  store: Store;
+  store: MemberRepository;
   /** The service's did:web; members live under it. */
   serviceDid: string;
   baseUrl: string;
@@ -254,7 +255,8 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     };
   }
 
-  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role, createdAt: k.createdAt, revokedAt: k.revokedAt });
+  // Written only through createApiKey with a Role, and the table's CHECK holds the same list.
+  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role as Role, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
   async function view(member: MemberRecord): Promise<MemberView> {
     const [keys, apiKeys] = await Promise.all([store.memberKeys(member.id), store.listApiKeys(member.id)]);

@@ -8,8 +8,13 @@
 import type { Principal } from '../access/principal.js';
 import { digestSRI, securedDocument } from '../compliance/digest.js';
 import { GxTrustError } from '../errors.js';
-import { getBit, type CredentialMetadata, type CredentialRecord, type CredentialVisibility, type StatusListRecord, type Store } from '../storage/store.js';
+import type { CredentialMetadata, CredentialRecord, CredentialVisibility, StatusListRecord } from '../storage/store.js';
+import type { CredentialRepository, LabelCoverageRepository, StatusListRepository } from '../storage/repositories.js';
+import { getBit } from '../status-lists/bitstring.js';
 import type { CredentialStatusValue } from '../status-lists/change-status.js';
+
+/** The records a listing reads: the credentials and their metadata, their status lists, the labels' coverage. */
+export type CredentialRecordsStore = CredentialRepository & StatusListRepository & LabelCoverageRepository;
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -75,7 +80,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 }
 
 /** The status of a credential as its lists say now; lists read once per call. */
-function statusReader(store: Store): (record: CredentialRecord) => Promise<CredentialStatusValue> {
+function statusReader(store: CredentialRecordsStore): (record: CredentialRecord) => Promise<CredentialStatusValue> {
   const lists = new Map<string, Promise<StatusListRecord | undefined>>();
   return async (record) => {
     let suspended = false;
@@ -145,7 +150,7 @@ export interface CredentialRecords {
   setVisibility(record: CredentialRecord, metadata: CredentialMetadata, visibility: CredentialVisibility, actor: string): Promise<CredentialView>;
 }
 
-export function createCredentialRecords(store: Store): CredentialRecords {
+export function createCredentialRecords(store: CredentialRecordsStore): CredentialRecords {
   async function list(ownerMemberId: string, query: CredentialListQuery): Promise<CredentialPage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const statusOf = statusReader(store);

@@ -5,7 +5,15 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#statuspurpose
  */
 import { GxTrustError } from '../errors.js';
-import { getBit, type CredentialRecord, type StatusBitChange, type StatusEntryRecord, type Store } from '../storage/store.js';
+import type { CredentialRecord, StatusBitChange, StatusEntryRecord } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, LabelCoverageRepository, StatusListRepository } from '../storage/repositories.js';
+import { getBit } from './bitstring.js';
+
+/**
+ * A status change reads the credential, its lists and the labels that cover it, and writes the
+ * bits with their audit entries (or a refusal entry).
+ */
+export type StatusChangeStore = AuditRepository & CredentialRepository & StatusListRepository & LabelCoverageRepository;
 
 export type CredentialStatusValue = 'revoked' | 'suspended' | 'active';
 
@@ -16,14 +24,14 @@ export interface StatusChangeActor {
   admin?: boolean;
 }
 
-async function bitOf(store: Store, entry: StatusEntryRecord): Promise<boolean> {
+async function bitOf(store: StatusChangeStore, entry: StatusEntryRecord): Promise<boolean> {
   const list = await store.getStatusList(entry.listId);
   if (list === undefined) throw new GxTrustError('INTERNAL', `status list ${entry.listId} of a stored credential is missing`);
   return getBit(list.bits, entry.index);
 }
 
 /** The status a credential has now: revocation wins over suspension. */
-export async function currentStatus(store: Store, entries: readonly StatusEntryRecord[]): Promise<CredentialStatusValue> {
+export async function currentStatus(store: StatusChangeStore, entries: readonly StatusEntryRecord[]): Promise<CredentialStatusValue> {
   let suspended = false;
   for (const entry of entries) {
     if (!(await bitOf(store, entry))) continue;
@@ -41,7 +49,7 @@ export async function currentStatus(store: Store, entries: readonly StatusEntryR
  * Pointers name the VC-API request body's fields.
  */
 export async function changeCredentialStatus(
-  store: Store,
+  store: StatusChangeStore,
   request: { credentialId: string; status: CredentialStatusValue },
   principal: StatusChangeActor,
 ): Promise<{ credentialId: string; status: CredentialStatusValue }> {
@@ -141,7 +149,7 @@ export function bitChange(
  * credential's own status (COVERED_CREDENTIAL_REVOKED).
  */
 export async function labelChanges(
-  store: Store,
+  store: StatusChangeStore,
   changed: readonly string[],
   status: CredentialStatusValue,
   why: { actor: string; reason?: string },
@@ -180,11 +188,24 @@ export async function labelChanges(
 }
 
 /** Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as in force: not ours to judge). */
-async function othersInForce(store: Store, labelId: string, reinstated: readonly string[]): Promise<boolean> {
+async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<boolean> {
   for (const { credentialId } of await store.labelCoverage(labelId)) {
     if (reinstated.includes(credentialId)) continue;
     const covered = await store.getCredential(credentialId);
     if (covered !== undefined && (await currentStatus(store, covered.statusEntries)) !== 'active') return false;
   }
   return true;
+}
+
+/** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */
+export async function supersedeChanges(store: StatusChangeStore, previous: readonly CredentialRecord[], actor: string): Promise<{ changes: StatusBitChange[]; ids: string[] }> {
+  const changes: StatusBitChange[] = [];
+  for (const record of previous) {
+    const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
+    if (revocation === undefined || (await currentStatus(store, record.statusEntries)) === 'revoked') continue;
+    changes.push(bitChange(record, revocation, true, { actor, status: 'revoked', reason: 'superseded' }));
+  }
+  const ids = previous.map((c) => c.id);
+  changes.push(...(await labelChanges(store, ids, 'revoked', { actor, reason: 'superseded: a credential it covers was replaced by onboarding again' })));
+  return { changes, ids };
 }

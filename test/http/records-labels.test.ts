@@ -9,13 +9,13 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeJwt, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPresentationJwt, type JoseSigner } from '../../src/issuing/jose.js';
+import { signPresentationJwt, type JoseSigner } from '../../src/formats/jose/sign.js';
 import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
 import { CURRENT_TC, issuerDeclaration, legalPerson, serviceOffering, startComplianceWorld, vatId, type ComplianceWorld } from '../compliance/fixtures.js';
 import { freshPostgresSchema, type PostgresSchema } from '../replicas/process.js';
 import { postJson } from '../helpers/service.js';
 import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
-import { signCredentialJwt } from '../../src/issuing/jose.js';
+import { signCredentialJwt } from '../../src/formats/jose/sign.js';
 
 const DAY = 86_400_000;
 const DATABASE = process.env['GX_TEST_DATABASE_URL'];

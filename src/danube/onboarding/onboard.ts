@@ -19,13 +19,14 @@ import type { ComplianceFinding } from '../../compliance/types.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../access/principal.js';
-import { envelopeCredential } from '../../issuing/jose.js';
+import { envelopeCredential } from '../../formats/jose/sign.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
-import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
+import type { ScopedSigner } from '../../issuing/signing-policy.js';
+import { REGISTRATION_NUMBER_CLASSES } from '../ontology.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
-import type { CredentialRecord, StatusBitChange, Store } from '../../storage/store.js';
-import { bitChange, currentStatus, labelChanges } from '../../status-lists/change-status.js';
+import type { CredentialRecord, StatusBitChange } from '../../storage/store.js';
+import type { CredentialRepository, IdempotencyRepository } from '../../storage/repositories.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
@@ -35,6 +36,17 @@ import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
+/** The records onboarding reads and completes: issued credentials (a series among them) and idempotency keys. */
+type OnboardingStore = CredentialRepository & IdempotencyRepository;
+
+/**
+ * What onboarding the same party again revokes: each credential of the previous set still in
+ * force, and each label covering one, as bit changes with their audit entries, and the ids marked
+ * as superseded. src/status-lists/change-status.ts (supersedeChanges) computes it; it comes in as
+ * a dependency, since importing it would close an import cycle (status lists are signed through
+ * the issuing policy, which reads the Danube vocabulary).
+ */
+export type Supersession = (previous: readonly CredentialRecord[], actor: string) => Promise<{ changes: readonly StatusBitChange[]; ids: readonly string[] }>;
 
 /** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
@@ -49,7 +61,8 @@ export interface OnboardingDependencies {
   validator: SelfDescriptionValidator;
   /** The compliance rules that judge content (the compliance engine's), run before anything is issued. */
   contentReview: ContentReview;
-  store: Store;
+  store: OnboardingStore;
+  supersession: Supersession;
   /** The service's did:web: the issuer of every credential gx-trust writes. */
   serviceDid: string;
   clock: Clock;
@@ -192,7 +205,7 @@ function requestPointer(item: Item, inside: string): string {
   return item.translate === undefined ? item.origin + inside : item.translate(inside);
 }
 
-const REGISTRATION_NUMBER_IRIS = new Set(REGISTRATION_NUMBER_CLASSES.map((m) => ('iri' in m ? m.iri : m.namespace)));
+const REGISTRATION_NUMBER_IRIS = new Set<string>(REGISTRATION_NUMBER_CLASSES.map((local) => `${GX}${local}`));
 const REGISTRATION_NUMBER_PROPERTY = `${GX}registrationNumber`;
 
 /** The ids a LegalPerson names as its gx:registrationNumber, read from the expanded credential. */
@@ -523,7 +536,7 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     const series = seriesOf(kind, holder, items);
     const previous = series === undefined ? [] : await deps.store.seriesCredentials(series);
     const lastDraft = items.filter((item) => item.role === 'draft').at(-1);
-    const supersede = previous.length === 0 ? undefined : await supersedeChanges(deps.store, previous, context.principal.actor);
+    const supersede = previous.length === 0 ? undefined : await deps.supersession(previous, context.principal.actor);
     const credentials: OnboardedCredential[] = [];
     for (const item of items) {
       if (item.role !== 'draft') {
@@ -625,19 +638,6 @@ function seriesOf(kind: 'participants' | 'service-offerings', holder: string, it
   const offering = items.find((item) => item.role !== 'reference' && hasType(item.document, 'gx:ServiceOffering'));
   const id = offering === undefined ? undefined : subjectOf(offering.document)?.['id'];
   return typeof id === 'string' ? `service-offering:${id}` : undefined;
-}
-
-/** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */
-async function supersedeChanges(store: Store, previous: readonly CredentialRecord[], actor: string): Promise<{ changes: StatusBitChange[]; ids: string[] }> {
-  const changes: StatusBitChange[] = [];
-  for (const record of previous) {
-    const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
-    if (revocation === undefined || (await currentStatus(store, record.statusEntries)) === 'revoked') continue;
-    changes.push(bitChange(record, revocation, true, { actor, status: 'revoked', reason: 'superseded' }));
-  }
-  const ids = previous.map((c) => c.id);
-  changes.push(...(await labelChanges(store, ids, 'revoked', { actor, reason: 'superseded: a credential it covers was replaced by onboarding again' })));
-  return { changes, ids };
 }
 
 function decodePayload(jwt: string): JsonObject {

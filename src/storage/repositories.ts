@@ -1,0 +1,182 @@
+/**
+ * The store by record kind: each domain module asks for the repositories it uses and nothing more
+ * (status-lists for lists and allocations, audit for entries and checkpoints, members for members
+ * and keys, ...). One implementation, src/storage/sql-store.ts, serves them all on SQLite and
+ * PostgreSQL and passes the same contract suite (test/storage/store.contract.test.ts).
+ *
+ * A write that concerns several kinds (a credential with its allocations and its audit entry) is
+ * ONE method of the kind it is about, so it stays one transaction.
+ */
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  AuditEntryInput,
+  ComplianceDecisionRecord,
+  CredentialMetadata,
+  CredentialQuery,
+  CredentialRecord,
+  CredentialVisibility,
+  IdempotencyBegin,
+  LabelCoverage,
+  MemberKeyRecord,
+  MemberRecord,
+  RandomIndex,
+  SignedCheckpoint,
+  StatusAllocation,
+  StatusBitChange,
+  StatusListRecord,
+  StatusPurpose,
+  StoredAuditEntry,
+  StoredCredential,
+} from './records.js';
+
+/** What a recorded issuance writes: the credential, its status allocations, its audit entry and (optionally) the idempotency key's response. */
+export interface IssuanceRecord {
+  credential: Omit<CredentialRecord, 'createdAt'>;
+  allocations: readonly StatusAllocation[];
+  audit: AuditEntryInput;
+  idempotency?: { key: string; response: string };
+  /** Owner, visibility and series; absent: no owner, private, no series. */
+  metadata?: Omit<CredentialMetadata, 'supersededBy'>;
+  /**
+   * Onboarding again: the set this one replaces, revoked (each bit with its entry) and marked as
+   * superseded by this credential in the same transaction.
+   */
+  supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] };
+}
+
+export interface CredentialRepository {
+  /**
+   * ONE transaction per issuance: the credential row, its status allocations (reserved earlier or
+   * new) and its audit entry; optionally completes an idempotency key with the response. Nothing
+   * of it is written if any part fails. Concurrent calls share a transaction (group commit); each
+   * resolves only once its rows are committed, and each caller sees its own error.
+   */
+  recordIssuance(issuance: IssuanceRecord): Promise<{ auditEntry: AuditEntry }>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /** The credential's owner, visibility and series; undefined when no credential has this id. */
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined>;
+  /** A page of the credentials a member owns, newest first (created_at, then id, descending). */
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]>;
+  /** ONE transaction: the new visibility and its audit entry; NOT_FOUND for an unknown id. */
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The current (not superseded) credentials of a series, oldest first. */
+  seriesCredentials(series: string): Promise<CredentialRecord[]>;
+}
+
+export interface StatusListRepository {
+  /** Creates the list (all bits 0) unless it exists; returns what is stored (the caller compares its issuer). */
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord>;
+  getStatusList(id: string): Promise<StatusListRecord | undefined>;
+  /**
+   * Picks a random free index in the list and reserves it for the credential before anything is
+   * signed. An index is never handed out twice, across replicas too: the UNIQUE (list, index)
+   * constraint arbitrates and a collision draws again. Concurrent reservations share a statement.
+   */
+  reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number>;
+  getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
+  /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
+  setStatusBit(options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }>;
+  /**
+   * ONE transaction: every bit change with its own audit entry (a credential and the labels that
+   * cover it; the set an onboarding replaces), and, with `supersede`, those credentials marked as
+   * replaced by `by`. Nothing is written if any part fails.
+   */
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }>;
+}
+
+export interface AuditRepository {
+  /** Appends an entry on its own (key and member changes, denied requests). */
+  appendAudit(audit: AuditEntryInput): Promise<AuditEntry>;
+  auditSize(): Promise<number>;
+  /** Entries with from <= index < to, in index order. */
+  auditEntries(from: number, to: number): Promise<StoredAuditEntry[]>;
+  auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]>;
+  /** Stores a checkpoint; if one of that size exists (another replica signed it) keeps the first. */
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint>;
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
+  checkpoints(): Promise<SignedCheckpoint[]>;
+}
+
+export interface IdempotencyRepository {
+  /**
+   * draft-ietf-httpapi-idempotency-key-header: the first request with a key claims it ('new');
+   * a retry sees it in flight or gets the stored response; another payload under the same key is
+   * a 'mismatch'. Callers scope keys per member (e.g. `${memberId}:${key}`).
+   * A key left in flight longer than `inFlightTimeoutMs` (its process died mid-request) is taken
+   * over by the retry, which then sees 'new'.
+   */
+  beginIdempotent(key: string, requestDigest: string, options?: { inFlightTimeoutMs?: number }): Promise<IdempotencyBegin>;
+  completeIdempotent(key: string, response: string): Promise<void>;
+  /** Releases an in-flight key after a failure, so the client's retry can run. */
+  abandonIdempotent(key: string): Promise<void>;
+}
+
+export interface DecisionRepository {
+  /** ONE transaction: the decision, its audit entry and, for an issued label, what it covers. */
+  recordDecision(options: {
+    id: string;
+    decision: Record<string, unknown>;
+    audit: AuditEntryInput;
+    coverage?: readonly LabelCoverage[];
+  }): Promise<{ auditEntry: AuditEntry }>;
+  getDecision(id: string): Promise<ComplianceDecisionRecord | undefined>;
+}
+
+/**
+ * What the labels this service issued cover, as their decisions recorded it (written by
+ * recordDecision): a revoked or suspended credential finds the labels that must follow it.
+ */
+export interface LabelCoverageRepository {
+  /** The labels that cover a credential (by its id). */
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]>;
+  /** What a label covers. */
+  labelCoverage(labelId: string): Promise<LabelCoverage[]>;
+}
+
+/** Consortium members, their verification methods and their API keys. */
+export interface MemberRepository {
+  /** ONE transaction: the member, its first verification methods and the 'member.changed' entry. A taken slug is CONFLICT. */
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  getMember(id: string): Promise<MemberRecord | undefined>;
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined>;
+  listMembers(): Promise<MemberRecord[]>;
+  /** Every verification method the member ever had (active, retired, removed), oldest first. */
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]>;
+  /**
+   * A token that changes whenever a method of the member is added or changes state: the count of
+   * its methods and how far their states have moved (rows are never deleted, and a state only
+   * moves forward: active -> retired -> removed). Cheap (one aggregate over the member's index
+   * entries): the hosted DID resolver asks it on every resolution (src/members/hosted-dids.ts).
+   */
+  memberKeysVersion(memberId: string): Promise<string>;
+  /**
+   * ONE transaction: the member's active methods become 'retired' (kept in the DID document
+   * until what they signed has expired) or 'removed' (gone at once), the new ones become active,
+   * and the audit entry is appended. Returns the ids of the methods taken out of service. On
+   * 'removed', the versions of the member's status lists go up too, so every replica re-signs
+   * them with the new key instead of serving a signature by a key that is gone.
+   */
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }>;
+  /**
+   * Before signing: records on the member's active key of `kind` that it is about to sign
+   * something valid until `validUntil` (null: without end), and returns that key. One atomic
+   * statement, serialised with rotateMemberKeys on the key's row, so a retired key's
+   * `signedUntil` covers everything it ever signed. undefined when the member has no such key.
+   */
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined>;
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined>;
+  /** ONE transaction: the API key row (its hash only) and the 'member.changed' entry. */
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The key with this hash (revoked ones too: the caller decides). */
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]>;
+  /** ONE transaction: marks the key revoked and appends the entry; false when there was no such unrevoked key. */
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean>;
+}
