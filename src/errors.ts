@@ -88,6 +88,8 @@ export const ERROR_STATUS = {
   DIGEST_MISMATCH: 422,
   /** A label presented by someone other than the participant it is about. */
   LABEL_SUBJECT_MISMATCH: 422,
+  /** A label presented with a credential it covers that is revoked or suspended: the label no longer holds. */
+  COVERED_CREDENTIAL_REVOKED: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -30,3 +30,8 @@ export interface Principal {
 export function memberActor(memberId: string): string {
   return `member:${memberId}`;
 }
+
+/** The member an audit actor names (`member:<id>`), or undefined for an admin key, the CLI, the service. */
+export function memberOfActor(actor: string): string | undefined {
+  return actor.startsWith('member:') && actor.length > 'member:'.length ? actor.slice('member:'.length) : undefined;
+}

@@ -162,6 +162,16 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
       }
       forms.add(form);
     }
+    // A label lives and dies with what it covers: one revoked or suspended credential voids it,
+    // whatever the label's own status list says yet.
+    for (const entry of covered) {
+      const at = companions.findIndex((c) => c['id'] === entry.id);
+      const status = at === -1 ? undefined : context.companionStatuses?.[at];
+      if (status !== undefined && !status.verified && (status.code === 'CREDENTIAL_REVOKED' || status.code === 'CREDENTIAL_SUSPENDED')) {
+        const state = status.code === 'CREDENTIAL_REVOKED' ? 'revoked' : 'suspended';
+        return failed('compliance', 'COVERED_CREDENTIAL_REVOKED', `the label covers ${entry.id}, which is ${state}: the label no longer vouches for it`);
+      }
+    }
     return passed('compliance', `label by the trusted compliance service ${issuer}; all ${covered.length} covered credentials presented with matching digests (${[...forms].join(', ')})`);
   };
 }

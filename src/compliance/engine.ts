@@ -208,7 +208,8 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         ...(options.lifetimeDays === undefined ? {} : { lifetimeDays: options.lifetimeDays }),
         ...(deps.signingCertificateNotAfter === undefined ? {} : { signingCertificateNotAfter: deps.signingCertificateNotAfter }),
       });
-      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube' }, { caller: options.caller });
+      // Revocable and suspendable: a label follows what it covers (src/status-lists/change-status.ts).
+      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: ['revocation', 'suspension'] }, { caller: options.caller });
       if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
       result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
       if (era === 'tagus') {
@@ -254,6 +255,10 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         digests: { input: `sha256:${submission.inputDigest}` },
         details: { requestedLevel: options.level, outcome: result.outcome, ...(result.issued === undefined ? {} : { label: result.issued.id }) },
       },
+      // The reverse index: which labels a credential's revocation or suspension must reach.
+      ...(result.issued === undefined
+        ? {}
+        : { coverage: submission.credentials.map((c) => ({ labelId: result.issued!.id, credentialId: c.id, digestSRI: digestSRI(securedDocument(c.document)) })) }),
     });
     result.decisionId = decisionId;
     return result;

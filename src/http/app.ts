@@ -32,6 +32,7 @@ import { accessLog, requestLogger, type AccessLog, type Logger } from '../observ
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/store.js';
 import type { StatusListPublisher } from '../status-lists/credential.js';
+import { supersedeChanges } from '../status-lists/change-status.js';
 import type { Verifier } from '../verifying/index.js';
 import { securityHeaders } from './answer-headers.js';
 import { openApiDocument } from './openapi.js';
@@ -186,6 +187,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
     validator: deps.selfDescriptionValidator,
     contentReview: deps.compliance,
     store: deps.store,
+    supersession: (previous, actor) => supersedeChanges(deps.store, previous, actor),
     serviceDid: deps.keyring.did,
     clock,
     ...(deps.registryLookup === undefined ? {} : { registryLookup: deps.registryLookup }),

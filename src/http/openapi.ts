@@ -58,7 +58,7 @@ function operationObject(op: Route<never>): Record<string, unknown> {
   };
   if (parameters.length > 0) operation['parameters'] = parameters;
   // The verify routes take callers with a key or (unless GX_ANONYMOUS_VERIFY=false) without one.
-  operation['security'] = op.roles !== undefined ? [{ apiKey: [] }] : op.anonymousVerify === true ? [{}, { apiKey: [] }] : [];
+  operation['security'] = op.roles !== undefined ? [{ apiKey: [] }] : op.anonymousVerify === true || op.optionalKey === true ? [{}, { apiKey: [] }] : [];
   if (op.roles !== undefined) operation['x-roles'] = ['admin', ...op.roles];
   if (op.signing !== undefined) operation['x-signing-module'] = op.signing;
   if (op.request !== undefined) {

@@ -269,6 +269,8 @@ export function createRequestPipeline<D>(settings: PipelineSettings<D>): Request
       const principal = await authenticator.authenticate(apiKeyOf(req.headers.authorization));
       exchange.principal = principal;
       await requireRoles(authenticator, principal, roles, { method, path: exchange.path });
+    } else if (route.optionalKey === true && req.headers.authorization !== undefined) {
+      exchange.principal = await authenticator.authenticate(apiKeyOf(req.headers.authorization));
     }
     let body: unknown;
     const spec = route.request;

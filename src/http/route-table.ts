@@ -26,6 +26,7 @@ import { identityRoutes } from './routes/identity.js';
 import { memberRoutes } from './routes/members.js';
 import { opsRoutes } from './routes/ops.js';
 import { presentationRoutes } from './routes/presentations.js';
+import { recordRoutes } from './routes/records.js';
 import { statusListRoutes } from './routes/status-lists.js';
 
 /** What the handlers of the table are given (each handler names the part it uses). */
@@ -64,6 +65,7 @@ export const ROUTES: readonly Route<RouteDependencies>[] = [
   ...danubeRoutes,
   ...complianceRoutes,
   ...memberRoutes,
+  ...recordRoutes,
   ...auditRoutes,
   ...identityRoutes,
   ...opsRoutes,

@@ -109,6 +109,11 @@ export interface Route<D = never> {
   roles?: readonly Role[];
   anonymousVerify?: true;
   /**
+   * A route without `roles` that answers anyone, and more to a caller with a key: a key sent is
+   * authenticated (401 when it is not valid) and the handler sees its principal.
+   */
+  optionalKey?: true;
+  /**
    * The signing-policy module whose scoped signer this route uses (src/issuing/signing-policy.ts);
    * absent: the route has nothing signed. test/http/signing-policy.test.ts holds every route to it.
    */

@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import { memberOfActor } from '../access/principal.js';
+import type { CredentialVisibility, StatusBitChange } from '../storage/store.js';
 import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
@@ -24,8 +26,18 @@ export interface IssueRequestContext {
 
 export type StatusPurposeOption = 'revocation' | 'suspension';
 
-/** `credentialStatus: true` means revocation; a list names the purposes (one list entry each). */
-export type RecordedIssueOptions = IssueOptions & { credentialStatus?: boolean | StatusPurposeOption[] | undefined };
+/**
+ * `credentialStatus: true` means revocation; a list names the purposes (one list entry each).
+ * `visibility` ('private' by default) and `series` (what onboarding the same party again
+ * supersedes) are kept beside the credential, not signed into it.
+ */
+export type RecordedIssueOptions = IssueOptions & {
+  credentialStatus?: boolean | StatusPurposeOption[] | undefined;
+  visibility?: CredentialVisibility | undefined;
+  series?: string | undefined;
+  /** Onboarding again: the set this credential's transaction revokes and marks as superseded by it. */
+  supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] } | undefined;
+};
 
 export interface RecordingIssuer {
   issueCredential(credential: unknown, options: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential>;
@@ -61,7 +73,7 @@ export function createRecordingIssuer(deps: {
     if (deps.testCrashAt === step) process.kill(process.pid, 'SIGKILL');
   };
   async function issueCredential(credential: unknown, rawOptions: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
-    const { credentialStatus: statusOption, ...options } = rawOptions;
+    const { credentialStatus: statusOption, visibility, series, supersede, ...options } = rawOptions;
     const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
     if (key !== undefined) {
       const replay = await claimIdempotencyKey(deps.store, context.idempotencyKey!, key, { credential, options: rawOptions });
@@ -114,6 +126,9 @@ export function createRecordingIssuer(deps: {
           details: { format: formatOf(issued, document), types: typesOf(document) },
         },
         ...(key === undefined ? {} : { idempotency: { key, response: JSON.stringify(issued) } }),
+        // The member whose key asked owns the record: it lists it, reads it, changes its visibility.
+        metadata: { ownerMemberId: memberOfActor(context.actor) ?? null, visibility: visibility ?? 'private', series: series ?? null },
+        ...(supersede === undefined ? {} : { supersede }),
       });
       return issued;
     } catch (error) {
@@ -147,6 +162,7 @@ export function createRecordingIssuer(deps: {
       credential: { id, types: typesOf(signed), subject: subjectOf(signed), issuer: issuerId(signed) ?? '', format: 'JsonWebSignature2020', digest, statusEntries: [], issuedBy: context.actor, credential: text },
       allocations: [],
       audit: { actor: context.actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format: 'JsonWebSignature2020', types: typesOf(signed) } },
+      metadata: { ownerMemberId: memberOfActor(context.actor) ?? null, visibility: 'private', series: null },
     });
     return signed;
   }

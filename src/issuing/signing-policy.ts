@@ -455,7 +455,7 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
         if (rule.recorded) {
           issued = await deps.recordingIssuer.issueCredential(document, options, context);
         } else {
-          const { credentialStatus: _status, ...plain } = options;
+          const { credentialStatus: _status, visibility: _visibility, series: _series, supersede: _supersede, ...plain } = options;
           issued = await deps.issuer.issueCredential(document, plain);
         }
         deps.onDecision?.(module, 'signed');

@@ -5,12 +5,15 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#statuspurpose
  */
 import { GxTrustError } from '../errors.js';
-import type { StatusEntryRecord } from '../storage/store.js';
-import type { AuditRepository, CredentialRepository, StatusListRepository } from '../storage/repositories.js';
+import type { CredentialRecord, StatusBitChange, StatusEntryRecord } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, LabelCoverageRepository, StatusListRepository } from '../storage/repositories.js';
 import { getBit } from './bitstring.js';
 
-/** A status change reads the credential and its lists and writes the bit with its audit entry (or a refusal entry). */
-export type StatusChangeStore = AuditRepository & CredentialRepository & StatusListRepository;
+/**
+ * A status change reads the credential, its lists and the labels that cover it, and writes the
+ * bits with their audit entries (or a refusal entry).
+ */
+export type StatusChangeStore = AuditRepository & CredentialRepository & StatusListRepository & LabelCoverageRepository;
 
 export type CredentialStatusValue = 'revoked' | 'suspended' | 'active';
 
@@ -74,20 +77,10 @@ export async function changeCredentialStatus(
   const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
   const suspension = record.statusEntries.find((e) => e.purpose === 'suspension');
   const before = await currentStatus(store, record.statusEntries);
+  const changes: StatusBitChange[] = [];
   const change = async (entry: StatusEntryRecord, value: boolean): Promise<void> => {
     if ((await bitOf(store, entry)) === value) return;
-    await store.setStatusBit({
-      listId: entry.listId,
-      index: entry.index,
-      value,
-      audit: {
-        actor: principal.actor,
-        action: 'credential.status-changed',
-        subject: record.id,
-        digests: { credential: record.digest },
-        details: { status: requested, statusPurpose: entry.purpose, statusListId: entry.listId, statusListIndex: entry.index, value },
-      },
-    });
+    changes.push(bitChange(record, entry, value, { actor: principal.actor, status: requested }));
   };
 
   if (requested === 'revoked') {
@@ -110,6 +103,109 @@ export async function changeCredentialStatus(
     }
     if (suspension !== undefined) await change(suspension, false);
   }
+  // The labels that cover it follow, in the same transaction: a label vouches for what it covers.
+  if (changes.length > 0) changes.push(...(await labelChanges(store, [record.id], requested, { actor: principal.actor })));
+  if (changes.length > 0) await store.setStatusBits({ changes });
 
   return { credentialId: record.id, status: await currentStatus(store, record.statusEntries) };
+}
+
+/** A bit change of `record` with its 'credential.status-changed' entry; `reason` says why, when it is not the caller's own request. */
+export function bitChange(
+  record: Pick<CredentialRecord, 'id' | 'digest'>,
+  entry: StatusEntryRecord,
+  value: boolean,
+  why: { actor: string; status: CredentialStatusValue; reason?: string; coveredCredential?: string },
+): StatusBitChange {
+  return {
+    listId: entry.listId,
+    index: entry.index,
+    value,
+    audit: {
+      actor: why.actor,
+      action: 'credential.status-changed',
+      subject: record.id,
+      digests: { credential: record.digest },
+      details: {
+        status: why.status,
+        statusPurpose: entry.purpose,
+        statusListId: entry.listId,
+        statusListIndex: entry.index,
+        value,
+        ...(why.reason === undefined ? {} : { reason: why.reason }),
+        ...(why.coveredCredential === undefined ? {} : { coveredCredential: why.coveredCredential }),
+      },
+    },
+  };
+}
+
+/**
+ * What the labels covering `changed` (credentials this service issued, by id) must do when those
+ * take `status`: revoked -> the label is revoked; suspended -> suspended (revoked, when the label
+ * has no suspension entry: a label must never stay valid over a credential that is not); active
+ * (a suspension lifted) -> the label's suspension is lifted once none of what it covers is still
+ * suspended or revoked. A revoked label stays revoked. Each entry's reason names the covered
+ * credential. Labels issued elsewhere are not in the index, and a verifier sees the covered
+ * credential's own status (COVERED_CREDENTIAL_REVOKED).
+ */
+export async function labelChanges(
+  store: StatusChangeStore,
+  changed: readonly string[],
+  status: CredentialStatusValue,
+  why: { actor: string; reason?: string },
+): Promise<StatusBitChange[]> {
+  const changes: StatusBitChange[] = [];
+  const seen = new Set<string>();
+  for (const coveredId of changed) {
+    for (const { labelId } of await store.labelsCovering(coveredId)) {
+      if (seen.has(labelId)) continue;
+      const label = await store.getCredential(labelId);
+      if (label === undefined) continue;
+      const labelStatus = await currentStatus(store, label.statusEntries);
+      if (labelStatus === 'revoked') continue;
+      const revocation = label.statusEntries.find((e) => e.purpose === 'revocation');
+      const suspension = label.statusEntries.find((e) => e.purpose === 'suspension');
+      const reason = `${why.reason ?? `the covered credential ${coveredId} is ${status === 'active' ? 'reinstated' : status}`}`;
+      const labelWhy = { actor: why.actor, reason, coveredCredential: coveredId };
+      let entry: StatusEntryRecord | undefined;
+      let value = true;
+      let labelStatusNow: CredentialStatusValue = status;
+      if (status === 'revoked' || (status === 'suspended' && suspension === undefined)) {
+        entry = revocation;
+        labelStatusNow = 'revoked';
+      } else if (status === 'suspended') {
+        entry = labelStatus === 'suspended' ? undefined : suspension;
+      } else if (labelStatus === 'suspended' && suspension !== undefined && (await othersInForce(store, labelId, changed))) {
+        entry = suspension;
+        value = false;
+      }
+      if (entry === undefined) continue;
+      seen.add(labelId);
+      changes.push(bitChange(label, entry, value, { ...labelWhy, status: labelStatusNow }));
+    }
+  }
+  return changes;
+}
+
+/** Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as in force: not ours to judge). */
+async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<boolean> {
+  for (const { credentialId } of await store.labelCoverage(labelId)) {
+    if (reinstated.includes(credentialId)) continue;
+    const covered = await store.getCredential(credentialId);
+    if (covered !== undefined && (await currentStatus(store, covered.statusEntries)) !== 'active') return false;
+  }
+  return true;
+}
+
+/** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */
+export async function supersedeChanges(store: StatusChangeStore, previous: readonly CredentialRecord[], actor: string): Promise<{ changes: StatusBitChange[]; ids: string[] }> {
+  const changes: StatusBitChange[] = [];
+  for (const record of previous) {
+    const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
+    if (revocation === undefined || (await currentStatus(store, record.statusEntries)) === 'revoked') continue;
+    changes.push(bitChange(record, revocation, true, { actor, status: 'revoked', reason: 'superseded' }));
+  }
+  const ids = previous.map((c) => c.id);
+  changes.push(...(await labelChanges(store, ids, 'revoked', { actor, reason: 'superseded: a credential it covers was replaced by onboarding again' })));
+  return { changes, ids };
 }

@@ -1,9 +1,9 @@
 /**
  * Where SQLite and PostgreSQL truly differ, and nothing else: how a write transaction starts,
- * how the audit head is locked, row locks, boolean literals, the migration lock and which driver
+ * how the audit head is locked, row locks, boolean literals, JSON array membership, the migration lock and which driver
  * errors mean "unavailable" or "conflict". Every query is written once, in src/storage/sql-store.ts.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { ColumnTypes } from './migrations.js';
 import type { Tables } from './tables.js';
 
@@ -21,6 +21,8 @@ export interface StoreDialect {
   lockAuditHead(trx: Kysely<Tables>): Promise<void>;
   /** A row lock on a status list being changed (SQLite holds the whole database already). */
   forListUpdate<O>(query: SelectQueryBuilder<Tables, 'status_lists', O>): SelectQueryBuilder<Tables, 'status_lists', O>;
+  /** Whether a JSON array column (text on SQLite, jsonb on PostgreSQL) has `value` among its strings. */
+  jsonArrayIncludes(array: Expression<unknown>, value: string): RawBuilder<SqlBool>;
   /** A boolean as this dialect's column stores it. */
   bool(value: boolean): boolean | number;
   /**

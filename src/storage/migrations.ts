@@ -149,4 +149,33 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('status_lists_issuer').on('status_lists').column('issuer').execute();
     },
   },
+  {
+    version: 4,
+    // Members read their own records, connectors the public ones; onboarding again supersedes a
+    // series; a label follows what it covers. Credentials issued earlier keep the member that
+    // asked for them (issued_by 'member:<id>') as owner, and stay private.
+    name: 'credential records: owner, visibility, series; the reverse index of what labels cover',
+    async up(db) {
+      await db.schema
+        .createTable('credential_records')
+        .addColumn('credential_id', 'text', (c) => c.primaryKey().references('issued_credentials.id'))
+        .addColumn('owner_member_id', 'text')
+        .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('private').check(sql`visibility IN ('private', 'public')`))
+        .addColumn('series', 'text')
+        .addColumn('superseded_by', 'text')
+        .execute();
+      await db.schema.createIndex('credential_records_owner').on('credential_records').column('owner_member_id').execute();
+      await db.schema.createIndex('credential_records_series').on('credential_records').column('series').execute();
+      await sql`INSERT INTO credential_records (credential_id, owner_member_id, visibility)
+        SELECT id, CASE WHEN issued_by LIKE 'member:%' THEN substr(issued_by, 8) END, 'private' FROM issued_credentials`.execute(db);
+      await db.schema
+        .createTable('label_coverage')
+        .addColumn('label_id', 'text', (c) => c.notNull())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('digest_sri', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('label_coverage_pkey', ['label_id', 'credential_id'])
+        .execute();
+      await db.schema.createIndex('label_coverage_credential').on('label_coverage').column('credential_id').execute();
+    },
+  },
 ];

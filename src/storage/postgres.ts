@@ -6,7 +6,7 @@
  *
  * @see https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqlBool } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
@@ -114,6 +114,7 @@ export function postgresDialect(options: Omit<PostgresStoreOptions, 'codecs'>): 
       await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
     },
     forListUpdate: (query) => query.forNoKeyUpdate(),
+    jsonArrayIncludes: (array, value) => sql<SqlBool>`${array} @> CAST(${JSON.stringify([value])} AS jsonb)`,
     bool: (value) => value,
     async withMigrationLock(apply) {
       await db.connection().execute(async (conn) => {

@@ -30,6 +30,43 @@ export interface CredentialRecord {
   credential: string;
 }
 
+export type CredentialVisibility = 'private' | 'public';
+
+/** Who a stored credential belongs to and who may read it (kept beside the credential row). */
+export interface CredentialMetadata {
+  /** The member whose record it is (one of its API keys asked for it); null: an admin's or the service's. */
+  ownerMemberId: string | null;
+  /** 'public': anyone may fetch it (GET /credentials/{id}), so a connector can check what a label covers. */
+  visibility: CredentialVisibility;
+  /** What onboarding the same party again replaces: 'participant:<did>', 'service-offering:<id>'; null otherwise. */
+  series: string | null;
+  /** The onboarding that replaced it (the id of a credential of the new set); null while current. */
+  supersededBy: string | null;
+}
+
+export interface StoredCredential extends CredentialRecord {
+  metadata: CredentialMetadata;
+}
+
+/** One page of a member's credentials, newest first; `after` is the last row of the previous page. */
+export interface CredentialQuery {
+  ownerMemberId: string;
+  /** A `type` value as the credential writes it (e.g. `gx:LegalPerson`). */
+  type?: string;
+  /** ISO 8601 (UTC, as toISOString writes it): issued strictly after / before. */
+  issuedAfter?: string;
+  issuedBefore?: string;
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** A credential a label covers, as the compliance decision recorded it: the reverse index of labels. */
+export interface LabelCoverage {
+  labelId: string;
+  credentialId: string;
+  digestSRI: string;
+}
+
 // Status lists -------------------------------------------------------------------------------
 
 export type StatusPurpose = 'revocation' | 'suspension' | (string & {});
@@ -58,6 +95,14 @@ export interface StatusAllocation {
   listId: string;
   index: number;
   credentialId: string;
+}
+
+/** One status bit to set or clear, with the audit entry that records it. */
+export interface StatusBitChange {
+  listId: string;
+  index: number;
+  value: boolean;
+  audit: AuditEntryInput;
 }
 
 /** Draws a status index below `size`. Injected so tests can force collisions. */

@@ -12,16 +12,22 @@ import type {
   AuditEntry,
   AuditEntryInput,
   ComplianceDecisionRecord,
+  CredentialMetadata,
+  CredentialQuery,
   CredentialRecord,
+  CredentialVisibility,
   IdempotencyBegin,
+  LabelCoverage,
   MemberKeyRecord,
   MemberRecord,
   RandomIndex,
   SignedCheckpoint,
   StatusAllocation,
+  StatusBitChange,
   StatusListRecord,
   StatusPurpose,
   StoredAuditEntry,
+  StoredCredential,
 } from './records.js';
 
 /** What a recorded issuance writes: the credential, its status allocations, its audit entry and (optionally) the idempotency key's response. */
@@ -30,6 +36,13 @@ export interface IssuanceRecord {
   allocations: readonly StatusAllocation[];
   audit: AuditEntryInput;
   idempotency?: { key: string; response: string };
+  /** Owner, visibility and series; absent: no owner, private, no series. */
+  metadata?: Omit<CredentialMetadata, 'supersededBy'>;
+  /**
+   * Onboarding again: the set this one replaces, revoked (each bit with its entry) and marked as
+   * superseded by this credential in the same transaction.
+   */
+  supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] };
 }
 
 export interface CredentialRepository {
@@ -41,6 +54,14 @@ export interface CredentialRepository {
    */
   recordIssuance(issuance: IssuanceRecord): Promise<{ auditEntry: AuditEntry }>;
   getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /** The credential's owner, visibility and series; undefined when no credential has this id. */
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined>;
+  /** A page of the credentials a member owns, newest first (created_at, then id, descending). */
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]>;
+  /** ONE transaction: the new visibility and its audit entry; NOT_FOUND for an unknown id. */
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The current (not superseded) credentials of a series, oldest first. */
+  seriesCredentials(series: string): Promise<CredentialRecord[]>;
 }
 
 export interface StatusListRepository {
@@ -55,7 +76,13 @@ export interface StatusListRepository {
   reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number>;
   getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
   /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
-  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{ version: number; auditEntry: AuditEntry }>;
+  setStatusBit(options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }>;
+  /**
+   * ONE transaction: every bit change with its own audit entry (a credential and the labels that
+   * cover it; the set an onboarding replaces), and, with `supersede`, those credentials marked as
+   * replaced by `by`. Nothing is written if any part fails.
+   */
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }>;
 }
 
 export interface AuditRepository {
@@ -86,9 +113,25 @@ export interface IdempotencyRepository {
 }
 
 export interface DecisionRepository {
-  /** ONE transaction: the decision and its audit entry. */
-  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** ONE transaction: the decision, its audit entry and, for an issued label, what it covers. */
+  recordDecision(options: {
+    id: string;
+    decision: Record<string, unknown>;
+    audit: AuditEntryInput;
+    coverage?: readonly LabelCoverage[];
+  }): Promise<{ auditEntry: AuditEntry }>;
   getDecision(id: string): Promise<ComplianceDecisionRecord | undefined>;
+}
+
+/**
+ * What the labels this service issued cover, as their decisions recorded it (written by
+ * recordDecision): a revoked or suspended credential finds the labels that must follow it.
+ */
+export interface LabelCoverageRepository {
+  /** The labels that cover a credential (by its id). */
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]>;
+  /** What a label covers. */
+  labelCoverage(labelId: string): Promise<LabelCoverage[]>;
 }
 
 /** Consortium members, their verification methods and their API keys. */

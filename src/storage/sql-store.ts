@@ -21,16 +21,22 @@ import type {
   AuditEntry,
   AuditEntryInput,
   ComplianceDecisionRecord,
+  CredentialMetadata,
+  CredentialQuery,
   CredentialRecord,
+  CredentialVisibility,
   IdempotencyBegin,
+  LabelCoverage,
   MemberKeyRecord,
   MemberRecord,
   RandomIndex,
   SignedCheckpoint,
   StatusAllocation,
+  StatusBitChange,
   StatusListRecord,
   StatusPurpose,
   StoredAuditEntry,
+  StoredCredential,
 } from './records.js';
 import type { IssuanceRecord } from './repositories.js';
 import type { RecordCodecs, Store } from './store.js';
@@ -355,28 +361,65 @@ export class SqlStore implements Store {
     });
   }
 
-  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{ version: number; auditEntry: AuditEntry }> {
-    return this.transaction('changing a status bit', async (trx) => {
-      // PostgreSQL: NO KEY UPDATE does not conflict with the KEY SHARE lock an allocation's foreign
-      // key takes, so revocations and issuances on one list do not wait for each other.
-      const list = await this.statusList(trx, options.listId, true);
-      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
-      this.codecs.setStatusBit(list, options.index, options.value);
-      const allocated = await trx
-        .selectFrom('status_allocations')
-        .select('idx')
-        .where('list_id', '=', list.id)
-        .where('idx', '=', options.index)
-        .executeTakeFirst();
-      if (allocated === undefined) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
-      const version = list.version + 1;
+  /**
+   * Sets or clears bits in the caller's transaction, each list's version going up by one per
+   * change, and returns the lists' new versions. Lists are locked in id order (PostgreSQL: NO KEY
+   * UPDATE, which does not conflict with the KEY SHARE lock an allocation's foreign key takes, so
+   * revocations and issuances on one list do not wait for each other), and before the audit head,
+   * as every writer takes them: two transactions never wait for each other's locks in turn.
+   */
+  private async applyBitChanges(trx: Db, changes: readonly StatusBitChange[]): Promise<Map<string, number>> {
+    const byList = new Map<string, StatusBitChange[]>();
+    for (const change of changes) byList.set(change.listId, [...(byList.get(change.listId) ?? []), change]);
+    const versions = new Map<string, number>();
+    for (const listId of [...byList.keys()].sort()) {
+      const listChanges = byList.get(listId)!;
+      const list = await this.statusList(trx, listId, true);
+      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${listId}`);
+      const allocated = new Set(
+        (
+          await trx
+            .selectFrom('status_allocations')
+            .select('idx')
+            .where('list_id', '=', list.id)
+            .where('idx', 'in', listChanges.map((c) => c.index))
+            .execute()
+        ).map((r) => Number(r.idx)),
+      );
+      for (const change of listChanges) {
+        this.codecs.setStatusBit(list, change.index, change.value);
+        if (!allocated.has(change.index)) throw new GxTrustError('NOT_FOUND', `Index ${change.index} of list ${list.id} was never allocated`);
+      }
+      const version = list.version + listChanges.length;
       await trx
         .updateTable('status_lists')
         .set({ bits: Buffer.from(list.bits), version, updated_at: this.clock().toISOString() })
         .where('id', '=', list.id)
         .execute();
+      versions.set(list.id, version);
+    }
+    return versions;
+  }
+
+  /** Marks credentials as replaced by `by` (an onboarding again), unless something replaced them already. */
+  private async markSuperseded(trx: Db, ids: readonly string[], by: string): Promise<void> {
+    if (ids.length === 0) return;
+    await trx.updateTable('credential_records').set({ superseded_by: by }).where('credential_id', 'in', [...ids]).where('superseded_by', 'is', null).execute();
+  }
+
+  setStatusBit(options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }> {
+    return this.transaction('changing a status bit', async (trx) => {
+      const versions = await this.applyBitChanges(trx, [options]);
       const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
-      return { version, auditEntry: auditEntry! };
+      return { version: versions.get(options.listId)!, auditEntry: auditEntry! };
+    });
+  }
+
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
+    return this.transaction('changing status bits', async (trx) => {
+      await this.applyBitChanges(trx, options.changes);
+      if (options.supersede !== undefined) await this.markSuperseded(trx, options.supersede.ids, options.supersede.by);
+      return { auditEntries: await this.appendInTransaction(trx, options.changes.map((c) => c.audit)) };
     });
   }
 
@@ -391,6 +434,8 @@ export class SqlStore implements Store {
    * credentials, their allocations (confirming each credential's reservation or making it now;
    * an index held by another credential is never taken over), their audit entries in order, and
    * the idempotency keys they complete. Anything unexpected throws, and the group is rolled back.
+   * Each credential gets its record row (owner, visibility, series); an onboarding again revokes
+   * the set it replaces and marks it superseded, its bit entries following its issuance entry.
    */
   private async writeIssuances(trx: Db, items: IssuanceRecord[]): Promise<{ auditEntry: AuditEntry }[]> {
     const createdAt = this.clock().toISOString();
@@ -442,38 +487,120 @@ export class SqlStore implements Store {
         throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
       }
     }
+    await trx
+      .insertInto('credential_records')
+      .values(
+        items.map(({ credential, metadata }) => ({
+          credential_id: credential.id,
+          owner_member_id: metadata?.ownerMemberId ?? null,
+          visibility: metadata?.visibility ?? 'private',
+          series: metadata?.series ?? null,
+          superseded_by: null,
+        })),
+      )
+      .execute();
+    const superseding = items.filter((i) => i.supersede !== undefined);
+    if (superseding.length > 0) {
+      await this.applyBitChanges(trx, superseding.flatMap((i) => i.supersede!.changes));
+      for (const { credential, supersede } of superseding) await this.markSuperseded(trx, supersede!.ids, credential.id);
+    }
     for (const { idempotency } of items) if (idempotency !== undefined) await this.complete(trx, idempotency.key, idempotency.response);
-    const entries = await this.appendInTransaction(trx, items.map((i) => i.audit));
-    return entries.map((auditEntry) => ({ auditEntry }));
+    const entries = await this.appendInTransaction(
+      trx,
+      items.flatMap((i) => [i.audit, ...(i.supersede?.changes ?? []).map((c) => c.audit)]),
+    );
+    // Each issuance's own entry comes first among its entries.
+    const results: { auditEntry: AuditEntry }[] = [];
+    let at = 0;
+    for (const item of items) {
+      results.push({ auditEntry: entries[at]! });
+      at += 1 + (item.supersede?.changes.length ?? 0);
+    }
+    return results;
   }
 
   getCredential(id: string): Promise<CredentialRecord | undefined> {
     return this.run('reading a credential', async (db) => {
       const row = await db.selectFrom('issued_credentials').selectAll().where('id', '=', id).executeTakeFirst();
-      if (row === undefined) return undefined;
-      return {
-        id: row.id,
-        types: read.json<string[]>(row.types),
-        subject: row.subject,
-        issuer: row.issuer,
-        format: row.format,
-        digest: row.digest,
-        statusEntries: read.json<CredentialRecord['statusEntries']>(row.status_entries),
-        issuedBy: row.issued_by,
-        createdAt: read.iso(row.created_at),
-        credential: row.credential,
-      };
+      return row === undefined ? undefined : toCredential(row);
     });
+  }
+
+  credentialMetadata(id: string): Promise<CredentialMetadata | undefined> {
+    return this.run('reading credential metadata', async (db) => {
+      const row = await db.selectFrom('credential_records').selectAll().where('credential_id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toMetadata(row);
+    });
+  }
+
+  listCredentials(query: CredentialQuery): Promise<StoredCredential[]> {
+    return this.run('listing credentials', async (db) => {
+      let select = db
+        .selectFrom('issued_credentials as c')
+        .innerJoin('credential_records as r', 'r.credential_id', 'c.id')
+        .selectAll('c')
+        .select(['r.owner_member_id', 'r.visibility', 'r.series', 'r.superseded_by'])
+        .where('r.owner_member_id', '=', query.ownerMemberId);
+      if (query.type !== undefined) select = select.where(this.sqlDialect.jsonArrayIncludes(sql.ref('c.types'), query.type));
+      if (query.issuedAfter !== undefined) select = select.where('c.created_at', '>', query.issuedAfter);
+      if (query.issuedBefore !== undefined) select = select.where('c.created_at', '<', query.issuedBefore);
+      const after = query.after;
+      if (after !== undefined) {
+        // (created_at, id) < (after.createdAt, after.id), spelt out: the next page starts below the last row.
+        select = select.where((eb) =>
+          eb.or([eb('c.created_at', '<', after.createdAt), eb.and([eb('c.created_at', '=', after.createdAt), eb('c.id', '<', after.id)])]),
+        );
+      }
+      const rows = await select.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(query.limit).execute();
+      return rows.map((row) => ({ ...toCredential(row), metadata: toMetadata(row) }));
+    });
+  }
+
+  setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    return this.transaction("changing a credential's visibility", async (trx) => {
+      const changed = await trx.updateTable('credential_records').set({ visibility: options.visibility }).where('credential_id', '=', options.id).executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) throw new GxTrustError('NOT_FOUND', `No credential ${options.id}`);
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  seriesCredentials(series: string): Promise<CredentialRecord[]> {
+    return this.run('reading a credential series', async (db) =>
+      (
+        await db
+          .selectFrom('issued_credentials as c')
+          .innerJoin('credential_records as r', 'r.credential_id', 'c.id')
+          .selectAll('c')
+          .where('r.series', '=', series)
+          .where('r.superseded_by', 'is', null)
+          .orderBy('c.created_at')
+          .orderBy('c.id')
+          .execute()
+      ).map(toCredential),
+    );
   }
 
   // Compliance decisions --------------------------------------------------------------------------
 
-  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+  recordDecision(options: {
+    id: string;
+    decision: Record<string, unknown>;
+    audit: AuditEntryInput;
+    coverage?: readonly LabelCoverage[];
+  }): Promise<{ auditEntry: AuditEntry }> {
     return this.transaction('recording a compliance decision', async (trx) => {
       await trx
         .insertInto('compliance_decisions')
         .values({ id: options.id, decision: JSON.stringify(options.decision), created_at: this.clock().toISOString() })
         .execute();
+      if (options.coverage !== undefined && options.coverage.length > 0) {
+        await trx
+          .insertInto('label_coverage')
+          .values(options.coverage.map((c) => ({ label_id: c.labelId, credential_id: c.credentialId, digest_sri: c.digestSRI })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
       const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
       return { auditEntry: auditEntry! };
     });
@@ -484,6 +611,20 @@ export class SqlStore implements Store {
       const row = await db.selectFrom('compliance_decisions').selectAll().where('id', '=', id).executeTakeFirst();
       return row === undefined ? undefined : { id: row.id, decision: read.json<Record<string, unknown>>(row.decision), createdAt: read.iso(row.created_at) };
     });
+  }
+
+  // Label coverage --------------------------------------------------------------------------------
+
+  labelsCovering(credentialId: string): Promise<LabelCoverage[]> {
+    return this.run('reading label coverage', async (db) =>
+      (await db.selectFrom('label_coverage').selectAll().where('credential_id', '=', credentialId).orderBy('label_id').execute()).map(toCoverage),
+    );
+  }
+
+  labelCoverage(labelId: string): Promise<LabelCoverage[]> {
+    return this.run('reading label coverage', async (db) =>
+      (await db.selectFrom('label_coverage').selectAll().where('label_id', '=', labelId).orderBy('credential_id').execute()).map(toCoverage),
+    );
   }
 
   // Idempotency keys ------------------------------------------------------------------------------
@@ -715,6 +856,40 @@ export class SqlStore implements Store {
       return true;
     });
   }
+}
+
+function toCredential(row: {
+  id: string;
+  types: unknown;
+  subject: string | null;
+  issuer: string;
+  format: string;
+  digest: string;
+  status_entries: unknown;
+  issued_by: string;
+  created_at: string | Date;
+  credential: string;
+}): CredentialRecord {
+  return {
+    id: row.id,
+    types: read.json<string[]>(row.types),
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: read.json<CredentialRecord['statusEntries']>(row.status_entries),
+    issuedBy: row.issued_by,
+    createdAt: read.iso(row.created_at),
+    credential: row.credential,
+  };
+}
+
+function toMetadata(row: { owner_member_id: string | null; visibility: string; series: string | null; superseded_by: string | null }): CredentialMetadata {
+  return { ownerMemberId: row.owner_member_id, visibility: row.visibility as CredentialVisibility, series: row.series, supersededBy: row.superseded_by };
+}
+
+function toCoverage(row: { label_id: string; credential_id: string; digest_sri: string }): LabelCoverage {
+  return { labelId: row.label_id, credentialId: row.credential_id, digestSRI: row.digest_sri };
 }
 
 function toMember(row: { id: string; slug: string; name: string; did: string; custody: string; created_at: string | Date } | undefined): MemberRecord | undefined {

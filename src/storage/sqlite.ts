@@ -9,7 +9,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqlBool } from 'kysely';
 import type { Clock } from '../clock.js';
 // A leaf module (node:fs only): the one definition of owner-only file modes.
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
@@ -179,6 +179,7 @@ export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): Stor
     // BEGIN IMMEDIATE took the database's one write lock already.
     lockAuditHead: async () => {},
     forListUpdate: (query) => query,
+    jsonArrayIncludes: (array, value) => sql<SqlBool>`EXISTS (SELECT 1 FROM json_each(${array}) WHERE value = ${value})`,
     bool: (value) => (value ? 1 : 0),
     async withMigrationLock(apply) {
       await db.connection().execute(async (conn) => {

@@ -7,6 +7,7 @@ import type {
   CredentialRepository,
   DecisionRepository,
   IdempotencyRepository,
+  LabelCoverageRepository,
   MemberRepository,
   StatusListRepository,
 } from './repositories.js';
@@ -21,6 +22,7 @@ export interface Store
     AuditRepository,
     IdempotencyRepository,
     DecisionRepository,
+    LabelCoverageRepository,
     MemberRepository {
   readonly dialect: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */

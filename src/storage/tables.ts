@@ -55,6 +55,8 @@ export interface Tables {
     signed_until: string | null;
     signed_unbounded: Bool;
   };
+  credential_records: { credential_id: string; owner_member_id: string | null; visibility: string; series: string | null; superseded_by: string | null };
+  label_coverage: { label_id: string; credential_id: string; digest_sri: string };
   api_keys: { id: string; member_id: string; role: string; key_hash: string; created_at: Timestamp; revoked_at: Timestamp | null };
 }
 

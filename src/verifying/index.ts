@@ -51,7 +51,13 @@ export interface StatusCheckContext {
  */
 export type ComplianceCheck = (
   credential: JsonObject,
-  context: { now: Date; companions?: readonly JsonObject[]; holder?: string | undefined },
+  context: {
+    now: Date;
+    companions?: readonly JsonObject[];
+    /** Each companion's 'status' check as its own verification reported it (same order; undefined: it has no status). */
+    companionStatuses?: readonly (Check | undefined)[];
+    holder?: string | undefined;
+  },
 ) => Promise<Check | undefined>;
 
 export interface VerifierDependencies {
@@ -286,8 +292,17 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       });
       for (const report of credentials) {
         if (report.document === undefined) continue;
-        const companions = presented.filter((other, i): other is JsonObject => credentials[i] !== report && other !== undefined);
-        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, holder });
+        const others = credentials
+          .map((other, i) => ({ other, sent: presented[i] }))
+          .filter((pair): pair is { other: (typeof credentials)[number]; sent: JsonObject } => pair.other !== report && pair.sent !== undefined);
+        const companions = others.map(({ sent }) => sent);
+        // A covered credential revoked or suspended since the label was issued fails the
+        // presentation itself (COVERED_CREDENTIAL_REVOKED), not only its own report.
+        const companionStatuses = others.map(({ other }) => {
+          const statuses = other.checks.filter((c) => c.check === 'status');
+          return statuses.find((c) => !c.verified) ?? statuses[0];
+        });
+        const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, companionStatuses, holder });
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }
     }

@@ -61,7 +61,8 @@ export function makeReport(
     format,
     checks,
     warnings: extra.warnings ?? [],
-    errors: extra.errors ?? checks.filter((c) => !c.verified).map((c) => `${c.check}: ${c.message ?? c.code}`),
+    // `<check>: <CODE>: <message>`: the code a client switches on leads each line (checks[] has it as a field too).
+    errors: extra.errors ?? checks.filter((c) => !c.verified).map((c) => [c.check, c.code, c.message].filter((part) => part !== undefined).join(': ')),
     ...(extra.document === undefined ? {} : { document: extra.document }),
     ...(extra.issuer === undefined ? {} : { issuer: extra.issuer }),
     ...(extra.credentials === undefined ? {} : { credentials: extra.credentials }),

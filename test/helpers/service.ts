@@ -63,9 +63,10 @@ export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  method = 'POST',
 ): Promise<{ status: number; contentType: string; body: any; text: string }> {
   const response = await fetch(url, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });

@@ -116,7 +116,7 @@ describe('GET /openapi.json', () => {
         if (value === undefined) throw new Error(`${op.operationId}: the example gives no value for :${name}`);
         return encodeURIComponent(value);
       });
-      const response = await postJson(`${svc.url}${path}`, op.request!.example.body, headers);
+      const response = await postJson(`${svc.url}${path}`, op.request!.example.body, headers, op.method.toUpperCase());
       expect(response.status, response.text).toBe(op.request!.example.status);
       expect(op.responses, `${op.operationId} documents ${response.status}`).toHaveProperty(String(response.status));
       // The answer has the documented shape, not only the documented status.

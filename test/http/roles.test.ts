@@ -75,6 +75,24 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 200 },
   },
   {
+    name: 'GET /members/{acme}/credentials',
+    route: 'GET /members/:id/credentials',
+    request: () => ({ method: 'GET', path: `/members/${acme.id}/credentials` }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, otherMember: 404, others: 200 },
+  },
+  {
+    name: 'GET /credentials/{acme\'s private credential} (public when made public)',
+    route: 'GET /credentials/:id',
+    request: () => ({ method: 'GET', path: `/credentials/${encodeURIComponent(ownCredentialId)}` }),
+    expect: { anonymous: 404, revoked: 401, connector: 404, otherMember: 404, others: 200 },
+  },
+  {
+    name: 'PATCH /credentials/{acme\'s credential}',
+    route: 'PATCH /credentials/:id',
+    request: () => ({ method: 'PATCH', path: `/credentials/${encodeURIComponent(ownCredentialId)}`, body: { visibility: 'private' } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 200 },
+  },
+  {
     name: 'POST /danube/validate (public)',
     route: 'POST /danube/validate',
     request: () => ({ method: 'POST', path: '/danube/validate', body: [] }),

@@ -464,6 +464,11 @@ describe('every route that has something signed', () => {
         svc.service.signing.signerFor(module).issueCredential(outsideOf(module), {}, { caller: { actor: 'test', role: module === 'status-lists' ? 'service' : 'admin' } }),
       ).rejects.toMatchObject({ code: 'SIGNING_NOT_ALLOWED' });
     }
-    expect(delta(before, await signatures())).toEqual({});
+    // A route that verifies what it was given (the LegalPerson a service offering names) may have
+    // the service re-sign a status list that changed since it was last read (onboarding alpha
+    // again above superseded its previous set): as in the sweep, no route's choice of content.
+    const signed = delta(before, await signatures());
+    if (module !== 'status-lists') delete signed['status-lists'];
+    expect(signed).toEqual({});
   });
 });

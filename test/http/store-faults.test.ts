@@ -138,7 +138,8 @@ describe.each(BACKENDS)('on $name', (backend) => {
     const BACKEND_WORDS = /postgres|sqlite|\bpg\b|relation|no such table|issued_credentials/i;
 
     it('is a 500 whose problem names neither the backend nor the driver; the log keeps both', async () => {
-      await database.exec('DROP TABLE issued_credentials');
+      // PostgreSQL: CASCADE drops credential_records' foreign key to it (the table stays).
+      await database.exec(backend.name === 'postgres' ? 'DROP TABLE issued_credentials CASCADE' : 'DROP TABLE issued_credentials');
       const response = await call(svc, 'POST', '/credentials/status', { credentialId: 'urn:uuid:7c1e3a52-0d5e-4d57-9b59-7a0a0e8f3c11', credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, PRODUCTION_ADMIN_API_KEY);
       expect(response.status).toBe(500);
       expect(response.body).toMatchObject({ code: 'INTERNAL', detail: 'the service failed to handle this request' });

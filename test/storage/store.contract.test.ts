@@ -133,6 +133,38 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(verdict).toMatchObject({ ok: true, treeSize: 7 });
     });
 
+    it("writes each member's record and its supersede in the group, the supersede's entries after its own; a bad supersede fails alone", async () => {
+      const previous = await issueOne(store, LIST.id);
+      const spared = await issueOne(store, LIST.id);
+      let unallocated = (spared.statusIndex + 1) % LIST.size;
+      while ((await store.getAllocation(LIST.id, unallocated)) !== undefined) unallocated = (unallocated + 1) % LIST.size;
+      const revoke = (index: number, subject: string) => ({ listId: LIST.id, index, value: true, audit: makeAuditInput({ subject, details: { reason: 'superseded' } }) });
+      const { issuances, outcomes } = await issueConcurrently(6, (i, issuance) => {
+        const metadata = { ownerMemberId: `member-${i}`, visibility: i % 2 === 0 ? ('private' as const) : ('public' as const), series: `participant:did:web:p${i}.example` };
+        // Member 1 supersedes `previous`; member 4 names an index never allocated.
+        if (i === 1) return { ...issuance, metadata, supersede: { changes: [revoke(previous.statusIndex, previous.credentialId)], ids: [previous.credentialId] } };
+        if (i === 4) return { ...issuance, metadata, supersede: { changes: [revoke(unallocated, spared.credentialId)], ids: [spared.credentialId] } };
+        return { ...issuance, metadata };
+      });
+      expect(outcomes[4]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+      for (const i of [0, 1, 2, 3, 5]) {
+        expect(await store.credentialMetadata(issuances[i]!.credential.id)).toEqual({ ...issuances[i]!.metadata, supersededBy: null });
+      }
+      expect(await store.credentialMetadata(issuances[4]!.credential.id)).toBeUndefined();
+
+      const bits = (await store.getStatusList(LIST.id))!.bits;
+      expect([getBit(bits, previous.statusIndex), getBit(bits, spared.statusIndex), getBit(bits, unallocated)]).toEqual([true, false, false]);
+      expect((await store.credentialMetadata(previous.credentialId))?.supersededBy).toBe(issuances[1]!.credential.id);
+      expect((await store.credentialMetadata(spared.credentialId))?.supersededBy).toBeNull();
+      const own = outcomes[1]!.status === 'fulfilled' ? outcomes[1]!.value.auditEntry.index : -1;
+      expect((await store.auditEntriesForSubject(previous.credentialId)).map((e) => e.index)).toEqual([previous.auditIndex, own + 1]);
+      expect(await store.auditEntriesForSubject(spared.credentialId)).toHaveLength(1);
+      // 2 + 5 issuances + 1 revocation, gap-free.
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 100), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: true, treeSize: 8 });
+    });
+
     it('hands out distinct indexes to concurrent reservations that collide', async () => {
       await store.ensureStatusList({ id: 'crowded', purpose: 'revocation', size: 16 });
       let n = 0;
@@ -218,6 +250,112 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       expect(await store.auditSize()).toBe(0);
       expect((await store.getStatusList(LIST.id))?.version).toBe(0);
+    });
+  });
+
+  describe('credential records', () => {
+    /** A handle whose clock moves one second per reading, from a base derived from now. */
+    async function steppingStore(): Promise<{ store: Store; base: number }> {
+      const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+      let tick = 0;
+      return { store: await harness.open({ clock: () => new Date(base + 1000 * tick++) }), base };
+    }
+
+    const record = async (on: Store, overrides: Parameters<typeof makeCredentialRecord>[0] = {}, metadata?: Parameters<Store['recordIssuance']>[0]['metadata']) => {
+      const credential = makeCredentialRecord(overrides);
+      await on.recordIssuance({ credential, allocations: [], audit: makeAuditInput({ subject: credential.id }), ...(metadata === undefined ? {} : { metadata }) });
+      return credential.id;
+    };
+
+    it('keeps owner, visibility and series beside the credential; without them: no owner, private', async () => {
+      const owned = await record(store, {}, { ownerMemberId: 'acme', visibility: 'public', series: 'participant:did:web:acme.example' });
+      const bare = await record(store);
+      expect(await store.credentialMetadata(owned)).toEqual({ ownerMemberId: 'acme', visibility: 'public', series: 'participant:did:web:acme.example', supersededBy: null });
+      expect(await store.credentialMetadata(bare)).toEqual({ ownerMemberId: null, visibility: 'private', series: null, supersededBy: null });
+      expect(await store.credentialMetadata('urn:uuid:none')).toBeUndefined();
+    });
+
+    it('lists a member\'s credentials newest first, by type and issue time, in pages that neither skip nor repeat', async () => {
+      const { store: stepping, base } = await steppingStore();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push(await record(stepping, { types: ['VerifiableCredential', i % 2 === 0 ? 'gx:LegalPerson' : 'gx:VatID'] }, { ownerMemberId: 'acme', visibility: 'private', series: null }));
+      }
+      await record(stepping, {}, { ownerMemberId: 'other', visibility: 'private', series: null });
+      const all = await store.listCredentials({ ownerMemberId: 'acme', limit: 10 });
+      expect(all.map((c) => c.id)).toEqual([...ids].reverse());
+      expect(all[0]?.metadata).toMatchObject({ ownerMemberId: 'acme', visibility: 'private' });
+
+      const first = await store.listCredentials({ ownerMemberId: 'acme', limit: 2 });
+      const last = first.at(-1)!;
+      const second = await store.listCredentials({ ownerMemberId: 'acme', limit: 2, after: { createdAt: last.createdAt, id: last.id } });
+      const lastOfSecond = second.at(-1)!;
+      const third = await store.listCredentials({ ownerMemberId: 'acme', limit: 2, after: { createdAt: lastOfSecond.createdAt, id: lastOfSecond.id } });
+      expect([...first, ...second, ...third].map((c) => c.id)).toEqual([...ids].reverse());
+
+      expect((await store.listCredentials({ ownerMemberId: 'acme', type: 'gx:VatID', limit: 10 })).map((c) => c.id)).toEqual([ids[3], ids[1]]);
+      const at = (seconds: number) => new Date(base + seconds * 1000).toISOString();
+      const created = await Promise.all(ids.map(async (id) => (await store.getCredential(id))!.createdAt));
+      const window = await store.listCredentials({ ownerMemberId: 'acme', issuedAfter: created[1]!, issuedBefore: created[4]!, limit: 10 });
+      expect(window.map((c) => c.id)).toEqual([ids[3], ids[2]]);
+      expect(await store.listCredentials({ ownerMemberId: 'acme', issuedAfter: at(3600), limit: 10 })).toEqual([]);
+    });
+
+    it('changes visibility with its audit entry, and refuses an unknown id writing nothing', async () => {
+      const id = await record(store);
+      const size = await store.auditSize();
+      const { auditEntry } = await store.setCredentialVisibility({ id, visibility: 'public', audit: makeAuditInput({ subject: id, action: 'credential.visibility-changed' }) });
+      expect(auditEntry).toMatchObject({ index: size, subject: id, action: 'credential.visibility-changed' });
+      expect((await store.credentialMetadata(id))?.visibility).toBe('public');
+      await expect(store.setCredentialVisibility({ id: 'urn:uuid:none', visibility: 'public', audit: makeAuditInput() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await store.auditSize()).toBe(size + 1);
+    });
+
+    it('sets several bits and marks a series superseded in one transaction, or writes nothing', async () => {
+      const a = await issueOne(store, LIST.id);
+      const b = await issueOne(store, LIST.id);
+      for (const id of [a.credentialId, b.credentialId]) {
+        await harness.exec('UPDATE credential_records SET series = ? WHERE credential_id = ?', ['participant:did:web:acme.example', id]);
+      }
+      expect((await store.seriesCredentials('participant:did:web:acme.example')).map((c) => c.id)).toEqual([a.credentialId, b.credentialId]);
+      const size = await store.auditSize();
+      await expect(
+        store.setStatusBits({
+          changes: [
+            { listId: LIST.id, index: a.statusIndex, value: true, audit: makeAuditInput({ subject: a.credentialId }) },
+            { listId: LIST.id, index: (b.statusIndex + 1) % LIST.size, value: true, audit: makeAuditInput() },
+          ],
+          supersede: { ids: [a.credentialId], by: 'urn:uuid:new' },
+        }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(getBit((await store.getStatusList(LIST.id))!.bits, a.statusIndex)).toBe(false);
+      expect(await store.auditSize()).toBe(size);
+      expect((await store.credentialMetadata(a.credentialId))?.supersededBy).toBeNull();
+
+      const { auditEntries } = await store.setStatusBits({
+        changes: [a, b].map((c) => ({ listId: LIST.id, index: c.statusIndex, value: true, audit: makeAuditInput({ subject: c.credentialId, details: { reason: 'superseded' } }) })),
+        supersede: { ids: [a.credentialId, b.credentialId], by: 'urn:uuid:new' },
+      });
+      expect(auditEntries.map((e) => e.index)).toEqual([size, size + 1]);
+      const bits = (await store.getStatusList(LIST.id))!.bits;
+      expect([getBit(bits, a.statusIndex), getBit(bits, b.statusIndex)]).toEqual([true, true]);
+      expect((await store.credentialMetadata(b.credentialId))?.supersededBy).toBe('urn:uuid:new');
+      expect(await store.seriesCredentials('participant:did:web:acme.example')).toEqual([]);
+    });
+
+    it('records what a label covers with its decision, and answers both ways', async () => {
+      const coverage = [
+        { labelId: 'urn:uuid:label-1', credentialId: 'urn:uuid:lp', digestSRI: 'sha256-a' },
+        { labelId: 'urn:uuid:label-1', credentialId: 'urn:uuid:vat', digestSRI: 'sha256-b' },
+        { labelId: 'urn:uuid:label-2', credentialId: 'urn:uuid:lp', digestSRI: 'sha256-a' },
+      ];
+      await store.recordDecision({ id: 'urn:uuid:d1', decision: { outcome: 'issued' }, audit: makeAuditInput(), coverage: coverage.slice(0, 2) });
+      await store.recordDecision({ id: 'urn:uuid:d2', decision: { outcome: 'issued' }, audit: makeAuditInput(), coverage: coverage.slice(2) });
+      expect(await store.labelCoverage('urn:uuid:label-1')).toEqual(coverage.slice(0, 2));
+      expect(await store.labelsCovering('urn:uuid:lp')).toEqual([coverage[0], coverage[2]]);
+      expect(await store.labelsCovering('urn:uuid:unknown')).toEqual([]);
+      await expect(store.recordDecision({ id: 'urn:uuid:d1', decision: {}, audit: makeAuditInput(), coverage: [{ labelId: 'urn:uuid:label-3', credentialId: 'urn:uuid:x', digestSRI: 'sha256-c' }] })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.labelCoverage('urn:uuid:label-3')).toEqual([]);
     });
   });
 

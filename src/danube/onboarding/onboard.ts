@@ -25,6 +25,7 @@ import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import { REGISTRATION_NUMBER_CLASSES } from '../ontology.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
+import type { CredentialRecord, StatusBitChange } from '../../storage/store.js';
 import type { CredentialRepository, IdempotencyRepository } from '../../storage/repositories.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
@@ -35,8 +36,17 @@ import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
-/** The records onboarding reads and completes: issued credentials and idempotency keys. */
+/** The records onboarding reads and completes: issued credentials (a series among them) and idempotency keys. */
 type OnboardingStore = CredentialRepository & IdempotencyRepository;
+
+/**
+ * What onboarding the same party again revokes: each credential of the previous set still in
+ * force, and each label covering one, as bit changes with their audit entries, and the ids marked
+ * as superseded. src/status-lists/change-status.ts (supersedeChanges) computes it; it comes in as
+ * a dependency, since importing it would close an import cycle (status lists are signed through
+ * the issuing policy, which reads the Danube vocabulary).
+ */
+export type Supersession = (previous: readonly CredentialRecord[], actor: string) => Promise<{ changes: readonly StatusBitChange[]; ids: readonly string[] }>;
 
 /** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
@@ -52,6 +62,7 @@ export interface OnboardingDependencies {
   /** The compliance rules that judge content (the compliance engine's), run before anything is issued. */
   contentReview: ContentReview;
   store: OnboardingStore;
+  supersession: Supersession;
   /** The service's did:web: the issuer of every credential gx-trust writes. */
   serviceDid: string;
   clock: Clock;
@@ -93,6 +104,8 @@ export type OnboardingOutcome =
       registryLookups: RegistryLookupNote[];
       /** Findings of severity warning or info: they do not block issuance. */
       findings: Finding[];
+      /** The previous onboarding's credentials this one replaced: revoked, reason `superseded`. */
+      superseded: string[];
     }
   | { status: 'unverified'; failures: { pointer: string; report: VerificationReport }[] }
   | { status: 'invalid'; findings: Finding[] };
@@ -410,7 +423,10 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
   }
 
   function issueOptions(options: OnboardingOptions | undefined): RecordedIssueOptions {
-    const cap = options?.capValidity === undefined ? {} : { capValidity: options.capValidity };
+    const cap = {
+      ...(options?.capValidity === undefined ? {} : { capValidity: options.capValidity }),
+      ...(options?.visibility === undefined ? {} : { visibility: options.visibility }),
+    };
     if (options?.format === 'ldp_vc') {
       // Danube credentials are revocable; Data Integrity ones too, so a compliance decision can withdraw them.
       return { format: 'ldp_vc', cryptosuite: options.cryptosuite ?? 'eddsa-rdfc-2022', credentialStatus: true, ...cap };
@@ -513,7 +529,14 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     if (lookups.findings.length > 0) return { status: 'invalid', findings: [...findings, ...lookups.findings] };
     for (const [item, unchecked] of content.unchecked) if (!lookups.evidence.has(item)) findings.push(unchecked);
 
-    // (4) Issue. Nothing was signed or stored before this point.
+    // (4) Issue. Nothing was signed or stored before this point. Onboarding the same participant
+    // (or offering) again replaces what this service issued for it last time: the previous set is
+    // revoked, reason `superseded`, with the labels that cover it, in the transaction that stores
+    // the last credential of the new set; before that commits, the previous set stays in force.
+    const series = seriesOf(kind, holder, items);
+    const previous = series === undefined ? [] : await deps.store.seriesCredentials(series);
+    const lastDraft = items.filter((item) => item.role === 'draft').at(-1);
+    const supersede = previous.length === 0 ? undefined : await deps.supersession(previous, context.principal.actor);
     const credentials: OnboardedCredential[] = [];
     for (const item of items) {
       if (item.role !== 'draft') {
@@ -530,7 +553,12 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       const draft = draftOf(item, validityDays);
       const evidence = lookups.evidence.get(item);
       if (evidence !== undefined) draft['evidence'] = evidence;
-      const issued = await signer.issueCredential(draft, recordOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
+      const draftOptions: RecordedIssueOptions = {
+        ...recordOptions,
+        ...(series === undefined ? {} : { series }),
+        ...(item === lastDraft && supersede !== undefined ? { supersede } : {}),
+      };
+      const issued = await signer.issueCredential(draft, draftOptions, { caller: context.principal, onBehalfOf: holder, pointer: item.origin });
       const document = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
       credentials.push({
         id: typeof document['id'] === 'string' ? document['id'] : undefined,
@@ -554,6 +582,7 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       },
       registryLookups: lookups.notes,
       findings: findings.filter((f) => f.severity !== 'violation'),
+      superseded: lastDraft === undefined ? [] : previous.map((c) => c.id),
     };
   }
 
@@ -598,6 +627,17 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
       return run('service-offerings', items, options, context, request);
     },
   };
+}
+
+/**
+ * What onboarding again replaces: a participant's set by its DID; a service offering's by the
+ * offering's id (its subject). undefined: nothing names the series.
+ */
+function seriesOf(kind: 'participants' | 'service-offerings', holder: string, items: readonly Item[]): string | undefined {
+  if (kind === 'participants') return `participant:${holder}`;
+  const offering = items.find((item) => item.role !== 'reference' && hasType(item.document, 'gx:ServiceOffering'));
+  const id = offering === undefined ? undefined : subjectOf(offering.document)?.['id'];
+  return typeof id === 'string' ? `service-offering:${id}` : undefined;
 }
 
 function decodePayload(jwt: string): JsonObject {

@@ -52,6 +52,8 @@ export const OnboardingOptions = z.strictObject({
   registrationNumberValidityDays: z.number().int().min(1).max(366).optional(),
   /** A validUntil past the signing certificate is cut to the certificate's end instead of being a finding. */
   capValidity: z.boolean().optional(),
+  /** Of every credential gx-trust issues here: 'public' lets anyone fetch them (GET /credentials/{id}); 'private' by default. */
+  visibility: z.enum(['private', 'public']).optional(),
 });
 export type OnboardingOptions = z.infer<typeof OnboardingOptions>;
 

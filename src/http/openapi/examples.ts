@@ -156,6 +156,8 @@ export const examples = {
   createMember: { body: { slug: 'acme', name: 'acme GmbH', keys: 'generate' }, status: 201 },
   createApiKey: { params: { id: exampleMember.slug }, body: { role: 'connector' }, status: 201 },
   rotateMemberKeys: { params: { id: exampleMember.slug }, body: { previous: 'retire' }, status: 200 },
+  // A credential this service never issued: the unknown id's 404.
+  changeCredentialVisibility: { params: { id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33' }, body: { visibility: 'public' }, status: 404 },
   onboardParticipant: { body: { participant }, status: 201 },
   onboardServiceOffering: {
     // A LegalPerson this service never issued: 404 at /legalPerson. With the credentials[0].id that

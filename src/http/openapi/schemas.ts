@@ -102,5 +102,31 @@ export const OnboardingResult = z
     verifiablePresentation: z.record(z.string(), z.unknown()).describe('Unsigned: the member signs it before asking for compliance'),
     registryLookups: z.array(z.object({ pointer: z.string(), status: z.enum(['valid', 'not-checked']) }).loose()),
     findings: z.array(z.object({ pointer: z.string() }).loose()).describe('Warnings and notes only: they did not block issuance'),
+    superseded: z.array(z.string()).describe('The credentials of the previous onboarding of the same participant (or offering), revoked now with the reason superseded'),
   })
   .describe('The credentials issued (or passed on) and the presentation that holds them');
+
+const CredentialSummary = z.object({
+  id: z.string(),
+  type: z.array(z.string()),
+  issuer: z.string(),
+  subject: z.string().nullable(),
+  format: z.string(),
+  issuedAt: z.string(),
+  status: z.enum(['active', 'revoked', 'suspended']).describe('As the status lists say now'),
+  visibility: z.enum(['private', 'public']),
+  owner: z.string().nullable().describe('The member whose record it is; null: issued by an admin key or the service'),
+  supersededBy: z.string().nullable().describe('A credential of the onboarding that replaced it (revoked with reason superseded)'),
+});
+
+export const CredentialPage = z.object({
+  credentials: z.array(CredentialSummary),
+  next: z.string().nullable().describe('The cursor of the next page; null on the last'),
+});
+
+export const CredentialRecordView = CredentialSummary.extend({
+  digestSRI: z.string().describe('As a label\'s gx:compliantCredentials[].digestSRI names it'),
+  labels: z.array(z.string()).describe('Labels this service issued that cover it'),
+  covers: z.array(z.object({ id: z.string(), digestSRI: z.string() })).optional().describe('For a label: what it covers'),
+  verifiableCredential: z.union([z.record(z.string(), z.unknown()), z.string()]).describe('As issued: a JSON-LD credential, or a compact JWT'),
+});

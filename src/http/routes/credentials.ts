@@ -14,6 +14,8 @@ export const IssueCredentialRequest = z.strictObject({
   credential: z.record(z.string(), z.unknown()),
   options: IssueOptions.extend({
     credentialStatus: z.union([z.boolean(), z.array(z.enum(['revocation', 'suspension'])).min(1).max(2)]).optional(),
+    /** 'public': anyone may fetch it with GET /credentials/{id}; 'private' (default): its owner, admins, auditors. */
+    visibility: z.enum(['private', 'public']).optional(),
   }).optional(),
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnboarding, participantCredentials, type Onboarding, type ParticipantInput } from '../../../src/danube/onboarding/index.js';
 import { REGISTRY_URLS, registryEvidence, type RegistryLookup } from '../../../src/danube/registration-numbers/index.js';
 import { startService, type RunningService } from '../../helpers/service.js';
+import { supersedeChanges } from '../../../src/status-lists/change-status.js';
 
 const MEMBER = 'did:web:member.example';
 const CURRENT_TC = '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515';
@@ -46,6 +47,7 @@ function onboardingWith(registryLookup: RegistryLookup): Onboarding {
     validator: service.selfDescriptionValidator,
     contentReview: service.compliance,
     store: service.store,
+    supersession: (previous, actor) => supersedeChanges(service.store, previous, actor),
     serviceDid: service.keyring.did,
     clock: () => NOW,
     registryLookup,
