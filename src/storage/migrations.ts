@@ -215,4 +215,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX status_lists_issuer ON status_lists (issuer);
     `,
   },
+  {
+    version: 4,
+    // A hosted key's certificate chain can be replaced (PUT /members/{id}/keys/{kid}/certificate)
+    // without a change of state: `revision` counts such changes, so the member keys version moves
+    // and every replica's hosted DID document is read again. Credentials are looked up by subject
+    // for the member's own presentations and labels.
+    name: 'member key revisions (certificates installed), credentials by subject',
+    sqlite: `
+      ALTER TABLE member_keys ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX issued_credentials_subject ON issued_credentials (subject);
+    `,
+    postgres: `
+      ALTER TABLE member_keys ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX issued_credentials_subject ON issued_credentials (subject);
+    `,
+  },
 ];

@@ -13,7 +13,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
+import { credentialsOfDidBounds, DEFAULT_CREDENTIALS_OF_DID_LIMIT, MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -591,8 +591,8 @@ export class PostgresStore implements Store {
 
   memberKeysVersion(memberId: string): Promise<string> {
     return this.read('reading the member keys version', async (db) => {
-      const row = (await db.query<{ methods: string; progress: string | null }>(MEMBER_KEYS_VERSION_SQL, [memberId])).rows[0];
-      return `${row?.methods ?? 0}:${row?.progress ?? 0}`;
+      const row = (await db.query<{ methods: string; progress: string | null; revisions: string | null }>(MEMBER_KEYS_VERSION_SQL, [memberId])).rows[0];
+      return `${row?.methods ?? 0}:${row?.progress ?? 0}:${row?.revisions ?? 0}`;
     });
   }
 
@@ -649,6 +649,31 @@ export class PostgresStore implements Store {
       ).rows[0];
       return row === undefined ? undefined : pgMemberKey(row);
     });
+  }
+
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction('replacing a member key\'s public part', async (client) => {
+      const changed = await client.query(
+        `UPDATE member_keys SET public_key = $1, revision = revision + 1 WHERE id = $2 AND member_id = $3 AND state = 'active'`,
+        [JSON.stringify(options.publicKey), options.keyId, options.memberId],
+      );
+      if (changed.rowCount !== 1) return false;
+      await this.appendInTransaction(client, options.audit);
+      return true;
+    });
+  }
+
+  credentialsOfDid(did: string, options: { limit?: number } = {}): Promise<CredentialRecord[]> {
+    const { exact, from, below } = credentialsOfDidBounds(did);
+    return this.read('reading a DID\'s credentials', async (db) =>
+      (
+        await db.query<PgCredentialRow>(
+          `SELECT * FROM issued_credentials WHERE subject = $1 OR (subject >= $2 AND subject < $3) OR issuer = $1
+           ORDER BY created_at DESC, id DESC LIMIT $4`,
+          [exact, from, below, options.limit ?? DEFAULT_CREDENTIALS_OF_DID_LIMIT],
+        )
+      ).rows.map(pgCredential),
+    );
   }
 
   createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
@@ -728,6 +753,34 @@ interface PgApiKeyRow {
 function pgMember(row: PgMemberRow | undefined): MemberRecord | undefined {
   if (row === undefined) return undefined;
   return { id: row.id, slug: row.slug, name: row.name, did: row.did, custody: row.custody as MemberRecord['custody'], createdAt: iso(row.created_at) };
+}
+
+interface PgCredentialRow {
+  id: string;
+  types: string[];
+  subject: string | null;
+  issuer: string;
+  format: string;
+  digest: string;
+  status_entries: CredentialRecord['statusEntries'];
+  issued_by: string;
+  created_at: Date;
+  credential: string;
+}
+
+function pgCredential(row: PgCredentialRow): CredentialRecord {
+  return {
+    id: row.id,
+    types: row.types,
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: row.status_entries,
+    issuedBy: row.issued_by,
+    createdAt: iso(row.created_at),
+    credential: row.credential,
+  };
 }
 
 function pgMemberKey(row: PgMemberKeyRow): MemberKeyRecord {

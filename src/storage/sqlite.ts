@@ -13,7 +13,7 @@ import type { AuditEntry, AuditEntryInput, SignedCheckpoint, StoredAuditEntry } 
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
+import { credentialsOfDidBounds, DEFAULT_CREDENTIALS_OF_DID_LIMIT, MEMBER_KEYS_VERSION_SQL, type ApiKeyRecord, type MemberKeyRecord, type MemberRecord } from './store.js';
 import {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS,
   MAX_INDEX_DRAWS,
@@ -516,8 +516,8 @@ export class SqliteStore implements Store {
     return this.run('reading the member keys version', () => {
       // Prepared once: it runs on every verification of a hosted member's credential.
       this.keysVersion ??= this.db.prepare(MEMBER_KEYS_VERSION_SQL.replace('$1', '?'));
-      const row = this.keysVersion.get(memberId) as { methods: number; progress: number | null };
-      return `${row.methods}:${row.progress ?? 0}`;
+      const row = this.keysVersion.get(memberId) as { methods: number; progress: number | null; revisions: number | null };
+      return `${row.methods}:${row.progress ?? 0}:${row.revisions ?? 0}`;
     });
   }
 
@@ -566,6 +566,31 @@ export class SqliteStore implements Store {
         .get(memberId, kind) as MemberKeyRow | undefined;
       return row === undefined ? undefined : toMemberKey(row);
     });
+  }
+
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean> {
+    return this.write('replacing a member key\'s public part', () => {
+      const changed = this.db
+        .prepare(`UPDATE member_keys SET public_key = ?, revision = revision + 1 WHERE id = ? AND member_id = ? AND state = 'active'`)
+        .run(JSON.stringify(options.publicKey), options.keyId, options.memberId);
+      if (changed.changes !== 1) return false;
+      this.appendInTransaction(options.audit);
+      return true;
+    });
+  }
+
+  credentialsOfDid(did: string, options: { limit?: number } = {}): Promise<CredentialRecord[]> {
+    const { exact, from, below } = credentialsOfDidBounds(did);
+    return this.run('reading a DID\'s credentials', () =>
+      (
+        this.db
+          .prepare(
+            `SELECT * FROM issued_credentials WHERE subject = ? OR (subject >= ? AND subject < ?) OR issuer = ?
+             ORDER BY created_at DESC, id DESC LIMIT ?`,
+          )
+          .all(exact, from, below, exact, options.limit ?? DEFAULT_CREDENTIALS_OF_DID_LIMIT) as CredentialRow[]
+      ).map(toCredential),
+    );
   }
 
   createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
@@ -638,6 +663,21 @@ interface ApiKeyRow {
 function toMember(row: MemberRow | undefined): MemberRecord | undefined {
   if (row === undefined) return undefined;
   return { id: row.id, slug: row.slug, name: row.name, did: row.did, custody: row.custody as MemberRecord['custody'], createdAt: row.created_at };
+}
+
+function toCredential(row: CredentialRow): CredentialRecord {
+  return {
+    id: row.id,
+    types: JSON.parse(row.types) as string[],
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: JSON.parse(row.status_entries) as CredentialRecord['statusEntries'],
+    issuedBy: row.issued_by,
+    createdAt: row.created_at,
+    credential: row.credential,
+  };
 }
 
 function toMemberKey(row: MemberKeyRow): MemberKeyRecord {

@@ -190,6 +190,18 @@ export interface Store extends AuditSource {
    */
   reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined>;
   activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined>;
+  /**
+   * ONE transaction: replaces the public part of the member's ACTIVE method `keyId` (a hosted
+   * key's certificate chain, installed), moves its revision (so memberKeysVersion changes and
+   * hosted DID documents are read again) and appends the audit entry. false, and nothing
+   * written, when the member has no such active method.
+   */
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean>;
+  /**
+   * Credentials about `did` (its subject is `did` or a `did#fragment`) or issued by it, newest
+   * first, at most `limit` (default 1000): what a member may present.
+   */
+  credentialsOfDid(did: string, options?: { limit?: number }): Promise<CredentialRecord[]>;
 
   /** ONE transaction: the API key row (its hash only) and the 'member.changed' entry. */
   createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
@@ -315,4 +327,11 @@ export function auditRow(input: AuditEntryInput, index: number, timestamp: strin
 
 /** Store.memberKeysVersion, in SQL both stores run ($1: the member id). */
 export const MEMBER_KEYS_VERSION_SQL =
-  "SELECT count(*) AS methods, sum(CASE state WHEN 'active' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END) AS progress FROM member_keys WHERE member_id = $1";
+  "SELECT count(*) AS methods, sum(CASE state WHEN 'active' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END) AS progress, sum(revision) AS revisions FROM member_keys WHERE member_id = $1";
+
+/** Store.credentialsOfDid's filter: the subject is the DID or under it (`did#...`: the range ['did#', 'did$')), or the DID issued it. */
+export function credentialsOfDidBounds(did: string): { exact: string; from: string; below: string } {
+  return { exact: did, from: `${did}#`, below: `${did}$` };
+}
+
+export const DEFAULT_CREDENTIALS_OF_DID_LIMIT = 1000;
