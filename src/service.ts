@@ -18,6 +18,7 @@ import { createApp, type RequestListener } from './http/app.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
+import { loadMemberCa, type MemberCa } from './members/member-ca.js';
 import { createIssuer } from './issuing/index.js';
 import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
@@ -98,9 +99,17 @@ export interface ServiceOverrides {
   logDestination?: DestinationStream;
 }
 
-/** The trust anchors: the configured PEM bundle, plus the development CA in development. */
-function trustAnchors(config: Config, keyring: Keyring): string[] {
+/**
+ * The trust anchors: the configured PEM bundle, plus the development CA in development, plus the
+ * member CA unless GX_MEMBER_CA_TRUST_ANCHOR=false (its leaves then need a chain to another anchor).
+ */
+function trustAnchors(config: Config, keyring: Keyring, memberCa: MemberCa | undefined): string[] {
   const anchors = [...keyring.trustAnchorsPem()];
+  if (memberCa !== undefined && config.memberCa.trustAnchor && !anchors.includes(memberCa.certificatePem)) {
+    const der = parsePemCertificates(memberCa.certificatePem)[0];
+    // In development the member CA is the development root, an anchor already.
+    if (!anchors.some((pem) => parsePemCertificates(pem)[0] === der)) anchors.push(memberCa.certificatePem);
+  }
   if (config.trustAnchorsFile !== undefined) {
     const pem = readFileSync(config.trustAnchorsFile, 'utf8');
     const certificates = parsePemCertificates(pem);
@@ -128,7 +137,7 @@ function adminApiKeyOf(config: Config): string | undefined {
 /** Every file that holds a private key or secret of this service, wherever it came from. */
 function keyFilesOf(config: Config): string[] {
   const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
-  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.rsa].filter((file): file is string => file !== undefined);
+  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
   return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
@@ -145,10 +154,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     keyFiles: config.keyFiles,
     clock,
   });
+  // Read at start (after the keyring, which creates the development root it defaults to): a bad
+  // GX_MEMBER_CA_* file stops the start instead of the first member's creation.
+  const memberCa = await loadMemberCa({ ...config.memberCa, keysDir: config.keysDir, env: config.env, clock });
+  const anchors = trustAnchors(config, keyring, memberCa);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
+    memberCa: async () => memberCa,
+    trustAnchorsPem: anchors,
   });
   const localDocuments = new Map(overrides.localDocuments ?? []);
   localDocuments.set(keyring.did, keyring.didDocument());
@@ -213,7 +228,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clockSkewSeconds: config.clockSkewSeconds,
     formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
-      trustAnchorsPem: trustAnchors(config, keyring),
+      trustAnchorsPem: anchors,
       testMode: config.testMode,
       maxPendingMs: config.verifyDeadlineMs,
     })),
@@ -239,7 +254,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     store,
     serviceDid: keyring.did,
     trusted: trustedIssuers,
-    trustAnchorsPem: trustAnchors(config, keyring),
+    trustAnchorsPem: anchors,
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
     uncheckedNumbers: config.complianceUncheckedNumbers,

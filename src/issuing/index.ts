@@ -120,7 +120,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   async function identityFor(requested: string | undefined, kind: KeyKind, pointer: string, use: KeyUse): Promise<SigningIdentity> {
     if (requested !== undefined && deps.memberSigning?.hosts(requested) === true) {
       const hosted = await deps.memberSigning.keyFor(requested, kind, use, pointer);
-      return { did: requested, key: hosted, methodFor: () => hosted.verificationMethodId };
+      // A hosted P-256 key: Data Integrity names its Multikey method, VC-JOSE its JsonWebKey2020 one (x5c).
+      return { did: requested, key: hosted, methodFor: (form) => (form !== 'jwk' && hosted.multikeyVerificationMethodId !== undefined ? hosted.multikeyVerificationMethodId : hosted.verificationMethodId) };
     }
     return signingIdentity(requested, kind, pointer);
   }
