@@ -62,7 +62,9 @@ export async function checkedChain(options: { chainPem: string; publicKey: KeyOb
       throw new GxTrustError('INVALID_INPUT', 'the first certificate is not a DER X.509 certificate', { pointer: options.pointer, cause });
     }
   })();
-  if (!leaf.publicKey.equals(options.publicKey)) {
+  // Types first: KeyObject.equals on keys of two types leaves an OpenSSL error queued ("different
+  // key types"), which the next unrelated key operation of this thread then throws.
+  if (leaf.publicKey.asymmetricKeyType !== options.publicKey.asymmetricKeyType || !leaf.publicKey.equals(options.publicKey)) {
     throw new GxTrustError('CERTIFICATE_KEY_MISMATCH', `the leaf certificate (${leaf.subject}) certifies another key than this hosted key`, {
       pointer: options.pointer,
       hint: 'Have the CA certify the request from POST /members/{id}/keys/{kid}/csr, and send its chain leaf first',

@@ -135,7 +135,7 @@ export interface MemberRegistry {
   /** The only time the key is seen: the caller hands it over and forgets it. */
   createApiKey(member: MemberRecord, role: Role, actor: string): Promise<ApiKeyView & { apiKey: string; memberId: string }>;
   revokeApiKey(member: MemberRecord, keyId: string, actor: string): Promise<void>;
-  /** A PKCS#10 request signed by the hosted key `kid` (a fragment or the method id); audited. */
+  /** A PKCS#10 request signed by the hosted key `kid` (a fragment, the method id, or `rsa` / `p256`: the active key of that kind); audited. */
   certificationRequest(member: MemberRecord, kid: string, actor: string): Promise<{ verificationMethod: string; pem: string }>;
   /** Installs a chain for the hosted key `kid`: it becomes the method's x5c; audited. */
   installCertificate(member: MemberRecord, kid: string, chainPem: string, actor: string): Promise<{ verificationMethod: string; certificates: CertificateView[] }>;
@@ -278,7 +278,9 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   /** The member's active hosted key named by `kid` (a fragment, or the whole method id). */
   async function hostedKey(member: MemberRecord, kid: string): Promise<MemberKeyRecord> {
     const id = kid.includes('#') ? kid : `${member.did}#${kid}`;
-    const key = (await store.memberKeys(member.id)).find((k) => k.id === id && k.state === 'active');
+    // `rsa`, `p256`: the member's active key of that kind, whatever rotation named it.
+    const kind = (Object.keys(FRAGMENT_PREFIX) as KeyKind[]).find((k) => FRAGMENT_PREFIX[k] === kid);
+    const key = (await store.memberKeys(member.id)).find((k) => k.state === 'active' && (kind === undefined ? k.id === id : k.kind === kind));
     if (key === undefined) {
       throw new GxTrustError('NOT_FOUND', `member ${member.slug} has no active key ${kid}`, { hint: 'GET /members/{id} lists its verification methods' });
     }

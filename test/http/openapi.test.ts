@@ -12,6 +12,13 @@ import { exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/h
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { appRoutes } from '../helpers/express-routes.js';
 
+/** A JSON request with another method than POST (a PUT example). */
+async function send(method: string, url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any; text: string }> {
+  const response = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text, text };
+}
+
 let svc: RunningService;
 let document: any;
 
@@ -116,7 +123,7 @@ describe('GET /openapi.json', () => {
         if (value === undefined) throw new Error(`${op.operationId}: the example gives no value for :${name}`);
         return encodeURIComponent(value);
       });
-      const response = await postJson(`${svc.url}${path}`, op.request!.example.body, headers);
+      const response = op.method === 'post' ? await postJson(`${svc.url}${path}`, op.request!.example.body, headers) : await send(op.method, `${svc.url}${path}`, op.request!.example.body, headers);
       expect(response.status, response.text).toBe(op.request!.example.status);
       expect(op.responses, `${op.operationId} documents ${response.status}`).toHaveProperty(String(response.status));
       // The answer has the documented shape, not only the documented status.
