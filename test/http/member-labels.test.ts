@@ -5,13 +5,15 @@
  * set). Then the refusals: an unknown level, another member's credentials, no LegalPerson, a
  * certificate for another key or under no anchor; and the member CA's end capping its leaves.
  */
+import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_FILES } from '../../src/keyring/index.js';
 import { certificateInfo, issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
@@ -263,5 +265,57 @@ describe('a configured member CA', () => {
     await onboard(svc, member);
     const label = await call(svc, 'POST', `/members/${member.id}/labels`, { level: 'standard-compliance' }, member.apiKey);
     expect(label.status, label.text).toBe(201);
+  });
+});
+
+describe('gx-trust present, for a member holding its own key', () => {
+  let svc: RunningService;
+  let dir: string;
+
+  beforeAll(async () => {
+    svc = await startService();
+    dir = mkdtempSync(join(tmpdir(), 'gx-present-'));
+  });
+  afterAll(async () => {
+    await svc?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Three child processes, each loading the service's modules: seconds each on a loaded machine.
+  it('signs, without the server, a VP-JWT that gx-trust verify and the compliance route accept', { timeout: 180_000 }, async () => {
+    const root = developmentRoot(svc);
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const leafPem = await issueCertificate({ subject: { commonName: 'Own-key GmbH' }, subjectPublicKey: publicKey, issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKey, notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 90 * DAY) });
+    const x5c = [...parsePemCertificates(leafPem), ...parsePemCertificates(root.certificatePem)];
+    const member = await createMember(svc, 'own-key', { publicKeys: [{ publicKeyJwk: { ...(await exportJWK(publicKey)), alg: 'PS256', x5c } }] });
+    const credentials = await onboard(svc, member);
+
+    writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'chain.pem'), leafPem + root.certificatePem);
+    const files = credentials.map((c, i) => {
+      const file = join(dir, `credential-${i}.jwt`);
+      writeFileSync(file, c.jwt + '\n');
+      return file;
+    });
+    const bin = join(import.meta.dirname, '../../bin/gx-trust.js');
+    const env = { ...process.env, GX_KEYS_DIR: svc.service.config.keysDir, GX_DATA_DIR: join(dir, 'data'), GX_LOG_LEVEL: 'silent' };
+    const run = promisify(execFile);
+    const presented = await run(process.execPath, [bin, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--holder', member.did, '--challenge', 'nonce-7', ...files], { env });
+    const vp = presented.stdout.trim();
+    expect(decodeJwt(vp)).toMatchObject({ holder: member.did, nonce: 'nonce-7' });
+    writeFileSync(join(dir, 'vp.jwt'), vp + '\n');
+
+    const verified = await run(process.execPath, [bin, 'verify', '--presentation', '--challenge', 'nonce-7', join(dir, 'vp.jwt')], { env }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+    expect(JSON.parse(verified.stdout), verified.stdout.slice(0, 3000)).toMatchObject({ verified: true });
+
+    const label = await postJson(`${svc.url}/api/credential-offers/standard-compliance`, vp, { 'content-type': 'application/vp+jwt', authorization: `Bearer ${member.apiKey}` });
+    expect(label.status, label.text).toBe(201);
+    expect((decodeJwt(label.text) as Record<string, any>)['credentialSubject']['id']).toBe(member.did);
+
+    // A chain of another key is refused before anything is signed.
+    writeFileSync(join(dir, 'other-chain.pem'), (await issueCertificate({ subject: { commonName: 'another key' }, subjectPublicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKey, notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) })));
+    const refused = await run(process.execPath, [bin, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'other-chain.pem'), '--holder', member.did, ...files], { env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('CERTIFICATE_KEY_MISMATCH');
   });
 });
