@@ -123,6 +123,11 @@ export interface MemberSigning {
    * on the key before it signs, so a rotation knows how long to keep it published.
    */
   keyFor(did: string, kind: KeyKind, use: { credentialValidUntil: string | null } | { presentation: true }, pointer: string): Promise<HostedSigningKey>;
+  /**
+   * When the chain of the member's active key of `kind` ends (its earliest notAfter), if the key
+   * carries one: a VC-JOSE credential it signs must not outlive it, or verifiers refuse it.
+   */
+  certificateNotAfter(did: string, kind: KeyKind): Promise<Date | undefined>;
 }
 
 export interface MemberRegistry {
@@ -436,6 +441,14 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   const signing: MemberSigning = {
     hosts: (did) => did.startsWith(prefix),
     member: memberOfDid,
+    async certificateNotAfter(did, kind) {
+      const member = await memberOfDid(did);
+      if (member === undefined || member.custody !== 'hosted') return undefined;
+      const key = await store.activeMemberKey(member.id, kind);
+      const x5c = (key?.publicKey['publicKeyJwk'] as { x5c?: string[] } | undefined)?.x5c;
+      if (x5c === undefined || x5c.length === 0) return undefined;
+      return new Date(Math.min(...x5c.map((der) => certificateInfo(der).notAfter.getTime())));
+    },
     async keyFor(did, kind, use, pointer) {
       const member = await memberOfDid(did);
       if (member === undefined) throw new GxTrustError('INVALID_INPUT', `${did} is not a member of this service`, { pointer });

@@ -266,6 +266,19 @@ describe('a configured member CA', () => {
     const label = await call(svc, 'POST', `/members/${member.id}/labels`, { level: 'standard-compliance' }, member.apiKey);
     expect(label.status, label.text).toBe(201);
   });
+  it('never issues, as a hosted member, a vc+jwt that outlives the member\'s certificate: refused, or cut to its end with capValidity', async () => {
+    const member = await createMember(svc, 'issuing');
+    const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:subject.example' }, validUntil: new Date(Date.now() + 200 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    const refused = await call(svc, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, member.apiKey);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'VALIDITY_BEYOND_CERTIFICATE', pointer: '/credential/validUntil' });
+    const capped = await call(svc, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'PS256', capValidity: true } }, member.apiKey);
+    expect(capped.status, capped.text).toBe(201);
+    const jwt = String(capped.body.verifiableCredential.id).replace('data:application/vc+jwt,', '');
+    expect(Date.parse(String(decodeJwt(jwt)['validUntil']))).toBe(caNotAfter.getTime());
+    const verified = await postJson(`${svc.url}/credentials/verify`, jwt, { 'content-type': 'application/vc+jwt' });
+    expect(verified.status, verified.text).toBe(200);
+  });
 });
 
 describe('gx-trust present, for a member holding its own key', () => {
