@@ -22,6 +22,9 @@ import { freshPostgresSchema, type PostgresSchema } from '../replicas/process.js
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 const DATABASE = process.env['GX_TEST_DATABASE_URL'];
+// Onboarding and a compliance decision verify and sign a dozen credentials each, with shapes
+// validation: seconds on an idle machine, several times that while other suites run.
+const JOURNEY_MS = 180_000;
 const DAY = 86_400_000;
 const address = { countryCode: 'DE', region: 'DE30', locality: 'Berlin', streetAddress: 'Sample Street 1', postalCode: '10115' };
 
@@ -90,13 +93,13 @@ describe.each([
     }
     svc = await startService(env);
     acme = await createMember(svc, 'acme');
-  });
+  }, JOURNEY_MS);
   afterAll(async () => {
     await svc?.close();
     await db?.dispose();
   });
 
-  it('publishes the hosted RSA and P-256 keys with an x5c from the member CA (the development root here)', async () => {
+  it('publishes the hosted RSA and P-256 keys with an x5c from the member CA (the development root here)', { timeout: JOURNEY_MS }, async () => {
     const document = (await call(svc, 'GET', '/members/acme/did.json', undefined, svc.apiKey)).body;
     const certified = document.verificationMethod.filter((m: any) => m.type === 'JsonWebKey2020');
     expect(certified.map((m: any) => m.publicKeyJwk.kty).sort()).toEqual(['EC', 'RSA']);
@@ -109,7 +112,7 @@ describe.each([
     expect(certified.find((m: any) => m.publicKeyJwk.kty === 'RSA').publicKeyJwk.alg).toBe('PS256');
   });
 
-  it('onboards the member, then answers POST /members/{id}/labels with a label that verifies with the member CA chain, recorded as a compliance decision', async () => {
+  it('onboards the member, then answers POST /members/{id}/labels with a label that verifies with the member CA chain, recorded as a compliance decision', { timeout: JOURNEY_MS }, async () => {
     const credentials = await onboard(svc, acme);
     const answer = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance' }, acme.apiKey);
     expect(answer.status, answer.text).toBe(201);
@@ -129,7 +132,7 @@ describe.each([
     expect(actions).toContainEqual(expect.objectContaining({ action: 'compliance.issued', subject: answer.body.decisionId }));
   });
 
-  it('signs a presentation of the member\'s own credentials (vp+jwt, certified RSA key) that verifies with its challenge and audience', async () => {
+  it('signs a presentation of the member\'s own credentials (vp+jwt, certified RSA key) that verifies with its challenge and audience', { timeout: JOURNEY_MS }, async () => {
     const [legalPerson] = (await svc.service.store.credentialsOfDid(acme.did)).filter((c) => c.types.some((t) => t.endsWith('LegalPerson')));
     const signed = await call(svc, 'POST', `/members/${acme.id}/presentations`, { credentials: [legalPerson!.id], challenge: 'nonce-1', audience: 'https://verifier.example' }, acme.apiKey);
     expect(signed.status, signed.text).toBe(201);
@@ -151,7 +154,7 @@ describe('refusals', () => {
     acme = await createMember(svc, 'acme');
     other = await createMember(svc, 'other');
     acmeCredentials = await onboard(svc, acme);
-  });
+  }, JOURNEY_MS);
   afterAll(async () => {
     await svc?.close();
   });
@@ -163,7 +166,7 @@ describe('refusals', () => {
     expect(answer.body.errors.map((e: any) => e.pointer)).toContain('/level');
   });
 
-  it('answers another member\'s credential as an unknown id (404), and audits the attempt', async () => {
+  it('answers another member\'s credential as an unknown id (404), and audits the attempt', { timeout: JOURNEY_MS }, async () => {
     const before = await svc.service.store.auditSize();
     const foreign = await call(svc, 'POST', `/members/${other.id}/labels`, { level: 'standard-compliance', credentials: [acmeCredentials[0]!.id] }, other.apiKey);
     const unknown = await call(svc, 'POST', `/members/${other.id}/labels`, { level: 'standard-compliance', credentials: ['urn:uuid:00000000-0000-4000-8000-000000000000'] }, other.apiKey);
@@ -184,7 +187,7 @@ describe('refusals', () => {
     expect(answer.body.errors.map((e: any) => e.detail).join('\n')).toMatch(/gx:LegalPerson[\s\S]*registration number[\s\S]*gx:Issuer/);
   });
 
-  it('hands out a PKCS#10 request signed by the hosted RSA key, and installs the chain a CA issued for it', async () => {
+  it('hands out a PKCS#10 request signed by the hosted RSA key, and installs the chain a CA issued for it', { timeout: JOURNEY_MS }, async () => {
     const requested = await call(svc, 'POST', `/members/${acme.id}/keys/rsa/csr`, undefined, acme.apiKey);
     expect(requested.status, requested.text).toBe(201);
     const csr = new x509.Pkcs10CertificateRequest(requested.body.pem);
@@ -214,7 +217,7 @@ describe('refusals', () => {
     expect(label.status, label.text).toBe(201);
   });
 
-  it('refuses a certificate of another key (CERTIFICATE_KEY_MISMATCH) and a chain under no trust anchor (CERTIFICATE_CHAIN_UNTRUSTED)', async () => {
+  it('refuses a certificate of another key (CERTIFICATE_KEY_MISMATCH) and a chain under no trust anchor (CERTIFICATE_CHAIN_UNTRUSTED)', { timeout: JOURNEY_MS }, async () => {
     const root = developmentRoot(svc);
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const otherKeyLeaf = await issueCertificate({ subject: { commonName: 'not the hosted key' }, subjectPublicKey: stranger.publicKey, issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKey, notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 30 * DAY) });
@@ -248,13 +251,13 @@ describe('a configured member CA', () => {
     writeFileSync(join(dir, 'member-ca.key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'member-ca.pem'), certificatePem);
     svc = await startService({ GX_MEMBER_CA_KEY_FILE: join(dir, 'member-ca.key.pem'), GX_MEMBER_CA_CERT_FILE: join(dir, 'member-ca.pem') });
-  });
+  }, JOURNEY_MS);
   afterAll(async () => {
     await svc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('certifies hosted keys with leaves that end when the CA ends, never later, and trusts them as an anchor', async () => {
+  it('certifies hosted keys with leaves that end when the CA ends, never later, and trusts them as an anchor', { timeout: JOURNEY_MS }, async () => {
     const member = await createMember(svc, 'capped');
     const document = (await call(svc, 'GET', '/members/capped/did.json', undefined, svc.apiKey)).body;
     const rsa = document.verificationMethod.find((m: any) => m.publicKeyJwk?.kty === 'RSA');
@@ -266,7 +269,7 @@ describe('a configured member CA', () => {
     const label = await call(svc, 'POST', `/members/${member.id}/labels`, { level: 'standard-compliance' }, member.apiKey);
     expect(label.status, label.text).toBe(201);
   });
-  it('never issues, as a hosted member, a vc+jwt that outlives the member\'s certificate: refused, or cut to its end with capValidity', async () => {
+  it('never issues, as a hosted member, a vc+jwt that outlives the member\'s certificate: refused, or cut to its end with capValidity', { timeout: JOURNEY_MS }, async () => {
     const member = await createMember(svc, 'issuing');
     const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:subject.example' }, validUntil: new Date(Date.now() + 200 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z') };
     const refused = await call(svc, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, member.apiKey);
@@ -288,14 +291,14 @@ describe('gx-trust present, for a member holding its own key', () => {
   beforeAll(async () => {
     svc = await startService();
     dir = mkdtempSync(join(tmpdir(), 'gx-present-'));
-  });
+  }, JOURNEY_MS);
   afterAll(async () => {
     await svc?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   // Three child processes, each loading the service's modules: seconds each on a loaded machine.
-  it('signs, without the server, a VP-JWT that gx-trust verify and the compliance route accept', { timeout: 180_000 }, async () => {
+  it('signs, without the server, a VP-JWT that gx-trust verify and the compliance route accept', { timeout: JOURNEY_MS }, async () => {
     const root = developmentRoot(svc);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const leafPem = await issueCertificate({ subject: { commonName: 'Own-key GmbH' }, subjectPublicKey: publicKey, issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKey, notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 90 * DAY) });
@@ -311,7 +314,9 @@ describe('gx-trust present, for a member holding its own key', () => {
       return file;
     });
     const bin = join(import.meta.dirname, '../../bin/gx-trust.js');
-    const env = { ...process.env, GX_KEYS_DIR: svc.service.config.keysDir, GX_DATA_DIR: join(dir, 'data'), GX_LOG_LEVEL: 'silent' };
+    const env = { ...process.env, GX_KEYS_DIR: svc.service.config.keysDir, GX_DATA_DIR: join(dir, 'data'), GX_LOG_LEVEL: 'silent', GX_WORKERS: '0',
+      // The CLI's verification deadline is wall-clock time too: as the test services', generous.
+      GX_VERIFY_DEADLINE_MS: '60000' };
     const run = promisify(execFile);
     const presented = await run(process.execPath, [bin, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--holder', member.did, '--challenge', 'nonce-7', ...files], { env });
     const vp = presented.stdout.trim();
