@@ -21,6 +21,7 @@ import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { createDocumentLoader } from '../src/document-loader/index.js';
+import { rawDocumentLoader } from '../bench/raw-document-loader.js';
 
 export interface EventLoopProbe {
   reset(): Promise<void>;
@@ -475,12 +476,12 @@ export async function startAttacker(): Promise<Attacker> {
 
 /** The raw libraries, in this process, on the same credentials: the yardsticks of the targets. */
 export async function rawLibraryRates(target: Target, fixtures: Fixtures, seconds: number): Promise<{ joseJwtVerify: number; vcVerify: number }> {
-  const didDocument = (await (await fetch(`${target.url}/.well-known/did.json`)).json()) as { verificationMethod: { id: string; publicKeyJwk?: JWK }[] };
+  const didDocument = (await (await fetch(`${target.url}/.well-known/did.json`)).json()) as { id: string; verificationMethod: { id: string; publicKeyJwk?: JWK }[] };
   const firstKid = JSON.parse(Buffer.from(fixtures.jwts[0]!.split('.')[0]!, 'base64url').toString()).kid as string;
   const method = didDocument.verificationMethod.find((m) => firstKid.endsWith(m.id.slice(m.id.indexOf('#'))));
   if (method?.publicKeyJwk === undefined) throw new Error(`no JWK for ${firstKid}`);
   const key = await importJWK(method.publicKeyJwk, 'ES256');
-  const documentLoader = createDocumentLoader();
+  const documentLoader = rawDocumentLoader(createDocumentLoader(), didDocument);
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
 
   async function rate(run: (i: number) => Promise<void>): Promise<number> {

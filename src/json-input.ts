@@ -8,6 +8,13 @@
  */
 import { GxTrustError, jsonPointer, type ProblemDetail } from './errors.js';
 
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON object: not null, not an array. */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Keys refused anywhere in input. JSON.parse (and so the request pipeline and every JWT decoder)
  * keeps `"__proto__"` as an own data property: jsonld skips it without a word, so added to a signed

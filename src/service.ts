@@ -29,21 +29,22 @@ import { createWorkerPool, type WorkerPool } from './workers/pool.js';
 import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity.js';
 import { createPooledSelfDescriptionValidator } from './workers/pooled-self-description.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
-import { dataIntegrityFormat } from './verifying/data-integrity.js';
-import { joseFormat } from './verifying/jose.js';
-import { jsonWebSignature2020Format } from './verifying/json-web-signature-2020.js';
+import { dataIntegrityFormat } from './formats/data-integrity/verify.js';
+import { joseFormat } from './formats/jose/verify.js';
+import { jsonWebSignature2020Format } from './formats/json-web-signature-2020/verify.js';
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
+import { recordCodecs } from './record-codecs.js';
 import type { Store } from './storage/store.js';
 import { createRecordingIssuer } from './issuing/recorded.js';
 import { StatusListAllocator } from './status-lists/allocator.js';
-import { createStatusListPublisher } from './status-lists/credential.js';
+import { createStatusListPublisher, type StatusListPublisher } from './status-lists/credential.js';
 import { createStatusListIssuers, type StatusListIssuers } from './status-lists/issuers.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
 import { createComplianceEngine, type ComplianceEngine } from './compliance/engine.js';
 import { createLabelCheck } from './compliance/connector-check.js';
-import { loadTrustedIssuers } from './compliance/trusted-issuers.js';
+import { loadTrustedIssuers, type TrustedIssuers } from './compliance/trusted-issuers.js';
 import { certificateInfo } from './x509/index.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -141,6 +142,114 @@ function keyFilesOf(config: Config): string[] {
   return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
+/** How DIDs are resolved: the service's own document and hosted members' from the store, others over HTTP. */
+function createResolution(deps: { config: Config; overrides: ServiceOverrides; keyring: Keyring; store: Store; members: MemberRegistry; metrics: Metrics | undefined; clock: Clock }): DidResolver {
+  const { config, keyring, store, members, metrics, clock } = deps;
+  const localDocuments = new Map(deps.overrides.localDocuments ?? []);
+  localDocuments.set(keyring.did, keyring.didDocument());
+  return instrumentResolver(metrics, createDidResolver({
+    testMode: config.testMode, localDocuments, clock,
+    // Member DIDs from the store every time: a key rotated out or removed fails at once, on every replica.
+    hosted: createHostedDids({ store, registry: members, clock }),
+    cache: { maxPendingMs: config.verifyDeadlineMs, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) }) },
+  }));
+}
+
+/** The one issuer, recorded issuance and the signing policy every service signature passes. */
+function createSigning(deps: { config: Config; keyring: Keyring; store: Store; members: MemberRegistry; documentLoader: DocumentLoader; metrics: Metrics | undefined; clock: Clock }): { signing: SigningPolicy; statusListIssuers: StatusListIssuers } {
+  const { config, keyring, store, members, metrics, clock } = deps;
+  const issuer = createIssuer({ keyring, documentLoader: deps.documentLoader, clock, memberSigning: members.signing });
+  // Each issuing DID has status lists of its own, signed by it (src/status-lists/issuers.ts).
+  const statusListIssuers = createStatusListIssuers({
+    serviceDid: keyring.did,
+    didKeys: (['Ed25519', 'P-256'] as const).map((kind) => ({ did: keyring.didKey(kind).did, kind })),
+    members: members.signing,
+  });
+  const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl, issuers: statusListIssuers });
+  const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
+  // Every signature goes through the policy: each module gets its own scoped signer.
+  const signing = createSigningPolicy({
+    issuer,
+    recordingIssuer,
+    keyring,
+    hostsMember: members.signing.hosts,
+    audit: store,
+    ...(metrics === undefined ? {} : { onDecision: (module, outcome) => metrics.observeSigning(module, outcome) }),
+  });
+  return { signing, statusListIssuers };
+}
+
+/** The verifier over the three proof formats, with the X.509, status and label checks it runs. */
+function createServiceVerifier(deps: {
+  config: Config; keyring: Keyring; resolver: DidResolver; documentLoader: DocumentLoader; workerPool: WorkerPool | undefined;
+  statusListPublisher: StatusListPublisher; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; metrics: Metrics | undefined; clock: Clock;
+}): Verifier {
+  const { config, resolver, documentLoader, workerPool, metrics, clock } = deps;
+  // The status check verifies list credentials with the verifier that asks (it hands itself over
+  // with each call), without following a list's own credentialStatus (so a list naming itself
+  // cannot recurse) and within the deadline of the verification that needs it; the service's own
+  // lists are read without HTTP to itself.
+  const checkStatus = createStatusCheck({
+    testMode: config.testMode,
+    clock,
+    resolveLocally: async (url) => {
+      const signed = await deps.statusListPublisher.signedListByUrl(url);
+      if (signed === undefined) return undefined;
+      return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
+    },
+  });
+  return createVerifier({
+    resolver,
+    documentLoader,
+    clock,
+    clockSkewSeconds: config.clockSkewSeconds,
+    formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format]),
+    checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
+      trustAnchorsPem: deps.trustAnchorsPem,
+      testMode: config.testMode,
+      maxPendingMs: config.verifyDeadlineMs,
+    })),
+    checkStatus: instrumentStatusCheck(metrics, checkStatus),
+    checkCompliance: createLabelCheck({ trusted: deps.trustedIssuers }),
+    deadlineMs: config.verifyDeadlineMs,
+    ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
+  });
+}
+
+/** Danube validation (JSON-LD to RDF, SHACL), on the pool's threads when there is a pool. */
+function createServiceValidator(deps: { config: Config; documentLoader: DocumentLoader; workerPool: WorkerPool | undefined; clock: Clock }): SelfDescriptionValidator {
+  const { config, workerPool, clock } = deps;
+  const settings = {
+    shapes: config.danubeShapes,
+    ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
+  };
+  return workerPool === undefined
+    ? createSelfDescriptionValidator({ documentLoader: deps.documentLoader, ...settings, now: clock })
+    : createPooledSelfDescriptionValidator({ pool: workerPool, settings, clock });
+}
+
+/** Compliance decisions: signed only through the policy's compliance signer. */
+function createServiceCompliance(deps: {
+  config: Config; keyring: Keyring; store: Store; verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator;
+  signing: SigningPolicy; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; clock: Clock;
+}): ComplianceEngine {
+  const { config, keyring } = deps;
+  const rsaLeaf = keyring.key('RSA').x5c?.[0];
+  return createComplianceEngine({
+    verifier: deps.verifier,
+    selfDescriptionValidator: deps.selfDescriptionValidator,
+    signer: deps.signing.signerFor('compliance'),
+    store: deps.store,
+    serviceDid: keyring.did,
+    trusted: deps.trustedIssuers,
+    trustAnchorsPem: deps.trustAnchorsPem,
+    shapesVersion: `danube-25.11/${config.danubeShapes}`,
+    ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
+    uncheckedNumbers: config.complianceUncheckedNumbers,
+    clock: deps.clock,
+  });
+}
+
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   // jsonld's active contexts share term definitions instead of deep-copying them (active-context.ts).
   shareActiveContextDefinitions();
@@ -158,40 +267,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // GX_MEMBER_CA_* file stops the start instead of the first member's creation.
   const memberCa = await loadMemberCa({ ...config.memberCa, keysDir: config.keysDir, env: config.env, clock });
   const anchors = trustAnchors(config, keyring, memberCa);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
     memberCa: async () => memberCa,
     trustAnchorsPem: anchors,
   });
-  const localDocuments = new Map(overrides.localDocuments ?? []);
-  localDocuments.set(keyring.did, keyring.didDocument());
-  const resolver = instrumentResolver(metrics, createDidResolver({
-    testMode: config.testMode, localDocuments, clock,
-    // Member DIDs from the store every time: a key rotated out or removed fails at once, on every replica.
-    hosted: createHostedDids({ store, registry: members, clock }),
-    cache: { maxPendingMs: config.verifyDeadlineMs, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('did', hit) }) },
-  }));
+  const resolver = createResolution({ config, overrides, keyring, store, members, metrics, clock });
   const documentLoader = createDocumentLoader();
-  const issuer = createIssuer({ keyring, documentLoader, clock, memberSigning: members.signing });
-  // Each issuing DID has status lists of its own, signed by it (src/status-lists/issuers.ts).
-  const statusListIssuers = createStatusListIssuers({
-    serviceDid: keyring.did,
-    didKeys: (['Ed25519', 'P-256'] as const).map((kind) => ({ did: keyring.didKey(kind).did, kind })),
-    members: members.signing,
-  });
-  const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl, issuers: statusListIssuers });
-  const recordingIssuer = createRecordingIssuer({ issuer, store, allocator, testCrashAt: config.testCrashAt });
-  // Every signature below goes through the policy: each module gets its own scoped signer.
-  const signing = createSigningPolicy({
-    issuer,
-    recordingIssuer,
-    keyring,
-    hostsMember: members.signing.hosts,
-    audit: store,
-    ...(metrics === undefined ? {} : { onDecision: (module, outcome) => metrics.observeSigning(module, outcome) }),
-  });
+  const { signing, statusListIssuers } = createSigning({ config, keyring, store, members, documentLoader, metrics, clock });
   const checkpointSigner = ed25519CheckpointSigner(keyring);
   const checkpointer = createCheckpointer({
     store,
@@ -201,65 +286,15 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onError: overrides.log ?? ((error) => console.error(error)),
   });
   const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
-  // The status check verifies list credentials with this very verifier, without following a list's
-  // own credentialStatus (so a list naming itself cannot recurse) and within the deadline of the
-  // verification that needs it; the service's own lists are read without HTTP to itself.
-  let verifierRef: Verifier | undefined;
-  const checkStatus = createStatusCheck({
-    testMode: config.testMode,
-    clock,
-    verifyListCredential: (list, options) => verifierRef!.verifyCredential(list, options),
-    resolveLocally: async (url) => {
-      const signed = await statusListPublisher.signedListByUrl(url);
-      if (signed === undefined) return undefined;
-      return signed.format === 'vc+jwt' ? signed.jwt : signed.verifiableCredential;
-    },
-  });
   // Data Integrity canonicalization and Danube validation on worker threads (GX_WORKERS; 0 keeps them in this thread).
   const workerPool = config.workers > 0
     ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })
     : undefined;
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
-  const verifier = createVerifier({
-    resolver,
-    documentLoader,
-    clock,
-    clockSkewSeconds: config.clockSkewSeconds,
-    formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format]),
-    checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
-      trustAnchorsPem: anchors,
-      testMode: config.testMode,
-      maxPendingMs: config.verifyDeadlineMs,
-    })),
-    checkStatus: instrumentStatusCheck(metrics, checkStatus),
-    checkCompliance: createLabelCheck({ trusted: trustedIssuers }),
-    deadlineMs: config.verifyDeadlineMs,
-    ...(config.resultCacheSeconds > 0 ? { resultCache: createResultCache({ ttlMs: config.resultCacheSeconds * 1000, clock, ...(metrics === undefined ? {} : { onLookup: (hit: boolean) => metrics.observeCacheLookup('verification-result', hit) }) }) } : {}),
-  });
-  verifierRef = verifier;
-  // Danube validation (JSON-LD to RDF, SHACL) on the pool's threads too; with GX_WORKERS=0 here.
-  const validatorSettings = {
-    shapes: config.danubeShapes,
-    ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
-  };
-  const selfDescriptionValidator = workerPool === undefined
-    ? createSelfDescriptionValidator({ documentLoader, ...validatorSettings, now: clock })
-    : createPooledSelfDescriptionValidator({ pool: workerPool, settings: validatorSettings, clock });
-  const rsaLeaf = keyring.key('RSA').x5c?.[0];
-  const compliance = createComplianceEngine({
-    verifier,
-    selfDescriptionValidator,
-    signer: signing.signerFor('compliance'),
-    store,
-    serviceDid: keyring.did,
-    trusted: trustedIssuers,
-    trustAnchorsPem: anchors,
-    shapesVersion: `danube-25.11/${config.danubeShapes}`,
-    ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
-    uncheckedNumbers: config.complianceUncheckedNumbers,
-    clock,
-  });
+  const verifier = createServiceVerifier({ config, keyring, resolver, documentLoader, workerPool, statusListPublisher, trustedIssuers, trustAnchorsPem: anchors, metrics, clock });
+  const selfDescriptionValidator = createServiceValidator({ config, documentLoader, workerPool, clock });
+  const compliance = createServiceCompliance({ config, keyring, store, verifier, selfDescriptionValidator, signing, trustedIssuers, trustAnchorsPem: anchors, clock });
   const adminApiKey = adminApiKeyOf(config);
   // gx-trust writes its own key files 0600; files it was given may be anyone's to read.
   for (const { path, mode } of readableByOthers(keyFilesOf(config))) {

@@ -8,7 +8,7 @@ import { GxTrustError, isGxTrustError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/log.js';
 import type { ApiKeyRecord, MemberRecord } from '../storage/store.js';
 import { API_KEY_SHAPE, apiKeyDigest, apiKeyHash } from './api-keys.js';
-import { memberActor, type Principal } from './principal.js';
+import { isRole, memberActor, type Principal } from './principal.js';
 
 export interface Authenticator {
   /** The principal of a bearer API key, or a 401 GxTrustError. */
@@ -77,7 +77,7 @@ export function createStoreAuthenticator(options: { store: AuthenticatorStore; a
       const record = await store.apiKeyByHash(apiKeyHash(apiKey));
       if (record === undefined || record.revokedAt !== null) throw unauthorized();
       const member = await store.getMember(record.memberId);
-      if (member === undefined) throw unauthorized();
+      if (member === undefined || !isRole(record.role)) throw unauthorized();
       return { actor: memberActor(member.id), role: record.role, memberId: member.id, dids: [member.did] };
     },
     async recordDenial(principal, request) {

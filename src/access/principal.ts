@@ -5,19 +5,14 @@
  * Roles: `admin` (everything), `member` (issue, onboard, revoke its own credentials, compliance),
  * `connector` (verify), `auditor` (read-only audit and decisions).
  */
-import type { ApiKeyRole } from '../storage/store.js';
-
 export const ROLES = ['admin', 'member', 'connector', 'auditor'] as const;
 
 export type Role = (typeof ROLES)[number];
 
-/**
- * The store keeps an API key's role as a plain string union of its own (storage imports no domain
- * module); both directions are checked here, so the two can never name different roles.
- */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const STORED_ROLES_ARE_ROLES: Same<ApiKeyRole, Role> = true;
-void STORED_ROLES_ARE_ROLES;
+/** A role read back from the store: the table's CHECK holds the same list, so anything else is a tampered row. */
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
 
 export interface Principal {
   /** Recorded in the audit log: `api-key:<digest prefix>`, `member:<id>`, ... */

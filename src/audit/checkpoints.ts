@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { verificationMethodJwk } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import type { Keyring } from '../keyring/index.js';
-import type { Store } from '../storage/store.js';
+import type { AuditRepository } from '../storage/repositories.js';
 import { createCheckpoint, syncAuditTree, type SignCheckpoint, type SignedCheckpoint, type VerifyCheckpointSignature } from './log.js';
 import { MerkleTree } from './merkle.js';
 
@@ -97,7 +97,7 @@ export interface Checkpointer {
 }
 
 export function createCheckpointer(options: {
-  store: Store;
+  store: AuditRepository;
   signer: CheckpointSigner;
   policy: CheckpointPolicy;
   clock?: Clock;

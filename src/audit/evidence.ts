@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import type { Keyring } from '../keyring/index.js';
-import type { CredentialRecord, Store } from '../storage/store.js';
+import type { CredentialRecord } from '../storage/store.js';
+import type { AuditRepository } from '../storage/repositories.js';
 import { checkpointVerifier, type CheckpointSigner, type Checkpointer } from './checkpoints.js';
 import { buildEvidence, verifyEvidence, type AuditEvidence, type AuditProblem } from './log.js';
 
@@ -40,7 +41,7 @@ export interface EvidenceVerification {
 
 /** The bundle for a stored credential, proven against a checkpoint that covers all its entries. */
 export async function buildEvidenceBundle(deps: {
-  store: Store;
+  store: AuditRepository;
   checkpointer: Checkpointer;
   signer: CheckpointSigner;
   keyring: Keyring;

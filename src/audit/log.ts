@@ -7,7 +7,10 @@
  */
 import { canonicalJson } from '../jcs.js';
 import { GxTrustError } from '../errors.js';
+import type { SignedCheckpoint, StoredAuditEntry } from '../storage/records.js';
 import { MerkleTree, leafHash, verifyConsistency, verifyInclusion, type Hash } from './merkle.js';
+
+export type { SignedCheckpoint, StoredAuditEntry };
 
 export type AuditAction =
   | 'credential.issued'
@@ -38,28 +41,6 @@ export interface AuditEntry {
 export type AuditEntryInput = Omit<AuditEntry, 'index' | 'timestamp'>;
 
 /** An entry as stored: the exact leaf bytes (JCS text) and the hash the store computed. */
-export interface StoredAuditEntry {
-  index: number;
-  leaf: string;
-  leafHash: string;
-  /**
-   * The columns stored beside the leaf for queries (an evidence bundle finds a credential's
-   * entries by `subject`). The leaf is what the tree signs, so these must say what it says:
-   * `verifyAuditLog` checks them when the store gives them.
-   */
-  columns?: { subject: string; action: string; createdAt: string };
-}
-
-export interface SignedCheckpoint {
-  treeSize: number;
-  /** Base64 of MTH(D[0:treeSize]). */
-  rootHash: string;
-  timestamp: string;
-  keyId: string;
-  /** Base64 signature over `checkpointSignedBytes(checkpoint)`. */
-  signature: string;
-}
-
 export type SignCheckpoint = (bytes: Uint8Array) => Promise<{ keyId: string; signature: string }>;
 export type VerifyCheckpointSignature = (checkpoint: SignedCheckpoint, signedBytes: Uint8Array) => Promise<boolean>;
 
@@ -78,6 +59,12 @@ export function encodeAuditEntry(entry: AuditEntry): string {
 
 export function auditLeafHash(entry: AuditEntry | string): Hash {
   return leafHash(typeof entry === 'string' ? entry : encodeAuditEntry(entry));
+}
+
+/** What the store writes for an entry it has placed: the leaf and its hash in hex (RecordCodecs.auditLeaf). */
+export function auditLeaf(entry: AuditEntry): { leaf: string; leafHash: string } {
+  const leaf = encodeAuditEntry(entry);
+  return { leaf, leafHash: Buffer.from(leafHash(leaf)).toString('hex') };
 }
 
 /**

@@ -9,6 +9,8 @@ import { configOf } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
+import { SIGNING_ALGORITHMS } from '../algorithms/index.js';
+import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerMembers } from './commands/members.js';
 import { register as registerKeys } from './commands/keys.js';
@@ -64,8 +66,8 @@ export function buildProgram(): Command {
     .command('issue <file>')
     .description('sign a credential (a JSON file, or - for stdin; a VC-API {credential, options} body works too)')
     .addOption(new Option('--format <format>', 'proof format').choices(['ldp_vc', 'vc+jwt']))
-    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']))
-    .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(['EdDSA', 'ES256', 'PS256']))
+    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(CRYPTOSUITES))
+    .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(SIGNING_ALGORITHMS))
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
     .option('--jwt', 'print the bare compact JWT for vc+jwt')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {

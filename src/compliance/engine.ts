@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import { GxTrustError } from '../errors.js';
 import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
-import type { Store } from '../storage/store.js';
+import type { DecisionRepository } from '../storage/repositories.js';
 import type { Verifier } from '../verifying/index.js';
 import { parsePemCertificates } from '../x509/index.js';
 import type { LabelLevel } from './criteria.js';
@@ -56,7 +56,7 @@ export interface ComplianceEngineDependencies {
    * service, stored and audited. The engine holds no key.
    */
   signer: ScopedSigner;
-  store: Store;
+  store: DecisionRepository;
   serviceDid: string;
   trusted: TrustedIssuers;
   trustAnchorsPem: readonly string[];
@@ -114,7 +114,7 @@ export interface ComplianceResult {
 /** Decisions on presentations, and the same content rules on what onboarding is about to issue. */
 export interface ComplianceEngine extends ContentReview {
   decide(input: unknown, options: DecideOptions): Promise<ComplianceResult>;
-  getDecision(id: string): ReturnType<Store['getDecision']>;
+  getDecision(id: string): ReturnType<DecisionRepository['getDecision']>;
 }
 
 /**

@@ -6,12 +6,12 @@
  */
 import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
 import { jsonLdInputFaults } from '../document-loader/index.js';
-import type { MemberRule } from '../json-input.js';
+import { isObject, type JsonObject, type MemberRule } from '../json-input.js';
+
+export { isObject, type JsonObject };
 
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
-
-export type JsonObject = Record<string, unknown>;
 
 /** RFC 3339 date-time (the XSD dateTimeStamp profile the VC data model requires), anchored. */
 const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
@@ -21,10 +21,6 @@ const ABSOLUTE_IRI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
 
 const MAX_DEPTH = 32;
 const MAX_NODES = 20_000;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * An RFC 3339 date-time of a day that exists, or undefined. The pattern alone lets 31 through for

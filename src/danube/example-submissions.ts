@@ -2,10 +2,12 @@
  * Example Danube submissions: the OpenAPI examples show the first, and the size-limit tests and the
  * validation-flood bench send the second, the costliest input the limits admit.
  */
+import { VC_V2_CONTEXT } from '../credentials/index.js';
+import { GX_CONTEXT_URL } from './namespaces.js';
 import { measureSubmission, SUBMISSION_LIMITS } from './submission-limits.js';
 
 export function legalPersonSubmission(): object[] {
-  const context = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'];
+  const context = [VC_V2_CONTEXT, GX_CONTEXT_URL];
   const member = 'did:web:member.example';
   const address = { type: 'gx:Address', 'gx:countryCode': 'DE', 'vcard:region': 'DE30', 'vcard:locality': 'Berlin', 'vcard:postal-code': '10115' };
   const vc = (id: string, type: string, subject: object) => ({

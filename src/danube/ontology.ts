@@ -11,14 +11,15 @@ import { DataFactory } from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { GX, RDFS } from './namespaces.js';
 
+/**
+ * The gx:RegistrationNumber classes a participant submits (local names under GX). The signing
+ * policy and onboarding read the list from here: it is the vocabulary's, not theirs.
+ */
+export const REGISTRATION_NUMBER_CLASSES = ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'] as const;
+
 const SUBCLASS_OF: readonly (readonly [string, string])[] = [
   ['LegalPerson', 'Participant'],
-  ['VatID', 'RegistrationNumber'],
-  ['LeiCode', 'RegistrationNumber'],
-  ['EORI', 'RegistrationNumber'],
-  ['EUID', 'RegistrationNumber'],
-  ['TaxID', 'RegistrationNumber'],
-  ['LocalRegistrationNumber', 'RegistrationNumber'],
+  ...REGISTRATION_NUMBER_CLASSES.map((local) => [local, 'RegistrationNumber'] as const),
   ['CountryCompanyNumber', 'RegistrationNumber'],
   ['ServiceTermsAndConditions', 'TermsAndConditions'],
   ['UsageTermsAndConditions', 'TermsAndConditions'],

@@ -12,6 +12,7 @@ import { jsonPointer, type ProblemDetail } from '../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
 import type { Finding } from './finding.js';
 import { graphTooLarge, isNodeObject, SUBMISSION_LIMITS } from './submission-limits.js';
+import { isObject } from '../json-input.js';
 
 const { namedNode, blankNode, literal, quad, defaultGraph } = DataFactory;
 
@@ -37,10 +38,6 @@ export interface SubmissionGraph {
 }
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function nodeId(value: JsonObject): string | undefined {
   const id = value['@id'] ?? value['id'];

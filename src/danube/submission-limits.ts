@@ -23,6 +23,7 @@
  * byte limit, which this one is not.
  */
 import { GxTrustError, jsonPointer } from '../errors.js';
+import { isObject } from '../json-input.js';
 
 export const SUBMISSION_LIMITS = {
   /** Credentials in one submission (as many as a presentation may hold for verification). */
@@ -55,10 +56,6 @@ export function graphTooLarge(limit: SubmissionLimit, count: number | string, po
     pointer,
     hint: `A submission may hold ${limitsText()}; the largest real Danube submissions are a tenth of that. Send the credentials of one participant or one offering at a time`,
   });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

@@ -14,6 +14,7 @@ import { resolveDidJwk } from './jwk.js';
 import { resolveDidKey } from './key.js';
 import type { DidDocument, DidResolver, ProofPurpose, VerificationMethod } from './types.js';
 import { createDidWebDriver } from './web.js';
+import { isObject } from '../json-input.js';
 
 export { hardenedFetch, isForbiddenAddress, type HardenedFetchInit, type HardenedFetchOptions, type HardenedResponse } from './hardened-fetch.js';
 export { didWebUrl } from './web.js';
@@ -192,10 +193,6 @@ export function createDidResolver(options: DidResolverOptions): DidResolver {
 }
 
 const RELATIONSHIPS = ['assertionMethod', 'authentication', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /**
  * Finds the verification method `methodId` (absolute) in `document` and checks it may be used for

@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { GxTrustError } from '../errors.js';
-import { assertRsaKeyBounds } from '../keyring/algorithms.js';
+import { assertRsaKeyBounds } from '../algorithms/index.js';
 import type { VerificationMethod } from './types.js';
 
 // Multicodec varint prefixes of the public keys gx-trust supports.

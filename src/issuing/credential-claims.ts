@@ -17,7 +17,7 @@ import type { JsonObject } from '../credentials/index.js';
 import { undefinedPrefixOf } from '../danube/vocabulary.js';
 import { createDocumentLoader } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
-import { classifyError } from '../verifying/data-integrity-suites.js';
+import { classifyError } from '../formats/data-integrity/suites.js';
 
 /** The VC vocabulary; VCDM 1.1 and 2.0 share it. */
 export const VC_VOCABULARY = 'https://www.w3.org/2018/credentials#';

@@ -12,17 +12,18 @@ import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
 import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type ServiceKey } from '../keyring/index.js';
-import type { KeyKind } from '../keyring/algorithms.js';
+import { keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
-import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from './data-integrity.js';
-import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from './jose.js';
-import { signJsonWebSignature2020 } from './json-web-signature-2020.js';
+import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../formats/data-integrity/sign.js';
+import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
+import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from '../formats/jose/sign.js';
+import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 
 /** The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`). */
 export const IssueOptions = z.strictObject({
   format: z.enum(['ldp_vc', 'vc+jwt']).optional(),
-  cryptosuite: z.enum(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']).optional(),
-  alg: z.enum(['EdDSA', 'ES256', 'PS256']).optional(),
+  cryptosuite: z.enum(CRYPTOSUITES).optional(),
+  alg: z.enum(SIGNING_ALGORITHMS).optional(),
   profile: z.enum(['gaia-x-danube']).optional(),
   /**
    * A validUntil past the signing certificate's notAfter is cut to it instead of refused
@@ -34,8 +35,8 @@ export type IssueOptions = z.infer<typeof IssueOptions>;
 
 export const PresentOptions = z.strictObject({
   format: z.enum(['ldp_vp', 'vp+jwt']).optional(),
-  cryptosuite: z.enum(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019']).optional(),
-  alg: z.enum(['EdDSA', 'ES256', 'PS256']).optional(),
+  cryptosuite: z.enum(CRYPTOSUITES).optional(),
+  alg: z.enum(SIGNING_ALGORITHMS).optional(),
   challenge: z.string().min(1).max(512).optional(),
   domain: z.string().min(1).max(512).optional(),
 });
@@ -79,7 +80,6 @@ const SUITE_KEY: Record<Cryptosuite, 'Ed25519' | 'P-256'> = {
   Ed25519Signature2020: 'Ed25519',
   'ecdsa-rdfc-2019': 'P-256',
 };
-const ALG_KEY: Record<JoseAlgorithm, KeyKind> = { EdDSA: 'Ed25519', ES256: 'P-256', PS256: 'RSA' };
 
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
@@ -105,7 +105,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   function planOf(options: IssueOptions): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
     const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
     if (format === 'ldp_vc') return { format, kind: SUITE_KEY[options.cryptosuite ?? 'eddsa-rdfc-2022'] };
-    return { format, kind: ALG_KEY[options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256')] };
+    return { format, kind: keyKindForAlgorithm(options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256')) };
   }
 
   function validity(credential: JsonObject, options: IssueOptions, memberCertificateEnd?: Date) {
@@ -207,7 +207,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       });
     }
     const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
-    const identity = await identityFor(requestedIssuer, ALG_KEY[alg], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+    const identity = await identityFor(requestedIssuer, keyKindForAlgorithm(alg), '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
     const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey };
     const jwt = await signCredentialJwt({
       credential,
@@ -258,7 +258,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       return { format, verifiablePresentation };
     }
     const alg: JoseAlgorithm = options.alg ?? 'ES256';
-    const identity = await identityFor(holder, ALG_KEY[alg], '/presentation/holder', { presentation: true });
+    const identity = await identityFor(holder, keyKindForAlgorithm(alg), '/presentation/holder', { presentation: true });
     setHolder(identity.did);
     const jwt = await signPresentationJwt({
       presentation,

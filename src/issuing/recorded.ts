@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
-import type { Store } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
 import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
 
+/** What recorded issuance writes: credentials (with their audit entries), presentation entries, idempotency keys. */
+export type RecordingStore = AuditRepository & CredentialRepository & IdempotencyRepository;
 
 export interface IssueRequestContext {
   /** Who asks: the member or API key id recorded in the audit log. */
@@ -48,7 +50,7 @@ export function sha256Digest(text: string): string {
 
 export function createRecordingIssuer(deps: {
   issuer: Issuer;
-  store: Store;
+  store: RecordingStore;
   allocator: StatusListAllocator;
   /**
    * TEST-ONLY fault hook (config GX_TEST_CRASH_AT, refused outside development): SIGKILL this

@@ -19,10 +19,11 @@
 import type { Role } from '../access/principal.js';
 import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
 import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
+import { REGISTRATION_NUMBER_CLASSES } from '../danube/ontology.js';
 import { pointerOfTerm, undefinedPrefixMessage } from '../danube/vocabulary.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import type { Keyring } from '../keyring/index.js';
-import type { Store } from '../storage/store.js';
+import type { AuditRepository } from '../storage/repositories.js';
 import { createClaimsReader, VERIFIABLE_CREDENTIAL, VC_VOCABULARY, type ClaimsReader, type CredentialClaims } from './credential-claims.js';
 import type { IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
 import type { RecordedIssueOptions, RecordingIssuer } from './recorded.js';
@@ -97,8 +98,7 @@ export const STATUS_LIST_TYPES: readonly TypeMatcher[] = ['BitstringStatusListCr
 export const SERVICE_ATTESTATION_TYPES: readonly TypeMatcher[] = [LABEL_CREDENTIAL, TAGUS_COMPLIANCE, ...STATUS_LIST_TYPES];
 
 /** POST /participants: the LegalPerson, the registration-number classes, the Issuer (terms and conditions). */
-export const PARTICIPANT_TYPES: readonly TypeMatcher[] = ['LegalPerson', 'VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber', 'Issuer'].map(gx);
-export const REGISTRATION_NUMBER_TYPES: readonly TypeMatcher[] = ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'].map(gx);
+export const PARTICIPANT_TYPES: readonly TypeMatcher[] = ['LegalPerson', ...REGISTRATION_NUMBER_CLASSES, 'Issuer'].map(gx);
 
 /**
  * POST /service-offerings: the offering, the resource classes the Danube shapes check, and the
@@ -187,7 +187,7 @@ export interface SigningPolicyDependencies {
   /** The DID is a member DID of this service. */
   hostsMember: (did: string) => boolean;
   /** Where refusals of a caller are recorded (`authorization.denied`). */
-  audit: Pick<Store, 'appendAudit'>;
+  audit: Pick<AuditRepository, 'appendAudit'>;
   rules?: readonly SigningRule[];
   /** Each decision, for the `gx_signatures_total` metric. */
   onDecision?: (module: SigningModule, outcome: 'signed' | 'refused') => void;

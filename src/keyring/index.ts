@@ -16,10 +16,10 @@ import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
-import { defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
+import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from './file-permissions.js';
 
-export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from './algorithms.js';
+export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 

@@ -18,7 +18,8 @@ import type { Clock } from '../clock.js';
 import type { DidDocument } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { deepFreeze } from '../freeze.js';
-import type { MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import type { MemberKeyRecord, MemberRecord } from '../storage/store.js';
+import type { MemberRepository } from '../storage/repositories.js';
 import { SLUG_PATTERN, type MemberRegistry } from './registry.js';
 
 export interface HostedDids {
@@ -29,7 +30,7 @@ export interface HostedDids {
 }
 
 export interface HostedDidsDependencies {
-  store: Pick<Store, 'getMemberBySlug' | 'memberKeys' | 'memberKeysVersion'>;
+  store: Pick<MemberRepository, 'getMemberBySlug' | 'memberKeys' | 'memberKeysVersion'>;
   registry: Pick<MemberRegistry, 'memberDid' | 'documentOf'>;
   clock: Clock;
   /** Members kept (their record, last document and read queue). Default 1000. */

@@ -13,7 +13,9 @@ import { GxTrustError } from '../errors.js';
 import type { SignedPresentation } from '../issuing/index.js';
 import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
 import { isUnder } from '../issuing/signing-policy.js';
-import { getBit, type CredentialRecord, type MemberRecord, type Store } from '../storage/store.js';
+import { getBit } from '../status-lists/bitstring.js';
+import type { CredentialRecord, MemberRecord } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, StatusListRepository } from '../storage/repositories.js';
 
 export interface MemberPresentationRequest {
   /** Ids of stored credentials the member owns. */
@@ -36,7 +38,7 @@ export interface MemberPresentations {
 }
 
 export interface MemberPresentationsDependencies {
-  store: Pick<Store, 'getCredential' | 'credentialsOfDid' | 'getStatusList' | 'appendAudit'>;
+  store: Pick<CredentialRepository, 'getCredential' | 'credentialsOfDid'> & Pick<StatusListRepository, 'getStatusList'> & Pick<AuditRepository, 'appendAudit'>;
   /** The signing policy's presentations signer: as the member's own DID only, audited. */
   signer: ScopedSigner;
 }

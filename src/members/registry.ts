@@ -25,11 +25,12 @@ import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
-import { keyKindOf, type KeyKind } from '../keyring/algorithms.js';
+import { keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { certificateInfo } from '../x509/index.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
-import type { ApiKeyRecord, MemberKeyRecord, MemberRecord, Store } from '../storage/store.js';
+import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';
+import type { AuditRepository, MemberRepository } from '../storage/repositories.js';
 import { certificationRequest, checkedChain } from './certificates.js';
 import type { MemberCa } from './member-ca.js';
 import type { KeySealer } from './sealed-keys.js';
@@ -165,7 +166,8 @@ export interface CertificateView {
 }
 
 export interface MemberRegistryDependencies {
-  store: Store;
+  /** Members and their keys; the audit log for a certification request, which writes nothing else. */
+  store: MemberRepository & Pick<AuditRepository, 'appendAudit'>;
   /** The service's did:web; members live under it. */
   serviceDid: string;
   baseUrl: string;
@@ -388,7 +390,8 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     };
   }
 
-  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role, createdAt: k.createdAt, revokedAt: k.revokedAt });
+  // Written only through createApiKey with a Role, and the table's CHECK holds the same list.
+  const apiKeyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, role: k.role as Role, createdAt: k.createdAt, revokedAt: k.revokedAt });
 
   async function view(member: MemberRecord): Promise<MemberView> {
     const [keys, apiKeys] = await Promise.all([store.memberKeys(member.id), store.listApiKeys(member.id)]);

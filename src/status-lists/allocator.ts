@@ -5,7 +5,8 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
  */
 import { GxTrustError, isGxTrustError } from '../errors.js';
-import { isStoreUnavailable, type RandomIndex, type StatusAllocation, type Store } from '../storage/store.js';
+import { isStoreUnavailable, type RandomIndex, type StatusAllocation } from '../storage/store.js';
+import type { StatusListRepository } from '../storage/repositories.js';
 import type { StatusListIssuer, StatusListIssuers } from './issuers.js';
 
 /**
@@ -30,7 +31,7 @@ export interface BitstringStatusListEntry {
 }
 
 export interface StatusListAllocatorOptions {
-  store: Store;
+  store: StatusListRepository;
   /** Whose lists a credential gets: its issuer's own (src/status-lists/issuers.ts). */
   issuers: StatusListIssuers;
   /** The configured public base URL (https in production); list URLs are built from it. */
@@ -69,7 +70,7 @@ export function statusListUrl(baseUrl: string, listId: string): string {
 
 export class StatusListAllocator {
   readonly listSize: number;
-  private readonly store: Store;
+  private readonly store: StatusListRepository;
   private readonly baseUrl: string;
   private readonly random: RandomIndex | undefined;
   private readonly issuers: StatusListIssuers;

@@ -5,7 +5,12 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#statuspurpose
  */
 import { GxTrustError } from '../errors.js';
-import { getBit, type StatusEntryRecord, type Store } from '../storage/store.js';
+import type { StatusEntryRecord } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, StatusListRepository } from '../storage/repositories.js';
+import { getBit } from './bitstring.js';
+
+/** A status change reads the credential and its lists and writes the bit with its audit entry (or a refusal entry). */
+export type StatusChangeStore = AuditRepository & CredentialRepository & StatusListRepository;
 
 export type CredentialStatusValue = 'revoked' | 'suspended' | 'active';
 
@@ -16,14 +21,14 @@ export interface StatusChangeActor {
   admin?: boolean;
 }
 
-async function bitOf(store: Store, entry: StatusEntryRecord): Promise<boolean> {
+async function bitOf(store: StatusChangeStore, entry: StatusEntryRecord): Promise<boolean> {
   const list = await store.getStatusList(entry.listId);
   if (list === undefined) throw new GxTrustError('INTERNAL', `status list ${entry.listId} of a stored credential is missing`);
   return getBit(list.bits, entry.index);
 }
 
 /** The status a credential has now: revocation wins over suspension. */
-export async function currentStatus(store: Store, entries: readonly StatusEntryRecord[]): Promise<CredentialStatusValue> {
+export async function currentStatus(store: StatusChangeStore, entries: readonly StatusEntryRecord[]): Promise<CredentialStatusValue> {
   let suspended = false;
   for (const entry of entries) {
     if (!(await bitOf(store, entry))) continue;
@@ -41,7 +46,7 @@ export async function currentStatus(store: Store, entries: readonly StatusEntryR
  * Pointers name the VC-API request body's fields.
  */
 export async function changeCredentialStatus(
-  store: Store,
+  store: StatusChangeStore,
   request: { credentialId: string; status: CredentialStatusValue },
   principal: StatusChangeActor,
 ): Promise<{ credentialId: string; status: CredentialStatusValue }> {

@@ -9,10 +9,10 @@ import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import { getBit } from '../storage/store.js';
+import { getBit } from './bitstring.js';
 import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
 import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
-import type { CredentialStatusCheck, VerifyOptions } from '../verifying/index.js';
+import type { CredentialStatusCheck, StatusCheckContext } from '../verifying/index.js';
 import { MIN_STATUS_LIST_SIZE } from './allocator.js';
 import { decodeStatusList, MAX_INFLATED_LIST_BYTES } from './credential.js';
 
@@ -53,18 +53,15 @@ const ENTRY_TYPES = {
   StatusList2021Entry: 'StatusList2021Credential',
 } as const;
 
+/** The verifier that asks, verifying a list credential (StatusCheckContext). */
+type VerifyListCredential = StatusCheckContext['verifyListCredential'];
+
 /** A signed list as the service itself holds it: a JSON-LD credential or a compact JWT. */
 export type SignedListDocument = JsonObject | string;
 
 export interface StatusCheckOptions {
   /** Allows http and loopback/private list URLs (tests and local development only). */
   testMode: boolean;
-  /**
-   * The core verifier, injected so this module and the verifier do not import each other. It is
-   * asked not to follow the list's own `credentialStatus` (see listAt) and to answer by the
-   * deadline of the verification that needs the list.
-   */
-  verifyListCredential: (list: SignedListDocument, options: Pick<VerifyOptions, 'deadline' | 'followCredentialStatus'>) => Promise<VerificationReport>;
   /** The service's own lists, read without HTTP and never cached (a revocation shows at once). */
   resolveLocally?: (url: string) => Promise<SignedListDocument | undefined>;
   clock: Clock;
@@ -139,14 +136,14 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return fail(STATUS_ERROR_CODES.retrieval, `${url} did not answer with a status list credential (JSON or a compact JWT)`);
   }
 
-  async function verifyList(url: string, signed: SignedListDocument, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
+  async function verifyList(url: string, signed: SignedListDocument, now: Date, deadline: Deadline | undefined, verify: VerifyListCredential): Promise<VerifiedList> {
     // The list's own credentialStatus is not followed. The Bitstring Status List validate algorithm
     // asks that "all proofs verify successfully" and nothing of the list's own status; following it
     // (even once) would cost a fetch for every list, and a list naming itself, or two lists naming
     // each other, would wait on their own pending verification. To withdraw a list, its issuer
     // publishes another at the same URL.
     // @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
-    const report = await options.verifyListCredential(signed, { followCredentialStatus: false, ...(deadline === undefined ? {} : { deadline }) });
+    const report = await verify(signed, { followCredentialStatus: false, ...(deadline === undefined ? {} : { deadline }) });
     if (!report.verified) {
       const reasons = report.checks.filter((c) => !c.verified).map((c) => `${c.check}: ${c.message ?? c.code}`);
       fail(STATUS_ERROR_CODES.verification, `the status list credential ${url} does not verify (${reasons.join('; ')})`);
@@ -184,9 +181,9 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
    * later verification joins work that may not answer in time (the fetch itself ends by its own
    * 3 s deadline).
    */
-  async function listAt(url: string, now: Date, deadline: Deadline | undefined): Promise<VerifiedList> {
+  async function listAt(url: string, now: Date, deadline: Deadline | undefined, verify: VerifyListCredential): Promise<VerifiedList> {
     const local = await options.resolveLocally?.(url);
-    if (local !== undefined) return verifyList(url, local, now, deadline);
+    if (local !== undefined) return verifyList(url, local, now, deadline, verify);
 
     const hit = cache.get(url);
     if (hit !== undefined) {
@@ -201,7 +198,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       }
       if (cache.get(url) === hit) forget(url);
     }
-    const pending = download(url).then((signed) => verifyList(url, signed, now, deadline));
+    const pending = download(url).then((signed) => verifyList(url, signed, now, deadline, verify));
     cache.set(url, pending);
     evict();
     const dropUnsettled = (): void => {
@@ -225,7 +222,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return withinDeadline(pending, deadline);
   }
 
-  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date, deadline: Deadline | undefined): Promise<Check> {
+  async function checkEntry(credential: JsonObject, entry: JsonObject, pointer: string, now: Date, deadline: Deadline | undefined, verify: VerifyListCredential): Promise<Check> {
     const type = entry['type'] as keyof typeof ENTRY_TYPES;
     const index = entry['statusListIndex'];
     if (typeof index !== 'string' || !STATUS_LIST_INDEX.test(index)) {
@@ -245,7 +242,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     }
     let list: VerifiedList;
     try {
-      list = await listAt(url, now, deadline);
+      list = await listAt(url, now, deadline, verify);
     } catch (error) {
       const code = isGxTrustError(error) ? error.code : STATUS_ERROR_CODES.retrieval;
       return failed('status', code, error instanceof Error ? error.message : String(error), `${pointer}/statusListCredential`);
@@ -273,7 +270,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     return passed('status', purpose === 'revocation' ? 'not revoked' : 'not suspended');
   }
 
-  return async (credential, { now, deadline }) => {
+  return async (credential, { now, deadline, verifyListCredential }) => {
     const status = credential['credentialStatus'];
     if (status === undefined) return undefined;
     const entries = Array.isArray(status) ? status : [status];
@@ -283,7 +280,7 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
       return failed('status', STATUS_ERROR_CODES.unsupported, 'the credentialStatus holds entries of types gx-trust cannot evaluate', '/credentialStatus');
     }
     const checks = await Promise.all(
-      entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now, deadline)),
+      entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now, deadline, verifyListCredential)),
     );
     const failure = checks.find((c) => !c.verified);
     if (failure !== undefined) return failure;

@@ -9,7 +9,8 @@ import type { Clock } from '../clock.js';
 import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
-import type { StatusListRecord, Store } from '../storage/store.js';
+import type { StatusListRecord } from '../storage/store.js';
+import type { StatusListRepository } from '../storage/repositories.js';
 import { parseStatusListId, statusListUrl, type StatusListPurpose } from './allocator.js';
 import type { StatusListIssuers } from './issuers.js';
 
@@ -103,7 +104,7 @@ export type SignedStatusList =
   | { format: 'vc+jwt'; jwt: string; ttlMs: number };
 
 export interface StatusListPublisherOptions {
-  store: Pick<Store, 'getStatusList'>;
+  store: Pick<StatusListRepository, 'getStatusList'>;
   /**
    * The signing policy's status-lists signer: status list credentials, as the service's DIDs or a
    * hosted member, and nothing else.

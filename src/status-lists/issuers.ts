@@ -18,10 +18,10 @@
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
  */
 import { GxTrustError } from '../errors.js';
-import type { JoseAlgorithm } from '../issuing/jose.js';
+import type { JoseAlgorithm } from '../formats/jose/sign.js';
 import type { MemberSigning } from '../members/registry.js';
 import type { StatusListRecord } from '../storage/store.js';
-import type { Cryptosuite } from '../verifying/data-integrity-suites.js';
+import type { Cryptosuite } from '../formats/data-integrity/suites.js';
 
 export interface StatusListIssuer {
   /** The DID that issues, and signs, the lists. */

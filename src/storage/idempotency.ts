@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { GxTrustError } from '../errors.js';
 import { canonicalJson } from '../jcs.js';
-import type { Store } from './store.js';
+import type { IdempotencyRepository } from './repositories.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
@@ -18,7 +18,7 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
  * abandon the key.
  */
 export async function claimIdempotencyKey(
-  store: Pick<Store, 'beginIdempotent'>,
+  store: Pick<IdempotencyRepository, 'beginIdempotent'>,
   clientKey: string,
   scopedKey: string,
   request: unknown,

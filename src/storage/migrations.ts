@@ -1,234 +1,164 @@
 /**
- * Numbered schema steps, one SQL text per dialect. A step is never edited once released: a change
- * is a new step. `schema_migrations` records what has been applied; each store applies the
- * missing steps under a lock (PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE) so replicas that
- * start together apply each step once.
+ * The schema, written once: numbered steps over Kysely's schema builder, with the few column types
+ * that differ by dialect taken from the dialect (`TYPES`). A step is never edited once released: a
+ * change is a new step. `schema_migrations` records what has been applied (the numbering and the
+ * table are those of the releases that wrote SQL per dialect, so their databases migrate on);
+ * each store applies the missing steps under a lock (PostgreSQL advisory lock, SQLite BEGIN
+ * IMMEDIATE) so replicas that start together apply each step once.
  */
+import { sql, type ColumnDataType, type Expression, type Kysely } from 'kysely';
+
+/** The column types that differ: PostgreSQL has real ones, SQLite keeps text and integers. */
+export interface ColumnTypes {
+  json: ColumnDataType;
+  timestamp: ColumnDataType;
+  bigint: ColumnDataType;
+  bytes: ColumnDataType;
+  boolean: ColumnDataType;
+  /** The literal false in this dialect's boolean column. */
+  false: Expression<unknown>;
+}
+
+export const SQLITE_TYPES: ColumnTypes = { json: 'text', timestamp: 'text', bigint: 'integer', bytes: 'blob', boolean: 'integer', false: sql`0` };
+export const POSTGRES_TYPES: ColumnTypes = { json: 'jsonb', timestamp: 'timestamptz', bigint: 'bigint', bytes: 'bytea', boolean: 'boolean', false: sql`FALSE` };
+
 export interface Migration {
   version: number;
   name: string;
-  sqlite: string;
-  postgres: string;
+  up(db: Kysely<unknown>, t: ColumnTypes): Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'records: credentials, status lists, idempotency keys, decisions, audit log',
-    sqlite: `
-      CREATE TABLE issued_credentials (
-        id TEXT PRIMARY KEY,
-        types TEXT NOT NULL,
-        subject TEXT,
-        issuer TEXT NOT NULL,
-        format TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        status_entries TEXT NOT NULL,
-        issued_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        credential TEXT NOT NULL
-      );
-      CREATE INDEX issued_credentials_issuer ON issued_credentials (issuer);
-      CREATE TABLE status_lists (
-        id TEXT PRIMARY KEY,
-        purpose TEXT NOT NULL,
-        size INTEGER NOT NULL CHECK (size > 0),
-        bits BLOB NOT NULL,
-        version INTEGER NOT NULL,
-        updated_at TEXT NOT NULL
-      );
-      CREATE TABLE status_allocations (
-        list_id TEXT NOT NULL REFERENCES status_lists (id),
-        idx INTEGER NOT NULL,
-        credential_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (list_id, idx)
-      );
-      CREATE INDEX status_allocations_credential ON status_allocations (credential_id);
-      CREATE TABLE idempotency_keys (
-        key TEXT PRIMARY KEY,
-        request_digest TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('in-flight', 'done')),
-        response TEXT,
-        created_at TEXT NOT NULL
-      );
-      CREATE TABLE compliance_decisions (
-        id TEXT PRIMARY KEY,
-        decision TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      );
-      CREATE TABLE audit_entries (
-        idx INTEGER PRIMARY KEY,
-        leaf TEXT NOT NULL,
-        leaf_hash TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        action TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      );
-      CREATE INDEX audit_entries_subject ON audit_entries (subject);
-      CREATE TABLE audit_checkpoints (
-        tree_size INTEGER PRIMARY KEY,
-        checkpoint TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      );
-    `,
-    postgres: `
-      CREATE TABLE issued_credentials (
-        id TEXT PRIMARY KEY,
-        types JSONB NOT NULL,
-        subject TEXT,
-        issuer TEXT NOT NULL,
-        format TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        status_entries JSONB NOT NULL,
-        issued_by TEXT NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
-        credential TEXT NOT NULL
-      );
-      CREATE INDEX issued_credentials_issuer ON issued_credentials (issuer);
-      CREATE TABLE status_lists (
-        id TEXT PRIMARY KEY,
-        purpose TEXT NOT NULL,
-        size INTEGER NOT NULL CHECK (size > 0),
-        bits BYTEA NOT NULL,
-        version BIGINT NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL
-      );
-      CREATE TABLE status_allocations (
-        list_id TEXT NOT NULL REFERENCES status_lists (id),
-        idx INTEGER NOT NULL,
-        credential_id TEXT NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (list_id, idx)
-      );
-      CREATE INDEX status_allocations_credential ON status_allocations (credential_id);
-      CREATE TABLE idempotency_keys (
-        key TEXT PRIMARY KEY,
-        request_digest TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('in-flight', 'done')),
-        response TEXT,
-        created_at TIMESTAMPTZ NOT NULL
-      );
-      CREATE TABLE compliance_decisions (
-        id TEXT PRIMARY KEY,
-        decision JSONB NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL
-      );
-      CREATE TABLE audit_entries (
-        idx BIGINT PRIMARY KEY,
-        leaf TEXT NOT NULL,
-        leaf_hash TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        action TEXT NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL
-      );
-      CREATE INDEX audit_entries_subject ON audit_entries (subject);
-      CREATE TABLE audit_checkpoints (
-        tree_size BIGINT PRIMARY KEY,
-        checkpoint JSONB NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL
-      );
-    `,
+    async up(db, t) {
+      await db.schema
+        .createTable('issued_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('types', t.json, (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('status_entries', t.json, (c) => c.notNull())
+        .addColumn('issued_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('credential', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('issued_credentials_issuer').on('issued_credentials').column('issuer').execute();
+      await db.schema
+        .createTable('status_lists')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull().check(sql`size > 0`))
+        .addColumn('bits', t.bytes, (c) => c.notNull())
+        .addColumn('version', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('status_allocations')
+        .addColumn('list_id', 'text', (c) => c.notNull().references('status_lists.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addPrimaryKeyConstraint('status_allocations_pkey', ['list_id', 'idx'])
+        .execute();
+      await db.schema.createIndex('status_allocations_credential').on('status_allocations').column('credential_id').execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('request_digest', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state IN ('in-flight', 'done')`))
+        .addColumn('response', 'text')
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('compliance_decisions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('decision', t.json, (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      // SQLite: INTEGER PRIMARY KEY is the rowid, so the head is the last row of the table itself.
+      await db.schema
+        .createTable('audit_entries')
+        .addColumn('idx', t.bigint, (c) => c.primaryKey())
+        .addColumn('leaf', 'text', (c) => c.notNull())
+        .addColumn('leaf_hash', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_entries_subject').on('audit_entries').column('subject').execute();
+      await db.schema
+        .createTable('audit_checkpoints')
+        .addColumn('tree_size', t.bigint, (c) => c.primaryKey())
+        .addColumn('checkpoint', t.json, (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+    },
   },
   {
     version: 2,
     name: 'members: hosted did:web identities, their verification methods (sealed private keys), hashed API keys',
-    sqlite: `
-      CREATE TABLE members (
-        id TEXT PRIMARY KEY,
-        slug TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL,
-        did TEXT NOT NULL UNIQUE,
-        custody TEXT NOT NULL CHECK (custody IN ('hosted', 'external')),
-        created_at TEXT NOT NULL
-      );
-      CREATE TABLE member_keys (
-        id TEXT PRIMARY KEY,
-        member_id TEXT NOT NULL REFERENCES members (id),
-        kind TEXT NOT NULL,
-        method_type TEXT NOT NULL,
-        public_key TEXT NOT NULL,
-        sealed_private_key TEXT,
-        state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'removed')),
-        created_at TEXT NOT NULL,
-        retired_at TEXT,
-        signed_until TEXT,
-        signed_unbounded INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE INDEX member_keys_member ON member_keys (member_id, kind, state);
-      CREATE TABLE api_keys (
-        id TEXT PRIMARY KEY,
-        member_id TEXT NOT NULL REFERENCES members (id),
-        role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'connector', 'auditor')),
-        key_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-      );
-      CREATE INDEX api_keys_member ON api_keys (member_id);
-    `,
-    postgres: `
-      CREATE TABLE members (
-        id TEXT PRIMARY KEY,
-        slug TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL,
-        did TEXT NOT NULL UNIQUE,
-        custody TEXT NOT NULL CHECK (custody IN ('hosted', 'external')),
-        created_at TIMESTAMPTZ NOT NULL
-      );
-      CREATE TABLE member_keys (
-        id TEXT PRIMARY KEY,
-        member_id TEXT NOT NULL REFERENCES members (id),
-        kind TEXT NOT NULL,
-        method_type TEXT NOT NULL,
-        public_key JSONB NOT NULL,
-        sealed_private_key TEXT,
-        state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'removed')),
-        created_at TIMESTAMPTZ NOT NULL,
-        retired_at TIMESTAMPTZ,
-        signed_until TEXT,
-        signed_unbounded BOOLEAN NOT NULL DEFAULT FALSE
-      );
-      CREATE INDEX member_keys_member ON member_keys (member_id, kind, state);
-      CREATE TABLE api_keys (
-        id TEXT PRIMARY KEY,
-        member_id TEXT NOT NULL REFERENCES members (id),
-        role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'connector', 'auditor')),
-        key_hash TEXT NOT NULL UNIQUE,
-        created_at TIMESTAMPTZ NOT NULL,
-        revoked_at TIMESTAMPTZ
-      );
-      CREATE INDEX api_keys_member ON api_keys (member_id);
-    `,
+    async up(db, t) {
+      await db.schema
+        .createTable('members')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('slug', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('did', 'text', (c) => c.notNull().unique())
+        .addColumn('custody', 'text', (c) => c.notNull().check(sql`custody IN ('hosted', 'external')`))
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('member_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('member_id', 'text', (c) => c.notNull().references('members.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('method_type', 'text', (c) => c.notNull())
+        .addColumn('public_key', t.json, (c) => c.notNull())
+        .addColumn('sealed_private_key', 'text')
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state IN ('active', 'retired', 'removed')`))
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('retired_at', t.timestamp)
+        .addColumn('signed_until', 'text')
+        .addColumn('signed_unbounded', t.boolean, (c) => c.notNull().defaultTo(t.false))
+        .execute();
+      await db.schema.createIndex('member_keys_member').on('member_keys').columns(['member_id', 'kind', 'state']).execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('member_id', 'text', (c) => c.notNull().references('members.id'))
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role IN ('admin', 'member', 'connector', 'auditor')`))
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('revoked_at', t.timestamp)
+        .execute();
+      await db.schema.createIndex('api_keys_member').on('api_keys').column('member_id').execute();
+    },
   },
   {
     version: 3,
     // "The issuer of the status list credential MUST be the same as the issuer of the credential":
     // each DID the service issues as gets lists of its own. NULL is the service's did:web (whatever
     // GX_BASE_URL makes it now), which every list created before this step belongs to.
-    name: 'status lists per issuer: the DID whose lists these are (NULL: the service\'s did:web)',
-    sqlite: `
-      ALTER TABLE status_lists ADD COLUMN issuer TEXT;
-      CREATE INDEX status_lists_issuer ON status_lists (issuer);
-    `,
-    postgres: `
-      ALTER TABLE status_lists ADD COLUMN issuer TEXT;
-      CREATE INDEX status_lists_issuer ON status_lists (issuer);
-    `,
+    name: "status lists per issuer: the DID whose lists these are (NULL: the service's did:web)",
+    async up(db) {
+      await db.schema.alterTable('status_lists').addColumn('issuer', 'text').execute();
+      await db.schema.createIndex('status_lists_issuer').on('status_lists').column('issuer').execute();
+    },
   },
   {
-    version: 4,
+    version: 5,
     // A hosted key's certificate chain can be replaced (PUT /members/{id}/keys/{kid}/certificate)
     // without a change of state: `revision` counts such changes, so the member keys version moves
     // and every replica's hosted DID document is read again. Credentials are looked up by subject
     // for the member's own presentations and labels.
     name: 'member key revisions (certificates installed), credentials by subject',
-    sqlite: `
-      ALTER TABLE member_keys ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX issued_credentials_subject ON issued_credentials (subject);
-    `,
-    postgres: `
-      ALTER TABLE member_keys ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX issued_credentials_subject ON issued_credentials (subject);
-    `,
+    async up(db) {
+      await db.schema.alterTable('member_keys').addColumn('revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('issued_credentials_subject').on('issued_credentials').column('subject').execute();
+    },
   },
 ];

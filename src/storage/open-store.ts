@@ -2,16 +2,15 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
-import type { Store } from './store.js';
+import type { RecordCodecs, Store } from './store.js';
 
 /**
  * The composition root's one call: PostgreSQL when a database URL is configured (replicas share
  * it), otherwise the embedded SQLite file `<dataDir>/gx-trust.db`. Either way created and migrated.
  */
-export function openStore(options: { dataDir: string; databaseUrl?: string | undefined; clock?: Clock }): Promise<Store> {
-  const clock = options.clock === undefined ? {} : { clock: options.clock };
+export function openStore(options: { dataDir: string; databaseUrl?: string | undefined; clock?: Clock; codecs: RecordCodecs }): Promise<Store> {
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    return openPostgresStore({ connectionString: options.databaseUrl, ...clock });
+    return openPostgresStore({ connectionString: options.databaseUrl, codecs: options.codecs, clock: options.clock });
   }
-  return openSqliteStore({ path: join(options.dataDir, 'gx-trust.db'), ...clock });
+  return openSqliteStore({ path: join(options.dataDir, 'gx-trust.db'), codecs: options.codecs, clock: options.clock });
 }

@@ -30,8 +30,17 @@ export type CertificateChainCheck = (
  * The 'status' check of a credential that carries `credentialStatus` (revocation, suspension);
  * injected by the status-lists module. Returns undefined when the credential has no status entry.
  * It must fail closed: a list that cannot be fetched or verified is a failed check.
+ * `verifyListCredential` is the asking verifier itself, handed over with each call: a status list
+ * credential is verified by the same verifier as the credential that points at it, and neither
+ * module has to be built before the other.
  */
-export type CredentialStatusCheck = (credential: JsonObject, context: { now: Date; deadline?: Deadline }) => Promise<Check | undefined>;
+export type CredentialStatusCheck = (credential: JsonObject, context: StatusCheckContext) => Promise<Check | undefined>;
+
+export interface StatusCheckContext {
+  now: Date;
+  deadline?: Deadline;
+  verifyListCredential: (list: JsonObject | string, options: Pick<VerifyOptions, 'deadline' | 'followCredentialStatus'>) => Promise<VerificationReport>;
+}
 
 /**
  * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
@@ -186,7 +195,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     if (kind === 'credential' && document['credentialStatus'] !== undefined && options.followCredentialStatus) {
       let statusCheck: Check | undefined;
       try {
-        const pending = deps.checkStatus?.(document, { now: context.now, deadline: options.deadline });
+        const pending = deps.checkStatus?.(document, { now: context.now, ...(options.deadline === undefined ? {} : { deadline: options.deadline }), verifyListCredential: verifyCredential });
         // The status check answers by the deadline itself, naming the entry it could not read; the
         // race only keeps a check that would not from holding the verification.
         statusCheck = pending === undefined ? undefined : await withinDeadline(pending, options.deadline, { yieldToWork: true });

@@ -9,14 +9,11 @@
 import type { Clock } from '../clock.js';
 import { parseDidUrl } from '../dids/index.js';
 import type { DidDocument, DidResolver } from '../dids/types.js';
-import { dataIntegrityFormat } from '../verifying/data-integrity.js';
+import { dataIntegrityFormat } from '../formats/data-integrity/verify.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../verifying/types.js';
 import type { WorkerPool } from './pool.js';
 import type { PooledFormatResult } from './tasks.js';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+import { isObject } from '../json-input.js';
 
 function idOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;

@@ -14,7 +14,7 @@ import { createSelfDescriptionValidator, type SelfDescriptionValidator } from '.
 import { createDocumentLoader, type DocumentLoader } from '../document-loader/index.js';
 import { shareActiveContextDefinitions } from '../document-loader/active-context.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import { dataIntegrityFormat } from '../verifying/data-integrity.js';
+import { dataIntegrityFormat } from '../formats/data-integrity/verify.js';
 import type { VerifyContext } from '../verifying/types.js';
 import type { WorkerPriority } from './pool.js';
 import type { PoolWorkerData, ValidateSelfDescriptionTask, VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';

@@ -13,7 +13,7 @@ import * as x509 from '@peculiar/x509';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { GxTrustError, isGxTrustError } from '../errors.js';
-import { assertRsaKeyBounds } from '../keyring/algorithms.js';
+import { assertRsaKeyBounds } from '../algorithms/index.js';
 
 // @peculiar/x509 signs and verifies through WebCrypto; Node's implementation is the one we trust.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -96,7 +96,7 @@ function publicKeyOf(cert: x509.X509Certificate): KeyObject {
 }
 
 /**
- * A certificate's RSA key out of bounds (src/keyring/algorithms.ts) is refused before it verifies
+ * A certificate's RSA key out of bounds (src/algorithms) is refused before it verifies
  * anything: the chain comes from whoever publishes the DID document, and so do its keys' size and
  * exponent, which set the cost of each signature check.
  */

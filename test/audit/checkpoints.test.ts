@@ -9,12 +9,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkpointVerifier, createCheckpointer, ed25519CheckpointSigner } from '../../src/audit/checkpoints.js';
 import { checkpointSignedBytes, type SignedCheckpoint } from '../../src/audit/log.js';
 import { loadOrCreateKeyring, type Keyring } from '../../src/keyring/index.js';
-import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite.js';
+import { openSqliteStore } from '../../src/storage/sqlite.js';
+import type { Store } from '../../src/storage/store.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 let dir: string;
 let keyring: Keyring;
-let store: SqliteStore;
-let replica: SqliteStore;
+let store: Store;
+let replica: Store;
 let now: Date;
 const clock = () => now;
 
@@ -22,8 +24,8 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gx-trust-checkpoints-'));
   keyring = await loadOrCreateKeyring({ keysDir: join(dir, 'keys'), baseUrl: 'http://localhost:8080', env: 'development' });
   now = new Date('2026-03-01T12:00:00.000Z');
-  store = await openSqliteStore({ path: join(dir, 'gx.db'), clock });
-  replica = await openSqliteStore({ path: join(dir, 'gx.db'), clock });
+  store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx.db'), clock });
+  replica = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx.db'), clock });
 });
 afterEach(async () => {
   await store.close();
@@ -31,7 +33,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const append = async (on: SqliteStore, n: number) => {
+const append = async (on: Store, n: number) => {
   for (let i = 0; i < n; i++) await on.appendAudit({ actor: 'test', action: 'key.changed', subject: `k-${i}`, digests: {} });
 };
 

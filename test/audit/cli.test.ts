@@ -17,6 +17,7 @@ import { parseConfig } from '../../src/config.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { createService } from '../../src/service.js';
 import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'gx-trust.js');
@@ -192,7 +193,7 @@ describe('gx-trust audit verify', { timeout: 60_000 }, () => {
   it('says how many entries no signed checkpoint covers, and fails them with --checkpoint', async () => {
     const { dir, db } = copyOfLog();
     db.close();
-    const store = await openSqliteStore({ path: join(dir, 'data', 'gx-trust.db') });
+    const store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'data', 'gx-trust.db') });
     for (let i = 0; i < 2; i++) await store.appendAudit({ actor: 'test', action: 'member.changed', subject: 'did:web:member.example', digests: {} });
     await store.close();
     const plain = await cli(['audit', 'verify'], dir);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jcs, securedDocument, sha256 } from '../../src/compliance/digest.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { signJsonWebSignature2020 } from '../../src/issuing/json-web-signature-2020.js';
+import { signJsonWebSignature2020 } from '../../src/formats/json-web-signature-2020/sign.js';
 import { postJson } from '../helpers/service.js';
 import {
   createParty, resignTagus, serviceSigner, startComplianceWorld, tagusPresentation as signedTagusPresentation, type ComplianceWorld, type Party,

@@ -8,7 +8,7 @@ import { CompactSign } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const MAX_NUMERIC_DATE = 253_402_300_799;
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { makeIssuer, type TestIssuer } from '../verifying/jose-fixtures.js';
+import { makeIssuer, type TestIssuer } from '../formats/jose/fixtures.js';
 
 let svc: RunningService;
 let issuer: TestIssuer;

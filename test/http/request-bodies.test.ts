@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertJsonInput as assertJsonLimits, MAX_INPUT_DEPTH as MAX_JSON_DEPTH } from '../../src/json-input.js';
 import { GxTrustError } from '../../src/errors.js';
 import { startService, type RunningService } from '../helpers/service.js';
-import { makeIssuer } from '../verifying/jose-fixtures.js';
+import { makeIssuer } from '../formats/jose/fixtures.js';
 
 let svc: RunningService;
 beforeAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signCredentialJwt } from '../../src/issuing/jose.js';
+import { signCredentialJwt } from '../../src/formats/jose/sign.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 

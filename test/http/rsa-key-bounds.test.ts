@@ -16,7 +16,7 @@ const MAX_RSA_MODULUS_BITS = 4096;
 import { addDays, issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
 import { rsaKeyPair } from '../helpers/rsa-keys.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { didJwkOf } from '../verifying/jose-fixtures.js';
+import { didJwkOf } from '../formats/jose/fixtures.js';
 
 interface Pair {
   privateKey: KeyObject;

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDidResolver } from '../../src/dids/index.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { createVerifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { joseFormat } from '../../src/verifying/jose.js';
-import { jsonWebSignature2020Format } from '../../src/verifying/json-web-signature-2020.js';
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
+import { joseFormat } from '../../src/formats/jose/verify.js';
+import { jsonWebSignature2020Format } from '../../src/formats/json-web-signature-2020/verify.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 let svc: RunningService;

@@ -3,7 +3,7 @@
  * its table. Nothing here judges speed (figures belong in `npm run load`, not in assertions).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessEventLoop, type Target } from '../../load/driver.js';
+import { inProcessEventLoop, issueFixtures, rawLibraryRates, type Target } from '../../load/driver.js';
 import { runLoad } from '../../load/run.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
@@ -45,5 +45,16 @@ describe('the load driver', () => {
     }
     expect(report.notes).toContain('unexpected 5xx: none');
     expect(report.notes.some((n) => /^compliance: warm decision on a 4-credential VP-JWT, p50 \d+\.\d\d ms .*target p50 <= 15 ms (MET|NOT MET)$/.test(n))).toBe(true);
+  }, 60_000);
+
+  // Regression: the raw @digitalbazaar/vc baseline ran on gx-trust's closed loader, which resolves
+  // no DID, so every call failed ("the raw @digitalbazaar/vc verification failed") and `npm run
+  // load` stopped before its first ratio. rawLibraryRates throws on a call that does not verify.
+  it('runs the raw-library baseline on credentials the service issued, every call verified', async () => {
+    const target: Target = { url: running.url, apiKey: running.apiKey, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
+    const fixtures = await issueFixtures(target, { jwt: 2, dataIntegrity: 2 });
+    const rates = await rawLibraryRates(target, fixtures, 0.2);
+    expect(rates.joseJwtVerify).toBeGreaterThan(0);
+    expect(rates.vcVerify).toBeGreaterThan(0);
   }, 60_000);
 });

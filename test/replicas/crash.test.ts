@@ -20,6 +20,7 @@ import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
 import { postJson } from '../helpers/service.js';
 import { freePort, freshPostgresSchema, startGxProcess, type GxProcess, type PostgresSchema } from './process.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 const DATABASE = process.env['GX_TEST_DATABASE_URL'];
 const API_KEY = `gx_crash_test_${'k'.repeat(24)}`;
@@ -65,9 +66,9 @@ async function setup(kind: 'sqlite' | 'postgres'): Promise<Setup> {
     db = await freshPostgresSchema(DATABASE!);
     env['DATABASE_URL'] = db.databaseUrl;
     const schema = db.schema;
-    return { env, db, openStore: () => openPostgresStore({ connectionString: DATABASE!, schema }) };
+    return { env, db, openStore: () => openPostgresStore({ codecs: recordCodecs, connectionString: DATABASE!, schema }) };
   }
-  return { env, openStore: () => openSqliteStore({ path: join(dir, 'data', 'gx-trust.db') }) };
+  return { env, openStore: () => openSqliteStore({ codecs: recordCodecs, path: join(dir, 'data', 'gx-trust.db') }) };
 }
 
 async function start(env: Record<string, string>): Promise<GxProcess> {

@@ -17,10 +17,11 @@ import { checkpointSignedBytes, verifyAuditLog, type SignedCheckpoint } from '..
 import { verifyConsistency } from '../../src/audit/merkle.js';
 import type { DidDocument } from '../../src/dids/types.js';
 import { openPostgresStore } from '../../src/storage/postgres.js';
-import { getBit } from '../../src/storage/store.js';
+import { getBit } from '../../src/status-lists/bitstring.js';
 import { decodeStatusList } from '../../src/status-lists/credential.js';
 import { postJson } from '../helpers/service.js';
 import { bounded, freePort, freshPostgresSchema, startGxProcess, type GxProcess, type PostgresSchema } from './process.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 const DATABASE = process.env['GX_TEST_DATABASE_URL'] ?? '';
 const ISSUES = 240;
@@ -108,7 +109,7 @@ describe.skipIf(DATABASE === '')('two gx-trust replicas sharing one PostgreSQL',
       expect(stored.rows.map((r) => r.id).sort()).toEqual(issued.map((c) => c.id).sort());
 
       // The audit log: gap-free, every leaf and every checkpoint (signed by either replica) verifies.
-      const store = await openPostgresStore({ connectionString: DATABASE, schema: db.schema });
+      const store = await openPostgresStore({ codecs: recordCodecs, connectionString: DATABASE, schema: db.schema });
       try {
         const didDocument = (await (await fetch(`${replicas[0]!.url}/.well-known/did.json`)).json()) as DidDocument;
         const size = await store.auditSize();

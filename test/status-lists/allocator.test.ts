@@ -6,6 +6,7 @@ import { MIN_STATUS_LIST_SIZE, parseStatusListId, StatusListAllocator, type Stat
 import { createStatusListIssuers } from '../../src/status-lists/issuers.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 /** Lists of the service's did:web only: the allocation rules are the same for every issuer. */
 const serviceOnly = createStatusListIssuers({ serviceDid: 'did:web:issuer.example', didKeys: [], members: { hosts: () => false, member: async () => undefined } });
@@ -17,7 +18,7 @@ describe('StatusListAllocator', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gx-trust-status-'));
-    store = await openSqliteStore({ path: join(dir, 'gx-trust.db') });
+    store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx-trust.db') });
   });
   afterEach(async () => {
     await store.close();

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/credentials/index.js';
-import { setBit } from '../../src/storage/store.js';
+import { setBit } from '../../src/status-lists/bitstring.js';
 import { buildStatusListCredential } from '../../src/status-lists/credential.js';
 import { createStatusWorld, VC_V2, type StatusWorld } from './fixtures.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';

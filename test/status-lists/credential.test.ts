@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildStatusListCredential, decodeStatusList, encodeStatusList, MAX_INFLATED_LIST_BYTES } from '../../src/status-lists/credential.js';
-import { getBit, setBit } from '../../src/storage/store.js';
+import { getBit, setBit } from '../../src/status-lists/bitstring.js';
 import { GxTrustError } from '../../src/errors.js';
 
 function codeOf(run: () => unknown): string | undefined {

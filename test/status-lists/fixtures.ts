@@ -18,11 +18,15 @@ import { createStatusCheck, type SignedListDocument, type StatusCheckOptions } f
 import { createStatusListPublisher, type SignedStatusList, type StatusListPublisher } from '../../src/status-lists/credential.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
-import { createVerifier, type CredentialStatusCheck, type Verifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { joseFormat } from '../../src/verifying/jose.js';
+import { createVerifier, type CredentialStatusCheck, type StatusCheckContext, type Verifier } from '../../src/verifying/index.js';
+
+/** A status check called directly by a test: the service's verifier stands in for the asking one. */
+export type DirectStatusCheck = (credential: Parameters<CredentialStatusCheck>[0], context: Omit<StatusCheckContext, 'verifyListCredential'> & Partial<StatusCheckContext>) => ReturnType<CredentialStatusCheck>;
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
+import { joseFormat } from '../../src/formats/jose/verify.js';
 import { startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 export const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 
@@ -53,8 +57,8 @@ export interface StatusWorld {
   connections: () => number;
   /** Verifies credentials with the status check fetching lists over loopback HTTP. */
   verifier: Verifier;
-  statusCheck: CredentialStatusCheck;
-  makeStatusCheck(overrides?: Partial<StatusCheckOptions>): CredentialStatusCheck;
+  statusCheck: DirectStatusCheck;
+  makeStatusCheck(overrides?: Partial<StatusCheckOptions>): DirectStatusCheck;
   clock: Clock;
   advance(ms: number): void;
   issue(options: { purposes: StatusListPurpose[]; format?: 'ldp_vc' | 'vc+jwt'; issuedBy?: string }): Promise<{ id: string; verifiable: JsonObject | string }>;
@@ -71,7 +75,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const running = await startService({}, { clock });
   const { service } = running;
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-status-'));
-  const store = await openSqliteStore({ path: join(dir, 'gx-trust.db'), clock });
+  const store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx-trust.db'), clock });
 
   // The status list routes of the route table, served by the real request pipeline; any bearer
   // token is a member of that name ('admin' an admin), so ownership decides what each may change.
@@ -102,8 +106,11 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   });
   scripted.server.on('connection', () => connections++);
 
-  const makeStatusCheck = (overrides: Partial<StatusCheckOptions> = {}): CredentialStatusCheck =>
-    createStatusCheck({ testMode: true, verifyListCredential: (list) => service.verifier.verifyCredential(list), clock, ...overrides });
+  // Called directly, the check is handed the service's verifier, as a verifier hands itself over.
+  const makeStatusCheck = (overrides: Partial<StatusCheckOptions> = {}): DirectStatusCheck => {
+    const check = createStatusCheck({ testMode: true, clock, ...overrides });
+    return (credential, context) => check(credential, { verifyListCredential: (list) => service.verifier.verifyCredential(list), ...context });
+  };
   const statusCheck = makeStatusCheck();
   const verifier = createVerifier({
     resolver: service.resolver,

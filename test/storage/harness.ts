@@ -13,6 +13,7 @@ import type { Clock } from '../../src/clock.js';
 import { openPostgresStore } from '../../src/storage/postgres.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 export interface Harness {
   /** Another handle (connection pool / Database) on the same database, migrated. */
@@ -42,7 +43,7 @@ function sqliteKind(): StoreKind {
       return {
         location: { sqlitePath: path },
         async open(options = {}) {
-          const store = await openSqliteStore({ path, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+          const store = await openSqliteStore({ codecs: recordCodecs, path, ...(options.clock === undefined ? {} : { clock: options.clock }) });
           stores.push(store);
           return store;
         },
@@ -73,7 +74,7 @@ function postgresKind(url: string): StoreKind {
       return {
         location: { connectionString: url, schema },
         async open(options = {}) {
-          const store = await openPostgresStore({
+          const store = await openPostgresStore({ codecs: recordCodecs,
             connectionString: url,
             schema,
             ...(options.clock === undefined ? {} : { clock: options.clock }),

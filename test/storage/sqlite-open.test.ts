@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite.js';
+import { sqliteDialect } from '../../src/storage/sqlite.js';
 
 describe('opening the SQLite store', () => {
   let dir: string;
@@ -37,7 +37,7 @@ describe('opening the SQLite store', () => {
       Atomics.store(new Int32Array(gate), 0, 1);
       Atomics.notify(new Int32Array(gate), 0);
       try {
-        new SqliteStore({ path, busyTimeoutMs: 5000 }).close();
+        void sqliteDialect({ path, busyTimeoutMs: 5000 }).close();
       } catch (error) {
         failures.push(`ours: ${(error as Error).message}`);
       }

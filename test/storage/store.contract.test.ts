@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLeafHash, verifyAuditLog } from '../../src/audit/log.js';
 import { fixedClock } from '../../src/clock.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
-import { getBit, type Store } from '../../src/storage/store.js';
+import { getBit } from '../../src/status-lists/bitstring.js';
+import type { IssuanceRecord, Store } from '../../src/storage/store.js';
 import { makeAuditInput, makeCheckpointKeys, makeCredentialRecord, issueOne } from './fixtures.js';
 import { STORE_KINDS, type Harness } from './harness.js';
 
@@ -75,6 +76,71 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
         code: 'CONFLICT',
       });
       expect(await store.auditSize()).toBe(1);
+    });
+  });
+
+  describe('group commit: concurrent recordIssuance() calls', () => {
+    /** Reserves an index for each, then submits every issuance in the same tick, as concurrent requests do. */
+    async function issueConcurrently(count: number, spoil: (i: number, issuance: IssuanceRecord) => IssuanceRecord = (_, x) => x) {
+      const issuances: IssuanceRecord[] = [];
+      for (let i = 0; i < count; i++) {
+        const credential = makeCredentialRecord();
+        const index = await store.reserveStatusIndex({ listId: LIST.id, credentialId: credential.id });
+        issuances.push(
+          spoil(i, {
+            credential: { ...credential, statusEntries: [{ listId: LIST.id, index, purpose: 'revocation' }] },
+            allocations: [{ listId: LIST.id, index, credentialId: credential.id }],
+            audit: makeAuditInput({ subject: credential.id, digests: { credential: credential.digest } }),
+          }),
+        );
+      }
+      const outcomes = await Promise.allSettled(issuances.map((issuance) => store.recordIssuance(issuance)));
+      return { issuances, outcomes };
+    }
+
+    it('commits every member with its own gap-free audit index, in a log that verifies', async () => {
+      const { issuances, outcomes } = await issueConcurrently(24);
+      const indexes = outcomes.map((o) => (o.status === 'fulfilled' ? o.value.auditEntry.index : -1));
+      expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+      for (const [i, issuance] of issuances.entries()) {
+        expect((await store.getCredential(issuance.credential.id))?.digest).toBe(issuance.credential.digest);
+        const [entry] = await store.auditEntries(indexes[i]!, indexes[i]! + 1);
+        expect(entry?.columns?.subject).toBe(issuance.credential.id);
+      }
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 100), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: true, treeSize: 24 });
+    });
+
+    it('fails a bad member alone, with its own error, leaving none of its rows and its neighbours committed', async () => {
+      const taken = await issueOne(store, LIST.id);
+      const { issuances, outcomes } = await issueConcurrently(8, (i, issuance) => {
+        // Member 2 claims an index that belongs to another credential; member 5 repeats a recorded id.
+        if (i === 2) return { ...issuance, allocations: [{ listId: LIST.id, index: taken.statusIndex, credentialId: issuance.credential.id }] };
+        if (i === 5) return { ...issuance, credential: { ...issuance.credential, id: taken.credentialId }, allocations: [] };
+        return issuance;
+      });
+      expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT', message: expect.stringContaining('belongs to another credential') } });
+      expect(outcomes[5]).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT', message: expect.stringContaining('already recorded') } });
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(6);
+
+      expect(await store.getCredential(issuances[2]!.credential.id)).toBeUndefined();
+      expect(await store.auditEntriesForSubject(issuances[2]!.credential.id)).toEqual([]);
+      expect((await store.getAllocation(LIST.id, taken.statusIndex))?.credentialId).toBe(taken.credentialId);
+      expect(await store.auditEntriesForSubject(issuances[5]!.audit.subject)).toEqual([]);
+      for (const i of [0, 1, 3, 4, 6, 7]) expect(await store.getCredential(issuances[i]!.credential.id)).toBeDefined();
+      // 1 + 6 entries, gap-free: the failed members took no index.
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 100), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: true, treeSize: 7 });
+    });
+
+    it('hands out distinct indexes to concurrent reservations that collide', async () => {
+      await store.ensureStatusList({ id: 'crowded', purpose: 'revocation', size: 16 });
+      let n = 0;
+      // Every reservation first draws 0, 1 or 2: they collide with each other inside one group.
+      const random = (size: number): number => (n++ < 12 ? n % 3 : Math.floor(Math.random() * size));
+      const got = await Promise.all(Array.from({ length: 12 }, (_, i) => store.reserveStatusIndex({ listId: 'crowded', credentialId: `urn:c${i}`, random })));
+      expect(new Set(got).size).toBe(12);
+      for (const [i, index] of got.entries()) expect((await store.getAllocation('crowded', index))?.credentialId).toBe(`urn:c${i}`);
     });
   });
 

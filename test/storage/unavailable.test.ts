@@ -11,6 +11,7 @@ import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { isStoreUnavailable } from '../../src/storage/store.js';
 import { makeAuditInput, makeCredentialRecord } from './fixtures.js';
 import { TEST_DATABASE_URL } from './harness.js';
+import { recordCodecs } from '../../src/record-codecs.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -32,14 +33,14 @@ describe('an unavailable SQLite store', () => {
 
   it('reports StoreUnavailableError when the file cannot be created', async () => {
     writeFileSync(join(dir, 'not-a-dir'), '');
-    const error = await rejection(openSqliteStore({ path: join(dir, 'not-a-dir', 'gx-trust.db') }));
+    const error = await rejection(openSqliteStore({ codecs: recordCodecs, path: join(dir, 'not-a-dir', 'gx-trust.db') }));
     expect((error as { code?: string }).code).toBe('STORE_UNAVAILABLE');
     expect(isStoreUnavailable(error)).toBe(true);
   });
 
   it('reports StoreUnavailableError when another process holds the write lock past the busy timeout, and writes nothing', async () => {
     const path = join(dir, 'gx-trust.db');
-    const store = await openSqliteStore({ path, busyTimeoutMs: 50 });
+    const store = await openSqliteStore({ codecs: recordCodecs, path, busyTimeoutMs: 50 });
     const other = new Database(path);
     other.exec('BEGIN IMMEDIATE');
     const credential = makeCredentialRecord();
@@ -53,7 +54,7 @@ describe('an unavailable SQLite store', () => {
   });
 
   it('reports StoreUnavailableError after the store was closed', async () => {
-    const store = await openSqliteStore({ path: join(dir, 'gx-trust.db') });
+    const store = await openSqliteStore({ codecs: recordCodecs, path: join(dir, 'gx-trust.db') });
     await store.close();
     expect(isStoreUnavailable(await rejection(store.auditSize()))).toBe(true);
   });
@@ -78,7 +79,7 @@ describe.each(POSTGRES_URLS)('an unavailable PostgreSQL store', (databaseUrl) =>
     await new Promise((resolve) => probe.close(resolve));
     const url = new URL(target);
     url.port = String(port);
-    const error = await rejection(openPostgresStore({ connectionString: url.href, connectionTimeoutMillis: 1000 }));
+    const error = await rejection(openPostgresStore({ codecs: recordCodecs, connectionString: url.href, connectionTimeoutMillis: 1000 }));
     expect(isStoreUnavailable(error)).toBe(true);
   });
 
@@ -96,8 +97,8 @@ describe.each(POSTGRES_URLS)('an unavailable PostgreSQL store', (databaseUrl) =>
     const url = new URL(target);
     url.port = String(port);
     const schema = `gx_test_cut_${Date.now().toString(36)}`;
-    const store = await openPostgresStore({ connectionString: url.href, schema, connectionTimeoutMillis: 1000 });
-    const direct = await openPostgresStore({ connectionString: target.href, schema });
+    const store = await openPostgresStore({ codecs: recordCodecs, connectionString: url.href, schema, connectionTimeoutMillis: 1000 });
+    const direct = await openPostgresStore({ codecs: recordCodecs, connectionString: target.href, schema });
     try {
       await store.appendAudit(makeAuditInput());
       relay.close();
@@ -121,7 +122,7 @@ describe('openStore()', () => {
   it('opens the embedded SQLite file under the data directory when no database URL is set', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gx-trust-open-'));
     try {
-      const store = await openStore({ dataDir: join(dir, 'data'), databaseUrl: '' });
+      const store = await openStore({ codecs: recordCodecs, dataDir: join(dir, 'data'), databaseUrl: '' });
       expect(store.dialect).toBe('sqlite');
       expect(existsSync(join(dir, 'data', 'gx-trust.db'))).toBe(true);
       await store.close();

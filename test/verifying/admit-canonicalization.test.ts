@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GxTrustError, isGxTrustError } from '../../src/errors.js';
 import { createVerifier, type Verifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { joseFormat } from '../../src/verifying/jose.js';
-import { jsonWebSignature2020Format } from '../../src/verifying/json-web-signature-2020.js';
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
+import { joseFormat } from '../../src/formats/jose/verify.js';
+import { jsonWebSignature2020Format } from '../../src/formats/json-web-signature-2020/verify.js';
 import { startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 

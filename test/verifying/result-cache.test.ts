@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDidResolver } from '../../src/dids/index.js';
 import { publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { signCredentialDataIntegrity } from '../../src/issuing/data-integrity.js';
+import { signCredentialDataIntegrity } from '../../src/formats/data-integrity/sign.js';
 import { createStatusCheck } from '../../src/status-lists/check-status.js';
 import { createVerifier, type Verifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { joseFormat } from '../../src/verifying/jose.js';
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
+import { joseFormat } from '../../src/formats/jose/verify.js';
 import { createResultCache, type ResultCache } from '../../src/verifying/result-cache.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
@@ -25,14 +25,12 @@ function makeVerifier(options: { statusCacheMs?: number; resultCacheMs?: number 
   const resolver = createDidResolver({ testMode: true, clock });
   const documentLoader = createDocumentLoader();
   const cache: ResultCache = createResultCache({ ttlMs: options.resultCacheMs ?? 60_000, clock });
-  let verifier: Verifier | undefined;
   const checkStatus = createStatusCheck({
     testMode: true,
     clock,
-    verifyListCredential: (list) => verifier!.verifyCredential(list),
     ...(options.statusCacheMs === undefined ? {} : { maxCacheMs: options.statusCacheMs }),
   });
-  verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
+  const verifier = createVerifier({ resolver, documentLoader, clock, clockSkewSeconds: 0, formats: [joseFormat, dataIntegrityFormat], checkStatus, resultCache: cache });
   return { verifier, cache, advance: (ms: number) => { offset += ms; }, set: (ms: number) => { pinned = ms; offset = 0; } };
 }
 

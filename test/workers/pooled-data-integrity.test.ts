@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGxTrustError } from '../../src/errors.js';
 import { createVerifier, type Verifier } from '../../src/verifying/index.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
+import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
 import { createWorkerPool, type WorkerPool } from '../../src/workers/pool.js';
 import { createPooledDataIntegrityFormat } from '../../src/workers/pooled-data-integrity.js';
 import type { WorkerTask } from '../../src/workers/tasks.js';

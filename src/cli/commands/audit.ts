@@ -17,6 +17,7 @@ import { GxTrustError } from '../../errors.js';
 import { loadOrCreateKeyring } from '../../keyring/index.js';
 import { configOf } from '../shared.js';
 import { openStore } from '../../storage/open-store.js';
+import { recordCodecs } from '../../record-codecs.js';
 
 /** Rows read per query; also the step of the progress line. */
 const PAGE = 10_000;
@@ -64,7 +65,7 @@ export function register(program: Command): void {
       const kept = options.checkpoint === undefined ? undefined : parseCheckpoint(readJsonFile(options.checkpoint, 'checkpoint'), options.checkpoint);
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
-      const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+      const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, codecs: recordCodecs });
       let entries: StoredAuditEntry[] = [];
       let checkpoints: SignedCheckpoint[];
       try {
@@ -136,7 +137,7 @@ export function register(program: Command): void {
     .action(async (_options, command: Command) => {
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
-      const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+      const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, codecs: recordCodecs });
       try {
         const checkpointer = createCheckpointer({
           store,

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { createDidResolver } from '../../dids/index.js';
 import { GxTrustError } from '../../errors.js';
-import { signPresentationJwt, type JoseAlgorithm } from '../../issuing/jose.js';
+import { signPresentationJwt, type JoseAlgorithm } from '../../formats/jose/sign.js';
 import { certificateInfo, parsePemCertificates } from '../../x509/index.js';
 import { configOf } from '../shared.js';
 

@@ -19,12 +19,13 @@ import type { ComplianceFinding } from '../../compliance/types.js';
 import { isObject, VC_V2_CONTEXT, type JsonObject } from '../../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../access/principal.js';
-import { envelopeCredential } from '../../issuing/jose.js';
+import { envelopeCredential } from '../../formats/jose/sign.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
-import { REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_CLASSES, type ScopedSigner } from '../../issuing/signing-policy.js';
+import type { ScopedSigner } from '../../issuing/signing-policy.js';
+import { REGISTRATION_NUMBER_CLASSES } from '../ontology.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
-import type { Store } from '../../storage/store.js';
+import type { CredentialRepository, IdempotencyRepository } from '../../storage/repositories.js';
 import type { VerificationReport, Verifier } from '../../verifying/index.js';
 import type { Finding } from '../finding.js';
 import { conforms } from '../finding.js';
@@ -34,6 +35,8 @@ import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
 import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
 
+/** The records onboarding reads and completes: issued credentials and idempotency keys. */
+type OnboardingStore = CredentialRepository & IdempotencyRepository;
 
 /** Gaia-X notaries issue registration-number credentials for 90 days (Loire notaries: validUntil = validFrom + 90 d). */
 export const DEFAULT_REGISTRATION_NUMBER_VALIDITY_DAYS = 90;
@@ -48,7 +51,7 @@ export interface OnboardingDependencies {
   validator: SelfDescriptionValidator;
   /** The compliance rules that judge content (the compliance engine's), run before anything is issued. */
   contentReview: ContentReview;
-  store: Store;
+  store: OnboardingStore;
   /** The service's did:web: the issuer of every credential gx-trust writes. */
   serviceDid: string;
   clock: Clock;
@@ -189,7 +192,7 @@ function requestPointer(item: Item, inside: string): string {
   return item.translate === undefined ? item.origin + inside : item.translate(inside);
 }
 
-const REGISTRATION_NUMBER_IRIS = new Set(REGISTRATION_NUMBER_CLASSES.map((m) => ('iri' in m ? m.iri : m.namespace)));
+const REGISTRATION_NUMBER_IRIS = new Set<string>(REGISTRATION_NUMBER_CLASSES.map((local) => `${GX}${local}`));
 const REGISTRATION_NUMBER_PROPERTY = `${GX}registrationNumber`;
 
 /** The ids a LegalPerson names as its gx:registrationNumber, read from the expanded credential. */

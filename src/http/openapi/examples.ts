@@ -3,13 +3,13 @@
  * posts every request example to a running service and expects the status documented beside it,
  * and checks the verification examples against the vectors in test/vectors byte for byte.
  */
+import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { legalPersonSubmission } from '../../danube/example-submissions.js';
 
-const CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 
 /** The credential of test/http/round-trip.test.ts (`credentialV2()`), with a fixed validity. */
 export const credentialToIssue = {
-  '@context': [CONTEXT_V2, 'https://w3id.org/gaia-x/development#'],
+  '@context': [VC_V2_CONTEXT, 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
   credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
 };
@@ -19,7 +19,7 @@ export const credentialToIssue = {
  * Its issuer is an https URL, not a DID, so gx-trust answers 422 with the report saying why.
  */
 export const w3cEddsaRdfc2022Credential = {
-  '@context': [CONTEXT_V2, 'https://www.w3.org/ns/credentials/examples/v2'],
+  '@context': [VC_V2_CONTEXT, 'https://www.w3.org/ns/credentials/examples/v2'],
   id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33',
   type: ['VerifiableCredential', 'AlumniCredential'],
   name: 'Alumni Credential',
@@ -57,7 +57,7 @@ const participant = {
   termsAndConditions: '067dcac5efd18c1927deb1ffed3feab6d0ad044c0a9a263e6d5d8bdc43224515',
 };
 
-const GX_CONTEXT = [CONTEXT_V2, 'https://w3id.org/gaia-x/development#'];
+const GX_CONTEXT = [VC_V2_CONTEXT, 'https://w3id.org/gaia-x/development#'];
 
 /** The offering, its model and the model's IPCEI-AI profile of test/http/onboarding.test.ts. */
 export const serviceOfferingCredentials = [
@@ -139,7 +139,7 @@ export const examples = {
   provePresentation: {
     body: {
       // The service signs only within its closed context set; the W3C examples context is outside it.
-      presentation: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'] },
+      presentation: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'] },
       options: { format: 'ldp_vp', cryptosuite: 'eddsa-rdfc-2022', challenge: 'c-1', domain: 'connector.example' },
     },
     status: 201,
@@ -147,7 +147,7 @@ export const examples = {
   verifyPresentation: {
     // A presentation without its holder's proof: the report says PROOF_MISSING.
     body: {
-      verifiablePresentation: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: [w3cEddsaRdfc2022Credential] },
+      verifiablePresentation: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: [w3cEddsaRdfc2022Credential] },
       options: { challenge: 'c-1', domain: 'connector.example' },
     },
     status: 422,
@@ -160,12 +160,12 @@ export const examples = {
   validateDanube: { body: legalPersonSubmission(), status: 200 },
   decideCompliance: {
     // The LegalPerson submission of test/http/danube-validate.test.ts, unsigned: refused with findings.
-    body: { presentation: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() }, options: { labelLevel: 'SC', dryRun: true } },
+    body: { presentation: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() }, options: { labelLevel: 'SC', dryRun: true } },
     status: 422,
   },
   offerCompliance: { body: 'not-a-vp-jwt', status: 400 },
   offerCredential: {
-    body: { '@context': [CONTEXT_V2], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() },
+    body: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() },
     status: 422,
   },
   createMember: { body: { slug: 'acme', name: 'acme GmbH', keys: 'generate' }, status: 201 },

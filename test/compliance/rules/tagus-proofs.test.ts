@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagusProofs } from '../../../src/compliance/rules/tagus-proofs.js';
 import { createDocumentLoader } from '../../../src/document-loader/index.js';
-import { signJsonWebSignature2020 } from '../../../src/issuing/json-web-signature-2020.js';
+import { signJsonWebSignature2020 } from '../../../src/formats/json-web-signature-2020/sign.js';
 import { serviceSigner, tagusPresentation } from '../fixtures.js';
 import { startRuleWorld, type RuleWorld } from './rule-context.js';
 

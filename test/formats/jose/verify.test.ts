@@ -1,15 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { publicJwkOf } from '../../src/dids/multikey.js';
-import type { DidResolver } from '../../src/dids/types.js';
+import { publicJwkOf } from '../../../src/dids/multikey.js';
+import type { DidResolver } from '../../../src/dids/types.js';
 import {
   envelopeCredential,
   signCredentialJwt,
   signPresentationJwt,
   type JoseAlgorithm,
   type JoseProfile,
-} from '../../src/issuing/jose.js';
-import { createJoseFormat, joseFormat } from '../../src/verifying/jose.js';
+} from '../../../src/formats/jose/sign.js';
+import { createJoseFormat, joseFormat } from '../../../src/formats/jose/verify.js';
 import {
   NOW,
   b64,
@@ -20,7 +20,7 @@ import {
   makeCredential,
   makePresentation,
   summary,
-} from './jose-fixtures.js';
+} from './fixtures.js';
 
 const ALGORITHMS: JoseAlgorithm[] = ['EdDSA', 'ES256', 'PS256'];
 const PROFILES: JoseProfile[] = ['default', 'gaia-x-danube'];

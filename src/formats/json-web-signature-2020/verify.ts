@@ -23,22 +23,21 @@
 import { constants, createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import jsonld from 'jsonld';
 import { LRUCache } from 'lru-cache';
-import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
-import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
-import { verificationMethodJwk } from '../dids/multikey.js';
-import { failed, passed, type Check } from './report.js';
-import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
+import { GxTrustError, isGxTrustError, type ErrorCode } from '../../errors.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
+import type { ProofPurpose, VerificationMethod } from '../../dids/types.js';
+import { verificationMethodJwk } from '../../dids/multikey.js';
+import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed, type Algorithm } from '../../algorithms/index.js';
+import { failed, passed, type Check } from '../../verifying/report.js';
+import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
+import { isObject } from '../../json-input.js';
 
 export const JSON_WEB_SIGNATURE_2020 = 'JsonWebSignature2020';
 
 export type JsonWebSignature2020Variant = 'standard' | 'gaia-x';
-export type JsonWebSignature2020Alg = 'PS256' | 'RS256' | 'ES256' | 'EdDSA';
+export type JsonWebSignature2020Alg = Algorithm;
 
-const ALLOWED_ALGS: ReadonlySet<string> = new Set<JsonWebSignature2020Alg>(['PS256', 'RS256', 'ES256', 'EdDSA']);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** RSA keys below 2048 bits are refused (NIST SP 800-131A; RFC 7518 §3.3 "2048 bits or larger MUST be used"). */
-const MIN_RSA_BITS = 2048;
 
 export interface JwsHeader {
   alg: JsonWebSignature2020Alg;
@@ -80,10 +79,10 @@ export function parseDetachedJws(jws: unknown): DetachedJws {
     throw new GxTrustError('INVALID_INPUT', 'the JWS header is not a JSON object', { pointer: '/proof/jws' });
   }
   const { alg, b64, crit } = header as Record<string, unknown>;
-  if (typeof alg !== 'string' || !ALLOWED_ALGS.has(alg)) {
+  if (typeof alg !== 'string' || !ACCEPTED_ALGORITHMS.has(alg)) {
     throw new GxTrustError('ALG_NOT_ALLOWED', `JWS alg ${JSON.stringify(alg)} is not allowed`, {
       pointer: '/proof/jws',
-      hint: 'JsonWebSignature2020 proofs are accepted with PS256, RS256, ES256 or EdDSA',
+      hint: `JsonWebSignature2020 proofs are accepted with ${[...ACCEPTED_ALGORITHMS].join(', ')}`,
     });
   }
   if (b64 !== false || !Array.isArray(crit) || crit.length !== 1 || crit[0] !== 'b64') {
@@ -101,20 +100,7 @@ export function parseDetachedJws(jws: unknown): DetachedJws {
  * must also match (RFC 7517 §4.4).
  */
 export function assertAlgFitsKey(alg: string, key: KeyObject, jwkAlg?: unknown): void {
-  const details = key.asymmetricKeyDetails;
-  let fits = false;
-  if (alg === 'PS256' || alg === 'RS256') {
-    fits = key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= MIN_RSA_BITS;
-  } else if (alg === 'ES256') {
-    fits = key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
-  } else if (alg === 'EdDSA') {
-    fits = key.asymmetricKeyType === 'ed25519';
-  }
-  if (!fits) {
-    throw new GxTrustError('ALG_NOT_ALLOWED', `JWS alg ${alg} does not fit a ${key.asymmetricKeyType ?? 'unknown'} key`, {
-      hint: 'PS256/RS256 need RSA of 2048 bits or more, ES256 a P-256 key, EdDSA an Ed25519 key',
-    });
-  }
+  assertAlgorithmAllowed(alg, key);
   if (jwkAlg !== undefined && jwkAlg !== alg) {
     throw new GxTrustError('ALG_NOT_ALLOWED', `the verification method's JWK is for ${String(jwkAlg)}, the JWS uses ${alg}`);
   }
@@ -245,10 +231,6 @@ function publicKeyOf(method: VerificationMethod): KeyObject {
 }
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function types(value: unknown): string[] {
   const type = isObject(value) ? value['type'] : undefined;

@@ -8,7 +8,7 @@ import {
   defaultAlgorithm,
   keyKindOf,
   type KeyKind,
-} from '../../src/keyring/algorithms.js';
+} from '../../src/algorithms/index.js';
 
 function errorOf(fn: () => unknown): GxTrustError {
   try {

@@ -13,17 +13,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { describe, expect, it } from 'vitest';
-import { bindVerificationMethod, createDidResolver } from '../../src/dids/index.js';
-import { base58btcDecode, multikeyToJwk, publicKeyToMultikey } from '../../src/dids/multikey.js';
-import type { DidDocument, DidResolver } from '../../src/dids/types.js';
-import { createDocumentLoader, withVerificationMethod, type DocumentLoader } from '../../src/document-loader/index.js';
-import { GxTrustError } from '../../src/errors.js';
-import { signCredentialDataIntegrity } from '../../src/issuing/data-integrity.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import { jsigs, verifierFor, verifyingSuite } from '../../src/verifying/data-integrity-suites.js';
-import type { VerifyContext } from '../../src/verifying/types.js';
+import { bindVerificationMethod, createDidResolver } from '../../../src/dids/index.js';
+import { base58btcDecode, multikeyToJwk, publicKeyToMultikey } from '../../../src/dids/multikey.js';
+import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
+import { createDocumentLoader, withVerificationMethod, type DocumentLoader } from '../../../src/document-loader/index.js';
+import { GxTrustError } from '../../../src/errors.js';
+import { signCredentialDataIntegrity } from '../../../src/formats/data-integrity/sign.js';
+import { dataIntegrityFormat } from '../../../src/formats/data-integrity/verify.js';
+import { jsigs, verifierFor, verifyingSuite } from '../../../src/formats/data-integrity/suites.js';
+import type { VerifyContext } from '../../../src/verifying/types.js';
 
-const VECTORS = fileURLToPath(new URL('../vectors/data-integrity/', import.meta.url));
+const VECTORS = fileURLToPath(new URL('../../vectors/data-integrity/', import.meta.url));
 const text = (path: string): string => readFileSync(VECTORS + path, 'utf8');
 const json = (path: string): Record<string, unknown> => JSON.parse(text(path)) as Record<string, unknown>;
 

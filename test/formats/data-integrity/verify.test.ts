@@ -1,18 +1,18 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDidResolver } from '../../src/dids/index.js';
-import { publicKeyToMultikey } from '../../src/dids/multikey.js';
-import type { DidDocument, DidResolver } from '../../src/dids/types.js';
-import { createDocumentLoader, type DocumentLoader } from '../../src/document-loader/index.js';
+import { createDidResolver } from '../../../src/dids/index.js';
+import { publicKeyToMultikey } from '../../../src/dids/multikey.js';
+import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
+import { createDocumentLoader, type DocumentLoader } from '../../../src/document-loader/index.js';
 import {
   signCredentialDataIntegrity,
   signPresentationDataIntegrity,
   type Cryptosuite,
   type DataIntegritySigner,
-} from '../../src/issuing/data-integrity.js';
-import { dataIntegrityFormat } from '../../src/verifying/data-integrity.js';
-import type { Check } from '../../src/verifying/report.js';
-import type { FormatResult, VerifyContext } from '../../src/verifying/types.js';
+} from '../../../src/formats/data-integrity/sign.js';
+import { dataIntegrityFormat } from '../../../src/formats/data-integrity/verify.js';
+import type { Check } from '../../../src/verifying/report.js';
+import type { FormatResult, VerifyContext } from '../../../src/verifying/types.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';

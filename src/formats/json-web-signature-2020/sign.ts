@@ -1,13 +1,13 @@
 /**
  * Signs a VCDM 1.1 JSON-LD document with a JsonWebSignature2020 proof, in either signing-input
- * variant (see src/verifying/json-web-signature-2020.ts for what each signs and where the Gaia-X
+ * variant (see verify.ts for what each signs and where the Gaia-X
  * one comes from). For Tagus compatibility only: new credentials use Data Integrity or VC-JOSE.
  */
 import type { KeyObject } from 'node:crypto';
-import { GxTrustError } from '../errors.js';
-import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
-import { problemOf } from '../json-input.js';
-import type { ProofPurpose } from '../dids/types.js';
+import { GxTrustError } from '../../errors.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
+import { problemOf } from '../../json-input.js';
+import type { ProofPurpose } from '../../dids/types.js';
 import {
   JSON_WEB_SIGNATURE_2020,
   assertAlgFitsKey,
@@ -16,7 +16,7 @@ import {
   signingInput,
   type JsonWebSignature2020Alg,
   type JsonWebSignature2020Variant,
-} from '../verifying/json-web-signature-2020.js';
+} from './verify.js';
 
 export interface SignJsonWebSignature2020Options {
   /** The credential or presentation to sign; it must not carry a proof yet. Not modified. */

@@ -4,14 +4,14 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import { createDidResolver } from '../../src/dids/index.js';
-import type { DidResolver } from '../../src/dids/types.js';
-import { publicJwkOf } from '../../src/dids/multikey.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { GxTrustError } from '../../src/errors.js';
-import type { JoseAlgorithm, JoseSigner } from '../../src/issuing/jose.js';
-import type { Check, CheckName } from '../../src/verifying/report.js';
-import type { FormatResult, VerifyContext } from '../../src/verifying/types.js';
+import { createDidResolver } from '../../../src/dids/index.js';
+import type { DidResolver } from '../../../src/dids/types.js';
+import { publicJwkOf } from '../../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../../src/document-loader/index.js';
+import { GxTrustError } from '../../../src/errors.js';
+import type { JoseAlgorithm, JoseSigner } from '../../../src/formats/jose/sign.js';
+import type { Check, CheckName } from '../../../src/verifying/report.js';
+import type { FormatResult, VerifyContext } from '../../../src/verifying/types.js';
 
 export const NOW = new Date('2026-03-01T12:00:00Z');
 

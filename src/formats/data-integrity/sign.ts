@@ -6,9 +6,9 @@
  * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
  */
 import type { KeyObject } from 'node:crypto';
-import { GxTrustError } from '../errors.js';
-import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
-import { problemOf } from '../json-input.js';
+import { GxTrustError } from '../../errors.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
+import { problemOf } from '../../json-input.js';
 import {
   classifyError,
   jsigs,
@@ -18,9 +18,9 @@ import {
   signingSuite,
   type Cryptosuite,
   type SuiteSigner,
-} from '../verifying/data-integrity-suites.js';
+} from './suites.js';
 
-export type { Cryptosuite } from '../verifying/data-integrity-suites.js';
+export type { Cryptosuite } from './suites.js';
 
 export interface DataIntegritySigner {
   cryptosuite: Cryptosuite;

@@ -1,26 +1,26 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDidResolver } from '../../src/dids/index.js';
-import type { DidDocument, DidResolver } from '../../src/dids/types.js';
-import { publicJwkOf } from '../../src/dids/multikey.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { GxTrustError } from '../../src/errors.js';
-import { signJsonWebSignature2020 } from '../../src/issuing/json-web-signature-2020.js';
-import type { Check } from '../../src/verifying/report.js';
-import type { VerifyContext } from '../../src/verifying/types.js';
+import { createDidResolver } from '../../../src/dids/index.js';
+import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
+import { publicJwkOf } from '../../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../../src/document-loader/index.js';
+import { GxTrustError } from '../../../src/errors.js';
+import { signJsonWebSignature2020 } from '../../../src/formats/json-web-signature-2020/sign.js';
+import type { Check } from '../../../src/verifying/report.js';
+import type { VerifyContext } from '../../../src/verifying/types.js';
 import {
   canonize,
   jsonWebSignature2020Format as format,
   jsonWebSignature2020Payload,
   parseDetachedJws,
   type JsonWebSignature2020Variant,
-} from '../../src/verifying/json-web-signature-2020.js';
-import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
+} from '../../../src/formats/json-web-signature-2020/verify.js';
+import { startDidWebServer, type DidWebServer } from '../../helpers/did-web-server.js';
 
 type Json = Record<string, any>;
 
-const SAMPLES = new URL('../fixtures/gaiax-samples/tagus-22.10/', import.meta.url);
+const SAMPLES = new URL('../../fixtures/gaiax-samples/tagus-22.10/', import.meta.url);
 const readSample = (name: string): Json => JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as Json;
 
 const participantVp = readSample('participant-vp.json');

@@ -6,8 +6,8 @@ import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { CompactSign } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { envelopeCredential, signCredentialJwt, signPresentationJwt } from '../../src/issuing/jose.js';
-import { joseFormat } from '../../src/verifying/jose.js';
+import { envelopeCredential, signCredentialJwt, signPresentationJwt } from '../../../src/formats/jose/sign.js';
+import { joseFormat } from '../../../src/formats/jose/verify.js';
 import {
   NOW,
   b64,
@@ -19,7 +19,7 @@ import {
   makePresentation,
   recordingResolver,
   summary,
-} from './jose-fixtures.js';
+} from './fixtures.js';
 
 const NOT_RUN_AFTER_FORMAT = ['key-binding:CHECK_NOT_RUN', 'proof:CHECK_NOT_RUN'];
 

@@ -6,12 +6,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createDidResolver } from '../../src/dids/index.js';
-import { joseFormat } from '../../src/verifying/jose.js';
-import { decodeJws, makeContext, summary } from './jose-fixtures.js';
+import { createDidResolver } from '../../../src/dids/index.js';
+import { joseFormat } from '../../../src/formats/jose/verify.js';
+import { decodeJws, makeContext, summary } from './fixtures.js';
 
-const VECTORS = new URL('../vectors/vc-jose-cose/', import.meta.url);
-const LOIRE = new URL('../fixtures/gaiax-samples/loire-24.x/', import.meta.url);
+const VECTORS = new URL('../../vectors/vc-jose-cose/', import.meta.url);
+const LOIRE = new URL('../../fixtures/gaiax-samples/loire-24.x/', import.meta.url);
 
 const vector = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8').trim();
 

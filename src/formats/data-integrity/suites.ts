@@ -23,12 +23,13 @@ import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cry
 import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
 import { LRUCache } from 'lru-cache';
 import type { JsonWebKey } from 'node:crypto';
-import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../errors.js';
-import type { DocumentLoader } from '../document-loader/index.js';
-import type { VerificationMethod } from '../dids/types.js';
-import { verificationMethodJwk } from '../dids/multikey.js';
+import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
+import type { DocumentLoader } from '../../document-loader/index.js';
+import type { VerificationMethod } from '../../dids/types.js';
+import { verificationMethodJwk } from '../../dids/multikey.js';
 
-export type Cryptosuite = 'eddsa-rdfc-2022' | 'Ed25519Signature2020' | 'ecdsa-rdfc-2019';
+export const CRYPTOSUITES = Object.freeze(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019'] as const);
+export type Cryptosuite = (typeof CRYPTOSUITES)[number];
 
 /** The Data Integrity cryptosuites (`proof.cryptosuite` of a `DataIntegrityProof`). */
 export const DATA_INTEGRITY_CRYPTOSUITES: ReadonlySet<string> = new Set(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019']);

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { publicKeyToMultikey } from '../../src/dids/multikey.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../../src/issuing/data-integrity.js';
+import { publicKeyToMultikey } from '../../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../../src/document-loader/index.js';
+import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../../../src/formats/data-integrity/sign.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';

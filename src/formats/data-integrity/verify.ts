@@ -9,12 +9,12 @@
  * check here, never a pass (the ignored-result case).
  * @see https://www.w3.org/TR/vc-data-integrity/#verify-proof
  */
-import type { VerificationMethod } from '../dids/types.js';
-import type { ErrorCode } from '../errors.js';
-import type { ProofPurpose } from '../dids/types.js';
-import { failed, passed, type Check } from './report.js';
-import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
-import { jsonLdInputFaults, withVerificationMethod } from '../document-loader/index.js';
+import type { VerificationMethod } from '../../dids/types.js';
+import type { ErrorCode } from '../../errors.js';
+import type { ProofPurpose } from '../../dids/types.js';
+import { failed, passed, type Check } from '../../verifying/report.js';
+import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
+import { jsonLdInputFaults, withVerificationMethod } from '../../document-loader/index.js';
 import {
   DATA_INTEGRITY_CRYPTOSUITES,
   ED25519_SIGNATURE_2020,
@@ -24,13 +24,10 @@ import {
   verifierFor,
   verifyingSuite,
   type Cryptosuite,
-} from './data-integrity-suites.js';
+} from './suites.js';
+import { isObject } from '../../json-input.js';
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function proofsOf(input: JsonObject): unknown[] {
   const proof = input['proof'];

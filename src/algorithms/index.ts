@@ -28,13 +28,26 @@ export const MAX_RSA_MODULUS_BITS = 4096;
 export const MIN_RSA_PUBLIC_EXPONENT = 65_537n;
 export const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n - 1n;
 
-const ALGORITHMS: Readonly<Record<KeyKind, readonly string[]>> = {
-  Ed25519: Object.freeze(['EdDSA']),
-  'P-256': Object.freeze(['ES256']),
+/** The one allow-list: every format (VC-JOSE, JsonWebSignature2020) and every signer reads it. */
+const ALGORITHMS = Object.freeze({
+  Ed25519: Object.freeze(['EdDSA'] as const),
+  'P-256': Object.freeze(['ES256'] as const),
   // PS256 first: it is what gx-trust signs with (as the Gaia-X compliance service does); RS256 is
   // accepted for verification of issuers that still use it.
-  RSA: Object.freeze(['PS256', 'RS256']),
-};
+  RSA: Object.freeze(['PS256', 'RS256'] as const),
+}) satisfies Readonly<Record<KeyKind, readonly [string, ...string[]]>>;
+
+/** Every algorithm a signature gx-trust verifies may use. */
+export type Algorithm = (typeof ALGORITHMS)[KeyKind][number];
+/** The algorithms gx-trust signs with: the first of each key type. */
+export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS.RSA[0]] as const);
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+export const ACCEPTED_ALGORITHMS: ReadonlySet<string> = new Set<string>(Object.values(ALGORITHMS).flat());
+
+/** The key type a signing algorithm needs. */
+export function keyKindForAlgorithm(alg: SigningAlgorithm): KeyKind {
+  return alg === 'EdDSA' ? 'Ed25519' : alg === 'ES256' ? 'P-256' : 'RSA';
+}
 
 const HINT =
   'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
@@ -116,13 +129,13 @@ export function keyKindOf(key: KeyObject | JWK): KeyKind {
   return key instanceof KeyObject ? kindOfKeyObject(key) : kindOfJwk(key);
 }
 
-export function allowedAlgorithms(kind: KeyKind): readonly string[] {
+export function allowedAlgorithms(kind: KeyKind): readonly Algorithm[] {
   return ALGORITHMS[kind];
 }
 
 /** The algorithm gx-trust signs with for a key type. */
-export function defaultAlgorithm(kind: KeyKind): string {
-  return ALGORITHMS[kind][0] as string;
+export function defaultAlgorithm(kind: KeyKind): SigningAlgorithm {
+  return ALGORITHMS[kind][0];
 }
 
 /**
@@ -134,7 +147,7 @@ export function assertAlgorithmAllowed(alg: unknown, key: KeyObject | JWK): void
   if (typeof alg !== 'string' || alg.length === 0) refuse('the algorithm is missing or not a string');
   if (alg.toLowerCase() === 'none') refuse('unsecured JWS ("alg": "none") is never accepted');
   const kind = keyKindOf(key);
-  if (!ALGORITHMS[kind].includes(alg)) {
+  if (!(ALGORITHMS[kind] as readonly string[]).includes(alg)) {
     refuse(`${alg} is not allowed with ${kind} keys (allowed: ${ALGORITHMS[kind].join(', ')})`);
   }
   if (!(key instanceof KeyObject) && typeof key.alg === 'string' && key.alg !== alg) {

@@ -11,14 +11,14 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { ProofPurpose, VerificationMethod } from '../dids/types.js';
-import { verificationMethodJwk } from '../dids/multikey.js';
-import { jsonLdInputFaults, type DocumentLoader } from '../document-loader/index.js';
-import { isGxTrustError, type ErrorCode } from '../errors.js';
-import { jsonInputFaults } from '../json-input.js';
-import { assertAlgorithmAllowed } from '../keyring/algorithms.js';
-import { failed, passed, type Check, type CheckName } from './report.js';
-import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from './types.js';
+import type { ProofPurpose, VerificationMethod } from '../../dids/types.js';
+import { verificationMethodJwk } from '../../dids/multikey.js';
+import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
+import { isGxTrustError, type ErrorCode } from '../../errors.js';
+import { jsonInputFaults, isObject } from '../../json-input.js';
+import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
+import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
+import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from '../../verifying/types.js';
 
 type Kind = 'credential' | 'presentation';
 
@@ -40,7 +40,6 @@ const ENVELOPE_TYPES: Record<Kind, string> = {
 };
 
 /** What VC-JOSE in gx-trust verifies at all; each is further tied to the key type. */
-const ALGORITHMS = new Set(['EdDSA', 'ES256', 'PS256', 'RS256']);
 
 /**
  * Header parameters that carry or point at key material. The key must come from the DID document
@@ -70,10 +69,6 @@ class CheckFailure extends Error {
 
 function fail(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
   throw new CheckFailure(check, code, message, pointer);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function idOf(value: unknown): string | undefined {
@@ -163,8 +158,8 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
   if (Object.hasOwn(header, 'enc')) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
 
   const alg = header.alg;
-  if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) {
-    fail('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not accepted (EdDSA, ES256, PS256, RS256 only)`);
+  if (typeof alg !== 'string' || !ACCEPTED_ALGORITHMS.has(alg)) {
+    fail('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not accepted (${[...ACCEPTED_ALGORITHMS].join(', ')} only)`);
   }
   // "b64": false changes what is signed (RFC 7797) and only means something when listed in
   // "crit"; VC-JOSE payloads are always base64url-encoded. Any "crit" names an extension gx-trust
@@ -373,7 +368,7 @@ function ignoredMembers(input: unknown): string[] {
 }
 
 /**
- * Challenge and domain travel as the JWT claims `nonce` and `aud` (src/issuing/jose.ts). They are
+ * Challenge and domain travel as the JWT claims `nonce` and `aud` (src/formats/jose/sign.ts). They are
  * read only after the signature verified, so they are the holder's.
  */
 function checkPresentationBinding(decoded: Decoded, ctx: VerifyContext, pass: (check: CheckName, message?: string) => void): void {

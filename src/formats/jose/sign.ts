@@ -5,10 +5,12 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { GxTrustError } from '../errors.js';
-import { assertAlgorithmAllowed } from '../keyring/algorithms.js';
+import { GxTrustError } from '../../errors.js';
+import { assertAlgorithmAllowed, type SigningAlgorithm } from '../../algorithms/index.js';
+import { VC_V2_CONTEXT } from '../../credentials/index.js';
 
-export type JoseAlgorithm = 'EdDSA' | 'ES256' | 'PS256';
+/** What VC-JOSE signs with: the allow-list's signing algorithms (src/algorithms). */
+export type JoseAlgorithm = SigningAlgorithm;
 
 export interface JoseSigner {
   alg: JoseAlgorithm;
@@ -37,7 +39,7 @@ export type JoseProfile = 'default' | 'gaia-x-danube';
  * backward compatibility" next to the W3C values. The Loire notaries we have samples of
  * (test/fixtures/gaiax-samples/loire-24.x, March 2025) emit yet an older pair, `vc+ld+jwt` / `vc+ld`,
  * which no document specifies any more. We emit the documented ICAM pair and accept all three on
- * verification (src/verifying/jose.ts).
+ * verification (src/formats/jose/verify.ts).
  */
 const MEDIA_TYPES = {
   default: { vc: { typ: 'vc+jwt', cty: 'vc' }, vp: { typ: 'vp+jwt', cty: 'vp' } },
@@ -56,12 +58,11 @@ export const ENVELOPED_CREDENTIAL_MEDIA_TYPES = [
 export type EnvelopedCredentialMediaType = (typeof ENVELOPED_CREDENTIAL_MEDIA_TYPES)[number];
 
 export interface EnvelopedVerifiableCredential {
-  '@context': 'https://www.w3.org/ns/credentials/v2';
+  '@context': typeof VC_V2_CONTEXT;
   id: string;
   type: 'EnvelopedVerifiableCredential';
 }
 
-const VCDM2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function idOf(value: unknown): string | undefined {
@@ -76,7 +77,7 @@ function checkSigner(signer: JoseSigner): void {
   if (!signer.issuer.startsWith('did:') || /[#?]/.test(signer.issuer)) {
     throw new GxTrustError('INVALID_INPUT', `signer.issuer must be a DID without query or fragment, got ${signer.issuer}`);
   }
-  // Verifiers bind the key to the issuer by this prefix (src/verifying/jose.ts), so a kid on
+  // Verifiers bind the key to the issuer by this prefix (src/formats/jose/verify.ts), so a kid on
   // another DID would produce a credential nobody can verify.
   if (!signer.kid.startsWith(`${signer.issuer}#`) || signer.kid.length === signer.issuer.length + 1) {
     throw new GxTrustError('INVALID_INPUT', `signer.kid must be an absolute DID URL of ${signer.issuer}`, {
@@ -189,7 +190,7 @@ export function envelopeCredential(
   if (!(ENVELOPED_CREDENTIAL_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
     throw new GxTrustError('INVALID_INPUT', `unsupported media type ${mediaType}`);
   }
-  return { '@context': VCDM2_CONTEXT, id: `data:${mediaType},${jwt}`, type: 'EnvelopedVerifiableCredential' };
+  return { '@context': VC_V2_CONTEXT, id: `data:${mediaType},${jwt}`, type: 'EnvelopedVerifiableCredential' };
 }
 
 export interface SignPresentationJwtOptions {

@@ -5,7 +5,7 @@ import {
   signCredentialJwt,
   signPresentationJwt,
   type JoseAlgorithm,
-} from '../../src/issuing/jose.js';
+} from '../../../src/formats/jose/sign.js';
 import {
   NOW,
   codeOf,
@@ -14,7 +14,7 @@ import {
   issuerFor,
   makeCredential,
   makePresentation,
-} from '../verifying/jose-fixtures.js';
+} from './fixtures.js';
 
 const ALGORITHMS: JoseAlgorithm[] = ['EdDSA', 'ES256', 'PS256'];
 

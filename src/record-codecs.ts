@@ -1,0 +1,10 @@
+/**
+ * What storage needs from the domain to write records it keeps but does not interpret (storage
+ * imports no domain module): the audit leaf and its hash, and the status bit edit. The
+ * composition root (src/service.ts), the CLI and the tests open stores with these.
+ */
+import { auditLeaf } from './audit/log.js';
+import { setStatusBit } from './status-lists/bitstring.js';
+import type { RecordCodecs } from './storage/store.js';
+
+export const recordCodecs: RecordCodecs = { auditLeaf, setStatusBit };

@@ -1,0 +1,34 @@
+/**
+ * Where SQLite and PostgreSQL truly differ, and nothing else: how a write transaction starts,
+ * how the audit head is locked, row locks, boolean literals, the migration lock and which driver
+ * errors mean "unavailable" or "conflict". Every query is written once, in src/storage/sql-store.ts.
+ */
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { ColumnTypes } from './migrations.js';
+import type { Tables } from './tables.js';
+
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  readonly db: Kysely<Tables>;
+  readonly types: ColumnTypes;
+  /**
+   * The statement that opens a write transaction. SQLite: BEGIN IMMEDIATE, which takes the
+   * database's one write lock before the first read, so the audit head read inside is current and
+   * two processes serialise there.
+   */
+  readonly begin: string;
+  /** Taken in a transaction just before the audit head is read; released at commit. */
+  lockAuditHead(trx: Kysely<Tables>): Promise<void>;
+  /** A row lock on a status list being changed (SQLite holds the whole database already). */
+  forListUpdate<O>(query: SelectQueryBuilder<Tables, 'status_lists', O>): SelectQueryBuilder<Tables, 'status_lists', O>;
+  /** A boolean as this dialect's column stores it. */
+  bool(value: boolean): boolean | number;
+  /**
+   * Runs the migration steps with the one connection `apply` gets, under a lock that makes a second
+   * process wait until the first is done; `step` runs one step in its own transaction.
+   */
+  withMigrationLock(apply: (conn: Kysely<Tables>, step: (fn: (trx: Kysely<Tables>) => Promise<void>) => Promise<void>) => Promise<void>): Promise<void>;
+  /** A driver error as a GxTrustError: STORE_UNAVAILABLE, CONFLICT, INVALID_INPUT or INTERNAL. */
+  mapError(error: unknown, doing: string): unknown;
+  close(): Promise<void>;
+}

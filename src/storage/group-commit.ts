@@ -1,0 +1,62 @@
+/**
+ * Group commit: concurrent writes of one kind are queued and written together, one transaction
+ * (and on SQLite one WAL commit, on PostgreSQL one fsync) for all of them, while the next group
+ * gathers behind it. The batch is all or nothing: when it fails, no member of it has been
+ * reported written, and each member is then written on its own, so one bad request fails alone
+ * with its own error and its neighbours' guarantees do not change.
+ */
+export class GroupCommit<Item, Result> {
+  private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
+  private draining = false;
+
+  /**
+   * @param write writes every item in one transaction and returns their results in order, or
+   *   throws having written nothing.
+   * @param maxBatch bounds a statement's parameter count and how long the shared lock is held.
+   */
+  constructor(
+    private readonly write: (items: Item[]) => Promise<Result[]>,
+    private readonly maxBatch = 64,
+  ) {}
+
+  submit(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // setImmediate rather than a microtask: requests whose signatures complete in the same
+        // turn of the event loop join this group instead of waiting for the next.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0, this.maxBatch);
+        let results: Result[] | undefined;
+        try {
+          results = await this.write(group.map((g) => g.item));
+        } catch (error) {
+          if (group.length === 1) group[0]!.reject(error);
+        }
+        if (results !== undefined) {
+          group.forEach((g, i) => g.resolve(results[i]!));
+        } else if (group.length > 1) {
+          // Nothing of the group was written: each member again on its own, in order.
+          for (const g of group) {
+            try {
+              const [result] = await this.write([g.item]);
+              g.resolve(result!);
+            } catch (error) {
+              g.reject(error);
+            }
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}

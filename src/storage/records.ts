@@ -1,0 +1,188 @@
+/**
+ * The records gx-trust keeps, by kind, as the store reads and writes them. The domain modules give
+ * them meaning (src/audit hashes entries, src/status-lists reads bits, src/access knows the roles);
+ * storage only keeps them, so it imports none of those modules.
+ */
+import { GxTrustError, isGxTrustError, type GxTrustErrorOptions } from '../errors.js';
+
+// Credentials --------------------------------------------------------------------------------
+
+export interface StatusEntryRecord {
+  listId: string;
+  index: number;
+  purpose: StatusPurpose;
+}
+
+export interface CredentialRecord {
+  id: string;
+  types: string[];
+  subject: string | null;
+  issuer: string;
+  /** 'eddsa-rdfc-2022', 'vc+jwt', ... */
+  format: string;
+  /** Digest of `credential`, e.g. 'sha256:<hex>'. */
+  digest: string;
+  statusEntries: StatusEntryRecord[];
+  /** The member or API key that asked for it. */
+  issuedBy: string;
+  createdAt: string;
+  /** The credential exactly as it left the service (JSON text or a compact JWT). */
+  credential: string;
+}
+
+// Status lists -------------------------------------------------------------------------------
+
+export type StatusPurpose = 'revocation' | 'suspension' | (string & {});
+
+export interface StatusListRecord {
+  id: string;
+  purpose: StatusPurpose;
+  /** Number of entries (bits). */
+  size: number;
+  /** The raw bitstring, index 0 in the left-most (most significant) bit of byte 0. */
+  bits: Uint8Array;
+  /**
+   * Increases on every change (a bit, or the removal of the key that signed it), so a cached
+   * signed list can be compared.
+   */
+  version: number;
+  updatedAt: string;
+  /**
+   * The DID whose list this is, which issues and signs it; null: the service's did:web (whatever
+   * GX_BASE_URL makes it now), as every list made before lists were kept per issuer.
+   */
+  issuer: string | null;
+}
+
+export interface StatusAllocation {
+  listId: string;
+  index: number;
+  credentialId: string;
+}
+
+/** Draws a status index below `size`. Injected so tests can force collisions. */
+export type RandomIndex = (size: number) => number;
+
+// Audit log ----------------------------------------------------------------------------------
+
+/** An audit entry before the store gives it its place in the log. src/audit owns its meaning. */
+export interface AuditEntryInput {
+  actor: string;
+  action: string;
+  subject: string;
+  digests: Record<string, string>;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditEntryInput {
+  /** Position in the log, assigned under the head lock. */
+  index: number;
+  /** RFC 3339 UTC; never earlier than the previous entry's. */
+  timestamp: string;
+}
+
+export interface StoredAuditEntry {
+  index: number;
+  leaf: string;
+  leafHash: string;
+  /**
+   * The columns stored beside the leaf for queries (an evidence bundle finds a credential's
+   * entries by `subject`). The leaf is what the tree signs, so these must say what it says:
+   * `verifyAuditLog` checks them when the store gives them.
+   */
+  columns?: { subject: string; action: string; createdAt: string };
+}
+
+export interface SignedCheckpoint {
+  treeSize: number;
+  /** Base64 of MTH(D[0:treeSize]). */
+  rootHash: string;
+  timestamp: string;
+  keyId: string;
+  /** Base64 signature over the checkpoint's signed bytes (src/audit/log.ts). */
+  signature: string;
+}
+
+// Idempotency keys ---------------------------------------------------------------------------
+
+export type IdempotencyBegin =
+  | 'new'
+  | 'mismatch'
+  | { state: 'in-flight' }
+  | { state: 'done'; response: string };
+
+// Compliance decisions -----------------------------------------------------------------------
+
+export interface ComplianceDecisionRecord {
+  id: string;
+  decision: Record<string, unknown>;
+  createdAt: string;
+}
+
+// Members, their verification methods and API keys --------------------------------------------
+
+export type MemberKeyCustody = 'hosted' | 'external';
+
+export interface MemberRecord {
+  id: string;
+  slug: string;
+  name: string;
+  /** did:web:<service host>:members:<slug> */
+  did: string;
+  /** 'hosted': gx-trust holds the private keys and signs as the member; 'external': public keys only. */
+  custody: MemberKeyCustody;
+  createdAt: string;
+}
+
+export type MemberKeyState = 'active' | 'retired' | 'removed';
+
+export interface MemberKeyRecord {
+  /** The verification method id: `<member did>#<fragment>`. */
+  id: string;
+  memberId: string;
+  /** 'Ed25519' | 'P-256' | 'RSA' */
+  kind: string;
+  /** 'Multikey' (hosted) or 'JsonWebKey2020' (registered public keys, with x5c/x5u). */
+  methodType: string;
+  /** The public part of the verification method: `{publicKeyMultibase}` or `{publicKeyJwk}`. */
+  publicKey: Record<string, unknown>;
+  /** Hosted keys: the PKCS#8 key sealed with the service's member-key secret; never leaves the service. */
+  sealedPrivateKey: string | null;
+  state: MemberKeyState;
+  createdAt: string;
+  retiredAt: string | null;
+  /** The latest validUntil among what this key signed (ISO 8601, UTC), or null if nothing dated. */
+  signedUntil: string | null;
+  /** It signed at least one credential without validUntil. */
+  signedUnbounded: boolean;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  memberId: string;
+  /**
+   * The role's name as stored (the table's CHECK constraint holds the list); src/access owns the
+   * roles and reads this through its own parser, so a stored value is never trusted as a Role.
+   */
+  role: string;
+  /** Hex SHA-256 of the key; the key itself is never stored. */
+  hash: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+// Failures -----------------------------------------------------------------------------------
+
+/**
+ * The database cannot be reached or refuses work (down, locked past the busy timeout, disk full):
+ * `STORE_UNAVAILABLE`, which the HTTP layer answers with 503. Nothing has been committed.
+ */
+export class StoreUnavailableError extends GxTrustError {
+  constructor(message: string, options: GxTrustErrorOptions = {}) {
+    super('STORE_UNAVAILABLE', message, { hint: 'The database is unavailable; retry later with the same Idempotency-Key', ...options });
+  }
+}
+
+export function isStoreUnavailable(error: unknown): error is GxTrustError {
+  return isGxTrustError(error) && error.code === 'STORE_UNAVAILABLE';
+}

@@ -1,0 +1,152 @@
+/**
+ * The store by record kind: each domain module asks for the repositories it uses and nothing more
+ * (status-lists for lists and allocations, audit for entries and checkpoints, members for members
+ * and keys, ...). One implementation, src/storage/sql-store.ts, serves them all on SQLite and
+ * PostgreSQL and passes the same contract suite (test/storage/store.contract.test.ts).
+ *
+ * A write that concerns several kinds (a credential with its allocations and its audit entry) is
+ * ONE method of the kind it is about, so it stays one transaction.
+ */
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  AuditEntryInput,
+  ComplianceDecisionRecord,
+  CredentialRecord,
+  IdempotencyBegin,
+  MemberKeyRecord,
+  MemberRecord,
+  RandomIndex,
+  SignedCheckpoint,
+  StatusAllocation,
+  StatusListRecord,
+  StatusPurpose,
+  StoredAuditEntry,
+} from './records.js';
+
+/** What a recorded issuance writes: the credential, its status allocations, its audit entry and (optionally) the idempotency key's response. */
+export interface IssuanceRecord {
+  credential: Omit<CredentialRecord, 'createdAt'>;
+  allocations: readonly StatusAllocation[];
+  audit: AuditEntryInput;
+  idempotency?: { key: string; response: string };
+}
+
+export interface CredentialRepository {
+  /**
+   * ONE transaction per issuance: the credential row, its status allocations (reserved earlier or
+   * new) and its audit entry; optionally completes an idempotency key with the response. Nothing
+   * of it is written if any part fails. Concurrent calls share a transaction (group commit); each
+   * resolves only once its rows are committed, and each caller sees its own error.
+   */
+  recordIssuance(issuance: IssuanceRecord): Promise<{ auditEntry: AuditEntry }>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /**
+   * Credentials about `did` (its subject is `did` or a `did#fragment`) or issued by it, newest
+   * first, at most `limit` (default 1000): what a member may present.
+   */
+  credentialsOfDid(did: string, options?: { limit?: number }): Promise<CredentialRecord[]>;
+}
+
+export interface StatusListRepository {
+  /** Creates the list (all bits 0) unless it exists; returns what is stored (the caller compares its issuer). */
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord>;
+  getStatusList(id: string): Promise<StatusListRecord | undefined>;
+  /**
+   * Picks a random free index in the list and reserves it for the credential before anything is
+   * signed. An index is never handed out twice, across replicas too: the UNIQUE (list, index)
+   * constraint arbitrates and a collision draws again. Concurrent reservations share a statement.
+   */
+  reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number>;
+  getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
+  /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
+  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{ version: number; auditEntry: AuditEntry }>;
+}
+
+export interface AuditRepository {
+  /** Appends an entry on its own (key and member changes, denied requests). */
+  appendAudit(audit: AuditEntryInput): Promise<AuditEntry>;
+  auditSize(): Promise<number>;
+  /** Entries with from <= index < to, in index order. */
+  auditEntries(from: number, to: number): Promise<StoredAuditEntry[]>;
+  auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]>;
+  /** Stores a checkpoint; if one of that size exists (another replica signed it) keeps the first. */
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint>;
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
+  checkpoints(): Promise<SignedCheckpoint[]>;
+}
+
+export interface IdempotencyRepository {
+  /**
+   * draft-ietf-httpapi-idempotency-key-header: the first request with a key claims it ('new');
+   * a retry sees it in flight or gets the stored response; another payload under the same key is
+   * a 'mismatch'. Callers scope keys per member (e.g. `${memberId}:${key}`).
+   * A key left in flight longer than `inFlightTimeoutMs` (its process died mid-request) is taken
+   * over by the retry, which then sees 'new'.
+   */
+  beginIdempotent(key: string, requestDigest: string, options?: { inFlightTimeoutMs?: number }): Promise<IdempotencyBegin>;
+  completeIdempotent(key: string, response: string): Promise<void>;
+  /** Releases an in-flight key after a failure, so the client's retry can run. */
+  abandonIdempotent(key: string): Promise<void>;
+}
+
+export interface DecisionRepository {
+  /** ONE transaction: the decision and its audit entry. */
+  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  getDecision(id: string): Promise<ComplianceDecisionRecord | undefined>;
+}
+
+/** Consortium members, their verification methods and their API keys. */
+export interface MemberRepository {
+  /** ONE transaction: the member, its first verification methods and the 'member.changed' entry. A taken slug is CONFLICT. */
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  getMember(id: string): Promise<MemberRecord | undefined>;
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined>;
+  listMembers(): Promise<MemberRecord[]>;
+  /** Every verification method the member ever had (active, retired, removed), oldest first. */
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]>;
+  /**
+   * A token that changes whenever a method of the member is added, changes state or has its
+   * public part replaced: the count of its methods, how far their states have moved (rows are
+   * never deleted, and a state only moves forward: active -> retired -> removed) and the sum of
+   * their revisions (each replacement adds one). Cheap (one aggregate over the member's index
+   * entries): the hosted DID resolver asks it on every resolution (src/members/hosted-dids.ts).
+   */
+  memberKeysVersion(memberId: string): Promise<string>;
+  /**
+   * ONE transaction: the member's active methods become 'retired' (kept in the DID document
+   * until what they signed has expired) or 'removed' (gone at once), the new ones become active,
+   * and the audit entry is appended. Returns the ids of the methods taken out of service. On
+   * 'removed', the versions of the member's status lists go up too, so every replica re-signs
+   * them with the new key instead of serving a signature by a key that is gone.
+   */
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }>;
+  /**
+   * Before signing: records on the member's active key of `kind` that it is about to sign
+   * something valid until `validUntil` (null: without end), and returns that key. One atomic
+   * statement, serialised with rotateMemberKeys on the key's row, so a retired key's
+   * `signedUntil` covers everything it ever signed. undefined when the member has no such key.
+   */
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined>;
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined>;
+  /**
+   * ONE transaction: replaces the public part of the member's ACTIVE method `keyId` (a hosted
+   * key's certificate chain, installed), moves its revision (so memberKeysVersion changes and
+   * hosted DID documents are read again) and appends the audit entry. false, and nothing
+   * written, when the member has no such active method.
+   */
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean>;
+  /** ONE transaction: the API key row (its hash only) and the 'member.changed' entry. */
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  /** The key with this hash (revoked ones too: the caller decides). */
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]>;
+  /** ONE transaction: marks the key revoked and appends the entry; false when there was no such unrevoked key. */
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean>;
+}

@@ -1,0 +1,805 @@
+/**
+ * The one implementation of every repository, over Kysely, for SQLite and PostgreSQL alike; what
+ * differs between them is in the StoreDialect (src/storage/dialect.ts).
+ *
+ * Audit indexes are gap-free and ordered across processes: an entry's index is the head's plus
+ * one, read in the same transaction after `lockAuditHead` (SQLite: the database's write lock,
+ * taken by BEGIN IMMEDIATE; PostgreSQL: a transaction advisory lock taken last, so the serialised
+ * part is short), and it commits with the rest, so a rolled-back transaction leaves no hole.
+ * (A single "head" row updated by every issuance was measured slower on PostgreSQL: its HOT
+ * chain of dead versions made throughput fall as concurrency rose.)
+ */
+import { randomInt } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { systemClock, type Clock } from '../clock.js';
+import { GxTrustError } from '../errors.js';
+import type { StoreDialect } from './dialect.js';
+import { GroupCommit } from './group-commit.js';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  AuditEntryInput,
+  ComplianceDecisionRecord,
+  CredentialRecord,
+  IdempotencyBegin,
+  MemberKeyRecord,
+  MemberRecord,
+  RandomIndex,
+  SignedCheckpoint,
+  StatusAllocation,
+  StatusListRecord,
+  StatusPurpose,
+  StoredAuditEntry,
+} from './records.js';
+import type { IssuanceRecord } from './repositories.js';
+import type { RecordCodecs, Store } from './store.js';
+import { read, type Tables } from './tables.js';
+
+export const cryptoRandomIndex: RandomIndex = (size) => randomInt(size);
+
+/** How long a claimed idempotency key may stay in flight before a retry may take it over. */
+export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
+
+/** How many random draws before giving up on a list that is nearly full. */
+export const MAX_INDEX_DRAWS = 64;
+
+/** CredentialRepository.credentialsOfDid's default cap: what one member presentation may draw from. */
+export const DEFAULT_CREDENTIALS_OF_DID_LIMIT = 1000;
+
+/**
+ * The next audit timestamp: never earlier than the head's, so the log's times do not decrease
+ * even when two replicas' clocks disagree.
+ */
+export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
+  const candidate = now.toISOString();
+  return headTimestamp !== '' && headTimestamp > candidate ? headTimestamp : candidate;
+}
+
+type Db = Kysely<Tables>;
+
+interface Reservation {
+  listId: string;
+  credentialId: string;
+  random: RandomIndex;
+}
+
+type IssuanceWrite = { reserve: Reservation; record?: undefined } | { record: IssuanceRecord; reserve?: undefined };
+
+const AUDIT_COLUMNS = ['idx', 'leaf', 'leaf_hash', 'subject', 'action', 'created_at'] as const;
+
+function toStoredAudit(row: { idx: string | number; leaf: string; leaf_hash: string; subject: string; action: string; created_at: string | Date }): StoredAuditEntry {
+  return { index: read.int(row.idx), leaf: row.leaf, leafHash: row.leaf_hash, columns: { subject: row.subject, action: row.action, createdAt: read.iso(row.created_at) } };
+}
+
+function toStatusList(row: Tables['status_lists'] extends infer T ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] } : never): StatusListRecord {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    size: row.size,
+    bits: new Uint8Array(row.bits),
+    version: read.int(row.version),
+    updatedAt: read.iso(row.updated_at),
+    issuer: row.issuer,
+  };
+}
+
+export class SqlStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  private readonly db: Db;
+  private readonly clock: Clock;
+  /** A list's size never changes: reservations look it up once. */
+  private readonly listSizes = new Map<string, number>();
+  /**
+   * The writes of recorded issuance, grouped: status index reservations (before signing) and
+   * issuance records (after) of concurrent requests share one transaction and one commit.
+   */
+  private readonly issuanceWrites: GroupCommit<IssuanceWrite, number | { auditEntry: AuditEntry }>;
+
+  constructor(
+    private readonly sqlDialect: StoreDialect,
+    private readonly codecs: RecordCodecs,
+    options: { clock?: Clock | undefined } = {},
+  ) {
+    this.dialect = sqlDialect.name;
+    this.db = sqlDialect.db;
+    this.clock = options.clock ?? systemClock;
+    this.issuanceWrites = new GroupCommit((items) =>
+      this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
+        this.writeIssuanceGroup(trx, items),
+      ),
+    );
+  }
+
+  // Plumbing ------------------------------------------------------------------------------------
+
+  private async run<T>(doing: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.db);
+    } catch (error) {
+      throw this.sqlDialect.mapError(error, doing);
+    }
+  }
+
+  /** One write transaction on one connection; rolled back on any error. */
+  private transaction<T>(doing: string, fn: (trx: Db) => Promise<T>): Promise<T> {
+    return this.run(doing, (db) =>
+      db.connection().execute(async (conn) => {
+        await sql.raw(this.sqlDialect.begin).execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (error) {
+          // A connection whose rollback fails is broken; the pool drops a connection that is not
+          // queryable, and the original error is the one to report.
+          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
+  }
+
+  async migrate(): Promise<void> {
+    try {
+      await this.sqlDialect.withMigrationLock(async (conn, step) => {
+        await conn.schema
+          .createTable('schema_migrations')
+          .ifNotExists()
+          .addColumn('version', 'integer', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('applied_at', this.sqlDialect.types.timestamp, (c) => c.notNull())
+          .execute();
+        const applied = new Set((await conn.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          await step(async (trx) => {
+            await migration.up(trx as Kysely<unknown>, this.sqlDialect.types);
+            await trx
+              .insertInto('schema_migrations')
+              .values({ version: migration.version, name: migration.name, applied_at: this.clock().toISOString() })
+              .execute();
+          });
+        }
+      });
+    } catch (error) {
+      throw this.sqlDialect.mapError(error, 'migrating');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.sqlDialect.close();
+  }
+
+  // Audit log -----------------------------------------------------------------------------------
+
+  /** Appends entries at the head, in order, inside the caller's transaction. */
+  private async appendInTransaction(trx: Db, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return [];
+    await this.sqlDialect.lockAuditHead(trx);
+    const head = await trx.selectFrom('audit_entries').select(['idx', 'created_at']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    let index = head === undefined ? 0 : read.int(head.idx) + 1;
+    let timestamp = head === undefined ? '' : read.iso(head.created_at);
+    const now = this.clock();
+    const entries: AuditEntry[] = [];
+    const rows = inputs.map((input) => {
+      timestamp = nextAuditTimestamp(now, timestamp);
+      const entry: AuditEntry = {
+        index: index++,
+        timestamp,
+        actor: input.actor,
+        action: input.action,
+        subject: input.subject,
+        digests: input.digests,
+        ...(input.details === undefined ? {} : { details: input.details }),
+      };
+      entries.push(entry);
+      const { leaf, leafHash } = this.codecs.auditLeaf(entry);
+      return { idx: entry.index, leaf, leaf_hash: leafHash, subject: input.subject, action: input.action, created_at: timestamp };
+    });
+    await trx.insertInto('audit_entries').values(rows).execute();
+    return entries;
+  }
+
+  async appendAudit(audit: AuditEntryInput): Promise<AuditEntry> {
+    const [entry] = await this.transaction('appending an audit entry', (trx) => this.appendInTransaction(trx, [audit]));
+    return entry!;
+  }
+
+  auditSize(): Promise<number> {
+    return this.run('reading the audit head', async (db) => {
+      const last = await db.selectFrom('audit_entries').select('idx').orderBy('idx', 'desc').limit(1).executeTakeFirst();
+      return last === undefined ? 0 : read.int(last.idx) + 1;
+    });
+  }
+
+  auditEntries(from: number, to: number): Promise<StoredAuditEntry[]> {
+    return this.run('reading audit entries', async (db) =>
+      (await db.selectFrom('audit_entries').select(AUDIT_COLUMNS).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute()).map(toStoredAudit),
+    );
+  }
+
+  auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]> {
+    return this.run('reading audit entries', async (db) =>
+      (await db.selectFrom('audit_entries').select(AUDIT_COLUMNS).where('subject', '=', subject).orderBy('idx').execute()).map(toStoredAudit),
+    );
+  }
+
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint> {
+    return this.run('storing a checkpoint', async (db) => {
+      await db
+        .insertInto('audit_checkpoints')
+        .values({ tree_size: checkpoint.treeSize, checkpoint: JSON.stringify(checkpoint), created_at: this.clock().toISOString() })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      const row = await db.selectFrom('audit_checkpoints').select('checkpoint').where('tree_size', '=', checkpoint.treeSize).executeTakeFirstOrThrow();
+      return read.json<SignedCheckpoint>(row.checkpoint);
+    });
+  }
+
+  latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    return this.run('reading the latest checkpoint', async (db) => {
+      const row = await db.selectFrom('audit_checkpoints').select('checkpoint').orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+      return row === undefined ? undefined : read.json<SignedCheckpoint>(row.checkpoint);
+    });
+  }
+
+  checkpoints(): Promise<SignedCheckpoint[]> {
+    return this.run('reading checkpoints', async (db) =>
+      (await db.selectFrom('audit_checkpoints').select('checkpoint').orderBy('tree_size').execute()).map((r) => read.json<SignedCheckpoint>(r.checkpoint)),
+    );
+  }
+
+  // Status lists ----------------------------------------------------------------------------------
+
+  private async statusList(db: Db, id: string, forUpdate = false): Promise<StatusListRecord | undefined> {
+    const query = db.selectFrom('status_lists').selectAll().where('id', '=', id);
+    const row = await (forUpdate ? this.sqlDialect.forListUpdate(query) : query).executeTakeFirst();
+    return row === undefined ? undefined : toStatusList(row);
+  }
+
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord> {
+    return this.run('creating a status list', async (db) => {
+      await db
+        .insertInto('status_lists')
+        .values({
+          id: list.id,
+          purpose: list.purpose,
+          size: list.size,
+          bits: Buffer.alloc(Math.ceil(list.size / 8)),
+          version: 0,
+          updated_at: this.clock().toISOString(),
+          issuer: list.issuer ?? null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return (await this.statusList(db, list.id))!;
+    });
+  }
+
+  getStatusList(id: string): Promise<StatusListRecord | undefined> {
+    return this.run('reading a status list', (db) => this.statusList(db, id));
+  }
+
+  reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number> {
+    const reserve = { listId: options.listId, credentialId: options.credentialId, random: options.random ?? cryptoRandomIndex };
+    return this.issuanceWrites.submit({ reserve }) as Promise<number>;
+  }
+
+  /** Reservations first (none of them is for a credential recorded in the same group: it is signed in between). */
+  private async writeIssuanceGroup(trx: Db, items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
+    const results: (number | { auditEntry: AuditEntry })[] = [];
+    const reserveAt: number[] = [];
+    const recordAt: number[] = [];
+    items.forEach((item, i) => (item.reserve !== undefined ? reserveAt : recordAt).push(i));
+    if (reserveAt.length > 0) {
+      const indexes = await this.writeReservations(trx, reserveAt.map((i) => items[i]!.reserve!));
+      reserveAt.forEach((i, k) => (results[i] = indexes[k]!));
+    }
+    if (recordAt.length > 0) {
+      const recorded = await this.writeIssuances(trx, recordAt.map((i) => items[i]!.record!));
+      recordAt.forEach((i, k) => (results[i] = recorded[k]!));
+    }
+    return results;
+  }
+
+  /**
+   * Draws an index for every reservation and inserts them in one statement; the (list, index)
+   * primary key arbitrates between replicas, and those that collided draw again.
+   */
+  private async writeReservations(trx: Db, items: Reservation[]): Promise<number[]> {
+    const unknown = [...new Set(items.map((r) => r.listId).filter((id) => !this.listSizes.has(id)))];
+    if (unknown.length > 0) {
+      for (const row of await trx.selectFrom('status_lists').select(['id', 'size']).where('id', 'in', unknown).execute()) this.listSizes.set(row.id, row.size);
+    }
+    const results: (number | undefined)[] = items.map(() => undefined);
+    const createdAt = this.clock().toISOString();
+    for (let draw = 0; draw < MAX_INDEX_DRAWS; draw++) {
+      const drawn = new Map<string, number>();
+      const rows: { list_id: string; idx: number; credential_id: string; created_at: string }[] = [];
+      items.forEach((r, i) => {
+        if (results[i] !== undefined) return;
+        const size = this.listSizes.get(r.listId);
+        if (size === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${r.listId}`);
+        const index = r.random(size);
+        if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+          throw new GxTrustError('INVALID_INPUT', `Status index ${index} is outside list ${r.listId} (size ${size})`);
+        }
+        // Two members of the group drawing the same index: the later one draws again.
+        const key = `${r.listId}\u0000${index}`;
+        if (drawn.has(key)) return;
+        drawn.set(key, i);
+        rows.push({ list_id: r.listId, idx: index, credential_id: r.credentialId, created_at: createdAt });
+      });
+      if (rows.length > 0) {
+        const inserted = await trx
+          .insertInto('status_allocations')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['list_id', 'idx']).doNothing())
+          .returning(['list_id', 'idx'])
+          .execute();
+        for (const row of inserted) results[drawn.get(`${row.list_id}\u0000${row.idx}`)!] = row.idx;
+      }
+      if (results.every((r) => r !== undefined)) return results as number[];
+    }
+    const full = items.find((_, i) => results[i] === undefined)!;
+    throw new GxTrustError('INTERNAL', `Status list ${full.listId} has no free index after ${MAX_INDEX_DRAWS} draws`, { hint: 'Start a new status list' });
+  }
+
+  getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined> {
+    return this.run('reading a status allocation', async (db) => {
+      const row = await db
+        .selectFrom('status_allocations')
+        .select(['list_id', 'idx', 'credential_id'])
+        .where('list_id', '=', listId)
+        .where('idx', '=', index)
+        .executeTakeFirst();
+      return row === undefined ? undefined : { listId: row.list_id, index: Number(row.idx), credentialId: row.credential_id };
+    });
+  }
+
+  setStatusBit(options: { listId: string; index: number; value: boolean; audit: AuditEntryInput }): Promise<{ version: number; auditEntry: AuditEntry }> {
+    return this.transaction('changing a status bit', async (trx) => {
+      // PostgreSQL: NO KEY UPDATE does not conflict with the KEY SHARE lock an allocation's foreign
+      // key takes, so revocations and issuances on one list do not wait for each other.
+      const list = await this.statusList(trx, options.listId, true);
+      if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${options.listId}`);
+      this.codecs.setStatusBit(list, options.index, options.value);
+      const allocated = await trx
+        .selectFrom('status_allocations')
+        .select('idx')
+        .where('list_id', '=', list.id)
+        .where('idx', '=', options.index)
+        .executeTakeFirst();
+      if (allocated === undefined) throw new GxTrustError('NOT_FOUND', `Index ${options.index} of list ${list.id} was never allocated`);
+      const version = list.version + 1;
+      await trx
+        .updateTable('status_lists')
+        .set({ bits: Buffer.from(list.bits), version, updated_at: this.clock().toISOString() })
+        .where('id', '=', list.id)
+        .execute();
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { version, auditEntry: auditEntry! };
+    });
+  }
+
+  // Credentials -----------------------------------------------------------------------------------
+
+  recordIssuance(issuance: IssuanceRecord): Promise<{ auditEntry: AuditEntry }> {
+    return this.issuanceWrites.submit({ record: issuance }) as Promise<{ auditEntry: AuditEntry }>;
+  }
+
+  /**
+   * A group of issuances in the caller's transaction, a few statements for all of them: the
+   * credentials, their allocations (confirming each credential's reservation or making it now;
+   * an index held by another credential is never taken over), their audit entries in order, and
+   * the idempotency keys they complete. Anything unexpected throws, and the group is rolled back.
+   */
+  private async writeIssuances(trx: Db, items: IssuanceRecord[]): Promise<{ auditEntry: AuditEntry }[]> {
+    const createdAt = this.clock().toISOString();
+    for (const { credential, allocations } of items) {
+      for (const a of allocations) {
+        if (a.credentialId !== credential.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
+      }
+    }
+    const inserted = await trx
+      .insertInto('issued_credentials')
+      .values(
+        items.map(({ credential: c }) => ({
+          id: c.id,
+          types: JSON.stringify(c.types),
+          subject: c.subject,
+          issuer: c.issuer,
+          format: c.format,
+          digest: c.digest,
+          status_entries: JSON.stringify(c.statusEntries),
+          issued_by: c.issuedBy,
+          created_at: createdAt,
+          credential: c.credential,
+        })),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    if (inserted.length !== items.length) {
+      const stored = new Set(inserted.map((r) => r.id));
+      const taken = items.find((i) => !stored.has(i.credential.id)) ?? items[0]!;
+      throw new GxTrustError('CONFLICT', `Credential ${taken.credential.id} is already recorded`);
+    }
+    const allocations = items.flatMap((i) => i.allocations);
+    if (allocations.length > 0) {
+      const confirmed = await trx
+        .insertInto('status_allocations')
+        .values(allocations.map((a) => ({ list_id: a.listId, idx: a.index, credential_id: a.credentialId, created_at: createdAt })))
+        .onConflict((oc) =>
+          oc
+            .columns(['list_id', 'idx'])
+            .doUpdateSet({ credential_id: (eb) => eb.ref('excluded.credential_id') })
+            .whereRef('status_allocations.credential_id', '=', 'excluded.credential_id'),
+        )
+        .returning(['list_id', 'idx'])
+        .execute();
+      if (confirmed.length !== allocations.length) {
+        const done = new Set(confirmed.map((r) => `${r.list_id}\u0000${r.idx}`));
+        const a = allocations.find((x) => !done.has(`${x.listId}\u0000${x.index}`)) ?? allocations[0]!;
+        throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+      }
+    }
+    for (const { idempotency } of items) if (idempotency !== undefined) await this.complete(trx, idempotency.key, idempotency.response);
+    const entries = await this.appendInTransaction(trx, items.map((i) => i.audit));
+    return entries.map((auditEntry) => ({ auditEntry }));
+  }
+
+  getCredential(id: string): Promise<CredentialRecord | undefined> {
+    return this.run('reading a credential', async (db) => {
+      const row = await db.selectFrom('issued_credentials').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toCredential(row);
+    });
+  }
+
+  credentialsOfDid(did: string, options: { limit?: number } = {}): Promise<CredentialRecord[]> {
+    // `did#...` as the range ['did#', 'did$'): '$' follows '#', so the subject index serves it and
+    // a DID that only starts the same (`did-other`, `did:sub`) is not in it.
+    return this.run("reading a DID's credentials", async (db) =>
+      (
+        await db
+          .selectFrom('issued_credentials')
+          .selectAll()
+          .where((eb) => eb.or([eb('subject', '=', did), eb.and([eb('subject', '>=', `${did}#`), eb('subject', '<', `${did}$`)]), eb('issuer', '=', did)]))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(options.limit ?? DEFAULT_CREDENTIALS_OF_DID_LIMIT)
+          .execute()
+      ).map(toCredential),
+    );
+  }
+
+  // Compliance decisions --------------------------------------------------------------------------
+
+  recordDecision(options: { id: string; decision: Record<string, unknown>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    return this.transaction('recording a compliance decision', async (trx) => {
+      await trx
+        .insertInto('compliance_decisions')
+        .values({ id: options.id, decision: JSON.stringify(options.decision), created_at: this.clock().toISOString() })
+        .execute();
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  getDecision(id: string): Promise<ComplianceDecisionRecord | undefined> {
+    return this.run('reading a compliance decision', async (db) => {
+      const row = await db.selectFrom('compliance_decisions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : { id: row.id, decision: read.json<Record<string, unknown>>(row.decision), createdAt: read.iso(row.created_at) };
+    });
+  }
+
+  // Idempotency keys ------------------------------------------------------------------------------
+
+  beginIdempotent(key: string, requestDigest: string, options: { inFlightTimeoutMs?: number } = {}): Promise<IdempotencyBegin> {
+    return this.transaction('claiming an idempotency key', async (trx): Promise<IdempotencyBegin> => {
+      const now = this.clock();
+      const inserted = await trx
+        .insertInto('idempotency_keys')
+        .values({ key, request_digest: requestDigest, state: 'in-flight', response: null, created_at: now.toISOString() })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return 'new';
+      // One UPDATE decides between two retries racing for a stale key: only one sees a row change.
+      const staleBefore = new Date(now.getTime() - (options.inFlightTimeoutMs ?? IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS));
+      const takenOver = await trx
+        .updateTable('idempotency_keys')
+        .set({ created_at: now.toISOString() })
+        .where('key', '=', key)
+        .where('request_digest', '=', requestDigest)
+        .where('state', '=', 'in-flight')
+        .where('created_at', '<', staleBefore.toISOString())
+        .executeTakeFirst();
+      if (Number(takenOver.numUpdatedRows) === 1) return 'new';
+      const row = await trx.selectFrom('idempotency_keys').select(['request_digest', 'state', 'response']).where('key', '=', key).executeTakeFirst();
+      // Abandoned between our insert and select: the caller may retry and win the key.
+      if (row === undefined) return { state: 'in-flight' };
+      if (row.request_digest !== requestDigest) return 'mismatch';
+      if (row.state === 'done' && row.response !== null) return { state: 'done', response: row.response };
+      return { state: 'in-flight' };
+    });
+  }
+
+  private async complete(db: Db, key: string, response: string): Promise<void> {
+    const done = await db
+      .updateTable('idempotency_keys')
+      .set({ state: 'done', response })
+      .where('key', '=', key)
+      .where('state', '=', 'in-flight')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== 1) throw new GxTrustError('INTERNAL', `Idempotency key ${key} is not in flight`);
+  }
+
+  completeIdempotent(key: string, response: string): Promise<void> {
+    return this.run('completing an idempotency key', (db) => this.complete(db, key, response));
+  }
+
+  abandonIdempotent(key: string): Promise<void> {
+    return this.run('releasing an idempotency key', async (db) => {
+      await db.deleteFrom('idempotency_keys').where('key', '=', key).where('state', '=', 'in-flight').execute();
+    });
+  }
+
+  // Members, their keys and API keys --------------------------------------------------------------
+
+  private async insertMemberKeys(trx: Db, keys: readonly MemberKeyRecord[]): Promise<void> {
+    if (keys.length === 0) return;
+    await trx
+      .insertInto('member_keys')
+      .values(
+        keys.map((k) => ({
+          id: k.id,
+          member_id: k.memberId,
+          kind: k.kind,
+          method_type: k.methodType,
+          public_key: JSON.stringify(k.publicKey),
+          sealed_private_key: k.sealedPrivateKey,
+          state: k.state,
+          created_at: k.createdAt,
+          retired_at: k.retiredAt,
+          signed_until: k.signedUntil,
+          signed_unbounded: this.sqlDialect.bool(k.signedUnbounded),
+        })),
+      )
+      .execute();
+  }
+
+  createMember(options: { member: MemberRecord; keys: readonly MemberKeyRecord[]; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const m = options.member;
+    return this.transaction('creating a member', async (trx) => {
+      const inserted = await trx
+        .insertInto('members')
+        .values({ id: m.id, slug: m.slug, name: m.name, did: m.did, custody: m.custody, created_at: m.createdAt })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new GxTrustError('CONFLICT', `a member with slug ${m.slug} exists already`, { pointer: '/slug' });
+      await this.insertMemberKeys(trx, options.keys);
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  getMember(id: string): Promise<MemberRecord | undefined> {
+    return this.run('reading a member', async (db) => toMember(await db.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirst()));
+  }
+
+  getMemberBySlug(slug: string): Promise<MemberRecord | undefined> {
+    return this.run('reading a member', async (db) => toMember(await db.selectFrom('members').selectAll().where('slug', '=', slug).executeTakeFirst()));
+  }
+
+  listMembers(): Promise<MemberRecord[]> {
+    return this.run('listing members', async (db) =>
+      (await db.selectFrom('members').selectAll().orderBy('created_at').orderBy('slug').execute()).map((row) => toMember(row)!),
+    );
+  }
+
+  memberKeys(memberId: string): Promise<MemberKeyRecord[]> {
+    return this.run('reading member keys', async (db) =>
+      (await db.selectFrom('member_keys').selectAll().where('member_id', '=', memberId).orderBy('created_at').orderBy('id').execute()).map(toMemberKey),
+    );
+  }
+
+  memberKeysVersion(memberId: string): Promise<string> {
+    return this.run('reading the member keys version', async (db) => {
+      const row = await db
+        .selectFrom('member_keys')
+        .select([
+          (eb) => eb.fn.countAll<string | number>().as('methods'),
+          sql<string | number | null>`sum(CASE state WHEN 'active' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END)`.as('progress'),
+          (eb) => eb.fn.sum<string | number | null>('revision').as('revisions'),
+        ])
+        .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      return `${Number(row?.methods ?? 0)}:${Number(row?.progress ?? 0)}:${Number(row?.revisions ?? 0)}`;
+    });
+  }
+
+  rotateMemberKeys(options: {
+    memberId: string;
+    newKeys: readonly MemberKeyRecord[];
+    previous: 'retire' | 'remove';
+    at: string;
+    audit: AuditEntryInput;
+  }): Promise<{ previous: string[]; auditEntry: AuditEntry }> {
+    return this.transaction('rotating member keys', async (trx) => {
+      // Row locks on the active keys (PostgreSQL): a concurrent reserveMemberKeyUse either lands
+      // before (and its validUntil is part of signed_until) or finds no active key and reads the new one.
+      const previous = (
+        await trx
+          .updateTable('member_keys')
+          .set({ state: options.previous === 'retire' ? 'retired' : 'removed', retired_at: options.at })
+          .where('member_id', '=', options.memberId)
+          .where('state', '=', 'active')
+          .returning('id')
+          .execute()
+      ).map((r) => r.id);
+      if (options.previous === 'remove') {
+        await trx.updateTable('member_keys').set({ state: 'removed' }).where('member_id', '=', options.memberId).where('state', '=', 'retired').execute();
+        await trx
+          .updateTable('status_lists')
+          .set((eb) => ({ version: eb('version', '+', 1) as never, updated_at: options.at }))
+          .where('issuer', '=', (eb) => eb.selectFrom('members').select('did').where('id', '=', options.memberId))
+          .execute();
+      }
+      await this.insertMemberKeys(trx, options.newKeys);
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { previous, auditEntry: auditEntry! };
+    });
+  }
+
+  reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined> {
+    const until = sql<string | null>`CAST(${options.validUntil} AS TEXT)`;
+    return this.run('reserving a member key', async (db) => {
+      const row = await db
+        .updateTable('member_keys')
+        .set({
+          signed_until: sql`CASE WHEN ${until} IS NULL THEN signed_until WHEN signed_until IS NULL OR signed_until < ${until} THEN ${until} ELSE signed_until END`,
+          signed_unbounded: sql`CASE WHEN ${until} IS NULL THEN ${this.sqlDialect.bool(true)} ELSE signed_unbounded END`,
+        })
+        .where('member_id', '=', options.memberId)
+        .where('kind', '=', options.kind)
+        .where('state', '=', 'active')
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : toMemberKey(row);
+    });
+  }
+
+  activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined> {
+    return this.run('reading a member key', async (db) => {
+      const row = await db
+        .selectFrom('member_keys')
+        .selectAll()
+        .where('member_id', '=', memberId)
+        .where('kind', '=', kind)
+        .where('state', '=', 'active')
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toMemberKey(row);
+    });
+  }
+
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction("replacing a member key's public part", async (trx) => {
+      const changed = await trx
+        .updateTable('member_keys')
+        .set((eb) => ({ public_key: JSON.stringify(options.publicKey), revision: eb('revision', '+', 1) }))
+        .where('id', '=', options.keyId)
+        .where('member_id', '=', options.memberId)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) return false;
+      await this.appendInTransaction(trx, [options.audit]);
+      return true;
+    });
+  }
+
+  createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const k = options.apiKey;
+    return this.transaction('creating an API key', async (trx) => {
+      await trx
+        .insertInto('api_keys')
+        .values({ id: k.id, member_id: k.memberId, role: k.role, key_hash: k.hash, created_at: k.createdAt, revoked_at: k.revokedAt })
+        .execute();
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.run('reading an API key', async (db) => {
+      const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    });
+  }
+
+  listApiKeys(memberId: string): Promise<ApiKeyRecord[]> {
+    return this.run('listing API keys', async (db) =>
+      (await db.selectFrom('api_keys').selectAll().where('member_id', '=', memberId).orderBy('created_at').orderBy('id').execute()).map(toApiKey),
+    );
+  }
+
+  revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction('revoking an API key', async (trx) => {
+      const changed = await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: options.at })
+        .where('id', '=', options.keyId)
+        .where('member_id', '=', options.memberId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) return false;
+      await this.appendInTransaction(trx, [options.audit]);
+      return true;
+    });
+  }
+}
+
+function toCredential(row: {
+  id: string;
+  types: unknown;
+  subject: string | null;
+  issuer: string;
+  format: string;
+  digest: string;
+  status_entries: unknown;
+  issued_by: string;
+  created_at: string | Date;
+  credential: string;
+}): CredentialRecord {
+  return {
+    id: row.id,
+    types: read.json<string[]>(row.types),
+    subject: row.subject,
+    issuer: row.issuer,
+    format: row.format,
+    digest: row.digest,
+    statusEntries: read.json<CredentialRecord['statusEntries']>(row.status_entries),
+    issuedBy: row.issued_by,
+    createdAt: read.iso(row.created_at),
+    credential: row.credential,
+  };
+}
+
+function toMember(row: { id: string; slug: string; name: string; did: string; custody: string; created_at: string | Date } | undefined): MemberRecord | undefined {
+  if (row === undefined) return undefined;
+  return { id: row.id, slug: row.slug, name: row.name, did: row.did, custody: row.custody as MemberRecord['custody'], createdAt: read.iso(row.created_at) };
+}
+
+function toMemberKey(row: {
+  id: string;
+  member_id: string;
+  kind: string;
+  method_type: string;
+  public_key: unknown;
+  sealed_private_key: string | null;
+  state: string;
+  created_at: string | Date;
+  retired_at: string | Date | null;
+  signed_until: string | null;
+  signed_unbounded: boolean | number;
+}): MemberKeyRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    kind: row.kind,
+    methodType: row.method_type,
+    publicKey: read.json<Record<string, unknown>>(row.public_key),
+    sealedPrivateKey: row.sealed_private_key,
+    state: row.state as MemberKeyRecord['state'],
+    createdAt: read.iso(row.created_at),
+    retiredAt: read.isoOrNull(row.retired_at),
+    signedUntil: row.signed_until,
+    signedUnbounded: read.bool(row.signed_unbounded),
+  };
+}
+
+function toApiKey(row: { id: string; member_id: string; role: string; key_hash: string; created_at: string | Date; revoked_at: string | Date | null }): ApiKeyRecord {
+  return { id: row.id, memberId: row.member_id, role: row.role, hash: row.key_hash, createdAt: read.iso(row.created_at), revokedAt: read.isoOrNull(row.revoked_at) };
+}
