@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GxTrustError } from './errors.js';
+import { REGISTRIES, type Registry } from './danube/registration-numbers/registry-lookups.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -104,6 +105,18 @@ const Environment = z.object({
   // Compliance: a registration number no registry look-up confirmed (no notary evidence) refuses the
   // label, or only warns. Unset: refuse in production, warn in development.
   GX_COMPLIANCE_UNCHECKED_NUMBERS: z.enum(['refuse', 'warn']).optional(),
+  // Online registry look-ups when gx-trust notarises a registration number: a comma-separated
+  // list of vies, gleif, eori (none by default), base-URL overrides, and one look-up's deadline.
+  GX_REGISTRY_LOOKUPS: z
+    .string()
+    .trim()
+    .transform((list) => list.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== ''))
+    .pipe(z.array(z.enum(REGISTRIES, 'a comma-separated list of vies, gleif, eori')))
+    .default([]),
+  GX_REGISTRY_VIES_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GX_REGISTRY_GLEIF_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GX_REGISTRY_EORI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GX_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // Test-only fault injection (GX_ENV=development only): SIGKILL the process at an issuance step.
   GX_TEST_CRASH_AT: z.enum(['after-sign', 'before-commit']).optional(),
 });
@@ -167,6 +180,8 @@ export interface Config {
    * refuses the decision ('refuse', the production default) or is recorded as a warning.
    */
   complianceUncheckedNumbers: 'refuse' | 'warn';
+  /** Registries asked when gx-trust notarises a registration number (GX_REGISTRY_*); none by default. */
+  registryLookups: { enabled: Registry[]; baseUrls: Partial<Record<Registry, string>>; timeoutMs: number };
   /** Crash tests only: where issuance kills its own process (development only). */
   testCrashAt: 'after-sign' | 'before-commit' | undefined;
 }
@@ -303,6 +318,15 @@ export function parseConfig(
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,
     memberCa: { keyFile: e.GX_MEMBER_CA_KEY_FILE, certFile: e.GX_MEMBER_CA_CERT_FILE, trustAnchor: e.GX_MEMBER_CA_TRUST_ANCHOR },
     complianceUncheckedNumbers: e.GX_COMPLIANCE_UNCHECKED_NUMBERS ?? (e.GX_ENV === 'production' ? 'refuse' : 'warn'),
+    registryLookups: {
+      enabled: [...new Set(e.GX_REGISTRY_LOOKUPS)],
+      baseUrls: {
+        ...(e.GX_REGISTRY_VIES_URL === undefined ? {} : { vies: e.GX_REGISTRY_VIES_URL }),
+        ...(e.GX_REGISTRY_GLEIF_URL === undefined ? {} : { gleif: e.GX_REGISTRY_GLEIF_URL }),
+        ...(e.GX_REGISTRY_EORI_URL === undefined ? {} : { eori: e.GX_REGISTRY_EORI_URL }),
+      },
+      timeoutMs: e.GX_REGISTRY_TIMEOUT_MS,
+    },
     testCrashAt: e.GX_TEST_CRASH_AT,
   };
 }

@@ -79,6 +79,10 @@ export const ERROR_STATUS = {
   /** A registration number its notary did not check against the registry (no evidence of a look-up). */
   REGISTRATION_NUMBER_UNCHECKED: 422,
   COUNTRY_MISMATCH: 422,
+  /** An ISO 3166-2 subdivision code that has the right form but names no subdivision. */
+  COUNTRY_SUBDIVISION_UNKNOWN: 422,
+  /** A credential about a participant's resource issued by someone other than that participant. */
+  ISSUER_MISMATCH: 422,
   DANGLING_REFERENCE: 422,
   LABEL_CRITERIA_UNMET: 422,
   DIGEST_MISMATCH: 422,
@@ -99,6 +103,8 @@ export const ERROR_STATUS = {
   DID_NOT_FOUND: 422,
   DID_RESOLUTION_FAILED: 502,
   DID_RESOLUTION_TIMEOUT: 504,
+  /** A registration-number registry (VIES, GLEIF, EORI) could not be asked or did not answer usably. */
+  REGISTRY_UNAVAILABLE: 502,
   // Too many requests for one API key or IP in the rate-limit window (answered with Retry-After).
   RATE_LIMITED: 429,
   // Too much expensive verification work waiting already (answered with Retry-After): load is shed.

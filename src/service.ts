@@ -17,6 +17,7 @@ import { createStoreAuthenticator, type Authenticator } from './access/authentic
 import { createApp, type RequestListener } from './http/app.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
+import { createRegistryLookup } from './danube/registration-numbers/index.js';
 import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
 import { loadMemberCa, type MemberCa } from './members/member-ca.js';
 import { createIssuer } from './issuing/index.js';
@@ -303,6 +304,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const { app, listener } = createApp({
+    registryLookup: createRegistryLookup({ ...config.registryLookups, testMode: config.testMode, clock }),
     keyring,
     signers: {
       credentialsApi: signing.signerFor('credentials-api'),

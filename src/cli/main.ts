@@ -5,8 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { configOf } from './shared.js';
+import { configOf, sayWhoActsFor } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
+import { describeJsonSyntaxError, findJsonSyntaxError } from '../json-syntax.js';
 import { createService } from '../service.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
 import { SIGNING_ALGORITHMS } from '../algorithms/index.js';
@@ -24,7 +25,14 @@ function readInput(file: string): unknown {
   const text = (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')).trim();
   // A compact JWT or a data: URL is taken as is; anything else must be JSON.
   if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(text) || text.startsWith('data:')) return text;
-  return JSON.parse(text);
+  try {
+    return JSON.parse(text);
+  } catch {
+    const syntax = findJsonSyntaxError(text);
+    throw new GxTrustError('INVALID_INPUT', `${file === '-' ? 'the input' : file} is not JSON${syntax === undefined ? '' : `: ${describeJsonSyntaxError(syntax)}`}`, {
+      hint: 'Give a credential as JSON, a compact JWT or a data: URL',
+    });
+  }
 }
 
 function print(value: unknown): void {
@@ -38,6 +46,7 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data folder (GX_DATA_DIR)')
     .option('--base-url <url>', 'public base URL; the did:web is derived from it (GX_BASE_URL)')
     .option('--env <env>', 'development | production (GX_ENV)')
+    .option('--quiet', 'do not print the DID the CLI acts as (a difference from the running service is still told)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -48,6 +57,7 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => {
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
+      await sayWhoActsFor(command, config, keyring);
       print({ did: keyring.did, keysDir: config.keysDir, didKeys: [keyring.didKey('Ed25519').did, keyring.didKey('P-256').did] });
     });
 
@@ -71,8 +81,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
     .option('--jwt', 'print the bare compact JWT for vc+jwt')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {
-      const service = await createService(configOf(command));
+      const config = configOf(command);
       const input = readInput(file) as Record<string, unknown>;
+      const service = await createService(config);
+      await sayWhoActsFor(command, config, service.keyring);
       const credential = input['credential'] ?? input;
       const issueOptions: Record<string, string> = { ...((input['options'] as Record<string, string> | undefined) ?? {}) };
       for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {

@@ -1,7 +1,9 @@
 /** What every gx-trust command shares: the configuration from flags + environment, the service, output. */
 import type { Command } from 'commander';
 import { configFromProcess, type Config, type ConfigFlags } from '../config.js';
+import type { Keyring } from '../keyring/index.js';
 import { createService, type Service } from '../service.js';
+import { sayWhoActs } from './identity.js';
 
 /** The CLI acts as this actor in the audit log. */
 export const CLI_ACTOR = 'cli';
@@ -23,9 +25,22 @@ export function configOf(command: Command): Config {
   return configFromProcess(configFlagsOf(command));
 }
 
+/** `--quiet`: only a difference between the CLI's identity and the running service's is told. */
+export function quietOf(command: Command): boolean {
+  return command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+}
+
+/** Says who acts (cli/identity.ts), for a command that signs or changes the service's records. */
+export async function sayWhoActsFor(command: Command, config: Config, keyring: Keyring): Promise<void> {
+  await sayWhoActs(config, { did: keyring.did, didDocument: keyring.didDocument() }, { quiet: quietOf(command) });
+}
+
+/** Runs a job on the service's store, with its keys, as the server would; says who acts first. */
 export async function withService<T>(command: Command, job: (service: Service) => Promise<T>): Promise<T> {
-  const service = await createService(configOf(command), { log: () => {} });
+  const config = configOf(command);
+  const service = await createService(config, { log: () => {} });
   try {
+    await sayWhoActsFor(command, config, service.keyring);
     return await job(service);
   } finally {
     await service.close();

@@ -6,12 +6,15 @@
  * each credential it covers must be presented with the digest the label recorded. Both key
  * spellings are read: the current (`gx:credentialType`, `digestSRI`) and the older (`type`,
  * `gx:digestSRI`), and Tagus `integrity`/`gx:integrity`; digests may be base64 or hex.
+ *
+ * `companions` are the other credentials as they stood in the presentation (proofs included): a
+ * Tagus `gx:integrity` covers the proof, a Danube `digestSRI` the secured document without it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { failed, passed, type Check } from '../verifying/report.js';
 import type { ComplianceCheck } from '../verifying/index.js';
-import { digestMatches, parseSha256Digest } from './digest.js';
+import { jcs, parseSha256Digest, securedDocument, sha256 } from './digest.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
 const LABEL_TYPES = new Set([
@@ -22,10 +25,12 @@ const LABEL_TYPES = new Set([
 ]);
 
 interface CoveredCredential {
-  id: string;
-  credentialType?: string;
+  /** Absent when the label names the credential by type and digest only (Loire labels do, for gx:Issuer). */
+  id?: string;
+  /** The Gaia-X types the label records for it; each must be among the presented credential's types. */
+  credentialTypes: string[];
   digest: unknown;
-  /** Tagus labels hashed the credential's JSON as sent, not its JCS form. */
+  /** A Tagus `gx:integrity` (hex over the credential with its proof), not a Danube `digestSRI`. */
   tagus: boolean;
 }
 
@@ -33,20 +38,36 @@ function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
+/** The class of the entry node itself (25.11 shapes), never the covered credential's type. */
+const ENTRY_CLASSES = new Set(['gx:CompliantCredential', 'CompliantCredential', 'https://w3id.org/gaia-x/development#CompliantCredential']);
+
+/**
+ * The types an entry records. Loire compliance services wrote them in `type`, as a list or one
+ * string of comma-separated names (`"gx:LegalPerson,gx:LegalPerson"`); 25.11 keeps the node's own
+ * class in `type` and the credential's in `gx:credentialType` (space-separated when several).
+ */
+function recordedTypes(entry: JsonObject): string[] {
+  const declared = entry['gx:credentialType'] ?? entry['credentialType'] ?? entry['type'];
+  const names = asList(declared).flatMap((t) => (typeof t === 'string' ? t.split(/[\s,]+/) : [])).filter((t) => t !== '' && !ENTRY_CLASSES.has(t));
+  return [...new Set(names)];
+}
+
+/** `gx:LegalPerson`, `LegalPerson` and the full IRI name one type. */
+const typeKey = (type: string) => type.replace(/^.*[#/:]/, '');
+
 /** The credentials a label covers, or undefined when the document is not a label. */
 export function coveredCredentials(document: JsonObject): CoveredCredential[] | undefined {
   const types = asList(document['type']).filter((t): t is string => typeof t === 'string');
   const subjects = asList(document['credentialSubject']).filter(isObject);
   const tagus = subjects.filter((s) => s['type'] === 'gx:compliance');
   if (tagus.length > 0) {
-    return tagus.map((s) => ({ id: String(s['id']), digest: s['gx:integrity'] ?? s['integrity'], tagus: true }));
+    return tagus.map((s) => ({ id: String(s['id']), credentialTypes: [], digest: s['gx:integrity'] ?? s['integrity'], tagus: true }));
   }
   if (!types.some((t) => LABEL_TYPES.has(t))) return undefined;
   return subjects.flatMap((s) =>
     asList(s['gx:compliantCredentials']).filter(isObject).map((entry) => {
-      const credentialType = entry['gx:credentialType'] ?? entry['type'];
-      const covered: CoveredCredential = { id: String(entry['id']), digest: entry['digestSRI'] ?? entry['gx:digestSRI'], tagus: false };
-      if (typeof credentialType === 'string') covered.credentialType = credentialType;
+      const covered: CoveredCredential = { credentialTypes: recordedTypes(entry), digest: entry['digestSRI'] ?? entry['gx:digestSRI'] ?? entry['cred:digestSRI'], tagus: false };
+      if (typeof entry['id'] === 'string') covered.id = entry['id'];
       return covered;
     }),
   );
@@ -80,12 +101,27 @@ function typesOf(document: JsonObject): string[] {
   return asList(document['type']).filter((t): t is string => typeof t === 'string');
 }
 
-function matches(covered: CoveredCredential, document: JsonObject): boolean {
-  if (digestMatches(covered.digest, document)) return true;
-  if (!covered.tagus) return false;
+/**
+ * The forms a digest may cover, in the order they are tried. Tagus: what the Gaia-X compliance
+ * service computes today (JCS with the proof), what it computed in 2023 (`JSON.stringify` of the
+ * credential as sent, proof included), and what gx-trust wrote before it followed the service (JCS
+ * without the proof), so labels already issued keep verifying. Danube: JCS of the secured document.
+ */
+export const DIGEST_FORMS = {
+  'jcs-with-proof': (document: JsonObject) => sha256(jcs(document)),
+  'as-sent-with-proof': (document: JsonObject) => sha256(JSON.stringify(document)),
+  'jcs-without-proof': (document: JsonObject) => sha256(jcs(securedDocument(document))),
+} as const;
+export type DigestForm = keyof typeof DIGEST_FORMS;
+
+const TAGUS_FORMS: readonly DigestForm[] = ['jcs-with-proof', 'as-sent-with-proof', 'jcs-without-proof'];
+const DANUBE_FORMS: readonly DigestForm[] = ['jcs-without-proof'];
+
+/** The form in which `document` has the digest the label recorded, or undefined when none does. */
+export function matchedDigestForm(covered: Pick<CoveredCredential, 'digest' | 'tagus'>, document: JsonObject): DigestForm | undefined {
   const expected = parseSha256Digest(covered.digest);
-  const asSent = createHash('sha256').update(JSON.stringify(document)).digest();
-  return expected !== undefined && timingSafeEqual(expected, asSent);
+  if (expected === undefined) return undefined;
+  return (covered.tagus ? TAGUS_FORMS : DANUBE_FORMS).find((form) => timingSafeEqual(expected, DIGEST_FORMS[form](document)));
 }
 
 export function createLabelCheck(options: { trusted: TrustedIssuers }): ComplianceCheck {
@@ -104,18 +140,28 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
     if (mismatch !== undefined) {
       return failed('compliance', 'LABEL_SUBJECT_MISMATCH', `${mismatch}: a label vouches only for its subject, who must present it`);
     }
+    const forms = new Set<DigestForm>();
     for (const entry of covered) {
-      const companion = companions.find((c) => c['id'] === entry.id || (entry.tagus && asList(c['credentialSubject']).some((s) => isObject(s) && s['id'] === entry.id)));
-      if (companion === undefined) {
-        return failed('compliance', 'DIGEST_MISMATCH', `the label covers ${entry.id}, which is not in the presentation`);
+      const typed = (c: JsonObject) => entry.credentialTypes.every((t) => typesOf(c).some((own) => typeKey(own) === typeKey(t)));
+      const named = entry.id === undefined ? undefined : companions.filter((c) => c['id'] === entry.id || (entry.tagus && asList(c['credentialSubject']).some((s) => isObject(s) && s['id'] === entry.id)));
+      const what = entry.id ?? `the ${entry.credentialTypes.join(', ') || 'unnamed'} credential`;
+      if (named !== undefined && named.length === 0) {
+        return failed('compliance', 'DIGEST_MISMATCH', `the label covers ${what}, which is not in the presentation`);
       }
-      if (entry.credentialType !== undefined && !entry.credentialType.split(' ').every((t) => typesOf(companion).includes(t))) {
-        return failed('compliance', 'DIGEST_MISMATCH', `the label records ${entry.id} as ${entry.credentialType}, but the presented credential is ${typesOf(companion).join(', ')}`);
+      // Without an id, the entry is answered by a presented credential of its types with its digest.
+      const candidates = (named ?? companions).filter(typed);
+      if (candidates.length === 0) {
+        const presented = named?.[0];
+        return failed('compliance', 'DIGEST_MISMATCH', presented === undefined
+          ? `the label covers ${what}, which is not in the presentation`
+          : `the label records ${what} as ${entry.credentialTypes.join(' ')}, but the presented credential is ${typesOf(presented).join(', ')}`);
       }
-      if (!matches(entry, companion)) {
-        return failed('compliance', 'DIGEST_MISMATCH', `the presented ${entry.id} is not the credential the label assessed (digest differs)`);
+      const form = candidates.map((c) => matchedDigestForm(entry, c)).find((f) => f !== undefined);
+      if (form === undefined) {
+        return failed('compliance', 'DIGEST_MISMATCH', `the presented ${what} is not the credential the label assessed (digest differs)`);
       }
+      forms.add(form);
     }
-    return passed('compliance', `label by the trusted compliance service ${issuer}; all ${covered.length} covered credentials presented with matching digests`);
+    return passed('compliance', `label by the trusted compliance service ${issuer}; all ${covered.length} covered credentials presented with matching digests (${[...forms].join(', ')})`);
   };
 }

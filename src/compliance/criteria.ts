@@ -3,22 +3,33 @@
  * Standard Compliance rests on the participant's declaration and the automated checks; Label
  * Level 1 adds an eIDAS-type (X.509-certified) signature on every claim; Level 2 adds the EU data
  * protection regime and criteria a conformity assessment body must attest; Level 3 adds provider
- * headquarters in the EU. gx-trust names each criterion with an IRI of its own versioned
- * vocabulary (the Compliance Document numbers its criteria per release; we do not restate them).
+ * headquarters in the EU. Where the Compliance Document numbers a criterion, the label names it by
+ * that number, as the Gaia-X Trust Framework's machine-readable vocabulary spells it (the Tagus
+ * 22.10 shapes, ../danube/shapes/tagus/, give every criterion P1.1.1 ... P5.2.1 an IRI in the
+ * trust-framework namespace); a Loire or Danube client then reads the criteria it knows. The
+ * criteria that are steps of the automated process rather than numbered criteria (the declaration,
+ * the automated validation, the eIDAS-type signature, a conformity assessment) keep an IRI of
+ * gx-trust's own versioned vocabulary.
  * A level is granted only when every criterion of it is met.
  */
+import { TAGUS_GX } from '../danube/namespaces.js';
+
 export const LABEL_LEVELS = ['SC', 'L1', 'L2', 'L3'] as const;
 export type LabelLevel = (typeof LABEL_LEVELS)[number];
 
 export const CRITERIA_NAMESPACE = 'https://w3id.org/gx-trust/compliance/v1#';
+/** The Gaia-X criteria, by their Compliance Document number (P<section>.<group>.<n>). */
+export const GAIA_X_CRITERIA_NAMESPACE = TAGUS_GX;
 
 export const CRITERIA = {
   declaration: `${CRITERIA_NAMESPACE}declaration`,
   automatedValidation: `${CRITERIA_NAMESPACE}automated-validation`,
   eidasSignature: `${CRITERIA_NAMESPACE}eidas-signature`,
-  euDataProtection: `${CRITERIA_NAMESPACE}eu-data-protection-regime`,
+  /** P2.1.1: "a contract under Union or EU/EEA/Member State law and specifically addressing GDPR requirements". */
+  euDataProtection: `${GAIA_X_CRITERIA_NAMESPACE}P2.1.1`,
   conformityAssessment: `${CRITERIA_NAMESPACE}conformity-assessment`,
-  euHeadquarters: `${CRITERIA_NAMESPACE}eu-headquarters`,
+  /** P5.1.4: "the Provider's registered head office, headquarters and main establishment shall be established in a Member State of the EU/EEA". */
+  euHeadquarters: `${GAIA_X_CRITERIA_NAMESPACE}P5.1.4`,
 } as const;
 
 export const CRITERIA_BY_LEVEL: Readonly<Record<LabelLevel, readonly string[]>> = {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { VC_V2_CONTEXT, parseRfc3339, type JsonObject } from '../credentials/index.js';
+import { GxTrustError } from '../errors.js';
 import type { LabelLevel } from './criteria.js';
 import { digestSRI, securedDocument } from './digest.js';
 import type { SubmittedCredential } from './types.js';
@@ -39,7 +40,17 @@ export interface LabelCredentialOptions {
 
 const seconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/**
+ * Shaped as the official 25.11 gx:LabelCredentialShape requires: the subject typed
+ * gx:LabelCredential with at least one gx:validatedCriteria, each covered credential a
+ * gx:CompliantCredential node (its Gaia-X type in gx:credentialType, not in `type`, which is the
+ * node's own class) with a `digestSRI`.
+ */
 export function buildLabelCredential(options: LabelCredentialOptions): JsonObject {
+  if (options.validatedCriteria.length === 0) {
+    // gx:validatedCriteria has sh:minCount 1: a label that names no criterion vouches for nothing.
+    throw new GxTrustError('INTERNAL', 'a label credential needs at least one validated criterion');
+  }
   const limits = [
     new Date(options.now.getTime() + (options.lifetimeDays ?? DEFAULT_LABEL_LIFETIME_DAYS) * 86_400_000),
     ...options.credentials.map((c) => expiryOf(c.document)).filter((d): d is Date => d !== undefined),
@@ -56,12 +67,14 @@ export function buildLabelCredential(options: LabelCredentialOptions): JsonObjec
     validUntil: seconds(new Date(Math.floor(validUntil.getTime() / 1000) * 1000)),
     credentialSubject: {
       id: options.subjectId,
+      type: 'gx:LabelCredential',
       'gx:labelLevel': options.level,
       'gx:engineVersion': ENGINE_VERSION,
       'gx:rulesVersion': RULES_VERSION,
       'gx:validatedCriteria': [...options.validatedCriteria],
       'gx:compliantCredentials': options.credentials.map((c) => ({
         id: c.id,
+        type: 'gx:CompliantCredential',
         'gx:credentialType': c.types.filter((t) => t !== 'VerifiableCredential').join(' ') || 'VerifiableCredential',
         digestSRI: digestSRI(securedDocument(c.document)),
       })),

@@ -5,16 +5,25 @@
  * shapes, country and label rules do not apply to that vocabulary, so such input runs the rules in
  * TAGUS_RULES, and a passing decision also gets the compliance credential in the Tagus form the
  * Gaia-X compliance service issued: one `gx:compliance` subject per credential, with
- * `gx:integrity` = `sha256-` + hex SHA-256 of the RFC 8785 (JCS) form of the credential as its
- * proof covers it (without `proof`, as a connector's verifier sees it).
+ * `gx:integrity` = `sha256-` + hex SHA-256 of the RFC 8785 (JCS) form of the credential as
+ * presented, its `proof` included: what the Gaia-X Lab compliance service computes
+ * (`HashingUtils.sha256(canonicalize(verifiableCredential))` in its CompliantCredentialSubjectMapper),
+ * so a Gaia-X client checks our credential as it checks theirs. Before that, the service hashed
+ * `JSON.stringify` of the credential as sent (the 2023 sample below), and gx-trust hashed the JCS
+ * form without `proof`; connectors still accept both (connector-check.ts).
  * @see test/fixtures/gaiax-samples/tagus-22.10/service-offering-vp-and-compliance-credential.json
  */
 import { randomUUID } from 'node:crypto';
 import { isObject, type JsonObject } from '../credentials/index.js';
-import { jcs, securedDocument, sha256 } from './digest.js';
+import { jcs, sha256 } from './digest.js';
 import { revocation } from './rules/revocation.js';
+import { tagusCriteria } from './rules/tagus-criteria.js';
+import { tagusIssuerBinding } from './rules/tagus-issuer-binding.js';
+import { tagusLabelLevel1 } from './rules/tagus-label-level-1.js';
 import { tagusParticipant, tagusTypeOf } from './rules/tagus-participant.js';
 import { tagusProofs } from './rules/tagus-proofs.js';
+import { tagusShapes } from './rules/tagus-shapes.js';
+import { tagusSubdivisionCodes } from './rules/tagus-subdivision-codes.js';
 import { validity } from './rules/validity.js';
 import { x509Binding } from './rules/x509-binding.js';
 import type { ComplianceRule, Submission } from './types.js';
@@ -24,8 +33,22 @@ export const JWS_2020_CONTEXT = 'https://w3id.org/security/suites/jws-2020/v1';
 export const TAGUS_TRUST_FRAMEWORK_CONTEXT = 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#';
 export const TAGUS_VERSION = '22.10';
 
-/** Proofs, X.509, the 22.10 participant rules, validity, status: no Danube shapes or label matrix. */
-export const TAGUS_RULES: readonly ComplianceRule[] = [tagusProofs, x509Binding, tagusParticipant, validity, revocation];
+/**
+ * Proofs, X.509, the 22.10 shapes and rules, validity, status, and the criteria they establish
+ * (the Danube shapes and label matrix do not apply to the 22.10 vocabulary).
+ */
+export const TAGUS_RULES: readonly ComplianceRule[] = [
+  tagusProofs,
+  x509Binding,
+  tagusShapes,
+  tagusParticipant,
+  tagusSubdivisionCodes,
+  tagusIssuerBinding,
+  tagusLabelLevel1,
+  validity,
+  revocation,
+  tagusCriteria,
+];
 
 const proofTypes = (document: JsonObject) =>
   (Array.isArray(document['proof']) ? document['proof'] : [document['proof']]).filter(isObject).map((p) => p['type']);
@@ -43,6 +66,7 @@ export function tagusParticipantOf(submission: Submission): string | undefined {
   return submission.credentials.find((c) => tagusTypeOf(c) === 'gx:LegalParticipant')?.issuer;
 }
 
+/** `sha256-` + hex SHA-256 of the JCS form of `document`; pass the credential as presented, proof and all. */
 export function tagusIntegrity(document: unknown): string {
   return `sha256-${sha256(jcs(document)).toString('hex')}`;
 }
@@ -62,7 +86,7 @@ export function buildTagusComplianceCredential(options: { id?: string; issuer: s
     credentialSubject: options.submission.credentials.map((c) => ({
       type: 'gx:compliance',
       id: c.id,
-      'gx:integrity': tagusIntegrity(securedDocument(c.document)),
+      'gx:integrity': tagusIntegrity(c.document),
       'gx:integrityNormalization': 'RFC8785:JCS',
       'gx:version': TAGUS_VERSION,
       'gx:type': tagusTypeOf(c) ?? (c.types.filter((t) => t !== 'VerifiableCredential').join(' ') || 'VerifiableCredential'),

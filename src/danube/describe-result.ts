@@ -5,6 +5,7 @@
  */
 import { DataFactory } from 'n3';
 import type { DatasetCore, Quad, Term } from '@rdfjs/types';
+import { closestTerm } from '../closest-term.js';
 import { compact, RDF, SH } from './namespaces.js';
 import type { ShaclResult } from './shacl.js';
 import { tagusProperty } from './vocabulary.js';
@@ -55,8 +56,12 @@ export function describeResult(
     case 'Closed': {
       const targets = objects(shapes, shape, `${SH}targetClass`).map((t) => compact(t.value));
       message = `${path} is not a property of ${targets.join(', ') || types.join(', ') || 'this node'} in Gaia-X 25.11 (the shape is closed)`;
-      // A Tagus (22.10) or Loire property names its 25.11 successor.
-      hint = tagusProperty(result.path ?? '') ?? `Remove ${path}, or check its name and namespace against the 25.11 vocabulary`;
+      // A Tagus (22.10) or Loire property names its 25.11 successor; a slip (`gx:legalAdress`)
+      // names the one property of this shape it is likely meant to be.
+      const known = objects(shapes, shape, `${SH}property`).flatMap((property) => objects(shapes, property, `${SH}path`)).filter((p) => p.termType === 'NamedNode').map((p) => compact(p.value));
+      const meant = closestTerm(path, known);
+      if (meant !== undefined) message = `${message}; did you mean ${meant}?`;
+      hint = tagusProperty(result.path ?? '') ?? (meant === undefined ? `Remove ${path}, or check its name and namespace against the 25.11 vocabulary` : `Rename ${path} to ${meant}`);
       break;
     }
     case 'Class': {
@@ -66,9 +71,27 @@ export function describeResult(
       hint = `Link the id of a ${cls} and include its credential in the same submission`;
       break;
     }
-    case 'In':
+    case 'In': {
+      const allowed = listAt(shapes, objects(shapes, shape, `${SH}in`)[0]);
       message = `${show(result.value)} is not an allowed value of ${path}${on}`;
+      // The allowed values are named even where the shape has its own description: a unit or a
+      // code list is what the member needs to see to fix it.
+      const named = allowed.slice(0, MAX_LISTED).map(show).join(', ');
+      const more = allowed.length > MAX_LISTED ? ` and ${allowed.length - MAX_LISTED} more` : '';
+      if (allowed.length > 0) return { rule, message: `${message}; allowed: ${named}${more}`, hint: `${description === undefined ? '' : `${description} `}Use one of ${named}${more}` };
       break;
+    }
+    case 'Node': {
+      // The nested shape's first fault says what is wrong with the linked node (a unit outside
+      // its list, a missing value); the rule and the place stay the outer result's.
+      const detail = result.details?.[0];
+      if (detail === undefined) {
+        message = `${path}${on} violates ${rule}${result.value === undefined ? '' : ` with ${show(result.value)}`}`;
+        break;
+      }
+      const inner = describeResult(detail, shapes, typesOf);
+      return { rule, message: `${path}${on}: ${inner.message}`, hint: inner.hint };
+    }
     case 'Datatype': {
       const datatype = compact(first(shapes, shape, `${SH}datatype`) ?? '');
       message = `${path}${on} must be a literal of type ${datatype}`;
@@ -93,3 +116,18 @@ export function describeResult(
 }
 
 export const RDF_TYPE = `${RDF}type`;
+
+/** How many values of a sh:in list a message names (a country list has some 250). */
+const MAX_LISTED = 30;
+
+/** The members of an RDF list (sh:in's value), bounded. */
+function listAt(shapes: DatasetCore, head: Term | undefined): Term[] {
+  const members: Term[] = [];
+  let node = head;
+  while (node !== undefined && node.value !== `${RDF}nil` && members.length < 1000) {
+    const member = objects(shapes, node, `${RDF}first`)[0];
+    if (member !== undefined) members.push(member);
+    node = objects(shapes, node, `${RDF}rest`)[0];
+  }
+  return members;
+}

@@ -26,6 +26,11 @@ export interface ShaclResult {
   sourceConstraintComponent: string;
   sourceShape: Term | undefined;
   severity: string;
+  /**
+   * The results of the nested shape a sh:node (or logical) constraint refused the value for: the
+   * fault itself (a unit outside its list), where the outer result says only "violates sh:node".
+   */
+  details?: ShaclResult[];
 }
 
 export interface ShaclValidator {
@@ -62,22 +67,31 @@ export const shaclEngine: ShaclEngine = {
       const report = (await validator.validate({ dataset: rdfDataset.dataset(data) })) as ShaclEngineReport;
       return {
         conforms: report.conforms,
-        results: report.results.map((result) => {
-          const step = result.path?.length === 1 ? result.path[0] : undefined;
-          const predicate = step?.quantifier === 'one' && step.start !== 'object' ? step.predicates[0] : undefined;
-          return {
-            focusNode: result.focusNode.term,
-            path: predicate?.value,
-            value: result.value?.term,
-            sourceConstraintComponent: result.constraintComponent.value,
-            sourceShape: result.shape?.ptr?.term,
-            severity: result.severity.value,
-          };
-        }),
+        results: report.results.map((result) => adapt(result, 0)),
       };
     };
   },
 };
+
+type ShaclEngineResult = ShaclEngineReport['results'][number];
+
+/** Nested results are read a few levels deep: enough for sh:node in sh:node, bounded for a hostile shapes file. */
+const MAX_DETAIL_DEPTH = 4;
+
+function adapt(result: ShaclEngineResult, depth: number): ShaclResult {
+  const step = result.path?.length === 1 ? result.path[0] : undefined;
+  const predicate = step?.quantifier === 'one' && step.start !== 'object' ? step.predicates[0] : undefined;
+  const nested = depth < MAX_DETAIL_DEPTH ? (result.results ?? []) : [];
+  return {
+    focusNode: result.focusNode.term,
+    path: predicate?.value,
+    value: result.value?.term,
+    sourceConstraintComponent: result.constraintComponent.value,
+    sourceShape: result.shape?.ptr?.term,
+    severity: result.severity.value,
+    ...(nested.length === 0 ? {} : { details: nested.map((detail) => adapt(detail, depth + 1)) }),
+  };
+}
 
 export function createShaclValidator(shapeQuads: readonly Quad[], engine: ShaclEngine = shaclEngine): ShaclValidator {
   const shapes = rdfDataset.dataset(shapeQuads);
@@ -94,5 +108,7 @@ interface ShaclEngineReport {
     constraintComponent: Term;
     shape?: { ptr?: { term: Term } };
     severity: Term;
+    /** lib/Result.js: the nested report's results (sh:node, logical constraints). */
+    results?: ShaclEngineReport['results'];
   }[];
 }

@@ -144,7 +144,7 @@ export function createSelfDescriptionValidator(options: SelfDescriptionValidator
   };
 }
 
-function typeIndex(quads: readonly Quad[]): (node: string) => string[] {
+export function typeIndex(quads: readonly Quad[]): (node: string) => string[] {
   const types = new Map<string, string[]>();
   for (const q of quads) {
     if (q.predicate.value !== RDF_TYPE) continue;
@@ -202,7 +202,7 @@ function indexOfValue(values: readonly unknown[], value: Term): number {
   });
 }
 
-function locator(nodes: ReadonlyMap<string, NodeLocation>): Locate {
+export function locator(nodes: ReadonlyMap<string, NodeLocation>): Locate {
   return (node, property, value) => {
     const location = nodes.get(node);
     if (location === undefined) return { pointer: '' };

@@ -170,3 +170,49 @@ export function pointerOfTerm(document: unknown, term: string, base: readonly (s
   const tokens = walk(document, [...base]);
   return tokens === undefined ? undefined : jsonPointer(tokens);
 }
+
+/** A Tagus (22.10) word where a member wrote it, with what 25.11 says instead. */
+export interface TagusTermUse {
+  pointer: string;
+  /** As written: `gx:LegalParticipant`, `gx:legalName`. */
+  term: string;
+  /** The sentence of the tables above naming the 25.11 replacement. */
+  replacement: string;
+}
+
+function tagusNote(written: string, table: Readonly<Record<string, string>>): string | undefined {
+  const local = written.startsWith('gx:') ? written.slice(3) : localNameIn(written, GAIA_X_NAMESPACES) ?? (written.includes(':') ? undefined : written);
+  return local === undefined || !Object.hasOwn(table, local) ? undefined : table[local];
+}
+
+/**
+ * The Tagus words of a credential as written in its JSON (keys, and `type` values), without
+ * reading it as JSON-LD: so a Tagus participant sent to onboarding is named as such before any
+ * expansion, whichever context it names. `@context` is not walked.
+ */
+export function tagusTermsInDocument(document: unknown, base: readonly (string | number)[] = []): TagusTermUse[] {
+  const uses: TagusTermUse[] = [];
+  const walk = (value: unknown, tokens: (string | number)[], depth: number): void => {
+    if (depth > 32 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => walk(item, [...tokens, index], depth + 1));
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '@context') continue;
+      if (key === 'type' || key === '@type') {
+        const types = Array.isArray(child) ? child : [child];
+        types.forEach((type, index) => {
+          const note = typeof type === 'string' ? tagusNote(type, TAGUS_TYPES) : undefined;
+          if (note !== undefined) uses.push({ pointer: jsonPointer(Array.isArray(child) ? [...tokens, key, index] : [...tokens, key]), term: type as string, replacement: note });
+        });
+        continue;
+      }
+      const note = tagusNote(key, TAGUS_PROPERTIES);
+      if (note !== undefined) uses.push({ pointer: jsonPointer([...tokens, key]), term: key, replacement: note });
+      walk(child, [...tokens, key], depth + 1);
+    }
+  };
+  walk(document, [...base], 0);
+  return uses;
+}

@@ -50,6 +50,8 @@ export interface HardenedFetchOptions {
   errorCodes: HardenedFetchErrorCodes;
   /** DNS resolution; tests inject one to play a rebinding resolver. Defaults to node:dns lookup. */
   lookup: LookupFunction;
+  /** A POST with this body instead of a GET (SOAP registries such as the EU EORI service). */
+  post?: { contentType: string; body: string };
 }
 
 /** What a caller passes: test mode, and any limits or codes it wants to change. */
@@ -260,8 +262,9 @@ function fetchOnce(target: URL, display: string, opts: HardenedFetchOptions): Pr
       }
     };
 
+    const body = opts.post === undefined ? undefined : Buffer.from(opts.post.body, 'utf8');
     const req = send(target, {
-      method: 'GET',
+      method: body === undefined ? 'GET' : 'POST',
       // A fresh socket per request: a pooled one could have been resolved under other rules.
       agent: false,
       lookup: opts.testMode ? opts.lookup : pinnedLookup(opts.lookup),
@@ -270,6 +273,7 @@ function fetchOnce(target: URL, display: string, opts: HardenedFetchOptions): Pr
         // A compressed body would let a small download inflate past the cap.
         'accept-encoding': 'identity',
         'user-agent': 'gx-trust',
+        ...(body === undefined ? {} : { 'content-type': opts.post?.contentType, 'content-length': String(body.length) }),
       },
     });
 
@@ -331,6 +335,6 @@ function fetchOnce(target: URL, display: string, opts: HardenedFetchOptions): Pr
       });
       res.once('aborted', () => finish(new GxTrustError(codes.failed, `${display}: the response was cut short`)));
     });
-    req.end();
+    req.end(body);
   });
 }

@@ -61,11 +61,19 @@ export function didWebUrl(did: string, options: { testMode: boolean }): URL {
   if (portMatch === null || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
     throw new GxTrustError('INVALID_DID', `${did}: the host may be followed by one %3A and a port number only`);
   }
-  for (const segment of segments) {
-    if (!PATH_SEGMENT.test(segment) || segment === '.' || segment === '..') {
-      throw new GxTrustError('INVALID_DID', `${did}: path segment ${JSON.stringify(segment)} is empty or not allowed`);
+  // DID syntax allows empty segments (`method-specific-id = *( *idchar ":" ) 1*idchar`), and Gaia-X
+  // notaries used them (did:web:registration.lab.gaia-x.eu::development); only the last must not be
+  // empty. An empty segment maps to an empty URL path segment, as the Read steps' plain ':' -> '/'
+  // replacement gives: `host::path` -> https://host//path/did.json.
+  // @see https://www.w3.org/TR/did-core/#did-syntax
+  segments.forEach((segment, i) => {
+    const empty = segment === '' && i < segments.length - 1;
+    if (!empty && (!PATH_SEGMENT.test(segment) || segment === '.' || segment === '..')) {
+      throw new GxTrustError('INVALID_DID', `${did}: path segment ${JSON.stringify(segment)} is not allowed`, {
+        hint: segment === '' ? 'A DID may not end with a colon' : 'did:web path segments are letters, digits, ".", "_" and "-"; "." and ".." are refused',
+      });
     }
-  }
+  });
   // WHATWG URL parsing turns 2130706433, 0x7f.1, 127.1 into 127.0.0.1: check what it parsed to.
   if (!/^[A-Za-z0-9.-]+$/.test(host)) {
     throw new GxTrustError('INVALID_DID', `${did}: ${JSON.stringify(host)} is not a host name`);
@@ -94,8 +102,9 @@ export function didWebUrl(did: string, options: { testMode: boolean }): URL {
       throw new GxTrustError('DID_FORBIDDEN', `${did}: ${hostname} is not a public host name`);
     }
   }
-  url.pathname = segments.length === 0 ? '/.well-known/did.json' : `/${segments.join('/')}/did.json`;
-  return url;
+  // Not through the pathname setter: a path that begins with '//' must stay a path, never an authority.
+  const path = segments.length === 0 ? '/.well-known/did.json' : `/${segments.join('/')}/did.json`;
+  return new URL(`${url.origin}${path}`);
 }
 
 /**

@@ -23,6 +23,7 @@ import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { ComplianceEngine } from '../compliance/engine.js';
 import { createOnboarding } from '../danube/onboarding/index.js';
+import type { RegistryLookup } from '../danube/registration-numbers/index.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import type { ScopedSigner } from '../issuing/signing-policy.js';
 import type { Keyring } from '../keyring/index.js';
@@ -64,6 +65,8 @@ export interface AppDependencies {
   bodyLimitBytes: number;
   /** Time for decisions made in routes (e.g. the validity of notarised registration numbers) and the canonicalization share's refill. */
   clock?: Clock;
+  /** The registries onboarding asks before it notarises a number (GX_REGISTRY_LOOKUPS); none when absent. */
+  registryLookup?: RegistryLookup;
   /** Faults that are not the caller's; by default a log line with the request id. */
   log?: (error: unknown) => void;
   /** Request log lines (pino); none when absent. */
@@ -187,6 +190,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
     store: deps.store,
     serviceDid: deps.keyring.did,
     clock,
+    ...(deps.registryLookup === undefined ? {} : { registryLookup: deps.registryLookup }),
   });
   // A member's own presentations, and its one call to a label: signed by the presentations signer
   // (as the member only, audited), decided by the compliance engine (recorded as POST /compliance's).

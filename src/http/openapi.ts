@@ -43,6 +43,13 @@ function operationObject(op: Route<never>): Record<string, unknown> {
           : undefined;
     responses[status] = content === undefined ? { description: doc.description } : { description: doc.description, content };
   }
+  // The pipeline answers a body of another media type (or none named) alike on every route that takes one.
+  if (op.request !== undefined && responses['415'] === undefined) {
+    responses['415'] = {
+      description: `The body is not ${(op.request.mediaTypes ?? ['application/json']).join(' or ')} (no Content-Type, text/plain, form data): the hint names the Content-Type to send`,
+      content: { 'application/problem+json': { schema: jsonSchemaOf(ProblemDetails, 'output') } },
+    };
+  }
   const operation: Record<string, unknown> = {
     operationId: op.operationId,
     summary: op.summary,

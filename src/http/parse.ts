@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import { GxTrustError, jsonPointer } from '../errors.js';
+import type { RequestSpec } from './route.js';
+import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
+import { bareDocumentKind, envelopeOf, knownKeysAt, sketchOf, suggestKey } from './request-shape.js';
 
 /** The compact-JWT media types accepted as a raw body. */
 export const JWT_MEDIA_TYPES = [
@@ -12,30 +14,71 @@ export const JWT_MEDIA_TYPES = [
   'application/jwt',
 ];
 
-/** zod issues become one problem with every fault's JSON pointer. */
+/**
+ * zod issues become one problem with every fault's JSON pointer. Two mistakes get words of their
+ * own: a bare credential or presentation sent where the route wraps it (`{"credential": ...}`),
+ * named with the envelope; and an unknown key, pointed at itself and, when one known key of that
+ * object is a likely slip of it, named ("did you mean `legalAddress`?").
+ */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, hint?: string): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({
-    code: 'INVALID_INPUT' as const,
-    pointer: jsonPointer(issue.path as (string | number)[]),
-    detail: issue.message,
-  }));
+  const bare = bareDocumentError(schema, body);
+  if (bare !== undefined) throw bare;
+  const errors: ProblemDetail[] = parsed.error.issues.flatMap((issue): ProblemDetail[] => {
+    const path = issue.path as (string | number)[];
+    if (issue.code !== 'unrecognized_keys') return [{ code: 'INVALID_INPUT', pointer: jsonPointer(path), detail: issue.message }];
+    return issue.keys.map((key) => {
+      const known = suggestKey(schema, path, key);
+      const pointer = jsonPointer([...path, key]);
+      return known === undefined
+        ? { code: 'INVALID_INPUT', pointer, detail: `unknown key "${key}"`, hint: `Remove "${key}"; ${knownKeysHint(schema, path)}` }
+        : { code: 'INVALID_INPUT', pointer, detail: `unknown key "${key}": did you mean "${known}"?`, hint: `Rename "${key}" to "${known}"` };
+    });
+  });
   const first = errors[0];
   throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
     pointer: first?.pointer ?? '',
-    hint: hint ?? 'See the request schema in README.md ("HTTP API") or /openapi.json',
+    hint: first?.hint ?? hint ?? 'See the request schema in README.md ("HTTP API") or /openapi.json',
     errors,
   });
 }
 
-/** A body that must be JSON or a compact JWT; undefined means the Content-Type was neither. */
+function knownKeysHint(schema: z.ZodType, path: readonly (string | number)[]): string {
+  const keys = [...new Set(knownKeysAt(schema, path))];
+  return keys.length === 0 ? 'this object takes no other keys' : `this object takes ${keys.map((key) => `"${key}"`).join(', ')}`;
+}
+
+/** The refusal of a bare verifiable credential or presentation where the schema wants an envelope. */
+function bareDocumentError(schema: z.ZodType, body: unknown): GxTrustError | undefined {
+  const kind = bareDocumentKind(body);
+  const envelope = envelopeOf(schema);
+  if (kind === undefined || envelope === undefined || envelope.required.length === 0) return undefined;
+  if (envelope.required.some((key) => Object.hasOwn(body as object, key))) return undefined;
+  const wrapper = envelope.required[0]!;
+  return new GxTrustError('INVALID_INPUT', `the body is a bare verifiable ${kind}; this route takes it wrapped in {"${wrapper}": ${envelope.arrays.has(wrapper) ? '[...]' : '...'}}`, {
+    pointer: '',
+    hint: `Send ${sketchOf(envelope, `verifiable ${kind}`)}`,
+  });
+}
+
+/**
+ * A request without a body on a route that needs one (a POST with `curl -X POST` and no `-d`):
+ * what to send, sketched from the route's schema.
+ */
+export function missingBody(method: string, path: string, spec: RequestSpec): GxTrustError {
+  const envelope = envelopeOf(spec.schema);
+  const types = spec.mediaTypes ?? ['application/json'];
+  const json = types.includes('application/json') && envelope !== undefined ? ` such as ${sketchOf(envelope, 'document')}` : '';
+  return new GxTrustError('INVALID_INPUT', `${method} ${path} needs a request body`, {
+    pointer: '',
+    hint: `Send a body${json} with Content-Type: ${types.join(' or ')}`,
+  });
+}
+
+/** A body the route reads itself (parse: 'handler'): the pipeline refused a missing one already. */
 export function requireBody(body: unknown): unknown {
-  if (body === undefined) {
-    throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'send application/json, or a compact JWT as application/vc+jwt or application/vp+jwt', {
-      hint: 'Set the Content-Type header',
-    });
-  }
+  if (body === undefined) throw new GxTrustError('INVALID_INPUT', 'the request needs a body', { pointer: '', hint: 'Send a JSON body with Content-Type: application/json' });
   return body;
 }
 

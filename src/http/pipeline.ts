@@ -29,7 +29,7 @@ import { numberOrUndefined, type AccessLog } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { assignRequestId, type SecurityHeaders } from './answer-headers.js';
 import { answerThenClose, closeOnUnreadBodyOver, closesConnection, declaresBodyOver } from './body-limit.js';
-import { assertRequestTarget, parseBody } from './parse.js';
+import { assertRequestTarget, missingBody, parseBody } from './parse.js';
 import { bodyTooLarge, fromHttpError, isFault, publicProblem } from './problem.js';
 import type { RateLimitedRequest, RateLimiter } from './rate-limit.js';
 import { readRequestBody } from './request-body.js';
@@ -273,8 +273,9 @@ export function createRequestPipeline<D>(settings: PipelineSettings<D>): Request
     let body: unknown;
     const spec = route.request;
     if (spec !== undefined) {
-      body = await readRequestBody(req, res, limit);
+      body = await readRequestBody(req, res, limit, spec.mediaTypes);
       if (body !== undefined) assertJsonInput(body, { refuseNul: true, what: 'the body' });
+      else if (spec.optional !== true) throw missingBody(method, route.path, spec);
       if (spec.parse !== 'handler') body = parseBody(spec.schema, body === undefined && spec.optional === true ? {} : body, spec.hint);
     }
     const mark = exchange.url.indexOf('?');

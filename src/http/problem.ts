@@ -4,6 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
 import { ERROR_STATUS, GxTrustError, type ErrorCode, type ProblemDetail } from '../errors.js';
+import { describeJsonSyntaxError, type JsonSyntaxError } from '../json-syntax.js';
 
 export const PROBLEM_TYPE_BASE = 'https://gx-trust.dev/problems/';
 
@@ -98,11 +99,20 @@ export function bodyTooLarge(): GxTrustError {
   });
 }
 
-/** A JSON body that does not parse, or (strict) is not an object or array. */
-export function bodyNotJson(): GxTrustError {
-  return new GxTrustError('INVALID_INPUT', 'the request body is not valid JSON', {
+/**
+ * A JSON body that does not parse (told where: line, column and byte offset, as an editor shows
+ * them), or (strict) is JSON but not an object or array.
+ */
+export function bodyNotJson(syntax?: JsonSyntaxError): GxTrustError {
+  if (syntax === undefined) {
+    return new GxTrustError('INVALID_INPUT', 'the request body is JSON but not an object or array', {
+      pointer: '',
+      hint: 'Send a JSON object as application/json, or a compact JWT as its media type (application/vc+jwt, application/vp+jwt)',
+    });
+  }
+  return new GxTrustError('INVALID_INPUT', `the request body is not valid JSON: ${describeJsonSyntaxError(syntax)}`, {
     pointer: '',
-    hint: 'Send a JSON object as application/json, or a compact JWT as its media type (application/vc+jwt, application/vp+jwt)',
+    hint: `Fix the JSON at line ${syntax.line}, column ${syntax.column} (a trailing comma, a missing quote, brace or bracket are the usual causes) and send it as application/json`,
   });
 }
 

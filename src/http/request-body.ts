@@ -13,6 +13,7 @@ import type { Transform } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { GxTrustError } from '../errors.js';
+import { findJsonSyntaxError } from '../json-syntax.js';
 import { declaresBodyOver } from './body-limit.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
 import { ACCEPTED_CONTENT_CODINGS, bodyNotJson, bodyTooLarge } from './problem.js';
@@ -77,13 +78,15 @@ function decodeText(bytes: Buffer, media: MediaType): string {
 /** Strict JSON: an object or an array; an empty body is `{}`. */
 function parseJson(text: string): unknown {
   if (text.length === 0) return {};
-  const first = /\S/.exec(text)?.[0];
+  let value: unknown;
   try {
-    if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
-    throw bodyNotJson();
+    // JSON.parse names the place of some faults only: the scan names it for every one.
+    throw bodyNotJson(findJsonSyntaxError(text) ?? { problem: 'Invalid JSON', line: 1, column: 1, byteOffset: 0 });
   }
+  if (value === null || typeof value !== 'object') throw bodyNotJson();
+  return value;
 }
 
 function decoderFor(coding: string): Transform | undefined {
@@ -168,14 +171,37 @@ function readDecoded(req: IncomingMessage, limit: number, coding: string, decode
 }
 
 /**
- * The body of a request as a route gets it: parsed JSON, a JWT's text, or undefined when there is
- * no body or none of a media type gx-trust reads (the route decides whether that is a 400 or a
- * 415). A content coding gx-trust does not decode is 415 with Accept-Encoding (set on `res`).
+ * A body in a media type gx-trust does not read, or with no Content-Type at all (curl -d sends
+ * application/x-www-form-urlencoded, fetch with a string body text/plain): one 415 for every route,
+ * naming the header to send. The body is not read (RFC 9110 §15.5.16).
  */
-export async function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown> {
+function unsupportedMediaType(contentType: string | undefined, accepted: readonly string[]): GxTrustError {
+  const json = accepted.find((type) => type === 'application/json');
+  const jwts = accepted.filter((type) => JWT_TYPES.has(type));
+  const send = [
+    ...(json === undefined ? [] : ['`Content-Type: application/json` with a JSON body']),
+    ...jwts.map((type) => `\`Content-Type: ${type}\` with a compact JWT`),
+  ];
+  const said = contentType === undefined || contentType.trim() === '' ? 'the request has a body but no Content-Type' : `Content-Type ${contentType.split(';')[0]!.trim()} is not read here`;
+  return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', `${said}; send ${accepted.join(' or ')}`, {
+    pointer: '',
+    hint: `Send ${send.join(', or ') || accepted.join(' or ')} (curl: -H 'Content-Type: ${accepted[0] ?? 'application/json'}')`,
+  });
+}
+
+/**
+ * The body of a request as a route gets it: parsed JSON, or a JWT's text; undefined when there is
+ * no body. A body of another media type is 415 naming `accepted` (the route's media types); a
+ * content coding gx-trust does not decode is 415 with Accept-Encoding (set on `res`).
+ */
+export async function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, accepted: readonly string[] = ['application/json']): Promise<unknown> {
   if (!hasBody(req)) return undefined;
-  const media = mediaTypeOf(req.headers['content-type']);
-  if (media === undefined) return undefined;
+  const contentType = req.headers['content-type'];
+  const media = mediaTypeOf(contentType);
+  if (media === undefined) {
+    if (req.headers['content-length'] === '0') return undefined;
+    throw unsupportedMediaType(contentType, accepted);
+  }
   if (declaresBodyOver(req.headers, limit)) throw bodyTooLarge();
   if (media.kind === 'json' && media.charset !== undefined && !media.charset.startsWith('utf')) throw unsupportedCharset(media.charset);
   const encoding = req.headers['content-encoding'];

@@ -45,7 +45,8 @@ export interface StatusCheckContext {
 /**
  * The 'compliance' check of a label credential (src/compliance/connector-check.ts): undefined for
  * anything that is not a label. For a label held in a presentation: `companions`, the other
- * credentials of the same presentation, whose digests the label must match, and `holder`, the DID
+ * credentials of the same presentation as they stood in it (embedded proofs included), whose digests
+ * the label must match, and `holder`, the DID
  * the presentation's proof is bound to (undefined when none was), which must be the label's subject.
  */
 export type ComplianceCheck = (
@@ -278,9 +279,14 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     // and binds the label to whoever presents it (the DID its proof's key belongs to).
     if (deps.checkCompliance !== undefined) {
       const holder = provenHolder(result);
+      // Companions as they stood in the presentation, proofs included: a Tagus gx:integrity covers the proof.
+      const presented = credentials.map((other, i) => {
+        const sent = held[i];
+        return other.document === undefined ? undefined : isObject(sent) && sent['proof'] !== undefined ? sent : other.document;
+      });
       for (const report of credentials) {
         if (report.document === undefined) continue;
-        const companions = credentials.filter((other) => other !== report && other.document !== undefined).map((other) => other.document as JsonObject);
+        const companions = presented.filter((other, i): other is JsonObject => credentials[i] !== report && other !== undefined);
         const complianceCheck = await deps.checkCompliance(report.document, { now: context.now, companions, holder });
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }

@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createLabelCheck, coveredCredentials } from '../../src/compliance/connector-check.js';
-import { digestSRI, jcs, parseSha256Digest } from '../../src/compliance/digest.js';
+import { createLabelCheck, coveredCredentials, matchedDigestForm } from '../../src/compliance/connector-check.js';
+import { digestSRI, jcs, parseSha256Digest, securedDocument } from '../../src/compliance/digest.js';
+import { tagusIntegrity } from '../../src/compliance/tagus.js';
 import { createTrustedIssuers } from '../../src/compliance/trusted-issuers.js';
 import { readSample } from '../danube/fixtures.js';
 
@@ -34,6 +35,22 @@ describe('createLabelCheck()', () => {
     ['older spelling, bare hex', { id: 'urn:uuid:lp', type: 'gx:LegalPerson', 'gx:digestSRI': hex }],
   ])('accepts the %s', async (_name, entry) => {
     expect(await check(label(entry), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ check: 'compliance', verified: true });
+  });
+
+  it.each([
+    ['Loire: a comma-separated type string and a hex gx:digestSRI', { id: 'urn:uuid:lp', type: 'gx:LegalPerson,gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }],
+    ['a type list', { id: 'urn:uuid:lp', type: ['gx:LegalPerson'], 'gx:digestSRI': `sha256-${hex}` }],
+    ['25.11: the node typed gx:CompliantCredential, the Gaia-X type in gx:credentialType', { id: 'urn:uuid:lp', type: 'gx:CompliantCredential', 'gx:credentialType': 'gx:LegalPerson', digestSRI: digestSRI(covered) }],
+    ['Loire: an entry without id, named by type and digest', { type: 'gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }],
+  ])('accepts %s', async (_name, entry) => {
+    expect(await check(label(entry), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ check: 'compliance', verified: true });
+  });
+
+  it('refuses a type list naming a type the presented credential lacks, and an id-less entry no credential answers', async () => {
+    expect(await check(label({ id: 'urn:uuid:lp', type: 'gx:LegalPerson,gx:VatID', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    expect(await check(label({ type: 'gx:Issuer', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [covered], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+    const other = { ...covered, id: 'urn:uuid:other', credentialSubject: { id: 'did:web:m.example#other' } };
+    expect(await check(label({ type: 'gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [other], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
   });
 
   it('refuses a digest of another credential', async () => {
@@ -79,15 +96,21 @@ describe('the real Tagus sample (tagus-22.10/service-offering-vp-and-compliance-
 
   it('lists the four credentials of the presentation', () => {
     expect(listed).toHaveLength(4);
-    for (const entry of listed) expect(credentialFor(entry.id)).toBeDefined();
+    for (const entry of listed) expect(credentialFor(entry.id!)).toBeDefined();
   });
 
   it('its integrity values are NOT the SHA-256 of the RFC 8785 (JCS) form of the credentials', () => {
-    for (const entry of listed) expect(`sha256-${sha256Hex(jcs(credentialFor(entry.id)))}`).not.toBe(entry.digest);
+    for (const entry of listed) expect(`sha256-${sha256Hex(jcs(credentialFor(entry.id!)))}`).not.toBe(entry.digest);
   });
 
   it('they are the SHA-256 (hex) of each credential\'s JSON as sent, proof included (JSON.stringify, key order as in the file)', () => {
-    for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id)))}`).toBe(entry.digest);
+    for (const entry of listed) expect(`sha256-${sha256Hex(JSON.stringify(credentialFor(entry.id!)))}`).toBe(entry.digest);
+  });
+
+  it('each covered credential matches in the as-sent form, which the check reports', async () => {
+    for (const entry of listed) expect(matchedDigestForm(entry, credentialFor(entry.id!))).toBe('as-sent-with-proof');
+    const tagusCheck = createLabelCheck({ trusted: createTrustedIssuers(SERVICE, { complianceServices: ['did:web:compliance.lab.gaia-x.eu:development'] }) });
+    expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true, message: expect.stringContaining('(as-sent-with-proof)') });
   });
 
   it('so a connector accepts the Tagus label with its credentials only through the as-sent rule kept for Tagus', async () => {
@@ -95,5 +118,48 @@ describe('the real Tagus sample (tagus-22.10/service-offering-vp-and-compliance-
     expect(await tagusCheck(compliance, { now, companions: credentials })).toMatchObject({ verified: true });
     const reordered = credentials.map((c) => JSON.parse(jcs(c)) as Record<string, unknown>);
     expect(await tagusCheck(compliance, { now, companions: reordered })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+});
+
+describe('Tagus gx:integrity: the Gaia-X compliance service\'s algorithm, over the real sample credentials', () => {
+  const sample = readSample('tagus-22.10/service-offering-vp-and-compliance-credential.json') as Record<string, any>;
+  const credentials = sample['selfDescriptionCredential']['verifiableCredential'] as Record<string, any>[];
+  const trusted = createTrustedIssuers(SERVICE);
+  const tagusCheck = createLabelCheck({ trusted });
+  /** A compliance credential over the sample's credentials, each digest computed by `integrity`. */
+  const complianceOver = (integrity: (vc: Record<string, any>) => string) => ({
+    type: ['VerifiableCredential'],
+    issuer: SERVICE,
+    credentialSubject: credentials.map((vc) => ({ type: 'gx:compliance', id: vc['id'], 'gx:integrity': integrity(vc), 'gx:integrityNormalization': 'RFC8785:JCS', 'gx:version': '22.10' })),
+  });
+
+  it('tagusIntegrity() is sha256- + hex SHA-256 of the JCS form, proof included, and differs from the form without the proof', () => {
+    for (const vc of credentials) {
+      expect(tagusIntegrity(vc)).toBe(`sha256-${createHash('sha256').update(jcs(vc)).digest('hex')}`);
+      expect(tagusIntegrity(vc)).not.toBe(tagusIntegrity(securedDocument(vc)));
+    }
+  });
+
+  it('accepts the real algorithm first, and reports it', async () => {
+    const result = await check(complianceOver((vc) => tagusIntegrity(vc)), { now, companions: credentials });
+    expect(result).toMatchObject({ check: 'compliance', verified: true, message: expect.stringContaining('(jcs-with-proof)') });
+    expect(await tagusCheck(complianceOver((vc) => tagusIntegrity(vc)), { now, companions: credentials })).toMatchObject({ verified: true });
+  });
+
+  it('still accepts the form gx-trust wrote before (JCS without the proof), and says so', async () => {
+    const result = await tagusCheck(complianceOver((vc) => tagusIntegrity(securedDocument(vc))), { now, companions: credentials });
+    expect(result).toMatchObject({ verified: true, message: expect.stringContaining('(jcs-without-proof)') });
+  });
+
+  it('refuses a covered credential whose proof was swapped, under every form that covers the proof', async () => {
+    const label = complianceOver((vc) => tagusIntegrity(vc));
+    const swapped = credentials.map((vc, i) => (i === 0 ? { ...vc, proof: { ...vc['proof'], created: '2020-01-01T00:00:00Z' } } : vc));
+    expect(await tagusCheck(label, { now, companions: swapped })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
+  it('a Danube label digest is never matched in a Tagus-only form', () => {
+    const vc = credentials[0]!;
+    expect(matchedDigestForm({ digest: tagusIntegrity(vc), tagus: false }, vc)).toBeUndefined();
+    expect(matchedDigestForm({ digest: tagusIntegrity(securedDocument(vc)), tagus: false }, vc)).toBe('jcs-without-proof');
   });
 });

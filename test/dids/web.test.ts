@@ -36,6 +36,13 @@ describe('didWebUrl()', () => {
     expect(didWebUrl('did:web:example.com%3A3000:user:alice', { testMode: false }).href).toBe('https://example.com:3000/user/alice/did.json');
   });
 
+  it('maps empty path segments (did:web:host::path, valid DID syntax, used by Gaia-X notaries) to empty URL path segments', () => {
+    expect(didWebUrl('did:web:registration.lab.gaia-x.eu::development', { testMode: false }).href).toBe('https://registration.lab.gaia-x.eu//development/did.json');
+    expect(didWebUrl('did:web:example.com:a::b', { testMode: false }).href).toBe('https://example.com/a//b/did.json');
+    // The leading '//' stays in the path: it never becomes an authority.
+    expect(didWebUrl('did:web:example.com::evil.test', { testMode: false }).host).toBe('example.com');
+  });
+
   it('uses plain http for loopback hosts in test mode only', () => {
     expect(didWebUrl('did:web:localhost%3A8080', { testMode: true }).href).toBe('http://localhost:8080/.well-known/did.json');
     expect(didWebUrl('did:web:example.com', { testMode: true }).protocol).toBe('https:');
@@ -56,7 +63,7 @@ describe('didWebUrl()', () => {
       expect(await codeOf(createDidResolver({ testMode: false }).resolve(did))).toBe('INVALID_DID');
     });
 
-    it.each([['did:web:example.com::a'], ['did:web:example.com:.'], ['did:web:example.com:..'], ['did:web:exa_mple.com']])(
+    it.each([['did:web:example.com:a:'], ['did:web:example.com:.'], ['did:web:example.com:..'], ['did:web:exa_mple.com'], ['did:web:example.com::..']])(
       'refuses the empty, dot or malformed part in %s',
       async (did) => {
         expect(await codeOfCall(() => didWebUrl(did, { testMode: false }))).toBe('INVALID_DID');
@@ -137,6 +144,14 @@ describe('did:web resolution in test mode against a loopback server', () => {
     expect(await resolver().resolve(did)).toEqual(document);
     expect(server.requestCount('/e2e/did.json')).toBe(1);
     expect(connect).toHaveBeenCalled();
+  });
+
+  it('resolves a did:web with an empty path segment from host//path/did.json', async () => {
+    const did = server.didFor(['', 'development']);
+    expect(did).toMatch(/^did:web:localhost%3A\d+::development$/);
+    server.setDocument(did, { id: did });
+    expect((await resolver().resolve(did)).id).toBe(did);
+    expect(server.requestCount('//development/did.json')).toBe(1);
   });
 
   it('resolves the root document at /.well-known/did.json', async () => {

@@ -56,7 +56,8 @@ export async function startDidWebServer(): Promise<DidWebServer> {
   let connections = 0;
 
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // The request target as sent: parsed against a base, '//a/did.json' (did:web:host::a) would turn into host 'a'.
+    const path = (req.url ?? '/').split('?')[0]!;
     counts.set(path, (counts.get(path) ?? 0) + 1);
     const route = routes.get(path);
     if (route !== undefined) return route(req, res);

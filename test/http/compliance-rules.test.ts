@@ -134,7 +134,7 @@ describe('each rule refuses on its own', () => {
     expect(findings).toEqual([
       expect.objectContaining({
         code: 'LABEL_CRITERIA_UNMET',
-        criterion: 'https://w3id.org/gx-trust/compliance/v1#eu-headquarters',
+        criterion: 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#P5.1.4',
         pointer: '/verifiableCredential/0/credentialSubject/gx:headquartersAddress/gx:countryCode',
       }),
     ]);

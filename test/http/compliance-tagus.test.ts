@@ -5,6 +5,7 @@
  * the Danube label and the Tagus-form compliance credential, which a connector verifies with the
  * credentials it covers.
  */
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jcs, securedDocument, sha256 } from '../../src/compliance/digest.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
@@ -40,7 +41,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     const answer = await postJson(`${world.service.url}/api/credential-offers`, await tagusPresentation(), world.auth);
     expect(answer.status, answer.text).toBe(422);
     expect(answer.body.findings.map((f: Json) => [f.rule, f.code])).toEqual([['tagus-participant', 'UNTRUSTED_NOTARY']]);
-    expect(answer.body.checks.map((c: Json) => c.rule)).toEqual(['tagus-proofs', 'x509-binding', 'tagus-participant', 'validity', 'revocation']);
+    expect(answer.body.checks.map((c: Json) => c.rule)).toEqual(['tagus-proofs', 'x509-binding', 'tagus-shapes', 'tagus-participant', 'tagus-subdivision-codes', 'tagus-issuer-binding', 'tagus-label-level-1', 'validity', 'revocation', 'tagus-criteria']);
   });
 
   it('issues the Tagus-form compliance credential, which a connector verifies with the covered credentials', async () => {
@@ -50,6 +51,12 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     const answer = await postJson(`${world.service.url}/api/credential-offers`, vp, world.auth);
     expect(answer.status, answer.text).toBe(201);
     const tagus = answer.body.complianceCredential as Json;
+    // The label names what the Tagus rules established: never an empty gx:validatedCriteria.
+    expect((decodeJwt(answer.body.jwt) as Json)['credentialSubject']['gx:validatedCriteria']).toEqual([
+      'https://w3id.org/gx-trust/compliance/v1#declaration',
+      'https://w3id.org/gx-trust/compliance/v1#automated-validation',
+      'https://w3id.org/gx-trust/compliance/v1#eidas-signature',
+    ]);
     expect(tagus['@context']).toEqual([
       'https://www.w3.org/2018/credentials/v1',
       'https://w3id.org/security/suites/jws-2020/v1',
@@ -63,7 +70,8 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
       expect(tagus['credentialSubject'][i]).toEqual({
         type: 'gx:compliance',
         id: vc['id'],
-        'gx:integrity': `sha256-${sha256(jcs({ ...vc, proof: undefined })).toString('hex')}`,
+        // As the Gaia-X compliance service computes it: JCS of the credential as presented, proof included.
+        'gx:integrity': `sha256-${sha256(jcs(vc)).toString('hex')}`,
         'gx:integrityNormalization': 'RFC8785:JCS',
         'gx:version': '22.10',
         'gx:type': vc['credentialSubject']['type'],
@@ -90,7 +98,9 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     });
     const verified = await postJson(`${world.service.url}/presentations/verify`, { verifiablePresentation: shown });
     expect(checkOf(verified.body, 'compliance'), verified.text).toMatchObject({ verified: true });
-    expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests');
+    expect(checkOf(verified.body, 'compliance')?.message).toContain('matching digests (jcs-with-proof)');
+    // Without the proof, the digest differs: the without-proof form would not have matched.
+    expect(tagus['credentialSubject'][0]['gx:integrity']).not.toBe(`sha256-${sha256(jcs(securedDocument(vp['verifiableCredential'][0]))).toString('hex')}`);
 
     // A covered credential edited and validly re-signed no longer matches its gx:integrity.
     const edited = await resignTagus({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);

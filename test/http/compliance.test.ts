@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../helpers/service.js';
 import { createParty, memberCredentials, startComplianceWorld, submit, type ComplianceWorld, type Party } from '../compliance/fixtures.js';
 import { digestSRI } from '../../src/compliance/digest.js';
+import { createSelfDescriptionValidator } from '../../src/danube/validate.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { decodeJwt } from 'jose';
 
 let world: ComplianceWorld;
@@ -42,6 +44,13 @@ describe('POST /api/credential-offers/standard-compliance', () => {
     expect(subject['gx:compliantCredentials']).toHaveLength(4);
     expect(subject['gx:compliantCredentials'][0].digestSRI).toBe(digestSRI(decodeJwt(credentials[0]!)));
     expect(subject['gx:compliantCredentials'][0]['gx:credentialType']).toBe('gx:LegalPerson');
+    // What a Loire/Danube client checks: the official 25.11 gx:LabelCredentialShape holds.
+    expect(subject.type).toBe('gx:LabelCredential');
+    expect(subject['gx:compliantCredentials'][0].type).toBe('gx:CompliantCredential');
+    const official = createSelfDescriptionValidator({ shapes: 'official', documentLoader: createDocumentLoader() });
+    expect(await official.validate([label])).toEqual({ conforms: true, findings: [] });
+    const emptied = { ...label, credentialSubject: { ...subject, 'gx:validatedCriteria': [] } };
+    expect((await official.validate([emptied])).findings).toEqual([expect.objectContaining({ rule: 'shacl:minCount', pointer: '/0/credentialSubject/gx:validatedCriteria' })]);
     // 90 days at most, and never past an input credential (180 days here).
     const days = (Date.parse(label['validUntil']) - Date.parse(label['validFrom'])) / 86_400_000;
     expect(days).toBeLessThanOrEqual(90);

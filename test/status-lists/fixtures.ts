@@ -119,6 +119,9 @@ export async function createStatusWorld(): Promise<StatusWorld> {
     clockSkewSeconds: 0,
     formats: [joseFormat, dataIntegrityFormat],
     checkStatus: statusCheck,
+    // The deadline is the service's answer to slow peers, not under test here: on a loaded machine
+    // signing and reading a list can take longer than the 5 s default, which would report CHECK_NOT_RUN.
+    deadlineMs: 60_000,
   });
 
   return {

@@ -15,7 +15,7 @@ import { verifyAuditLog, type SignedCheckpoint, type StoredAuditEntry } from '..
 import type { DidDocument } from '../../dids/types.js';
 import { GxTrustError } from '../../errors.js';
 import { loadOrCreateKeyring } from '../../keyring/index.js';
-import { configOf } from '../shared.js';
+import { configOf, sayWhoActsFor } from '../shared.js';
 import { openStore } from '../../storage/open-store.js';
 import { recordCodecs } from '../../record-codecs.js';
 
@@ -137,6 +137,8 @@ export function register(program: Command): void {
     .action(async (_options, command: Command) => {
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
+      // A checkpoint is signed: its key must be one the served DID document holds.
+      await sayWhoActsFor(command, config, keyring);
       const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, codecs: recordCodecs });
       try {
         const checkpointer = createCheckpointer({

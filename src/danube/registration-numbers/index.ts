@@ -28,3 +28,4 @@ export const REGISTRATION_NUMBER_CHECKS: ReadonlyMap<string, (value: string) => 
   [`${SCHEMA}taxID`, checkTaxId],
   [`${GX}local`, checkLocalRegistrationNumber],
 ]);
+export { createRegistryLookup, REGISTRIES, type Registry, type RegistryLookupsOptions } from './registry-lookups.js';

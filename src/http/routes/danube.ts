@@ -5,11 +5,14 @@ import { ParticipantCredentialsRequest, ParticipantDataRequest, ServiceOfferingR
 import { submittedCredentials } from '../../danube/submission.js';
 import { pointedIntoRequest } from '../../danube/submission-limits.js';
 import type { SelfDescriptionValidator } from '../../danube/validate.js';
+import { compact } from '../../danube/namespaces.js';
+import { tagusTermsInDocument, type TagusTermUse } from '../../danube/vocabulary.js';
 import { GxTrustError } from '../../errors.js';
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, NOT_ONBOARDED, problem, RATE_LIMITED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
 import { DanubeValidateRequest, DanubeValidation, OnboardingResult } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
+import { bareDocumentKind } from '../request-shape.js';
 import { problemOf } from '../problem.js';
 import type { CanonicalizationBudget } from '../rate-limit.js';
 import { defineRoute, json, problemAnswer, type Answer, type RouteContext } from '../route.js';
@@ -33,12 +36,34 @@ function outcomeAnswer(context: RouteContext<unknown>, outcome: OnboardingOutcom
     return problemAnswer({ ...problemOf(error, context.url), reports: outcome.failures });
   }
   const violations = outcome.findings.filter((finding) => finding.severity === 'violation');
+  const tagus = violations.filter((finding) => finding.code === 'TAGUS_TERM');
+  if (tagus.length > 0) {
+    // Signed (JWT) Tagus credentials are only read here: the same one answer as for JSON ones.
+    const error = tagusRefusal(context.path, tagus.map((finding) => ({ pointer: finding.pointer, term: compact(finding.path), replacement: finding.message })));
+    return problemAnswer({ ...problemOf(error, context.url), findings: outcome.findings });
+  }
   const error = new GxTrustError('SELF_DESCRIPTION_INVALID', `the self-description has ${violations.length} finding(s); nothing was issued`, {
     pointer: violations[0]?.pointer ?? '',
     hint: 'Fix each finding (pointer into your request, hint per finding) and send it again',
     errors: violations.map((finding) => ({ code: 'SELF_DESCRIPTION_INVALID', pointer: finding.pointer, detail: finding.message, hint: finding.hint })),
   });
   return problemAnswer({ ...problemOf(error, context.url), findings: outcome.findings });
+}
+
+/**
+ * A Gaia-X Tagus (22.10) participant (or offering) sent for 25.11 onboarding: one answer naming it as Tagus and
+ * every Tagus word once, with its 25.11 replacement (the TAGUS_TERM findings' words), instead of a
+ * finding for each place plus the shape findings that follow from the same mistake.
+ */
+function tagusRefusal(path: string, uses: readonly TagusTermUse[]): GxTrustError {
+  const firstOfEach = new Map<string, TagusTermUse>();
+  for (const use of uses) if (!firstOfEach.has(use.replacement)) firstOfEach.set(use.replacement, use);
+  const distinct = [...firstOfEach.values()];
+  return new GxTrustError('TAGUS_TERM', `this is a Gaia-X Tagus (22.10) self-description (${distinct.map((use) => use.term).join(', ')}); POST ${path} takes Gaia-X Danube 25.11, so nothing was issued`, {
+    pointer: distinct[0]?.pointer ?? '',
+    hint: `Rewrite it in the 25.11 vocabulary (context https://w3id.org/gaia-x/development#): ${distinct.map((use) => use.replacement).join('; ')}`,
+    errors: distinct.map((use) => ({ code: 'TAGUS_TERM', pointer: use.pointer, detail: use.replacement })),
+  });
 }
 
 /** The onboarding context of a request: who asks, and its Idempotency-Key. */
@@ -87,7 +112,13 @@ export const danubeRoutes = [
     responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: NOT_ONBOARDED },
     async handler(context, deps: { onboarding: Onboarding }) {
       const body = context.body;
-      if (typeof body === 'object' && body !== null && 'credentials' in body && !('participant' in body)) {
+      const bare = bareDocumentKind(body) !== undefined;
+      // A bare Tagus participant is named as such (it would otherwise be told only to wrap it); in
+      // {"credentials": [...]} the validator's TAGUS_TERM findings name it (outcomeAnswer).
+      const tagus = bare ? tagusTermsInDocument(body) : [];
+      if (tagus.length > 0) throw tagusRefusal(context.path, tagus);
+      // A bare credential belongs in {"credentials": [...]}: parsed as that shape, the refusal names it.
+      if (bare || (typeof body === 'object' && body !== null && 'credentials' in body && !('participant' in body))) {
         const request = parseBody(ParticipantCredentialsRequest, body);
         return outcomeAnswer(context, await deps.onboarding.participantFromCredentials(request.credentials, request.options, onboardingContext(context), body));
       }
