@@ -5,7 +5,6 @@
  * recorded). The service plays member, notary and compliance service, so nothing leaves the process.
  */
 import { measure } from './measure.js';
-import { performance } from 'node:perf_hooks';
 import type { Service } from '../src/service.js';
 import { createIssuer } from '../src/issuing/index.js';
 

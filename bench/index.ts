@@ -21,6 +21,7 @@ import { benchmarkSelfDescriptionValidation } from './self-description.js';
 import { benchmarkCompliance } from './compliance.js';
 import { benchmarkValidationFlood } from './validation-flood.js';
 import { benchmarkHostilePaths } from './hostile-paths.js';
+import { benchmarkStartUp } from './start-up.js';
 import { OFFICIAL_SHAPES_FILE } from '../src/danube/shapes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
@@ -132,4 +133,8 @@ console.table(recordsRows.map((row) => ({ store: row.store, name: row.name, 'ops
 // The ReDoS case: hostile path parameters and a nested urlencoded body against ordinary requests (bench/hostile-paths.ts).
 const hostileRows = await benchmarkHostilePaths(service, { iterations: Number(process.env['BENCH_HOSTILE_ITERATIONS'] ?? 200) });
 console.table(hostileRows.map((row) => ({ name: row.name, 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'max ms': row.maxMs.toFixed(2), statuses: row.statuses })));
+// Start-up: spawn to the first /health 200, tsx compiling at start against the compiled dist/ (bench/start-up.ts).
+const startUpRows = await benchmarkStartUp({ dataDir: join(dir, 'start-up'), runs: Number(process.env['BENCH_STARTUP_RUNS'] ?? 5) });
+console.table(startUpRows.map((row) => ({ name: row.name, runs: row.runs, 'median ms': Math.round(row.medianMs), 'min ms': Math.round(row.minMs), 'max ms': Math.round(row.maxMs) })));
+console.log(`ratio start-up node dist/main.js / tsx src/main.ts (medians) = ${(startUpRows[1]!.medianMs / startUpRows[0]!.medianMs).toFixed(2)}`);
 rmSync(dir, { recursive: true, force: true });

@@ -203,7 +203,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const slow = await startSlowDidHost(3_000);
       try {
         await warm(target);
-      const key = await keyOf(target);
         const benign = verifyMix(fixtures, await keyOf(target));
         const p99 = (run: RunResult) => {
           const all = createHistogram();

@@ -20,7 +20,7 @@ const optionalPath = z
   .transform((value) => (value === undefined ? undefined : resolve(value)));
 
 /** Environment variable names are the contract other tools rely on: keep them. */
-const Environment = z.object({
+export const Environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   // The address to listen on; unset: 127.0.0.1 in development, every interface in production.
   GX_HOST: z.string().trim().regex(/^\S+$/, 'an IP address or host name').optional(),
@@ -225,7 +225,7 @@ export function parseConfig(
     const key = String(issue?.path[0] ?? 'environment');
     throw new GxTrustError('CONFIG_INVALID', `${key}: ${issue?.message ?? 'invalid value'}`, {
       pointer: `/${key}`,
-      hint: `Fix or unset ${key}; see README.md, "Configuration"`,
+      hint: `Fix or unset ${key}; see docs/configuration.md`,
       errors: parsed.error.issues.map((i) => ({
         code: 'CONFIG_INVALID' as const,
         pointer: `/${String(i.path[0])}`,

@@ -46,6 +46,7 @@ export class JsonPosition {
   /** The JSON pointer of this container, extended by `tokens` (a member key, then deeper tokens). */
   pointer(...tokens: Token[]): string {
     const path: Token[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk up the parent chain starts here
     for (let at: JsonPosition | undefined = this; at?.parent !== undefined; at = at.parent) path.push(at.token);
     path.reverse();
     return jsonPointer([...this.base, ...path, ...tokens]);

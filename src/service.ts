@@ -23,7 +23,7 @@ import { loadMemberCa, type MemberCa } from './members/member-ca.js';
 import { createIssuer } from './issuing/index.js';
 import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
-import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER, readableByOthers } from './keyring/file-permissions.js';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER, readableByOthers } from './file-permissions.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
 import { createResultCache } from './verifying/result-cache.js';
 import { createWorkerPool, type WorkerPool } from './workers/pool.js';

@@ -20,12 +20,22 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   bin: Record<string, string>;
 };
 
+/**
+ * Run only when gx-trust runs from source (tests, `tsx src/main.ts`), never from dist/: the build
+ * leaves them out (scripts/build.mjs), so what they load (tsx) is a devDependency.
+ */
+const SOURCE_ONLY = new Set([join('src', 'workers', 'entry.mjs')]);
+
 /** Source files that run in the service or the CLI (declaration files declare, they load nothing). */
 function shippedSources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && /\.(ts|mts|mjs|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
+    .filter((file) => !SOURCE_ONLY.has(file));
 }
+
+/** A script's file as it is in a checkout: dist/x.js is built from src/x.ts. */
+const inCheckout = (file: string): string => file.replace(/^(?:\.\/)?dist\/(.*)\.js$/, 'src/$1.ts');
 
 /** The module specifiers a file loads at run time. */
 export function runtimeSpecifiers(fileName: string, text: string): string[] {
@@ -106,6 +116,6 @@ describe('package.json', () => {
       .flatMap((command) => [...command.matchAll(/\b(?:node|tsx)\s+((?:\.\/)?[\w./-]+\.(?:m?js|ts))/g)].map((match) => match[1]!))
       .concat(Object.values(manifest.bin));
     expect(files.length).toBeGreaterThan(3);
-    expect(files.filter((file) => !existsSync(join(ROOT, file)))).toEqual([]);
+    expect(files.filter((file) => !existsSync(join(ROOT, inCheckout(file))))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * Exit codes scripts can rely on: 0 success (verified), 1 verification failed, 2 bad usage or input,
  * 3 the service could not do it (configuration, keys, network).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { configOf, sayWhoActsFor } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
@@ -143,8 +144,10 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the HTTP service (same as npm start)')
     .option('--port <port>', 'listening port (PORT)')
-    .action(async () => {
-      await import('../main.js');
+    .action(async (_options, command: Command) => {
+      // Loaded only here: the other jobs do not pay for the HTTP layer.
+      const { serveInForeground } = await import('../main.js');
+      await serveInForeground(configOf(command));
     });
 
   registerAudit(program);
@@ -179,9 +182,22 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /(gx-trust(\.js)?|cli[\\/]main\.ts)$/.test(process.argv[1]);
-if (isEntryPoint) {
-  const code = await runCli(process.argv.slice(2));
+/** Runs the command line and exits with its code (bin/gx-trust.js, `npm run gx-trust`). */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const code = await runCli(argv);
   // `serve` keeps the process alive through its server; everything else ends here.
-  if (!process.argv.slice(2).includes('serve')) process.exit(code);
+  if (!argv.includes('serve') || code !== EXIT.ok) process.exit(code);
 }
+
+/** Whether this module is the program Node was asked to run (Node 20 has no `import.meta.main`). */
+function isProgram(): boolean {
+  const program = process.argv[1];
+  if (program === undefined) return false;
+  try {
+    return realpathSync(program) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) await main();

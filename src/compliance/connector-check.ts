@@ -12,7 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
-import { failed, passed, type Check } from '../verifying/report.js';
+import { failed, passed } from '../verifying/report.js';
 import type { ComplianceCheck } from '../verifying/index.js';
 import { jcs, parseSha256Digest, securedDocument, sha256 } from './digest.js';
 import type { TrustedIssuers } from './trusted-issuers.js';

@@ -75,7 +75,9 @@ export function describeResult(
       const allowed = listAt(shapes, objects(shapes, shape, `${SH}in`)[0]);
       message = `${show(result.value)} is not an allowed value of ${path}${on}`;
       // The allowed values are named even where the shape has its own description: a unit or a
-      // code list is what the member needs to see to fix it.
+      // code list is what the member needs to see to fix it. A list too long to read (countries)
+      // is left to the shape's description, which says what kind of code it wants.
+      if (allowed.length > MAX_LISTED && description !== undefined) break;
       const named = allowed.slice(0, MAX_LISTED).map(show).join(', ');
       const more = allowed.length > MAX_LISTED ? ` and ${allowed.length - MAX_LISTED} more` : '';
       if (allowed.length > 0) return { rule, message: `${message}; allowed: ${named}${more}`, hint: `${description === undefined ? '' : `${description} `}Use one of ${named}${more}` };

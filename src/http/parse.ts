@@ -39,7 +39,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, hint?: string)
   const first = errors[0];
   throw new GxTrustError('INVALID_INPUT', first ? `${first.pointer || '/'}: ${first.detail}` : 'invalid request body', {
     pointer: first?.pointer ?? '',
-    hint: first?.hint ?? hint ?? 'See the request schema in README.md ("HTTP API") or /openapi.json',
+    hint: first?.hint ?? hint ?? 'See the request schema in docs/api.md or /openapi.json',
     errors,
   });
 }

@@ -125,7 +125,7 @@ export const ACCEPTED_CONTENT_CODINGS = 'gzip, deflate, br';
 /** The answer to a path and method no route serves. */
 export function notAnEndpoint(method: string, path: string): GxTrustError {
   return new GxTrustError('NOT_FOUND', `${method} ${path} is not an endpoint of gx-trust`, {
-    hint: 'See README.md, "HTTP API"',
+    hint: 'See docs/api.md, or GET /openapi.json',
   });
 }
 

@@ -120,6 +120,8 @@ export interface Route<D = never> {
   responses: Readonly<Record<number, ResponseDoc>>;
   /** Whether the app serves the route with these dependencies (default: always). */
   served?: (deps: D) => boolean;
+  // The table holds routes of every body type; defineRoute checks each handler against its own schema.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handler(context: RouteContext<any>, deps: D): Promise<Answer> | Answer;
 }
 

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
-import { GxTrustError } from '../errors.js';
 import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';

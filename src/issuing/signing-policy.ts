@@ -113,7 +113,7 @@ export const SERVICE_OFFERING_TYPES: readonly TypeMatcher[] = [
 /** Every Gaia-X and IPCEI-AI type: as the service, these come only from the modules that check them. */
 const GAIA_X_VOCABULARIES: readonly TypeMatcher[] = [{ namespace: GX, written: ['gx:', GX_2511] }, { namespace: TAGUS_GX }, { namespace: IPCEI, written: ['ipcei:'] }];
 
-/** The table. README.md, "Security model, in short", shows it per route. */
+/** The table. docs/security.md, "The security model, in short", shows it per route. */
 export const SIGNING_POLICY: readonly SigningRule[] = [
   // VC-API issuance as the service: generic credentials (the W3C suites' kind), never a type the
   // service attests only after a check.

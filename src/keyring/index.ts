@@ -17,7 +17,7 @@ import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
-import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from './file-permissions.js';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 

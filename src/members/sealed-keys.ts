@@ -11,7 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, createPrivateKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { OWNER_ONLY_FILE } from '../keyring/file-permissions.js';
+import { OWNER_ONLY_FILE } from '../file-permissions.js';
 import { join } from 'node:path';
 import { GxTrustError } from '../errors.js';
 

@@ -10,7 +10,7 @@ import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { getBit } from './bitstring.js';
-import { failed, passed, type Check, type VerificationReport } from '../verifying/report.js';
+import { failed, passed, type Check } from '../verifying/report.js';
 import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
 import type { CredentialStatusCheck, StatusCheckContext } from '../verifying/index.js';
 import { MIN_STATUS_LIST_SIZE } from './allocator.js';

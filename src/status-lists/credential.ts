@@ -11,7 +11,7 @@ import { GxTrustError, type ErrorCode } from '../errors.js';
 import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
 import type { StatusListRecord } from '../storage/store.js';
 import type { StatusListRepository } from '../storage/repositories.js';
-import { parseStatusListId, statusListUrl, type StatusListPurpose } from './allocator.js';
+import { parseStatusListId, statusListUrl } from './allocator.js';
 import type { StatusListIssuers } from './issuers.js';
 
 /**

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Clock } from '../clock.js';
 // A leaf module (node:fs only): the one definition of owner-only file modes.
-import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../keyring/file-permissions.js';
+import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { SQLITE_TYPES } from './migrations.js';

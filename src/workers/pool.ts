@@ -61,6 +61,13 @@ export interface WorkerPool {
   destroy(): Promise<void>;
 }
 
+/**
+ * The worker threads' module. Compiled (dist/), it is worker.js beside this file; from source
+ * (tests, `tsx src/main.ts`) a thread starts as plain Node and cannot load worker.ts, so
+ * entry.mjs registers tsx first.
+ */
+const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './entry.mjs' : './worker.js', import.meta.url).href;
+
 export const defaultWorkerThreads = (): number => availableParallelism();
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
@@ -73,7 +80,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const started = (): Piscina => {
     if (destroyed) throw new GxTrustError('INTERNAL', 'the worker pool is shut down');
     piscina ??= new Piscina({
-      filename: new URL('./entry.mjs', import.meta.url).href,
+      filename: WORKER_FILE,
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: options.idleTimeoutMs ?? 60_000,

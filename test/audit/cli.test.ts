@@ -18,9 +18,9 @@ import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { createService } from '../../src/service.js';
 import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
 import { recordCodecs } from '../../src/record-codecs.js';
+import { CLI_FROM_SOURCE } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'gx-trust.js');
 
 let base: string;
 const cases: string[] = [];
@@ -38,7 +38,7 @@ function envFor(dir: string): Record<string, string> {
 function cli(args: string[], dir = base): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...inherited, ...envFor(dir) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], { cwd: ROOT, env: { ...inherited, ...envFor(dir) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

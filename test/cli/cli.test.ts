@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_FROM_SOURCE } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/gx-trust.js');
 let dir: string;
 
 async function gxTrust(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...CLI_FROM_SOURCE, ...args], {
       env: { ...process.env, GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '18443' },
     });
     return { code: 0, stdout, stderr };

@@ -1,10 +1,10 @@
 /** Every command and subcommand answers --help with exit 0 and says what it does. */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, EXIT, runCli } from '../../src/cli/main.js';
+import { CLI_FROM_SOURCE } from '../helpers/cli.js';
 
 function commandPaths(command: Command, prefix: string[] = []): { path: string[]; command: Command }[] {
   return command.commands.flatMap((sub) => {
@@ -41,11 +41,10 @@ describe('gx-trust --help', () => {
     expect(written).toContain(command.description().slice(0, 20));
   });
 
-  it('exits 0 from the installed binary, and 2 on an unknown command', { timeout: 30_000 }, async () => {
-    const bin = join(import.meta.dirname, '../../bin/gx-trust.js');
-    const help = await promisify(execFile)(process.execPath, [bin, '--help']);
+  it('exits 0 from a process, and 2 on an unknown command', { timeout: 30_000 }, async () => {
+    const help = await promisify(execFile)(process.execPath, [...CLI_FROM_SOURCE, '--help']);
     for (const job of ['revoke', 'compliance', 'verify']) expect(help.stdout).toContain(job);
-    const unknown = await promisify(execFile)(process.execPath, [bin, 'no-such-job']).then(() => 0, (e: { code: number }) => e.code);
+    const unknown = await promisify(execFile)(process.execPath, [...CLI_FROM_SOURCE, 'no-such-job']).then(() => 0, (e: { code: number }) => e.code);
     expect(unknown).toBe(EXIT.usage);
   });
 });

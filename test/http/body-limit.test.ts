@@ -12,7 +12,6 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISCARD_BYTES } from '../../src/http/body-limit.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
 const LIMIT = 256 * 1024;

@@ -1,9 +1,9 @@
 /**
- * Every status README's Compliance section documents for POST /compliance and the Gaia-X paths
+ * Every status the Compliance section of docs/gaia-x.md documents for POST /compliance and the Gaia-X paths
  * (/api/credential-offers/*), one row each: 201 issued, 200 dry run passed, 422 a presentation that
  * fails the rules (with its findings, even when it is unsigned), 400 only for input that is not a
  * presentation at all, 401 without an API key, 403 for a key that may not ask, 415 for a body of
- * the wrong kind. To document a new status, add it to README and a row here.
+ * the wrong kind. To document a new status, add it to docs/gaia-x.md and a row here.
  */
 import { decodeJwt, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,7 +130,7 @@ function bodyOf(body: Row['body']): string {
   return typeof input === 'string' ? input : JSON.stringify(input);
 }
 
-describe('compliance statuses, as README documents them', () => {
+describe('compliance statuses, as docs/gaia-x.md documents them', () => {
   it.each(ROWS)('%s', async (_name, row) => {
     const caller = row.as ?? 'admin';
     const headers: Record<string, string> = { 'content-type': row.type ?? JSON_TYPE };

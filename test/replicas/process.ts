@@ -1,5 +1,5 @@
 /**
- * Real gx-trust server processes (`node --import tsx src/main.ts`) on loopback, for tests that need
+ * Real gx-trust server processes (`node --import tsx src/main.ts`, or the build) on loopback, for tests that need
  * several replicas or a process that dies with SIGKILL. A fresh PostgreSQL schema per test is
  * reached through the URL's `options=-c search_path=...`, exactly as an operator would configure it.
  */
@@ -29,11 +29,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the server process and resolves once it answers; rejects with its output if it dies first. */
-export async function startGxProcess(env: Record<string, string>, port?: number): Promise<GxProcess> {
+/** The service from source, compiled on the fly by tsx (what `npm start` ran before there was a build). */
+export const FROM_SOURCE: readonly string[] = ['--import', 'tsx', 'src/main.ts'];
+
+/**
+ * Starts the server process (`node <args>`, in the repository folder) and resolves once it answers
+ * on `port`; rejects with its output if it dies first.
+ */
+export async function startGxProcess(env: Record<string, string>, port?: number, args: readonly string[] = FROM_SOURCE): Promise<GxProcess> {
   const listenPort = port ?? (await freePort());
   const { DATABASE_URL: _inheritedDb, GX_TEST_CRASH_AT: _inheritedCrash, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...inherited, GX_LOG_LEVEL: 'silent', GX_ENV: 'development', PORT: String(listenPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signCredentialDataIntegrity } from '../../src/formats/data-integrity/sign.js';
 import { createStatusCheck } from '../../src/status-lists/check-status.js';
-import { createVerifier, type Verifier } from '../../src/verifying/index.js';
+import { createVerifier } from '../../src/verifying/index.js';
 import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js';
 import { joseFormat } from '../../src/formats/jose/verify.js';
 import { createResultCache, type ResultCache } from '../../src/verifying/result-cache.js';

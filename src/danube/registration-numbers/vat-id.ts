@@ -153,7 +153,7 @@ export function normalizeVatId(value: string, countryCode?: string): string {
 
 /** Checks a VAT id written with its VIES prefix, e.g. `DE136695976` (spaces, dots and dashes are ignored). */
 export function checkVatId(value: string): NumberFault[] {
-  const compacted = value.replace(/[\s.\-]/g, '').toUpperCase();
+  const compacted = value.replace(/[\s.-]/g, '').toUpperCase();
   const prefix = compacted.slice(0, 2);
   const number = compacted.slice(2);
   const format = VAT_FORMATS[prefix];

@@ -1,0 +1,77 @@
+// `npm run build` (also `prepare` and `prestart`): compiles src/ to dist/ with tsconfig.build.json,
+// then copies the files the service reads at run time beside the code that reads them (tsc copies
+// only what it compiles), so every `new URL('./x', import.meta.url)` resolves in dist/ as in src/.
+// contexts/ and package.json stay at the package root, which is `..` from src/ and from dist/ alike.
+//
+// The compile is incremental (dist/.tsbuildinfo): with nothing changed it takes seconds; with
+// `--if-stale` (prestart) it is skipped when nothing under src/ changed since the last build, so
+// `npm start` never runs stale code and rarely waits for the compiler.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+// `--if-stale` (what `npm start` runs first): nothing to do when dist/ was built after the last
+// change under src/ and to the compiler settings, so a start does not wait for the compiler.
+if (process.argv.includes('--if-stale') && builtAfterSources()) process.exit(0);
+
+function builtAfterSources() {
+  const builtAt = statIfExists(join(dist, '.tsbuildinfo'))?.mtimeMs;
+  if (builtAt === undefined) return false;
+  const inputs = [join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'package.json'), fileURLToPath(import.meta.url)];
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) inputs.push(join(entry.parentPath, entry.name));
+  }
+  return inputs.every((file) => (statIfExists(file)?.mtimeMs ?? Infinity) <= builtAt);
+}
+
+function statIfExists(file) {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // An installation without devDependencies (`npm ci --omit=dev` on a host that received a built
+  // dist/) has no compiler; what it has already built is what it runs.
+  if (existsSync(join(dist, 'main.js'))) {
+    process.stderr.write('gx-trust build: TypeScript is not installed (devDependencies omitted); using the existing dist/\n');
+    process.exit(0);
+  }
+  process.stderr.write('gx-trust build: TypeScript is not installed and dist/ is missing: run `npm install` (with devDependencies) and `npm run build`\n');
+  process.exit(1);
+}
+
+const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+
+// Run-time data (the SHACL shapes and their provenance). Not src/workers/entry.mjs: it exists to
+// run the TypeScript worker through tsx from source; the compiled pool loads worker.js directly.
+const SOURCE_ONLY = new Set([join('workers', 'entry.mjs')]);
+let copied = 0;
+for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || /\.(ts|mts)$/.test(entry.name)) continue;
+  const from = join(entry.parentPath, entry.name);
+  const path = relative(src, from);
+  if (SOURCE_ONLY.has(path)) continue;
+  mkdirSync(dirname(join(dist, path)), { recursive: true });
+  copyFileSync(from, join(dist, path));
+  copied += 1;
+}
+if (copied === 0) {
+  process.stderr.write('gx-trust build: found no run-time data files under src/ (the shapes); is the source tree complete?\n');
+  process.exit(1);
+}
+// tsc leaves its build info untouched when no output changed; the stale check compares against it.
+const now = new Date();
+utimesSync(join(dist, '.tsbuildinfo'), now, now);
