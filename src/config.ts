@@ -93,6 +93,12 @@ export const Environment = z.object({
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
+  // The member CA: its PKCS#8 private key and its PEM certificate (then its issuers, if any). It
+  // certifies hosted members' keys; unset in development, the development root does.
+  GX_MEMBER_CA_KEY_FILE: optionalPath,
+  GX_MEMBER_CA_CERT_FILE: optionalPath,
+  // Whether the member CA's certificate is a trust anchor of the compliance rules (default true).
+  GX_MEMBER_CA_TRUST_ANCHOR: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   // Audit checkpoints: signed when the log grew by this many entries, or this many seconds passed.
   GX_CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(100),
   GX_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -163,6 +169,12 @@ export interface Config {
   };
   checkpointEveryEntries: number;
   checkpointEverySeconds: number;
+  /**
+   * The CA that certifies hosted members' keys: configured files, or (undefined files) the
+   * development root in development and none in production. `trustAnchor`: its certificate is
+   * added to the trust anchors.
+   */
+  memberCa: { keyFile: string | undefined; certFile: string | undefined; trustAnchor: boolean };
   /**
    * Compliance: whether a registration number without notary evidence of a registry look-up
    * refuses the decision ('refuse', the production default) or is recorded as a warning.
@@ -247,6 +259,13 @@ export function parseConfig(
       hint: 'Unset GX_TEST_CRASH_AT',
     });
   }
+  if ((e.GX_MEMBER_CA_KEY_FILE === undefined) !== (e.GX_MEMBER_CA_CERT_FILE === undefined)) {
+    const missing = e.GX_MEMBER_CA_KEY_FILE === undefined ? 'GX_MEMBER_CA_KEY_FILE' : 'GX_MEMBER_CA_CERT_FILE';
+    throw new GxTrustError('CONFIG_INVALID', `${missing}: the member CA needs both its key and its certificate`, {
+      pointer: `/${missing}`,
+      hint: 'Set GX_MEMBER_CA_KEY_FILE and GX_MEMBER_CA_CERT_FILE together, or neither',
+    });
+  }
   const keyFiles: Config['keyFiles'] = {};
   if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
@@ -297,6 +316,7 @@ export function parseConfig(
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,
+    memberCa: { keyFile: e.GX_MEMBER_CA_KEY_FILE, certFile: e.GX_MEMBER_CA_CERT_FILE, trustAnchor: e.GX_MEMBER_CA_TRUST_ANCHOR },
     complianceUncheckedNumbers: e.GX_COMPLIANCE_UNCHECKED_NUMBERS ?? (e.GX_ENV === 'production' ? 'refuse' : 'warn'),
     registryLookups: {
       enabled: [...new Set(e.GX_REGISTRY_LOOKUPS)],

@@ -90,6 +90,13 @@ export const ERROR_STATUS = {
   LABEL_SUBJECT_MISMATCH: 422,
   /** A label presented with a credential it covers that is revoked or suspended: the label no longer holds. */
   COVERED_CREDENTIAL_REVOKED: 422,
+  /** POST /members/{id}/labels: the member holds no current credential of a kind a label needs (LegalPerson, ...). */
+  LABEL_CREDENTIALS_MISSING: 422,
+  // Member certificates (PUT /members/{id}/keys/{kid}/certificate).
+  /** The leaf certificate certifies another key than the hosted key it is installed for. */
+  CERTIFICATE_KEY_MISMATCH: 422,
+  /** The chain does not verify, does not reach a configured trust anchor, or is not valid now. */
+  CERTIFICATE_CHAIN_UNTRUSTED: 422,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

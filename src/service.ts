@@ -19,6 +19,7 @@ import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { createRegistryLookup } from './danube/registration-numbers/index.js';
 import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
+import { loadMemberCa, type MemberCa } from './members/member-ca.js';
 import { createIssuer } from './issuing/index.js';
 import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
@@ -100,9 +101,17 @@ export interface ServiceOverrides {
   logDestination?: DestinationStream;
 }
 
-/** The trust anchors: the configured PEM bundle, plus the development CA in development. */
-function trustAnchors(config: Config, keyring: Keyring): string[] {
+/**
+ * The trust anchors: the configured PEM bundle, plus the development CA in development, plus the
+ * member CA unless GX_MEMBER_CA_TRUST_ANCHOR=false (its leaves then need a chain to another anchor).
+ */
+function trustAnchors(config: Config, keyring: Keyring, memberCa: MemberCa | undefined): string[] {
   const anchors = [...keyring.trustAnchorsPem()];
+  if (memberCa !== undefined && config.memberCa.trustAnchor && !anchors.includes(memberCa.certificatePem)) {
+    const der = parsePemCertificates(memberCa.certificatePem)[0];
+    // In development the member CA is the development root, an anchor already.
+    if (!anchors.some((pem) => parsePemCertificates(pem)[0] === der)) anchors.push(memberCa.certificatePem);
+  }
   if (config.trustAnchorsFile !== undefined) {
     const pem = readFileSync(config.trustAnchorsFile, 'utf8');
     const certificates = parsePemCertificates(pem);
@@ -130,7 +139,7 @@ function adminApiKeyOf(config: Config): string | undefined {
 /** Every file that holds a private key or secret of this service, wherever it came from. */
 function keyFilesOf(config: Config): string[] {
   const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
-  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.rsa].filter((file): file is string => file !== undefined);
+  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
   return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
@@ -174,7 +183,7 @@ function createSigning(deps: { config: Config; keyring: Keyring; store: Store; m
 /** The verifier over the three proof formats, with the X.509, status and label checks it runs. */
 function createServiceVerifier(deps: {
   config: Config; keyring: Keyring; resolver: DidResolver; documentLoader: DocumentLoader; workerPool: WorkerPool | undefined;
-  statusListPublisher: StatusListPublisher; trustedIssuers: TrustedIssuers; metrics: Metrics | undefined; clock: Clock;
+  statusListPublisher: StatusListPublisher; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; metrics: Metrics | undefined; clock: Clock;
 }): Verifier {
   const { config, resolver, documentLoader, workerPool, metrics, clock } = deps;
   // The status check verifies list credentials with the verifier that asks (it hands itself over
@@ -197,7 +206,7 @@ function createServiceVerifier(deps: {
     clockSkewSeconds: config.clockSkewSeconds,
     formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
-      trustAnchorsPem: trustAnchors(config, deps.keyring),
+      trustAnchorsPem: deps.trustAnchorsPem,
       testMode: config.testMode,
       maxPendingMs: config.verifyDeadlineMs,
     })),
@@ -223,7 +232,7 @@ function createServiceValidator(deps: { config: Config; documentLoader: Document
 /** Compliance decisions: signed only through the policy's compliance signer. */
 function createServiceCompliance(deps: {
   config: Config; keyring: Keyring; store: Store; verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator;
-  signing: SigningPolicy; trustedIssuers: TrustedIssuers; clock: Clock;
+  signing: SigningPolicy; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; clock: Clock;
 }): ComplianceEngine {
   const { config, keyring } = deps;
   const rsaLeaf = keyring.key('RSA').x5c?.[0];
@@ -234,7 +243,7 @@ function createServiceCompliance(deps: {
     store: deps.store,
     serviceDid: keyring.did,
     trusted: deps.trustedIssuers,
-    trustAnchorsPem: trustAnchors(config, keyring),
+    trustAnchorsPem: deps.trustAnchorsPem,
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
     uncheckedNumbers: config.complianceUncheckedNumbers,
@@ -255,10 +264,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     keyFiles: config.keyFiles,
     clock,
   });
+  // Read at start (after the keyring, which creates the development root it defaults to): a bad
+  // GX_MEMBER_CA_* file stops the start instead of the first member's creation.
+  const memberCa = await loadMemberCa({ ...config.memberCa, keysDir: config.keysDir, env: config.env, clock });
+  const anchors = trustAnchors(config, keyring, memberCa);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
+    memberCa: async () => memberCa,
+    trustAnchorsPem: anchors,
   });
   const resolver = createResolution({ config, overrides, keyring, store, members, metrics, clock });
   const documentLoader = createDocumentLoader();
@@ -278,9 +293,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     : undefined;
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
-  const verifier = createServiceVerifier({ config, keyring, resolver, documentLoader, workerPool, statusListPublisher, trustedIssuers, metrics, clock });
+  const verifier = createServiceVerifier({ config, keyring, resolver, documentLoader, workerPool, statusListPublisher, trustedIssuers, trustAnchorsPem: anchors, metrics, clock });
   const selfDescriptionValidator = createServiceValidator({ config, documentLoader, workerPool, clock });
-  const compliance = createServiceCompliance({ config, keyring, store, verifier, selfDescriptionValidator, signing, trustedIssuers, clock });
+  const compliance = createServiceCompliance({ config, keyring, store, verifier, selfDescriptionValidator, signing, trustedIssuers, trustAnchorsPem: anchors, clock });
   const adminApiKey = adminApiKeyOf(config);
   // gx-trust writes its own key files 0600; files it was given may be anyone's to read.
   for (const { path, mode } of readableByOthers(keyFilesOf(config))) {

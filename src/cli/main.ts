@@ -18,6 +18,7 @@ import { register as registerMembers } from './commands/members.js';
 import { register as registerKeys } from './commands/keys.js';
 import { register as registerCredentials, verifyFolder, DEFAULT_CONCURRENCY } from './commands/credentials.js';
 import { register as registerCompliance } from './commands/compliance.js';
+import { register as registerPresent } from './commands/present.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -154,6 +155,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerCredentials(program);
   registerCompliance(program);
+  registerPresent(program);
 
   return program;
 }

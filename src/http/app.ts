@@ -41,6 +41,8 @@ import { notAnEndpoint } from './problem.js';
 import { createCanonicalizationBudget, createRateLimiter, type RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import type { Route } from './route.js';
 import { ROUTES, type RouteDependencies } from './route-table.js';
+import { createMemberLabels } from '../members/labels.js';
+import { createMemberPresentations } from '../members/presentations.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -192,8 +194,14 @@ export function createApp(deps: AppDependencies): HttpInterface {
     clock,
     ...(deps.registryLookup === undefined ? {} : { registryLookup: deps.registryLookup }),
   });
+  // A member's own presentations, and its one call to a label: signed by the presentations signer
+  // (as the member only, audited), decided by the compliance engine (recorded as POST /compliance's).
+  const memberPresentations = createMemberPresentations({ store: deps.store, signer: deps.signers.presentations });
+  const memberLabels = createMemberLabels({ presentations: memberPresentations, compliance: deps.compliance });
   const routeDeps: RouteDependencies = {
     keyring: deps.keyring,
+    memberPresentations,
+    memberLabels,
     signers: deps.signers,
     verifier: deps.verifier,
     selfDescriptionValidator: deps.selfDescriptionValidator,

@@ -10,6 +10,8 @@ import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
 import type { ComplianceEngine } from '../compliance/engine.js';
 import type { ScopedSigner } from '../issuing/signing-policy.js';
 import type { Keyring } from '../keyring/index.js';
+import type { MemberLabels } from '../members/labels.js';
+import type { MemberPresentations } from '../members/presentations.js';
 import type { MemberRegistry } from '../members/registry.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/store.js';
@@ -47,6 +49,10 @@ export interface RouteDependencies {
   statusListPublisher: StatusListPublisher;
   compliance: ComplianceEngine;
   members: MemberRegistry;
+  /** What a member presents of its stored credentials, signed as the member. */
+  memberPresentations: MemberPresentations;
+  /** POST /members/{id}/labels: gather, present, decide. */
+  memberLabels: MemberLabels;
   /** Read-only audit endpoints (auditor role). */
   audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Anonymous callers' share of canonicalization work (verification and Danube validation). */

@@ -108,9 +108,16 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return { format, kind: keyKindForAlgorithm(options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256')) };
   }
 
-  function validity(credential: JsonObject, options: IssueOptions) {
+  function validity(credential: JsonObject, options: IssueOptions, memberCertificateEnd?: Date) {
     const { format, kind } = planOf(options);
-    return validityPeriod(credential, deps.clock(), certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
+    return validityPeriod(credential, deps.clock(), memberCertificateEnd ?? certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
+  }
+
+  /** A hosted member signing VC-JOSE with a certified key: when that key's chain ends. */
+  async function memberCertificateEnd(issuer: string | undefined, options: IssueOptions): Promise<Date | undefined> {
+    const { format, kind } = planOf(options);
+    if (format !== 'vc+jwt' || issuer === undefined || deps.memberSigning?.hosts(issuer) !== true) return undefined;
+    return deps.memberSigning.certificateNotAfter(issuer, kind);
   }
 
   type SigningIdentity = { did: string; key: Pick<ServiceKey, 'privateKey' | 'publicKey'>; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string };
@@ -120,7 +127,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   async function identityFor(requested: string | undefined, kind: KeyKind, pointer: string, use: KeyUse): Promise<SigningIdentity> {
     if (requested !== undefined && deps.memberSigning?.hosts(requested) === true) {
       const hosted = await deps.memberSigning.keyFor(requested, kind, use, pointer);
-      return { did: requested, key: hosted, methodFor: () => hosted.verificationMethodId };
+      // A hosted P-256 key: Data Integrity names its Multikey method, VC-JOSE its JsonWebKey2020 one (x5c).
+      return { did: requested, key: hosted, methodFor: (form) => (form !== 'jwk' && hosted.multikeyVerificationMethodId !== undefined ? hosted.multikeyVerificationMethodId : hosted.verificationMethodId) };
     }
     return signingIdentity(requested, kind, pointer);
   }
@@ -162,7 +170,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const requestedIssuer = issuerId(credential);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
-    const period = validity(credential, options);
+    const period = validity(credential, options, await memberCertificateEnd(requestedIssuer, options));
     if (period.fault !== undefined) {
       throw new GxTrustError(period.fault.code, period.fault.detail, { pointer: `/credential${period.fault.pointer ?? ''}`, ...(period.fault.hint === undefined ? {} : { hint: period.fault.hint }) });
     }

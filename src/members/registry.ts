@@ -4,26 +4,38 @@
  * with public keys the member registered because it signs elsewhere ('external': gx-trust then
  * verifies for it but never issues as it). API keys are random, shown once, stored as a hash.
  *
+ * Hosted keys: an Ed25519 key (Multikey: Data Integrity) and an RSA-2048 (PS256, the Danube
+ * profile) and a P-256 key published as JsonWebKey2020 methods whose publicKeyJwk carries the x5c
+ * of a leaf certificate the member CA issued (member-ca.ts): compliance trusts a key only through
+ * an X.509 chain to an anchor. A member may instead install a chain another CA issued for the same
+ * key (certificates.ts). Rotation generates and certifies new keys.
+ *
  * Key rotation: the new keys sign from the rotation on; a retired hosted key stays in the DID
  * document, as a Multikey with `expires` at the latest validUntil it signed, so what it signed
  * keeps verifying; after that (or at once, when the rotation removes it) it is gone from the
  * document and proofs naming it fail with KEY_NOT_FOUND.
  * @see https://www.w3.org/TR/cid-1.0/#multikey ("expires", "revoked")
  */
-import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair as generateKeyPairCallback, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
-import { publicKeyToMultikey } from '../dids/multikey.js';
+import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
 import { keyKindOf, type KeyKind } from '../algorithms/index.js';
+import { certificateInfo } from '../x509/index.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
 import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';
-import type { MemberRepository } from '../storage/repositories.js';
+import type { AuditRepository, MemberRepository } from '../storage/repositories.js';
+import { certificationRequest, checkedChain } from './certificates.js';
+import type { MemberCa } from './member-ca.js';
 import type { KeySealer } from './sealed-keys.js';
+
+const generateKeyPair = promisify(generateKeyPairCallback);
 
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -33,8 +45,27 @@ export function noSuchMember(idOrSlug: string): GxTrustError {
   return new GxTrustError('NOT_FOUND', `no member ${idOrSlug}`, { hint: 'GET /members lists them' });
 }
 
-/** Hosted members get one key of each kind; RSA (PS256) is left to the service's own identity. */
-export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256'];
+/** Hosted members get one key of each kind: RSA for PS256 (the Danube profile), P-256, Ed25519. */
+export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256', 'RSA'];
+
+/** The kinds a certificate binds (JsonWebKey2020 with x5c); Ed25519 Multikeys carry none. */
+const CERTIFIED_KINDS: readonly KeyKind[] = ['P-256', 'RSA'];
+const FRAGMENT_PREFIX: Record<KeyKind, string> = { Ed25519: 'ed25519', 'P-256': 'p256', RSA: 'rsa' };
+
+/**
+ * A hosted P-256 key is published twice, as the service publishes its own: as JsonWebKey2020 (with
+ * x5c: VC-JOSE, compliance) and as Multikey under `<id>-multikey` (ecdsa-rdfc-2019), so a Data
+ * Integrity proof verifies at a verifier that does not trust the member CA, as it did before keys
+ * were certified.
+ */
+export const MULTIKEY_TWIN_SUFFIX = '-multikey';
+
+function multikeyTwinOf(key: MemberKeyRecord): VerificationMethod['publicKeyMultibase'] | undefined {
+  if (key.kind !== 'P-256' || key.methodType !== 'JsonWebKey2020' || key.sealedPrivateKey === null) return undefined;
+  const jwk = key.publicKey['publicKeyJwk'] as Record<string, unknown> | undefined;
+  if (jwk === undefined) return undefined;
+  return publicKeyToMultikey(createPublicKey({ key: { kty: jwk['kty'], crv: jwk['crv'], x: jwk['x'], y: jwk['y'] } as import('node:crypto').JsonWebKey, format: 'jwk' }));
+}
 
 export interface RegisteredPublicKey {
   publicKeyJwk: JWK & { x5c?: string[]; x5u?: string };
@@ -74,7 +105,10 @@ export interface MemberView {
 
 /** The principal's side of a hosted signature: the member's current key of a kind. */
 export interface HostedSigningKey {
+  /** The key's method: JsonWebKey2020 (with x5c when certified) for RSA and P-256, Multikey for Ed25519. */
   verificationMethodId: string;
+  /** P-256: the same key's Multikey method, which Data Integrity proofs name (no X.509 check applies to them). */
+  multikeyVerificationMethodId?: string;
   privateKey: KeyObject;
   publicKey: KeyObject;
 }
@@ -90,6 +124,11 @@ export interface MemberSigning {
    * on the key before it signs, so a rotation knows how long to keep it published.
    */
   keyFor(did: string, kind: KeyKind, use: { credentialValidUntil: string | null } | { presentation: true }, pointer: string): Promise<HostedSigningKey>;
+  /**
+   * When the chain of the member's active key of `kind` ends (its earliest notAfter), if the key
+   * carries one: a VC-JOSE credential it signs must not outlive it, or verifiers refuse it.
+   */
+  certificateNotAfter(did: string, kind: KeyKind): Promise<Date | undefined>;
 }
 
 export interface MemberRegistry {
@@ -102,6 +141,10 @@ export interface MemberRegistry {
   /** The only time the key is seen: the caller hands it over and forgets it. */
   createApiKey(member: MemberRecord, role: Role, actor: string): Promise<ApiKeyView & { apiKey: string; memberId: string }>;
   revokeApiKey(member: MemberRecord, keyId: string, actor: string): Promise<void>;
+  /** A PKCS#10 request signed by the hosted key `kid` (a fragment, the method id, or `rsa` / `p256`: the active key of that kind); audited. */
+  certificationRequest(member: MemberRecord, kid: string, actor: string): Promise<{ verificationMethod: string; pem: string }>;
+  /** Installs a chain for the hosted key `kid`: it becomes the method's x5c; audited. */
+  installCertificate(member: MemberRecord, kid: string, chainPem: string, actor: string): Promise<{ verificationMethod: string; certificates: CertificateView[] }>;
   rotateKeys(
     member: MemberRecord,
     options: { previous?: 'retire' | 'remove' | undefined; publicKeys?: readonly RegisteredPublicKey[] | undefined },
@@ -114,8 +157,17 @@ export interface MemberRegistry {
   signing: MemberSigning;
 }
 
+/** What the API shows of a certificate of a member key. */
+export interface CertificateView {
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+}
+
 export interface MemberRegistryDependencies {
-  store: MemberRepository;
+  /** Members and their keys; the audit log for a certification request, which writes nothing else. */
+  store: MemberRepository & Pick<AuditRepository, 'appendAudit'>;
   /** The service's did:web; members live under it. */
   serviceDid: string;
   baseUrl: string;
@@ -124,6 +176,10 @@ export interface MemberRegistryDependencies {
   clock: Clock;
   /** Production refuses http: x5u URLs. */
   production: boolean;
+  /** The CA that certifies hosted keys; none: hosted keys get no certificate until one is installed. */
+  memberCa?: () => Promise<MemberCa | undefined>;
+  /** What an installed chain must reach (the verifier's anchors). */
+  trustAnchorsPem?: readonly string[];
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
@@ -163,17 +219,52 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   };
   const now = (): string => clock().toISOString();
 
-  async function generateHostedKeys(member: { id: string; did: string }): Promise<MemberKeyRecord[]> {
-    const seal = await sealer();
-    return HOSTED_KEY_KINDS.map((kind) => {
-      const pair = kind === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const id = `${member.did}#${kind === 'Ed25519' ? 'ed25519' : 'p256'}-${randomBytes(4).toString('hex')}`;
+  let memberCaPromise: Promise<MemberCa | undefined> | undefined;
+  const memberCa = (): Promise<MemberCa | undefined> => {
+    memberCaPromise ??= (deps.memberCa?.() ?? Promise.resolve(undefined)).catch((error: unknown) => {
+      memberCaPromise = undefined;
+      throw error;
+    });
+    return memberCaPromise;
+  };
+
+  /** The leaf certificates of a key's x5c, for views and audit details. */
+  const certificatesOf = (x5c: readonly string[]): CertificateView[] =>
+    x5c.map((der) => {
+      const info = certificateInfo(der);
+      return { subject: info.subject, issuer: info.issuer, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString() };
+    });
+
+  // On the thread pool: an RSA key takes tens to hundreds of milliseconds, which the event loop
+  // (every other request) must not wait for.
+  const generatePair = (kind: KeyKind) =>
+    kind === 'Ed25519'
+      ? generateKeyPair('ed25519')
+      : kind === 'P-256'
+        ? generateKeyPair('ec', { namedCurve: 'P-256' })
+        : generateKeyPair('rsa', { modulusLength: 2048 });
+
+  async function generateHostedKeys(member: { id: string; did: string; name: string }): Promise<MemberKeyRecord[]> {
+    const [seal, ca] = await Promise.all([sealer(), memberCa()]);
+    return Promise.all(HOSTED_KEY_KINDS.map(async (kind): Promise<MemberKeyRecord> => {
+      const pair = await generatePair(kind);
+      const id = `${member.did}#${FRAGMENT_PREFIX[kind]}-${randomBytes(4).toString('hex')}`;
+      let methodType: string;
+      let publicKey: Record<string, unknown>;
+      if (CERTIFIED_KINDS.includes(kind)) {
+        const x5c = ca === undefined ? undefined : await ca.certify({ commonName: member.did, organization: member.name }, pair.publicKey);
+        methodType = 'JsonWebKey2020';
+        publicKey = { publicKeyJwk: { ...publicJwkOf(pair.publicKey), ...(kind === 'RSA' ? { alg: 'PS256' } : {}), ...(x5c === undefined ? {} : { x5c }) } };
+      } else {
+        methodType = 'Multikey';
+        publicKey = { publicKeyMultibase: publicKeyToMultikey(pair.publicKey) };
+      }
       return {
         id,
         memberId: member.id,
         kind,
-        methodType: 'Multikey',
-        publicKey: { publicKeyMultibase: publicKeyToMultikey(pair.publicKey) },
+        methodType,
+        publicKey,
         sealedPrivateKey: seal.seal(pair.privateKey, id),
         state: 'active',
         createdAt: now(),
@@ -181,7 +272,51 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
         signedUntil: null,
         signedUnbounded: false,
       };
+    }));
+  }
+
+  /** What the audit entry of new hosted keys says of their certificates. */
+  const certificateDetails = (keys: readonly MemberKeyRecord[]) =>
+    keys.flatMap((k) => {
+      const x5c = (k.publicKey['publicKeyJwk'] as { x5c?: string[] } | undefined)?.x5c;
+      return x5c === undefined ? [] : [{ verificationMethod: k.id, ...certificatesOf(x5c.slice(0, 1))[0] }];
     });
+
+  /** The member's active hosted key named by `kid` (a fragment, or the whole method id). */
+  async function hostedKey(member: MemberRecord, kid: string): Promise<MemberKeyRecord> {
+    const id = kid.includes('#') ? kid : `${member.did}#${kid}`;
+    // `rsa`, `p256`: the member's active key of that kind, whatever rotation named it.
+    const kind = (Object.keys(FRAGMENT_PREFIX) as KeyKind[]).find((k) => FRAGMENT_PREFIX[k] === kid);
+    const key = (await store.memberKeys(member.id)).find((k) => k.state === 'active' && (kind === undefined ? k.id === id : k.kind === kind));
+    if (key === undefined) {
+      throw new GxTrustError('NOT_FOUND', `member ${member.slug} has no active key ${kid}`, { hint: 'GET /members/{id} lists its verification methods' });
+    }
+    if (key.sealedPrivateKey === null) {
+      throw new GxTrustError('INVALID_INPUT', `${id} is a key the member holds itself: gx-trust has no private key to certify`, {
+        hint: 'Register the key with its x5c or x5u (POST /members/{id}/keys/rotate with publicKeys)',
+      });
+    }
+    if (!CERTIFIED_KINDS.includes(key.kind as KeyKind)) {
+      throw new GxTrustError('INVALID_INPUT', `${id} is an ${key.kind} key; certificates bind the member's ${CERTIFIED_KINDS.join(' and ')} keys`, {
+        hint: 'Name the RSA or P-256 key',
+      });
+    }
+    return key;
+  }
+
+  async function open(key: MemberKeyRecord & { sealedPrivateKey: string }): Promise<HostedSigningKey> {
+    let opened = openedKeys.get(key.id);
+    if (opened === undefined) {
+      const privateKey = (await sealer()).unseal(key.sealedPrivateKey, key.id);
+      opened = {
+        verificationMethodId: key.id,
+        ...(multikeyTwinOf(key) === undefined ? {} : { multikeyVerificationMethodId: key.id + MULTIKEY_TWIN_SUFFIX }),
+        privateKey,
+        publicKey: createPublicKey(privateKey),
+      };
+      openedKeys.set(key.id, opened);
+    }
+    return opened;
   }
 
   function registeredKeys(member: { id: string; did: string }, keys: readonly RegisteredPublicKey[], pointer: string): MemberKeyRecord[] {
@@ -289,6 +424,12 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       if (!published) continue;
       methods.push({ id: key.id, type: key.methodType, controller: member.did, ...key.publicKey, ...(expires === undefined ? {} : { expires }) });
       if (key.state === 'active') current.push(key.id);
+      const twin = multikeyTwinOf(key);
+      if (twin !== undefined) {
+        const id = key.id + MULTIKEY_TWIN_SUFFIX;
+        methods.push({ id, type: 'Multikey', controller: member.did, publicKeyMultibase: twin, ...(expires === undefined ? {} : { expires }) });
+        if (key.state === 'active') current.push(id);
+      }
     }
     return {
       '@context': [...DID_DOCUMENT_CONTEXT],
@@ -303,6 +444,14 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   const signing: MemberSigning = {
     hosts: (did) => did.startsWith(prefix),
     member: memberOfDid,
+    async certificateNotAfter(did, kind) {
+      const member = await memberOfDid(did);
+      if (member === undefined || member.custody !== 'hosted') return undefined;
+      const key = await store.activeMemberKey(member.id, kind);
+      const x5c = (key?.publicKey['publicKeyJwk'] as { x5c?: string[] } | undefined)?.x5c;
+      if (x5c === undefined || x5c.length === 0) return undefined;
+      return new Date(Math.min(...x5c.map((der) => certificateInfo(der).notAfter.getTime())));
+    },
     async keyFor(did, kind, use, pointer) {
       const member = await memberOfDid(did);
       if (member === undefined) throw new GxTrustError('INVALID_INPUT', `${did} is not a member of this service`, { pointer });
@@ -319,17 +468,18 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       if (key === undefined || key.sealedPrivateKey === null) {
         throw new GxTrustError('INVALID_INPUT', `${did} has no ${kind} key`, {
           pointer,
-          hint: `Members sign with ${HOSTED_KEY_KINDS.join(' or ')} keys: choose eddsa-rdfc-2022 / ecdsa-rdfc-2019, or alg EdDSA / ES256`,
+          hint: kind === 'RSA'
+            ? 'Members created before hosted RSA keys get one by rotating their keys (POST /members/{id}/keys/rotate)'
+            : `Members sign with ${HOSTED_KEY_KINDS.join(', ')} keys: choose eddsa-rdfc-2022 / ecdsa-rdfc-2019, or alg EdDSA / ES256 / PS256`,
         });
       }
-      let opened = openedKeys.get(key.id);
-      if (opened === undefined) {
-        const privateKey = (await sealer()).unseal(key.sealedPrivateKey, key.id);
-        opened = { verificationMethodId: key.id, privateKey, publicKey: createPublicKey(privateKey) };
-        openedKeys.set(key.id, opened);
-      }
-      return opened;
+      return open({ ...key, sealedPrivateKey: key.sealedPrivateKey });
     },
+  };
+
+  const certified = (keys: readonly MemberKeyRecord[]) => {
+    const certificates = certificateDetails(keys);
+    return certificates.length === 0 ? {} : { certificates };
   };
 
   return {
@@ -337,6 +487,45 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
     find,
     view,
     signing,
+
+    async certificationRequest(member, kid, actor) {
+      const key = await hostedKey(member, kid);
+      const opened = await open({ ...key, sealedPrivateKey: key.sealedPrivateKey as string });
+      const pem = await certificationRequest(opened.privateKey, opened.publicKey, member.did);
+      await store.appendAudit({
+        actor,
+        action: 'member.changed',
+        subject: member.did,
+        digests: {},
+        details: { change: 'key.certification-requested', memberId: member.id, verificationMethod: key.id },
+      });
+      return { verificationMethod: key.id, pem };
+    },
+
+    async installCertificate(member, kid, chainPem, actor) {
+      const key = await hostedKey(member, kid);
+      const publicJwk = key.publicKey['publicKeyJwk'] as Record<string, unknown> | undefined;
+      if (publicJwk === undefined) throw new GxTrustError('INTERNAL', `${key.id} publishes no publicKeyJwk`);
+      const opened = await open({ ...key, sealedPrivateKey: key.sealedPrivateKey as string });
+      const x5c = await checkedChain({ chainPem, publicKey: opened.publicKey, trustAnchorsPem: deps.trustAnchorsPem ?? [], now: clock(), pointer: '/certificateChain' });
+      const { x5c: _previous, x5u: _url, ...bare } = publicJwk;
+      const certificates = certificatesOf(x5c);
+      const installed = await store.replaceMemberKeyPublicKey({
+        memberId: member.id,
+        keyId: key.id,
+        publicKey: { publicKeyJwk: { ...bare, x5c } },
+        audit: {
+          actor,
+          action: 'member.changed',
+          subject: member.did,
+          digests: {},
+          details: { change: 'key.certificate-installed', memberId: member.id, verificationMethod: key.id, certificate: certificates[0] },
+        },
+      });
+      // Rotated away between the read and the write: the key named is no longer the member's active key.
+      if (!installed) throw new GxTrustError('CONFLICT', `${key.id} was rotated meanwhile`, { hint: 'Ask for a new request for the current key' });
+      return { verificationMethod: key.id, certificates };
+    },
 
     async create(input, actor) {
       if (!SLUG_PATTERN.test(input.slug)) {
@@ -365,7 +554,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
           action: 'member.changed',
           subject: member.did,
           digests: {},
-          details: { change: 'created', memberId: member.id, slug: member.slug, custody: member.custody, verificationMethods: keys.map((k) => k.id) },
+          details: { change: 'created', memberId: member.id, slug: member.slug, custody: member.custody, verificationMethods: keys.map((k) => k.id), ...certified(keys) },
         },
       });
       return view(member);
@@ -419,7 +608,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
           action: 'member.changed',
           subject: member.did,
           digests: {},
-          details: { change: 'keys.rotated', memberId: member.id, previous: previousMode, verificationMethods: newKeys.map((k) => k.id) },
+          details: { change: 'keys.rotated', memberId: member.id, previous: previousMode, verificationMethods: newKeys.map((k) => k.id), ...certified(newKeys) },
         },
       });
       return { member: await view(member), previous, current: newKeys.map((k) => k.id) };

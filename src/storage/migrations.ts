@@ -178,4 +178,16 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('label_coverage_credential').on('label_coverage').column('credential_id').execute();
     },
   },
+  {
+    version: 5,
+    // A hosted key's certificate chain can be replaced (PUT /members/{id}/keys/{kid}/certificate)
+    // without a change of state: `revision` counts such changes, so the member keys version moves
+    // and every replica's hosted DID document is read again. Credentials are looked up by subject
+    // for the member's own presentations and labels.
+    name: 'member key revisions (certificates installed), credentials by subject',
+    async up(db) {
+      await db.schema.alterTable('member_keys').addColumn('revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('issued_credentials_subject').on('issued_credentials').column('subject').execute();
+    },
+  },
 ];

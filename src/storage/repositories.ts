@@ -62,6 +62,11 @@ export interface CredentialRepository {
   setCredentialVisibility(options: { id: string; visibility: CredentialVisibility; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
   /** The current (not superseded) credentials of a series, oldest first. */
   seriesCredentials(series: string): Promise<CredentialRecord[]>;
+  /**
+   * Credentials about `did` (its subject is `did` or a `did#fragment`) or issued by it, newest
+   * first, at most `limit` (default 1000): what a member may present.
+   */
+  credentialsOfDid(did: string, options?: { limit?: number }): Promise<CredentialRecord[]>;
 }
 
 export interface StatusListRepository {
@@ -144,9 +149,10 @@ export interface MemberRepository {
   /** Every verification method the member ever had (active, retired, removed), oldest first. */
   memberKeys(memberId: string): Promise<MemberKeyRecord[]>;
   /**
-   * A token that changes whenever a method of the member is added or changes state: the count of
-   * its methods and how far their states have moved (rows are never deleted, and a state only
-   * moves forward: active -> retired -> removed). Cheap (one aggregate over the member's index
+   * A token that changes whenever a method of the member is added, changes state or has its
+   * public part replaced: the count of its methods, how far their states have moved (rows are
+   * never deleted, and a state only moves forward: active -> retired -> removed) and the sum of
+   * their revisions (each replacement adds one). Cheap (one aggregate over the member's index
    * entries): the hosted DID resolver asks it on every resolution (src/members/hosted-dids.ts).
    */
   memberKeysVersion(memberId: string): Promise<string>;
@@ -172,6 +178,13 @@ export interface MemberRepository {
    */
   reserveMemberKeyUse(options: { memberId: string; kind: string; validUntil: string | null }): Promise<MemberKeyRecord | undefined>;
   activeMemberKey(memberId: string, kind: string): Promise<MemberKeyRecord | undefined>;
+  /**
+   * ONE transaction: replaces the public part of the member's ACTIVE method `keyId` (a hosted
+   * key's certificate chain, installed), moves its revision (so memberKeysVersion changes and
+   * hosted DID documents are read again) and appends the audit entry. false, and nothing
+   * written, when the member has no such active method.
+   */
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean>;
   /** ONE transaction: the API key row (its hash only) and the 'member.changed' entry. */
   createApiKey(options: { apiKey: ApiKeyRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
   /** The key with this hash (revoked ones too: the caller decides). */

@@ -50,6 +50,9 @@ export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
 /** How many random draws before giving up on a list that is nearly full. */
 export const MAX_INDEX_DRAWS = 64;
 
+/** CredentialRepository.credentialsOfDid's default cap: what one member presentation may draw from. */
+export const DEFAULT_CREDENTIALS_OF_DID_LIMIT = 1000;
+
 /**
  * The next audit timestamp: never earlier than the head's, so the log's times do not decrease
  * even when two replicas' clocks disagree.
@@ -581,6 +584,23 @@ export class SqlStore implements Store {
     );
   }
 
+  credentialsOfDid(did: string, options: { limit?: number } = {}): Promise<CredentialRecord[]> {
+    // `did#...` as the range ['did#', 'did$'): '$' follows '#', so the subject index serves it and
+    // a DID that only starts the same (`did-other`, `did:sub`) is not in it.
+    return this.run("reading a DID's credentials", async (db) =>
+      (
+        await db
+          .selectFrom('issued_credentials')
+          .selectAll()
+          .where((eb) => eb.or([eb('subject', '=', did), eb.and([eb('subject', '>=', `${did}#`), eb('subject', '<', `${did}$`)]), eb('issuer', '=', did)]))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(options.limit ?? DEFAULT_CREDENTIALS_OF_DID_LIMIT)
+          .execute()
+      ).map(toCredential),
+    );
+  }
+
   // Compliance decisions --------------------------------------------------------------------------
 
   recordDecision(options: {
@@ -744,10 +764,11 @@ export class SqlStore implements Store {
         .select([
           (eb) => eb.fn.countAll<string | number>().as('methods'),
           sql<string | number | null>`sum(CASE state WHEN 'active' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END)`.as('progress'),
+          (eb) => eb.fn.sum<string | number | null>('revision').as('revisions'),
         ])
         .where('member_id', '=', memberId)
         .executeTakeFirst();
-      return `${Number(row?.methods ?? 0)}:${Number(row?.progress ?? 0)}`;
+      return `${Number(row?.methods ?? 0)}:${Number(row?.progress ?? 0)}:${Number(row?.revisions ?? 0)}`;
     });
   }
 
@@ -814,6 +835,21 @@ export class SqlStore implements Store {
         .limit(1)
         .executeTakeFirst();
       return row === undefined ? undefined : toMemberKey(row);
+    });
+  }
+
+  replaceMemberKeyPublicKey(options: { memberId: string; keyId: string; publicKey: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction("replacing a member key's public part", async (trx) => {
+      const changed = await trx
+        .updateTable('member_keys')
+        .set((eb) => ({ public_key: JSON.stringify(options.publicKey), revision: eb('revision', '+', 1) }))
+        .where('id', '=', options.keyId)
+        .where('member_id', '=', options.memberId)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) return false;
+      await this.appendInTransaction(trx, [options.audit]);
+      return true;
     });
   }
 

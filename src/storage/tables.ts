@@ -3,7 +3,7 @@
  * union of what the two drivers return (PostgreSQL: Date, parsed JSON, BIGINT as string, boolean;
  * SQLite: text, integers); src/storage/sql-store.ts reads it through `read` below.
  */
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Written as ISO 8601 text; read back as text (SQLite) or a Date (timestamptz). */
 type Timestamp = ColumnType<string | Date, string, string>;
@@ -54,6 +54,8 @@ export interface Tables {
     retired_at: Timestamp | null;
     signed_until: string | null;
     signed_unbounded: Bool;
+    /** Changes of the public part without a change of state (a certificate chain installed): migration 5. */
+    revision: Generated<number>;
   };
   credential_records: { credential_id: string; owner_member_id: string | null; visibility: string; series: string | null; superseded_by: string | null };
   label_coverage: { label_id: string; credential_id: string; digest_sri: string };

@@ -170,7 +170,9 @@ async function checkPath(options: ValidateCertificateChainOptions): Promise<Path
   } catch (cause) {
     throw new GxTrustError('X509_CHAIN', 'the leaf certificate carries a key gx-trust cannot read', { cause });
   }
-  if (!leafKey.equals(jwkKey)) {
+  // Types first: KeyObject.equals on keys of two types leaves an OpenSSL error queued, which the
+  // next unrelated key operation of this thread then throws ("different key types").
+  if (leafKey.asymmetricKeyType !== jwkKey.asymmetricKeyType || !leafKey.equals(jwkKey)) {
     throw fail("the JWK is not the leaf certificate's key", 'x5c[0] must certify the very key in publicKeyJwk');
   }
   const leafUsage = leaf.getExtension(x509.KeyUsagesExtension);

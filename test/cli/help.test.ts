@@ -22,7 +22,7 @@ afterEach(() => {
 describe('gx-trust --help', () => {
   it('registers every job a person does from a shell', () => {
     const names = registered.map((r) => r.path.join(' '));
-    for (const job of ['keys init', 'keys rotate', 'did show', 'issue', 'verify', 'revoke', 'compliance', 'members create', 'members api-key', 'audit verify', 'serve']) {
+    for (const job of ['keys init', 'keys rotate', 'did show', 'issue', 'verify', 'revoke', 'compliance', 'present', 'members create', 'members api-key', 'audit verify', 'serve']) {
       expect(names).toContain(job);
     }
   });

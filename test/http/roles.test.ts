@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/http/route-table.js';
+import { examples } from '../../src/http/openapi/examples.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
 type Caller = 'anonymous' | 'bootstrap' | 'admin' | 'member' | 'connector' | 'auditor' | 'revoked' | 'otherMember';
@@ -133,6 +134,30 @@ const ENDPOINTS: Endpoint[] = [
     route: 'POST /members/:id/keys/rotate',
     request: () => ({ method: 'POST', path: `/members/${acme.id}/keys/rotate`, body: {} }),
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 200 },
+  },
+  {
+    name: 'POST /members/{acme}/keys/rsa/csr',
+    route: 'POST /members/:id/keys/:kid/csr',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/keys/rsa/csr` }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 201 },
+  },
+  {
+    name: 'PUT /members/{acme}/keys/rsa/certificate (a chain of another key)',
+    route: 'PUT /members/:id/keys/:kid/certificate',
+    request: () => ({ method: 'PUT', path: `/members/${acme.id}/keys/rsa/certificate`, body: examples.installMemberCertificate.body }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
+  },
+  {
+    name: 'POST /members/{acme}/presentations (acme\'s credential)',
+    route: 'POST /members/:id/presentations',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/presentations`, body: { credentials: [ownCredentialId], format: 'ldp_vp', challenge: 'n-1' } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 201 },
+  },
+  {
+    name: 'POST /members/{acme}/labels (not onboarded)',
+    route: 'POST /members/:id/labels',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/labels`, body: { level: 'standard-compliance' } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
   },
   {
     name: 'GET /members/{slug}/did.json (public)',

@@ -375,6 +375,10 @@ describe('every route that has something signed', () => {
     'post /api/credential-offers/label-level-2': { callerChoosesContent: false },
     'post /api/credential-offers/label-level-3': { callerChoosesContent: false },
     'get /status-lists/:id': { callerChoosesContent: false },
+    // The member's own journey: the path names whose credentials are presented and as whom; a
+    // member naming another (here no member at all) is answered 404 with nothing signed.
+    'post /members/:id/presentations': { request: () => ({ body: { credentials: [legalPersonId] }, headers: as(alpha) }), status: 404, code: 'NOT_FOUND' },
+    'post /members/:id/labels': { callerChoosesContent: false },
   };
 
   /** A credential outside a module's rows: a type none of its rows signs. */

@@ -48,8 +48,8 @@ describe('gx-trust members / keys rotate', () => {
     const rotated = await gxTrust('keys', 'rotate', '--member', 'acme');
     expect(rotated.code, rotated.stderr).toBe(0);
     const result = JSON.parse(rotated.stdout);
-    expect(result.previous).toHaveLength(2);
-    expect(result.current).toHaveLength(2);
+    expect(result.previous).toHaveLength(3);
+    expect(result.current).toHaveLength(3);
 
     expect((await gxTrust('members', 'revoke-key', 'acme', id)).code).toBe(0);
   });

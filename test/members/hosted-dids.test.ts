@@ -119,10 +119,13 @@ describe.each(STORE_KINDS)('createHostedDids() on $name', (kind) => {
     expect(await store.memberKeysVersion(acme.id)).toBe(versions[0]);
     await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 2)], previous: 'retire', at: T0, audit: audit(acme.did) });
     versions.push(await store.memberKeysVersion(acme.id));
+    // A certificate installed for an active key changes no state, and must still move the version.
+    expect(await store.replaceMemberKeyPublicKey({ memberId: acme.id, keyId: `${acme.did}#k2`, publicKey: { publicKeyMultibase: 'z-other' }, audit: audit(acme.did) })).toBe(true);
+    versions.push(await store.memberKeysVersion(acme.id));
     await store.rotateMemberKeys({ memberId: acme.id, newKeys: [key(acme, 3)], previous: 'remove', at: T0, audit: audit(acme.did) });
     versions.push(await store.memberKeysVersion(acme.id));
-    expect(new Set(versions).size).toBe(3);
-    expect(await store.memberKeysVersion('mbr_nobody')).toBe('0:0');
+    expect(new Set(versions).size).toBe(4);
+    expect(await store.memberKeysVersion('mbr_nobody')).toBe('0:0:0');
   });
 
   it('shares reads among concurrent resolutions, but never one that began before the caller asked', async () => {

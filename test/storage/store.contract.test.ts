@@ -428,6 +428,60 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     });
   });
 
+  describe('credentialsOfDid()', () => {
+    it('finds the credentials about a DID (itself or its fragments) and issued by it, newest first, and nothing about a DID that only starts the same', async () => {
+      const did = 'did:web:trust.example:members:acme';
+      const record = async (overrides: Parameters<typeof makeCredentialRecord>[0]) => {
+        const credential = makeCredentialRecord(overrides);
+        await store.recordIssuance({ credential, allocations: [], audit: makeAuditInput({ subject: credential.id }) });
+        return credential.id;
+      };
+      const about = await record({ subject: did });
+      const fragment = await record({ subject: `${did}#vat` });
+      const issued = await record({ subject: 'did:web:someone.example', issuer: did });
+      await record({ subject: `${did}-other` });
+      await record({ subject: `${did}:sub` });
+      await record({ subject: null });
+      const found = await store.credentialsOfDid(did);
+      expect(new Set(found.map((c) => c.id))).toEqual(new Set([about, fragment, issued]));
+      expect(found.map((c) => c.createdAt)).toEqual([...found.map((c) => c.createdAt)].sort().reverse());
+      expect(found.find((c) => c.id === fragment)).toMatchObject({ subject: `${did}#vat`, types: ['VerifiableCredential', 'LegalPerson'], statusEntries: [] });
+      expect(await store.credentialsOfDid(did, { limit: 2 })).toHaveLength(2);
+      expect(await store.credentialsOfDid('did:web:nobody.example')).toEqual([]);
+    });
+  });
+
+  describe('replaceMemberKeyPublicKey()', () => {
+    const member = { id: 'mbr_acme', slug: 'acme', name: 'Acme', did: 'did:web:trust.example:members:acme', custody: 'hosted' as const, createdAt: '2026-01-01T00:00:00.000Z' };
+    const key = {
+      id: `${member.did}#p256-1`, memberId: member.id, kind: 'P-256', methodType: 'JsonWebKey2020', publicKey: { publicKeyJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } },
+      sealedPrivateKey: 'sealed', state: 'active' as const, createdAt: '2026-01-01T00:00:00.000Z', retiredAt: null, signedUntil: null, signedUnbounded: false,
+    };
+
+    it('replaces an active key\'s public part with its audit entry, and moves the keys version', async () => {
+      await store.createMember({ member, keys: [key], audit: makeAuditInput() });
+      const before = await store.memberKeysVersion(member.id);
+      const publicKey = { publicKeyJwk: { ...key.publicKey.publicKeyJwk, x5c: ['AAAA'] } };
+      const size = await store.auditSize();
+      expect(await store.replaceMemberKeyPublicKey({ memberId: member.id, keyId: key.id, publicKey, audit: makeAuditInput({ action: 'member.changed' }) })).toBe(true);
+      expect((await store.memberKeys(member.id))[0]).toMatchObject({ id: key.id, publicKey, state: 'active', sealedPrivateKey: 'sealed' });
+      expect(await store.memberKeysVersion(member.id)).not.toBe(before);
+      expect(await store.auditSize()).toBe(size + 1);
+    });
+
+    it('changes nothing, and writes no entry, for a key that is not active or not the member\'s', async () => {
+      await store.createMember({ member, keys: [key], audit: makeAuditInput() });
+      await store.rotateMemberKeys({ memberId: member.id, newKeys: [], previous: 'retire', at: '2026-01-02T00:00:00.000Z', audit: makeAuditInput() });
+      const size = await store.auditSize();
+      const version = await store.memberKeysVersion(member.id);
+      expect(await store.replaceMemberKeyPublicKey({ memberId: member.id, keyId: key.id, publicKey: {}, audit: makeAuditInput() })).toBe(false);
+      expect(await store.replaceMemberKeyPublicKey({ memberId: 'mbr_other', keyId: key.id, publicKey: {}, audit: makeAuditInput() })).toBe(false);
+      expect((await store.memberKeys(member.id))[0]?.publicKey).toEqual(key.publicKey);
+      expect(await store.memberKeysVersion(member.id)).toBe(version);
+      expect(await store.auditSize()).toBe(size);
+    });
+  });
+
   describe('audit log', () => {
     it('keeps timestamps non-decreasing even when a replica clock runs behind', async () => {
       const ahead = await harness.open({ clock: fixedClock('2030-01-01T00:00:00.000Z') });

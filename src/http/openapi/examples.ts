@@ -107,6 +107,21 @@ export const serviceOfferingCredentials = [
   },
 ];
 
+/** A self-signed P-256 certificate of a key no member holds. */
+const EXAMPLE_FOREIGN_CERTIFICATE = `-----BEGIN CERTIFICATE-----
+MIIBvDCCAWGgAwIBAgIUFVq84VYtEWRW63vWCzcHQMl0O9kwCgYIKoZIzj0EAwIw
+MjEwMC4GA1UEAwwnZXhhbXBsZSBtZW1iZXIga2V5IChub3QgdGhlIGhvc3RlZCBr
+ZXkpMCAXDTI2MTIwNjExMjc0MloYDzIxMjYxMTEyMTEyNzQyWjAyMTAwLgYDVQQD
+DCdleGFtcGxlIG1lbWJlciBrZXkgKG5vdCB0aGUgaG9zdGVkIGtleSkwWTATBgcq
+hkjOPQIBBggqhkjOPQMBBwNCAAQq+H8vOM0ZoYJZJuO4TZgHWCYShb2YHs6zVCPk
+tGY/s3rgUUGR58hOkMThmadPpoEvZTQqnwzZ+ic/LYeP4xfwo1MwUTAdBgNVHQ4E
+FgQU9eUNTNIVkbw8ForIEvCFHEK3MMMwHwYDVR0jBBgwFoAU9eUNTNIVkbw8ForI
+EvCFHEK3MMMwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA2tSt
+sCXrt5vniu3i7FqGZ5iPAfhEs3guxsRKKhkda8YCIQC6mYyg01WNVvIa/LQUMYfG
+V1584ZcTPhbJ1awv/LadkA==
+-----END CERTIFICATE-----
+`;
+
 export interface RequestExample {
   body: unknown;
   /** The status the example gets from a freshly started service (with the admin key where needed). */
@@ -158,6 +173,25 @@ export const examples = {
   rotateMemberKeys: { params: { id: exampleMember.slug }, body: { previous: 'retire' }, status: 200 },
   // A credential this service never issued: the unknown id's 404.
   changeCredentialVisibility: { params: { id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33' }, body: { visibility: 'public' }, status: 404 },
+  installMemberCertificate: {
+    // A chain for another key than the member's RSA key: 422 CERTIFICATE_KEY_MISMATCH. The chain a CA
+    // issued for the request of POST /members/{id}/keys/{kid}/csr gets 200.
+    params: { id: exampleMember.slug, kid: 'rsa' },
+    body: { certificateChain: EXAMPLE_FOREIGN_CERTIFICATE },
+    status: 422,
+  },
+  presentMemberCredentials: {
+    // No credential with this id: 404 (another member's credential is answered the same way).
+    params: { id: exampleMember.slug },
+    body: { credentials: ['urn:uuid:00000000-0000-4000-8000-000000000000'], challenge: 'nonce-from-the-verifier', audience: 'https://verifier.example' },
+    status: 404,
+  },
+  requestMemberLabel: {
+    // A member not onboarded yet holds no LegalPerson: 422 LABEL_CREDENTIALS_MISSING naming what is missing.
+    params: { id: exampleMember.slug },
+    body: { level: 'standard-compliance' },
+    status: 422,
+  },
   onboardParticipant: { body: { participant }, status: 201 },
   onboardServiceOffering: {
     // A LegalPerson this service never issued: 404 at /legalPerson. With the credentials[0].id that

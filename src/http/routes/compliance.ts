@@ -54,7 +54,8 @@ function warningsOf(result: ComplianceResult): { warnings?: ComplianceResult['wa
   return result.warnings.length === 0 ? {} : { warnings: result.warnings };
 }
 
-function refusal(result: ComplianceResult): Answer {
+/** A refused decision: 422 COMPLIANCE_FAILED with every finding (POST /members/{id}/labels answers the same). */
+export function refusal(result: ComplianceResult): Answer {
   const first = result.findings[0];
   return problemAnswer({
     type: PROBLEM_TYPE_BASE + 'compliance-failed',

@@ -1,6 +1,7 @@
 /**
- * Consortium members (admin API), their API keys and key rotation; and each member's did:web
- * document (public). API keys appear in exactly one answer: the one that creates them.
+ * Consortium members (admin API), their API keys, key rotation and certificates; each member's
+ * did:web document (public); and the member's own journey: presentations of its stored
+ * credentials and one call to a label. API keys appear in exactly one answer: the one that creates them.
  */
 import { z } from 'zod';
 import { ownsMember } from '../../access/authorization.js';
@@ -13,6 +14,10 @@ import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { CreatedApiKey, MemberList, MemberView, RotatedKeys } from '../openapi/schemas.js';
 import { defineRoute, json, text, type RouteContext } from '../route.js';
+import type { SignedPresentation } from '../../issuing/index.js';
+import { LABEL_LEVEL_NAMES, type LabelLevelName, type MemberLabels } from '../../members/labels.js';
+import type { MemberPresentations } from '../../members/presentations.js';
+import { refusal } from './compliance.js';
 
 const PublicKeyJwk = z.looseObject({
   kty: z.enum(['OKP', 'EC', 'RSA']),
@@ -39,9 +44,36 @@ export const RotateKeysRequest = z.strictObject({
   publicKeys: RegisteredPublicKeys.optional(),
 });
 
+export const InstallCertificateRequest = z.strictObject({
+  /** PEM, leaf first: the certificate a CA issued for the key's request, then its issuers. */
+  certificateChain: z.string().min(1).max(10 * 16_384).describe('PEM certificates, leaf first'),
+});
+
+const CredentialIds = z.array(z.string().min(1).max(2048)).min(1).max(50);
+
+export const MemberPresentationRequest = z.strictObject({
+  credentials: CredentialIds.describe('Ids of credentials gx-trust stored about the member (or it issued)'),
+  format: z.enum(['vp+jwt', 'ldp_vp']).optional().describe('vp+jwt (default): PS256 with the member\'s certified RSA key; ldp_vp: eddsa-rdfc-2022, needs a challenge'),
+  challenge: z.string().min(1).max(512).optional(),
+  domain: z.string().min(1).max(512).optional(),
+  audience: z.string().min(1).max(512).optional().describe('vp+jwt: the aud claim (the same as domain)'),
+});
+
+export const MemberLabelRequest = z.strictObject({
+  level: z.enum(Object.keys(LABEL_LEVEL_NAMES) as [LabelLevelName, ...LabelLevelName[]]),
+  credentials: CredentialIds.optional().describe('The credentials to present; default: the member\'s current LegalPerson, registration numbers, issuer and service offerings'),
+});
+
 interface MemberRouteDependencies {
   members: MemberRegistry;
 }
+
+interface MemberJourneyDependencies extends MemberRouteDependencies {
+  memberPresentations: MemberPresentations;
+  memberLabels: MemberLabels;
+}
+
+const KEY_ID = 'A verification method of the member: its fragment, its whole id, or `rsa` / `p256` for the active key of that kind';
 
 const MEMBER_ID = 'The member id, or its slug';
 
@@ -60,6 +92,14 @@ async function memberFor(context: RouteContext<unknown>, members: MemberRegistry
     throw await context.deny({ subject: member.did, reason: 'a member may read only its own record', answer: noSuchMember(id) });
   }
   return member;
+}
+
+/** vp+jwt as its compact text when asked (Accept: application/vp+jwt), JSON otherwise. */
+function presentationAnswer(context: RouteContext<unknown>, signed: SignedPresentation) {
+  if (signed.format === 'vp+jwt' && context.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
+    return text(201, 'application/vp+jwt', signed.jwt);
+  }
+  return json(201, { verifiablePresentation: signed.verifiablePresentation, ...(signed.format === 'vp+jwt' ? { jwt: signed.jwt } : {}) });
 }
 
 export const memberRoutes = [
@@ -136,6 +176,61 @@ export const memberRoutes = [
         context.caller().actor,
       );
       return json(200, rotated);
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/members/:id/keys/:kid/csr', operationId: 'requestMemberCertificate', tag: 'Identity', roles: ['member'],
+    summary: 'A PKCS#10 certification request signed by a hosted RSA or P-256 key, for a qualified CA to certify; audited', params: { id: MEMBER_ID, kid: KEY_ID },
+    responses: { 201: { description: '{verificationMethod, pem}: the request as PEM (CERTIFICATE REQUEST)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or active key') },
+    async handler(context, deps: MemberRouteDependencies) {
+      const member = await memberFor(context, deps.members, false);
+      return json(201, await deps.members.certificationRequest(member, context.params['kid'] ?? '', context.caller().actor));
+    },
+  }),
+  defineRoute({
+    method: 'put', path: '/members/:id/keys/:kid/certificate', operationId: 'installMemberCertificate', tag: 'Identity', roles: ['member'],
+    summary: 'Install the chain a CA issued for a hosted key: it becomes the x5c of the key\'s method in the DID document; audited', params: { id: MEMBER_ID, kid: KEY_ID },
+    request: { schema: InstallCertificateRequest, example: examples.installMemberCertificate },
+    responses: {
+      200: { description: '{verificationMethod, certificates}' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or active key'), 409: problem('The key was rotated meanwhile'),
+      422: problem('CERTIFICATE_KEY_MISMATCH: the leaf certifies another key; CERTIFICATE_CHAIN_UNTRUSTED: the chain does not verify, reach a trust anchor, or is not valid now'),
+    },
+    async handler(context, deps: MemberRouteDependencies) {
+      const member = await memberFor(context, deps.members, false);
+      return json(200, await deps.members.installCertificate(member, context.params['kid'] ?? '', context.body.certificateChain, context.caller().actor));
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/members/:id/presentations', operationId: 'presentMemberCredentials', tag: 'Presentations', roles: ['member'], signing: 'presentations',
+    summary: 'Sign a presentation of the member\'s stored credentials as the member (vp+jwt with its certified RSA key, or Data Integrity); audited as presentation.signed', params: { id: MEMBER_ID },
+    request: { schema: MemberPresentationRequest, example: examples.presentMemberCredentials },
+    responses: { 201: { description: 'The signed presentation (application/vp+jwt when asked)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given') },
+    async handler(context, deps: MemberJourneyDependencies) {
+      const member = await memberFor(context, deps.members, false);
+      const caller = context.caller();
+      const { credentials, ...options } = context.body;
+      const records = await deps.memberPresentations.owned(member, credentials, caller, '/credentials');
+      return presentationAnswer(context, await deps.memberPresentations.sign(member, records, options, caller));
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/members/:id/labels', operationId: 'requestMemberLabel', tag: 'Compliance', roles: ['member'], signing: 'compliance',
+    summary: 'One call to a label: the member\'s current credentials, presented as the member, decided by the compliance engine and recorded as POST /compliance records it', params: { id: MEMBER_ID },
+    request: { schema: MemberLabelRequest, example: examples.requestMemberLabel },
+    responses: {
+      201: { description: '{label, labelLevel, decisionId, decision} (Location: the decision)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given'),
+      422: problem('COMPLIANCE_FAILED with every finding, as the compliance routes; LABEL_CREDENTIALS_MISSING naming what the member does not hold'),
+    },
+    async handler(context, deps: MemberJourneyDependencies) {
+      const member = await memberFor(context, deps.members, false);
+      const { result } = await deps.memberLabels.request(member, context.body, context.caller());
+      if (result.issued === undefined) return refusal(result);
+      return json(201, {
+        label: result.issued,
+        labelLevel: result.labelLevel,
+        decisionId: result.decisionId,
+        decision: { outcome: result.outcome, requestedLevel: result.requestedLevel, validatedCriteria: result.validatedCriteria, findings: result.findings, warnings: result.warnings, checks: result.checks },
+      }, { Location: `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}` });
     },
   }),
 ];

@@ -1,0 +1,111 @@
+/**
+ * One call from a member's records to a label: gather the member's current LegalPerson,
+ * registration-number, issuer (terms and conditions) and service-offering credentials (or the ids
+ * given), sign the presentation as the member (vp+jwt, its certified RSA key), and run the
+ * compliance engine on it exactly as POST /compliance would: the decision is recorded and audited
+ * the same way, and a refusal carries the same findings.
+ */
+import type { ComplianceEngine, ComplianceResult } from '../compliance/engine.js';
+import type { LabelLevel } from '../compliance/criteria.js';
+import { GxTrustError, type ProblemDetail } from '../errors.js';
+import type { SigningCaller } from '../issuing/signing-policy.js';
+import type { CredentialRecord, MemberRecord } from '../storage/store.js';
+import type { MemberPresentations } from './presentations.js';
+
+/** The levels by the names of the Gaia-X compliance service's paths (/api/credential-offers/<name>). */
+export const LABEL_LEVEL_NAMES = {
+  'standard-compliance': 'SC',
+  'label-level-1': 'L1',
+  'label-level-2': 'L2',
+  'label-level-3': 'L3',
+} as const satisfies Record<string, LabelLevel>;
+export type LabelLevelName = keyof typeof LABEL_LEVEL_NAMES;
+
+export interface LabelRequest {
+  level: LabelLevelName;
+  /** The credentials to present instead of the gathered ones. */
+  credentials?: readonly string[] | undefined;
+}
+
+export interface MemberLabels {
+  request(member: MemberRecord, request: LabelRequest, caller: SigningCaller): Promise<{ presentation: string; result: ComplianceResult }>;
+}
+
+/** What a label needs, by the local names of the credential types (as written: gx:LegalPerson, LegalPerson, or the IRI). */
+const KINDS = {
+  legalPerson: { types: ['LegalPerson'], label: 'gx:LegalPerson', required: true },
+  registrationNumber: { types: ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'], label: 'a registration number (gx:VatID, gx:LeiCode, gx:EORI, gx:EUID, gx:TaxID or gx:LocalRegistrationNumber)', required: true },
+  issuer: { types: ['Issuer'], label: 'gx:Issuer (the Gaia-X terms and conditions)', required: true },
+  serviceOffering: { types: ['ServiceOffering', 'DigitalServiceOffering', 'DataProduct'], label: 'gx:ServiceOffering', required: false },
+} as const;
+type Kind = keyof typeof KINDS;
+
+const localName = (type: string) => type.slice(Math.max(type.lastIndexOf(':'), type.lastIndexOf('#'), type.lastIndexOf('/')) + 1);
+
+function kindOf(record: CredentialRecord): Kind | undefined {
+  const locals = record.types.map(localName);
+  // A label is never presented to get a label: it states what compliance found, not a claim.
+  if (locals.includes('LabelCredential')) return undefined;
+  return (Object.keys(KINDS) as Kind[]).find((kind) => KINDS[kind].types.some((t) => (locals as string[]).includes(t)));
+}
+
+/**
+ * The newest current credential of each kind; of registration numbers, the newest of each type (a
+ * member may hold a VAT id and a LEI code); every current service offering.
+ */
+export function gatherLabelCredentials(records: readonly CredentialRecord[]): { credentials: CredentialRecord[]; missing: Kind[] } {
+  const picked: CredentialRecord[] = [];
+  const seen = new Set<string>();
+  const found = new Set<Kind>();
+  for (const record of records) {
+    const kind = kindOf(record);
+    if (kind === undefined) continue;
+    const key = kind === 'registrationNumber' ? `${kind}:${record.types.map(localName).sort().join(',')}` : kind === 'serviceOffering' ? `${kind}:${record.id}` : kind;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.add(kind);
+    picked.push(record);
+  }
+  const missing = (Object.keys(KINDS) as Kind[]).filter((kind) => KINDS[kind].required && !found.has(kind));
+  // The order of a Gaia-X submission: the participant first, then its numbers, terms, offerings.
+  const order = Object.keys(KINDS) as Kind[];
+  picked.sort((a, b) => order.indexOf(kindOf(a)!) - order.indexOf(kindOf(b)!));
+  return { credentials: picked, missing };
+}
+
+export function createMemberLabels(deps: { presentations: MemberPresentations; compliance: Pick<ComplianceEngine, 'decide'> }): MemberLabels {
+  return {
+    async request(member, request, caller) {
+      let credentials: CredentialRecord[];
+      if (request.credentials !== undefined) {
+        credentials = await deps.presentations.owned(member, request.credentials, caller, '/credentials');
+      } else {
+        const gathered = gatherLabelCredentials(await deps.presentations.current(member));
+        if (gathered.missing.length > 0) {
+          const errors: ProblemDetail[] = gathered.missing.map((kind) => ({
+            code: 'LABEL_CREDENTIALS_MISSING',
+            pointer: '',
+            detail: `${member.did} holds no current ${KINDS[kind].label} credential`,
+            hint: 'Onboard first: POST /participants issues the LegalPerson, registration-number and issuer credentials',
+          }));
+          throw new GxTrustError('LABEL_CREDENTIALS_MISSING', `a label needs ${gathered.missing.map((kind) => KINDS[kind].label).join(', ')}; ${member.did} holds none that is current`, {
+            hint: 'Onboard first (POST /participants), or name the credentials to present in "credentials"',
+            errors,
+          });
+        }
+        credentials = gathered.credentials;
+      }
+      const signed = await deps.presentations.sign(member, credentials, { format: 'vp+jwt' }, caller);
+      if (signed.format !== 'vp+jwt') throw new GxTrustError('INTERNAL', 'the label presentation was not signed as a vp+jwt');
+      const result = await deps.compliance.decide(signed.jwt, {
+        level: LABEL_LEVEL_NAMES[request.level],
+        caller,
+        // The presentation was signed as the member a moment ago: any other holder is our fault.
+        authorize: async (presenter) => {
+          if (presenter !== member.did) throw new GxTrustError('INTERNAL', `the label presentation names ${String(presenter)}, not ${member.did}`);
+        },
+      });
+      return { presentation: signed.jwt, result };
+    },
+  };
+}
