@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../helpers/service.js';
+import { CLI_FROM_SOURCE } from '../helpers/cli.js';
 
 // Each run starts a child process through tsx (seconds on a loaded machine); the timeouts below are
 // for that, not for what is tested.
 
 const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/gx-trust.js');
 
 let dir: string;
 let serverKeys: string;
@@ -34,7 +34,7 @@ interface Run {
 async function gxTrust(env: Record<string, string>, ...args: string[]): Promise<Run> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GX_') && key !== 'PORT' && key !== 'DATABASE_URL'));
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...inherited, GX_LOG_LEVEL: 'silent', GX_DATA_DIR: join(dir, 'cli-data'), ...env } });
+    const { stdout, stderr } = await run(process.execPath, [...CLI_FROM_SOURCE, ...args], { env: { ...inherited, GX_LOG_LEVEL: 'silent', GX_DATA_DIR: join(dir, 'cli-data'), ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

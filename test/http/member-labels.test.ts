@@ -20,6 +20,7 @@ import { certificateInfo, issueCertificate, parsePemCertificates } from '../../s
 import { CURRENT_TC } from '../compliance/fixtures.js';
 import { freshPostgresSchema, type PostgresSchema } from '../replicas/process.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { CLI_FROM_SOURCE } from '../helpers/cli.js';
 
 const DATABASE = process.env['GX_TEST_DATABASE_URL'];
 // Onboarding and a compliance decision verify and sign a dozen credentials each, with shapes
@@ -313,17 +314,18 @@ describe('gx-trust present, for a member holding its own key', () => {
       writeFileSync(file, c.jwt + '\n');
       return file;
     });
-    const bin = join(import.meta.dirname, '../../bin/gx-trust.js');
+    // The CLI from source, as the other CLI tests run it: bin/ runs dist/, which only the build test builds.
+    const cli = CLI_FROM_SOURCE;
     const env = { ...process.env, GX_KEYS_DIR: svc.service.config.keysDir, GX_DATA_DIR: join(dir, 'data'), GX_LOG_LEVEL: 'silent', GX_WORKERS: '0',
       // The CLI's verification deadline is wall-clock time too: as the test services', generous.
       GX_VERIFY_DEADLINE_MS: '60000' };
     const run = promisify(execFile);
-    const presented = await run(process.execPath, [bin, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--holder', member.did, '--challenge', 'nonce-7', ...files], { env });
+    const presented = await run(process.execPath, [...cli, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--holder', member.did, '--challenge', 'nonce-7', ...files], { env });
     const vp = presented.stdout.trim();
     expect(decodeJwt(vp)).toMatchObject({ holder: member.did, nonce: 'nonce-7' });
     writeFileSync(join(dir, 'vp.jwt'), vp + '\n');
 
-    const verified = await run(process.execPath, [bin, 'verify', '--presentation', '--challenge', 'nonce-7', join(dir, 'vp.jwt')], { env }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+    const verified = await run(process.execPath, [...cli, 'verify', '--presentation', '--challenge', 'nonce-7', join(dir, 'vp.jwt')], { env }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
     expect(JSON.parse(verified.stdout), verified.stdout.slice(0, 3000)).toMatchObject({ verified: true });
 
     const label = await postJson(`${svc.url}/api/credential-offers/standard-compliance`, vp, { 'content-type': 'application/vp+jwt', authorization: `Bearer ${member.apiKey}` });
@@ -332,7 +334,7 @@ describe('gx-trust present, for a member holding its own key', () => {
 
     // A chain of another key is refused before anything is signed.
     writeFileSync(join(dir, 'other-chain.pem'), (await issueCertificate({ subject: { commonName: 'another key' }, subjectPublicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, issuerCertificatePem: root.certificatePem, issuerPrivateKey: root.privateKey, notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) })));
-    const refused = await run(process.execPath, [bin, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'other-chain.pem'), '--holder', member.did, ...files], { env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    const refused = await run(process.execPath, [...cli, 'present', '--key', join(dir, 'key.pem'), '--cert', join(dir, 'other-chain.pem'), '--holder', member.did, ...files], { env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('CERTIFICATE_KEY_MISMATCH');
   });
