@@ -4,14 +4,13 @@
  * program (`npm start`, `node dist/main.js`, `tsx src/main.ts`) it serves with the configuration
  * from the environment until SIGINT or SIGTERM.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { configFromProcess, type Config } from './config.js';
 import { isGxTrustError } from './errors.js';
 import { addressOf, startListeners, type Listeners } from './http/listeners.js';
 import { createLogger } from './observability/logger.js';
 import { createService, type Service } from './service.js';
+import { isProgram } from './is-program.js';
 
 export interface RunningService {
   service: Service;
@@ -98,18 +97,7 @@ export function failedToStart(error: unknown): never {
   process.exit(1);
 }
 
-/** Whether this module is the program Node was asked to run (Node 20 has no `import.meta.main`). */
-function isProgram(): boolean {
-  const program = process.argv[1];
-  if (program === undefined) return false;
-  try {
-    return realpathSync(program) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isProgram()) {
+if (isProgram(import.meta.url)) {
   try {
     await serveInForeground(configFromProcess());
   } catch (error) {

@@ -3,8 +3,7 @@
  * Exit codes scripts can rely on: 0 success (verified), 1 verification failed, 2 bad usage or input,
  * 3 the service could not do it (configuration, keys, network).
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { configOf, sayWhoActsFor } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
@@ -19,6 +18,7 @@ import { register as registerKeys } from './commands/keys.js';
 import { register as registerCredentials, verifyFolder, DEFAULT_CONCURRENCY } from './commands/credentials.js';
 import { register as registerCompliance } from './commands/compliance.js';
 import { register as registerPresent } from './commands/present.js';
+import { isProgram } from '../is-program.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -189,15 +189,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   if (!argv.includes('serve') || code !== EXIT.ok) process.exit(code);
 }
 
-/** Whether this module is the program Node was asked to run (Node 20 has no `import.meta.main`). */
-function isProgram(): boolean {
-  const program = process.argv[1];
-  if (program === undefined) return false;
-  try {
-    return realpathSync(program) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isProgram()) await main();
+if (isProgram(import.meta.url)) await main();
