@@ -126,6 +126,6 @@ describe('did-jwt-vc issues a VCDM 1.1 JWT, gx-trust verifies it', () => {
     const changed = [header, Buffer.from(JSON.stringify({ ...claims, sub: 'did:web:mallory.example' })).toString('base64url'), signature].join('.');
     const answer = await postJson(`${svc.url}/credentials/verify`, changed, { 'content-type': 'application/vc+jwt' });
     expect(answer.status, answer.text).toBe(422);
-    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false }));
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
   });
 });
