@@ -121,3 +121,59 @@ describe.each(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019', 'Ed25519Signature2020'] as 
     expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
   });
 });
+
+describe('Data Integrity presentations, both ways', () => {
+  const challenge = 'nonce-4711';
+  const domain = 'connector.example';
+
+  async function verifyPresentationAtPeer(presentation: unknown, expected: { challenge: string; domain: string }) {
+    return vc.verify({ presentation, suite: peerVerifyingSuites(), documentLoader, ...expected }) as Promise<{ verified: boolean; error?: { errors?: { message: string }[] } }>;
+  }
+
+  async function provedByGxTrust(): Promise<any> {
+    const credential = await issuedByGxTrust({ cryptosuite: 'eddsa-rdfc-2022' });
+    const answer = await postJson(
+      `${svc.url}/presentations/prove`,
+      { presentation: { '@context': [VCDM2], type: ['VerifiablePresentation'], verifiableCredential: [credential] }, options: { format: 'ldp_vp', challenge, domain } },
+      { authorization: `Bearer ${svc.apiKey}` },
+    );
+    expect(answer.status, answer.text).toBe(201);
+    return answer.body.verifiablePresentation;
+  }
+
+  it('gx-trust signs an ldp_vp (eddsa-rdfc-2022), @digitalbazaar/vc verifies it and the credential it holds', async () => {
+    const result = await verifyPresentationAtPeer(await provedByGxTrust(), { challenge, domain });
+    expect(result.verified, JSON.stringify(result.error?.errors?.map((e) => e.message))).toBe(true);
+  });
+
+  it('@digitalbazaar/vc refuses it for another challenge (replay)', async () => {
+    const result = await verifyPresentationAtPeer(await provedByGxTrust(), { challenge: 'nonce-4712', domain });
+    expect(result.verified).toBe(false);
+  });
+
+  async function presentedByPeer(): Promise<any> {
+    const { did, suite, context } = await peerIssuer('eddsa-rdfc-2022');
+    const credential = await issuedByGxTrust({ cryptosuite: 'eddsa-rdfc-2022' });
+    const presentation = vc.createPresentation({ verifiableCredential: [credential], holder: did, version: 2.0 });
+    presentation['@context'] = context;
+    return vc.signPresentation({ presentation, suite, challenge, domain, documentLoader });
+  }
+
+  const verifyPresentationAtGxTrust = (verifiablePresentation: unknown, options: { challenge: string; domain: string }) =>
+    postJson(`${svc.url}/presentations/verify`, { verifiablePresentation, options });
+
+  it('@digitalbazaar/vc signs a presentation as its did:key holding a gx-trust credential, gx-trust verifies both', async () => {
+    const answer = await verifyPresentationAtGxTrust(await presentedByPeer(), { challenge, domain });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toMatchObject({ verified: true, credentials: [{ verified: true }] });
+  });
+
+  it('gx-trust refuses the peer\'s presentation for another challenge, and with its holder changed', async () => {
+    const presentation = await presentedByPeer();
+    const replayed = await verifyPresentationAtGxTrust(presentation, { challenge: 'nonce-4712', domain });
+    expect(replayed.status, replayed.text).toBe(422);
+    expect(replayed.body.checks).toContainEqual(expect.objectContaining({ check: 'challenge', verified: false }));
+    const changed = await verifyPresentationAtGxTrust({ ...presentation, holder: 'did:web:mallory.example' }, { challenge, domain });
+    expect(changed.status, changed.text).toBe(422);
+  });
+});
