@@ -1,26 +1,24 @@
 /**
- * Credo (@credo-ts/core, the OpenWallet Foundation agent framework) verifying gx-trust's VCDM 2.0
- * vc+jwt with its W3cV2CredentialService: data model, DID resolution, key binding and signature,
- * the way a Credo wallet or verifier does. What it takes to run Credo here, recorded rather than
- * hidden:
+ * Credo (@credo-ts/core, the OpenWallet Foundation agent framework) and gx-trust on VCDM 2.0
+ * vc+jwt, both ways, through Credo's own W3cV2CredentialService: Credo verifies gx-trust's
+ * credentials (data model, DID resolution, key binding, signature) and signs one as a did:jwk it
+ * holds, which gx-trust verifies. What it takes to run Credo here, recorded rather than hidden:
  * - @credo-ts/core 0.7.0 does not install: it depends on @verifiables/request-converter, which the
  *   npm registry does not have (404). 0.6.3 installs on Node 20 without native builds.
  * - A Credo agent needs a key management backend and a storage service. The stock ones are native
  *   (@credo-ts/askar downloads its library at install; @credo-ts/node 0.6 exists only as an alpha
- *   that builds ffi-napi). Credo's KMS is pluggable, so the agent here has a verify-only backend of
- *   a few lines over node:crypto: Credo parses, resolves, binds and picks the key and algorithm;
- *   the backend does the one signature check. Its storage answers nothing (verifying stores
- *   nothing).
- * - Credo issues only as a DID it created and stored (a DidRecord), so Credo -> gx-trust needs a
- *   real storage service: left out until one is wired (see docs/interop.md).
+ *   that builds ffi-napi). Both are pluggable interfaces, so the agent here has a backend of a few
+ *   lines over node:crypto (import, sign, verify) and an in-memory storage: Credo parses, resolves,
+ *   binds, chooses key and algorithm, and builds the JWT; the backend does the signature operation.
  * - Credo's did:web resolver fetches https:// only; the agent gets a loopback did:web resolver.
  * - Credo cannot handle an RSA key (PS256): it computes a multicodec fingerprint RSA has none of.
  */
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
-import { constants, createPublicKey, verify as nodeVerify, type JsonWebKey } from 'node:crypto';
+import { constants, createPrivateKey, generateKeyPairSync, createPublicKey, sign as nodeSign, verify as nodeVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import {
   Agent,
+  ClaimFormat,
   DependencyManager,
   DidDocument,
   DidsModule,
@@ -29,6 +27,8 @@ import {
   JwkDidResolver,
   KeyDidResolver,
   Kms,
+  RecordNotFoundError,
+  W3cV2Credential,
   W3cV2CredentialService,
   W3cV2JwtVerifiableCredential,
   type AgentDependencies,
@@ -38,37 +38,87 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { credentialBody } from './peers.js';
 
-/** Signature verification, and nothing else, for Credo's KMS API. */
-class NodeVerifyOnlyBackend {
-  readonly backend = 'node-verify-only';
+/** Credo's KMS API over node:crypto, for the keys imported into it: import, sign, verify. */
+class NodeCryptoBackend {
+  readonly backend = 'node-crypto';
+  private readonly keys = new Map<string, KeyObject>();
   isOperationSupported(_context: unknown, operation: { operation: string }): boolean {
-    return operation.operation === 'verify';
+    return ['importKey', 'sign', 'verify'].includes(operation.operation);
+  }
+  async importKey(_context: unknown, options: { privateJwk: JsonWebKey & { kid?: string } }) {
+    const keyId = options.privateJwk.kid ?? crypto.randomUUID();
+    const privateKey = createPrivateKey({ key: options.privateJwk, format: 'jwk' });
+    this.keys.set(keyId, privateKey);
+    return { keyId, publicJwk: { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: keyId } };
+  }
+  async getPublicKey(_context: unknown, keyId: string) {
+    const privateKey = this.keys.get(keyId);
+    return privateKey === undefined ? null : { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: keyId };
+  }
+  async sign(_context: unknown, options: { keyId: string; algorithm: string; data: Uint8Array }) {
+    const key = this.keys.get(options.keyId);
+    if (key === undefined) throw new Kms.KeyManagementKeyNotFoundError(options.keyId, [this.backend]);
+    return { signature: nodeSign(digestOf(options.algorithm), options.data, keyFor(options.algorithm, key)) };
   }
   async verify(_context: unknown, options: { key: { publicJwk: JsonWebKey }; algorithm: string; data: Uint8Array; signature: Uint8Array }) {
     const key = createPublicKey({ key: options.key.publicJwk, format: 'jwk' });
-    const { algorithm } = options;
-    const digest = algorithm === 'EdDSA' ? null : `sha${algorithm.slice(2)}`;
-    const verifyKey = algorithm.startsWith('ES')
-      ? { key, dsaEncoding: 'ieee-p1363' as const }
-      : algorithm.startsWith('PS')
-        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-        : key;
-    const verified = nodeVerify(digest, options.data, verifyKey, options.signature);
+    const verified = nodeVerify(digestOf(options.algorithm), options.data, keyFor(options.algorithm, key), options.signature);
     return verified ? { verified: true as const, publicJwk: options.key.publicJwk } : { verified: false as const };
   }
-  async getPublicKey(): Promise<null> {
-    return null;
-  }
   private refuse(): never {
-    throw new Kms.KeyManagementError('this backend only verifies');
+    throw new Kms.KeyManagementError('this backend only imports, signs and verifies');
   }
   async createKey(): Promise<never> { this.refuse(); }
-  async importKey(): Promise<never> { this.refuse(); }
   async deleteKey(): Promise<never> { this.refuse(); }
-  async sign(): Promise<never> { this.refuse(); }
   async encrypt(): Promise<never> { this.refuse(); }
   async decrypt(): Promise<never> { this.refuse(); }
   randomBytes(): never { this.refuse(); }
+}
+
+const digestOf = (algorithm: string) => (algorithm === 'EdDSA' ? null : `sha${algorithm.slice(2)}`);
+function keyFor(algorithm: string, key: KeyObject) {
+  if (algorithm.startsWith('ES')) return { key, dsaEncoding: 'ieee-p1363' as const };
+  if (algorithm.startsWith('PS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+  return key;
+}
+
+/** Credo's records, in memory: a tag query is equality on each tag (a list tag: contains). */
+class MemoryStorage {
+  readonly supportsCursorPagination = false;
+  private readonly records = new Map<string, { id: string; type: string; getTags(): Record<string, unknown> }>();
+  async save(_context: unknown, record: { id: string; type: string; getTags(): Record<string, unknown> }) {
+    this.records.set(`${record.type}:${record.id}`, record);
+  }
+  async update(context: unknown, record: { id: string; type: string; getTags(): Record<string, unknown> }) {
+    await this.save(context, record);
+  }
+  async delete(_context: unknown, record: { id: string; type: string }) {
+    this.records.delete(`${record.type}:${record.id}`);
+  }
+  async deleteById(_context: unknown, recordClass: { type: string }, id: string) {
+    this.records.delete(`${recordClass.type}:${id}`);
+  }
+  async getById(_context: unknown, recordClass: { type: string }, id: string) {
+    const record = this.records.get(`${recordClass.type}:${id}`);
+    if (record === undefined) throw new RecordNotFoundError(`${recordClass.type} ${id} not found`, { recordType: recordClass.type });
+    return record;
+  }
+  async getAll(_context: unknown, recordClass: { type: string }) {
+    return [...this.records.values()].filter((record) => record.type === recordClass.type);
+  }
+  async findByQuery(context: unknown, recordClass: { type: string }, query: Record<string, unknown>) {
+    const matches = (tags: Record<string, unknown>, q: Record<string, unknown>): boolean =>
+      Object.entries(q).every(([name, wanted]) => {
+        if (name === '$and') return (wanted as Record<string, unknown>[]).every((part) => matches(tags, part));
+        if (name === '$or') return (wanted as Record<string, unknown>[]).some((part) => matches(tags, part));
+        if (name === '$not') return !matches(tags, wanted as Record<string, unknown>);
+        if (wanted === undefined) return true;
+        const value = tags[name];
+        if (Array.isArray(value)) return (Array.isArray(wanted) ? wanted : [wanted]).every((item) => value.includes(item));
+        return value === wanted;
+      });
+    return (await this.getAll(context, recordClass)).filter((record) => matches(record.getTags(), query));
+  }
 }
 
 /** Credo's WebDidResolver, but over http:// and for loopback hosts only. */
@@ -84,36 +134,57 @@ class LoopbackWebDidResolver implements DidResolver {
   }
 }
 
-function credoVerifier(): { verify(jwt: string): Promise<{ isValid: boolean; error?: Error; validations: Record<string, { isValid: boolean }> }> } {
-  // Verifying stores nothing; a read that reached storage would be a surprise worth failing on.
-  const storage = new Proxy({}, { get: (_target, member) => (member === 'then' ? undefined : () => { throw new Error(`Credo asked storage for ${String(member)}`); }) });
+interface CredoPeer {
+  verify(jwt: string): Promise<{ isValid: boolean; error?: Error; validations: Record<string, { isValid: boolean }> }>;
+  /** A vc+jwt Credo signs as a did:jwk of a P-256 key imported into its KMS. */
+  issue(credential: Record<string, unknown>): Promise<string>;
+  did: string;
+}
+
+async function credoPeer(): Promise<CredoPeer> {
   const dependencyManager = new DependencyManager();
-  dependencyManager.registerInstance(InjectionSymbols.StorageService, storage);
+  dependencyManager.registerInstance(InjectionSymbols.StorageService, new MemoryStorage());
+  // Verifying and signing touch neither files nor sockets; the agent wants the classes anyway.
   const dependencies = { FileSystem: class {}, EventEmitterClass: EventEmitter, fetch, WebSocketClass: class {} } as unknown as AgentDependencies;
   const agent = new Agent(
     {
       dependencies,
       modules: {
         dids: new DidsModule({ resolvers: [new LoopbackWebDidResolver(), new JwkDidResolver(), new KeyDidResolver()] }),
-        kms: new Kms.KeyManagementModule({ backends: [new NodeVerifyOnlyBackend() as unknown as Kms.KeyManagementService] }),
+        kms: new Kms.KeyManagementModule({ backends: [new NodeCryptoBackend() as unknown as Kms.KeyManagementService] }),
       },
     },
     dependencyManager,
   );
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { keyId, publicJwk } = await agent.kms.importKey({ privateJwk: { ...(privateKey.export({ format: 'jwk' }) as Kms.KmsJwkPrivate), kid: 'credo-peer-key' } });
+  const { kid: _kid, ...jwk } = publicJwk;
+  const did = `did:jwk:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+  await agent.dids.import({ did, keys: [{ didDocumentRelativeKeyId: '#0', kmsKeyId: keyId }] });
   const service = agent.dependencyManager.resolve(W3cV2CredentialService);
   return {
+    did,
     async verify(jwt) {
       return (await service.verifyCredential(agent.context, { credential: W3cV2JwtVerifiableCredential.fromCompact(jwt) })) as never;
+    },
+    async issue(credential) {
+      const signed = await service.signCredential(agent.context, {
+        format: ClaimFormat.JwtW3cVc,
+        credential: JsonTransformer.fromJSON(credential, W3cV2Credential),
+        alg: Kms.KnownJwaSignatureAlgorithms.ES256,
+        verificationMethod: `${did}#0`,
+      });
+      return (signed as W3cV2JwtVerifiableCredential).encoded;
     },
   };
 }
 
 let svc: RunningService;
-let credo: ReturnType<typeof credoVerifier>;
+let credo: CredoPeer;
 
 beforeAll(async () => {
   svc = await startService({ GX_RESULT_CACHE_SECONDS: '0' });
-  credo = credoVerifier();
+  credo = await credoPeer();
 });
 afterAll(async () => {
   await svc?.close();
@@ -148,5 +219,31 @@ describe('Credo\'s limitation, as it stands', () => {
     expect(result.validations['signature']?.isValid).toBe(true);
     expect(result.isValid).toBe(false);
     expect(result.error?.message).toMatch(/multicodec not supported for RsaPublicJwk/);
+  });
+});
+
+describe('Credo signs a vc+jwt as its did:jwk, gx-trust verifies it', () => {
+  async function issuedByCredo(): Promise<string> {
+    const jwt = await credo.issue({ ...credentialBody(), id: `urn:uuid:${crypto.randomUUID()}`, issuer: credo.did, validFrom: new Date(Date.now() - 60_000).toISOString() });
+    // Credo checks its own output first: a failure below is then gx-trust's.
+    const own = await credo.verify(jwt);
+    expect(own.error?.message).toBeUndefined();
+    expect(own.isValid).toBe(true);
+    return jwt;
+  }
+
+  it('POST /credentials/verify says valid', async () => {
+    const answer = await postJson(`${svc.url}/credentials/verify`, await issuedByCredo(), { 'content-type': 'application/vc+jwt' });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toMatchObject({ verified: true, format: 'vc+jwt', issuer: credo.did });
+  });
+
+  it('refuses it with a changed subject', async () => {
+    const [header, payload, signature] = (await issuedByCredo()).split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
+    claims.credentialSubject = { id: 'did:web:mallory.example' };
+    const answer = await postJson(`${svc.url}/credentials/verify`, [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.'), { 'content-type': 'application/vc+jwt' });
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
   });
 });
