@@ -3,6 +3,8 @@
  * send them (proof `type`, `cryptosuite`, BitstringStatusListEntry requests, the examples context),
  * what VCDM 2.0 forbids refused with a pointer, and every credential verified by the same service.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
@@ -96,5 +98,53 @@ describe('issue options as the W3C suite configurations send them', () => {
     const refused = await issue(suiteCredential({ credentialStatus: [{ ...statusRequest, statusListIndex: '7' }] }));
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/credential/credentialStatus/0' });
+  });
+});
+
+describe('what VCDM 2.0 forbids is refused with 400, the pointer of the fault and a hint', () => {
+  const V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+  const contextBytes = readFileSync(new URL('../../contexts/credentials-v2.jsonld', import.meta.url));
+  const sri = `sha384-${createHash('sha384').update(contextBytes).digest('base64')}`;
+  const resource = (extra: Record<string, unknown> = {}) => ({ id: 'https://example.org/terms.pdf', digestSRI: 'sha384-Zm9v', ...extra });
+
+  it.each([
+    ['id null', { id: null }, '/credential/id'],
+    ['id a number', { id: 42 }, '/credential/id'],
+    ['a subject id that is no URL', { credentialSubject: { id: { nested: true }, alumniOf: 'x' } }, '/credential/credentialSubject/id'],
+    ['an empty credentialSubject', { credentialSubject: {} }, '/credential/credentialSubject'],
+    ['an empty subject in a list', { credentialSubject: [{ id: 'did:example:a', alumniOf: 'x' }, {}] }, '/credential/credentialSubject/1'],
+    ['credentialStatus without type', { credentialStatus: { id: 'https://example.org/status/1#3', statusListIndex: '3' } }, '/credential/credentialStatus'],
+    ['termsOfUse without type', { termsOfUse: [{ type: 'TrustFrameworkPolicy' }, { id: 'https://example.org/policy' }] }, '/credential/termsOfUse/1'],
+    ['evidence without type', { evidence: { id: 'https://example.org/evidence/1' } }, '/credential/evidence'],
+    ['refreshService without type', { refreshService: { id: 'https://example.org/refresh' } }, '/credential/refreshService'],
+    ['credentialSchema without type', { credentialSchema: { id: 'https://example.org/schema.json' } }, '/credential/credentialSchema'],
+    ['credentialSchema without id', { credentialSchema: { type: 'JsonSchema' } }, '/credential/credentialSchema/id'],
+    ['relatedResource that is a string', { relatedResource: 'https://example.org/terms.pdf' }, '/credential/relatedResource'],
+    ['relatedResource without id', { relatedResource: [{ digestSRI: 'sha384-Zm9v' }] }, '/credential/relatedResource/0/id'],
+    ['relatedResource with a duplicate id', { relatedResource: [resource(), resource()] }, '/credential/relatedResource/1/id'],
+    ['relatedResource without a digest', { relatedResource: [resource({ digestSRI: undefined })] }, '/credential/relatedResource/0'],
+    ['a wrong digestSRI of a pinned context', { relatedResource: [{ id: V2_CONTEXT, digestSRI: 'sha384-' + Buffer.alloc(48).toString('base64') }] }, '/credential/relatedResource/0/digestSRI'],
+    ['a wrong digestMultibase of a pinned context', { relatedResource: [{ id: V2_CONTEXT, digestMultibase: 'u' + Buffer.alloc(34).toString('base64url') }] }, '/credential/relatedResource/0/digestMultibase'],
+  ])('%s', async (_name, extra, pointer) => {
+    const refused = await issue(suiteCredential(JSON.parse(JSON.stringify(extra)) as Record<string, unknown>));
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.contentType).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer, hint: expect.any(String) });
+  });
+
+  it('issues, and verifies, related resources with the right digest of a pinned context (SRI and multibase) and a digest of a resource it does not hold', async () => {
+    const examplesBytes = readFileSync(new URL('../../contexts/credentials-examples-v2.jsonld', import.meta.url));
+    const multihash = Buffer.concat([Buffer.from([0x12, 0x20]), createHash('sha256').update(examplesBytes).digest()]);
+    const issued = await issue(suiteCredential({
+      relatedResource: [
+        { id: V2_CONTEXT, digestSRI: sri },
+        { id: 'https://www.w3.org/ns/credentials/examples/v2', digestMultibase: `u${multihash.toString('base64url')}` },
+        resource(),
+      ],
+      credentialSchema: { id: 'https://example.org/schema.json', type: 'JsonSchema' },
+      termsOfUse: { type: 'TrustFrameworkPolicy' },
+    }));
+    expect(issued.status, issued.text).toBe(201);
+    expect((await verify(issued.body.verifiableCredential)).status).toBe(200);
   });
 });
