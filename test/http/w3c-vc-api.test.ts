@@ -148,3 +148,31 @@ describe('what VCDM 2.0 forbids is refused with 400, the pointer of the fault an
     expect((await verify(issued.body.verifiableCredential)).status).toBe(200);
   });
 });
+
+describe('presentations: one replay rule for both formats', () => {
+  const presentation = () => ({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'] });
+  const prove = (options: Record<string, unknown>) => postJson(`${svc.url}/presentations/prove`, { presentation: presentation(), options }, admin());
+  const verifyVp = (verifiablePresentation: unknown, options?: Record<string, unknown>) =>
+    postJson(`${svc.url}/presentations/verify`, options === undefined ? { verifiablePresentation } : { verifiablePresentation, options });
+
+  it.each([
+    ['ldp_vp', { format: 'ldp_vp', challenge: 'n-42' }],
+    ['vp+jwt', { format: 'vp+jwt', challenge: 'n-42' }],
+  ])('%s: verified without an expected challenge, with the replay warning; refused for another challenge; verified with its own', async (_format, options) => {
+    const proved = await prove(options);
+    expect(proved.status, proved.text).toBe(201);
+    const vp = proved.body.verifiablePresentation;
+
+    const unbound = await verifyVp(vp);
+    expect(unbound.status, unbound.text).toBe(200);
+    expect(unbound.body.warnings).toContainEqual(expect.stringContaining('may be a replay'));
+
+    const other = await verifyVp(vp, { challenge: 'n-43' });
+    expect(other.status).toBe(422);
+    expect(other.body.checks.find((c: { check: string }) => c.check === 'challenge')).toMatchObject({ verified: false, code: 'CHALLENGE_MISMATCH' });
+
+    const bound = await verifyVp(vp, { challenge: 'n-42' });
+    expect(bound.status, bound.text).toBe(200);
+    expect(bound.body.warnings).not.toContainEqual(expect.stringContaining('may be a replay'));
+  });
+});
