@@ -125,7 +125,7 @@ describe('what VCDM 2.0 forbids is refused with 400, the pointer of the fault an
     ['relatedResource without a digest', { relatedResource: [resource({ digestSRI: undefined })] }, '/credential/relatedResource/0'],
     ['a wrong digestSRI of a pinned context', { relatedResource: [{ id: V2_CONTEXT, digestSRI: 'sha384-' + Buffer.alloc(48).toString('base64') }] }, '/credential/relatedResource/0/digestSRI'],
     ['a wrong digestMultibase of a pinned context', { relatedResource: [{ id: V2_CONTEXT, digestMultibase: 'u' + Buffer.alloc(34).toString('base64url') }] }, '/credential/relatedResource/0/digestMultibase'],
-  ])('%s', async (_name, extra, pointer) => {
+  ])('refuses %s', async (_name, extra, pointer) => {
     const refused = await issue(suiteCredential(JSON.parse(JSON.stringify(extra)) as Record<string, unknown>));
     expect(refused.status, refused.text).toBe(400);
     expect(refused.contentType).toContain('application/problem+json');
