@@ -149,7 +149,13 @@ const hasType = (value: JsonObject): boolean => {
   return typeof type === 'string' ? type !== '' : Array.isArray(type) && type.length > 0 && type.every((t) => typeof t === 'string' && t !== '');
 };
 
-function typedObjectFaults(credential: JsonObject, base: (string | number)[]): ProblemDetail[] {
+/**
+ * The typed properties' faults of a VCDM 2.0 credential. Run for the VC-API (the signing policy's
+ * credentials-api), not on what onboarding writes: the Loire notary `evidence` gx-trust adds, as the
+ * Gaia-X notaries write it, has no type.
+ */
+export function typedPropertyFaults(credential: JsonObject, base: (string | number)[] = []): ProblemDetail[] {
+  if (dataModelVersion(credential) !== '2.0') return [];
   const faults: ProblemDetail[] = [];
   for (const property of TYPED_PROPERTIES) {
     const value = credential[property];
@@ -307,10 +313,7 @@ export function credentialFaults(credential: unknown, base: (string | number)[] 
     });
   }
   faults.push(...idFaults(credential, subjects, base));
-  if (version === '2.0') {
-    faults.push(...typedObjectFaults(credential, base));
-    if (credential['relatedResource'] !== undefined) faults.push(...relatedResourceFaults(credential['relatedResource'], base));
-  }
+  if (version === '2.0' && credential['relatedResource'] !== undefined) faults.push(...relatedResourceFaults(credential['relatedResource'], base));
   if (credential['issuer'] !== undefined && issuerId(credential) === undefined) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'issuer']), detail: 'issuer must be a DID or an object with an id' });
   }
