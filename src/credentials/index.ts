@@ -4,8 +4,10 @@
  * 7.3's date regex is unanchored and would sign `x2030-01-01T00:00:00Zjunk` (the lenient-date case).
  * @see https://www.w3.org/TR/vc-data-model-2.0/
  */
+import { createHash } from 'node:crypto';
 import { GxTrustError, jsonPointer, type ProblemDetail } from '../errors.js';
-import { jsonLdInputFaults } from '../document-loader/index.js';
+import { jsonLdInputFaults, pinnedContextBytes } from '../document-loader/index.js';
+import { base58btcEncode } from '../dids/multikey.js';
 import { isObject, type JsonObject, type MemberRule } from '../json-input.js';
 
 export { isObject, type JsonObject };
@@ -137,6 +139,141 @@ function checkDates(document: JsonObject, version: '2.0' | '1.1', base: (string 
 }
 
 /**
+ * VCDM 2.0: "each object MUST specify its type" for these properties (credentialSchema: its id too).
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#types
+ */
+const TYPED_PROPERTIES = ['credentialStatus', 'termsOfUse', 'evidence', 'refreshService', 'credentialSchema'] as const;
+
+const hasType = (value: JsonObject): boolean => {
+  const type = value['type'];
+  return typeof type === 'string' ? type !== '' : Array.isArray(type) && type.length > 0 && type.every((t) => typeof t === 'string' && t !== '');
+};
+
+/**
+ * The typed properties' faults of a VCDM 2.0 credential. Run for the VC-API (the signing policy's
+ * credentials-api), not on what onboarding writes: the Loire notary `evidence` gx-trust adds, as the
+ * Gaia-X notaries write it, has no type.
+ */
+export function typedPropertyFaults(credential: JsonObject, base: (string | number)[] = []): ProblemDetail[] {
+  if (dataModelVersion(credential) !== '2.0') return [];
+  const faults: ProblemDetail[] = [];
+  for (const property of TYPED_PROPERTIES) {
+    const value = credential[property];
+    if (value === undefined) continue;
+    const entries = Array.isArray(value) ? value : [value];
+    const at = (index: number, ...rest: string[]) => jsonPointer([...base, property, ...(Array.isArray(value) ? [index] : []), ...rest]);
+    if (entries.length === 0) {
+      faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, property]), detail: `${property} is one or more objects, not an empty list`, hint: `Leave ${property} out, or give it objects with a type` });
+    }
+    entries.forEach((entry, index) => {
+      if (!isObject(entry)) {
+        faults.push({ code: 'INVALID_INPUT', pointer: at(index), detail: `${property} is an object (or a list of objects), each with a type`, hint: `Write ${property} as {"type": "...", ...}` });
+      } else if (!hasType(entry)) {
+        faults.push({ code: 'INVALID_INPUT', pointer: at(index), detail: `every ${property} object specifies its type (VC data model 2.0)`, hint: `Add "type", e.g. ${TYPE_EXAMPLES[property]}` });
+      } else if (property === 'credentialSchema' && typeof entry['id'] !== 'string') {
+        faults.push({ code: 'INVALID_INPUT', pointer: at(index, 'id'), detail: 'every credentialSchema names its id (the URL of the schema)', hint: 'Add "id": "https://..." of the schema' });
+      }
+    });
+  }
+  return faults;
+}
+
+const TYPE_EXAMPLES: Record<(typeof TYPED_PROPERTIES)[number], string> = {
+  credentialStatus: '"BitstringStatusListEntry"',
+  termsOfUse: 'the type of the policy it refers to',
+  evidence: 'the type of the evidence',
+  refreshService: 'the type of the refresh service',
+  credentialSchema: '"JsonSchema"',
+};
+
+/** `id` is a URL wherever VCDM 2.0 reads one: the credential's and each subject's (`null` is none). */
+function idFaults(credential: JsonObject, subjects: unknown[], base: (string | number)[]): ProblemDetail[] {
+  const faults: ProblemDetail[] = [];
+  const hint = 'Write an absolute URL (urn:uuid:..., https://..., did:...), or leave id out';
+  if (credential['id'] !== undefined && typeof credential['id'] !== 'string') {
+    faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'id']), detail: `id ${JSON.stringify(credential['id'])} is not a URL`, hint });
+  }
+  subjects.forEach((subject, index) => {
+    if (isObject(subject) && subject['id'] !== undefined && typeof subject['id'] !== 'string') {
+      const at = Array.isArray(credential['credentialSubject']) ? [index] : [];
+      faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'credentialSubject', ...at, 'id']), detail: `credentialSubject id ${JSON.stringify(subject['id'])} is not a URL`, hint });
+    }
+  });
+  return faults;
+}
+
+const SRI_ALGORITHMS = { sha256: 'sha256', sha384: 'sha384', sha512: 'sha512' } as const;
+/** Multihash codes and lengths of the SHA-2 digests (multicodec table). */
+const MULTIHASH = { sha256: [0x12, 32], sha384: [0x20, 48], sha512: [0x13, 64] } as const;
+
+/**
+ * Every digestMultibase that stands for these bytes: a multihash (or, as the VCDM 2.0 examples
+ * write it, the bare digest) of SHA-256, -384 or -512, base64url (`u`) or base58btc (`z`).
+ */
+function multibaseDigests(bytes: Buffer): Set<string> {
+  const forms = new Set<string>();
+  for (const [algorithm, [code, length]] of Object.entries(MULTIHASH)) {
+    const digest = createHash(algorithm).update(bytes).digest();
+    for (const raw of [digest, Buffer.concat([Buffer.from([code, length]), digest])]) {
+      forms.add(`u${raw.toString('base64url')}`);
+      forms.add(`z${base58btcEncode(raw)}`);
+    }
+  }
+  return forms;
+}
+
+/**
+ * VCDM 2.0 §5.3 (integrity of related resources): one or more objects, each with a unique id and
+ * a digestSRI or digestMultibase. A resource gx-trust holds (a pinned context) is checked: a
+ * credential stating another digest for it states other bytes than every gx-trust verifier loads.
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#integrity-of-related-resources
+ */
+function relatedResourceFaults(value: unknown, base: (string | number)[]): ProblemDetail[] {
+  const faults: ProblemDetail[] = [];
+  const hint = 'Send relatedResource as [{"id": "https://...", "digestSRI": "sha384-..."}], one object per resource';
+  const entries = Array.isArray(value) ? value : [value];
+  if (entries.length === 0 || !entries.every(isObject)) {
+    return [{ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'relatedResource']), detail: 'relatedResource is one or more objects, each with an id and a digestSRI or digestMultibase', hint }];
+  }
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const at = (...rest: string[]) => jsonPointer([...base, 'relatedResource', ...(Array.isArray(value) ? [index] : []), ...rest]);
+    const id = entry['id'];
+    if (typeof id !== 'string') {
+      faults.push({ code: 'INVALID_INPUT', pointer: at('id'), detail: 'every related resource names its id (its URL)', hint });
+      return;
+    }
+    if (seen.has(id)) faults.push({ code: 'INVALID_INPUT', pointer: at('id'), detail: `${id} is a related resource twice`, hint: 'Name each related resource once' });
+    seen.add(id);
+    const sri = entry['digestSRI'];
+    const multibase = entry['digestMultibase'];
+    if (sri === undefined && multibase === undefined) {
+      faults.push({ code: 'INVALID_INPUT', pointer: at(), detail: `the related resource ${id} has no digestSRI or digestMultibase`, hint: 'Add "digestSRI": "sha384-<base64 of the SHA-384 of its bytes>"' });
+      return;
+    }
+    if (sri !== undefined && typeof sri !== 'string') faults.push({ code: 'INVALID_INPUT', pointer: at('digestSRI'), detail: 'digestSRI is a string (sha384-<base64>)', hint });
+    if (multibase !== undefined && typeof multibase !== 'string') faults.push({ code: 'INVALID_INPUT', pointer: at('digestMultibase'), detail: 'digestMultibase is a string (a multibase-encoded multihash)', hint });
+    const held = pinnedContextBytes(id);
+    if (held === undefined) return;
+    const expected = `sha384-${createHash('sha384').update(held).digest('base64')}`;
+    const mismatch = { code: 'INVALID_INPUT' as const, hint: `gx-trust holds ${id} with the digestSRI ${expected}; a credential must state the digest of the bytes its verifiers load` };
+    if (typeof sri === 'string') {
+      const stated = sri.trim().split(/\s+/);
+      const wrong = stated.find((item) => {
+        const dash = item.indexOf('-');
+        const algorithm = SRI_ALGORITHMS[item.slice(0, dash) as keyof typeof SRI_ALGORITHMS];
+        return algorithm === undefined || createHash(algorithm).update(held).digest('base64') !== item.slice(dash + 1);
+      });
+      if (wrong !== undefined) faults.push({ ...mismatch, pointer: at('digestSRI'), detail: `the digestSRI ${wrong.slice(0, 80)} is not the digest of ${id} (sha256, sha384 or sha512 of the pinned context)` });
+    }
+    if (typeof multibase === 'string' && !multibaseDigests(held).has(multibase)) {
+      faults.push({ ...mismatch, pointer: at('digestMultibase'), detail: `the digestMultibase ${multibase.slice(0, 80)} is not the digest of ${id} (a SHA-2 multihash of the pinned context)` });
+    }
+  });
+  return faults;
+}
+
+/**
  * Every fault of a credential given for issuing, each with its JSON pointer (`base` prefixes them,
  * e.g. ['credential'] for the VC-API request body).
  */
@@ -166,7 +303,17 @@ export function credentialFaults(credential: unknown, base: (string | number)[] 
       pointer: jsonPointer([...base, 'credentialSubject']),
       detail: 'credentialSubject must be an object (or a non-empty array of objects)',
     });
+  } else {
+    subjects.forEach((subject, index) => {
+      // VCDM 2.0: a subject is "a set of objects that contain one or more properties".
+      if (isObject(subject) && Object.keys(subject).length === 0) {
+        const at = Array.isArray(credential['credentialSubject']) ? [index] : [];
+        faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'credentialSubject', ...at]), detail: 'a credentialSubject says something: an empty object states nothing', hint: 'Give the subject its id and the claims about it' });
+      }
+    });
   }
+  faults.push(...idFaults(credential, subjects, base));
+  if (version === '2.0' && credential['relatedResource'] !== undefined) faults.push(...relatedResourceFaults(credential['relatedResource'], base));
   if (credential['issuer'] !== undefined && issuerId(credential) === undefined) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'issuer']), detail: 'issuer must be a DID or an object with an id' });
   }

@@ -69,6 +69,22 @@ export function pinnedContexts(): ReadonlyMap<string, unknown> {
   return pinned;
 }
 
+let pinnedBytes: ReadonlyMap<string, Buffer> | undefined;
+
+/**
+ * The bytes of the file a pinned context is served from (checked against the manifest at start),
+ * for a digest a credential states about it (`relatedResource`): those bytes are what every
+ * gx-trust process loads for the URL.
+ */
+export function pinnedContextBytes(url: string): Buffer | undefined {
+  if (pinnedBytes === undefined) {
+    pinnedContexts();
+    const manifest = JSON.parse(readFileSync(`${CONTEXTS_DIR}/manifest.json`, 'utf8')) as { contexts: ManifestEntry[] };
+    pinnedBytes = new Map(manifest.contexts.map((entry) => [entry.url, readFileSync(`${CONTEXTS_DIR}/${entry.file}`)]));
+  }
+  return pinnedBytes.get(url);
+}
+
 export function isAllowedContext(url: string): boolean {
   return pinnedContexts().has(url);
 }

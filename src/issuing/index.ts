@@ -18,10 +18,15 @@ import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Crypto
 import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
+import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 
-/** The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`). */
+/**
+ * The VC-API issue options; names are a contract (`format`, `cryptosuite`, `alg`, `profile`), and
+ * `type` is the W3C suites' name of the proof (src/issuing/vc-api-options.ts).
+ */
 export const IssueOptions = z.strictObject({
   format: z.enum(['ldp_vc', 'vc+jwt']).optional(),
+  type: z.enum(PROOF_TYPES).optional(),
   cryptosuite: z.enum(CRYPTOSUITES).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
   profile: z.enum(['gaia-x-danube']).optional(),
@@ -164,7 +169,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
 
   async function issueCredential(input: unknown, rawOptions: IssueOptions = {}): Promise<IssuedCredential> {
     assertIssuableCredential(input, ['credential']);
-    const options = IssueOptions.parse(rawOptions);
+    const options = proofOptions(IssueOptions.parse(rawOptions));
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
     const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
     const requestedIssuer = issuerId(credential);
@@ -305,7 +310,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   function reviewValidity(credential: JsonObject, options: IssueOptions = {}): ProblemDetail | undefined {
-    return validity(credential, options).fault;
+    return validity(credential, proofOptions(options)).fault;
   }
 
   return { issueCredential, signPresentation, issueJsonWebSignature2020, reviewValidity };

@@ -14,6 +14,7 @@ import type { AuditRepository, CredentialRepository, IdempotencyRepository } fro
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
 import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
+import { purposesOf, statusRequestsIn, type StatusOption, type StatusPurposeOption } from './vc-api-options.js';
 
 /** What recorded issuance writes: credentials (with their audit entries), presentation entries, idempotency keys. */
 export type RecordingStore = AuditRepository & CredentialRepository & IdempotencyRepository;
@@ -24,15 +25,16 @@ export interface IssueRequestContext {
   idempotencyKey?: string;
 }
 
-export type StatusPurposeOption = 'revocation' | 'suspension';
+export type { StatusPurposeOption } from './vc-api-options.js';
 
 /**
- * `credentialStatus: true` means revocation; a list names the purposes (one list entry each).
+ * `credentialStatus: true` means revocation; a list names the purposes (one list entry each), by
+ * name or as BitstringStatusListEntry requests (vc-api-options.ts).
  * `visibility` ('private' by default) and `series` (what onboarding the same party again
  * supersedes) are kept beside the credential, not signed into it.
  */
 export type RecordedIssueOptions = IssueOptions & {
-  credentialStatus?: boolean | StatusPurposeOption[] | undefined;
+  credentialStatus?: StatusOption | undefined;
   visibility?: CredentialVisibility | undefined;
   series?: string | undefined;
   /** Onboarding again: the set this credential's transaction revokes and marks as superseded by it. */
@@ -47,12 +49,10 @@ export interface RecordingIssuer {
   issueJsonWebSignature2020(credential: unknown, context: Pick<IssueRequestContext, 'actor'>): Promise<JsonObject>;
 }
 
-function statusPurposes(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile']): StatusPurposeOption[] {
+function statusPurposes(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile'], requested: readonly StatusPurposeOption[]): StatusPurposeOption[] {
   // Gaia-X credentials are revocable by default: a compliance decision must be able to withdraw them.
-  if (option === undefined) return profile === 'gaia-x-danube' ? ['revocation'] : [];
-  if (option === true) return ['revocation'];
-  if (option === false) return [];
-  return [...new Set(option)];
+  const asked = purposesOf(option) ?? (profile === 'gaia-x-danube' && requested.length === 0 ? ['revocation'] : []);
+  return [...new Set([...asked, ...requested])];
 }
 
 export function sha256Digest(text: string): string {
@@ -83,17 +83,21 @@ export function createRecordingIssuer(deps: {
       // (1) Reserve the status indexes before anything is signed: an index is never reused, so
       // one left behind by a failure below is a harmless gap, never a shared bit. The lists are
       // the credential's issuer's own (a list must have the credential's issuer).
-      const purposes = statusPurposes(statusOption, options.profile);
-      let toSign = credential;
+      // Status entries asked for in the credential itself (the VC-API suites' form) join the option's.
+      const requested = isObject(credential) ? statusRequestsIn(credential, '/credential/credentialStatus') : undefined;
+      const purposes = statusPurposes(statusOption, options.profile, requested?.purposes ?? []);
+      let toSign = requested?.credential ?? credential;
       const allocations: Awaited<ReturnType<StatusListAllocator['allocate']>>[] = [];
-      if (purposes.length > 0 && isObject(credential)) {
-        const id = typeof credential['id'] === 'string' ? credential['id'] : `urn:uuid:${randomUUID()}`;
-        const pointer = statusOption === undefined ? '/options/profile' : '/options/credentialStatus';
-        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose, issuerId(credential), pointer));
+      if (purposes.length > 0 && isObject(toSign)) {
+        const unsigned: JsonObject = toSign;
+        const id = typeof unsigned['id'] === 'string' ? unsigned['id'] : `urn:uuid:${randomUUID()}`;
+        const pointer = statusOption !== undefined ? '/options/credentialStatus' : requested?.purposes.length ? '/credential/credentialStatus' : '/options/profile';
+        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose, issuerId(unsigned), pointer));
+        const kept = unsigned['credentialStatus'] === undefined ? [] : Array.isArray(unsigned['credentialStatus']) ? unsigned['credentialStatus'] : [unsigned['credentialStatus']];
         toSign = {
-          ...credential,
+          ...unsigned,
           id,
-          credentialStatus: allocations.map((a) => deps.allocator.statusEntry(a, a.purpose)),
+          credentialStatus: [...kept, ...allocations.map((a) => deps.allocator.statusEntry(a, a.purpose))],
         };
       }
       // (2) Sign.

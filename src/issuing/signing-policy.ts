@@ -17,7 +17,7 @@
  * development the keyring's own CA signs the service's certificate chain once, at start.
  */
 import type { Role } from '../access/principal.js';
-import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, type JsonObject } from '../credentials/index.js';
+import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, typedPropertyFaults, type JsonObject } from '../credentials/index.js';
 import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
 import { REGISTRATION_NUMBER_CLASSES } from '../danube/ontology.js';
 import { pointerOfTerm, undefinedPrefixMessage } from '../danube/vocabulary.js';
@@ -393,6 +393,11 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
     async function reviewed(credential: unknown, request: SigningRequest): Promise<{ rule: SigningRule; document: JsonObject; claims: CredentialClaims; refusal: SigningRefusal | undefined }> {
       const base = request.pointer ?? DEFAULT_POINTER.credential;
       assertIssuableCredential(credential, base === '' ? [] : base.slice(1).split('/'));
+      if (module === 'credentials-api') {
+        const faults = typedPropertyFaults(credential, base === '' ? [] : base.slice(1).split('/'));
+        const [first] = faults;
+        if (first !== undefined) throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', hint: first.hint ?? 'Give every such object its type', errors: faults });
+      }
       const named = issuerId(credential);
       const did = named ?? (await defaultIdentity('credential', request.caller));
       const rule = await ruleFor('credential', request.caller, did, `${base}/issuer`);

@@ -118,6 +118,13 @@ export interface Verifier {
   verifyPresentation(input: unknown, options?: VerifyOptions): Promise<VerificationReport>;
 }
 
+/**
+ * The one replay rule for presentations of every format: the challenge (Data Integrity
+ * `proof.challenge`, vp+jwt `nonce`) is checked when the verifier expects one, and must then match;
+ * a verifier that expects none has nothing to tie the presentation to this exchange, and is told so.
+ */
+export const NO_CHALLENGE_WARNING = 'no challenge was expected: nothing binds this presentation to this verification, so it may be a replay; send options.challenge (the nonce you gave the holder)';
+
 /** Presentations nest credentials; a nesting bomb must not recurse without end. */
 const MAX_HELD_CREDENTIALS = 64;
 
@@ -306,7 +313,9 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
         if (complianceCheck !== undefined) checks.push(complianceCheck);
       }
     }
-    return makeReport(result.format, checks, { ...reportExtras(result), credentials });
+    const extras = reportExtras(result);
+    if (context.challenge === undefined) extras.warnings = [...(extras.warnings ?? []), NO_CHALLENGE_WARNING];
+    return makeReport(result.format, checks, { ...extras, credentials });
   }
 
   return { verifyCredential, verifyPresentation };

@@ -26,6 +26,7 @@ import {
   type Cryptosuite,
 } from './suites.js';
 import { isObject } from '../../json-input.js';
+import { GxTrustError } from '../../errors.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -65,6 +66,12 @@ function idOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The DID a verification method URL belongs to (`did:web:x#k` -> `did:web:x`), or undefined for a non-DID URL. */
+function didOfMethod(methodId: string): string | undefined {
+  const did = methodId.split('#')[0] ?? '';
+  return /^did:[a-z0-9]+:[^#?/\s]+$/.test(did) ? did : undefined;
+}
+
 function hasContext(document: JsonObject, url: string): boolean {
   const context = document['@context'];
   return context === url || (Array.isArray(context) && context.includes(url));
@@ -74,6 +81,8 @@ interface ProofOutcome {
   checks: Check[];
   format: string;
   method?: VerificationMethod;
+  /** The DID the method was bound to: the issuer or holder, or a holder-less presentation's proof controller. */
+  controller?: string;
 }
 
 interface ProofTask {
@@ -87,6 +96,11 @@ interface ProofTask {
   /** The DID the key must belong to: the issuer, or the presentation's holder. */
   controller: string | undefined;
   controllerName: 'issuer' | 'holder';
+  /**
+   * A chained proof's `previousProof` targets (VC Data Integrity §4.2): it signs the document with
+   * exactly these as its `proof`. A string: the id no proof of the set carries.
+   */
+  previous?: unknown[] | { missing: string };
   /** Whether the document's contexts already passed the closed-set check, or the fault found. */
   contexts: Check | undefined;
   ctx: VerifyContext;
@@ -125,38 +139,49 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
 
   // Key binding: the proof's method must belong to the issuer (holder) and be listed under the purpose.
   let method: VerificationMethod | undefined;
+  let boundTo: string | undefined;
   const methodId = idOf(proof['verificationMethod']);
   if (proof['proofPurpose'] !== purpose) {
     checks.push(failed('key-binding', 'KEY_BINDING', `${label}proofPurpose is ${JSON.stringify(proof['proofPurpose'])}, expected ${purpose}`, `${pointer}/proofPurpose`));
-  } else if (controller === undefined) {
-    checks.push(failed('key-binding', 'KEY_BINDING', `${label}the document names no ${task.controllerName} to bind the key to`, `/${task.controllerName}`));
   } else if (methodId === undefined) {
     checks.push(failed('key-binding', 'KEY_NOT_FOUND', `${label}the proof names no verificationMethod`, `${pointer}/verificationMethod`));
+  } else if (controller === undefined && task.controllerName === 'issuer') {
+    checks.push(failed('key-binding', 'KEY_BINDING', `${label}the credential names no issuer to bind the key to`, '/issuer'));
   } else {
+    // VCDM 2.0: holder is optional. Without it the proof's own controller (the DID of its method)
+    // is who presents, bound under `authentication` as a named holder's key would be.
+    const expected = controller ?? didOfMethod(methodId);
     try {
-      method = await ctx.resolver.resolveVerificationMethod(methodId, { purpose, expectedController: controller });
-      checks.push(passed('key-binding', `${label}${method.id} is an ${purpose} method of ${controller}`));
+      if (expected === undefined) throw new GxTrustError('KEY_BINDING', `${methodId} is not a DID URL: a presentation without holder is bound to the DID of its proof's method`);
+      method = await ctx.resolver.resolveVerificationMethod(methodId, { purpose, expectedController: expected });
+      boundTo = expected;
+      checks.push(passed('key-binding', `${label}${method.id} is an ${purpose} method of ${expected}${controller === undefined ? ' (the proof\'s own controller: the presentation names no holder)' : ''}`));
     } catch (error) {
       const fault = classifyError(error, task.document, 'KEY_BINDING');
       checks.push(failed('key-binding', fault.code, `${label}${fault.message}`, `${pointer}/verificationMethod`));
     }
   }
 
-  const formatFailed = checks.some((c) => !c.verified);
-  if (method === undefined || formatFailed) {
+  // Only the format check decides whether the proof is usable; a key not bound is said as such.
+  const formatFailed = checks.some((c) => c.check === 'format' && !c.verified);
+  if (method === undefined || boundTo === undefined || formatFailed) {
     checks.push(notRun('proof', label, formatFailed ? 'the proof format is not usable' : 'the key is not bound to the ' + task.controllerName));
     return { format: cryptosuite, checks };
   }
+  if (task.previous !== undefined && !Array.isArray(task.previous)) {
+    checks.push(failed('proof', 'PROOF_MISSING', `${label}previousProof names ${task.previous.missing}, which is the id of no other proof of the document (or of several): the chain is broken`, `${pointer}/previousProof`));
+    return { format: cryptosuite, checks, method, controller: boundTo };
+  }
   if (task.contexts !== undefined && !task.contexts.verified) {
     checks.push({ ...task.contexts, message: `${label}${task.contexts.message ?? ''}` });
-    return { format: cryptosuite, checks, method };
+    return { format: cryptosuite, checks, method, controller: boundTo };
   }
-  checks.push(await checkSignature(task, proof, cryptosuite, method));
-  return { format: cryptosuite, checks, method };
+  checks.push(await checkSignature(task, proof, cryptosuite, method, boundTo));
+  return { format: cryptosuite, checks, method, controller: boundTo };
 }
 
-async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod): Promise<Check> {
-  const { label, purpose, controller, ctx } = task;
+async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod, controller: string): Promise<Check> {
+  const { label, purpose, ctx } = task;
   try {
     const suite = verifyingSuite(cryptosuite, verifierFor(method));
     // The binding was checked above through our resolver; handing jsonld-signatures the controller
@@ -169,7 +194,8 @@ async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: C
         : new jsigs.purposes.ControllerProofPurpose({ term: purpose, controller: controllerDocument });
     // The loader serves pinned contexts and this one bound method: the libraries resolve no DID.
     const documentLoader = withVerificationMethod(ctx.documentLoader, method);
-    const result = await jsigs.verify({ ...task.document, proof }, { suite, purpose: proofPurpose, documentLoader });
+    const previous = Array.isArray(task.previous) ? task.previous : undefined;
+    const result = await jsigs.verify({ ...task.document, proof }, { suite: previous === undefined ? suite : chained(suite, previous), purpose: proofPurpose, documentLoader });
     if (result.verified === true) return passed('proof', `${label}${cryptosuite} proof by ${method.id}`);
     const fault = classifyError(result.error ?? result.results?.find((r) => r.error !== undefined)?.error, task.document, 'INVALID_SIGNATURE');
     return failed('proof', fault.code, `${label}${fault.message}`, fault.pointer ?? task.pointer);
@@ -177,6 +203,41 @@ async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: C
     const fault = classifyError(error, task.document, 'INVALID_SIGNATURE');
     return failed('proof', fault.code, `${label}${fault.message}`, fault.pointer ?? task.pointer);
   }
+}
+
+interface VerifyingSuite {
+  verifyProof(options: { document: JsonObject } & Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * The suite verifying a chained proof: jsonld-signatures hands it the document without any proof,
+ * and a chained proof signed the document carrying its previous proofs ("set inputDocument.proof
+ * to matchingProofs"). Everything else (matching, purpose validation) stays the library's.
+ * @see https://www.w3.org/TR/vc-data-integrity/#verify-proof-sets-and-chains
+ */
+function chained(suite: unknown, previous: unknown[]): unknown {
+  const base = suite as VerifyingSuite;
+  return Object.create(base as object, {
+    verifyProof: {
+      value: (options: { document: JsonObject } & Record<string, unknown>) => base.verifyProof({ ...options, document: { ...options.document, proof: previous } }),
+    },
+  }) as unknown;
+}
+
+/** For each proof: its previousProof targets, or the first id that names no proof of the document. */
+function previousProofs(proofs: unknown[]): (unknown[] | { missing: string } | undefined)[] {
+  return proofs.map((proof) => {
+    if (!isObject(proof) || proof['previousProof'] === undefined) return undefined;
+    const named = proof['previousProof'];
+    const ids = Array.isArray(named) ? named : [named];
+    const found: unknown[] = [];
+    for (const id of ids) {
+      const matching = typeof id === 'string' ? proofs.filter((p) => p !== proof && isObject(p) && p['id'] === id) : [];
+      if (matching.length !== 1) return { missing: typeof id === 'string' ? id : JSON.stringify(id) };
+      found.push(matching[0]);
+    }
+    return found;
+  });
 }
 
 /**
@@ -204,7 +265,9 @@ async function verifyDocument(
   const controllerName = kind === 'credential' ? 'issuer' : 'holder';
   const controller = idOf(input[controllerName]);
   const contexts = contextCheck(input, ctx);
+  const chains = previousProofs(proofs);
   const tasks: ProofTask[] = proofs.map((proof, index) => ({
+    ...(chains[index] === undefined ? {} : { previous: chains[index] }),
     document: input,
     proof,
     pointer: multi ? `/proof/${index}` : '/proof',
@@ -215,7 +278,8 @@ async function verifyDocument(
     contexts,
     ctx,
   }));
-  // Each proof of a proof set signs the document without the others; every one must verify.
+  // Each proof of a proof set signs the document without the others, a chained one the document
+  // with its previous proofs; every one must verify, so a chain holds only if each link does.
   // @see https://www.w3.org/TR/vc-data-integrity/#proof-sets
   const outcomes = await Promise.all(tasks.map(verifyProof));
   const first = outcomes[0];
@@ -226,7 +290,8 @@ async function verifyDocument(
     outcomes,
     tasks,
   };
-  if (controller !== undefined) result.issuer = controller;
+  const bound = controller ?? first?.controller;
+  if (bound !== undefined) result.issuer = bound;
   if (first?.method !== undefined) result.verificationMethod = first.method;
   if (outcomes.length > 1) result.verificationMethods = outcomes.flatMap((o) => (o.method === undefined ? [] : [o.method.id]));
   return result;
@@ -238,9 +303,10 @@ function strip(result: FormatResult & { outcomes?: unknown; tasks?: unknown }): 
 }
 
 /**
- * The presentation proof must carry the verifier's challenge (and domain, when one is expected).
- * A verifier that supplies no challenge gets a failed check: without it a captured presentation
- * can be replayed.
+ * The presentation proof must carry the verifier's challenge (and domain) when the verifier expects
+ * one; with none expected there is nothing to compare, as for a vp+jwt's nonce: one rule for both
+ * formats, and the report warns that such a presentation may be a replay (src/verifying/index.ts,
+ * docs/security.md).
  * @see https://www.w3.org/TR/vc-data-integrity/#dfn-challenge
  */
 function challengeChecks(task: ProofTask): Check[] {
@@ -248,7 +314,7 @@ function challengeChecks(task: ProofTask): Check[] {
   const { label, pointer, ctx } = task;
   const checks: Check[] = [];
   if (ctx.challenge === undefined) {
-    checks.push(failed('challenge', 'CHALLENGE_MISMATCH', `${label}no challenge was expected; a presentation is verified against the challenge the verifier issued`));
+    // No check: the dispatcher adds the replay warning for every format alike.
   } else if (proof['challenge'] !== ctx.challenge) {
     checks.push(failed('challenge', 'CHALLENGE_MISMATCH', `${label}${proof['challenge'] === undefined ? 'the proof carries no challenge' : 'the proof\'s challenge is not the expected one'}`, `${pointer}/challenge`));
   } else {

@@ -1,6 +1,7 @@
 /** W3C VC-API credential endpoints: issue (recorded) and verify. */
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
+import { StatusOption } from '../../issuing/vc-api-options.js';
 import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
 import { examples } from '../openapi/examples.js';
@@ -13,7 +14,8 @@ import { defineRoute, json, text, type Answer, type RouteContext } from '../rout
 export const IssueCredentialRequest = z.strictObject({
   credential: z.record(z.string(), z.unknown()),
   options: IssueOptions.extend({
-    credentialStatus: z.union([z.boolean(), z.array(z.enum(['revocation', 'suspension'])).min(1).max(2)]).optional(),
+    /** true, purposes by name, or the VC-API suites' {type: BitstringStatusListEntry, statusPurpose} (one or a list). */
+    credentialStatus: StatusOption.optional(),
     /** 'public': anyone may fetch it with GET /credentials/{id}; 'private' (default): its owner, admins, auditors. */
     visibility: z.enum(['private', 'public']).optional(),
   }).optional(),

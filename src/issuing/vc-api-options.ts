@@ -1,0 +1,108 @@
+/**
+ * The issue options in the spelling the W3C VC-API test suites send, beside gx-trust's own names:
+ *
+ * - `{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022" | "ecdsa-rdfc-2019"}` and
+ *   `{"type": "Ed25519Signature2020"}` name the proof as the proof itself names it; gx-trust's
+ *   `cryptosuite: "Ed25519Signature2020"` says the same in one member.
+ * - `credentialStatus: {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}`, in the
+ *   options or in the credential, asks for a status entry the service allocates, as
+ *   `credentialStatus: ["revocation"]` does. An entry that names its list (`statusListCredential`)
+ *   is someone else's and is signed as written.
+ * @see https://w3c-ccg.github.io/vc-api/#issue-credential
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
+ */
+import { z } from 'zod';
+import { isObject, type JsonObject } from '../credentials/index.js';
+import { GxTrustError } from '../errors.js';
+import type { IssueOptions } from './index.js';
+
+export const PROOF_TYPES = Object.freeze(['DataIntegrityProof', 'Ed25519Signature2020'] as const);
+
+export type StatusPurposeOption = 'revocation' | 'suspension';
+
+/** A status entry to allocate: its type and purpose, nothing the service decides (list, index). */
+export const StatusEntryRequest = z.strictObject({
+  type: z.literal('BitstringStatusListEntry'),
+  statusPurpose: z.enum(['revocation', 'suspension']),
+});
+export type StatusEntryRequest = z.infer<typeof StatusEntryRequest>;
+
+/** `options.credentialStatus` in every spelling the route accepts. */
+export const StatusOption = z.union([
+  z.boolean(),
+  z.array(z.enum(['revocation', 'suspension'])).min(1).max(2),
+  StatusEntryRequest,
+  z.array(StatusEntryRequest).min(1).max(2),
+]);
+export type StatusOption = z.infer<typeof StatusOption>;
+
+/** The purposes a status option asks for (undefined: the option was not given). */
+export function purposesOf(option: StatusOption | undefined): StatusPurposeOption[] | undefined {
+  if (option === undefined) return undefined;
+  if (option === true) return ['revocation'];
+  if (option === false) return [];
+  const entries = Array.isArray(option) ? option : [option];
+  return entries.map((entry) => (typeof entry === 'string' ? entry : entry.statusPurpose));
+}
+
+/**
+ * The credential's own status requests taken out of it: the entries that are requests (a
+ * BitstringStatusListEntry naming no list) become purposes, the others stay as written. A request
+ * with anything beside type and statusPurpose is refused: the service picks list and index.
+ */
+export function statusRequestsIn(credential: JsonObject, pointer: string): { credential: JsonObject; purposes: StatusPurposeOption[] } {
+  const status = credential['credentialStatus'];
+  if (status === undefined) return { credential, purposes: [] };
+  const entries = Array.isArray(status) ? status : [status];
+  const kept: unknown[] = [];
+  const purposes: StatusPurposeOption[] = [];
+  entries.forEach((entry, index) => {
+    const isRequest = isObject(entry) && entry['type'] === 'BitstringStatusListEntry' && entry['statusListCredential'] === undefined;
+    if (!isRequest) {
+      kept.push(entry);
+      return;
+    }
+    const parsed = StatusEntryRequest.safeParse(entry);
+    if (!parsed.success) {
+      throw new GxTrustError('INVALID_INPUT', 'a BitstringStatusListEntry that names no statusListCredential asks gx-trust for one: it has a type and a statusPurpose (revocation or suspension), nothing else', {
+        pointer: Array.isArray(status) ? `${pointer}/${index}` : pointer,
+        hint: 'Send {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}; gx-trust picks the list and the index',
+      });
+    }
+    purposes.push(parsed.data.statusPurpose);
+  });
+  if (purposes.length === 0) return { credential, purposes };
+  const { credentialStatus: _requests, ...rest } = credential;
+  return { credential: kept.length === 0 ? rest : { ...rest, credentialStatus: kept }, purposes };
+}
+
+/**
+ * The options with `type` folded into `cryptosuite` (gx-trust's one name for the proof), or a 400 at
+ * the member that contradicts it.
+ */
+export function proofOptions<T extends IssueOptions>(options: T): Omit<T, 'type'> {
+  const { type, ...rest } = options;
+  if (type === undefined) return rest;
+  if (rest.format === 'vc+jwt' || rest.alg !== undefined) {
+    throw new GxTrustError('INVALID_INPUT', `options.type ${type} is a Data Integrity proof; vc+jwt is secured with options.alg`, {
+      pointer: '/options/type',
+      hint: 'Leave type out for vc+jwt, or leave format and alg out for a Data Integrity proof',
+    });
+  }
+  if (type === 'Ed25519Signature2020') {
+    if (rest.cryptosuite !== undefined && rest.cryptosuite !== 'Ed25519Signature2020') {
+      throw new GxTrustError('INVALID_INPUT', `options.type Ed25519Signature2020 has no cryptosuite ${rest.cryptosuite}`, {
+        pointer: '/options/cryptosuite',
+        hint: 'Send {"type": "Ed25519Signature2020"} alone, or {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"}',
+      });
+    }
+    return { ...rest, format: 'ldp_vc', cryptosuite: 'Ed25519Signature2020' };
+  }
+  if (rest.cryptosuite === 'Ed25519Signature2020') {
+    throw new GxTrustError('INVALID_INPUT', 'Ed25519Signature2020 is a proof type of its own, not a DataIntegrityProof cryptosuite', {
+      pointer: '/options/cryptosuite',
+      hint: 'Send {"type": "Ed25519Signature2020"}, or a DataIntegrityProof with cryptosuite eddsa-rdfc-2022 or ecdsa-rdfc-2019',
+    });
+  }
+  return { ...rest, format: 'ldp_vc' };
+}
