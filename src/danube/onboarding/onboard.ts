@@ -22,7 +22,7 @@ import type { Principal } from '../../access/principal.js';
 import { envelopeCredential } from '../../formats/jose/sign.js';
 import type { RecordedIssueOptions } from '../../issuing/recorded.js';
 import type { ScopedSigner } from '../../issuing/signing-policy.js';
-import { REGISTRATION_NUMBER_CLASSES } from '../ontology.js';
+import { NOTARISED_REGISTRATION_NUMBER_CLASSES, NOTARISED_REGISTRATION_NUMBER_TYPES as REGISTRATION_NUMBER_TYPES } from '../ontology.js';
 import type { CredentialClaims } from '../../issuing/credential-claims.js';
 import { GX } from '../namespaces.js';
 import type { CredentialRecord, StatusBitChange } from '../../storage/store.js';
@@ -34,7 +34,7 @@ import { normalizeVatId, registryLookupOff, type RegistrationNumberEvidence, typ
 import type { SelfDescriptionValidator } from '../validate.js';
 import { pointedIntoRequest } from '../submission-limits.js';
 import { NUMBER_PROPERTY, participantCredentials } from './participant.js';
-import { REGISTRATION_NUMBER_TYPES, type OnboardingOptions, type ParticipantInput } from './request.js';
+import { type OnboardingOptions, type ParticipantInput } from './request.js';
 
 /** The records onboarding reads and completes: issued credentials (a series among them) and idempotency keys. */
 type OnboardingStore = CredentialRepository & IdempotencyRepository;
@@ -205,7 +205,7 @@ function requestPointer(item: Item, inside: string): string {
   return item.translate === undefined ? item.origin + inside : item.translate(inside);
 }
 
-const REGISTRATION_NUMBER_IRIS = new Set<string>(REGISTRATION_NUMBER_CLASSES.map((local) => `${GX}${local}`));
+const REGISTRATION_NUMBER_IRIS = new Set<string>(NOTARISED_REGISTRATION_NUMBER_CLASSES.map((local) => `${GX}${local}`));
 const REGISTRATION_NUMBER_PROPERTY = `${GX}registrationNumber`;
 
 /** The ids a LegalPerson names as its gx:registrationNumber, read from the expanded credential. */
