@@ -14,7 +14,14 @@ import { createDocumentLoader, type DocumentLoader } from './document-loader/ind
 import { shareActiveContextDefinitions } from './document-loader/active-context.js';
 import { GxTrustError } from './errors.js';
 import { createStoreAuthenticator, type Authenticator } from './access/authenticator.js';
-import { createApp, type RequestListener } from './http/app.js';
+import { createApp, openApiJson, type RequestListener } from './http/app.js';
+import { createCanonicalizationBudget } from './http/rate-limit.js';
+import type { RouteDependencies } from './http/route-table.js';
+import type { AuditRouteDependencies } from './http/routes/audit.js';
+import { createOnboarding } from './danube/onboarding/index.js';
+import { createMemberLabels } from './members/labels.js';
+import { createMemberPresentations } from './members/presentations.js';
+import { supersedeChanges } from './status-lists/change-status.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { createRegistryLookup } from './danube/registration-numbers/index.js';
@@ -251,6 +258,51 @@ function createServiceCompliance(deps: {
   });
 }
 
+/**
+ * What each route module is given (src/http/route-table.ts): only what its handlers use, so who
+ * can reach which signer, engine or store is read here, module by module.
+ */
+function createRouteDependencies(deps: {
+  config: Config; clock: Clock; keyring: Keyring; store: Store; members: MemberRegistry; signing: SigningPolicy; statusListPublisher: StatusListPublisher;
+  compliance: ComplianceEngine; authenticator: Authenticator; metrics: Metrics | undefined; audit: AuditRouteDependencies['audit'];
+  verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator;
+}): RouteDependencies {
+  const { config, clock, keyring, store, members, signing, compliance, verifier, selfDescriptionValidator } = deps;
+  // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
+  const canonicalizationBudget = config.rateLimit === undefined ? undefined : createCanonicalizationBudget(config.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, clock);
+  // Onboarding runs the compliance engine's content rules before it issues anything.
+  const onboarding = createOnboarding({
+    signers: { participants: signing.signerFor('participants'), serviceOfferings: signing.signerFor('service-offerings') },
+    verifier,
+    validator: selfDescriptionValidator,
+    contentReview: compliance,
+    store,
+    supersession: (previous, actor) => supersedeChanges(store, previous, actor),
+    serviceDid: keyring.did,
+    clock,
+    registryLookup: createRegistryLookup({ ...config.registryLookups, testMode: config.testMode, clock }),
+  });
+  // A member's own presentations, and its one call to a label: signed by the presentations signer
+  // (as the member only, audited), decided by the compliance engine (recorded as POST /compliance's).
+  const presentationsSigner = signing.signerFor('presentations');
+  const memberPresentations = createMemberPresentations({ store, signer: presentationsSigner });
+  const memberLabels = createMemberLabels({ presentations: memberPresentations, compliance });
+  return {
+    credentials: { signer: signing.signerFor('credentials-api'), verifier, canonicalizationBudget },
+    statusLists: { store, statusListPublisher: deps.statusListPublisher },
+    presentations: { signer: presentationsSigner, verifier, canonicalizationBudget },
+    danube: { selfDescriptionValidator, canonicalizationBudget, onboarding },
+    compliance: { compliance },
+    members: { members, memberPresentations, memberLabels },
+    records: { store, members },
+    audit: { store, audit: deps.audit, keyring },
+    identity: { keyring },
+    // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).
+    ops: { store, keyring, metrics: deps.metrics, serveMetrics: config.metricsListener === undefined },
+    docs: { openApiDocument: openApiJson(config.baseUrl) },
+  };
+}
+
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   // jsonld's active contexts share term definitions instead of deep-copying them (active-context.ts).
   shareActiveContextDefinitions();
@@ -304,32 +356,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // Member API keys from the store; the bootstrap admin key of the configuration stays an admin.
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const { app, listener } = createApp({
-    registryLookup: createRegistryLookup({ ...config.registryLookups, testMode: config.testMode, clock }),
-    keyring,
-    signers: {
-      credentialsApi: signing.signerFor('credentials-api'),
-      presentations: signing.signerFor('presentations'),
-      participants: signing.signerFor('participants'),
-      serviceOfferings: signing.signerFor('service-offerings'),
-    },
-    verifier: instrumentVerifier(metrics, verifier),
-    selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
-    compliance,
-    store,
-    statusListPublisher,
+    routes: createRouteDependencies({
+      config, clock, keyring, store, members, signing, statusListPublisher, compliance, authenticator, metrics,
+      audit: { checkpointer, signer: checkpointSigner },
+      verifier: instrumentVerifier(metrics, verifier),
+      selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
+    }),
     authenticator,
-    members,
-    audit: { checkpointer, signer: checkpointSigner },
     bodyLimitBytes: config.bodyLimitBytes,
     logger,
     rateLimit: config.rateLimit,
     anonymousVerify: config.anonymousVerify,
     production: config.env === 'production',
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
-    baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),
-    serveMetrics: config.metricsListener === undefined,
-    clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
   checkpointer.start();

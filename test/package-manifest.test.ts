@@ -111,6 +111,17 @@ describe('package.json', () => {
     expect(Object.keys(manifest.dependencies).filter((name) => !loaded.has(name))).toEqual([]);
   });
 
+  it('ships no benchmark or load-test code: it lives in bench/ and load/, and nothing in src/ or bin/ loads it', () => {
+    const shipped = ['src', 'bin'].flatMap(shippedSources);
+    expect(shipped.filter((file) => /bench|load-test/i.test(file))).toEqual([]);
+    const reachesOut = shipped.flatMap((file) =>
+      runtimeSpecifiers(file, readFileSync(join(ROOT, file), 'utf8'))
+        .filter((specifier) => specifier.startsWith('.') && /^(bench|load)(\/|$)/.test(relative(ROOT, join(ROOT, file, '..', specifier))))
+        .map((specifier) => `${file}: ${specifier}`),
+    );
+    expect(reachesOut).toEqual([]);
+  });
+
   it('runs only scripts and entry points that exist', () => {
     const files = Object.values(manifest.scripts)
       .flatMap((command) => [...command.matchAll(/\b(?:node|tsx)\s+((?:\.\/)?[\w./-]+\.(?:m?js|ts))/g)].map((match) => match[1]!))

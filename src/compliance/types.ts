@@ -100,17 +100,6 @@ export interface CheckSummary {
   warnings?: number;
 }
 
-/** The Gaia-X registration-number credential types (25.11). */
-export const REGISTRATION_NUMBER_TYPES = [
-  'gx:VatID',
-  'gx:LeiCode',
-  'gx:EORI',
-  'gx:EUID',
-  'gx:TaxID',
-  'gx:LocalRegistrationNumber',
-  'gx:CountryCompanyNumber',
-] as const;
-
 export function hasType(credential: { types: readonly string[] }, ...types: string[]): boolean {
   return credential.types.some((t) => types.includes(t) || types.includes(t.replace(/^.*[#/]/, 'gx:')));
 }

@@ -12,15 +12,25 @@ import type { Quad } from '@rdfjs/types';
 import { GX, RDFS } from './namespaces.js';
 
 /**
- * The gx:RegistrationNumber classes a participant submits (local names under GX). The signing
- * policy and onboarding read the list from here: it is the vocabulary's, not theirs.
+ * The gx:RegistrationNumber classes gx-trust builds from a participant's data and notarises (local
+ * names under GX). Onboarding and the compliance rules read the lists from here: they are the
+ * vocabulary's, not theirs.
  */
-export const REGISTRATION_NUMBER_CLASSES = ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'] as const;
+export const NOTARISED_REGISTRATION_NUMBER_CLASSES = ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'] as const;
+
+/** Every gx:RegistrationNumber class of 25.11: a gx:CountryCompanyNumber is submitted, never built here. */
+export const REGISTRATION_NUMBER_CLASSES = [...NOTARISED_REGISTRATION_NUMBER_CLASSES, 'CountryCompanyNumber'] as const;
+
+type Compacted<T extends readonly string[]> = { readonly [K in keyof T]: `gx:${T[K]}` };
+const compacted = <T extends readonly string[]>(locals: T): Compacted<T> => locals.map((local) => `gx:${local}`) as unknown as Compacted<T>;
+
+/** The same classes as compact `gx:` terms, as credentials written against the Gaia-X context name them. */
+export const NOTARISED_REGISTRATION_NUMBER_TYPES = compacted(NOTARISED_REGISTRATION_NUMBER_CLASSES);
+export const REGISTRATION_NUMBER_TYPES = compacted(REGISTRATION_NUMBER_CLASSES);
 
 const SUBCLASS_OF: readonly (readonly [string, string])[] = [
   ['LegalPerson', 'Participant'],
   ...REGISTRATION_NUMBER_CLASSES.map((local) => [local, 'RegistrationNumber'] as const),
-  ['CountryCompanyNumber', 'RegistrationNumber'],
   ['ServiceTermsAndConditions', 'TermsAndConditions'],
   ['UsageTermsAndConditions', 'TermsAndConditions'],
   ['VirtualResource', 'Resource'],

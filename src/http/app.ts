@@ -19,76 +19,34 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
 import type { Authenticator } from '../access/authenticator.js';
-import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
-import { systemClock, type Clock } from '../clock.js';
-import type { ComplianceEngine } from '../compliance/engine.js';
-import { createOnboarding } from '../danube/onboarding/index.js';
-import type { RegistryLookup } from '../danube/registration-numbers/index.js';
-import type { SelfDescriptionValidator } from '../danube/validate.js';
-import type { ScopedSigner } from '../issuing/signing-policy.js';
-import type { Keyring } from '../keyring/index.js';
-import type { MemberRegistry } from '../members/registry.js';
 import { accessLog, requestLogger, type AccessLog, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Store } from '../storage/store.js';
-import type { StatusListPublisher } from '../status-lists/credential.js';
-import { supersedeChanges } from '../status-lists/change-status.js';
-import type { Verifier } from '../verifying/index.js';
 import { securityHeaders } from './answer-headers.js';
 import { openApiDocument } from './openapi.js';
 import { createRequestPipeline, type Exchange } from './pipeline.js';
 import { notAnEndpoint } from './problem.js';
-import { createCanonicalizationBudget, createRateLimiter, type RateLimiter, type RateLimitSettings } from './rate-limit.js';
-import type { Route } from './route.js';
-import { ROUTES, type RouteDependencies } from './route-table.js';
-import { createMemberLabels } from '../members/labels.js';
-import { createMemberPresentations } from '../members/presentations.js';
+import { createRateLimiter, type RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import type { ServedRoute } from './route.js';
+import { ROUTES, servedRoutes, type RouteDependencies } from './route-table.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface AppDependencies {
-  keyring: Keyring;
-  /**
-   * The routes' signers, each scoped by the signing policy to its module's rows; every one of them
-   * records (or audits) what it signs before it is returned.
-   */
-  signers: {
-    credentialsApi: ScopedSigner;
-    presentations: ScopedSigner;
-    participants: ScopedSigner;
-    serviceOfferings: ScopedSigner;
-  };
-  verifier: Verifier;
-  selfDescriptionValidator: SelfDescriptionValidator;
-  store: Store;
-  statusListPublisher: StatusListPublisher;
+  /** What each route module is given, built module by module by the composition root (src/service.ts). */
+  routes: RouteDependencies;
   authenticator: Authenticator;
   bodyLimitBytes: number;
-  /** Time for decisions made in routes (e.g. the validity of notarised registration numbers) and the canonicalization share's refill. */
-  clock?: Clock;
-  /** The registries onboarding asks before it notarises a number (GX_REGISTRY_LOOKUPS); none when absent. */
-  registryLookup?: RegistryLookup;
   /** Faults that are not the caller's; by default a log line with the request id. */
   log?: (error: unknown) => void;
   /** Request log lines (pino); none when absent. */
   logger?: Logger;
-  /** Prometheus metrics; /metrics is served only when present. */
+  /** Prometheus metrics of every request (the /metrics route is the ops module's). */
   metrics?: Metrics;
-  /** false: /metrics is served by a listener of its own (GX_METRICS_PORT), not by this app. */
-  serveMetrics?: boolean;
   rateLimit?: RateLimitSettings;
   /** Whether the verify endpoints answer callers without an API key (default true; GX_ANONYMOUS_VERIFY). */
   anonymousVerify?: boolean;
   /** Express's `trust proxy`: whose X-Forwarded-For names the client (rate limits and budgets are per client address). */
   trustProxy?: number | string[];
-  /** The public base URL, named as the server in /openapi.json. */
-  baseUrl?: string;
-  /** Compliance decisions and label credentials (src/compliance). */
-  compliance: ComplianceEngine;
-  /** Read-only audit endpoints (auditor role). */
-  audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
-  /** Consortium members: the admin API and each member's did:web document. */
-  members: MemberRegistry;
   /** GX_ENV=production: the service's own faults are answered without their details (src/http/problem.ts publicProblem). */
   production?: boolean;
 }
@@ -99,9 +57,9 @@ export interface HttpInterface {
   listener: RequestListener;
 }
 
-export interface ServeOptions<D> {
-  routes: readonly Route<D>[];
-  deps: D;
+export interface ServeOptions {
+  /** The routes, each bound to its module's dependencies (route-table.ts servedRoutes). */
+  routes: readonly ServedRoute[];
   authenticator: Authenticator;
   bodyLimitBytes: number;
   anonymousVerify?: boolean;
@@ -116,14 +74,13 @@ export interface ServeOptions<D> {
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Serves `routes`: the Express app with every route mounted, and the listener with the fast dispatch. */
-export function serveRoutes<D>(options: ServeOptions<D>): HttpInterface {
+export function serveRoutes(options: ServeOptions): HttpInterface {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   // The same client address as Express's req.ip, under the same `trust proxy`, for both ways in.
   const trust = options.trustProxy === undefined ? undefined : (app.get('trust proxy fn') as (address: string, hop: number) => boolean);
   const pipeline = createRequestPipeline({
-    deps: options.deps,
     authenticator: options.authenticator,
     bodyLimitBytes: options.bodyLimitBytes,
     securityHeaders: securityHeaders(),
@@ -143,9 +100,8 @@ export function serveRoutes<D>(options: ServeOptions<D>): HttpInterface {
     exchanges.set(req, exchange);
     pipeline.admit(exchange).then(() => next(), (error: unknown) => pipeline.fail(exchange, error));
   });
-  const fast = new Map<string, Map<string, Route<D>>>();
+  const fast = new Map<string, Map<string, ServedRoute>>();
   for (const route of options.routes) {
-    if (route.served !== undefined && !route.served(options.deps)) continue;
     app[route.method](route.path, (req, res) => {
       const exchange = exchanges.get(req) ?? pipeline.begin(req, res);
       pipeline.answer(exchange, route, req.params as Record<string, string>).catch((error: unknown) => pipeline.fail(exchange, error));
@@ -180,49 +136,16 @@ export function serveRoutes<D>(options: ServeOptions<D>): HttpInterface {
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** /openapi.json of the route table, built once: the routes do not change while the process runs. */
+export function openApiJson(baseUrl?: string): string {
+  return JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(baseUrl === undefined ? {} : { serverUrl: baseUrl }) }));
+}
+
 export function createApp(deps: AppDependencies): HttpInterface {
-  const clock = deps.clock ?? systemClock;
-  // Onboarding runs the compliance engine's content rules before it issues anything.
-  const onboarding = createOnboarding({
-    signers: { participants: deps.signers.participants, serviceOfferings: deps.signers.serviceOfferings },
-    verifier: deps.verifier,
-    validator: deps.selfDescriptionValidator,
-    contentReview: deps.compliance,
-    store: deps.store,
-    supersession: (previous, actor) => supersedeChanges(deps.store, previous, actor),
-    serviceDid: deps.keyring.did,
-    clock,
-    ...(deps.registryLookup === undefined ? {} : { registryLookup: deps.registryLookup }),
-  });
-  // A member's own presentations, and its one call to a label: signed by the presentations signer
-  // (as the member only, audited), decided by the compliance engine (recorded as POST /compliance's).
-  const memberPresentations = createMemberPresentations({ store: deps.store, signer: deps.signers.presentations });
-  const memberLabels = createMemberLabels({ presentations: memberPresentations, compliance: deps.compliance });
-  const routeDeps: RouteDependencies = {
-    keyring: deps.keyring,
-    memberPresentations,
-    memberLabels,
-    signers: deps.signers,
-    verifier: deps.verifier,
-    selfDescriptionValidator: deps.selfDescriptionValidator,
-    onboarding,
-    store: deps.store,
-    statusListPublisher: deps.statusListPublisher,
-    compliance: deps.compliance,
-    members: deps.members,
-    audit: deps.audit,
-    // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
-    canonicalizationBudget: deps.rateLimit === undefined ? undefined : createCanonicalizationBudget(deps.rateLimit.anonymousCanonicalizationsPerSecond, deps.authenticator, clock),
-    metrics: deps.metrics,
-    serveMetrics: deps.serveMetrics,
-    // Built once: the routes do not change while the process runs.
-    openApiDocument: JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(deps.baseUrl === undefined ? {} : { serverUrl: deps.baseUrl }) })),
-  };
   const logger = deps.logger;
   const log = deps.log;
   return serveRoutes({
-    routes: ROUTES,
-    deps: routeDeps,
+    routes: servedRoutes(deps.routes),
     authenticator: deps.authenticator,
     bodyLimitBytes: deps.bodyLimitBytes,
     anonymousVerify: deps.anonymousVerify !== false,

@@ -33,11 +33,9 @@ import { assertRequestTarget, missingBody, parseBody } from './parse.js';
 import { bodyTooLarge, fromHttpError, isFault, publicProblem } from './problem.js';
 import type { RateLimitedRequest, RateLimiter } from './rate-limit.js';
 import { readRequestBody } from './request-body.js';
-import type { Answer, Route, RouteContext } from './route.js';
+import type { Answer, RouteContext, ServedRoute } from './route.js';
 
-export interface PipelineSettings<D> {
-  /** What the handlers are given. */
-  deps: D;
+export interface PipelineSettings {
   authenticator: Authenticator;
   bodyLimitBytes: number;
   securityHeaders: SecurityHeaders;
@@ -68,14 +66,14 @@ export interface Exchange {
   principal: Principal | undefined;
 }
 
-export interface RequestPipeline<D> {
+export interface RequestPipeline {
   /** Every step, for a request dispatched straight to its route. */
-  serve(route: Route<D>, req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>): void;
+  serve(route: ServedRoute, req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>): void;
   /** The steps before routing, for a request Express routes (app.ts). */
   begin(req: IncomingMessage, res: ServerResponse): Exchange;
   admit(exchange: Exchange): Promise<void>;
   /** The route's steps. */
-  answer(exchange: Exchange, route: Route<D>, params: Readonly<Record<string, string>>): Promise<void>;
+  answer(exchange: Exchange, route: ServedRoute, params: Readonly<Record<string, string>>): Promise<void>;
   /** The answer to a refusal or a fault. */
   fail(exchange: Exchange, error: unknown): void;
 }
@@ -164,7 +162,7 @@ class RequestContext implements RouteContext {
   }
 }
 
-export function createRequestPipeline<D>(settings: PipelineSettings<D>): RequestPipeline<D> {
+export function createRequestPipeline(settings: PipelineSettings): RequestPipeline {
   const { authenticator, bodyLimitBytes: limit, rateLimiter, metrics, accessLog } = settings;
 
   /** Writes what the route answered, with the one ETag policy; an unread streamed body is not read on. */
@@ -255,7 +253,7 @@ export function createRequestPipeline<D>(settings: PipelineSettings<D>): Request
     if (decision.refusal !== undefined) throw decision.refusal;
   }
 
-  async function answer(exchange: Exchange, route: Route<D>, params: Readonly<Record<string, string>>): Promise<void> {
+  async function answer(exchange: Exchange, route: ServedRoute, params: Readonly<Record<string, string>>): Promise<void> {
     exchange.route = route.path;
     const { req, res } = exchange;
     const method = req.method ?? 'GET';
@@ -282,7 +280,7 @@ export function createRequestPipeline<D>(settings: PipelineSettings<D>): Request
     }
     const mark = exchange.url.indexOf('?');
     const context = new RequestContext(exchange, authenticator, method, params, body, mark === -1 ? '' : exchange.url.slice(mark + 1));
-    write(exchange, await route.handler(context, settings.deps));
+    write(exchange, await route.handler(context));
   }
 
   async function refuse(exchange: Exchange, error: unknown): Promise<void> {

@@ -3,77 +3,67 @@
  * module under routes/): the Express router and the fast dispatch (app.ts), the role checks (the
  * request pipeline), /openapi.json (openapi.ts), the signing-policy sweep and the roles test all
  * read it from here.
+ *
+ * Each module of the table names what its handlers use (its `…RouteDependencies`), and is given
+ * that and nothing else: a handler cannot reach a signer, the store or another module's engine
+ * its module was not handed, and the composition root (src/service.ts) shows who gets what.
  */
-import type { Onboarding } from '../danube/onboarding/index.js';
-import type { SelfDescriptionValidator } from '../danube/validate.js';
-import type { CheckpointSigner, Checkpointer } from '../audit/checkpoints.js';
-import type { ComplianceEngine } from '../compliance/engine.js';
-import type { ScopedSigner } from '../issuing/signing-policy.js';
-import type { Keyring } from '../keyring/index.js';
-import type { MemberLabels } from '../members/labels.js';
-import type { MemberPresentations } from '../members/presentations.js';
-import type { MemberRegistry } from '../members/registry.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { Store } from '../storage/store.js';
-import type { StatusListPublisher } from '../status-lists/credential.js';
-import type { Verifier } from '../verifying/index.js';
-import type { CanonicalizationBudget } from './rate-limit.js';
-import type { Route } from './route.js';
-import { auditRoutes } from './routes/audit.js';
-import { complianceRoutes } from './routes/compliance.js';
-import { credentialRoutes } from './routes/credentials.js';
-import { danubeRoutes } from './routes/danube.js';
-import { docsRoutes } from './routes/docs.js';
-import { identityRoutes } from './routes/identity.js';
-import { memberRoutes } from './routes/members.js';
-import { opsRoutes } from './routes/ops.js';
-import { presentationRoutes } from './routes/presentations.js';
-import { recordRoutes } from './routes/records.js';
-import { statusListRoutes } from './routes/status-lists.js';
+import type { Route, ServedRoute } from './route.js';
+import { bindRoutes } from './route.js';
+import { auditRoutes, type AuditRouteDependencies } from './routes/audit.js';
+import { complianceRoutes, type ComplianceRouteDependencies } from './routes/compliance.js';
+import { credentialRoutes, type CredentialRouteDependencies } from './routes/credentials.js';
+import { danubeRoutes, type DanubeRouteDependencies } from './routes/danube.js';
+import { docsRoutes, type DocsRouteDependencies } from './routes/docs.js';
+import { identityRoutes, type IdentityRouteDependencies } from './routes/identity.js';
+import { memberRoutes, type MemberRouteDependencies } from './routes/members.js';
+import { opsRoutes, type OpsRouteDependencies } from './routes/ops.js';
+import { presentationRoutes, type PresentationRouteDependencies } from './routes/presentations.js';
+import { recordRoutes, type RecordRouteDependencies } from './routes/records.js';
+import { statusListRoutes, type StatusListRouteDependencies } from './routes/status-lists.js';
 
-/** What the handlers of the table are given (each handler names the part it uses). */
+/** What each route module is given, by module. */
 export interface RouteDependencies {
-  keyring: Keyring;
-  /**
-   * The routes' signers, each scoped by the signing policy to its module's rows; every one of them
-   * records (or audits) what it signs before it is returned.
-   */
-  signers: {
-    credentialsApi: ScopedSigner;
-    presentations: ScopedSigner;
-  };
-  verifier: Verifier;
-  selfDescriptionValidator: SelfDescriptionValidator;
-  onboarding: Onboarding;
-  store: Store;
-  statusListPublisher: StatusListPublisher;
-  compliance: ComplianceEngine;
-  members: MemberRegistry;
-  /** What a member presents of its stored credentials, signed as the member. */
-  memberPresentations: MemberPresentations;
-  /** POST /members/{id}/labels: gather, present, decide. */
-  memberLabels: MemberLabels;
-  /** Read-only audit endpoints (auditor role). */
-  audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
-  /** Anonymous callers' share of canonicalization work (verification and Danube validation). */
-  canonicalizationBudget?: CanonicalizationBudget | undefined;
-  metrics?: Metrics | undefined;
-  /** false: /metrics is served by a listener of its own (GX_METRICS_PORT), not by this app. */
-  serveMetrics?: boolean | undefined;
-  /** /openapi.json, built once from this table. */
-  openApiDocument: string;
+  credentials: CredentialRouteDependencies;
+  statusLists: StatusListRouteDependencies;
+  presentations: PresentationRouteDependencies;
+  danube: DanubeRouteDependencies;
+  compliance: ComplianceRouteDependencies;
+  members: MemberRouteDependencies;
+  records: RecordRouteDependencies;
+  audit: AuditRouteDependencies;
+  identity: IdentityRouteDependencies;
+  ops: OpsRouteDependencies;
+  docs: DocsRouteDependencies;
 }
 
-export const ROUTES: readonly Route<RouteDependencies>[] = [
-  ...credentialRoutes,
-  ...statusListRoutes,
-  ...presentationRoutes,
-  ...danubeRoutes,
-  ...complianceRoutes,
-  ...memberRoutes,
-  ...recordRoutes,
-  ...auditRoutes,
-  ...identityRoutes,
-  ...opsRoutes,
-  ...docsRoutes,
-];
+type RouteModules = { readonly [M in keyof RouteDependencies]: readonly Route<RouteDependencies[M]>[] };
+
+/** In the order Express mounts them (a static path before a pattern that would also match it). */
+const MODULES: RouteModules = {
+  credentials: credentialRoutes,
+  statusLists: statusListRoutes,
+  presentations: presentationRoutes,
+  danube: danubeRoutes,
+  compliance: complianceRoutes,
+  members: memberRoutes,
+  records: recordRoutes,
+  audit: auditRoutes,
+  identity: identityRoutes,
+  ops: opsRoutes,
+  docs: docsRoutes,
+};
+
+const MODULE_NAMES = Object.keys(MODULES) as (keyof RouteDependencies)[];
+
+/** The table as a description (OpenAPI, the docs and roles tests): every route, unbound. */
+export const ROUTES: readonly Route[] = MODULE_NAMES.flatMap((name) => MODULES[name] as readonly Route[]);
+
+function bindModule<M extends keyof RouteDependencies>(name: M, deps: RouteDependencies[M]): ServedRoute[] {
+  return bindRoutes<RouteDependencies[M]>(MODULES[name], deps);
+}
+
+/** Every route the app serves, each bound to its own module's dependencies. */
+export function servedRoutes(deps: RouteDependencies): ServedRoute[] {
+  return MODULE_NAMES.flatMap((name) => bindModule(name, deps[name]));
+}

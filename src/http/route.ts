@@ -139,3 +139,20 @@ type RouteDefinition<D, S extends z.ZodType, P extends BodyParsing> = Omit<Route
 export function defineRoute<D, S extends z.ZodType = z.ZodNever, P extends BodyParsing = 'schema'>(definition: RouteDefinition<D, S, P>): Route<D> {
   return definition as Route<D>;
 }
+
+/**
+ * A route bound to its module's dependencies: what the pipeline serves. Each route module is
+ * given only what its handlers use (route-table.ts), so the handler is closed over that part.
+ */
+export interface ServedRoute extends Omit<Route, 'handler' | 'served'> {
+  // The same any as Route's handler: the route's own schema typed it when it was defined.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler(context: RouteContext<any>): Promise<Answer> | Answer;
+}
+
+/** The routes of one module, each with `deps`, leaving out those `served` says not to serve with them. */
+export function bindRoutes<D>(routes: readonly Route<D>[], deps: D): ServedRoute[] {
+  return routes
+    .filter((route) => route.served === undefined || route.served(deps))
+    .map(({ served: _served, handler, ...route }) => ({ ...route, handler: (context) => handler(context, deps) }));
+}

@@ -7,6 +7,7 @@
  */
 import type { ComplianceEngine, ComplianceResult } from '../compliance/engine.js';
 import type { LabelLevel } from '../compliance/criteria.js';
+import { NOTARISED_REGISTRATION_NUMBER_CLASSES, NOTARISED_REGISTRATION_NUMBER_TYPES } from '../danube/ontology.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import type { SigningCaller } from '../issuing/signing-policy.js';
 import type { CredentialRecord, MemberRecord } from '../storage/store.js';
@@ -34,7 +35,7 @@ export interface MemberLabels {
 /** What a label needs, by the local names of the credential types (as written: gx:LegalPerson, LegalPerson, or the IRI). */
 const KINDS = {
   legalPerson: { types: ['LegalPerson'], label: 'gx:LegalPerson', required: true },
-  registrationNumber: { types: ['VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber'], label: 'a registration number (gx:VatID, gx:LeiCode, gx:EORI, gx:EUID, gx:TaxID or gx:LocalRegistrationNumber)', required: true },
+  registrationNumber: { types: NOTARISED_REGISTRATION_NUMBER_CLASSES, label: `a registration number (${NOTARISED_REGISTRATION_NUMBER_TYPES.slice(0, -1).join(', ')} or ${NOTARISED_REGISTRATION_NUMBER_TYPES.at(-1)!})`, required: true },
   issuer: { types: ['Issuer'], label: 'gx:Issuer (the Gaia-X terms and conditions)', required: true },
   serviceOffering: { types: ['ServiceOffering', 'DigitalServiceOffering', 'DataProduct'], label: 'gx:ServiceOffering', required: false },
 } as const;

@@ -13,6 +13,7 @@ import type { Clock } from '../../src/clock.js';
 import type { JsonObject } from '../../src/credentials/index.js';
 import { serveRoutes } from '../../src/http/app.js';
 import { statusListRoutes } from '../../src/http/routes/status-lists.js';
+import { bindRoutes } from '../../src/http/route.js';
 import { StatusListAllocator, type StatusListPurpose } from '../../src/status-lists/allocator.js';
 import { createStatusCheck, type SignedListDocument, type StatusCheckOptions } from '../../src/status-lists/check-status.js';
 import { createStatusListPublisher, type SignedStatusList, type StatusListPublisher } from '../../src/status-lists/credential.js';
@@ -84,8 +85,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const allocator = new StatusListAllocator({ store, baseUrl: lists.url, issuers: service.statusListIssuers });
   const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuers: service.statusListIssuers, baseUrl: lists.url, clock });
   served.listener = serveRoutes({
-    routes: statusListRoutes,
-    deps: { store, statusListPublisher: publisher },
+    routes: bindRoutes(statusListRoutes, { store, statusListPublisher: publisher }),
     authenticator: { authenticate: async (token) => (token === 'admin' ? { actor: 'admin', role: 'admin' } : { actor: token, role: 'member' }) },
     bodyLimitBytes: 256 * 1024,
   }).listener;

@@ -3,7 +3,8 @@
  * registration number belongs to (a VAT id's prefix, EORI and EUID prefixes, gx:countryCode, an
  * LEI's subdivision). Alpha-3 and numeric codes are compared only with their own kind.
  */
-import { finding, hasType, REGISTRATION_NUMBER_TYPES, type ComplianceFinding, type ComplianceRule } from '../types.js';
+import { REGISTRATION_NUMBER_TYPES } from '../../danube/ontology.js';
+import { finding, hasType, type ComplianceFinding, type ComplianceRule } from '../types.js';
 
 export const RULE = 'country-codes';
 

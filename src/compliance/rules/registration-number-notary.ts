@@ -10,7 +10,8 @@
  */
 import { isObject, type JsonObject } from '../../credentials/index.js';
 import { NUMBER_PROPERTY } from '../../danube/onboarding/participant.js';
-import { finding, hasType, linkedIds, REGISTRATION_NUMBER_TYPES, type ComplianceFinding, type ComplianceRule, type SubmittedCredential } from '../types.js';
+import { REGISTRATION_NUMBER_TYPES } from '../../danube/ontology.js';
+import { finding, hasType, linkedIds, type ComplianceFinding, type ComplianceRule, type SubmittedCredential } from '../types.js';
 
 export const RULE = 'registration-number-notary';
 

@@ -4,8 +4,7 @@
  * to the same validator as POST /danube/validate, so a member sees one set of rules and findings.
  */
 import { z } from 'zod';
-
-export const REGISTRATION_NUMBER_TYPES = ['gx:VatID', 'gx:LeiCode', 'gx:EORI', 'gx:EUID', 'gx:TaxID', 'gx:LocalRegistrationNumber'] as const;
+import { NOTARISED_REGISTRATION_NUMBER_TYPES } from '../ontology.js';
 
 const did = z
   .string()
@@ -23,7 +22,7 @@ export const AddressInput = z.strictObject({
 export type AddressInput = z.infer<typeof AddressInput>;
 
 export const RegistrationNumberInput = z.strictObject({
-  type: z.enum(REGISTRATION_NUMBER_TYPES),
+  type: z.enum(NOTARISED_REGISTRATION_NUMBER_TYPES),
   value: z.string().min(1).max(256),
   countryCode: z.string().max(16).optional(),
   /** gx:LeiCode only: ISO 3166-2 code of the legal address subdivision. */

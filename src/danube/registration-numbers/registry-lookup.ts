@@ -10,8 +10,9 @@
  *                 "gx:executionDate": "2025-03-06T14:33:31.206+00:00" }
  */
 import type { Clock } from '../../clock.js';
+import type { NOTARISED_REGISTRATION_NUMBER_TYPES } from '../ontology.js';
 
-export type RegistrationNumberType = 'gx:VatID' | 'gx:LeiCode' | 'gx:EORI' | 'gx:EUID' | 'gx:TaxID' | 'gx:LocalRegistrationNumber';
+export type RegistrationNumberType = (typeof NOTARISED_REGISTRATION_NUMBER_TYPES)[number];
 
 /** The notary evidence object, with the keys exactly as Gaia-X notaries write them. */
 export interface RegistrationNumberEvidence {

@@ -14,11 +14,12 @@ import { GxTrustError } from '../../errors.js';
 import type { Keyring } from '../../keyring/index.js';
 import type { Store } from '../../storage/store.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
-import { defineRoute, json, type RouteContext } from '../route.js';
+import { defineRoute, json, type Route, type RouteContext } from '../route.js';
 
 /** The most entries one page of `GET /audit/entries` returns. */
 export const AUDIT_PAGE_SIZE = 1000;
 
+/** What the audit routes are given: the log, its checkpoints and their signer, and the service keys for evidence bundles. */
 export interface AuditRouteDependencies {
   store: Store;
   audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
@@ -56,7 +57,7 @@ function notReached(name: string, value: number, size: number): GxTrustError {
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-export const auditRoutes = [
+export const auditRoutes: readonly Route<AuditRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/audit/entries', operationId: 'listAuditEntries', tag: 'Audit', roles: ['auditor'],
     summary: 'Audit log entries, a page at a time', query: { from: 'First index (default 0)', to: 'End index, exclusive' },

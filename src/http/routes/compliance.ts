@@ -20,7 +20,8 @@ import { parseBody, requireBody } from '../parse.js';
 import { PROBLEM_TYPE_BASE } from '../problem.js';
 import { defineRoute, json, problemAnswer, text, type Answer, type Route, type RouteContext } from '../route.js';
 
-interface ComplianceRouteDependencies {
+/** What the compliance routes are given: the engine that decides and keeps decisions. */
+export interface ComplianceRouteDependencies {
   compliance: ComplianceEngine;
 }
 
@@ -119,7 +120,7 @@ const gaiaXRoutes = GAIA_X_PATHS.map(([path, operationId, levelName, level]): Ro
   }),
 );
 
-export const complianceRoutes = [
+export const complianceRoutes: readonly Route<ComplianceRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',

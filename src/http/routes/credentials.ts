@@ -9,7 +9,7 @@ import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFI
 import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
 import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
-import { defineRoute, json, text, type Answer, type RouteContext } from '../route.js';
+import { defineRoute, json, text, type Answer, type Route, type RouteContext } from '../route.js';
 
 export const IssueCredentialRequest = z.strictObject({
   credential: z.record(z.string(), z.unknown()),
@@ -109,19 +109,24 @@ export const VERIFY_RESPONSES = {
   503: VERIFIER_BUSY,
 };
 
-export const credentialRoutes = [
+/** What the credential routes are given: the credentials-API signer (scoped by the signing policy) and the verifier. */
+export interface CredentialRouteDependencies extends VerifyRouteDependencies {
+  signer: ScopedSigner;
+}
+
+export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'], signing: 'credentials-api',
     summary: 'Issue a credential signed by the service, recorded with its audit entry (Idempotency-Key honoured)',
     request: { schema: IssueCredentialRequest, example: examples.issueCredential },
     responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
-    async handler(context, deps: { signers: { credentialsApi: ScopedSigner } }) {
+    async handler(context, deps: CredentialRouteDependencies) {
       const body = context.body;
       // The signing policy decides as whom and what: a member only as its own DID (and as it by
       // default; 403 and audited otherwise), never a label, a status list or, as the service, a
       // type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
       const idempotencyKey = context.header('idempotency-key');
-      const issued = await deps.signers.credentialsApi.issueCredential(body.credential, body.options ?? {}, {
+      const issued = await deps.signer.issueCredential(body.credential, body.options ?? {}, {
         caller: context.caller(),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       });

@@ -15,7 +15,7 @@ import { parseBody, requireBody } from '../parse.js';
 import { bareDocumentKind } from '../request-shape.js';
 import { problemOf } from '../problem.js';
 import type { CanonicalizationBudget } from '../rate-limit.js';
-import { defineRoute, json, problemAnswer, type Answer, type RouteContext } from '../route.js';
+import { defineRoute, json, problemAnswer, type Answer, type Route, type RouteContext } from '../route.js';
 
 /** 201 with the credentials and the presentation; 422 problem+json listing every fault otherwise. */
 function outcomeAnswer(context: RouteContext<unknown>, outcome: OnboardingOutcome): Answer {
@@ -72,7 +72,14 @@ function onboardingContext(context: RouteContext<unknown>) {
   return { principal: context.caller(), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
 }
 
-export const danubeRoutes = [
+/** What the Danube routes are given: the validator (with anonymous callers' share of its work) and onboarding. */
+export interface DanubeRouteDependencies {
+  selfDescriptionValidator: SelfDescriptionValidator;
+  canonicalizationBudget?: CanonicalizationBudget | undefined;
+  onboarding: Onboarding;
+}
+
+export const danubeRoutes: readonly Route<DanubeRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',
     summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',

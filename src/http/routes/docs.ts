@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { problem } from '../openapi/responses.js';
 import { notAnEndpoint } from '../problem.js';
-import { defineRoute, text, type Answer } from '../route.js';
+import { defineRoute, text, type Answer, type Route } from '../route.js';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -67,7 +67,12 @@ async function asset(file: string, method: string, path: string): Promise<Answer
   return { status: 200, bytes: await bytes, type, headers: { 'Cache-Control': 'public, max-age=3600' } };
 }
 
-export const docsRoutes = [
+/** What the documentation routes are given: /openapi.json, built once from the route table. */
+export interface DocsRouteDependencies {
+  openApiDocument: string;
+}
+
+export const docsRoutes: readonly Route<DocsRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'Operations',
     summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', mediaType: 'application/json' } },

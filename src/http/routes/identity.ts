@@ -3,9 +3,14 @@ import { GxTrustError } from '../../errors.js';
 import type { Keyring } from '../../keyring/index.js';
 import { problem } from '../openapi/responses.js';
 import { Health } from '../openapi/schemas.js';
-import { defineRoute, json, text } from '../route.js';
+import { defineRoute, json, text, type Route } from '../route.js';
 
-export const identityRoutes = [
+/** What the identity routes are given: the service's keys (its DID document and certificate chains). */
+export interface IdentityRouteDependencies {
+  keyring: Keyring;
+}
+
+export const identityRoutes: readonly Route<IdentityRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/health', operationId: 'getHealth', tag: 'Operations',
     summary: 'Liveness: the process answers', responses: { 200: { description: 'Up', schema: Health } },

@@ -13,7 +13,7 @@ import type { MemberRecord } from '../../storage/store.js';
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { CreatedApiKey, MemberList, MemberView, RotatedKeys } from '../openapi/schemas.js';
-import { defineRoute, json, text, type RouteContext } from '../route.js';
+import { defineRoute, json, text, type Route, type RouteContext } from '../route.js';
 import type { SignedPresentation } from '../../issuing/index.js';
 import { LABEL_LEVEL_NAMES, type LabelLevelName, type MemberLabels } from '../../members/labels.js';
 import type { MemberPresentations } from '../../members/presentations.js';
@@ -64,11 +64,12 @@ export const MemberLabelRequest = z.strictObject({
   credentials: CredentialIds.optional().describe('The credentials to present; default: the member\'s current LegalPerson, registration numbers, issuer and service offerings'),
 });
 
-interface MemberRouteDependencies {
+interface MemberAdminDependencies {
   members: MemberRegistry;
 }
 
-interface MemberJourneyDependencies extends MemberRouteDependencies {
+/** What the member routes are given: the registry, and a member's own presentations and labels. */
+export interface MemberRouteDependencies extends MemberAdminDependencies {
   memberPresentations: MemberPresentations;
   memberLabels: MemberLabels;
 }
@@ -102,13 +103,13 @@ function presentationAnswer(context: RouteContext<unknown>, signed: SignedPresen
   return json(201, { verifiablePresentation: signed.verifiablePresentation, ...(signed.format === 'vp+jwt' ? { jwt: signed.jwt } : {}) });
 }
 
-export const memberRoutes = [
+export const memberRoutes: readonly Route<MemberRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/members', operationId: 'createMember', tag: 'Identity', roles: [],
     summary: 'Create a consortium member with did:web:<host>:members:<slug>: keys gx-trust generates and holds, or public keys the member holds the private halves of',
     request: { schema: CreateMemberRequest, example: examples.createMember },
     responses: { 201: { description: 'The member (Location: /members/<id>)', schema: MemberView }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 409: problem('The slug is taken') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const body = context.body;
       const created = await deps.members.create(
         { slug: body.slug, name: body.name, keys: body.keys as Parameters<MemberRegistry['create']>[0]['keys'] },
@@ -121,19 +122,19 @@ export const memberRoutes = [
     method: 'get', path: '/members', operationId: 'listMembers', tag: 'Identity', roles: [],
     summary: 'Every member, without API keys',
     responses: { 200: { description: 'The members', schema: MemberList }, 401: UNAUTHORIZED, 403: FORBIDDEN },
-    handler: async (_context, deps: MemberRouteDependencies) => json(200, { members: await deps.members.list() }),
+    handler: async (_context, deps: MemberAdminDependencies) => json(200, { members: await deps.members.list() }),
   }),
   defineRoute({
     method: 'get', path: '/members/:id', operationId: 'getMember', tag: 'Identity', roles: ['member', 'connector', 'auditor'],
     summary: 'One member; a member\'s own API keys see only that member', params: { id: MEMBER_ID },
     responses: { 200: { description: 'The member', schema: MemberView }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
-    handler: async (context, deps: MemberRouteDependencies) => json(200, await deps.members.view(await memberFor(context, deps.members, false))),
+    handler: async (context, deps: MemberAdminDependencies) => json(200, await deps.members.view(await memberFor(context, deps.members, false))),
   }),
   defineRoute({
     method: 'get', path: '/members/:slug/did.json', operationId: 'getMemberDidDocument', tag: 'Identity',
     summary: 'A member\'s did:web document: its active keys, and retired ones until what they signed expires', params: { slug: 'The member slug' },
     responses: { 200: { description: 'DID document', mediaType: 'application/did+json' }, 404: problem('No such member') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const slug = context.params['slug'] ?? '';
       const document = await deps.members.didDocument(slug);
       if (document === undefined) throw new GxTrustError('NOT_FOUND', `no member ${slug}`);
@@ -145,7 +146,7 @@ export const memberRoutes = [
     summary: 'Give a member an API key of a role; the key is in this answer only', params: { id: MEMBER_ID },
     request: { schema: CreateApiKeyRequest, example: examples.createApiKey },
     responses: { 201: { description: 'The key (Cache-Control: no-store)', schema: CreatedApiKey }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const member = await memberFor(context, deps.members, true);
       const created = await deps.members.createApiKey(member, context.body.role, context.caller().actor);
       // The key is in this answer only; nothing can show it again.
@@ -156,7 +157,7 @@ export const memberRoutes = [
     method: 'delete', path: '/members/:id/api-keys/:keyId', operationId: 'revokeApiKey', tag: 'Identity', roles: [],
     summary: 'Revoke an API key: refused from the next request on', params: { id: MEMBER_ID, keyId: 'The API key id (not the key)' },
     responses: { 204: { description: 'Revoked' }, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or key') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const member = await memberFor(context, deps.members, true);
       await deps.members.revokeApiKey(member, context.params['keyId'] ?? '', context.caller().actor);
       return { status: 204 };
@@ -167,7 +168,7 @@ export const memberRoutes = [
     summary: 'Rotate a member\'s signing keys: previous ones retire (stay published until what they signed expires) or are removed at once', params: { id: MEMBER_ID },
     request: { schema: RotateKeysRequest, example: examples.rotateMemberKeys, optional: true },
     responses: { 200: { description: 'Previous and current verification methods', schema: RotatedKeys }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const member = await memberFor(context, deps.members, false);
       const body = context.body;
       const rotated = await deps.members.rotateKeys(
@@ -182,7 +183,7 @@ export const memberRoutes = [
     method: 'post', path: '/members/:id/keys/:kid/csr', operationId: 'requestMemberCertificate', tag: 'Identity', roles: ['member'],
     summary: 'A PKCS#10 certification request signed by a hosted RSA or P-256 key, for a qualified CA to certify; audited', params: { id: MEMBER_ID, kid: KEY_ID },
     responses: { 201: { description: '{verificationMethod, pem}: the request as PEM (CERTIFICATE REQUEST)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or active key') },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const member = await memberFor(context, deps.members, false);
       return json(201, await deps.members.certificationRequest(member, context.params['kid'] ?? '', context.caller().actor));
     },
@@ -195,7 +196,7 @@ export const memberRoutes = [
       200: { description: '{verificationMethod, certificates}' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member or active key'), 409: problem('The key was rotated meanwhile'),
       422: problem('CERTIFICATE_KEY_MISMATCH: the leaf certifies another key; CERTIFICATE_CHAIN_UNTRUSTED: the chain does not verify, reach a trust anchor, or is not valid now'),
     },
-    async handler(context, deps: MemberRouteDependencies) {
+    async handler(context, deps: MemberAdminDependencies) {
       const member = await memberFor(context, deps.members, false);
       return json(200, await deps.members.installCertificate(member, context.params['kid'] ?? '', context.body.certificateChain, context.caller().actor));
     },
@@ -205,7 +206,7 @@ export const memberRoutes = [
     summary: 'Sign a presentation of the member\'s stored credentials as the member (vp+jwt with its certified RSA key, or Data Integrity); audited as presentation.signed', params: { id: MEMBER_ID },
     request: { schema: MemberPresentationRequest, example: examples.presentMemberCredentials },
     responses: { 201: { description: 'The signed presentation (application/vp+jwt when asked)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given') },
-    async handler(context, deps: MemberJourneyDependencies) {
+    async handler(context, deps: MemberRouteDependencies) {
       const member = await memberFor(context, deps.members, false);
       const caller = context.caller();
       const { credentials, ...options } = context.body;
@@ -221,7 +222,7 @@ export const memberRoutes = [
       201: { description: '{label, labelLevel, decisionId, decision} (Location: the decision)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given'),
       422: problem('COMPLIANCE_FAILED with every finding, as the compliance routes; LABEL_CREDENTIALS_MISSING naming what the member does not hold'),
     },
-    async handler(context, deps: MemberJourneyDependencies) {
+    async handler(context, deps: MemberRouteDependencies) {
       const member = await memberFor(context, deps.members, false);
       const { result } = await deps.memberLabels.request(member, context.body, context.caller());
       if (result.issued === undefined) return refusal(result);

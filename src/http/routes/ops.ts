@@ -8,7 +8,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Store } from '../../storage/store.js';
 import { problem } from '../openapi/responses.js';
 import { Readiness } from '../openapi/schemas.js';
-import { defineRoute, json, text } from '../route.js';
+import { defineRoute, json, text, type Route } from '../route.js';
 
 /** A store that does not answer in this time is not ready, whatever it says later. */
 const READINESS_TIMEOUT_MS = 2000;
@@ -32,7 +32,13 @@ export interface MetricsRouteDependencies {
   serveMetrics?: boolean | undefined;
 }
 
-export const opsRoutes = [
+/** What the operations routes are given: the store and keys readiness looks at, and the metrics. */
+export interface OpsRouteDependencies extends MetricsRouteDependencies {
+  store: Pick<Store, 'auditSize'>;
+  keyring: Keyring;
+}
+
+export const opsRoutes: readonly Route<OpsRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/ready', operationId: 'getReadiness', tag: 'Operations',
     summary: 'Readiness: the store answers and the signing keys are loaded',

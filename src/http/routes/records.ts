@@ -14,7 +14,7 @@ import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { CredentialPage, CredentialRecordView } from '../openapi/schemas.js';
 import { parseBody } from '../parse.js';
-import { defineRoute, json, type RouteContext } from '../route.js';
+import { defineRoute, json, type Route, type RouteContext } from '../route.js';
 
 const Rfc3339 = z.string().refine((value) => parseRfc3339(value) !== undefined, 'an RFC 3339 date-time with a time zone, e.g. 2026-01-31T00:00:00Z');
 
@@ -31,7 +31,8 @@ export const ChangeVisibilityRequest = z.strictObject({
   visibility: z.enum(['private', 'public']),
 });
 
-interface RecordRouteDependencies {
+/** What the record routes are given: the stored credentials, and the members they belong to. */
+export interface RecordRouteDependencies {
   store: Store;
   members: MemberRegistry;
 }
@@ -54,7 +55,7 @@ async function readable(context: RouteContext<unknown>, store: Store) {
   return { records, ...found };
 }
 
-export const recordRoutes = [
+export const recordRoutes: readonly Route<RecordRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/members/:id/credentials', operationId: 'listMemberCredentials', tag: 'Credentials', roles: ['member', 'auditor'],
     summary: 'The credentials a member owns, newest first: filter by type, status and issue time; pages of at most 100 with an opaque cursor',

@@ -12,7 +12,7 @@ import type { StatusListFormat, StatusListPublisher } from '../../status-lists/c
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { UpdateStatusResponse } from '../openapi/schemas.js';
-import { defineRoute, json, text } from '../route.js';
+import { defineRoute, json, text, type Route } from '../route.js';
 
 export const UpdateStatusRequest = z.strictObject({
   credentialId: z.string().min(1).max(2048),
@@ -27,7 +27,13 @@ export const UpdateStatusRequest = z.strictObject({
 });
 export type UpdateStatusRequest = z.infer<typeof UpdateStatusRequest>;
 
-export const statusListRoutes = [
+/** What the status-list routes are given: the lists as stored, and their signed form. */
+export interface StatusListRouteDependencies {
+  store: Store;
+  statusListPublisher: StatusListPublisher;
+}
+
+export const statusListRoutes: readonly Route<StatusListRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/status-lists/:id', operationId: 'getStatusList', tag: 'Revocation', signing: 'status-lists',
     summary: 'A signed BitstringStatusListCredential (JSON, or vc+jwt with ?format=vc+jwt or Accept)',

@@ -81,4 +81,19 @@ describe('revocation', () => {
     ]);
     expect(findings[0]!.message).toContain('404');
   });
+
+  it('refuses a credential whose status check failed without naming why, as STATUS_VERIFICATION_ERROR', async () => {
+    const context = await world.context(await world.member.present(await memberCredentials(world, world.member)));
+    const vat = context.submission.credentials[1]!;
+    vat.report.checks = vat.report.checks.map((c) => (c.check === 'status' ? { check: 'status', verified: false } : c));
+    expect(await revocation.run(context)).toEqual([
+      expect.objectContaining({
+        code: 'STATUS_VERIFICATION_ERROR',
+        credential: vat.id,
+        pointer: '/verifiableCredential/1/credentialStatus',
+        message: 'the status could not be established',
+        hint: 'The status list could not be read or verified; retry, or ask the issuer to publish it',
+      }),
+    ]);
+  });
 });

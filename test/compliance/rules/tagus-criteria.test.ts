@@ -32,10 +32,10 @@ describe('tagus-criteria', () => {
   it('refuses Label Level 3 for Tagus input, criterion by criterion', async () => {
     const context = await world.context(await presentation(world), { level: 'L3' });
     const findings = await tagusCriteria.run(context);
-    expect(findings.map((f) => [f.code, f.criterion])).toEqual([
-      ['LABEL_CRITERIA_UNMET', CRITERIA.euDataProtection],
-      ['LABEL_CRITERIA_UNMET', CRITERIA.conformityAssessment],
-      ['LABEL_CRITERIA_UNMET', CRITERIA.euHeadquarters],
+    expect(findings.map((f) => [f.code, f.criterion, f.credential, f.pointer])).toEqual([
+      ['LABEL_CRITERIA_UNMET', CRITERIA.euDataProtection, 'presentation', '/verifiableCredential'],
+      ['LABEL_CRITERIA_UNMET', CRITERIA.conformityAssessment, 'presentation', '/verifiableCredential'],
+      ['LABEL_CRITERIA_UNMET', CRITERIA.euHeadquarters, 'presentation', '/verifiableCredential'],
     ]);
   });
 });
