@@ -594,13 +594,26 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
     });
   }
 
+  /**
+   * The LegalPerson named by its subject id (`<did>#legal-person`, the legalPersonId POST
+   * /participants answers, which is also what gx:providedBy names): the newest this service issued
+   * about it. Onboarding again revokes the previous set, so an older one would be refused when it
+   * is verified; the newest is the one in force, or none is.
+   */
+  async function newestLegalPersonAbout(subject: string): Promise<CredentialRecord | undefined> {
+    const did = /^did:[a-z0-9]+:[^#?\s]+/.exec(subject)?.[0];
+    if (did === undefined || did === subject) return undefined;
+    const records = await deps.store.credentialsOfDid(did);
+    return records.find((record) => record.subject === subject && record.types.some((type) => /(^|[:#/])LegalPerson$/.test(type)));
+  }
+
   async function reference(legalPerson: unknown): Promise<Item> {
     if (typeof legalPerson === 'string' && !COMPACT_JWT.test(legalPerson) && !DATA_URL.test(legalPerson)) {
-      const record = await deps.store.getCredential(legalPerson);
+      const record = (await deps.store.getCredential(legalPerson)) ?? (await newestLegalPersonAbout(legalPerson));
       if (record === undefined) {
-        throw new GxTrustError('NOT_FOUND', `no credential ${legalPerson} was issued by this service`, {
+        throw new GxTrustError('NOT_FOUND', `no credential ${legalPerson} was issued by this service, nor a gx:LegalPerson about it`, {
           pointer: '/legalPerson',
-          hint: 'Name the LegalPerson credential id POST /participants returned, or send the LegalPerson credential itself',
+          hint: 'Name the LegalPerson credential id or the legalPersonId POST /participants returned, or send the LegalPerson credential itself',
         });
       }
       const secured = COMPACT_JWT.test(record.credential) ? record.credential : (JSON.parse(record.credential) as unknown);
