@@ -596,15 +596,16 @@ export function createOnboarding(deps: OnboardingDependencies): Onboarding {
 
   /**
    * The LegalPerson named by its subject id (`<did>#legal-person`, the legalPersonId POST
-   * /participants answers, which is also what gx:providedBy names): the newest this service issued
-   * about it. Onboarding again revokes the previous set, so an older one would be refused when it
-   * is verified; the newest is the one in force, or none is.
+   * /participants answers, which is also what gx:providedBy names): the one of the participant's
+   * current set (onboarding again supersedes the previous set), else the newest issued about it.
+   * A revoked one is refused when it is verified, as one named by its credential id.
    */
   async function newestLegalPersonAbout(subject: string): Promise<CredentialRecord | undefined> {
     const did = /^did:[a-z0-9]+:[^#?\s]+/.exec(subject)?.[0];
     if (did === undefined || did === subject) return undefined;
-    const records = await deps.store.credentialsOfDid(did);
-    return records.find((record) => record.subject === subject && record.types.some((type) => /(^|[:#/])LegalPerson$/.test(type)));
+    const isIt = (record: CredentialRecord) => record.subject === subject && record.types.some((type) => /(^|[:#/])LegalPerson$/.test(type));
+    const current = (await deps.store.seriesCredentials(seriesOf('participants', did, [])!)).filter(isIt).at(-1);
+    return current ?? (await deps.store.credentialsOfDid(did)).find(isIt);
   }
 
   async function reference(legalPerson: unknown): Promise<Item> {
