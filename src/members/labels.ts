@@ -1,13 +1,14 @@
 /**
  * One call from a member's records to a label: gather the member's current LegalPerson,
- * registration-number, issuer (terms and conditions) and service-offering credentials (or the ids
- * given), sign the presentation as the member (vp+jwt, its certified RSA key), and run the
+ * registration-number, issuer (terms and conditions) and service-offering credentials with the
+ * resources each offering links and the IPCEI-AI profiles of those (or the ids given), sign the presentation as the member (vp+jwt, its certified RSA key), and run the
  * compliance engine on it exactly as POST /compliance would: the decision is recorded and audited
  * the same way, and a refusal carries the same findings.
  */
 import type { ComplianceEngine, ComplianceResult } from '../compliance/engine.js';
 import type { LabelLevel } from '../compliance/criteria.js';
 import { NOTARISED_REGISTRATION_NUMBER_CLASSES, NOTARISED_REGISTRATION_NUMBER_TYPES } from '../danube/ontology.js';
+import { linkedIds } from '../compliance/types.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import type { SigningCaller } from '../issuing/signing-policy.js';
 import type { CredentialRecord, MemberRecord } from '../storage/store.js';
@@ -51,8 +52,37 @@ function kindOf(record: CredentialRecord): Kind | undefined {
 }
 
 /**
+ * The links the compliance rule `references` follows from an offering (and from a resource to the
+ * resources it is made of or runs on), and the IPCEI-AI profile's link to what it describes; by
+ * local name, as a credential may write `gx:hostedOn` or the full IRI.
+ */
+const RESOURCE_LINKS = ['aggregationOfResources', 'hostedOn'];
+const PROFILE_LINK = 'profileOf';
+
+/** The credentialSubject of a stored credential: a compact JWT's payload, or the JSON-LD document. */
+function subjectOf(record: CredentialRecord): Record<string, unknown> | undefined {
+  try {
+    const text = record.credential.trim();
+    const document: unknown = text.startsWith('{') ? JSON.parse(text) : JSON.parse(Buffer.from(text.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const subject = (document as Record<string, unknown>)['credentialSubject'];
+    return typeof subject === 'object' && subject !== null && !Array.isArray(subject) ? (subject as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function linksOf(subject: Record<string, unknown> | undefined, names: readonly string[]): string[] {
+  if (subject === undefined) return [];
+  return Object.entries(subject).flatMap(([key, value]) => (names.includes(localName(key)) ? linkedIds(value) : []));
+}
+
+/**
  * The newest current credential of each kind; of registration numbers, the newest of each type (a
- * member may hold a VAT id and a LEI code); every current service offering.
+ * member may hold a VAT id and a LEI code); every current service offering, with the newest
+ * current credential about each resource it links (transitively) and about each IPCEI-AI profile of
+ * the offering or those resources: compliance refuses an offering whose resources are not
+ * presented (DANGLING_REFERENCE), and the label should cover what the member registered with it.
+ * `records` come newest first.
  */
 export function gatherLabelCredentials(records: readonly CredentialRecord[]): { credentials: CredentialRecord[]; missing: Kind[] } {
   const picked: CredentialRecord[] = [];
@@ -68,10 +98,33 @@ export function gatherLabelCredentials(records: readonly CredentialRecord[]): { 
     picked.push(record);
   }
   const missing = (Object.keys(KINDS) as Kind[]).filter((kind) => KINDS[kind].required && !found.has(kind));
-  // The order of a Gaia-X submission: the participant first, then its numbers, terms, offerings.
+
+  // What the offerings are made of: the newest current credential about each linked node.
+  const newestAbout = new Map<string, CredentialRecord>();
+  for (const record of records) if (record.subject !== null && !newestAbout.has(record.subject) && !record.types.map(localName).includes('LabelCredential')) newestAbout.set(record.subject, record);
+  const pickedIds = new Set(picked.map((record) => record.id));
+  const offerings = picked.filter((record) => kindOf(record) === 'serviceOffering');
+  const described = new Set(offerings.map((record) => record.subject).filter((id): id is string => id !== null));
+  const queue = offerings.flatMap((record) => linksOf(subjectOf(record), RESOURCE_LINKS));
+  const resources: CredentialRecord[] = [];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    if (described.has(id)) continue;
+    described.add(id);
+    const record = newestAbout.get(id);
+    if (record === undefined || pickedIds.has(record.id)) continue;
+    pickedIds.add(record.id);
+    resources.push(record);
+    queue.push(...linksOf(subjectOf(record), RESOURCE_LINKS));
+  }
+  const profiles = [...newestAbout.values()].filter(
+    (record) => !pickedIds.has(record.id) && linksOf(subjectOf(record), [PROFILE_LINK]).some((id) => described.has(id)),
+  );
+
+  // The order of a Gaia-X submission: the participant first, then its numbers, terms, offerings,
+  // and what the offerings are made of.
   const order = Object.keys(KINDS) as Kind[];
   picked.sort((a, b) => order.indexOf(kindOf(a)!) - order.indexOf(kindOf(b)!));
-  return { credentials: picked, missing };
+  return { credentials: [...picked, ...resources, ...profiles.reverse()], missing };
 }
 
 export function createMemberLabels(deps: { presentations: MemberPresentations; compliance: Pick<ComplianceEngine, 'decide'> }): MemberLabels {

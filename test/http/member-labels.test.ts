@@ -142,7 +142,62 @@ describe.each([
     const verified = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: signed.body.jwt, options: { challenge: 'nonce-1', domain: 'https://verifier.example' } });
     expect(verified.status, verified.text).toBe(200);
   });
+
+  it('covers a registered service offering with the resource it aggregates and that resource\'s IPCEI-AI profile, named by the LegalPerson\'s subject id', { timeout: JOURNEY_MS }, async () => {
+    // Registered in one call, as the README's walkthrough does; the offering links its model
+    // (gx:aggregationOfResources), which compliance requires in the presentation.
+    const registered = await call(svc, 'POST', '/service-offerings', { legalPerson: `${acme.did}#legal-person`, credentials: offeringCredentials(acme.did) }, acme.apiKey);
+    expect(registered.status, registered.text).toBe(201);
+    const ids = registered.body.credentials.filter((c: any) => c.origin === 'issued').map((c: any) => c.id as string);
+    expect(ids).toHaveLength(3);
+
+    const answer = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance' }, acme.apiKey);
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.decision).toMatchObject({ outcome: 'issued', findings: [] });
+    const covered = ((decodeJwt(answer.body.label.jwt) as Record<string, any>)['credentialSubject']['gx:compliantCredentials'] as { id: string }[]).map((c) => c.id);
+    expect(covered).toEqual(expect.arrayContaining(ids));
+  });
 });
+
+/** A service offering of `did`, the model it aggregates, and the model's IPCEI-AI profile (unsigned: gx-trust issues them). */
+function offeringCredentials(did: string): unknown[] {
+  const context = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'];
+  return [
+    {
+      '@context': context,
+      type: ['VerifiableCredential', 'gx:ServiceOffering'],
+      credentialSubject: {
+        id: `${did}#inference-api`, type: 'gx:ServiceOffering', 'schema:name': 'Inference API',
+        'gx:providedBy': { id: `${did}#legal-person` },
+        'gx:serviceOfferingTermsAndConditions': {
+          type: 'gx:TermsAndConditions',
+          'gx:url': { '@value': 'https://member.example/terms', '@type': 'xsd:anyURI' },
+          'gx:hash': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        },
+        'gx:dataProtectionRegime': 'GDPR2016',
+        'gx:aggregationOfResources': { id: `${did}#model` },
+      },
+    },
+    {
+      '@context': context,
+      type: ['VerifiableCredential', 'gx:SoftwareResource'],
+      credentialSubject: {
+        id: `${did}#model`, type: 'gx:SoftwareResource', 'schema:name': 'Model 7B',
+        'gx:copyrightOwnedBy': { id: `${did}#legal-person` }, 'gx:license': 'Apache-2.0', 'gx:resourcePolicy': 'default: allow',
+      },
+    },
+    {
+      '@context': [...context, 'https://w3id.org/gx-trust/ipcei-ai/v1'],
+      type: ['VerifiableCredential'],
+      credentialSubject: {
+        id: `${did}#model-profile`, type: 'AIModelProfile', profileOf: `${did}#model`, riskClass: 'general-purpose',
+        intendedPurpose: 'Summarising administrative texts',
+        modelCard: { type: 'ModelCard', url: 'https://member.example/model-card', hash: 'ab'.repeat(32) },
+        hostingMemberState: ['DE'],
+      },
+    },
+  ];
+}
 
 describe('refusals', () => {
   let svc: RunningService;

@@ -382,6 +382,15 @@ describe('POST /service-offerings', () => {
     expect(validated.body).toMatchObject({ conforms: true, findings: [] });
   });
 
+  it('takes the LegalPerson by its subject id (the legalPersonId POST /participants answers): the newest issued about it', async () => {
+    const response = await onboard('/service-offerings', { legalPerson: `${MEMBER}#legal-person`, credentials: [offering(), model(), modelProfile()] });
+    expect(response.status, response.text).toBe(201);
+    expect(response.body.credentials.find((c: any) => c.origin === 'referenced').id).toBe(legalPersonCredentialId);
+    const unknown = await onboard('/service-offerings', { legalPerson: 'did:web:nobody.example#legal-person', credentials: [offering()] });
+    expect(unknown.status, unknown.text).toBe(404);
+    expect(unknown.body.pointer).toBe('/legalPerson');
+  });
+
   it.each([
     // The compliance rule `references` says it (DANGLING_REFERENCE), and SHACL's sh:class on the same link is not repeated, as at compliance.
     ['providedBy names a node that is not a LegalPerson', () => [offering({ 'gx:providedBy': { id: `${MEMBER}#model` } }), model(), modelProfile()], 'references', '/credentials/0/credentialSubject/gx:providedBy'],

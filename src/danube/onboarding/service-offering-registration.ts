@@ -4,17 +4,35 @@
  */
 import { GxTrustError } from '../../errors.js';
 import type { CredentialRepository } from '../../storage/repositories.js';
+import type { CredentialRecord } from '../../storage/store.js';
+import { participantSeries } from './participant-onboarding.js';
 import type { Finding } from '../finding.js';
 import { COMPACT_JWT, DATA_URL, finding, hasType, isSecured, subjectOf, type Item } from './items.js';
 
-/** The offering's LegalPerson: a credential this service issued (by id), or a secured one sent with the request. */
-export async function referencedLegalPerson(store: Pick<CredentialRepository, 'getCredential'>, legalPerson: unknown): Promise<Item> {
+type LegalPersonStore = Pick<CredentialRepository, 'getCredential' | 'seriesCredentials' | 'credentialsOfDid'>;
+
+/**
+ * The LegalPerson named by its subject id (`<did>#legal-person`, the legalPersonId POST
+ * /participants answers, which is also what gx:providedBy names): the one of the participant's
+ * current set (onboarding again supersedes the previous set), else the newest issued about it.
+ * A revoked one is refused when it is verified, as one named by its credential id.
+ */
+async function newestLegalPersonAbout(store: LegalPersonStore, subject: string): Promise<CredentialRecord | undefined> {
+  const did = /^did:[a-z0-9]+:[^#?\s]+/.exec(subject)?.[0];
+  if (did === undefined || did === subject) return undefined;
+  const isIt = (record: CredentialRecord) => record.subject === subject && record.types.some((type) => /(^|[:#/])LegalPerson$/.test(type));
+  const current = (await store.seriesCredentials(participantSeries(did))).filter(isIt).at(-1);
+  return current ?? (await store.credentialsOfDid(did)).find(isIt);
+}
+
+/** The offering's LegalPerson: a credential this service issued (by id or subject id), or a secured one sent with the request. */
+export async function referencedLegalPerson(store: LegalPersonStore, legalPerson: unknown): Promise<Item> {
   if (typeof legalPerson === 'string' && !COMPACT_JWT.test(legalPerson) && !DATA_URL.test(legalPerson)) {
-    const record = await store.getCredential(legalPerson);
+    const record = (await store.getCredential(legalPerson)) ?? (await newestLegalPersonAbout(store, legalPerson));
     if (record === undefined) {
-      throw new GxTrustError('NOT_FOUND', `no credential ${legalPerson} was issued by this service`, {
+      throw new GxTrustError('NOT_FOUND', `no credential ${legalPerson} was issued by this service, nor a gx:LegalPerson about it`, {
         pointer: '/legalPerson',
-        hint: 'Name the LegalPerson credential id POST /participants returned, or send the LegalPerson credential itself',
+        hint: 'Name the LegalPerson credential id or the legalPersonId POST /participants returned, or send the LegalPerson credential itself',
       });
     }
     const secured = COMPACT_JWT.test(record.credential) ? record.credential : (JSON.parse(record.credential) as unknown);

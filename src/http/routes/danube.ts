@@ -137,7 +137,7 @@ export const danubeRoutes: readonly Route<DanubeRouteDependencies>[] = [
     method: 'post', path: '/service-offerings', operationId: 'onboardServiceOffering', tag: 'Danube', roles: ['member'], signing: 'service-offerings',
     summary: 'Issue a service offering and its resources (IPCEI-AI profiles included) for a LegalPerson this service issued or the member signed (Idempotency-Key honoured)',
     request: { schema: ServiceOfferingRequest, example: examples.onboardServiceOffering },
-    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('legalPerson names no credential this service issued'), 422: NOT_ONBOARDED },
+    responses: { 201: { description: 'Issued', schema: OnboardingResult }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('legalPerson names no credential this service issued, nor a LegalPerson it issued one about'), 422: NOT_ONBOARDED },
     async handler(context, deps: { onboarding: Onboarding }) {
       const request = context.body;
       return outcomeAnswer(context, await deps.onboarding.serviceOffering(request.legalPerson, request.credentials, request.options, onboardingContext(context), request));

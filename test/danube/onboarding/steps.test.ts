@@ -75,9 +75,10 @@ describe('what each endpoint\'s submission must hold', () => {
   });
 
   it('a LegalPerson named by id must be one this service issued; one sent must be secured', async () => {
-    const store = { getCredential: async () => undefined };
+    const store = { getCredential: async () => undefined, seriesCredentials: async () => [], credentialsOfDid: async () => [] };
     await expect(referencedLegalPerson(store, 'urn:uuid:nothing')).rejects.toMatchObject({ code: 'NOT_FOUND', pointer: '/legalPerson' });
     await expect(referencedLegalPerson(store, { type: 'VerifiableCredential' })).rejects.toMatchObject({ code: 'INVALID_INPUT', pointer: '/legalPerson' });
+    await expect(referencedLegalPerson(store, 'did:web:member.example#legal-person')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(referencedLegalPerson(store, 'a.b.c')).resolves.toMatchObject({ role: 'reference', secured: 'a.b.c' });
   });
 });
