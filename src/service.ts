@@ -329,6 +329,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     baseUrl: config.baseUrl,
     ...(metrics === undefined ? {} : { metrics }),
     serveMetrics: config.metricsListener === undefined,
+    consoleDir: config.consoleDir,
     clock,
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });

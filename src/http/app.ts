@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
 import type { Authenticator } from '../access/authenticator.js';
@@ -89,6 +90,8 @@ export interface AppDependencies {
   audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Consortium members: the admin API and each member's did:web document. */
   members: MemberRegistry;
+  /** The built web console (GX_CONSOLE_DIR); by default dist/web of the package. */
+  consoleDir?: string;
   /** GX_ENV=production: the service's own faults are answered without their details (src/http/problem.ts publicProblem). */
   production?: boolean;
 }
@@ -178,6 +181,8 @@ export function serveRoutes<D>(options: ServeOptions<D>): HttpInterface {
   return { app, listener };
 }
 
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function createApp(deps: AppDependencies): HttpInterface {
@@ -216,6 +221,7 @@ export function createApp(deps: AppDependencies): HttpInterface {
     metrics: deps.metrics,
     serveMetrics: deps.serveMetrics,
     // Built once: the routes do not change while the process runs.
+    consoleDir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR,
     openApiDocument: JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(deps.baseUrl === undefined ? {} : { serverUrl: deps.baseUrl }) })),
   };
   const logger = deps.logger;

@@ -21,6 +21,7 @@ import type { CanonicalizationBudget } from './rate-limit.js';
 import type { Route } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { complianceRoutes } from './routes/compliance.js';
+import { consoleRoutes } from './routes/console.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { danubeRoutes } from './routes/danube.js';
 import { docsRoutes } from './routes/docs.js';
@@ -62,6 +63,8 @@ export interface RouteDependencies {
   serveMetrics?: boolean | undefined;
   /** /openapi.json, built once from this table. */
   openApiDocument: string;
+  /** The built web console served at /console/. */
+  consoleDir: string;
 }
 
 export const ROUTES: readonly Route<RouteDependencies>[] = [
@@ -76,4 +79,5 @@ export const ROUTES: readonly Route<RouteDependencies>[] = [
   ...identityRoutes,
   ...opsRoutes,
   ...docsRoutes,
+  ...consoleRoutes,
 ];
