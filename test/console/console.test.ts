@@ -210,6 +210,8 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     await legal.getByLabel('Locality').fill('Paris');
     await legal.getByLabel('Postal code').fill('75002');
     await legal.getByLabel('Street address').fill('12 rue de la Paix');
+    await member.getByLabel('Number 1: value').fill('DE136695976');
+    await expect.poll(() => member.locator('.advice').first().textContent(), { timeout: STEP_MS }).toContain('is from DE and the legal address is in FR');
     await member.getByLabel('Number 1: value').fill('FR41303265045');
     await expect.poll(() => member.locator('.advice').first().textContent(), { timeout: STEP_MS }).toMatch(/check digit/i);
     await member.getByLabel('I accept these terms and conditions for my organisation').check();

@@ -33,11 +33,18 @@ interface Issued { id: string; type: string[]; jwt?: string; verifiableCredentia
 
 const emptyAddress = (): Address => ({ countryCode: 'FR', region: '', locality: '', postalCode: '', streetAddress: '' });
 
-/** What the member sees while typing a number: the service's own offline check, run here. */
-function adviceFor(number: RegistrationNumber): string | undefined {
-  if (number.value.trim() === '') return undefined;
-  const faults = number.type === 'gx:VatID' ? checkVatId(number.value) : checkLeiCode(number.value.trim().toUpperCase());
-  return faults.length === 0 ? 'Check digits are right.' : `${faults[0]!.message}. ${faults[0]!.hint}`;
+/**
+ * What the member sees while typing a number: the service's own offline check, run here, and
+ * whether a VAT id's member state is the legal address's country.
+ */
+function adviceFor(number: RegistrationNumber, country: string): string | undefined {
+  const value = number.value.trim();
+  if (value === '') return undefined;
+  const faults = number.type === 'gx:VatID' ? checkVatId(value) : checkLeiCode(value.toUpperCase());
+  if (faults.length > 0) return `${faults[0]!.message}. ${faults[0]!.hint}`;
+  const prefix = value.slice(0, 2).toUpperCase().replace('EL', 'GR');
+  if (number.type === 'gx:VatID' && prefix !== country) return `Check digits are right, but this VAT id is from ${prefix} and the legal address is in ${country}.`;
+  return 'Check digits are right.';
 }
 
 function AddressFields({ legend, pointer, value, onChange, faults }: { legend: string; pointer: string; value: Address; onChange: (a: Address) => void; faults: Fault[] }) {
@@ -199,7 +206,7 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
                 <Field id={`number-type-${i}`} label={`Number ${i + 1}: type`} pointer={`/participant/registrationNumbers/${i}/type`} value={n.type} faults={faults}
                   options={[['gx:VatID', 'VAT id'], ['gx:LeiCode', 'LEI code']]} onInput={(v) => setNumbers(numbers.map((m, j) => (j === i ? { ...m, type: v as RegistrationNumber['type'] } : m)))} />
                 <Field id={`number-value-${i}`} label={`Number ${i + 1}: value`} pointer={`/participant/registrationNumbers/${i}/value`} value={n.value} faults={faults} required
-                  advice={adviceFor(n)} onInput={(v) => setNumbers(numbers.map((m, j) => (j === i ? { ...m, value: v } : m)))} />
+                  advice={adviceFor(n, legal.countryCode)} onInput={(v) => setNumbers(numbers.map((m, j) => (j === i ? { ...m, value: v } : m)))} />
               </div>
             ))}
             <button type="button" class="secondary" onClick={() => setNumbers([...numbers, { type: 'gx:LeiCode', value: '' }])}>Add a registration number</button>
