@@ -1,6 +1,7 @@
 /**
  * Verify (anyone, a connector first): a VC, a VP or a compact JWT, pasted or dropped as a file, sent
- * to POST /credentials/verify or POST /presentations/verify as it is. Every check of the report is
+ * to POST /credentials/verify or POST /presentations/verify as it is (with the API key when signed
+ * in: GX_ANONYMOUS_VERIFY=false closes them to callers without one). Every check of the report is
  * one row, passed or failed in words (never colour alone), with the reason and what to do.
  */
 import { useState } from 'preact/hooks';
@@ -106,8 +107,8 @@ export function VerifyPage() {
     try {
       const input = classify(text);
       const answer = input.token !== undefined
-        ? await call<Report>('POST', input.kind.route, { jwt: { token: input.token, type: input.kind.jwtType! }, accept: [422], key: null })
-        : await call<Report>('POST', input.kind.route, { body: input.kind.wrap === undefined ? input.document : { [input.kind.wrap]: input.document }, accept: [422], key: null });
+        ? await call<Report>('POST', input.kind.route, { jwt: { token: input.token, type: input.kind.jwtType! }, accept: [422] })
+        : await call<Report>('POST', input.kind.route, { body: input.kind.wrap === undefined ? input.document : { [input.kind.wrap]: input.document }, accept: [422] });
       setReport(answer.body);
     } catch (caught) {
       setError(caught instanceof SyntaxError ? new Error(`Neither JSON nor a compact JWT: ${caught.message}`) : caught);
