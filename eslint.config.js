@@ -26,6 +26,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in the browser (web/, bundled by Vite).
+    files: ['web/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests and the load driver read JSON answers and reports whose shape is what they assert.
     files: ['test/**', 'load/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

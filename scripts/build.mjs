@@ -1,5 +1,5 @@
 // `npm run build` (also `prepare` and `prestart`): compiles src/ to dist/ with tsconfig.build.json,
-// then copies the files the service reads at run time beside the code that reads them (tsc copies
+// builds the web console (web/, Vite) into dist/web, then copies the files the service reads at run time beside the code that reads them (tsc copies
 // only what it compiles), so every `new URL('./x', import.meta.url)` resolves in dist/ as in src/.
 // contexts/ and package.json stay at the package root, which is `..` from src/ and from dist/ alike.
 //
@@ -24,9 +24,12 @@ function builtAfterSources() {
   const builtAt = statIfExists(join(dist, '.tsbuildinfo'))?.mtimeMs;
   if (builtAt === undefined) return false;
   const inputs = [join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'package.json'), fileURLToPath(import.meta.url)];
-  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) inputs.push(join(entry.parentPath, entry.name));
+  for (const folder of [src, join(root, 'web')]) {
+    for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) inputs.push(join(entry.parentPath, entry.name));
+    }
   }
+  if (!existsSync(join(dist, 'web', 'index.html'))) return false;
   return inputs.every((file) => (statIfExists(file)?.mtimeMs ?? Infinity) <= builtAt);
 }
 
@@ -72,6 +75,23 @@ if (copied === 0) {
   process.stderr.write('gx-trust build: found no run-time data files under src/ (the shapes); is the source tree complete?\n');
   process.exit(1);
 }
+// The web console: Vite bundles web/ (and the registration-number checks it shares with src/)
+// into dist/web, which the service serves at /console/. Without devDependencies there is no Vite;
+// the console already built is what is served.
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  vite = undefined;
+}
+if (vite === undefined) {
+  process.stderr.write(existsSync(join(dist, 'web', 'index.html'))
+    ? 'gx-trust build: Vite is not installed (devDependencies omitted); using the existing dist/web\n'
+    : 'gx-trust build: Vite is not installed: the web console is not built (run `npm install` with devDependencies)\n');
+} else {
+  await vite.build({ configFile: join(root, 'web', 'vite.config.mjs') });
+}
+
 // tsc leaves its build info untouched when no output changed; the stale check compares against it.
 const now = new Date();
 utimesSync(join(dist, '.tsbuildinfo'), now, now);

@@ -6,9 +6,13 @@
 import proxyaddr from 'proxy-addr';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { GxTrustError } from './errors.js';
 import { REGISTRIES, type Registry } from './danube/registration-numbers/registry-lookups.js';
+
+/** Where `npm run build` writes the web console: dist/web at the package root (`..` from src/ and dist/ alike). */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -73,6 +77,8 @@ export const Environment = z.object({
     })
     .optional(),
   GX_METRICS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  // The built web console (`npm run build` writes it to dist/web); another folder for a console built elsewhere.
+  GX_CONSOLE_DIR: optionalPath,
   // Danube validation: the bundled shapes, the official Gaia-X 25.11 file, or both.
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
   // Another copy of the official file (a newer registry download); default: the one the service ships.
@@ -151,6 +157,8 @@ export interface Config {
   /** The proxies whose X-Forwarded-For is believed (Express's `trust proxy`): a hop count or addresses. */
   trustProxy: number | string[] | undefined;
   metricsEnabled: boolean;
+  /** The built web console's folder (index.html and assets/), served at /console/. */
+  consoleDir: string;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
   /** Worker threads for heavy verification work; 0 runs everything in the main thread. */
@@ -306,6 +314,7 @@ export function parseConfig(
     anonymousVerify: e.GX_ANONYMOUS_VERIFY,
     trustProxy: e.GX_TRUST_PROXY,
     metricsEnabled: e.GX_METRICS_ENABLED,
+    consoleDir: e.GX_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
     workers: e.GX_WORKERS ?? availableParallelism(),

@@ -300,6 +300,7 @@ function createRouteDependencies(deps: {
     // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).
     ops: { store, keyring, metrics: deps.metrics, serveMetrics: config.metricsListener === undefined },
     docs: { openApiDocument: openApiJson(config.baseUrl) },
+    console: { consoleDir: config.consoleDir },
   };
 }
 

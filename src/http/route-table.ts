@@ -12,6 +12,7 @@ import type { Route, ServedRoute } from './route.js';
 import { bindRoutes } from './route.js';
 import { auditRoutes, type AuditRouteDependencies } from './routes/audit.js';
 import { complianceRoutes, type ComplianceRouteDependencies } from './routes/compliance.js';
+import { consoleRoutes, type ConsoleRouteDependencies } from './routes/console.js';
 import { credentialRoutes, type CredentialRouteDependencies } from './routes/credentials.js';
 import { danubeRoutes, type DanubeRouteDependencies } from './routes/danube.js';
 import { docsRoutes, type DocsRouteDependencies } from './routes/docs.js';
@@ -35,6 +36,7 @@ export interface RouteDependencies {
   identity: IdentityRouteDependencies;
   ops: OpsRouteDependencies;
   docs: DocsRouteDependencies;
+  console: ConsoleRouteDependencies;
 }
 
 type RouteModules = { readonly [M in keyof RouteDependencies]: readonly Route<RouteDependencies[M]>[] };
@@ -52,6 +54,7 @@ const MODULES: RouteModules = {
   identity: identityRoutes,
   ops: opsRoutes,
   docs: docsRoutes,
+  console: consoleRoutes,
 };
 
 const MODULE_NAMES = Object.keys(MODULES) as (keyof RouteDependencies)[];

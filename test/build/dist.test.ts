@@ -61,6 +61,15 @@ describe('node dist/main.js (npm start)', () => {
     expect(openApi.info.version).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
     expect((await fetch(`${service.url}/docs/assets/swagger-ui.css`)).status).toBe(200);
 
+    // The web console the build wrote to dist/web (Vite), found from dist/ at / and /console/.
+    const consolePage = await fetch(`${service.url}/`);
+    expect(consolePage.url).toBe(`${service.url}/console/`);
+    expect(consolePage.status).toBe(200);
+    const html = await consolePage.text();
+    const assets = [...html.matchAll(/\/console\/assets\/[^"]+/g)].map((m) => m[0]);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) expect((await fetch(`${service.url}${asset}`)).status, asset).toBe(200);
+
     // contexts/ (canonicalization) and dist/workers/worker.js (GX_WORKERS=1 verifies Data Integrity there).
     const apiKey = readFileSync(join(env.GX_KEYS_DIR, 'admin-api-key.txt'), 'utf8').trim();
     const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } };

@@ -4,6 +4,9 @@
  * are the route table's: a route without a row here fails the first test. To cover a new route,
  * add a row to ENDPOINTS with the status each caller must get.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/http/route-table.js';
 import { examples } from '../../src/http/openapi/examples.js';
@@ -22,7 +25,7 @@ let ownStatusListPath: string;
 async function call(method: string, path: string, body: unknown, caller: Caller) {
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (caller !== 'anonymous') headers['authorization'] = `Bearer ${keys[caller]}`;
-  const response = await fetch(`${service.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${service.url}${path}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await response.text();
   return { status: response.status, text };
 }
@@ -253,14 +256,28 @@ const ENDPOINTS: Endpoint[] = [
       ['GET /openapi.json', '/openapi.json'],
       ['GET /docs', '/docs'],
       ['GET /docs/assets/:file', '/docs/assets/index.css'],
+      ['GET /console/', '/console/'],
+      ['GET /console/assets/:file', '/console/assets/index-3f2a9c.js'],
     ] as const
   ).map(([route, path]): Endpoint => ({ name: `${route} (public)`, route, request: () => ({ method: 'GET', path }), expect: { others: 200 } })),
 ];
 
+ENDPOINTS.push(
+  { name: 'GET / (public)', route: 'GET /', request: () => ({ method: 'GET', path: '/' }), expect: { others: 302 } },
+  { name: 'GET /whoami', route: 'GET /whoami', request: () => ({ method: 'GET', path: '/whoami' }), expect: { anonymous: 401, revoked: 401, others: 200 } },
+);
+
 const CALLERS: Caller[] = ['anonymous', 'bootstrap', 'admin', 'member', 'connector', 'auditor', 'revoked', 'otherMember'];
 
+let consoleDir: string | undefined;
+
 beforeAll(async () => {
-  service = await startService();
+  // A console of two files: the console routes answer whether or not dist/web was built.
+  consoleDir = mkdtempSync(join(tmpdir(), 'gx-trust-console-'));
+  mkdirSync(join(consoleDir, 'assets'));
+  writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+  writeFileSync(join(consoleDir, 'assets', 'index-3f2a9c.js'), 'export {};');
+  service = await startService({ GX_CONSOLE_DIR: consoleDir });
   keys.bootstrap = service.apiKey;
   const create = async (slug: string) => {
     const created = await call('POST', '/members', { slug, name: slug }, 'bootstrap');
@@ -292,6 +309,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await service?.close();
+  if (consoleDir !== undefined) rmSync(consoleDir, { recursive: true, force: true });
 });
 
 describe('the matrix', () => {
