@@ -130,7 +130,15 @@ export function verificationMethodJwk(method: VerificationMethod): JWK {
   if (typeof method.publicKeyMultibase === 'string') {
     return multikeyToJwk(method.publicKeyMultibase);
   }
+  // Ed25519VerificationKey2018, the key type of Ed25519Signature2018: the raw 32 bytes, base58btc
+  // without multibase prefix or multicodec.
+  // @see https://w3c-ccg.github.io/lds-ed25519-2018/#the-ed25519-key-format
+  if (method.type === 'Ed25519VerificationKey2018' && typeof method.publicKeyBase58 === 'string') {
+    const bytes = method.publicKeyBase58.length <= 50 ? base58btcDecode(method.publicKeyBase58) : new Uint8Array();
+    if (bytes.length !== 32) throw new GxTrustError('KEY_BINDING', `${method.id} publishes a publicKeyBase58 that is not a 32-byte Ed25519 key`);
+    return publicJwkOf(createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]), format: 'der', type: 'spki' }));
+  }
   throw new GxTrustError('KEY_BINDING', `${method.id} publishes no public key gx-trust can read`, {
-    hint: 'Use publicKeyJwk (JsonWebKey2020 / JsonWebKey) or publicKeyMultibase (Multikey)',
+    hint: 'Use publicKeyJwk (JsonWebKey2020 / JsonWebKey), publicKeyMultibase (Multikey) or, for Ed25519VerificationKey2018, publicKeyBase58',
   });
 }

@@ -348,7 +348,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
   function importKey(method: VerificationMethod): ImportedKey {
     // Cache by the key the document publishes, before verificationMethodJwk imports it to
     // normalize (that import is exactly what the cache saves).
-    const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase;
+    const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase ?? method.publicKeyBase58;
     const cacheKey = published === undefined ? undefined : `${method.id}\n${published}`;
     const cached = cacheKey === undefined ? undefined : keys.get(cacheKey);
     if (cached !== undefined) return cached;

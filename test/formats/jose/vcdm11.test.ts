@@ -14,6 +14,7 @@ import { publicJwkOf, publicKeyToMultikey } from '../../../src/dids/multikey.js'
 import { signCredentialJwt } from '../../../src/formats/jose/sign.js';
 import { joseFormat } from '../../../src/formats/jose/verify.js';
 import { startDidWebServer, type DidWebServer } from '../../helpers/did-web-server.js';
+import { postJson, startService, type RunningService } from '../../helpers/service.js';
 import { checkOf, decodeJws, didJwkOf, makeContext, makeCredential, summary } from './fixtures.js';
 
 const ALL_PASSED = ['format:ok', 'key-binding:ok', 'proof:ok'];
@@ -235,5 +236,24 @@ describe('did-jwt reads what gx-trust signs', () => {
     const verified = await verifyJWT(jwt, { resolver: resolvable, policies: { aud: false } });
     expect(verified.issuer).toBe(holder.did);
     expect(verified.signer.id).toBe(holder.kid);
+  });
+});
+
+describe('the service', () => {
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startService();
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it('verifies a did-jwt-vc credential at POST /credentials/verify (200), reported as VCDM 1.1 with its mapped document', async () => {
+    const issuer = ed25519DidKey();
+    const jwt = await createVerifiableCredentialJwt(credentialPayload(issuer.did), { did: issuer.did, signer: EdDSASigner(privateBytes(issuer.privateKey)), alg: 'EdDSA' });
+    const answer = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: jwt });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ verified: true, format: 'jwt_vc_json', issuer: issuer.did, document: credentialPayload(issuer.did) });
+    expect(answer.body.warnings.join(' ')).toContain('VCDM 1.1 JWT');
   });
 });
