@@ -203,6 +203,9 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
     }
     if (found.legacy) {
       legacy = true;
+      // The claims outside vc/vp are read too (iss, sub, jti...): the whole payload meets the input walk first.
+      const claimsFault = jsonInputFaults(payload, { what: 'the JWS payload' })[0];
+      if (claimsFault !== undefined) fail('format', claimsFault.code, claimsFault.detail);
       try {
         document = legacyDocument(payload, kind);
       } catch (error) {

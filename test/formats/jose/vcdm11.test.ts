@@ -180,6 +180,12 @@ describe('the RFC 7519 mapping, with tokens did-jwt-vc would not make (raw jose)
     expect(summary(result)).toEqual(['format:ok', 'key-binding:KEY_BINDING', 'proof:CHECK_NOT_RUN']);
   });
 
+  it('refuses a prototype key anywhere in the claims set, outside the vc claim too (FORBIDDEN_KEY)', async () => {
+    const payload = { ...base(), ...(JSON.parse('{"__proto__": {"isAdmin": true}}') as object) };
+    const result = await joseFormat.verifyCredential(await rawJwt(header, payload, issuer.privateKey), makeContext({ now: now() }));
+    expect(checkOf(result, 'format').code).toBe('FORBIDDEN_KEY');
+  });
+
   it('checks the vc claim against the pinned contexts', async () => {
     const payload = base();
     payload.vc['@context'] = [V1, 'https://attacker.example/context'];
