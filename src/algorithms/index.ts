@@ -10,7 +10,13 @@ import { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { GxTrustError } from '../errors.js';
 
+/** The key types gx-trust signs with (the service's and its members' keys). */
 export type KeyKind = 'Ed25519' | 'P-256' | 'RSA';
+/**
+ * The key types a signature gx-trust verifies may be made with: the signing kinds and P-384, which
+ * issuers of the VC-JOSE-COSE examples (ES384) and others use but gx-trust does not sign with.
+ */
+export type VerificationKeyKind = KeyKind | 'P-384';
 
 /** RFC 7518 §3.3 and §3.5: RSA keys below 2048 bits MUST NOT be used with RS256 / PS256. */
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -32,13 +38,15 @@ export const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n - 1n;
 const ALGORITHMS = Object.freeze({
   Ed25519: Object.freeze(['EdDSA'] as const),
   'P-256': Object.freeze(['ES256'] as const),
+  // RFC 7518 §3.4: ES384 is ECDSA with P-384 and SHA-384, and nothing else.
+  'P-384': Object.freeze(['ES384'] as const),
   // PS256 first: it is what gx-trust signs with (as the Gaia-X compliance service does); RS256 is
   // accepted for verification of issuers that still use it.
   RSA: Object.freeze(['PS256', 'RS256'] as const),
-}) satisfies Readonly<Record<KeyKind, readonly [string, ...string[]]>>;
+}) satisfies Readonly<Record<VerificationKeyKind, readonly [string, ...string[]]>>;
 
 /** Every algorithm a signature gx-trust verifies may use. */
-export type Algorithm = (typeof ALGORITHMS)[KeyKind][number];
+export type Algorithm = (typeof ALGORITHMS)[VerificationKeyKind][number];
 /** The algorithms gx-trust signs with: the first of each key type. */
 export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS.RSA[0]] as const);
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -50,7 +58,7 @@ export function keyKindForAlgorithm(alg: SigningAlgorithm): KeyKind {
 }
 
 const HINT =
-  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
+  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, ES384 with P-384 keys (verification only), and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
 
 function refuse(message: string): never {
   throw new GxTrustError('ALG_NOT_ALLOWED', message, { hint: HINT });
@@ -89,13 +97,14 @@ export function assertRsaKeyBounds(key: KeyObject): void {
   assertRsaBounds(key.asymmetricKeyDetails?.modulusLength ?? 0, key.asymmetricKeyDetails?.publicExponent ?? 0n);
 }
 
-function kindOfKeyObject(key: KeyObject): KeyKind {
+function kindOfKeyObject(key: KeyObject): VerificationKeyKind {
   if (key.type === 'secret') refuse('a symmetric (secret) key cannot verify a signature gx-trust accepts');
   const type = key.asymmetricKeyType;
   if (type === 'ed25519') return 'Ed25519';
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve === 'prime256v1' || curve === 'P-256') return 'P-256';
+    if (curve === 'secp384r1' || curve === 'P-384') return 'P-384';
     refuse(`EC keys on curve ${String(curve)} are not accepted`);
   }
   if (type === 'rsa') {
@@ -105,7 +114,7 @@ function kindOfKeyObject(key: KeyObject): KeyKind {
   refuse(`keys of type ${String(type)} are not accepted`);
 }
 
-function kindOfJwk(jwk: JWK): KeyKind {
+function kindOfJwk(jwk: JWK): VerificationKeyKind {
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
     if (base64urlLength(jwk.x) !== 32) refuse('an Ed25519 JWK needs a 32-byte "x"');
     return 'Ed25519';
@@ -113,6 +122,10 @@ function kindOfJwk(jwk: JWK): KeyKind {
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
     if (base64urlLength(jwk.x) !== 32 || base64urlLength(jwk.y) !== 32) refuse('a P-256 JWK needs 32-byte "x" and "y"');
     return 'P-256';
+  }
+  if (jwk.kty === 'EC' && jwk.crv === 'P-384') {
+    if (base64urlLength(jwk.x) !== 48 || base64urlLength(jwk.y) !== 48) refuse('a P-384 JWK needs 48-byte "x" and "y"');
+    return 'P-384';
   }
   if (jwk.kty === 'RSA') {
     if (typeof jwk.n !== 'string' || base64urlLength(jwk.n) < 0 || base64urlLength(jwk.e) <= 0) {
@@ -124,12 +137,19 @@ function kindOfJwk(jwk: JWK): KeyKind {
   refuse(`JWKs with kty ${String(jwk.kty)}${jwk.crv === undefined ? '' : ` and crv ${String(jwk.crv)}`} are not accepted`);
 }
 
-/** Which of the accepted key types `key` is; throws ALG_NOT_ALLOWED for any other key. */
-export function keyKindOf(key: KeyObject | JWK): KeyKind {
+/** Which of the key types a verified signature may use `key` is; throws ALG_NOT_ALLOWED for any other key. */
+export function verificationKeyKindOf(key: KeyObject | JWK): VerificationKeyKind {
   return key instanceof KeyObject ? kindOfKeyObject(key) : kindOfJwk(key);
 }
 
-export function allowedAlgorithms(kind: KeyKind): readonly Algorithm[] {
+/** Which of the key types gx-trust signs with `key` is; throws ALG_NOT_ALLOWED for any other key (P-384 included). */
+export function keyKindOf(key: KeyObject | JWK): KeyKind {
+  const kind = verificationKeyKindOf(key);
+  if (kind === 'P-384') refuse('P-384 keys verify ES384 signatures, but gx-trust does not sign or hold keys of that type');
+  return kind;
+}
+
+export function allowedAlgorithms(kind: VerificationKeyKind): readonly Algorithm[] {
   return ALGORITHMS[kind];
 }
 
@@ -146,7 +166,7 @@ export function defaultAlgorithm(kind: KeyKind): SigningAlgorithm {
 export function assertAlgorithmAllowed(alg: unknown, key: KeyObject | JWK): void {
   if (typeof alg !== 'string' || alg.length === 0) refuse('the algorithm is missing or not a string');
   if (alg.toLowerCase() === 'none') refuse('unsecured JWS ("alg": "none") is never accepted');
-  const kind = keyKindOf(key);
+  const kind = verificationKeyKindOf(key);
   if (!(ALGORITHMS[kind] as readonly string[]).includes(alg)) {
     refuse(`${alg} is not allowed with ${kind} keys (allowed: ${ALGORITHMS[kind].join(', ')})`);
   }

@@ -13,10 +13,13 @@ import type { VerificationMethod } from './types.js';
 // Multicodec varint prefixes of the public keys gx-trust supports.
 const ED25519_PUB = Uint8Array.of(0xed, 0x01);
 const P256_PUB = Uint8Array.of(0x80, 0x24);
+/** p384-pub, 0x1201: verification only (ES384 issuers on did:key). */
+const P384_PUB = Uint8Array.of(0x81, 0x24);
 
 // DER SubjectPublicKeyInfo headers, so node:crypto can import the raw key bytes.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const P256_COMPRESSED_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+const P384_COMPRESSED_SPKI_PREFIX = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const BASE58_INDEX = new Map([...BASE58].map((c, i) => [c, i]));
@@ -55,7 +58,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return prefix.every((b, i) => bytes[i] === b);
 }
 
-/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519 or P-256 only). */
+/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519, P-256 or P-384). */
 export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
   if (!publicKeyMultibase.startsWith('z') || publicKeyMultibase.length > 200) {
     throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase must be base58btc (z...)');
@@ -67,8 +70,11 @@ export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
   if (startsWith(bytes, P256_PUB) && bytes.length === 35) {
     return createPublicKey({ key: Buffer.concat([P256_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
   }
-  throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is neither an Ed25519 nor a P-256 public key', {
-    hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...) and P-256 (zDn...)',
+  if (startsWith(bytes, P384_PUB) && bytes.length === 51) {
+    return createPublicKey({ key: Buffer.concat([P384_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
+  }
+  throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is not an Ed25519, P-256 or P-384 public key', {
+    hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...), P-256 (zDn...) and P-384 (z82...)',
   });
 }
 
@@ -76,18 +82,19 @@ export function multikeyToJwk(publicKeyMultibase: string): JWK {
   return publicJwkOf(multikeyToKeyObject(publicKeyMultibase));
 }
 
-/** The Multikey encoding of an Ed25519 or P-256 public key (P-256 as a compressed point). */
+/** The Multikey encoding of an Ed25519, P-256 or P-384 public key (EC keys as a compressed point). */
 export function publicKeyToMultikey(key: KeyObject): string {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) {
     return 'z' + base58btcEncode(Buffer.concat([ED25519_PUB, Buffer.from(jwk.x, 'base64url')]));
   }
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x !== undefined && jwk.y !== undefined) {
+  if (jwk.kty === 'EC' && (jwk.crv === 'P-256' || jwk.crv === 'P-384') && jwk.x !== undefined && jwk.y !== undefined) {
     const y = Buffer.from(jwk.y, 'base64url');
     const prefix = (y[y.length - 1] ?? 0) & 1 ? 0x03 : 0x02;
-    return 'z' + base58btcEncode(Buffer.concat([P256_PUB, Uint8Array.of(prefix), Buffer.from(jwk.x, 'base64url')]));
+    const codec = jwk.crv === 'P-256' ? P256_PUB : P384_PUB;
+    return 'z' + base58btcEncode(Buffer.concat([codec, Uint8Array.of(prefix), Buffer.from(jwk.x, 'base64url')]));
   }
-  throw new GxTrustError('INVALID_INPUT', 'only Ed25519 and P-256 keys have a Multikey form here');
+  throw new GxTrustError('INVALID_INPUT', 'only Ed25519, P-256 and P-384 keys have a Multikey form here');
 }
 
 /** The public JWK of a key, with no private members whatever the input. */
@@ -123,7 +130,15 @@ export function verificationMethodJwk(method: VerificationMethod): JWK {
   if (typeof method.publicKeyMultibase === 'string') {
     return multikeyToJwk(method.publicKeyMultibase);
   }
+  // Ed25519VerificationKey2018, the key type of Ed25519Signature2018: the raw 32 bytes, base58btc
+  // without multibase prefix or multicodec.
+  // @see https://w3c-ccg.github.io/lds-ed25519-2018/#the-ed25519-key-format
+  if (method.type === 'Ed25519VerificationKey2018' && typeof method.publicKeyBase58 === 'string') {
+    const bytes = method.publicKeyBase58.length <= 50 ? base58btcDecode(method.publicKeyBase58) : new Uint8Array();
+    if (bytes.length !== 32) throw new GxTrustError('KEY_BINDING', `${method.id} publishes a publicKeyBase58 that is not a 32-byte Ed25519 key`);
+    return publicJwkOf(createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]), format: 'der', type: 'spki' }));
+  }
   throw new GxTrustError('KEY_BINDING', `${method.id} publishes no public key gx-trust can read`, {
-    hint: 'Use publicKeyJwk (JsonWebKey2020 / JsonWebKey) or publicKeyMultibase (Multikey)',
+    hint: 'Use publicKeyJwk (JsonWebKey2020 / JsonWebKey), publicKeyMultibase (Multikey) or, for Ed25519VerificationKey2018, publicKeyBase58',
   });
 }

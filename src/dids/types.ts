@@ -7,6 +7,8 @@ export interface VerificationMethod {
   controller: string;
   publicKeyJwk?: JWK & { x5c?: string[]; x5u?: string };
   publicKeyMultibase?: string;
+  /** Ed25519VerificationKey2018 only. */
+  publicKeyBase58?: string;
   /** Multikey lifecycle (key rotation keeps old methods with an expiry). */
   expires?: string;
   revoked?: string;

@@ -87,11 +87,38 @@ export const VERIFICATION_METHOD_FRAGMENTS = {
   ed25519VerificationKey2020: 'ed25519-2020',
 } as const;
 
+/**
+ * The `JsonWebKey` twin of each JsonWebKey2020 method: the same publicKeyJwk under the type
+ * VC-JOSE-COSE §4.3 names ("the verification method type JsonWebKey"), next to the JsonWebKey2020
+ * methods Gaia-X expects. Its id is the JsonWebKey2020 method's plus this suffix.
+ * @see https://www.w3.org/TR/vc-jose-cose/#using-controlled-identifier-documents
+ */
+export const JSON_WEB_KEY_TWIN_SUFFIX = '-jsonwebkey';
+
+/**
+ * The term `JsonWebKey` as the Controlled Identifiers v1 context defines it
+ * (https://www.w3.org/ns/cid/v1), inline: the documents keep their pinned contexts, and a JSON-LD
+ * reader in safe mode still finds every term defined.
+ * @see https://www.w3.org/TR/cid-1.0/#jsonwebkey
+ */
+const JSON_WEB_KEY_TERM = Object.freeze({
+  JsonWebKey: {
+    '@id': 'https://w3id.org/security#JsonWebKey',
+    '@context': {
+      '@protected': true,
+      id: '@id',
+      type: '@type',
+      publicKeyJwk: { '@id': 'https://w3id.org/security#publicKeyJwk', '@type': '@json' },
+    },
+  },
+});
+
 export const DID_DOCUMENT_CONTEXT = [
   'https://www.w3.org/ns/did/v1',
   'https://w3id.org/security/suites/jws-2020/v1',
   'https://w3id.org/security/multikey/v1',
   'https://w3id.org/security/suites/ed25519-2020/v1',
+  JSON_WEB_KEY_TERM,
 ] as const;
 
 const DID_KEY_CONTEXT = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'] as const;
@@ -466,10 +493,15 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     }
     return { id: key.jwkVerificationMethodId, type: 'JsonWebKey2020', controller: did, publicKeyJwk };
   };
+  const jsonWebKeyTwin = (method: VerificationMethod): VerificationMethod => ({
+    ...structuredClone(method),
+    id: method.id + JSON_WEB_KEY_TWIN_SUFFIX,
+    type: 'JsonWebKey',
+  });
+  const jwkMethods = [jwkMethod(keys.Ed25519), jwkMethod(keys['P-256']), jwkMethod(keys.RSA)];
   const methods: VerificationMethod[] = [
-    jwkMethod(keys.Ed25519),
-    jwkMethod(keys['P-256']),
-    jwkMethod(keys.RSA),
+    ...jwkMethods,
+    ...jwkMethods.map(jsonWebKeyTwin),
     { id: fragment(F.multikeyEd25519), type: 'Multikey', controller: did, publicKeyMultibase: mkEd },
     { id: fragment(F.multikeyP256), type: 'Multikey', controller: did, publicKeyMultibase: mkP256 },
     // Ed25519VerificationKey2020 uses the same multicodec-prefixed base58btc encoding as Multikey.

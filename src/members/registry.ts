@@ -24,7 +24,7 @@ import type { Clock } from '../clock.js';
 import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
-import { DID_DOCUMENT_CONTEXT } from '../keyring/index.js';
+import { DID_DOCUMENT_CONTEXT, JSON_WEB_KEY_TWIN_SUFFIX } from '../keyring/index.js';
 import { keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { certificateInfo } from '../x509/index.js';
 import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
@@ -424,6 +424,12 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       if (!published) continue;
       methods.push({ id: key.id, type: key.methodType, controller: member.did, ...key.publicKey, ...(expires === undefined ? {} : { expires }) });
       if (key.state === 'active') current.push(key.id);
+      // VC-JOSE-COSE §4.3 names the type JsonWebKey; Gaia-X expects JsonWebKey2020: both, one key.
+      if (key.methodType === 'JsonWebKey2020') {
+        const id = key.id + JSON_WEB_KEY_TWIN_SUFFIX;
+        methods.push({ id, type: 'JsonWebKey', controller: member.did, ...structuredClone(key.publicKey), ...(expires === undefined ? {} : { expires }) });
+        if (key.state === 'active') current.push(id);
+      }
       const twin = multikeyTwinOf(key);
       if (twin !== undefined) {
         const id = key.id + MULTIKEY_TWIN_SUFFIX;

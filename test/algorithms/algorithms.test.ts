@@ -7,6 +7,8 @@ import {
   assertAlgorithmAllowed,
   defaultAlgorithm,
   keyKindOf,
+  SIGNING_ALGORITHMS,
+  verificationKeyKindOf,
   type KeyKind,
 } from '../../src/algorithms/index.js';
 
@@ -91,6 +93,18 @@ describe('assertAlgorithmAllowed()', () => {
     expect(() => assertAlgorithmAllowed('ES256', jwkOf(p256))).not.toThrow();
     expect(() => assertAlgorithmAllowed('PS256', rsa2048)).not.toThrow();
     expect(() => assertAlgorithmAllowed('RS256', jwkOf(rsa2048))).not.toThrow();
+    expect(() => assertAlgorithmAllowed('ES384', p384)).not.toThrow();
+    expect(() => assertAlgorithmAllowed('ES384', jwkOf(p384))).not.toThrow();
+  });
+
+  it('verifies ES384 with P-384 keys only, and keeps P-384 out of the signing key types', () => {
+    expect(verificationKeyKindOf(p384)).toBe('P-384');
+    expect(verificationKeyKindOf(jwkOf(p384))).toBe('P-384');
+    expect(allowedAlgorithms('P-384')).toEqual(['ES384']);
+    expect(SIGNING_ALGORITHMS).not.toContain('ES384');
+    expect(errorOf(() => assertAlgorithmAllowed('ES384', p256)).message).toMatch(/ES384 is not allowed with P-256 keys/);
+    expect(errorOf(() => assertAlgorithmAllowed('ES256', p384)).message).toMatch(/ES256 is not allowed with P-384 keys/);
+    expect(errorOf(() => assertAlgorithmAllowed('ES384', { ...jwkOf(p384), x: 'AAAA' } as JWK)).message).toMatch(/48-byte/);
   });
 
   describe('refuses', () => {

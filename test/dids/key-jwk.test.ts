@@ -32,6 +32,8 @@ describe('did:key', () => {
   describe.each([
     ['Ed25519', () => generateKeyPairSync('ed25519'), 'z6Mk'],
     ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }), 'zDn'],
+    // p384-pub (0x1201): issuers that sign ES384; gx-trust verifies, never signs with, P-384.
+    ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' }), 'z82'],
   ] as const)('%s', (_name, generate, prefix) => {
     it('resolves to a Multikey method under assertionMethod and authentication that verifies a real signature', async () => {
       const { publicKey, privateKey } = generate();

@@ -88,17 +88,21 @@ describe('members and their did:web', () => {
     acmeKey = (await apiKeyFor(acme, 'member')).apiKey;
   });
 
-  it('gives a member did:web:<host>:members:<slug>, served at /members/<slug>/did.json: Ed25519 and P-256 Multikeys, RSA and P-256 JsonWebKey2020 with x5c', async () => {
+  it('gives a member did:web:<host>:members:<slug>, served at /members/<slug>/did.json: Ed25519 and P-256 Multikeys, RSA and P-256 JsonWebKey2020 with x5c and their JsonWebKey twins', async () => {
     expect(acme.did).toBe(`did:web:localhost%3A${issuer.port}:members:acme`);
     expect(acme.custody).toBe('hosted');
     const doc = await call('GET', '/members/acme/did.json');
     expect(doc.status).toBe(200);
     expect(doc.body.id).toBe(acme.did);
-    expect(doc.body.verificationMethod.map((vm: any) => vm.type).sort()).toEqual(['JsonWebKey2020', 'JsonWebKey2020', 'Multikey', 'Multikey']);
+    expect(doc.body.verificationMethod.map((vm: any) => vm.type).sort()).toEqual(['JsonWebKey', 'JsonWebKey', 'JsonWebKey2020', 'JsonWebKey2020', 'Multikey', 'Multikey']);
     for (const vm of doc.body.verificationMethod) {
       expect(vm).toMatchObject({ controller: acme.did });
       expect(vm.id.startsWith(`${acme.did}#`)).toBe(true);
-      if (vm.type === 'JsonWebKey2020') expect(vm.publicKeyJwk.x5c).toHaveLength(2);
+      if (vm.type === 'JsonWebKey2020') {
+        expect(vm.publicKeyJwk.x5c).toHaveLength(2);
+        // VC-JOSE-COSE §4.3: the same key as a JsonWebKey method.
+        expect(doc.body.verificationMethod).toContainEqual({ ...vm, id: `${vm.id}-jsonwebkey`, type: 'JsonWebKey' });
+      }
     }
     expect(doc.body.assertionMethod).toEqual(doc.body.verificationMethod.map((vm: any) => vm.id));
     expect((await call('GET', '/members/nobody/did.json')).status).toBe(404);
@@ -227,7 +231,7 @@ describe('key rotation', () => {
     const before = (await call('GET', '/members/idle/did.json')).body.verificationMethod.map((vm: any) => vm.id);
     await call('POST', `/members/${member.id}/keys/rotate`, {}, admin());
     const after = (await call('GET', '/members/idle/did.json')).body.verificationMethod.map((vm: any) => vm.id);
-    expect(after).toHaveLength(4);
+    expect(after).toHaveLength(6);
     expect(after.some((id: string) => before.includes(id))).toBe(false);
   });
 });

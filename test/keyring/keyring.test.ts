@@ -2,9 +2,11 @@ import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import jsonld from 'jsonld';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { multikeyToJwk } from '../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { GxTrustError } from '../../src/errors.js';
 import {
   DEVELOPMENT_FILES,
@@ -145,12 +147,16 @@ describe('the service DID document', () => {
       'https://w3id.org/security/suites/jws-2020/v1',
       'https://w3id.org/security/multikey/v1',
       'https://w3id.org/security/suites/ed25519-2020/v1',
+      { JsonWebKey: expect.objectContaining({ '@id': 'https://w3id.org/security#JsonWebKey' }) },
     ]);
     const methods = doc.verificationMethod ?? [];
     expect(methods.map((m) => [m.id.slice(DID.length), m.type])).toEqual([
       ['#jwk-ed25519', 'JsonWebKey2020'],
       ['#jwk-p256', 'JsonWebKey2020'],
       ['#jwk-rsa', 'JsonWebKey2020'],
+      ['#jwk-ed25519-jsonwebkey', 'JsonWebKey'],
+      ['#jwk-p256-jsonwebkey', 'JsonWebKey'],
+      ['#jwk-rsa-jsonwebkey', 'JsonWebKey'],
       ['#multikey-ed25519', 'Multikey'],
       ['#multikey-p256', 'Multikey'],
       ['#ed25519-2020', 'Ed25519VerificationKey2020'],
@@ -182,6 +188,20 @@ describe('the service DID document', () => {
     expect(multikeyToJwk(byId.get('#multikey-p256')?.publicKeyMultibase ?? '')).toEqual(keyring.key('P-256').publicJwk);
   });
 
+  it('publishes each JsonWebKey2020 key again as a VC-JOSE-COSE JsonWebKey method with the same publicKeyJwk', () => {
+    const byId = new Map((keyring.didDocument().verificationMethod ?? []).map((m) => [m.id.slice(DID.length), m]));
+    for (const fragment of ['#jwk-ed25519', '#jwk-p256', '#jwk-rsa']) {
+      expect(byId.get(`${fragment}-jsonwebkey`)).toEqual({ ...byId.get(fragment), id: `${DID}${fragment}-jsonwebkey`, type: 'JsonWebKey' });
+    }
+  });
+
+  it('is a JSON-LD document every term of which its contexts define (safe mode)', async () => {
+    const expanded = await jsonld.expand(keyring.didDocument() as never, { documentLoader: createDocumentLoader() as never, safe: true } as never);
+    const types = JSON.stringify(expanded);
+    expect(types).toContain('https://w3id.org/security#JsonWebKey"');
+    expect(types).toContain('https://w3id.org/security#JsonWebKey2020');
+  });
+
   it('names each key record after its methods', () => {
     expect(keyring.key('Ed25519')).toMatchObject({
       kind: 'Ed25519',
@@ -209,7 +229,7 @@ describe('the service DID document', () => {
     doc.id = 'did:web:attacker.example';
     (doc.verificationMethod ?? []).length = 0;
     expect(keyring.didDocument().id).toBe(DID);
-    expect(keyring.didDocument().verificationMethod).toHaveLength(6);
+    expect(keyring.didDocument().verificationMethod).toHaveLength(9);
   });
 });
 

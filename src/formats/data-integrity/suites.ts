@@ -125,7 +125,8 @@ export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {
 const verifierCache = new LRUCache<string, SuiteVerifier>({ max: 1000 });
 
 export function verifierFor(method: VerificationMethod): SuiteVerifier {
-  const material = typeof method.publicKeyMultibase === 'string' ? method.publicKeyMultibase : JSON.stringify(method.publicKeyJwk ?? null);
+  // Every member a key may be read from (verificationMethodJwk): a method republished with other key material must miss.
+  const material = JSON.stringify([method.publicKeyMultibase ?? null, method.publicKeyJwk ?? null, method.publicKeyBase58 ?? null]);
   const key = `${method.id}\n${material}`;
   let verifier = verifierCache.get(key);
   if (verifier === undefined) {

@@ -121,6 +121,15 @@ function setClaim(payload: Record<string, unknown>, claim: string, value: unknow
   payload[claim] = value;
 }
 
+/**
+ * `iss` is the issuer (or holder) id: VC-JOSE-COSE allows it, and did-jwt and other JWT libraries
+ * find the signer's DID document only through it.
+ * @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
+ */
+function setIssuerClaim(payload: Record<string, unknown>, signer: JoseSigner): void {
+  setClaim(payload, 'iss', signer.issuer);
+}
+
 async function sign(payload: Record<string, unknown>, signer: JoseSigner, typ: string, cty: string): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, iss: signer.issuer, typ, cty })
@@ -142,8 +151,8 @@ export interface SignCredentialJwtOptions {
  * @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
  * So: `iat` is the signing time; `exp` is set only when the credential has `validUntil`, to that
  * instant (a signature should not outlive the data it secures, and JWT-only verifiers then reject
- * the credential when it expires); no `nbf`; no `jti` or `iss` claim (they would only repeat `id`
- * and `issuer`; the issuer DID is in the protected header's `iss`). The claims are in seconds, in
+ * the credential when it expires); no `nbf`; no `jti` (it would only repeat `id`); `iss` equal to
+ * `issuer` (see setIssuerClaim). The claims are in seconds, in
  * the payload, as RFC 7519 defines them; unlike the Loire notaries' millisecond header claims.
  */
 export async function signCredentialJwt({
@@ -162,6 +171,7 @@ export async function signCredentialJwt({
     });
   }
   const payload: Record<string, unknown> = { ...credential };
+  setIssuerClaim(payload, signer);
   setClaim(payload, 'iat', seconds(now));
   if (credential.validUntil !== undefined) {
     const until = typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : new Date(Number.NaN);
@@ -247,6 +257,7 @@ export async function signPresentationJwt({
   });
   const payload: Record<string, unknown> = { ...presentation, holder: presentation.holder ?? signer.issuer };
   if (entries.length > 0) payload.verifiableCredential = verifiableCredential;
+  setIssuerClaim(payload, signer);
   setClaim(payload, 'iat', seconds(now));
   if (nonce !== undefined) setClaim(payload, 'nonce', nonce);
   if (audience !== undefined) setClaim(payload, 'aud', audience);

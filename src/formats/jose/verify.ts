@@ -11,13 +11,14 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { ProofPurpose, VerificationMethod } from '../../dids/types.js';
+import type { DidResolver, ProofPurpose, VerificationMethod } from '../../dids/types.js';
 import { verificationMethodJwk } from '../../dids/multikey.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { isGxTrustError, type ErrorCode } from '../../errors.js';
 import { jsonInputFaults, isObject } from '../../json-input.js';
 import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
 import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
+import { LEGACY_CLAIM, LEGACY_FORMAT, LegacyMappingError, legacyDocument } from './vcdm11.js';
 import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from '../../verifying/types.js';
 
 type Kind = 'credential' | 'presentation';
@@ -131,8 +132,13 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
 interface Decoded {
   token: string;
   header: Record<string, unknown>;
+  /** The JWT claims set. */
   payload: Record<string, unknown>;
   alg: string;
+  /** The credential or presentation: the payload itself, or for a VCDM 1.1 JWT its `vc`/`vp` claim with the claims mapped in. */
+  document: Record<string, unknown>;
+  legacy: boolean;
+  format: string;
 }
 
 /** Everything that can be decided from the token alone, before any key is looked up. */
@@ -170,27 +176,74 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
     fail('format', 'INVALID_INPUT', `"crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
   }
   const typ = header.typ;
-  if (typeof typ !== 'string' || !TOKEN_TYPES[kind].includes(normalizeMediaType(typ))) {
+  if (typ !== undefined && typeof typ !== 'string') fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a string`);
+  const declared = typ === undefined ? undefined : normalizeMediaType(typ);
+  // A typ naming a kind must name this one: explicit typing is what keeps a vp+jwt or an access
+  // token from being taken for a credential. "jwt" (RFC 7519 §5.1) names no kind.
+  const explicit = declared !== undefined && declared !== 'jwt';
+  if (explicit && !TOKEN_TYPES[kind].includes(declared)) {
     fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a ${kind} type (${TOKEN_TYPES[kind].join(', ')})`);
   }
   const payload = decodeJson(payloadPart, 'payload');
-  // "The JWT Claim Names vc and vp MUST NOT be present." @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
-  for (const claim of ['vc', 'vp']) {
-    if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
+  let document = payload;
+  let legacy = false;
+  if (explicit) {
+    // "The JWT Claim Names vc and vp MUST NOT be present." @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
+    for (const claim of ['vc', 'vp']) {
+      if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
+    }
+  } else {
+    // "The typ header parameter SHOULD be vc+jwt": without it (or with the generic "JWT" VCDM 1.1
+    // producers write) the payload itself must say it is this kind, so a token of another kind
+    // still cannot pass for one.
+    // @see https://www.w3.org/TR/vc-jose-cose/#securing-with-jose
+    const found = payloadKind(payload);
+    if (found?.kind !== kind) {
+      fail('format', 'TOKEN_TYPE', `typ ${typ === undefined ? 'is absent' : JSON.stringify(typ)} and the payload is not a ${kind}${found === undefined ? '' : ` but a ${found.kind}`}`);
+    }
+    if (found.legacy) {
+      legacy = true;
+      // The claims outside vc/vp are read too (iss, sub, jti...): the whole payload meets the input walk first.
+      const claimsFault = jsonInputFaults(payload, { what: 'the JWS payload' })[0];
+      if (claimsFault !== undefined) fail('format', claimsFault.code, claimsFault.detail);
+      try {
+        document = legacyDocument(payload, kind);
+      } catch (error) {
+        if (error instanceof LegacyMappingError) fail('format', 'INVALID_INPUT', error.message, error.pointer);
+        throw error;
+      }
+    }
   }
   // The payload is the credential: its contexts are checked as a Data Integrity document's are,
   // although gx-trust never expands it (its reader will), and before any key is looked up.
-  const payloadFault = jsonLdInputFaults(payload, { loader, what: 'the JWS payload' })[0];
+  const payloadFault = jsonLdInputFaults(document, { loader, what: legacy ? `the "${LEGACY_CLAIM[kind]}" claim` : 'the JWS payload' })[0];
   if (payloadFault !== undefined) fail('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
-  return { token, header, payload, alg };
+  const format = legacy ? LEGACY_FORMAT[kind] : explicit ? declared : kind === 'credential' ? 'vc+jwt' : 'vp+jwt';
+  return { token, header, payload, alg, document, legacy, format };
+}
+
+/**
+ * What an untyped payload is: a VCDM 1.1 JWT by its `vc` / `vp` claim, a VCDM 2.0 one by its
+ * `type`. Undefined when it says neither, or both.
+ */
+function payloadKind(payload: Record<string, unknown>): { kind: Kind; legacy: boolean } | undefined {
+  const hasVc = Object.hasOwn(payload, 'vc');
+  const hasVp = Object.hasOwn(payload, 'vp');
+  if (hasVc || hasVp) return hasVc && hasVp ? undefined : { kind: hasVc ? 'credential' : 'presentation', legacy: true };
+  const credential = hasType(payload, 'VerifiableCredential');
+  const presentation = hasType(payload, 'VerifiablePresentation');
+  if (credential === presentation) return undefined;
+  return { kind: credential ? 'credential' : 'presentation', legacy: false };
 }
 
 /** The DID the key must belong to: the credential's issuer, or the presentation's holder. */
 function expectedController(decoded: Decoded, kind: Kind): string {
-  const { header, payload } = decoded;
-  const subject = kind === 'credential' ? idOf(payload.issuer) : idOf(payload.holder) ?? (typeof payload.iss === 'string' ? payload.iss : undefined);
+  const { header, payload, document } = decoded;
+  const subject = kind === 'credential' ? idOf(document.issuer) : idOf(document.holder) ?? (typeof payload.iss === 'string' ? payload.iss : undefined);
   const subjectName = kind === 'credential' ? 'issuer' : 'holder';
   if (subject === undefined) fail('key-binding', 'KEY_BINDING', `the payload names no ${subjectName}`);
+  // iss, where either place carries it, must be the issuer: did-jwt and other JWT libraries bind
+  // the key to iss, gx-trust to the issuer, and a token may not tell them two stories.
   if (header.iss !== undefined && header.iss !== subject) {
     fail('key-binding', 'KEY_BINDING', `header iss ${JSON.stringify(header.iss)} differs from the ${subjectName} ${subject}`);
   }
@@ -210,18 +263,45 @@ function checkKeyHeaders(header: Record<string, unknown>): void {
 }
 
 /**
- * The kid must be an absolute DID URL of the controller: `<did>#<fragment>`. Anything else
- * (relative references, `../../x`, another DID) stops here; what passes goes only to the
- * resolver's DID URL parser.
- * @see https://www.w3.org/TR/vc-jose-cose/#kid
+ * The kid must be a DID URL of the controller: `<did>#<fragment>`, or the relative reference
+ * `#<fragment>` when the token carries `iss` (then already checked to be the controller), which it
+ * is resolved against. Anything else (other relative references, `../../x`, another DID) stops
+ * here; what passes goes only to the resolver's DID URL parser.
+ * @see https://www.w3.org/TR/vc-jose-cose/#kid "If iss is absent ... kid MUST be an absolute URL"
  */
-function checkKid(header: Record<string, unknown>, controller: string): string {
-  const kid = header.kid;
-  if (typeof kid !== 'string') fail('key-binding', 'KEY_BINDING', 'the header has no kid');
+function checkKid(decoded: Decoded, controller: string): string {
+  const { header, payload } = decoded;
+  const given = header.kid;
+  if (typeof given !== 'string') fail('key-binding', 'KEY_BINDING', 'the header has no kid');
+  const iss = typeof payload.iss === 'string' ? payload.iss : typeof header.iss === 'string' ? header.iss : undefined;
+  const kid = given.startsWith('#') && iss !== undefined ? `${iss}${given}` : given;
   if (!kid.startsWith(`${controller}#`) || kid.length === controller.length + 1) {
-    fail('key-binding', 'KEY_BINDING', `kid ${JSON.stringify(kid.slice(0, 200))} is not a verification method of ${controller}`);
+    const why = given.startsWith('#') && iss === undefined ? ': a relative kid needs an iss to resolve against' : '';
+    fail('key-binding', 'KEY_BINDING', `kid ${JSON.stringify(given.slice(0, 200))} is not a verification method of ${controller}${why}`);
   }
   return kid;
+}
+
+/**
+ * A VCDM 1.1 JWT may carry no kid (did-jwt writes none and tries every key of the issuer): the key
+ * is then the one method the DID document lists for the purpose, and an issuer with several must
+ * name one.
+ */
+async function soleMethodId(resolver: DidResolver, controller: string, purpose: ProofPurpose): Promise<string> {
+  let document;
+  try {
+    document = await resolver.resolve(controller);
+  } catch (error) {
+    if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+    throw error;
+  }
+  const listed = Array.isArray(document[purpose]) ? (document[purpose] as unknown[]) : [];
+  const ids = listed.map((entry) => (typeof entry === 'string' ? entry : idOf(entry))).filter((id) => id !== undefined);
+  const [only, ...more] = ids.map((id) => (id.startsWith('#') ? `${controller}${id}` : id));
+  if (only === undefined || more.length > 0) {
+    fail('key-binding', 'KEY_BINDING', `the header has no kid and ${controller} lists ${ids.length} ${purpose} methods: name one in kid`);
+  }
+  return only;
 }
 
 /** RFC 7638 thumbprint (SHA-256, base64url) of the members the key type requires. */
@@ -271,7 +351,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
   function importKey(method: VerificationMethod): ImportedKey {
     // Cache by the key the document publishes, before verificationMethodJwk imports it to
     // normalize (that import is exactly what the cache saves).
-    const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase;
+    const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase ?? method.publicKeyBase58;
     const cacheKey = published === undefined ? undefined : `${method.id}\n${published}`;
     const cached = cacheKey === undefined ? undefined : keys.get(cacheKey);
     if (cached !== undefined) return cached;
@@ -289,27 +369,31 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
     if (kind === 'presentation' && ctx.challenge !== undefined) extra.push('challenge');
     if (kind === 'presentation' && ctx.domain !== undefined) extra.push('domain');
     const pending = [...BASE_CHECKS, ...extra];
+    const legacyWarnings: string[] = [];
     const pass = (check: CheckName, message?: string): void => {
       pending.splice(pending.indexOf(check), 1);
       checks.push(passed(check, message));
     };
     try {
       const decoded = checkFormat(extractToken(input, kind), kind, ctx.documentLoader);
-      result.format = normalizeMediaType(decoded.header.typ as string);
-      result.document = decoded.payload;
+      result.format = decoded.format;
+      if (decoded.legacy) {
+        legacyWarnings.push(`a VCDM 1.1 JWT (the "${LEGACY_CLAIM[kind]}" claim): its registered claims were mapped into the document as VCDM 1.1 defines`);
+      }
+      result.document = decoded.document;
       const timeClaims = readTimeClaims(decoded);
       if (timeClaims !== undefined) result.timeClaims = timeClaims;
       if (kind === 'presentation') {
-        const held = decoded.payload.verifiableCredential;
+        const held = decoded.document.verifiableCredential;
         result.heldCredentials = held === undefined ? [] : Array.isArray(held) ? [...held] : [held];
       }
-      pass('format');
+      pass('format', decoded.legacy ? `VCDM 1.1 JWT (${decoded.format})` : undefined);
 
       checkKeyHeaders(decoded.header);
       const controller = expectedController(decoded, kind);
       result.issuer = controller;
-      const kid = checkKid(decoded.header, controller);
       const purpose: ProofPurpose = kind === 'credential' ? 'assertionMethod' : 'authentication';
+      const kid = decoded.legacy && decoded.header.kid === undefined ? await soleMethodId(ctx.resolver, controller, purpose) : checkKid(decoded, controller);
       let method: VerificationMethod;
       let imported: ImportedKey;
       try {
@@ -346,7 +430,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
     }
     // "A verification never returns valid when a check could not be run."
     for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
-    const warnings = ignoredMembers(input);
+    const warnings = [...legacyWarnings, ...ignoredMembers(input)];
     if (warnings.length > 0) result.warnings = warnings;
     return result;
   }

@@ -114,6 +114,8 @@ function cryptoArgs(alg: JsonWebSignature2020Alg, key: KeyObject): { digest: str
       return { digest: 'sha256', key };
     case 'ES256':
       return { digest: 'sha256', key: { key, dsaEncoding: 'ieee-p1363' } };
+    case 'ES384':
+      return { digest: 'sha384', key: { key, dsaEncoding: 'ieee-p1363' } };
     case 'EdDSA':
       return { digest: null, key };
   }
@@ -238,8 +240,26 @@ function types(value: unknown): string[] {
   return Array.isArray(type) ? type.filter((t): t is string => typeof t === 'string') : [];
 }
 
-function hasJsonWebSignature2020Proof(input: unknown): input is JsonObject & { proof: JsonObject } {
-  return isObject(input) && isObject(input['proof']) && input['proof']['type'] === JSON_WEB_SIGNATURE_2020;
+/**
+ * The Linked Data Signatures suites whose proof is a detached JWS over URDNA2015 canonical forms:
+ * JsonWebSignature2020 (any allowed alg; the standard and the Gaia-X signing inputs) and
+ * Ed25519Signature2018 (EdDSA only, the standard signing input), the suite of VCDM 1.1
+ * credentials a connector still meets.
+ * @see https://w3c-ccg.github.io/lds-ed25519-2018/
+ */
+interface DetachedJwsSuite {
+  type: string;
+  variants: readonly JsonWebSignature2020Variant[];
+  /** The JWS algorithms the suite defines; undefined: any the allow-list ties to the key. */
+  algorithms?: readonly string[];
+}
+
+const JSON_WEB_SIGNATURE_2020_SUITE: DetachedJwsSuite = { type: JSON_WEB_SIGNATURE_2020, variants: ['standard', 'gaia-x'] };
+export const ED25519_SIGNATURE_2018 = 'Ed25519Signature2018';
+const ED25519_SIGNATURE_2018_SUITE: DetachedJwsSuite = { type: ED25519_SIGNATURE_2018, variants: ['standard'], algorithms: ['EdDSA'] };
+
+function hasProofOf(suite: DetachedJwsSuite, input: unknown): input is JsonObject & { proof: JsonObject } {
+  return isObject(input) && isObject(input['proof']) && input['proof']['type'] === suite.type;
 }
 
 function idOf(value: unknown): string | undefined {
@@ -263,7 +283,7 @@ interface ProofParts {
 }
 
 /** The 'format' check: proof members and the JWS header. */
-function checkFormat(input: JsonObject & { proof: JsonObject }): ProofParts | Check {
+function checkFormat(input: JsonObject & { proof: JsonObject }, suite: DetachedJwsSuite): ProofParts | Check {
   const proof = input.proof;
   const verificationMethod = proof['verificationMethod'];
   if (typeof verificationMethod !== 'string' || verificationMethod.length > 2048) {
@@ -276,13 +296,18 @@ function checkFormat(input: JsonObject & { proof: JsonObject }): ProofParts | Ch
     return failed('format', 'INVALID_INPUT', 'proof.created must be an xsd:dateTime string', '/proof/created');
   }
   try {
-    return { jws: parseDetachedJws(proof['jws']), proof, verificationMethod };
+    const jws = parseDetachedJws(proof['jws']);
+    if (suite.algorithms !== undefined && !suite.algorithms.includes(jws.header.alg)) {
+      return failed('format', 'ALG_NOT_ALLOWED', `${suite.type} proofs are signed ${suite.algorithms.join(', ')}, not ${jws.header.alg}`, '/proof/jws');
+    }
+    return { jws, proof, verificationMethod };
   } catch (error) {
     return failed('format', codeOf(error), message(error), '/proof/jws');
   }
 }
 
 interface VerifyOptions {
+  suite: DetachedJwsSuite;
   purpose: ProofPurpose;
   expectedController: string;
   /** Presentations with a challenge or domain accept only the standard variant, which signs them. */
@@ -303,11 +328,11 @@ async function verifyProof(
   options: VerifyOptions,
 ): Promise<ProofOutcome> {
   const warnings: string[] = [];
-  const parts = checkFormat(input);
+  const parts = checkFormat(input, options.suite);
   if (!('jws' in parts)) {
     return { checks: [parts, notRun('key-binding', 'the proof is malformed'), notRun('proof', 'the proof is malformed')], warnings };
   }
-  const checks: Check[] = [passed('format', `JsonWebSignature2020, JWS alg ${parts.jws.header.alg}, detached unencoded payload`)];
+  const checks: Check[] = [passed('format', `${options.suite.type}, JWS alg ${parts.jws.header.alg}, detached unencoded payload`)];
 
   // Key binding: the key comes only from the controller's DID document, never from the JWS header
   // (a `jwk`, `jku`, `x5u` or `kid` there is ignored), and the proof must name one exact method.
@@ -362,7 +387,7 @@ async function verifyProof(
     if (verifiedVariant === 'gaia-x') {
       warnings.push('JsonWebSignature2020 Gaia-X variant: proof.created, proofPurpose and verificationMethod are not covered by the signature');
     }
-    checks.push(passed('proof', `JsonWebSignature2020 (${verifiedVariant} variant) signature verified with ${method.id}`));
+    checks.push(passed('proof', `${options.suite.type} (${verifiedVariant} variant) signature verified with ${method.id}`));
   } catch (error) {
     checks.push(failed('proof', codeOf(error), message(error)));
   }
@@ -374,14 +399,14 @@ function withoutProof(input: JsonObject): JsonObject {
   return document;
 }
 
-async function verifyCredential(input: unknown, context: VerifyContext): Promise<FormatResult> {
-  if (!hasJsonWebSignature2020Proof(input)) {
-    throw new GxTrustError('UNSUPPORTED_FORMAT', 'not a credential with a JsonWebSignature2020 proof');
+async function verifyCredential(suite: DetachedJwsSuite, input: unknown, context: VerifyContext): Promise<FormatResult> {
+  if (!hasProofOf(suite, input)) {
+    throw new GxTrustError('UNSUPPORTED_FORMAT', `not a credential with a ${suite.type} proof`);
   }
   const issuer = idOf(input['issuer']);
   if (issuer === undefined) {
     return {
-      format: JSON_WEB_SIGNATURE_2020,
+      format: suite.type,
       checks: [
         failed('format', 'INVALID_INPUT', 'the credential has no issuer', '/issuer'),
         notRun('key-binding', 'the credential has no issuer'),
@@ -391,12 +416,13 @@ async function verifyCredential(input: unknown, context: VerifyContext): Promise
   }
   await context.admitCanonicalization?.();
   const outcome = await verifyProof(input, context, {
+    suite,
     purpose: 'assertionMethod',
     expectedController: issuer,
-    variants: ['standard', 'gaia-x'],
+    variants: suite.variants,
   });
   const result: FormatResult = {
-    format: JSON_WEB_SIGNATURE_2020,
+    format: suite.type,
     checks: outcome.checks,
     document: withoutProof(input),
     issuer,
@@ -406,9 +432,9 @@ async function verifyCredential(input: unknown, context: VerifyContext): Promise
   return result;
 }
 
-async function verifyPresentation(input: unknown, context: VerifyContext): Promise<FormatResult> {
-  if (!hasJsonWebSignature2020Proof(input) || !types(input).includes('VerifiablePresentation')) {
-    throw new GxTrustError('UNSUPPORTED_FORMAT', 'not a presentation with a JsonWebSignature2020 proof');
+async function verifyPresentation(suite: DetachedJwsSuite, input: unknown, context: VerifyContext): Promise<FormatResult> {
+  if (!hasProofOf(suite, input) || !types(input).includes('VerifiablePresentation')) {
+    throw new GxTrustError('UNSUPPORTED_FORMAT', `not a presentation with a ${suite.type} proof`);
   }
   const warnings: string[] = [];
   const verificationMethod = input.proof['verificationMethod'];
@@ -421,11 +447,12 @@ async function verifyPresentation(input: unknown, context: VerifyContext): Promi
   const bindsChallenge = context.challenge !== undefined || context.domain !== undefined;
   await context.admitCanonicalization?.();
   const outcome = await verifyProof(input, context, {
+    suite,
     purpose: 'authentication',
     expectedController: holder ?? '',
     // The Gaia-X variant signs the document only: a challenge or domain in its proof is unsigned
     // and replayable, so it can prove neither.
-    variants: bindsChallenge ? ['standard'] : ['standard', 'gaia-x'],
+    variants: bindsChallenge ? ['standard'] : suite.variants,
   });
   const checks = outcome.checks;
   if (context.challenge !== undefined) {
@@ -444,7 +471,7 @@ async function verifyPresentation(input: unknown, context: VerifyContext): Promi
   }
   const held = input['verifiableCredential'];
   const result: FormatResult = {
-    format: JSON_WEB_SIGNATURE_2020,
+    format: suite.type,
     checks,
     document: withoutProof(input),
     heldCredentials: held === undefined ? [] : Array.isArray(held) ? [...held] : [held],
@@ -459,10 +486,21 @@ async function verifyPresentation(input: unknown, context: VerifyContext): Promi
  * The JsonWebSignature2020 proof format. A presentation without a proof (as the Tagus samples'
  * presentations are) is not claimed: nothing here could verify it.
  */
-export const jsonWebSignature2020Format: ProofFormat = {
-  name: JSON_WEB_SIGNATURE_2020,
-  canVerifyCredential: (input) => hasJsonWebSignature2020Proof(input) && !types(input).includes('VerifiablePresentation'),
-  verifyCredential,
-  canVerifyPresentation: (input) => hasJsonWebSignature2020Proof(input) && types(input).includes('VerifiablePresentation'),
-  verifyPresentation,
-};
+function detachedJwsFormat(suite: DetachedJwsSuite): ProofFormat {
+  return {
+    name: suite.type,
+    canVerifyCredential: (input) => hasProofOf(suite, input) && !types(input).includes('VerifiablePresentation'),
+    verifyCredential: (input, context) => verifyCredential(suite, input, context),
+    canVerifyPresentation: (input) => hasProofOf(suite, input) && types(input).includes('VerifiablePresentation'),
+    verifyPresentation: (input, context) => verifyPresentation(suite, input, context),
+  };
+}
+
+export const jsonWebSignature2020Format: ProofFormat = detachedJwsFormat(JSON_WEB_SIGNATURE_2020_SUITE);
+
+/**
+ * Ed25519Signature2018 (legacy, verification only): what VCDM 1.1 issuers such as DIDKit and older
+ * wallets sign with. Its terms come with the credentials/v1 context; its key may be published as
+ * Ed25519VerificationKey2018 (`publicKeyBase58`), Multikey or a JWK.
+ */
+export const ed25519Signature2018Format: ProofFormat = detachedJwsFormat(ED25519_SIGNATURE_2018_SUITE);

@@ -71,7 +71,7 @@ describe('HS/RS key confusion', () => {
     expect(resolver.calls).toEqual([]);
   });
 
-  it.each(['HS384', 'HS512', 'ES384', 'ES256K', 'Ed25519', 'RSA-OAEP'])('refuses alg %s', async (alg) => {
+  it.each(['HS384', 'HS512', 'ES256K', 'Ed25519', 'RSA-OAEP'])('refuses alg %s', async (alg) => {
     const { header, payload } = issuerHeader(alg);
     const result = await joseFormat.verifyCredential(forge(header, payload, () => 'AAAA'), makeContext());
     expect(checkOf(result, 'format').code).toBe('ALG_NOT_ALLOWED');
@@ -84,6 +84,12 @@ describe('HS/RS key confusion', () => {
       .setProtectedHeader(header)
       .sign(attacker.signer.privateKey);
     const result = await joseFormat.verifyCredential(token, makeContext());
+    expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ALG_NOT_ALLOWED']);
+  });
+
+  it('refuses ES384 (allowed only with P-384 keys) over an RSA key of the DID document', async () => {
+    const { header, payload } = issuerHeader('ES384');
+    const result = await joseFormat.verifyCredential(forge(header, payload, () => 'AAAA'), makeContext());
     expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ALG_NOT_ALLOWED']);
   });
 });
@@ -157,6 +163,30 @@ describe('kid injection', () => {
     expect(checkOf(result, 'proof').code).toBe('CHECK_NOT_RUN');
   });
 
+  it.each([
+    ['the header iss', 'header'],
+    ['the claim iss', 'claim'],
+  ])('resolves a relative kid (#0) against %s (VC-JOSE-COSE: absolute only without iss)', async (_name, where) => {
+    const issuer = issuerFor('EdDSA');
+    const credential = where === 'claim' ? { ...makeCredential(issuer.did), iss: issuer.did } : makeCredential(issuer.did);
+    const header: Record<string, unknown> = { alg: 'EdDSA', typ: 'vc+jwt', kid: '#0' };
+    if (where === 'header') header.iss = issuer.did;
+    const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(credential)))
+      .setProtectedHeader(header as { alg: string })
+      .sign(issuer.signer.privateKey);
+    const resolver = recordingResolver();
+    const result = await joseFormat.verifyCredential(token, makeContext({}, resolver));
+    expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
+    expect(resolver.calls).toEqual([issuer.kid]);
+    expect(result.verificationMethod?.id).toBe(issuer.kid);
+  });
+
+  it('refuses a relative kid whose iss is another DID than the issuer, before the resolver', async () => {
+    const { result, resolver } = await withKid('#0', issuerFor('ES256').did);
+    expect(summary(result)).toEqual(['format:ok', 'key-binding:KEY_BINDING', 'proof:CHECK_NOT_RUN']);
+    expect(resolver.calls).toEqual([]);
+  });
+
   it('refuses a header iss that is not the payload issuer', async () => {
     const issuer = issuerFor('EdDSA');
     const { result } = await withKid(issuer.kid, issuerFor('ES256').did);
@@ -209,18 +239,38 @@ describe('token-type confusion', () => {
     expect(summary(await joseFormat.verifyCredential(vp, makeContext()))).toEqual(['format:TOKEN_TYPE', ...NOT_RUN_AFTER_FORMAT]);
   });
 
-  it.each([
-    ['an access token (at+jwt)', 'at+jwt'],
-    ['a plain JWT', 'JWT'],
-    ['no typ', undefined],
-  ])('refuses %s sent as a credential', async (_name, typ) => {
+  async function signed(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
     const issuer = issuerFor('ES256');
-    const header: Record<string, unknown> = { alg: 'ES256', kid: issuer.kid };
-    if (typ !== undefined) header.typ = typ;
-    const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(issuer.did))))
-      .setProtectedHeader(header as { alg: string })
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: 'ES256', kid: issuer.kid, ...header } as { alg: string })
       .sign(issuer.signer.privateKey);
+  }
+
+  it('refuses an access token (at+jwt) sent as a credential, whatever its payload', async () => {
+    const token = await signed({ typ: 'at+jwt' }, makeCredential(issuerFor('ES256').did));
     expect(summary(await joseFormat.verifyCredential(token, makeContext()))).toEqual(['format:TOKEN_TYPE', ...NOT_RUN_AFTER_FORMAT]);
+  });
+
+  // typ is a SHOULD (VC-JOSE-COSE §3.1.1): without one the payload says what the token is.
+  it.each([
+    ['no typ', {}],
+    ['the generic typ JWT', { typ: 'JWT' }],
+  ])('accepts a credential with %s when its payload is a credential', async (_name, header) => {
+    const token = await signed(header, makeCredential(issuerFor('ES256').did));
+    const result = await joseFormat.verifyCredential(token, makeContext());
+    expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
+    expect(result.format).toBe('vc+jwt');
+  });
+
+  it.each([
+    ['a presentation payload sent as a credential', 'credential', makePresentation({ holder: 'did:example:x' })],
+    ['a credential payload sent as a presentation', 'presentation', makeCredential('did:example:x')],
+    ['claims of no credential at all (an ID token)', 'credential', { iss: 'did:example:x', sub: 'alice', aud: 'rp' }],
+    ['a payload typed both ways', 'credential', makeCredential('did:example:x', { type: ['VerifiableCredential', 'VerifiablePresentation'] })],
+  ])('refuses an untyped token with %s (TOKEN_TYPE)', async (_name, kind, payload) => {
+    const token = await signed({}, payload);
+    const result = kind === 'credential' ? await joseFormat.verifyCredential(token, makeContext()) : await joseFormat.verifyPresentation(token, makeContext());
+    expect(summary(result)).toEqual(['format:TOKEN_TYPE', ...NOT_RUN_AFTER_FORMAT]);
   });
 
   it('accepts typ with the application/ prefix and in another case (RFC 7515 §4.1.9)', async () => {
@@ -253,7 +303,7 @@ describe('fields outside the JWS', () => {
     };
     const result = await joseFormat.verifyCredential(wrapper, makeContext());
     expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
-    expect(result.document).toEqual({ ...credential, iat: NOW.getTime() / 1000, exp: Date.parse('2027-01-01T00:00:00Z') / 1000 });
+    expect(result.document).toEqual({ ...credential, iss: issuer.did, iat: NOW.getTime() / 1000, exp: Date.parse('2027-01-01T00:00:00Z') / 1000 });
     expect(result.issuer).toBe(issuer.did);
     expect(result.warnings?.[0]).toContain('issuer, credentialSubject, validUntil');
   });

@@ -27,7 +27,7 @@ describe('signCredentialJwt()', () => {
       const { protectedHeader, payload } = await compactVerify(jwt, issuer.publicKey, { algorithms: [alg] });
       expect(protectedHeader).toEqual({ alg, kid: issuer.kid, iss: issuer.did, typ: 'vc+jwt', cty: 'vc' });
       const decoded = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-      expect(decoded).toEqual({ ...credential, iat: NOW.getTime() / 1000, exp: Date.parse('2027-01-01T00:00:00Z') / 1000 });
+      expect(decoded).toEqual({ ...credential, iss: issuer.did, iat: NOW.getTime() / 1000, exp: Date.parse('2027-01-01T00:00:00Z') / 1000 });
       expect(decoded).not.toHaveProperty('vc');
     });
 
@@ -40,12 +40,13 @@ describe('signCredentialJwt()', () => {
     });
   });
 
-  it('sets no exp, nbf or jti when the credential has no validUntil', async () => {
+  it('sets iss to the issuer, and no exp, nbf or jti when the credential has no validUntil', async () => {
     const issuer = issuerFor('EdDSA');
     const credential = makeCredential(issuer.did);
     delete credential.validUntil;
     const { payload } = decodeJws(await signCredentialJwt({ credential, signer: issuer.signer, now: NOW }));
-    expect(Object.keys(payload).filter((k) => ['iat', 'exp', 'nbf', 'jti', 'iss'].includes(k))).toEqual(['iat']);
+    expect(Object.keys(payload).filter((k) => ['iat', 'exp', 'nbf', 'jti', 'iss'].includes(k))).toEqual(['iss', 'iat']);
+    expect(payload.iss).toBe(issuer.did);
   });
 
   it('truncates exp to the second of validUntil, never later', async () => {
