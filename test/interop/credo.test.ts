@@ -12,6 +12,8 @@
  *   binds, chooses key and algorithm, and builds the JWT; the backend does the signature operation.
  * - Credo's did:web resolver fetches https:// only; the agent gets a loopback did:web resolver.
  * - Credo cannot handle an RSA key (PS256): it computes a multicodec fingerprint RSA has none of.
+ *   No test shows it now: gx-trust's RSA keys are published only in did:web documents, which Credo
+ *   refuses first (the map in their @context, tested below).
  */
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
@@ -190,21 +192,26 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function issuedVcJwt(alg: string): Promise<string> {
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options: { format: 'vc+jwt', alg } }, { authorization: `Bearer ${svc.apiKey}` });
+/**
+ * A vc+jwt gx-trust issues as its did:web (default), or as the did:key of the same key: Credo reads
+ * the service's did:web document only in the test below that records why it cannot.
+ */
+async function issuedVcJwt(alg: string, as: 'did:web' | 'did:key' = 'did:web'): Promise<string> {
+  const issuer = as === 'did:key' ? { issuer: svc.service.keyring.didKey(alg === 'EdDSA' ? 'Ed25519' : 'P-256').did } : {};
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: { ...credentialBody(), ...issuer }, options: { format: 'vc+jwt', alg } }, { authorization: `Bearer ${svc.apiKey}` });
   expect(answer.status, answer.text).toBe(201);
   return String(answer.body.verifiableCredential.id).replace(/^data:application\/vc\+jwt,/, '');
 }
 
-describe.each(['ES256', 'EdDSA'])('gx-trust issues an %s vc+jwt, Credo verifies it', (alg) => {
+describe.each(['ES256', 'EdDSA'])('gx-trust issues an %s vc+jwt as its did:key, Credo verifies it', (alg) => {
   it('W3cV2CredentialService says valid: data model, signature, issuer is signer', async () => {
-    const result = await credo.verify(await issuedVcJwt(alg));
+    const result = await credo.verify(await issuedVcJwt(alg, 'did:key'));
     expect(result.error?.message).toBeUndefined();
     expect(result).toMatchObject({ isValid: true, validations: { dataModel: { isValid: true }, signature: { isValid: true }, issuerIsSigner: { isValid: true } } });
   });
 
   it('refuses it with a changed subject', async () => {
-    const [header, payload, signature] = (await issuedVcJwt(alg)).split('.');
+    const [header, payload, signature] = (await issuedVcJwt(alg, 'did:key')).split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
     claims.credentialSubject = { id: 'did:web:mallory.example' };
     const result = await credo.verify([header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.'));
@@ -213,12 +220,14 @@ describe.each(['ES256', 'EdDSA'])('gx-trust issues an %s vc+jwt, Credo verifies 
   });
 });
 
-describe('Credo\'s limitation, as it stands', () => {
-  it('refuses a PS256 vc+jwt after checking it: an RSA key has no multicodec fingerprint in Credo', async () => {
-    const result = await credo.verify(await issuedVcJwt('PS256'));
-    expect(result.validations['signature']?.isValid).toBe(true);
+describe('Credo\'s limitations, as they stand', () => {
+  // DID Core 1.0's JSON-LD representation lets @context hold maps after the DID context; gx-trust's did:web document
+  // carries one, the `JsonWebKey` term (VC-JOSE-COSE §4.3 methods, defined inline because the CID v1
+  // context is not pinned here). Credo's DidDocument class accepts strings only.
+  it('refuses the service\'s did:web document for the map in its @context', async () => {
+    const result = await credo.verify(await issuedVcJwt('ES256'));
     expect(result.isValid).toBe(false);
-    expect(result.error?.message).toMatch(/multicodec not supported for RsaPublicJwk/);
+    expect(result.error?.message).toMatch(/context must be a string or string array/);
   });
 });
 
