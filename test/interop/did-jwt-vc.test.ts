@@ -6,8 +6,8 @@
  *   pluggable in did-resolver, as any deployment behind a proxy would do).
  * - did-jwt-vc reads VCDM 1.1 JWTs only (`vc` claim, the 2018 context): it refuses a VCDM 2.0
  *   payload by format before anything else.
- * - did-jwt requires `iss` in the payload (RFC 7519 use of VC-JOSE-COSE), which gx-trust writes in
- *   the protected header only until the issue 14 item lands.
+ * - did-jwt requires `iss` in the payload (RFC 7519 use of VC-JOSE-COSE): gx-trust writes it there
+ *   as well as in the protected header.
  */
 import { decodeJWT, ES256Signer, verifyJWT } from 'did-jwt';
 import { createVerifiableCredentialJwt, normalizeCredential, validateCredentialPayload, verifyCredential } from 'did-jwt-vc';
@@ -68,9 +68,8 @@ describe('the peer\'s limitations, as they stand', () => {
 });
 
 describe.each(['ES256', 'EdDSA'] as const)('gx-trust issues an %s vc+jwt, the DIF stack verifies it', (alg) => {
-  // Waits for issue 14, VC-JOSE-COSE: "Write `iss` in the payload equal to the issuer id (did-jwt
-  // requires it)". Today did-jwt stops at "JWT iss is required".
-  it.skip('did-jwt verifyJWT accepts it, resolving the issuer over did:web', async () => {
+  // did-jwt needs `iss` in the payload (it stopped at "JWT iss is required" before gx-trust wrote it).
+  it('did-jwt verifyJWT accepts it, resolving the issuer over did:web', async () => {
     const jwt = await issuedVcJwt(alg);
     const verified = await verifyJWT(jwt, { resolver, policies: { aud: false } });
     expect(verified.issuer).toBe(verified.payload['issuer']);
@@ -79,7 +78,7 @@ describe.each(['ES256', 'EdDSA'] as const)('gx-trust issues an %s vc+jwt, the DI
 
   // Waits for the same item; the format policy is turned off because did-jwt-vc reads VCDM 1.1
   // only (recorded above): this checks signature, issuer and key binding.
-  it.skip('did-jwt-vc verifyCredential accepts it with its format policy off', async () => {
+  it('did-jwt-vc verifyCredential accepts it with its format policy off', async () => {
     const verified = await verifyCredential(await issuedVcJwt(alg), resolver, { policies: { format: false } });
     expect(verified.verified).toBe(true);
   });
@@ -112,15 +111,14 @@ describe('did-jwt-vc issues a VCDM 1.1 JWT, gx-trust verifies it', () => {
     expect(decodeJWT(jwt)).toMatchObject({ header: { typ: 'JWT', alg: 'ES256' }, payload: { iss: expect.stringMatching(/^did:jwk:/), vc: expect.any(Object) } });
   });
 
-  // Waits for issue 14, VC-JOSE-COSE: "Verify legacy inputs a connector meets: VCDM 1.1 JWTs (`vc`/
-  // `vp` claims, RFC 7519 mapping; what DIDKit, did-jwt-vc and older wallets produce)".
-  it.skip('POST /credentials/verify says valid', async () => {
+  // VCDM 1.1 JWTs (`vc` claim, RFC 7519 mapping), what did-jwt-vc and older wallets produce.
+  it('POST /credentials/verify says valid', async () => {
     const answer = await postJson(`${svc.url}/credentials/verify`, await didJwtVcCredential(), { 'content-type': 'application/vc+jwt' });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toMatchObject({ verified: true, issuer: expect.stringMatching(/^did:jwk:/) });
   });
 
-  it.skip('refuses it with a changed claim', async () => {
+  it('refuses it with a changed claim', async () => {
     const [header, payload, signature] = (await didJwtVcCredential()).split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
     const changed = [header, Buffer.from(JSON.stringify({ ...claims, sub: 'did:web:mallory.example' })).toString('base64url'), signature].join('.');
