@@ -311,6 +311,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       presentations: signing.signerFor('presentations'),
       participants: signing.signerFor('participants'),
       serviceOfferings: signing.signerFor('service-offerings'),
+      wallets: signing.signerFor('wallets'),
     },
     verifier: instrumentVerifier(metrics, verifier),
     selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),

@@ -43,6 +43,7 @@ import type { Route } from './route.js';
 import { ROUTES, type RouteDependencies } from './route-table.js';
 import { createMemberLabels } from '../members/labels.js';
 import { createMemberPresentations } from '../members/presentations.js';
+import { createWalletIssuance } from '../wallets/issuance.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -57,6 +58,7 @@ export interface AppDependencies {
     presentations: ScopedSigner;
     participants: ScopedSigner;
     serviceOfferings: ScopedSigner;
+    wallets: ScopedSigner;
   };
   verifier: Verifier;
   selfDescriptionValidator: SelfDescriptionValidator;
@@ -198,8 +200,10 @@ export function createApp(deps: AppDependencies): HttpInterface {
   // (as the member only, audited), decided by the compliance engine (recorded as POST /compliance's).
   const memberPresentations = createMemberPresentations({ store: deps.store, signer: deps.signers.presentations });
   const memberLabels = createMemberLabels({ presentations: memberPresentations, compliance: deps.compliance });
+  const wallets = createWalletIssuance({ store: deps.store, signer: deps.signers.wallets, keyring: deps.keyring, clock });
   const routeDeps: RouteDependencies = {
     keyring: deps.keyring,
+    wallets,
     memberPresentations,
     memberLabels,
     signers: deps.signers,

@@ -17,6 +17,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/store.js';
 import type { StatusListPublisher } from '../status-lists/credential.js';
 import type { Verifier } from '../verifying/index.js';
+import type { WalletIssuance } from '../wallets/issuance.js';
 import type { CanonicalizationBudget } from './rate-limit.js';
 import type { Route } from './route.js';
 import { auditRoutes } from './routes/audit.js';
@@ -30,6 +31,7 @@ import { opsRoutes } from './routes/ops.js';
 import { presentationRoutes } from './routes/presentations.js';
 import { recordRoutes } from './routes/records.js';
 import { statusListRoutes } from './routes/status-lists.js';
+import { walletRoutes } from './routes/wallets.js';
 
 /** What the handlers of the table are given (each handler names the part it uses). */
 export interface RouteDependencies {
@@ -53,6 +55,8 @@ export interface RouteDependencies {
   memberPresentations: MemberPresentations;
   /** POST /members/{id}/labels: gather, present, decide. */
   memberLabels: MemberLabels;
+  /** OpenID4VCI: offers, tokens, nonces and credentials for wallets. */
+  wallets: WalletIssuance;
   /** Read-only audit endpoints (auditor role). */
   audit: { checkpointer: Checkpointer; signer: CheckpointSigner };
   /** Anonymous callers' share of canonicalization work (verification and Danube validation). */
@@ -72,6 +76,7 @@ export const ROUTES: readonly Route<RouteDependencies>[] = [
   ...complianceRoutes,
   ...memberRoutes,
   ...recordRoutes,
+  ...walletRoutes,
   ...auditRoutes,
   ...identityRoutes,
   ...opsRoutes,

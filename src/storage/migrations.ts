@@ -204,6 +204,7 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('member_id', 'text', (c) => c.notNull().references('members.id'))
         .addColumn('code_hash', 'text', (c) => c.notNull().unique())
         .addColumn('tx_code_hash', 'text')
+        .addColumn('tx_code_failures', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('credentials', t.json, (c) => c.notNull())
         .addColumn('created_by', 'text', (c) => c.notNull())
         .addColumn('created_by_role', 'text', (c) => c.notNull())

@@ -230,6 +230,8 @@ export interface CredentialOfferRecord {
   memberId: string;
   codeHash: string;
   txCodeHash: string | null;
+  /** Wrong transaction codes sent so far: past a few the offer is dead (a 6-digit PIN is not guessed by trying). */
+  txCodeFailures: number;
   credentials: readonly OfferedCredential[];
   /** Who made the offer (the audit actor), and as which role: the wallet's issuance runs as them. */
   createdBy: string;

@@ -201,9 +201,11 @@ export interface MemberRepository {
  */
 export interface WalletRepository {
   /** ONE transaction: the offer and its 'credential-offer.created' audit entry. */
-  createCredentialOffer(options: { offer: CredentialOfferRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  createCredentialOffer(options: { offer: Omit<CredentialOfferRecord, 'txCodeFailures'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
   credentialOfferByCode(codeHash: string): Promise<CredentialOfferRecord | undefined>;
   getCredentialOffer(id: string): Promise<CredentialOfferRecord | undefined>;
+  /** Counts one wrong transaction code; returns the count now. */
+  countTxCodeFailure(id: string): Promise<number>;
   /** Marks the offer redeemed at `at`; false when it was redeemed already (by this or another replica). */
   redeemCredentialOffer(options: { id: string; at: string }): Promise<boolean>;
   putWalletNonce(options: { nonce: string; expiresAt: string }): Promise<void>;

@@ -897,7 +897,7 @@ export class SqlStore implements Store {
 
   // Wallets (OpenID4VCI) -------------------------------------------------------------------------
 
-  createCredentialOffer(options: { offer: CredentialOfferRecord; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+  createCredentialOffer(options: { offer: Omit<CredentialOfferRecord, 'txCodeFailures'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
     const o = options.offer;
     return this.transaction('creating a credential offer', async (trx) => {
       await trx
@@ -931,6 +931,14 @@ export class SqlStore implements Store {
     return this.run('reading a credential offer', async (db) => {
       const row = await db.selectFrom('credential_offers').selectAll().where('id', '=', id).executeTakeFirst();
       return row === undefined ? undefined : toCredentialOffer(row);
+    });
+  }
+
+  countTxCodeFailure(id: string): Promise<number> {
+    return this.run('counting a wrong transaction code', async (db) => {
+      await db.updateTable('credential_offers').set((eb) => ({ tx_code_failures: eb('tx_code_failures', '+', 1) })).where('id', '=', id).execute();
+      const row = await db.selectFrom('credential_offers').select('tx_code_failures').where('id', '=', id).executeTakeFirst();
+      return row === undefined ? 0 : read.int(row.tx_code_failures);
     });
   }
 
@@ -1034,6 +1042,7 @@ function toCredentialOffer(row: {
   member_id: string;
   code_hash: string;
   tx_code_hash: string | null;
+  tx_code_failures: number | string;
   credentials: unknown;
   created_by: string;
   created_by_role: string;
@@ -1046,6 +1055,7 @@ function toCredentialOffer(row: {
     memberId: row.member_id,
     codeHash: row.code_hash,
     txCodeHash: row.tx_code_hash,
+    txCodeFailures: read.int(row.tx_code_failures),
     credentials: read.json<OfferedCredential[]>(row.credentials),
     createdBy: row.created_by,
     createdByRole: row.created_by_role,

@@ -64,6 +64,7 @@ export interface Tables {
     member_id: string;
     code_hash: string;
     tx_code_hash: string | null;
+    tx_code_failures: Generated<number>;
     credentials: Json;
     created_by: string;
     created_by_role: string;
