@@ -424,6 +424,10 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
 
   async function credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const offer = await offerOfToken(request);
+    const named = body['credential_configuration_id'];
+    if (typeof named === 'string' && configurationOf(named) === undefined) {
+      throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `gx-trust has no credential configuration ${named}`, 'Ask for a configuration the offer lists', '/credential_configuration_id');
+    }
     let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
     try {
       parsed = issuer.parseCredentialRequest({ issuerMetadata, credentialRequest: body });
