@@ -160,6 +160,32 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
   },
   {
+    // acme's own credential is a generic one, no kind gx-trust issues into wallets: 400 once the caller may offer.
+    name: 'POST /members/{acme}/credential-offers (acme\'s generic credential)',
+    route: 'POST /members/:id/credential-offers',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/credential-offers`, body: { credentials: [ownCredentialId] } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 400 },
+  },
+  {
+    // The wallet endpoints take no API key: an access token (the credential endpoint), a form (the token endpoint).
+    name: 'POST /openid4vci/token (JSON, not a form)',
+    route: 'POST /openid4vci/token',
+    request: () => ({ method: 'POST', path: '/openid4vci/token', body: { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' } }),
+    expect: { others: 415 },
+  },
+  {
+    name: 'POST /openid4vci/nonce (public)',
+    route: 'POST /openid4vci/nonce',
+    request: () => ({ method: 'POST', path: '/openid4vci/nonce' }),
+    expect: { others: 200 },
+  },
+  {
+    name: 'POST /openid4vci/credential (an API key is no access token)',
+    route: 'POST /openid4vci/credential',
+    request: () => ({ method: 'POST', path: '/openid4vci/credential', body: { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json' } }),
+    expect: { others: 401 },
+  },
+  {
     name: 'GET /members/{slug}/did.json (public)',
     route: 'GET /members/:slug/did.json',
     request: () => ({ method: 'GET', path: '/members/acme/did.json' }),
@@ -246,6 +272,9 @@ const ENDPOINTS: Endpoint[] = [
   ...(
     [
       ['GET /.well-known/did.json', '/.well-known/did.json'],
+      ['GET /.well-known/openid-credential-issuer', '/.well-known/openid-credential-issuer'],
+      ['GET /.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server'],
+      ['GET /openid4vci/jwks', '/openid4vci/jwks'],
       ['GET /.well-known/x509/:kind.pem', '/.well-known/x509/rsa.pem'],
       ['GET /health', '/health'],
       ['GET /ready', '/ready'],

@@ -379,6 +379,8 @@ describe('every route that has something signed', () => {
     // member naming another (here no member at all) is answered 404 with nothing signed.
     'post /members/:id/presentations': { request: () => ({ body: { credentials: [legalPersonId] }, headers: as(alpha) }), status: 404, code: 'NOT_FOUND' },
     'post /members/:id/labels': { callerChoosesContent: false },
+    // The wallet names a configuration and a key; the content is a stored credential's (test/wallets/).
+    'post /openid4vci/credential': { callerChoosesContent: false },
   };
 
   /** A credential outside a module's rows: a type none of its rows signs. */
