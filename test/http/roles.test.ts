@@ -167,11 +167,11 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 400 },
   },
   {
-    // The wallet endpoints take no API key: an access token (the credential endpoint), a form (the token endpoint).
-    name: 'POST /openid4vci/token (JSON, not a form)',
+    // The wallet endpoints take no API key: a pre-authorized code (the token endpoint), an access token (the credential endpoint).
+    name: 'POST /openid4vci/token (no code)',
     route: 'POST /openid4vci/token',
     request: () => ({ method: 'POST', path: '/openid4vci/token', body: { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' } }),
-    expect: { others: 415 },
+    expect: { others: 400 },
   },
   {
     name: 'POST /openid4vci/nonce (public)',

@@ -385,6 +385,8 @@ describe('every route that has something signed', () => {
 
   /** A credential outside a module's rows: a type none of its rows signs. */
   function outsideOf(module: SigningModule): Record<string, unknown> {
+    // Wallet copies are of participant, offering and label credentials: a generic credential is none of them.
+    if (module === 'wallets') return { '@context': CONTEXT, type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:not-a-member.example' } };
     return module === 'status-lists' || module === 'compliance' || module === 'credentials-api'
       ? participantDrafts(svc.service.keyring.did).vat
       : labelDraft();
