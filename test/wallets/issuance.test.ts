@@ -100,7 +100,7 @@ afterAll(async () => {
 
 describe('metadata', () => {
   it('publishes the issuer metadata with a configuration per kind and format, with display', async () => {
-    const metadata = await (await fetch(`${svc.url}/.well-known/openid-credential-issuer`)).json();
+    const metadata = (await (await fetch(`${svc.url}/.well-known/openid-credential-issuer`)).json()) as Record<string, any>;
     expect(metadata.credential_issuer).toBe(`http://localhost:${svc.port}`);
     expect(Object.keys(metadata.credential_configurations_supported).sort()).toEqual(
       ['GaiaXIssuer', 'GaiaXLabel', 'GaiaXLegalPerson', 'GaiaXRegistrationNumber', 'GaiaXServiceOffering'].flatMap((kind) => [`${kind}_jwt_vc_json`, `${kind}_ldp_vc`]).sort(),
@@ -108,8 +108,8 @@ describe('metadata', () => {
     const ldp = metadata.credential_configurations_supported['GaiaXLabel_ldp_vc'];
     expect(ldp).toMatchObject({ format: 'ldp_vc', credential_definition: { '@context': CONTEXT, type: ['VerifiableCredential', 'gx:LabelCredential'] }, proof_types_supported: { jwt: expect.any(Object) } });
     expect(ldp.credential_metadata.display[0]).toMatchObject({ name: 'Gaia-X Label', locale: 'en' });
-    const as = await (await fetch(`${svc.url}/.well-known/oauth-authorization-server`)).json();
-    expect(as).toMatchObject({ issuer: metadata.credential_issuer, token_endpoint: `${metadata.credential_issuer}/openid4vci/token`, 'pre-authorized_grant_anonymous_access_supported': true });
+    const server = (await (await fetch(`${svc.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, any>;
+    expect(server).toMatchObject({ issuer: metadata.credential_issuer, token_endpoint: `${metadata.credential_issuer}/openid4vci/token`, 'pre-authorized_grant_anonymous_access_supported': true });
   });
 });
 
@@ -170,7 +170,7 @@ describe('an independent wallet (Sphereon oid4vci-client)', () => {
     expect(verified.status, verified.text).toBe(200);
 
     // Recorded as the member's, and audited as every issuance is.
-    const listed = await fetch(`${svc.url}/members/${member.slug}/credentials`, { headers: as(memberKey) }).then((r) => r.json());
+    const listed = (await fetch(`${svc.url}/members/${member.slug}/credentials`, { headers: as(memberKey) }).then((r) => r.json())) as { credentials: { id: string }[] };
     expect(listed.credentials.map((item: { id: string }) => item.id)).toContain(payload['id']);
     const actions = (await auditActions(String(payload['id']))).map((e) => e.action);
     expect(actions).toContain('credential.issued');
