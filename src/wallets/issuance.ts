@@ -43,7 +43,8 @@ import { assertAlgorithmAllowed, type Keyring } from '../keyring/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
 import type { CredentialOfferRecord, CredentialRecord, MemberRecord, OfferedCredential } from '../storage/store.js';
-import type { AuditRepository, CredentialRepository, MemberRepository, WalletRepository } from '../storage/repositories.js';
+import type { AuditRepository, CredentialRepository, MemberRepository, StatusListRepository, WalletRepository } from '../storage/repositories.js';
+import { getBit } from '../status-lists/bitstring.js';
 import { configurationId, configurationOf, credentialConfigurations, kindOf, PROOF_SIGNING_ALGORITHMS, type WalletFormat } from './configurations.js';
 
 /** How long an offer can be redeemed (default, and the most a caller may ask for). */
@@ -115,7 +116,7 @@ export interface WalletIssuance {
 }
 
 export interface WalletIssuanceDependencies {
-  store: WalletRepository & Pick<CredentialRepository, 'getCredential'> & Pick<MemberRepository, 'getMember'> & Pick<AuditRepository, 'appendAudit'>;
+  store: WalletRepository & Pick<CredentialRepository, 'getCredential'> & Pick<MemberRepository, 'getMember'> & Pick<AuditRepository, 'appendAudit'> & Pick<StatusListRepository, 'getStatusList'>;
   /** The signing policy's `wallets` signer: copies as the original's issuer, recorded and audited. */
   signer: ScopedSigner;
   keyring: Pick<Keyring, 'baseUrl' | 'key'>;
@@ -172,6 +173,15 @@ function fromLibrary(error: unknown, fallback: ErrorCode): GxTrustError {
 
 export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIssuance {
   const { store, keyring } = deps;
+
+  /** The status a list gives the credential now, when one of its entries is set: a wallet gets no copy of what no longer holds. */
+  async function withdrawn(record: CredentialRecord): Promise<string | undefined> {
+    for (const entry of record.statusEntries) {
+      const list = await store.getStatusList(entry.listId);
+      if (list !== undefined && getBit(list.bits, entry.index)) return entry.purpose === 'suspension' ? 'suspended' : 'revoked';
+    }
+    return undefined;
+  }
   const base = keyring.baseUrl.replace(/\/$/, '');
   // oid4vc-ts refuses http:// URLs unless told (a process-wide switch). Production's GX_BASE_URL is
   // https:// (config.ts refuses anything else there), so only a development service sets it.
@@ -259,6 +269,13 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     const format = request.format ?? 'jwt_vc_json';
     const offered: OfferedCredential[] = [];
     for (const [index, record] of caller.ownedRecords.entries()) {
+      const status = await withdrawn(record);
+      if (status !== undefined) {
+        throw new GxTrustError(status === 'suspended' ? 'CREDENTIAL_SUSPENDED' : 'CREDENTIAL_REVOKED', `${record.id} is ${status}: a wallet gets no copy of it`, {
+          pointer: `/credentials/${index}`,
+          hint: 'Offer current credentials (GET /members/{id}/credentials?status=active)',
+        });
+      }
       const claims = await deps.signer.read(documentOf(record));
       const kind = kindOf([...claims.types, ...claims.subjects.flatMap((s) => s.types)]);
       if (kind === undefined) {
@@ -473,9 +490,17 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     const { format } = configurationOf(id)!;
     const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
     const credentials: { credential: unknown }[] = [];
+    // Every original is checked before anything is signed: a refusal leaves no partial batch behind.
+    const originals: CredentialRecord[] = [];
     for (const offered of offer.credentials.filter((c) => c.configurationId === id)) {
       const original = await store.getCredential(offered.credentialId);
       if (original === undefined) throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `${offered.credentialId} is no longer stored`, 'Ask for a new offer');
+      // Revoked or suspended between the offer and now: the wallet gets nothing of it.
+      const status = await withdrawn(original);
+      if (status !== undefined) throw walletError('INVALID_CREDENTIAL_REQUEST', `the offered credential ${offered.credentialId} is ${status}`, 'Ask the member for a new offer of current credentials', '/credential_configuration_id');
+      originals.push(original);
+    }
+    for (const original of originals) {
       const document = documentOf(original);
       for (const binding of bindings) {
         const copy: JsonObject = Object.fromEntries(Object.entries(document).filter(([key]) => !NOT_COPIED.has(key)));

@@ -58,9 +58,10 @@ async function nonce(): Promise<string> {
   return answer.body.c_nonce as string;
 }
 
-async function proof(wallet: Wallet, claims: { nonce?: string; aud?: string }): Promise<string> {
+/** A `jwt` proof naming the wallet key by its DID URL (`kid`), or carrying it as a bare `jwk`. */
+async function proof(wallet: Wallet, claims: { nonce?: string; aud?: string }, keyIn: 'kid' | 'jwk' = 'kid'): Promise<string> {
   return new SignJWT({ ...claims, iat: Math.floor(clock.clock().getTime() / 1000) })
-    .setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', kid: wallet.kid })
+    .setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', ...(keyIn === 'kid' ? { kid: wallet.kid } : { jwk: wallet.jwk }) })
     .sign(wallet.privateKey);
 }
 
@@ -217,6 +218,51 @@ describe('an independent wallet (Sphereon oid4vci-client)', () => {
   }, 60_000);
 });
 
+describe('batches and key forms', () => {
+  it('issues one copy per proof: a did:jwk kid and a bare jwk header, each bound to its key', async () => {
+    const [first, second] = [await newWallet(), await newWallet()];
+    const offered = await offer({ credentials: [legalPersonId] });
+    const accessToken = (await token(codeOf(offered))).body.access_token as string;
+    const aud = `http://localhost:${svc.port}`;
+    const answer = await credentialRequest(accessToken, {
+      credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json',
+      proofs: { jwt: [await proof(first, { nonce: await nonce(), aud }), await proof(second, { nonce: await nonce(), aud }, 'jwk')] },
+    });
+    expect(answer.status, answer.text).toBe(200);
+    const bound = (answer.body.credentials as { credential: string }[]).map((c) => decodeJwt(c.credential)['confidenceMethod']);
+    expect(bound[0]).toBe(first.kid);
+    // The bare JWK is named as its did:jwk (#0), whose method-specific id is that public key.
+    const named = String(bound[1]);
+    expect(named).toMatch(/^did:jwk:[A-Za-z0-9_-]+#0$/);
+    expect(JSON.parse(Buffer.from(named.slice('did:jwk:'.length, -2), 'base64url').toString())).toEqual(second.jwk);
+  });
+});
+
+describe('withdrawn credentials', () => {
+  let revocable: string;
+
+  beforeAll(async () => {
+    const issued = await postJson(`${svc.url}/credentials/issue`, { credential: { ...legalPerson(member.did), issuer: member.did, id: undefined }, options: { format: 'vc+jwt', credentialStatus: true } }, as(memberKey));
+    expect(issued.status, issued.text).toBe(201);
+    revocable = String(decodeJwt(String(issued.body.verifiableCredential.id).split(',')[1]!)['id']);
+  });
+
+  it('gives a wallet no copy of a credential revoked after the offer, and offers none once revoked', async () => {
+    const wallet = await newWallet();
+    const offered = await offer({ credentials: [revocable] });
+    expect(offered.status, offered.text).toBe(201);
+    const accessToken = (await token(codeOf(offered))).body.access_token as string;
+    const revoked = await postJson(`${svc.url}/credentials/status`, { credentialId: revocable, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, as(memberKey));
+    expect(revoked.status, revoked.text).toBe(200);
+    const answer = await credentialRequest(accessToken, { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json', proofs: { jwt: [await proof(wallet, { nonce: await nonce(), aud: `http://localhost:${svc.port}` })] } });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'INVALID_CREDENTIAL_REQUEST', error: 'invalid_credential_request', detail: expect.stringMatching(/revoked/) });
+    const again = await offer({ credentials: [revocable] });
+    expect(again.status, again.text).toBe(422);
+    expect(again.body).toMatchObject({ code: 'CREDENTIAL_REVOKED', pointer: '/credentials/0' });
+  });
+});
+
 describe('refusals', () => {
   const aud = () => `http://localhost:${svc.port}`;
 
@@ -239,6 +285,16 @@ describe('refusals', () => {
     const right = await token(codeOf(offered), offered.body.txCode);
     expect(right.status).toBe(400);
     expect(right.body.detail).toMatch(/too many wrong PINs/);
+  });
+
+  it('refuses a form that sends a parameter twice, or a prototype key', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const twice = await postJson(`${svc.url}/openid4vci/token`, 'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=a&pre-authorized_code=b', form);
+    expect(twice.status, twice.text).toBe(400);
+    expect(twice.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/pre-authorized_code' });
+    const prototype = await postJson(`${svc.url}/openid4vci/token`, '__proto__=x&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code', form);
+    expect(prototype.status, prototype.text).toBe(400);
+    expect(prototype.body.code).toBe('FORBIDDEN_KEY');
   });
 
   it('refuses a pre-authorized code used already', async () => {
