@@ -160,11 +160,12 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
   },
   {
-    // acme's own credential is a generic one, no kind gx-trust issues into wallets: 400 once the caller may offer.
-    name: 'POST /members/{acme}/credential-offers (acme\'s generic credential)',
+    // The POST /credentials/status row above has suspended acme's credential by now: a wallet gets
+    // no copy of it (422 CREDENTIAL_SUSPENDED) once the caller may offer.
+    name: 'POST /members/{acme}/credential-offers (acme\'s suspended credential)',
     route: 'POST /members/:id/credential-offers',
     request: () => ({ method: 'POST', path: `/members/${acme.id}/credential-offers`, body: { credentials: [ownCredentialId] } }),
-    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 400 },
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
   },
   {
     // The wallet endpoints take no API key: a pre-authorized code (the token endpoint), an access token (the credential endpoint).

@@ -238,6 +238,22 @@ describe('batches and key forms', () => {
   });
 });
 
+describe('an admin\'s offer', () => {
+  it('issues as the original issuer, records the copy as the member\'s, and audits the admin as the actor', async () => {
+    const wallet = await newWallet();
+    const offered = await offer({ credentials: [legalPersonId] }, svc.apiKey);
+    expect(offered.status, offered.text).toBe(201);
+    const accessToken = (await token(codeOf(offered))).body.access_token as string;
+    const answer = await credentialRequest(accessToken, { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json', proofs: { jwt: [await proof(wallet, { nonce: await nonce(), aud: `http://localhost:${svc.port}` })] } });
+    expect(answer.status, answer.text).toBe(200);
+    const copy = decodeJwt((answer.body.credentials as { credential: string }[])[0]!.credential);
+    expect(copy['issuer']).toBe(member.did);
+    expect((await svc.service.store.credentialMetadata(String(copy['id'])))?.ownerMemberId).toBe(member.id);
+    const [issued] = (await auditActions(String(copy['id']))).filter((e) => e.action === 'credential.issued');
+    expect(issued?.actor).not.toBe(`member:${member.id}`);
+  });
+});
+
 describe('withdrawn credentials', () => {
   let revocable: string;
 

@@ -98,6 +98,7 @@ export const walletRoutes = [
     responses: {
       201: { description: 'The offer', schema: CredentialOfferAnswer }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN,
       404: problem('No such member, or no credential of the member with an id given (another member\'s is answered the same way, audited)'),
+      422: problem('CREDENTIAL_REVOKED or CREDENTIAL_SUSPENDED: a wallet gets no copy of a withdrawn credential'),
     },
     async handler(context, deps: WalletRouteDependencies) {
       const principal = context.caller();
