@@ -197,6 +197,7 @@ export const examples = {
     body: 'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=SplxlOBeZQQYbYS6WxSbIA&tx_code=493536',
     status: 400,
   },
+  walletNonce: { body: {}, status: 200 },
   walletCredential: {
     // Without the access token of the token endpoint: 401 invalid_token.
     body: { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json', proofs: { jwt: ['eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCJ9.e30.c2ln'] } },

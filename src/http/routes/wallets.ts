@@ -128,7 +128,9 @@ export const walletRoutes = [
   defineRoute({
     method: 'post', path: WALLET_PATHS.nonce, operationId: 'walletNonce', tag: 'Credentials',
     summary: 'OpenID4VCI nonce endpoint: a fresh c_nonce for a proof of possession (5 minutes, used once)',
-    responses: { 200: { description: '{c_nonce, c_nonce_expires_in}' } },
+    // No body, or an empty JSON object: anything else (a form, members) is refused rather than ignored.
+    request: { schema: z.strictObject({}), example: examples.walletNonce, optional: true },
+    responses: { 200: { description: '{c_nonce, c_nonce_expires_in}' }, 400: BAD_INPUT },
     handler: async (_context, deps: WalletRouteDependencies) => json(200, await deps.wallets.nonce(), NO_STORE),
   }),
   defineRoute({
