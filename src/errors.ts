@@ -97,6 +97,19 @@ export const ERROR_STATUS = {
   CERTIFICATE_KEY_MISMATCH: 422,
   /** The chain does not verify, does not reach a configured trust anchor, or is not valid now. */
   CERTIFICATE_CHAIN_UNTRUSTED: 422,
+  // OpenID4VCI (src/wallets/): each answer also carries the OAuth `error` code wallets switch on.
+  /** A pre-authorized code that is unknown, used, expired, or sent with a wrong or missing PIN. */
+  INVALID_GRANT: 400,
+  UNSUPPORTED_GRANT_TYPE: 400,
+  /** An access token that is missing, forged, expired, or DPoP-bound and sent without its proof. */
+  INVALID_TOKEN: 401,
+  /** A proof of possession that does not verify, names another audience, or a key gx-trust does not resolve. */
+  INVALID_PROOF: 400,
+  /** A proof without a c_nonce of this service, or with one used already or expired. */
+  INVALID_NONCE: 400,
+  /** A credential configuration the offer behind the access token does not list. */
+  UNKNOWN_CREDENTIAL_CONFIGURATION: 400,
+  INVALID_CREDENTIAL_REQUEST: 400,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

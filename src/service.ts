@@ -19,6 +19,7 @@ import { createCanonicalizationBudget } from './http/rate-limit.js';
 import type { RouteDependencies } from './http/route-table.js';
 import type { AuditRouteDependencies } from './http/routes/audit.js';
 import { createOnboarding } from './danube/onboarding/index.js';
+import { createWalletIssuance } from './wallets/issuance.js';
 import { createMemberLabels } from './members/labels.js';
 import { createMemberPresentations } from './members/presentations.js';
 import { supersedeChanges } from './status-lists/change-status.js';
@@ -295,6 +296,7 @@ function createRouteDependencies(deps: {
     compliance: { compliance },
     members: { members, memberPresentations, memberLabels },
     records: { store, members },
+    wallets: { wallets: createWalletIssuance({ store, signer: signing.signerFor('wallets'), keyring, clock }), members, memberPresentations },
     audit: { store, audit: deps.audit, keyring },
     identity: { keyring },
     // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).

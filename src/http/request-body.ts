@@ -18,7 +18,10 @@ import { declaresBodyOver } from './body-limit.js';
 import { JWT_MEDIA_TYPES } from './parse.js';
 import { ACCEPTED_CONTENT_CODINGS, bodyNotJson, bodyTooLarge } from './problem.js';
 
-type BodyKind = 'json' | 'jwt';
+type BodyKind = 'json' | 'jwt' | 'form';
+
+/** OAuth 2.0 token requests (RFC 6749 §4.1.3, OpenID4VCI's token endpoint): read only where a route lists it. */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
 const JSON_TYPES = new Set(['application/json', 'application/ld+json']);
 /** application/*+json (RFC 6839 structured syntax suffix), e.g. application/vc+ld+json. */
@@ -33,11 +36,12 @@ interface MediaType {
 }
 
 /** What a Content-Type makes of a body: JSON, a JWT, or (undefined) nothing gx-trust reads. */
-function mediaTypeOf(contentType: string | undefined): MediaType | undefined {
+function mediaTypeOf(contentType: string | undefined, accepted: readonly string[]): MediaType | undefined {
   if (contentType === undefined) return undefined;
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-  const kind: BodyKind | undefined = JSON_TYPES.has(type) ? 'json' : JWT_TYPES.has(type) ? 'jwt' : JSON_SUFFIX.test(type) ? 'json' : undefined;
+  const form = type === FORM_MEDIA_TYPE && accepted.includes(FORM_MEDIA_TYPE);
+  const kind: BodyKind | undefined = JSON_TYPES.has(type) ? 'json' : JWT_TYPES.has(type) ? 'jwt' : JSON_SUFFIX.test(type) ? 'json' : form ? 'form' : undefined;
   if (kind === undefined) return undefined;
   if (semicolon === -1) return { kind, charset: undefined };
   const match = CHARSET.exec(contentType.slice(semicolon + 1));
@@ -197,7 +201,7 @@ function unsupportedMediaType(contentType: string | undefined, accepted: readonl
 export async function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, accepted: readonly string[] = ['application/json']): Promise<unknown> {
   if (!hasBody(req)) return undefined;
   const contentType = req.headers['content-type'];
-  const media = mediaTypeOf(contentType);
+  const media = mediaTypeOf(contentType, accepted);
   if (media === undefined) {
     if (req.headers['content-length'] === '0') return undefined;
     throw unsupportedMediaType(contentType, accepted);
@@ -215,5 +219,18 @@ export async function readRequestBody(req: IncomingMessage, res: ServerResponse,
   }
   const bytes = decoder === undefined ? await readIdentity(req, limit) : await readDecoded(req, limit, coding, decoder);
   const text = decodeText(bytes, media);
-  return media.kind === 'jwt' ? text : parseJson(text);
+  return media.kind === 'jwt' ? text : media.kind === 'form' ? parseForm(text) : parseJson(text);
+}
+
+/** A form body as an object of strings; a parameter sent twice is refused, not silently picked (RFC 6749 §3.1). */
+function parseForm(text: string): Record<string, string> {
+  const form = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (form.has(name)) {
+      throw new GxTrustError('INVALID_INPUT', `the form parameter "${name}" is sent more than once`, { pointer: `/${name}`, hint: 'Send each parameter once' });
+    }
+    form.set(name, value);
+  }
+  // fromEntries defines own properties (a `__proto__` parameter too), which the input walk then refuses.
+  return Object.fromEntries(form);
 }

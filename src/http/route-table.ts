@@ -22,6 +22,7 @@ import { opsRoutes, type OpsRouteDependencies } from './routes/ops.js';
 import { presentationRoutes, type PresentationRouteDependencies } from './routes/presentations.js';
 import { recordRoutes, type RecordRouteDependencies } from './routes/records.js';
 import { statusListRoutes, type StatusListRouteDependencies } from './routes/status-lists.js';
+import { walletRoutes, type WalletRouteDependencies } from './routes/wallets.js';
 
 /** What each route module is given, by module. */
 export interface RouteDependencies {
@@ -32,6 +33,7 @@ export interface RouteDependencies {
   compliance: ComplianceRouteDependencies;
   members: MemberRouteDependencies;
   records: RecordRouteDependencies;
+  wallets: WalletRouteDependencies;
   audit: AuditRouteDependencies;
   identity: IdentityRouteDependencies;
   ops: OpsRouteDependencies;
@@ -50,6 +52,7 @@ const MODULES: RouteModules = {
   compliance: complianceRoutes,
   members: memberRoutes,
   records: recordRoutes,
+  wallets: walletRoutes,
   audit: auditRoutes,
   identity: identityRoutes,
   ops: opsRoutes,

@@ -37,6 +37,8 @@ export type RecordedIssueOptions = IssueOptions & {
   credentialStatus?: StatusOption | undefined;
   visibility?: CredentialVisibility | undefined;
   series?: string | undefined;
+  /** The member that owns the record when it is not the caller's own (an admin's offer to a member's wallet). */
+  owner?: string | undefined;
   /** Onboarding again: the set this credential's transaction revokes and marks as superseded by it. */
   supersede?: { changes: readonly StatusBitChange[]; ids: readonly string[] } | undefined;
 };
@@ -73,7 +75,7 @@ export function createRecordingIssuer(deps: {
     if (deps.testCrashAt === step) process.kill(process.pid, 'SIGKILL');
   };
   async function issueCredential(credential: unknown, rawOptions: RecordedIssueOptions, context: IssueRequestContext): Promise<IssuedCredential> {
-    const { credentialStatus: statusOption, visibility, series, supersede, ...options } = rawOptions;
+    const { credentialStatus: statusOption, visibility, series, supersede, owner, ...options } = rawOptions;
     const key = context.idempotencyKey === undefined ? undefined : `${context.actor}:${context.idempotencyKey}`;
     if (key !== undefined) {
       const replay = await claimIdempotencyKey(deps.store, context.idempotencyKey!, key, { credential, options: rawOptions });
@@ -131,7 +133,7 @@ export function createRecordingIssuer(deps: {
         },
         ...(key === undefined ? {} : { idempotency: { key, response: JSON.stringify(issued) } }),
         // The member whose key asked owns the record: it lists it, reads it, changes its visibility.
-        metadata: { ownerMemberId: memberOfActor(context.actor) ?? null, visibility: visibility ?? 'private', series: series ?? null },
+        metadata: { ownerMemberId: owner ?? memberOfActor(context.actor) ?? null, visibility: visibility ?? 'private', series: series ?? null },
         ...(supersede === undefined ? {} : { supersede }),
       });
       return issued;

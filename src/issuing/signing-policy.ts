@@ -29,7 +29,7 @@ import type { IssuedCredential, Issuer, PresentOptions, SignedPresentation } fro
 import type { RecordedIssueOptions, RecordingIssuer } from './recorded.js';
 
 /** The parts of gx-trust that have something signed. */
-export type SigningModule = 'credentials-api' | 'participants' | 'service-offerings' | 'compliance' | 'status-lists' | 'presentations';
+export type SigningModule = 'credentials-api' | 'participants' | 'service-offerings' | 'compliance' | 'status-lists' | 'presentations' | 'wallets';
 
 /** Who asks: a caller's role, or `service`: the service itself, on no caller's behalf (a status list re-signed for a GET). */
 export type CallerRole = Role | 'service';
@@ -126,6 +126,10 @@ export const SIGNING_POLICY: readonly SigningRule[] = [
   // Each issuing DID's own lists (a list must have its credentials' issuer): the service re-signs
   // them for GETs, on no caller's behalf, as the DID whose list it is.
   { module: 'status-lists', signs: 'credential', callers: ['service'], as: ['service-did-web', 'service-did-key', 'own-member'], types: { only: STATUS_LIST_TYPES }, subjects: 'any', recorded: false },
+  // OpenID4VCI (src/wallets/): a copy of a stored Gaia-X credential, as its original issuer, bound
+  // to the wallet's key, for the member (or admin) who offered it. The module copies what it finds
+  // in the store; it never takes claims from the wallet, which names a configuration and a key only.
+  { module: 'wallets', signs: 'credential', callers: ['admin', 'member'], as: ['service-did-web', 'own-member'], types: { only: [...PARTICIPANT_TYPES, ...SERVICE_OFFERING_TYPES, LABEL_CREDENTIAL] }, subjects: 'any', recorded: true },
   { module: 'presentations', signs: 'presentation', callers: ['admin'], as: ['service-did-web', 'service-did-key', 'own-member'], subjects: 'any', recorded: true },
   { module: 'presentations', signs: 'presentation', callers: ['member'], as: ['own-member'], subjects: 'any', recorded: true },
 ];
@@ -460,7 +464,7 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
         if (rule.recorded) {
           issued = await deps.recordingIssuer.issueCredential(document, options, context);
         } else {
-          const { credentialStatus: _status, visibility: _visibility, series: _series, supersede: _supersede, ...plain } = options;
+          const { credentialStatus: _status, visibility: _visibility, series: _series, supersede: _supersede, owner: _owner, ...plain } = options;
           issued = await deps.issuer.issueCredential(document, plain);
         }
         deps.onDecision?.(module, 'signed');

@@ -190,4 +190,34 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('issued_credentials_subject').on('issued_credentials').column('subject').execute();
     },
   },
+  {
+    version: 6,
+    // OpenID4VCI pre-authorized code flow (src/wallets/): offers and the c_nonces wallets prove
+    // possession with live in the store, not in a process, so any replica redeems a code another
+    // replica offered, and a code or nonce is used once across all of them. Codes and PINs are
+    // kept as SHA-256 digests only: a copy of the database does not hand out credentials.
+    name: 'wallets: OpenID4VCI credential offers (pre-authorized codes, single use) and c_nonces',
+    async up(db, t) {
+      await db.schema
+        .createTable('credential_offers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('member_id', 'text', (c) => c.notNull().references('members.id'))
+        .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('tx_code_hash', 'text')
+        .addColumn('tx_code_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('credentials', t.json, (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_by_role', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addColumn('redeemed_at', t.timestamp)
+        .execute();
+      await db.schema.createIndex('credential_offers_member').on('credential_offers').column('member_id').execute();
+      await db.schema
+        .createTable('wallet_nonces')
+        .addColumn('nonce', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

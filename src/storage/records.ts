@@ -216,6 +216,31 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+// Wallets (OpenID4VCI) ------------------------------------------------------------------------
+
+/** One offered credential: the configuration the wallet asks for, and the stored credential it copies. */
+export interface OfferedCredential {
+  configurationId: string;
+  credentialId: string;
+}
+
+/** A credential offer of the pre-authorized code flow. Code and PIN are SHA-256 digests (hex). */
+export interface CredentialOfferRecord {
+  id: string;
+  memberId: string;
+  codeHash: string;
+  txCodeHash: string | null;
+  /** Wrong transaction codes sent so far: past a few the offer is dead (a 6-digit PIN is not guessed by trying). */
+  txCodeFailures: number;
+  credentials: readonly OfferedCredential[];
+  /** Who made the offer (the audit actor), and as which role: the wallet's issuance runs as them. */
+  createdBy: string;
+  createdByRole: string;
+  createdAt: string;
+  expiresAt: string;
+  redeemedAt: string | null;
+}
+
 // Failures -----------------------------------------------------------------------------------
 
 /**

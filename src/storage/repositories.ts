@@ -13,6 +13,7 @@ import type {
   AuditEntryInput,
   ComplianceDecisionRecord,
   CredentialMetadata,
+  CredentialOfferRecord,
   CredentialQuery,
   CredentialRecord,
   CredentialVisibility,
@@ -192,4 +193,22 @@ export interface MemberRepository {
   listApiKeys(memberId: string): Promise<ApiKeyRecord[]>;
   /** ONE transaction: marks the key revoked and appends the entry; false when there was no such unrevoked key. */
   revokeApiKey(options: { memberId: string; keyId: string; at: string; audit: AuditEntryInput }): Promise<boolean>;
+}
+
+/**
+ * OpenID4VCI state shared by every replica: offers (a pre-authorized code is redeemed once) and
+ * c_nonces (each proves one possession, once).
+ */
+export interface WalletRepository {
+  /** ONE transaction: the offer and its 'credential-offer.created' audit entry. */
+  createCredentialOffer(options: { offer: Omit<CredentialOfferRecord, 'txCodeFailures'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  credentialOfferByCode(codeHash: string): Promise<CredentialOfferRecord | undefined>;
+  getCredentialOffer(id: string): Promise<CredentialOfferRecord | undefined>;
+  /** Counts one wrong transaction code; returns the count now. */
+  countTxCodeFailure(id: string): Promise<number>;
+  /** Marks the offer redeemed at `at`; false when it was redeemed already (by this or another replica). */
+  redeemCredentialOffer(options: { id: string; at: string }): Promise<boolean>;
+  putWalletNonce(options: { nonce: string; expiresAt: string }): Promise<void>;
+  /** Removes the nonce; true only when it existed and had not expired at `at` (each nonce is used once). */
+  consumeWalletNonce(options: { nonce: string; at: string }): Promise<boolean>;
 }

@@ -22,6 +22,7 @@ import type {
   AuditEntryInput,
   ComplianceDecisionRecord,
   CredentialMetadata,
+  CredentialOfferRecord,
   CredentialQuery,
   CredentialRecord,
   CredentialVisibility,
@@ -29,6 +30,7 @@ import type {
   LabelCoverage,
   MemberKeyRecord,
   MemberRecord,
+  OfferedCredential,
   RandomIndex,
   SignedCheckpoint,
   StatusAllocation,
@@ -892,6 +894,76 @@ export class SqlStore implements Store {
       return true;
     });
   }
+
+  // Wallets (OpenID4VCI) -------------------------------------------------------------------------
+
+  createCredentialOffer(options: { offer: Omit<CredentialOfferRecord, 'txCodeFailures'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const o = options.offer;
+    return this.transaction('creating a credential offer', async (trx) => {
+      await trx
+        .insertInto('credential_offers')
+        .values({
+          id: o.id,
+          member_id: o.memberId,
+          code_hash: o.codeHash,
+          tx_code_hash: o.txCodeHash,
+          credentials: JSON.stringify(o.credentials),
+          created_by: o.createdBy,
+          created_by_role: o.createdByRole,
+          created_at: o.createdAt,
+          expires_at: o.expiresAt,
+          redeemed_at: o.redeemedAt,
+        })
+        .execute();
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  credentialOfferByCode(codeHash: string): Promise<CredentialOfferRecord | undefined> {
+    return this.run('reading a credential offer', async (db) => {
+      const row = await db.selectFrom('credential_offers').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      return row === undefined ? undefined : toCredentialOffer(row);
+    });
+  }
+
+  getCredentialOffer(id: string): Promise<CredentialOfferRecord | undefined> {
+    return this.run('reading a credential offer', async (db) => {
+      const row = await db.selectFrom('credential_offers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toCredentialOffer(row);
+    });
+  }
+
+  countTxCodeFailure(id: string): Promise<number> {
+    return this.run('counting a wrong transaction code', async (db) => {
+      await db.updateTable('credential_offers').set((eb) => ({ tx_code_failures: eb('tx_code_failures', '+', 1) })).where('id', '=', id).execute();
+      const row = await db.selectFrom('credential_offers').select('tx_code_failures').where('id', '=', id).executeTakeFirst();
+      return row === undefined ? 0 : read.int(row.tx_code_failures);
+    });
+  }
+
+  redeemCredentialOffer(options: { id: string; at: string }): Promise<boolean> {
+    return this.run('redeeming a credential offer', async (db) => {
+      // The conditional update is the arbiter: of two replicas redeeming at once, one changes the row.
+      const changed = await db.updateTable('credential_offers').set({ redeemed_at: options.at }).where('id', '=', options.id).where('redeemed_at', 'is', null).executeTakeFirst();
+      return Number(changed.numUpdatedRows) === 1;
+    });
+  }
+
+  putWalletNonce(options: { nonce: string; expiresAt: string }): Promise<void> {
+    return this.run('storing a nonce', async (db) => {
+      await db.insertInto('wallet_nonces').values({ nonce: options.nonce, expires_at: options.expiresAt }).execute();
+    });
+  }
+
+  consumeWalletNonce(options: { nonce: string; at: string }): Promise<boolean> {
+    return this.run('using a nonce', async (db) => {
+      const row = await db.deleteFrom('wallet_nonces').where('nonce', '=', options.nonce).returning('expires_at').executeTakeFirst();
+      // Expired ones are swept as they are met; a nonce nobody returns stays until its row is met again or the table is pruned.
+      await db.deleteFrom('wallet_nonces').where('expires_at', '<', options.at).execute();
+      return row !== undefined && read.iso(row.expires_at) > options.at;
+    });
+  }
 }
 
 function toCredential(row: {
@@ -963,4 +1035,32 @@ function toMemberKey(row: {
 
 function toApiKey(row: { id: string; member_id: string; role: string; key_hash: string; created_at: string | Date; revoked_at: string | Date | null }): ApiKeyRecord {
   return { id: row.id, memberId: row.member_id, role: row.role, hash: row.key_hash, createdAt: read.iso(row.created_at), revokedAt: read.isoOrNull(row.revoked_at) };
+}
+
+function toCredentialOffer(row: {
+  id: string;
+  member_id: string;
+  code_hash: string;
+  tx_code_hash: string | null;
+  tx_code_failures: number | string;
+  credentials: unknown;
+  created_by: string;
+  created_by_role: string;
+  created_at: string | Date;
+  expires_at: string | Date;
+  redeemed_at: string | Date | null;
+}): CredentialOfferRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    codeHash: row.code_hash,
+    txCodeHash: row.tx_code_hash,
+    txCodeFailures: read.int(row.tx_code_failures),
+    credentials: read.json<OfferedCredential[]>(row.credentials),
+    createdBy: row.created_by,
+    createdByRole: row.created_by_role,
+    createdAt: read.iso(row.created_at),
+    expiresAt: read.iso(row.expires_at),
+    redeemedAt: read.isoOrNull(row.redeemed_at),
+  };
 }

@@ -10,6 +10,7 @@ import type {
   LabelCoverageRepository,
   MemberRepository,
   StatusListRepository,
+  WalletRepository,
 } from './repositories.js';
 
 export type * from './records.js';
@@ -23,7 +24,8 @@ export interface Store
     IdempotencyRepository,
     DecisionRepository,
     LabelCoverageRepository,
-    MemberRepository {
+    MemberRepository,
+    WalletRepository {
   readonly dialect: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;

@@ -59,6 +59,20 @@ export interface Tables {
   };
   credential_records: { credential_id: string; owner_member_id: string | null; visibility: string; series: string | null; superseded_by: string | null };
   label_coverage: { label_id: string; credential_id: string; digest_sri: string };
+  credential_offers: {
+    id: string;
+    member_id: string;
+    code_hash: string;
+    tx_code_hash: string | null;
+    tx_code_failures: Generated<number>;
+    credentials: Json;
+    created_by: string;
+    created_by_role: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    redeemed_at: Timestamp | null;
+  };
+  wallet_nonces: { nonce: string; expires_at: Timestamp };
   api_keys: { id: string; member_id: string; role: string; key_hash: string; created_at: Timestamp; revoked_at: Timestamp | null };
 }
 

@@ -82,6 +82,8 @@ describe('a body in a media type gx-trust does not read', () => {
   ])('is 415 on every route that takes one, naming the Content-Type to send: %s', async (_name, headers) => {
     expect(BODY_ROUTES.length).toBeGreaterThan(10);
     for (const { path, mediaTypes } of BODY_ROUTES) {
+      // The OAuth token endpoint reads forms (RFC 6749): a form is its media type, not a newcomer's slip.
+      if (mediaTypes.includes(((headers as Record<string, string>)['content-type'] ?? '').split(';')[0]!)) continue;
       const answer = await post(path, '{"credential": {}}', headers);
       expectProblem(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
       expect(answer.body.hint, path).toContain(`Content-Type: ${mediaTypes[0]}`);

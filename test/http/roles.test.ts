@@ -163,6 +163,33 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
   },
   {
+    // The POST /credentials/status row above has suspended acme's credential by now: a wallet gets
+    // no copy of it (422 CREDENTIAL_SUSPENDED) once the caller may offer.
+    name: 'POST /members/{acme}/credential-offers (acme\'s suspended credential)',
+    route: 'POST /members/:id/credential-offers',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/credential-offers`, body: { credentials: [ownCredentialId] } }),
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 404, others: 422 },
+  },
+  {
+    // The wallet endpoints take no API key: a pre-authorized code (the token endpoint), an access token (the credential endpoint).
+    name: 'POST /openid4vci/token (no code)',
+    route: 'POST /openid4vci/token',
+    request: () => ({ method: 'POST', path: '/openid4vci/token', body: { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' } }),
+    expect: { others: 400 },
+  },
+  {
+    name: 'POST /openid4vci/nonce (public)',
+    route: 'POST /openid4vci/nonce',
+    request: () => ({ method: 'POST', path: '/openid4vci/nonce' }),
+    expect: { others: 200 },
+  },
+  {
+    name: 'POST /openid4vci/credential (an API key is no access token)',
+    route: 'POST /openid4vci/credential',
+    request: () => ({ method: 'POST', path: '/openid4vci/credential', body: { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json' } }),
+    expect: { others: 401 },
+  },
+  {
     name: 'GET /members/{slug}/did.json (public)',
     route: 'GET /members/:slug/did.json',
     request: () => ({ method: 'GET', path: '/members/acme/did.json' }),
@@ -249,6 +276,9 @@ const ENDPOINTS: Endpoint[] = [
   ...(
     [
       ['GET /.well-known/did.json', '/.well-known/did.json'],
+      ['GET /.well-known/openid-credential-issuer', '/.well-known/openid-credential-issuer'],
+      ['GET /.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server'],
+      ['GET /openid4vci/jwks', '/openid4vci/jwks'],
       ['GET /.well-known/x509/:kind.pem', '/.well-known/x509/rsa.pem'],
       ['GET /health', '/health'],
       ['GET /ready', '/ready'],

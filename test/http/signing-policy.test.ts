@@ -379,10 +379,14 @@ describe('every route that has something signed', () => {
     // member naming another (here no member at all) is answered 404 with nothing signed.
     'post /members/:id/presentations': { request: () => ({ body: { credentials: [legalPersonId] }, headers: as(alpha) }), status: 404, code: 'NOT_FOUND' },
     'post /members/:id/labels': { callerChoosesContent: false },
+    // The wallet names a configuration and a key; the content is a stored credential's (test/wallets/).
+    'post /openid4vci/credential': { callerChoosesContent: false },
   };
 
   /** A credential outside a module's rows: a type none of its rows signs. */
   function outsideOf(module: SigningModule): Record<string, unknown> {
+    // Wallet copies are of participant, offering and label credentials: a generic credential is none of them.
+    if (module === 'wallets') return { '@context': CONTEXT, type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:not-a-member.example' } };
     return module === 'status-lists' || module === 'compliance' || module === 'credentials-api'
       ? participantDrafts(svc.service.keyring.did).vat
       : labelDraft();

@@ -482,6 +482,45 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     });
   });
 
+  describe('wallets: credential offers and nonces', () => {
+    const member = { id: 'mbr_wallet', slug: 'wallet', name: 'Wallet', did: 'did:web:trust.example:members:wallet', custody: 'hosted' as const, createdAt: '2026-01-01T00:00:00.000Z' };
+    const offer = {
+      id: 'offer-1', memberId: member.id, codeHash: 'a'.repeat(64), txCodeHash: 'b'.repeat(64),
+      credentials: [{ configurationId: 'GaiaXLegalPerson_jwt_vc_json', credentialId: 'urn:uuid:1' }],
+      createdBy: `member:${member.id}`, createdByRole: 'member', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:10:00.000Z', redeemedAt: null,
+    };
+
+    beforeEach(async () => {
+      await store.createMember({ member, keys: [], audit: makeAuditInput() });
+    });
+
+    it('stores an offer with its audit entry, finds it by code digest, and redeems it once', async () => {
+      const size = await store.auditSize();
+      await store.createCredentialOffer({ offer, audit: makeAuditInput({ action: 'credential-offer.created' }) });
+      expect(await store.auditSize()).toBe(size + 1);
+      expect(await store.credentialOfferByCode(offer.codeHash)).toEqual({ ...offer, txCodeFailures: 0 });
+      const results = await Promise.all([1, 2, 3].map(() => store.redeemCredentialOffer({ id: offer.id, at: '2026-01-01T00:01:00.000Z' })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.getCredentialOffer(offer.id))?.redeemedAt).toBe('2026-01-01T00:01:00.000Z');
+    });
+
+    it('counts wrong transaction codes', async () => {
+      await store.createCredentialOffer({ offer, audit: makeAuditInput() });
+      expect(await store.countTxCodeFailure(offer.id)).toBe(1);
+      expect(await store.countTxCodeFailure(offer.id)).toBe(2);
+      expect((await store.getCredentialOffer(offer.id))?.txCodeFailures).toBe(2);
+    });
+
+    it('uses a nonce once, and not after it expired', async () => {
+      await store.putWalletNonce({ nonce: 'n-1', expiresAt: '2026-01-01T00:05:00.000Z' });
+      await store.putWalletNonce({ nonce: 'n-2', expiresAt: '2026-01-01T00:05:00.000Z' });
+      const uses = await Promise.all([1, 2].map(() => store.consumeWalletNonce({ nonce: 'n-1', at: '2026-01-01T00:01:00.000Z' })));
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      expect(await store.consumeWalletNonce({ nonce: 'n-2', at: '2026-01-01T00:06:00.000Z' })).toBe(false);
+      expect(await store.consumeWalletNonce({ nonce: 'never-given', at: '2026-01-01T00:01:00.000Z' })).toBe(false);
+    });
+  });
+
   describe('audit log', () => {
     it('keeps timestamps non-decreasing even when a replica clock runs behind', async () => {
       const ahead = await harness.open({ clock: fixedClock('2030-01-01T00:00:00.000Z') });

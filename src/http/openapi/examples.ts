@@ -186,6 +186,23 @@ export const examples = {
     body: { credentials: ['urn:uuid:00000000-0000-4000-8000-000000000000'], challenge: 'nonce-from-the-verifier', audience: 'https://verifier.example' },
     status: 404,
   },
+  createCredentialOffer: {
+    // No credential with this id: 404 (another member's credential is answered the same way).
+    params: { id: exampleMember.slug },
+    body: { credentials: ['urn:uuid:00000000-0000-4000-8000-000000000000'], format: 'jwt_vc_json', txCode: true },
+    status: 404,
+  },
+  walletToken: {
+    // A code no offer has: 400 invalid_grant.
+    body: 'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=SplxlOBeZQQYbYS6WxSbIA&tx_code=493536',
+    status: 400,
+  },
+  walletNonce: { body: {}, status: 200 },
+  walletCredential: {
+    // Without the access token of the token endpoint: 401 invalid_token.
+    body: { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json', proofs: { jwt: ['eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCJ9.e30.c2ln'] } },
+    status: 401,
+  },
   requestMemberLabel: {
     // A member not onboarded yet holds no LegalPerson: 422 LABEL_CREDENTIALS_MISSING naming what is missing.
     params: { id: exampleMember.slug },

@@ -1,0 +1,149 @@
+/**
+ * Wallets over HTTP: OpenID4VCI 1.0 issuer and authorization server metadata, credential offers
+ * (pre-authorized code flow), and the token, nonce and credential endpoints wallets call. The
+ * protocol is src/wallets/issuance.ts; here: who may offer, and answers in the shape wallets read.
+ * A refusal is problem+json as everywhere, with the OAuth `error` and `error_description` members
+ * beside it (RFC 9457 extension members), since wallets switch on those.
+ */
+import { z } from 'zod';
+import { GxTrustError } from '../../errors.js';
+import type { MemberPresentations } from '../../members/presentations.js';
+import type { MemberRegistry } from '../../members/registry.js';
+import { noSuchMember } from '../../members/registry.js';
+import { WALLET_FORMATS } from '../../wallets/configurations.js';
+import { OAUTH_ERRORS, OFFER_LIFETIME_SECONDS, WALLET_PATHS, type WalletHttpRequest, type WalletIssuance } from '../../wallets/issuance.js';
+import { examples } from '../openapi/examples.js';
+import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
+import { problemOf } from '../problem.js';
+import { FORM_MEDIA_TYPE } from '../request-body.js';
+import { defineRoute, json, type Answer, type RouteContext } from '../route.js';
+
+export interface WalletRouteDependencies {
+  wallets: WalletIssuance;
+  members: MemberRegistry;
+  memberPresentations: MemberPresentations;
+}
+
+export const CredentialOfferRequest = z.strictObject({
+  credentials: z.array(z.string().min(1).max(2048)).min(1).max(20).describe('Ids of stored credentials the member owns (GET /members/{id}/credentials)'),
+  format: z.enum(WALLET_FORMATS).optional().describe('jwt_vc_json (VC-JOSE, default) or ldp_vc (Data Integrity)'),
+  txCode: z.boolean().optional().describe('true: the wallet must send a 6-digit PIN, answered once here, to be passed to the holder out of band'),
+  expiresInSeconds: z.number().int().min(30).max(OFFER_LIFETIME_SECONDS.max).optional().describe(`Default ${OFFER_LIFETIME_SECONDS.default}`),
+});
+
+export const CredentialOfferAnswer = z.object({
+  id: z.string(),
+  credentialOfferUri: z.string(),
+  credentialOffer: z.record(z.string(), z.unknown()),
+  qrCode: z.string(),
+  txCode: z.string().optional(),
+  expiresAt: z.string(),
+  credentialConfigurationIds: z.array(z.string()),
+});
+
+const NO_STORE = { 'Cache-Control': 'no-store' } as const;
+const WALLET_ERROR = problem('problem+json with the OAuth `error` (invalid_grant, invalid_proof, invalid_nonce, unknown_credential_configuration, ...) and `error_description`');
+
+function walletRequest(context: RouteContext<unknown>, baseUrl: string): WalletHttpRequest {
+  const headers = new Headers();
+  for (const name of ['authorization', 'dpop', 'content-type']) {
+    const value = context.header(name);
+    if (value !== undefined) headers.set(name, value);
+  }
+  return { method: context.method === 'GET' ? 'GET' : 'POST', url: `${baseUrl.replace(/\/$/, '')}${context.path}`, headers };
+}
+
+/** A wallet endpoint's refusal: the problem, with the OAuth error wallets read. */
+async function asWalletAnswer(context: RouteContext<unknown>, run: () => Promise<Answer>): Promise<Answer> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof GxTrustError)) throw error;
+    const oauth = OAUTH_ERRORS[error.code] ?? (error.code === 'INVALID_INPUT' ? 'invalid_request' : undefined);
+    if (oauth === undefined) throw error;
+    const headers: Record<string, string> = { ...NO_STORE };
+    if (error.status === 401) headers['WWW-Authenticate'] = `Bearer error="${oauth}", DPoP error="${oauth}"`;
+    return { status: error.status, problem: { ...problemOf(error, context.url), error: oauth, error_description: error.message }, headers };
+  }
+}
+
+function baseUrlOf(deps: { wallets: WalletIssuance }): string {
+  return String(deps.wallets.issuerMetadata()['credential_issuer']);
+}
+
+export const walletRoutes = [
+  defineRoute({
+    method: 'get', path: '/.well-known/openid-credential-issuer', operationId: 'getCredentialIssuerMetadata', tag: 'Identity',
+    summary: 'OpenID4VCI 1.0 credential issuer metadata: the credential configurations (Gaia-X LegalPerson, registration number, Issuer, ServiceOffering, label; jwt_vc_json and ldp_vc) with display metadata',
+    responses: { 200: { description: 'The metadata' } },
+    handler: (_context, deps: WalletRouteDependencies) => json(200, deps.wallets.issuerMetadata(), { 'Cache-Control': 'public, max-age=300' }),
+  }),
+  defineRoute({
+    method: 'get', path: '/.well-known/oauth-authorization-server', operationId: 'getAuthorizationServerMetadata', tag: 'Identity',
+    summary: 'RFC 8414 authorization server metadata for the pre-authorized code flow (token endpoint, jwks_uri, DPoP algorithms)',
+    responses: { 200: { description: 'The metadata' } },
+    handler: (_context, deps: WalletRouteDependencies) => json(200, deps.wallets.authorizationServerMetadata(), { 'Cache-Control': 'public, max-age=300' }),
+  }),
+  defineRoute({
+    method: 'get', path: WALLET_PATHS.jwks, operationId: 'getAccessTokenKeys', tag: 'Identity',
+    summary: 'The JWK set access tokens are signed with (the authorization server\'s jwks_uri)',
+    responses: { 200: { description: '{keys: [JWK]}' } },
+    handler: (_context, deps: WalletRouteDependencies) => json(200, deps.wallets.jwks(), { 'Cache-Control': 'public, max-age=300' }),
+  }),
+  defineRoute({
+    method: 'post', path: '/members/:id/credential-offers', operationId: 'createCredentialOffer', tag: 'Credentials', roles: ['member'],
+    summary: 'Offer credentials the member owns to a wallet (OpenID4VCI pre-authorized code flow): the openid-credential-offer:// URI, its QR code, and the PIN when asked; audited as credential-offer.created',
+    params: { id: 'The member id, or its slug' },
+    request: { schema: CredentialOfferRequest, example: examples.createCredentialOffer },
+    responses: {
+      201: { description: 'The offer', schema: CredentialOfferAnswer }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN,
+      404: problem('No such member, or no credential of the member with an id given (another member\'s is answered the same way, audited)'),
+      422: problem('CREDENTIAL_REVOKED or CREDENTIAL_SUSPENDED: a wallet gets no copy of a withdrawn credential'),
+    },
+    async handler(context, deps: WalletRouteDependencies) {
+      const principal = context.caller();
+      const id = context.params['id'] ?? '';
+      const member = await deps.members.find(id);
+      if (principal.role === 'member' && principal.memberId !== member.id) {
+        throw await context.deny({ subject: member.did, reason: 'a member may offer only its own credentials', answer: noSuchMember(id) });
+      }
+      const owned = await deps.memberPresentations.owned(member, context.body.credentials, principal, '/credentials');
+      const offer = await deps.wallets.createOffer(member, context.body, { actor: principal.actor, role: principal.role, ...(principal.dids === undefined ? {} : { dids: principal.dids }), ownedRecords: owned });
+      return json(201, offer, NO_STORE);
+    },
+  }),
+  defineRoute({
+    method: 'post', path: WALLET_PATHS.token, operationId: 'walletToken', tag: 'Credentials',
+    summary: 'OAuth 2.0 token endpoint for wallets: a pre-authorized code (and its PIN) for a 5-minute access token, DPoP-bound when the wallet sends a DPoP proof; each code once',
+    request: {
+      schema: z.string().describe('application/x-www-form-urlencoded: grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code, pre-authorized_code, tx_code'),
+      example: examples.walletToken, mediaTypes: [FORM_MEDIA_TYPE], parse: 'handler',
+    },
+    responses: { 200: { description: '{access_token, token_type (Bearer or DPoP), expires_in, c_nonce}' }, 400: WALLET_ERROR },
+    handler: (context, deps: WalletRouteDependencies) => asWalletAnswer(context, async () => {
+      const body = typeof context.body === 'object' && context.body !== null ? (context.body as Record<string, unknown>) : {};
+      return json(200, await deps.wallets.token(walletRequest(context, baseUrlOf(deps)), body), { ...NO_STORE, Pragma: 'no-cache' });
+    }),
+  }),
+  defineRoute({
+    method: 'post', path: WALLET_PATHS.nonce, operationId: 'walletNonce', tag: 'Credentials',
+    summary: 'OpenID4VCI nonce endpoint: a fresh c_nonce for a proof of possession (5 minutes, used once)',
+    // No body, or an empty JSON object: anything else (a form, members) is refused rather than ignored.
+    request: { schema: z.strictObject({}), example: examples.walletNonce, optional: true },
+    responses: { 200: { description: '{c_nonce, c_nonce_expires_in}' }, 400: BAD_INPUT },
+    handler: async (_context, deps: WalletRouteDependencies) => json(200, await deps.wallets.nonce(), NO_STORE),
+  }),
+  defineRoute({
+    method: 'post', path: WALLET_PATHS.credential, operationId: 'walletCredential', tag: 'Credentials', signing: 'wallets',
+    summary: 'OpenID4VCI credential endpoint: with the access token, a configuration the offer lists and jwt proofs of possession (one per key, batch up to 10), a copy of each offered credential bound to each key, signed by its original issuer, recorded and audited',
+    request: {
+      schema: z.looseObject({ credential_configuration_id: z.string().optional(), proofs: z.looseObject({ jwt: z.array(z.string()).optional() }).optional() }),
+      example: examples.walletCredential, parse: 'handler',
+    },
+    responses: { 200: { description: '{credentials: [{credential}]}' }, 400: WALLET_ERROR, 401: problem('INVALID_TOKEN: no access token, or not a valid one (WWW-Authenticate says so)') },
+    handler: (context, deps: WalletRouteDependencies) => asWalletAnswer(context, async () => {
+      const body = typeof context.body === 'object' && context.body !== null && !Array.isArray(context.body) ? (context.body as Record<string, unknown>) : {};
+      return json(200, await deps.wallets.credential(walletRequest(context, baseUrlOf(deps)), body), NO_STORE);
+    }),
+  }),
+];

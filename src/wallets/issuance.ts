@@ -1,0 +1,536 @@
+/**
+ * OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow: a member (or an admin)
+ * offers credentials it owns to a wallet; the wallet trades the pre-authorized code (and the PIN,
+ * when the offer has one) for a short-lived access token, fetches a c_nonce, proves possession of
+ * its key in a `jwt` proof, and receives a copy of each offered credential bound to that key,
+ * signed by the original's issuer, recorded and audited as every issuance is.
+ *
+ * The protocol messages are parsed, checked and built by the OpenWallet Foundation's oid4vc-ts
+ * (`@openid4vc/oauth2`, `@openid4vc/openid4vci`); gx-trust supplies keys, randomness, DID
+ * resolution (did:key and did:jwk, offline) and the state, which lives in the store so that every
+ * replica redeems what another offered and a code or nonce is used once across all of them.
+ *
+ * Binding: the credential subject stays the participant (the member's DID: what Gaia-X attests is
+ * about it); the wallet key that proved possession is named by the VCDM 2.0 `confidenceMethod` as
+ * a DID URL (did:key, or did:jwk for a bare JWK), in both formats.
+ * @see https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#reserved-extension-points
+ */
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  clientAuthenticationNone,
+  HashAlgorithm,
+  Oauth2AuthorizationServer,
+  Oauth2ErrorCodes,
+  Oauth2ResourceServer,
+  Oauth2ResourceUnauthorizedError,
+  Oauth2ServerErrorResponseError,
+  preAuthorizedCodeGrantIdentifier,
+  type CallbackContext,
+  type Jwk,
+  type JwtSigner,
+} from '@openid4vc/oauth2';
+import { Openid4vciIssuer, Openid4vciVersion, setGlobalConfig, type IssuerMetadataResult } from '@openid4vc/openid4vci';
+import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import QRCode from 'qrcode';
+import type { Clock } from '../clock.js';
+import type { JsonObject } from '../credentials/index.js';
+import { bindVerificationMethod, parseDidUrl } from '../dids/index.js';
+import { resolveDidJwk } from '../dids/jwk.js';
+import { resolveDidKey } from '../dids/key.js';
+import { verificationMethodJwk } from '../dids/multikey.js';
+import { assertAlgorithmAllowed, type Keyring } from '../keyring/index.js';
+import { GxTrustError, type ErrorCode } from '../errors.js';
+import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
+import type { CredentialOfferRecord, CredentialRecord, MemberRecord, OfferedCredential } from '../storage/store.js';
+import type { AuditRepository, CredentialRepository, MemberRepository, StatusListRepository, WalletRepository } from '../storage/repositories.js';
+import { getBit } from '../status-lists/bitstring.js';
+import { configurationId, configurationOf, credentialConfigurations, kindOf, PROOF_SIGNING_ALGORITHMS, type WalletFormat } from './configurations.js';
+
+/** How long an offer can be redeemed (default, and the most a caller may ask for). */
+export const OFFER_LIFETIME_SECONDS = { default: 600, max: 86_400 };
+export const ACCESS_TOKEN_SECONDS = 300;
+export const NONCE_SECONDS = 300;
+/** Wrong PINs an offer survives; the next kills it. */
+export const MAX_TX_CODE_FAILURES = 5;
+/** Proofs (keys) one credential request may carry. */
+export const BATCH_SIZE = 10;
+const TX_CODE_LENGTH = 6;
+
+export const WALLET_PATHS = {
+  token: '/openid4vci/token',
+  nonce: '/openid4vci/nonce',
+  credential: '/openid4vci/credential',
+  jwks: '/openid4vci/jwks',
+} as const;
+
+/** The OAuth 2.0 / OpenID4VCI error each refusal is, beside its problem code (RFC 6749 §5.2, OpenID4VCI §8.3.1.2). */
+export const OAUTH_ERRORS: Partial<Record<ErrorCode, string>> = {
+  INVALID_GRANT: 'invalid_grant',
+  INVALID_TOKEN: 'invalid_token',
+  INVALID_PROOF: 'invalid_proof',
+  INVALID_NONCE: 'invalid_nonce',
+  UNKNOWN_CREDENTIAL_CONFIGURATION: 'unknown_credential_configuration',
+  INVALID_CREDENTIAL_REQUEST: 'invalid_credential_request',
+  UNSUPPORTED_GRANT_TYPE: 'unsupported_grant_type',
+};
+
+export interface OfferRequest {
+  /** Ids of stored credentials the member owns. */
+  credentials: readonly string[];
+  format?: WalletFormat | undefined;
+  /** A PIN the wallet must send with the code, handed to the holder out of band. */
+  txCode?: boolean | undefined;
+  expiresInSeconds?: number | undefined;
+}
+
+export interface CreatedOffer {
+  id: string;
+  /** The `openid-credential-offer://` URI (the offer by value). */
+  credentialOfferUri: string;
+  credentialOffer: Record<string, unknown>;
+  /** The URI as a QR code: an SVG data URI. */
+  qrCode: string;
+  /** The PIN, shown once: it is stored as a digest only. */
+  txCode?: string;
+  expiresAt: string;
+  credentialConfigurationIds: string[];
+}
+
+/** The parts of a request the protocol checks read (DPoP's htm/htu, the Authorization and DPoP headers). */
+export interface WalletHttpRequest {
+  method: 'GET' | 'POST';
+  /** The URL the wallet called, as it names it (the service's base URL and the path). */
+  url: string;
+  headers: Headers;
+}
+
+export interface WalletIssuance {
+  issuerMetadata(): Record<string, unknown>;
+  authorizationServerMetadata(): Record<string, unknown>;
+  jwks(): { keys: JWK[] };
+  createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer>;
+  token(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  nonce(): Promise<Record<string, unknown>>;
+  credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export interface WalletIssuanceDependencies {
+  store: WalletRepository & Pick<CredentialRepository, 'getCredential'> & Pick<MemberRepository, 'getMember'> & Pick<AuditRepository, 'appendAudit'> & Pick<StatusListRepository, 'getStatusList'>;
+  /** The signing policy's `wallets` signer: copies as the original's issuer, recorded and audited. */
+  signer: ScopedSigner;
+  keyring: Pick<Keyring, 'baseUrl' | 'key'>;
+  clock: Clock;
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+const isCompactJwt = (text: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text);
+
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** A stored credential as a JSON document: a JWT's payload, or the JSON itself. */
+function documentOf(record: CredentialRecord): JsonObject {
+  const text = record.credential.trim();
+  if (isCompactJwt(text)) return decodeJwt(text) as JsonObject;
+  return JSON.parse(text) as JsonObject;
+}
+
+/** JWT claims and proof parts of the original that the copy gets afresh (its own id, status, proof, iat/exp). */
+const NOT_COPIED = new Set(['id', 'proof', 'credentialStatus', 'confidenceMethod', 'iat', 'exp', 'nbf', 'iss', 'sub', 'jti', 'aud', 'cnf']);
+
+/** The wallet key as a DID URL: a did:key or did:jwk method as given, a bare JWK as its did:jwk. */
+function bindingOf(signer: JwtSigner & { publicJwk: Jwk }): string {
+  if (signer.method === 'did') return signer.didUrl;
+  const { kty, crv, x, y, n, e } = signer.publicJwk;
+  const publicOnly = Object.fromEntries(Object.entries({ crv, e, kty, n, x, y }).filter(([, v]) => v !== undefined));
+  return `did:jwk:${Buffer.from(JSON.stringify(publicOnly)).toString('base64url')}#0`;
+}
+
+function walletError(code: ErrorCode, message: string, hint: string, pointer?: string): GxTrustError {
+  return new GxTrustError(code, message, { hint, ...(pointer === undefined ? {} : { pointer }) });
+}
+
+/** An oid4vc-ts refusal as gx-trust's error with the OAuth error code of the library's answer. */
+function fromLibrary(error: unknown, fallback: ErrorCode): GxTrustError {
+  if (error instanceof GxTrustError) return error;
+  if (error instanceof Oauth2ResourceUnauthorizedError) {
+    const challenge = error.wwwAuthenticateHeaders[0];
+    const description = typeof challenge?.additionalPayload?.['error_description'] === 'string' ? challenge.additionalPayload['error_description'] : error.message;
+    return walletError('INVALID_TOKEN', String(description), 'Send the access token of the token endpoint as `Authorization: Bearer` (or `DPoP` with a DPoP proof when it is DPoP-bound), before it expires');
+  }
+  if (error instanceof Oauth2ServerErrorResponseError) {
+    const oauth = error.errorResponse.error;
+    const code = (Object.entries(OAUTH_ERRORS).find(([, value]) => value === oauth)?.[0] as ErrorCode | undefined) ?? (oauth === Oauth2ErrorCodes.InvalidRequest ? 'INVALID_INPUT' : fallback);
+    return walletError(code, error.errorResponse.error_description ?? error.message, 'See the OpenID4VCI error in `error`');
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return walletError(fallback === 'INVALID_GRANT' ? 'INVALID_INPUT' : fallback, message, 'The request does not follow OpenID4VCI 1.0');
+}
+
+export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIssuance {
+  const { store, keyring } = deps;
+
+  /** The status a list gives the credential now, when one of its entries is set: a wallet gets no copy of what no longer holds. */
+  async function withdrawn(record: CredentialRecord): Promise<string | undefined> {
+    for (const entry of record.statusEntries) {
+      const list = await store.getStatusList(entry.listId);
+      if (list !== undefined && getBit(list.bits, entry.index)) return entry.purpose === 'suspension' ? 'suspended' : 'revoked';
+    }
+    return undefined;
+  }
+  const base = keyring.baseUrl.replace(/\/$/, '');
+  // oid4vc-ts refuses http:// URLs unless told (a process-wide switch). Production's GX_BASE_URL is
+  // https:// (config.ts refuses anything else there), so only a development service sets it.
+  if (base.startsWith('http://')) setGlobalConfig({ allowInsecureUrls: true });
+  const tokenKey = keyring.key('P-256');
+  const tokenJwk: Jwk = { ...(tokenKey.publicJwk as Jwk), kid: 'access-token-es256', use: 'sig', alg: 'ES256' };
+
+  /** did:key and did:jwk are resolved offline; a wallet key on did:web would make the issuer fetch at the wallet's word. */
+  async function walletKey(signer: JwtSigner): Promise<Jwk | undefined> {
+    if (signer.method === 'jwk') return signer.publicJwk;
+    if (signer.method !== 'did') return undefined;
+    const { did } = parseDidUrl(signer.didUrl);
+    const document = did.startsWith('did:key:') ? resolveDidKey(did) : did.startsWith('did:jwk:') ? resolveDidJwk(did) : undefined;
+    if (document === undefined) return undefined;
+    const methodId = signer.didUrl.includes('#') ? signer.didUrl : `${did}#0`;
+    return verificationMethodJwk(bindVerificationMethod(document, methodId, 'authentication', deps.clock)) as Jwk;
+  }
+
+  const callbacks: Omit<CallbackContext, 'decryptJwe' | 'encryptJwe'> = {
+    hash: (data, alg) => new Uint8Array(createHash({ [HashAlgorithm.Sha256]: 'sha256', [HashAlgorithm.Sha384]: 'sha384', [HashAlgorithm.Sha512]: 'sha512' }[alg]).update(data).digest()),
+    generateRandom: (bytes) => new Uint8Array(randomBytes(bytes)),
+    clientAuthentication: clientAuthenticationNone({ clientId: 'wallet' }),
+    // Only access tokens are signed here, with the service's P-256 key.
+    signJwt: async (_signer, jwt) => ({
+      jwt: await new SignJWT(jwt.payload as JWTPayload).setProtectedHeader({ ...(jwt.header as JWTHeaderParameters), alg: 'ES256', kid: tokenJwk.kid! }).sign(tokenKey.privateKey),
+      signerJwk: tokenJwk,
+    }),
+    verifyJwt: async (signer, jwt) => {
+      try {
+        const jwk = await walletKey(signer);
+        if (jwk === undefined) return { verified: false };
+        assertAlgorithmAllowed(signer.alg, jwk as JWK);
+        await compactVerify(jwt.compact, await importJWK(jwk as JWK, signer.alg), { algorithms: [signer.alg] });
+        return { verified: true, signerJwk: jwk };
+      } catch {
+        return { verified: false };
+      }
+    },
+    // The resource server reads the authorization server's jwks_uri: ours, answered here without a request.
+    fetch: async (input) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url !== `${base}${WALLET_PATHS.jwks}`) throw new GxTrustError('INTERNAL', `no fetch from the wallet issuer: ${url}`);
+      return new Response(JSON.stringify({ keys: [tokenJwk] }), { headers: { 'content-type': 'application/json' } });
+    },
+  };
+
+  const authorizationServer = new Oauth2AuthorizationServer({ callbacks });
+  const resourceServer = new Oauth2ResourceServer({ callbacks });
+  const issuer = new Openid4vciIssuer({ callbacks });
+
+  const authorizationServerMetadata = authorizationServer.createAuthorizationServerMetadata({
+    issuer: base,
+    token_endpoint: `${base}${WALLET_PATHS.token}`,
+    jwks_uri: `${base}${WALLET_PATHS.jwks}`,
+    grant_types_supported: [preAuthorizedCodeGrantIdentifier],
+    token_endpoint_auth_methods_supported: ['none'],
+    'pre-authorized_grant_anonymous_access_supported': true,
+    dpop_signing_alg_values_supported: [...PROOF_SIGNING_ALGORITHMS],
+  } as Parameters<Oauth2AuthorizationServer['createAuthorizationServerMetadata']>[0]);
+
+  const credentialIssuer = issuer.createCredentialIssuerMetadata({
+    credential_issuer: base,
+    authorization_servers: [base],
+    credential_endpoint: `${base}${WALLET_PATHS.credential}`,
+    nonce_endpoint: `${base}${WALLET_PATHS.nonce}`,
+    batch_credential_issuance: { batch_size: BATCH_SIZE },
+    display: [{ name: 'gx-trust', locale: 'en' }],
+    credential_configurations_supported: credentialConfigurations(),
+  } as Parameters<Openid4vciIssuer['createCredentialIssuerMetadata']>[0]);
+
+  const issuerMetadata: IssuerMetadataResult = {
+    originalDraftVersion: Openid4vciVersion.V1,
+    credentialIssuer,
+    authorizationServers: [authorizationServerMetadata],
+    knownCredentialConfigurations: issuer.getKnownCredentialConfigurationsSupported(credentialIssuer),
+  };
+
+  async function newNonce(): Promise<string> {
+    const nonce = randomBytes(24).toString('base64url');
+    await store.putWalletNonce({ nonce, expiresAt: new Date(deps.clock().getTime() + NONCE_SECONDS * 1000).toISOString() });
+    return nonce;
+  }
+
+  async function createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer> {
+    const format = request.format ?? 'jwt_vc_json';
+    const offered: OfferedCredential[] = [];
+    for (const [index, record] of caller.ownedRecords.entries()) {
+      const status = await withdrawn(record);
+      if (status !== undefined) {
+        throw new GxTrustError(status === 'suspended' ? 'CREDENTIAL_SUSPENDED' : 'CREDENTIAL_REVOKED', `${record.id} is ${status}: a wallet gets no copy of it`, {
+          pointer: `/credentials/${index}`,
+          hint: 'Offer current credentials (GET /members/{id}/credentials?status=active)',
+        });
+      }
+      const claims = await deps.signer.read(documentOf(record));
+      const kind = kindOf([...claims.types, ...claims.subjects.flatMap((s) => s.types)]);
+      if (kind === undefined) {
+        throw new GxTrustError('INVALID_INPUT', `${record.id} is none of the kinds gx-trust issues into wallets`, {
+          pointer: `/credentials/${index}`,
+          hint: 'Offer LegalPerson, registration-number, Issuer (terms and conditions), ServiceOffering or label credentials',
+        });
+      }
+      offered.push({ configurationId: configurationId(kind, format), credentialId: record.id });
+    }
+    const now = deps.clock();
+    const lifetime = request.expiresInSeconds ?? OFFER_LIFETIME_SECONDS.default;
+    const expiresAt = new Date(now.getTime() + lifetime * 1000).toISOString();
+    const code = randomBytes(32).toString('base64url');
+    const txCode = request.txCode === true ? String(randomInt(0, 10 ** TX_CODE_LENGTH)).padStart(TX_CODE_LENGTH, '0') : undefined;
+    const credentialConfigurationIds = [...new Set(offered.map((o) => o.configurationId))];
+    const { credentialOffer, credentialOfferObject } = await issuer.createCredentialOffer({
+      issuerMetadata,
+      credentialConfigurationIds,
+      grants: {
+        [preAuthorizedCodeGrantIdentifier]: {
+          'pre-authorized_code': code,
+          ...(txCode === undefined ? {} : { tx_code: { input_mode: 'numeric', length: TX_CODE_LENGTH, description: 'The PIN gx-trust showed to whoever made the offer' } }),
+        },
+      },
+    });
+    const id = randomUUID();
+    await store.createCredentialOffer({
+      offer: {
+        id,
+        memberId: member.id,
+        codeHash: sha256Hex(code),
+        txCodeHash: txCode === undefined ? null : sha256Hex(txCode),
+        credentials: offered,
+        createdBy: caller.actor,
+        createdByRole: caller.role,
+        createdAt: now.toISOString(),
+        expiresAt,
+        redeemedAt: null,
+      },
+      audit: {
+        actor: caller.actor,
+        action: 'credential-offer.created',
+        subject: member.did,
+        digests: {},
+        details: { offer: id, member: member.id, credentials: offered.map((o) => o.credentialId), configurations: credentialConfigurationIds, expiresAt, txCode: txCode !== undefined },
+      },
+    });
+    const qrCode = `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(credentialOffer, { type: 'svg', errorCorrectionLevel: 'M' })).toString('base64')}`;
+    return {
+      id,
+      credentialOfferUri: credentialOffer,
+      credentialOffer: credentialOfferObject as Record<string, unknown>,
+      qrCode,
+      ...(txCode === undefined ? {} : { txCode }),
+      expiresAt,
+      credentialConfigurationIds,
+    };
+  }
+
+  async function token(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    let parsed: ReturnType<Oauth2AuthorizationServer['parseAccessTokenRequest']>;
+    try {
+      parsed = authorizationServer.parseAccessTokenRequest({ request, accessTokenRequest: body });
+    } catch (error) {
+      throw fromLibrary(error, 'INVALID_INPUT');
+    }
+    if (parsed.grant.grantType !== preAuthorizedCodeGrantIdentifier) {
+      throw walletError('UNSUPPORTED_GRANT_TYPE', `grant_type ${parsed.grant.grantType} is not offered here`, `Send grant_type=${preAuthorizedCodeGrantIdentifier}`, '/grant_type');
+    }
+    const grant = parsed.grant;
+    const offer = await store.credentialOfferByCode(sha256Hex(grant.preAuthorizedCode));
+    const unknown = 'Scan the offer again: a pre-authorized code is good for one token, until the offer expires';
+    if (offer === undefined) throw walletError('INVALID_GRANT', 'no offer has this pre-authorized code', unknown, '/pre-authorized_code');
+    const now = deps.clock();
+    if (offer.redeemedAt !== null) throw walletError('INVALID_GRANT', 'the pre-authorized code was used already', unknown, '/pre-authorized_code');
+    if (Date.parse(offer.expiresAt) <= now.getTime()) throw walletError('INVALID_GRANT', `the offer expired at ${offer.expiresAt}`, 'Ask the member for a new offer', '/pre-authorized_code');
+    if (offer.txCodeHash !== null) {
+      if (offer.txCodeFailures >= MAX_TX_CODE_FAILURES) throw walletError('INVALID_GRANT', 'too many wrong PINs: the offer is void', 'Ask the member for a new offer', '/tx_code');
+      if (grant.txCode === undefined || !sameDigest(sha256Hex(grant.txCode), offer.txCodeHash)) {
+        const failures = await store.countTxCodeFailure(offer.id);
+        throw walletError('INVALID_GRANT', grant.txCode === undefined ? 'the offer needs its PIN (tx_code)' : `wrong PIN (${Math.max(0, MAX_TX_CODE_FAILURES - failures)} tries left)`, 'Send the PIN shown with the offer as tx_code', '/tx_code');
+      }
+    } else if (grant.txCode !== undefined) {
+      throw walletError('INVALID_GRANT', 'this offer has no PIN, and one was sent', 'Leave tx_code out', '/tx_code');
+    }
+    let verified: Awaited<ReturnType<Oauth2AuthorizationServer['verifyPreAuthorizedCodeAccessTokenRequest']>>;
+    try {
+      verified = await authorizationServer.verifyPreAuthorizedCodeAccessTokenRequest({
+        authorizationServerMetadata,
+        grant,
+        accessTokenRequest: parsed.accessTokenRequest,
+        request,
+        expectedPreAuthorizedCode: grant.preAuthorizedCode,
+        ...(grant.txCode === undefined ? {} : { expectedTxCode: grant.txCode }),
+        preAuthorizedCodeExpiresAt: new Date(offer.expiresAt),
+        now,
+        ...(parsed.dpop === undefined ? {} : { dpop: { jwt: parsed.dpop.jwt, allowedSigningAlgs: [...PROOF_SIGNING_ALGORITHMS] } }),
+      });
+    } catch (error) {
+      throw fromLibrary(error, 'INVALID_GRANT');
+    }
+    // The conditional update decides between two wallets (or replicas) racing with one code.
+    if (!(await store.redeemCredentialOffer({ id: offer.id, at: now.toISOString() }))) {
+      throw walletError('INVALID_GRANT', 'the pre-authorized code was used already', unknown, '/pre-authorized_code');
+    }
+    const member = await store.getMember(offer.memberId);
+    await store.appendAudit({
+      actor: offer.createdBy,
+      action: 'credential-offer.redeemed',
+      subject: member?.did ?? offer.memberId,
+      digests: {},
+      details: { offer: offer.id, dpop: verified.dpop !== undefined },
+    });
+    const cNonce = await newNonce();
+    return authorizationServer.createAccessTokenResponse({
+      authorizationServer: base,
+      audience: base,
+      subject: offer.id,
+      expiresInSeconds: ACCESS_TOKEN_SECONDS,
+      signer: { method: 'jwk', alg: 'ES256', publicJwk: tokenJwk },
+      now,
+      ...(verified.dpop === undefined ? {} : { dpop: { jwk: verified.dpop.jwk } }),
+      cNonce,
+      cNonceExpiresIn: NONCE_SECONDS,
+    });
+  }
+
+  async function nonce(): Promise<Record<string, unknown>> {
+    return issuer.createNonceResponse({ cNonce: await newNonce(), cNonceExpiresIn: NONCE_SECONDS });
+  }
+
+  /** The offer an access token was issued for (its `sub`); refuses an expired, foreign or forged token. */
+  async function offerOfToken(request: WalletHttpRequest): Promise<CredentialOfferRecord> {
+    let verified: Awaited<ReturnType<Oauth2ResourceServer['verifyResourceRequest']>>;
+    try {
+      verified = await resourceServer.verifyResourceRequest({ request, resourceServer: base, authorizationServers: [authorizationServerMetadata], now: deps.clock() });
+    } catch (error) {
+      throw fromLibrary(error, 'INVALID_TOKEN');
+    }
+    const offer = await store.getCredentialOffer(String(verified.tokenPayload.sub));
+    if (offer === undefined || offer.redeemedAt === null) throw walletError('INVALID_TOKEN', 'the access token names no redeemed offer', 'Get a token at the token endpoint');
+    return offer;
+  }
+
+  /** The configuration a request names (by id, or by format and type as drafts did), if the offer has it. */
+  function requestedConfiguration(parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>, offer: CredentialOfferRecord): string {
+    const offeredIds = new Set(offer.credentials.map((c) => c.configurationId));
+    let id = parsed.credentialConfigurationId;
+    if (id === undefined && parsed.format !== undefined) {
+      const format = parsed.format as { format: string; credential_definition?: { type?: string[] } };
+      const types = format.credential_definition?.type ?? [];
+      id = [...offeredIds].find((candidate) => {
+        const configuration = configurationOf(candidate);
+        return configuration !== undefined && configuration.format === format.format && types.includes(configuration.kind.type);
+      });
+    }
+    if (id === undefined || !offeredIds.has(id)) {
+      throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `${id ?? 'the requested credential'} is not in the offer this token was issued for`, `Ask for one of: ${[...offeredIds].join(', ')}`, '/credential_configuration_id');
+    }
+    return id;
+  }
+
+  async function credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const offer = await offerOfToken(request);
+    const named = body['credential_configuration_id'];
+    if (typeof named === 'string' && configurationOf(named) === undefined) {
+      throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `gx-trust has no credential configuration ${named}`, 'Ask for a configuration the offer lists', '/credential_configuration_id');
+    }
+    let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
+    try {
+      parsed = issuer.parseCredentialRequest({ issuerMetadata, credentialRequest: body });
+    } catch (error) {
+      if (error instanceof Oauth2ServerErrorResponseError && error.errorResponse.error === 'unknown_credential_configuration') {
+        throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', error.errorResponse.error_description ?? error.message, 'Ask for a configuration the offer lists', '/credential_configuration_id');
+      }
+      throw fromLibrary(error, 'INVALID_CREDENTIAL_REQUEST');
+    }
+    const id = requestedConfiguration(parsed, offer);
+    const proofs = parsed.proofs?.jwt ?? [];
+    if (proofs.length === 0) throw walletError('INVALID_PROOF', 'the request carries no jwt proof of possession', 'Send proofs: {jwt: [<openid4vci-proof+jwt>]} signed with the wallet key, with the c_nonce of the nonce endpoint', '/proofs');
+    if (proofs.length > BATCH_SIZE) throw walletError('INVALID_CREDENTIAL_REQUEST', `at most ${BATCH_SIZE} proofs per request`, `Send at most ${BATCH_SIZE} keys`, '/proofs/jwt');
+    const bindings: string[] = [];
+    for (const [index, jwt] of proofs.entries()) {
+      const pointer = `/proofs/jwt/${index}`;
+      let claimedNonce: unknown;
+      try {
+        claimedNonce = decodeJwt(jwt).nonce;
+        decodeProtectedHeader(jwt);
+      } catch {
+        throw walletError('INVALID_PROOF', 'the proof is not a JWT', 'Send a compact openid4vci-proof+jwt', pointer);
+      }
+      if (typeof claimedNonce !== 'string') throw walletError('INVALID_NONCE', 'the proof has no nonce', 'Put the c_nonce of the nonce endpoint in the proof\'s nonce claim', pointer);
+      let verified: Awaited<ReturnType<Openid4vciIssuer['verifyCredentialRequestJwtProof']>>;
+      try {
+        verified = await issuer.verifyCredentialRequestJwtProof({ issuerMetadata, jwt, expectedNonce: claimedNonce, now: deps.clock() });
+      } catch (error) {
+        const refusal = fromLibrary(error, 'INVALID_PROOF');
+        throw new GxTrustError(refusal.code === 'INVALID_INPUT' ? 'INVALID_PROOF' : refusal.code, refusal.message, {
+          pointer,
+          hint: `Sign the proof with the wallet key (typ openid4vci-proof+jwt, aud ${base}, the c_nonce as nonce; kid a did:key or did:jwk URL, or jwk in the header)`,
+        });
+      }
+      // Each nonce proves one possession: used once, across replicas.
+      if (!(await store.consumeWalletNonce({ nonce: claimedNonce, at: deps.clock().toISOString() }))) {
+        throw walletError('INVALID_NONCE', 'the nonce is not one gx-trust gave, was used already, or expired', 'Fetch a fresh c_nonce from the nonce endpoint and sign the proof again', pointer);
+      }
+      bindings.push(bindingOf(verified.signer));
+    }
+    const member = await store.getMember(offer.memberId);
+    if (member === undefined) throw walletError('INVALID_TOKEN', 'the offer\'s member is gone', 'Ask for a new offer');
+    const { format } = configurationOf(id)!;
+    const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
+    const credentials: { credential: unknown }[] = [];
+    // Every original is checked before anything is signed: a refusal leaves no partial batch behind.
+    const originals: CredentialRecord[] = [];
+    for (const offered of offer.credentials.filter((c) => c.configurationId === id)) {
+      const original = await store.getCredential(offered.credentialId);
+      if (original === undefined) throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `${offered.credentialId} is no longer stored`, 'Ask for a new offer');
+      // Revoked or suspended between the offer and now: the wallet gets nothing of it.
+      const status = await withdrawn(original);
+      if (status !== undefined) throw walletError('INVALID_CREDENTIAL_REQUEST', `the offered credential ${offered.credentialId} is ${status}`, 'Ask the member for a new offer of current credentials', '/credential_configuration_id');
+      originals.push(original);
+    }
+    for (const original of originals) {
+      const document = documentOf(original);
+      for (const binding of bindings) {
+        const copy: JsonObject = Object.fromEntries(Object.entries(document).filter(([key]) => !NOT_COPIED.has(key)));
+        copy['id'] = `urn:uuid:${randomUUID()}`;
+        copy['confidenceMethod'] = binding;
+        const issued = await deps.signer.issueCredential(
+          copy,
+          { format: format === 'jwt_vc_json' ? 'vc+jwt' : 'ldp_vc', credentialStatus: true, owner: member.id },
+          { caller, pointer: '' },
+        );
+        credentials.push({ credential: issued.format === 'vc+jwt' ? issued.jwt : issued.verifiableCredential });
+      }
+    }
+    await store.appendAudit({
+      actor: offer.createdBy,
+      action: 'credential-offer.issued',
+      subject: member.did,
+      digests: {},
+      details: { offer: offer.id, configuration: id, credentials: credentials.length, bindings },
+    });
+    return issuer.createCredentialResponse({ credentialRequest: parsed, credentials }) as Record<string, unknown>;
+  }
+
+  return {
+    issuerMetadata: () => credentialIssuer as Record<string, unknown>,
+    authorizationServerMetadata: () => authorizationServerMetadata as Record<string, unknown>,
+    jwks: () => ({ keys: [tokenJwk as JWK] }),
+    createOffer,
+    token,
+    nonce,
+    credential,
+  };
+}
