@@ -22,6 +22,8 @@ import { benchmarkCompliance } from './compliance.js';
 import { benchmarkValidationFlood } from './validation-flood.js';
 import { benchmarkHostilePaths } from './hostile-paths.js';
 import { benchmarkStartUp } from './start-up.js';
+import { benchmarkIssuance } from './issuance.js';
+import { printIssuance } from './issuance-run.js';
 import { OFFICIAL_SHAPES_FILE } from '../src/danube/shapes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-'));
@@ -96,6 +98,9 @@ console.log('(in-process, one event loop; the verifier also runs the validity an
 // the raw @digitalbazaar/vc row above runs on it too, so its ratio understates ours; npm run load
 // measures the raw libraries in a process that never creates a service.
 console.log('(the raw @digitalbazaar/vc row shares jsonld with gx-trust here, copy-on-write contexts included: npm run load measures it on jsonld as published)');
+
+// Issuance (signing only) next to jose SignJWT and @digitalbazaar/vc issue (bench/issuance.ts).
+printIssuance(await benchmarkIssuance({ keyring, documentLoader, keysDir: join(dir, 'keys'), iterations: Number(process.env['BENCH_ISSUANCE_ITERATIONS'] ?? 2000) }));
 
 // Danube: validation of a LegalPerson submission (3 credentials), bundled shapes and the official
 // 25.11 shapes the service ships.

@@ -26,8 +26,8 @@ import { supersedeChanges } from './status-lists/change-status.js';
 import { createHostedDids } from './members/hosted-dids.js';
 import { createMemberRegistry, type MemberRegistry } from './members/registry.js';
 import { createRegistryLookup } from './danube/registration-numbers/index.js';
-import { loadKeySealer, MEMBER_KEY_SECRET_FILE } from './members/sealed-keys.js';
-import { loadMemberCa, type MemberCa } from './members/member-ca.js';
+import { loadMemberKeyVault, MEMBER_KEY_SECRET_FILE } from './keyring/member-keys.js';
+import { loadMemberCa, type MemberCa } from './keyring/member-ca.js';
 import { createIssuer } from './issuing/index.js';
 import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
@@ -326,7 +326,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
-    sealer: () => loadKeySealer({ keysDir: config.keysDir, env: config.env }),
+    vault: () => loadMemberKeyVault({ keysDir: config.keysDir, env: config.env }),
     memberCa: async () => memberCa,
     trustAnchorsPem: anchors,
   });

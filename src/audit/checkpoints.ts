@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9162#section-4.10 (signed tree heads)
  * @see https://github.com/C2SP/C2SP/blob/main/tlog-checkpoint.md
  */
-import { createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { systemClock, type Clock } from '../clock.js';
 import { verificationMethodJwk } from '../dids/multikey.js';
@@ -31,12 +31,13 @@ export interface CheckpointSigner {
 export function ed25519CheckpointSigner(keyring: Keyring): CheckpointSigner {
   const key = keyring.key('Ed25519');
   const keyId = key.multikeyVerificationMethodId ?? key.jwkVerificationMethodId;
+  const signer = key.signer(keyId);
   const verificationMethod = keyring.didDocument().verificationMethod?.find((m) => m.id === keyId);
   if (verificationMethod === undefined) throw new Error(`the DID document lacks the checkpoint key ${keyId}`);
   return {
     keyId,
     verificationMethod,
-    sign: async (bytes) => ({ keyId, signature: cryptoSign(null, bytes, key.privateKey).toString('base64') }),
+    sign: async (bytes) => ({ keyId, signature: Buffer.from(await signer.sign(bytes)).toString('base64') }),
   };
 }
 

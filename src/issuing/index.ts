@@ -11,12 +11,12 @@ import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerI
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
-import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type ServiceKey } from '../keyring/index.js';
+import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../formats/data-integrity/sign.js';
 import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
-import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm, type JoseSigner } from '../formats/jose/sign.js';
+import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 
@@ -125,7 +125,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return deps.memberSigning.certificateNotAfter(issuer, kind);
   }
 
-  type SigningIdentity = { did: string; key: Pick<ServiceKey, 'privateKey' | 'publicKey'>; methodFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => string };
+  /** The DID that signs, and its key as the method a format names (the private key stays in the keyring). */
+  type SigningIdentity = { did: string; signerFor: (form: 'jwk' | 'multikey' | 'ed25519-2020') => Signer };
   type KeyUse = { credentialValidUntil: string | null } | { presentation: true };
 
   /** A hosted member's current key when the DID is one of our members', else the service's own identities. */
@@ -133,7 +134,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     if (requested !== undefined && deps.memberSigning?.hosts(requested) === true) {
       const hosted = await deps.memberSigning.keyFor(requested, kind, use, pointer);
       // A hosted P-256 key: Data Integrity names its Multikey method, VC-JOSE its JsonWebKey2020 one (x5c).
-      return { did: requested, key: hosted, methodFor: (form) => (form !== 'jwk' && hosted.multikeyVerificationMethodId !== undefined ? hosted.multikeyVerificationMethodId : hosted.verificationMethodId) };
+      return { did: requested, signerFor: (form) => hosted.signingKey.signer(form !== 'jwk' && hosted.multikeyVerificationMethodId !== undefined ? hosted.multikeyVerificationMethodId : hosted.verificationMethodId) };
     }
     return signingIdentity(requested, kind, pointer);
   }
@@ -145,20 +146,19 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     if (did === keyring.did) {
       return {
         did,
-        key,
-        methodFor: (form) => {
-          if (form === 'jwk') return key.jwkVerificationMethodId;
-          if (form === 'ed25519-2020' && key.ed25519VerificationKey2020Id !== undefined) return key.ed25519VerificationKey2020Id;
+        signerFor: (form) => {
+          if (form === 'jwk') return key.signer(key.jwkVerificationMethodId);
+          if (form === 'ed25519-2020' && key.ed25519VerificationKey2020Id !== undefined) return key.signer(key.ed25519VerificationKey2020Id);
           if (key.multikeyVerificationMethodId === undefined) {
             throw new GxTrustError('INVALID_INPUT', `the ${kind} key has no Multikey form`);
           }
-          return key.multikeyVerificationMethodId;
+          return key.signer(key.multikeyVerificationMethodId);
         },
       };
     }
     if (kind !== 'RSA' && keyring.didKey(kind).did === did) {
       const didKey = keyring.didKey(kind);
-      return { did, key, methodFor: () => didKey.verificationMethodId };
+      return { did, signerFor: () => key.signer(didKey.verificationMethodId) };
     }
     const ours = [keyring.did, keyring.didKey('Ed25519').did, keyring.didKey('P-256').did];
     throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign as ${did} with a ${kind} key`, {
@@ -187,12 +187,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       }
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
       const identity = await identityFor(requestedIssuer, SUITE_KEY[cryptosuite], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
-      const signer: DataIntegritySigner = {
-        cryptosuite,
-        verificationMethod: identity.methodFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
-        privateKey: identity.key.privateKey,
-        publicKey: identity.key.publicKey,
-      };
+      const signer: DataIntegritySigner = { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') };
       const verifiableCredential = await signCredentialDataIntegrity({
         credential,
         signer,
@@ -213,10 +208,9 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
     const identity = await identityFor(requestedIssuer, keyKindForAlgorithm(alg), '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
-    const signer: JoseSigner = { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey };
     const jwt = await signCredentialJwt({
       credential,
-      signer,
+      signer: identity.signerFor('jwk'),
       // The injected clock, as validFrom's: iat from the wall clock could be later than validFrom.
       now: deps.clock(),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
@@ -249,12 +243,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       }
       const verifiablePresentation = await signPresentationDataIntegrity({
         presentation,
-        signer: {
-          cryptosuite,
-          verificationMethod: identity.methodFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
-          privateKey: identity.key.privateKey,
-          publicKey: identity.key.publicKey,
-        },
+        signer: { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') },
         documentLoader: deps.documentLoader,
         challenge: options.challenge,
         ...(options.domain === undefined ? {} : { domain: options.domain }),
@@ -267,7 +256,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     setHolder(identity.did);
     const jwt = await signPresentationJwt({
       presentation,
-      signer: { alg, kid: identity.methodFor('jwk'), issuer: identity.did, privateKey: identity.key.privateKey },
+      signer: identity.signerFor('jwk'),
       now: deps.clock(),
       ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
       ...(options.domain === undefined ? {} : { audience: options.domain }),
@@ -299,9 +288,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     if (fault !== undefined) throw new GxTrustError(fault.code, fault.detail, { pointer: `/credential${fault.pointer ?? ''}`, ...(fault.hint === undefined ? {} : { hint: fault.hint }) });
     return signJsonWebSignature2020({
       document: credential,
-      verificationMethod: `${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`,
-      privateKey: keyring.key('RSA').privateKey,
-      alg: 'PS256',
+      // PS256, the RSA key's algorithm.
+      signer: keyring.key('RSA').signer(`${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`),
       // The standard signing input binds proof.created, which the gaia-x variant leaves unsigned.
       variant: 'standard',
       documentLoader: deps.documentLoader,

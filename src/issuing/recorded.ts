@@ -108,32 +108,17 @@ export function createRecordingIssuer(deps: {
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
       const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
-      const id = String(document['id']);
-      const digest = sha256Digest(text);
       crashAt('before-commit'); // TEST-ONLY fault hook
-      await deps.store.recordIssuance({
-        credential: {
-          id,
-          types: typesOf(document),
-          subject: subjectOf(document),
-          issuer: issuerId(document) ?? '',
-          format: formatOf(issued, document),
-          digest,
-          statusEntries: allocations.map(({ listId, index, purpose }) => ({ listId, index, purpose })),
-          issuedBy: context.actor,
-          credential: text,
-        },
-        allocations: allocations.map(({ listId, index, credentialId }) => ({ listId, index, credentialId })),
-        audit: {
-          actor: context.actor,
-          action: 'credential.issued',
-          subject: id,
-          digests: { credential: digest },
-          details: { format: formatOf(issued, document), types: typesOf(document) },
-        },
+      await record({
+        text,
+        document,
+        format: formatOf(issued, document),
+        actor: context.actor,
+        allocations,
+        visibility: visibility ?? 'private',
+        series: series ?? null,
+        ...(owner === undefined ? {} : { owner }),
         ...(key === undefined ? {} : { idempotency: { key, response: JSON.stringify(issued) } }),
-        // The member whose key asked owns the record: it lists it, reads it, changes its visibility.
-        metadata: { ownerMemberId: owner ?? memberOfActor(context.actor) ?? null, visibility: visibility ?? 'private', series: series ?? null },
         ...(supersede === undefined ? {} : { supersede }),
       });
       return issued;
@@ -161,16 +146,50 @@ export function createRecordingIssuer(deps: {
 
   async function issueJsonWebSignature2020(credential: unknown, context: Pick<IssueRequestContext, 'actor'>): Promise<JsonObject> {
     const signed = await deps.issuer.issueJsonWebSignature2020(credential);
-    const text = JSON.stringify(signed);
-    const digest = sha256Digest(text);
-    const id = String(signed['id']);
-    await deps.store.recordIssuance({
-      credential: { id, types: typesOf(signed), subject: subjectOf(signed), issuer: issuerId(signed) ?? '', format: 'JsonWebSignature2020', digest, statusEntries: [], issuedBy: context.actor, credential: text },
-      allocations: [],
-      audit: { actor: context.actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format: 'JsonWebSignature2020', types: typesOf(signed) } },
-      metadata: { ownerMemberId: memberOfActor(context.actor) ?? null, visibility: 'private', series: null },
-    });
+    await record({ text: JSON.stringify(signed), document: signed, format: 'JsonWebSignature2020', actor: context.actor, allocations: [], visibility: 'private', series: null });
     return signed;
+  }
+
+  /**
+   * The recorded-issuance step every signed credential takes, whatever its format: the credential
+   * row, its status allocations, its `credential.issued` audit entry (and the idempotency key) in
+   * one transaction. Nothing signed leaves unless this committed.
+   */
+  async function record(signed: {
+    text: string;
+    document: JsonObject;
+    format: string;
+    actor: string;
+    allocations: readonly Awaited<ReturnType<StatusListAllocator['allocate']>>[];
+    visibility: CredentialVisibility;
+    series: string | null;
+    /** The member that owns the record when it is not the caller's own (an admin's wallet offer for a member). */
+    owner?: string;
+    idempotency?: { key: string; response: string };
+    supersede?: NonNullable<RecordedIssueOptions['supersede']>;
+  }): Promise<void> {
+    const { document, format, actor, allocations } = signed;
+    const id = String(document['id']);
+    const digest = sha256Digest(signed.text);
+    await deps.store.recordIssuance({
+      credential: {
+        id,
+        types: typesOf(document),
+        subject: subjectOf(document),
+        issuer: issuerId(document) ?? '',
+        format,
+        digest,
+        statusEntries: allocations.map(({ listId, index, purpose }) => ({ listId, index, purpose })),
+        issuedBy: actor,
+        credential: signed.text,
+      },
+      allocations: allocations.map(({ listId, index, credentialId }) => ({ listId, index, credentialId })),
+      audit: { actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format, types: typesOf(document) } },
+      ...(signed.idempotency === undefined ? {} : { idempotency: signed.idempotency }),
+      // The member whose key asked owns the record: it lists it, reads it, changes its visibility.
+      metadata: { ownerMemberId: signed.owner ?? memberOfActor(actor) ?? null, visibility: signed.visibility, series: signed.series },
+      ...(signed.supersede === undefined ? {} : { supersede: signed.supersede }),
+    });
   }
 
   return { issueCredential, signPresentation, issueJsonWebSignature2020 };

@@ -15,18 +15,19 @@ import { systemClock, type Clock } from '../clock.js';
 import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
-import { addDays, certificateInfo, issueCertificate, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
+import { addDays, certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
+import { issueCertificate } from './certificates.js';
+import { signingKeyOf, type Signer } from './signer.js';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 
+export type { Signer, SigningKey, SuiteSigner } from './signer.js';
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 
 export interface ServiceKey {
   kind: KeyKind;
-  /** Non-enumerable: JSON.stringify, util.inspect and object spread never see it. */
-  readonly privateKey: KeyObject;
   publicKey: KeyObject;
   /** The bare public JWK (kty, crv, x, y, n, e); the DID document's copy adds alg, x5u and x5c. */
   publicJwk: JWK;
@@ -40,6 +41,11 @@ export interface ServiceKey {
   multikeyVerificationMethodId?: string;
   /** Ed25519 only: the Ed25519VerificationKey2020 method, for the Ed25519Signature2020 suite. */
   ed25519VerificationKey2020Id?: string;
+  /**
+   * The key signing as one of its methods: the JsonWebKey2020 one by default, or its Multikey,
+   * Ed25519VerificationKey2020 or did:key method. The private key itself never leaves the keyring.
+   */
+  signer(kid?: string): Signer;
 }
 
 export interface DidKeyIdentity {
@@ -378,10 +384,19 @@ async function loadConfiguredChain(path: string, kind: KeyKind, publicKey: KeyOb
 // ---------------------------------------------------------------------------------------------
 // The keyring
 
-function makeServiceKey(fields: Omit<ServiceKey, 'privateKey'>, privateKey: KeyObject): ServiceKey {
-  const record = { ...fields } as ServiceKey;
-  Object.defineProperty(record, 'privateKey', { value: privateKey, enumerable: false, writable: false, configurable: false });
-  return Object.freeze(record);
+function makeServiceKey(fields: Omit<ServiceKey, 'signer'>, privateKey: KeyObject, didKeyMethod?: string): ServiceKey {
+  const signingKey = signingKeyOf(privateKey);
+  const own = new Set([fields.jwkVerificationMethodId, fields.multikeyVerificationMethodId, fields.ed25519VerificationKey2020Id, didKeyMethod].filter((id) => id !== undefined));
+  const signers = new Map([...own].map((id) => [id, signingKey.signer(id)]));
+  return Object.freeze({
+    ...fields,
+    signer(kid = fields.jwkVerificationMethodId) {
+      const signer = signers.get(kid);
+      // Only the methods that publish this very key: a signature under any other would not verify.
+      if (signer === undefined) throw new GxTrustError('INVALID_INPUT', `${kid} is not a verification method of the service's ${fields.kind} key`);
+      return signer;
+    },
+  });
 }
 
 function didKeyIdentity(multikey: string): DidKeyIdentity {
@@ -456,6 +471,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
         ed25519VerificationKey2020Id: fragment(F.ed25519VerificationKey2020),
       },
       ed25519,
+      didKeyIdentity(mkEd).verificationMethodId,
     ),
     'P-256': makeServiceKey(
       {
@@ -469,6 +485,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
         multikeyVerificationMethodId: fragment(F.multikeyP256),
       },
       p256,
+      didKeyIdentity(mkP256).verificationMethodId,
     ),
     RSA: makeServiceKey(
       {

@@ -1,48 +1,14 @@
 /**
  * Certificates of hosted member keys that a CA other than the member CA issues: the member asks
- * for a PKCS#10 request signed by the key gx-trust holds, has a qualified CA certify it, and
+ * for a PKCS#10 request signed by the key gx-trust holds (made in the keyring, src/keyring/certificates.ts), has a qualified CA certify it, and
  * installs the chain. The chain is checked as a verifier will check it: the leaf certifies the
  * very hosted key, every signature verifies, and it reaches a configured trust anchor, now.
  * @see https://www.rfc-editor.org/rfc/rfc2986 (PKCS #10)
  */
-import { webcrypto, type KeyObject } from 'node:crypto';
-// @peculiar/x509 resolves its providers through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type { KeyObject } from 'node:crypto';
 import { publicJwkOf } from '../dids/multikey.js';
 import { GxTrustError } from '../errors.js';
 import { certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
-
-/** RSA requests are signed RSASSA-PKCS1-v1_5 with SHA-256, which every CA accepts; P-256 with ECDSA. */
-function requestAlgorithm(key: KeyObject): { import: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams; sign: webcrypto.Algorithm | webcrypto.EcdsaParams } {
-  if (key.asymmetricKeyType === 'rsa') {
-    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-    return { import: algorithm, sign: algorithm };
-  }
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    return { import: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams };
-  }
-  throw new GxTrustError('INVALID_INPUT', 'certificate requests are made for RSA and P-256 keys', {
-    hint: 'Ask for the request of the member\'s RSA or P-256 key (GET /members/{id} lists them)',
-  });
-}
-
-/** A PKCS#10 request (PEM) for `privateKey`, with the subject common name `commonName`. */
-export async function certificationRequest(privateKey: KeyObject, publicKey: KeyObject, commonName: string): Promise<string> {
-  const algorithm = requestAlgorithm(privateKey);
-  const [signing, verifying] = await Promise.all([
-    webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm.import, false, ['sign']),
-    webcrypto.subtle.importKey('spki', publicKey.export({ format: 'der', type: 'spki' }), algorithm.import, true, ['verify']),
-  ]);
-  const escaped = commonName.replace(/([,+"\\<>;=])/g, '\\$1');
-  const request = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${escaped}`,
-    keys: { privateKey: signing, publicKey: verifying },
-    signingAlgorithm: algorithm.sign,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-  });
-  return request.toString('pem') + '\n';
-}
 
 /**
  * The chain (PEM, leaf first) as x5c, once it certifies `publicKey` and reaches one of the anchors

@@ -16,10 +16,8 @@
  * document and proofs naming it fail with KEY_NOT_FOUND.
  * @see https://www.w3.org/TR/cid-1.0/#multikey ("expires", "revoked")
  */
-import { createPublicKey, generateKeyPair as generateKeyPairCallback, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
-import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
@@ -31,11 +29,10 @@ import { apiKeyHash, generateApiKey } from '../access/api-keys.js';
 import type { Role } from '../access/principal.js';
 import type { ApiKeyRecord, MemberKeyRecord, MemberRecord } from '../storage/store.js';
 import type { AuditRepository, MemberRepository } from '../storage/repositories.js';
-import { certificationRequest, checkedChain } from './certificates.js';
-import type { MemberCa } from './member-ca.js';
-import type { KeySealer } from './sealed-keys.js';
-
-const generateKeyPair = promisify(generateKeyPairCallback);
+import type { MemberCa } from '../keyring/member-ca.js';
+import type { MemberKeyVault } from '../keyring/member-keys.js';
+import type { SigningKey } from '../keyring/signer.js';
+import { checkedChain } from './certificates.js';
 
 /** A DNS-label-like slug: it becomes a did:web path segment and a URL path segment. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -109,8 +106,8 @@ export interface HostedSigningKey {
   verificationMethodId: string;
   /** P-256: the same key's Multikey method, which Data Integrity proofs name (no X.509 check applies to them). */
   multikeyVerificationMethodId?: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
+  /** The key, opened by the keyring: it signs, it never hands out its private half. */
+  signingKey: SigningKey;
 }
 
 /** How the issuer signs as a member DID this service hosts. */
@@ -172,7 +169,7 @@ export interface MemberRegistryDependencies {
   serviceDid: string;
   baseUrl: string;
   /** Loaded on first use, so a deployment without hosted members needs no member key secret. */
-  sealer: () => Promise<KeySealer>;
+  vault: () => Promise<MemberKeyVault>;
   clock: Clock;
   /** Production refuses http: x5u URLs. */
   production: boolean;
@@ -196,15 +193,13 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   const { store, clock } = deps;
   const prefix = `${deps.serviceDid}:members:`;
   const baseUrl = deps.baseUrl.replace(/\/+$/, '');
-  // Opened private keys by verification method id: unsealing and importing cost more than signing.
-  const openedKeys = new LRUCache<string, HostedSigningKey>({ max: 1000 });
-  let sealerPromise: Promise<KeySealer> | undefined;
-  const sealer = (): Promise<KeySealer> => {
-    sealerPromise ??= deps.sealer().catch((error: unknown) => {
-      sealerPromise = undefined;
+  let vaultPromise: Promise<MemberKeyVault> | undefined;
+  const vault = (): Promise<MemberKeyVault> => {
+    vaultPromise ??= deps.vault().catch((error: unknown) => {
+      vaultPromise = undefined;
       throw error;
     });
-    return sealerPromise;
+    return vaultPromise;
   };
 
   const memberDid = (slug: string): string => `${prefix}${slug}`;
@@ -235,20 +230,11 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       return { subject: info.subject, issuer: info.issuer, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString() };
     });
 
-  // On the thread pool: an RSA key takes tens to hundreds of milliseconds, which the event loop
-  // (every other request) must not wait for.
-  const generatePair = (kind: KeyKind) =>
-    kind === 'Ed25519'
-      ? generateKeyPair('ed25519')
-      : kind === 'P-256'
-        ? generateKeyPair('ec', { namedCurve: 'P-256' })
-        : generateKeyPair('rsa', { modulusLength: 2048 });
-
   async function generateHostedKeys(member: { id: string; did: string; name: string }): Promise<MemberKeyRecord[]> {
-    const [seal, ca] = await Promise.all([sealer(), memberCa()]);
+    const [keys, ca] = await Promise.all([vault(), memberCa()]);
     return Promise.all(HOSTED_KEY_KINDS.map(async (kind): Promise<MemberKeyRecord> => {
-      const pair = await generatePair(kind);
       const id = `${member.did}#${FRAGMENT_PREFIX[kind]}-${randomBytes(4).toString('hex')}`;
+      const pair = await keys.generate(kind, id);
       let methodType: string;
       let publicKey: Record<string, unknown>;
       if (CERTIFIED_KINDS.includes(kind)) {
@@ -265,7 +251,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
         kind,
         methodType,
         publicKey,
-        sealedPrivateKey: seal.seal(pair.privateKey, id),
+        sealedPrivateKey: pair.sealedPrivateKey,
         state: 'active',
         createdAt: now(),
         retiredAt: null,
@@ -305,18 +291,11 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
   }
 
   async function open(key: MemberKeyRecord & { sealedPrivateKey: string }): Promise<HostedSigningKey> {
-    let opened = openedKeys.get(key.id);
-    if (opened === undefined) {
-      const privateKey = (await sealer()).unseal(key.sealedPrivateKey, key.id);
-      opened = {
-        verificationMethodId: key.id,
-        ...(multikeyTwinOf(key) === undefined ? {} : { multikeyVerificationMethodId: key.id + MULTIKEY_TWIN_SUFFIX }),
-        privateKey,
-        publicKey: createPublicKey(privateKey),
-      };
-      openedKeys.set(key.id, opened);
-    }
-    return opened;
+    return {
+      verificationMethodId: key.id,
+      ...(multikeyTwinOf(key) === undefined ? {} : { multikeyVerificationMethodId: key.id + MULTIKEY_TWIN_SUFFIX }),
+      signingKey: (await vault()).open(key.sealedPrivateKey, key.id),
+    };
   }
 
   function registeredKeys(member: { id: string; did: string }, keys: readonly RegisteredPublicKey[], pointer: string): MemberKeyRecord[] {
@@ -496,8 +475,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
 
     async certificationRequest(member, kid, actor) {
       const key = await hostedKey(member, kid);
-      const opened = await open({ ...key, sealedPrivateKey: key.sealedPrivateKey as string });
-      const pem = await certificationRequest(opened.privateKey, opened.publicKey, member.did);
+      const pem = await (await vault()).certificationRequest(key.sealedPrivateKey as string, key.id, member.did);
       await store.appendAudit({
         actor,
         action: 'member.changed',
@@ -513,7 +491,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       const publicJwk = key.publicKey['publicKeyJwk'] as Record<string, unknown> | undefined;
       if (publicJwk === undefined) throw new GxTrustError('INTERNAL', `${key.id} publishes no publicKeyJwk`);
       const opened = await open({ ...key, sealedPrivateKey: key.sealedPrivateKey as string });
-      const x5c = await checkedChain({ chainPem, publicKey: opened.publicKey, trustAnchorsPem: deps.trustAnchorsPem ?? [], now: clock(), pointer: '/certificateChain' });
+      const x5c = await checkedChain({ chainPem, publicKey: opened.signingKey.publicKey, trustAnchorsPem: deps.trustAnchorsPem ?? [], now: clock(), pointer: '/certificateChain' });
       const { x5c: _previous, x5u: _url, ...bare } = publicJwk;
       const certificates = certificatesOf(x5c);
       const installed = await store.replaceMemberKeyPublicKey({

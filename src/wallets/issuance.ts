@@ -31,7 +31,8 @@ import {
   type JwtSigner,
 } from '@openid4vc/oauth2';
 import { Openid4vciIssuer, Openid4vciVersion, setGlobalConfig, type IssuerMetadataResult } from '@openid4vc/openid4vci';
-import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { compactJws } from '../keyring/signer.js';
 import QRCode from 'qrcode';
 import type { Clock } from '../clock.js';
 import type { JsonObject } from '../credentials/index.js';
@@ -186,8 +187,9 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
   // oid4vc-ts refuses http:// URLs unless told (a process-wide switch). Production's GX_BASE_URL is
   // https:// (config.ts refuses anything else there), so only a development service sets it.
   if (base.startsWith('http://')) setGlobalConfig({ allowInsecureUrls: true });
-  const tokenKey = keyring.key('P-256');
-  const tokenJwk: Jwk = { ...(tokenKey.publicJwk as Jwk), kid: 'access-token-es256', use: 'sig', alg: 'ES256' };
+  // Access tokens are signed by the service's P-256 key, under the kid of its DID method.
+  const tokenSigner = keyring.key('P-256').signer();
+  const tokenJwk: Jwk = { ...(tokenSigner.publicJwk as Jwk), kid: tokenSigner.kid, use: 'sig', alg: 'ES256' };
 
   /** did:key and did:jwk are resolved offline; a wallet key on did:web would make the issuer fetch at the wallet's word. */
   async function walletKey(signer: JwtSigner): Promise<Jwk | undefined> {
@@ -206,7 +208,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     clientAuthentication: clientAuthenticationNone({ clientId: 'wallet' }),
     // Only access tokens are signed here, with the service's P-256 key.
     signJwt: async (_signer, jwt) => ({
-      jwt: await new SignJWT(jwt.payload as JWTPayload).setProtectedHeader({ ...(jwt.header as JWTHeaderParameters), alg: 'ES256', kid: tokenJwk.kid! }).sign(tokenKey.privateKey),
+      jwt: await compactJws(jwt.header as Record<string, unknown>, jwt.payload as Record<string, unknown>, tokenSigner),
       signerJwk: tokenJwk,
     }),
     verifyJwt: async (signer, jwt) => {

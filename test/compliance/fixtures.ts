@@ -12,7 +12,9 @@ import { exportJWK } from 'jose';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { signCredentialJwt, signPresentationJwt, type JoseSigner } from '../../src/formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../../src/formats/json-web-signature-2020/sign.js';
-import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
+import { parsePemCertificates } from '../../src/x509/index.js';
+import { issueCertificate } from '../../src/keyring/certificates.js';
+import { signingKeyOf } from '../../src/keyring/signer.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { unscopedRecordingIssuer } from '../helpers/unscoped-signing.js';
@@ -48,6 +50,8 @@ export async function createCa(name: string): Promise<TestCa> {
 export interface Party {
   did: string;
   signer: JoseSigner;
+  /** The party's own key, for tests that sign past the formats (jose directly). */
+  privateKey: KeyObject;
   /** Signs a Danube credential as this party (issuer set to its DID). */
   sign(credential: Json): Promise<string>;
   /** Signs a VP-JWT holding the given credential JWTs. */
@@ -79,10 +83,11 @@ export async function createParty(server: DidWebServer, name: string, ca: TestCa
     assertionMethod: [kid],
     authentication: [kid],
   });
-  const signer: JoseSigner = { alg: 'PS256', kid, issuer: did, privateKey };
+  const signer: JoseSigner = signingKeyOf(privateKey).signer(kid);
   return {
     did,
     signer,
+    privateKey,
     sign: (credential) => signCredentialJwt({ credential: { ...credential, issuer: did }, signer, profile: 'gaia-x-danube' }),
     present: (jwts) =>
       signPresentationJwt({
@@ -243,9 +248,7 @@ export async function resignTagus(vc: Json, signer: Pick<Party, 'did' | 'signer'
   const { proof: _proof, ...document } = structuredClone(vc);
   return signJsonWebSignature2020({
     document: { ...document, issuer: signer.did, issuanceDate: daysFromNow(-1), expirationDate: daysFromNow(180), ...overrides },
-    verificationMethod: signer.signer.kid,
-    privateKey: signer.signer.privateKey,
-    alg: 'PS256',
+    signer: signer.signer,
     variant: 'gaia-x',
     documentLoader: tagusDocumentLoader,
     now: new Date(),
@@ -266,5 +269,5 @@ export async function tagusPresentation(participant: Pick<Party, 'did' | 'signer
 /** The service's own RSA key as a signer: a trusted notary and issuer by default. */
 export function serviceSigner(service: RunningService): Pick<Party, 'did' | 'signer'> {
   const did = service.service.keyring.did;
-  return { did, signer: { alg: 'PS256', kid: `${did}#jwk-rsa`, issuer: did, privateKey: service.service.keyring.key('RSA').privateKey } };
+  return { did, signer: service.service.keyring.key('RSA').signer(`${did}#jwk-rsa`) };
 }

@@ -8,6 +8,7 @@
 import { CompactSign } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { servicePrivateKey } from '../helpers/service-keys.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const SKEW_SECONDS = 300;
@@ -32,7 +33,7 @@ async function signedWith(claims: Record<string, unknown>): Promise<string> {
   const payload = { '@context': [V2], type: ['VerifiableCredential'], issuer: did, credentialSubject: { id: 'did:web:member.example' }, ...claims };
   return new CompactSign(Buffer.from(JSON.stringify(payload)))
     .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: `${did}#jwk-p256` })
-    .sign(svc.service.keyring.key('P-256').privateKey);
+    .sign(servicePrivateKey(svc.service, 'P-256'));
 }
 
 const validityOf = (report: any) => report.checks.find((c: { check: string }) => c.check === 'validity');

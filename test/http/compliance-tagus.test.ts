@@ -88,9 +88,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     expect(checkOf(alone.body, 'compliance')?.verified).toBe(true);
     const shown = await signJsonWebSignature2020({
       document: { '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/security/suites/jws-2020/v1'], type: ['VerifiablePresentation'], holder: participant.did, verifiableCredential: [tagus, ...vp['verifiableCredential']] },
-      verificationMethod: participant.signer.kid,
-      privateKey: participant.signer.privateKey,
-      alg: 'PS256',
+      signer: participant.signer,
       variant: 'standard',
       purpose: 'authentication',
       documentLoader,
@@ -106,9 +104,7 @@ describe('POST /api/credential-offers with a Tagus JSON-LD presentation', () => 
     const edited = await resignTagus({ ...vp['verifiableCredential'][3], credentialSubject: { ...vp['verifiableCredential'][3]['credentialSubject'], 'gx:policy': 'changed' } }, participant);
     const swapped = await signJsonWebSignature2020({
       document: { ...securedDocument(shown), verifiableCredential: [tagus, ...vp['verifiableCredential'].slice(0, 3), edited] },
-      verificationMethod: participant.signer.kid,
-      privateKey: participant.signer.privateKey,
-      alg: 'PS256',
+      signer: participant.signer,
       variant: 'standard',
       purpose: 'authentication',
       documentLoader,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { legalPersonSubmission } from '../../src/danube/example-submissions.js';
 import { startDidWebServer, type DidWebServer } from '../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { servicePrivateKey } from '../helpers/service-keys.js';
 
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 const GX_DEVELOPMENT = 'https://w3id.org/gaia-x/development#';
@@ -49,7 +50,7 @@ function credential(extra: Record<string, unknown> = {}): Record<string, unknown
 async function serviceSignedJwt(payload: Record<string, unknown> | string, typ = 'vc+jwt'): Promise<string> {
   const did = svc.service.keyring.did;
   const bytes = typeof payload === 'string' ? payload : JSON.stringify({ issuer: did, ...payload });
-  return new CompactSign(Buffer.from(bytes)).setProtectedHeader({ alg: 'ES256', typ, kid: `${did}#jwk-p256` }).sign(svc.service.keyring.key('P-256').privateKey);
+  return new CompactSign(Buffer.from(bytes)).setProtectedHeader({ alg: 'ES256', typ, kid: `${did}#jwk-p256` }).sign(servicePrivateKey(svc.service, 'P-256'));
 }
 
 function failedChecks(report: { checks: { check: string; verified: boolean; code?: string; pointer?: string }[] }) {

@@ -10,6 +10,7 @@
 import { CompactSign } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { servicePrivateKey } from '../helpers/service-keys.js';
 
 const V2 = 'https://www.w3.org/ns/credentials/v2';
 const V1 = 'https://www.w3.org/2018/credentials/v1';
@@ -143,7 +144,7 @@ describe('POST /credentials/verify reads dates as strictly', () => {
     const payload = { '@context': [V2], type: ['VerifiableCredential'], issuer: did, credentialSubject: { id: 'did:web:member.example' }, validUntil: '2030-02-30T00:00:00Z' };
     const jwt = await new CompactSign(Buffer.from(JSON.stringify(payload)))
       .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: `${did}#jwk-p256` })
-      .sign(svc.service.keyring.key('P-256').privateKey);
+      .sign(servicePrivateKey(svc.service, 'P-256'));
     const response = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: jwt });
     expect(response.status, response.text).toBe(422);
     expect(response.body.checks.find((c: any) => c.check === 'proof')).toMatchObject({ verified: true });

@@ -4,6 +4,10 @@
  * /members/<slug>/did.json; ownership refusals are 403 and audited; keys rotate with old and new
  * credentials verifying; a revoked API key stops at once; no response or log carries a key.
  */
+import { createDecipheriv, createPrivateKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MEMBER_KEY_SECRET_FILE } from '../../src/keyring/member-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../helpers/clock.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
@@ -258,6 +262,18 @@ describe('members with their own keys', () => {
   });
 });
 
+/** The gxseal1 format of src/keyring/member-keys.ts, opened with the service's member key secret. */
+function unsealForTest(sealed: string, methodId: string, keysDir: string): KeyObject {
+  const secret = Buffer.from(readFileSync(join(keysDir, MEMBER_KEY_SECRET_FILE), 'utf8').trim(), 'base64');
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'gx-trust member private keys v1', 32));
+  const [, iv, body, tag] = sealed.split('.') as [string, string, string, string];
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(methodId, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const der = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
 describe('private keys never leave the service', () => {
   it('no response and no logged error holds a sealed or plain private key of a member', async () => {
     const secrets: string[] = [];
@@ -265,11 +281,10 @@ describe('private keys never leave the service', () => {
       for (const key of await issuer.service.store.memberKeys(member.id)) {
         if (key.sealedPrivateKey === null) continue;
         secrets.push(key.sealedPrivateKey);
-        const opened = await issuer.service.members.signing.keyFor(member.did, key.kind as 'Ed25519', { presentation: true }, '').catch(() => undefined);
-        if (opened !== undefined) {
-          secrets.push(opened.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'));
-          secrets.push(String(opened.privateKey.export({ format: 'jwk' }).d));
-        }
+        // Opened as the keyring opens it (src/keyring/member-keys.ts): the service itself hands out only signers.
+        const opened = unsealForTest(key.sealedPrivateKey, key.id, issuer.service.config.keysDir);
+        secrets.push(opened.export({ type: 'pkcs8', format: 'der' }).toString('base64'));
+        secrets.push(String(opened.export({ format: 'jwk' }).d));
       }
     }
     expect(secrets.length).toBeGreaterThan(4);

@@ -41,7 +41,7 @@ async function signed(typ: 'vc+jwt' | 'vp+jwt', payload: Record<string, unknown>
   const json = JSON.stringify({ ...payload, [claim]: '__RAW__' }).replace('"__RAW__"', rawValue);
   return new CompactSign(new TextEncoder().encode(json))
     .setProtectedHeader({ alg: 'ES256', typ, kid: issuer.kid })
-    .sign(issuer.signer.privateKey);
+    .sign(issuer.privateKey);
 }
 
 function validityOf(body: { checks: { check: string; verified: boolean; code?: string; pointer?: string }[] }) {
@@ -81,7 +81,7 @@ describe('POST /credentials/verify with a vc+jwt', () => {
   it('refuses a Gaia-X header exp that is not a number (header instants may be milliseconds, never text)', async () => {
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(credential())))
       .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: issuer.kid, exp: '1745107199000' })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     const response = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: token });
     expect(response.status).toBe(422);
     expect(validityOf(response.body)).toMatchObject({ verified: false, code: 'INVALID_DATE', pointer: '' });

@@ -10,7 +10,9 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeJwt, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPresentationJwt, type JoseSigner } from '../../src/formats/jose/sign.js';
-import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
+import { parsePemCertificates } from '../../src/x509/index.js';
+import { issueCertificate } from '../../src/keyring/certificates.js';
+import { signingKeyOf } from '../../src/keyring/signer.js';
 import { CURRENT_TC, issuerDeclaration, legalPerson, serviceOffering, startComplianceWorld, vatId, type ComplianceWorld } from '../compliance/fixtures.js';
 import { freshPostgresSchema, type PostgresSchema } from '../replicas/process.js';
 import { postJson } from '../helpers/service.js';
@@ -71,7 +73,7 @@ describe.each(BACKENDS)('records and labels on $name', ({ name }) => {
     const key = await postJson(url(`/members/${created.body.id}/api-keys`), { role: 'member' }, world.auth);
     expect(key.status, key.text).toBe(201);
     const did: string = created.body.did;
-    const signer: JoseSigner = { alg: 'PS256', kid: created.body.verificationMethods[0].id, issuer: did, privateKey: privateKey as KeyObject };
+    const signer: JoseSigner = signingKeyOf(privateKey as KeyObject).signer(created.body.verificationMethods[0].id);
     return {
       id: created.body.id,
       did,

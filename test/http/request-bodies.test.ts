@@ -104,7 +104,7 @@ describe('deep nesting', () => {
       // 60,000 levels: 160 KB once base64url-encoded, under the body limit.
       const deep = '['.repeat(60_000) + ']'.repeat(60_000);
       const payload = `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"${issuer.did}","credentialSubject":{"id":"did:web:member.example","deep":${deep}}}`;
-      jwt = await new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: issuer.kid }).sign(issuer.signer.privateKey);
+      jwt = await new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: issuer.kid }).sign(issuer.privateKey);
     });
 
     it('POST /credentials/verify reports a failed format check (422), not 500', async () => {

@@ -214,7 +214,7 @@ describe('X.509 binding and validity', () => {
     const rsa = issuer.service.keyring.key('RSA');
     const jwt = await signCredentialJwt({
       credential: { ...credentialV2({ validUntil: '2099-01-01T00:00:00Z' }), issuer: issuer.service.keyring.did },
-      signer: { alg: 'PS256', kid: rsa.jwkVerificationMethodId, issuer: issuer.service.keyring.did, privateKey: rsa.privateKey },
+      signer: rsa.signer(),
     });
     const verified = await postJson(`${verifier.url}/credentials/verify`, jwt, { 'content-type': 'application/vc+jwt' });
     expect(verified.status).toBe(422);

@@ -15,6 +15,7 @@ import { dataIntegrityFormat } from '../../src/formats/data-integrity/verify.js'
 import { joseFormat } from '../../src/formats/jose/verify.js';
 import { jsonWebSignature2020Format } from '../../src/formats/json-web-signature-2020/verify.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { servicePrivateKey } from '../helpers/service-keys.js';
 
 let svc: RunningService;
 let did: string;
@@ -79,7 +80,7 @@ describe('POST /credentials/verify refuses', () => {
   it('a kid naming another DID than the issuer with KEY_BINDING', async () => {
     const jwt = await new CompactSign(Buffer.from(JSON.stringify(credentialPayload(did))))
       .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: 'did:web:other.example#key-1' })
-      .sign(svc.service.keyring.key('P-256').privateKey);
+      .sign(servicePrivateKey(svc.service, 'P-256'));
     const response = await verify(jwt);
     expect(response.status).toBe(422);
     expect(failedCheck(response.body)?.code).toBe('KEY_BINDING');
@@ -88,7 +89,7 @@ describe('POST /credentials/verify refuses', () => {
   it('a vp+jwt sent as a credential with TOKEN_TYPE', async () => {
     const jwt = await new CompactSign(Buffer.from(JSON.stringify(credentialPayload(did))))
       .setProtectedHeader({ alg: 'ES256', typ: 'vp+jwt', kid: `${did}#jwk-p256` })
-      .sign(svc.service.keyring.key('P-256').privateKey);
+      .sign(servicePrivateKey(svc.service, 'P-256'));
     const response = await verify(jwt);
     expect(response.status).toBe(422);
     expect(failedCheck(response.body)?.code).toBe('TOKEN_TYPE');

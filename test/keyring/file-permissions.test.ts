@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring } from '../../src/keyring/index.js';
-import { MEMBER_KEY_SECRET_FILE } from '../../src/members/sealed-keys.js';
+import { MEMBER_KEY_SECRET_FILE } from '../../src/keyring/member-keys.js';
 import { productionEnv } from '../helpers/production.js';
 import { startService, type RunningService } from '../helpers/service.js';
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import jsonld from 'jsonld';
+import { constants, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { multikeyToJwk } from '../../src/dids/multikey.js';
@@ -254,13 +255,34 @@ describe('private keys', () => {
     }
   });
 
-  it('are still there for the signer, as private KeyObjects matching the public keys', () => {
-    for (const kind of ['Ed25519', 'P-256', 'RSA'] as const) {
+  it('sign through Signers, whose signatures the published public keys verify', async () => {
+    const data = Buffer.from('signing input');
+    const cases = [
+      ['Ed25519', null, {}],
+      ['P-256', 'sha256', { dsaEncoding: 'ieee-p1363' }],
+      ['RSA', 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+    ] as const;
+    for (const [kind, digest, options] of cases) {
       const key = keyring.key(kind);
-      expect(key.privateKey.type).toBe('private');
-      expect(key.publicKey.type).toBe('public');
+      const signer = key.signer();
+      expect(signer.kid).toBe(key.jwkVerificationMethodId);
+      expect(signer.algorithm).toBe(key.alg);
+      const signature = await signer.sign(data);
+      expect(verify(digest, data, { key: key.publicKey, ...options }, signature)).toBe(true);
+      // The signer's surfaces carry no private key either.
+      for (const text of [JSON.stringify(signer), inspect(signer, { depth: 5 }), JSON.stringify({ ...signer })]) {
+        expect(text).not.toContain('PRIVATE KEY');
+        expect(text).not.toContain('"d":');
+      }
     }
-    expect(keyring.key('RSA').privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+
+  it('sign only as the methods that publish the key', () => {
+    const ed = keyring.key('Ed25519');
+    expect(ed.signer(ed.multikeyVerificationMethodId).kid).toBe(ed.multikeyVerificationMethodId);
+    expect(ed.signer(keyring.didKey('Ed25519').verificationMethodId).kid).toBe(keyring.didKey('Ed25519').verificationMethodId);
+    expect(() => ed.signer(keyring.key('P-256').jwkVerificationMethodId)).toThrow(GxTrustError);
+    expect(() => keyring.key('RSA').signer(`${DID}#somebody-else`)).toThrow(GxTrustError);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Keys a member holds itself: a P-256 key with a (self-signed) certificate chain. */
 import { generateKeyPairSync } from 'node:crypto';
-import { issueCertificate, parsePemCertificates } from '../../src/x509/index.js';
+import { parsePemCertificates } from '../../src/x509/index.js';
+import { issueCertificate } from '../../src/keyring/certificates.js';
 
 export async function externalKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

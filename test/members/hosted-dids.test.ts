@@ -71,7 +71,7 @@ describe.each(STORE_KINDS)('createHostedDids() on $name', (kind) => {
     store = await harness.open();
     await store.createMember({ member: acme, keys: [key(acme, 1)], audit: audit(acme.did) });
     gated = gatedStore(store);
-    const registry = createMemberRegistry({ store, serviceDid: SERVICE, baseUrl: 'https://trust.example', clock: () => NOW, production: false, sealer: () => Promise.reject(new Error('no sealer in this test')) });
+    const registry = createMemberRegistry({ store, serviceDid: SERVICE, baseUrl: 'https://trust.example', clock: () => NOW, production: false, vault: () => Promise.reject(new Error('no member key vault in this test')) });
     hosted = createHostedDids({ store: gated.store, registry, clock: () => NOW });
   });
   afterEach(async () => {
@@ -103,7 +103,7 @@ describe.each(STORE_KINDS)('createHostedDids() on $name', (kind) => {
     const hostedKey = (n: number): MemberKeyRecord => ({ ...key(beta, n), sealedPrivateKey: `sealed-${n}` });
     await store.createMember({ member: beta, keys: [hostedKey(1)], audit: audit(beta.did) });
     let now = NOW;
-    const registry = createMemberRegistry({ store, serviceDid: SERVICE, baseUrl: 'https://trust.example', clock: () => now, production: false, sealer: () => Promise.reject(new Error('no sealer')) });
+    const registry = createMemberRegistry({ store, serviceDid: SERVICE, baseUrl: 'https://trust.example', clock: () => now, production: false, vault: () => Promise.reject(new Error('no sealer')) });
     const clocked = createHostedDids({ store, registry, clock: () => now });
     const expires = new Date(NOW.getTime() + 60_000);
     await store.reserveMemberKeyUse({ memberId: beta.id, kind: 'Ed25519', validUntil: expires.toISOString() });

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../src/keyring/signer.js';
 import { createDidResolver } from '../../src/dids/index.js';
 import { publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
@@ -145,7 +146,7 @@ describe('the verification result cache', () => {
       const documentLoader = createDocumentLoader();
       const sign = (n: number) => signCredentialDataIntegrity({
         credential: credential({ issuer: did, credentialSubject: { id: `did:web:member${n}.example`, 'gx:countryCode': 'DE' } }),
-        signer: { cryptosuite: 'eddsa-rdfc-2022', verificationMethod: id, privateKey, publicKey },
+        signer: { cryptosuite: 'eddsa-rdfc-2022', signer: signingKeyOf(privateKey).signer(id) },
         documentLoader,
         now: new Date(),
       });

@@ -3,15 +3,8 @@ import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publicJwkOf } from '../../src/dids/multikey.js';
 import { GxTrustError } from '../../src/errors.js';
-import {
-  MAX_CHAIN_LENGTH,
-  addDays,
-  issueCertificate,
-  parsePemCertificates,
-  toPem,
-  validateCertificateChain,
-  type ValidateCertificateChainOptions,
-} from '../../src/x509/index.js';
+import { MAX_CHAIN_LENGTH, addDays, parsePemCertificates, toPem, validateCertificateChain, type ValidateCertificateChainOptions } from '../../src/x509/index.js';
+import { issueCertificate } from '../../src/keyring/certificates.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 

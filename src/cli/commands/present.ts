@@ -6,13 +6,14 @@
  * publishes this key (its x5c is what the compliance rules check).
  * Exit codes: 0 signed (the VP-JWT on stdout), 2 bad input (key, chain, credentials), 3 could not run.
  */
-import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { createDidResolver } from '../../dids/index.js';
 import { GxTrustError } from '../../errors.js';
-import { signPresentationJwt, type JoseAlgorithm } from '../../formats/jose/sign.js';
+import { signPresentationJwt } from '../../formats/jose/sign.js';
+import { signingKeyFromPem } from '../../keyring/signer.js';
 import { certificateInfo, parsePemCertificates } from '../../x509/index.js';
 import { configOf } from '../shared.js';
 
@@ -25,14 +26,6 @@ function read(file: string, what: string): string {
   } catch (cause) {
     throw new GxTrustError('INVALID_INPUT', `cannot read the ${what} ${file}`, { cause });
   }
-}
-
-/** The key's algorithm in the Danube profile: PS256 for RSA, ES256 for P-256, EdDSA for Ed25519. */
-function algorithmOf(key: KeyObject): JoseAlgorithm {
-  if (key.asymmetricKeyType === 'rsa') return 'PS256';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
-  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
-  throw new GxTrustError('INVALID_INPUT', `--key holds a ${key.asymmetricKeyType ?? 'unknown'} key; presentations are signed with RSA, P-256 or Ed25519 keys`);
 }
 
 /** A credential file as the VP-JWT holds it: a compact vc+jwt (or its enveloped data: URL). */
@@ -75,15 +68,10 @@ export function register(program: Command): void {
     .option('--challenge <nonce>', 'the verifier\'s challenge (the nonce claim)')
     .option('--domain <audience>', 'the verifier (the aud claim)')
     .action(async (files: string[], options: { key: string; cert: string; holder: string; kid?: string; challenge?: string; domain?: string }, command: Command) => {
-      let privateKey: KeyObject;
-      try {
-        privateKey = createPrivateKey({ key: read(options.key, 'key'), format: 'pem' });
-      } catch (cause) {
-        if (cause instanceof GxTrustError) throw cause;
-        // The parser's message could quote key bytes: only the file is named.
-        throw new GxTrustError('INVALID_INPUT', `${options.key} is not a PEM private key`, { hint: 'Expect an unencrypted PKCS#8 PEM file' });
-      }
-      const publicKey = createPublicKey(privateKey);
+      // Through the keyring's loader, as the service's own keys: the key signs (PS256 for RSA, ES256
+      // for P-256, EdDSA for Ed25519, as in the Danube profile) and is never handed out.
+      const signingKey = signingKeyFromPem(read(options.key, 'key'), options.key);
+      const { publicKey } = signingKey;
       const leaf = certificateInfo(parsePemCertificates(read(options.cert, 'certificate chain'))[0] as string);
       if (leaf.publicKey.asymmetricKeyType !== publicKey.asymmetricKeyType || !leaf.publicKey.equals(publicKey)) {
         throw new GxTrustError('CERTIFICATE_KEY_MISMATCH', `the first certificate of ${options.cert} (${leaf.subject}) certifies another key than ${options.key}`, {
@@ -98,7 +86,7 @@ export function register(program: Command): void {
       const kid = options.kid ?? (await methodOf(options.holder, publicKey, configOf(command).testMode));
       const jwt = await signPresentationJwt({
         presentation: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], holder: options.holder, verifiableCredential: credentials },
-        signer: { alg: algorithmOf(privateKey), kid, issuer: options.holder, privateKey },
+        signer: signingKey.signer(kid),
         profile: 'gaia-x-danube',
         now,
         ...(options.challenge === undefined ? {} : { nonce: options.challenge }),

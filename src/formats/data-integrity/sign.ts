@@ -5,29 +5,18 @@
  * @see https://www.w3.org/TR/vc-data-integrity/#add-proof
  * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
  */
-import type { KeyObject } from 'node:crypto';
 import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
-import {
-  classifyError,
-  jsigs,
-  keyAlgorithm,
-  nodeSigner,
-  requiredAlgorithm,
-  signingSuite,
-  type Cryptosuite,
-  type SuiteSigner,
-} from './suites.js';
+import { suiteSignerOf, type Signer, type SuiteSigner } from '../../keyring/signer.js';
+import { classifyError, jsigs, requiredAlgorithm, signingSuite, type Cryptosuite } from './suites.js';
 
 export type { Cryptosuite } from './suites.js';
 
 export interface DataIntegritySigner {
   cryptosuite: Cryptosuite;
-  /** Absolute DID URL of the verification method (`did:web:example.com#key-1`). */
-  verificationMethod: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
+  /** The keyring's signer; its `kid` is the proof's `verificationMethod` (`did:web:example.com#key-1`). */
+  signer: Signer;
 }
 
 export interface SignCredentialOptions {
@@ -48,35 +37,13 @@ export interface SignPresentationOptions {
   now: Date;
 }
 
-/**
- * Suite signers per private key, so the key is imported once (the libraries' own signers import it
- * on every call). Keyed weakly by the KeyObject: a dropped key takes its signers with it.
- */
-const signers = new WeakMap<KeyObject, Map<string, SuiteSigner>>();
-
-function suiteSignerFor(signer: DataIntegritySigner): SuiteSigner {
-  let byMethod = signers.get(signer.privateKey);
-  if (byMethod === undefined) {
-    byMethod = new Map();
-    signers.set(signer.privateKey, byMethod);
+/** The suite's view of the signer, once its key fits the cryptosuite. */
+function suiteSignerFor({ cryptosuite, signer }: DataIntegritySigner): SuiteSigner {
+  const expected = requiredAlgorithm(cryptosuite);
+  if (signer.keyKind !== expected) {
+    throw new GxTrustError('INVALID_INPUT', `${cryptosuite} needs an ${expected} key, not ${signer.keyKind}`);
   }
-  let suiteSigner = byMethod.get(signer.verificationMethod);
-  if (suiteSigner === undefined) {
-    if (signer.privateKey.type !== 'private') {
-      throw new GxTrustError('INVALID_INPUT', 'a Data Integrity signer needs a private key');
-    }
-    const algorithm = keyAlgorithm(signer.privateKey);
-    if (algorithm !== keyAlgorithm(signer.publicKey)) {
-      throw new GxTrustError('INVALID_INPUT', 'the signer\'s private and public keys are of different types');
-    }
-    suiteSigner = nodeSigner(signer.verificationMethod, signer.privateKey);
-    byMethod.set(signer.verificationMethod, suiteSigner);
-  }
-  const expected = requiredAlgorithm(signer.cryptosuite);
-  if (suiteSigner.algorithm !== expected) {
-    throw new GxTrustError('INVALID_INPUT', `${signer.cryptosuite} needs an ${expected} key, not ${suiteSigner.algorithm}`);
-  }
-  return suiteSigner;
+  return suiteSignerOf(signer);
 }
 
 async function addProof(

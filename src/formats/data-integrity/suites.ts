@@ -1,9 +1,8 @@
 /**
  * What Data Integrity issuing and verifying share: the jsonld-signatures suites of the three
- * cryptosuites gx-trust supports, signers and verifiers that hold a node:crypto KeyObject, the
- * and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
+ * cryptosuites gx-trust supports, verifiers that hold a node:crypto KeyObject, and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
  *
- * Why our own signer/verifier objects: @digitalbazaar/ed25519-multikey and ecdsa-multikey import
+ * Why our own verifier objects (and, in src/keyring/signer.ts, signer objects): @digitalbazaar/ed25519-multikey and ecdsa-multikey import
  * the key again on every sign and verify (a DER private-key import costs ~310 µs under OpenSSL 3);
  * holding the KeyObject makes issuance ~55 % faster (measured on a 2-core box). The objects have the
  * shape the suites expect from the libraries' own: `{ id, algorithm, sign({data}) | verify({data, signature}) }`.
@@ -15,7 +14,7 @@
  * runs with its default `maxWorkFactor` (1): poison graphs fail fast.
  * @see https://www.w3.org/TR/vc-data-integrity/#dataset-poisoning
  */
-import { sign as nodeSign, verify as nodeVerify, createPublicKey, type KeyObject } from 'node:crypto';
+import { verify as nodeVerify, createPublicKey, type KeyObject } from 'node:crypto';
 import jsigsModule from 'jsonld-signatures';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -26,6 +25,7 @@ import type { JsonWebKey } from 'node:crypto';
 import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
 import type { DocumentLoader } from '../../document-loader/index.js';
 import type { VerificationMethod } from '../../dids/types.js';
+import type { SuiteSigner } from '../../keyring/signer.js';
 import { verificationMethodJwk } from '../../dids/multikey.js';
 
 export const CRYPTOSUITES = Object.freeze(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019'] as const);
@@ -58,11 +58,6 @@ export interface LibraryVerifyResult {
 
 export const jsigs = jsigsModule as JsonLdSignatures;
 
-export interface SuiteSigner {
-  id: string;
-  algorithm: KeyAlgorithm;
-  sign(input: { data: Uint8Array }): Promise<Uint8Array>;
-}
 
 export interface SuiteVerifier {
   id: string;
@@ -85,21 +80,9 @@ export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
 
 /**
  * ECDSA signatures in Data Integrity are the raw r||s form (IEEE P1363), as WebCrypto produces them,
- * over SHA-256 for P-256.
+ * over SHA-256 for P-256 (the keyring's Signers sign in that form).
  * @see https://www.w3.org/TR/vc-di-ecdsa/#proof-serialization-ecdsa-rdfc-2019
  */
-export function nodeSigner(id: string, privateKey: KeyObject): SuiteSigner {
-  const algorithm = keyAlgorithm(privateKey);
-  return {
-    id,
-    algorithm,
-    sign: async ({ data }) =>
-      algorithm === 'Ed25519'
-        ? nodeSign(null, data, privateKey)
-        : nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
-  };
-}
-
 export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {
   const algorithm = keyAlgorithm(publicKey);
   return {

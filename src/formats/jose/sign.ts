@@ -3,23 +3,19 @@
  * payload, with no `vc`/`vp` wrapper, signed as a compact JWS.
  * @see https://www.w3.org/TR/vc-jose-cose/#securing-with-jose
  */
-import type { KeyObject } from 'node:crypto';
-import { CompactSign } from 'jose';
 import { GxTrustError } from '../../errors.js';
 import { assertAlgorithmAllowed, type SigningAlgorithm } from '../../algorithms/index.js';
 import { VC_V2_CONTEXT } from '../../credentials/index.js';
+import { compactJws, type Signer } from '../../keyring/signer.js';
 
 /** What VC-JOSE signs with: the allow-list's signing algorithms (src/algorithms). */
 export type JoseAlgorithm = SigningAlgorithm;
 
-export interface JoseSigner {
-  alg: JoseAlgorithm;
-  /** Absolute DID URL of the key: `<issuer DID>#<fragment>`. */
-  kid: string;
-  /** The DID the key belongs to: the credential `issuer`, or the presentation `holder`. */
-  issuer: string;
-  privateKey: KeyObject;
-}
+/**
+ * A keyring Signer: its `kid` (`<DID>#<fragment>`) names the key in the JWS header, and the DID
+ * before the fragment is the credential's `issuer` or the presentation's `holder`.
+ */
+export type JoseSigner = Signer;
 
 /**
  * `default`: the W3C Recommendation's media types. `gaia-x-danube`: the media types of Gaia-X
@@ -73,18 +69,18 @@ function idOf(value: unknown): string | undefined {
   return undefined;
 }
 
-function checkSigner(signer: JoseSigner): void {
-  if (!signer.issuer.startsWith('did:') || /[#?]/.test(signer.issuer)) {
-    throw new GxTrustError('INVALID_INPUT', `signer.issuer must be a DID without query or fragment, got ${signer.issuer}`);
+/**
+ * The DID the signer signs as: its kid before the fragment. Verifiers bind the key to the issuer by
+ * this prefix (src/formats/jose/verify.ts), so the kid is the only place the issuer is read from.
+ */
+function signerDid(signer: JoseSigner): string {
+  const hash = signer.kid.indexOf('#');
+  const did = hash < 0 ? '' : signer.kid.slice(0, hash);
+  if (!did.startsWith('did:') || did.includes('?') || hash === signer.kid.length - 1) {
+    throw new GxTrustError('INVALID_INPUT', `signer.kid must be an absolute DID URL <DID>#<fragment>, got ${signer.kid}`);
   }
-  // Verifiers bind the key to the issuer by this prefix (src/formats/jose/verify.ts), so a kid on
-  // another DID would produce a credential nobody can verify.
-  if (!signer.kid.startsWith(`${signer.issuer}#`) || signer.kid.length === signer.issuer.length + 1) {
-    throw new GxTrustError('INVALID_INPUT', `signer.kid must be an absolute DID URL of ${signer.issuer}`, {
-      hint: `Use ${signer.issuer}#<key fragment>`,
-    });
-  }
-  assertAlgorithmAllowed(signer.alg, signer.privateKey);
+  assertAlgorithmAllowed(signer.algorithm, signer.publicJwk);
+  return did;
 }
 
 function assertPlainObject(value: unknown, what: string): asserts value is Record<string, unknown> {
@@ -126,14 +122,13 @@ function setClaim(payload: Record<string, unknown>, claim: string, value: unknow
  * find the signer's DID document only through it.
  * @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
  */
-function setIssuerClaim(payload: Record<string, unknown>, signer: JoseSigner): void {
-  setClaim(payload, 'iss', signer.issuer);
+function setIssuerClaim(payload: Record<string, unknown>, did: string): void {
+  setClaim(payload, 'iss', did);
 }
 
-async function sign(payload: Record<string, unknown>, signer: JoseSigner, typ: string, cty: string): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, iss: signer.issuer, typ, cty })
-    .sign(signer.privateKey);
+/** The header order alg, kid, iss, typ, cty is the one gx-trust has always written (byte-stable JWTs). */
+async function sign(payload: Record<string, unknown>, signer: JoseSigner, issuer: string, typ: string, cty: string): Promise<string> {
+  return compactJws({ alg: signer.algorithm, kid: signer.kid, iss: issuer, typ, cty }, payload, signer);
 }
 
 export interface SignCredentialJwtOptions {
@@ -162,16 +157,16 @@ export async function signCredentialJwt({
   now = new Date(),
 }: SignCredentialJwtOptions): Promise<string> {
   assertPlainObject(credential, 'credential');
-  checkSigner(signer);
+  const did = signerDid(signer);
   assertNoWrapperClaims(credential);
   const issuer = idOf(credential.issuer);
-  if (issuer !== signer.issuer) {
-    throw new GxTrustError('INVALID_INPUT', `credential.issuer (${String(issuer)}) must be the signer's DID ${signer.issuer}`, {
+  if (issuer !== did) {
+    throw new GxTrustError('INVALID_INPUT', `credential.issuer (${String(issuer)}) must be the signer's DID ${did}`, {
       pointer: '/issuer',
     });
   }
   const payload: Record<string, unknown> = { ...credential };
-  setIssuerClaim(payload, signer);
+  setIssuerClaim(payload, did);
   setClaim(payload, 'iat', seconds(now));
   if (credential.validUntil !== undefined) {
     const until = typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : new Date(Number.NaN);
@@ -181,7 +176,7 @@ export async function signCredentialJwt({
     setClaim(payload, 'exp', seconds(until));
   }
   const { typ, cty } = MEDIA_TYPES[profile].vc;
-  return sign(payload, signer, typ, cty);
+  return sign(payload, signer, did, typ, cty);
 }
 
 /**
@@ -236,11 +231,11 @@ export async function signPresentationJwt({
   now = new Date(),
 }: SignPresentationJwtOptions): Promise<string> {
   assertPlainObject(presentation, 'presentation');
-  checkSigner(signer);
+  const did = signerDid(signer);
   assertNoWrapperClaims(presentation);
-  const holder = presentation.holder === undefined ? signer.issuer : idOf(presentation.holder);
-  if (holder !== signer.issuer) {
-    throw new GxTrustError('INVALID_INPUT', `presentation.holder (${String(holder)}) must be the signer's DID ${signer.issuer}`, {
+  const holder = presentation.holder === undefined ? did : idOf(presentation.holder);
+  if (holder !== did) {
+    throw new GxTrustError('INVALID_INPUT', `presentation.holder (${String(holder)}) must be the signer's DID ${did}`, {
       pointer: '/holder',
     });
   }
@@ -255,12 +250,12 @@ export async function signPresentationJwt({
       pointer: `/verifiableCredential/${index}`,
     });
   });
-  const payload: Record<string, unknown> = { ...presentation, holder: presentation.holder ?? signer.issuer };
+  const payload: Record<string, unknown> = { ...presentation, holder: presentation.holder ?? did };
   if (entries.length > 0) payload.verifiableCredential = verifiableCredential;
-  setIssuerClaim(payload, signer);
+  setIssuerClaim(payload, did);
   setClaim(payload, 'iat', seconds(now));
   if (nonce !== undefined) setClaim(payload, 'nonce', nonce);
   if (audience !== undefined) setClaim(payload, 'aud', audience);
   const { typ, cty } = MEDIA_TYPES[profile].vp;
-  return sign(payload, signer, typ, cty);
+  return sign(payload, signer, did, typ, cty);
 }

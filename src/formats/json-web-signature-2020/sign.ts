@@ -3,28 +3,19 @@
  * variant (see verify.ts for what each signs and where the Gaia-X
  * one comes from). For Tagus compatibility only: new credentials use Data Integrity or VC-JOSE.
  */
-import type { KeyObject } from 'node:crypto';
 import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
 import type { ProofPurpose } from '../../dids/types.js';
-import {
-  JSON_WEB_SIGNATURE_2020,
-  assertAlgFitsKey,
-  createJwsSignature,
-  jsonWebSignature2020Payload,
-  signingInput,
-  type JsonWebSignature2020Alg,
-  type JsonWebSignature2020Variant,
-} from './verify.js';
+import { assertAlgorithmAllowed } from '../../algorithms/index.js';
+import type { Signer } from '../../keyring/signer.js';
+import { JSON_WEB_SIGNATURE_2020, jsonWebSignature2020Payload, signingInput, type JsonWebSignature2020Variant } from './verify.js';
 
 export interface SignJsonWebSignature2020Options {
   /** The credential or presentation to sign; it must not carry a proof yet. Not modified. */
   document: Record<string, unknown>;
-  /** The DID URL of the signing method (`did:...#fragment`). */
-  verificationMethod: string;
-  privateKey: KeyObject;
-  alg: JsonWebSignature2020Alg;
+  /** The keyring's signer: its `kid` is the proof's verificationMethod, its algorithm the JWS `alg`. */
+  signer: Signer;
   variant: JsonWebSignature2020Variant;
   purpose?: ProofPurpose;
   challenge?: string;
@@ -40,7 +31,9 @@ function w3cDate(date: Date): string {
 
 /** Returns a copy of `document` with a JsonWebSignature2020 proof. Throws GxTrustError. */
 export async function signJsonWebSignature2020(options: SignJsonWebSignature2020Options): Promise<Record<string, unknown>> {
-  const { document, verificationMethod, privateKey, alg, variant, documentLoader, now } = options;
+  const { document, signer, variant, documentLoader, now } = options;
+  const verificationMethod = signer.kid;
+  const alg = signer.algorithm;
   if ('proof' in document) {
     throw new GxTrustError('INVALID_INPUT', 'the document already carries a proof', { pointer: '/proof' });
   }
@@ -51,10 +44,7 @@ export async function signJsonWebSignature2020(options: SignJsonWebSignature2020
     // The Gaia-X signing input covers the document only; a challenge or domain would sit unsigned.
     throw new GxTrustError('INVALID_INPUT', 'the gaia-x variant cannot bind a challenge or domain; use the standard variant');
   }
-  if (privateKey.type !== 'private') {
-    throw new GxTrustError('INVALID_INPUT', 'privateKey must be a private key');
-  }
-  assertAlgFitsKey(alg, privateKey);
+  assertAlgorithmAllowed(alg, signer.publicJwk);
   const fault = jsonLdInputFaults(document, { loader: documentLoader })[0];
   if (fault !== undefined) throw problemOf(fault);
 
@@ -69,6 +59,6 @@ export async function signJsonWebSignature2020(options: SignJsonWebSignature2020
 
   const encodedHeader = Buffer.from(JSON.stringify({ alg, b64: false, crit: ['b64'] }), 'utf8').toString('base64url');
   const payload = await jsonWebSignature2020Payload(variant, document, proof, documentLoader);
-  const signature = createJwsSignature(alg, privateKey, signingInput(encodedHeader, payload));
-  return { ...structuredClone(document), proof: { ...proof, jws: `${encodedHeader}..${signature.toString('base64url')}` } };
+  const signature = await signer.sign(signingInput(encodedHeader, payload));
+  return { ...structuredClone(document), proof: { ...proof, jws: `${encodedHeader}..${Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('base64url')}` } };
 }

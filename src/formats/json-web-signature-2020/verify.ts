@@ -20,7 +20,7 @@
  * Unlike the Gaia-X service (which runs jsonld with `safe:false`), canonicalization runs in safe
  * mode: a term the contexts do not define fails instead of being silently left unsigned.
  */
-import { constants, createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import jsonld from 'jsonld';
 import { LRUCache } from 'lru-cache';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../../errors.js';
@@ -129,13 +129,6 @@ export function verifyJwsSignature(alg: JsonWebSignature2020Alg, key: KeyObject,
     // A malformed signature (wrong length, bad DER) is a failed signature, not a crash.
     return false;
   }
-}
-
-/** Creates the signature over a signing input; `key` is a private KeyObject. */
-export function createJwsSignature(alg: JsonWebSignature2020Alg, key: KeyObject, signingInput: Buffer): Buffer {
-  // node:crypto's sign() takes the same key options as verify(), with the private key in place of the public one.
-  const args = cryptoArgs(alg, key);
-  return sign(args.digest, signingInput, args.key as Parameters<typeof sign>[2]);
 }
 
 /**

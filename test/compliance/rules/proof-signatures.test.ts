@@ -49,7 +49,7 @@ describe('proof-signatures', () => {
     const jwts = await memberCredentials(world, world.member);
     jwts[2] = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({ alg: 'PS256', iss: world.member.did, typ: 'vc+jwt', cty: 'vc' })
-      .sign(world.member.signer.privateKey);
+      .sign(world.member.privateKey);
     const findings = await world.run(proofSignatures, await world.member.present(jwts));
     expect(findings[0]).toMatchObject({ code: 'KEY_BINDING', credential: payload['id'], pointer: '/verifiableCredential/2', hint: HINT });
     expect(findings[0]!.message).toContain('no kid');

@@ -27,9 +27,7 @@ const presentation = async () => (await tagusPresentation(world.member, serviceS
 function signed(vp: Json): Promise<Json> {
   return signJsonWebSignature2020({
     document: { ...vp, '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/security/suites/jws-2020/v1'], holder: world.member.did },
-    verificationMethod: world.member.signer.kid,
-    privateKey: world.member.signer.privateKey,
-    alg: 'PS256',
+    signer: world.member.signer,
     variant: 'standard',
     purpose: 'authentication',
     documentLoader: createDocumentLoader(),

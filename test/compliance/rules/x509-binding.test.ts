@@ -54,7 +54,7 @@ describe('x509-binding', () => {
 
   it('refuses a key published without x5c or x5u', async () => {
     const bare = await createParty(world.server, 'bare', world.ca);
-    const jwk = { ...(await exportJWK(createPublicKey(bare.signer.privateKey))), alg: 'PS256' };
+    const jwk = { ...(await exportJWK(createPublicKey(bare.privateKey))), alg: 'PS256' };
     world.server.setDocument(bare.did, {
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
       id: bare.did,

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import { publicKeyToMultikey } from '../../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../../src/document-loader/index.js';
 import { signCredentialDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../../../src/formats/data-integrity/sign.js';
@@ -19,7 +20,7 @@ function didKeyParty(cryptosuite: Cryptosuite): Party {
     cryptosuite === 'ecdsa-rdfc-2019' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
   const multikey = publicKeyToMultikey(publicKey);
   const did = `did:key:${multikey}`;
-  return { did, signer: { cryptosuite, verificationMethod: `${did}#${multikey}`, privateKey, publicKey } };
+  return { did, signer: { cryptosuite, signer: signingKeyOf(privateKey).signer(`${did}#${multikey}`) } };
 }
 
 function makeCredential(version: '2.0' | '1.1', issuer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -42,7 +43,7 @@ describe('signCredentialDataIntegrity()', () => {
     const signed = await issue(issuer, credential);
     expect(credential).toEqual(before);
     expect(signed['@context']).toEqual([VC_V1, 'https://w3id.org/security/data-integrity/v2']);
-    expect(signed['proof']).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: issuer.signer.verificationMethod });
+    expect(signed['proof']).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: issuer.signer.signer.kid });
   });
 
   it('gives the same proofValue for the same input (Ed25519 is deterministic; the key is reused from the cache)', async () => {

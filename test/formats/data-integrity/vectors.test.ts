@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import { bindVerificationMethod, createDidResolver } from '../../../src/dids/index.js';
 import { base58btcDecode, multikeyToJwk, publicKeyToMultikey } from '../../../src/dids/multikey.js';
 import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
@@ -130,7 +131,7 @@ describe('W3C vc-di-eddsa test vectors (eddsa-rdfc-2022)', () => {
     const privateKey = ed25519PrivateKey();
     const resigned = await signCredentialDataIntegrity({
       credential: unsigned(signed),
-      signer: { cryptosuite: 'eddsa-rdfc-2022', verificationMethod: `${SPEC_ISSUER}#${ED_KEY.publicKeyMultibase}`, privateKey, publicKey: createPublicKey(privateKey) },
+      signer: { cryptosuite: 'eddsa-rdfc-2022', signer: signingKeyOf(privateKey).signer(`${SPEC_ISSUER}#${ED_KEY.publicKeyMultibase}`) },
       documentLoader: vectorLoader,
       now: new Date('2023-02-24T23:36:38Z'),
     });
@@ -197,7 +198,7 @@ describe('W3C vc-di-ecdsa test vectors (ecdsa-rdfc-2019, P-256)', () => {
     const privateKey = p256PrivateKey();
     const resigned = await signCredentialDataIntegrity({
       credential: unsigned(signedB1b4),
-      signer: { cryptosuite: 'ecdsa-rdfc-2019', verificationMethod: `${SPEC_ISSUER}#${P256_KEY.publicKeyMultibase}`, privateKey, publicKey: createPublicKey(privateKey) },
+      signer: { cryptosuite: 'ecdsa-rdfc-2019', signer: signingKeyOf(privateKey).signer(`${SPEC_ISSUER}#${P256_KEY.publicKeyMultibase}`) },
       documentLoader: vectorLoader,
       now: new Date('2023-02-24T23:36:38Z'),
     });

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import { createDidResolver } from '../../../src/dids/index.js';
 import { publicKeyToMultikey } from '../../../src/dids/multikey.js';
 import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
@@ -11,7 +12,8 @@ import {
   type DataIntegritySigner,
 } from '../../../src/formats/data-integrity/sign.js';
 import { dataIntegrityFormat } from '../../../src/formats/data-integrity/verify.js';
-import { jsigs, nodeSigner, signingSuite } from '../../../src/formats/data-integrity/suites.js';
+import { jsigs, signingSuite } from '../../../src/formats/data-integrity/suites.js';
+import { suiteSignerOf } from '../../../src/keyring/signer.js';
 import type { Check } from '../../../src/verifying/report.js';
 import type { FormatResult, VerifyContext } from '../../../src/verifying/types.js';
 
@@ -34,7 +36,7 @@ function didKeyParty(cryptosuite: Cryptosuite): Party {
   const { privateKey, publicKey } = keyPair(cryptosuite);
   const multikey = publicKeyToMultikey(publicKey);
   const did = `did:key:${multikey}`;
-  return { did, signer: { cryptosuite, verificationMethod: `${did}#${multikey}`, privateKey, publicKey } };
+  return { did, signer: { cryptosuite, signer: signingKeyOf(privateKey).signer(`${did}#${multikey}`) } };
 }
 
 /** A did:web party served from `localDocuments`, so tests can shape its verification relationships. */
@@ -48,7 +50,7 @@ function didWebParty(host: string, relationships: ('assertionMethod' | 'authenti
     verificationMethod: [{ id, type: 'Multikey', controller: did, publicKeyMultibase: publicKeyToMultikey(publicKey) }],
   };
   for (const relationship of relationships) document[relationship] = [id];
-  return { party: { did, signer: { cryptosuite: 'eddsa-rdfc-2022', verificationMethod: id, privateKey, publicKey } }, document };
+  return { party: { did, signer: { cryptosuite: 'eddsa-rdfc-2022', signer: signingKeyOf(privateKey).signer(id) } }, document };
 }
 
 function makeCredential(version: '2.0' | '1.1', issuer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -116,7 +118,7 @@ describe.each(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019', 'Ed25519Signature2020'] as 
       expect(result.checks.map((c) => c.check)).toEqual(['format', 'key-binding', 'proof']);
       expect(result.format).toBe(cryptosuite);
       expect(result.issuer).toBe(issuer.did);
-      expect(result.verificationMethod?.id).toBe(issuer.signer.verificationMethod);
+      expect(result.verificationMethod?.id).toBe(issuer.signer.signer.kid);
       expect(result.document).toBe(signed);
       const proof = signed['proof'] as Record<string, unknown>;
       expect(proof['created']).toBe('2025-06-01T12:00:00Z');
@@ -200,7 +202,7 @@ describe('dataIntegrityFormat.verifyCredential() refuses', () => {
 
   it('a proof whose method the issuer DID document does not contain', async () => {
     const signed = await issue(
-      { did: webIssuer.party.did, signer: { ...webIssuer.party.signer, verificationMethod: `${webIssuer.party.did}#key-2` } },
+      { did: webIssuer.party.did, signer: { ...webIssuer.party.signer, signer: { ...webIssuer.party.signer.signer, kid: `${webIssuer.party.did}#key-2` } } },
       makeCredential('2.0', webIssuer.party.did),
     );
     const result = await dataIntegrityFormat.verifyCredential(signed, ctx);
@@ -252,7 +254,7 @@ describe('proof sets and chains', () => {
   async function addProof(document: Doc, party: Party, id: string, previousProof?: string | string[], date = NOW): Promise<Doc> {
     const { proof: _proofs, ...unsigned } = document;
     const existing = proofsOf(document);
-    const suite = signingSuite(party.signer.cryptosuite, nodeSigner(party.signer.verificationMethod, party.signer.privateKey), date) as {
+    const suite = signingSuite(party.signer.cryptosuite, suiteSignerOf(party.signer.signer), date) as {
       proof?: Doc;
       createProof(options: object): Promise<Doc>;
     };

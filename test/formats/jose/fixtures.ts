@@ -10,6 +10,7 @@ import { publicJwkOf } from '../../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../../src/document-loader/index.js';
 import { GxTrustError } from '../../../src/errors.js';
 import type { JoseAlgorithm, JoseSigner } from '../../../src/formats/jose/sign.js';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import type { Check, CheckName } from '../../../src/verifying/report.js';
 import type { FormatResult, VerifyContext } from '../../../src/verifying/types.js';
 
@@ -19,6 +20,8 @@ export interface TestIssuer {
   did: string;
   kid: string;
   signer: JoseSigner;
+  /** For tests that sign what gx-trust would not (jose directly, hostile headers). */
+  privateKey: KeyObject;
   publicKey: KeyObject;
   publicJwk: JWK;
 }
@@ -45,7 +48,8 @@ export function makeIssuer(alg: JoseAlgorithm): TestIssuer {
   const { privateKey, publicKey } = generateKeys(alg);
   const did = didJwkOf(publicKey);
   const kid = `${did}#0`;
-  return { did, kid, publicKey, publicJwk: publicJwkOf(publicKey), signer: { alg, kid, issuer: did, privateKey } };
+  if (signingKeyOf(privateKey).algorithm !== alg) throw new Error(`${alg} is not what the key signs with`);
+  return { did, kid, privateKey, publicKey, publicJwk: publicJwkOf(publicKey), signer: signingKeyOf(privateKey).signer(kid) };
 }
 
 const issuers = new Map<JoseAlgorithm, TestIssuer>();

@@ -82,7 +82,7 @@ describe('HS/RS key confusion', () => {
     const attacker = makeIssuer('ES256');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader(header)
-      .sign(attacker.signer.privateKey);
+      .sign(attacker.privateKey);
     const result = await joseFormat.verifyCredential(token, makeContext());
     expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ALG_NOT_ALLOWED']);
   });
@@ -100,7 +100,7 @@ describe('embedded jwk', () => {
     const attacker = makeIssuer('ES256');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(victim.did))))
       .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: victim.kid, jwk: attacker.publicJwk })
-      .sign(attacker.signer.privateKey);
+      .sign(attacker.privateKey);
     const result = await joseFormat.verifyCredential(token, makeContext());
     expect(summary(result)).toEqual(['format:ok', 'key-binding:KEY_BINDING', 'proof:CHECK_NOT_RUN']);
   });
@@ -114,7 +114,7 @@ describe('jku / x5u header SSRF', () => {
     const issuer = issuerFor('EdDSA');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(issuer.did))))
       .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: issuer.kid, [name]: url })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     const result = await joseFormat.verifyCredential(token, makeContext());
     expect(summary(result)).toEqual(['format:ok', 'key-binding:KEY_BINDING', 'proof:CHECK_NOT_RUN']);
     // afterEach asserts that no socket connected.
@@ -124,7 +124,7 @@ describe('jku / x5u header SSRF', () => {
     const issuer = issuerFor('EdDSA');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(issuer.did))))
       .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: issuer.kid, x5c: ['MIIBattackerCert'] })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     expect(summary(await joseFormat.verifyCredential(token, makeContext()))).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
   });
 });
@@ -136,7 +136,7 @@ describe('kid injection', () => {
     if (iss !== undefined) header.iss = iss;
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(issuer.did))))
       .setProtectedHeader(header as { alg: string })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     const resolver = recordingResolver();
     return { result: await joseFormat.verifyCredential(token, makeContext({}, resolver)), resolver, issuer };
   }
@@ -173,7 +173,7 @@ describe('kid injection', () => {
     if (where === 'header') header.iss = issuer.did;
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(credential)))
       .setProtectedHeader(header as { alg: string })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     const resolver = recordingResolver();
     const result = await joseFormat.verifyCredential(token, makeContext({}, resolver));
     expect(summary(result)).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
@@ -243,7 +243,7 @@ describe('token-type confusion', () => {
     const issuer = issuerFor('ES256');
     return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({ alg: 'ES256', kid: issuer.kid, ...header } as { alg: string })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
   }
 
   it('refuses an access token (at+jwt) sent as a credential, whatever its payload', async () => {
@@ -277,7 +277,7 @@ describe('token-type confusion', () => {
     const issuer = issuerFor('ES256');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(makeCredential(issuer.did))))
       .setProtectedHeader({ alg: 'ES256', kid: issuer.kid, typ: 'application/VC+JWT' })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     expect(summary(await joseFormat.verifyCredential(token, makeContext()))).toEqual(['format:ok', 'key-binding:ok', 'proof:ok']);
   });
 
@@ -285,7 +285,7 @@ describe('token-type confusion', () => {
     const issuer = issuerFor('ES256');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify({ iss: issuer.did, vc: makeCredential(issuer.did) })))
       .setProtectedHeader({ alg: 'ES256', kid: issuer.kid, typ: 'vc+jwt' })
-      .sign(issuer.signer.privateKey);
+      .sign(issuer.privateKey);
     expect(checkOf(await joseFormat.verifyCredential(token, makeContext()), 'format').code).toBe('UNSUPPORTED_FORMAT');
   });
 });

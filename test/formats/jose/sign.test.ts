@@ -1,5 +1,7 @@
 import { compactVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { publicJwkOf } from '../../../src/dids/multikey.js';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import {
   envelopeCredential,
   signCredentialJwt,
@@ -59,13 +61,16 @@ describe('signCredentialJwt()', () => {
   describe('refuses', () => {
     it('an algorithm that does not fit the key (ES256 with an Ed25519 key)', async () => {
       const issuer = issuerFor('EdDSA');
-      const signer = { ...issuer.signer, alg: 'ES256' as const };
+      const signer = { ...issuer.signer, algorithm: 'ES256' as const };
       expect(await codeOf(signCredentialJwt({ credential: makeCredential(issuer.did), signer }))).toBe('ALG_NOT_ALLOWED');
     });
 
     it('PS256 with an RSA key shorter than 2048 bits', async () => {
       const issuer = issuerFor('PS256');
-      const signer = { ...issuer.signer, privateKey: generateKeys('RSA-1024').privateKey };
+      const short = generateKeys('RSA-1024');
+      // The keyring never makes a signer of such a key; a signer claiming one is refused by the format too.
+      expect(() => signingKeyOf(short.privateKey)).toThrow(expect.objectContaining({ code: 'ALG_NOT_ALLOWED' }));
+      const signer = { ...issuer.signer, publicJwk: publicJwkOf(short.publicKey) };
       expect(await codeOf(signCredentialJwt({ credential: makeCredential(issuer.did), signer }))).toBe('ALG_NOT_ALLOWED');
     });
 

@@ -13,6 +13,7 @@ import { createDidResolver } from '../../../src/dids/index.js';
 import { publicJwkOf, publicKeyToMultikey } from '../../../src/dids/multikey.js';
 import { signCredentialJwt } from '../../../src/formats/jose/sign.js';
 import { joseFormat } from '../../../src/formats/jose/verify.js';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import { startDidWebServer, type DidWebServer } from '../../helpers/did-web-server.js';
 import { postJson, startService, type RunningService } from '../../helpers/service.js';
 import { checkOf, decodeJws, didJwkOf, makeContext, makeCredential, summary } from './fixtures.js';
@@ -231,7 +232,7 @@ describe('did-jwt reads what gx-trust signs', () => {
     const holder = ed25519DidKey();
     const jwt = await signCredentialJwt({
       credential: makeCredential(holder.did, { validFrom: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' }),
-      signer: { alg: 'EdDSA', kid: holder.kid, issuer: holder.did, privateKey: holder.privateKey },
+      signer: signingKeyOf(holder.privateKey).signer(holder.kid),
     });
     // did-jwt resolves through a Resolvable; did:key is derived from the DID alone, so gx-trust's
     // resolver serves it here and did-jwt does the key selection and signature check itself.

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { publicJwkOf } from '../../../src/dids/multikey.js';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import type { DidResolver } from '../../../src/dids/types.js';
 import {
   envelopeCredential,
@@ -105,7 +106,7 @@ describe('joseFormat.verifyCredential()', () => {
     // The kid names the issuer's key; the signature is from another P-256 key.
     const forged = await signCredentialJwt({
       credential: makeCredential(issuer.did),
-      signer: { ...issuer.signer, privateKey: generateKeys('ES256').privateKey },
+      signer: signingKeyOf(generateKeys('ES256').privateKey).signer(issuer.kid),
     });
     expect(summary(await joseFormat.verifyCredential(forged, makeContext()))).toEqual(['format:ok', 'key-binding:ok', 'proof:INVALID_SIGNATURE']);
   });
@@ -122,7 +123,7 @@ describe('joseFormat.verifyCredential()', () => {
     };
     const format = createJoseFormat({ keyCacheSize: 4 });
     const signWith = (privateKey: KeyObject) =>
-      signCredentialJwt({ credential: makeCredential(did), signer: { alg: 'ES256', kid, issuer: did, privateKey } });
+      signCredentialJwt({ credential: makeCredential(did), signer: signingKeyOf(privateKey).signer(kid) });
     const signedByA = await signWith(keyA.privateKey);
     const signedByB = await signWith(keyB.privateKey);
     expect(summary(await format.verifyCredential(signedByA, makeContext({}, resolver)))).toEqual(ALL_PASSED);

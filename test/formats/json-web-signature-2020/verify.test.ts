@@ -1,6 +1,7 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../../src/keyring/signer.js';
 import { createDidResolver } from '../../../src/dids/index.js';
 import type { DidDocument, DidResolver } from '../../../src/dids/types.js';
 import { publicJwkOf } from '../../../src/dids/multikey.js';
@@ -154,9 +155,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
     const { proof: _proof, ...document } = structuredClone(vc);
     return signJsonWebSignature2020({
       document: { ...document, issuer, ...overrides },
-      verificationMethod: method,
-      privateKey,
-      alg: 'PS256',
+      signer: signingKeyOf(privateKey).signer(method),
       variant,
       documentLoader,
       now: NOW,
@@ -278,9 +277,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       const { proof: _proof, ...document } = structuredClone(signableSamples()[0]![1]);
       const forged: Json = await signJsonWebSignature2020({
         document: { ...document, issuer },
-        verificationMethod: method,
-        privateKey: attacker.privateKey,
-        alg: 'PS256',
+        signer: signingKeyOf(attacker.privateKey).signer(method),
         variant: 'standard',
         documentLoader,
         now: NOW,
@@ -307,9 +304,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       const { proof: _proof, ...document } = structuredClone(signableSamples()[0]![1]);
       const signed = await signJsonWebSignature2020({
         document: { ...document, issuer: otherIssuer },
-        verificationMethod: `${otherIssuer}#key-1`,
-        privateKey,
-        alg: 'PS256',
+        signer: signingKeyOf(privateKey).signer(`${otherIssuer}#key-1`),
         variant: 'standard',
         documentLoader,
         now: NOW,
@@ -354,7 +349,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
     const keys = {
       ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
       EdDSA: generateKeyPairSync('ed25519'),
-      RS256: generateKeyPairSync('rsa', { modulusLength: 3072 }),
+      PS256: generateKeyPairSync('rsa', { modulusLength: 3072 }),
     } as const;
     let did: string;
 
@@ -378,9 +373,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       const { proof: _proof, ...document } = structuredClone(signableSamples()[2]![1]);
       const signed = await signJsonWebSignature2020({
         document: { ...document, issuer: did },
-        verificationMethod: `${did}#${alg}`,
-        privateKey: keys[alg].privateKey,
-        alg,
+        signer: signingKeyOf(keys[alg].privateKey).signer(`${did}#${alg}`),
         variant: 'standard',
         documentLoader,
         now: NOW,
@@ -389,13 +382,22 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       expect(result.checks.filter((c) => !c.verified)).toEqual([]);
     });
 
+    it('verifies RS256, which issuers outside gx-trust still sign with (gx-trust itself signs PS256)', async () => {
+      const { proof: _proof, ...document } = structuredClone(signableSamples()[2]![1]);
+      const rsa = keys.PS256.privateKey;
+      // A signer as another issuer's software would be: RSASSA-PKCS1-v1_5 over SHA-256.
+      const rs256 = { ...signingKeyOf(rsa).signer(`${did}#PS256`), algorithm: 'RS256' as 'PS256', sign: async (data: Uint8Array) => nodeSign('sha256', data, rsa) };
+      const signed = await signJsonWebSignature2020({ document: { ...document, issuer: did }, signer: rs256, variant: 'standard', documentLoader, now: NOW });
+      expect(JSON.parse(Buffer.from(String((signed['proof'] as Json)['jws']).split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
+      const result = await format.verifyCredential(signed, contextWith(resolver));
+      expect(result.checks.filter((c) => !c.verified)).toEqual([]);
+    });
+
     it('rejects an alg the method key cannot make (PS256 claimed over the Ed25519 method)', async () => {
       const { proof: _proof, ...document } = structuredClone(signableSamples()[2]![1]);
       const signed: Json = await signJsonWebSignature2020({
         document: { ...document, issuer: did },
-        verificationMethod: `${did}#EdDSA`,
-        privateKey,
-        alg: 'PS256',
+        signer: signingKeyOf(privateKey).signer(`${did}#EdDSA`),
         variant: 'standard',
         documentLoader,
         now: NOW,
@@ -408,8 +410,10 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
       const { proof: _proof, ...document } = structuredClone(signableSamples()[2]![1]);
       await expect(
-        signJsonWebSignature2020({ document, verificationMethod: method, privateKey: weak.privateKey, alg: 'PS256', variant: 'gaia-x', documentLoader, now: NOW }),
+        signJsonWebSignature2020({ document, signer: { ...signingKeyOf(privateKey).signer(method), publicJwk: publicJwkOf(weak.publicKey) }, variant: 'gaia-x', documentLoader, now: NOW }),
       ).rejects.toMatchObject({ code: 'ALG_NOT_ALLOWED' });
+      // The keyring makes no signer of such a key in the first place.
+      expect(() => signingKeyOf(weak.privateKey)).toThrow(expect.objectContaining({ code: 'ALG_NOT_ALLOWED' }));
     });
   });
 
@@ -423,9 +427,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
           holder: issuer,
           verifiableCredential: credentials,
         },
-        verificationMethod: method,
-        privateKey,
-        alg: 'PS256',
+        signer: signingKeyOf(privateKey).signer(method),
         variant,
         purpose: 'authentication',
         ...proof,
@@ -472,9 +474,7 @@ describe('signJsonWebSignature2020() and jsonWebSignature2020Format, end to end 
       const { proof: _proof, holder: _holder, ...document } = await presentation('standard');
       const vp = await signJsonWebSignature2020({
         document,
-        verificationMethod: method,
-        privateKey,
-        alg: 'PS256',
+        signer: signingKeyOf(privateKey).signer(method),
         variant: 'standard',
         purpose: 'authentication',
         documentLoader,

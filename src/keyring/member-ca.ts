@@ -1,5 +1,5 @@
 /**
- * The member CA: it certifies the keys gx-trust holds for hosted members, so their signatures
+ * The member CA (in the keyring: it holds the CA's private key and signs with it): it certifies the keys gx-trust holds for hosted members, so their signatures
  * reach a trust anchor as the compliance rules require ("the public key ... MUST be ... x5c or
  * x5u", Gaia-X ICAM). The operator names it (GX_MEMBER_CA_KEY_FILE, GX_MEMBER_CA_CERT_FILE); in
  * development, when unset, the development root the keyring generated signs. A production
@@ -14,8 +14,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { GxTrustError } from '../errors.js';
-import { DEVELOPMENT_FILES } from '../keyring/index.js';
-import { certificateInfo, issueCertificate, parsePemCertificates } from '../x509/index.js';
+import { certificateInfo, parsePemCertificates } from '../x509/index.js';
+import { issueCertificate } from './certificates.js';
+import { DEVELOPMENT_FILES } from './index.js';
 
 /** How long a member leaf is wanted for, before the CA's own end caps it. */
 export const MEMBER_LEAF_VALIDITY_DAYS = 365;

@@ -1,5 +1,6 @@
 /**
- * Private keys of hosted members, sealed at rest. Each key is stored in the database as
+ * Private keys of hosted members: generated here, sealed at rest, opened here into SigningKeys; the
+ * member registry stores and publishes only the sealed form and the public keys. Each key is stored in the database as
  * AES-256-GCM ciphertext under a key derived (HKDF-SHA256) from one service secret kept in
  * GX_KEYS_DIR beside the service's own keys, with the verification method id as additional data,
  * so a row copied onto another member's row does not open.
@@ -9,25 +10,79 @@
  * like the service keys. A database dump or backup alone reveals no member key.
  * @see https://www.rfc-editor.org/rfc/rfc5869 (HKDF)
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCallback, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { OWNER_ONLY_FILE } from '../file-permissions.js';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LRUCache } from 'lru-cache';
+import type { KeyKind } from '../algorithms/index.js';
+import { OWNER_ONLY_FILE } from '../file-permissions.js';
 import { GxTrustError } from '../errors.js';
+import { certificationRequest } from './certificates.js';
+import { signingKeyOf, type SigningKey } from './signer.js';
+
+const generateKeyPair = promisify(generateKeyPairCallback);
 
 export const MEMBER_KEY_SECRET_FILE = 'member-keys.secret';
 const FORMAT = 'gxseal1';
 
-export interface KeySealer {
+interface KeySealer {
   seal(privateKey: KeyObject, methodId: string): string;
   unseal(sealed: string, methodId: string): KeyObject;
+}
+
+/** Hosted member keys, as the member registry sees them: sealed strings in, public keys and signers out. */
+export interface MemberKeyVault {
+  /** A new key pair of `kind` for the method `methodId`: its public key, and its private key sealed under that method. */
+  generate(kind: KeyKind, methodId: string): Promise<{ publicKey: KeyObject; sealedPrivateKey: string }>;
+  /** The sealed key of `methodId`, opened (and kept open: unsealing and importing cost more than signing). */
+  open(sealedPrivateKey: string, methodId: string): SigningKey;
+  /** A PKCS#10 request (PEM) signed by the sealed key, for the subject `commonName`. */
+  certificationRequest(sealedPrivateKey: string, methodId: string, commonName: string): Promise<string>;
+}
+
+// On the thread pool: an RSA key takes tens to hundreds of milliseconds, which the event loop
+// (every other request) must not wait for.
+const generatePair = (kind: KeyKind) =>
+  kind === 'Ed25519'
+    ? generateKeyPair('ed25519')
+    : kind === 'P-256'
+      ? generateKeyPair('ec', { namedCurve: 'P-256' })
+      : generateKeyPair('rsa', { modulusLength: 2048 });
+
+/** The vault over `<keysDir>/member-keys.secret` (see loadKeySealer). */
+export async function loadMemberKeyVault(options: { keysDir: string; env: 'development' | 'production' }): Promise<MemberKeyVault> {
+  const sealer = await loadKeySealer(options);
+  // By method id and sealed form: a row replaced under the same id never serves the old key.
+  const opened = new LRUCache<string, { privateKey: KeyObject; signingKey: SigningKey }>({ max: 1000 });
+  const openKey = (sealed: string, methodId: string) => {
+    const cacheKey = `${methodId}\n${sealed}`;
+    let entry = opened.get(cacheKey);
+    if (entry === undefined) {
+      const privateKey = sealer.unseal(sealed, methodId);
+      entry = { privateKey, signingKey: signingKeyOf(privateKey) };
+      opened.set(cacheKey, entry);
+    }
+    return entry;
+  };
+  return {
+    async generate(kind, methodId) {
+      const pair = await generatePair(kind);
+      return { publicKey: pair.publicKey, sealedPrivateKey: sealer.seal(pair.privateKey, methodId) };
+    },
+    open: (sealed, methodId) => openKey(sealed, methodId).signingKey,
+    async certificationRequest(sealed, methodId, commonName) {
+      const { privateKey } = openKey(sealed, methodId);
+      return certificationRequest(privateKey, createPublicKey(privateKey), commonName);
+    },
+  };
 }
 
 /**
  * The sealer over `<keysDir>/member-keys.secret` (32 random bytes, base64). Development creates the
  * file; production only reads it, like every other key.
  */
-export async function loadKeySealer(options: { keysDir: string; env: 'development' | 'production' }): Promise<KeySealer> {
+async function loadKeySealer(options: { keysDir: string; env: 'development' | 'production' }): Promise<KeySealer> {
   const path = join(options.keysDir, MEMBER_KEY_SECRET_FILE);
   let text: string | undefined;
   try {
