@@ -161,12 +161,11 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
     });
   };
 
-  // The ids of what this wizard issued: without them the service gathers the member's current
-  // LegalPerson, numbers, terms and offerings, but not the offerings' resources and profiles,
-  // which an offering's gx:aggregationOfResources names (the label would be refused as dangling).
+  // The label call names no credentials: the service gathers the member's current ones, the
+  // offerings' resources and IPCEI-AI profiles included. The presentation is of what this wizard issued.
   const issuedIds = () => [...new Set([...participant, ...offered].map((c) => c.id))];
   const getLabel = () => run(async () => {
-    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level, credentials: issuedIds() } });
+    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level } });
     setLabel(answer.body.label);
   });
 
