@@ -85,6 +85,8 @@ export interface VerificationMethodView {
   retiredAt: string | null;
   /** Retired hosted keys: when they leave the DID document. */
   expires?: string;
+  /** The method's x5c chain, leaf first, as its DID document publishes it; absent without x5c (Multikey, x5u). */
+  certificates?: CertificateView[];
 }
 
 /** What the admin API shows of a member: never a private key, never an API key. */
@@ -359,6 +361,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
 
   function methodView(key: MemberKeyRecord, at: string): VerificationMethodView {
     const { expires } = publication(key, at);
+    const x5c = (key.publicKey['publicKeyJwk'] as { x5c?: string[] } | undefined)?.x5c;
     return {
       id: key.id,
       type: key.methodType,
@@ -366,6 +369,7 @@ export function createMemberRegistry(deps: MemberRegistryDependencies): MemberRe
       createdAt: key.createdAt,
       retiredAt: key.retiredAt,
       ...(expires === undefined ? {} : { expires }),
+      ...(x5c === undefined || x5c.length === 0 ? {} : { certificates: certificatesOf(x5c) }),
     };
   }
 

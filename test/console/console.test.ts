@@ -10,6 +10,7 @@
  * and 1440 px wide into SCREENSHOTS; no page may trip its Content-Security-Policy.
  */
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -181,6 +182,24 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     await admin.getByRole('button', { name: 'Create the member' }).click();
     const card = admin.locator('article[data-slug="lumiere-ia"]');
     await card.waitFor();
+    // Each certified key shows its chain as the member's DID document publishes it (x5c, leaf first).
+    await card.getByText(/verification method\(s\)/).click();
+    const published = (await (await fetch(`${svc.url}/members/lumiere-ia/did.json`)).json()) as { verificationMethod: { id: string; publicKeyJwk?: { x5c?: string[] } }[] };
+    const certified = published.verificationMethod.filter((vm) => vm.publicKeyJwk?.x5c !== undefined && !vm.id.endsWith('-jsonwebkey'));
+    expect(certified.length).toBeGreaterThan(0);
+    for (const vm of certified) {
+      const table = card.getByRole('table', { name: `X.509 chain of ${vm.id}, leaf first` });
+      const rows = await Promise.all((await table.locator('tbody tr').all()).map((row) => row.locator('td').allTextContents()));
+      const chain = (vm.publicKeyJwk?.x5c ?? []).map((der) => new X509Certificate(Buffer.from(der, 'base64')));
+      expect(rows).toHaveLength(chain.length);
+      rows.forEach(([subject, issuer, notAfter], i) => {
+        expect(notAfter).toBe(new Date(chain[i]!.validTo).toISOString());
+        expect(subject).toContain(chain[i]!.subject.split('\n').find((rdn) => rdn.startsWith('CN='))!);
+        expect(issuer).toContain(chain[i]!.issuer.split('\n').find((rdn) => rdn.startsWith('CN='))!);
+      });
+      expect(rows[0]![0]).toContain('did:web:');
+      expect(rows[0]![1]).toBe(rows[1]![0]);
+    }
     for (const role of ['member', 'connector', 'auditor'] as const) {
       await card.getByLabel('Role of a new API key').selectOption(role);
       await card.getByRole('button', { name: 'Create an API key' }).click();

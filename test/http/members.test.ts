@@ -4,7 +4,7 @@
  * /members/<slug>/did.json; ownership refusals are 403 and audited; keys rotate with old and new
  * credentials verifying; a revoked API key stops at once; no response or log carries a key.
  */
-import { createDecipheriv, createPrivateKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createDecipheriv, createPrivateKey, hkdfSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEMBER_KEY_SECRET_FILE } from '../../src/keyring/member-keys.js';
@@ -110,6 +110,26 @@ describe('members and their did:web', () => {
     }
     expect(doc.body.assertionMethod).toEqual(doc.body.verificationMethod.map((vm: any) => vm.id));
     expect((await call('GET', '/members/nobody/did.json')).status).toBe(404);
+  });
+
+  it('reads each method\'s x5c chain out in GET /members/{id}: subject, issuer and validity of each certificate, leaf first, as the DID document publishes it', async () => {
+    const doc = await call('GET', '/members/acme/did.json');
+    const view = await call('GET', `/members/${acme.id}`, undefined, admin());
+    expect(view.status).toBe(200);
+    for (const method of view.body.verificationMethods) {
+      const published = doc.body.verificationMethod.find((vm: any) => vm.id === method.id);
+      const x5c: string[] | undefined = published?.publicKeyJwk?.x5c;
+      if (x5c === undefined) {
+        expect(method.certificates).toBeUndefined();
+        continue;
+      }
+      const chain = x5c.map((der) => new X509Certificate(Buffer.from(der, 'base64')));
+      expect(method.certificates).toEqual(chain.map((c) => ({ subject: expect.any(String), issuer: expect.any(String), notBefore: new Date(c.validFrom).toISOString(), notAfter: new Date(c.validTo).toISOString() })));
+      // Leaf first: each certificate is issued by the next one's subject.
+      expect(method.certificates[0].subject).toContain(acme.did);
+      expect(method.certificates[0].issuer).toBe(method.certificates[1].subject);
+    }
+    expect(view.body.verificationMethods.filter((m: any) => m.certificates !== undefined)).toHaveLength(2);
   });
 
   it('refuses a second member with the same slug (409) and a bad slug (400 with a pointer)', async () => {

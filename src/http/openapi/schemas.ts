@@ -73,7 +73,18 @@ export const MemberView = z
     custody: z.enum(['hosted', 'external']),
     createdAt: z.string(),
     verificationMethods: z.array(
-      z.object({ id: z.string(), type: z.string(), state: z.string(), createdAt: z.string(), retiredAt: z.string().nullable(), expires: z.string().optional() }),
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        state: z.string(),
+        createdAt: z.string(),
+        retiredAt: z.string().nullable(),
+        expires: z.string().optional(),
+        certificates: z
+          .array(z.object({ subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string() }))
+          .optional()
+          .describe("The method's x5c chain, leaf first; absent when the method has no x5c (Multikey, x5u)"),
+      }),
     ),
     apiKeys: z.array(ApiKeyView).describe('Ids and roles only: an API key is shown once, when it is created'),
   })

@@ -1,11 +1,36 @@
 /**
- * Members (admin): GET /members; POST /members; per member its verification methods (keys and
- * their certificates in the DID document), POST /members/{id}/api-keys (the key is shown once,
- * here, and nowhere else), DELETE /members/{id}/api-keys/{keyId} and POST /members/{id}/keys/rotate.
+ * Members (admin): GET /members; POST /members; per member its verification methods (keys, and the
+ * subject, issuer and notAfter of each certificate of their x5c chains), POST /members/{id}/api-keys
+ * (the key is shown once, here, and nowhere else), DELETE /members/{id}/api-keys/{keyId} and
+ * POST /members/{id}/keys/rotate.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, faultsOf, segment, type Role } from '../api';
 import { ErrorBox, Field, Status } from '../ui';
+
+/** A certificate of a method's x5c chain, as GET /members reads it out (leaf first). */
+interface Certificate {
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+function CertificateChain({ method, certificates }: { method: string; certificates: Certificate[] }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={`Certificates of ${method}`}>
+    <table class="chain">
+      <caption>X.509 chain of <code class="id">{method}</code>, leaf first</caption>
+      <thead><tr><th scope="col">Subject</th><th scope="col">Issuer</th><th scope="col">Not after</th></tr></thead>
+      <tbody>
+        {certificates.map((c, i) => (
+          <tr key={`${i}-${c.subject}`}><td>{c.subject}</td><td>{c.issuer}</td><td><time dateTime={c.notAfter}>{c.notAfter}</time></td></tr>
+        ))}
+      </tbody>
+    </table>
+    </div>
+  );
+}
 
 interface Member {
   id: string;
@@ -14,7 +39,7 @@ interface Member {
   did: string;
   didDocumentUrl: string;
   custody: string;
-  verificationMethods: { id: string; type: string; state: string; createdAt: string; expires?: string }[];
+  verificationMethods: { id: string; type: string; state: string; createdAt: string; expires?: string; certificates?: Certificate[] }[];
   apiKeys: { id: string; role: Role; createdAt: string; revokedAt: string | null }[];
 }
 
@@ -42,7 +67,14 @@ function MemberCard({ member, onChanged }: { member: Member; onChanged: () => Pr
       <p><code class="id">{member.did}</code> · keys {member.custody === 'hosted' ? 'held by gx-trust' : 'held by the member'} · <a href={member.didDocumentUrl}>DID document</a></p>
       <details>
         <summary>{member.verificationMethods.length} verification method(s)</summary>
-        <ul>{member.verificationMethods.map((m) => <li key={m.id}><code class="id">{m.id}</code> {m.type}, {m.state}{m.expires === undefined ? '' : `, until ${m.expires}`}</li>)}</ul>
+        <ul>
+          {member.verificationMethods.map((m) => (
+            <li key={m.id}>
+              <code class="id">{m.id}</code> {m.type}, {m.state}{m.expires === undefined ? '' : `, until ${m.expires}`}
+              {m.certificates === undefined ? null : <CertificateChain method={m.id} certificates={m.certificates} />}
+            </li>
+          ))}
+        </ul>
       </details>
       <details>
         <summary>{member.apiKeys.filter((k) => k.revokedAt === null).length} active API key(s)</summary>
