@@ -16,7 +16,7 @@ import { Ed25519VerificationKey2020 } from '@digitalbazaar/ed25519-verification-
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { credentialBody, peerDocumentLoader, tampered, VCDM2, type PeerDocumentLoader } from './peers.js';
+import { peerDocumentLoader, tampered, VCDM2, type PeerDocumentLoader, issuedByGxTrust } from './peers.js';
 
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
 const ED25519_2020_V1 = 'https://w3id.org/security/suites/ed25519-2020/v1';
@@ -32,11 +32,6 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function issuedByGxTrust(options: Record<string, unknown>): Promise<any> {
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options }, { authorization: `Bearer ${svc.apiKey}` });
-  expect(answer.status, answer.text).toBe(201);
-  return answer.body.verifiableCredential;
-}
 
 const verifyAtGxTrust = (verifiableCredential: unknown) => postJson(`${svc.url}/credentials/verify`, { verifiableCredential });
 
@@ -58,13 +53,13 @@ describe.each([
   ['Ed25519Signature2020', { cryptosuite: 'Ed25519Signature2020' }],
 ])('gx-trust issues %s, @digitalbazaar/vc verifies', (_suite, options) => {
   it('verifies the credential as issued', async () => {
-    const credential = await issuedByGxTrust(options);
+    const credential = await issuedByGxTrust(svc, options);
     const result = await verifyAtPeer(credential);
     expect(result.verified, peerError(result)).toBe(true);
   });
 
   it('refuses it with a changed subject', async () => {
-    const result = await verifyAtPeer(tampered(await issuedByGxTrust(options)));
+    const result = await verifyAtPeer(tampered(await issuedByGxTrust(svc, options)));
     expect(result.verified).toBe(false);
     // Refused for its signature, not for a document the loader could not serve.
     expect(peerError(result)).toMatch(/signature/i);
@@ -131,7 +126,7 @@ describe('Data Integrity presentations, both ways', () => {
   }
 
   async function provedByGxTrust(): Promise<any> {
-    const credential = await issuedByGxTrust({ cryptosuite: 'eddsa-rdfc-2022' });
+    const credential = await issuedByGxTrust(svc, { cryptosuite: 'eddsa-rdfc-2022' });
     const answer = await postJson(
       `${svc.url}/presentations/prove`,
       { presentation: { '@context': [VCDM2], type: ['VerifiablePresentation'], verifiableCredential: [credential] }, options: { format: 'ldp_vp', challenge, domain } },
@@ -153,7 +148,7 @@ describe('Data Integrity presentations, both ways', () => {
 
   async function presentedByPeer(): Promise<any> {
     const { did, suite, context } = await peerIssuer('eddsa-rdfc-2022');
-    const credential = await issuedByGxTrust({ cryptosuite: 'eddsa-rdfc-2022' });
+    const credential = await issuedByGxTrust(svc, { cryptosuite: 'eddsa-rdfc-2022' });
     const presentation = vc.createPresentation({ verifiableCredential: [credential], holder: did, version: 2.0 });
     presentation['@context'] = context;
     return vc.signPresentation({ presentation, suite, challenge, domain, documentLoader });

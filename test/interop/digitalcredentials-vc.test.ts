@@ -12,7 +12,7 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalcredentials/eddsa-rdfc-202
 import { Ed25519Signature2020 } from '@digitalcredentials/ed25519-signature-2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { credentialBody, peerDocumentLoader, tampered, type PeerDocumentLoader } from './peers.js';
+import { peerDocumentLoader, tampered, type PeerDocumentLoader, issuedByGxTrust } from './peers.js';
 
 let svc: RunningService;
 let documentLoader: PeerDocumentLoader;
@@ -26,11 +26,6 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function issuedByGxTrust(options: Record<string, unknown>): Promise<any> {
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options }, auth());
-  expect(answer.status, answer.text).toBe(201);
-  return answer.body.verifiableCredential;
-}
 
 async function setStatus(credential: { id: string }, status: 'revoked' | 'suspended' | 'active'): Promise<void> {
   const answer = await postJson(`${svc.url}/credentials/status`, { credentialId: credential.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status }] }, auth());
@@ -61,14 +56,14 @@ async function statusBits(credential: unknown): Promise<Record<string, boolean>>
 
 describe.each([['eddsa-rdfc-2022'], ['Ed25519Signature2020']])('@digitalcredentials/vc verifies a gx-trust %s credential', (cryptosuite) => {
   it('with its status entry and the signed list behind it', async () => {
-    const credential = await issuedByGxTrust({ cryptosuite, credentialStatus: true });
+    const credential = await issuedByGxTrust(svc, { cryptosuite, credentialStatus: true });
     const result = await verifyAtDcc(credential);
     expect(result.verified, explain(result)).toBe(true);
     expect(result.statusResult?.verified).toBe(true);
   });
 
   it('and refuses it with a changed subject', async () => {
-    const result = await verifyAtDcc(tampered(await issuedByGxTrust({ cryptosuite })));
+    const result = await verifyAtDcc(tampered(await issuedByGxTrust(svc, { cryptosuite })));
     expect(result.verified).toBe(false);
     expect(explain(result)).toMatch(/signature/i);
   });
@@ -76,7 +71,7 @@ describe.each([['eddsa-rdfc-2022'], ['Ed25519Signature2020']])('@digitalcredenti
 
 describe('@digitalcredentials/vc-bitstring-status-list reads gx-trust status lists', () => {
   it('sees the revocation bit gx-trust sets, and the credential no longer verifies', async () => {
-    const credential = await issuedByGxTrust({ credentialStatus: true });
+    const credential = await issuedByGxTrust(svc, { credentialStatus: true });
     expect(await statusBits(credential)).toEqual({ revocation: false });
     await setStatus(credential, 'revoked');
     expect(await statusBits(credential)).toEqual({ revocation: true });
@@ -86,7 +81,7 @@ describe('@digitalcredentials/vc-bitstring-status-list reads gx-trust status lis
   });
 
   it('sees a suspension come and go on the suspension list, the revocation bit untouched', async () => {
-    const credential = await issuedByGxTrust({ credentialStatus: ['revocation', 'suspension'] });
+    const credential = await issuedByGxTrust(svc, { credentialStatus: ['revocation', 'suspension'] });
     expect(await statusBits(credential)).toEqual({ revocation: false, suspension: false });
     await setStatus(credential, 'suspended');
     expect(await statusBits(credential)).toEqual({ revocation: false, suspension: true });
@@ -95,8 +90,8 @@ describe('@digitalcredentials/vc-bitstring-status-list reads gx-trust status lis
   });
 
   it('reads only the bit of its own entry: a neighbour revoked on the same list stays unset', async () => {
-    const kept = await issuedByGxTrust({ credentialStatus: true });
-    const revoked = await issuedByGxTrust({ credentialStatus: true });
+    const kept = await issuedByGxTrust(svc, { credentialStatus: true });
+    const revoked = await issuedByGxTrust(svc, { credentialStatus: true });
     expect(revoked.credentialStatus[0].statusListCredential).toBe(kept.credentialStatus[0].statusListCredential);
     await setStatus(revoked, 'revoked');
     expect(await statusBits(revoked)).toEqual({ revocation: true });

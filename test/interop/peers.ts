@@ -5,7 +5,9 @@
  * over loopback HTTP, did:key documents of the peers' own keys, and status list credentials
  * fetched from the service. Nothing here calls gx-trust's verifier: the peer decides on its own.
  */
+import { expect } from 'vitest';
 import { pinnedContexts } from '../../src/document-loader/index.js';
+import { postJson, type RunningService } from '../helpers/service.js';
 
 export const VCDM2 = 'https://www.w3.org/ns/credentials/v2';
 
@@ -64,4 +66,11 @@ export function credentialBody(): Record<string, unknown> {
     type: ['VerifiableCredential'],
     credentialSubject: { id: 'did:web:member.example' },
   };
+}
+
+/** A credential gx-trust issues over its VC-API, as the admin, with these options (201 or the test fails). */
+export async function issuedByGxTrust(svc: RunningService, options: Record<string, unknown>): Promise<any> {
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options }, { authorization: `Bearer ${svc.apiKey}` });
+  expect(answer.status, answer.text).toBe(201);
+  return answer.body.verifiableCredential;
 }
