@@ -964,9 +964,8 @@ export class SqlStore implements Store {
 
   consumeWalletNonce(options: { nonce: string; at: string }): Promise<boolean> {
     return this.run('using a nonce', async (db) => {
+      // Nonces nobody returns are removed by the periodic sweep (sweepWallets), not on this path.
       const row = await db.deleteFrom('wallet_nonces').where('nonce', '=', options.nonce).returning('expires_at').executeTakeFirst();
-      // Expired ones are swept as they are met; a nonce nobody returns stays until its row is met again or the table is pruned.
-      await db.deleteFrom('wallet_nonces').where('expires_at', '<', options.at).execute();
       return row !== undefined && read.iso(row.expires_at) > options.at;
     });
   }

@@ -523,14 +523,11 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     return bindings;
   }
 
-  /** A copy of each offered credential of the configuration for each key, signed, recorded and audited; nothing signed when one original is gone or withdrawn. */
-  async function issueCopies(offer: CredentialOfferRecord, id: string, bindings: readonly string[], via: 'credential' | 'deferred-credential'): Promise<{ credential: unknown }[]> {
-    const member = await store.getMember(offer.memberId);
-    if (member === undefined) throw walletError('INVALID_TOKEN', 'the offer\'s member is gone', 'Ask for a new offer');
-    const { format } = configurationOf(id)!;
-    const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
-    const credentials: { credential: unknown }[] = [];
-    // Every original is checked before anything is signed: a refusal leaves no partial batch behind.
+  /**
+   * The offered originals of the configuration, each still stored and neither revoked nor
+   * suspended: checked before anything is signed, so a refusal leaves no partial batch behind.
+   */
+  async function currentOriginals(offer: CredentialOfferRecord, id: string): Promise<CredentialRecord[]> {
     const originals: CredentialRecord[] = [];
     for (const offered of offer.credentials.filter((c) => c.configurationId === id)) {
       const original = await store.getCredential(offered.credentialId);
@@ -540,6 +537,16 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       if (status !== undefined) throw walletError('INVALID_CREDENTIAL_REQUEST', `the offered credential ${offered.credentialId} is ${status}`, 'Ask the member for a new offer of current credentials', '/credential_configuration_id');
       originals.push(original);
     }
+    return originals;
+  }
+
+  /** A copy of each original for each key, signed as the original's issuer, recorded and audited. */
+  async function issueCopies(offer: CredentialOfferRecord, id: string, originals: readonly CredentialRecord[], bindings: readonly string[], via: 'credential' | 'deferred-credential'): Promise<{ credential: unknown }[]> {
+    const member = await store.getMember(offer.memberId);
+    if (member === undefined) throw walletError('INVALID_TOKEN', 'the offer\'s member is gone', 'Ask for a new offer');
+    const { format } = configurationOf(id)!;
+    const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
+    const credentials: { credential: unknown }[] = [];
     for (const original of originals) {
       const document = documentOf(original);
       for (const binding of bindings) {
@@ -608,7 +615,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       });
       return { status: 202, body: issuer.createCredentialResponse({ credentialRequest: parsed, transactionId, interval: DEFERRED_INTERVAL_SECONDS }) as Record<string, unknown> };
     }
-    const credentials = await issueCopies(offer, id, bindings, 'credential');
+    const credentials = await issueCopies(offer, id, await currentOriginals(offer, id), bindings, 'credential');
     return { status: 200, body: issuer.createCredentialResponse({ credentialRequest: parsed, credentials }) as Record<string, unknown> };
   }
 
@@ -627,10 +634,15 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     if (offer.deferred?.state === 'pending') {
       return { status: 202, body: issuer.createDeferredCredentialResponse({ transactionId, interval: DEFERRED_INTERVAL_SECONDS }) as Record<string, unknown> };
     }
-    // Answered once: of two requests (or replicas) with one transaction_id, one removes it.
+    if (offer.deferred?.state === 'refused') {
+      await store.consumeWalletTransaction(transaction.transactionHash);
+      throw denied(offer);
+    }
+    // A withdrawn original is refused while the transaction stays (it expires); then, answered
+    // once: of two requests (or replicas) with one transaction_id, one removes it and signs.
+    const originals = await currentOriginals(offer, transaction.configurationId);
     if (!(await store.consumeWalletTransaction(transaction.transactionHash))) throw invalid();
-    if (offer.deferred?.state === 'refused') throw denied(offer);
-    const credentials = await issueCopies(offer, transaction.configurationId, transaction.bindings, 'deferred-credential');
+    const credentials = await issueCopies(offer, transaction.configurationId, originals, transaction.bindings, 'deferred-credential');
     return { status: 200, body: issuer.createDeferredCredentialResponse({ credentials }) as Record<string, unknown> };
   }
 

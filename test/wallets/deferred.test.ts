@@ -8,6 +8,7 @@
  * unknown or another wallet's transaction_id (invalid_transaction_id), and the sweep of expired
  * offers, nonces and transactions, with time moved by the service's Clock.
  */
+import { createHash } from 'node:crypto';
 import { CredentialRequestClientBuilderV1_0_15, OpenID4VCIClientV1_0_15 } from '@sphereon/oid4vci-client';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ describe.each(BACKENDS)('deferred issuance on $name', ({ name }) => {
 
   /** What onboarding issues once the review let it: the member's LegalPerson, stored as the member's. */
   async function onboardedLegalPerson(): Promise<string> {
-    const issued = await postJson(url('/credentials/issue'), { credential: { ...legalPerson(member.did), issuer: member.did, id: undefined }, options: { format: 'vc+jwt' } }, as(memberKey));
+    const issued = await postJson(url('/credentials/issue'), { credential: { ...legalPerson(member.did), issuer: member.did, id: undefined }, options: { format: 'vc+jwt', credentialStatus: true } }, as(memberKey));
     expect(issued.status, issued.text).toBe(201);
     return String(decodeJwt(String(issued.body.verifiableCredential.id).split(',')[1]!)['id']);
   }
@@ -186,6 +187,20 @@ describe.each(BACKENDS)('deferred issuance on $name', ({ name }) => {
     expect((await deferredRequest(token.access_token, { transaction_id: transactionId })).body).toMatchObject({ error: 'invalid_transaction_id' });
     const fresh = await postJson(url('/openid4vci/credential'), { credential_configuration_id: LEGAL_PERSON, proofs: { jwt: ['e30.e30.e30'] } }, as(token.access_token));
     expect(fresh.body).toMatchObject({ error: 'credential_request_denied' });
+  }, 90_000);
+
+  it('gives no copy of a credential revoked between the approval and the deferred request, and keeps the transaction', async () => {
+    const offered = await deferredOffer();
+    const { token, response } = await walletRequests(offered);
+    const transactionId = String(response['transaction_id']);
+    const issuedId = await onboardedLegalPerson();
+    expect((await review(offered.id, { decision: 'approved', credentials: [issuedId] })).status).toBe(200);
+    const revoked = await postJson(url('/credentials/status'), { credentialId: issuedId, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, as(memberKey));
+    expect(revoked.status, revoked.text).toBe(200);
+    const refused = await deferredRequest(token.access_token, { transaction_id: transactionId });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'invalid_credential_request', error_description: expect.stringContaining('revoked') });
+    expect(await svc.service.store.walletTransaction(createHash('sha256').update(transactionId).digest('hex'))).toBeDefined();
   }, 90_000);
 
   it('answers an unknown or another wallet\'s transaction_id with invalid_transaction_id, and no token with 401', async () => {
