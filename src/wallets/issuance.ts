@@ -10,6 +10,11 @@
  * resolution (did:key and did:jwk, offline) and the state, which lives in the store so that every
  * replica redeems what another offered and a code or nonce is used once across all of them.
  *
+ * Deferred issuance (§9): an offer may promise configurations that onboarding issues only after an
+ * admin's review. A credential request that arrives first is answered 202 with a transaction_id,
+ * kept (as a digest) with the keys its proofs proved; the deferred credential endpoint answers it
+ * once the review approved (naming the credentials onboarding issued) or refused.
+ *
  * Binding: the credential subject stays the participant (the member's DID: what Gaia-X attests is
  * about it); the wallet key that proved possession is named by the VCDM 2.0 `confidenceMethod` as
  * a DID URL (did:key, or did:jwk for a bare JWK), in both formats.

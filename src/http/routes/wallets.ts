@@ -1,6 +1,7 @@
 /**
  * Wallets over HTTP: OpenID4VCI 1.0 issuer and authorization server metadata, credential offers
- * (pre-authorized code flow), and the token, nonce and credential endpoints wallets call. The
+ * (pre-authorized code flow) and their review when deferred, and the token, nonce, credential and
+ * deferred credential endpoints wallets call. The
  * protocol is src/wallets/issuance.ts; here: who may offer, and answers in the shape wallets read.
  * A refusal is problem+json as everywhere, with the OAuth `error` and `error_description` members
  * beside it (RFC 9457 extension members), since wallets switch on those.
