@@ -1,0 +1,83 @@
+/**
+ * The W3C Data Integrity suites' test-data generator, written here from the algorithms of
+ * "Data Integrity EdDSA Cryptosuites v1.0" §3.3 and "Data Integrity ECDSA Cryptosuites v1.0" §3.3
+ * (transformation, hashing, proof configuration, serialization): a credential signed by a did:key
+ * the test made, optionally with one step done wrong, as the suites' generator makes its negative
+ * vectors (JCS in place of RDFC, SHA-512 in place of SHA-256, a proof option changed before
+ * signing). The suites sign their vectors themselves, so their verifier tests need no gx-trust
+ * issuer; likewise here the signature is made with node:crypto, and gx-trust only verifies.
+ */
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import jsonld from 'jsonld';
+import { base58btcEncode, publicKeyToMultikey } from '../../src/dids/multikey.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
+import { canonicalJson } from '../../src/jcs.js';
+
+export type RdfcCryptosuite = 'eddsa-rdfc-2022' | 'ecdsa-rdfc-2019';
+
+export interface DidKeyIssuer {
+  did: string;
+  verificationMethod: string;
+  publicKeyMultibase: string;
+  curve: 'Ed25519' | 'P-256';
+  privateKey: KeyObject;
+}
+
+export function didKeyIssuer(curve: 'Ed25519' | 'P-256'): DidKeyIssuer {
+  const { publicKey, privateKey } = curve === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicKeyMultibase = publicKeyToMultikey(publicKey);
+  const did = `did:key:${publicKeyMultibase}`;
+  return { did, verificationMethod: `${did}#${publicKeyMultibase}`, publicKeyMultibase, curve, privateKey };
+}
+
+export interface Deviation {
+  /** Canonicalization of document and proof configuration: RDFC-1.0 (the suites' URDNA2015) or JCS. */
+  canonicalization?: 'rdfc' | 'jcs';
+  /** The hash of both canonical forms. */
+  hash?: 'sha256' | 'sha512';
+  /** Proof options changed before signing; `undefined` removes the option. */
+  proof?: Record<string, unknown>;
+}
+
+const loader = createDocumentLoader();
+
+async function canonical(document: Record<string, unknown>, how: 'rdfc' | 'jcs', safe: boolean): Promise<string> {
+  if (how === 'jcs') return canonicalJson(document);
+  const nquads: unknown = await jsonld.canonize(document, { algorithm: 'URDNA2015', format: 'application/n-quads', documentLoader: loader as any, safe });
+  return nquads as string;
+}
+
+/** `credential` (issuer set to the did:key) with a proof of `cryptosuite`, made as `deviation` says. */
+export async function signedByDidKey(
+  credential: Record<string, unknown>,
+  issuer: DidKeyIssuer,
+  cryptosuite: RdfcCryptosuite,
+  deviation: Deviation = {},
+): Promise<any> {
+  const unsecured: Record<string, unknown> = { ...structuredClone(credential), issuer: issuer.did };
+  delete unsecured['proof'];
+  const options: Record<string, unknown> = {
+    type: 'DataIntegrityProof',
+    cryptosuite,
+    created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    verificationMethod: issuer.verificationMethod,
+    proofPurpose: 'assertionMethod',
+  };
+  for (const [key, value] of Object.entries(deviation.proof ?? {})) {
+    if (value === undefined) delete options[key];
+    else options[key] = value;
+  }
+  const how = deviation.canonicalization ?? 'rdfc';
+  const hashName = deviation.hash ?? 'sha256';
+  const proofConfig = { ...options, '@context': unsecured['@context'] };
+  const digest = (text: string) => createHash(hashName).update(text, 'utf8').digest();
+  // A proof option the suites make invalid (an undefined type or purpose, a relative method id)
+  // has no RDF form in safe mode; like the suites' generator, sign what canonicalization keeps.
+  const safe = deviation.proof === undefined;
+  const hashData = Buffer.concat([digest(await canonical(proofConfig, how, safe)), digest(await canonical(unsecured, how, safe))]);
+  const signature = issuer.curve === 'Ed25519'
+    ? sign(null, hashData, issuer.privateKey)
+    // ecdsa-rdfc-2019 with P-256: ECDSA over SHA-256 of hashData, r||s.
+    : sign('sha256', hashData, { key: issuer.privateKey, dsaEncoding: 'ieee-p1363' });
+  return { ...unsecured, proof: { ...options, proofValue: 'z' + base58btcEncode(signature) } };
+}
