@@ -39,6 +39,11 @@ export interface Deviation {
   proof?: Record<string, unknown>;
 }
 
+/** A presentation signed by the did:key as its holder, under authentication with `challenge` (the suites' createVp). */
+export async function presentedByDidKey(presentation: Record<string, unknown>, holder: DidKeyIssuer, challenge: string): Promise<any> {
+  return signedByDidKey(presentation, holder, 'eddsa-rdfc-2022', {}, { role: 'holder', proof: { proofPurpose: 'authentication', challenge } });
+}
+
 const loader = createDocumentLoader();
 
 async function canonical(document: Record<string, unknown>, how: 'rdfc' | 'jcs', safe: boolean): Promise<string> {
@@ -53,8 +58,9 @@ export async function signedByDidKey(
   issuer: DidKeyIssuer,
   cryptosuite: RdfcCryptosuite,
   deviation: Deviation = {},
+  as: { role: 'issuer' | 'holder'; proof?: Record<string, unknown> } = { role: 'issuer' },
 ): Promise<any> {
-  const unsecured: Record<string, unknown> = { ...structuredClone(credential), issuer: issuer.did };
+  const unsecured: Record<string, unknown> = { ...structuredClone(credential), [as.role]: issuer.did };
   delete unsecured['proof'];
   const options: Record<string, unknown> = {
     type: 'DataIntegrityProof',
@@ -63,7 +69,7 @@ export async function signedByDidKey(
     verificationMethod: issuer.verificationMethod,
     proofPurpose: 'assertionMethod',
   };
-  for (const [key, value] of Object.entries(deviation.proof ?? {})) {
+  for (const [key, value] of Object.entries({ ...as.proof, ...deviation.proof })) {
     if (value === undefined) delete options[key];
     else options[key] = value;
   }
