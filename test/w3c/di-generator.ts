@@ -13,7 +13,7 @@ import { base58btcEncode, publicKeyToMultikey } from '../../src/dids/multikey.js
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { canonicalJson } from '../../src/jcs.js';
 
-export type RdfcCryptosuite = 'eddsa-rdfc-2022' | 'ecdsa-rdfc-2019';
+export type RdfcCryptosuite = 'eddsa-rdfc-2022' | 'ecdsa-rdfc-2019' | 'Ed25519Signature2020';
 
 export interface DidKeyIssuer {
   did: string;
@@ -62,13 +62,12 @@ export async function signedByDidKey(
 ): Promise<any> {
   const unsecured: Record<string, unknown> = { ...structuredClone(credential), [as.role]: issuer.did };
   delete unsecured['proof'];
-  const options: Record<string, unknown> = {
-    type: 'DataIntegrityProof',
-    cryptosuite,
-    created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    verificationMethod: issuer.verificationMethod,
-    proofPurpose: 'assertionMethod',
-  };
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Ed25519Signature2020 (W3C CCG, 2020) signs the same way (RDFC, SHA-256 of proof options and
+  // document, Ed25519); its proof names no cryptosuite and its method is an Ed25519VerificationKey2020.
+  const options: Record<string, unknown> = cryptosuite === 'Ed25519Signature2020'
+    ? { type: 'Ed25519Signature2020', created, verificationMethod: issuer.verificationMethod, proofPurpose: 'assertionMethod' }
+    : { type: 'DataIntegrityProof', cryptosuite, created, verificationMethod: issuer.verificationMethod, proofPurpose: 'assertionMethod' };
   for (const [key, value] of Object.entries({ ...as.proof, ...deviation.proof })) {
     if (value === undefined) delete options[key];
     else options[key] = value;
