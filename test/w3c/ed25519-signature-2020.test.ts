@@ -67,7 +67,7 @@ describe('Ed25519Signature2020 (create): gx-trust as the issuer', () => {
   });
 
   it('`proofValue` field, when decoded to raw bytes, MUST be 64 bytes in length if the associated public key is 32 bytes in length.', async () => {
-    const didDocument = await (await fetch(`${target.svc.url}/.well-known/did.json`)).json();
+    const didDocument: any = await (await fetch(`${target.svc.url}/.well-known/did.json`)).json();
     const method = didDocument.verificationMethod.find((m: { id: string }) => m.id === vc.proof.verificationMethod);
     expect(method.type).toBe('Ed25519VerificationKey2020');
     // Ed25519VerificationKey2020: multicodec ed25519-pub (2 bytes) + 32-byte key.
