@@ -197,3 +197,38 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
     });
   });
 });
+
+describe('ecdsa-rdfc-2019 with P-384 (vc-di-ecdsa-test-suite, verify): gx-trust as the verifier', () => {
+  // gx-trust does not issue with P-384 (its keyring holds P-256), so only the suite's verifier
+  // cases run: a did:key P-384 issuer, SHA-384 hashing and a 96-byte r||s signature.
+  let issuer: DidKeyIssuer;
+  let valid: any;
+
+  beforeAll(async () => {
+    issuer = didKeyIssuer('P-384');
+    valid = await signedByDidKey(fixture('vc-di-ecdsa-test-suite', 'validVc.json'), issuer, 'ecdsa-rdfc-2019');
+  });
+
+  it('MUST verify a valid VC with an ecdsa-rdfc-2019 proof (P-384)', async () => {
+    expect(issuer.publicKeyMultibase.startsWith('z82')).toBe(true);
+    expect(base58btcDecode(valid.proof.proofValue.slice(1)).byteLength).toBe(96);
+    const answer = await target.verify(valid);
+    expect(answer.status, answer.text).toBe(200);
+  });
+
+  it('A tampered credential (a claim changed after signing) MUST NOT verify (P-384).', async () => {
+    const credential = structuredClone(valid);
+    credential.credentialSubject = { ...credential.credentialSubject, name: 'Mallory' };
+    expectRejected(await target.verify(credential));
+  });
+
+  it('If a hashing algorithm other than the one of the curve (SHA-384 for P-384) is used, an error MUST be raised.', async () => {
+    expectRejected(await target.verify(await signedByDidKey(fixture('vc-di-ecdsa-test-suite', 'validVc.json'), issuer, 'ecdsa-rdfc-2019', { hash: 'sha256' })));
+  });
+
+  it('If the "proofValue" field, when decoded to raw bytes, is not 96 bytes in length (P-384), an error MUST be raised.', async () => {
+    const credential = structuredClone(valid);
+    credential.proof.proofValue = 'z' + base58btcEncode(base58btcDecode(credential.proof.proofValue.slice(1)).slice(0, 64));
+    expectRejected(await target.verify(credential));
+  });
+});

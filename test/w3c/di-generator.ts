@@ -19,12 +19,12 @@ export interface DidKeyIssuer {
   did: string;
   verificationMethod: string;
   publicKeyMultibase: string;
-  curve: 'Ed25519' | 'P-256';
+  curve: 'Ed25519' | 'P-256' | 'P-384';
   privateKey: KeyObject;
 }
 
-export function didKeyIssuer(curve: 'Ed25519' | 'P-256'): DidKeyIssuer {
-  const { publicKey, privateKey } = curve === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+export function didKeyIssuer(curve: 'Ed25519' | 'P-256' | 'P-384'): DidKeyIssuer {
+  const { publicKey, privateKey } = curve === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: curve });
   const publicKeyMultibase = publicKeyToMultikey(publicKey);
   const did = `did:key:${publicKeyMultibase}`;
   return { did, verificationMethod: `${did}#${publicKeyMultibase}`, publicKeyMultibase, curve, privateKey };
@@ -33,8 +33,8 @@ export function didKeyIssuer(curve: 'Ed25519' | 'P-256'): DidKeyIssuer {
 export interface Deviation {
   /** Canonicalization of document and proof configuration: RDFC-1.0 (the suites' URDNA2015) or JCS. */
   canonicalization?: 'rdfc' | 'jcs';
-  /** The hash of both canonical forms. */
-  hash?: 'sha256' | 'sha512';
+  /** The hash of both canonical forms (the cryptosuite's own by default: SHA-384 for ecdsa-rdfc-2019 with P-384, else SHA-256). */
+  hash?: 'sha256' | 'sha384' | 'sha512';
   /** Proof options changed before signing; `undefined` removes the option. */
   proof?: Record<string, unknown>;
 }
@@ -73,7 +73,7 @@ export async function signedByDidKey(
     else options[key] = value;
   }
   const how = deviation.canonicalization ?? 'rdfc';
-  const hashName = deviation.hash ?? 'sha256';
+  const hashName = deviation.hash ?? (issuer.curve === 'P-384' ? 'sha384' : 'sha256');
   const proofConfig = { ...options, '@context': unsecured['@context'] };
   const digest = (text: string) => createHash(hashName).update(text, 'utf8').digest();
   // A proof option the suites make invalid (an undefined type or purpose, a relative method id)
@@ -82,7 +82,7 @@ export async function signedByDidKey(
   const hashData = Buffer.concat([digest(await canonical(proofConfig, how, safe)), digest(await canonical(unsecured, how, safe))]);
   const signature = issuer.curve === 'Ed25519'
     ? sign(null, hashData, issuer.privateKey)
-    // ecdsa-rdfc-2019 with P-256: ECDSA over SHA-256 of hashData, r||s.
-    : sign('sha256', hashData, { key: issuer.privateKey, dsaEncoding: 'ieee-p1363' });
+    // ecdsa-rdfc-2019: ECDSA over SHA-256 (P-256) or SHA-384 (P-384) of hashData, r||s.
+    : sign(issuer.curve === 'P-384' ? 'sha384' : 'sha256', hashData, { key: issuer.privateKey, dsaEncoding: 'ieee-p1363' });
   return { ...unsecured, proof: { ...options, proofValue: 'z' + base58btcEncode(signature) } };
 }
