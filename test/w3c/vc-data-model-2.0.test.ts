@@ -86,6 +86,24 @@ describe('Contexts (VCDM 2.0 §4.3)', () => {
   });
 });
 
+describe('Contexts (VCDM 2.0 §4.3), presentations', () => {
+  it('Verifiable Presentation `@context`: "Subsequent items in the ordered set MUST be composed of any combination of URLs and/or objects where each is processable as a JSON-LD Context."', async () => {
+    const holder = didKeyIssuer('Ed25519');
+    const presentation = fixture(SUITE, 'presentation-ok.json');
+    const withObject = { ...presentation, '@context': [V2, { ExamplePresentation: 'https://example.org/#ExamplePresentation' }] };
+    const ok = await target.verifyVp(await presentedByDidKey(withObject, holder, 'challenge-2'), { challenge: 'challenge-2' });
+    expect(ok.status, ok.text).toBe(200);
+    // As the suite does: a valid VP, then its second context replaced by a non-URL, then a number.
+    for (const bad of ['https ://not-a-url/contexts/example/v1', 123192875]) {
+      const vp = await presentedByDidKey(withObject, holder, 'challenge-2');
+      vp['@context'][1] = bad;
+      const answer = await target.verifyVp(vp, { challenge: 'challenge-2' });
+      expect([400, 422], answer.text).toContain(answer.status);
+      expect(answer.body?.verified).not.toBe(true);
+    }
+  });
+});
+
 describe('Identifiers (VCDM 2.0 §4.4)', () => {
   it('If present, the value of the id property MUST be a single URL, which MAY be dereferenceable.', async () => {
     await refused('credential-id-nonidentifier-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/id' });
