@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base58btcDecode, base58btcEncode } from '../../src/dids/multikey.js';
-import { didKeyIssuer, signedByDidKey, type DidKeyIssuer, type RdfcCryptosuite } from './di-generator.js';
+import { didKeyIssuer, presentedByDidKey, signedByDidKey, type DidKeyIssuer, type RdfcCryptosuite } from './di-generator.js';
 import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
 
 let target: SuiteEndpoints;
@@ -143,6 +143,11 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
       expectRejected(await target.verify(valid, { checks: ['proof'], expectedProofPurpose: 'authentication' }));
     });
 
+    it('options.expectedProofPurpose equal to the proof\'s purpose still verifies (the option narrows, it does not replace the check)', async () => {
+      const answer = await target.verify(valid, { checks: ['proof'], expectedProofPurpose: 'assertionMethod' });
+      expect(answer.status, answer.text).toBe(200);
+    });
+
     it('If the "proof.proofValue" field is missing, an error MUST be raised.', async () => {
       const credential = structuredClone(valid);
       delete credential.proof.proofValue;
@@ -230,5 +235,18 @@ describe('ecdsa-rdfc-2019 with P-384 (vc-di-ecdsa-test-suite, verify): gx-trust 
     const credential = structuredClone(valid);
     credential.proof.proofValue = 'z' + base58btcEncode(base58btcDecode(credential.proof.proofValue.slice(1)).slice(0, 64));
     expectRejected(await target.verify(credential));
+  });
+});
+
+describe('options.expectedProofPurpose on a presentation', () => {
+  it('applies to the presentation\'s own proof, not to the credentials it holds', async () => {
+    const holder = didKeyIssuer('Ed25519');
+    const held = await signedByDidKey(fixture('vc-di-eddsa-test-suite', 'validVc.json'), didKeyIssuer('Ed25519'), 'eddsa-rdfc-2022');
+    const vp = await presentedByDidKey({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: [held] }, holder, 'c-3');
+    const matching = await target.verifyVp(vp, { challenge: 'c-3', expectedProofPurpose: 'authentication' });
+    expect(matching.status, matching.text).toBe(200);
+    const other = await target.verifyVp(vp, { challenge: 'c-3', expectedProofPurpose: 'assertionMethod' });
+    expect(other.status, other.text).toBe(422);
+    expect(other.body.checks).toContainEqual(expect.objectContaining({ check: 'key-binding', verified: false, code: 'KEY_BINDING' }));
   });
 });
