@@ -110,6 +110,16 @@ export const ERROR_STATUS = {
   /** A credential configuration the offer behind the access token does not list. */
   UNKNOWN_CREDENTIAL_CONFIGURATION: 400,
   INVALID_CREDENTIAL_REQUEST: 400,
+  // OpenID4VP (src/wallets/presentation.ts): wallet-facing answers also carry the OAuth `error`.
+  /** No presentation request with this id. */
+  PRESENTATION_REQUEST_UNKNOWN: 404,
+  /** The request took its one response already (a replay, or a second wallet). */
+  PRESENTATION_REQUEST_CLOSED: 400,
+  PRESENTATION_REQUEST_EXPIRED: 400,
+  /** A response whose `state` is not the request's: it answers another request. */
+  STATE_MISMATCH: 400,
+  /** The response was taken and the request closed, but a presentation did not verify or the DCQL query is not met. */
+  PRESENTATION_REFUSED: 400,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -20,6 +20,8 @@ import type { RouteDependencies } from './http/route-table.js';
 import type { AuditRouteDependencies } from './http/routes/audit.js';
 import { createOnboarding } from './danube/onboarding/index.js';
 import { createWalletIssuance } from './wallets/issuance.js';
+import { createPresentationVerifier } from './wallets/presentation.js';
+import { createClaimsReader } from './issuing/credential-claims.js';
 import { createMemberLabels } from './members/labels.js';
 import { createMemberPresentations } from './members/presentations.js';
 import { supersedeChanges } from './status-lists/change-status.js';
@@ -297,6 +299,8 @@ function createRouteDependencies(deps: {
     members: { members, memberPresentations, memberLabels },
     records: { store, members },
     wallets: { wallets: createWalletIssuance({ store, signer: signing.signerFor('wallets'), keyring, clock }), members, memberPresentations },
+    // OpenID4VP: the wallet's presentations go through the verifier /presentations/verify uses.
+    verifier: { presentations: createPresentationVerifier({ store, verifier, keyring, readClaims: createClaimsReader(), clock }) },
     audit: { store, audit: deps.audit, keyring },
     identity: { keyring },
     // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).

@@ -220,4 +220,30 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    // OpenID4VP 1.0 (src/wallets/presentation.ts): a connector's presentation request lives in the
+    // store, so any replica serves its request object and takes the wallet's answer, and a request
+    // is answered once across all of them (the conditional update on answered_at). The state is
+    // kept as a SHA-256 digest: it is what a response is matched by.
+    name: 'wallets: OpenID4VP presentation requests (DCQL query, nonce, answered once, the result)',
+    async up(db, t) {
+      await db.schema
+        .createTable('presentation_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_by_role', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('state_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('dcql_query', t.json, (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addColumn('answered_at', t.timestamp)
+        .addColumn('outcome', 'text')
+        .addColumn('result', t.json)
+        .execute();
+      await db.schema.createIndex('presentation_requests_created_by').on('presentation_requests').column('created_by').execute();
+    },
+  },
 ];

@@ -73,6 +73,20 @@ export interface Tables {
     redeemed_at: Timestamp | null;
   };
   wallet_nonces: { nonce: string; expires_at: Timestamp };
+  presentation_requests: {
+    id: string;
+    created_by: string;
+    created_by_role: string;
+    client_id: string;
+    nonce: string;
+    state_hash: string;
+    dcql_query: Json;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    answered_at: Timestamp | null;
+    outcome: string | null;
+    result: Json | null;
+  };
   api_keys: { id: string; member_id: string; role: string; key_hash: string; created_at: Timestamp; revoked_at: Timestamp | null };
 }
 
