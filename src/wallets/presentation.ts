@@ -28,7 +28,8 @@ import { compactJws } from '../keyring/signer.js';
 import type { Keyring } from '../keyring/index.js';
 import type { AuditRepository, PresentationRequestRepository } from '../storage/repositories.js';
 import type { PresentationOutcome, PresentationRequestRecord } from '../storage/store.js';
-import type { VerificationReport, Verifier } from '../verifying/index.js';
+import type { ComplianceCheck, VerificationReport, Verifier } from '../verifying/index.js';
+import { makeReport, type Check } from '../verifying/report.js';
 
 /** How long a wallet may answer a request (default, and the most a connector may ask for). */
 export const REQUEST_LIFETIME_SECONDS = { default: 300, max: 3600 };
@@ -49,26 +50,37 @@ export const VERIFIER_OAUTH_ERRORS: Partial<Record<ErrorCode, string>> = {
 
 const GX = 'https://w3id.org/gaia-x/development#';
 
+const typeValues = (...names: string[]) => [...names.map((name) => [`${GX}${name}`]), ...names.map((name) => [`gx:${name}`])];
+const W3C = { format: 'jwt_vc_json', require_cryptographic_holder_binding: false } as const;
+
 /**
- * The query a connector gets when it names none: a Gaia-X label of level 1 or above, and the
- * LegalPerson credential it covers, both as VC-JOSE (`jwt_vc_json`). `type_values` lists the
- * expanded IRI (as OpenID4VP 1.0 asks) and, as a second alternative, the compact `gx:` form, for
- * wallets that compare types as written instead of expanding them.
+ * The query a connector gets when it names none: a Gaia-X label of level 1 or above, with the
+ * credentials a label covers (the LegalPerson, its registration number, the terms and conditions
+ * (gx:Issuer), and a service offering when the label covers one): a label is verified against the
+ * digests of what it covers, so those are asked for beside it. All as VC-JOSE (`jwt_vc_json`).
+ * `type_values` lists the expanded IRI (as OpenID4VP 1.0 asks) and, as another alternative, the
+ * compact `gx:` form, for wallets that compare types as written instead of expanding them.
+ * `require_cryptographic_holder_binding` is false: Gaia-X credentials name their subject, not a
+ * wallet key, and what binds them to whoever presents them is the presentation's proof by the
+ * subject's DID (checked for a label: LABEL_SUBJECT_MISMATCH), which DCQL 1.0's flag cannot say.
  */
 export function defaultDcqlQuery(): Record<string, unknown> {
   return {
     credentials: [
       {
         id: 'label',
-        format: 'jwt_vc_json',
-        meta: { type_values: [[`${GX}LabelCredential`], ['gx:LabelCredential']] },
+        ...W3C,
+        meta: { type_values: typeValues('LabelCredential') },
         claims: [{ id: 'level', path: ['credentialSubject', 'gx:labelLevel'], values: ['L1', 'L2', 'L3'] }],
       },
-      {
-        id: 'legal_person',
-        format: 'jwt_vc_json',
-        meta: { type_values: [[`${GX}LegalPerson`], ['gx:LegalPerson']] },
-      },
+      { id: 'legal_person', ...W3C, meta: { type_values: typeValues('LegalPerson') } },
+      { id: 'registration_number', ...W3C, meta: { type_values: typeValues('VatID', 'LeiCode', 'EORI', 'EUID', 'TaxID', 'LocalRegistrationNumber') } },
+      { id: 'terms_and_conditions', ...W3C, meta: { type_values: typeValues('Issuer') } },
+      { id: 'service_offering', ...W3C, meta: { type_values: typeValues('ServiceOffering') } },
+    ],
+    credential_sets: [
+      { options: [['label', 'legal_person', 'registration_number', 'terms_and_conditions']], required: true },
+      { options: [['service_offering']], required: false },
     ],
   };
 }
@@ -125,6 +137,8 @@ export interface PresentationVerifierDependencies {
   verifier: Verifier;
   keyring: Pick<Keyring, 'baseUrl' | 'key' | 'did'>;
   readClaims: ClaimsReader;
+  /** The label check the verifier runs in a presentation, run again over all presentations of one response. */
+  checkLabel: ComplianceCheck;
   clock: Clock;
 }
 
@@ -202,7 +216,9 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
         client_name: 'gx-trust',
         vp_formats_supported: {
           jwt_vc_json: { alg_values: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'] as [string, ...string[]] },
-          ldp_vc: { proof_type_values: ['DataIntegrityProof', 'Ed25519Signature2020', 'JsonWebSignature2020'] as [string, ...string[]], cryptosuite_values: ['eddsa-rdfc-2022', 'ecdsa-rdfc-2019'] as [string, ...string[]] },
+          // cryptosuite_values (eddsa-rdfc-2022, ecdsa-rdfc-2019) is left out: Sphereon's
+          // did-auth-siop 0.20 refuses client metadata that carries it, and it is optional.
+          ldp_vc: { proof_type_values: ['DataIntegrityProof', 'Ed25519Signature2020', 'JsonWebSignature2020'] as [string, ...string[]] },
         },
       },
     };
@@ -401,6 +417,7 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
       const report = await deps.verifier.verifyPresentation(presentation, { challenge: record.nonce, domain: record.clientId });
       verified.push({ queryIds, report });
     }
+    await checkLabelsAcrossPresentations(verified);
     const answers: Record<string, DcqlW3cCredential[][]> = {};
     for (const { queryIds, report } of verified) {
       const held = report.verified ? await dcqlCredentials(report) : [];
@@ -437,6 +454,41 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
       throw error;
     }
     return view;
+  }
+
+  /**
+   * DCQL asks for each credential in its own presentation, and a wallet answers a label and what it
+   * covers in several (Sphereon's does: it holds each presentation of a credential query to that
+   * query). When every presentation of the response is bound to one holder (proof and key verified,
+   * the same nonce and audience), the response is one presentation for the label check: each
+   * label's compliance check is run again, by the same check, with the credentials of all of them
+   * as companions, and replaces the per-presentation one.
+   */
+  async function checkLabelsAcrossPresentations(verified: { queryIds: string[]; report: VerificationReport }[]): Promise<void> {
+    if (verified.length < 2) return;
+    const bound = (report: VerificationReport) => report.checks.filter((c) => ['format', 'proof', 'key-binding', 'challenge', 'domain'].includes(c.check)).every((c) => c.verified);
+    const holders = new Set(verified.map((v) => (bound(v.report) ? v.report.issuer : undefined)));
+    const [holder] = [...holders];
+    if (holders.size !== 1 || holder === undefined) return;
+    const held = verified.flatMap((v) => v.report.credentials ?? []).filter((c) => c.document !== undefined);
+    const now = deps.clock();
+    for (const entry of verified) {
+      const own = (entry.report.credentials ?? []).filter((c) => c.document !== undefined);
+      const labelChecks: Check[] = [];
+      for (const credential of own) {
+        const others = held.filter((other) => other !== credential);
+        const companionStatuses = others.map((other) => {
+          const statuses = other.checks.filter((c) => c.check === 'status');
+          return statuses.find((c) => !c.verified) ?? statuses[0];
+        });
+        const check = await deps.checkLabel(credential.document as JsonObject, { now, companions: others.map((o) => o.document as JsonObject), companionStatuses, holder });
+        if (check !== undefined) labelChecks.push(check);
+      }
+      if (labelChecks.length === 0) continue;
+      const checks = [...entry.report.checks.filter((c) => c.check !== 'compliance'), ...labelChecks];
+      const { verified: _verified, format, checks: _checks, errors: _errors, ...extras } = entry.report;
+      entry.report = makeReport(format, checks, { ...extras, warnings: [...entry.report.warnings, 'the labels were checked against the credentials of every presentation of this response (one holder, one nonce)'] });
+    }
   }
 
   function viewOf(record: PresentationRequestRecord): PresentationRequestView {

@@ -26,6 +26,11 @@ let otherConnectorKey: string;
 
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
+/** The default DCQL query's credential queries, in the order of `credentials`. */
+const QUERY_IDS = ['label', 'legal_person', 'registration_number', 'terms_and_conditions', 'service_offering'];
+/** One presentation holding every credential, answering each credential query of the default query. */
+const everyQuery = (vp: string) => Object.fromEntries(QUERY_IDS.map((id) => [id, [vp]]));
+
 async function apiKey(slug: string, role: string): Promise<string> {
   const member = await postJson(`${world.service.url}/members`, { slug, name: `${slug} GmbH` }, world.auth);
   expect(member.status, member.text).toBe(201);
@@ -63,6 +68,20 @@ async function presentation(claims: { nonce?: string; aud?: string }, held = cre
     ...claims,
   };
   return new SignJWT(payload).setProtectedHeader({ alg: 'PS256', typ: 'vp+jwt', kid: `${party.did}#key-1` }).setIssuedAt().sign(party.privateKey as KeyObject);
+}
+
+/**
+ * The same presentation as a VCDM 1.1 JWT (the `vp` claim), the encoding OpenID4VP's jwt_vc_json
+ * format names and the one Sphereon's wallet reads; the credentials in it are gx-trust's VCDM 2.0
+ * vc+jwt, as issued.
+ */
+async function legacyPresentation(claims: { nonce: string; aud: string }, held = credentials, party = holder): Promise<string> {
+  const payload = {
+    iss: party.did,
+    ...claims,
+    vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], holder: party.did, verifiableCredential: held },
+  };
+  return new SignJWT(payload).setProtectedHeader({ alg: 'PS256', typ: 'JWT', kid: `${party.did}#key-1` }).setIssuedAt().sign(party.privateKey as KeyObject);
 }
 
 /** What a wallet posts to the response_uri (direct_post, form-encoded). */
@@ -130,7 +149,7 @@ describe('POST /verifier/requests', () => {
       response_uri: expect.stringMatching(new RegExp(`/openid4vp/requests/${created.id}/response$`)),
       nonce: expect.any(String),
       state: expect.any(String),
-      dcql_query: { credentials: [{ id: 'label' }, { id: 'legal_person' }] },
+      dcql_query: { credentials: QUERY_IDS.map((id) => ({ id })) },
     });
     expect((await status(created.id)).body).toMatchObject({ id: created.id, status: 'pending' });
   });
@@ -155,27 +174,36 @@ describe('an independent wallet (Sphereon did-auth-siop)', () => {
     const created = await createRequest();
     const wallet = sphereonWallet();
     const verified = await wallet.verifyAuthorizationRequest(created.authorizationRequestUri.replace('//localhost:', '//127.0.0.1:'));
-    const request = verified.authorizationRequestPayload as Record<string, any>;
+    // The signed request object's claims: Sphereon decodes the client_id of the openid4vp:// URI
+    // once more than it was encoded (did:web:localhost%3A… reads as did:web:localhost:…).
+    const request = (await verified.requestObject!.getPayload()) as Record<string, any>;
     expect(request['client_id']).toBe(created.clientId);
-    const vp = await presentation({ nonce: request['nonce'], aud: request['client_id'] });
-    // One presentation answers both credential queries: a label is verified with what it covers.
-    const response = await wallet.createAuthorizationResponse(verified, { issuer: holder.did, dcqlResponse: { dcqlPresentation: { label: [vp], legal_person: [vp] } } } as never);
+    expect(verified.dcqlQuery.credentials.map((c) => c.id)).toEqual(QUERY_IDS);
+    // DCQL asks for each credential in a presentation of its own (Sphereon holds each presentation
+    // to its credential query): five VCDM 1.1 JWT presentations, each bound to the nonce and audience.
+    const dcqlPresentation: Record<string, string[]> = {};
+    for (const [index, id] of QUERY_IDS.entries()) dcqlPresentation[id] = [await legacyPresentation({ nonce: request['nonce'], aud: request['client_id'] }, [credentials[index]!])];
+    const response = await wallet.createAuthorizationResponse(verified, { issuer: holder.did, dcqlResponse: { dcqlPresentation } } as never);
     const sent = await wallet.submitAuthorizationResponse(response);
     expect(sent.status, await sent.clone().text()).toBe(200);
 
     const outcome = await status(created.id);
     expect(outcome.status, outcome.text).toBe(200);
-    expect(outcome.body).toMatchObject({ status: 'answered', result: { verified: true, dcql: { satisfied: true, matched: ['label', 'legal_person'], failed: [] } } });
-    const [report] = outcome.body.result.presentations;
-    expect(report.queryIds).toEqual(['label', 'legal_person']);
-    expect(report.report).toMatchObject({ verified: true, format: 'vp+jwt', issuer: holder.did });
-    expect(report.report.checks).toEqual(expect.arrayContaining([{ check: 'challenge', verified: true }, { check: 'domain', verified: true }, expect.objectContaining({ check: 'compliance', verified: true })]));
-    expect(report.report.credentials).toHaveLength(5);
+    expect(outcome.body).toMatchObject({ status: 'answered', result: { verified: true, dcql: { satisfied: true, matched: QUERY_IDS, failed: [] } } });
+    const presentations = outcome.body.result.presentations as { queryIds: string[]; report: any }[];
+    expect(presentations.map((p) => p.queryIds)).toEqual(QUERY_IDS.map((id) => [id]));
+    for (const { report } of presentations) {
+      expect(report).toMatchObject({ verified: true, format: 'jwt_vp_json', issuer: holder.did });
+      expect(report.checks).toEqual(expect.arrayContaining([{ check: 'challenge', verified: true }, { check: 'domain', verified: true }]));
+      expect(report.credentials).toHaveLength(1);
+    }
+    // The label is checked against the credentials of all five presentations: its digests match.
+    expect(presentations[0]!.report.checks).toContainEqual(expect.objectContaining({ check: 'compliance', verified: true, message: expect.stringContaining('matching digests') }));
 
     // The request took its answer: the same response again is a replay.
     const again = await wallet.submitAuthorizationResponse(response).catch((error: unknown) => error);
     expect(again).toBeInstanceOf(Error);
-    const replay = await respond(request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: request['state'] });
+    const replay = await respond(request['response_uri'], { vp_token: dcqlPresentation, state: request['state'] });
     expect(replay.status, replay.text).toBe(400);
     expect(replay.body).toMatchObject({ code: 'PRESENTATION_REQUEST_CLOSED', error: 'invalid_request' });
     expect((await status(created.id)).body.status).toBe('answered');
@@ -193,7 +221,7 @@ describe('refusals', () => {
   it('a presentation with another nonce: refused, CHALLENGE_MISMATCH in the report', async () => {
     const { created, request } = await opened();
     const vp = await presentation({ nonce: 'not-the-nonce', aud: request['client_id'] });
-    const answer = await respond(request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: request['state'] });
+    const answer = await respond(request['response_uri'], { vp_token: everyQuery(vp), state: request['state'] });
     expect(answer.status, answer.text).toBe(400);
     expect(answer.body).toMatchObject({ code: 'PRESENTATION_REFUSED', error: 'invalid_request' });
     const outcome = (await status(created.id)).body;
@@ -204,7 +232,7 @@ describe('refusals', () => {
   it('a presentation for another audience: refused, DOMAIN_MISMATCH', async () => {
     const { created, request } = await opened();
     const vp = await presentation({ nonce: request['nonce'], aud: 'decentralized_identifier:did:web:other-verifier.example' });
-    const answer = await respond(request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: request['state'] });
+    const answer = await respond(request['response_uri'], { vp_token: everyQuery(vp), state: request['state'] });
     expect(answer.body).toMatchObject({ code: 'PRESENTATION_REFUSED' });
     expect((await status(created.id)).body.result.presentations[0].report.checks).toContainEqual(expect.objectContaining({ check: 'domain', verified: false, code: 'DOMAIN_MISMATCH' }));
   });
@@ -213,12 +241,12 @@ describe('refusals', () => {
     const first = await opened();
     const second = await opened();
     const vp = await presentation({ nonce: second.request['nonce'], aud: second.request['client_id'] });
-    const answer = await respond(first.request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: second.request['state'] });
+    const answer = await respond(first.request['response_uri'], { vp_token: everyQuery(vp), state: second.request['state'] });
     expect(answer.status, answer.text).toBe(400);
     expect(answer.body).toMatchObject({ code: 'STATE_MISMATCH', error: 'invalid_request', pointer: '/state' });
     // The foreign response did not close the request it was sent to.
     expect((await status(first.created.id)).body.status).toBe('pending');
-    const foreignNonce = await respond(first.request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: first.request['state'] });
+    const foreignNonce = await respond(first.request['response_uri'], { vp_token: everyQuery(vp), state: first.request['state'] });
     expect(foreignNonce.body).toMatchObject({ code: 'PRESENTATION_REFUSED' });
     expect((await status(first.created.id)).body.result.presentations[0].report.checks).toContainEqual(expect.objectContaining({ check: 'challenge', code: 'CHALLENGE_MISMATCH' }));
   });
@@ -245,7 +273,7 @@ describe('refusals', () => {
     const [head, body, signature] = vp.split('.');
     const claims = JSON.parse(Buffer.from(body!, 'base64url').toString());
     const tampered = [head, Buffer.from(JSON.stringify({ ...claims, holder: 'did:web:mallory.example' })).toString('base64url'), signature].join('.');
-    const answer = await respond(request['response_uri'], { vp_token: { label: [tampered], legal_person: [tampered] }, state: request['state'] });
+    const answer = await respond(request['response_uri'], { vp_token: everyQuery(tampered), state: request['state'] });
     expect(answer.body).toMatchObject({ code: 'PRESENTATION_REFUSED' });
     const report = (await status(created.id)).body.result.presentations[0].report;
     expect(report.verified).toBe(false);
@@ -256,7 +284,7 @@ describe('refusals', () => {
     const { created, request } = await opened();
     const mallory = await createParty(world.server, 'mallory', world.ca);
     const vp = await presentation({ nonce: request['nonce'], aud: request['client_id'] }, credentials, mallory);
-    const answer = await respond(request['response_uri'], { vp_token: { label: [vp], legal_person: [vp] }, state: request['state'] });
+    const answer = await respond(request['response_uri'], { vp_token: everyQuery(vp), state: request['state'] });
     expect(answer.body).toMatchObject({ code: 'PRESENTATION_REFUSED' });
     expect((await status(created.id)).body.result.presentations[0].report.checks).toContainEqual(expect.objectContaining({ check: 'compliance', code: 'LABEL_SUBJECT_MISMATCH' }));
   });
