@@ -111,8 +111,8 @@ export const ERROR_STATUS = {
   UNKNOWN_CREDENTIAL_CONFIGURATION: 400,
   INVALID_CREDENTIAL_REQUEST: 400,
   // OpenID4VP (src/wallets/presentation.ts): wallet-facing answers also carry the OAuth `error`.
-  /** No presentation request with this id. */
-  PRESENTATION_REQUEST_UNKNOWN: 404,
+  /** No presentation request with this id (400, not 404: wallets read it as the OAuth invalid_request). */
+  PRESENTATION_REQUEST_UNKNOWN: 400,
   /** The request took its one response already (a replay, or a second wallet). */
   PRESENTATION_REQUEST_CLOSED: 400,
   PRESENTATION_REQUEST_EXPIRED: 400,

@@ -215,10 +215,10 @@ export const examples = {
     status: 201,
   },
   presentationResponse: {
-    // No request with this id: 404 PRESENTATION_REQUEST_UNKNOWN (OAuth error invalid_request).
+    // No request with this id: 400 PRESENTATION_REQUEST_UNKNOWN (OAuth error invalid_request).
     params: { id: '00000000-0000-4000-8000-000000000000' },
     body: 'vp_token=%7B%22label%22%3A%5B%22eyJhbGciOiJFUzI1NiJ9.e30.c2ln%22%5D%7D&state=b3BhcXVl',
-    status: 404,
+    status: 400,
   },
   onboardParticipant: { body: { participant }, status: 201 },
   onboardServiceOffering: {

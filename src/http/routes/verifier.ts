@@ -45,7 +45,7 @@ export const PresentationRequestState = z.object({
 });
 
 const NO_STORE = { 'Cache-Control': 'no-store' } as const;
-const WALLET_ERROR = problem('problem+json with the OAuth `error` (invalid_request) and `error_description`: STATE_MISMATCH, PRESENTATION_REQUEST_CLOSED (answered already), PRESENTATION_REQUEST_EXPIRED, PRESENTATION_REFUSED (taken and closed, but a presentation did not verify or the DCQL query is not met), INVALID_INPUT');
+const WALLET_ERROR = problem('problem+json with the OAuth `error` (invalid_request) and `error_description`: PRESENTATION_REQUEST_UNKNOWN, STATE_MISMATCH, PRESENTATION_REQUEST_CLOSED (answered already), PRESENTATION_REQUEST_EXPIRED, PRESENTATION_REFUSED (taken and closed, but a presentation did not verify or the DCQL query is not met), INVALID_INPUT');
 
 /** A wallet endpoint's refusal: the problem, with the OAuth error wallets read. */
 async function asWalletAnswer(context: RouteContext<unknown>, run: () => Promise<Answer>): Promise<Answer> {
@@ -91,7 +91,7 @@ export const verifierRoutes = [
     method: 'get', path: '/openid4vp/requests/:id', operationId: 'getPresentationRequestObject', tag: 'Presentations',
     summary: 'The request_uri of a presentation request: the signed request object (JWT, typ oauth-authz-req+jwt, signed by the service\'s did:web P-256 key) with response_type vp_token, response_mode direct_post, response_uri, nonce, state, client_id and dcql_query',
     params: { id: 'The request id' },
-    responses: { 200: { description: 'The request object', mediaType: 'application/oauth-authz-req+jwt' }, 400: WALLET_ERROR, 404: problem('No such request') },
+    responses: { 200: { description: 'The request object', mediaType: 'application/oauth-authz-req+jwt' }, 400: WALLET_ERROR },
     handler: (context, deps: VerifierRouteDependencies) => asWalletAnswer(context, async () => text(200, 'application/oauth-authz-req+jwt', await deps.presentations.requestObject(context.params['id'] ?? ''), NO_STORE)),
   }),
   defineRoute({
@@ -102,7 +102,7 @@ export const verifierRoutes = [
       schema: z.string().describe('application/x-www-form-urlencoded: vp_token (the JSON object {<credential query id>: [<presentation>]}) and state'),
       example: examples.presentationResponse, mediaTypes: [FORM_MEDIA_TYPE], parse: 'handler',
     },
-    responses: { 200: { description: '{} : the presentations verified and the DCQL query is met' }, 400: WALLET_ERROR, 404: problem('No such request') },
+    responses: { 200: { description: '{}: the presentations verified and the DCQL query is met' }, 400: WALLET_ERROR },
     handler: (context, deps: VerifierRouteDependencies) => asWalletAnswer(context, async () => {
       const body = typeof context.body === 'object' && context.body !== null && !Array.isArray(context.body) ? (context.body as Record<string, unknown>) : {};
       await deps.presentations.response(context.params['id'] ?? '', body);
