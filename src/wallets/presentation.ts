@@ -34,6 +34,9 @@ import { makeReport, type Check } from '../verifying/report.js';
 /** How long a wallet may answer a request (default, and the most a connector may ask for). */
 export const REQUEST_LIFETIME_SECONDS = { default: 300, max: 3600 };
 
+/** Distinct presentations one response may carry: each is verified in full. */
+export const MAX_PRESENTATIONS = 16;
+
 export const VERIFIER_PATHS = {
   requestObject: (id: string) => `/openid4vp/requests/${id}`,
   response: (id: string) => `/openid4vp/requests/${id}/response`,
@@ -412,6 +415,11 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
         distinct.set(key, entry);
       }
     }
+    // Anyone may post here, so the work one response asks for is bounded (the request's state
+    // must match first, and the request closes on its first response).
+    if (distinct.size > MAX_PRESENTATIONS) {
+      throw refusal('INVALID_INPUT', `a response may carry at most ${MAX_PRESENTATIONS} distinct presentations`, 'Answer each credential query with one presentation', '/vp_token');
+    }
     const verified: { queryIds: string[]; report: VerificationReport }[] = [];
     for (const { presentation, queryIds } of distinct.values()) {
       const report = await deps.verifier.verifyPresentation(presentation, { challenge: record.nonce, domain: record.clientId });
@@ -449,9 +457,7 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
         ...verified.flatMap((v) => (v.report.credentials ?? []).flatMap((c) => c.errors.map((e) => `credential: ${e}`))),
         ...dcql.failed.map((f) => `dcql: ${f.id}: ${f.reason}`),
       ];
-      const error = refusal('PRESENTATION_REFUSED', `the presentation was refused: ${reasons.slice(0, 5).join('; ') || 'the DCQL query is not met'}`, 'The connector reads the full report at GET /verifier/requests/{id}');
-      (error as GxTrustError & { view?: PresentationRequestView }).view = view;
-      throw error;
+      throw refusal('PRESENTATION_REFUSED', `the presentation was refused: ${reasons.slice(0, 5).join('; ') || 'the DCQL query is not met'}`, 'The connector reads the full report at GET /verifier/requests/{id}');
     }
     return view;
   }
