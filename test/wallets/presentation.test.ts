@@ -210,6 +210,30 @@ describe('an independent wallet (Sphereon did-auth-siop)', () => {
   }, 60_000);
 });
 
+describe('one presentation for every credential query', () => {
+  it('takes a single vp+jwt holding the label and what it covers, listed under each credential query, and verifies it once', async () => {
+    const created = await createRequest();
+    const { payload: request } = await requestObject(created.requestUri);
+    const vp = await presentation({ nonce: request['nonce'], aud: request['client_id'] });
+    const answer = await respond(request['response_uri'], { vp_token: everyQuery(vp), state: request['state'] });
+    expect(answer.status, answer.text).toBe(200);
+    const outcome = (await status(created.id)).body;
+    expect(outcome).toMatchObject({ status: 'answered', result: { verified: true, dcql: { satisfied: true, matched: QUERY_IDS } } });
+    expect(outcome.result.presentations).toHaveLength(1);
+    expect(outcome.result.presentations[0]).toMatchObject({ queryIds: QUERY_IDS, report: { verified: true, format: 'vp+jwt' } });
+  });
+
+  it('refuses a response carrying more presentations than it may, without closing the request', async () => {
+    const created = await createRequest();
+    const { payload: request } = await requestObject(created.requestUri);
+    const many = await Promise.all(Array.from({ length: 17 }, () => presentation({ nonce: request['nonce'], aud: request['client_id'] }, [credentials[1]!])));
+    const answer = await respond(request['response_uri'], { vp_token: { legal_person: many }, state: request['state'] });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/vp_token' });
+    expect((await status(created.id)).body.status).toBe('pending');
+  });
+});
+
 describe('refusals', () => {
   /** A fresh request, its request object, and a vp+jwt bound to it unless told otherwise. */
   async function opened(body: Record<string, unknown> = {}) {
