@@ -224,8 +224,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     // OpenID4VP 1.0 (src/wallets/presentation.ts): a connector's presentation request lives in the
     // store, so any replica serves its request object and takes the wallet's answer, and a request
-    // is answered once across all of them (the conditional update on answered_at). The state is
-    // kept as a SHA-256 digest: it is what a response is matched by.
+    // is answered once across all of them (the conditional update on answered_at). The state a
+    // response must carry is kept as its SHA-256 digest, compared in constant time; like the nonce,
+    // it is no secret from whoever fetched the request object.
     name: 'wallets: OpenID4VP presentation requests (DCQL query, nonce, answered once, the result)',
     async up(db, t) {
       await db.schema
