@@ -114,6 +114,16 @@ export const ERROR_STATUS = {
   INVALID_TRANSACTION_ID: 400,
   /** A credential request for an offer whose review refused the onboarding: nothing will be issued. */
   CREDENTIAL_REQUEST_DENIED: 400,
+  // OpenID4VP (src/wallets/presentation.ts): wallet-facing answers also carry the OAuth `error`.
+  /** No presentation request with this id (400, not 404: wallets read it as the OAuth invalid_request). */
+  PRESENTATION_REQUEST_UNKNOWN: 400,
+  /** The request took its one response already (a replay, or a second wallet). */
+  PRESENTATION_REQUEST_CLOSED: 400,
+  PRESENTATION_REQUEST_EXPIRED: 400,
+  /** A response whose `state` is not the request's: it answers another request. */
+  STATE_MISMATCH: 400,
+  /** The response was taken and the request closed, but a presentation did not verify or the DCQL query is not met. */
+  PRESENTATION_REFUSED: 400,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -21,6 +21,8 @@ import type { AuditRouteDependencies } from './http/routes/audit.js';
 import { createOnboarding } from './danube/onboarding/index.js';
 import { createWalletIssuance } from './wallets/issuance.js';
 import { createWalletSweeper, type WalletSweeper } from './wallets/sweep.js';
+import { createPresentationVerifier } from './wallets/presentation.js';
+import { createClaimsReader } from './issuing/credential-claims.js';
 import { createMemberLabels } from './members/labels.js';
 import { createMemberPresentations } from './members/presentations.js';
 import { supersedeChanges } from './status-lists/change-status.js';
@@ -269,7 +271,7 @@ function createServiceCompliance(deps: {
 function createRouteDependencies(deps: {
   config: Config; clock: Clock; keyring: Keyring; store: Store; members: MemberRegistry; signing: SigningPolicy; statusListPublisher: StatusListPublisher;
   compliance: ComplianceEngine; authenticator: Authenticator; metrics: Metrics | undefined; audit: AuditRouteDependencies['audit'];
-  verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator;
+  verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator; trustedIssuers: TrustedIssuers;
 }): RouteDependencies {
   const { config, clock, keyring, store, members, signing, compliance, verifier, selfDescriptionValidator } = deps;
   // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
@@ -300,6 +302,9 @@ function createRouteDependencies(deps: {
     members: { members, memberPresentations, memberLabels },
     records: { store, members },
     wallets: { wallets: createWalletIssuance({ store, signer: signing.signerFor('wallets'), keyring, clock }), members, memberPresentations },
+    // OpenID4VP: the wallet's presentations go through the verifier /presentations/verify uses.
+    // A label answered by several presentations is checked against all of them (the same label check).
+    verifier: { presentations: createPresentationVerifier({ store, verifier, keyring, readClaims: createClaimsReader(), checkLabel: createLabelCheck({ trusted: deps.trustedIssuers }), clock }) },
     audit: { store, audit: deps.audit, keyring },
     identity: { keyring },
     // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).
@@ -363,7 +368,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const authenticator = createStoreAuthenticator({ store, adminApiKeys: adminApiKey === undefined ? [] : [adminApiKey] });
   const { app, listener } = createApp({
     routes: createRouteDependencies({
-      config, clock, keyring, store, members, signing, statusListPublisher, compliance, authenticator, metrics,
+      config, clock, keyring, store, members, signing, statusListPublisher, compliance, authenticator, metrics, trustedIssuers,
       audit: { checkpointer, signer: checkpointSigner },
       verifier: instrumentVerifier(metrics, verifier),
       selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),

@@ -22,6 +22,7 @@ import { opsRoutes, type OpsRouteDependencies } from './routes/ops.js';
 import { presentationRoutes, type PresentationRouteDependencies } from './routes/presentations.js';
 import { recordRoutes, type RecordRouteDependencies } from './routes/records.js';
 import { statusListRoutes, type StatusListRouteDependencies } from './routes/status-lists.js';
+import { verifierRoutes, type VerifierRouteDependencies } from './routes/verifier.js';
 import { walletRoutes, type WalletRouteDependencies } from './routes/wallets.js';
 
 /** What each route module is given, by module. */
@@ -34,6 +35,7 @@ export interface RouteDependencies {
   members: MemberRouteDependencies;
   records: RecordRouteDependencies;
   wallets: WalletRouteDependencies;
+  verifier: VerifierRouteDependencies;
   audit: AuditRouteDependencies;
   identity: IdentityRouteDependencies;
   ops: OpsRouteDependencies;
@@ -53,6 +55,7 @@ const MODULES: RouteModules = {
   members: memberRoutes,
   records: recordRoutes,
   wallets: walletRoutes,
+  verifier: verifierRoutes,
   audit: auditRoutes,
   identity: identityRoutes,
   ops: opsRoutes,

@@ -221,6 +221,33 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 7,
+    // OpenID4VP 1.0 (src/wallets/presentation.ts): a connector's presentation request lives in the
+    // store, so any replica serves its request object and takes the wallet's answer, and a request
+    // is answered once across all of them (the conditional update on answered_at). The state a
+    // response must carry is kept as its SHA-256 digest, compared in constant time; like the nonce,
+    // it is no secret from whoever fetched the request object.
+    name: 'wallets: OpenID4VP presentation requests (DCQL query, nonce, answered once, the result)',
+    async up(db, t) {
+      await db.schema
+        .createTable('presentation_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_by_role', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('state_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('dcql_query', t.json, (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addColumn('answered_at', t.timestamp)
+        .addColumn('outcome', 'text')
+        .addColumn('result', t.json)
+        .execute();
+      await db.schema.createIndex('presentation_requests_created_by').on('presentation_requests').column('created_by').execute();
+    },
+  },
+  {
     version: 8,
     // OpenID4VCI deferred issuance (§9): an offer may promise credentials that onboarding issues
     // only after an admin's review; a credential request that arrives first becomes a transaction

@@ -278,6 +278,29 @@ export interface WalletSweep {
   transactions: number;
 }
 
+// Wallets (OpenID4VP) ------------------------------------------------------------------------
+
+/** How a presentation request was closed: the wallet's answer verified and met the query, or not. */
+export type PresentationOutcome = 'answered' | 'refused';
+
+/** A connector's OpenID4VP presentation request (gx-trust the verifier). The state is a SHA-256 digest (hex). */
+export interface PresentationRequestRecord {
+  id: string;
+  /** Who asked (the audit actor) and as which role: only they read the result. */
+  createdBy: string;
+  createdByRole: string;
+  clientId: string;
+  nonce: string;
+  stateHash: string;
+  dcqlQuery: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string;
+  answeredAt: string | null;
+  outcome: PresentationOutcome | null;
+  /** The verification reports and the DCQL evaluation, once answered. */
+  result: Record<string, unknown> | null;
+}
+
 // Failures -----------------------------------------------------------------------------------
 
 /**

@@ -14,6 +14,8 @@ import type {
   ComplianceDecisionRecord,
   CredentialMetadata,
   CredentialOfferRecord,
+  PresentationOutcome,
+  PresentationRequestRecord,
   CredentialQuery,
   CredentialRecord,
   CredentialVisibility,
@@ -233,4 +235,19 @@ export interface WalletRepository {
    * still needs. Plain conditional deletes: replicas sweeping at once remove each row once.
    */
   sweepWallets(options: { at: string }): Promise<WalletSweep>;
+}
+
+/**
+ * OpenID4VP state shared by every replica: a presentation request is answered once, whichever
+ * replica takes the wallet's response.
+ */
+export interface PresentationRequestRepository {
+  /** ONE transaction: the request and its 'presentation-request.created' audit entry. */
+  createPresentationRequest(options: { request: Omit<PresentationRequestRecord, 'answeredAt' | 'outcome' | 'result'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }>;
+  getPresentationRequest(id: string): Promise<PresentationRequestRecord | undefined>;
+  /**
+   * ONE transaction: closes the request with its outcome and result, and appends the audit entry;
+   * false, and nothing written, when it was closed already (by this or another replica).
+   */
+  closePresentationRequest(options: { id: string; at: string; outcome: PresentationOutcome; result: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean>;
 }

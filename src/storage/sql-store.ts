@@ -23,6 +23,8 @@ import type {
   ComplianceDecisionRecord,
   CredentialMetadata,
   CredentialOfferRecord,
+  PresentationOutcome,
+  PresentationRequestRecord,
   CredentialQuery,
   CredentialRecord,
   CredentialVisibility,
@@ -994,6 +996,55 @@ export class SqlStore implements Store {
     });
   }
 
+  // Wallets (OpenID4VP) --------------------------------------------------------------------------
+
+  createPresentationRequest(options: { request: Omit<PresentationRequestRecord, 'answeredAt' | 'outcome' | 'result'>; audit: AuditEntryInput }): Promise<{ auditEntry: AuditEntry }> {
+    const r = options.request;
+    return this.transaction('creating a presentation request', async (trx) => {
+      await trx
+        .insertInto('presentation_requests')
+        .values({
+          id: r.id,
+          created_by: r.createdBy,
+          created_by_role: r.createdByRole,
+          client_id: r.clientId,
+          nonce: r.nonce,
+          state_hash: r.stateHash,
+          dcql_query: JSON.stringify(r.dcqlQuery),
+          created_at: r.createdAt,
+          expires_at: r.expiresAt,
+          answered_at: null,
+          outcome: null,
+          result: null,
+        })
+        .execute();
+      const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
+      return { auditEntry: auditEntry! };
+    });
+  }
+
+  getPresentationRequest(id: string): Promise<PresentationRequestRecord | undefined> {
+    return this.run('reading a presentation request', async (db) => {
+      const row = await db.selectFrom('presentation_requests').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toPresentationRequest(row);
+    });
+  }
+
+  closePresentationRequest(options: { id: string; at: string; outcome: PresentationOutcome; result: Record<string, unknown>; audit: AuditEntryInput }): Promise<boolean> {
+    return this.transaction('closing a presentation request', async (trx) => {
+      // The conditional update is the arbiter: of two responses (two replicas) one closes the request.
+      const changed = await trx
+        .updateTable('presentation_requests')
+        .set({ answered_at: options.at, outcome: options.outcome, result: JSON.stringify(options.result) })
+        .where('id', '=', options.id)
+        .where('answered_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) return false;
+      await this.appendInTransaction(trx, [options.audit]);
+      return true;
+    });
+  }
+
   createWalletTransaction(t: WalletTransactionRecord): Promise<void> {
     return this.run('storing a deferred issuance transaction', async (db) => {
       await db
@@ -1045,6 +1096,36 @@ export class SqlStore implements Store {
       return { offers: Number(offers.numDeletedRows), nonces: Number(nonces.numDeletedRows), transactions: Number(transactions.numDeletedRows) };
     });
   }
+}
+
+function toPresentationRequest(row: {
+  id: string;
+  created_by: string;
+  created_by_role: string;
+  client_id: string;
+  nonce: string;
+  state_hash: string;
+  dcql_query: unknown;
+  created_at: string | Date;
+  expires_at: string | Date;
+  answered_at: string | Date | null;
+  outcome: string | null;
+  result: unknown;
+}): PresentationRequestRecord {
+  return {
+    id: row.id,
+    createdBy: row.created_by,
+    createdByRole: row.created_by_role,
+    clientId: row.client_id,
+    nonce: row.nonce,
+    stateHash: row.state_hash,
+    dcqlQuery: read.json<Record<string, unknown>>(row.dcql_query),
+    createdAt: read.iso(row.created_at),
+    expiresAt: read.iso(row.expires_at),
+    answeredAt: read.isoOrNull(row.answered_at),
+    outcome: row.outcome as PresentationOutcome | null,
+    result: row.result === null ? null : read.json<Record<string, unknown>>(row.result),
+  };
 }
 
 function toCredential(row: {

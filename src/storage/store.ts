@@ -11,6 +11,7 @@ import type {
   MemberRepository,
   StatusListRepository,
   WalletRepository,
+  PresentationRequestRepository,
 } from './repositories.js';
 
 export type * from './records.js';
@@ -25,7 +26,8 @@ export interface Store
     DecisionRepository,
     LabelCoverageRepository,
     MemberRepository,
-    WalletRepository {
+    WalletRepository,
+    PresentationRequestRepository {
   readonly dialect: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;

@@ -77,6 +77,20 @@ export interface Tables {
   };
   wallet_nonces: { nonce: string; expires_at: Timestamp };
   wallet_transactions: { transaction_hash: string; offer_id: string; configuration_id: string; bindings: Json; created_at: Timestamp; expires_at: Timestamp };
+  presentation_requests: {
+    id: string;
+    created_by: string;
+    created_by_role: string;
+    client_id: string;
+    nonce: string;
+    state_hash: string;
+    dcql_query: Json;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    answered_at: Timestamp | null;
+    outcome: string | null;
+    result: Json | null;
+  };
   api_keys: { id: string; member_id: string; role: string; key_hash: string; created_at: Timestamp; revoked_at: Timestamp | null };
 }
 

@@ -203,6 +203,34 @@ const ENDPOINTS: Endpoint[] = [
     expect: { anonymous: 401, revoked: 401, bootstrap: 404, admin: 404, others: 403 },
   },
   {
+    // OpenID4VP: a connector (or a member, or an admin) asks a wallet for a presentation; an auditor reads, it does not ask.
+    name: 'POST /verifier/requests',
+    route: 'POST /verifier/requests',
+    request: () => ({ method: 'POST', path: '/verifier/requests', body: {} }),
+    expect: { anonymous: 401, revoked: 401, auditor: 403, others: 201 },
+  },
+  {
+    // Only its creator reads a request: one nobody created is answered as another caller's is (404).
+    name: 'GET /verifier/requests/{unknown}',
+    route: 'GET /verifier/requests/:id',
+    request: () => ({ method: 'GET', path: '/verifier/requests/00000000-0000-4000-8000-000000000000' }),
+    expect: { anonymous: 401, revoked: 401, auditor: 403, others: 404 },
+  },
+  {
+    // The wallet's endpoints take no API key: the request id (and, for the response, its state) is the handle.
+    name: 'GET /openid4vp/requests/{unknown} (public)',
+    route: 'GET /openid4vp/requests/:id',
+    request: () => ({ method: 'GET', path: '/openid4vp/requests/00000000-0000-4000-8000-000000000000' }),
+    expect: { others: 400 },
+  },
+  {
+    name: 'POST /openid4vp/requests/{unknown}/response (public)',
+    route: 'POST /openid4vp/requests/:id/response',
+    // Without the form body a wallet posts: 400 before the request is even looked up.
+    request: () => ({ method: 'POST', path: '/openid4vp/requests/00000000-0000-4000-8000-000000000000/response' }),
+    expect: { others: 400 },
+  },
+  {
     name: 'GET /members/{slug}/did.json (public)',
     route: 'GET /members/:slug/did.json',
     request: () => ({ method: 'GET', path: '/members/acme/did.json' }),

@@ -578,6 +578,34 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     });
   });
 
+  describe('wallets: presentation requests (OpenID4VP)', () => {
+    const request = {
+      id: 'request-1', createdBy: 'member:mbr_connector', createdByRole: 'connector', clientId: 'decentralized_identifier:did:web:trust.example',
+      nonce: 'nonce-1', stateHash: 'c'.repeat(64), dcqlQuery: { credentials: [{ id: 'label', format: 'jwt_vc_json', meta: { type_values: [['gx:LabelCredential']] } }] },
+      createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:05:00.000Z',
+    };
+
+    it('stores a request with its audit entry, and closes it once with its outcome, result and entry, whoever races', async () => {
+      const size = await store.auditSize();
+      await store.createPresentationRequest({ request, audit: makeAuditInput({ action: 'presentation-request.created' }) });
+      expect(await store.auditSize()).toBe(size + 1);
+      expect(await store.getPresentationRequest(request.id)).toEqual({ ...request, answeredAt: null, outcome: null, result: null });
+      const result = { verified: true, dcql: { satisfied: true, matched: ['label'] } };
+      const closes = await Promise.all(
+        (['answered', 'refused', 'answered'] as const).map((outcome) =>
+          store.closePresentationRequest({ id: request.id, at: '2026-01-01T00:01:00.000Z', outcome, result, audit: makeAuditInput({ action: `presentation-request.${outcome}` }) }),
+        ),
+      );
+      expect(closes.filter(Boolean)).toHaveLength(1);
+      // The losers wrote nothing: one entry for the close.
+      expect(await store.auditSize()).toBe(size + 2);
+      const closed = await store.getPresentationRequest(request.id);
+      expect(closed).toMatchObject({ answeredAt: '2026-01-01T00:01:00.000Z', result });
+      expect(['answered', 'refused']).toContain(closed?.outcome);
+      expect(await store.getPresentationRequest('no-such-request')).toBeUndefined();
+    });
+  });
+
   describe('audit log', () => {
     it('keeps timestamps non-decreasing even when a replica clock runs behind', async () => {
       const ahead = await harness.open({ clock: fixedClock('2030-01-01T00:00:00.000Z') });

@@ -220,6 +220,17 @@ export const examples = {
     body: { level: 'standard-compliance' },
     status: 422,
   },
+  createPresentationRequest: {
+    // No dcqlQuery: the default one (a Gaia-X label of level 1 or above, and the LegalPerson it covers).
+    body: { expiresInSeconds: 300 },
+    status: 201,
+  },
+  presentationResponse: {
+    // No request with this id: 400 PRESENTATION_REQUEST_UNKNOWN (OAuth error invalid_request).
+    params: { id: '00000000-0000-4000-8000-000000000000' },
+    body: 'vp_token=%7B%22label%22%3A%5B%22eyJhbGciOiJFUzI1NiJ9.e30.c2ln%22%5D%7D&state=b3BhcXVl',
+    status: 400,
+  },
   onboardParticipant: { body: { participant }, status: 201 },
   onboardServiceOffering: {
     // A LegalPerson this service never issued: 404 at /legalPerson. With the credentials[0].id that
