@@ -183,7 +183,7 @@ export function createRecordingIssuer(deps: {
         issuedBy: actor,
         credential: signed.text,
       },
-      allocations: allocations.map(({ listId, index, credentialId }) => ({ listId, index, credentialId })),
+      allocations: allocations.map(({ listId, index, credentialId, reservedAs }) => ({ listId, index, credentialId, ...(reservedAs === undefined ? {} : { reservedAs }) })),
       audit: { actor, action: 'credential.issued', subject: id, digests: { credential: digest }, details: { format, types: typesOf(document) } },
       ...(signed.idempotency === undefined ? {} : { idempotency: signed.idempotency }),
       // The member whose key asked owns the record: it lists it, reads it, changes its visibility.

@@ -4,6 +4,7 @@
  * issuance order and volume ("herd privacy", W3C Bitstring Status List §Privacy Considerations).
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
  */
+import { randomUUID } from 'node:crypto';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { isStoreUnavailable, type RandomIndex, type StatusAllocation } from '../storage/store.js';
 import type { StatusListRepository } from '../storage/repositories.js';
@@ -44,7 +45,16 @@ export interface StatusListAllocatorOptions {
 
 export interface PurposeAllocation extends StatusAllocation {
   purpose: StatusListPurpose;
+  /** The holder the index was reserved under, when it came from this allocator's block. */
+  reservedAs?: string;
 }
+
+/**
+ * Indexes reserved per transaction. A recorded issuance then commits once instead of twice; a
+ * block left unused when the process stops is skipped for good (never reused), which costs at most
+ * this many of a list's 131,072 entries per replica start.
+ */
+export const STATUS_INDEX_BLOCK = 64;
 
 /**
  * The list id kept in the store and used as the URL path segment: `<purpose>-<n>` for the
@@ -76,6 +86,16 @@ export class StatusListAllocator {
   private readonly issuers: StatusListIssuers;
   /** The sequence number of the list each issuer and purpose allocates from (key `<scope> <purpose>`), found lazily in the store. */
   private readonly current = new Map<string, Promise<number>>();
+  /**
+   * Indexes reserved in the store under `holder` and not yet handed out, per list. They were drawn
+   * uniformly at random and are handed out in draw order, so a list's indexes are still assigned
+   * in random order, never sequentially (the Bitstring Status List privacy rule above).
+   */
+  private readonly blocks = new Map<string, { free: number[]; refill: Promise<void> | undefined }>();
+  /** Who holds this allocator's blocks in the store: unique per process, so a replica only ever hands out its own. */
+  private readonly holder = `urn:gx-trust:reserved:${randomUUID()}`;
+  /** Blocks only on full-size lists with crypto draws: small lists and injected draws (tests) reserve one index at a time. */
+  private readonly useBlocks: boolean;
 
   constructor(options: StatusListAllocatorOptions) {
     this.store = options.store;
@@ -83,6 +103,7 @@ export class StatusListAllocator {
     this.baseUrl = options.baseUrl;
     this.listSize = options.listSize ?? MIN_STATUS_LIST_SIZE;
     this.random = options.random;
+    this.useBlocks = this.random === undefined && this.listSize >= MIN_STATUS_LIST_SIZE;
     if (!Number.isSafeInteger(this.listSize) || this.listSize < 8 || this.listSize % 8 !== 0) {
       throw new RangeError(`status list size ${this.listSize} must be a positive multiple of 8`);
     }
@@ -112,6 +133,7 @@ export class StatusListAllocator {
       const sequence = await this.currentSequence(owner, purpose);
       const listId = statusListId(purpose, sequence, owner.scope);
       try {
+        if (this.useBlocks) return { listId, index: await this.fromBlock(listId), credentialId, purpose, reservedAs: this.holder };
         const index = await this.store.reserveStatusIndex({
           listId,
           credentialId,
@@ -135,6 +157,25 @@ export class StatusListAllocator {
       statusListIndex: String(allocation.index),
       statusListCredential: url,
     };
+  }
+
+  /** The next index of the list's block; concurrent callers share one refill when it runs out. */
+  private async fromBlock(listId: string): Promise<number> {
+    let block = this.blocks.get(listId);
+    if (block === undefined) {
+      block = { free: [], refill: undefined };
+      this.blocks.set(listId, block);
+    }
+    for (;;) {
+      const index = block.free.shift();
+      if (index !== undefined) return index;
+      const current = block;
+      current.refill ??= this.store
+        .reserveStatusIndexes({ listId, holder: this.holder, count: STATUS_INDEX_BLOCK })
+        .then((indexes) => void current.free.push(...indexes))
+        .finally(() => (current.refill = undefined));
+      await current.refill;
+    }
   }
 
   private currentSequence(owner: StatusListIssuer, purpose: StatusListPurpose): Promise<number> {

@@ -39,7 +39,8 @@ import type {
 /** What a recorded issuance writes: the credential, its status allocations, its audit entry and (optionally) the idempotency key's response. */
 export interface IssuanceRecord {
   credential: Omit<CredentialRecord, 'createdAt'>;
-  allocations: readonly StatusAllocation[];
+  /** `reservedAs`: the holder an index was reserved under in a block (`reserveStatusIndexes`), which the credential now takes over. */
+  allocations: readonly (StatusAllocation & { reservedAs?: string | undefined })[];
   audit: AuditEntryInput;
   idempotency?: { key: string; response: string };
   /** Owner, visibility and series; absent: no owner, private, no series. */
@@ -85,6 +86,13 @@ export interface StatusListRepository {
    * constraint arbitrates and a collision draws again. Concurrent reservations share a statement.
    */
   reserveStatusIndex(options: { listId: string; credentialId: string; random?: RandomIndex }): Promise<number>;
+  /**
+   * Reserves up to `count` random free indexes at once for `holder` (not a credential: a replica's
+   * allocator, which hands them out one by one and names the holder when the credential is
+   * recorded), in one transaction. Drawn uniformly at random like single reservations, returned in
+   * draw order; throws as `reserveStatusIndex` does when the list has no free index left.
+   */
+  reserveStatusIndexes(options: { listId: string; holder: string; count: number }): Promise<number[]>;
   getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
   /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
   setStatusBit(options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }>;

@@ -299,6 +299,13 @@ export class SqlStore implements Store {
     return this.issuanceWrites.submit({ reserve }) as Promise<number>;
   }
 
+  reserveStatusIndexes(options: { listId: string; holder: string; count: number }): Promise<number[]> {
+    const reserve = { listId: options.listId, credentialId: options.holder, random: cryptoRandomIndex };
+    // Its own transaction rather than a place in the issuance group: a block is drawn once per
+    // `count` issuances, and its rows would crowd the group's statement.
+    return this.transaction('reserving status indexes', (trx) => this.writeReservations(trx, Array.from({ length: options.count }, () => reserve)));
+  }
+
   /** Reservations first (none of them is for a credential recorded in the same group: it is signed in between). */
   private async writeIssuanceGroup(trx: Db, items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
     const results: (number | { auditEntry: AuditEntry })[] = [];
@@ -479,6 +486,7 @@ export class SqlStore implements Store {
       throw new GxTrustError('CONFLICT', `Credential ${taken.credential.id} is already recorded`);
     }
     const allocations = items.flatMap((i) => i.allocations);
+    const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
     if (allocations.length > 0) {
       const confirmed = await trx
         .insertInto('status_allocations')
@@ -487,7 +495,13 @@ export class SqlStore implements Store {
           oc
             .columns(['list_id', 'idx'])
             .doUpdateSet({ credential_id: (eb) => eb.ref('excluded.credential_id') })
-            .whereRef('status_allocations.credential_id', '=', 'excluded.credential_id'),
+            // The credential's own reservation, or one of a block its allocator holds: never an
+            // index another credential or another replica's block holds.
+            .where((eb) =>
+              holders.length === 0
+                ? eb('status_allocations.credential_id', '=', eb.ref('excluded.credential_id'))
+                : eb.or([eb('status_allocations.credential_id', '=', eb.ref('excluded.credential_id')), eb('status_allocations.credential_id', 'in', holders)]),
+            ),
         )
         .returning(['list_id', 'idx'])
         .execute();

@@ -1,8 +1,17 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIN_STATUS_LIST_SIZE, parseStatusListId, StatusListAllocator, type StatusListAllocatorOptions } from '../../src/status-lists/allocator.js';
+import {
+  MIN_STATUS_LIST_SIZE,
+  parseStatusListId,
+  STATUS_INDEX_BLOCK,
+  StatusListAllocator,
+  type PurposeAllocation,
+  type StatusListAllocatorOptions,
+} from '../../src/status-lists/allocator.js';
+import { makeAuditInput, makeCredentialRecord } from '../storage/fixtures.js';
 import { createStatusListIssuers } from '../../src/status-lists/issuers.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
@@ -32,10 +41,63 @@ describe('StatusListAllocator', () => {
     expect((await store.getStatusList('revocation-0'))?.size).toBe(MIN_STATUS_LIST_SIZE);
     expect(allocation.index).toBeGreaterThanOrEqual(0);
     expect(allocation.index).toBeLessThan(MIN_STATUS_LIST_SIZE);
+    // Taken before anything is signed, by the block the allocator reserved it in.
+    expect(allocation.reservedAs).toMatch(/^urn:gx-trust:reserved:/);
     expect(await store.getAllocation('revocation-0', allocation.index)).toEqual({
       listId: 'revocation-0',
       index: allocation.index,
-      credentialId: 'urn:uuid:1',
+      credentialId: allocation.reservedAs,
+    });
+  });
+
+  describe('blocks of reserved indexes (full-size lists)', () => {
+    async function record(allocation: PurposeAllocation): Promise<void> {
+      const credential = makeCredentialRecord({ id: allocation.credentialId });
+      await store.recordIssuance({
+        credential: { ...credential, statusEntries: [{ listId: allocation.listId, index: allocation.index, purpose: allocation.purpose }] },
+        allocations: [{ listId: allocation.listId, index: allocation.index, credentialId: allocation.credentialId, ...(allocation.reservedAs === undefined ? {} : { reservedAs: allocation.reservedAs }) }],
+        audit: makeAuditInput({ subject: credential.id }),
+      });
+    }
+
+    it('reserves a block in one go and hands it out in random order, each index once, across concurrent callers', async () => {
+      const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example' });
+      const got = await Promise.all(Array.from({ length: STATUS_INDEX_BLOCK + 10 }, (_, i) => allocator.allocate(`urn:uuid:${i}`)));
+      const indexes = got.map((a) => a.index);
+      expect(new Set(indexes).size).toBe(indexes.length);
+      // Two blocks, nothing more: concurrent callers shared the refills.
+      const raw = new Database(join(dir, 'gx-trust.db'), { readonly: true });
+      try {
+        expect(raw.prepare('SELECT count(*) AS n FROM status_allocations').get()).toEqual({ n: 2 * STATUS_INDEX_BLOCK });
+      } finally {
+        raw.close();
+      }
+      // Not handed out in index order (the privacy rule): 74 sorted draws by chance is p ≈ 1/74!.
+      expect(indexes).not.toEqual([...indexes].sort((a, b) => a - b));
+    });
+
+    it('the recorded credential takes its index over from the block; its neighbours stay held', async () => {
+      const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example' });
+      const first = await allocator.allocate('urn:uuid:first');
+      const second = await allocator.allocate('urn:uuid:second');
+      await record(first);
+      expect((await store.getAllocation(first.listId, first.index))?.credentialId).toBe('urn:uuid:first');
+      expect((await store.getAllocation(second.listId, second.index))?.credentialId).toBe(second.reservedAs);
+    });
+
+    it("a replica cannot record onto another replica's block, nor onto an index a credential holds", async () => {
+      const a = allocatorOf({ store, baseUrl: 'https://issuer.example' });
+      const b = allocatorOf({ store, baseUrl: 'https://issuer.example' });
+      const mine = await a.allocate('urn:uuid:a1');
+      const theirs = await b.allocate('urn:uuid:b1');
+      expect(theirs.reservedAs).not.toBe(mine.reservedAs);
+      // b claiming a's held index under b's own name: refused, nothing written.
+      await expect(record({ ...theirs, index: mine.index })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await store.getAllocation(mine.listId, mine.index))?.credentialId).toBe(mine.reservedAs);
+      await record(mine);
+      // And once recorded, the index is the credential's, whoever's block it came from.
+      await expect(record({ ...mine, credentialId: 'urn:uuid:a2' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await store.getAllocation(mine.listId, mine.index))?.credentialId).toBe('urn:uuid:a1');
     });
   });
 

@@ -167,7 +167,8 @@ export async function createStatusWorld(): Promise<StatusWorld> {
           issuedBy,
           credential: text,
         },
-        allocations: allocations.map(({ listId, index, credentialId }) => ({ listId, index, credentialId })),
+        // As the allocator gave them: an index from its block names the holder it was reserved under.
+        allocations: allocations.map(({ purpose: _purpose, ...allocation }) => allocation),
         audit: { actor: issuedBy, action: 'credential.issued', subject: id, digests: { credential: digest } },
       });
       return { id, verifiable: issued.format === 'vc+jwt' ? issued.jwt : issued.verifiableCredential };
