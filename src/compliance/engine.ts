@@ -30,6 +30,7 @@ import { validity } from './rules/validity.js';
 import { x509Binding } from './rules/x509-binding.js';
 import { readSubmission } from './submission.js';
 import { buildTagusComplianceCredential, isTagusSubmission, TAGUS_RULES, tagusParticipantOf } from './tagus.js';
+import type { AcceptedTermsAndConditions } from '../danube/terms-and-conditions.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext, type Submission } from './types.js';
 
@@ -66,6 +67,8 @@ export interface ComplianceEngineDependencies {
   signingCertificateNotAfter?: Date;
   /** GX_COMPLIANCE_UNCHECKED_NUMBERS: a registration number no registry look-up confirmed refuses, or warns. */
   uncheckedNumbers: 'refuse' | 'warn';
+  /** Accepted gx:gaiaxTermsAndConditions hashes (the Danube list plus GX_ACCEPTED_TERMS_HASHES); default: the Danube list. */
+  acceptedTermsAndConditions?: readonly AcceptedTermsAndConditions[];
   clock: Clock;
 }
 
@@ -124,7 +127,7 @@ export interface ComplianceEngine extends ContentReview {
  */
 export function createRuleContext(
   submission: Submission,
-  deps: Pick<ComplianceEngineDependencies, 'serviceDid' | 'trusted' | 'selfDescriptionValidator' | 'uncheckedNumbers'>,
+  deps: Pick<ComplianceEngineDependencies, 'serviceDid' | 'trusted' | 'selfDescriptionValidator' | 'uncheckedNumbers' | 'acceptedTermsAndConditions'>,
   options: { now: Date; level: LabelLevel; failedRules: ReadonlySet<string> },
 ): RuleContext {
   return {
@@ -137,6 +140,7 @@ export function createRuleContext(
     validatedCriteria: [],
     failedRules: options.failedRules,
     uncheckedNumbers: deps.uncheckedNumbers,
+    acceptedTermsAndConditions: deps.acceptedTermsAndConditions,
   };
 }
 
@@ -264,6 +268,6 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
     return result;
   }
 
-  const content = createContentReview({ serviceDid: deps.serviceDid, trusted: deps.trusted, uncheckedNumbers: deps.uncheckedNumbers, validator: deps.selfDescriptionValidator });
+  const content = createContentReview({ serviceDid: deps.serviceDid, trusted: deps.trusted, uncheckedNumbers: deps.uncheckedNumbers, acceptedTermsAndConditions: deps.acceptedTermsAndConditions, validator: deps.selfDescriptionValidator });
   return { decide, getDecision: (id) => deps.store.getDecision(id), reviewContent: content.reviewContent };
 }
