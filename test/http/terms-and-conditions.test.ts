@@ -69,7 +69,7 @@ describe('GET /terms-and-conditions', () => {
     const answer = await fetch(`${withoutText.url}/terms-and-conditions`);
     expect(answer.status).toBe(404);
     expect(answer.headers.get('content-type')).toContain('application/problem+json');
-    const body = await answer.json();
+    const body = (await answer.json()) as { code: string; hint: string };
     expect(body.code).toBe('NOT_FOUND');
     expect(body.hint).toContain('GX_TERMS_AND_CONDITIONS_FILE');
     expect(body.hint).toContain(DANUBE_TERMS_AND_CONDITIONS[0]!.hash);
