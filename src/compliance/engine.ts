@@ -31,6 +31,7 @@ import { x509Binding } from './rules/x509-binding.js';
 import { readSubmission } from './submission.js';
 import { buildTagusComplianceCredential, isTagusSubmission, TAGUS_RULES, tagusParticipantOf } from './tagus.js';
 import type { AcceptedTermsAndConditions } from '../danube/terms-and-conditions.js';
+import type { CredentialVisibility } from '../storage/store.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext, type Submission } from './types.js';
 
@@ -81,6 +82,8 @@ export interface DecideOptions {
   /** The label credential's id (the Gaia-X `vcid` query parameter). */
   labelId?: string;
   lifetimeDays?: number;
+  /** Of the label credential's record: 'public' lets anyone fetch it; 'private' by default. */
+  visibility?: CredentialVisibility;
   /**
    * Called with who presents (the VP's holder, or for an unsigned Tagus VP the participant) before
    * any rule runs; throws to refuse (ownership: a member asks only for its own presentations).
@@ -213,7 +216,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         ...(deps.signingCertificateNotAfter === undefined ? {} : { signingCertificateNotAfter: deps.signingCertificateNotAfter }),
       });
       // Revocable and suspendable: a label follows what it covers (src/status-lists/change-status.ts).
-      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: ['revocation', 'suspension'] }, { caller: options.caller });
+      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: ['revocation', 'suspension'], ...(options.visibility === undefined ? {} : { visibility: options.visibility }) }, { caller: options.caller });
       if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
       result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
       if (era === 'tagus') {
