@@ -87,6 +87,7 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
   const [offered, setOffered] = useState<Issued[]>([]);
   // Step 3: the label.
   const [level, setLevel] = useState('standard-compliance');
+  const [labelVisibility, setLabelVisibility] = useState('private');
   const [label, setLabel] = useState<{ id: string; jwt: string; validUntil?: string } | undefined>();
   // The operator's text when the service has one (GET /terms-and-conditions, checked against the
   // accepted hashes at start); otherwise only the current Gaia-X hash, since no text is at hand.
@@ -174,7 +175,7 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
   // offerings' resources and IPCEI-AI profiles included. The presentation is of what this wizard issued.
   const issuedIds = () => [...new Set([...participant, ...offered].map((c) => c.id))];
   const getLabel = () => run(async () => {
-    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level } });
+    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level, visibility: labelVisibility } });
     setLabel(answer.body.label);
   });
 
@@ -284,6 +285,8 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
           <h2 id="step3-title">Label</h2>
           <Status>The service offering is issued: {offered.length} credentials.</Status>
           <Field label="Label level" value={level} onInput={setLevel} options={LABEL_LEVELS} pointer="/level" faults={faults} />
+          <Field label="Who may fetch the label" value={labelVisibility} onInput={setLabelVisibility} pointer="/visibility" faults={faults}
+            options={[['private', 'Private: you, admins and auditors (default)'], ['public', 'Public: anyone with its id, e.g. a connector checking it']]} />
           <button type="button" disabled={busy} onClick={getLabel}>{busy ? 'Deciding…' : 'Get the label'}</button>
           {label === undefined ? null : (
             <div class="issued">
