@@ -83,6 +83,15 @@ export const Environment = z.object({
   GX_DANUBE_SHAPES: z.enum(['bundled', 'official', 'both']).default('bundled'),
   // Another copy of the official file (a newer registry download); default: the one the service ships.
   GX_DANUBE_OFFICIAL_SHAPES_FILE: optionalPath,
+  // The terms and conditions text the console shows; its SHA-256 must be accepted or the service does not start.
+  GX_TERMS_AND_CONDITIONS_FILE: optionalPath,
+  // Terms hashes accepted beside the Gaia-X Danube ones (a private data space, tests); refused in production.
+  GX_ACCEPTED_TERMS_HASHES: z
+    .string()
+    .trim()
+    .transform((value) => value.split(/[\s,]+/).filter((hash) => hash !== '').map((hash) => hash.toLowerCase()))
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex (64 digits)')))
+    .optional(),
   // Worker threads for Data Integrity verification (0: none, all in the main thread; default: the cores).
   GX_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
   // How the worker threads yield to the event loop: low (nice 10), idle (SCHED_IDLE), normal.
@@ -163,6 +172,10 @@ export interface Config {
   consoleDir: string;
   danubeShapes: 'bundled' | 'official' | 'both';
   danubeOfficialShapesFile: string | undefined;
+  /** The terms and conditions text served at GET /terms-and-conditions; its hash is checked at start. */
+  termsAndConditionsFile: string | undefined;
+  /** gx:gaiaxTermsAndConditions hashes accepted beside the Danube list (development only). */
+  acceptedTermsHashes: string[];
   /** Worker threads for heavy verification work; 0 runs everything in the main thread. */
   workers: number;
   workerPriority: 'idle' | 'low' | 'normal';
@@ -271,6 +284,14 @@ export function parseConfig(
       hint: 'Unset GX_TEST_CRASH_AT',
     });
   }
+  // In production a compliance decision judges terms by the Gaia-X list alone: a label must not
+  // say "Gaia-X compliant" for terms Gaia-X never published.
+  if (e.GX_ACCEPTED_TERMS_HASHES !== undefined && e.GX_ACCEPTED_TERMS_HASHES.length > 0 && e.GX_ENV !== 'development') {
+    throw new GxTrustError('CONFIG_INVALID', 'GX_ACCEPTED_TERMS_HASHES: terms hashes beside the Gaia-X ones are refused in production', {
+      pointer: '/GX_ACCEPTED_TERMS_HASHES',
+      hint: 'Unset GX_ACCEPTED_TERMS_HASHES; GX_TERMS_AND_CONDITIONS_FILE must then hold the Gaia-X terms text',
+    });
+  }
   if ((e.GX_MEMBER_CA_KEY_FILE === undefined) !== (e.GX_MEMBER_CA_CERT_FILE === undefined)) {
     const missing = e.GX_MEMBER_CA_KEY_FILE === undefined ? 'GX_MEMBER_CA_KEY_FILE' : 'GX_MEMBER_CA_CERT_FILE';
     throw new GxTrustError('CONFIG_INVALID', `${missing}: the member CA needs both its key and its certificate`, {
@@ -321,6 +342,8 @@ export function parseConfig(
     consoleDir: e.GX_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR,
     danubeShapes: e.GX_DANUBE_SHAPES,
     danubeOfficialShapesFile: e.GX_DANUBE_OFFICIAL_SHAPES_FILE,
+    termsAndConditionsFile: e.GX_TERMS_AND_CONDITIONS_FILE,
+    acceptedTermsHashes: e.GX_ACCEPTED_TERMS_HASHES ?? [],
     workers: e.GX_WORKERS ?? availableParallelism(),
     workerPriority: e.GX_WORKER_PRIORITY,
     workerQueueMax: e.GX_WORKER_QUEUE_MAX,

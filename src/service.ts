@@ -54,6 +54,8 @@ import { createStatusListPublisher, type StatusListPublisher } from './status-li
 import { createStatusListIssuers, type StatusListIssuers } from './status-lists/issuers.js';
 import { createStatusCheck } from './status-lists/check-status.js';
 import { createSelfDescriptionValidator, type SelfDescriptionValidator } from './danube/validate.js';
+import { acceptedTermsAndConditions, type AcceptedTermsAndConditions } from './danube/terms-and-conditions.js';
+import { loadTermsAndConditions, type TermsAndConditionsText } from './danube/terms-and-conditions-text.js';
 import { createComplianceEngine, type ComplianceEngine } from './compliance/engine.js';
 import { createLabelCheck } from './compliance/connector-check.js';
 import { loadTrustedIssuers, type TrustedIssuers } from './compliance/trusted-issuers.js';
@@ -231,10 +233,14 @@ function createServiceVerifier(deps: {
 }
 
 /** Danube validation (JSON-LD to RDF, SHACL), on the pool's threads when there is a pool. */
-function createServiceValidator(deps: { config: Config; documentLoader: DocumentLoader; workerPool: WorkerPool | undefined; clock: Clock }): SelfDescriptionValidator {
+function createServiceValidator(deps: {
+  config: Config; documentLoader: DocumentLoader; workerPool: WorkerPool | undefined; clock: Clock; acceptedTerms: readonly AcceptedTermsAndConditions[];
+}): SelfDescriptionValidator {
   const { config, workerPool, clock } = deps;
   const settings = {
     shapes: config.danubeShapes,
+    // ISO strings: the settings cross to worker threads and key their validator cache as JSON.
+    acceptedTermsAndConditions: deps.acceptedTerms.map((t) => (t.until === undefined ? { hash: t.hash } : { hash: t.hash, until: t.until.toISOString() })),
     ...(config.danubeOfficialShapesFile === undefined ? {} : { officialShapesPath: config.danubeOfficialShapesFile }),
   };
   return workerPool === undefined
@@ -245,7 +251,7 @@ function createServiceValidator(deps: { config: Config; documentLoader: Document
 /** Compliance decisions: signed only through the policy's compliance signer. */
 function createServiceCompliance(deps: {
   config: Config; keyring: Keyring; store: Store; verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator;
-  signing: SigningPolicy; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; clock: Clock;
+  signing: SigningPolicy; trustedIssuers: TrustedIssuers; trustAnchorsPem: readonly string[]; clock: Clock; acceptedTerms: readonly AcceptedTermsAndConditions[];
 }): ComplianceEngine {
   const { config, keyring } = deps;
   const rsaLeaf = keyring.key('RSA').x5c?.[0];
@@ -260,6 +266,7 @@ function createServiceCompliance(deps: {
     shapesVersion: `danube-25.11/${config.danubeShapes}`,
     ...(rsaLeaf === undefined ? {} : { signingCertificateNotAfter: certificateInfo(rsaLeaf).notAfter }),
     uncheckedNumbers: config.complianceUncheckedNumbers,
+    acceptedTermsAndConditions: deps.acceptedTerms,
     clock: deps.clock,
   });
 }
@@ -272,6 +279,7 @@ function createRouteDependencies(deps: {
   config: Config; clock: Clock; keyring: Keyring; store: Store; members: MemberRegistry; signing: SigningPolicy; statusListPublisher: StatusListPublisher;
   compliance: ComplianceEngine; authenticator: Authenticator; metrics: Metrics | undefined; audit: AuditRouteDependencies['audit'];
   verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator; trustedIssuers: TrustedIssuers;
+  termsAndConditions: TermsAndConditionsText | undefined;
 }): RouteDependencies {
   const { config, clock, keyring, store, members, signing, compliance, verifier, selfDescriptionValidator } = deps;
   // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
@@ -297,7 +305,7 @@ function createRouteDependencies(deps: {
     credentials: { signer: signing.signerFor('credentials-api'), verifier, canonicalizationBudget },
     statusLists: { store, statusListPublisher: deps.statusListPublisher },
     presentations: { signer: presentationsSigner, verifier, canonicalizationBudget },
-    danube: { selfDescriptionValidator, canonicalizationBudget, onboarding },
+    danube: { selfDescriptionValidator, canonicalizationBudget, onboarding, termsAndConditions: deps.termsAndConditions },
     compliance: { compliance },
     members: { members, memberPresentations, memberLabels },
     records: { store, members },
@@ -320,6 +328,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, ...(overrides.logDestination === undefined ? {} : { destination: overrides.logDestination }) });
   const metrics = config.metricsEnabled ? createMetrics() : undefined;
+  // One list for every check of gx:gaiaxTermsAndConditions, and the text checked against it before
+  // anything else starts: a service never shows terms its own rules would refuse.
+  const acceptedTerms = acceptedTermsAndConditions(config.acceptedTermsHashes);
+  const termsAndConditions = config.termsAndConditionsFile === undefined ? undefined : await loadTermsAndConditions(config.termsAndConditionsFile, acceptedTerms, clock());
   const keyring = await loadOrCreateKeyring({
     keysDir: config.keysDir,
     baseUrl: config.baseUrl,
@@ -357,8 +369,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
   const verifier = createServiceVerifier({ config, keyring, resolver, documentLoader, workerPool, statusListPublisher, trustedIssuers, trustAnchorsPem: anchors, metrics, clock });
-  const selfDescriptionValidator = createServiceValidator({ config, documentLoader, workerPool, clock });
-  const compliance = createServiceCompliance({ config, keyring, store, verifier, selfDescriptionValidator, signing, trustedIssuers, trustAnchorsPem: anchors, clock });
+  const selfDescriptionValidator = createServiceValidator({ config, documentLoader, workerPool, clock, acceptedTerms });
+  const compliance = createServiceCompliance({ config, keyring, store, verifier, selfDescriptionValidator, signing, trustedIssuers, trustAnchorsPem: anchors, clock, acceptedTerms });
   const adminApiKey = adminApiKeyOf(config);
   // gx-trust writes its own key files 0600; files it was given may be anyone's to read.
   for (const { path, mode } of readableByOthers(keyFilesOf(config))) {
@@ -372,6 +384,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       audit: { checkpointer, signer: checkpointSigner },
       verifier: instrumentVerifier(metrics, verifier),
       selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
+      termsAndConditions,
     }),
     authenticator,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -223,6 +223,7 @@ export async function verifyAuditLog(options: {
         // A subject column edited behind the tree's back would hide an entry from the evidence of
         // its credential, or lend it to another, while every hash still matches.
         if (columns.subject !== entry.subject) bad(position, `the subject column says ${JSON.stringify(columns.subject)}, the leaf ${JSON.stringify(entry.subject)}`);
+        if (columns.actor !== undefined && columns.actor !== entry.actor) bad(position, `the actor column says ${JSON.stringify(columns.actor)}, the leaf ${JSON.stringify(entry.actor)}`);
         if (columns.action !== entry.action) bad(position, `the action column says ${JSON.stringify(columns.action)}, the leaf ${JSON.stringify(entry.action)}`);
         if (Date.parse(columns.createdAt) !== Date.parse(entry.timestamp)) {
           bad(position, `the created_at column says ${columns.createdAt}, the leaf ${entry.timestamp}`);

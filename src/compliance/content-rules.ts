@@ -14,6 +14,7 @@
  * findings keep their SHACL rule ids.
  */
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
+import type { AcceptedTermsAndConditions } from '../danube/terms-and-conditions.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import type { VerificationReport } from '../verifying/index.js';
 import { countryCodes } from './rules/country-codes.js';
@@ -58,6 +59,7 @@ export interface ContentReviewDependencies {
   serviceDid: string;
   trusted: TrustedIssuers;
   uncheckedNumbers: 'refuse' | 'warn';
+  acceptedTermsAndConditions?: readonly AcceptedTermsAndConditions[] | undefined;
   validator: SelfDescriptionValidator;
 }
 
@@ -104,6 +106,7 @@ export function createContentReview(deps: ContentReviewDependencies): ContentRev
         validatedCriteria: [],
         failedRules: new Set(),
         uncheckedNumbers: deps.uncheckedNumbers,
+        acceptedTermsAndConditions: deps.acceptedTermsAndConditions,
       };
       const findings: ComplianceFinding[] = [];
       for (const rule of CONTENT_RULES[scope]) findings.push(...(await rule.run(context)));

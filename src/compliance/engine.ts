@@ -30,6 +30,8 @@ import { validity } from './rules/validity.js';
 import { x509Binding } from './rules/x509-binding.js';
 import { readSubmission } from './submission.js';
 import { buildTagusComplianceCredential, isTagusSubmission, TAGUS_RULES, tagusParticipantOf } from './tagus.js';
+import type { AcceptedTermsAndConditions } from '../danube/terms-and-conditions.js';
+import type { CredentialVisibility } from '../storage/store.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 import { didOf, hasType, type CheckSummary, type ComplianceFinding, type ComplianceRule, type RuleContext, type Submission } from './types.js';
 
@@ -66,6 +68,8 @@ export interface ComplianceEngineDependencies {
   signingCertificateNotAfter?: Date;
   /** GX_COMPLIANCE_UNCHECKED_NUMBERS: a registration number no registry look-up confirmed refuses, or warns. */
   uncheckedNumbers: 'refuse' | 'warn';
+  /** Accepted gx:gaiaxTermsAndConditions hashes (the Danube list plus GX_ACCEPTED_TERMS_HASHES); default: the Danube list. */
+  acceptedTermsAndConditions?: readonly AcceptedTermsAndConditions[];
   clock: Clock;
 }
 
@@ -78,6 +82,8 @@ export interface DecideOptions {
   /** The label credential's id (the Gaia-X `vcid` query parameter). */
   labelId?: string;
   lifetimeDays?: number;
+  /** Of the label credential's record: 'public' lets anyone fetch it; 'private' by default. */
+  visibility?: CredentialVisibility;
   /**
    * Called with who presents (the VP's holder, or for an unsigned Tagus VP the participant) before
    * any rule runs; throws to refuse (ownership: a member asks only for its own presentations).
@@ -124,7 +130,7 @@ export interface ComplianceEngine extends ContentReview {
  */
 export function createRuleContext(
   submission: Submission,
-  deps: Pick<ComplianceEngineDependencies, 'serviceDid' | 'trusted' | 'selfDescriptionValidator' | 'uncheckedNumbers'>,
+  deps: Pick<ComplianceEngineDependencies, 'serviceDid' | 'trusted' | 'selfDescriptionValidator' | 'uncheckedNumbers' | 'acceptedTermsAndConditions'>,
   options: { now: Date; level: LabelLevel; failedRules: ReadonlySet<string> },
 ): RuleContext {
   return {
@@ -137,6 +143,7 @@ export function createRuleContext(
     validatedCriteria: [],
     failedRules: options.failedRules,
     uncheckedNumbers: deps.uncheckedNumbers,
+    acceptedTermsAndConditions: deps.acceptedTermsAndConditions,
   };
 }
 
@@ -209,7 +216,7 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
         ...(deps.signingCertificateNotAfter === undefined ? {} : { signingCertificateNotAfter: deps.signingCertificateNotAfter }),
       });
       // Revocable and suspendable: a label follows what it covers (src/status-lists/change-status.ts).
-      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: ['revocation', 'suspension'] }, { caller: options.caller });
+      const issued = await deps.signer.issueCredential(label, { format: 'vc+jwt', profile: 'gaia-x-danube', credentialStatus: ['revocation', 'suspension'], ...(options.visibility === undefined ? {} : { visibility: options.visibility }) }, { caller: options.caller });
       if (issued.format !== 'vc+jwt') throw new GxTrustError('INTERNAL', 'the label was not issued as a vc+jwt');
       result.issued = { id: String(label['id']), jwt: issued.jwt, verifiableCredential: issued.verifiableCredential, validUntil: String(label['validUntil']) };
       if (era === 'tagus') {
@@ -264,6 +271,6 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
     return result;
   }
 
-  const content = createContentReview({ serviceDid: deps.serviceDid, trusted: deps.trusted, uncheckedNumbers: deps.uncheckedNumbers, validator: deps.selfDescriptionValidator });
+  const content = createContentReview({ serviceDid: deps.serviceDid, trusted: deps.trusted, uncheckedNumbers: deps.uncheckedNumbers, acceptedTermsAndConditions: deps.acceptedTermsAndConditions, validator: deps.selfDescriptionValidator });
   return { decide, getDecision: (id) => deps.store.getDecision(id), reviewContent: content.reviewContent };
 }

@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from '../credentials/index.js';
 import type { ErrorCode } from '../errors.js';
+import type { AcceptedTermsAndConditions } from '../danube/terms-and-conditions.js';
 import type { SelfDescriptionValidation } from '../danube/validate.js';
 import type { VerificationReport } from '../verifying/index.js';
 import type { LabelLevel } from './criteria.js';
@@ -81,6 +82,8 @@ export interface RuleContext {
   failedRules: ReadonlySet<string>;
   /** A registration number without evidence of a registry look-up: a refusal, or a warning. */
   uncheckedNumbers: 'refuse' | 'warn';
+  /** Accepted gx:gaiaxTermsAndConditions hashes; default: the Danube list. */
+  acceptedTermsAndConditions?: readonly AcceptedTermsAndConditions[] | undefined;
 }
 
 export interface ComplianceRule {

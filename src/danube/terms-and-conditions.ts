@@ -31,3 +31,14 @@ export function checkTermsAndConditions(
   if (entry.until !== undefined && now > entry.until) return { accepted: false, reason: 'expired', until: entry.until, current };
   return { accepted: true };
 }
+
+/**
+ * The list every check of gx:gaiaxTermsAndConditions uses: the Danube list, plus the hashes the
+ * operator adds (GX_ACCEPTED_TERMS_HASHES, refused in production). Additions never replace or
+ * shorten the Gaia-X list, and never lift its dates.
+ */
+export function acceptedTermsAndConditions(additional: readonly string[]): AcceptedTermsAndConditions[] {
+  const danube = DANUBE_TERMS_AND_CONDITIONS.map((entry) => ({ ...entry }));
+  const known = new Set(danube.map((entry) => entry.hash));
+  return [...danube, ...[...new Set(additional)].filter((hash) => !known.has(hash)).map((hash) => ({ hash }))];
+}

@@ -11,7 +11,7 @@ import { NOTARISED_REGISTRATION_NUMBER_CLASSES, NOTARISED_REGISTRATION_NUMBER_TY
 import { linkedIds } from '../compliance/types.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import type { SigningCaller } from '../issuing/signing-policy.js';
-import type { CredentialRecord, MemberRecord } from '../storage/store.js';
+import type { CredentialRecord, CredentialVisibility, MemberRecord } from '../storage/store.js';
 import type { MemberPresentations } from './presentations.js';
 
 /** The levels by the names of the Gaia-X compliance service's paths (/api/credential-offers/<name>). */
@@ -27,6 +27,8 @@ export interface LabelRequest {
   level: LabelLevelName;
   /** The credentials to present instead of the gathered ones. */
   credentials?: readonly string[] | undefined;
+  /** Of the label credential: 'public' lets anyone fetch it (GET /credentials/{id}); 'private' by default. */
+  visibility?: CredentialVisibility | undefined;
 }
 
 export interface MemberLabels {
@@ -154,6 +156,7 @@ export function createMemberLabels(deps: { presentations: MemberPresentations; c
       const result = await deps.compliance.decide(signed.jwt, {
         level: LABEL_LEVEL_NAMES[request.level],
         caller,
+        ...(request.visibility === undefined ? {} : { visibility: request.visibility }),
         // The presentation was signed as the member a moment ago: any other holder is our fault.
         authorize: async (presenter) => {
           if (presenter !== member.did) throw new GxTrustError('INTERNAL', `the label presentation names ${String(presenter)}, not ${member.did}`);

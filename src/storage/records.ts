@@ -135,7 +135,18 @@ export interface StoredAuditEntry {
    * entries by `subject`). The leaf is what the tree signs, so these must say what it says:
    * `verifyAuditLog` checks them when the store gives them.
    */
-  columns?: { subject: string; action: string; createdAt: string };
+  columns?: { subject: string; action: string; createdAt: string; actor?: string };
+}
+
+/** What GET /audit/entries may filter on; every given member must match (exact values; times as instants). */
+export interface AuditFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  subject?: string | undefined;
+  /** Entries at or after this instant. */
+  since?: Date | undefined;
+  /** Entries strictly before this instant. */
+  until?: Date | undefined;
 }
 
 export interface SignedCheckpoint {

@@ -30,6 +30,7 @@ import type {
   StatusBitChange,
   StatusListRecord,
   StatusPurpose,
+  AuditFilter,
   StoredAuditEntry,
   StoredCredential,
   WalletSweep,
@@ -111,6 +112,8 @@ export interface AuditRepository {
   /** Entries with from <= index < to, in index order. */
   auditEntries(from: number, to: number): Promise<StoredAuditEntry[]>;
   auditEntriesForSubject(subject: string): Promise<StoredAuditEntry[]>;
+  /** Entries with from <= index < to that match every member of `filter`, in index order, at most `limit`. */
+  auditEntriesMatching(filter: AuditFilter, from: number, to: number, limit: number): Promise<StoredAuditEntry[]>;
   /** Stores a checkpoint; if one of that size exists (another replica signed it) keeps the first. */
   putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint>;
   latestCheckpoint(): Promise<SignedCheckpoint | undefined>;

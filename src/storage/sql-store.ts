@@ -40,6 +40,7 @@ import type {
   StatusBitChange,
   StatusListRecord,
   StatusPurpose,
+  AuditFilter,
   StoredAuditEntry,
   StoredCredential,
   WalletSweep,
@@ -79,10 +80,10 @@ interface Reservation {
 
 type IssuanceWrite = { reserve: Reservation; record?: undefined } | { record: IssuanceRecord; reserve?: undefined };
 
-const AUDIT_COLUMNS = ['idx', 'leaf', 'leaf_hash', 'subject', 'action', 'created_at'] as const;
+const AUDIT_COLUMNS = ['idx', 'leaf', 'leaf_hash', 'subject', 'action', 'actor', 'created_at'] as const;
 
-function toStoredAudit(row: { idx: string | number; leaf: string; leaf_hash: string; subject: string; action: string; created_at: string | Date }): StoredAuditEntry {
-  return { index: read.int(row.idx), leaf: row.leaf, leafHash: row.leaf_hash, columns: { subject: row.subject, action: row.action, createdAt: read.iso(row.created_at) } };
+function toStoredAudit(row: { idx: string | number; leaf: string; leaf_hash: string; subject: string; action: string; actor: string; created_at: string | Date }): StoredAuditEntry {
+  return { index: read.int(row.idx), leaf: row.leaf, leafHash: row.leaf_hash, columns: { subject: row.subject, action: row.action, actor: row.actor, createdAt: read.iso(row.created_at) } };
 }
 
 function toStatusList(row: Tables['status_lists'] extends infer T ? { [K in keyof T]: T[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : T[K] } : never): StatusListRecord {
@@ -208,7 +209,7 @@ export class SqlStore implements Store {
       };
       entries.push(entry);
       const { leaf, leafHash } = this.codecs.auditLeaf(entry);
-      return { idx: entry.index, leaf, leaf_hash: leafHash, subject: input.subject, action: input.action, created_at: timestamp };
+      return { idx: entry.index, leaf, leaf_hash: leafHash, subject: input.subject, action: input.action, actor: input.actor, created_at: timestamp };
     });
     await trx.insertInto('audit_entries').values(rows).execute();
     return entries;
@@ -236,6 +237,20 @@ export class SqlStore implements Store {
     return this.run('reading audit entries', async (db) =>
       (await db.selectFrom('audit_entries').select(AUDIT_COLUMNS).where('subject', '=', subject).orderBy('idx').execute()).map(toStoredAudit),
     );
+  }
+
+  auditEntriesMatching(filter: AuditFilter, from: number, to: number, limit: number): Promise<StoredAuditEntry[]> {
+    return this.run('reading audit entries', async (db) => {
+      let query = db.selectFrom('audit_entries').select(AUDIT_COLUMNS).where('idx', '>=', from).where('idx', '<', to);
+      if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+      if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+      // The stored instants are toISOString() text in SQLite (so text order is time order) and
+      // timestamptz in PostgreSQL; the same ISO string compares right in both.
+      if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since.toISOString());
+      if (filter.until !== undefined) query = query.where('created_at', '<', filter.until.toISOString());
+      return (await query.orderBy('idx').limit(limit).execute()).map(toStoredAudit);
+    });
   }
 
   putCheckpoint(checkpoint: SignedCheckpoint): Promise<SignedCheckpoint> {

@@ -39,7 +39,7 @@ export interface Tables {
   status_allocations: { list_id: string; idx: number; credential_id: string; created_at: Timestamp };
   idempotency_keys: { key: string; request_digest: string; state: string; response: string | null; created_at: Timestamp };
   compliance_decisions: { id: string; decision: Json; created_at: Timestamp };
-  audit_entries: { idx: BigNumber; leaf: string; leaf_hash: string; subject: string; action: string; created_at: Timestamp };
+  audit_entries: { idx: BigNumber; leaf: string; leaf_hash: string; subject: string; action: string; actor: string; created_at: Timestamp };
   audit_checkpoints: { tree_size: BigNumber; checkpoint: Json; created_at: Timestamp };
   members: { id: string; slug: string; name: string; did: string; custody: string; created_at: Timestamp };
   member_keys: {

@@ -77,12 +77,20 @@ describe.each(STORE_KINDS)('verifyAuditLog() over a $name store', (kind) => {
   });
 
   it('names the first index no good checkpoint covers when leaf and hash were both rewritten', async () => {
-    await rewrite(5, { ...(await readLeaf(5)), actor: 'member:evil' });
+    // The digests have no column beside the leaf: only the checkpoints see this edit.
+    await rewrite(5, { ...(await readLeaf(5)), digests: { credential: `sha256:${'f'.repeat(64)}` } });
     const verdict = await verify();
     expect(verdict.ok).toBe(false);
     // Checkpoint 4 still holds; checkpoint 8 no longer matches: the edit is in 4..7.
     expect(verdict.firstBadIndex).toBe(4);
     expect(verdict.problems.some((p) => p.treeSize === 8)).toBe(true);
+  });
+
+  it('names the exact row when leaf and hash were rewritten to another actor, which its column still names', async () => {
+    await rewrite(5, { ...(await readLeaf(5)), actor: 'member:evil' });
+    const verdict = await verify();
+    expect(verdict).toMatchObject({ ok: false, firstBadIndex: 5 });
+    expect(verdict.problems.map((p) => p.message)).toContainEqual(expect.stringContaining('the actor column says'));
   });
 
   it('names the gap left by a deleted row', async () => {

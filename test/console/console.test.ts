@@ -10,8 +10,8 @@
  * and 1440 px wide into SCREENSHOTS; no page may trip its Content-Security-Policy.
  */
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,6 +31,13 @@ const JOURNEY_MS = 240_000;
 /** A page's wait for an element: an onboarding step signs and verifies several credentials first. */
 const STEP_MS = 60_000;
 const run = promisify(execFile);
+/**
+ * The operator's terms text the wizard shows. Not a Gaia-X text (none is public that produces the
+ * Gaia-X hashes), so its hash is accepted with GX_ACCEPTED_TERMS_HASHES, which the whole service
+ * then uses: onboarding and the compliance decision behind the label accept it too.
+ */
+const TERMS_TEXT = 'Lumière test terms.\n\n1. The participant keeps its credentials accurate.\n2. The participant tells the operator when a claim changes.\n'.repeat(8);
+const TERMS_HASH = createHash('sha256').update(TERMS_TEXT, 'utf8').digest('hex');
 const require = createRequire(import.meta.url);
 
 const browserPresent = existsSync(CHROMIUM);
@@ -65,7 +72,8 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     const consoleDir = join(work, 'web');
     // Its own build of the console, so no other test's build of dist/ races it.
     await run(process.execPath, [join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js'), 'build', '-c', join(ROOT, 'web', 'vite.config.mjs'), '--outDir', consoleDir, '--emptyOutDir'], { cwd: ROOT });
-    svc = await startService({ GX_CONSOLE_DIR: consoleDir });
+    writeFileSync(join(work, 'terms.txt'), TERMS_TEXT);
+    svc = await startService({ GX_CONSOLE_DIR: consoleDir, GX_TERMS_AND_CONDITIONS_FILE: join(work, 'terms.txt'), GX_ACCEPTED_TERMS_HASHES: TERMS_HASH });
     const { chromium } = (await import('playwright-core')) as Playwright;
     mkdirSync(SCREENSHOTS, { recursive: true });
     context = await chromium.launchPersistentContext(join(work, 'profile'), {
@@ -233,6 +241,12 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     await expect.poll(() => member.locator('.advice').first().textContent(), { timeout: STEP_MS }).toContain('is from DE and the legal address is in FR');
     await member.getByLabel('Number 1: value').fill('FR41303265045');
     await expect.poll(() => member.locator('.advice').first().textContent(), { timeout: STEP_MS }).toMatch(/check digit/i);
+    // The terms step shows the service's text in a scrollable region a keyboard can reach, and the hash of that very text.
+    const terms = member.getByRole('region', { name: /terms and conditions this service accepts/ });
+    await terms.waitFor();
+    expect(await terms.textContent()).toBe(TERMS_TEXT);
+    expect(await terms.getAttribute('tabindex')).toBe('0');
+    expect(await member.getByTestId('terms-hash').textContent()).toBe(TERMS_HASH);
     await member.getByLabel('I accept these terms and conditions for my organisation').check();
     await member.getByRole('button', { name: 'Onboard the legal person' }).click();
 
@@ -266,6 +280,7 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     await member.getByRole('button', { name: 'Issue the service offering' }).click();
     await member.getByRole('heading', { name: 'Label', exact: true }).waitFor();
 
+    await member.getByLabel('Who may fetch the label').selectOption('public');
     await member.getByRole('button', { name: 'Get the label' }).click();
     const id = member.getByTestId('label-id');
     await id.waitFor();
@@ -273,6 +288,8 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     labelJwt = await member.getByLabel('The label (vc+jwt)').inputValue();
     expect(labelId).toMatch(/^urn:uuid:/);
     expect(labelJwt.split('.')).toHaveLength(3);
+    // Public, as chosen: anyone fetches it by its id (a private label is a 404 without a key).
+    expect((await fetch(`${svc.url}/credentials/${encodeURIComponent(labelId)}`)).status).toBe(200);
     await capture(member, 'onboarding-label');
 
     const [label] = await Promise.all([member.waitForEvent('download'), member.getByRole('button', { name: 'Download the label' }).click()]);
@@ -280,6 +297,35 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     expect(readFileSync((await label.path())!, 'utf8')).toBe(labelJwt);
     const [presentation] = await Promise.all([member.waitForEvent('download'), member.getByRole('button', { name: 'Download a presentation (vp+jwt)' }).click()]);
     expect(readFileSync((await presentation.path())!, 'utf8').split('.')).toHaveLength(3);
+  });
+
+  it('offers the LegalPerson and the label to a wallet as a QR code, with the URI and PIN the API answered', { timeout: JOURNEY_MS }, async () => {
+    await member.getByRole('link', { name: 'My credentials' }).click();
+    const legalPerson = member.locator('tr', { has: member.locator('th', { hasText: 'gx:LegalPerson' }) });
+    const label = member.locator('tr', { has: member.locator('th', { hasText: 'LabelCredential' }) });
+    await legalPerson.waitFor();
+    await legalPerson.getByRole('checkbox', { name: /^Offer .* to a wallet$/ }).check();
+    await label.getByRole('checkbox', { name: /^Offer .* to a wallet$/ }).check();
+    expect(await member.getByLabel('Require a PIN (recommended)').isChecked()).toBe(true);
+    const [answer] = await Promise.all([
+      member.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/credential-offers')),
+      member.getByRole('button', { name: 'Offer 2 credential(s) to a wallet' }).click(),
+    ]);
+    expect(answer.status()).toBe(201);
+    const offer = (await answer.json()) as { credentialOfferUri: string; qrCode: string; txCode: string };
+    const qr = member.getByTestId('offer-qr');
+    await qr.waitFor();
+    // Drawn under the page's CSP (an <img> of the server's SVG data URL), not just present in the DOM.
+    const drawnWidth = 'document.querySelector("[data-testid=offer-qr]").complete ? document.querySelector("[data-testid=offer-qr]").naturalWidth : 0';
+    await expect.poll(async () => (await member.evaluate(drawnWidth)) as number, { timeout: STEP_MS }).toBeGreaterThan(0);
+    expect(await qr.getAttribute('src')).toBe(offer.qrCode);
+    expect(await member.getByTestId('offer-uri').inputValue()).toBe(offer.credentialOfferUri);
+    expect(offer.credentialOfferUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/);
+    expect(await member.getByTestId('offer-pin').textContent()).toBe(offer.txCode);
+    expect(offer.txCode).toMatch(/^[0-9]{6}$/);
+    await member.getByRole('button', { name: 'Copy the URI' }).click();
+    await expect.poll(() => member.getByText(/The offer URI is copied|the URI is selected/).count(), { timeout: STEP_MS }).toBe(1);
+    await capture(member, 'credentials-offer');
   });
 
   it('lets a connector verify the label, and shows it failing after the member revokes a credential it covers, named in the confirmation', { timeout: JOURNEY_MS }, async () => {
@@ -320,6 +366,16 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
     expect(await inclusion.textContent()).toContain('equals the signed checkpoint\'s root');
     expect(await auditor.locator('.chart rect').count()).toBeGreaterThan(0);
     await capture(auditor, 'audit');
+    // Filtered by the service: only the revocation's entries (the LegalPerson and the label that fell with it).
+    await auditor.getByLabel('Action').fill('credential.status-changed');
+    await auditor.getByRole('button', { name: 'Apply the filters' }).click();
+    await expect.poll(() => auditor.getByTestId('entries-caption').textContent(), { timeout: STEP_MS }).toContain('action=credential.status-changed');
+    const actions = await auditor.getByRole('region', { name: 'Audit entries' }).locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(actions.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(actions)).toEqual(new Set(['credential.status-changed']));
+    const subjects = await auditor.getByRole('region', { name: 'Audit entries' }).locator('tbody tr td:nth-child(5)').allTextContents();
+    expect(subjects).toContain(labelId);
+    await capture(auditor, 'audit-filtered');
     const [bundle] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('button', { name: 'Download the evidence bundle' }).click()]);
     expect(bundle.suggestedFilename()).toMatch(/^evidence-/);
     expect(readFileSync((await bundle.path())!, 'utf8')).toContain(labelId);

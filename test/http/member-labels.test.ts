@@ -134,6 +134,21 @@ describe.each([
     expect(actions).toContainEqual(expect.objectContaining({ action: 'compliance.issued', subject: answer.body.decisionId }));
   });
 
+  it('keeps a label private by default and makes it public when asked (visibility, as POST /credentials/issue and onboarding name it)', { timeout: JOURNEY_MS }, async () => {
+    const anonymous = async (id: string) => (await fetch(`${svc.url}/credentials/${encodeURIComponent(id)}`)).status;
+    const quiet = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance' }, acme.apiKey);
+    expect(quiet.status, quiet.text).toBe(201);
+    expect(await anonymous(quiet.body.label.id)).toBe(404);
+    const open = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance', visibility: 'public' }, acme.apiKey);
+    expect(open.status, open.text).toBe(201);
+    expect(await anonymous(open.body.label.id)).toBe(200);
+    const record = await fetch(`${svc.url}/credentials/${encodeURIComponent(open.body.label.id)}`).then((r) => r.json()) as { visibility: string; credential?: unknown };
+    expect(record.visibility).toBe('public');
+    const wrong = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance', visibility: 'shared' }, acme.apiKey);
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain('/visibility');
+  });
+
   it('signs a presentation of the member\'s own credentials (vp+jwt, certified RSA key) that verifies with its challenge and audience', { timeout: JOURNEY_MS }, async () => {
     const [legalPerson] = (await svc.service.store.credentialsOfDid(acme.did)).filter((c) => c.types.some((t) => t.endsWith('LegalPerson')));
     const signed = await call(svc, 'POST', `/members/${acme.id}/presentations`, { credentials: [legalPerson!.id], challenge: 'nonce-1', audience: 'https://verifier.example' }, acme.apiKey);

@@ -4,6 +4,7 @@
  * are the route table's: a route without a row here fails the first test. To cover a new route,
  * add a row to ENDPOINTS with the status each caller must get.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { startService, type RunningService } from '../helpers/service.js';
 
 type Caller = 'anonymous' | 'bootstrap' | 'admin' | 'member' | 'connector' | 'auditor' | 'revoked' | 'otherMember';
 
+const TERMS_TEXT = 'Terms of this test service.\n';
 let service: RunningService;
 const keys = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 let acme: { id: string; did: string };
@@ -321,6 +323,7 @@ const ENDPOINTS: Endpoint[] = [
       ['GET /.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server'],
       ['GET /openid4vci/jwks', '/openid4vci/jwks'],
       ['GET /.well-known/x509/:kind.pem', '/.well-known/x509/rsa.pem'],
+      ['GET /terms-and-conditions', '/terms-and-conditions'],
       ['GET /health', '/health'],
       ['GET /ready', '/ready'],
       ['GET /metrics', '/metrics'],
@@ -348,7 +351,9 @@ beforeAll(async () => {
   mkdirSync(join(consoleDir, 'assets'));
   writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
   writeFileSync(join(consoleDir, 'assets', 'index-3f2a9c.js'), 'export {};');
-  service = await startService({ GX_CONSOLE_DIR: consoleDir });
+  // A terms text, so GET /terms-and-conditions answers 200 (its hash accepted beside the Gaia-X ones).
+  writeFileSync(join(consoleDir, 'terms.txt'), TERMS_TEXT);
+  service = await startService({ GX_CONSOLE_DIR: consoleDir, GX_TERMS_AND_CONDITIONS_FILE: join(consoleDir, 'terms.txt'), GX_ACCEPTED_TERMS_HASHES: createHash('sha256').update(TERMS_TEXT).digest('hex') });
   keys.bootstrap = service.apiKey;
   const create = async (slug: string) => {
     const created = await call('POST', '/members', { slug, name: slug }, 'bootstrap');

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/audit/log.js';
+import { auditLeaf, verifyAuditLog } from '../../src/audit/log.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { issueOne } from './fixtures.js';
 import { STORE_KINDS, type Harness } from './harness.js';
@@ -41,6 +41,10 @@ async function createVersion2Database(harness: Harness, dialect: 'sqlite' | 'pos
     'INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ['urn:uuid:legacy', types, null, 'did:web:issuer.example', 'vc+jwt', 'sha256:00', '[]', 'member:acme', at, 'eyJ.legacy.jwt'],
   );
+  // An entry written before step 9 gave the actor a column: the step reads it back from the leaf.
+  const legacyEntry = { index: 0, timestamp: at, actor: 'member:legacy', action: 'credential.issued', subject: 'urn:uuid:legacy', digests: { credential: 'sha256:00' } };
+  const { leaf, leafHash } = auditLeaf(legacyEntry);
+  await harness.exec('INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, created_at) VALUES (?, ?, ?, ?, ?, ?)', [0, leaf, leafHash, 'urn:uuid:legacy', 'credential.issued', at]);
   await harness.exec('INSERT INTO members (id, slug, name, did, custody, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
     'm-1',
     'acme',
@@ -75,10 +79,13 @@ describe.each(STORE_KINDS)('a $name database created by the per-dialect migratio
     expect(await store.getCredential('urn:uuid:legacy')).toMatchObject({ types: ['VerifiableCredential'], statusEntries: [], credential: 'eyJ.legacy.jwt' });
     expect(await store.activeMemberKey('m-1', 'Ed25519')).toMatchObject({ publicKey: { publicKeyMultibase: 'z6Mk' }, signedUnbounded: true });
 
-    // And it takes new records: an issuance on the old list, at audit index 0.
+    // Step 7 filled the actor column of the entry written before it.
+    expect((await store.auditEntriesMatching({ actor: 'member:legacy' }, 0, 1, 10)).map((e) => e.index)).toEqual([0]);
+
+    // And it takes new records: an issuance on the old list, after the old entry.
     const issued = await issueOne(store, 'revocation-0');
-    expect(issued.auditIndex).toBe(0);
+    expect(issued.auditIndex).toBe(1);
     const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 10), checkpoints: [], verifySignature: async () => true });
-    expect(verdict).toMatchObject({ ok: true, treeSize: 1 });
+    expect(verdict).toMatchObject({ ok: true, treeSize: 2 });
   });
 });

@@ -617,6 +617,45 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(verdict.ok).toBe(true);
     });
 
+    it('filters entries by actor, action, subject and time range in the database, in index order, within the index range and limit', async () => {
+      // Three instants a day apart: the clock is read once per append.
+      const days = ['2026-02-01T10:00:00.000Z', '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z'];
+      const inputs = [
+        { day: 0, actor: 'member:acme', action: 'credential.issued', subject: 'urn:uuid:one' },
+        { day: 0, actor: 'member:acme', action: 'credential.status-changed', subject: 'urn:uuid:one' },
+        { day: 1, actor: 'key:auditor', action: 'authorization.denied', subject: 'urn:uuid:two' },
+        { day: 1, actor: 'member:beta', action: 'credential.issued', subject: 'urn:uuid:two' },
+        { day: 2, actor: 'member:acme', action: 'credential.issued', subject: 'urn:uuid:three' },
+      ];
+      for (const { day, ...input } of inputs) {
+        const writer = await harness.open({ clock: fixedClock(days[day]!) });
+        await writer.appendAudit(makeAuditInput(input));
+      }
+      const indexes = async (filter: Parameters<Store['auditEntriesMatching']>[0], from = 0, to = 5, limit = 10) =>
+        (await store.auditEntriesMatching(filter, from, to, limit)).map((e) => e.index);
+      expect(await indexes({ actor: 'member:acme' })).toEqual([0, 1, 4]);
+      expect(await indexes({ action: 'credential.issued' })).toEqual([0, 3, 4]);
+      expect(await indexes({ subject: 'urn:uuid:two' })).toEqual([2, 3]);
+      expect(await indexes({ actor: 'member:acme', action: 'credential.issued' })).toEqual([0, 4]);
+      // Exact values only: a prefix of an actor matches nothing.
+      expect(await indexes({ actor: 'member:' })).toEqual([]);
+      // since is inclusive, until exclusive, at millisecond precision.
+      expect(await indexes({ since: new Date(days[1]!) })).toEqual([2, 3, 4]);
+      expect(await indexes({ until: new Date(days[1]!) })).toEqual([0, 1]);
+      expect(await indexes({ since: new Date('2026-02-02T00:00:00Z'), until: new Date('2026-02-03T00:00:00Z') })).toEqual([2, 3]);
+      expect(await indexes({ since: new Date(Date.parse(days[2]!) + 1) })).toEqual([]);
+      // The index range and the limit bound the answer: the page after index 0 of acme's entries.
+      expect(await indexes({ actor: 'member:acme' }, 1, 5, 1)).toEqual([1]);
+      expect(await indexes({ actor: 'member:acme' }, 2, 4)).toEqual([]);
+      // The actor column says what the leaf says, and verification checks it.
+      const rows = await store.auditEntriesMatching({ subject: 'urn:uuid:two' }, 0, 5, 10);
+      expect(rows.map((r) => r.columns?.actor)).toEqual(['key:auditor', 'member:beta']);
+      await harness.exec("UPDATE audit_entries SET actor = 'member:beta' WHERE idx = 2");
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 10), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: false, firstBadIndex: 2 });
+      expect(verdict.problems.map((p) => p.message)).toEqual([expect.stringContaining('the actor column says "member:beta", the leaf "key:auditor"')]);
+    });
+
     it('stores checkpoints by size, keeping the first signed for a size', async () => {
       const keys = makeCheckpointKeys();
       expect(await store.latestCheckpoint()).toBeUndefined();

@@ -13,7 +13,8 @@ const TC = 'gx:gaiaxTermsAndConditions';
 export const issuerTerms: ComplianceRule = {
   id: RULE,
   title: 'a gx:Issuer with accepted terms and conditions for every issuer not already trusted',
-  run({ submission, trusted, now }) {
+  run({ submission, trusted, now, acceptedTermsAndConditions }) {
+    const accepted = acceptedTermsAndConditions ?? DANUBE_TERMS_AND_CONDITIONS;
     const findings: ComplianceFinding[] = [];
     const issuers = [...new Set(submission.credentials.map((c) => c.issuer).filter((i) => i !== ''))];
     for (const issuer of issuers) {
@@ -25,7 +26,7 @@ export const issuerTerms: ComplianceRule = {
           `Add a gx:Issuer credential issued by ${issuer} about itself with gx:gaiaxTermsAndConditions = ${DANUBE_TERMS_AND_CONDITIONS[0]?.hash}`));
         continue;
       }
-      const verdicts = declarations.map((c) => ({ c, verdict: checkTermsAndConditions(String(c.subject[TC] ?? ''), DANUBE_TERMS_AND_CONDITIONS, now) }));
+      const verdicts = declarations.map((c) => ({ c, verdict: checkTermsAndConditions(String(c.subject[TC] ?? ''), accepted, now) }));
       if (verdicts.some((v) => v.verdict.accepted)) continue;
       for (const { c, verdict } of verdicts) {
         if (verdict.accepted) continue;

@@ -8,12 +8,15 @@
  * too (the request, not a resource, is wrong), with the current size in the message.
  * @see https://www.rfc-editor.org/rfc/rfc9162#section-5 (the CT log client messages this mirrors)
  */
+import { z } from 'zod';
 import type { CheckpointSigner, Checkpointer } from '../../audit/checkpoints.js';
 import { buildEvidenceBundle } from '../../audit/evidence.js';
+import { parseRfc3339 } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
 import type { Keyring } from '../../keyring/index.js';
-import type { Store } from '../../storage/store.js';
+import type { AuditFilter, Store, StoredAuditEntry } from '../../storage/store.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
+import { parseBody } from '../parse.js';
 import { defineRoute, json, type Route, type RouteContext } from '../route.js';
 
 /** The most entries one page of `GET /audit/entries` returns. */
@@ -54,33 +57,90 @@ function notReached(name: string, value: number, size: number): GxTrustError {
   });
 }
 
+const Rfc3339 = z.string().refine((value) => parseRfc3339(value) !== undefined, 'an RFC 3339 date-time with a time zone, e.g. 2026-01-31T00:00:00Z');
+const Exact = z.string().min(1).max(2048);
+
+/** The query of GET /audit/entries; `from` and `to` are read as indexes by queryInteger, with its messages. */
+export const AuditEntriesQuery = z.strictObject({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  actor: Exact.optional(),
+  action: Exact.optional(),
+  subject: Exact.optional(),
+  since: Rfc3339.optional(),
+  until: Rfc3339.optional(),
+});
+
+function auditFilterOf(query: z.infer<typeof AuditEntriesQuery>): AuditFilter {
+  const since = query.since === undefined ? undefined : parseRfc3339(query.since);
+  const until = query.until === undefined ? undefined : parseRfc3339(query.until);
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw new GxTrustError('INVALID_INPUT', 'since must be earlier than until', { pointer: '/since', hint: 'since is inclusive, until exclusive: since=2026-01-01T00:00:00Z&until=2026-01-02T00:00:00Z is one day' });
+  }
+  return { actor: query.actor, action: query.action, subject: query.subject, since, until };
+}
+
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export const auditRoutes: readonly Route<AuditRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/audit/entries', operationId: 'listAuditEntries', tag: 'Audit', roles: ['auditor'],
-    summary: 'Audit log entries, a page at a time', query: { from: 'First index (default 0)', to: 'End index, exclusive' },
-    responses: { 200: { description: 'Entries with their leaf hashes' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
+    summary: 'Audit log entries, a page at a time, optionally only those of an actor, an action, a subject or a time range',
+    query: {
+      from: 'First index (default 0)',
+      to: 'End index, exclusive (default: from + 1000 unfiltered; the log\'s size when filtered)',
+      actor: 'Only entries of this actor (a member id or an API key id), exactly',
+      action: 'Only entries of this action, e.g. credential.issued',
+      subject: 'Only entries about this subject (e.g. a credential id), exactly',
+      since: 'RFC 3339: only entries at or after this instant',
+      until: 'RFC 3339: only entries strictly before this instant',
+    },
+    responses: { 200: { description: 'Entries with their leaf hashes; `next` when more match' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
     async handler(context, deps: AuditRouteDependencies) {
       const size = await deps.store.auditSize();
+      const query = parseBody(AuditEntriesQuery, Object.fromEntries(Object.entries(context.query)), 'Query: from, to (indexes), actor, action, subject, since, until (RFC 3339)');
+      const filter = auditFilterOf(query);
+      const filtered = Object.values(filter).some((value) => value !== undefined);
       const from = queryInteger(context, 'from', 0);
-      const to = queryInteger(context, 'to', Math.min(size, from + AUDIT_PAGE_SIZE));
+      // Filtered, the index range is where to look (the whole log by default) and a page is the
+      // first AUDIT_PAGE_SIZE matches in it; unfiltered, a page is the range itself, as before.
+      const to = queryInteger(context, 'to', filtered ? size : Math.min(size, from + AUDIT_PAGE_SIZE));
       if (to < from) throw new GxTrustError('INVALID_INPUT', `to (${to}) is below from (${from})`, { pointer: '/to', hint: 'Ask for from <= to' });
-      if (to - from > AUDIT_PAGE_SIZE) {
+      if (!filtered && to - from > AUDIT_PAGE_SIZE) {
         throw new GxTrustError('INVALID_INPUT', `at most ${AUDIT_PAGE_SIZE} entries per page`, {
           pointer: '/to',
           hint: `Page with to = from + ${AUDIT_PAGE_SIZE} and follow "next"`,
         });
       }
       if (to > size) throw notReached('to', to, size);
-      const rows = await deps.store.auditEntries(from, to);
+      const entries = (rows: readonly StoredAuditEntry[]) => rows.map((row) => ({ index: row.index, leaf: row.leaf, leafHash: Buffer.from(row.leafHash, 'hex').toString('base64') }));
+      if (!filtered) {
+        const rows = await deps.store.auditEntries(from, to);
+        return json(200, {
+          treeSize: size,
+          from,
+          to,
+          entries: entries(rows),
+          ...(to < size ? { next: `/audit/entries?from=${to}&to=${Math.min(size, to + AUDIT_PAGE_SIZE)}` } : {}),
+        });
+      }
+      // One more than a page tells whether another page holds matches, without counting them all.
+      const rows = await deps.store.auditEntriesMatching(filter, from, to, AUDIT_PAGE_SIZE + 1);
+      const page = rows.slice(0, AUDIT_PAGE_SIZE);
+      const more = rows.length > AUDIT_PAGE_SIZE;
+      const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'from' && e[0] !== 'to'));
+      if (more) {
+        params.set('from', String(page.at(-1)!.index + 1));
+        params.set('to', String(to));
+      }
       return json(200, {
         treeSize: size,
         from,
         to,
-        entries: rows.map((row) => ({ index: row.index, leaf: row.leaf, leafHash: Buffer.from(row.leafHash, 'hex').toString('base64') })),
-        ...(to < size ? { next: `/audit/entries?from=${to}&to=${Math.min(size, to + AUDIT_PAGE_SIZE)}` } : {}),
+        filter: Object.fromEntries(Object.entries(query).filter(([name]) => name !== 'from' && name !== 'to')),
+        entries: entries(page),
+        ...(more ? { next: `/audit/entries?${params.toString()}` } : {}),
       });
     },
   }),

@@ -4,6 +4,8 @@ import type { Onboarding, OnboardingOutcome } from '../../danube/onboarding/inde
 import { ParticipantCredentialsRequest, ParticipantDataRequest, ServiceOfferingRequest } from '../../danube/onboarding/request.js';
 import { submittedCredentials } from '../../danube/submission.js';
 import { pointedIntoRequest } from '../../danube/submission-limits.js';
+import { DANUBE_TERMS_AND_CONDITIONS } from '../../danube/terms-and-conditions.js';
+import type { TermsAndConditionsText } from '../../danube/terms-and-conditions-text.js';
 import type { SelfDescriptionValidator } from '../../danube/validate.js';
 import { compact } from '../../danube/namespaces.js';
 import { tagusTermsInDocument, type TagusTermUse } from '../../danube/vocabulary.js';
@@ -77,9 +79,24 @@ export interface DanubeRouteDependencies {
   selfDescriptionValidator: SelfDescriptionValidator;
   canonicalizationBudget?: CanonicalizationBudget | undefined;
   onboarding: Onboarding;
+  /** GX_TERMS_AND_CONDITIONS_FILE as read (and its hash checked) at start; undefined when none is configured. */
+  termsAndConditions: TermsAndConditionsText | undefined;
 }
 
 export const danubeRoutes: readonly Route<DanubeRouteDependencies>[] = [
+  defineRoute({
+    method: 'get', path: '/terms-and-conditions', operationId: 'getTermsAndConditions', tag: 'Danube',
+    summary: 'The terms and conditions text the operator configured, with the SHA-256 a gx:Issuer credential carries as gx:gaiaxTermsAndConditions',
+    responses: { 200: { description: '{text, hash, algorithm, acceptedBy}' }, 404: problem('No terms text is configured (GX_TERMS_AND_CONDITIONS_FILE)') },
+    handler(_context, deps: DanubeRouteDependencies) {
+      if (deps.termsAndConditions === undefined) {
+        throw new GxTrustError('NOT_FOUND', 'this service has no terms and conditions text configured', {
+          hint: `The accepted hashes are ${DANUBE_TERMS_AND_CONDITIONS.filter((t) => t.until === undefined).map((t) => t.hash).join(', ')}; the operator sets GX_TERMS_AND_CONDITIONS_FILE to serve the text`,
+        });
+      }
+      return json(200, deps.termsAndConditions, { 'Cache-Control': 'public, max-age=300' });
+    },
+  }),
   defineRoute({
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',
     summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',

@@ -62,6 +62,7 @@ export const MemberPresentationRequest = z.strictObject({
 export const MemberLabelRequest = z.strictObject({
   level: z.enum(Object.keys(LABEL_LEVEL_NAMES) as [LabelLevelName, ...LabelLevelName[]]),
   credentials: CredentialIds.optional().describe('The credentials to present; default: the member\'s current LegalPerson, registration numbers, issuer and service offerings'),
+  visibility: z.enum(['private', 'public']).optional().describe('Of the label: \'public\' lets anyone fetch it with GET /credentials/{id} (a connector checking it); \'private\' (default): the member, admins, auditors'),
 });
 
 interface MemberAdminDependencies {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuerTerms } from '../../../src/compliance/rules/issuer-terms.js';
+import { acceptedTermsAndConditions } from '../../../src/danube/terms-and-conditions.js';
 import { CURRENT_TC, issuerDeclaration, memberCredentials } from '../fixtures.js';
 import { startRuleWorld, type RuleWorld } from './rule-context.js';
 
@@ -74,5 +75,16 @@ describe('issuer-terms', () => {
         hint: `Accept the current terms: ${CURRENT_TC}`,
       }),
     ]);
+  });
+
+  it('accepts a hash the operator added (GX_ACCEPTED_TERMS_HASHES) only when the context carries it, and keeps the Gaia-X ones', async () => {
+    const own = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const vp = await world.member.present(await memberCredentials(world, world.member, { issuer: issuerDeclaration(world.member.did, own) }));
+    const plain = await world.context(vp);
+    expect(await issuerTerms.run(plain)).toEqual([expect.objectContaining({ code: 'TERMS_NOT_ACCEPTED' })]);
+    const added = acceptedTermsAndConditions([own]);
+    expect(await issuerTerms.run({ ...plain, acceptedTermsAndConditions: added })).toEqual([]);
+    const gaiaX = await world.context(await world.member.present(await memberCredentials(world, world.member)));
+    expect(await issuerTerms.run({ ...gaiaX, acceptedTermsAndConditions: added })).toEqual([]);
   });
 });

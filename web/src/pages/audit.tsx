@@ -1,11 +1,11 @@
 /**
- * Audit (auditor): the log's entries (GET /audit/entries, filtered here), the latest signed
+ * Audit (auditor): the log's entries (GET /audit/entries, filtered by the service), the latest signed
  * checkpoint (GET /audit/checkpoints/latest), an inclusion proof of one credential's entry checked
  * in the browser (GET /audit/proofs/inclusion/{index}), its evidence bundle
  * (GET /audit/evidence/{credentialId}), and a chart of issuance, revocation and compliance
  * decisions over time.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, segment } from '../api';
 import { fromBase64, leafHash, rootFromInclusionProof, toBase64 } from '../merkle';
 import { download, ErrorBox, Field, pretty, Status } from '../ui';
@@ -15,8 +15,23 @@ interface Entry { index: number; timestamp: string; actor: string; action: strin
 interface Checkpoint { treeSize: number; rootHash: string; timestamp: string; keyId: string; signature: string }
 interface Proof { index: number; treeSize: number; leafHash: string; rootHash: string; hashes: string[] }
 
-/** At most this many pages of 1,000 entries are read; the filters apply to what was read. */
-const MAX_PAGES = 20;
+/** At most this many pages of 1,000 matches are read for one filter; past them the page says to narrow it. */
+const MAX_PAGES = 5;
+/** The actions the service writes; the field takes any other too. */
+const ACTIONS = ['credential.issued', 'credential.status-changed', 'credential.visibility-changed', 'compliance.decided', 'presentation.signed', 'key.changed', 'key.certification-requested', 'key.certificate-installed', 'member.changed', 'authorization.denied'];
+type Filters = { actor: string; action: string; subject: string; from: string; to: string };
+interface Page { treeSize: number; entries: RawEntry[]; next?: string }
+
+/** The query of GET /audit/entries for the filters: dates are whole UTC days, `to` included. */
+function auditQuery(filters: Filters): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const key of ['actor', 'action', 'subject'] as const) if (filters[key].trim() !== '') query.set(key, filters[key].trim());
+  if (filters.from !== '') query.set('since', `${filters.from}T00:00:00Z`);
+  if (filters.to !== '') query.set('until', new Date(Date.parse(`${filters.to}T00:00:00Z`) + 86_400_000).toISOString());
+  return query;
+}
+
+const parse = (rows: readonly RawEntry[]): Entry[] => rows.map((r) => ({ ...(JSON.parse(r.leaf) as Omit<Entry, 'leaf'>), leaf: r.leaf }));
 const SERIES = [
   { name: 'Issued', test: (a: string) => a === 'credential.issued', css: 'series-issued' },
   { name: 'Status changes (revocation, suspension)', test: (a: string) => a === 'credential.status-changed', css: 'series-revoked' },
@@ -70,38 +85,57 @@ export function AuditPage() {
   const [entries, setEntries] = useState<Entry[]>([]);
   const [checkpoint, setCheckpoint] = useState<Checkpoint | undefined>();
   const [error, setError] = useState<unknown>();
-  const [filters, setFilters] = useState({ actor: '', action: '', subject: '', from: '', to: '' });
+  const [filters, setFilters] = useState<Filters>({ actor: '', action: '', subject: '', from: '', to: '' });
+  const [applied, setApplied] = useState<{ query: string; more: boolean; treeSize: number }>({ query: '', more: false, treeSize: 0 });
+  const [loading, setLoading] = useState(false);
   const [credentialId, setCredentialId] = useState('');
   const [inclusion, setInclusion] = useState<string | undefined>();
   const [proofError, setProofError] = useState<unknown>();
 
-  async function load() {
+  /** The service filters (GET /audit/entries?actor=…); without filters, the latest page of the log. */
+  async function load(current: Filters) {
     setError(undefined);
+    setLoading(true);
     try {
+      const query = auditQuery(current);
       const rows: RawEntry[] = [];
-      let next: string | undefined = '/audit/entries';
-      for (let page = 0; next !== undefined && page < MAX_PAGES; page += 1) {
-        const answer: { body: { entries: RawEntry[]; next?: string } } = await call('GET', next);
-        rows.push(...answer.body.entries);
-        next = answer.body.next;
+      let treeSize = 0;
+      let next: string | undefined;
+      if (query.size === 0) {
+        const first = (await call<Page>('GET', '/audit/entries')).body;
+        treeSize = first.treeSize;
+        rows.push(...(treeSize > first.entries.length ? (await call<Page>('GET', `/audit/entries?from=${treeSize - 1000 > 0 ? treeSize - 1000 : 0}&to=${treeSize}`)).body.entries : first.entries));
+      } else {
+        next = `/audit/entries?${query.toString()}`;
+        for (let page = 0; next !== undefined && page < MAX_PAGES; page += 1) {
+          const answer: Page = (await call<Page>('GET', next)).body;
+          treeSize = answer.treeSize;
+          rows.push(...answer.entries);
+          next = answer.next;
+        }
       }
-      setEntries(rows.map((r) => ({ ...(JSON.parse(r.leaf) as Omit<Entry, 'leaf'>), leaf: r.leaf })));
+      setEntries(parse(rows));
+      setApplied({ query: query.toString(), more: next !== undefined, treeSize });
       const latest = await call<Checkpoint>('GET', '/audit/checkpoints/latest', { accept: [404] });
       setCheckpoint(latest.status === 200 ? latest.body : undefined);
     } catch (caught) {
       setError(caught);
+    } finally {
+      setLoading(false);
     }
   }
-  useEffect(() => void load(), []);
+  useEffect(() => void load(filters), []);
 
-  const actions = useMemo(() => [...new Set(entries.map((e) => e.action))].sort(), [entries]);
-  const shown = useMemo(() => entries.filter((e) =>
-    (filters.actor === '' || e.actor.includes(filters.actor))
-    && (filters.action === '' || e.action === filters.action)
-    && (filters.subject === '' || e.subject.includes(filters.subject))
-    && (filters.from === '' || e.timestamp >= filters.from)
-    && (filters.to === '' || e.timestamp <= `${filters.to}\uffff`)), [entries, filters]);
-  const f = (key: keyof typeof filters) => (v: string) => setFilters({ ...filters, [key]: v });
+  const f = (key: keyof Filters) => (v: string) => setFilters({ ...filters, [key]: v });
+  const applyFilters = (event: Event) => {
+    event.preventDefault();
+    void load(filters);
+  };
+  const clearFilters = () => {
+    const none = { actor: '', action: '', subject: '', from: '', to: '' };
+    setFilters(none);
+    void load(none);
+  };
 
   async function checkInclusion(event: Event) {
     event.preventDefault();
@@ -109,7 +143,9 @@ export function AuditPage() {
     setProofError(undefined);
     try {
       const id = credentialId.trim();
-      const entry = entries.find((e) => e.subject === id && e.action === 'credential.issued') ?? entries.find((e) => e.subject === id);
+      // The credential's own entries, found by the service: its issuance first, else its first entry.
+      const about = parse((await call<Page>('GET', `/audit/entries?${new URLSearchParams({ subject: id }).toString()}`)).body.entries);
+      const entry = about.find((e) => e.action === 'credential.issued') ?? about[0];
       if (entry === undefined) throw new Error(`no entry of the log names ${id}`);
       const size = checkpoint?.treeSize;
       const proof = (await call<Proof>('GET', `/audit/proofs/inclusion/${entry.index}${size === undefined ? '' : `?treeSize=${size}`}`)).body;
@@ -163,23 +199,33 @@ export function AuditPage() {
       </section>
       <section class="card" aria-labelledby="chart-heading">
         <h2 id="chart-heading">Issuance, status changes and compliance decisions over time</h2>
-        <Chart entries={shown} />
+        <Chart entries={entries} />
       </section>
       <section class="card" aria-labelledby="entries-title">
         <h2 id="entries-title">Entries</h2>
-        <div class="filters">
-          <Field label="Actor" value={filters.actor} onInput={f('actor')} />
-          <Field label="Action" value={filters.action} onInput={f('action')} options={[['', 'Any'], ...actions.map((a) => [a, a] as const)]} />
-          <Field label="Subject" value={filters.subject} onInput={f('subject')} />
-          <Field label="From (date)" type="date" value={filters.from} onInput={f('from')} />
-          <Field label="To (date)" type="date" value={filters.to} onInput={f('to')} />
-        </div>
+        <form class="filters" onSubmit={applyFilters} aria-label="Filter the entries">
+          <Field label="Actor" value={filters.actor} onInput={f('actor')} hint="A member or API key id, exactly" />
+          <Field label="Action" value={filters.action} onInput={f('action')} list="audit-actions" hint="e.g. credential.issued" />
+          <datalist id="audit-actions">{ACTIONS.map((a) => <option key={a} value={a} />)}</datalist>
+          <Field label="Subject" value={filters.subject} onInput={f('subject')} hint="e.g. a credential id, exactly" />
+          <Field label="From (date, UTC)" type="date" value={filters.from} onInput={f('from')} />
+          <Field label="To (date, UTC, included)" type="date" value={filters.to} onInput={f('to')} />
+          <div class="actions">
+            <button type="submit" disabled={loading}>{loading ? 'Reading…' : 'Apply the filters'}</button>
+            <button type="button" class="secondary" onClick={clearFilters} disabled={loading}>Clear</button>
+          </div>
+        </form>
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit entries">
           <table>
-            <caption>{shown.length} of {entries.length} entries{shown.length > 200 ? ' (the latest 200 shown)' : ''}</caption>
+            <caption data-testid="entries-caption">
+              {applied.query === ''
+                ? `The latest ${entries.length} of ${applied.treeSize} entries`
+                : `${entries.length}${applied.more ? '+' : ''} entries match (${applied.query.replace(/&/g, ', ')})${applied.more ? '; narrow the filters to see the rest' : ''}`}
+              {entries.length > 200 ? ' (the latest 200 shown)' : ''}
+            </caption>
             <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Subject</th></tr></thead>
             <tbody>
-              {shown.slice(-200).reverse().map((e) => (
+              {entries.slice(-200).reverse().map((e) => (
                 <tr key={e.index}><td>{e.index}</td><td>{e.timestamp}</td><td>{e.actor}</td><td>{e.action}</td><td><code class="id">{e.subject}</code></td></tr>
               ))}
             </tbody>

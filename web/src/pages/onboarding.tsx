@@ -5,7 +5,7 @@
  * very check-digit code the service runs (src/danube/registration-numbers); the service still
  * decides, and each finding it returns is shown at the field its JSON pointer names.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { EU_MEMBER_STATES } from '../../../src/danube/iso-3166';
 import { checkLeiCode } from '../../../src/danube/registration-numbers/lei-code';
 import { checkVatId } from '../../../src/danube/registration-numbers/vat-id';
@@ -29,6 +29,7 @@ const LABEL_LEVELS = [['standard-compliance', 'Gaia-X Standard Compliance'], ['l
 
 interface Address { countryCode: string; region: string; locality: string; postalCode: string; streetAddress: string }
 interface RegistrationNumber { type: 'gx:VatID' | 'gx:LeiCode'; value: string }
+interface TermsText { text: string; hash: string; algorithm: string; acceptedBy: 'gaia-x' | 'operator' }
 interface Issued { id: string; type: string[]; jwt?: string; verifiableCredential?: unknown }
 
 const emptyAddress = (): Address => ({ countryCode: 'FR', region: '', locality: '', postalCode: '', streetAddress: '' });
@@ -86,8 +87,17 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
   const [offered, setOffered] = useState<Issued[]>([]);
   // Step 3: the label.
   const [level, setLevel] = useState('standard-compliance');
+  const [labelVisibility, setLabelVisibility] = useState('private');
   const [label, setLabel] = useState<{ id: string; jwt: string; validUntil?: string } | undefined>();
-  const terms = DANUBE_TERMS_AND_CONDITIONS.find((t) => t.until === undefined) ?? DANUBE_TERMS_AND_CONDITIONS[0]!;
+  // The operator's text when the service has one (GET /terms-and-conditions, checked against the
+  // accepted hashes at start); otherwise only the current Gaia-X hash, since no text is at hand.
+  const [termsText, setTermsText] = useState<TermsText | undefined>();
+  useEffect(() => {
+    call<TermsText>('GET', '/terms-and-conditions', { key: null, accept: [404] })
+      .then((answer) => { if (answer.status === 200) setTermsText(answer.body); })
+      .catch(() => undefined);
+  }, []);
+  const terms = termsText ?? DANUBE_TERMS_AND_CONDITIONS.find((t) => t.until === undefined) ?? DANUBE_TERMS_AND_CONDITIONS[0]!;
   const faults = faultsFrom(error);
 
   async function run(action: () => Promise<void>) {
@@ -165,7 +175,7 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
   // offerings' resources and IPCEI-AI profiles included. The presentation is of what this wizard issued.
   const issuedIds = () => [...new Set([...participant, ...offered].map((c) => c.id))];
   const getLabel = () => run(async () => {
-    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level } });
+    const answer = await call<{ label: { id: string; jwt: string; validUntil?: string } }>('POST', `/members/${segment(who.memberId ?? '')}/labels`, { body: { level, visibility: labelVisibility } });
     setLabel(answer.body.label);
   });
 
@@ -212,8 +222,22 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
             {faultsFromPointer(faults, '/participant/registrationNumbers')}
           </fieldset>
           <fieldset>
-            <legend>Gaia-X terms and conditions</legend>
-            <p>The Gaia-X Trust Framework terms and conditions (release 25.11), identified by the SHA-256 of their text: <code class="hash">{terms.hash}</code></p>
+            <legend>{termsText?.acceptedBy === 'operator' ? 'Terms and conditions' : 'Gaia-X terms and conditions'}</legend>
+            {termsText === undefined ? (
+              <p>The Gaia-X Trust Framework terms and conditions (release 25.11), identified by the SHA-256 of their text: <code class="hash" data-testid="terms-hash">{terms.hash}</code>. This service has no copy of the text to show.</p>
+            ) : (
+              <>
+                <p id="terms-intro">
+                  {termsText.acceptedBy === 'operator'
+                    ? 'The terms and conditions this service accepts in place of the Gaia-X ones (set by its operator; not a Gaia-X text).'
+                    : 'The Gaia-X Trust Framework terms and conditions (release 25.11).'}
+                  {' '}SHA-256 of the text: <code class="hash" data-testid="terms-hash">{termsText.hash}</code>
+                </p>
+                <div class="terms-text" tabIndex={0} role="region" aria-labelledby="terms-intro" data-testid="terms-text">
+                  <pre>{termsText.text}</pre>
+                </div>
+              </>
+            )}
             <div class="check">
               <input id="accept-terms" type="checkbox" checked={accepted} data-pointer="/participant/termsAndConditions" onChange={(e) => setAccepted((e.currentTarget as HTMLInputElement).checked)} />
               <label for="accept-terms">I accept these terms and conditions for my organisation</label>
@@ -261,6 +285,8 @@ export function OnboardingPage({ who }: { who: WhoAmI }) {
           <h2 id="step3-title">Label</h2>
           <Status>The service offering is issued: {offered.length} credentials.</Status>
           <Field label="Label level" value={level} onInput={setLevel} options={LABEL_LEVELS} pointer="/level" faults={faults} />
+          <Field label="Who may fetch the label" value={labelVisibility} onInput={setLabelVisibility} pointer="/visibility" faults={faults}
+            options={[['private', 'Private: you, admins and auditors (default)'], ['public', 'Public: anyone with its id, e.g. a connector checking it']]} />
           <button type="button" disabled={busy} onClick={getLabel}>{busy ? 'Deciding…' : 'Get the label'}</button>
           {label === undefined ? null : (
             <div class="issued">
