@@ -20,9 +20,10 @@ afterAll(async () => {
   await Promise.all([issuer?.close(), partner?.close()]);
 });
 
-const credential = () => ({
+const credential = (by = issuer.service.keyring.did) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential'],
+  issuer: by,
   credentialSubject: { id: 'did:web:member.example' },
 });
 
@@ -109,7 +110,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
 
   it.each(issuers)('%s: a revocable credential verifies, fails suspended, verifies reinstated, fails revoked', async (_name, who) => {
     const { apiKey, did, scope, options } = who();
-    const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: { ...credential(), issuer: did }, options: { ...options, credentialStatus: ['revocation', 'suspension'] } }, { authorization: `Bearer ${apiKey}` });
+    const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(did), options: { ...options, credentialStatus: ['revocation', 'suspension'] } }, { authorization: `Bearer ${apiKey}` });
     expect(issued.status, issued.text).toBe(201);
     const vc = issued.body.verifiableCredential;
     const document = vc.type === 'EnvelopedVerifiableCredential' ? JSON.parse(Buffer.from(vc.id.split(',')[1].split('.')[1], 'base64url').toString()) : vc;
@@ -148,7 +149,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
     const { publicKeyJwk } = await externalKey();
     const external = (await call('POST', '/members', { slug: 'signs-elsewhere', name: 'Elsewhere AG', keys: { publicKeys: [{ publicKeyJwk }] } }, issuer.apiKey)).body;
     const key = (await call('POST', `/members/${external.id}/api-keys`, { role: 'member' }, issuer.apiKey)).body.apiKey;
-    const refused = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(), options: { credentialStatus: true } }, { authorization: `Bearer ${key}` });
+    const refused = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(external.did), options: { credentialStatus: true } }, { authorization: `Bearer ${key}` });
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus', detail: expect.stringContaining('cannot sign status lists'), hint: expect.any(String) });
     expect(await issuer.service.store.getStatusList('member.signs-elsewhere.revocation-0')).toBeUndefined();
