@@ -156,8 +156,8 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
   });
 
   describe('key rotation of a member', () => {
-    async function issueRevocable(apiKey: string) {
-      const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(), options: { credentialStatus: true } }, { authorization: `Bearer ${apiKey}` });
+    async function issueRevocable(apiKey: string, did: string) {
+      const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(did), options: { credentialStatus: true } }, { authorization: `Bearer ${apiKey}` });
       expect(issued.status, issued.text).toBe(201);
       return issued.body.verifiableCredential;
     }
@@ -165,7 +165,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
     it('keeps the lists a retired key signed verifying, and has the new key sign at once when the old ones are removed', async () => {
       const rotor = (await call('POST', '/members', { slug: 'list-rotor', name: 'Rotor GmbH' }, issuer.apiKey)).body;
       const key = (await call('POST', `/members/${rotor.id}/api-keys`, { role: 'member' }, issuer.apiKey)).body.apiKey;
-      const before = await issueRevocable(key);
+      const before = await issueRevocable(key, rotor.did);
       const listUrl = before.credentialStatus[0].statusListCredential.replace(`http://localhost:${issuer.port}`, issuer.url);
       const signer = async () => ((await (await fetch(listUrl)).json()) as { proof: { verificationMethod: string } }).proof.verificationMethod;
       const first = await signer();
@@ -177,7 +177,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
 
       // Removed (a compromise): the list is signed again, by the current key, from the next GET on.
       expect((await call('POST', `/members/${rotor.id}/keys/rotate`, { previous: 'remove' }, key)).status).toBe(200);
-      const after = await issueRevocable(key);
+      const after = await issueRevocable(key, rotor.did);
       expect(after.credentialStatus[0].statusListCredential).toBe(before.credentialStatus[0].statusListCredential);
       expect(await signer()).toBe(after.proof.verificationMethod);
       const verified = await verifyAtFreshPartner(after);
