@@ -108,6 +108,8 @@ export const Environment = z.object({
   // Audit checkpoints: signed when the log grew by this many entries, or this many seconds passed.
   GX_CHECKPOINT_EVERY_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(100),
   GX_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // OpenID4VCI: how often expired offers, nonces and deferred transactions are swept (0: never).
+  GX_WALLET_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   // Compliance: a registration number no registry look-up confirmed (no notary evidence) refuses the
   // label, or only warns. Unset: refuse in production, warn in development.
   GX_COMPLIANCE_UNCHECKED_NUMBERS: z.enum(['refuse', 'warn']).optional(),
@@ -177,6 +179,8 @@ export interface Config {
   };
   checkpointEveryEntries: number;
   checkpointEverySeconds: number;
+  /** Seconds between sweeps of expired wallet state (0: no sweep). */
+  walletSweepIntervalSeconds: number;
   /**
    * The CA that certifies hosted members' keys: configured files, or (undefined files) the
    * development root in development and none in production. `trustAnchor`: its certificate is
@@ -325,6 +329,7 @@ export function parseConfig(
     keyFiles,
     checkpointEveryEntries: e.GX_CHECKPOINT_EVERY_ENTRIES,
     checkpointEverySeconds: e.GX_CHECKPOINT_EVERY_SECONDS,
+    walletSweepIntervalSeconds: e.GX_WALLET_SWEEP_INTERVAL_SECONDS,
     memberCa: { keyFile: e.GX_MEMBER_CA_KEY_FILE, certFile: e.GX_MEMBER_CA_CERT_FILE, trustAnchor: e.GX_MEMBER_CA_TRUST_ANCHOR },
     complianceUncheckedNumbers: e.GX_COMPLIANCE_UNCHECKED_NUMBERS ?? (e.GX_ENV === 'production' ? 'refuse' : 'warn'),
     registryLookups: {

@@ -110,6 +110,10 @@ export const ERROR_STATUS = {
   /** A credential configuration the offer behind the access token does not list. */
   UNKNOWN_CREDENTIAL_CONFIGURATION: 400,
   INVALID_CREDENTIAL_REQUEST: 400,
+  /** A deferred credential request whose transaction_id is unknown, another wallet's, answered already, or expired. */
+  INVALID_TRANSACTION_ID: 400,
+  /** A credential request for an offer whose review refused the onboarding: nothing will be issued. */
+  CREDENTIAL_REQUEST_DENIED: 400,
   // Requests that clash with earlier ones.
   CONFLICT: 409,
   IDEMPOTENCY_KEY_REUSED: 422,

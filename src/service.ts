@@ -20,6 +20,7 @@ import type { RouteDependencies } from './http/route-table.js';
 import type { AuditRouteDependencies } from './http/routes/audit.js';
 import { createOnboarding } from './danube/onboarding/index.js';
 import { createWalletIssuance } from './wallets/issuance.js';
+import { createWalletSweeper, type WalletSweeper } from './wallets/sweep.js';
 import { createMemberLabels } from './members/labels.js';
 import { createMemberPresentations } from './members/presentations.js';
 import { supersedeChanges } from './status-lists/change-status.js';
@@ -97,6 +98,8 @@ export interface Service {
   adminApiKey: string | undefined;
   /** Signs audit checkpoints (every N entries / T seconds) and keeps the proof tree in step. */
   checkpointer: Checkpointer;
+  /** Removes expired OpenID4VCI offers, nonces and transactions every GX_WALLET_SWEEP_INTERVAL_SECONDS. */
+  walletSweeper: WalletSweeper;
   close(): Promise<void>;
 }
 
@@ -376,6 +379,17 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(overrides.log === undefined ? {} : { log: overrides.log }),
   });
   checkpointer.start();
+  const walletSweeper = createWalletSweeper({
+    store,
+    clock,
+    intervalSeconds: config.walletSweepIntervalSeconds,
+    onSwept: (swept) => {
+      metrics?.observeWalletSweep(swept);
+      if (swept.offers + swept.nonces + swept.transactions > 0) logger.info({ swept }, 'expired wallet state swept');
+    },
+    onError: overrides.log ?? ((error) => logger.error({ err: error }, 'the wallet sweep failed')),
+  });
+  walletSweeper.start();
   return {
     logger,
     metrics,
@@ -383,7 +397,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     compliance,
     workerPool,
     checkpointer,
+    walletSweeper,
     close: async () => {
+      await walletSweeper.stop();
       await checkpointer.stop();
       await workerPool?.destroy();
       await store.close();

@@ -59,6 +59,13 @@ export function statusRequestsIn(credential: JsonObject, pointer: string): { cre
   entries.forEach((entry, index) => {
     const isRequest = isObject(entry) && entry['type'] === 'BitstringStatusListEntry' && entry['statusListCredential'] === undefined;
     if (!isRequest) {
+      const fault = isObject(entry) && entry['type'] === 'BitstringStatusListEntry' ? bitstringEntryFault(entry) : undefined;
+      if (fault !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', `a BitstringStatusListEntry that names its list is signed as written, so it must be well formed: ${fault.detail}`, {
+          pointer: `${Array.isArray(status) ? `${pointer}/${index}` : pointer}/${fault.member}`,
+          hint: 'statusPurpose a string, statusListIndex a non-negative integer in base 10 as a string ("94567"), statusListCredential a URL; or leave statusListCredential out and gx-trust allocates the entry',
+        });
+      }
       kept.push(entry);
       return;
     }
@@ -74,6 +81,30 @@ export function statusRequestsIn(credential: JsonObject, pointer: string): { cre
   if (purposes.length === 0) return { credential, purposes };
   const { credentialStatus: _requests, ...rest } = credential;
   return { credential: kept.length === 0 ? rest : { ...rest, credentialStatus: kept }, purposes };
+}
+
+/**
+ * What makes a BitstringStatusListEntry malformed (W3C Bitstring Status List §2.1: a verifier
+ * raises MALFORMED_VALUE_ERROR on it), the first fault found, or undefined.
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
+ */
+function bitstringEntryFault(entry: JsonObject): { member: string; detail: string } | undefined {
+  if (typeof entry['statusPurpose'] !== 'string' || entry['statusPurpose'] === '') {
+    return { member: 'statusPurpose', detail: 'statusPurpose is a string' };
+  }
+  const index = entry['statusListIndex'];
+  if (typeof index !== 'string' || !/^(0|[1-9][0-9]*)$/.test(index)) {
+    return { member: 'statusListIndex', detail: `statusListIndex ${JSON.stringify(index)} is not an integer >= 0 written in base 10 as a string` };
+  }
+  const list = entry['statusListCredential'];
+  if (typeof list !== 'string' || !URL.canParse(list)) {
+    return { member: 'statusListCredential', detail: `statusListCredential ${JSON.stringify(list)} is not a URL` };
+  }
+  const size = entry['statusSize'];
+  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 1)) {
+    return { member: 'statusSize', detail: `statusSize ${JSON.stringify(size)} is not an integer greater than zero` };
+  }
+  return undefined;
 }
 
 /**

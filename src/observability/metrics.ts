@@ -26,6 +26,8 @@ export interface Metrics {
   observeShed(): void;
   /** A signing-policy decision: `gx_signatures_total{module,outcome}` (src/issuing/signing-policy.ts). */
   observeSigning(module: string, outcome: 'signed' | 'refused'): void;
+  /** Rows the wallet sweep removed: `gx_wallet_swept_total{kind}` (offers, nonces, transactions). */
+  observeWalletSweep(swept: { offers: number; nonces: number; transactions: number }): void;
   close(): void;
 }
 
@@ -89,6 +91,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const walletSwept = new Counter({
+    name: 'gx_wallet_swept_total',
+    help: 'Expired OpenID4VCI state removed by the periodic sweep, by kind (offers, nonces, transactions)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+
   // The labelled children, looked up once per (method, route, status): prom-client otherwise
   // rebuilds and hashes the label set on every request. Routes are patterns, so this stays small.
   interface RouteSeries {
@@ -133,6 +142,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeCacheLookup: (cache, hit) => cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' }),
     observeShed: () => shed.inc(),
     observeSigning: (module, outcome) => signatures.inc({ module, outcome }),
+    observeWalletSweep: (swept) => {
+      for (const kind of ['offers', 'nonces', 'transactions'] as const) walletSwept.inc({ kind }, swept[kind]);
+    },
     close: () => {
       series.clear();
       registry.clear();

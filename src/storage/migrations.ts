@@ -220,4 +220,31 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 8,
+    // OpenID4VCI deferred issuance (§9): an offer may promise credentials that onboarding issues
+    // only after an admin's review; a credential request that arrives first becomes a transaction
+    // holding the keys its proofs proved, answered once the review decides. Transaction ids are
+    // kept as digests, like codes. Expiry columns are indexed for the periodic sweep. Nothing here
+    // depends on step 7 (OpenID4VP): the runner applies the steps it has not seen, by number.
+    name: 'wallets: deferred offers (review state) and deferred issuance transactions',
+    async up(db, t) {
+      await db.schema.alterTable('credential_offers').addColumn('deferred_configurations', t.json).execute();
+      await db.schema.alterTable('credential_offers').addColumn('review_state', 'text', (c) => c.check(sql`review_state IN ('pending', 'approved', 'refused')`)).execute();
+      await db.schema.alterTable('credential_offers').addColumn('review_reason', 'text').execute();
+      await db.schema.createIndex('credential_offers_expires').on('credential_offers').column('expires_at').execute();
+      await db.schema.createIndex('wallet_nonces_expires').on('wallet_nonces').column('expires_at').execute();
+      await db.schema
+        .createTable('wallet_transactions')
+        .addColumn('transaction_hash', 'text', (c) => c.primaryKey())
+        .addColumn('offer_id', 'text', (c) => c.notNull().references('credential_offers.id'))
+        .addColumn('configuration_id', 'text', (c) => c.notNull())
+        .addColumn('bindings', t.json, (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('wallet_transactions_offer').on('wallet_transactions').column('offer_id').execute();
+      await db.schema.createIndex('wallet_transactions_expires').on('wallet_transactions').column('expires_at').execute();
+    },
+  },
 ];

@@ -239,6 +239,43 @@ export interface CredentialOfferRecord {
   createdAt: string;
   expiresAt: string;
   redeemedAt: string | null;
+  /**
+   * An offer of credentials not issued yet (onboarding waiting for an admin's review): the
+   * configurations promised, and the review's state. Null for an offer of stored credentials.
+   * `credentials` is empty until the review approves and names them.
+   */
+  deferred: DeferredOffer | null;
+}
+
+export type ReviewState = 'pending' | 'approved' | 'refused';
+
+export interface DeferredOffer {
+  configurationIds: readonly string[];
+  state: ReviewState;
+  /** Why the review refused (told to the wallet), or null. */
+  reason: string | null;
+}
+
+/**
+ * A deferred issuance transaction (OpenID4VCI §9): a credential request that arrived before the
+ * credentials existed, with the keys its proofs proved, waiting for the offer's review. The
+ * transaction_id is kept as a SHA-256 digest (hex), as codes are.
+ */
+export interface WalletTransactionRecord {
+  transactionHash: string;
+  offerId: string;
+  configurationId: string;
+  /** The wallet keys (DID URLs) the proofs bound, one copy each once issued. */
+  bindings: readonly string[];
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** What one sweep removed. */
+export interface WalletSweep {
+  offers: number;
+  nonces: number;
+  transactions: number;
 }
 
 // Failures -----------------------------------------------------------------------------------

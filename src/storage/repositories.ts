@@ -21,6 +21,7 @@ import type {
   LabelCoverage,
   MemberKeyRecord,
   MemberRecord,
+  OfferedCredential,
   RandomIndex,
   SignedCheckpoint,
   StatusAllocation,
@@ -29,6 +30,8 @@ import type {
   StatusPurpose,
   StoredAuditEntry,
   StoredCredential,
+  WalletSweep,
+  WalletTransactionRecord,
 } from './records.js';
 
 /** What a recorded issuance writes: the credential, its status allocations, its audit entry and (optionally) the idempotency key's response. */
@@ -211,4 +214,23 @@ export interface WalletRepository {
   putWalletNonce(options: { nonce: string; expiresAt: string }): Promise<void>;
   /** Removes the nonce; true only when it existed and had not expired at `at` (each nonce is used once). */
   consumeWalletNonce(options: { nonce: string; at: string }): Promise<boolean>;
+  /**
+   * ONE transaction: a deferred offer's review decided (approved with the credentials it names,
+   * or refused with a reason) and its audit entry; false when the offer is not pending (decided
+   * already, by this or another replica), and then nothing is written.
+   */
+  decideDeferredOffer(options: {
+    id: string;
+    decision: { state: 'approved'; credentials: readonly OfferedCredential[] } | { state: 'refused'; reason: string };
+    audit: AuditEntryInput;
+  }): Promise<boolean>;
+  createWalletTransaction(transaction: WalletTransactionRecord): Promise<void>;
+  walletTransaction(transactionHash: string): Promise<WalletTransactionRecord | undefined>;
+  /** Removes the transaction; true only for the one caller that removed it (its credentials are issued once). */
+  consumeWalletTransaction(transactionHash: string): Promise<boolean>;
+  /**
+   * Removes what expired before `at`: nonces, transactions, and offers no live transaction
+   * still needs. Plain conditional deletes: replicas sweeping at once remove each row once.
+   */
+  sweepWallets(options: { at: string }): Promise<WalletSweep>;
 }

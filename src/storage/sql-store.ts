@@ -32,6 +32,7 @@ import type {
   MemberRecord,
   OfferedCredential,
   RandomIndex,
+  ReviewState,
   SignedCheckpoint,
   StatusAllocation,
   StatusBitChange,
@@ -39,6 +40,8 @@ import type {
   StatusPurpose,
   StoredAuditEntry,
   StoredCredential,
+  WalletSweep,
+  WalletTransactionRecord,
 } from './records.js';
 import type { IssuanceRecord } from './repositories.js';
 import type { RecordCodecs, Store } from './store.js';
@@ -913,6 +916,9 @@ export class SqlStore implements Store {
           created_at: o.createdAt,
           expires_at: o.expiresAt,
           redeemed_at: o.redeemedAt,
+          deferred_configurations: o.deferred === null ? null : JSON.stringify(o.deferred.configurationIds),
+          review_state: o.deferred?.state ?? null,
+          review_reason: o.deferred?.reason ?? null,
         })
         .execute();
       const [auditEntry] = await this.appendInTransaction(trx, [options.audit]);
@@ -958,10 +964,85 @@ export class SqlStore implements Store {
 
   consumeWalletNonce(options: { nonce: string; at: string }): Promise<boolean> {
     return this.run('using a nonce', async (db) => {
+      // Nonces nobody returns are removed by the periodic sweep (sweepWallets), not on this path.
       const row = await db.deleteFrom('wallet_nonces').where('nonce', '=', options.nonce).returning('expires_at').executeTakeFirst();
-      // Expired ones are swept as they are met; a nonce nobody returns stays until its row is met again or the table is pruned.
-      await db.deleteFrom('wallet_nonces').where('expires_at', '<', options.at).execute();
       return row !== undefined && read.iso(row.expires_at) > options.at;
+    });
+  }
+
+  decideDeferredOffer(options: {
+    id: string;
+    decision: { state: 'approved'; credentials: readonly OfferedCredential[] } | { state: 'refused'; reason: string };
+    audit: AuditEntryInput;
+  }): Promise<boolean> {
+    const { decision } = options;
+    return this.transaction('deciding a deferred credential offer', async (trx) => {
+      // The conditional update decides between two admins (or replicas) deciding at once.
+      const changed = await trx
+        .updateTable('credential_offers')
+        .set({
+          review_state: decision.state,
+          review_reason: decision.state === 'refused' ? decision.reason : null,
+          ...(decision.state === 'approved' ? { credentials: JSON.stringify(decision.credentials) } : {}),
+        })
+        .where('id', '=', options.id)
+        .where('review_state', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) !== 1) return false;
+      await this.appendInTransaction(trx, [options.audit]);
+      return true;
+    });
+  }
+
+  createWalletTransaction(t: WalletTransactionRecord): Promise<void> {
+    return this.run('storing a deferred issuance transaction', async (db) => {
+      await db
+        .insertInto('wallet_transactions')
+        .values({
+          transaction_hash: t.transactionHash,
+          offer_id: t.offerId,
+          configuration_id: t.configurationId,
+          bindings: JSON.stringify(t.bindings),
+          created_at: t.createdAt,
+          expires_at: t.expiresAt,
+        })
+        .execute();
+    });
+  }
+
+  walletTransaction(transactionHash: string): Promise<WalletTransactionRecord | undefined> {
+    return this.run('reading a deferred issuance transaction', async (db) => {
+      const row = await db.selectFrom('wallet_transactions').selectAll().where('transaction_hash', '=', transactionHash).executeTakeFirst();
+      if (row === undefined) return undefined;
+      return {
+        transactionHash: row.transaction_hash,
+        offerId: row.offer_id,
+        configurationId: row.configuration_id,
+        bindings: read.json<string[]>(row.bindings),
+        createdAt: read.iso(row.created_at),
+        expiresAt: read.iso(row.expires_at),
+      };
+    });
+  }
+
+  consumeWalletTransaction(transactionHash: string): Promise<boolean> {
+    return this.run('completing a deferred issuance transaction', async (db) => {
+      const changed = await db.deleteFrom('wallet_transactions').where('transaction_hash', '=', transactionHash).executeTakeFirst();
+      return Number(changed.numDeletedRows) === 1;
+    });
+  }
+
+  sweepWallets(options: { at: string }): Promise<WalletSweep> {
+    return this.run('sweeping expired wallet state', async (db) => {
+      const nonces = await db.deleteFrom('wallet_nonces').where('expires_at', '<', options.at).executeTakeFirst();
+      const transactions = await db.deleteFrom('wallet_transactions').where('expires_at', '<', options.at).executeTakeFirst();
+      // An offer past its code's expiry stays while a transaction of its wallet waits on it.
+      const offers = await db
+        .deleteFrom('credential_offers')
+        .where('expires_at', '<', options.at)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('wallet_transactions').select('transaction_hash').whereRef('wallet_transactions.offer_id', '=', 'credential_offers.id'))))
+        .executeTakeFirst();
+      return { offers: Number(offers.numDeletedRows), nonces: Number(nonces.numDeletedRows), transactions: Number(transactions.numDeletedRows) };
     });
   }
 }
@@ -1049,6 +1130,9 @@ function toCredentialOffer(row: {
   created_at: string | Date;
   expires_at: string | Date;
   redeemed_at: string | Date | null;
+  deferred_configurations: unknown;
+  review_state: string | null;
+  review_reason: string | null;
 }): CredentialOfferRecord {
   return {
     id: row.id,
@@ -1062,5 +1146,9 @@ function toCredentialOffer(row: {
     createdAt: read.iso(row.created_at),
     expiresAt: read.iso(row.expires_at),
     redeemedAt: read.isoOrNull(row.redeemed_at),
+    deferred:
+      row.deferred_configurations === null || row.review_state === null
+        ? null
+        : { configurationIds: read.json<string[]>(row.deferred_configurations), state: row.review_state as ReviewState, reason: row.review_reason },
   };
 }

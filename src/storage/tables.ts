@@ -71,8 +71,12 @@ export interface Tables {
     created_at: Timestamp;
     expires_at: Timestamp;
     redeemed_at: Timestamp | null;
+    deferred_configurations: Json | null;
+    review_state: string | null;
+    review_reason: string | null;
   };
   wallet_nonces: { nonce: string; expires_at: Timestamp };
+  wallet_transactions: { transaction_hash: string; offer_id: string; configuration_id: string; bindings: Json; created_at: Timestamp; expires_at: Timestamp };
   api_keys: { id: string; member_id: string; role: string; key_hash: string; created_at: Timestamp; revoked_at: Timestamp | null };
 }
 

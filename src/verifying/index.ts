@@ -88,6 +88,8 @@ export const DEFAULT_VERIFY_DEADLINE_MS = 5000;
 export interface VerifyOptions {
   challenge?: string;
   domain?: string;
+  /** See VerifyContext.expectedProofPurpose. */
+  expectedProofPurpose?: string;
   /** Overrides the clock for this call ("was it valid at ..."). */
   now?: Date;
   /** The caller's share of canonicalization work (VerifyContext.admitCanonicalization); also asked for each credential a presentation holds. */
@@ -138,6 +140,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     };
     if (options.challenge !== undefined) context.challenge = options.challenge;
     if (options.domain !== undefined) context.domain = options.domain;
+    if (options.expectedProofPurpose !== undefined) context.expectedProofPurpose = options.expectedProofPurpose;
     if (options.admitCanonicalization !== undefined) context.admitCanonicalization = options.admitCanonicalization;
     return context;
   }
@@ -253,7 +256,8 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     return withDeadline(options, async (deadline) => {
       const context = contextFor(options);
-      const key = deps.resultCache?.keyOf(input, context.now);
+      // A cached result was reached without the caller's expected purpose: not reused for it.
+      const key = context.expectedProofPurpose === undefined ? deps.resultCache?.keyOf(input, context.now) : undefined;
       let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
       if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
       const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context, deadline));

@@ -13,6 +13,13 @@ export interface VerifyContext {
   challenge?: string;
   domain?: string;
   /**
+   * The caller's expected proofPurpose (VC-API `options.expectedProofPurpose`) for the proofs of
+   * the document it sent, not of the credentials a presentation holds: a proof naming another
+   * purpose fails key binding. It narrows only: a credential proof is still bound under
+   * assertionMethod, a presentation proof under authentication.
+   */
+  expectedProofPurpose?: string;
+  /**
    * Asked once per document before JSON-LD canonicalization starts (Data Integrity and
    * JsonWebSignature2020 proofs, the costly formats): it throws (RATE_LIMITED) to refuse the work
    * to a caller who has used up its share. Absent: no limit.

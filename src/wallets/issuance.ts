@@ -10,6 +10,11 @@
  * resolution (did:key and did:jwk, offline) and the state, which lives in the store so that every
  * replica redeems what another offered and a code or nonce is used once across all of them.
  *
+ * Deferred issuance (§9): an offer may promise configurations that onboarding issues only after an
+ * admin's review. A credential request that arrives first is answered 202 with a transaction_id,
+ * kept (as a digest) with the keys its proofs proved; the deferred credential endpoint answers it
+ * once the review approved (naming the credentials onboarding issued) or refused.
+ *
  * Binding: the credential subject stays the participant (the member's DID: what Gaia-X attests is
  * about it); the wallet key that proved possession is named by the VCDM 2.0 `confidenceMethod` as
  * a DID URL (did:key, or did:jwk for a bare JWK), in both formats.
@@ -52,6 +57,14 @@ import { configurationId, configurationOf, credentialConfigurations, kindOf, PRO
 export const OFFER_LIFETIME_SECONDS = { default: 600, max: 86_400 };
 export const ACCESS_TOKEN_SECONDS = 300;
 export const NONCE_SECONDS = 300;
+/**
+ * Deferred issuance: how long a transaction waits for the review, and how long an access token for
+ * a pending offer lives (the wallet presents it at the deferred credential endpoint; gx-trust has no
+ * refresh tokens). The token still names one offer only, and is DPoP-bound when the wallet can.
+ */
+export const DEFERRED_SECONDS = 86_400;
+/** The seconds a wallet is told to wait between deferred credential requests. */
+export const DEFERRED_INTERVAL_SECONDS = 60;
 /** Wrong PINs an offer survives; the next kills it. */
 export const MAX_TX_CODE_FAILURES = 5;
 /** Proofs (keys) one credential request may carry. */
@@ -62,6 +75,7 @@ export const WALLET_PATHS = {
   token: '/openid4vci/token',
   nonce: '/openid4vci/nonce',
   credential: '/openid4vci/credential',
+  deferredCredential: '/openid4vci/deferred-credential',
   jwks: '/openid4vci/jwks',
 } as const;
 
@@ -74,11 +88,18 @@ export const OAUTH_ERRORS: Partial<Record<ErrorCode, string>> = {
   UNKNOWN_CREDENTIAL_CONFIGURATION: 'unknown_credential_configuration',
   INVALID_CREDENTIAL_REQUEST: 'invalid_credential_request',
   UNSUPPORTED_GRANT_TYPE: 'unsupported_grant_type',
+  INVALID_TRANSACTION_ID: 'invalid_transaction_id',
+  CREDENTIAL_REQUEST_DENIED: 'credential_request_denied',
 };
 
 export interface OfferRequest {
-  /** Ids of stored credentials the member owns. */
-  credentials: readonly string[];
+  /** Ids of stored credentials the member owns; absent for a deferred offer. */
+  credentials?: readonly string[] | undefined;
+  /**
+   * An offer of what onboarding will issue once an admin's review approves it: the configurations
+   * promised. The wallet's request gets a transaction_id until then (OpenID4VCI §9).
+   */
+  deferred?: { credentialConfigurationIds: readonly string[] } | undefined;
   format?: WalletFormat | undefined;
   /** A PIN the wallet must send with the code, handed to the holder out of band. */
   txCode?: boolean | undefined;
@@ -113,7 +134,27 @@ export interface WalletIssuance {
   createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer>;
   token(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   nonce(): Promise<Record<string, unknown>>;
-  credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** 200 with the credentials, or 202 with a transaction_id when the offer waits for its review. */
+  credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<WalletAnswer>;
+  /** OpenID4VCI §9: 200 with the credentials once the review approved, 202 while it is pending. */
+  deferredCredential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<WalletAnswer>;
+  /** An admin's decision on a deferred offer: approved with the credentials onboarding issued, or refused. */
+  decideOffer(member: MemberRecord, offerId: string, decision: OfferDecision, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<DecidedOffer>;
+}
+
+export interface WalletAnswer {
+  status: 200 | 202;
+  body: Record<string, unknown>;
+}
+
+export type OfferDecision = { decision: 'approved'; credentials: readonly string[] } | { decision: 'refused'; reason: string };
+
+export interface DecidedOffer {
+  id: string;
+  state: 'approved' | 'refused';
+  /** What the wallet gets: each approved credential under each promised configuration of its kind. */
+  credentials: readonly OfferedCredential[];
+  reason?: string;
 }
 
 export interface WalletIssuanceDependencies {
@@ -249,6 +290,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     authorization_servers: [base],
     credential_endpoint: `${base}${WALLET_PATHS.credential}`,
     nonce_endpoint: `${base}${WALLET_PATHS.nonce}`,
+    deferred_credential_endpoint: `${base}${WALLET_PATHS.deferredCredential}`,
     batch_credential_issuance: { batch_size: BATCH_SIZE },
     display: [{ name: 'gx-trust', locale: 'en' }],
     credential_configurations_supported: credentialConfigurations(),
@@ -270,6 +312,15 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
   async function createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer> {
     const format = request.format ?? 'jwt_vc_json';
     const offered: OfferedCredential[] = [];
+    const deferred = request.deferred === undefined ? null : [...new Set(request.deferred.credentialConfigurationIds)];
+    for (const [index, id] of (deferred ?? []).entries()) {
+      if (configurationOf(id) === undefined) {
+        throw new GxTrustError('INVALID_INPUT', `gx-trust has no credential configuration ${id}`, {
+          pointer: `/deferred/credentialConfigurationIds/${index}`,
+          hint: 'Name configurations of GET /.well-known/openid-credential-issuer (credential_configurations_supported)',
+        });
+      }
+    }
     for (const [index, record] of caller.ownedRecords.entries()) {
       const status = await withdrawn(record);
       if (status !== undefined) {
@@ -293,7 +344,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     const expiresAt = new Date(now.getTime() + lifetime * 1000).toISOString();
     const code = randomBytes(32).toString('base64url');
     const txCode = request.txCode === true ? String(randomInt(0, 10 ** TX_CODE_LENGTH)).padStart(TX_CODE_LENGTH, '0') : undefined;
-    const credentialConfigurationIds = [...new Set(offered.map((o) => o.configurationId))];
+    const credentialConfigurationIds = deferred ?? [...new Set(offered.map((o) => o.configurationId))];
     const { credentialOffer, credentialOfferObject } = await issuer.createCredentialOffer({
       issuerMetadata,
       credentialConfigurationIds,
@@ -317,13 +368,14 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
         createdAt: now.toISOString(),
         expiresAt,
         redeemedAt: null,
+        deferred: deferred === null ? null : { configurationIds: deferred, state: 'pending', reason: null },
       },
       audit: {
         actor: caller.actor,
         action: 'credential-offer.created',
         subject: member.did,
         digests: {},
-        details: { offer: id, member: member.id, credentials: offered.map((o) => o.credentialId), configurations: credentialConfigurationIds, expiresAt, txCode: txCode !== undefined },
+        details: { offer: id, member: member.id, credentials: offered.map((o) => o.credentialId), configurations: credentialConfigurationIds, expiresAt, txCode: txCode !== undefined, deferred: deferred !== null },
       },
     });
     const qrCode = `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(credentialOffer, { type: 'svg', errorCorrectionLevel: 'M' })).toString('base64')}`;
@@ -397,7 +449,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       authorizationServer: base,
       audience: base,
       subject: offer.id,
-      expiresInSeconds: ACCESS_TOKEN_SECONDS,
+      expiresInSeconds: offer.deferred?.state === 'pending' ? DEFERRED_SECONDS : ACCESS_TOKEN_SECONDS,
       signer: { method: 'jwk', alg: 'ES256', publicJwk: tokenJwk },
       now,
       ...(verified.dpop === undefined ? {} : { dpop: { jwk: verified.dpop.jwk } }),
@@ -425,7 +477,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
 
   /** The configuration a request names (by id, or by format and type as drafts did), if the offer has it. */
   function requestedConfiguration(parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>, offer: CredentialOfferRecord): string {
-    const offeredIds = new Set(offer.credentials.map((c) => c.configurationId));
+    const offeredIds = new Set(offer.deferred?.configurationIds ?? offer.credentials.map((c) => c.configurationId));
     let id = parsed.credentialConfigurationId;
     if (id === undefined && parsed.format !== undefined) {
       const format = parsed.format as { format: string; credential_definition?: { type?: string[] } };
@@ -441,22 +493,8 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     return id;
   }
 
-  async function credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const offer = await offerOfToken(request);
-    const named = body['credential_configuration_id'];
-    if (typeof named === 'string' && configurationOf(named) === undefined) {
-      throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `gx-trust has no credential configuration ${named}`, 'Ask for a configuration the offer lists', '/credential_configuration_id');
-    }
-    let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
-    try {
-      parsed = issuer.parseCredentialRequest({ issuerMetadata, credentialRequest: body });
-    } catch (error) {
-      if (error instanceof Oauth2ServerErrorResponseError && error.errorResponse.error === 'unknown_credential_configuration') {
-        throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', error.errorResponse.error_description ?? error.message, 'Ask for a configuration the offer lists', '/credential_configuration_id');
-      }
-      throw fromLibrary(error, 'INVALID_CREDENTIAL_REQUEST');
-    }
-    const id = requestedConfiguration(parsed, offer);
+  /** The wallet keys the request's jwt proofs prove possession of, each proof's c_nonce consumed. */
+  async function provenBindings(parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>): Promise<string[]> {
     const proofs = parsed.proofs?.jwt ?? [];
     if (proofs.length === 0) throw walletError('INVALID_PROOF', 'the request carries no jwt proof of possession', 'Send proofs: {jwt: [<openid4vci-proof+jwt>]} signed with the wallet key, with the c_nonce of the nonce endpoint', '/proofs');
     if (proofs.length > BATCH_SIZE) throw walletError('INVALID_CREDENTIAL_REQUEST', `at most ${BATCH_SIZE} proofs per request`, `Send at most ${BATCH_SIZE} keys`, '/proofs/jwt');
@@ -487,12 +525,14 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       }
       bindings.push(bindingOf(verified.signer));
     }
-    const member = await store.getMember(offer.memberId);
-    if (member === undefined) throw walletError('INVALID_TOKEN', 'the offer\'s member is gone', 'Ask for a new offer');
-    const { format } = configurationOf(id)!;
-    const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
-    const credentials: { credential: unknown }[] = [];
-    // Every original is checked before anything is signed: a refusal leaves no partial batch behind.
+    return bindings;
+  }
+
+  /**
+   * The offered originals of the configuration, each still stored and neither revoked nor
+   * suspended: checked before anything is signed, so a refusal leaves no partial batch behind.
+   */
+  async function currentOriginals(offer: CredentialOfferRecord, id: string): Promise<CredentialRecord[]> {
     const originals: CredentialRecord[] = [];
     for (const offered of offer.credentials.filter((c) => c.configurationId === id)) {
       const original = await store.getCredential(offered.credentialId);
@@ -502,6 +542,16 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       if (status !== undefined) throw walletError('INVALID_CREDENTIAL_REQUEST', `the offered credential ${offered.credentialId} is ${status}`, 'Ask the member for a new offer of current credentials', '/credential_configuration_id');
       originals.push(original);
     }
+    return originals;
+  }
+
+  /** A copy of each original for each key, signed as the original's issuer, recorded and audited. */
+  async function issueCopies(offer: CredentialOfferRecord, id: string, originals: readonly CredentialRecord[], bindings: readonly string[], via: 'credential' | 'deferred-credential'): Promise<{ credential: unknown }[]> {
+    const member = await store.getMember(offer.memberId);
+    if (member === undefined) throw walletError('INVALID_TOKEN', 'the offer\'s member is gone', 'Ask for a new offer');
+    const { format } = configurationOf(id)!;
+    const caller: SigningCaller = { actor: offer.createdBy, role: offer.createdByRole as SigningCaller['role'], ...(offer.createdByRole === 'member' ? { dids: [member.did] } : {}) };
+    const credentials: { credential: unknown }[] = [];
     for (const original of originals) {
       const document = documentOf(original);
       for (const binding of bindings) {
@@ -521,9 +571,131 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       action: 'credential-offer.issued',
       subject: member.did,
       digests: {},
-      details: { offer: offer.id, configuration: id, credentials: credentials.length, bindings },
+      details: { offer: offer.id, configuration: id, credentials: credentials.length, bindings: [...bindings], via },
     });
-    return issuer.createCredentialResponse({ credentialRequest: parsed, credentials }) as Record<string, unknown>;
+    return credentials;
+  }
+
+  function denied(offer: CredentialOfferRecord): GxTrustError {
+    return walletError('CREDENTIAL_REQUEST_DENIED', `the review of this onboarding refused it${offer.deferred?.reason ? `: ${offer.deferred.reason}` : ''}`, 'Nothing will be issued for this offer; the member may onboard again and ask for a new offer');
+  }
+
+  async function credential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<WalletAnswer> {
+    const offer = await offerOfToken(request);
+    const named = body['credential_configuration_id'];
+    if (typeof named === 'string' && configurationOf(named) === undefined) {
+      throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', `gx-trust has no credential configuration ${named}`, 'Ask for a configuration the offer lists', '/credential_configuration_id');
+    }
+    let parsed: ReturnType<Openid4vciIssuer['parseCredentialRequest']>;
+    try {
+      parsed = issuer.parseCredentialRequest({ issuerMetadata, credentialRequest: body });
+    } catch (error) {
+      if (error instanceof Oauth2ServerErrorResponseError && error.errorResponse.error === 'unknown_credential_configuration') {
+        throw walletError('UNKNOWN_CREDENTIAL_CONFIGURATION', error.errorResponse.error_description ?? error.message, 'Ask for a configuration the offer lists', '/credential_configuration_id');
+      }
+      throw fromLibrary(error, 'INVALID_CREDENTIAL_REQUEST');
+    }
+    const id = requestedConfiguration(parsed, offer);
+    if (offer.deferred?.state === 'refused') throw denied(offer);
+    const bindings = await provenBindings(parsed);
+    if (offer.deferred?.state === 'pending') {
+      // The credentials do not exist yet: keep what the proofs proved, answer with a transaction.
+      const transactionId = randomBytes(32).toString('base64url');
+      const now = deps.clock();
+      await store.createWalletTransaction({
+        transactionHash: sha256Hex(transactionId),
+        offerId: offer.id,
+        configurationId: id,
+        bindings,
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + DEFERRED_SECONDS * 1000).toISOString(),
+      });
+      const member = await store.getMember(offer.memberId);
+      await store.appendAudit({
+        actor: offer.createdBy,
+        action: 'credential-offer.deferred',
+        subject: member?.did ?? offer.memberId,
+        digests: {},
+        details: { offer: offer.id, configuration: id, bindings },
+      });
+      return { status: 202, body: issuer.createCredentialResponse({ credentialRequest: parsed, transactionId, interval: DEFERRED_INTERVAL_SECONDS }) as Record<string, unknown> };
+    }
+    const credentials = await issueCopies(offer, id, await currentOriginals(offer, id), bindings, 'credential');
+    return { status: 200, body: issuer.createCredentialResponse({ credentialRequest: parsed, credentials }) as Record<string, unknown> };
+  }
+
+  async function deferredCredential(request: WalletHttpRequest, body: Record<string, unknown>): Promise<WalletAnswer> {
+    const offer = await offerOfToken(request);
+    let transactionId: string;
+    try {
+      transactionId = issuer.parseDeferredCredentialRequest({ deferredCredentialRequest: body }).deferredCredentialRequest.transaction_id;
+    } catch (error) {
+      throw fromLibrary(error, 'INVALID_CREDENTIAL_REQUEST');
+    }
+    const transaction = await store.walletTransaction(sha256Hex(transactionId));
+    const invalid = () => walletError('INVALID_TRANSACTION_ID', 'no deferred issuance of this access token has this transaction_id (unknown, answered already, or expired)', 'Send the transaction_id of your credential response with the same access token', '/transaction_id');
+    // Another offer's transaction is answered as an unknown one: a token reaches its own offer only.
+    if (transaction === undefined || transaction.offerId !== offer.id || Date.parse(transaction.expiresAt) <= deps.clock().getTime()) throw invalid();
+    if (offer.deferred?.state === 'pending') {
+      return { status: 202, body: issuer.createDeferredCredentialResponse({ transactionId, interval: DEFERRED_INTERVAL_SECONDS }) as Record<string, unknown> };
+    }
+    if (offer.deferred?.state === 'refused') {
+      await store.consumeWalletTransaction(transaction.transactionHash);
+      throw denied(offer);
+    }
+    // A withdrawn original is refused while the transaction stays (it expires); then, answered
+    // once: of two requests (or replicas) with one transaction_id, one removes it and signs.
+    const originals = await currentOriginals(offer, transaction.configurationId);
+    if (!(await store.consumeWalletTransaction(transaction.transactionHash))) throw invalid();
+    const credentials = await issueCopies(offer, transaction.configurationId, originals, transaction.bindings, 'deferred-credential');
+    return { status: 200, body: issuer.createDeferredCredentialResponse({ credentials }) as Record<string, unknown> };
+  }
+
+  async function decideOffer(member: MemberRecord, offerId: string, decision: OfferDecision, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<DecidedOffer> {
+    const offer = await store.getCredentialOffer(offerId);
+    if (offer === undefined || offer.memberId !== member.id) {
+      throw new GxTrustError('NOT_FOUND', `member ${member.id} has no credential offer ${offerId}`, { hint: 'Use the id POST /members/{id}/credential-offers answered' });
+    }
+    if (offer.deferred === null) {
+      throw new GxTrustError('CONFLICT', `offer ${offerId} offers stored credentials and waits for no review`, { hint: 'Only an offer made with `deferred` is decided here' });
+    }
+    const promised = offer.deferred.configurationIds;
+    const credentials: OfferedCredential[] = [];
+    if (decision.decision === 'approved') {
+      for (const [index, record] of caller.ownedRecords.entries()) {
+        const pointer = `/credentials/${index}`;
+        const status = await withdrawn(record);
+        if (status !== undefined) {
+          throw new GxTrustError(status === 'suspended' ? 'CREDENTIAL_SUSPENDED' : 'CREDENTIAL_REVOKED', `${record.id} is ${status}: a wallet gets no copy of it`, { pointer, hint: 'Name the credentials onboarding issued after the review' });
+        }
+        const claims = await deps.signer.read(documentOf(record));
+        const kind = kindOf([...claims.types, ...claims.subjects.flatMap((s) => s.types)]);
+        const matching = promised.filter((configuration) => kind !== undefined && configurationOf(configuration)?.kind.id === kind.id);
+        if (matching.length === 0) {
+          throw new GxTrustError('INVALID_INPUT', `${record.id} is of none of the kinds the offer promised (${promised.join(', ')})`, { pointer, hint: 'Name credentials of the promised kinds' });
+        }
+        for (const configurationId of matching) credentials.push({ configurationId, credentialId: record.id });
+      }
+      const missing = promised.filter((configuration) => !credentials.some((c) => c.configurationId === configuration));
+      if (missing.length > 0) {
+        throw new GxTrustError('INVALID_INPUT', `the offer promised ${missing.join(', ')}, and no credential named is of that kind`, { pointer: '/credentials', hint: 'Name a credential for every promised configuration, or refuse the offer' });
+      }
+    }
+    const decided = await store.decideDeferredOffer({
+      id: offer.id,
+      decision: decision.decision === 'approved' ? { state: 'approved', credentials } : { state: 'refused', reason: decision.reason },
+      audit: {
+        actor: caller.actor,
+        action: `credential-offer.${decision.decision}`,
+        subject: member.did,
+        digests: {},
+        details: { offer: offer.id, member: member.id, ...(decision.decision === 'approved' ? { credentials: credentials.map((c) => c.credentialId) } : { reason: decision.reason }) },
+      },
+    });
+    if (!decided) {
+      throw new GxTrustError('CONFLICT', `offer ${offerId} was ${offer.deferred.state === 'pending' ? 'decided meanwhile' : `${offer.deferred.state} already`}`, { hint: 'A review is decided once; make a new offer' });
+    }
+    return { id: offer.id, state: decision.decision, credentials, ...(decision.decision === 'refused' ? { reason: decision.reason } : {}) };
   }
 
   return {
@@ -534,5 +706,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     token,
     nonce,
     credential,
+    deferredCredential,
+    decideOffer,
   };
 }

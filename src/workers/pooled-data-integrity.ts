@@ -98,6 +98,7 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
         now: context.now.getTime(),
         clock: clock().getTime(),
         clockSkewSeconds: context.clockSkewSeconds,
+        ...(context.expectedProofPurpose === undefined ? {} : { expectedProofPurpose: context.expectedProofPurpose }),
       });
       // In the main thread the result's document is the input itself; so it is here.
       return hasDocument ? { ...result, document: input } : result;

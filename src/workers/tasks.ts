@@ -27,6 +27,8 @@ export interface VerifyDataIntegrityTask {
   now: number;
   clock: number;
   clockSkewSeconds: number;
+  /** VerifyContext.expectedProofPurpose: the caller's, when it sent one. */
+  expectedProofPurpose?: string;
 }
 
 /** How a pool thread builds its Danube validator (once per thread and setting): the options that clone. */

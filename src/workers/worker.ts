@@ -96,6 +96,7 @@ async function verifyDataIntegrity(task: VerifyDataIntegrityTask) {
     now: new Date(task.now),
     clockSkewSeconds: task.clockSkewSeconds,
   };
+  if (typeof task.expectedProofPurpose === 'string') context.expectedProofPurpose = task.expectedProofPurpose;
   const { document, ...result } = await dataIntegrityFormat.verifyCredential(task.input, context);
   // The document is the task's input: the main thread has it, so it is not cloned back.
   return { ...result, hasDocument: document !== undefined };

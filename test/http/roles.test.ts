@@ -192,6 +192,19 @@ const ENDPOINTS: Endpoint[] = [
     expect: { others: 401 },
   },
   {
+    name: 'POST /openid4vci/deferred-credential (an API key is no access token)',
+    route: 'POST /openid4vci/deferred-credential',
+    request: () => ({ method: 'POST', path: '/openid4vci/deferred-credential', body: { transaction_id: 't-1' } }),
+    expect: { others: 401 },
+  },
+  {
+    // An admin's review of onboarding; a member does not decide its own (no such offer here: 404 for an admin).
+    name: 'POST /members/{acme}/credential-offers/{offerId}/review (no such offer)',
+    route: 'POST /members/:id/credential-offers/:offerId/review',
+    request: () => ({ method: 'POST', path: `/members/${acme.id}/credential-offers/00000000-0000-4000-8000-000000000000/review`, body: { decision: 'refused', reason: 'no' } }),
+    expect: { anonymous: 401, revoked: 401, bootstrap: 404, admin: 404, others: 403 },
+  },
+  {
     name: 'GET /members/{slug}/did.json (public)',
     route: 'GET /members/:slug/did.json',
     request: () => ({ method: 'GET', path: '/members/acme/did.json' }),

@@ -381,6 +381,7 @@ describe('every route that has something signed', () => {
     'post /members/:id/labels': { callerChoosesContent: false },
     // The wallet names a configuration and a key; the content is a stored credential's (test/wallets/).
     'post /openid4vci/credential': { callerChoosesContent: false },
+    'post /openid4vci/deferred-credential': { callerChoosesContent: false },
   };
 
   /** A credential outside a module's rows: a type none of its rows signs. */

@@ -488,6 +488,15 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       id: 'offer-1', memberId: member.id, codeHash: 'a'.repeat(64), txCodeHash: 'b'.repeat(64),
       credentials: [{ configurationId: 'GaiaXLegalPerson_jwt_vc_json', credentialId: 'urn:uuid:1' }],
       createdBy: `member:${member.id}`, createdByRole: 'member', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:10:00.000Z', redeemedAt: null,
+      deferred: null,
+    };
+    const deferredOffer = {
+      ...offer, id: 'offer-2', codeHash: 'c'.repeat(64), credentials: [],
+      deferred: { configurationIds: ['GaiaXLegalPerson_jwt_vc_json'], state: 'pending' as const, reason: null },
+    };
+    const transaction = {
+      transactionHash: 'd'.repeat(64), offerId: deferredOffer.id, configurationId: 'GaiaXLegalPerson_jwt_vc_json',
+      bindings: ['did:key:z6Mk#z6Mk'], createdAt: '2026-01-01T00:01:00.000Z', expiresAt: '2026-01-02T00:01:00.000Z',
     };
 
     beforeEach(async () => {
@@ -518,6 +527,54 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(uses.filter(Boolean)).toHaveLength(1);
       expect(await store.consumeWalletNonce({ nonce: 'n-2', at: '2026-01-01T00:06:00.000Z' })).toBe(false);
       expect(await store.consumeWalletNonce({ nonce: 'never-given', at: '2026-01-01T00:01:00.000Z' })).toBe(false);
+    });
+
+    it('decides a deferred offer once, with its audit entry', async () => {
+      await store.createCredentialOffer({ offer: deferredOffer, audit: makeAuditInput() });
+      expect(await store.getCredentialOffer(deferredOffer.id)).toEqual({ ...deferredOffer, txCodeFailures: 0 });
+      const size = await store.auditSize();
+      const credentials = [{ configurationId: 'GaiaXLegalPerson_jwt_vc_json', credentialId: 'urn:uuid:2' }];
+      const decisions = await Promise.all([
+        store.decideDeferredOffer({ id: deferredOffer.id, decision: { state: 'approved', credentials }, audit: makeAuditInput({ action: 'credential-offer.approved' }) }),
+        store.decideDeferredOffer({ id: deferredOffer.id, decision: { state: 'refused', reason: 'no' }, audit: makeAuditInput({ action: 'credential-offer.refused' }) }),
+      ]);
+      expect(decisions.filter(Boolean)).toHaveLength(1);
+      expect(await store.auditSize()).toBe(size + 1);
+      const decided = await store.getCredentialOffer(deferredOffer.id);
+      if (decisions[0]) expect(decided).toMatchObject({ credentials, deferred: { state: 'approved', reason: null } });
+      else expect(decided).toMatchObject({ credentials: [], deferred: { state: 'refused', reason: 'no' } });
+      // An offer of stored credentials has no review to decide.
+      await store.createCredentialOffer({ offer, audit: makeAuditInput() });
+      expect(await store.decideDeferredOffer({ id: offer.id, decision: { state: 'refused', reason: 'no' }, audit: makeAuditInput() })).toBe(false);
+    });
+
+    it('keeps a deferred transaction until it is consumed, once', async () => {
+      await store.createCredentialOffer({ offer: deferredOffer, audit: makeAuditInput() });
+      await store.createWalletTransaction(transaction);
+      expect(await store.walletTransaction(transaction.transactionHash)).toEqual(transaction);
+      expect(await store.walletTransaction('e'.repeat(64))).toBeUndefined();
+      const uses = await Promise.all([1, 2].map(() => store.consumeWalletTransaction(transaction.transactionHash)));
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      expect(await store.walletTransaction(transaction.transactionHash)).toBeUndefined();
+    });
+
+    it('sweeps expired nonces, transactions and offers, keeping an expired offer a live transaction needs', async () => {
+      await store.createCredentialOffer({ offer, audit: makeAuditInput() });
+      await store.createCredentialOffer({ offer: deferredOffer, audit: makeAuditInput() });
+      await store.createWalletTransaction(transaction);
+      await store.putWalletNonce({ nonce: 'old', expiresAt: '2026-01-01T00:05:00.000Z' });
+      await store.putWalletNonce({ nonce: 'live', expiresAt: '2026-01-01T01:05:00.000Z' });
+      // Both offers' codes expired at 00:10; the transaction lives until the next day.
+      expect(await store.sweepWallets({ at: '2026-01-01T01:00:00.000Z' })).toEqual({ offers: 1, nonces: 1, transactions: 0 });
+      expect(await store.getCredentialOffer(offer.id)).toBeUndefined();
+      expect(await store.getCredentialOffer(deferredOffer.id)).toBeDefined();
+      expect(await store.consumeWalletNonce({ nonce: 'live', at: '2026-01-01T01:00:00.000Z' })).toBe(true);
+      // Two replicas sweeping at once remove each row once.
+      const sweeps = await Promise.all([1, 2].map(() => store.sweepWallets({ at: '2026-01-03T00:00:00.000Z' })));
+      expect(sweeps.reduce((sum, s) => sum + s.transactions, 0)).toBe(1);
+      expect(sweeps.reduce((sum, s) => sum + s.offers, 0)).toBe(1);
+      expect(await store.getCredentialOffer(deferredOffer.id)).toBeUndefined();
+      expect(await store.sweepWallets({ at: '2026-01-03T00:00:00.000Z' })).toEqual({ offers: 0, nonces: 0, transactions: 0 });
     });
   });
 

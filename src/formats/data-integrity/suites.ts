@@ -36,8 +36,11 @@ export const DATA_INTEGRITY_CRYPTOSUITES: ReadonlySet<string> = new Set(['eddsa-
 export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
 export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
-/** The names the suites compare with a cryptosuite's `requiredAlgorithm`. */
-export type KeyAlgorithm = 'Ed25519' | 'P-256';
+/**
+ * The names the suites compare with a cryptosuite's `requiredAlgorithm`. P-384 is verified
+ * (ecdsa-rdfc-2019 with P-384 hashes with SHA-384), not signed: the keyring holds no P-384 key.
+ */
+export type KeyAlgorithm = 'Ed25519' | 'P-256' | 'P-384';
 
 /** The library API of jsonld-signatures 11, narrowed to what gx-trust calls. */
 interface JsonLdSignatures {
@@ -69,18 +72,19 @@ export function requiredAlgorithm(cryptosuite: Cryptosuite): KeyAlgorithm {
   return cryptosuite === 'ecdsa-rdfc-2019' ? 'P-256' : 'Ed25519';
 }
 
-/** Ed25519 or P-256, from the key itself; anything else has no cryptosuite here. */
+/** Ed25519, P-256 or P-384, from the key itself; anything else has no cryptosuite here. */
 export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'Ed25519';
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'P-256';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1') return 'P-384';
   throw new GxTrustError('INVALID_INPUT', `a ${key.asymmetricKeyType ?? 'symmetric'} key has no Data Integrity cryptosuite in gx-trust`, {
-    hint: 'Use an Ed25519 key (eddsa-rdfc-2022, Ed25519Signature2020) or a P-256 key (ecdsa-rdfc-2019)',
+    hint: 'Use an Ed25519 key (eddsa-rdfc-2022, Ed25519Signature2020) or a P-256 or P-384 key (ecdsa-rdfc-2019)',
   });
 }
 
 /**
  * ECDSA signatures in Data Integrity are the raw r||s form (IEEE P1363), as WebCrypto produces them,
- * over SHA-256 for P-256 (the keyring's Signers sign in that form).
+ * over SHA-256 for P-256 (the keyring's Signers sign in that form) and SHA-384 for P-384.
  * @see https://www.w3.org/TR/vc-di-ecdsa/#proof-serialization-ecdsa-rdfc-2019
  */
 export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {
@@ -92,7 +96,7 @@ export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {
       try {
         return algorithm === 'Ed25519'
           ? nodeVerify(null, data, publicKey, signature)
-          : nodeVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+          : nodeVerify(algorithm === 'P-384' ? 'sha384' : 'sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
       } catch {
         // A signature of the wrong length or encoding is simply not a valid signature.
         return false;
@@ -117,7 +121,7 @@ export function verifierFor(method: VerificationMethod): SuiteVerifier {
     try {
       verifier = nodeVerifier(method.id, publicKey);
     } catch (cause) {
-      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519 or P-256 key`, { cause });
+      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519, P-256 or P-384 key`, { cause });
     }
     verifierCache.set(key, verifier);
   }

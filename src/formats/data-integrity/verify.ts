@@ -141,7 +141,9 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
   let method: VerificationMethod | undefined;
   let boundTo: string | undefined;
   const methodId = idOf(proof['verificationMethod']);
-  if (proof['proofPurpose'] !== purpose) {
+  if (ctx.expectedProofPurpose !== undefined && proof['proofPurpose'] !== ctx.expectedProofPurpose) {
+    checks.push(failed('key-binding', 'KEY_BINDING', `${label}proofPurpose is ${JSON.stringify(proof['proofPurpose'])}, the verifier expected ${ctx.expectedProofPurpose} (options.expectedProofPurpose)`, `${pointer}/proofPurpose`));
+  } else if (proof['proofPurpose'] !== purpose) {
     checks.push(failed('key-binding', 'KEY_BINDING', `${label}proofPurpose is ${JSON.stringify(proof['proofPurpose'])}, expected ${purpose}`, `${pointer}/proofPurpose`));
   } else if (methodId === undefined) {
     checks.push(failed('key-binding', 'KEY_NOT_FOUND', `${label}the proof names no verificationMethod`, `${pointer}/verificationMethod`));

@@ -220,6 +220,17 @@ export const examples = {
     body: { credential_configuration_id: 'GaiaXLegalPerson_jwt_vc_json', proofs: { jwt: ['eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCJ9.e30.c2ln'] } },
     status: 401,
   },
+  reviewCredentialOffer: {
+    // No offer with this id: 404.
+    params: { id: exampleMember.slug, offerId: '00000000-0000-4000-8000-000000000000' },
+    body: { decision: 'refused', reason: 'the registration number could not be confirmed' },
+    status: 404,
+  },
+  walletDeferredCredential: {
+    // Without the access token of the token endpoint: 401 invalid_token.
+    body: { transaction_id: '8xLOxBtZp8' },
+    status: 401,
+  },
   requestMemberLabel: {
     // A member not onboarded yet holds no LegalPerson: 422 LABEL_CREDENTIALS_MISSING naming what is missing.
     params: { id: exampleMember.slug },

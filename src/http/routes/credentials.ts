@@ -24,6 +24,8 @@ export const IssueCredentialRequest = z.strictObject({
 export const VerifyOptions = z.looseObject({
   challenge: z.string().max(512).optional(),
   domain: z.string().max(512).optional(),
+  /** VC-API: a Data Integrity proof whose proofPurpose is another is refused (it only narrows what verifies). */
+  expectedProofPurpose: z.string().max(128).optional(),
 });
 
 export const VerifyCredentialRequest = z.strictObject({
@@ -38,7 +40,7 @@ export const VerifyPresentationRequest = z.strictObject({
 
 export interface VerificationInput {
   input: unknown;
-  options: { challenge?: string; domain?: string };
+  options: { challenge?: string; domain?: string; expectedProofPurpose?: string };
 }
 
 /** What the verify routes need: the verifier, and anonymous callers' share of canonicalization work. */
@@ -76,10 +78,11 @@ export function verificationInputOf(
     };
   }
   const parsed = parseBody(schema as z.ZodType<Record<string, unknown>>, requireBody(body));
-  const options = (parsed['options'] ?? {}) as { challenge?: string; domain?: string };
-  const picked: { challenge?: string; domain?: string } = {};
+  const options = (parsed['options'] ?? {}) as VerificationInput['options'];
+  const picked: VerificationInput['options'] = {};
   if (options.challenge !== undefined) picked.challenge = options.challenge;
   if (options.domain !== undefined) picked.domain = options.domain;
+  if (options.expectedProofPurpose !== undefined) picked.expectedProofPurpose = options.expectedProofPurpose;
   return { input: parsed[field], options: picked };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Wallets over HTTP: OpenID4VCI 1.0 issuer and authorization server metadata, credential offers
- * (pre-authorized code flow), and the token, nonce and credential endpoints wallets call. The
+ * (pre-authorized code flow) and their review when deferred, and the token, nonce, credential and
+ * deferred credential endpoints wallets call. The
  * protocol is src/wallets/issuance.ts; here: who may offer, and answers in the shape wallets read.
  * A refusal is problem+json as everywhere, with the OAuth `error` and `error_description` members
  * beside it (RFC 9457 extension members), since wallets switch on those.
@@ -25,10 +26,29 @@ export interface WalletRouteDependencies {
 }
 
 export const CredentialOfferRequest = z.strictObject({
-  credentials: z.array(z.string().min(1).max(2048)).min(1).max(20).describe('Ids of stored credentials the member owns (GET /members/{id}/credentials)'),
+  credentials: z.array(z.string().min(1).max(2048)).min(1).max(20).optional().describe('Ids of stored credentials the member owns (GET /members/{id}/credentials); or `deferred`'),
+  deferred: z
+    .strictObject({
+      credentialConfigurationIds: z.array(z.string().min(1).max(200)).min(1).max(10).describe('The configurations onboarding will issue once an admin approves it (POST /members/{id}/credential-offers/{offerId}/review)'),
+    })
+    .optional()
+    .describe('Instead of `credentials`: an offer for onboarding that waits for an admin\'s review; the wallet gets a transaction_id (OpenID4VCI deferred issuance)'),
   format: z.enum(WALLET_FORMATS).optional().describe('jwt_vc_json (VC-JOSE, default) or ldp_vc (Data Integrity)'),
   txCode: z.boolean().optional().describe('true: the wallet must send a 6-digit PIN, answered once here, to be passed to the holder out of band'),
   expiresInSeconds: z.number().int().min(30).max(OFFER_LIFETIME_SECONDS.max).optional().describe(`Default ${OFFER_LIFETIME_SECONDS.default}`),
+});
+
+export const OfferReviewRequest = z.strictObject({
+  decision: z.enum(['approved', 'refused']),
+  credentials: z.array(z.string().min(1).max(2048)).min(1).max(20).optional().describe('approved: the member\'s credentials onboarding issued, one at least of each promised configuration\'s kind'),
+  reason: z.string().min(1).max(500).optional().describe('refused: why, told to the wallet in error_description'),
+});
+
+export const OfferReviewAnswer = z.object({
+  id: z.string(),
+  state: z.enum(['approved', 'refused']),
+  credentials: z.array(z.object({ configurationId: z.string(), credentialId: z.string() })),
+  reason: z.string().optional(),
 });
 
 export const CredentialOfferAnswer = z.object({
@@ -107,9 +127,38 @@ export const walletRoutes = [
       if (principal.role === 'member' && principal.memberId !== member.id) {
         throw await context.deny({ subject: member.did, reason: 'a member may offer only its own credentials', answer: noSuchMember(id) });
       }
-      const owned = await deps.memberPresentations.owned(member, context.body.credentials, principal, '/credentials');
+      const { credentials, deferred } = context.body;
+      if ((credentials === undefined) === (deferred === undefined)) {
+        throw new GxTrustError('INVALID_INPUT', 'an offer names either stored credentials or, deferred, the configurations a review will release', { pointer: '/credentials', hint: 'Send `credentials` (ids) or `deferred: {credentialConfigurationIds}`, not both' });
+      }
+      const owned = credentials === undefined ? [] : await deps.memberPresentations.owned(member, credentials, principal, '/credentials');
       const offer = await deps.wallets.createOffer(member, context.body, { actor: principal.actor, role: principal.role, ...(principal.dids === undefined ? {} : { dids: principal.dids }), ownedRecords: owned });
       return json(201, offer, NO_STORE);
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/members/:id/credential-offers/:offerId/review', operationId: 'reviewCredentialOffer', tag: 'Credentials', roles: [],
+    summary: 'An admin\'s review of onboarding with a deferred offer: approved, naming the credentials onboarding issued (the wallet\'s deferred request then gets them), or refused (credential_request_denied); once per offer, audited as credential-offer.approved / .refused',
+    params: { id: 'The member id, or its slug', offerId: 'The offer id POST /members/{id}/credential-offers answered' },
+    request: { schema: OfferReviewRequest, example: examples.reviewCredentialOffer },
+    responses: {
+      200: { description: 'The decision', schema: OfferReviewAnswer }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN,
+      404: problem('No such member, offer of the member, or credential of the member'),
+      409: problem('CONFLICT: the offer is decided already, or offers stored credentials'),
+      422: problem('CREDENTIAL_REVOKED or CREDENTIAL_SUSPENDED: a wallet gets no copy of a withdrawn credential'),
+    },
+    async handler(context, deps: WalletRouteDependencies) {
+      const principal = context.caller();
+      const member = await deps.members.find(context.params['id'] ?? '');
+      const { decision, credentials, reason } = context.body;
+      const caller = { actor: principal.actor, role: principal.role, ...(principal.dids === undefined ? {} : { dids: principal.dids }) };
+      if (decision === 'approved') {
+        if (credentials === undefined || reason !== undefined) throw new GxTrustError('INVALID_INPUT', 'an approval names the credentials onboarding issued, and no reason', { pointer: '/credentials', hint: 'Send {decision: "approved", credentials: [ids]}' });
+        const owned = await deps.memberPresentations.owned(member, credentials, principal, '/credentials');
+        return json(200, await deps.wallets.decideOffer(member, context.params['offerId'] ?? '', { decision, credentials }, { ...caller, ownedRecords: owned }), NO_STORE);
+      }
+      if (reason === undefined || credentials !== undefined) throw new GxTrustError('INVALID_INPUT', 'a refusal gives its reason, and names no credentials', { pointer: '/reason', hint: 'Send {decision: "refused", reason: "..."}' });
+      return json(200, await deps.wallets.decideOffer(member, context.params['offerId'] ?? '', { decision, reason }, { ...caller, ownedRecords: [] }), NO_STORE);
     },
   }),
   defineRoute({
@@ -140,10 +189,30 @@ export const walletRoutes = [
       schema: z.looseObject({ credential_configuration_id: z.string().optional(), proofs: z.looseObject({ jwt: z.array(z.string()).optional() }).optional() }),
       example: examples.walletCredential, parse: 'handler',
     },
-    responses: { 200: { description: '{credentials: [{credential}]}' }, 400: WALLET_ERROR, 401: problem('INVALID_TOKEN: no access token, or not a valid one (WWW-Authenticate says so)') },
+    responses: { 200: { description: '{credentials: [{credential}]}' }, 202: { description: '{transaction_id, interval}: the offer waits for its review; ask the deferred credential endpoint' }, 400: WALLET_ERROR, 401: problem('INVALID_TOKEN: no access token, or not a valid one (WWW-Authenticate says so)') },
     handler: (context, deps: WalletRouteDependencies) => asWalletAnswer(context, async () => {
       const body = typeof context.body === 'object' && context.body !== null && !Array.isArray(context.body) ? (context.body as Record<string, unknown>) : {};
-      return json(200, await deps.wallets.credential(walletRequest(context, baseUrlOf(deps)), body), NO_STORE);
+      const answer = await deps.wallets.credential(walletRequest(context, baseUrlOf(deps)), body);
+      return json(answer.status, answer.body, NO_STORE);
+    }),
+  }),
+  defineRoute({
+    method: 'post', path: WALLET_PATHS.deferredCredential, operationId: 'walletDeferredCredential', tag: 'Credentials', signing: 'wallets',
+    summary: 'OpenID4VCI deferred credential endpoint (§9): with the access token and the transaction_id of a 202 credential response, the credentials once the review approved (bound to the keys the proofs proved), 202 again while it is pending; each transaction answered once',
+    request: {
+      schema: z.looseObject({ transaction_id: z.string().optional() }),
+      example: examples.walletDeferredCredential, parse: 'handler',
+    },
+    responses: {
+      200: { description: '{credentials: [{credential}]}' },
+      202: { description: '{transaction_id, interval}: the review is pending; ask again after interval seconds' },
+      400: problem('invalid_transaction_id (unknown, another token\'s, answered already, expired) or credential_request_denied (the review refused)'),
+      401: problem('INVALID_TOKEN: no access token, or not a valid one (WWW-Authenticate says so)'),
+    },
+    handler: (context, deps: WalletRouteDependencies) => asWalletAnswer(context, async () => {
+      const body = typeof context.body === 'object' && context.body !== null && !Array.isArray(context.body) ? (context.body as Record<string, unknown>) : {};
+      const answer = await deps.wallets.deferredCredential(walletRequest(context, baseUrlOf(deps)), body);
+      return json(answer.status, answer.body, NO_STORE);
     }),
   }),
 ];

@@ -1,0 +1,252 @@
+/**
+ * The W3C Data Integrity suites (w3c/vc-di-eddsa-test-suite, w3c/vc-di-ecdsa-test-suite, and the
+ * common assertions of w3c-ccg/data-integrity-test-suite-assertion) against gx-trust's VC-API on
+ * loopback. Create: gx-trust issues the suites' input credential at POST /credentials/issue and
+ * the proof is checked as the suites check it, the verification method dereferenced from the DID
+ * document the service publishes. Verify: credentials signed by a did:key of the test (the
+ * suites' own generator does the same), valid and with each malformation the suites make, sent to
+ * POST /credentials/verify; a suite counts any HTTP error as the required rejection.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base58btcDecode, base58btcEncode } from '../../src/dids/multikey.js';
+import { didKeyIssuer, presentedByDidKey, signedByDidKey, type DidKeyIssuer, type RdfcCryptosuite } from './di-generator.js';
+import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
+
+let target: SuiteEndpoints;
+let didDocument: any;
+
+beforeAll(async () => {
+  target = await startSuiteTarget();
+  didDocument = await (await fetch(`${target.svc.url}/.well-known/did.json`)).json();
+});
+afterAll(async () => {
+  await target?.svc.close();
+});
+
+/** The suites' verificationFail: the verifier answers with an HTTP error, and does not say verified. */
+function expectRejected(answer: Answer): void {
+  expect([400, 422], answer.text).toContain(answer.status);
+  expect(answer.body?.verified, answer.text).not.toBe(true);
+}
+
+const SUITES: { cryptosuite: RdfcCryptosuite; curve: 'Ed25519' | 'P-256'; suite: string; keyBytes: number; multikeyPrefix: string }[] = [
+  // Multikey: 2-byte multicodec header + 32-byte Ed25519 key; + 33-byte compressed P-256 point.
+  { cryptosuite: 'eddsa-rdfc-2022', curve: 'Ed25519', suite: 'vc-di-eddsa-test-suite', keyBytes: 34, multikeyPrefix: 'z6Mk' },
+  { cryptosuite: 'ecdsa-rdfc-2019', curve: 'P-256', suite: 'vc-di-ecdsa-test-suite', keyBytes: 35, multikeyPrefix: 'zDn' },
+];
+
+describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, keyBytes, multikeyPrefix }) => {
+  describe(`${cryptosuite} (create): gx-trust as the issuer`, () => {
+    let vc: any;
+    let method: any;
+
+    beforeAll(async () => {
+      vc = issued(await target.issue(fixture(suite, 'validVc.json'), { type: 'DataIntegrityProof', cryptosuite }));
+      const vmId: string = vc.proof.verificationMethod;
+      method = didDocument.verificationMethod.find((m: { id: string }) => m.id === vmId);
+    });
+
+    it(`The field "cryptosuite" MUST be "${cryptosuite}".`, () => {
+      expect(vc.proof.type).toBe('DataIntegrityProof');
+      expect(vc.proof.cryptosuite).toBe(cryptosuite);
+    });
+
+    it('Dereferencing the "verificationMethod" MUST result in an object containing a type property with "Multikey" value.', () => {
+      expect(method, `${vc.proof.verificationMethod} in the published DID document`).toBeDefined();
+      expect(method.type).toBe('Multikey');
+    });
+
+    it('The "proof.proofPurpose" field MUST match the verification relationship expressed by the verification method controller.', () => {
+      expect(vc.proof.proofPurpose).toBe('assertionMethod');
+      expect(method.controller).toBe(didDocument.id);
+      expect(didDocument.assertionMethod).toContain(method.id);
+    });
+
+    it(`The "publicKeyMultibase" value of the verification method MUST be ${keyBytes} bytes in length and starts with the base-58-btc prefix (z).`, () => {
+      expect(method.publicKeyMultibase.startsWith(multikeyPrefix)).toBe(true);
+      expect(base58btcDecode(method.publicKeyMultibase.slice(1)).byteLength).toBe(keyBytes);
+    });
+
+    it(`"proofValue" field when decoded to raw bytes, MUST be 64 bytes in length${curve === 'Ed25519' ? ' if the associated public key is 32 bytes' : ' (P-256)'}.`, () => {
+      expect(vc.proof.proofValue.startsWith('z')).toBe(true);
+      expect(base58btcDecode(vc.proof.proofValue.slice(1)).byteLength).toBe(64);
+    });
+
+    it('"proof" MUST verify when using a conformant verifier.', async () => {
+      const answer = await target.verify(vc);
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.body.verified).toBe(true);
+    });
+
+    it('When expressing a data integrity proof on an object, a proof property MUST be used; its created value, when present, MUST be an [XMLSCHEMA11-2] dateTimeStamp string.', () => {
+      expect(typeof vc.proof).toBe('object');
+      expect(vc.proof.created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+      expect(vc.proof.verificationMethod).toMatch(/^did:[a-z0-9]+:.+#.+$/);
+    });
+  });
+
+  describe(`${cryptosuite} (verify): gx-trust as the verifier`, () => {
+    let issuer: DidKeyIssuer;
+    let valid: any;
+    const input = () => fixture(suite, 'validVc.json');
+    const variant = (deviation: Parameters<typeof signedByDidKey>[3]) => signedByDidKey(input(), issuer, cryptosuite, deviation);
+
+    beforeAll(async () => {
+      issuer = didKeyIssuer(curve);
+      valid = await signedByDidKey(input(), issuer, cryptosuite);
+    });
+
+    it(`MUST verify a valid VC with an ${cryptosuite} proof`, async () => {
+      // Also what makes every rejection below meaningful: the generator's unaltered output passes.
+      const answer = await target.verify(valid);
+      expect(answer.status, answer.text).toBe(200);
+    });
+
+    it('If the "proof" field is missing, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      delete credential.proof;
+      expectRejected(await target.verify(credential));
+    });
+
+    it('If the "proof" field is invalid, an error MUST be raised.', async () => {
+      expectRejected(await target.verify({ ...structuredClone(valid), proof: null }));
+    });
+
+    it('If the "proof.type" field is missing, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      delete credential.proof.type;
+      expectRejected(await target.verify(credential));
+    });
+
+    it('If the "proof.type" field is not the string "DataIntegrityProof", an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { type: 'UnknownProofType' } })));
+    });
+
+    it('If the "proof.verificationMethod" field is missing, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { verificationMethod: undefined } })));
+    });
+
+    it('If the "proof.verificationMethod" field is invalid, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { verificationMethod: 'invalidVm' } })));
+    });
+
+    it('If the "proof.proofPurpose" field is missing, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { proofPurpose: undefined } })));
+    });
+
+    it('If the "proof.proofPurpose" field is invalid, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { proofPurpose: 'invalidPurpose' } })));
+    });
+
+    it('If the "proof.proofPurpose" value does not match "options.expectedProofPurpose", an error MUST be raised.', async () => {
+      expectRejected(await target.verify(valid, { checks: ['proof'], expectedProofPurpose: 'authentication' }));
+    });
+
+    it('options.expectedProofPurpose equal to the proof\'s purpose still verifies (the option narrows, it does not replace the check)', async () => {
+      const answer = await target.verify(valid, { checks: ['proof'], expectedProofPurpose: 'assertionMethod' });
+      expect(answer.status, answer.text).toBe(200);
+    });
+
+    it('If the "proof.proofValue" field is missing, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      delete credential.proof.proofValue;
+      expectRejected(await target.verify(credential));
+    });
+
+    it('If the "proof.proofValue" field is invalid, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      credential.proof.proofValue = null;
+      expectRejected(await target.verify(credential));
+    });
+
+    it('The date and time the proof was created is OPTIONAL and, if included, MUST be specified as an [XMLSCHEMA11-2] dateTimeStamp string.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { created: 'invalidDate' } })));
+    });
+
+    it('If the "proof.proofValue" field is not multibase-encoded, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      credential.proof.proofValue = credential.proof.proofValue.slice(1);
+      expectRejected(await target.verify(credential));
+    });
+
+    it('The value of the cryptosuite property MUST be a string that identifies the cryptographic suite.', async () => {
+      const credential = structuredClone(valid);
+      credential.proof.cryptosuite = 2022;
+      expectRejected(await target.verify(credential));
+    });
+
+    it(`If the "cryptosuite" field is not the string "${cryptosuite}", an error MUST be raised.`, async () => {
+      expectRejected(await target.verify(await variant({ proof: { cryptosuite: cryptosuite === 'eddsa-rdfc-2022' ? 'eddsa-2022' : 'ecdsa-2019' } })));
+    });
+
+    it('If the "proofValue" field, when decoded to raw bytes, is not 64 bytes in length, an error MUST be raised.', async () => {
+      const credential = structuredClone(valid);
+      const bytes = base58btcDecode(credential.proof.proofValue.slice(1));
+      credential.proof.proofValue = 'z' + base58btcEncode(Buffer.concat([bytes, randomBytes(32)]));
+      expectRejected(await target.verify(credential));
+    });
+
+    it('If a canonicalization algorithm other than URDNA2015 (RDFC-1.0) is used, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ canonicalization: 'jcs' })));
+    });
+
+    it('If a canonicalization data hashing other than algorithm SHA-2-256 is used, an error MUST be raised.', async () => {
+      expectRejected(await target.verify(await variant({ hash: 'sha512' })));
+    });
+
+    it('A tampered credential (a claim changed after signing) MUST NOT verify.', async () => {
+      const credential = structuredClone(valid);
+      credential.credentialSubject = { ...credential.credentialSubject, id: 'did:example:mallory' };
+      expectRejected(await target.verify(credential));
+    });
+  });
+});
+
+describe('ecdsa-rdfc-2019 with P-384 (vc-di-ecdsa-test-suite, verify): gx-trust as the verifier', () => {
+  // gx-trust does not issue with P-384 (its keyring holds P-256), so only the suite's verifier
+  // cases run: a did:key P-384 issuer, SHA-384 hashing and a 96-byte r||s signature.
+  let issuer: DidKeyIssuer;
+  let valid: any;
+
+  beforeAll(async () => {
+    issuer = didKeyIssuer('P-384');
+    valid = await signedByDidKey(fixture('vc-di-ecdsa-test-suite', 'validVc.json'), issuer, 'ecdsa-rdfc-2019');
+  });
+
+  it('MUST verify a valid VC with an ecdsa-rdfc-2019 proof (P-384)', async () => {
+    expect(issuer.publicKeyMultibase.startsWith('z82')).toBe(true);
+    expect(base58btcDecode(valid.proof.proofValue.slice(1)).byteLength).toBe(96);
+    const answer = await target.verify(valid);
+    expect(answer.status, answer.text).toBe(200);
+  });
+
+  it('A tampered credential (a claim changed after signing) MUST NOT verify (P-384).', async () => {
+    const credential = structuredClone(valid);
+    credential.credentialSubject = { ...credential.credentialSubject, name: 'Mallory' };
+    expectRejected(await target.verify(credential));
+  });
+
+  it('If a hashing algorithm other than the one of the curve (SHA-384 for P-384) is used, an error MUST be raised.', async () => {
+    expectRejected(await target.verify(await signedByDidKey(fixture('vc-di-ecdsa-test-suite', 'validVc.json'), issuer, 'ecdsa-rdfc-2019', { hash: 'sha256' })));
+  });
+
+  it('If the "proofValue" field, when decoded to raw bytes, is not 96 bytes in length (P-384), an error MUST be raised.', async () => {
+    const credential = structuredClone(valid);
+    credential.proof.proofValue = 'z' + base58btcEncode(base58btcDecode(credential.proof.proofValue.slice(1)).slice(0, 64));
+    expectRejected(await target.verify(credential));
+  });
+});
+
+describe('options.expectedProofPurpose on a presentation', () => {
+  it('applies to the presentation\'s own proof, not to the credentials it holds', async () => {
+    const holder = didKeyIssuer('Ed25519');
+    const held = await signedByDidKey(fixture('vc-di-eddsa-test-suite', 'validVc.json'), didKeyIssuer('Ed25519'), 'eddsa-rdfc-2022');
+    const vp = await presentedByDidKey({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: [held] }, holder, 'c-3');
+    const matching = await target.verifyVp(vp, { challenge: 'c-3', expectedProofPurpose: 'authentication' });
+    expect(matching.status, matching.text).toBe(200);
+    const other = await target.verifyVp(vp, { challenge: 'c-3', expectedProofPurpose: 'assertionMethod' });
+    expect(other.status, other.text).toBe(422);
+    expect(other.body.checks).toContainEqual(expect.objectContaining({ check: 'key-binding', verified: false, code: 'KEY_BINDING' }));
+  });
+});
