@@ -25,9 +25,11 @@ export interface RecordsRow {
   ratio?: number;
 }
 
-const credential = (i: number) => ({
+/** Named as the service's did:web: the VC-API signs only as the issuer a credential names. */
+const credential = (issuer: string, i: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
+  issuer,
   credentialSubject: { id: `did:web:member-${i}.example`, 'gx:countryCode': 'DE', 'gx:legalName': 'Example Member GmbH' },
 });
 
@@ -62,9 +64,9 @@ async function benchService(store: RecordsRow['store'], service: Service, iterat
   for (const format of FORMATS) {
     const issuer = createIssuer({ keyring: service.keyring, documentLoader: service.documentLoader, clock: () => new Date() });
     const api = service.signing.signerFor('credentials-api');
-    const sign = (i: number) => issuer.issueCredential(credential(i), format.options);
+    const sign = (i: number) => issuer.issueCredential(credential(service.keyring.did, i), format.options);
     const record = (i: number) =>
-      api.issueCredential(credential(i), { ...format.options, credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
+      api.issueCredential(credential(service.keyring.did, i), { ...format.options, credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
     // Warm-up: JIT, key caches, contexts, prepared statements, the pool's connections.
     await measure(Math.ceil(iterations / 5), inFlight, (i) => sign(serial + i));
     await measure(Math.ceil(iterations / 5), inFlight, (i) => record(serial + i));

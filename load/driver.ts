@@ -34,6 +34,8 @@ export interface EventLoopProbe {
 export interface Target {
   url: string;
   apiKey: string;
+  /** The service's did:web: issued fixtures name it as their issuer (the VC-API signs as no default). */
+  did: string;
   label: string;
   eventLoop: EventLoopProbe;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startChildTarget(label: string, env: Record<string, string
   return {
     url: ready.url,
     apiKey: ready.apiKey,
+    did: ready.did,
     label,
     eventLoop: {
       async reset() {
@@ -257,9 +260,10 @@ export interface Fixtures {
   dataIntegrity: Record<string, unknown>[];
 }
 
-const makeCredential = (n: number) => ({
+const makeCredential = (issuer: string, n: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
+  issuer,
   credentialSubject: { id: `did:web:member-${n}.example`, 'gx:countryCode': 'DE', 'gx:legalName': `Member ${n} GmbH` },
   validUntil: new Date(Date.now() + 180 * 86_400_000).toISOString(),
 });
@@ -275,12 +279,12 @@ export async function issueFixtures(target: Target, counts: { jwt: number; dataI
   const jwts: string[] = [];
   const dataIntegrity: Record<string, unknown>[] = [];
   for (let n = 0; n < counts.jwt; n++) {
-    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(n), options: { format: 'vc+jwt', alg: 'ES256' } }, { ...auth, accept: 'application/vc+jwt' });
+    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(target.did, n), options: { format: 'vc+jwt', alg: 'ES256' } }, { ...auth, accept: 'application/vc+jwt' });
     if (r.status !== 201) throw new Error(`issuing a vc+jwt fixture: ${r.status} ${r.text}`);
     jwts.push(r.text.trim());
   }
   for (let n = 0; n < counts.dataIntegrity; n++) {
-    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(10_000 + n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, auth);
+    const r = await post(`${target.url}/credentials/issue`, { credential: makeCredential(target.did, 10_000 + n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, auth);
     if (r.status !== 201) throw new Error(`issuing a Data Integrity fixture: ${r.status} ${r.text}`);
     dataIntegrity.push(JSON.parse(r.text).verifiableCredential);
   }
@@ -333,7 +337,7 @@ export function issuance(target: Target): () => RequestSpec {
     kind: 'issue eddsa-rdfc-2022 (stored + audited)',
     method: 'POST',
     path: '/credentials/issue',
-    body: JSON.stringify({ credential: makeCredential(100_000 + n++) }),
+    body: JSON.stringify({ credential: makeCredential(target.did, 100_000 + n++) }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` },
   });
 }
@@ -345,7 +349,7 @@ export function issuancePs256(target: Target): () => RequestSpec {
     kind: 'issue vc+jwt PS256 (stored + audited)',
     method: 'POST',
     path: '/credentials/issue',
-    body: JSON.stringify({ credential: makeCredential(500_000 + n++), options: { format: 'vc+jwt', alg: 'PS256' } }),
+    body: JSON.stringify({ credential: makeCredential(target.did, 500_000 + n++), options: { format: 'vc+jwt', alg: 'PS256' } }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` },
   });
 }

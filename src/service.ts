@@ -317,7 +317,7 @@ function createRouteDependencies(deps: {
     identity: { keyring },
     // /metrics on this app unless it has a listener of its own (GX_METRICS_PORT).
     ops: { store, keyring, metrics: deps.metrics, serveMetrics: config.metricsListener === undefined },
-    docs: { openApiDocument: openApiJson(config.baseUrl) },
+    docs: { openApiDocument: openApiJson(config.baseUrl, keyring.did) },
     console: { consoleDir: config.consoleDir },
   };
 }

@@ -9,6 +9,7 @@ import { configOf, sayWhoActsFor } from './shared.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import { describeJsonSyntaxError, findJsonSyntaxError } from '../json-syntax.js';
 import { createService } from '../service.js';
+import { isObject } from '../credentials/index.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
 import { SIGNING_ALGORITHMS } from '../algorithms/index.js';
 import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
@@ -86,7 +87,11 @@ export function buildProgram(): Command {
       const input = readInput(file) as Record<string, unknown>;
       const service = await createService(config);
       await sayWhoActsFor(command, config, service.keyring);
-      const credential = input['credential'] ?? input;
+      const given = input['credential'] ?? input;
+      // The operator at the shell acts as the service (the "acting as" line names it): a file
+      // without issuer is signed as the service's did:web, named here before the signing policy,
+      // which, as for VC-API callers, signs only as an issuer the request names.
+      const credential = isObject(given) && given['issuer'] === undefined ? { ...given, issuer: service.keyring.did } : given;
       const issueOptions: Record<string, string> = { ...((input['options'] as Record<string, string> | undefined) ?? {}) };
       for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {
         if (typeof options[key] === 'string') issueOptions[key] = options[key];

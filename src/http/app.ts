@@ -137,8 +137,8 @@ export function serveRoutes(options: ServeOptions): HttpInterface {
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** /openapi.json of the route table, built once: the routes do not change while the process runs. */
-export function openApiJson(baseUrl?: string): string {
-  return JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(baseUrl === undefined ? {} : { serverUrl: baseUrl }) }));
+export function openApiJson(baseUrl?: string, serviceDid?: string): string {
+  return JSON.stringify(openApiDocument(ROUTES, { version: VERSION, ...(baseUrl === undefined ? {} : { serverUrl: baseUrl }), ...(serviceDid === undefined ? {} : { serviceDid }) }));
 }
 
 export function createApp(deps: AppDependencies): HttpInterface {

@@ -6,6 +6,7 @@
  * @see https://spec.openapis.org/oas/v3.1.1.html
  */
 import { z } from 'zod';
+import { exampleBody } from './openapi/examples.js';
 import { ProblemDetails } from './openapi/schemas.js';
 import type { Route } from './route.js';
 
@@ -24,7 +25,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<
   return rest;
 }
 
-function operationObject(op: Route<never>): Record<string, unknown> {
+function operationObject(op: Route<never>, serviceDid: string | undefined): Record<string, unknown> {
   const parameters = [
     ...pathParameters(op.path).map((name) => {
       const example = op.request?.example.params?.[name];
@@ -66,19 +67,20 @@ function operationObject(op: Route<never>): Record<string, unknown> {
     for (const mediaType of op.request.mediaTypes ?? ['application/json']) {
       content[mediaType] = mediaType.endsWith('jwt')
         ? { schema: { type: 'string', description: 'A compact JWS' } }
-        : { schema: jsonSchemaOf(op.request.schema, 'input'), example: op.request.example.body };
+        : { schema: jsonSchemaOf(op.request.schema, 'input'), example: serviceDid === undefined ? op.request.example.body : exampleBody(op.request.example.body, serviceDid) };
     }
     operation['requestBody'] = { required: op.request.optional !== true, content };
   }
   return operation;
 }
 
-export function openApiDocument(routes: readonly Route<never>[], options: { version: string; serverUrl?: string }): Record<string, unknown> {
+/** `serviceDid`: the instance's did:web, shown in request examples where they name the service. */
+export function openApiDocument(routes: readonly Route<never>[], options: { version: string; serverUrl?: string; serviceDid?: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of routes) {
     const path = openApiPath(op.path);
     paths[path] ??= {};
-    paths[path][op.method] = operationObject(op);
+    paths[path][op.method] = operationObject(op, options.serviceDid);
   }
   return {
     openapi: '3.1.1',

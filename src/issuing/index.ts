@@ -163,7 +163,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const ours = [keyring.did, keyring.didKey('Ed25519').did, keyring.didKey('P-256').did];
     throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign as ${did} with a ${kind} key`, {
       pointer,
-      hint: `Use one of this service's identities for this key type: ${ours.join(', ')} (did:key forms only for Ed25519/P-256), or leave issuer out`,
+      hint: `Use one of this service's identities for this key type: ${ours.join(', ')} (did:key forms only for Ed25519/P-256)`,
     });
   }
 

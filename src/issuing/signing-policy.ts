@@ -8,6 +8,13 @@
  * only from the status-list module, a Danube participant or offering credential as the service
  * only from onboarding, whatever a route forgets to check.
  *
+ * The VC-API module (`credentials-api`) signs only as the issuer the credential names: a caller
+ * may sign as several DIDs (an admin as the service's did:web or one of its did:keys, or as a
+ * hosted member), and VC-API leaves the choice to the caller, so a credential without `issuer` is
+ * 400 INVALID_INPUT at its `/issuer`, with a hint naming the DIDs this caller may sign as. The
+ * modules that sign as one DID their rows fix (onboarding and compliance as the service's did:web)
+ * fill it in.
+ *
  * Types are judged on the expanded JSON-LD (credential-claims.ts): the credential's types and its
  * subjects' types. A refusal of what was submitted is 422 SIGNING_NOT_ALLOWED; a caller asking
  * for a DID it may not sign as, or sign for, is 403 FORBIDDEN with an `authorization.denied` entry.
@@ -134,6 +141,12 @@ export const SIGNING_POLICY: readonly SigningRule[] = [
   { module: 'presentations', signs: 'presentation', callers: ['member'], as: ['own-member'], subjects: 'any', recorded: true },
 ];
 
+/**
+ * Modules whose callers choose the issuer (W3C VC-API: the issuer is part of the request), so a
+ * credential that names none is refused rather than signed as a DID the caller did not pick.
+ */
+export const ISSUER_NAMED_BY_CALLER: ReadonlySet<SigningModule> = new Set(['credentials-api']);
+
 export interface SigningRequest {
   caller: SigningCaller;
   /** Rows with `subjects: 'on-behalf-of'`: the DID the module signs for. */
@@ -256,6 +269,11 @@ function typePointer(credential: JsonObject, iri: string): string {
   return '/type';
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)!}`;
+}
+
 export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPolicy {
   const rules = deps.rules ?? SIGNING_POLICY;
   const readClaims = deps.claims ?? createClaimsReader();
@@ -290,40 +308,75 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
       return new GxTrustError('FORBIDDEN', reason, { hint, denialRecorded: true });
     }
 
-    /** The row that lets this caller sign as `did`, or the refusal. */
-    async function ruleFor(signs: SigningRule['signs'], caller: SigningCaller, did: string, pointer: string): Promise<SigningRule> {
+    /** This caller's rows for `signs`, or the refusal (403, audited) when it has none. */
+    async function callerRulesFor(signs: SigningRule['signs'], caller: SigningCaller, subject: string): Promise<SigningRule[]> {
       const callerRules = moduleRules.filter((rule) => rule.signs === signs && rule.callers.includes(caller.role));
       if (callerRules.length === 0) {
-        throw await deny(caller, did, `the ${caller.role} role may not have ${module} sign a ${signs}`, 'Use an API key with the member or admin role');
+        throw await deny(caller, subject, `the ${caller.role} role may not have ${module} sign a ${signs}`, 'Use an API key with the member or admin role');
       }
+      return callerRules;
+    }
+
+    /**
+     * The DIDs this caller's rows let it sign as, for hints: the service's own DIDs by name, a
+     * member's own DIDs, and for an admin "any hosted member" (listing them all would not fit).
+     */
+    function signableAs(callerRules: readonly SigningRule[], caller: SigningCaller): string[] {
+      const as = new Set(callerRules.flatMap((rule) => rule.as));
+      const dids: string[] = [];
+      if (as.has('service-did-web')) dids.push(deps.keyring.did);
+      if (as.has('service-did-key')) dids.push(...serviceDidKeys);
+      if (as.has('own-member')) {
+        if (caller.role === 'member') dids.push(...(caller.dids ?? []));
+        else dids.push('the DID of a member this service hosts');
+      }
+      return dids;
+    }
+
+    /** "Sign as A, B or C", with "or leave it out" only where the module fills in a default. */
+    function signAsHint(callerRules: readonly SigningRule[], caller: SigningCaller, signs: SigningRule['signs']): string {
+      const dids = signableAs(callerRules, caller);
+      if (dids.length === 0) return 'Ask an admin for a member API key';
+      const listed = listOf(dids);
+      const defaulted = signs === 'presentation' || !ISSUER_NAMED_BY_CALLER.has(module);
+      return `Sign as ${listed}${defaulted ? ', or leave it out' : ''}`;
+    }
+
+    /** The row that lets this caller sign as `did`, or the refusal. */
+    async function ruleFor(signs: SigningRule['signs'], caller: SigningCaller, did: string, pointer: string): Promise<SigningRule> {
+      const callerRules = await callerRulesFor(signs, caller, did);
       const identity = identityOf(did);
       if (identity === undefined && caller.role !== 'member') {
         // Not a key this service holds: nobody's authorization, a request it cannot carry out.
-        throw new GxTrustError('INVALID_INPUT', `gx-trust holds no key of ${did}`, {
-          pointer,
-          hint: `Sign as this service (${deps.keyring.did}) or leave it out`,
-        });
+        throw new GxTrustError('INVALID_INPUT', `gx-trust holds no key of ${did}`, { pointer, hint: signAsHint(callerRules, caller, signs) });
       }
       const rule = callerRules.find((r) => identity !== undefined && r.as.includes(identity) && (identity !== 'own-member' || mayActFor(caller, did)));
       if (rule === undefined) {
-        const own = caller.dids ?? [];
-        throw await deny(
-          caller,
-          did,
-          `this API key may not have ${module} sign as ${did}`,
-          caller.role === 'member' ? (own.length === 0 ? 'Ask an admin for a member API key' : `Sign as ${own.join(' or ')}, or leave it out`) : `Sign as ${deps.keyring.did}`,
-        );
+        throw await deny(caller, did, `this API key may not have ${module} sign as ${did}`, signAsHint(callerRules, caller, signs));
       }
       return rule;
     }
 
     /**
-     * The DID a request signs as when the document names none: a member's own where the module
-     * lets members sign as themselves (a member never gets the service's signature by leaving
-     * the issuer out), else the service's did:web (onboarding, compliance, status lists).
+     * The DID a request signs as when the document names none. The VC-API module signs as no
+     * default: 400 at the pointer, naming what this caller may sign as. Elsewhere: a member's own
+     * where the module lets members sign as themselves (a member never gets the service's
+     * signature by leaving the issuer out), else the service's did:web (onboarding, compliance,
+     * status lists).
      */
-    async function defaultIdentity(signs: SigningRule['signs'], caller: SigningCaller): Promise<string> {
-      const asSelf = moduleRules.some((rule) => rule.signs === signs && rule.callers.includes(caller.role) && rule.as.includes('own-member'));
+    async function defaultIdentity(signs: SigningRule['signs'], caller: SigningCaller, pointer: string): Promise<string> {
+      const callerRules = await callerRulesFor(signs, caller, module);
+      if (signs === 'credential' && ISSUER_NAMED_BY_CALLER.has(module)) {
+        const dids = signableAs(callerRules, caller);
+        // A member key without a DID may sign as nobody: an authorization matter, as when it names one.
+        if (dids.length === 0) throw await deny(caller, module, 'this API key belongs to no member and may not sign', 'Ask an admin for a member API key');
+        deps.onDecision?.(module, 'refused');
+        throw new GxTrustError('INVALID_INPUT', 'the credential names no issuer: VC-API signs as the issuer the request names, never a default', {
+          pointer,
+          hint: `Name the issuer: ${listOf(dids)}`,
+        });
+      }
+      const asSelf = callerRules.some((rule) => rule.as.includes('own-member'));
       if (caller.role !== 'member' || !asSelf) return deps.keyring.did;
       const own = caller.dids?.[0];
       if (own === undefined) throw await deny(caller, module, 'this API key belongs to no member and may not sign', 'Ask an admin for a member API key');
@@ -403,7 +456,7 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
         if (first !== undefined) throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', hint: first.hint ?? 'Give every such object its type', errors: faults });
       }
       const named = issuerId(credential);
-      const did = named ?? (await defaultIdentity('credential', request.caller));
+      const did = named ?? (await defaultIdentity('credential', request.caller, `${base}/issuer`));
       const rule = await ruleFor('credential', request.caller, did, `${base}/issuer`);
       if (rule.subjects === 'on-behalf-of' && request.onBehalfOf !== undefined) await authorizeOnBehalfOf(request.caller, request.onBehalfOf);
       const claims = await readClaims(credential);
@@ -488,7 +541,7 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
         if (first !== undefined) throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
         const document = presentation as JsonObject;
         const named = holderId(document);
-        const did = named ?? (await defaultIdentity('presentation', request.caller));
+        const did = named ?? (await defaultIdentity('presentation', request.caller, `${base}/holder`));
         const rule = await ruleFor('presentation', request.caller, did, `${base}/holder`);
         if (!rule.recorded) throw new GxTrustError('INTERNAL', `${module} signs presentations without audit`);
         const signed = await deps.recordingIssuer.signPresentation(named === undefined ? { ...document, holder: did } : document, options, { actor: request.caller.actor });

@@ -26,7 +26,7 @@ async function issue(options: Record<string, unknown> = {}): Promise<string> {
   const issued = await postJson(
     `${gx.url}/credentials/issue`,
     {
-      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } },
+      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: gx.service.keyring.did, credentialSubject: { id: 'did:web:member.example' } },
       options,
     },
     auth(),

@@ -72,7 +72,8 @@ describe('node dist/main.js (npm start)', () => {
 
     // contexts/ (canonicalization) and dist/workers/worker.js (GX_WORKERS=1 verifies Data Integrity there).
     const apiKey = readFileSync(join(env.GX_KEYS_DIR, 'admin-api-key.txt'), 'utf8').trim();
-    const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } };
+    const issuer = ((await (await fetch(`${service.url}/.well-known/did.json`)).json()) as { id: string }).id;
+    const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer, credentialSubject: { id: 'did:web:member.example' } };
     const issued = await postJson(`${service.url}/credentials/issue`, { credential, options: { cryptosuite: 'eddsa-rdfc-2022' } }, { authorization: `Bearer ${apiKey}` });
     expect(issued.status).toBe(201);
     const verified = await postJson(`${service.url}/credentials/verify`, { verifiableCredential: issued.body['verifiableCredential'] });

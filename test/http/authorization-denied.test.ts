@@ -73,7 +73,7 @@ function shapeOf(answer: { status: number; body: Record<string, any> }, id: stri
 describe('another member\'s record is answered as an unknown id', () => {
   it('POST /credentials/status for another member\'s credential: the 404 of an unknown id, and audited', async () => {
     const issued = await call('POST', '/credentials/issue', {
-      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:subject.example' } },
+      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: rival.did, credentialSubject: { id: 'did:web:subject.example' } },
       options: { credentialStatus: true },
     }, rivalKey);
     expect(issued.status, issued.text).toBe(201);

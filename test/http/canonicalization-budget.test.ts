@@ -21,6 +21,7 @@ let jwt: string;
 const makeCredential = (n: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
+  issuer: svc.service.keyring.did,
   credentialSubject: { id: `did:web:member-${n}.example`, 'gx:countryCode': 'DE' },
 });
 

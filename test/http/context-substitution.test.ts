@@ -14,7 +14,7 @@ const GX = 'https://w3id.org/gaia-x/development#';
 let svc: RunningService;
 let signed: Record<string, unknown>;
 const admin = () => ({ authorization: `Bearer ${svc.apiKey}` });
-const credential = () => ({ '@context': [V2, GX], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' } });
+const credential = () => ({ '@context': [V2, GX], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' } });
 
 beforeAll(async () => {
   svc = await startService();

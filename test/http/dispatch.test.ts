@@ -85,7 +85,7 @@ beforeAll(async () => {
     return handle(...args);
   };
   const auth = { authorization: `Bearer ${svc.apiKey}`, 'content-type': 'application/json', accept: 'application/vc+jwt' };
-  const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' } };
+  const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' } };
   const issued = await fetch(`${svc.url}/credentials/issue`, { method: 'POST', headers: auth, body: JSON.stringify({ credential, options: { format: 'vc+jwt', alg: 'ES256' } }) });
   expect(issued.status).toBe(201);
   jwt = (await issued.text()).trim();

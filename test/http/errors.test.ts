@@ -19,6 +19,7 @@ afterAll(async () => {
 const validCredential = () => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential'],
+  issuer: svc.service.keyring.did,
   credentialSubject: { id: 'did:web:member.example' },
 });
 

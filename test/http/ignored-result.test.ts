@@ -35,7 +35,7 @@ const checkOf = (report: any, name: string) => report.checks.find((c: { check: s
 
 /** A Data Integrity credential of `svc`, with a signed field changed after signing. */
 async function tamperedCredential(svc: RunningService, cryptosuite = 'eddsa-rdfc-2022'): Promise<JsonObject> {
-  const credential = { '@context': [V2, GX_CONTEXT], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' } };
+  const credential = { '@context': [V2, GX_CONTEXT], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' } };
   const issued = await postJson(`${svc.url}/credentials/issue`, { credential, options: { format: 'ldp_vc', cryptosuite } }, admin(svc));
   expect(issued.status, issued.text).toBe(201);
   const vc = issued.body.verifiableCredential;

@@ -43,7 +43,7 @@ afterEach(() => {
 const auth = () => ({ authorization: `Bearer ${svc.apiKey}` });
 
 function credential(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { '@context': [VC_V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, ...extra };
+  return { '@context': [VC_V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, ...extra };
 }
 
 /** A vc+jwt signed by the service's own P-256 key, with whatever payload the test wants (the issue route would refuse it). */
@@ -172,7 +172,7 @@ describe('prototype keys: refused anywhere in any input, before JSON-LD', () => 
   });
 
   it.each([['constructor'], ['prototype']])('POST /credentials/verify refuses a signed vc+jwt whose payload has a %s key', async (key) => {
-    const payload = inject(JSON.stringify({ ...credential(), issuer: svc.service.keyring.did }), '"credentialSubject":{', `"${key}":{"polluted":true}`);
+    const payload = inject(JSON.stringify(credential()), '"credentialSubject":{', `"${key}":{"polluted":true}`);
     const jwt = await serviceSignedJwt(payload);
     const response = await postJson(`${svc.url}/credentials/verify`, jwt, { 'content-type': 'application/vc+jwt' });
     expect(response.status, response.text).toBe(422);

@@ -7,9 +7,10 @@ import { postJson, startService, type RunningService } from '../helpers/service.
 
 let svc: RunningService;
 const auth = () => ({ authorization: `Bearer ${svc.apiKey}` });
-const credential = (n = 1) => ({
+const credential = (n = 1, issuer = svc.service.keyring.did) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential'],
+  issuer,
   credentialSubject: { id: `did:web:member-${n}.example` },
 });
 
@@ -61,7 +62,7 @@ describe('POST /credentials/issue with records', () => {
       const before = await down.service.store.auditSize();
       expect(before).toBe(0);
       await down.service.store.close();
-      const response = await postJson(`${down.url}/credentials/issue`, { credential: credential(5) }, { authorization: `Bearer ${down.apiKey}` });
+      const response = await postJson(`${down.url}/credentials/issue`, { credential: credential(5, down.service.keyring.did) }, { authorization: `Bearer ${down.apiKey}` });
       expect(response.status).toBe(503);
       expect(response.body.code).toBe('STORE_UNAVAILABLE');
       expect(response.text).not.toContain('proofValue');

@@ -25,6 +25,7 @@ function credential(overrides: Record<string, unknown> = {}, subject: Record<str
   return {
     '@context': [V2, GX],
     type: ['VerifiableCredential'],
+    issuer: svc.service.keyring.did,
     credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE', ...subject },
     ...overrides,
   };

@@ -50,7 +50,7 @@ describe.each([
   ['vc+jwt', { format: 'vc+jwt' }],
 ] as const)('POST /credentials/issue (%s) refuses, with nothing signed or stored', (_format, options) => {
   it.each(MALFORMED)('validUntil as %s', async (_name, date) => {
-    const credential = { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, validUntil: date };
+    const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, validUntil: date };
     const response = await refusedWithNothingStored(() => postJson(`${svc.url}/credentials/issue`, { credential, options }, admin()));
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_DATE', pointer: '/credential/validUntil' });
@@ -58,7 +58,7 @@ describe.each([
   });
 
   it.each(MALFORMED)('validFrom as %s', async (_name, date) => {
-    const credential = { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, validFrom: date };
+    const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, validFrom: date };
     const response = await refusedWithNothingStored(() => postJson(`${svc.url}/credentials/issue`, { credential, options }, admin()));
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_DATE', pointer: '/credential/validFrom' });
@@ -67,21 +67,21 @@ describe.each([
 
 describe('POST /credentials/issue refuses a date property of the other data model too', () => {
   it('a VCDM 1.1 credential whose validUntil (which the 1.1 context defines) is no date', async () => {
-    const credential = { '@context': [V1], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, validUntil: 'x2030-01-01T00:00:00Zjunk' };
+    const credential = { '@context': [V1], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, validUntil: 'x2030-01-01T00:00:00Zjunk' };
     const response = await refusedWithNothingStored(() => postJson(`${svc.url}/credentials/issue`, { credential }, admin()));
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_DATE', pointer: '/credential/validUntil' });
   });
 
   it('a VCDM 2.0 vc+jwt whose expirationDate is no date', async () => {
-    const credential = { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, expirationDate: 'x2030-01-01T00:00:00Zjunk' };
+    const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, expirationDate: 'x2030-01-01T00:00:00Zjunk' };
     const response = await refusedWithNothingStored(() => postJson(`${svc.url}/credentials/issue`, { credential, options: { format: 'vc+jwt' } }, admin()));
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_DATE', pointer: '/credential/expirationDate' });
   });
 
   it('a VCDM 1.1 credential whose expirationDate is 30 February', async () => {
-    const credential = { '@context': [V1], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, expirationDate: '2030-02-30T00:00:00Z' };
+    const credential = { '@context': [V1], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, expirationDate: '2030-02-30T00:00:00Z' };
     const response = await refusedWithNothingStored(() => postJson(`${svc.url}/credentials/issue`, { credential }, admin()));
     expect(response.status, response.text).toBe(400);
     expect(response.body).toMatchObject({ code: 'INVALID_DATE', pointer: '/credential/expirationDate' });
@@ -99,7 +99,7 @@ describe('POST /credentials/issue refuses a date property of the other data mode
       [`${year + 1}-04-30T12:00:00.123+02:00`, { format: 'vc+jwt' }],
     ];
     for (const [validUntil, options] of cases) {
-      const credential = { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:member.example' }, validUntil };
+      const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: 'did:web:member.example' }, validUntil };
       const response = await postJson(`${svc.url}/credentials/issue`, { credential, options }, admin());
       expect(response.status, response.text).toBe(201);
     }

@@ -51,7 +51,8 @@ async function call(svc: RunningService, method: string, path: string, body: unk
   return { status: response.status, text, body: JSON.parse(text) as any };
 }
 
-const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:subject.example' } };
+/** As the member `did`, which the credential names. */
+const credential = (did: string) => ({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: did, credentialSubject: { id: 'did:web:subject.example' } });
 
 async function verify(svc: RunningService, vc: unknown) {
   return postJson(`${svc.url}/credentials/verify`, { verifiableCredential: vc });
@@ -73,8 +74,8 @@ describe.each([
 
     // Signed by the member's current keys: Data Integrity (Ed25519) and vc+jwt (ES256).
     const issued = [
-      await call(a, 'POST', '/credentials/issue', { credential, options: {} }, memberKey),
-      await call(a, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, memberKey),
+      await call(a, 'POST', '/credentials/issue', { credential: credential(member.body.did), options: {} }, memberKey),
+      await call(a, 'POST', '/credentials/issue', { credential: credential(member.body.did), options: { format: 'vc+jwt', alg: 'ES256' } }, memberKey),
     ];
     for (const response of issued) expect(response.status, response.text).toBe(201);
     const credentials = issued.map((r) => r.body.verifiableCredential as unknown);
@@ -99,7 +100,7 @@ describe.each([
     }
 
     // The new keys sign, and both instances know them at once.
-    const fresh = await call(a, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, memberKey);
+    const fresh = await call(a, 'POST', '/credentials/issue', { credential: credential(member.body.did), options: { format: 'vc+jwt', alg: 'ES256' } }, memberKey);
     expect(fresh.status, fresh.text).toBe(201);
     for (const svc of [a, b]) {
       const report = await verify(svc, fresh.body.verifiableCredential);

@@ -343,7 +343,7 @@ describe('a configured member CA', () => {
   });
   it('never issues, as a hosted member, a vc+jwt that outlives the member\'s certificate: refused, or cut to its end with capValidity', { timeout: JOURNEY_MS }, async () => {
     const member = await createMember(svc, 'issuing');
-    const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:web:subject.example' }, validUntil: new Date(Date.now() + 200 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    const credential = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: member.did, credentialSubject: { id: 'did:web:subject.example' }, validUntil: new Date(Date.now() + 200 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z') };
     const refused = await call(svc, 'POST', '/credentials/issue', { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, member.apiKey);
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'VALIDITY_BEYOND_CERTIFICATE', pointer: '/credential/validUntil' });

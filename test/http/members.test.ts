@@ -54,8 +54,9 @@ const credential = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function issueAs(apiKey: string, extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
-  return call('POST', '/credentials/issue', { credential: credential(extra), options }, apiKey);
+/** Issues as `issuer`, which the credential names (the VC-API signs as no default). */
+async function issueAs(apiKey: string, issuer: string, extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
+  return call('POST', '/credentials/issue', { credential: credential({ issuer, ...extra }), options }, apiKey);
 }
 
 /**
@@ -155,9 +156,9 @@ describe('members and their did:web', () => {
     expect(JSON.stringify(stored)).not.toContain(created.apiKey);
   });
 
-  it('lets a member issue as its own did:web by default; a partner resolves it over loopback HTTP and verifies', async () => {
+  it('lets a member issue as its own did:web, named as the issuer; a partner resolves it over loopback HTTP and verifies', async () => {
     for (const options of [{}, { format: 'vc+jwt', alg: 'EdDSA' }, { cryptosuite: 'ecdsa-rdfc-2019' }]) {
-      const issued = await issueAs(acmeKey, {}, options);
+      const issued = await issueAs(acmeKey, acme.did, {}, options);
       expect(issued.status, issued.text).toBe(201);
       const vc = issued.body.verifiableCredential;
       if (options.format === undefined) {
@@ -172,7 +173,7 @@ describe('members and their did:web', () => {
   it('refuses to issue as another member or as the service (403) and audits the attempt', async () => {
     const other = await createMember('other-co');
     for (const issuerDid of [other.did, issuer.service.keyring.did]) {
-      const refused = await issueAs(acmeKey, { issuer: issuerDid });
+      const refused = await issueAs(acmeKey, issuerDid);
       expect(refused.status, refused.text).toBe(403);
       expect(refused.body.code).toBe('FORBIDDEN');
       const entries = await auditActions(issuerDid);
@@ -183,7 +184,7 @@ describe('members and their did:web', () => {
   it('refuses to change the status of another member\'s credential (404, as an unknown id) and audits the attempt', async () => {
     const rival = await createMember('rival');
     const rivalKey = (await apiKeyFor(rival, 'member')).apiKey;
-    const issued = await issueAs(rivalKey, {}, { credentialStatus: true });
+    const issued = await issueAs(rivalKey, rival.did, {}, { credentialStatus: true });
     expect(issued.status, issued.text).toBe(201);
     const id = issued.body.verifiableCredential.id;
     const body = { credentialId: id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] };
@@ -201,10 +202,10 @@ describe('members and their did:web', () => {
 
   it('revokes an API key at once: the next request with it is 401', async () => {
     const { id, apiKey } = await apiKeyFor(acme, 'member');
-    expect((await issueAs(apiKey)).status).toBe(201);
+    expect((await issueAs(apiKey, acme.did)).status).toBe(201);
     const revoked = await call('DELETE', `/members/${acme.id}/api-keys/${id}`, undefined, admin());
     expect(revoked.status).toBe(204);
-    const after = await issueAs(apiKey);
+    const after = await issueAs(apiKey, acme.did);
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('UNAUTHORIZED');
     expect((await call('DELETE', `/members/${acme.id}/api-keys/${id}`, undefined, admin())).status).toBe(404);
@@ -216,7 +217,7 @@ describe('key rotation', () => {
     const member = await createMember('rotor');
     const key = (await apiKeyFor(member, 'member')).apiKey;
     const validUntil = new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const old = await issueAs(key, { validUntil });
+    const old = await issueAs(key, member.did, { validUntil });
     expect(old.status, old.text).toBe(201);
     const oldVc = old.body.verifiableCredential;
     const oldMethod = oldVc.proof.verificationMethod;
@@ -225,7 +226,7 @@ describe('key rotation', () => {
     expect(rotated.status, rotated.text).toBe(200);
     expect(rotated.body.previous).toContain(oldMethod);
 
-    const fresh = await issueAs(key);
+    const fresh = await issueAs(key, member.did);
     expect(fresh.status, fresh.text).toBe(201);
     const newVc = fresh.body.verifiableCredential;
     expect(newVc.proof.verificationMethod).not.toBe(oldMethod);
@@ -268,7 +269,7 @@ describe('members with their own keys', () => {
     const doc = (await call('GET', '/members/elsewhere/did.json')).body;
     expect(doc.verificationMethod[0]).toMatchObject({ type: 'JsonWebKey2020', publicKeyJwk: { x5u: publicKeyJwk.x5u, x5c: publicKeyJwk.x5c } });
     const key = (await apiKeyFor(ext, 'member')).apiKey;
-    const refused = await issueAs(key);
+    const refused = await issueAs(key, ext.did);
     expect(refused.status).toBe(400);
     expect(refused.body.pointer).toBe('/credential/issuer');
   });

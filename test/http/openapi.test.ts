@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiPath } from '../../src/http/openapi.js';
 import { ROUTES } from '../../src/http/route-table.js';
-import { exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
+import { exampleBody, exampleMember, examples, w3cEddsaRdfc2022Credential } from '../../src/http/openapi/examples.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { appRoutes } from '../helpers/express-routes.js';
 
@@ -116,7 +116,7 @@ describe('GET /openapi.json', () => {
         if (value === undefined) throw new Error(`${op.operationId}: the example gives no value for :${name}`);
         return encodeURIComponent(value);
       });
-      const response = await postJson(`${svc.url}${path}`, op.request!.example.body, headers, op.method.toUpperCase());
+      const response = await postJson(`${svc.url}${path}`, exampleBody(op.request!.example.body, svc.service.keyring.did), headers, op.method.toUpperCase());
       expect(response.status, response.text).toBe(op.request!.example.status);
       expect(op.responses, `${op.operationId} documents ${response.status}`).toHaveProperty(String(response.status));
       // The answer has the documented shape, not only the documented status.

@@ -1,6 +1,6 @@
 /** /ready, /metrics and the request id in problem+json answers, over real HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examples } from '../../src/http/openapi/examples.js';
+import { exampleBody, examples } from '../../src/http/openapi/examples.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
 let svc: RunningService;
@@ -27,7 +27,7 @@ describe('GET /metrics', () => {
     const issuer = await startService();
     let verified;
     try {
-      const issued = await postJson(`${issuer.url}/credentials/issue`, examples.issueCredential.body, { authorization: `Bearer ${issuer.apiKey}` });
+      const issued = await postJson(`${issuer.url}/credentials/issue`, exampleBody(examples.issueCredential.body, issuer.service.keyring.did), { authorization: `Bearer ${issuer.apiKey}` });
       expect(issued.status, issued.text).toBe(201);
       verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: issued.body.verifiableCredential });
     } finally {
@@ -59,7 +59,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts verification result cache lookups: a miss, then a hit for the same credential', async () => {
-    const issued = await postJson(`${svc.url}/credentials/issue`, examples.issueCredential.body, { authorization: `Bearer ${svc.apiKey}` });
+    const issued = await postJson(`${svc.url}/credentials/issue`, exampleBody(examples.issueCredential.body, svc.service.keyring.did), { authorization: `Bearer ${svc.apiKey}` });
     expect(issued.status, issued.text).toBe(201);
     const lookups = async () => {
       const text = await (await fetch(`${svc.url}/metrics`)).text();

@@ -20,9 +20,10 @@ afterAll(async () => {
   await Promise.all([issuer?.close(), partner?.close()]);
 });
 
-const credential = () => ({
+const credential = (by = issuer.service.keyring.did) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential'],
+  issuer: by,
   credentialSubject: { id: 'did:web:member.example' },
 });
 
@@ -109,7 +110,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
 
   it.each(issuers)('%s: a revocable credential verifies, fails suspended, verifies reinstated, fails revoked', async (_name, who) => {
     const { apiKey, did, scope, options } = who();
-    const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: { ...credential(), issuer: did }, options: { ...options, credentialStatus: ['revocation', 'suspension'] } }, { authorization: `Bearer ${apiKey}` });
+    const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(did), options: { ...options, credentialStatus: ['revocation', 'suspension'] } }, { authorization: `Bearer ${apiKey}` });
     expect(issued.status, issued.text).toBe(201);
     const vc = issued.body.verifiableCredential;
     const document = vc.type === 'EnvelopedVerifiableCredential' ? JSON.parse(Buffer.from(vc.id.split(',')[1].split('.')[1], 'base64url').toString()) : vc;
@@ -148,15 +149,15 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
     const { publicKeyJwk } = await externalKey();
     const external = (await call('POST', '/members', { slug: 'signs-elsewhere', name: 'Elsewhere AG', keys: { publicKeys: [{ publicKeyJwk }] } }, issuer.apiKey)).body;
     const key = (await call('POST', `/members/${external.id}/api-keys`, { role: 'member' }, issuer.apiKey)).body.apiKey;
-    const refused = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(), options: { credentialStatus: true } }, { authorization: `Bearer ${key}` });
+    const refused = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(external.did), options: { credentialStatus: true } }, { authorization: `Bearer ${key}` });
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus', detail: expect.stringContaining('cannot sign status lists'), hint: expect.any(String) });
     expect(await issuer.service.store.getStatusList('member.signs-elsewhere.revocation-0')).toBeUndefined();
   });
 
   describe('key rotation of a member', () => {
-    async function issueRevocable(apiKey: string) {
-      const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(), options: { credentialStatus: true } }, { authorization: `Bearer ${apiKey}` });
+    async function issueRevocable(apiKey: string, did: string) {
+      const issued = await postJson(`${issuer.url}/credentials/issue`, { credential: credential(did), options: { credentialStatus: true } }, { authorization: `Bearer ${apiKey}` });
       expect(issued.status, issued.text).toBe(201);
       return issued.body.verifiableCredential;
     }
@@ -164,7 +165,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
     it('keeps the lists a retired key signed verifying, and has the new key sign at once when the old ones are removed', async () => {
       const rotor = (await call('POST', '/members', { slug: 'list-rotor', name: 'Rotor GmbH' }, issuer.apiKey)).body;
       const key = (await call('POST', `/members/${rotor.id}/api-keys`, { role: 'member' }, issuer.apiKey)).body.apiKey;
-      const before = await issueRevocable(key);
+      const before = await issueRevocable(key, rotor.did);
       const listUrl = before.credentialStatus[0].statusListCredential.replace(`http://localhost:${issuer.port}`, issuer.url);
       const signer = async () => ((await (await fetch(listUrl)).json()) as { proof: { verificationMethod: string } }).proof.verificationMethod;
       const first = await signer();
@@ -176,7 +177,7 @@ describe('every issuing DID has status lists of its own, signed by it', () => {
 
       // Removed (a compromise): the list is signed again, by the current key, from the next GET on.
       expect((await call('POST', `/members/${rotor.id}/keys/rotate`, { previous: 'remove' }, key)).status).toBe(200);
-      const after = await issueRevocable(key);
+      const after = await issueRevocable(key, rotor.did);
       expect(after.credentialStatus[0].statusListCredential).toBe(before.credentialStatus[0].statusListCredential);
       expect(await signer()).toBe(after.proof.verificationMethod);
       const verified = await verifyAtFreshPartner(after);

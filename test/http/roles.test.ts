@@ -32,9 +32,11 @@ async function call(method: string, path: string, body: unknown, caller: Caller)
   return { status: response.status, text };
 }
 
+/** Issued as the member acme: its own keys and the admins' may name it, another member's may not. */
 const credential = () => ({
   '@context': ['https://www.w3.org/ns/credentials/v2'],
   type: ['VerifiableCredential'],
+  issuer: acme.did,
   credentialSubject: { id: 'did:web:subject.example' },
 });
 
@@ -52,7 +54,7 @@ const ENDPOINTS: Endpoint[] = [
     name: 'POST /credentials/issue',
     route: 'POST /credentials/issue',
     request: () => ({ method: 'POST', path: '/credentials/issue', body: { credential: credential() } }),
-    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, others: 201 },
+    expect: { anonymous: 401, revoked: 401, connector: 403, auditor: 403, otherMember: 403, others: 201 },
   },
   {
     name: 'POST /credentials/verify (public)',

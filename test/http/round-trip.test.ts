@@ -31,6 +31,7 @@ function credentialV2(overrides: Record<string, unknown> = {}): Record<string, u
   return {
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
     type: ['VerifiableCredential'],
+    issuer: issuer.service.keyring.did,
     credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
     validUntil: VALID_UNTIL,
     ...overrides,
@@ -41,6 +42,7 @@ function credentialV11(): Record<string, unknown> {
   return {
     '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/gaia-x/development#'],
     type: ['VerifiableCredential'],
+    issuer: issuer.service.keyring.did,
     credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
     expirationDate: VALID_UNTIL,
   };

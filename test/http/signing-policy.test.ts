@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Route } from '../../src/http/route.js';
 import { ROUTES } from '../../src/http/route-table.js';
-import { examples, exampleMember } from '../../src/http/openapi/examples.js';
+import { exampleBody, examples, exampleMember } from '../../src/http/openapi/examples.js';
 import { SIGNING_POLICY, type SigningModule } from '../../src/issuing/signing-policy.js';
 import { encodeStatusList } from '../../src/status-lists/credential.js';
 import { appRoutes } from '../helpers/express-routes.js';
@@ -262,7 +262,7 @@ describe('POST /credentials/issue never signs a reserved type', () => {
     ['BitstringStatusListCredential', () => statusListDraft()],
     ['a Tagus compliance credential', () => ({ '@context': ['https://www.w3.org/2018/credentials/v1', 'https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#'], type: ['VerifiableCredential'], issuanceDate: '2026-01-01T00:00:00Z', credentialSubject: [{ id: 'https://alpha.example/vc/1', type: 'gx:compliance', 'gx:integrity': 'sha256-00' }] })],
   ])('from a member as its own DID: %s', async (_name, credential) => {
-    const response = await refused(() => issue(credential(), as(alpha)));
+    const response = await refused(() => issue({ ...credential(), issuer: alpha.did }, as(alpha)));
     expect(response.status, response.text).toBe(422);
     expect(response.body).toMatchObject({ code: 'SIGNING_NOT_ALLOWED' });
     expect(response.body.pointer).toMatch(/^\/credential\/(credentialSubject\/0\/)?type/);
@@ -275,16 +275,16 @@ describe('POST /credentials/issue never signs a reserved type', () => {
     ['gx:LegalPerson', () => participantDrafts(OUTSIDER).legalPerson],
     ['BitstringStatusListCredential', () => statusListDraft()],
   ])('from an admin as the service: %s', async (_name, credential) => {
-    const response = await refused(() => issue(credential(), admin()));
+    const response = await refused(() => issue({ ...credential(), issuer: svc.service.keyring.did }, admin()));
     expect(response.status, response.text).toBe(422);
     expect(response.body.code).toBe('SIGNING_NOT_ALLOWED');
   });
 
-  it('still issues generic credentials as the service to an admin, and a member\'s own LegalPerson as the member', async () => {
-    const generic = await issue({ '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: OUTSIDER } }, admin());
+  it('still issues generic credentials to an admin naming the service, and a member\'s own LegalPerson to the member naming itself', async () => {
+    const generic = await issue({ '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: OUTSIDER } }, admin());
     expect(generic.status, generic.text).toBe(201);
     expect(payloadOf(generic.body.verifiableCredential.id.split(',')[1]).issuer).toBe(svc.service.keyring.did);
-    const own = await issue(participantDrafts(alpha.did).legalPerson, as(alpha));
+    const own = await issue({ ...participantDrafts(alpha.did).legalPerson, issuer: alpha.did }, as(alpha));
     expect(own.status, own.text).toBe(201);
     expect(payloadOf(own.body.verifiableCredential.id.split(',')[1]).issuer).toBe(alpha.did);
   });
@@ -364,7 +364,7 @@ describe('every route that has something signed', () => {
   });
 
   const OUT_OF_POLICY: Record<string, OutOfPolicy> = {
-    'post /credentials/issue': { request: () => ({ body: { credential: labelDraft() }, headers: as(alpha) }), status: 422, code: 'SIGNING_NOT_ALLOWED' },
+    'post /credentials/issue': { request: () => ({ body: { credential: { ...labelDraft(), issuer: alpha.did } }, headers: as(alpha) }), status: 422, code: 'SIGNING_NOT_ALLOWED' },
     'post /presentations/prove': { request: () => ({ body: { presentation: { '@context': [V2], type: ['VerifiablePresentation'], holder: { id: svc.service.keyring.did } }, options: { format: 'vp+jwt' } }, headers: as(alpha) }), status: 403, code: 'FORBIDDEN' },
     'post /participants': { request: () => ({ body: { credentials: [...Object.values(participantDrafts(alpha.did)), labelDraft()] }, headers: as(alpha) }), status: 422, code: 'SELF_DESCRIPTION_INVALID', finding: 'onboarding/type' },
     'post /service-offerings': { request: () => ({ body: { legalPerson: legalPersonId, credentials: [participantDrafts(alpha.did).legalPerson] }, headers: as(alpha) }), status: 422, code: 'SELF_DESCRIPTION_INVALID', finding: 'onboarding/type' },
@@ -433,7 +433,7 @@ describe('every route that has something signed', () => {
       const example = op.request?.example;
       const params: Record<string, string> = { ...pathValues, ...(op.path === '/status-lists/:id' ? { id: 'suspension-0' } : {}), ...example?.params };
       if (op.path === '/status-lists/:id') {
-        const issued = await postJson(`${svc.url}/credentials/issue`, { credential: { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: OUTSIDER } }, options: { credentialStatus: ['suspension'] } }, admin());
+        const issued = await postJson(`${svc.url}/credentials/issue`, { credential: { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { id: OUTSIDER } }, options: { credentialStatus: ['suspension'] } }, admin());
         expect(issued.status, issued.text).toBe(201);
       }
       const path = op.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => encodeURIComponent(params[name] ?? 'x'));
@@ -442,7 +442,7 @@ describe('every route that has something signed', () => {
       const response = await fetch(`${svc.url}${path}${op.path === '/status-lists/:id' ? '?format=vc+jwt' : ''}`, {
         method: op.method.toUpperCase(),
         headers: { ...admin(), ...(example === undefined ? {} : { 'content-type': mediaType }) },
-        ...(example === undefined ? {} : { body: typeof example.body === 'string' ? example.body : JSON.stringify(example.body) }),
+        ...(example === undefined ? {} : { body: typeof example.body === 'string' ? example.body : JSON.stringify(exampleBody(example.body, svc.service.keyring.did)) }),
       });
       await response.arrayBuffer();
       const changed = delta(before, await signatures());

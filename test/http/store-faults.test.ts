@@ -149,7 +149,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
 
     it('is a 503 STORE_UNAVAILABLE that says only that the database cannot be reached', async () => {
       await svc.service.store.close();
-      const response = await call(svc, 'POST', '/credentials/issue', { credential: credential() }, PRODUCTION_ADMIN_API_KEY);
+      const response = await call(svc, 'POST', '/credentials/issue', { credential: credential({ issuer: svc.service.keyring.did }) }, PRODUCTION_ADMIN_API_KEY);
       expect(response.status).toBe(503);
       expect(response.body).toMatchObject({ code: 'STORE_UNAVAILABLE', detail: 'the service cannot reach its database' });
       expect(response.text).not.toMatch(BACKEND_WORDS);

@@ -197,8 +197,8 @@ afterAll(async () => {
  * the service's did:web document only in the test below that records why it cannot.
  */
 async function issuedVcJwt(alg: string, as: 'did:web' | 'did:key' = 'did:web'): Promise<string> {
-  const issuer = as === 'did:key' ? { issuer: svc.service.keyring.didKey(alg === 'EdDSA' ? 'Ed25519' : 'P-256').did } : {};
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: { ...credentialBody(), ...issuer }, options: { format: 'vc+jwt', alg } }, { authorization: `Bearer ${svc.apiKey}` });
+  const issuer = as === 'did:key' ? svc.service.keyring.didKey(alg === 'EdDSA' ? 'Ed25519' : 'P-256').did : svc.service.keyring.did;
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(issuer), options: { format: 'vc+jwt', alg } }, { authorization: `Bearer ${svc.apiKey}` });
   expect(answer.status, answer.text).toBe(201);
   return String(answer.body.verifiableCredential.id).replace(/^data:application\/vc\+jwt,/, '');
 }

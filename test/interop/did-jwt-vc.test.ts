@@ -41,7 +41,7 @@ const resolver = new Resolver({ web: loopbackDidWeb }) as unknown as DifResolvab
 const resolveDid = (did: string) => (resolver as unknown as Resolver).resolve(did);
 
 async function issuedVcJwt(alg: 'ES256' | 'EdDSA'): Promise<string> {
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options: { format: 'vc+jwt', alg } }, auth());
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(svc.service.keyring.did), options: { format: 'vc+jwt', alg } }, auth());
   expect(answer.status, answer.text).toBe(201);
   return String(answer.body.verifiableCredential.id).replace(/^data:application\/vc\+jwt,/, '');
 }

@@ -52,7 +52,7 @@ describe.each([
   ['the Gaia-X Danube profile', { profile: 'gaia-x-danube' }, 'vc+ld+json+jwt'],
 ])('gx-trust issues a vc+jwt with %s, jose verifies it', (_name, options, typ) => {
   async function issued(): Promise<string> {
-    const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options }, auth());
+    const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(svc.service.keyring.did), options }, auth());
     expect(answer.status, answer.text).toBe(201);
     return compactOf(answer.body.verifiableCredential);
   }

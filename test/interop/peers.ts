@@ -60,17 +60,18 @@ export function tampered<T>(credential: T): T {
 }
 
 /** A credential body for the service to issue, with a claim a tamperer would change. */
-export function credentialBody(): Record<string, unknown> {
+export function credentialBody(issuer?: string): Record<string, unknown> {
   return {
     '@context': [VCDM2],
     type: ['VerifiableCredential'],
+    ...(issuer === undefined ? {} : { issuer }),
     credentialSubject: { id: 'did:web:member.example' },
   };
 }
 
-/** A credential gx-trust issues over its VC-API, as the admin, with these options (201 or the test fails). */
+/** A credential gx-trust issues over its VC-API, as the admin naming the service's did:web, with these options (201 or the test fails). */
 export async function issuedByGxTrust(svc: RunningService, options: Record<string, unknown>): Promise<any> {
-  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(), options }, { authorization: `Bearer ${svc.apiKey}` });
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(svc.service.keyring.did), options }, { authorization: `Bearer ${svc.apiKey}` });
   expect(answer.status, answer.text).toBe(201);
   return answer.body.verifiableCredential;
 }

@@ -125,9 +125,33 @@ describe('who may have a module sign as whom', () => {
     expect(entries).toMatchObject([{ action: 'authorization.denied', subject: did() }]);
   });
 
-  it('signs a member\'s credential as the member when it names no issuer, never as the service', async () => {
-    const issued = await signer('credentials-api').issueCredential(generic(), { format: 'vc+jwt', alg: 'ES256' }, { caller: callerFor('member') });
+  it('signs a member\'s credential as the member when it names the member', async () => {
+    const issued = await signer('credentials-api').issueCredential(generic(member.did), { format: 'vc+jwt', alg: 'ES256' }, { caller: callerFor('member') });
     expect(issued.format === 'vc+jwt' && JSON.parse(Buffer.from(issued.jwt.split('.')[1]!, 'base64url').toString()).issuer).toBe(member.did);
+  });
+
+  it.each([
+    ['a member: its own DID only', () => callerFor('member'), () => `Name the issuer: ${member.did}`],
+    [
+      'an admin: the service\'s did:web and did:keys, or a hosted member',
+      () => callerFor('admin'),
+      () => `Name the issuer: ${svc.service.keyring.did}, ${svc.service.keyring.didKey('Ed25519').did}, ${svc.service.keyring.didKey('P-256').did} or the DID of a member this service hosts`,
+    ],
+  ])('refuses a VC-API credential that names no issuer (400 at /credential/issuer), nothing signed or audited; the hint names what %s', async (_name, caller, hint) => {
+    const before = await svc.service.store.auditSize();
+    await expect(signer('credentials-api').issueCredential(generic(), { format: 'vc+jwt', alg: 'ES256' }, { caller: caller() })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      status: 400,
+      pointer: '/credential/issuer',
+      hint: hint(),
+    });
+    expect(await svc.service.store.auditSize()).toBe(before);
+  });
+
+  it('still signs as the service\'s did:web where a row fixes the issuer (onboarding, as notary) and the draft names none', async () => {
+    const draft = { ...typed(`${GX}VatID`, svc.service.keyring.did, PARTICIPANT), issuer: undefined };
+    const issued = await signer('participants').issueCredential(JSON.parse(JSON.stringify(draft)), { format: 'vc+jwt', alg: 'ES256' }, { caller: callerFor('admin'), onBehalfOf: PARTICIPANT });
+    expect(issued.format === 'vc+jwt' && JSON.parse(Buffer.from(issued.jwt.split('.')[1]!, 'base64url').toString()).issuer).toBe(svc.service.keyring.did);
   });
 
   it('answers an admin naming a DID the service holds no key of with 400, not a signature', async () => {
@@ -162,14 +186,14 @@ describe('types are judged as JSON-LD reads them, and as string-matching readers
     ['gx:VatID without the context that defines gx:', [V2], 'gx:VatID'],
     ['the context term LegalPerson', CONTEXT, 'LegalPerson'],
   ])('refuses %s as the service', async (_name, context, type) => {
-    await expect(attempt({ '@context': context, type: ['VerifiableCredential', type], credentialSubject: { id: PARTICIPANT } })).rejects.toMatchObject({ code: 'SIGNING_NOT_ALLOWED' });
+    await expect(attempt({ '@context': context, type: ['VerifiableCredential', type], issuer: svc.service.keyring.did, credentialSubject: { id: PARTICIPANT } })).rejects.toMatchObject({ code: 'SIGNING_NOT_ALLOWED' });
   });
 
   it('refuses a Tagus compliance credential, typed through its subjects', async () => {
     await expect(
       signer('credentials-api').issueCredential(
         // The Tagus context's URL is its vocabulary's namespace.
-        { '@context': ['https://www.w3.org/2018/credentials/v1', TAGUS_GX], type: ['VerifiableCredential'], issuanceDate: '2026-01-01T00:00:00Z', credentialSubject: [{ id: 'https://x.example/vc/1', type: 'gx:compliance' }] },
+        { '@context': ['https://www.w3.org/2018/credentials/v1', TAGUS_GX], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, issuanceDate: '2026-01-01T00:00:00Z', credentialSubject: [{ id: 'https://x.example/vc/1', type: 'gx:compliance' }] },
         { format: 'ldp_vc' },
         asService,
       ),
@@ -177,7 +201,7 @@ describe('types are judged as JSON-LD reads them, and as string-matching readers
   });
 
   it('refuses a context outside the pinned set wherever JSON-LD processing meets it, before any signature', async () => {
-    const credential = { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { '@context': 'https://evil.example/ctx', id: PARTICIPANT } };
+    const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer: svc.service.keyring.did, credentialSubject: { '@context': 'https://evil.example/ctx', id: PARTICIPANT } };
     await expect(attempt(credential)).rejects.toMatchObject({ code: 'CONTEXT_NOT_ALLOWED' });
   });
 });

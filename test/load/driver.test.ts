@@ -18,7 +18,7 @@ describe('the load driver', () => {
   });
 
   it('drives a started service for a bounded time and prints one row per request kind', async () => {
-    const target: Target = { url: running.url, apiKey: running.apiKey, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
+    const target: Target = { url: running.url, apiKey: running.apiKey, did: running.service.keyring.did, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
     const lines: string[] = [];
     const report = await runLoad({
       seconds: 1,
@@ -51,7 +51,7 @@ describe('the load driver', () => {
   // no DID, so every call failed ("the raw @digitalbazaar/vc verification failed") and `npm run
   // load` stopped before its first ratio. rawLibraryRates throws on a call that does not verify.
   it('runs the raw-library baseline on credentials the service issued, every call verified', async () => {
-    const target: Target = { url: running.url, apiKey: running.apiKey, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
+    const target: Target = { url: running.url, apiKey: running.apiKey, did: running.service.keyring.did, label: 'in-process', eventLoop: inProcessEventLoop(), close: async () => {} };
     const fixtures = await issueFixtures(target, { jwt: 2, dataIntegrity: 2 });
     const rates = await rawLibraryRates(target, fixtures, 0.2);
     expect(rates.joseJwtVerify).toBeGreaterThan(0);

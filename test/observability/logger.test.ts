@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examples } from '../../src/http/openapi/examples.js';
+import { exampleBody, examples } from '../../src/http/openapi/examples.js';
 import { createLogger, requestLogger } from '../../src/observability/logger.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('request logs', () => {
   it('writes one JSON line per request with the X-Request-Id, and no key, header or credential', async () => {
-    const issued = await postJson(`${svc.url}/credentials/issue`, examples.issueCredential.body, { authorization: `Bearer ${svc.apiKey}`, 'x-request-id': 'issue-request-0001' });
+    const issued = await postJson(`${svc.url}/credentials/issue`, exampleBody(examples.issueCredential.body, svc.service.keyring.did), { authorization: `Bearer ${svc.apiKey}`, 'x-request-id': 'issue-request-0001' });
     expect(issued.status, issued.text).toBe(201);
     const credential = issued.body.verifiableCredential;
     const verified = await postJson(`${svc.url}/credentials/verify?challenge=secret-challenge-value`, { verifiableCredential: credential });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointVerifier } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/log.js';
-import { loadOrCreateKeyring } from '../../src/keyring/index.js';
+import { didWebFromBaseUrl, loadOrCreateKeyring } from '../../src/keyring/index.js';
 import { openPostgresStore } from '../../src/storage/postgres.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { Store } from '../../src/storage/store.js';
@@ -34,8 +34,9 @@ interface Setup {
   db?: PostgresSchema;
 }
 
-const body = (i: number) => ({
-  credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: `did:web:member-${i}.example` } },
+/** Issued as the process's own did:web (its GX_BASE_URL is http://localhost:<port>, see setup). */
+const body = (p: GxProcess, i: number) => ({
+  credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: didWebFromBaseUrl(`http://localhost:${p.port}`), credentialSubject: { id: `did:web:member-${i}.example` } },
   options: { credentialStatus: true },
 });
 
@@ -79,7 +80,7 @@ async function start(env: Record<string, string>): Promise<GxProcess> {
 
 /** The request the dying process was serving: the client must get no credential. */
 async function issueExpectingNoAnswer(p: GxProcess, key: string): Promise<void> {
-  const answer = await postJson(`${p.url}/credentials/issue`, body(99), { ...auth, 'idempotency-key': key }).then(
+  const answer = await postJson(`${p.url}/credentials/issue`, body(p, 99), { ...auth, 'idempotency-key': key }).then(
     (r) => r,
     (error: unknown) => error,
   );
@@ -141,7 +142,7 @@ async function findOrphanAllocations(store: Store, setup: Setup, issued: string[
 }
 
 async function issueOk(p: GxProcess, i: number): Promise<string> {
-  const r = await postJson(`${p.url}/credentials/issue`, body(i), auth);
+  const r = await postJson(`${p.url}/credentials/issue`, body(p, i), auth);
   expect(r.status, r.text).toBe(201);
   return r.body.verifiableCredential.id as string;
 }
@@ -161,7 +162,7 @@ describe.each(kinds)('kill -9 during issuance on %s', { timeout: 120_000 }, (kin
     const restarted = await start(s.env);
     // The retry finds its key left in flight by the dead process: 409 (a retry after the in-flight
     // timeout takes it over), never a credential that was not recorded.
-    const retry = await postJson(`${restarted.url}/credentials/issue`, body(99), { ...auth, 'idempotency-key': 'order-1' });
+    const retry = await postJson(`${restarted.url}/credentials/issue`, body(restarted, 99), { ...auth, 'idempotency-key': 'order-1' });
     expect(retry.body.code).toBe('IDEMPOTENCY_IN_FLIGHT');
     const after = await issueOk(restarted, 3);
     await restarted.stop();
@@ -180,7 +181,7 @@ if (DATABASE) {
       const holder = await s.db!.pool.connect();
       try {
         await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [AUDIT_LOCK_CLASS, s.db!.schema]);
-        const pending = postJson(`${first.url}/credentials/issue`, body(99), auth).catch((error: unknown) => error);
+        const pending = postJson(`${first.url}/credentials/issue`, body(first, 99), auth).catch((error: unknown) => error);
         let waiter: number | undefined;
         for (let i = 0; i < 200 && waiter === undefined; i++) {
           const r = await holder.query<{ pid: number }>(

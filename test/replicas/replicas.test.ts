@@ -16,6 +16,7 @@ import { checkpointVerifier } from '../../src/audit/checkpoints.js';
 import { checkpointSignedBytes, verifyAuditLog, type SignedCheckpoint } from '../../src/audit/log.js';
 import { verifyConsistency } from '../../src/audit/merkle.js';
 import type { DidDocument } from '../../src/dids/types.js';
+import { didWebFromBaseUrl } from '../../src/keyring/index.js';
 import { openPostgresStore } from '../../src/storage/postgres.js';
 import { getBit } from '../../src/status-lists/bitstring.js';
 import { decodeStatusList } from '../../src/status-lists/credential.js';
@@ -68,7 +69,8 @@ describe.skipIf(DATABASE === '')('two gx-trust replicas sharing one PostgreSQL',
           const response = await postJson(
             `${replica.url}/credentials/issue`,
             {
-              credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: `did:web:member-${i}.example` } },
+              // Both replicas are the one identity of the first's base URL.
+              credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: didWebFromBaseUrl(`http://localhost:${replicas[0]!.port}`), credentialSubject: { id: `did:web:member-${i}.example` } },
               options: i % 3 === 0 ? { credentialStatus: true, format: 'vc+jwt', alg: 'ES256' } : { credentialStatus: true },
             },
             { ...auth, 'idempotency-key': `issue-${i}`, accept: 'application/json' },

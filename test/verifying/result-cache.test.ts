@@ -41,6 +41,7 @@ describe('the verification result cache', () => {
   const credential = (overrides: Record<string, unknown> = {}) => ({
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
     type: ['VerifiableCredential'],
+    issuer: issuing.service.keyring.did,
     credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
     ...overrides,
   });

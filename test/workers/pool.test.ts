@@ -11,9 +11,10 @@ import type { WorkerTask } from '../../src/workers/tasks.js';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { unscopedIssuer } from '../helpers/unscoped-signing.js';
 
-const makeCredential = (n: number) => ({
+const makeCredential = (issuer: string, n: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
+  issuer,
   credentialSubject: { id: `did:web:member-${n}.example`, 'gx:countryCode': 'DE' },
 });
 
@@ -42,7 +43,7 @@ describe('the worker pool under overload', () => {
   });
 
   async function task(n: number): Promise<WorkerTask> {
-    const issued = await unscopedIssuer(issuing.service).issueCredential(makeCredential(n), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' });
+    const issued = await unscopedIssuer(issuing.service).issueCredential(makeCredential(issuing.service.keyring.did, n), { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' });
     const did = issuing.service.keyring.did;
     return { task: 'verify-data-integrity', input: issued.verifiableCredential, documents: [[did, await issuing.service.resolver.resolve(did)]], now: Date.now(), clock: Date.now(), clockSkewSeconds: 300 };
   }
@@ -106,11 +107,11 @@ describe('POST /credentials/verify while the pool sheds', () => {
     const auth = { authorization: `Bearer ${svc.apiKey}` };
     const credentials = [];
     for (let n = 0; n < 24; n++) {
-      const issued = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(100 + n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, auth);
+      const issued = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(svc.service.keyring.did, 100 + n), options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } }, auth);
       expect(issued.status).toBe(201);
       credentials.push(issued.body.verifiableCredential);
     }
-    const jwt = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(200), options: { format: 'vc+jwt', alg: 'ES256' } }, auth);
+    const jwt = await postJson(`${svc.url}/credentials/issue`, { credential: makeCredential(svc.service.keyring.did, 200), options: { format: 'vc+jwt', alg: 'ES256' } }, auth);
     // The pool is cold (its thread starts on first use), so a burst waits for it: past one waiting task, each is shed.
     const burst = credentials.map((vc) => fetch(`${svc.url}/credentials/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ verifiableCredential: vc }) }));
     const alongside = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: jwt.body.verifiableCredential });

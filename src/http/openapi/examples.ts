@@ -7,10 +7,27 @@ import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { legalPersonSubmission } from '../../danube/example-submissions.js';
 
 
+/**
+ * Stands for the serving instance's did:web in request examples (it is the default configuration's,
+ * GX_BASE_URL=http://localhost:8080): VC-API callers name the issuer, and an example has to name
+ * one this instance holds the key of. /openapi.json shows the instance's own DID in its place
+ * (openApiDocument), and the examples test sends it the same way (`exampleBody`).
+ */
+export const SERVICE_DID_IN_EXAMPLES = 'did:web:localhost%3A8080';
+
+/** An example body as an instance whose did:web is `serviceDid` documents and accepts it. */
+export function exampleBody(body: unknown, serviceDid: string): unknown {
+  if (body === SERVICE_DID_IN_EXAMPLES) return serviceDid;
+  if (Array.isArray(body)) return body.map((item) => exampleBody(item, serviceDid));
+  if (typeof body === 'object' && body !== null) return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, exampleBody(value, serviceDid)]));
+  return body;
+}
+
 /** The credential of test/http/round-trip.test.ts (`credentialV2()`), with a fixed validity. */
 export const credentialToIssue = {
   '@context': [VC_V2_CONTEXT, 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
+  issuer: SERVICE_DID_IN_EXAMPLES,
   credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE' },
 };
 

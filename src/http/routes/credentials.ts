@@ -125,9 +125,10 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
     responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
     async handler(context, deps: CredentialRouteDependencies) {
       const body = context.body;
-      // The signing policy decides as whom and what: a member only as its own DID (and as it by
-      // default; 403 and audited otherwise), never a label, a status list or, as the service, a
-      // type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
+      // The signing policy decides as whom and what: only as the issuer the credential names (400
+      // at /credential/issuer without one, naming the DIDs this key may sign as), a member only as
+      // its own DID (403 and audited otherwise), never a label, a status list or, as the service,
+      // a type another module issues after its checks (422 SIGNING_NOT_ALLOWED).
       const idempotencyKey = context.header('idempotency-key');
       const issued = await deps.signer.issueCredential(body.credential, body.options ?? {}, {
         caller: context.caller(),
