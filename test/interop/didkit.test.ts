@@ -131,3 +131,107 @@ describe('DIDKit signs presentations as its did:key, gx-trust verifies them', ()
     expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'challenge', verified: false }));
   });
 });
+
+/** A VCDM 1.1 credential gx-trust issues over its VC-API as the did:key of its Ed25519 key, named explicitly. */
+async function issuedByGxTrust(options: Record<string, unknown>, context = VCDM1): Promise<any> {
+  const issuer = svc.service.keyring.didKey(options['alg'] === 'ES256' || options['cryptosuite'] === 'ecdsa-rdfc-2019' ? 'P-256' : 'Ed25519').did;
+  const credential = { '@context': [context], type: ['VerifiableCredential'], issuer, ...(context === VCDM1 ? { issuanceDate: '2026-01-01T00:00:00Z' } : {}), credentialSubject: { id: 'did:web:member.example' } };
+  const answer = await postJson(`${svc.url}/credentials/issue`, { credential, options }, auth());
+  expect(answer.status, answer.text).toBe(201);
+  return answer.body.verifiableCredential;
+}
+
+const verifiedByDidkit = async (vc: unknown, options: Record<string, unknown> = {}) =>
+  report(await didkit.verifyCredential(typeof vc === 'string' ? vc : JSON.stringify(vc), JSON.stringify({ proofPurpose: 'assertionMethod', ...options })));
+
+describe('gx-trust issues a VCDM 1.1 credential as its did:key with Ed25519Signature2020, DIDKit verifies it', () => {
+  it('DIDKit verifies it', async () => {
+    const vc = await issuedByGxTrust({ cryptosuite: 'Ed25519Signature2020' });
+    expect(vc.proof.type).toBe('Ed25519Signature2020');
+    expect(await verifiedByDidkit(vc)).toEqual({ checks: ['proof'], warnings: [], errors: [] });
+  });
+
+  it('DIDKit refuses it with another subject', async () => {
+    const result = await verifiedByDidkit(tampered(await issuedByGxTrust({ cryptosuite: 'Ed25519Signature2020' })));
+    expect(result.errors).toEqual(['signature error: Verification equation was not satisfied']);
+  });
+});
+
+describe('gx-trust signs a VCDM 1.1 presentation as its did:key, DIDKit verifies it', () => {
+  const challenge = 'n-gx';
+  const domain = 'holder.example';
+  async function proved(): Promise<any> {
+    const presentation = { '@context': [VCDM1], type: ['VerifiablePresentation'], holder: svc.service.keyring.didKey('Ed25519').did, verifiableCredential: [await issuedByGxTrust({ cryptosuite: 'Ed25519Signature2020' })] };
+    const answer = await postJson(`${svc.url}/presentations/prove`, { presentation, options: { cryptosuite: 'Ed25519Signature2020', challenge, domain } }, auth());
+    expect(answer.status, answer.text).toBe(201);
+    return answer.body.verifiablePresentation;
+  }
+  const verifiedPresentation = async (vp: unknown, expected: Record<string, string>) =>
+    report(await didkit.verifyPresentation(JSON.stringify(vp), JSON.stringify({ proofPurpose: 'authentication', ...expected })));
+
+  it('DIDKit verifies it, holding a gx-trust credential, under its challenge and domain', async () => {
+    expect(await verifiedPresentation(await proved(), { challenge, domain })).toEqual({ checks: ['proof'], warnings: [], errors: [] });
+  });
+
+  it('DIDKit refuses it for another challenge', async () => {
+    // DIDKit selects proofs by the expected challenge: none applies.
+    const result = await verifiedPresentation(await proved(), { challenge: 'n-other', domain });
+    expect(result.errors).toEqual(['No applicable proof']);
+  });
+
+  it('DIDKit refuses it with the credential inside changed', async () => {
+    const vp = await proved();
+    vp.verifiableCredential[0] = tampered(vp.verifiableCredential[0]);
+    expect((await verifiedPresentation(vp, { challenge, domain })).errors).toEqual(['signature error: Verification equation was not satisfied']);
+  });
+});
+
+describe('DIDKit 0.2.1\'s limitations, as they stand', () => {
+  it('it refuses a VCDM 2.0 credential by its data model, whatever the proof: "Invalid context"', async () => {
+    for (const options of [{ cryptosuite: 'eddsa-rdfc-2022' }, { cryptosuite: 'Ed25519Signature2020' }, { cryptosuite: 'ecdsa-rdfc-2019' }]) {
+      const vc = await issuedByGxTrust(options, VCDM2);
+      await expect(verifiedByDidkit(vc), JSON.stringify(options)).rejects.toThrow(/^Invalid context at line 1 column \d+$/);
+    }
+  });
+
+  it.each(['EdDSA', 'ES256'])('it finds no credential in a VCDM 2.0 vc+jwt (%s): it reads the `vc` claim only', async (alg) => {
+    const enveloped = await issuedByGxTrust({ format: 'vc+jwt', alg }, VCDM2);
+    const jwt = String(enveloped.id).replace(/^data:application\/vc\+jwt,/, '');
+    expect(await verifiedByDidkit(jwt, { proofFormat: 'jwt' })).toEqual({ checks: [], warnings: [], errors: ['Unable to convert JWT claims to VC: Verifiable credential not found in JWT'] });
+  });
+
+  it('it knows no Data Integrity proof, even on a VCDM 1.1 credential', async () => {
+    const vc = await issuedByGxTrust({ cryptosuite: 'eddsa-rdfc-2022' });
+    expect(vc.proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' });
+    expect((await verifiedByDidkit(vc)).errors).toEqual(['Linked Data Proof type not implemented']);
+  });
+
+  it('its did:web driver cannot read the service\'s did:web: the encoded port is an "invalid domain character"', async () => {
+    await expect(didkit.resolveDID(svc.service.keyring.did, '{}')).rejects.toThrow(/invalid domain character/);
+  });
+
+  // Why gx-trust refuses the form: the 2018 context types verifiableCredential as @id, the JWT is a
+  // relative IRI, and the canonical form DIDKit signs leaves it out.
+  it('its Linked Data presentation does not sign a JWT credential inside: DIDKit accepts another one swapped in, gx-trust refuses the form', async () => {
+    const challenge = 'n-swap';
+    const vp = JSON.parse(await didkitPresentation('ldp', await didkitCredential('jwt'), challenge, 'verifier.example'));
+    const swapped = { ...vp, verifiableCredential: await didkitCredential('jwt', 'did:web:mallory.example') };
+    const options = JSON.stringify({ proofPurpose: 'authentication', challenge });
+    expect(report(await didkit.verifyPresentation(JSON.stringify(swapped), options))).toEqual({ checks: ['proof'], warnings: [], errors: [] });
+    const answer = await verifyPresentationAtGxTrust(JSON.stringify(vp), 'ldp', { challenge });
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'SAFE_MODE_VIOLATION' }));
+  });
+});
+
+describe('DIDKit stays offline', () => {
+  it('its fetches go through the global fetch this file watches: a did:web elsewhere is asked for, and refused', async () => {
+    await expect(didkit.resolveDID('did:web:example.invalid', '{}')).rejects.toThrow(/no network in tests: https:\/\/example\.invalid\/\.well-known\/did\.json/);
+    expect(fetchedElsewhere.splice(0)).toEqual(['https://example.invalid/.well-known/did.json']);
+  });
+
+  // Runs last: every DIDKit call above (did:key resolution, JSON-LD contexts) was answered offline.
+  it('fetched nothing for any test above', () => {
+    expect(fetchedElsewhere).toEqual([]);
+  });
+});
