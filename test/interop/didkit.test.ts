@@ -4,8 +4,8 @@
  * signs VCDM 1.1 credentials and presentations as JWTs and as Ed25519Signature2018 proofs, which
  * gx-trust verifies over loopback HTTP; gx-trust signs as its own did:key and DIDKit verifies.
  * What DIDKit 0.2.1 cannot do is recorded here as tests that assert its actual answer:
- * - It reads VCDM 1.1 only: a VCDM 2.0 credential fails its data model ("Invalid context": it wants
- *   the 2018 context first), a VCDM 2.0 vc+jwt has no `vc` claim for it to read.
+ * - It reads VCDM 1.1 only: a VCDM 2.0 credential fails its data model ("Invalid context", at the
+ *   end of `@context`), a VCDM 2.0 vc+jwt has no `vc` claim for it to read.
  * - It knows no Data Integrity proofs (`DataIntegrityProof`, eddsa-rdfc-2022): "Linked Data Proof
  *   type not implemented". Of gx-trust's suites it verifies Ed25519Signature2020, on a VCDM 1.1
  *   credential or presentation.
