@@ -77,6 +77,8 @@ export const WALLET_PATHS = {
   credential: '/openid4vci/credential',
   deferredCredential: '/openid4vci/deferred-credential',
   jwks: '/openid4vci/jwks',
+  /** Where a wallet fetches an offer passed by reference (`credential_offer_uri`, OpenID4VCI §4.1.3). */
+  credentialOffers: '/openid4vci/credential-offers',
 } as const;
 
 /** The OAuth 2.0 / OpenID4VCI error each refusal is, beside its problem code (RFC 6749 §5.2, OpenID4VCI §8.3.1.2). */
@@ -113,6 +115,13 @@ export interface CreatedOffer {
   credentialOffer: Record<string, unknown>;
   /** The URI as a QR code: an SVG data URI. */
   qrCode: string;
+  /**
+   * The `openid-credential-offer://?credential_offer_uri=…` URI (the offer by reference): the wallet
+   * fetches the offer from gx-trust. A fraction of the length, so a QR code a phone scans at a glance.
+   */
+  credentialOfferUriByReference: string;
+  /** The by-reference URI as a QR code: an SVG data URI. */
+  qrCodeByReference: string;
   /** The PIN, shown once: it is stored as a digest only. */
   txCode?: string;
   expiresAt: string;
@@ -132,6 +141,8 @@ export interface WalletIssuance {
   authorizationServerMetadata(): Record<string, unknown>;
   jwks(): { keys: JWK[] };
   createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer>;
+  /** The credential offer a by-reference URI points to, while it can be redeemed; NOT_FOUND otherwise. */
+  offerByReference(reference: string): Promise<Record<string, unknown>>;
   token(request: WalletHttpRequest, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   nonce(): Promise<Record<string, unknown>>;
   /** 200 with the credentials, or 202 with a transaction_id when the offer waits for its review. */
@@ -166,6 +177,15 @@ export interface WalletIssuanceDependencies {
 }
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The pre-authorized code of an offer, derived from the reference its by-reference URI carries (32
+ * random bytes). Nothing new is stored: the offer is found by the digest of this code, as the token
+ * endpoint finds it, and the offer JSON is rebuilt from the record. Holding the reference is holding
+ * the code, as the by-value URI is; the code (and its stored digest) does not give the reference.
+ */
+const codeOfReference = (reference: string) => createHash('sha256').update(`gx-trust pre-authorized code\u0000${reference}`).digest('base64url');
+const REFERENCE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const isCompactJwt = (text: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text);
 
 function sameDigest(a: string, b: string): boolean {
@@ -309,6 +329,44 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     return nonce;
   }
 
+  /** The credential offer (and its URI: by value, or by reference when `byReference` names where it is served). */
+  function offerOf(credentialConfigurationIds: string[], code: string, withTxCode: boolean, byReference?: string) {
+    return issuer.createCredentialOffer({
+      issuerMetadata,
+      credentialConfigurationIds,
+      grants: {
+        [preAuthorizedCodeGrantIdentifier]: {
+          'pre-authorized_code': code,
+          ...(withTxCode ? { tx_code: { input_mode: 'numeric', length: TX_CODE_LENGTH, description: 'The PIN gx-trust showed to whoever made the offer' } } : {}),
+        },
+      },
+      ...(byReference === undefined ? {} : { credentialOfferUri: byReference }),
+    });
+  }
+
+  async function qrCodeOf(uri: string): Promise<string> {
+    return `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M' })).toString('base64')}`;
+  }
+
+  /**
+   * The offer by reference, rebuilt as it was made (same configurations, code and tx_code
+   * description; never the PIN). Once the code can no longer be traded (redeemed, expired, void
+   * after wrong PINs) the offer is answered as unknown: it would hand out a dead code.
+   */
+  async function offerByReference(reference: string): Promise<Record<string, unknown>> {
+    const gone = () => new GxTrustError('NOT_FOUND', 'no credential offer can be redeemed at this reference (unknown, redeemed already, or expired)', {
+      hint: 'Ask the member for a new offer: a credential offer is good until it expires, for one token',
+    });
+    if (!REFERENCE_PATTERN.test(reference)) throw gone();
+    const code = codeOfReference(reference);
+    const offer = await store.credentialOfferByCode(sha256Hex(code));
+    if (offer === undefined || offer.redeemedAt !== null || Date.parse(offer.expiresAt) <= deps.clock().getTime()) throw gone();
+    if (offer.txCodeHash !== null && offer.txCodeFailures >= MAX_TX_CODE_FAILURES) throw gone();
+    const credentialConfigurationIds = offer.deferred?.configurationIds ?? [...new Set(offer.credentials.map((c) => c.configurationId))];
+    const { credentialOfferObject } = await offerOf([...credentialConfigurationIds], code, offer.txCodeHash !== null);
+    return credentialOfferObject as Record<string, unknown>;
+  }
+
   async function createOffer(member: MemberRecord, request: OfferRequest, caller: SigningCaller & { ownedRecords: readonly CredentialRecord[] }): Promise<CreatedOffer> {
     const format = request.format ?? 'jwt_vc_json';
     const offered: OfferedCredential[] = [];
@@ -342,19 +400,12 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     const now = deps.clock();
     const lifetime = request.expiresInSeconds ?? OFFER_LIFETIME_SECONDS.default;
     const expiresAt = new Date(now.getTime() + lifetime * 1000).toISOString();
-    const code = randomBytes(32).toString('base64url');
+    const reference = randomBytes(32).toString('base64url');
+    const code = codeOfReference(reference);
     const txCode = request.txCode === true ? String(randomInt(0, 10 ** TX_CODE_LENGTH)).padStart(TX_CODE_LENGTH, '0') : undefined;
     const credentialConfigurationIds = deferred ?? [...new Set(offered.map((o) => o.configurationId))];
-    const { credentialOffer, credentialOfferObject } = await issuer.createCredentialOffer({
-      issuerMetadata,
-      credentialConfigurationIds,
-      grants: {
-        [preAuthorizedCodeGrantIdentifier]: {
-          'pre-authorized_code': code,
-          ...(txCode === undefined ? {} : { tx_code: { input_mode: 'numeric', length: TX_CODE_LENGTH, description: 'The PIN gx-trust showed to whoever made the offer' } }),
-        },
-      },
-    });
+    const { credentialOffer, credentialOfferObject } = await offerOf(credentialConfigurationIds, code, txCode !== undefined);
+    const { credentialOffer: credentialOfferUriByReference } = await offerOf(credentialConfigurationIds, code, txCode !== undefined, `${base}${WALLET_PATHS.credentialOffers}/${reference}`);
     const id = randomUUID();
     await store.createCredentialOffer({
       offer: {
@@ -378,12 +429,13 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
         details: { offer: id, member: member.id, credentials: offered.map((o) => o.credentialId), configurations: credentialConfigurationIds, expiresAt, txCode: txCode !== undefined, deferred: deferred !== null },
       },
     });
-    const qrCode = `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(credentialOffer, { type: 'svg', errorCorrectionLevel: 'M' })).toString('base64')}`;
     return {
       id,
       credentialOfferUri: credentialOffer,
       credentialOffer: credentialOfferObject as Record<string, unknown>,
-      qrCode,
+      qrCode: await qrCodeOf(credentialOffer),
+      credentialOfferUriByReference,
+      qrCodeByReference: await qrCodeOf(credentialOfferUriByReference),
       ...(txCode === undefined ? {} : { txCode }),
       expiresAt,
       credentialConfigurationIds,
@@ -703,6 +755,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
     authorizationServerMetadata: () => authorizationServerMetadata as Record<string, unknown>,
     jwks: () => ({ keys: [tokenJwk as JWK] }),
     createOffer,
+    offerByReference,
     token,
     nonce,
     credential,

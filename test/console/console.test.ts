@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import QRCode from 'qrcode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../helpers/service.js';
 
@@ -312,15 +313,21 @@ describe.skipIf(!browserPresent)(`the console in Chromium (skipped without ${CHR
       member.getByRole('button', { name: 'Offer 2 credential(s) to a wallet' }).click(),
     ]);
     expect(answer.status()).toBe(201);
-    const offer = (await answer.json()) as { credentialOfferUri: string; qrCode: string; txCode: string };
+    const offer = (await answer.json()) as { credentialOfferUri: string; credentialOfferUriByReference: string; qrCodeByReference: string; txCode: string };
     const qr = member.getByTestId('offer-qr');
     await qr.waitFor();
     // Drawn under the page's CSP (an <img> of the server's SVG data URL), not just present in the DOM.
     const drawnWidth = 'document.querySelector("[data-testid=offer-qr]").complete ? document.querySelector("[data-testid=offer-qr]").naturalWidth : 0';
     await expect.poll(async () => (await member.evaluate(drawnWidth)) as number, { timeout: STEP_MS }).toBeGreaterThan(0);
-    expect(await qr.getAttribute('src')).toBe(offer.qrCode);
-    expect(await member.getByTestId('offer-uri').inputValue()).toBe(offer.credentialOfferUri);
-    expect(offer.credentialOfferUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/);
+    // The console shows the offer by reference (the smaller QR code); the wallet fetches the offer.
+    expect(await qr.getAttribute('src')).toBe(offer.qrCodeByReference);
+    expect(await member.getByTestId('offer-uri').inputValue()).toBe(offer.credentialOfferUriByReference);
+    expect(offer.credentialOfferUriByReference).toMatch(/^openid-credential-offer:\/\/\?credential_offer_uri=/);
+    // The image is that URI's QR code (the encoder is deterministic), of fewer modules than the by-value one's.
+    const svgOf = (uri: string) => QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M' });
+    expect(Buffer.from(offer.qrCodeByReference.split(',')[1]!, 'base64').toString()).toBe(await svgOf(offer.credentialOfferUriByReference));
+    const version = (uri: string) => QRCode.create(uri, { errorCorrectionLevel: 'M' }).version;
+    expect(version(offer.credentialOfferUriByReference)).toBeLessThan(version(offer.credentialOfferUri));
     expect(await member.getByTestId('offer-pin').textContent()).toBe(offer.txCode);
     expect(offer.txCode).toMatch(/^[0-9]{6}$/);
     await member.getByRole('button', { name: 'Copy the URI' }).click();

@@ -182,6 +182,13 @@ const ENDPOINTS: Endpoint[] = [
     expect: { others: 400 },
   },
   {
+    // An offer by reference is public: the reference is the secret (an API key adds nothing).
+    name: 'GET /openid4vci/credential-offers/{reference} (acme\'s offer)',
+    route: 'GET /openid4vci/credential-offers/:reference',
+    request: () => ({ method: 'GET', path: new URL(decodeURIComponent(offerByReference.split('credential_offer_uri=')[1]!)).pathname }),
+    expect: { others: 200 },
+  },
+  {
     name: 'POST /openid4vci/nonce (public)',
     route: 'POST /openid4vci/nonce',
     request: () => ({ method: 'POST', path: '/openid4vci/nonce' }),
@@ -346,6 +353,8 @@ ENDPOINTS.push(
 const CALLERS: Caller[] = ['anonymous', 'bootstrap', 'admin', 'member', 'connector', 'auditor', 'revoked', 'otherMember'];
 
 let consoleDir: string | undefined;
+/** acme's (deferred) offer, by reference. */
+let offerByReference: string;
 
 beforeAll(async () => {
   // A console of two files: the console routes answer whether or not dist/web was built.
@@ -379,6 +388,9 @@ beforeAll(async () => {
   const issuedCredential = JSON.parse(issued.text).verifiableCredential;
   ownCredentialId = issuedCredential.id;
   ownStatusListPath = new URL(issuedCredential.credentialStatus[0].statusListCredential).pathname;
+  const offered = await call('POST', `/members/${acme.id}/credential-offers`, { deferred: { credentialConfigurationIds: ['GaiaXLegalPerson_jwt_vc_json'] } }, 'member');
+  expect(offered.status, offered.text).toBe(201);
+  offerByReference = JSON.parse(offered.text).credentialOfferUriByReference;
   await service.service.store.recordDecision({
     id: 'decision-of-acme',
     decision: { id: 'decision-of-acme', actor: `member:${acme.id}`, outcome: 'refused' },

@@ -6,7 +6,8 @@
  * (did:jwk, P-256, made with jose here). The credential it gets verifies at /credentials/verify, is
  * bound to that key, and is recorded and audited. The refusals are sent by hand, each a request a
  * wallet could send: wrong PIN, reused code, expired offer, proof with a wrong nonce or audience, a
- * configuration not offered.
+ * configuration not offered. Offers by reference (credential_offer_uri): Sphereon's wallet fetches the
+ * offer and runs the flow; an unknown, redeemed or expired reference is 404.
  */
 import { randomUUID } from 'node:crypto';
 import { OpenID4VCIClientV1_0_15 } from '@sphereon/oid4vci-client';
@@ -216,6 +217,80 @@ describe('an independent wallet (Sphereon oid4vci-client)', () => {
     const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: vc });
     expect(verified.status, verified.text).toBe(200);
   }, 60_000);
+});
+
+describe('offers by reference (credential_offer_uri)', () => {
+  const referenceOf = (uri: string) => {
+    const target = new URL(decodeURIComponent(uri.split('credential_offer_uri=')[1]!));
+    return target.pathname.split('/').pop()!;
+  };
+  const fetchOffer = async (reference: string) => {
+    const response = await fetch(`${svc.url}/openid4vci/credential-offers/${reference}`);
+    return { status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), body: (await response.json()) as Record<string, any> };
+  };
+
+  it('answers the by-reference URI, shorter than the by-value one, pointing at the offer JSON (without the PIN)', async () => {
+    const offered = await offer({ credentials: [legalPersonId], txCode: true });
+    expect(offered.status, offered.text).toBe(201);
+    const uri = offered.body.credentialOfferUriByReference as string;
+    expect(uri).toMatch(new RegExp(`^openid-credential-offer://\\?credential_offer_uri=${encodeURIComponent(`http://localhost:${svc.port}/openid4vci/credential-offers/`)}[A-Za-z0-9_-]{43}$`));
+    expect(uri.length).toBeLessThan(offered.body.credentialOfferUri.length / 2);
+    expect(offered.body.qrCodeByReference).toMatch(/^data:image\/svg\+xml;base64,/);
+    // The reference is not the offer id (which audit entries name): it is as secret as the code.
+    expect(uri).not.toContain(offered.body.id);
+    expect(JSON.stringify(await svc.service.store.getCredentialOffer(offered.body.id))).not.toContain(referenceOf(uri));
+    const fetched = await fetchOffer(referenceOf(uri));
+    expect(fetched.status).toBe(200);
+    expect(fetched.type).toMatch(/^application\/json/);
+    expect(fetched.cache).toBe('no-store');
+    expect(fetched.body).toEqual(offered.body.credentialOffer);
+    expect(JSON.stringify(fetched.body)).not.toContain(offered.body.txCode);
+  });
+
+  it('Sphereon\'s wallet resolves the by-reference URI and runs offer -> token -> proof -> credential; the redeemed offer is then 404', async () => {
+    const wallet = await newWallet();
+    const offered = await offer({ credentials: [legalPersonId], txCode: true });
+    const client = await OpenID4VCIClientV1_0_15.fromURI({ uri: offered.body.credentialOfferUriByReference, kid: wallet.kid, alg: 'ES256', retrieveServerMetadata: true });
+    expect(client.getCredentialOfferConfigurationIds()).toEqual(['GaiaXLegalPerson_jwt_vc_json']);
+    const tokenResponse = await client.acquireAccessToken({ pin: offered.body.txCode });
+    expect(tokenResponse.token_type).toBe('Bearer');
+    const response = await client.acquireCredentials({
+      credentialConfigurationId: 'GaiaXLegalPerson_jwt_vc_json',
+      format: 'jwt_vc_json',
+      kid: wallet.kid,
+      alg: 'ES256',
+      proofCallbacks: {
+        signCallback: async (jwt) => new SignJWT(jwt.payload as Record<string, unknown>).setProtectedHeader({ ...(jwt.header as Record<string, unknown>), alg: 'ES256' }).sign(wallet.privateKey),
+      },
+    });
+    const credentials = (response as { credentials?: { credential: string }[] }).credentials ?? [];
+    expect(credentials).toHaveLength(1);
+    const jwt = credentials[0]!.credential;
+    expect(decodeJwt(jwt)).toMatchObject({ issuer: member.did, confidenceMethod: wallet.kid });
+    const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: { '@context': ['https://www.w3.org/ns/credentials/v2'], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' } });
+    expect(verified.status, verified.text).toBe(200);
+
+    const redeemed = await fetchOffer(referenceOf(offered.body.credentialOfferUriByReference));
+    expect(redeemed.status).toBe(404);
+    expect(redeemed.type).toMatch(/^application\/problem\+json/);
+    expect(redeemed.body).toMatchObject({ code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it('answers an unknown or malformed reference, an offer id, and an expired offer with 404 problem+json', async () => {
+    const offered = await offer({ credentials: [legalPersonId], expiresInSeconds: 30 });
+    const reference = referenceOf(offered.body.credentialOfferUriByReference);
+    expect((await fetchOffer(reference)).status).toBe(200);
+    for (const wrong of [`${reference.slice(0, -1)}${reference.endsWith('A') ? 'B' : 'A'}`, 'not-a-reference', offered.body.id, codeOf(offered)]) {
+      const answer = await fetchOffer(encodeURIComponent(wrong));
+      expect(answer.status, wrong).toBe(404);
+      expect(answer.type).toMatch(/^application\/problem\+json/);
+      expect(answer.body).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    clock.advance(31_000);
+    const expired = await fetchOffer(reference);
+    expect(expired.status).toBe(404);
+    expect(expired.body).toMatchObject({ code: 'NOT_FOUND' });
+  });
 });
 
 describe('batches and key forms', () => {

@@ -56,6 +56,8 @@ export const CredentialOfferAnswer = z.object({
   credentialOfferUri: z.string(),
   credentialOffer: z.record(z.string(), z.unknown()),
   qrCode: z.string(),
+  credentialOfferUriByReference: z.string().describe('openid-credential-offer://?credential_offer_uri=… : the wallet fetches the offer (GET /openid4vci/credential-offers/{reference}); the smaller QR code'),
+  qrCodeByReference: z.string(),
   txCode: z.string().optional(),
   expiresAt: z.string(),
   credentialConfigurationIds: z.array(z.string()),
@@ -112,7 +114,7 @@ export const walletRoutes = [
   }),
   defineRoute({
     method: 'post', path: '/members/:id/credential-offers', operationId: 'createCredentialOffer', tag: 'Credentials', roles: ['member'],
-    summary: 'Offer credentials the member owns to a wallet (OpenID4VCI pre-authorized code flow): the openid-credential-offer:// URI, its QR code, and the PIN when asked; audited as credential-offer.created',
+    summary: 'Offer credentials the member owns to a wallet (OpenID4VCI pre-authorized code flow): the openid-credential-offer:// URI by value and by reference, a QR code of each, and the PIN when asked; audited as credential-offer.created',
     params: { id: 'The member id, or its slug' },
     request: { schema: CredentialOfferRequest, example: examples.createCredentialOffer },
     responses: {
@@ -135,6 +137,16 @@ export const walletRoutes = [
       const offer = await deps.wallets.createOffer(member, context.body, { actor: principal.actor, role: principal.role, ...(principal.dids === undefined ? {} : { dids: principal.dids }), ownedRecords: owned });
       return json(201, offer, NO_STORE);
     },
+  }),
+  defineRoute({
+    method: 'get', path: `${WALLET_PATHS.credentialOffers}/:reference`, operationId: 'getCredentialOffer', tag: 'Credentials',
+    summary: 'A credential offer passed by reference (OpenID4VCI credential_offer_uri): the offer JSON the wallet would have read from the by-value URI (never the PIN), while its pre-authorized code can be traded',
+    params: { reference: 'The reference in credentialOfferUriByReference (32 random bytes; not the offer id): whoever holds it holds the pre-authorized code' },
+    responses: {
+      200: { description: '{credential_issuer, credential_configuration_ids, grants}' },
+      404: problem('NOT_FOUND: no offer at this reference, or it was redeemed, expired or voided by wrong PINs'),
+    },
+    handler: async (context, deps: WalletRouteDependencies) => json(200, await deps.wallets.offerByReference(context.params['reference'] ?? ''), NO_STORE),
   }),
   defineRoute({
     method: 'post', path: '/members/:id/credential-offers/:offerId/review', operationId: 'reviewCredentialOffer', tag: 'Credentials', roles: [],

@@ -3,7 +3,8 @@
  * for its validity and the labels covering it. Revoking or suspending is POST /credentials/status,
  * after a confirmation that names every label that falls with the credential (docs/records-and-labels.md).
  * Offering the selected credentials to a wallet is POST /members/{id}/credential-offers
- * (docs/wallets.md): its QR code, its openid-credential-offer:// URI and the PIN, shown once.
+ * (docs/wallets.md): the QR code and openid-credential-offer:// URI of the offer by reference (the
+ * wallet fetches the offer: a small QR code, scanned at a glance), and the PIN, shown once.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, segment, type WhoAmI } from '../api';
@@ -29,7 +30,7 @@ function validity(vc: Record<string, unknown> | string): { validFrom?: string; v
   return { ...(typeof from === 'string' ? { validFrom: from } : {}), ...(typeof until === 'string' ? { validUntil: until } : {}) };
 }
 
-interface Offer { id: string; credentialOfferUri: string; qrCode: string; txCode?: string; expiresAt: string; credentialConfigurationIds: string[] }
+interface Offer { id: string; credentialOfferUriByReference: string; qrCodeByReference: string; txCode?: string; expiresAt: string; credentialConfigurationIds: string[] }
 
 /**
  * The server's QR code is an SVG as a data: URL. It is shown only through <img>, where a browser
@@ -69,7 +70,7 @@ export function CredentialsPage({ who }: { who: WhoAmI }) {
       const answer = await call<Offer>('POST', `/members/${segment(who.memberId ?? '')}/credential-offers`, {
         body: { credentials: [...selected], format: offerOptions.format, ...(offerOptions.pin ? { txCode: true } : {}) },
       });
-      if (!SVG_DATA_URL.test(answer.body.qrCode)) throw new Error('the service answered a QR code that is not an SVG data URL; use the URI below');
+      if (!SVG_DATA_URL.test(answer.body.qrCodeByReference)) throw new Error('the service answered a QR code that is not an SVG data URL; use the URI below');
       setOffer(answer.body);
     } catch (caught) {
       setOfferError(caught);
@@ -79,7 +80,7 @@ export function CredentialsPage({ who }: { who: WhoAmI }) {
   async function copyUri() {
     // The Clipboard API needs a secure context (https or loopback); otherwise the URI is selected for Ctrl+C.
     try {
-      await navigator.clipboard.writeText(offer?.credentialOfferUri ?? '');
+      await navigator.clipboard.writeText(offer?.credentialOfferUriByReference ?? '');
       setCopied('The offer URI is copied.');
     } catch {
       uri.current?.select();
@@ -170,10 +171,10 @@ export function CredentialsPage({ who }: { who: WhoAmI }) {
         {offer === undefined ? null : (
           <div class="offer" data-testid="offer">
             <Status>Offer made; it expires at {offer.expiresAt}. The PIN is shown only now.</Status>
-            <img class="qr" src={offer.qrCode} alt="QR code of the credential offer (the same as the URI below)" width={256} height={256} data-testid="offer-qr" />
+            <img class="qr" src={offer.qrCodeByReference} alt="QR code of the credential offer (the same as the URI below)" width={256} height={256} data-testid="offer-qr" />
             <label for="offer-uri">Offer URI</label>
             <div class="copy-row">
-              <input id="offer-uri" ref={uri} readOnly value={offer.credentialOfferUri} data-testid="offer-uri" />
+              <input id="offer-uri" ref={uri} readOnly value={offer.credentialOfferUriByReference} data-testid="offer-uri" />
               <button type="button" class="secondary" onClick={copyUri}>Copy the URI</button>
             </div>
             {copied === '' ? null : <p role="status">{copied}</p>}
