@@ -73,6 +73,22 @@ async function credentialRequest(accessToken: string, body: Record<string, unkno
   return postJson(`${svc.url}/openid4vci/credential`, body, as(accessToken));
 }
 
+/** Sphereon's client fetches the offered LegalPerson as jwt_vc_json, its proof signed by the wallet key. */
+async function acquireLegalPersonJwt(client: OpenID4VCIClientV1_0_15, wallet: Wallet): Promise<string> {
+  const response = await client.acquireCredentials({
+    credentialConfigurationId: 'GaiaXLegalPerson_jwt_vc_json',
+    format: 'jwt_vc_json',
+    kid: wallet.kid,
+    alg: 'ES256',
+    proofCallbacks: {
+      signCallback: async (jwt) => new SignJWT(jwt.payload as Record<string, unknown>).setProtectedHeader({ ...(jwt.header as Record<string, unknown>), alg: 'ES256' }).sign(wallet.privateKey),
+    },
+  });
+  const credentials = (response as { credentials?: { credential: string }[] }).credentials ?? [];
+  expect(credentials).toHaveLength(1);
+  return credentials[0]!.credential;
+}
+
 async function auditActions(subject: string): Promise<{ action: string; actor: string; details?: Record<string, unknown> }[]> {
   return (await svc.service.store.auditEntriesForSubject(subject)).map((e) => JSON.parse(e.leaf));
 }
@@ -152,18 +168,7 @@ describe('an independent wallet (Sphereon oid4vci-client)', () => {
     const tokenResponse = await client.acquireAccessToken({ pin: offered.body.txCode });
     expect(tokenResponse.token_type).toBe('Bearer');
     expect(tokenResponse.expires_in).toBe(300);
-    const response = await client.acquireCredentials({
-      credentialConfigurationId: 'GaiaXLegalPerson_jwt_vc_json',
-      format: 'jwt_vc_json',
-      kid: wallet.kid,
-      alg: 'ES256',
-      proofCallbacks: {
-        signCallback: async (jwt) => new SignJWT(jwt.payload as Record<string, unknown>).setProtectedHeader({ ...(jwt.header as Record<string, unknown>), alg: 'ES256' }).sign(wallet.privateKey),
-      },
-    });
-    const credentials = (response as { credentials?: { credential: string }[] }).credentials ?? [];
-    expect(credentials).toHaveLength(1);
-    const jwt = credentials[0]!.credential;
+    const jwt = await acquireLegalPersonJwt(client, wallet);
     const payload = decodeJwt(jwt);
     expect(payload).toMatchObject({ issuer: member.did, confidenceMethod: wallet.kid, credentialSubject: { id: `${member.did}#lp`, type: 'gx:LegalPerson' } });
     expect(payload['id']).not.toBe(legalPersonId);
@@ -254,18 +259,7 @@ describe('offers by reference (credential_offer_uri)', () => {
     expect(client.getCredentialOfferConfigurationIds()).toEqual(['GaiaXLegalPerson_jwt_vc_json']);
     const tokenResponse = await client.acquireAccessToken({ pin: offered.body.txCode });
     expect(tokenResponse.token_type).toBe('Bearer');
-    const response = await client.acquireCredentials({
-      credentialConfigurationId: 'GaiaXLegalPerson_jwt_vc_json',
-      format: 'jwt_vc_json',
-      kid: wallet.kid,
-      alg: 'ES256',
-      proofCallbacks: {
-        signCallback: async (jwt) => new SignJWT(jwt.payload as Record<string, unknown>).setProtectedHeader({ ...(jwt.header as Record<string, unknown>), alg: 'ES256' }).sign(wallet.privateKey),
-      },
-    });
-    const credentials = (response as { credentials?: { credential: string }[] }).credentials ?? [];
-    expect(credentials).toHaveLength(1);
-    const jwt = credentials[0]!.credential;
+    const jwt = await acquireLegalPersonJwt(client, wallet);
     expect(decodeJwt(jwt)).toMatchObject({ issuer: member.did, confidenceMethod: wallet.kid });
     const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: { '@context': ['https://www.w3.org/ns/credentials/v2'], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' } });
     expect(verified.status, verified.text).toBe(200);
