@@ -101,6 +101,10 @@ function typesOf(document: JsonObject): string[] {
   return asList(document['type']).filter((t): t is string => typeof t === 'string');
 }
 
+function subjectTypesOf(document: JsonObject): string[] {
+  return asList(document['credentialSubject']).filter(isObject).flatMap((s) => asList(s['type'])).filter((t): t is string => typeof t === 'string');
+}
+
 /**
  * The forms a digest may cover, in the order they are tried. Tagus: what the Gaia-X compliance
  * service computes today (JCS with the proof), what it computed in 2023 (`JSON.stringify` of the
@@ -142,7 +146,8 @@ export function createLabelCheck(options: { trusted: TrustedIssuers }): Complian
     }
     const forms = new Set<DigestForm>();
     for (const entry of covered) {
-      const typed = (c: JsonObject) => entry.credentialTypes.every((t) => typesOf(c).some((own) => typeKey(own) === typeKey(t)));
+      // A label records a credential typed only on its subject (an IPCEI-AI profile) by the subject's type.
+      const typed = (c: JsonObject) => entry.credentialTypes.every((t) => [...typesOf(c), ...subjectTypesOf(c)].some((own) => typeKey(own) === typeKey(t)));
       const named = entry.id === undefined ? undefined : companions.filter((c) => c['id'] === entry.id || (entry.tagus && asList(c['credentialSubject']).some((s) => isObject(s) && s['id'] === entry.id)));
       const what = entry.id ?? `the ${entry.credentialTypes.join(', ') || 'unnamed'} credential`;
       if (named !== undefined && named.length === 0) {

@@ -38,6 +38,22 @@ export interface LabelCredentialOptions {
   signingCertificateNotAfter?: Date;
 }
 
+/**
+ * What a label records as a covered credential's type: its own types beyond VerifiableCredential,
+ * or, when it has none (an IPCEI-AI profile is typed only on its subject), its subject's types, so
+ * a connector reads `AIModelProfile` rather than a bare `VerifiableCredential`.
+ */
+function recordedCredentialType(credential: SubmittedCredential): string {
+  const own = credential.types.filter((t) => t !== 'VerifiableCredential');
+  if (own.length > 0) return own.join(' ');
+  const subjects = credential.document['credentialSubject'];
+  const subjectTypes = (Array.isArray(subjects) ? subjects : [subjects])
+    .flatMap((s: unknown) => (typeof s === 'object' && s !== null ? [(s as JsonObject)['type']] : []))
+    .flatMap((t) => (Array.isArray(t) ? t : [t]))
+    .filter((t): t is string => typeof t === 'string' && t !== '');
+  return [...new Set(subjectTypes)].join(' ') || 'VerifiableCredential';
+}
+
 const seconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
@@ -75,7 +91,7 @@ export function buildLabelCredential(options: LabelCredentialOptions): JsonObjec
       'gx:compliantCredentials': options.credentials.map((c) => ({
         id: c.id,
         type: 'gx:CompliantCredential',
-        'gx:credentialType': c.types.filter((t) => t !== 'VerifiableCredential').join(' ') || 'VerifiableCredential',
+        'gx:credentialType': recordedCredentialType(c),
         digestSRI: digestSRI(securedDocument(c.document)),
       })),
     },

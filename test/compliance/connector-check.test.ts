@@ -53,6 +53,14 @@ describe('createLabelCheck()', () => {
     expect(await check(label({ type: 'gx:LegalPerson', 'gx:digestSRI': `sha256-${hex}` }), { now, companions: [other], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
   });
 
+  it('matches an entry recorded by its subject\'s type (an IPCEI-AI profile typed only on its subject), and refuses that type on another credential', async () => {
+    const profile = { '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gx-trust/ipcei-ai/v1'], id: 'urn:uuid:profile', type: ['VerifiableCredential'], issuer: SUBJECT, credentialSubject: { id: 'did:web:m.example#model-profile', type: 'AIModelProfile' } };
+    const entry = { id: 'urn:uuid:profile', type: 'gx:CompliantCredential', 'gx:credentialType': 'AIModelProfile', digestSRI: digestSRI(profile) };
+    expect(await check(label(entry), { now, companions: [profile], holder: SUBJECT })).toMatchObject({ verified: true });
+    const legalPerson = { ...covered, id: 'urn:uuid:profile' };
+    expect(await check(label({ ...entry, digestSRI: digestSRI(legalPerson) }), { now, companions: [legalPerson], holder: SUBJECT })).toMatchObject({ verified: false, code: 'DIGEST_MISMATCH' });
+  });
+
   it('refuses a digest of another credential', async () => {
     const other = { ...covered, credentialSubject: { id: 'did:web:m.example#other' } };
     const result = await check(label({ id: 'urn:uuid:lp', digestSRI: digestSRI(covered) }), { now, companions: [other], holder: SUBJECT });

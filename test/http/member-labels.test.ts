@@ -170,8 +170,10 @@ describe.each([
     const answer = await call(svc, 'POST', `/members/${acme.id}/labels`, { level: 'standard-compliance' }, acme.apiKey);
     expect(answer.status, answer.text).toBe(201);
     expect(answer.body.decision).toMatchObject({ outcome: 'issued', findings: [] });
-    const covered = ((decodeJwt(answer.body.label.jwt) as Record<string, any>)['credentialSubject']['gx:compliantCredentials'] as { id: string }[]).map((c) => c.id);
-    expect(covered).toEqual(expect.arrayContaining(ids));
+    const entries = (decodeJwt(answer.body.label.jwt) as Record<string, any>)['credentialSubject']['gx:compliantCredentials'] as { id: string; 'gx:credentialType': string }[];
+    expect(entries.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
+    // The profile is typed only on its subject: the label records that type, not a bare VerifiableCredential.
+    expect(entries.filter((c) => ids.includes(c.id)).map((c) => c['gx:credentialType']).sort()).toEqual(['AIModelProfile', 'gx:ServiceOffering', 'gx:SoftwareResource']);
   });
 });
 
