@@ -254,4 +254,32 @@ describe('GET /audit/entries with filters', () => {
     expect(leaves(second.body).map((l) => l.subject)).toEqual(['urn:uuid:paging-1000']);
     expect(second.body.next).toBeUndefined();
   });
+
+  it('pages several filters at once: `next` keeps actor, action, subject and the time range, and skips what any of them excludes', async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    // Interleaved with entries that match all but one filter, so a page boundary that dropped a
+    // filter would show them.
+    for (let i = 0; i < 1001; i++) {
+      await gx.service.store.appendAudit({ actor: 'key:mixed', action: 'test.mixed', subject: 'urn:uuid:mixed', digests: { i: String(i) } });
+      await gx.service.store.appendAudit({ actor: 'key:other', action: 'test.mixed', subject: 'urn:uuid:mixed', digests: {} });
+      await gx.service.store.appendAudit({ actor: 'key:mixed', action: 'test.unmixed', subject: 'urn:uuid:mixed', digests: {} });
+    }
+    const filter = { actor: 'key:mixed', action: 'test.mixed', subject: 'urn:uuid:mixed', since, until };
+    const first = await get(q(filter));
+    expect(first.status).toBe(200);
+    expect(first.body.entries).toHaveLength(1000);
+    expect(leaves(first.body).every((l) => l.actor === 'key:mixed' && l.action === 'test.mixed')).toBe(true);
+    const next = new URL(first.body.next as string, gx.url);
+    for (const [name, value] of Object.entries(filter)) expect(next.searchParams.get(name), name).toBe(value);
+    const second = await get(`${next.pathname}${next.search}`);
+    expect(leaves(second.body)).toHaveLength(1);
+    expect(leaves(second.body)[0]).toMatchObject({ actor: 'key:mixed', action: 'test.mixed' });
+    expect(second.body.next).toBeUndefined();
+    // The time range is kept too: a range ending before these entries leaves nothing on the next page.
+    const past = new URL(first.body.next as string, gx.url);
+    past.searchParams.set('until', since);
+    past.searchParams.set('since', new Date(Date.now() - 120_000).toISOString());
+    expect((await get(`${past.pathname}${past.search}`)).body.entries).toEqual([]);
+  });
 });
