@@ -127,6 +127,22 @@ export interface Verifier {
  */
 export const NO_CHALLENGE_WARNING = 'no challenge was expected: nothing binds this presentation to this verification, so it may be a replay; send options.challenge (the nonce you gave the holder)';
 
+/**
+ * An enveloped credential (presentation) is secured by its envelope, not by a `proof`: when no
+ * format verifies it, what is wrong is its media type (SD-JWT, COSE: not implemented) or an `id`
+ * that is no `data:` URL, and "has no proof" would send its sender looking in the wrong place.
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials
+ */
+function envelopeFault(input: unknown, kind: 'credential' | 'presentation'): string | undefined {
+  const type = kind === 'credential' ? 'EnvelopedVerifiableCredential' : 'EnvelopedVerifiablePresentation';
+  if (!isObject(input) || !(Array.isArray(input['type']) ? input['type'].includes(type) : input['type'] === type)) return undefined;
+  const id = input['id'];
+  if (typeof id !== 'string' || !id.startsWith('data:')) return `an ${type} whose id is not a data: URL`;
+  const end = id.search(/[;,]/);
+  const mediaType = id.slice('data:'.length, end < 0 ? Math.min(id.length, 80) : Math.min(end, 80));
+  return `an ${type} of media type ${JSON.stringify(mediaType)}: gx-trust verifies enveloped ${kind}s secured with JOSE (${kind === 'credential' ? 'vc+jwt' : 'vp+jwt'}), not SD-JWT or COSE`;
+}
+
 /** Presentations nest credentials; a nesting bomb must not recurse without end. */
 const MAX_HELD_CREDENTIALS = 64;
 
@@ -155,13 +171,14 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       kind === 'credential' ? f.canVerifyCredential(input) : f.canVerifyPresentation(input),
     );
     if (format === undefined) {
-      const code: ErrorCode = isObject(input) && input['proof'] === undefined ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
+      const envelope = envelopeFault(input, kind);
+      const code: ErrorCode = envelope === undefined && isObject(input) && input['proof'] === undefined ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
       return {
         format: 'unknown',
         checks: [
-          failed('format', code, code === 'PROOF_MISSING'
+          failed('format', code, envelope ?? (code === 'PROOF_MISSING'
             ? `the ${kind} has no proof`
-            : `not a ${kind} in a proof format gx-trust verifies (Data Integrity, VC-JOSE, JsonWebSignature2020)`),
+            : `not a ${kind} in a proof format gx-trust verifies (Data Integrity, VC-JOSE, JsonWebSignature2020)`)),
         ],
       };
     }
