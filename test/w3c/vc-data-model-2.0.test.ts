@@ -5,12 +5,16 @@
  * them. The suite counts any HTTP error as a rejection; these tests also check that gx-trust
  * refuses for the reason the assertion is about (its `code` and `pointer`), not another.
  *
- * Two deviations, each asserted as gx-trust behaves and named:
+ * Three deviations, each asserted as gx-trust behaves and named:
  * - The key-controller rule (docs/security.md): gx-trust signs only as a DID whose key it holds,
  *   so inputs naming another issuer (`did:example:issuer`) are refused; the same input issued as
  *   the service's DID is accepted.
  * - Issue-time validity guarantee (docs/api.md): a `validUntil` already past is refused at issue,
  *   where the suite's validity-period inputs (dated February 2023) expect acceptance.
+ *
+ * - Integrity of related resources: the suite's wrong-digest inputs name a resource on
+ *   w3c.github.io, which gx-trust neither holds nor fetches when it issues, so they are signed as
+ *   sent; a wrong digest of a resource it holds (a pinned context) is refused.
  *
  * One assertion the suite itself contradicts, asserted as gx-trust behaves and named:
  * - "Presentations Including Holder Claims": the suite's `tests/4.13-verifiable-presentations.js`
@@ -324,6 +328,42 @@ describe('Advanced Concepts (VCDM 2.0 §5)', () => {
     // A term the input's own @protected context defines, redefined by a later context.
     const second = await refused('credential-redef-type2-fail.json', { code: 'INVALID_INPUT' });
     expect(second.body.detail).toContain('tried to redefine a protected term');
+  });
+
+  const related = (file: string) => `relatedResource/${file}`;
+
+  it('The value of the relatedResource property MUST be one or more objects of the following form:', async () => {
+    for (const file of ['relatedResource-digest-sri-ok.json', 'relatedResource-digest-multibase-ok.json', 'relatedResource-with-mediaType-ok.json']) {
+      const vc = await accepted(related(file));
+      expect(vc.relatedResource, file).toEqual(fixture(SUITE, related(file)).relatedResource);
+    }
+    await refused(related('relatedResource-list-of-strings-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource' });
+  });
+
+  it('The identifier for the resource is REQUIRED and conforms to the format defined in Section 4.4 Identifiers.', async () => {
+    await refused(related('relatedResource-missing-id-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/0/id' });
+  });
+
+  it('The value MUST be unique among the list of related resource objects.', async () => {
+    await refused(related('relatedResource-duplicate-id-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/1/id' });
+  });
+
+  it('Each object associated with relatedResource MUST contain at least a digestSRI or a digestMultibase value.', async () => {
+    await refused(related('relatedResource-no-digest-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/0' });
+  });
+
+  it('If the digest provided by the issuer does not match the digest computed for the retrieved resource, the conforming verifier implementation MUST produce an error. [deviation: resources gx-trust does not hold are not retrieved]', async () => {
+    // The suite's inputs name w3c.github.io/vc-data-model/related-resource.json, which gx-trust
+    // neither holds nor fetches at issue (no outbound fetch on the issuing path): signed as sent.
+    for (const file of ['relatedResource-digest-sri-fail.json', 'relatedResource-digest-multibase-fail.json']) {
+      expect((await issue(related(file))).status, file).toBe(201);
+    }
+    // A resource it holds (a pinned context) is checked: the suite's own digest shape, wrong.
+    const wrong = await issue('relatedResource/relatedResource-digest-sri-fail.json', {
+      relatedResource: [{ id: 'https://www.w3.org/ns/credentials/v2', digestSRI: 'sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg' }],
+    });
+    expect([400, 422], wrong.text).toContain(wrong.status);
+    expect(wrong.body.pointer, wrong.text).toMatch(/^\/credential\/relatedResource\/0/);
   });
 
   it("The value of the refreshService property MUST be one or more refresh services that provides enough information to the recipient's software such that the recipient can refresh the verifiable credential.", async () => {
