@@ -104,6 +104,21 @@ function bitstringEntryFault(entry: JsonObject): { member: string; detail: strin
   if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 1)) {
     return { member: 'statusSize', detail: `statusSize ${JSON.stringify(size)} is not an integer greater than zero` };
   }
+  // "If statusSize is provided and is greater than 1, then the property credentialStatus.statusMessage
+  // MUST be present, and the number of status messages MUST equal the number of possible values."
+  const messages = entry['statusMessage'];
+  const width = typeof size === 'number' ? size : 1;
+  if (width > 1 && messages === undefined) {
+    return { member: 'statusMessage', detail: `statusSize ${width} needs statusMessage, one message for each of its ${2 ** width} values` };
+  }
+  if (messages !== undefined) {
+    if (!Array.isArray(messages) || messages.some((m) => !isObject(m) || typeof m['status'] !== 'string' || typeof m['message'] !== 'string')) {
+      return { member: 'statusMessage', detail: 'statusMessage is an array of objects, each with a status (a hexadecimal string) and a message' };
+    }
+    if (width <= 16 && messages.length !== 2 ** width) {
+      return { member: 'statusMessage', detail: `statusMessage holds ${messages.length} messages; statusSize ${width} has ${2 ** width} values, one message each` };
+    }
+  }
   return undefined;
 }
 

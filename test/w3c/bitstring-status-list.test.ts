@@ -5,10 +5,20 @@
  * status list credential it names (fetched over loopback, as a verifier fetches it) are checked
  * against the data model assertions, and revocation and suspension are set through the VC-API
  * status route and seen by POST /credentials/verify, as the suite's interop tests do.
+ *
+ * Negative cases: the suite has none it can run here (its verifier negatives are TODOs or static
+ * credentials signed by its keys on hosts not reachable from this machine), so the faults the
+ * specification names are rebuilt with lists gx-trust signs as the credential's issuer, served by
+ * a loopback server, and each is checked to be refused with the specification's error name.
  */
-import { gunzipSync } from 'node:zlib';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, issued, startSuiteTarget, type SuiteEndpoints } from './harness.js';
+import type { JsonObject } from '../../src/credentials/index.js';
+import { buildStatusListCredential } from '../../src/status-lists/credential.js';
+import { unscopedIssuer } from '../helpers/unscoped-signing.js';
+import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
 
 const SUITE = 'vc-bitstring-status-list-test-suite';
 const V2 = 'https://www.w3.org/ns/credentials/v2';
@@ -179,5 +189,146 @@ describe('Interop: status set through the VC-API, seen by the verifier', () => {
     expect(entriesOf(first)[0].statusListCredential).toBe(entriesOf(second)[0].statusListCredential);
     expect((await target.setStatus(first.id, 'revoked')).status).toBe(200);
     expect((await target.verify(second)).status).toBe(200);
+  });
+});
+
+describe('Validate Algorithm: negative fixtures rebuilt on loopback', () => {
+  let server: Server;
+  let base: string;
+  const routes = new Map<string, string>();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const body = routes.get(req.url ?? '');
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+  });
+
+  interface ListFault {
+    purpose?: string;
+    /** Bytes of the uncompressed bitstring (16 KB, the specification's minimum, by default). */
+    bytes?: number;
+    encodedList?: unknown;
+    /** When the list was signed, and how long it is valid for. */
+    signedAt?: Date;
+    validityMs?: number;
+  }
+
+  /** A status list credential signed by the credential's issuer (the service's DID), served at `path`. */
+  async function serveList(path: string, fault: ListFault = {}): Promise<string> {
+    const url = `${base}${path}`;
+    const signedAt = fault.signedAt ?? new Date();
+    const credential = buildStatusListCredential({
+      list: { id: path, purpose: fault.purpose ?? 'revocation', bits: new Uint8Array(fault.bytes ?? 16 * 1024) },
+      url,
+      issuer: target.issuerId,
+      now: signedAt,
+      ...(fault.validityMs === undefined ? {} : { validityMs: fault.validityMs }),
+    });
+    if (Object.hasOwn(fault, 'encodedList')) (credential['credentialSubject'] as JsonObject)['encodedList'] = fault.encodedList;
+    const signed = await unscopedIssuer(target.svc.service, () => signedAt).issueCredential(credential, { format: 'ldp_vc' });
+    if (signed.format !== 'ldp_vc') throw new Error('expected a Data Integrity list');
+    routes.set(path, JSON.stringify(signed.verifiableCredential));
+    return url;
+  }
+
+  /** The suite's input, issued through the VC-API with an entry naming `url`. */
+  async function credentialOn(url: string, entry: Record<string, unknown> = {}): Promise<any> {
+    return issued(await target.issue({
+      ...fixture(SUITE, 'validVc.json'),
+      credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: url, ...entry },
+    }));
+  }
+
+  async function refusedWith(vc: unknown, code: string, pointer?: string): Promise<Answer> {
+    const answer = await target.verify(vc);
+    expect(answer.status, answer.text).toBe(422);
+    const status = statusChecks(answer);
+    expect(status, answer.text).toContainEqual(expect.objectContaining({ verified: false, code, ...(pointer === undefined ? {} : { pointer }) }));
+    return answer;
+  }
+
+  it('A list as the fixtures below build it, unchanged, verifies (what makes each refusal below about its fault)', async () => {
+    const vc = await credentialOn(await serveList('/valid'));
+    const answer = await target.verify(vc);
+    expect(answer.status, answer.text).toBe(200);
+    expect(statusChecks(answer)).toEqual([expect.objectContaining({ verified: true, message: 'not revoked' })]);
+  });
+
+  it('Bitstring Expansion: an encodedList that is not a multibase base64url GZIP bitstring MUST NOT be read (STATUS_VERIFICATION_ERROR)', async () => {
+    for (const [path, encodedList] of [
+      ['/no-multibase-header', gzipSync(new Uint8Array(16 * 1024)).toString('base64url')],
+      ['/not-gzip', 'u' + Buffer.from(new Uint8Array(16 * 1024)).toString('base64url')],
+      ['/not-base64url', 'u!!!not base64url!!!'],
+      ['/not-a-string', 42],
+    ] as const) {
+      await refusedWith(await credentialOn(await serveList(path, { encodedList })), 'STATUS_VERIFICATION_ERROR', '/credentialStatus/statusListCredential');
+    }
+  });
+
+  it('Validate Algorithm: if the length of the uncompressed bitstring is less than the minimum bitstring length (131,072 bits), a STATUS_LIST_LENGTH_ERROR MUST be raised.', async () => {
+    const answer = await refusedWith(await credentialOn(await serveList('/short', { bytes: 16 * 1024 - 1 })), 'STATUS_LIST_LENGTH_ERROR');
+    expect(statusChecks(answer)[0].message).toContain('131064');
+  });
+
+  it('Validate Algorithm: the statusPurpose of the entry MUST match a statusPurpose of the status list credential (STATUS_VERIFICATION_ERROR).', async () => {
+    const url = await serveList('/suspension-list', { purpose: 'suspension' });
+    await refusedWith(await credentialOn(url), 'STATUS_VERIFICATION_ERROR', '/credentialStatus/statusPurpose');
+    // The same list read for its own purpose is fine.
+    expect((await target.verify(await credentialOn(url, { statusPurpose: 'suspension' }))).status).toBe(200);
+  });
+
+  it('If the credentialIndex multiplied by the size is a value outside of the range of the bitstring, a RANGE_ERROR MUST be raised.', async () => {
+    const url = await serveList('/range');
+    // 16 KB hold indexes 0 to 131071.
+    expect((await target.verify(await credentialOn(url, { statusListIndex: '131071' }))).status).toBe(200);
+    await refusedWith(await credentialOn(url, { statusListIndex: '131072' }), 'RANGE_ERROR', '/credentialStatus/statusListIndex');
+  });
+
+  it('If statusSize is greater than 1, statusMessage MUST be present, and the number of status messages MUST equal the number of possible values (refused at issue, MALFORMED_VALUE_ERROR in the specification)', async () => {
+    const url = await serveList('/sizes');
+    const issueWith = (entry: Record<string, unknown>) => target.issue({
+      ...fixture(SUITE, 'validVc.json'),
+      credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: url, ...entry },
+    });
+    const message = (status: string, text: string) => ({ status, message: text });
+    for (const [entry, member] of [
+      [{ statusSize: 2 }, 'statusMessage'],
+      [{ statusSize: 2, statusMessage: [message('0x0', 'valid'), message('0x1', 'invalid'), message('0x2', 'pending')] }, 'statusMessage'],
+      [{ statusSize: 1, statusMessage: [message('0x0', 'valid')] }, 'statusMessage'],
+      [{ statusSize: 1, statusMessage: ['valid', 'invalid'] }, 'statusMessage'],
+      [{ statusSize: 0 }, 'statusSize'],
+    ] as const) {
+      const answer = await issueWith(entry);
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body, JSON.stringify(entry)).toMatchObject({ code: 'INVALID_INPUT', pointer: `/credential/credentialStatus/${member}` });
+    }
+    // A one-bit entry with its two messages is read as usual.
+    const oneBit = issued(await issueWith({ statusSize: 1, statusMessage: [message('0x0', 'valid'), message('0x1', 'revoked')] }));
+    expect((await target.verify(oneBit)).status).toBe(200);
+    // Deviation: a well-formed two-bit entry is signed, but gx-trust's verifier reads one-bit
+    // entries only and fails closed on it (CHECK_NOT_RUN at statusSize), never "not revoked".
+    const twoBits = issued(await issueWith({ statusSize: 2, statusMessage: ['0x0', '0x1', '0x2', '0x3'].map((s) => message(s, `state ${s}`)) }));
+    await refusedWith(twoBits, 'CHECK_NOT_RUN', '/credentialStatus/statusSize');
+  });
+
+  it('Validate Algorithm: a status list credential whose validity period has ended MUST NOT be used (STATUS_VERIFICATION_ERROR)', async () => {
+    const signedAt = new Date(Date.now() - 3 * 24 * 60 * 60 * 1000);
+    const url = await serveList('/expired', { signedAt, validityMs: 24 * 60 * 60 * 1000 });
+    const answer = await refusedWith(await credentialOn(url), 'STATUS_VERIFICATION_ERROR', '/credentialStatus/statusListCredential');
+    expect(statusChecks(answer)[0].message).toMatch(/validity/);
+  });
+
+  it('Validate Algorithm: a list not served (404) or not a credential is a STATUS_RETRIEVAL_ERROR, never "not revoked"', async () => {
+    await refusedWith(await credentialOn(`${base}/nothing-here`), 'STATUS_RETRIEVAL_ERROR');
+    routes.set('/not-json', 'this is no credential');
+    await refusedWith(await credentialOn(`${base}/not-json`), 'STATUS_RETRIEVAL_ERROR');
   });
 });

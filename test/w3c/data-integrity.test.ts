@@ -6,6 +6,14 @@
  * document the service publishes. Verify: credentials signed by a did:key of the test (the
  * suites' own generator does the same), valid and with each malformation the suites make, sent to
  * POST /credentials/verify; a suite counts any HTTP error as the required rejection.
+ *
+ * The "no offset" date vectors (the assertion library's noOffsetCreated / noOffsetExpires) and two
+ * deviations, each asserted as gx-trust behaves:
+ * - (created) without an offset: the suite's vector expects a refusal; gx-trust reads the value as
+ *   UTC, as the assertion's own text says, and verifies (a later version of the library dropped
+ *   the assertion).
+ * - (expires) without an offset at the second of signing: inside the 300 s clock-skew tolerance
+ *   gx-trust gives validUntil too, so verified; an hour past (read as UTC) is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +170,69 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
 
     it('The date and time the proof was created is OPTIONAL and, if included, MUST be specified as an [XMLSCHEMA11-2] dateTimeStamp string.', async () => {
       expectRejected(await target.verify(await variant({ proof: { created: 'invalidDate' } })));
+    });
+
+    // The suites' noOffsetCreated / noOffsetExpires vectors: a proof date written as
+    // `new Date().toISOString()` without milliseconds and without "Z".
+    const noOffset = (skewMs: number) => new Date(Date.now() + skewMs).toISOString().replace(/\.\d+Z$/, '');
+
+    it('(created) Time values that are incorrectly serialized without an offset MUST be interpreted as UTC. [deviation: verified]', async () => {
+      // The suite's assertion (suites/verify.js at 001e58a4) expects this vector to be refused;
+      // the text says such a value is read as UTC, and the later suites/verify.js (b8179b0e)
+      // dropped the assertion. gx-trust reads it as UTC and verifies: `created` bounds nothing.
+      const answer = await target.verify(await variant({ proof: { created: noOffset(0) } }));
+      expect(answer.status, answer.text).toBe(200);
+    });
+
+    it('(expires) Time values that are incorrectly serialized without an offset MUST be interpreted as UTC.', async () => {
+      // An hour ago read as UTC is past whatever the machine's zone: refused, saying how it was read.
+      const past = await target.verify(await variant({ proof: { expires: noOffset(-3_600_000) } }));
+      expectRejected(past);
+      expect(past.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'VALIDITY_PERIOD', pointer: '/proof/expires', message: expect.stringContaining('read as UTC') }));
+      // An hour ahead read as UTC is still to come.
+      const ahead = await target.verify(await variant({ proof: { expires: noOffset(3_600_000) } }));
+      expect(ahead.status, ahead.text).toBe(200);
+      // Deviation: the suite's own vector expires at the second it was signed, inside gx-trust's
+      // 300 s clock-skew tolerance (the one validUntil gets), so it still verifies; the suite
+      // expects a refusal.
+      const suiteVector = await target.verify(await variant({ proof: { expires: noOffset(0) } }));
+      expect(suiteVector.status, suiteVector.text).toBe(200);
+    });
+
+    it('(expires) If included, the proof\'s expiry MUST be an [XMLSCHEMA11-2] dateTimeStamp string (the suites\' invalidExpires).', async () => {
+      expectRejected(await target.verify(await variant({ proof: { expires: 'invalidDate' } })));
+    });
+
+    it('A proof whose expires has passed does not verify (VC Data Integrity §2.1), while its signature still holds', async () => {
+      const expired = await variant({ proof: { expires: new Date(Date.now() - 3_600_000).toISOString() } });
+      const answer = await target.verify(expired);
+      expectRejected(answer);
+      expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'VALIDITY_PERIOD', pointer: '/proof/expires' }));
+      // Tampered as well: the signature failure is what is reported, not the expiry.
+      const tampered = { ...structuredClone(expired), credentialSubject: { ...expired.credentialSubject, id: 'did:example:mallory' } };
+      const forged = await target.verify(tampered);
+      expectRejected(forged);
+      expect(forged.body.checks.find((c: any) => c.check === 'proof')?.code).not.toBe('VALIDITY_PERIOD');
+    });
+
+    it('Conforming processors MUST produce errors when non-conforming documents are consumed.', async () => {
+      expectRejected(await target.verify(await variant({ proof: { type: 'UnknownProofType' } })));
+    });
+
+    it('Implementations that use JSON-LD processing, such as RDF Dataset Canonicalization [RDF-CANON], MUST throw an error, which SHOULD be DATA_LOSS_DETECTION_ERROR, when data is dropped by a JSON-LD processor, such as when an undefined term is detected in an input document.', async () => {
+      // Signed with the undefined term (the generator signs what safe mode would drop).
+      const signedWithIt = input();
+      signedWithIt.credentialSubject = { ...signedWithIt.credentialSubject, undefinedTerm: 'undefinedTerm' };
+      expectRejected(await target.verify(await signedByDidKey(signedWithIt, issuer, cryptosuite, { proof: {} })));
+      // Added after issuance: a term, then a type.
+      const addedTerm = structuredClone(valid);
+      addedTerm.credentialSubject.undefinedTerm = 'IfDroppedWillVerify';
+      const term = await target.verify(addedTerm);
+      expectRejected(term);
+      expect(term.body.checks).toContainEqual(expect.objectContaining({ code: 'SAFE_MODE_VIOLATION' }));
+      const addedType = structuredClone(valid);
+      addedType.type = [...addedType.type, 'UndefinedType'];
+      expectRejected(await target.verify(addedType));
     });
 
     it('If the "proof.proofValue" field is not multibase-encoded, an error MUST be raised.', async () => {

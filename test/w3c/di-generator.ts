@@ -7,9 +7,9 @@
  * signing). The suites sign their vectors themselves, so their verifier tests need no gx-trust
  * issuer; likewise here the signature is made with node:crypto, and gx-trust only verifies.
  */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import jsonld from 'jsonld';
-import { base58btcEncode, publicKeyToMultikey } from '../../src/dids/multikey.js';
+import { base58btcDecode, base58btcEncode, publicKeyToMultikey } from '../../src/dids/multikey.js';
 import { createDocumentLoader } from '../../src/document-loader/index.js';
 import { canonicalJson } from '../../src/jcs.js';
 
@@ -85,4 +85,54 @@ export async function signedByDidKey(
     // ecdsa-rdfc-2019: ECDSA over SHA-256 (P-256) or SHA-384 (P-384) of hashData, r||s.
     : sign(issuer.curve === 'P-384' ? 'sha384' : 'sha256', hashData, { key: issuer.privateKey, dsaEncoding: 'ieee-p1363' });
   return { ...unsecured, proof: { ...options, proofValue: 'z' + base58btcEncode(signature) } };
+}
+
+/**
+ * The key the VC Data Model 2.0 suite signs its presentations with (`localIssuer` in the suite's
+ * `tests/data-generator.js`, an Ed25519 did:key whose secret key the suite publishes): its
+ * presentation inputs name this DID as holder, so they are signed with it here to be sent as the
+ * suite sends them. Test data, never a key of gx-trust.
+ */
+export function vcdmSuiteKey(): DidKeyIssuer {
+  const publicKeyMultibase = 'z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj';
+  // secretKeyMultibase: multicodec ed25519-priv (0x1300), the 32-byte seed, the 32-byte public key.
+  const secret = base58btcDecode('zrv1a6V2qqSGkBz7QPw4yJedKc8X9dEdug7c3MEzNUDVEmkyVcXtTWNLQLArgKXzN7LbGMTVjqE2CbdrqpnxqtxmY1M'.slice(1));
+  const seed = Buffer.from(secret.subarray(2, 34));
+  const x = Buffer.from(secret.subarray(34, 66));
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: x.toString('base64url') }, format: 'jwk' });
+  const did = `did:key:${publicKeyMultibase}`;
+  return { did, verificationMethod: `${did}#${publicKeyMultibase}`, publicKeyMultibase, curve: 'Ed25519', privateKey };
+}
+
+/**
+ * The VC Data Model 2.0 suite's `createLocalVp`: each credential without a proof is issued by
+ * `key` (its `issuer` overwritten, eddsa-rdfc-2022), then the presentation is signed by `key`
+ * (authentication, the suite's challenge and domain) with `holder` left as the input has it.
+ * `safe: false` signs what JSON-LD safe mode would refuse (a negative input's relative holder id),
+ * as the suite's generator signs it.
+ */
+export async function suiteLocalVp(presentation: Record<string, unknown>, key: DidKeyIssuer, challenge: string, domain: string, safe = true): Promise<any> {
+  const copy: Record<string, unknown> = structuredClone(presentation);
+  if (Array.isArray(copy['verifiableCredential'])) {
+    copy['verifiableCredential'] = await Promise.all(copy['verifiableCredential'].map((vc: Record<string, unknown>) =>
+      vc['proof'] === undefined ? signedByDidKey(vc, key, 'eddsa-rdfc-2022') : vc));
+  }
+  return signedWithHolder(copy, copy['holder'], key, challenge, domain, safe);
+}
+
+async function signedWithHolder(presentation: Record<string, unknown>, holder: unknown, key: DidKeyIssuer, challenge: string, domain: string, safe: boolean): Promise<any> {
+  const unsecured: Record<string, unknown> = structuredClone(presentation);
+  delete unsecured['proof'];
+  if (holder === undefined) delete unsecured['holder'];
+  else unsecured['holder'] = holder;
+  const options: Record<string, unknown> = {
+    type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    verificationMethod: key.verificationMethod, proofPurpose: 'authentication', challenge, domain,
+  };
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const hashData = Buffer.concat([
+    digest(await canonical({ ...options, '@context': unsecured['@context'] }, 'rdfc', safe)),
+    digest(await canonical(unsecured, 'rdfc', safe)),
+  ]);
+  return { ...unsecured, proof: { ...options, proofValue: 'z' + base58btcEncode(sign(null, hashData, key.privateKey)) } };
 }

@@ -47,6 +47,34 @@ describe('Ed25519Signature2020: the suite input as written', () => {
   });
 });
 
+describe('Ed25519Signature2020: the suite\'s later input (tests/vc-generator/testVc.js)', () => {
+  // Does the suite pair TestCredential with a context that defines it? No: its document loader
+  // (tests/vc-generator/contexts.js) serves only the credentials v1, DID and ed25519-2020 contexts
+  // (the examples/v1 context is commented out), and its later input testVc.js drops
+  // TestCredential and adds the ed25519-2020 context. So there is no context to pin, and that
+  // input is accepted as sent, but for its issuer (the key-controller rule).
+  // Its own service: the input's credential id is the one the create tests below record.
+  let own: SuiteEndpoints;
+  beforeAll(async () => {
+    own = await startSuiteTarget();
+  });
+  afterAll(async () => {
+    await own?.svc.close();
+  });
+
+  it('is issued as sent, the service\'s DID in place of the suite\'s did:key issuer', async () => {
+    const sent = fixture(SUITE, 'testVc.js.json');
+    const refused = await own.issue(sent, { type: 'Ed25519Signature2020' });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/credential/issuer' });
+    const vc = issued(await own.issue({ ...sent, issuer: own.issuerId }, { type: 'Ed25519Signature2020' }));
+    expect(vc['@context']).toEqual(sent['@context']);
+    expect(vc.type).toEqual(['VerifiableCredential']);
+    expect(vc.proof).toMatchObject({ type: 'Ed25519Signature2020', proofPurpose: 'assertionMethod' });
+    expect((await own.verify(vc)).status).toBe(200);
+  });
+});
+
 describe('Ed25519Signature2020 (create): gx-trust as the issuer', () => {
   let vc: any;
 

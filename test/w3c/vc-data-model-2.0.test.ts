@@ -5,15 +5,35 @@
  * them. The suite counts any HTTP error as a rejection; these tests also check that gx-trust
  * refuses for the reason the assertion is about (its `code` and `pointer`), not another.
  *
- * Two deviations, each asserted as gx-trust behaves and named:
+ * Three deviations, each asserted as gx-trust behaves and named:
  * - The key-controller rule (docs/security.md): gx-trust signs only as a DID whose key it holds,
  *   so inputs naming another issuer (`did:example:issuer`) are refused; the same input issued as
  *   the service's DID is accepted.
  * - Issue-time validity guarantee (docs/api.md): a `validUntil` already past is refused at issue,
  *   where the suite's validity-period inputs (dated February 2023) expect acceptance.
+ *
+ * - Integrity of related resources: the suite's wrong-digest inputs name a resource on
+ *   w3c.github.io, which gx-trust neither holds nor fetches when it issues, so they are signed as
+ *   sent; a wrong digest of a resource it holds (a pinned context) is refused.
+ *
+ * One assertion the suite itself contradicts, asserted as gx-trust behaves and named:
+ * - "Presentations Including Holder Claims": the suite's `tests/4.13-verifiable-presentations.js`
+ *   (1b0250916e) expects a presentation without `holder` that holds a credential its own signer
+ *   issued to be refused; the same file (and the later `tests/413-verifiable-presentations.js`,
+ *   31230b3e11, which marks that assertion "TBD" and skips it) expects
+ *   `presentation-multiple-vc-ok.json` signed by its generator, which is exactly such a
+ *   presentation, to verify. gx-trust follows VCDM 2.0's "holder is optional": a presentation
+ *   without holder is bound to its proof's own controller, so both verify. A holder that differs
+ *   from the signer, or a credential whose issuer is not its signer, is refused.
+ *
+ * Enveloped credentials (tests/4.13.2-envelopes.js): the suite verifies an issuer's own enveloped
+ * credential (gx-trust's `vc+jwt`) and its fixed `vp_jwt` (test/fixtures/w3c/vc-data-model-2.0/
+ * envelopes/); its fixed `vc_jwt` names no key (no `kid`, an https issuer) and is replaced by the
+ * issuer's own credential when the implementation issues, as here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyIssuer, presentedByDidKey } from './di-generator.js';
+import { readFileSync } from 'node:fs';
+import { didKeyIssuer, presentedByDidKey, suiteLocalVp, vcdmSuiteKey } from './di-generator.js';
 import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
 
 const SUITE = 'vc-data-model-2.0';
@@ -234,5 +254,288 @@ describe('Securing (the suite\'s issued credential, verified)', () => {
     tampered.credentialSubject[1].id = 'did:example:mallory';
     const answer = await target.verify(tampered);
     expect(answer.status, answer.text).toBe(422);
+  });
+});
+
+describe('Names and Descriptions (VCDM 2.0 §4.6)', () => {
+  const names = (file: string) => `names-and-descriptions/${file}`;
+
+  it('If present, the value of the name property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
+    for (const file of ['credential-name-ok.json', 'credential-name-language-en-ok.json', 'credential-name-language-direction-en-ok.json', 'credential-multi-language-name-ok.json']) {
+      const vc = await accepted(names(file));
+      expect(vc.name, file).toEqual(fixture(SUITE, names(file)).name);
+    }
+    // credential-name-optional-ok.json (no name): the suite's other inputs carry none either.
+    expect((await accepted('credential-subject-single-id-ok.json')).name).toBeUndefined();
+    // A value object with a member other than @value/@language/@direction: `url` is no term of the
+    // base context, so JSON-LD safe mode refuses it where it stands.
+    await refused(names('credential-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/name/url' });
+  });
+
+  it('If present, the value of the description property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
+    for (const file of ['credential-description-ok.json', 'credential-description-language-en-ok.json', 'credential-description-language-direction-en-ok.json', 'credential-multi-language-description-ok.json']) {
+      const vc = await accepted(names(file));
+      expect(vc.description, file).toEqual(fixture(SUITE, names(file)).description);
+    }
+    expect((await accepted('credential-subject-single-id-ok.json')).description).toBeUndefined();
+    await refused(names('credential-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/description/url' });
+  });
+
+  it('If present (on `issuer`), the value of the name property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
+    // The inputs' issuer objects name no id: the suite's builder fills in the configured issuerId.
+    for (const file of ['issuer-name-ok.json', 'issuer-name-language-direction-en-ok.json', 'issuer-multi-language-name-ok.json']) {
+      const vc = await accepted(names(file));
+      expect(vc.issuer, file).toEqual({ ...fixture(SUITE, names(file)).issuer, id: target.issuerId });
+    }
+    await refused(names('issuer-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/issuer/name/url' });
+  });
+
+  it('If present (on `issuer`), the value of the description property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
+    for (const file of ['issuer-description-ok.json', 'issuer-description-language-en-ok.json', 'issuer-description-language-direction-en-ok.json', 'issuer-multi-language-description-ok.json']) {
+      const vc = await accepted(names(file));
+      expect(vc.issuer, file).toEqual({ ...fixture(SUITE, names(file)).issuer, id: target.issuerId });
+    }
+    await refused(names('issuer-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/issuer/description/url' });
+  });
+});
+
+describe('Data Schemas (VCDM 2.0 §4.11)', () => {
+  it('The value of the credentialSchema property MUST be one or more data schemas that provide verifiers with enough information to determine whether the provided data conforms to the provided schema(s).', async () => {
+    const one = await accepted('credential-schema-ok.json');
+    expect(one.credentialSchema).toEqual(fixture(SUITE, 'credential-schema-ok.json').credentialSchema);
+    const two = await accepted('credential-schemas-ok.json');
+    expect(two.credentialSchema).toHaveLength(2);
+  });
+
+  it('Each credentialSchema MUST specify its type (for example, JsonSchema), and an id property that MUST be a URL identifying the schema file.', async () => {
+    await refused('credential-schema-no-type-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/credentialSchema' });
+    await refused('credential-schema-no-id-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/credentialSchema/id' });
+    await refused('credential-schema-non-url-id-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/credentialSchema/id' });
+  });
+
+  it('If multiple schemas are present, validity is determined according to the processing rules outlined by each associated type property', async () => {
+    // As the suite: the two-schema input is accepted (gx-trust fetches no schema at issue).
+    const vc = await accepted('credential-schemas-ok.json');
+    expect((await target.verify(vc)).status).toBe(200);
+  });
+});
+
+describe('Advanced Concepts (VCDM 2.0 §5)', () => {
+  it('JSON-LD-based processors MUST produce an error when a JSON-LD context redefines any term in the active context.', async () => {
+    // VerifiableCredential redefined over the base context's @protected definition.
+    const first = await refused('credential-redef-type-fail.json', { code: 'INVALID_INPUT' });
+    expect(first.body.detail).toContain('tried to redefine a protected term');
+    // A term the input's own @protected context defines, redefined by a later context.
+    const second = await refused('credential-redef-type2-fail.json', { code: 'INVALID_INPUT' });
+    expect(second.body.detail).toContain('tried to redefine a protected term');
+  });
+
+  const related = (file: string) => `relatedResource/${file}`;
+
+  it('The value of the relatedResource property MUST be one or more objects of the following form:', async () => {
+    for (const file of ['relatedResource-digest-sri-ok.json', 'relatedResource-digest-multibase-ok.json', 'relatedResource-with-mediaType-ok.json']) {
+      const vc = await accepted(related(file));
+      expect(vc.relatedResource, file).toEqual(fixture(SUITE, related(file)).relatedResource);
+    }
+    await refused(related('relatedResource-list-of-strings-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource' });
+  });
+
+  it('The identifier for the resource is REQUIRED and conforms to the format defined in Section 4.4 Identifiers.', async () => {
+    await refused(related('relatedResource-missing-id-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/0/id' });
+  });
+
+  it('The value MUST be unique among the list of related resource objects.', async () => {
+    await refused(related('relatedResource-duplicate-id-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/1/id' });
+  });
+
+  it('Each object associated with relatedResource MUST contain at least a digestSRI or a digestMultibase value.', async () => {
+    await refused(related('relatedResource-no-digest-fail.json'), { code: 'INVALID_INPUT', pointer: '/credential/relatedResource/0' });
+  });
+
+  it('If the digest provided by the issuer does not match the digest computed for the retrieved resource, the conforming verifier implementation MUST produce an error. [deviation: resources gx-trust does not hold are not retrieved]', async () => {
+    // The suite's inputs name w3c.github.io/vc-data-model/related-resource.json, which gx-trust
+    // neither holds nor fetches at issue (no outbound fetch on the issuing path): signed as sent.
+    for (const file of ['relatedResource-digest-sri-fail.json', 'relatedResource-digest-multibase-fail.json']) {
+      expect((await issue(related(file))).status, file).toBe(201);
+    }
+    // A resource it holds (a pinned context) is checked: the suite's own digest shape, wrong.
+    const wrong = await issue('relatedResource/relatedResource-digest-sri-fail.json', {
+      relatedResource: [{ id: 'https://www.w3.org/ns/credentials/v2', digestSRI: 'sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg' }],
+    });
+    expect([400, 422], wrong.text).toContain(wrong.status);
+    expect(wrong.body.pointer, wrong.text).toMatch(/^\/credential\/relatedResource\/0/);
+  });
+
+  it("The value of the refreshService property MUST be one or more refresh services that provides enough information to the recipient's software such that the recipient can refresh the verifiable credential.", async () => {
+    const one = await accepted('credential-refresh-ok.json');
+    expect(one.refreshService).toEqual(fixture(SUITE, 'credential-refresh-ok.json').refreshService);
+    const two = await accepted('credential-refreshs-ok.json');
+    expect(two.refreshService).toHaveLength(2);
+  });
+
+  it('Each refreshService value MUST specify its type.', async () => {
+    await refused('credential-refresh-no-type-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/refreshService' });
+  });
+
+  it('The value of the termsOfUse property MUST specify one or more terms of use policies under which the creator issued the credential or presentation.', async () => {
+    const vc = await accepted('credential-termsofuses-ok.json');
+    expect(vc.termsOfUse).toHaveLength(2);
+  });
+
+  it('Each termsOfUse value MUST specify its type, for example, IssuerPolicy, and MAY specify its instance id.', async () => {
+    await refused('credential-termsofuse-no-type-fail.json', { code: 'INVALID_INPUT', pointer: '/credential/termsOfUse' });
+    const vc = await accepted('credential-termsofuse-id-ok.json');
+    expect(vc.termsOfUse).toEqual({ type: 'OdrlPolicy2017', id: 'did:example:terms/1' });
+  });
+
+  it('The value of the evidence property MUST be one or more evidence schemes providing enough information for a verifier to determine whether the evidence gathered by the issuer meets its confidence requirements for relying on the credential.', async () => {
+    const vc = await accepted('credential-evidences-ok.json');
+    expect(vc.evidence).toHaveLength(2);
+    expect((await target.verify(vc)).status).toBe(200);
+  });
+});
+
+describe('Verifiable Presentations (VCDM 2.0 §4.13)', () => {
+  // The suite's createLocalVp: its published did:key signs the credentials and the presentation
+  // (authentication, its challenge and domain); verifyVp sends `options: {checks: []}`.
+  const key = vcdmSuiteKey();
+  const challenge = 'u' + 'suite-challenge';
+  const domain = 'github.com/w3c/vc-data-model-2.0-test-suite';
+  const localVp = (presentation: Record<string, unknown>, safe = true) => suiteLocalVp(presentation, key, challenge, domain, safe);
+  const verifyAsSuite = (vp: unknown) => target.verifyVp(vp, { checks: [] });
+
+  it('If [the `id` field is] present, the normative guidance in Section 4.4 Identifiers MUST be followed.', async () => {
+    const answer = await verifyAsSuite(await localVp(fixture(SUITE, 'presentation-id-ok.json')));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.verified).toBe(true);
+  });
+
+  it('The type property MUST be present. One value of this property MUST be VerifiablePresentation, but additional types MAY be included. The related normative guidance in Section 4.5 Types MUST be followed.', async () => {
+    const vp = await localVp(fixture(SUITE, 'presentation-vc-ok.json'));
+    expect(vp.type).toContain('VerifiablePresentation');
+    const answer = await verifyAsSuite(vp);
+    expect(answer.status, answer.text).toBe(200);
+  });
+
+  it('The verifiableCredential property MAY be present. The value MUST be one or more verifiable credential and/or enveloped verifiable credential objects (the values MUST NOT be non-object values such as numbers, strings, or URLs).', async () => {
+    const ok = await verifyAsSuite(await localVp(fixture(SUITE, 'presentation-multiple-vc-ok.json')));
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.credentials).toHaveLength(2);
+    // Sent as the file is: unsigned, holding a credential with an empty type.
+    const noType = await verifyAsSuite(fixture(SUITE, 'presentation-vc-missing-required-type-fail.json'));
+    expect([400, 422], noType.text).toContain(noType.status);
+    expect(noType.body?.verified).not.toBe(true);
+  });
+
+  it('If present (holder), the value MUST be either a URL or an object containing an id property.', async () => {
+    const url = await verifyAsSuite(await localVp(fixture(SUITE, 'presentation-holder-ok.json')));
+    expect(url.status, url.text).toBe(200);
+    const object = await verifyAsSuite(await localVp(fixture(SUITE, 'presentation-holder-object-ok.json')));
+    expect(object.status, object.text).toBe(200);
+    // holder.id without "did:key:": signed as the suite's generator signs it (outside safe mode).
+    const bad = await verifyAsSuite(await localVp(fixture(SUITE, 'presentation-holder-object-fail.json'), false));
+    expect(bad.status, bad.text).toBe(422);
+    expect(bad.body.checks).toContainEqual(expect.objectContaining({ check: 'key-binding', verified: false, code: 'KEY_BINDING' }));
+  });
+
+  it('Deviation (the suite contradicts itself): a VP without holder holding a self-asserted credential secured the same way is verified, bound to its proof\'s controller (the suite expected "MUST include a holder property" to refuse it)', async () => {
+    const presentation = fixture(SUITE, 'presentation-vc-ok.json');
+    presentation.verifiableCredential[0].issuer = key.did;
+    const answer = await verifyAsSuite(await localVp(presentation));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'key-binding', verified: true, message: expect.stringContaining('the presentation names no holder') }));
+  });
+
+  it('When a self-asserted verifiable credential is secured using the same mechanism as the verifiable presentation, the value of the issuer property of the verifiable credential MUST be identical to the holder property of the verifiable presentation.', async () => {
+    const presentation = fixture(SUITE, 'presentation-vc-ok.json');
+    presentation.verifiableCredential[0].issuer = key.did;
+    const match = await verifyAsSuite(await localVp({ ...presentation, holder: key.did }));
+    expect(match.status, match.text).toBe(200);
+    const holderMismatch = await verifyAsSuite(await localVp({ ...presentation, holder: 'did:example:acme' }));
+    expect(holderMismatch.status, holderMismatch.text).toBe(422);
+    // The suite's generator overwrites each credential's issuer with its key, so the third case
+    // (issuer did:example:acme, holder the key) is the first one again; here the credential keeps
+    // did:example:acme and is signed by the key, which is not that issuer's.
+    const issuerMismatch = structuredClone(presentation);
+    issuerMismatch.verifiableCredential[0] = { ...(await localVp({ ...presentation, holder: key.did })).verifiableCredential[0], issuer: 'did:example:acme' };
+    const answer = await verifyAsSuite(await localVp({ ...issuerMismatch, holder: key.did }));
+    expect(answer.status, answer.text).toBe(422);
+  });
+});
+
+describe('Enveloped Verifiable Credentials (VCDM 2.0 §4.13.1)', () => {
+  async function enveloped(): Promise<any> {
+    // The suite's generateCredential(), issued by the implementation as its EnvelopingProof issuer.
+    const answer = await target.issue({ '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { name: 'Alice' } }, { format: 'vc+jwt' });
+    const vc = issued(answer);
+    expect(vc.type).toBe('EnvelopedVerifiableCredential');
+    return vc;
+  }
+  async function rejected(vc: unknown): Promise<Answer> {
+    const answer = await target.verify(vc);
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.verified).toBe(false);
+    return answer;
+  }
+
+  it('The @context property of the object MUST be present and include a context, such as the base context for this specification, that defines at least the id, type, and EnvelopedVerifiableCredential terms as defined by the base context provided by this specification.', async () => {
+    const vc = await enveloped();
+    expect(vc['@context']).toBe(V2);
+    expect((await target.verify(vc)).status).toBe(200);
+    for (const context of [[], 'https://www.w3.org/ns/credentials/examples/v2']) {
+      const answer = await rejected({ ...vc, '@context': context });
+      expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'format', code: 'INVALID_INPUT', pointer: '/@context' }));
+    }
+  });
+
+  it('The id value of the object MUST be a data: URL [RFC2397] that expresses a secured verifiable credential using an enveloping security scheme, such as Securing Verifiable Credentials using JOSE and COSE [VC-JOSE-COSE].', async () => {
+    const vc = await enveloped();
+    expect(vc.id).toMatch(/^data:application\/vc\+jwt,/);
+    expect((await target.verify(vc)).status).toBe(200);
+    await rejected({ ...vc, id: vc.id.split(',').pop() });
+  });
+
+  it('The type value of the object MUST be EnvelopedVerifiableCredential.', async () => {
+    const vc = await enveloped();
+    expect((await target.verify(vc)).status).toBe(200);
+    const { type: _type, ...untyped } = vc;
+    await rejected(untyped);
+    await rejected({ ...vc, type: 'VerifiableCredential' });
+  });
+});
+
+describe('Enveloped Verifiable Presentations (VCDM 2.0 §4.13.2)', () => {
+  // The suite's fixed vp_jwt (tests/fixtures.js): typ "JWT", a VCDM 1.1 `vp` claim, nonce
+  // 123456789, aud example.com, signed by an Ed25519 did:key; sent as data:application/jwt.
+  const vpJwt = readFileSync(new URL('../fixtures/w3c/vc-data-model-2.0/envelopes/vp_jwt.txt', import.meta.url), 'utf8');
+  const envelope = () => ({ '@context': [V2], type: 'EnvelopedVerifiablePresentation', id: `data:application/jwt,${vpJwt}` });
+  const rejected = async (vp: unknown) => {
+    const answer = await target.verifyVp(vp, { checks: [] });
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.verified).toBe(false);
+    return answer;
+  };
+
+  it('The @context property of the object MUST be present and include a context, such as the base context for this specification, that defines at least the id, type, and EnvelopedVerifiablePresentation terms as defined by the base context provided by this specification.', async () => {
+    const ok = await target.verifyVp(envelope(), { checks: [] });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.format).toBe('jwt_vp_json');
+    // Bound as the suite's verifier would bind it: with its nonce and audience expected too.
+    const bound = await target.verifyVp(envelope(), { challenge: '123456789', domain: 'example.com' });
+    expect(bound.status, bound.text).toBe(200);
+    for (const context of [[], ['https://www.w3.org/ns/credentials/examples/v2']]) {
+      const answer = await rejected({ ...envelope(), '@context': context });
+      expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'format', code: 'INVALID_INPUT', pointer: '/@context' }));
+    }
+  });
+
+  it('The id value of the object MUST be a data: URL [RFC2397] that expresses a secured verifiable presentation using an enveloping securing mechanism, such as Securing Verifiable Credentials using JOSE and COSE [VC-JOSE-COSE].', async () => {
+    expect((await target.verifyVp(envelope(), { checks: [] })).status).toBe(200);
+    await rejected({ ...envelope(), id: envelope().id.split(',').pop() });
+  });
+
+  it('The type value of the object MUST be EnvelopedVerifiablePresentation.', async () => {
+    expect((await target.verifyVp(envelope(), { checks: [] })).status).toBe(200);
+    await rejected({ ...envelope(), type: ['VerifiablePresentation'] });
   });
 });

@@ -26,6 +26,7 @@ import {
   type Cryptosuite,
 } from './suites.js';
 import { isObject } from '../../json-input.js';
+import { parseRfc3339 } from '../../credentials/index.js';
 import { GxTrustError } from '../../errors.js';
 
 type JsonObject = Record<string, unknown>;
@@ -178,8 +179,33 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
     checks.push({ ...task.contexts, message: `${label}${task.contexts.message ?? ''}` });
     return { format: cryptosuite, checks, method, controller: boundTo };
   }
-  checks.push(await checkSignature(task, proof, cryptosuite, method, boundTo));
+  const signature = await checkSignature(task, proof, cryptosuite, method, boundTo);
+  checks.push(signature.verified ? (proofExpiry(task, proof) ?? signature) : signature);
   return { format: cryptosuite, checks, method, controller: boundTo };
+}
+
+/**
+ * A signed proof whose `expires` has passed no longer proves anything (VC Data Integrity §2.1:
+ * "the date and time the proof expires"). A value serialized without an offset "MUST be
+ * interpreted as UTC"; one that is no date-time at all is refused. jsonld-signatures reads
+ * neither, so a proof expired an hour ago verified. Checked only once the signature holds, so a
+ * forged proof is reported as such, not as expired.
+ * @see https://www.w3.org/TR/vc-data-integrity/#proofs
+ */
+function proofExpiry(task: ProofTask, proof: JsonObject): Check | undefined {
+  const expires = proof['expires'];
+  if (expires === undefined) return undefined;
+  const { label, pointer, ctx } = task;
+  const NO_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+  const at = parseRfc3339(typeof expires === 'string' && NO_OFFSET.test(expires) ? `${expires}Z` : expires);
+  if (at === undefined) {
+    return failed('proof', 'INVALID_DATE', `${label}proof.expires ${JSON.stringify(expires)} is not an XML Schema dateTimeStamp`, `${pointer}/expires`);
+  }
+  // The same tolerance as for a credential's validUntil (options / GX clock skew, 300 s by default).
+  if (ctx.now.getTime() - ctx.clockSkewSeconds * 1000 > at.getTime()) {
+    return failed('proof', 'VALIDITY_PERIOD', `${label}the proof expired at ${at.toISOString()}${typeof expires === 'string' && NO_OFFSET.test(expires) ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/expires`);
+  }
+  return undefined;
 }
 
 async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod, controller: string): Promise<Check> {

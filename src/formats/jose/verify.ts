@@ -94,7 +94,27 @@ function jwsOfDataUrl(url: string, kind: Kind): string | undefined {
   if (comma < 0) return undefined;
   const mediaType = url.slice('data:'.length, comma).toLowerCase();
   if (!mediaType.startsWith('application/')) return undefined;
-  return TOKEN_TYPES[kind].includes(normalizeMediaType(mediaType)) ? url.slice(comma + 1) : undefined;
+  // application/jwt (RFC 7519 §10.3.1) names no kind, like typ "JWT": the payload must then say
+  // it is this kind (checkFormat), as the VC Data Model suite's enveloped presentation does.
+  const named = normalizeMediaType(mediaType);
+  return TOKEN_TYPES[kind].includes(named) || named === 'jwt' ? url.slice(comma + 1) : undefined;
+}
+
+const BASE_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+
+/**
+ * VCDM 2.0 §4.13.1/§4.13.2: an enveloped credential's (presentation's) `@context` MUST be present
+ * and include a context that defines id, type and the envelope type: the base context. The outer
+ * object is otherwise never read (the payload is the document), so this is its only check.
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials
+ */
+function checkEnvelope(input: unknown, kind: Kind): void {
+  if (!isObject(input) || !hasType(input, ENVELOPE_TYPES[kind])) return;
+  const context = input['@context'];
+  const contexts = Array.isArray(context) ? context : context === undefined ? [] : [context];
+  if (!contexts.includes(BASE_CONTEXT)) {
+    fail('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${BASE_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
+  }
 }
 
 function looksLikeCompactJose(value: string): boolean {
@@ -375,6 +395,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
       checks.push(passed(check, message));
     };
     try {
+      checkEnvelope(input, kind);
       const decoded = checkFormat(extractToken(input, kind), kind, ctx.documentLoader);
       result.format = decoded.format;
       if (decoded.legacy) {
