@@ -120,7 +120,7 @@ export interface ServiceOverrides {
  * The trust anchors: the configured PEM bundle, plus the development CA in development, plus the
  * member CA unless GX_MEMBER_CA_TRUST_ANCHOR=false (its leaves then need a chain to another anchor).
  */
-function trustAnchors(config: Config, keyring: Keyring, memberCa: MemberCa | undefined): string[] {
+function trustAnchors(config: Config, keyring: Keyring, memberCa: MemberCa | undefined): readonly string[] {
   const anchors = [...keyring.trustAnchorsPem()];
   if (memberCa !== undefined && config.memberCa.trustAnchor && !anchors.includes(memberCa.certificatePem)) {
     const der = parsePemCertificates(memberCa.certificatePem)[0];
@@ -137,7 +137,8 @@ function trustAnchors(config: Config, keyring: Keyring, memberCa: MemberCa | und
     }
     anchors.push(...certificates.map((der) => `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`));
   }
-  return anchors;
+  // Frozen: fixed for the life of the service, so the X.509 check hashes them once (src/x509).
+  return Object.freeze(anchors);
 }
 
 /** In development an admin key is generated once and kept beside the development keys. */

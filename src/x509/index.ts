@@ -149,6 +149,24 @@ function sha256(parts: readonly string[]): string {
   return hash.digest('base64url');
 }
 
+/**
+ * The digest of a list of certificates, taken once per frozen list: a resolved verification
+ * method's x5c (the DID resolver freezes what it binds and hands the same object out while the
+ * document is cached) and the service's trust anchors (frozen at start). Hashing them on each
+ * verification was about 3 KB of SHA-256 per vc+jwt. A list that is not frozen may change between
+ * calls, so it is hashed each time.
+ */
+const listDigests = new WeakMap<readonly string[], string>();
+function digestOfList(list: readonly string[]): string {
+  if (!Object.isFrozen(list)) return sha256(list);
+  let digest = listDigests.get(list);
+  if (digest === undefined) {
+    digest = sha256(list);
+    listDigests.set(list, digest);
+  }
+  return digest;
+}
+
 async function checkPath(options: ValidateCertificateChainOptions): Promise<PathResult> {
   if (options.x5c.length === 0) throw fail('x5c is empty');
   if (options.x5c.length > MAX_CHAIN_LENGTH) throw fail(`x5c has more than ${MAX_CHAIN_LENGTH} certificates`);
@@ -230,13 +248,9 @@ async function checkPath(options: ValidateCertificateChainOptions): Promise<Path
  */
 export async function validateCertificateChain(options: ValidateCertificateChainOptions): Promise<void> {
   const { kty, crv, x, y, n, e } = options.publicJwk;
-  const key = sha256([
-    ...options.x5c,
-    '|',
-    JSON.stringify([kty, crv, x, y, n, e]),
-    '|',
-    ...options.trustAnchorsPem,
-  ]);
+  // Two fixed-length digests around the JSON: the key names the chain, the key and the anchors as
+  // hashing all of them at once did, without hashing kilobytes of PEM again on every verification.
+  const key = `${digestOfList(options.x5c)}|${JSON.stringify([kty, crv, x, y, n, e])}|${digestOfList(options.trustAnchorsPem)}`;
   let cached = pathCache.get(key);
   if (cached === undefined) {
     try {

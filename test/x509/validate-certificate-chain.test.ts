@@ -269,4 +269,18 @@ describe('validateCertificateChain()', () => {
     expect((await errorOf(validateCertificateChain(options({ publicJwk: publicJwkOf(p256().publicKey) })))).code).toBe('X509_CHAIN');
     expect((await errorOf(validateCertificateChain(options({ trustAnchorsPem: [] })))).message).toMatch(/^untrusted chain/);
   });
+
+  it('keys frozen chains and anchor sets (digested once per list) by their content, as unfrozen ones', async () => {
+    const chain = Object.freeze([der(rsaLeafPem), der(intermediatePem), der(rootPem)]);
+    const anchors = Object.freeze([rootPem]);
+    await expect(validateCertificateChain(options({ x5c: chain, trustAnchorsPem: anchors }))).resolves.toBeUndefined();
+    // The same chain against another frozen anchor set, and another frozen chain against the same anchors.
+    const otherRoot = await rootCa(p256(), 'another root CA');
+    expect((await errorOf(validateCertificateChain(options({ x5c: chain, trustAnchorsPem: Object.freeze([otherRoot]) })))).message).toMatch(/^untrusted chain/);
+    const p256Chain = Object.freeze([der(p256LeafPem), der(rootPem)]);
+    expect((await errorOf(validateCertificateChain(options({ x5c: p256Chain, trustAnchorsPem: anchors })))).message).toMatch(/not the leaf certificate's key/);
+    await expect(validateCertificateChain(options({ x5c: p256Chain, publicJwk: publicJwkOf(p256LeafKeys.publicKey), trustAnchorsPem: anchors }))).resolves.toBeUndefined();
+    // A frozen list and an unfrozen copy of it reach the same cached result.
+    await expect(validateCertificateChain(options({ x5c: [...chain], trustAnchorsPem: [...anchors] }))).resolves.toBeUndefined();
+  });
 });
