@@ -60,7 +60,7 @@ export function buildProgram(): Command {
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
       await sayWhoActsFor(command, config, keyring);
-      print({ did: keyring.did, keysDir: config.keysDir, didKeys: [keyring.didKey('Ed25519').did, keyring.didKey('P-256').did] });
+      print({ did: keyring.did, keysDir: config.keysDir, didKeys: keyring.didKeys().map((identity) => identity.did) });
     });
 
   program

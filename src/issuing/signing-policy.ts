@@ -200,7 +200,7 @@ export interface SigningPolicyDependencies {
   /** Signs without records: used only for rows with `recorded: false`. */
   issuer: Issuer;
   recordingIssuer: RecordingIssuer;
-  keyring: Pick<Keyring, 'did' | 'didKey'>;
+  keyring: Pick<Keyring, 'did' | 'didKey' | 'didKeys'>;
   /** The DID is a member DID of this service. */
   hostsMember: (did: string) => boolean;
   /** Where refusals of a caller are recorded (`authorization.denied`). */
@@ -277,7 +277,7 @@ function listOf(items: readonly string[]): string {
 export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPolicy {
   const rules = deps.rules ?? SIGNING_POLICY;
   const readClaims = deps.claims ?? createClaimsReader();
-  const serviceDidKeys = new Set([deps.keyring.didKey('Ed25519').did, deps.keyring.didKey('P-256').did]);
+  const serviceDidKeys = new Set(deps.keyring.didKeys().map((identity) => identity.did));
 
   function identityOf(did: string): SigningIdentity | undefined {
     if (did === deps.keyring.did) return 'service-did-web';
