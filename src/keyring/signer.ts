@@ -49,7 +49,7 @@ export interface SuiteSigner {
 
 function signFunction(kind: KeyKind, privateKey: KeyObject): (data: Uint8Array) => Promise<Uint8Array> {
   switch (kind) {
-    // Ed25519 and P-256 take tens of microseconds: on the calling thread, as the Data Integrity
+    // Ed25519, P-256 and P-384 take tens of microseconds: on the calling thread, as the Data Integrity
     // libraries' own signers do; a thread-pool hop would cost about as much as the signature.
     case 'Ed25519':
       return async (data) => nodeSign(null, data, privateKey);
