@@ -137,7 +137,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    * methods carry no chain. A verifier checks that the chain is valid until the validUntil.
    */
   function certificateNotAfter(issuer: string | undefined, kind: KeyKind, method: 'jwk' | 'multikey'): Date | undefined {
-    if (method !== 'jwk' || (issuer ?? keyring.did) !== keyring.did || kind === 'Ed25519') return undefined;
+    // A kind the keyring does not hold is refused, with its pointer, when the signer is chosen.
+    if (method !== 'jwk' || (issuer ?? keyring.did) !== keyring.did || kind === 'Ed25519' || !keyring.kinds.includes(kind)) return undefined;
     if (!certificateEnds.has(kind)) {
       const chain = keyring.key(kind).x5c ?? [];
       const ends = chain.map((der) => certificateInfo(der).notAfter.getTime());

@@ -229,3 +229,26 @@ describe('an algorithm and a key type that do not belong together are refused', 
     expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'ALG_NOT_ALLOWED' }));
   });
 });
+
+describe('status lists of the P-384 did:key', () => {
+  it('a credential issued as the P-384 did:key with a revocation entry points at a list that did:key signs with P-384; it verifies, then shows revoked', async () => {
+    const answer = await issue(credentialBody(p384DidKey), { type: 'DataIntegrityProof', cryptosuite: 'ecdsa-rdfc-2019', credentialStatus: ['revocation'] });
+    expect(answer.status, answer.text).toBe(201);
+    const credential = answer.body.verifiableCredential;
+    const entry = Array.isArray(credential.credentialStatus) ? credential.credentialStatus[0] : credential.credentialStatus;
+    // The Bitstring Status List rule: the list's issuer is the credential's.
+    const list = await (await fetch(entry.statusListCredential, { headers: { accept: 'application/json' } })).json();
+    expect(list.issuer, JSON.stringify(list).slice(0, 600) + ' ' + entry.statusListCredential).toBe(p384DidKey);
+    expect(list.proof).toMatchObject({ cryptosuite: 'ecdsa-rdfc-2019', verificationMethod: svc.service.keyring.didKey('P-384').verificationMethodId });
+    expect(base58btcDecode(list.proof.proofValue.slice(1))).toHaveLength(96);
+    // Digital Bazaar's stack verifies the list's P-384 proof too.
+    const peer = await verifyAtPeer(list);
+    expect(peer.verified, peer.errors).toBe(true);
+    const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: credential, options: { checks: ['proof', 'status'] } });
+    expect(verified.status, verified.text).toBe(200);
+    const revoked = await postJson(`${svc.url}/credentials/status`, { credentialId: credential.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, auth());
+    expect(revoked.status, revoked.text).toBe(200);
+    const after = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: credential, options: { checks: ['proof', 'status'] } });
+    expect(after.status, after.text).toBe(422);
+  });
+});
