@@ -105,6 +105,8 @@ export const Environment = z.object({
   // Production keys: PEM (PKCS#8) files, and PEM certificate chains (leaf first) for the JWKs' x5c/x5u.
   GX_KEY_ED25519_FILE: optionalPath,
   GX_KEY_P256_FILE: optionalPath,
+  // Optional in production: without it the service does not sign with P-384 (ES384, ecdsa-rdfc-2019 P-384).
+  GX_KEY_P384_FILE: optionalPath,
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
@@ -186,6 +188,7 @@ export interface Config {
   keyFiles: {
     ed25519?: string;
     p256?: string;
+    p384?: string;
     rsa?: string;
     rsaChain?: string;
     p256Chain?: string;
@@ -302,6 +305,7 @@ export function parseConfig(
   const keyFiles: Config['keyFiles'] = {};
   if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
+  if (e.GX_KEY_P384_FILE) keyFiles.p384 = e.GX_KEY_P384_FILE;
   if (e.GX_KEY_RSA_FILE) keyFiles.rsa = e.GX_KEY_RSA_FILE;
   if (e.GX_CERT_CHAIN_RSA_FILE) keyFiles.rsaChain = e.GX_CERT_CHAIN_RSA_FILE;
   if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;

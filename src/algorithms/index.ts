@@ -10,13 +10,13 @@ import { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { GxTrustError } from '../errors.js';
 
-/** The key types gx-trust signs with (the service's and its members' keys). */
-export type KeyKind = 'Ed25519' | 'P-256' | 'RSA';
 /**
- * The key types a signature gx-trust verifies may be made with: the signing kinds and P-384, which
- * issuers of the VC-JOSE-COSE examples (ES384) and others use but gx-trust does not sign with.
+ * The key types gx-trust signs with: the service holds one of each; hosted members hold Ed25519,
+ * P-256 and RSA keys (src/members/registry/keys.ts).
  */
-export type VerificationKeyKind = KeyKind | 'P-384';
+export type KeyKind = 'Ed25519' | 'P-256' | 'P-384' | 'RSA';
+/** The key types a signature gx-trust verifies may be made with: the same as it signs with. */
+export type VerificationKeyKind = KeyKind;
 
 /** RFC 7518 §3.3 and §3.5: RSA keys below 2048 bits MUST NOT be used with RS256 / PS256. */
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -48,17 +48,20 @@ const ALGORITHMS = Object.freeze({
 /** Every algorithm a signature gx-trust verifies may use. */
 export type Algorithm = (typeof ALGORITHMS)[VerificationKeyKind][number];
 /** The algorithms gx-trust signs with: the first of each key type. */
-export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS.RSA[0]] as const);
+export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS['P-384'][0], ALGORITHMS.RSA[0]] as const);
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export const ACCEPTED_ALGORITHMS: ReadonlySet<string> = new Set<string>(Object.values(ALGORITHMS).flat());
 
-/** The key type a signing algorithm needs. */
+/** The key types gx-trust signs with, in the order of SIGNING_ALGORITHMS. */
+export const KEY_KINDS = Object.freeze(Object.keys(ALGORITHMS) as KeyKind[]);
+
+/** The key type a signing algorithm needs: the one whose first algorithm it is (read from the one table). */
 export function keyKindForAlgorithm(alg: SigningAlgorithm): KeyKind {
-  return alg === 'EdDSA' ? 'Ed25519' : alg === 'ES256' ? 'P-256' : 'RSA';
+  return KEY_KINDS.find((kind) => ALGORITHMS[kind][0] === alg) as KeyKind;
 }
 
 const HINT =
-  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, ES384 with P-384 keys (verification only), and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
+  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, ES384 with P-384 keys, and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
 
 function refuse(message: string): never {
   throw new GxTrustError('ALG_NOT_ALLOWED', message, { hint: HINT });
@@ -142,11 +145,9 @@ export function verificationKeyKindOf(key: KeyObject | JWK): VerificationKeyKind
   return key instanceof KeyObject ? kindOfKeyObject(key) : kindOfJwk(key);
 }
 
-/** Which of the key types gx-trust signs with `key` is; throws ALG_NOT_ALLOWED for any other key (P-384 included). */
+/** Which of the key types gx-trust signs with `key` is; throws ALG_NOT_ALLOWED for any other key. */
 export function keyKindOf(key: KeyObject | JWK): KeyKind {
-  const kind = verificationKeyKindOf(key);
-  if (kind === 'P-384') refuse('P-384 keys verify ES384 signatures, but gx-trust does not sign or hold keys of that type');
-  return kind;
+  return verificationKeyKindOf(key);
 }
 
 export function allowedAlgorithms(kind: VerificationKeyKind): readonly Algorithm[] {

@@ -11,7 +11,7 @@ import { describeJsonSyntaxError, findJsonSyntaxError } from '../json-syntax.js'
 import { createService } from '../service.js';
 import { isObject } from '../credentials/index.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
-import { SIGNING_ALGORITHMS } from '../algorithms/index.js';
+import { KEY_KINDS, SIGNING_ALGORITHMS } from '../algorithms/index.js';
 import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerMembers } from './commands/members.js';
@@ -60,7 +60,7 @@ export function buildProgram(): Command {
       const config = configOf(command);
       const keyring = await loadOrCreateKeyring({ keysDir: config.keysDir, baseUrl: config.baseUrl, env: config.env, keyFiles: config.keyFiles });
       await sayWhoActsFor(command, config, keyring);
-      print({ did: keyring.did, keysDir: config.keysDir, didKeys: [keyring.didKey('Ed25519').did, keyring.didKey('P-256').did] });
+      print({ did: keyring.did, keysDir: config.keysDir, didKeys: keyring.didKeys().map((identity) => identity.did) });
     });
 
   program
@@ -80,6 +80,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'proof format').choices(['ldp_vc', 'vc+jwt']))
     .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(CRYPTOSUITES))
     .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(SIGNING_ALGORITHMS))
+    .addOption(new Option('--key-type <type>', 'the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384)').choices(KEY_KINDS))
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
     .option('--jwt', 'print the bare compact JWT for vc+jwt')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {
@@ -93,7 +94,7 @@ export function buildProgram(): Command {
       // which, as for VC-API callers, signs only as an issuer the request names.
       const credential = isObject(given) && given['issuer'] === undefined ? { ...given, issuer: service.keyring.did } : given;
       const issueOptions: Record<string, string> = { ...((input['options'] as Record<string, string> | undefined) ?? {}) };
-      for (const key of ['format', 'cryptosuite', 'alg', 'profile'] as const) {
+      for (const key of ['format', 'cryptosuite', 'alg', 'keyType', 'profile'] as const) {
         if (typeof options[key] === 'string') issueOptions[key] = options[key];
       }
       // As POST /credentials/issue with an admin key: the same signing policy, the same records.

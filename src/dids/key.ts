@@ -1,6 +1,6 @@
 /**
- * did:key, resolved offline: the DID is the public key. Ed25519 (z6Mk...), P-256 (zDn...) and, for
- * verification only, P-384 (z82...).
+ * did:key, resolved offline: the DID is the public key. Ed25519 (z6Mk...), P-256 (zDn...) and
+ * P-384 (z82...).
  * @see https://w3c-ccg.github.io/did-key-spec/#document-creation-algorithm
  */
 import { GxTrustError } from '../errors.js';

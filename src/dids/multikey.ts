@@ -13,7 +13,7 @@ import type { VerificationMethod } from './types.js';
 // Multicodec varint prefixes of the public keys gx-trust supports.
 const ED25519_PUB = Uint8Array.of(0xed, 0x01);
 const P256_PUB = Uint8Array.of(0x80, 0x24);
-/** p384-pub, 0x1201: verification only (ES384 issuers on did:key). */
+/** p384-pub, 0x1201: ES384 / ecdsa-rdfc-2019 P-384 keys (the service's own P-384 did:key, and other issuers'). */
 const P384_PUB = Uint8Array.of(0x81, 0x24);
 
 // DER SubjectPublicKeyInfo headers, so node:crypto can import the raw key bytes.

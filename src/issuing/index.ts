@@ -1,8 +1,13 @@
 /**
  * Issuing: one entry point over the proof formats. It validates the credential strictly, picks the
  * service key that fits the requested format and algorithm, and signs. Which DIDs the service may
- * issue as: its did:web, and the did:key forms of its Ed25519 and P-256 keys (interoperability
- * suites and some wallets resolve only did:key).
+ * issue as: its did:web, and the did:key forms of its Ed25519, P-256 and P-384 keys
+ * (interoperability suites and some wallets resolve only did:key).
+ *
+ * Which key signs: `alg` names it for VC-JOSE (the algorithm is tied to the key type), the
+ * cryptosuite for Data Integrity; ecdsa-rdfc-2019 signs with P-256 unless `keyType: "P-384"` asks
+ * for the P-384 key or the issuer (holder) is the service's P-384 did:key. `keyType` may also name
+ * the key for VC-JOSE, and must then agree with `alg`.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,10 +17,10 @@ import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
 import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
-import { keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
+import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../formats/data-integrity/sign.js';
-import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
+import { CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
@@ -29,6 +34,8 @@ export const IssueOptions = z.strictObject({
   type: z.enum(PROOF_TYPES).optional(),
   cryptosuite: z.enum(CRYPTOSUITES).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
+  /** The type of the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384). */
+  keyType: z.enum(KEY_KINDS as [KeyKind, ...KeyKind[]]).optional(),
   profile: z.enum(['gaia-x-danube']).optional(),
   /**
    * A validUntil past the signing certificate's notAfter is cut to it instead of refused
@@ -42,6 +49,7 @@ export const PresentOptions = z.strictObject({
   format: z.enum(['ldp_vp', 'vp+jwt']).optional(),
   cryptosuite: z.enum(CRYPTOSUITES).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
+  keyType: z.enum(KEY_KINDS as [KeyKind, ...KeyKind[]]).optional(),
   challenge: z.string().min(1).max(512).optional(),
   domain: z.string().min(1).max(512).optional(),
 });
@@ -80,14 +88,46 @@ export interface Issuer {
   reviewValidity(credential: JsonObject, options?: IssueOptions): ProblemDetail | undefined;
 }
 
-const SUITE_KEY: Record<Cryptosuite, 'Ed25519' | 'P-256'> = {
-  'eddsa-rdfc-2022': 'Ed25519',
-  Ed25519Signature2020: 'Ed25519',
-  'ecdsa-rdfc-2019': 'P-256',
-};
+/** The options that choose a key, as issueCredential and signPresentation read them. */
+type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: Cryptosuite | undefined; alg?: JoseAlgorithm | undefined; keyType?: KeyKind | undefined; defaultAlg: JoseAlgorithm };
+
+const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, PS256 RSA)';
 
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
+
+  /** The did:key of ours `did` is, with its key type. */
+  const didKeyKindOf = (did: string | undefined) => (did === undefined ? undefined : keyring.didKeys().find((identity) => identity.did === did)?.kind);
+
+  /**
+   * The key type that signs: fixed by alg (VC-JOSE) or the cryptosuite (Data Integrity); where the
+   * cryptosuite takes more than one, options.keyType, else the signing DID's own key type when it is
+   * one of our did:keys, else the suite's first. 400 at the option that contradicts another.
+   */
+  function keyKindFor(choice: KeyChoice, signingDid: string | undefined): KeyKind {
+    if (choice.format === 'data-integrity') {
+      const suite = choice.cryptosuite ?? 'eddsa-rdfc-2022';
+      const allowed: readonly KeyKind[] = suiteKeyAlgorithms(suite);
+      if (choice.keyType !== undefined) {
+        if (!allowed.includes(choice.keyType)) {
+          throw new GxTrustError('INVALID_INPUT', `${suite} is not signed with ${choice.keyType} keys (it takes ${allowed.join(' or ')})`, { pointer: '/options/keyType', hint: KEY_TYPE_HINT });
+        }
+        return choice.keyType;
+      }
+      const ofDid = didKeyKindOf(signingDid);
+      return ofDid !== undefined && allowed.includes(ofDid) ? ofDid : (allowed[0] as KeyKind);
+    }
+    if (choice.alg !== undefined) {
+      const kind = keyKindForAlgorithm(choice.alg);
+      if (choice.keyType !== undefined && choice.keyType !== kind) {
+        // The algorithm is tied to the key type (src/algorithms): never ES384 over P-256 or ES256 over P-384.
+        throw new GxTrustError('INVALID_INPUT', `${choice.alg} is signed with ${kind} keys, not ${choice.keyType}`, { pointer: '/options/keyType', hint: KEY_TYPE_HINT });
+      }
+      return kind;
+    }
+    return keyKindForAlgorithm(choice.keyType === undefined ? choice.defaultAlg : defaultAlgorithm(choice.keyType));
+  }
+
   const certificateEnds = new Map<KeyKind, Date | undefined>();
 
   /**
@@ -97,7 +137,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    * methods carry no chain. A verifier checks that the chain is valid until the validUntil.
    */
   function certificateNotAfter(issuer: string | undefined, kind: KeyKind, method: 'jwk' | 'multikey'): Date | undefined {
-    if (method !== 'jwk' || (issuer ?? keyring.did) !== keyring.did || kind === 'Ed25519') return undefined;
+    // A kind the keyring does not hold is refused, with its pointer, when the signer is chosen.
+    if (method !== 'jwk' || (issuer ?? keyring.did) !== keyring.did || kind === 'Ed25519' || !keyring.kinds.includes(kind)) return undefined;
     if (!certificateEnds.has(kind)) {
       const chain = keyring.key(kind).x5c ?? [];
       const ends = chain.map((der) => certificateInfo(der).notAfter.getTime());
@@ -107,20 +148,21 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   /** The key kind and format issueCredential picks for these options (before any key is used). */
-  function planOf(options: IssueOptions): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
+  function planOf(options: IssueOptions, issuer: string | undefined): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
     const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
-    if (format === 'ldp_vc') return { format, kind: SUITE_KEY[options.cryptosuite ?? 'eddsa-rdfc-2022'] };
-    return { format, kind: keyKindForAlgorithm(options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256')) };
+    const defaultAlg = options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256';
+    const choice: KeyChoice = { format: format === 'ldp_vc' ? 'data-integrity' : 'jose', cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg };
+    return { format, kind: keyKindFor(choice, issuer) };
   }
 
   function validity(credential: JsonObject, options: IssueOptions, memberCertificateEnd?: Date) {
-    const { format, kind } = planOf(options);
+    const { format, kind } = planOf(options, issuerId(credential));
     return validityPeriod(credential, deps.clock(), memberCertificateEnd ?? certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
   }
 
   /** A hosted member signing VC-JOSE with a certified key: when that key's chain ends. */
   async function memberCertificateEnd(issuer: string | undefined, options: IssueOptions): Promise<Date | undefined> {
-    const { format, kind } = planOf(options);
+    const { format, kind } = planOf(options, issuer);
     if (format !== 'vc+jwt' || issuer === undefined || deps.memberSigning?.hosts(issuer) !== true) return undefined;
     return deps.memberSigning.certificateNotAfter(issuer, kind);
   }
@@ -141,6 +183,13 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
 
   /** The identity (did:web or a did:key of ours) and key that will sign, or a 400 saying why not. */
   function signingIdentity(requested: string | undefined, kind: KeyKind, pointer: string): SigningIdentity {
+    if (!keyring.kinds.includes(kind)) {
+      // Production without a P-384 key file: the option is valid, this deployment cannot honour it.
+      throw new GxTrustError('INVALID_INPUT', `this service holds no ${kind} key`, {
+        pointer: '/options',
+        hint: `This deployment signs with ${keyring.kinds.join(', ')} keys; the operator adds a P-384 key with GX_KEY_P384_FILE`,
+      });
+    }
     const key = keyring.key(kind);
     const did = requested ?? keyring.did;
     if (did === keyring.did) {
@@ -160,10 +209,14 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       const didKey = keyring.didKey(kind);
       return { did, signerFor: () => key.signer(didKey.verificationMethodId) };
     }
-    const ours = [keyring.did, keyring.didKey('Ed25519').did, keyring.didKey('P-256').did];
+    const ownDidKey = kind === 'RSA' || !keyring.kinds.includes(kind) ? undefined : keyring.didKey(kind).did;
+    const heldBy = didKeyKindOf(did);
     throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign as ${did} with a ${kind} key`, {
       pointer,
-      hint: `Use one of this service's identities for this key type: ${ours.join(', ')} (did:key forms only for Ed25519/P-256)`,
+      hint:
+        heldBy !== undefined
+          ? `${did} is the did:key of the service's ${heldBy} key: sign as it with a ${heldBy} algorithm or cryptosuite (or options.keyType ${heldBy}), or sign as ${keyring.did}${ownDidKey === undefined ? '' : ` or ${ownDidKey}`} with the ${kind} key`
+          : `Use one of this service's identities for this key type: ${[keyring.did, ...(ownDidKey === undefined ? [] : [ownDidKey])].join(', ')} (did:key forms for Ed25519, P-256 and P-384 keys)`,
     });
   }
 
@@ -186,7 +239,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
         throw new GxTrustError('INVALID_INPUT', 'options.alg applies to vc+jwt; Data Integrity uses options.cryptosuite', { pointer: '/options/alg' });
       }
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
-      const identity = await identityFor(requestedIssuer, SUITE_KEY[cryptosuite], '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+      const { kind } = planOf(options, requestedIssuer);
+      const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') };
       const verifiableCredential = await signCredentialDataIntegrity({
         credential,
@@ -206,8 +260,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
         hint: `Use ${VC_V2_CONTEXT} as the first @context, or issue as ldp_vc`,
       });
     }
-    const alg: JoseAlgorithm = options.alg ?? (options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256');
-    const identity = await identityFor(requestedIssuer, keyKindForAlgorithm(alg), '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+    const { kind } = planOf(options, requestedIssuer);
+    const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
     const jwt = await signCredentialJwt({
       credential,
       signer: identity.signerFor('jwk'),
@@ -234,9 +288,10 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       if (!isObject(presentation['holder'])) presentation['holder'] = did;
     };
     const format = options.format ?? (options.alg !== undefined ? 'vp+jwt' : 'ldp_vp');
+    const choice = { cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg: 'ES256' } as const;
     if (format === 'ldp_vp') {
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
-      const identity = await identityFor(holder, SUITE_KEY[cryptosuite], '/presentation/holder', { presentation: true });
+      const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'data-integrity' }, holder), '/presentation/holder', { presentation: true });
       setHolder(identity.did);
       if (options.challenge === undefined) {
         throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs options.challenge', { pointer: '/options/challenge' });
@@ -251,8 +306,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       });
       return { format, verifiablePresentation };
     }
-    const alg: JoseAlgorithm = options.alg ?? 'ES256';
-    const identity = await identityFor(holder, keyKindForAlgorithm(alg), '/presentation/holder', { presentation: true });
+    const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'jose' }, holder), '/presentation/holder', { presentation: true });
     setHolder(identity.did);
     const jwt = await signPresentationJwt({
       presentation,

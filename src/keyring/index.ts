@@ -1,8 +1,11 @@
 /**
  * The service's own keys and the identities it signs as: its did:web document (JsonWebKey2020,
- * Multikey and Ed25519VerificationKey2020 methods over one Ed25519, one P-256 and one RSA key)
- * and the did:key forms of the Ed25519 and P-256 keys. In development the keys and an X.509
- * chain are generated once into `keysDir`; in production they are only ever loaded.
+ * JsonWebKey, Multikey and Ed25519VerificationKey2020 methods over one Ed25519, one P-256, one
+ * P-384 and one RSA key) and the did:key forms of the Ed25519, P-256 and P-384 keys. In
+ * development the keys and an X.509 chain (P-256, RSA) are generated once into `keysDir`, and a
+ * key missing from an existing `keysDir` is generated on the next start; in production they are
+ * only ever loaded, and the P-384 key is optional there (a deployment from before it existed
+ * starts unchanged and simply cannot sign with P-384 until `GX_KEY_P384_FILE` names one).
  * @see https://w3c-ccg.github.io/did-method-web/
  */
 import { generateKeyPair as generateKeyPairCb, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
@@ -31,7 +34,7 @@ export interface ServiceKey {
   publicKey: KeyObject;
   /** The bare public JWK (kty, crv, x, y, n, e); the DID document's copy adds alg, x5u and x5c. */
   publicJwk: JWK;
-  /** Ed25519 and P-256 only. */
+  /** Ed25519, P-256 and P-384. */
   publicKeyMultibase?: string;
   /** base64 DER, leaf first (RFC 7517 §4.7), ending with the root; RSA and P-256 when a chain is configured. */
   x5c?: string[];
@@ -54,13 +57,21 @@ export interface DidKeyIdentity {
   document: DidDocument;
 }
 
+/** The key types that have a did:key form in gx-trust. */
+export type DidKeyKind = 'Ed25519' | 'P-256' | 'P-384';
+
 export interface Keyring {
   did: string;
   baseUrl: string;
+  /** The kinds of key this keyring holds: all four, or (production without a P-384 key file) all but P-384. */
+  kinds: readonly KeyKind[];
+  /** INVALID_INPUT when the keyring holds no key of `kind` (see kinds). */
   key(kind: KeyKind): ServiceKey;
   /** A fresh copy each call: callers may not mutate the service's identity. */
   didDocument(): DidDocument;
-  didKey(kind: 'Ed25519' | 'P-256'): DidKeyIdentity;
+  didKey(kind: DidKeyKind): DidKeyIdentity;
+  /** The did:key identities of the keys this keyring holds (Ed25519, P-256, then P-384 when held). */
+  didKeys(): { kind: DidKeyKind; did: string }[];
   /** The PEM served at the `x5u` of the key's JsonWebKey2020 method. */
   certificateChainPem(kind: 'RSA' | 'P-256'): string | undefined;
   /** The development root in development, [] in production (anchors then come from the registry). */
@@ -70,6 +81,7 @@ export interface Keyring {
 export interface KeyFiles {
   ed25519?: string;
   p256?: string;
+  p384?: string;
   rsa?: string;
   rsaChain?: string;
   p256Chain?: string;
@@ -87,9 +99,11 @@ export interface LoadKeyringOptions {
 export const VERIFICATION_METHOD_FRAGMENTS = {
   jwkEd25519: 'jwk-ed25519',
   jwkP256: 'jwk-p256',
+  jwkP384: 'jwk-p384',
   jwkRsa: 'jwk-rsa',
   multikeyEd25519: 'multikey-ed25519',
   multikeyP256: 'multikey-p256',
+  multikeyP384: 'multikey-p384',
   ed25519VerificationKey2020: 'ed25519-2020',
 } as const;
 
@@ -133,6 +147,7 @@ const DID_KEY_CONTEXT = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/secur
 export const DEVELOPMENT_FILES = {
   ed25519: 'ed25519.key.pem',
   p256: 'p256.key.pem',
+  p384: 'p384.key.pem',
   rsa: 'rsa.key.pem',
   rootKey: 'dev-root-ca.key.pem',
   rootCertificate: 'dev-root-ca.pem',
@@ -253,8 +268,8 @@ async function generatePrivateKeyPem(kind: KeyKind): Promise<string> {
   const pair =
     kind === 'Ed25519'
       ? await generateKeyPair('ed25519')
-      : kind === 'P-256'
-        ? await generateKeyPair('ec', { namedCurve: 'P-256' })
+      : kind === 'P-256' || kind === 'P-384'
+        ? await generateKeyPair('ec', { namedCurve: kind })
         : await generateKeyPair('rsa', { modulusLength: 2048 });
   return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -262,15 +277,25 @@ async function generatePrivateKeyPem(kind: KeyKind): Promise<string> {
 const KEY_FILE: Record<KeyKind, { option: keyof KeyFiles; dev: string }> = {
   Ed25519: { option: 'ed25519', dev: DEVELOPMENT_FILES.ed25519 },
   'P-256': { option: 'p256', dev: DEVELOPMENT_FILES.p256 },
+  'P-384': { option: 'p384', dev: DEVELOPMENT_FILES.p384 },
   RSA: { option: 'rsa', dev: DEVELOPMENT_FILES.rsa },
 };
 
-async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions): Promise<KeyObject> {
+/**
+ * The kinds a production configuration may leave out: P-384 came after deployments that name only
+ * the other three files, and those must start as before (without P-384 signing).
+ */
+const OPTIONAL_IN_PRODUCTION: ReadonlySet<KeyKind> = new Set(['P-384']);
+
+async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions): Promise<KeyObject>;
+async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions, optional: true): Promise<KeyObject | undefined>;
+async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions, optional = false): Promise<KeyObject | undefined> {
   const configured = options.keyFiles?.[KEY_FILE[kind].option];
   if (configured !== undefined) {
     const path = resolve(configured);
     return parsePrivateKey(await readRequired(path, `${kind} private key`), path, kind);
   }
+  if (options.env === 'production' && optional && OPTIONAL_IN_PRODUCTION.has(kind)) return undefined;
   if (options.env === 'production') {
     throw new GxTrustError('KEYS_UNAVAILABLE', `no ${kind} private key file is configured (keyFiles.${KEY_FILE[kind].option})`, {
       hint: 'Production never generates keys: name a PKCS#8 PEM file for each key',
@@ -399,6 +424,12 @@ function makeServiceKey(fields: Omit<ServiceKey, 'signer'>, privateKey: KeyObjec
   });
 }
 
+function missingKeyHint(kind: unknown): string {
+  return kind === 'P-384'
+    ? 'The operator has not configured a P-384 key (GX_KEY_P384_FILE); sign with P-256 (ES256, ecdsa-rdfc-2019) instead'
+    : 'The service holds Ed25519, P-256, P-384 and RSA keys';
+}
+
 function didKeyIdentity(multikey: string): DidKeyIdentity {
   const did = `did:key:${multikey}`;
   const verificationMethodId = `${did}#${multikey}`;
@@ -430,10 +461,12 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
     }
   }
-  const [ed25519, p256, rsa] = await Promise.all([
+  const [ed25519, p256, rsa, p384] = await Promise.all([
     loadPrivateKey('Ed25519', options),
     loadPrivateKey('P-256', options),
     loadPrivateKey('RSA', options),
+    // In development generated like the others, also into a keysDir that predates it.
+    loadPrivateKey('P-384', options, true),
   ]);
   const publicKeys = { Ed25519: createPublicKey(ed25519), 'P-256': createPublicKey(p256), RSA: createPublicKey(rsa) };
 
@@ -458,7 +491,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     const pem = chains[kind];
     return pem === undefined ? undefined : parsePemCertificates(pem);
   };
-  const keys: Record<KeyKind, ServiceKey> = {
+  const keys: Partial<Record<KeyKind, ServiceKey>> = {
     Ed25519: makeServiceKey(
       {
         kind: 'Ed25519',
@@ -499,6 +532,27 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       rsa,
     ),
   };
+  let mkP384: string | undefined;
+  if (p384 !== undefined) {
+    const publicKey = createPublicKey(p384);
+    mkP384 = publicKeyToMultikey(publicKey);
+    // No X.509 chain: Gaia-X chains are RSA or P-256; the P-384 key serves VC-JOSE-COSE (ES384) and
+    // ecdsa-rdfc-2019 verifiers, who read the key from the DID document.
+    keys['P-384'] = makeServiceKey(
+      {
+        kind: 'P-384',
+        publicKey,
+        publicJwk: publicJwkOf(publicKey),
+        publicKeyMultibase: mkP384,
+        alg: defaultAlgorithm('P-384'),
+        jwkVerificationMethodId: fragment(F.jwkP384),
+        multikeyVerificationMethodId: fragment(F.multikeyP384),
+      },
+      p384,
+      didKeyIdentity(mkP384).verificationMethodId,
+    );
+  }
+  const held = keys as Record<Exclude<KeyKind, 'P-384'>, ServiceKey> & Partial<Record<'P-384', ServiceKey>>;
 
   const x5uPath = { RSA: 'rsa.pem', 'P-256': 'p256.pem' } as const;
   const jwkMethod = (key: ServiceKey): VerificationMethod => {
@@ -515,7 +569,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     id: method.id + JSON_WEB_KEY_TWIN_SUFFIX,
     type: 'JsonWebKey',
   });
-  const jwkMethods = [jwkMethod(keys.Ed25519), jwkMethod(keys['P-256']), jwkMethod(keys.RSA)];
+  const jwkMethods = [jwkMethod(held.Ed25519), jwkMethod(held['P-256']), jwkMethod(held.RSA)];
   const methods: VerificationMethod[] = [
     ...jwkMethods,
     ...jwkMethods.map(jsonWebKeyTwin),
@@ -524,6 +578,11 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     // Ed25519VerificationKey2020 uses the same multicodec-prefixed base58btc encoding as Multikey.
     { id: fragment(F.ed25519VerificationKey2020), type: 'Ed25519VerificationKey2020', controller: did, publicKeyMultibase: mkEd },
   ];
+  if (held['P-384'] !== undefined && mkP384 !== undefined) {
+    // After the others, so every method published before keeps its place in the document.
+    const p384Jwk = jwkMethod(held['P-384']);
+    methods.push(p384Jwk, jsonWebKeyTwin(p384Jwk), { id: fragment(F.multikeyP384), type: 'Multikey', controller: did, publicKeyMultibase: mkP384 });
+  }
   const document: DidDocument = {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
@@ -531,22 +590,26 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     assertionMethod: methods.map((m) => m.id),
     authentication: methods.map((m) => m.id),
   };
-  const didKeys = { Ed25519: didKeyIdentity(mkEd), 'P-256': didKeyIdentity(mkP256) };
+  const didKeys: Partial<Record<DidKeyKind, DidKeyIdentity>> = { Ed25519: didKeyIdentity(mkEd), 'P-256': didKeyIdentity(mkP256) };
+  if (mkP384 !== undefined) didKeys['P-384'] = didKeyIdentity(mkP384);
+  const kinds = Object.freeze((['Ed25519', 'P-256', 'P-384', 'RSA'] as const).filter((kind) => keys[kind] !== undefined));
 
   const keyring: Keyring = {
     did,
     baseUrl,
+    kinds,
     key(kind) {
       const key = keys[kind];
-      if (key === undefined) throw new GxTrustError('INVALID_INPUT', `no service key of kind ${String(kind)}`);
+      if (key === undefined) throw new GxTrustError('INVALID_INPUT', `this service holds no ${String(kind)} key`, { hint: missingKeyHint(kind) });
       return key;
     },
     didDocument: () => structuredClone(document),
     didKey(kind) {
       const identity = didKeys[kind];
-      if (identity === undefined) throw new GxTrustError('INVALID_INPUT', `no did:key form for ${String(kind)} keys`);
+      if (identity === undefined) throw new GxTrustError('INVALID_INPUT', `this service has no did:key for ${String(kind)} keys`, { hint: missingKeyHint(kind) });
       return structuredClone(identity);
     },
+    didKeys: () => (['Ed25519', 'P-256', 'P-384'] as const).flatMap((kind) => (didKeys[kind] === undefined ? [] : [{ kind, did: didKeys[kind].did }])),
     certificateChainPem: (kind) => chains[kind],
     trustAnchorsPem: () => [...anchors],
   };

@@ -46,8 +46,8 @@ export interface MemberKeyVault {
 const generatePair = (kind: KeyKind) =>
   kind === 'Ed25519'
     ? generateKeyPair('ed25519')
-    : kind === 'P-256'
-      ? generateKeyPair('ec', { namedCurve: 'P-256' })
+    : kind === 'P-256' || kind === 'P-384'
+      ? generateKeyPair('ec', { namedCurve: kind })
       : generateKeyPair('rsa', { modulusLength: 2048 });
 
 /** The vault over `<keysDir>/member-keys.secret` (see loadKeySealer). */

@@ -47,8 +47,8 @@ export interface StatusListIssuers {
 
 export interface StatusListIssuersDependencies {
   serviceDid: string;
-  /** The did:key identities of the service's Ed25519 and P-256 keys. */
-  didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' }[];
+  /** The did:key identities of the service's Ed25519, P-256 and P-384 keys. */
+  didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' | 'P-384' }[];
   members: Pick<MemberSigning, 'hosts' | 'member'>;
 }
 
@@ -57,6 +57,8 @@ const SIGNED_AS_SERVICE = { cryptosuite: 'eddsa-rdfc-2022', alg: 'ES256' } as co
 const SIGNED_AS_KEY = {
   Ed25519: { cryptosuite: 'eddsa-rdfc-2022', alg: 'EdDSA' },
   'P-256': { cryptosuite: 'ecdsa-rdfc-2019', alg: 'ES256' },
+  // The issuer picks the P-384 key for ecdsa-rdfc-2019 when the DID is the P-384 did:key.
+  'P-384': { cryptosuite: 'ecdsa-rdfc-2019', alg: 'ES384' },
 } as const;
 
 export function createStatusListIssuers(deps: StatusListIssuersDependencies): StatusListIssuers {

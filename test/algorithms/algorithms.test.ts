@@ -7,6 +7,7 @@ import {
   assertAlgorithmAllowed,
   defaultAlgorithm,
   keyKindOf,
+  keyKindForAlgorithm,
   SIGNING_ALGORITHMS,
   verificationKeyKindOf,
   type KeyKind,
@@ -41,10 +42,11 @@ beforeAll(() => {
 });
 
 describe('keyKindOf()', () => {
-  it('names Ed25519, P-256 and RSA-2048 keys, as KeyObjects and as JWKs', () => {
+  it('names Ed25519, P-256, P-384 and RSA-2048 keys, as KeyObjects and as JWKs', () => {
     const cases: [KeyObject, KeyKind][] = [
       [ed25519, 'Ed25519'],
       [p256, 'P-256'],
+      [p384, 'P-384'],
       [rsa2048, 'RSA'],
     ];
     for (const [key, kind] of cases) {
@@ -58,7 +60,6 @@ describe('keyKindOf()', () => {
     ['an RSA-1024 JWK', () => jwkOf(rsa1024), /1024 bits is too short/],
     ['a secp256k1 KeyObject', () => secp256k1, /secp256k1/],
     ['a secp256k1 JWK', () => jwkOf(secp256k1), /secp256k1/],
-    ['a P-384 JWK', () => jwkOf(p384), /P-384/],
     ['an oct JWK', () => ({ kty: 'oct', k: 'c2VjcmV0' }) as JWK, /kty oct/],
     ['a secret KeyObject', () => createSecretKey(Buffer.from('secret')), /symmetric/],
     ['an Ed25519 JWK with a short x', () => ({ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }) as JWK, /32-byte/],
@@ -97,11 +98,13 @@ describe('assertAlgorithmAllowed()', () => {
     expect(() => assertAlgorithmAllowed('ES384', jwkOf(p384))).not.toThrow();
   });
 
-  it('verifies ES384 with P-384 keys only, and keeps P-384 out of the signing key types', () => {
+  it('ties ES384 to P-384 keys only, for signing as for verifying', () => {
     expect(verificationKeyKindOf(p384)).toBe('P-384');
     expect(verificationKeyKindOf(jwkOf(p384))).toBe('P-384');
     expect(allowedAlgorithms('P-384')).toEqual(['ES384']);
-    expect(SIGNING_ALGORITHMS).not.toContain('ES384');
+    expect(SIGNING_ALGORITHMS).toEqual(['EdDSA', 'ES256', 'ES384', 'PS256']);
+    expect(SIGNING_ALGORITHMS.map(keyKindForAlgorithm)).toEqual(['Ed25519', 'P-256', 'P-384', 'RSA']);
+    expect(defaultAlgorithm('P-384')).toBe('ES384');
     expect(errorOf(() => assertAlgorithmAllowed('ES384', p256)).message).toMatch(/ES384 is not allowed with P-256 keys/);
     expect(errorOf(() => assertAlgorithmAllowed('ES256', p384)).message).toMatch(/ES256 is not allowed with P-384 keys/);
     expect(errorOf(() => assertAlgorithmAllowed('ES384', { ...jwkOf(p384), x: 'AAAA' } as JWK)).message).toMatch(/48-byte/);

@@ -47,6 +47,8 @@ describe('gx-trust', () => {
   it.each([
     ['--format', 'ldp_vc'],
     ['--format', 'vc+jwt', '--alg', 'PS256', '--jwt'],
+    ['--format', 'vc+jwt', '--alg', 'ES384', '--jwt'],
+    ['--cryptosuite', 'ecdsa-rdfc-2019', '--key-type', 'P-384'],
   ])('issues (%s %s) and verifies what it issued with exit code 0', async (...flags) => {
     const issued = await gxTrust('issue', join(dir, 'credential.json'), ...flags);
     expect(issued.code, issued.stderr).toBe(0);

@@ -12,6 +12,7 @@ import { DEVELOPMENT_FILES, type KeyKind } from '../../src/keyring/index.js';
 const FILES = {
   Ed25519: { option: 'ed25519', dev: DEVELOPMENT_FILES.ed25519 },
   'P-256': { option: 'p256', dev: DEVELOPMENT_FILES.p256 },
+  'P-384': { option: 'p384', dev: DEVELOPMENT_FILES.p384 },
   RSA: { option: 'rsa', dev: DEVELOPMENT_FILES.rsa },
 } as const;
 

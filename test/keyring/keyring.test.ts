@@ -161,6 +161,10 @@ describe('the service DID document', () => {
       ['#multikey-ed25519', 'Multikey'],
       ['#multikey-p256', 'Multikey'],
       ['#ed25519-2020', 'Ed25519VerificationKey2020'],
+      // The P-384 key came later: its methods follow, so every earlier method keeps its place.
+      ['#jwk-p384', 'JsonWebKey2020'],
+      ['#jwk-p384-jsonwebkey', 'JsonWebKey'],
+      ['#multikey-p384', 'Multikey'],
     ]);
     for (const method of methods) expect(method.controller).toBe(DID);
     expect(doc.assertionMethod).toEqual(methods.map((m) => m.id));
@@ -187,11 +191,16 @@ describe('the service DID document', () => {
     expect(multikeyToJwk(mkEd)).toEqual(keyring.key('Ed25519').publicJwk);
     expect(byId.get('#multikey-p256')?.publicKeyMultibase).toMatch(/^zDn/);
     expect(multikeyToJwk(byId.get('#multikey-p256')?.publicKeyMultibase ?? '')).toEqual(keyring.key('P-256').publicJwk);
+    // P-384: no X.509 chain (Gaia-X chains are RSA or P-256), alg ES384, and the same key as Multikey z82...
+    expect(byId.get('#jwk-p384')?.publicKeyJwk).toEqual({ ...keyring.key('P-384').publicJwk, alg: 'ES384' });
+    expect(keyring.key('P-384').publicJwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
+    expect(byId.get('#multikey-p384')?.publicKeyMultibase).toMatch(/^z82/);
+    expect(multikeyToJwk(byId.get('#multikey-p384')?.publicKeyMultibase ?? '')).toEqual(keyring.key('P-384').publicJwk);
   });
 
   it('publishes each JsonWebKey2020 key again as a VC-JOSE-COSE JsonWebKey method with the same publicKeyJwk', () => {
     const byId = new Map((keyring.didDocument().verificationMethod ?? []).map((m) => [m.id.slice(DID.length), m]));
-    for (const fragment of ['#jwk-ed25519', '#jwk-p256', '#jwk-rsa']) {
+    for (const fragment of ['#jwk-ed25519', '#jwk-p256', '#jwk-rsa', '#jwk-p384']) {
       expect(byId.get(`${fragment}-jsonwebkey`)).toEqual({ ...byId.get(fragment), id: `${DID}${fragment}-jsonwebkey`, type: 'JsonWebKey' });
     }
   });
@@ -217,7 +226,7 @@ describe('the service DID document', () => {
   it('puts the x5u under the base URL path', async () => {
     const dir = await tempDir();
     const copy = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => copyFile(join(devDir, f), join(dir, f))));
-    expect(copy).toHaveLength(7);
+    expect(copy).toHaveLength(8);
     const underPath = await loadOrCreateKeyring(development(dir, { baseUrl: 'https://example.org/gx/' }));
     expect(underPath.did).toBe('did:web:example.org:gx');
     expect(underPath.baseUrl).toBe('https://example.org/gx');
@@ -230,7 +239,7 @@ describe('the service DID document', () => {
     doc.id = 'did:web:attacker.example';
     (doc.verificationMethod ?? []).length = 0;
     expect(keyring.didDocument().id).toBe(DID);
-    expect(keyring.didDocument().verificationMethod).toHaveLength(9);
+    expect(keyring.didDocument().verificationMethod).toHaveLength(12);
   });
 });
 
@@ -241,7 +250,8 @@ describe('private keys', () => {
       JSON.stringify(keyring.didDocument()),
       JSON.stringify(keyring.didKey('Ed25519')),
       JSON.stringify(keyring.didKey('P-256')),
-      ...(['Ed25519', 'P-256', 'RSA'] as const).flatMap((kind) => [
+      JSON.stringify(keyring.didKey('P-384')),
+      ...(['Ed25519', 'P-256', 'P-384', 'RSA'] as const).flatMap((kind) => [
         JSON.stringify(keyring.key(kind)),
         JSON.stringify({ ...keyring.key(kind) }),
         inspect(keyring.key(kind), { depth: 5 }),
@@ -260,6 +270,8 @@ describe('private keys', () => {
     const cases = [
       ['Ed25519', null, {}],
       ['P-256', 'sha256', { dsaEncoding: 'ieee-p1363' }],
+      // ES384 / ecdsa-rdfc-2019 P-384: SHA-384, r||s (96 bytes).
+      ['P-384', 'sha384', { dsaEncoding: 'ieee-p1363' }],
       ['RSA', 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
     ] as const;
     for (const [kind, digest, options] of cases) {
@@ -290,6 +302,7 @@ describe('didKey()', () => {
   it.each([
     ['Ed25519', /^did:key:z6Mk/],
     ['P-256', /^did:key:zDn/],
+    ['P-384', /^did:key:z82/],
   ] as const)('gives the did:key form of the %s key with a Multikey document', (kind, prefix) => {
     const { did, verificationMethodId, document } = keyring.didKey(kind);
     const multikey = keyring.key(kind).publicKeyMultibase ?? '';
@@ -303,6 +316,33 @@ describe('didKey()', () => {
       assertionMethod: [verificationMethodId],
       authentication: [verificationMethodId],
     });
+  });
+});
+
+describe('the P-384 key', () => {
+  it('is generated into a keys folder from before it existed, and nothing else there changes', async () => {
+    const dir = await tempDir();
+    const older = Object.values(DEVELOPMENT_FILES).filter((f) => f !== DEVELOPMENT_FILES.p384);
+    await Promise.all(older.map((f) => copyFile(join(devDir, f), join(dir, f))));
+    const before = await Promise.all(older.map((f) => readFile(join(dir, f), 'utf8')));
+    const upgraded = await loadOrCreateKeyring(development(dir));
+    expect(await readFile(join(dir, DEVELOPMENT_FILES.p384), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect((await stat(join(dir, DEVELOPMENT_FILES.p384))).mode & 0o777).toBe(0o600);
+    expect(await Promise.all(older.map((f) => readFile(join(dir, f), 'utf8')))).toEqual(before);
+    // The earlier keys and their methods are the same; the new key is a new one (not the other folder's).
+    for (const kind of ['Ed25519', 'P-256', 'RSA'] as const) expect(upgraded.key(kind).publicJwk).toEqual(keyring.key(kind).publicJwk);
+    expect(upgraded.didDocument().verificationMethod?.slice(0, 9)).toEqual(keyring.didDocument().verificationMethod?.slice(0, 9));
+    expect(upgraded.key('P-384').publicJwk).not.toEqual(keyring.key('P-384').publicJwk);
+    expect(upgraded.kinds).toEqual(['Ed25519', 'P-256', 'P-384', 'RSA']);
+    expect(upgraded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384']);
+  });
+
+  it('refuses a P-384 key file that holds another key type', async () => {
+    const dir = await tempDir();
+    await copyFile(join(devDir, DEVELOPMENT_FILES.p256), join(dir, DEVELOPMENT_FILES.p384));
+    const error = await errorOf(loadOrCreateKeyring(development(dir)));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/p384\.key\.pem holds a key of type P-256 where P-384 is expected/);
   });
 });
 
@@ -368,6 +408,24 @@ describe('loadOrCreateKeyring() in production', () => {
     expect(loaded.key('P-256').x5c).toEqual(keyring.key('P-256').x5c);
     const rsa = loaded.didDocument().verificationMethod?.find((m) => m.id.endsWith('#jwk-rsa'));
     expect(rsa?.publicKeyJwk?.x5u).toBe('https://trust.example.org/.well-known/x509/rsa.pem');
+  });
+
+  it('starts without a P-384 key when none is configured (a deployment from before it), and says so when asked for one', async () => {
+    const loaded = await loadOrCreateKeyring(production(await tempDir(), { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa') }));
+    expect(loaded.kinds).toEqual(['Ed25519', 'P-256', 'RSA']);
+    expect(loaded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256']);
+    expect(loaded.didDocument().verificationMethod?.map((m) => m.id.split('#')[1])).not.toContain('jwk-p384');
+    expect(loaded.didDocument().verificationMethod).toHaveLength(9);
+    const error = await errorOf((async () => loaded.key('P-384'))());
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.hint).toMatch(/GX_KEY_P384_FILE/);
+    expect(() => loaded.didKey('P-384')).toThrow(GxTrustError);
+  });
+
+  it('loads the P-384 key from keyFiles.p384', async () => {
+    const loaded = await loadOrCreateKeyring(production(await tempDir(), { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa'), p384: devFile('p384') }));
+    expect(loaded.key('P-384').publicJwk).toEqual(keyring.key('P-384').publicJwk);
+    expect(loaded.didKey('P-384').did).toBe(keyring.didKey('P-384').did);
   });
 
   it('publishes no x5u or x5c when no chain is configured', async () => {

@@ -15,7 +15,7 @@
  * - (expires) without an offset at the second of signing: inside the 300 s clock-skew tolerance
  *   gx-trust gives validUntil too, so verified; an hour past (read as UTC) is refused.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base58btcDecode, base58btcEncode } from '../../src/dids/multikey.js';
 import { didKeyIssuer, presentedByDidKey, signedByDidKey, type DidKeyIssuer, type RdfcCryptosuite } from './di-generator.js';
@@ -274,9 +274,81 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
   });
 });
 
+/**
+ * The ecdsa suite runs its create cases once per key type an issuer endpoint is tagged with; a
+ * gx-trust endpoint tagged P-384 is the service's P-384 did:key as `issuerId` (the key follows from
+ * the DID), or its did:web with `options.keyType: "P-384"`. The method is dereferenced from the
+ * document the suite would resolve: the served did:web document, or the did:key document (which a
+ * did:key resolver derives from the identifier alone).
+ */
+describe.each([
+  ['the P-384 did:key as issuerId', () => target.svc.service.keyring.didKey('P-384').did, {}],
+  ['the did:web with options.keyType P-384', () => target.issuerId, { keyType: 'P-384' }],
+])('ecdsa-rdfc-2019 with P-384 (vc-di-ecdsa-test-suite, create), %s: gx-trust as the issuer', (_name, issuerOf, keyOption) => {
+  let vc: any;
+  let method: any;
+  let controllerDocument: any;
+
+  beforeAll(async () => {
+    // A fresh id: the suite sends the same input to each issuer endpoint, which here are one
+    // service that has already recorded the input's id (the P-256 create cases above).
+    const input = { ...fixture('vc-di-ecdsa-test-suite', 'validVc.json'), id: `urn:uuid:${randomUUID()}`, issuer: issuerOf() };
+    vc = issued(await target.issue(input, { type: 'DataIntegrityProof', cryptosuite: 'ecdsa-rdfc-2019', ...keyOption }));
+    const vmId: string = vc.proof.verificationMethod;
+    controllerDocument = vmId.startsWith('did:key:') ? target.svc.service.keyring.didKey('P-384').document : didDocument;
+    method = controllerDocument.verificationMethod.find((m: { id: string }) => m.id === vmId);
+  });
+
+  it('The field "cryptosuite" MUST be "ecdsa-rdfc-2019".', () => {
+    expect(vc.proof.type).toBe('DataIntegrityProof');
+    expect(vc.proof.cryptosuite).toBe('ecdsa-rdfc-2019');
+  });
+
+  it('Dereferencing the "verificationMethod" MUST result in an object containing a type property with "Multikey" value.', () => {
+    expect(method, `${vc.proof.verificationMethod} in ${controllerDocument.id}`).toBeDefined();
+    expect(method.type).toBe('Multikey');
+  });
+
+  it('The "proof.proofPurpose" field MUST match the verification relationship expressed by the verification method controller.', () => {
+    expect(vc.proof.proofPurpose).toBe('assertionMethod');
+    expect(method.controller).toBe(controllerDocument.id);
+    expect(method.controller).toBe(vc.issuer);
+    expect(controllerDocument.assertionMethod).toContain(method.id);
+  });
+
+  it('The "publicKeyMultibase" value of the verification method MUST be 51 bytes in length and starts with the base-58-btc prefix (z) (P-384: z82).', () => {
+    // 2-byte multicodec header (p384-pub) + 49-byte compressed P-384 point.
+    expect(method.publicKeyMultibase.startsWith('z82')).toBe(true);
+    expect(base58btcDecode(method.publicKeyMultibase.slice(1)).byteLength).toBe(51);
+  });
+
+  it('"proofValue" field when decoded to raw bytes, MUST be 96 bytes in length (P-384).', () => {
+    expect(vc.proof.proofValue.startsWith('z')).toBe(true);
+    expect(base58btcDecode(vc.proof.proofValue.slice(1)).byteLength).toBe(96);
+  });
+
+  it('"proof" MUST verify when using a conformant verifier.', async () => {
+    const answer = await target.verify(vc);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.verified).toBe(true);
+  });
+
+  it('When expressing a data integrity proof on an object, a proof property MUST be used; its created value, when present, MUST be an [XMLSCHEMA11-2] dateTimeStamp string.', () => {
+    expect(typeof vc.proof).toBe('object');
+    expect(vc.proof.created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+    expect(vc.proof.verificationMethod).toMatch(/^did:[a-z0-9]+:.+#.+$/);
+  });
+
+  it('A tampered credential (a claim changed after signing) MUST NOT verify (P-384).', async () => {
+    const credential = structuredClone(vc);
+    credential.credentialSubject = { ...credential.credentialSubject, name: 'Mallory' };
+    expectRejected(await target.verify(credential));
+  });
+});
+
 describe('ecdsa-rdfc-2019 with P-384 (vc-di-ecdsa-test-suite, verify): gx-trust as the verifier', () => {
-  // gx-trust does not issue with P-384 (its keyring holds P-256), so only the suite's verifier
-  // cases run: a did:key P-384 issuer, SHA-384 hashing and a 96-byte r||s signature.
+  // The suite's verifier cases with a did:key P-384 issuer of the test's own: SHA-384 hashing and
+  // a 96-byte r||s signature.
   let issuer: DidKeyIssuer;
   let valid: any;
 

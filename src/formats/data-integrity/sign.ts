@@ -1,6 +1,6 @@
 /**
  * Adds a Data Integrity proof to a credential or presentation the caller has already validated:
- * `eddsa-rdfc-2022` (the default), `ecdsa-rdfc-2019` (P-256), or the older `Ed25519Signature2020`,
+ * `eddsa-rdfc-2022` (the default), `ecdsa-rdfc-2019` (P-256 or P-384), or the older `Ed25519Signature2020`,
  * for VC data model 2.0 and 1.1 documents.
  * @see https://www.w3.org/TR/vc-data-integrity/#add-proof
  * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
@@ -9,7 +9,7 @@ import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
 import { suiteSignerOf, type Signer, type SuiteSigner } from '../../keyring/signer.js';
-import { classifyError, jsigs, requiredAlgorithm, signingSuite, type Cryptosuite } from './suites.js';
+import { classifyError, jsigs, signingSuite, suiteKeyAlgorithms, type Cryptosuite } from './suites.js';
 
 export type { Cryptosuite } from './suites.js';
 
@@ -39,9 +39,9 @@ export interface SignPresentationOptions {
 
 /** The suite's view of the signer, once its key fits the cryptosuite. */
 function suiteSignerFor({ cryptosuite, signer }: DataIntegritySigner): SuiteSigner {
-  const expected = requiredAlgorithm(cryptosuite);
-  if (signer.keyKind !== expected) {
-    throw new GxTrustError('INVALID_INPUT', `${cryptosuite} needs an ${expected} key, not ${signer.keyKind}`);
+  const expected: readonly string[] = suiteKeyAlgorithms(cryptosuite);
+  if (!expected.includes(signer.keyKind)) {
+    throw new GxTrustError('INVALID_INPUT', `${cryptosuite} needs an ${expected.join(' or ')} key, not ${signer.keyKind}`);
   }
   return suiteSignerOf(signer);
 }

@@ -37,8 +37,8 @@ export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
 export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
 /**
- * The names the suites compare with a cryptosuite's `requiredAlgorithm`. P-384 is verified
- * (ecdsa-rdfc-2019 with P-384 hashes with SHA-384), not signed: the keyring holds no P-384 key.
+ * The names the suites compare with a cryptosuite's `requiredAlgorithm`. ecdsa-rdfc-2019 takes
+ * P-256 (SHA-256) or P-384 (SHA-384) keys; gx-trust signs and verifies both.
  */
 export type KeyAlgorithm = 'Ed25519' | 'P-256' | 'P-384';
 
@@ -68,8 +68,9 @@ export interface SuiteVerifier {
   verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
 }
 
-export function requiredAlgorithm(cryptosuite: Cryptosuite): KeyAlgorithm {
-  return cryptosuite === 'ecdsa-rdfc-2019' ? 'P-256' : 'Ed25519';
+/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default). */
+export function suiteKeyAlgorithms(cryptosuite: Cryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+  return cryptosuite === 'ecdsa-rdfc-2019' ? ['P-256', 'P-384'] : ['Ed25519'];
 }
 
 /** Ed25519, P-256 or P-384, from the key itself; anything else has no cryptosuite here. */
@@ -84,7 +85,7 @@ export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
 
 /**
  * ECDSA signatures in Data Integrity are the raw r||s form (IEEE P1363), as WebCrypto produces them,
- * over SHA-256 for P-256 (the keyring's Signers sign in that form) and SHA-384 for P-384.
+ * over SHA-256 for P-256 and SHA-384 for P-384 (the keyring's Signers sign in that form).
  * @see https://www.w3.org/TR/vc-di-ecdsa/#proof-serialization-ecdsa-rdfc-2019
  */
 export function nodeVerifier(id: string, publicKey: KeyObject): SuiteVerifier {

@@ -14,12 +14,16 @@ import { MULTIKEY_TWIN_SUFFIX, multikeyTwinOf } from './did-documents.js';
 import type { HostedSigningKey, MemberView, RegisteredPublicKey } from './types.js';
 import { certificatesOf, view } from './views.js';
 
-/** Hosted members get one key of each kind: RSA for PS256 (the Danube profile), P-256, Ed25519. */
+/**
+ * Hosted members get one key of each of these kinds: RSA for PS256 (the Danube profile), P-256,
+ * Ed25519. P-384 is the service's own only (ES384, ecdsa-rdfc-2019 P-384): no member key of it is
+ * generated or registered.
+ */
 export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256', 'RSA'];
 
 /** The kinds a certificate binds (JsonWebKey2020 with x5c); Ed25519 Multikeys carry none. */
 export const CERTIFIED_KINDS: readonly KeyKind[] = ['P-256', 'RSA'];
-export const FRAGMENT_PREFIX: Record<KeyKind, string> = { Ed25519: 'ed25519', 'P-256': 'p256', RSA: 'rsa' };
+export const FRAGMENT_PREFIX: Record<Exclude<KeyKind, 'P-384'>, string> = { Ed25519: 'ed25519', 'P-256': 'p256', RSA: 'rsa' };
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use', 'key_ops', 'x5c', 'x5u', 'x5t', 'x5t#S256'] as const;
@@ -28,7 +32,7 @@ const MAX_REGISTERED_KEYS = 10;
 export async function generateHostedKeys(ctx: RegistryContext, member: { id: string; did: string; name: string }): Promise<MemberKeyRecord[]> {
   const [keys, ca] = await Promise.all([ctx.vault(), ctx.memberCa()]);
   return Promise.all(HOSTED_KEY_KINDS.map(async (kind): Promise<MemberKeyRecord> => {
-    const id = `${member.did}#${FRAGMENT_PREFIX[kind]}-${randomBytes(4).toString('hex')}`;
+    const id = `${member.did}#${FRAGMENT_PREFIX[kind as keyof typeof FRAGMENT_PREFIX]}-${randomBytes(4).toString('hex')}`;
     const pair = await keys.generate(kind, id);
     let methodType: string;
     let publicKey: Record<string, unknown>;
@@ -73,7 +77,7 @@ export const certified = (keys: readonly MemberKeyRecord[]) => {
 export async function hostedKey(ctx: RegistryContext, member: MemberRecord, kid: string): Promise<MemberKeyRecord> {
   const id = kid.includes('#') ? kid : `${member.did}#${kid}`;
   // `rsa`, `p256`: the member's active key of that kind, whatever rotation named it.
-  const kind = (Object.keys(FRAGMENT_PREFIX) as KeyKind[]).find((k) => FRAGMENT_PREFIX[k] === kid);
+  const kind = (Object.keys(FRAGMENT_PREFIX) as (keyof typeof FRAGMENT_PREFIX)[]).find((k) => FRAGMENT_PREFIX[k] === kid);
   const key = (await ctx.store.memberKeys(member.id)).find((k) => k.state === 'active' && (kind === undefined ? k.id === id : k.kind === kind));
   if (key === undefined) {
     throw new GxTrustError('NOT_FOUND', `member ${member.slug} has no active key ${kid}`, { hint: 'GET /members/{id} lists its verification methods' });
@@ -123,6 +127,12 @@ export function registeredKeys(ctx: RegistryContext, member: { id: string; did: 
       kind = keyKindOf(jwk as JWK);
     } catch (cause) {
       throw new GxTrustError('INVALID_INPUT', cause instanceof Error ? cause.message : 'unsupported key', { pointer: at, cause });
+    }
+    if (!HOSTED_KEY_KINDS.includes(kind)) {
+      throw new GxTrustError('INVALID_INPUT', `members register ${HOSTED_KEY_KINDS.join(', ')} keys, not ${kind}`, {
+        pointer: at,
+        hint: 'Register an Ed25519, P-256 or RSA public key',
+      });
     }
     if (jwk['x5c'] !== undefined && (!Array.isArray(jwk['x5c']) || jwk['x5c'].length === 0 || jwk['x5c'].length > 10 || !jwk['x5c'].every((c) => typeof c === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(c)))) {
       throw new GxTrustError('INVALID_INPUT', 'x5c must be 1 to 10 base64 DER certificates, leaf first', { pointer: `${at}/x5c` });

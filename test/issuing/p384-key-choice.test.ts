@@ -1,0 +1,78 @@
+/**
+ * How the issuer chooses the P-384 key, without HTTP: a production keyring configured before the
+ * P-384 key existed (no GX_KEY_P384_FILE) still signs everything else and refuses a P-384 request
+ * with 400 naming the setting; with the key, options.keyType and the P-384 did:key choose it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { createDocumentLoader } from '../../src/document-loader/index.js';
+import { createIssuer, type Issuer } from '../../src/issuing/index.js';
+import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from '../../src/keyring/index.js';
+
+let dir: string;
+let development: Keyring;
+let withoutP384: Issuer;
+let withP384: Issuer;
+
+const credential = (issuer: string) => ({
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: ['VerifiableCredential'],
+  issuer,
+  credentialSubject: { id: 'did:web:member.example' },
+});
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gx-trust-p384-'));
+  development = await loadOrCreateKeyring({ keysDir: dir, baseUrl: 'https://trust.example.org', env: 'development' });
+  const file = (name: keyof typeof DEVELOPMENT_FILES) => join(dir, DEVELOPMENT_FILES[name]);
+  const production = (p384?: string) =>
+    loadOrCreateKeyring({ keysDir: join(dir, 'unused'), baseUrl: 'https://trust.example.org', env: 'production', keyFiles: { ed25519: file('ed25519'), p256: file('p256'), rsa: file('rsa'), ...(p384 === undefined ? {} : { p384 }) } });
+  const documentLoader = createDocumentLoader();
+  withoutP384 = createIssuer({ keyring: await production(), documentLoader, clock: systemClock });
+  withP384 = createIssuer({ keyring: await production(file('p384')), documentLoader, clock: systemClock });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a production keyring without a P-384 key file', () => {
+  it.each([
+    ['alg ES384', { format: 'vc+jwt', alg: 'ES384' }],
+    ['ecdsa-rdfc-2019 with keyType P-384', { cryptosuite: 'ecdsa-rdfc-2019', keyType: 'P-384' }],
+  ] as const)('refuses %s with 400 INVALID_INPUT naming GX_KEY_P384_FILE', async (_name, options) => {
+    await expect(withoutP384.issueCredential(credential('did:web:trust.example.org'), options)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      status: 400,
+      pointer: '/options',
+      hint: expect.stringMatching(/GX_KEY_P384_FILE/),
+    });
+  });
+
+  it('signs ES256 and ecdsa-rdfc-2019 with P-256 as before', async () => {
+    const jwt = await withoutP384.issueCredential(credential('did:web:trust.example.org'), { format: 'vc+jwt', alg: 'ES256' });
+    expect(jwt.format === 'vc+jwt' && JSON.parse(Buffer.from(jwt.jwt.split('.')[0]!, 'base64url').toString()).alg).toBe('ES256');
+    const di = await withoutP384.issueCredential(credential('did:web:trust.example.org'), { cryptosuite: 'ecdsa-rdfc-2019' });
+    expect((di.verifiableCredential['proof'] as { verificationMethod: string }).verificationMethod).toBe('did:web:trust.example.org#multikey-p256');
+  });
+});
+
+describe('with the P-384 key', () => {
+  it('options.keyType alone picks ES384 for vc+jwt', async () => {
+    const issued = await withP384.issueCredential(credential('did:web:trust.example.org'), { format: 'vc+jwt', keyType: 'P-384' });
+    expect(issued.format === 'vc+jwt' && JSON.parse(Buffer.from(issued.jwt.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES384', kid: 'did:web:trust.example.org#jwk-p384' });
+  });
+
+  it('the P-384 did:key as issuer picks the P-384 key for ecdsa-rdfc-2019; keyType P-256 with it is refused at the issuer', async () => {
+    const didKey = development.didKey('P-384');
+    const issued = await withP384.issueCredential(credential(didKey.did), { cryptosuite: 'ecdsa-rdfc-2019' });
+    expect((issued.verifiableCredential['proof'] as { verificationMethod: string }).verificationMethod).toBe(didKey.verificationMethodId);
+    await expect(withP384.issueCredential(credential(didKey.did), { cryptosuite: 'ecdsa-rdfc-2019', keyType: 'P-256' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      pointer: '/credential/issuer',
+      hint: expect.stringMatching(/did:key of the service's P-384 key/),
+    });
+  });
+});
