@@ -170,14 +170,14 @@ export class SqlStore implements Store {
 
   /**
    * PostgreSQL: a group of plain issuances (no idempotency key, nothing superseded) as ONE
-   * statement in its own implicit transaction, one round trip instead of eight (BEGIN, three
-   * inserts, the head lock, the head read, the audit insert, COMMIT). Its audit entries are placed
+   * statement between BEGIN and COMMIT, three round trips instead of eight (BEGIN, three inserts,
+   * the head lock, the head read, the audit insert, COMMIT). Its audit entries are placed
    * after `head`, the entry this process last wrote, and the statement only writes them if that is
    * still the head: it takes the audit lock before inserting them, so it is serialised with every
    * other append, and the primary key on `idx` refuses an entry another transaction committed at
    * the same place after this statement's snapshot was taken. If anything does not add up (a
    * moved head, a credential already recorded, an index held by another credential) the final
-   * cast fails, the whole statement is rolled back, and the caller writes the group the long way.
+   * cast fails, the transaction is rolled back, and the caller writes the group the long way.
    * So entries stay gap-free and in order across replicas, and nothing is returned unless its
    * credential row and audit entry are committed.
    */
@@ -229,7 +229,10 @@ export class SqlStore implements Store {
             ON CONFLICT (list_id, idx) DO UPDATE SET credential_id = excluded.credential_id
             WHERE status_allocations.credential_id = excluded.credential_id${holders.length === 0 ? sql`` : sql` OR status_allocations.credential_id IN (${sql.join(holders)})`}
             RETURNING 1)`;
-    await this.run('recording issuances', (db) =>
+    // In BEGIN ... COMMIT, not on its own: a statement that commits itself would still commit after
+    // this process died while it waited for the audit lock, and a kill -9 must leave nothing
+    // (test/replicas/crash.test.ts). Three round trips, where the long way takes eight.
+    await this.transaction('recording issuances', (db) =>
       sql`WITH c AS (
           INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)
           VALUES ${credentialRows} ON CONFLICT (id) DO NOTHING RETURNING 1),
