@@ -116,3 +116,15 @@ export async function benchmarkRecords(options: { iterations?: number; inFlight?
   }
   return rows;
 }
+
+// `npx tsx bench/records.ts [iterations] [in flight]`: this bench alone (PostgreSQL too when
+// GX_TEST_DATABASE_URL or DATABASE_URL is set). BENCH_RECORDS_STORES=sqlite skips PostgreSQL.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [iterations, inFlight] = process.argv.slice(2).map(Number);
+  const databaseUrl = process.env['BENCH_RECORDS_STORES'] === 'sqlite' ? undefined : process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'];
+  const started = process.cpuUsage();
+  const rows = await benchmarkRecords({ iterations: iterations || 1000, inFlight: inFlight || 8, databaseUrl });
+  const cpu = process.cpuUsage(started);
+  console.table(rows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
+  console.log(`process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
+}

@@ -19,6 +19,12 @@ export interface StoreDialect {
   readonly begin: string;
   /** Taken in a transaction just before the audit head is read; released at commit. */
   lockAuditHead(trx: Kysely<Tables>): Promise<void>;
+  /**
+   * PostgreSQL: the same lock as an expression one statement can take (held until that
+   * statement's own commit), so a group of issuances can be recorded in one round trip
+   * (sql-store.ts, `recordInOneStatement`). SQLite has no round trips to save and leaves it out.
+   */
+  readonly auditLockExpression?: RawBuilder<unknown>;
   /** A row lock on a status list being changed (SQLite holds the whole database already). */
   forListUpdate<O>(query: SelectQueryBuilder<Tables, 'status_lists', O>): SelectQueryBuilder<Tables, 'status_lists', O>;
   /** Whether a JSON array column (text on SQLite, jsonb on PostgreSQL) has `value` among its strings. */

@@ -298,4 +298,16 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('audit_entries_created_at').on('audit_entries').column('created_at').execute();
     },
   },
+  {
+    version: 10,
+    // Every recorded issuance wrote a random key (a credential's id) into this index twice: once
+    // when the credential took its reserved index over from the block's holder, once for the new
+    // value. No query reads status allocations by credential: they are found by (list, index), the
+    // primary key, and the issuance's conflict check compares the row it already holds. Fewer
+    // random-keyed index pages per commit is what recorded issuance is bound by (docs/storage.md).
+    name: 'status allocations: drop the unused index on credential_id',
+    async up(db) {
+      await db.schema.dropIndex('status_allocations_credential').ifExists().execute();
+    },
+  },
 ];

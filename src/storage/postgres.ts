@@ -113,6 +113,7 @@ export function postgresDialect(options: Omit<PostgresStoreOptions, 'codecs'>): 
       // Released at commit, after the entry is visible to the next holder's fresh READ COMMITTED snapshot.
       await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
     },
+    auditLockExpression: sql`pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`,
     forListUpdate: (query) => query.forNoKeyUpdate(),
     jsonArrayIncludes: (array, value) => sql<SqlBool>`${array} @> CAST(${JSON.stringify([value])} AS jsonb)`,
     bool: (value) => value,

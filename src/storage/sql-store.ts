@@ -10,7 +10,7 @@
  * chain of dead versions made throughput fall as concurrency rose.)
  */
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
@@ -57,6 +57,9 @@ export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
 
 /** How many random draws before giving up on a list that is nearly full. */
 export const MAX_INDEX_DRAWS = 64;
+
+/** How many groups go the long way after a one-statement attempt failed, before it is tried again. */
+const ONE_STATEMENT_PAUSE = 16;
 
 /** CredentialRepository.credentialsOfDid's default cap: what one member presentation may draw from. */
 export const DEFAULT_CREDENTIALS_OF_DID_LIMIT = 1000;
@@ -118,11 +121,135 @@ export class SqlStore implements Store {
     this.dialect = sqlDialect.name;
     this.db = sqlDialect.db;
     this.clock = options.clock ?? systemClock;
-    this.issuanceWrites = new GroupCommit((items) =>
-      this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
-        this.writeIssuanceGroup(trx, items),
+    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items));
+  }
+
+  /**
+   * The audit head as this process's last issuance group left it (index and timestamp of the last
+   * entry it committed), or undefined when another write may have moved it since. It only lets
+   * PostgreSQL try a group in one statement (`recordInOneStatement`): correctness never depends
+   * on it being right.
+   */
+  private auditHead: { index: number; timestamp: string } | undefined;
+  /** The last entry the issuance group being written appended (set in its transaction). */
+  private groupHead: AuditEntry | undefined;
+  /** Groups left to write the long way after a one-statement attempt failed (another replica writing, a conflict). */
+  private oneStatementPause = 0;
+
+  private async writeGroup(items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
+    const lock = this.sqlDialect.auditLockExpression;
+    const plain = items.every((i) => i.record !== undefined && i.record.idempotency === undefined && i.record.supersede === undefined);
+    if (lock !== undefined && plain && this.auditHead !== undefined) {
+      if (this.oneStatementPause > 0) {
+        this.oneStatementPause--;
+      } else {
+        const head = this.auditHead;
+        try {
+          return await this.recordInOneStatement(
+            items.map((i) => i.record!),
+            head,
+            lock,
+          );
+        } catch {
+          // Nothing was written (one statement is all or nothing): the group goes the long way,
+          // which reads the head under the lock and reports each failure as itself.
+          this.auditHead = undefined;
+          this.oneStatementPause = ONE_STATEMENT_PAUSE;
+        }
+      }
+    }
+    this.groupHead = undefined;
+    const results = await this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
+      this.writeIssuanceGroup(trx, items),
+    );
+    // Set by writeIssuances inside the transaction (TypeScript cannot see the callback assign it).
+    const written = this.groupHead as AuditEntry | undefined;
+    if (written !== undefined) this.auditHead = { index: written.index, timestamp: written.timestamp };
+    return results;
+  }
+
+  /**
+   * PostgreSQL: a group of plain issuances (no idempotency key, nothing superseded) as ONE
+   * statement between BEGIN and COMMIT, three round trips instead of eight (BEGIN, three inserts,
+   * the head lock, the head read, the audit insert, COMMIT). Its audit entries are placed
+   * after `head`, the entry this process last wrote, and the statement only writes them if that is
+   * still the head: it takes the audit lock before inserting them, so it is serialised with every
+   * other append, and the primary key on `idx` refuses an entry another transaction committed at
+   * the same place after this statement's snapshot was taken. If anything does not add up (a
+   * moved head, a credential already recorded, an index held by another credential) the final
+   * cast fails, the transaction is rolled back, and the caller writes the group the long way.
+   * So entries stay gap-free and in order across replicas, and nothing is returned unless its
+   * credential row and audit entry are committed.
+   */
+  private async recordInOneStatement(
+    items: IssuanceRecord[],
+    head: { index: number; timestamp: string },
+    lock: RawBuilder<unknown>,
+  ): Promise<{ auditEntry: AuditEntry }[]> {
+    const createdAt = this.clock().toISOString();
+    const now = this.clock();
+    let timestamp = head.timestamp;
+    const entries = items.map(({ audit }, k): AuditEntry => {
+      timestamp = nextAuditTimestamp(now, timestamp);
+      return {
+        index: head.index + 1 + k,
+        timestamp,
+        actor: audit.actor,
+        action: audit.action,
+        subject: audit.subject,
+        digests: audit.digests,
+        ...(audit.details === undefined ? {} : { details: audit.details }),
+      };
+    });
+    const allocations = items.flatMap((i) => {
+      for (const a of i.allocations) if (a.credentialId !== i.credential.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
+      return i.allocations;
+    });
+    const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
+    const credentialRows = sql.join(
+      items.map(({ credential: c }) =>
+        sql`(${c.id}, ${JSON.stringify(c.types)}, ${c.subject}, ${c.issuer}, ${c.format}, ${c.digest}, ${JSON.stringify(c.statusEntries)}, ${c.issuedBy}, ${createdAt}, ${c.credential})`,
       ),
     );
+    const recordRows = sql.join(
+      items.map(({ credential, metadata }) => sql`(${credential.id}, ${metadata?.ownerMemberId ?? null}, ${metadata?.visibility ?? 'private'}, ${metadata?.series ?? null}, NULL)`),
+    );
+    const auditRows = sql.join(
+      entries.map((entry) => {
+        const { leaf, leafHash } = this.codecs.auditLeaf(entry);
+        return sql`(CAST(${entry.index} AS bigint), ${leaf}, ${leafHash}, ${entry.subject}, ${entry.action}, ${entry.actor}, CAST(${entry.timestamp} AS timestamptz))`;
+      }),
+    );
+    const allocationCte =
+      allocations.length === 0
+        ? sql`a AS (SELECT 1 WHERE FALSE)`
+        : sql`a AS (
+            INSERT INTO status_allocations (list_id, idx, credential_id, created_at)
+            VALUES ${sql.join(allocations.map((x) => sql`(${x.listId}, ${x.index}, ${x.credentialId}, ${createdAt})`))}
+            ON CONFLICT (list_id, idx) DO UPDATE SET credential_id = excluded.credential_id
+            WHERE status_allocations.credential_id = excluded.credential_id${holders.length === 0 ? sql`` : sql` OR status_allocations.credential_id IN (${sql.join(holders)})`}
+            RETURNING 1)`;
+    // In BEGIN ... COMMIT, not on its own: a statement that commits itself would still commit after
+    // this process died while it waited for the audit lock, and a kill -9 must leave nothing
+    // (test/replicas/crash.test.ts). Three round trips, where the long way takes eight.
+    await this.transaction('recording issuances', (db) =>
+      sql`WITH c AS (
+          INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)
+          VALUES ${credentialRows} ON CONFLICT (id) DO NOTHING RETURNING 1),
+        ${allocationCte},
+        r AS (INSERT INTO credential_records (credential_id, owner_member_id, visibility, series, superseded_by) VALUES ${recordRows}),
+        lk AS (SELECT ${lock} AS held),
+        au AS (
+          INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, actor, created_at)
+          SELECT v.* FROM (VALUES ${auditRows}) AS v(idx, leaf, leaf_hash, subject, action, actor, created_at) CROSS JOIN lk
+          WHERE (SELECT coalesce(max(idx), -1) FROM audit_entries) = ${head.index}
+          RETURNING 1)
+        SELECT CAST(CASE WHEN (SELECT count(*) FROM c) = ${items.length} AND (SELECT count(*) FROM a) = ${allocations.length} AND (SELECT count(*) FROM au) = ${entries.length}
+          THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`.execute(db),
+    );
+    const last = entries[entries.length - 1]!;
+    this.auditHead = { index: last.index, timestamp: last.timestamp };
+    return entries.map((auditEntry) => ({ auditEntry }));
   }
 
   // Plumbing ------------------------------------------------------------------------------------
@@ -190,6 +317,8 @@ export class SqlStore implements Store {
   /** Appends entries at the head, in order, inside the caller's transaction. */
   private async appendInTransaction(trx: Db, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
+    // Another write moves the head: the next issuance group reads it again (writeGroup).
+    this.auditHead = undefined;
     await this.sqlDialect.lockAuditHead(trx);
     const head = await trx.selectFrom('audit_entries').select(['idx', 'created_at']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
     let index = head === undefined ? 0 : read.int(head.idx) + 1;
@@ -548,6 +677,7 @@ export class SqlStore implements Store {
       trx,
       items.flatMap((i) => [i.audit, ...(i.supersede?.changes ?? []).map((c) => c.audit)]),
     );
+    this.groupHead = entries[entries.length - 1];
     // Each issuance's own entry comes first among its entries.
     const results: { auditEntry: AuditEntry }[] = [];
     let at = 0;

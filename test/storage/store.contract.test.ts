@@ -133,6 +133,45 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
       expect(verdict).toMatchObject({ ok: true, treeSize: 7 });
     });
 
+    it('keeps the log gap-free and in order when two replicas record groups in turn and at once', async () => {
+      // A replica's next group is placed after the entry it last wrote (PostgreSQL: one statement);
+      // another replica writing in between must send it the long way, never leave a hole or a twin.
+      const other = await harness.open();
+      const recordGroup = async (on: Store, count: number) => {
+        const issuances = await Promise.all(
+          Array.from({ length: count }, async () => {
+            const credential = makeCredentialRecord();
+            const index = await on.reserveStatusIndex({ listId: LIST.id, credentialId: credential.id });
+            return {
+              credential: { ...credential, statusEntries: [{ listId: LIST.id, index, purpose: 'revocation' }] },
+              allocations: [{ listId: LIST.id, index, credentialId: credential.id }],
+              audit: makeAuditInput({ subject: credential.id, digests: { credential: credential.digest } }),
+            };
+          }),
+        );
+        const results = await Promise.all(issuances.map((issuance) => on.recordIssuance(issuance)));
+        return issuances.map((issuance, i) => ({ id: issuance.credential.id, index: results[i]!.auditEntry.index }));
+      };
+      const written = [
+        ...(await recordGroup(store, 3)),
+        ...(await recordGroup(store, 3)),
+        ...(await recordGroup(other, 2)),
+        ...(await recordGroup(store, 5)),
+        ...(await store.appendAudit(makeAuditInput()).then((e) => [{ id: undefined, index: e.index }])),
+        ...(await recordGroup(store, 4)),
+        ...(await Promise.all([recordGroup(store, 6), recordGroup(other, 6), recordGroup(store, 3), recordGroup(other, 3)])).flat(),
+      ];
+      expect(written.map((w) => w.index).sort((a, b) => a - b)).toEqual(Array.from({ length: written.length }, (_, i) => i));
+      for (const { id, index } of written) {
+        if (id === undefined) continue;
+        const [entry] = await store.auditEntries(index, index + 1);
+        expect(entry?.columns?.subject).toBe(id);
+        expect(await store.credentialMetadata(id)).toMatchObject({ visibility: 'private', supersededBy: null });
+      }
+      const verdict = await verifyAuditLog({ entries: await store.auditEntries(0, 100), checkpoints: [], verifySignature: async () => true });
+      expect(verdict).toMatchObject({ ok: true, treeSize: written.length });
+    });
+
     it("writes each member's record and its supersede in the group, the supersede's entries after its own; a bad supersede fails alone", async () => {
       const previous = await issueOne(store, LIST.id);
       const spared = await issueOne(store, LIST.id);
