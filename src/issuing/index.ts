@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, parseRfc3339, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
-import { GxTrustError, type ProblemDetail } from '../errors.js';
+import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
 import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
@@ -242,12 +242,12 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       const { kind } = planOf(options, requestedIssuer);
       const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') };
-      const verifiableCredential = await signCredentialDataIntegrity({
+      const verifiableCredential = await underRequestPath('/credential', () => signCredentialDataIntegrity({
         credential,
         signer,
         documentLoader: deps.documentLoader,
         now: deps.clock(),
-      });
+      }));
       return { format, verifiableCredential };
     }
 
@@ -262,13 +262,13 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const { kind } = planOf(options, requestedIssuer);
     const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
-    const jwt = await signCredentialJwt({
+    const jwt = await underRequestPath('/credential', () => signCredentialJwt({
       credential,
       signer: identity.signerFor('jwk'),
       // The injected clock, as validFrom's: iat from the wall clock could be later than validFrom.
       now: deps.clock(),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
-    });
+    }));
     return { format, jwt, verifiableCredential: { ...envelopeCredential(jwt) } };
   }
 
@@ -293,28 +293,29 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
       const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'data-integrity' }, holder), '/presentation/holder', { presentation: true });
       setHolder(identity.did);
-      if (options.challenge === undefined) {
+      const challenge = options.challenge;
+      if (challenge === undefined) {
         throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs options.challenge', { pointer: '/options/challenge' });
       }
-      const verifiablePresentation = await signPresentationDataIntegrity({
+      const verifiablePresentation = await underRequestPath('/presentation', () => signPresentationDataIntegrity({
         presentation,
         signer: { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') },
         documentLoader: deps.documentLoader,
-        challenge: options.challenge,
+        challenge,
         ...(options.domain === undefined ? {} : { domain: options.domain }),
         now: deps.clock(),
-      });
+      }));
       return { format, verifiablePresentation };
     }
     const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'jose' }, holder), '/presentation/holder', { presentation: true });
     setHolder(identity.did);
-    const jwt = await signPresentationJwt({
+    const jwt = await underRequestPath('/presentation', () => signPresentationJwt({
       presentation,
       signer: identity.signerFor('jwk'),
       now: deps.clock(),
       ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
       ...(options.domain === undefined ? {} : { audience: options.domain }),
-    });
+    }));
     return {
       format,
       jwt,
@@ -340,7 +341,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const { fault } = validityPeriod(credential, deps.clock(), certificateNotAfter(keyring.did, 'RSA', 'jwk'), false);
     if (fault !== undefined) throw new GxTrustError(fault.code, fault.detail, { pointer: `/credential${fault.pointer ?? ''}`, ...(fault.hint === undefined ? {} : { hint: fault.hint }) });
-    return signJsonWebSignature2020({
+    return underRequestPath('/credential', () => signJsonWebSignature2020({
       document: credential,
       // PS256, the RSA key's algorithm.
       signer: keyring.key('RSA').signer(`${keyring.did}#${VERIFICATION_METHOD_FRAGMENTS.jwkRsa}`),
@@ -348,7 +349,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       variant: 'standard',
       documentLoader: deps.documentLoader,
       now: deps.clock(),
-    });
+    }));
   }
 
   function reviewValidity(credential: JsonObject, options: IssueOptions = {}): ProblemDetail | undefined {
@@ -356,6 +357,26 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   return { issueCredential, signPresentation, issueJsonWebSignature2020, reviewValidity };
+}
+
+/**
+ * The format signers point into the document they sign; a caller of the issuer sent that document
+ * under `base` (`/credential`, `/presentation`), as the issuer's own refusals say, so their
+ * pointers are rebased to match.
+ */
+async function underRequestPath<T>(base: string, sign: () => Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (error) {
+    if (!isGxTrustError(error) || error.pointer === undefined) throw error;
+    throw new GxTrustError(error.code, error.message, {
+      cause: error.cause ?? error,
+      pointer: base + error.pointer,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      errors: error.errors.map((e) => (e.pointer === undefined ? e : { ...e, pointer: base + e.pointer })),
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    });
+  }
 }
 
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -60,6 +60,8 @@ describe('POST /credentials/issue refuses', () => {
     const response = await postJson(`${svc.url}/credentials/issue`, { credential: { ...validCredential(), credentialSubject: { id: 'did:web:m.example', isAdmin: true } } }, auth());
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('SAFE_MODE_VIOLATION');
+    // The path in the request sent, as every other refusal of this route gives it.
+    expect(response.body.pointer).toBe('/credential/credentialSubject/isAdmin');
   });
 
   it('a __proto__ key without polluting Object.prototype', async () => {

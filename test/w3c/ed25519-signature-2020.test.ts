@@ -39,11 +39,11 @@ function input(): Record<string, unknown> {
 }
 
 describe('Ed25519Signature2020: the suite input as written', () => {
-  it('is refused for its undefined type TestCredential (SAFE_MODE_VIOLATION at /type/1), a term no pinned context defines', async () => {
+  it('is refused for its undefined type TestCredential (SAFE_MODE_VIOLATION at /credential/type/1), a term no pinned context defines', async () => {
     const vc = fixture(SUITE, 'testVc.json');
     const answer = await target.issue({ ...vc, '@context': [...vc['@context'], ED25519_2020], issuer: target.issuerId }, { type: 'Ed25519Signature2020' });
     expect(answer.status, answer.text).toBe(400);
-    expect(answer.body).toMatchObject({ code: 'SAFE_MODE_VIOLATION', pointer: '/type/1' });
+    expect(answer.body).toMatchObject({ code: 'SAFE_MODE_VIOLATION', pointer: '/credential/type/1' });
   });
 });
 

@@ -269,7 +269,7 @@ describe('Names and Descriptions (VCDM 2.0 §4.6)', () => {
     expect((await accepted('credential-subject-single-id-ok.json')).name).toBeUndefined();
     // A value object with a member other than @value/@language/@direction: `url` is no term of the
     // base context, so JSON-LD safe mode refuses it where it stands.
-    await refused(names('credential-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/name/url' });
+    await refused(names('credential-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/credential/name/url' });
   });
 
   it('If present, the value of the description property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
@@ -278,7 +278,7 @@ describe('Names and Descriptions (VCDM 2.0 §4.6)', () => {
       expect(vc.description, file).toEqual(fixture(SUITE, names(file)).description);
     }
     expect((await accepted('credential-subject-single-id-ok.json')).description).toBeUndefined();
-    await refused(names('credential-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/description/url' });
+    await refused(names('credential-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/credential/description/url' });
   });
 
   it('If present (on `issuer`), the value of the name property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
@@ -287,7 +287,7 @@ describe('Names and Descriptions (VCDM 2.0 §4.6)', () => {
       const vc = await accepted(names(file));
       expect(vc.issuer, file).toEqual({ ...fixture(SUITE, names(file)).issuer, id: target.issuerId });
     }
-    await refused(names('issuer-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/issuer/name/url' });
+    await refused(names('issuer-name-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/credential/issuer/name/url' });
   });
 
   it('If present (on `issuer`), the value of the description property MUST be a string or a language value object as described in 11.1 Language and Base Direction.', async () => {
@@ -295,7 +295,7 @@ describe('Names and Descriptions (VCDM 2.0 §4.6)', () => {
       const vc = await accepted(names(file));
       expect(vc.issuer, file).toEqual({ ...fixture(SUITE, names(file)).issuer, id: target.issuerId });
     }
-    await refused(names('issuer-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/issuer/description/url' });
+    await refused(names('issuer-description-extra-prop-en-fail.json'), { code: 'SAFE_MODE_VIOLATION', pointer: '/credential/issuer/description/url' });
   });
 });
 

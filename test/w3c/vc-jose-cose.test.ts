@@ -42,8 +42,7 @@
  * Fixed in gx-trust by cases 7 and 16: an `EnvelopedVerifiableCredential` of a media type gx-trust
  * does not verify, or whose `id` is no `data:` URL, was reported `PROOF_MISSING` ("has no proof");
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
- * Not run: case 2 (issuing with P-384, ES384, which gx-trust does not sign with yet), and the
- * suite's SD-JWT (17-26) and COSE (27-35) cases, which gx-trust does not implement.
+ * Not run: the suite's SD-JWT (17-26) and COSE (27-35) cases, which gx-trust does not implement.
  */
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { readFileSync } from 'node:fs';
@@ -263,6 +262,30 @@ describe('JOSE Tests: issuance (gx-trust as the issuer, POST /credentials/issue 
     const { payload: verifiedBytes } = await compactVerify(token, await importJWK(method.publicKeyJwk, 'ES256'), { algorithms: ['ES256'] });
     expect(JSON.parse(new TextDecoder().decode(verifiedBytes))).toEqual(payload);
     expectVerified(await target.verify(token));
+  });
+
+  it('2. JWT Credential Issuance with All Optional Fields: ES384 with the service\'s P-384 key; header alg ES384, typ vc+jwt, cty vc, kid a P-384 method listed for assertion; the payload is the credential with iss; verified by raw jose and at POST /credentials/verify (statements 1, 2, 4, 22, 24, 27, 29)', async () => {
+    // The suite hands its P-384 key for this case; gx-trust signs with its own P-384 key.
+    const full = { ...fixture(SUITE, 'credential-full.json'), issuer: target.issuerId };
+    const answer = await target.issue(full, { format: 'vc+jwt', alg: 'ES384' });
+    expect(answer.status, answer.text).toBe(201);
+    const es384 = tokenOf(answer.body.verifiableCredential, 'vc+jwt');
+    const head = decodeProtectedHeader(es384) as Record<string, any>;
+    expect(head).toMatchObject({ alg: 'ES384', typ: 'vc+jwt', cty: 'vc' });
+    const { document, method } = await publishedMethod(head.kid);
+    expect(method?.publicKeyJwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
+    expect(document.assertionMethod).toContain(method.id);
+    const body = decodePart(es384, 1);
+    expect(withoutJwtClaims(body)).toEqual(full);
+    expect(body).not.toHaveProperty('vc');
+    expect(body.iss).toBe(target.issuerId);
+    await compactVerify(es384, await importJWK(method.publicKeyJwk, 'ES384'), { algorithms: ['ES384'] });
+    // Its StatusList2021Entry names a list on example.edu, which no verifier here can fetch: the
+    // report says so; every other check passes.
+    const verified = await target.verify(es384);
+    const failing = (verified.body.checks as { check: string; verified: boolean }[]).filter((c) => !c.verified).map((c) => c.check);
+    expect(failing, verified.text).toEqual(['status']);
+    expect(verified.body.checks.find((c: { check: string }) => c.check === 'proof')).toMatchObject({ verified: true });
   });
 
   it('3. JWT Basic Presentation Issuance: a vp+jwt holding the EnvelopedVerifiableCredential as given (statements 5, 7, 34)', async () => {
