@@ -7,10 +7,14 @@
  * gets a TCP reset, and with it loses the answer: Node's fetch (undici) posting 2 MiB reports
  * `fetch failed` (EPIPE) instead of the 413. So the answer is written whole first, then the rest of
  * the body is read and thrown away (never buffered), and the connection closes when the body
- * ends, or after DISCARD_BYTES more bytes or DISCARD_MS, whichever comes first: the cost of one
- * refused connection stays bounded, whatever size the sender announces. This is the "lingering
- * close" of RFC 9112: a server that closes while the client is still sending risks the reset
- * erasing the response before the client reads it.
+ * ends, or after DISCARD_MS. Past DISCARD_BYTES nothing more is read: the connection is left
+ * paused until DISCARD_MS, so TCP flow control holds the sender back instead of a reset cutting
+ * it off, and a client that reads while it sends (fetch) has the whole second to read the answer.
+ * Closing at once when the bytes ran out reset a 16 MiB streamed upload from fetch on a busy
+ * machine before its process had read the 413 (a reset drops what the receiver has not read yet).
+ * The cost of one refused connection stays bounded, whatever size the sender announces. This is
+ * the "lingering close" of RFC 9112: a server that closes while the client is still sending risks
+ * the reset erasing the response before the client reads it.
  * @see https://www.rfc-editor.org/rfc/rfc9112#name-tear-down
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large
  */
@@ -35,7 +39,8 @@ export function closesConnection(error: GxTrustError): boolean {
 
 /**
  * Answers `body` with `Connection: close`, then discards what is left of the request body (at most
- * DISCARD_BYTES, for at most DISCARD_MS) before the connection closes. The answer is complete on
+ * DISCARD_BYTES, then nothing more is read) until it ends or DISCARD_MS pass, when the connection
+ * closes. The answer is complete on
  * the wire before the first discarded byte is read: a client that reads while it sends (fetch,
  * curl) has it at once; one that sends everything first (a raw socket) still finds it when done.
  */
@@ -62,7 +67,11 @@ export function answerThenClose(req: IncomingMessage, res: ServerResponse, statu
   };
   const onData = (chunk: Buffer): void => {
     discarded += chunk.length;
-    if (discarded > DISCARD_BYTES) close();
+    if (discarded > DISCARD_BYTES) {
+      // Read no more: the sender is held back by flow control until the timer closes.
+      req.off('data', onData);
+      req.pause();
+    }
   };
   const timer = setTimeout(close, DISCARD_MS);
   req.on('data', onData);
