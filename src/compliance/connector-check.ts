@@ -16,6 +16,7 @@ import { failed, passed } from '../verifying/report.js';
 import type { ComplianceCheck } from '../verifying/index.js';
 import { jcs, parseSha256Digest, securedDocument, sha256 } from './digest.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
+import { subjectTypesOf } from './types.js';
 
 const LABEL_TYPES = new Set([
   'gx:LabelCredential',
@@ -99,10 +100,6 @@ export function labelHolderMismatch(document: JsonObject, holder: string | undef
 
 function typesOf(document: JsonObject): string[] {
   return asList(document['type']).filter((t): t is string => typeof t === 'string');
-}
-
-function subjectTypesOf(document: JsonObject): string[] {
-  return asList(document['credentialSubject']).filter(isObject).flatMap((s) => asList(s['type'])).filter((t): t is string => typeof t === 'string');
 }
 
 /**

@@ -8,7 +8,7 @@ import { VC_V2_CONTEXT, parseRfc3339, type JsonObject } from '../credentials/ind
 import { GxTrustError } from '../errors.js';
 import type { LabelLevel } from './criteria.js';
 import { digestSRI, securedDocument } from './digest.js';
-import type { SubmittedCredential } from './types.js';
+import { subjectTypesOf, type SubmittedCredential } from './types.js';
 
 export const ENGINE_VERSION = 'gx-trust-compliance/1.0';
 /** The Trust Framework release the rules implement, and the version of our rule set. */
@@ -46,12 +46,7 @@ export interface LabelCredentialOptions {
 function recordedCredentialType(credential: SubmittedCredential): string {
   const own = credential.types.filter((t) => t !== 'VerifiableCredential');
   if (own.length > 0) return own.join(' ');
-  const subjects = credential.document['credentialSubject'];
-  const subjectTypes = (Array.isArray(subjects) ? subjects : [subjects])
-    .flatMap((s: unknown) => (typeof s === 'object' && s !== null ? [(s as JsonObject)['type']] : []))
-    .flatMap((t) => (Array.isArray(t) ? t : [t]))
-    .filter((t): t is string => typeof t === 'string' && t !== '');
-  return [...new Set(subjectTypes)].join(' ') || 'VerifiableCredential';
+  return [...new Set(subjectTypesOf(credential.document))].join(' ') || 'VerifiableCredential';
 }
 
 const seconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');

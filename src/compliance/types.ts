@@ -103,6 +103,15 @@ export interface CheckSummary {
   warnings?: number;
 }
 
+/** The types of a credential's subjects, as written (an IPCEI-AI profile is typed only there). */
+export function subjectTypesOf(document: JsonObject): string[] {
+  const subjects = document['credentialSubject'];
+  return (Array.isArray(subjects) ? subjects : [subjects])
+    .flatMap((s: unknown) => (typeof s === 'object' && s !== null && !Array.isArray(s) ? [(s as JsonObject)['type']] : []))
+    .flatMap((t) => (Array.isArray(t) ? t : [t]))
+    .filter((t): t is string => typeof t === 'string' && t !== '');
+}
+
 export function hasType(credential: { types: readonly string[] }, ...types: string[]): boolean {
   return credential.types.some((t) => types.includes(t) || types.includes(t.replace(/^.*[#/]/, 'gx:')));
 }

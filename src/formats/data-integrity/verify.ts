@@ -184,6 +184,9 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
   return { format: cryptosuite, checks, method, controller: boundTo };
 }
 
+/** A date-time written without a timezone offset, which VC Data Integrity reads as UTC. */
+const DATE_TIME_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+
 /**
  * A signed proof whose `expires` has passed no longer proves anything (VC Data Integrity §2.1:
  * "the date and time the proof expires"). A value serialized without an offset "MUST be
@@ -196,14 +199,14 @@ function proofExpiry(task: ProofTask, proof: JsonObject): Check | undefined {
   const expires = proof['expires'];
   if (expires === undefined) return undefined;
   const { label, pointer, ctx } = task;
-  const NO_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
-  const at = parseRfc3339(typeof expires === 'string' && NO_OFFSET.test(expires) ? `${expires}Z` : expires);
+  const withoutOffset = typeof expires === 'string' && DATE_TIME_WITHOUT_OFFSET.test(expires);
+  const at = parseRfc3339(withoutOffset ? `${expires}Z` : expires);
   if (at === undefined) {
     return failed('proof', 'INVALID_DATE', `${label}proof.expires ${JSON.stringify(expires)} is not an XML Schema dateTimeStamp`, `${pointer}/expires`);
   }
   // The same tolerance as for a credential's validUntil (options / GX clock skew, 300 s by default).
   if (ctx.now.getTime() - ctx.clockSkewSeconds * 1000 > at.getTime()) {
-    return failed('proof', 'VALIDITY_PERIOD', `${label}the proof expired at ${at.toISOString()}${typeof expires === 'string' && NO_OFFSET.test(expires) ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/expires`);
+    return failed('proof', 'VALIDITY_PERIOD', `${label}the proof expired at ${at.toISOString()}${withoutOffset ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/expires`);
   }
   return undefined;
 }

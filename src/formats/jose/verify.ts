@@ -16,6 +16,7 @@ import { verificationMethodJwk } from '../../dids/multikey.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { isGxTrustError, type ErrorCode } from '../../errors.js';
 import { jsonInputFaults, isObject } from '../../json-input.js';
+import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
 import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
 import { LEGACY_CLAIM, LEGACY_FORMAT, LegacyMappingError, legacyDocument } from './vcdm11.js';
@@ -100,8 +101,6 @@ function jwsOfDataUrl(url: string, kind: Kind): string | undefined {
   return TOKEN_TYPES[kind].includes(named) || named === 'jwt' ? url.slice(comma + 1) : undefined;
 }
 
-const BASE_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
-
 /**
  * VCDM 2.0 §4.13.1/§4.13.2: an enveloped credential's (presentation's) `@context` MUST be present
  * and include a context that defines id, type and the envelope type: the base context. The outer
@@ -112,8 +111,8 @@ function checkEnvelope(input: unknown, kind: Kind): void {
   if (!isObject(input) || !hasType(input, ENVELOPE_TYPES[kind])) return;
   const context = input['@context'];
   const contexts = Array.isArray(context) ? context : context === undefined ? [] : [context];
-  if (!contexts.includes(BASE_CONTEXT)) {
-    fail('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${BASE_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
+  if (!contexts.includes(VC_V2_CONTEXT)) {
+    fail('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${VC_V2_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
   }
 }
 
