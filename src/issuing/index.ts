@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, parseRfc3339, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId, isObject, issuerId, parseRfc3339, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
@@ -273,11 +273,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   async function signPresentation(input: unknown, rawOptions: PresentOptions = {}): Promise<SignedPresentation> {
-    const faults = presentationFaults(input, ['presentation']);
-    const first = faults[0];
-    if (first !== undefined) {
-      throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
-    }
+    assertPresentable(input, ['presentation']);
     const options = PresentOptions.parse(rawOptions);
     const presentation = structuredClone(input as JsonObject);
     // The holder as a DID or as {id}: read one way here and in the authorization check, so the
