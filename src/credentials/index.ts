@@ -325,15 +325,18 @@ export function credentialFaults(credential: unknown, base: (string | number)[] 
 }
 
 export function assertIssuableCredential(credential: unknown, base: (string | number)[] = []): asserts credential is JsonObject {
-  const faults = credentialFaults(credential, base);
+  throwFirstFault(credentialFaults(credential, base), 'Fix the credential and send it again');
+}
+
+export function assertPresentable(presentation: unknown, base: (string | number)[] = []): asserts presentation is JsonObject {
+  throwFirstFault(presentationFaults(presentation, base), 'Fix the presentation and send it again');
+}
+
+/** The first fault is the error, with all of them listed, so a client fixes everything in one round. */
+function throwFirstFault(faults: ProblemDetail[], defaultHint: string): void {
   const first = faults[0];
-  if (first !== undefined) {
-    throw new GxTrustError(first.code, first.detail, {
-      pointer: first.pointer ?? '',
-      hint: first.hint ?? 'Fix the credential and send it again',
-      errors: faults,
-    });
-  }
+  if (first === undefined) return;
+  throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', hint: first.hint ?? defaultHint, errors: faults });
 }
 
 /** Faults of a presentation given for signing: its held credentials are already secured. */
@@ -353,5 +356,33 @@ export function presentationFaults(presentation: unknown, base: (string | number
   if (presentation['holder'] !== undefined && holderId(presentation) === undefined) {
     faults.push({ code: 'INVALID_INPUT', pointer: jsonPointer([...base, 'holder']), detail: 'holder must be a DID or an object with an id' });
   }
+  const held = presentation['verifiableCredential'];
+  const heldList = held === undefined ? [] : Array.isArray(held) ? held : [held];
+  heldList.forEach((credential, index) => {
+    if (isSecuredCredential(credential)) return;
+    const at = Array.isArray(held) ? [index] : [];
+    faults.push({
+      code: 'INVALID_INPUT',
+      pointer: jsonPointer([...base, 'verifiableCredential', ...at]),
+      detail: 'a held credential must be secured: a credential with a proof, an EnvelopedVerifiableCredential with a data: URL, or a compact JWT',
+      hint: 'Sign the credential first (POST /credentials/issue) and hold what that returns',
+    });
+  });
   return faults;
+}
+
+const COMPACT_JWS = /^[\w-]+\.[\w-]*\.[\w-]*$/;
+
+/**
+ * Secured in form only: whether its proof holds is the verifier's question. A holder signing a
+ * bare credential would give it the look of a verifiable one that no verifier can ever accept.
+ * @see https://www.w3.org/TR/vc-data-model-2.0/#presentations-0 "verifiableCredential ... MUST be one or more verifiable credential, or enveloped verifiable credential objects"
+ */
+function isSecuredCredential(credential: unknown): boolean {
+  if (typeof credential === 'string') return COMPACT_JWS.test(credential);
+  if (!isObject(credential)) return false;
+  if (asArray(credential['type']).includes('EnvelopedVerifiableCredential')) {
+    return typeof credential['id'] === 'string' && credential['id'].startsWith('data:');
+  }
+  return isObject(credential['proof']) || (Array.isArray(credential['proof']) && credential['proof'].length > 0);
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { assertIssuableCredential, dataModelVersion, holderId, isObject, issuerId, parseRfc3339, presentationFaults, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
+import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId, isObject, issuerId, parseRfc3339, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
@@ -93,6 +93,11 @@ type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: Cryptosuite 
 
 const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, PS256 RSA)';
 
+/** The format when the options name none: VC-JOSE for the Danube profile, an alg, or an RSA key (which has no Data Integrity cryptosuite here). */
+function credentialFormatOf(options: IssueOptions): 'ldp_vc' | 'vc+jwt' {
+  return options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined || options.keyType === 'RSA' ? 'vc+jwt' : 'ldp_vc');
+}
+
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
 
@@ -106,7 +111,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    */
   function keyKindFor(choice: KeyChoice, signingDid: string | undefined): KeyKind {
     if (choice.format === 'data-integrity') {
-      const suite = choice.cryptosuite ?? 'eddsa-rdfc-2022';
+      const suite = cryptosuiteOf(choice, signingDid);
       const allowed: readonly KeyKind[] = suiteKeyAlgorithms(suite);
       if (choice.keyType !== undefined) {
         if (!allowed.includes(choice.keyType)) {
@@ -125,7 +130,19 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       }
       return kind;
     }
-    return keyKindForAlgorithm(choice.keyType === undefined ? choice.defaultAlg : defaultAlgorithm(choice.keyType));
+    const named = choice.keyType ?? didKeyKindOf(signingDid);
+    return keyKindForAlgorithm(named === undefined ? choice.defaultAlg : defaultAlgorithm(named));
+  }
+
+  /**
+   * The cryptosuite when the options name none: the one for the key type asked for (options.keyType,
+   * or the kind of our did:key that signs), so `{keyType: "P-384"}` alone, or the P-256 did:key as
+   * issuer, signs with ecdsa-rdfc-2019 instead of being refused for the eddsa default.
+   */
+  function cryptosuiteOf(options: { cryptosuite?: Cryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): Cryptosuite {
+    if (options.cryptosuite !== undefined) return options.cryptosuite;
+    const kind = options.keyType ?? didKeyKindOf(signingDid);
+    return kind === 'P-256' || kind === 'P-384' ? 'ecdsa-rdfc-2019' : 'eddsa-rdfc-2022';
   }
 
   const certificateEnds = new Map<KeyKind, Date | undefined>();
@@ -149,7 +166,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
 
   /** The key kind and format issueCredential picks for these options (before any key is used). */
   function planOf(options: IssueOptions, issuer: string | undefined): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
-    const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
+    const format = credentialFormatOf(options);
     const defaultAlg = options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256';
     const choice: KeyChoice = { format: format === 'ldp_vc' ? 'data-integrity' : 'jose', cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg };
     return { format, kind: keyKindFor(choice, issuer) };
@@ -224,7 +241,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     assertIssuableCredential(input, ['credential']);
     const options = proofOptions(IssueOptions.parse(rawOptions));
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
-    const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
+    const format = credentialFormatOf(options);
     const requestedIssuer = issuerId(credential);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
@@ -238,7 +255,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       if (options.alg !== undefined) {
         throw new GxTrustError('INVALID_INPUT', 'options.alg applies to vc+jwt; Data Integrity uses options.cryptosuite', { pointer: '/options/alg' });
       }
-      const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
+      const cryptosuite = cryptosuiteOf(options, requestedIssuer);
       const { kind } = planOf(options, requestedIssuer);
       const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') };
@@ -273,11 +290,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   async function signPresentation(input: unknown, rawOptions: PresentOptions = {}): Promise<SignedPresentation> {
-    const faults = presentationFaults(input, ['presentation']);
-    const first = faults[0];
-    if (first !== undefined) {
-      throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
-    }
+    assertPresentable(input, ['presentation']);
     const options = PresentOptions.parse(rawOptions);
     const presentation = structuredClone(input as JsonObject);
     // The holder as a DID or as {id}: read one way here and in the authorization check, so the
@@ -287,10 +300,11 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const setHolder = (did: string) => {
       if (!isObject(presentation['holder'])) presentation['holder'] = did;
     };
-    const format = options.format ?? (options.alg !== undefined ? 'vp+jwt' : 'ldp_vp');
+    // RSA keys have no Data Integrity cryptosuite here: asking for one means VC-JOSE.
+    const format = options.format ?? (options.alg !== undefined || options.keyType === 'RSA' ? 'vp+jwt' : 'ldp_vp');
     const choice = { cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg: 'ES256' } as const;
     if (format === 'ldp_vp') {
-      const cryptosuite = options.cryptosuite ?? 'eddsa-rdfc-2022';
+      const cryptosuite = cryptosuiteOf(options, holder);
       const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'data-integrity' }, holder), '/presentation/holder', { presentation: true });
       setHolder(identity.did);
       const challenge = options.challenge;

@@ -24,7 +24,7 @@
  * development the keyring's own CA signs the service's certificate chain once, at start.
  */
 import type { Role } from '../access/principal.js';
-import { isObject, issuerId, holderId, presentationFaults, assertIssuableCredential, typedPropertyFaults, type JsonObject } from '../credentials/index.js';
+import { isObject, issuerId, holderId, assertPresentable, assertIssuableCredential, typedPropertyFaults, type JsonObject } from '../credentials/index.js';
 import { GX, GX_2511, IPCEI, TAGUS_GX } from '../danube/namespaces.js';
 import { REGISTRATION_NUMBER_CLASSES } from '../danube/ontology.js';
 import { pointerOfTerm, undefinedPrefixMessage } from '../danube/vocabulary.js';
@@ -536,10 +536,8 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
 
       async signPresentation(presentation, options, request) {
         const base = request.pointer ?? DEFAULT_POINTER.presentation;
-        const faults = presentationFaults(presentation, base === '' ? [] : base.slice(1).split('/'));
-        const first = faults[0];
-        if (first !== undefined) throw new GxTrustError(first.code, first.detail, { pointer: first.pointer ?? '', errors: faults });
-        const document = presentation as JsonObject;
+        assertPresentable(presentation, base === '' ? [] : base.slice(1).split('/'));
+        const document = presentation;
         const named = holderId(document);
         const did = named ?? (await defaultIdentity('presentation', request.caller, `${base}/holder`));
         const rule = await ruleFor('presentation', request.caller, did, `${base}/holder`);

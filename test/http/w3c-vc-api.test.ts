@@ -176,3 +176,39 @@ describe('presentations: one replay rule for both formats', () => {
     expect(bound.body.warnings).not.toContainEqual(expect.stringContaining('may be a replay'));
   });
 });
+
+describe('presentations hold secured credentials only', () => {
+  const unsigned = () => suiteCredential();
+  const prove = (verifiableCredential: unknown, options: Record<string, unknown>) =>
+    postJson(`${svc.url}/presentations/prove`, { presentation: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential }, options }, admin());
+
+  it.each([
+    ['ldp_vp', { format: 'ldp_vp', challenge: 'n-1' }],
+    ['vp+jwt', { format: 'vp+jwt', challenge: 'n-1' }],
+  ])('%s: a credential without a proof is refused at its index, before anything is signed; the same credential once issued is held', async (_format, options) => {
+    const issued = await issue(unsigned(), _format === 'vp+jwt' ? { format: 'vc+jwt' } : undefined);
+    expect(issued.status, issued.text).toBe(201);
+
+    const refused = await prove([issued.body.verifiableCredential, unsigned()], options);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.contentType).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/presentation/verifiableCredential/1' });
+    expect(refused.body.hint, refused.text).toContain('/credentials/issue');
+
+    const held = await prove([issued.body.verifiableCredential], options);
+    expect(held.status, held.text).toBe(201);
+    const verified = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: held.body.verifiablePresentation, options: { challenge: 'n-1' } });
+    expect(verified.status, verified.text).toBe(200);
+  });
+
+  it.each([
+    ['a bare string', () => 'not a credential'],
+    ['an envelope without a data: URL', () => ({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: 'https://example.org/vc' })],
+    ['a proof that is null', () => ({ ...suiteCredential(), proof: null })],
+    ['a proof that is an empty set', () => ({ ...suiteCredential(), proof: [] })],
+  ])('%s is not a secured credential', async (_name, credential) => {
+    const refused = await prove(credential(), { format: 'ldp_vp', challenge: 'n-1' });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/presentation/verifiableCredential' });
+  });
+});

@@ -76,3 +76,41 @@ describe('with the P-384 key', () => {
     });
   });
 });
+
+describe('options that name only a key type, or an issuer that is one of our did:keys', () => {
+  const header = (issued: Awaited<ReturnType<Issuer['issueCredential']>>) =>
+    issued.format === 'vc+jwt' ? JSON.parse(Buffer.from(issued.jwt.split('.')[0]!, 'base64url').toString()) : undefined;
+  const proofOf = (issued: Awaited<ReturnType<Issuer['issueCredential']>>) => issued.verifiableCredential['proof'] as { cryptosuite: string; verificationMethod: string };
+
+  it.each([
+    ['P-384', 'did:web:trust.example.org#multikey-p384'],
+    ['P-256', 'did:web:trust.example.org#multikey-p256'],
+    ['Ed25519', 'did:web:trust.example.org#multikey-ed25519'],
+  ] as const)('keyType %s alone signs Data Integrity with that key\'s cryptosuite', async (keyType, method) => {
+    const issued = await withP384.issueCredential(credential('did:web:trust.example.org'), { keyType });
+    expect(issued.format).toBe('ldp_vc');
+    expect(proofOf(issued)).toMatchObject({ cryptosuite: keyType === 'Ed25519' ? 'eddsa-rdfc-2022' : 'ecdsa-rdfc-2019', verificationMethod: method });
+  });
+
+  it('keyType RSA alone signs vc+jwt with PS256 (RSA keys have no Data Integrity cryptosuite here)', async () => {
+    const issued = await withP384.issueCredential(credential('did:web:trust.example.org'), { keyType: 'RSA' });
+    expect(header(issued)).toMatchObject({ alg: 'PS256', kid: 'did:web:trust.example.org#jwk-rsa' });
+  });
+
+  it.each(['P-384', 'P-256', 'Ed25519'] as const)('the %s did:key as issuer, no options: its own key and cryptosuite; vc+jwt without alg: its own algorithm', async (kind) => {
+    const didKey = development.didKey(kind);
+    const di = await withP384.issueCredential(credential(didKey.did));
+    expect(proofOf(di)).toMatchObject({ cryptosuite: kind === 'Ed25519' ? 'eddsa-rdfc-2022' : 'ecdsa-rdfc-2019', verificationMethod: didKey.verificationMethodId });
+    const jwt = await withP384.issueCredential(credential(didKey.did), { format: 'vc+jwt' });
+    expect(header(jwt)).toMatchObject({ alg: { 'P-384': 'ES384', 'P-256': 'ES256', Ed25519: 'EdDSA' }[kind], kid: didKey.verificationMethodId });
+  });
+
+  it('an option that contradicts the did:key is still refused at the issuer, with the hint naming its key', async () => {
+    const didKey = development.didKey('P-384');
+    await expect(withP384.issueCredential(credential(didKey.did), { cryptosuite: 'eddsa-rdfc-2022' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      pointer: '/credential/issuer',
+      hint: expect.stringMatching(/did:key of the service's P-384 key/),
+    });
+  });
+});

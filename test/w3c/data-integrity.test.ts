@@ -179,9 +179,14 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
     it('(created) Time values that are incorrectly serialized without an offset MUST be interpreted as UTC. [deviation: verified]', async () => {
       // The suite's assertion (suites/verify.js at 001e58a4) expects this vector to be refused;
       // the text says such a value is read as UTC, and the later suites/verify.js (b8179b0e)
-      // dropped the assertion. gx-trust reads it as UTC and verifies: `created` bounds nothing.
+      // dropped the assertion. gx-trust reads it as UTC and verifies (a `created` bounds the proof
+      // only from the future, see below).
       const answer = await target.verify(await variant({ proof: { created: noOffset(0) } }));
       expect(answer.status, answer.text).toBe(200);
+      // Read as UTC, not as local time: an hour ahead without an offset is in the future.
+      const ahead = await target.verify(await variant({ proof: { created: noOffset(3_600_000) } }));
+      expectRejected(ahead);
+      expect(ahead.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'VALIDITY_PERIOD', pointer: '/proof/created', message: expect.stringContaining('read as UTC') }));
     });
 
     it('(expires) Time values that are incorrectly serialized without an offset MUST be interpreted as UTC.', async () => {
@@ -210,6 +215,20 @@ describe.each(SUITES)('$cryptosuite ($suite)', ({ cryptosuite, curve, suite, key
       expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'VALIDITY_PERIOD', pointer: '/proof/expires' }));
       // Tampered as well: the signature failure is what is reported, not the expiry.
       const tampered = { ...structuredClone(expired), credentialSubject: { ...expired.credentialSubject, id: 'did:example:mallory' } };
+      const forged = await target.verify(tampered);
+      expectRejected(forged);
+      expect(forged.body.checks.find((c: any) => c.check === 'proof')?.code).not.toBe('VALIDITY_PERIOD');
+    });
+
+    it('A proof created after now (past the clock-skew tolerance) is not yet valid; one a minute ahead is inside the tolerance', async () => {
+      const postDated = await variant({ proof: { created: new Date(Date.now() + 3_600_000).toISOString() } });
+      const answer = await target.verify(postDated);
+      expectRejected(answer);
+      expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'VALIDITY_PERIOD', pointer: '/proof/created' }));
+      const skewed = await target.verify(await variant({ proof: { created: new Date(Date.now() + 60_000).toISOString() } }));
+      expect(skewed.status, skewed.text).toBe(200);
+      // Tampered as well: the signature failure is what is reported, not the date.
+      const tampered = { ...structuredClone(postDated), credentialSubject: { ...postDated.credentialSubject, id: 'did:example:mallory' } };
       const forged = await target.verify(tampered);
       expectRejected(forged);
       expect(forged.body.checks.find((c: any) => c.check === 'proof')?.code).not.toBe('VALIDITY_PERIOD');

@@ -180,7 +180,7 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
     return { format: cryptosuite, checks, method, controller: boundTo };
   }
   const signature = await checkSignature(task, proof, cryptosuite, method, boundTo);
-  checks.push(signature.verified ? (proofExpiry(task, proof) ?? signature) : signature);
+  checks.push(signature.verified ? (proofPeriod(task, proof) ?? signature) : signature);
   return { format: cryptosuite, checks, method, controller: boundTo };
 }
 
@@ -188,27 +188,39 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
 const DATE_TIME_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
 
 /**
- * A signed proof whose `expires` has passed no longer proves anything (VC Data Integrity §2.1:
- * "the date and time the proof expires"). A value serialized without an offset "MUST be
- * interpreted as UTC"; one that is no date-time at all is refused. jsonld-signatures reads
- * neither, so a proof expired an hour ago verified. Checked only once the signature holds, so a
- * forged proof is reported as such, not as expired.
+ * A signed proof holds only within its own period. One whose `expires` has passed no longer proves
+ * anything (VC Data Integrity §2.1: "the date and time the proof expires"); one `created` after
+ * now was made by a clock that is wrong or by a signer post-dating it, and a verifier cannot tell
+ * which, so it is not yet valid. A value serialized without an offset "MUST be interpreted as
+ * UTC"; one that is no date-time at all is refused. jsonld-signatures reads neither bound, so a
+ * proof expired an hour ago verified. Checked only once the signature holds, so a forged proof is
+ * reported as such, not as expired. Both with the tolerance of a credential's validity period
+ * (options / GX clock skew, 300 s by default).
  * @see https://www.w3.org/TR/vc-data-integrity/#proofs
  */
-function proofExpiry(task: ProofTask, proof: JsonObject): Check | undefined {
-  const expires = proof['expires'];
-  if (expires === undefined) return undefined;
+function proofPeriod(task: ProofTask, proof: JsonObject): Check | undefined {
   const { label, pointer, ctx } = task;
-  const withoutOffset = typeof expires === 'string' && DATE_TIME_WITHOUT_OFFSET.test(expires);
-  const at = parseRfc3339(withoutOffset ? `${expires}Z` : expires);
-  if (at === undefined) {
-    return failed('proof', 'INVALID_DATE', `${label}proof.expires ${JSON.stringify(expires)} is not an XML Schema dateTimeStamp`, `${pointer}/expires`);
+  const skew = ctx.clockSkewSeconds * 1000;
+  const expires = proofDate(proof, 'expires');
+  if (expires !== undefined) {
+    if (expires.at === undefined) return failed('proof', 'INVALID_DATE', `${label}proof.expires ${JSON.stringify(proof['expires'])} is not an XML Schema dateTimeStamp`, `${pointer}/expires`);
+    if (ctx.now.getTime() - skew > expires.at.getTime()) {
+      return failed('proof', 'VALIDITY_PERIOD', `${label}the proof expired at ${expires.at.toISOString()}${expires.withoutOffset ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/expires`);
+    }
   }
-  // The same tolerance as for a credential's validUntil (options / GX clock skew, 300 s by default).
-  if (ctx.now.getTime() - ctx.clockSkewSeconds * 1000 > at.getTime()) {
-    return failed('proof', 'VALIDITY_PERIOD', `${label}the proof expired at ${at.toISOString()}${withoutOffset ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/expires`);
+  // A malformed `created` is the cryptosuite's refusal (it is part of the signed proof options).
+  const created = proofDate(proof, 'created');
+  if (created?.at !== undefined && created.at.getTime() > ctx.now.getTime() + skew) {
+    return failed('proof', 'VALIDITY_PERIOD', `${label}the proof was created at ${created.at.toISOString()}, after now (${ctx.now.toISOString()}, ${ctx.clockSkewSeconds} s tolerated)${created.withoutOffset ? ' (written without an offset, read as UTC)' : ''}`, `${pointer}/created`);
   }
   return undefined;
+}
+
+function proofDate(proof: JsonObject, name: 'created' | 'expires'): { at: Date | undefined; withoutOffset: boolean } | undefined {
+  const value = proof[name];
+  if (value === undefined) return undefined;
+  const withoutOffset = typeof value === 'string' && DATE_TIME_WITHOUT_OFFSET.test(value);
+  return { at: parseRfc3339(withoutOffset ? `${value}Z` : value), withoutOffset };
 }
 
 async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod, controller: string): Promise<Check> {
