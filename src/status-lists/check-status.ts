@@ -351,7 +351,8 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     // whose length is not a multiple of statusSize has no whole entry in its last bits.
     const position = Number(index);
     if ((position + 1) * statusSize > length) {
-      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${index} (bits ${position * statusSize} to ${(position + 1) * statusSize - 1}) is beyond the ${length} bits of ${url}`, `${pointer}/statusListIndex`);
+      const bits = statusSize === 1 ? '' : ` (bits ${position * statusSize} to ${(position + 1) * statusSize - 1})`;
+      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${index}${bits} is beyond the ${length} bits of ${url}`, `${pointer}/statusListIndex`);
     }
     const value = readStatus(list.bits, position, statusSize);
     const status = `0x${value.toString(16)}`;
