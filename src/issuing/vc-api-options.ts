@@ -69,10 +69,20 @@ export function statusRequestsIn(credential: JsonObject, pointer: string): { cre
       kept.push(entry);
       return;
     }
+    const at = Array.isArray(status) ? `${pointer}/${index}` : pointer;
+    const wide = ['statusSize', 'statusMessage'].find((member) => Object.hasOwn(entry, member));
+    if (wide !== undefined) {
+      // The service's lists hold one bit per credential, and its status route sets one state at a
+      // time (revoked, suspended, active): a multi-bit slot it allocated could never be given a value.
+      throw new GxTrustError('INVALID_INPUT', `gx-trust allocates one-bit entries only (statusSize 1, no statusMessage) on its own lists; ${wide} asks for what it cannot set`, {
+        pointer: `${at}/${wide}`,
+        hint: 'Leave statusSize and statusMessage out and gx-trust allocates a revocation or suspension entry; a multi-bit entry on a list you publish yourself is signed as written when it names its statusListCredential and statusListIndex',
+      });
+    }
     const parsed = StatusEntryRequest.safeParse(entry);
     if (!parsed.success) {
       throw new GxTrustError('INVALID_INPUT', 'a BitstringStatusListEntry that names no statusListCredential asks gx-trust for one: it has a type and a statusPurpose (revocation or suspension), nothing else', {
-        pointer: Array.isArray(status) ? `${pointer}/${index}` : pointer,
+        pointer: at,
         hint: 'Send {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}; gx-trust picks the list and the index',
       });
     }

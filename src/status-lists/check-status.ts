@@ -10,7 +10,7 @@ import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { getBit } from './bitstring.js';
-import { failed, passed, type Check } from '../verifying/report.js';
+import { failed, passed, type Check, type StatusEntryResult } from '../verifying/report.js';
 import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
 import type { CredentialStatusCheck, StatusCheckContext } from '../verifying/index.js';
 import { MIN_STATUS_LIST_SIZE } from './allocator.js';
@@ -82,6 +82,87 @@ interface VerifiedList {
   bits: Uint8Array;
   expiresAt: number;
 }
+
+/**
+ * statusSize is "an integer greater than zero" with no upper bound, but an entry wider than one
+ * bit needs a statusMessage for each of its 2^statusSize values; past 16 bits (65,536 messages)
+ * no credential gx-trust accepts could hold them, so such an entry is not read (fail closed).
+ */
+export const MAX_STATUS_SIZE = 16;
+
+/** A statusMessage entry: "`status`, a string representing the hexadecimal value of the status prefixed with `0x`". */
+const STATUS_VALUE = /^0x[0-9a-fA-F]{1,4}$/;
+
+interface EntryLayout {
+  statusSize: number;
+  /** The entry's statusMessage, each status read as a number; undefined when the entry has none. */
+  messages: { value: number; message: string }[] | undefined;
+}
+
+/**
+ * statusSize and statusMessage of an entry, or the failed check that says why they cannot be
+ * read. "If statusSize is not present ... MUST be processed as 1 ... If statusSize is provided and
+ * is greater than 1, then the property credentialStatus.statusMessage MUST be present, and the
+ * number of status messages MUST equal the number of possible values." A malformed entry is the
+ * specification's MALFORMED_VALUE_ERROR; gx-trust's report calls it STATUS_VERIFICATION_ERROR
+ * ("Validation of the status entry failed").
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
+ */
+function entryLayout(entry: JsonObject, pointer: string): EntryLayout | Check {
+  const size = entry['statusSize'] ?? 1;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+    return failed('status', STATUS_ERROR_CODES.verification, `statusSize ${JSON.stringify(size)} is not an integer greater than zero`, `${pointer}/statusSize`);
+  }
+  if (size > MAX_STATUS_SIZE) {
+    return failed('status', STATUS_ERROR_CODES.unsupported, `statusSize ${size} is wider than the ${MAX_STATUS_SIZE} bits gx-trust reads`, `${pointer}/statusSize`);
+  }
+  const raw = entry['statusMessage'];
+  if (raw === undefined) {
+    return size === 1
+      ? { statusSize: size, messages: undefined }
+      : failed('status', STATUS_ERROR_CODES.verification, `statusSize ${size} needs statusMessage, one message for each of its ${2 ** size} values`, `${pointer}/statusMessage`);
+  }
+  if (!Array.isArray(raw) || raw.length !== 2 ** size) {
+    return failed('status', STATUS_ERROR_CODES.verification, `statusMessage must be an array of ${2 ** size} messages, one for each value of statusSize ${size}`, `${pointer}/statusMessage`);
+  }
+  const messages: { value: number; message: string }[] = [];
+  for (const [i, item] of raw.entries()) {
+    if (!isObject(item) || typeof item['status'] !== 'string' || !STATUS_VALUE.test(item['status']) || typeof item['message'] !== 'string') {
+      return failed('status', STATUS_ERROR_CODES.verification, 'each statusMessage is an object with a status (hexadecimal prefixed with 0x, "0x2") and a message', `${pointer}/statusMessage/${i}`);
+    }
+    messages.push({ value: Number.parseInt(item['status'].slice(2), 16), message: item['message'] });
+  }
+  return { statusSize: size, messages };
+}
+
+/**
+ * The entry's value: the statusSize bits from statusListIndex x statusSize, the first the most
+ * significant ("the first index ... is located at the left-most bit in the bitstring").
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential
+ */
+export function readStatus(bits: Uint8Array, index: number, statusSize: number): number {
+  let value = 0;
+  for (let bit = index * statusSize; bit < (index + 1) * statusSize; bit++) value = value * 2 + (getBit(bits, bit) ? 1 : 0);
+  return value;
+}
+
+/** What the value of each purpose gx-trust evaluates means for the credential; any other purpose is CHECK_NOT_RUN (fail closed). */
+const PURPOSES = {
+  // "Used to cancel the validity of a verifiable credential": any value but 0 revokes, whatever its message.
+  revocation: (r: StatusEntryResult, messages: boolean) =>
+    r.valid ? passed('status', messages ? `not revoked (${r.status}: ${r.message})` : 'not revoked') : failed('status', STATUS_ERROR_CODES.revoked, messages ? `the credential is revoked (${r.status}: ${r.message})` : 'the credential is revoked', r.pointer),
+  // "Used to temporarily prevent the acceptance of a verifiable credential."
+  suspension: (r: StatusEntryResult, messages: boolean) =>
+    r.valid ? passed('status', messages ? `not suspended (${r.status}: ${r.message})` : 'not suspended') : failed('status', STATUS_ERROR_CODES.suspended, messages ? `the credential is suspended (${r.status}: ${r.message})` : 'the credential is suspended', r.pointer),
+  // "Used to convey an arbitrary message related to the status of the verifiable credential", and
+  // "Rules for how to handle various status messages are outside the scope of normative
+  // requirements": the message is reported (with the algorithm's `valid`), a verifier's own rules
+  // decide on it; the check passes.
+  message: (r: StatusEntryResult) => passed('status', `message ${r.status}: ${r.message}`),
+  // "Used to signal that an updated verifiable credential is available via the credential's refresh
+  // service feature. This status does not invalidate the verifiable credential."
+  refresh: (r: StatusEntryResult) => passed('status', r.valid ? `no refresh (${r.status}: ${r.message})` : `refresh available (${r.status}: ${r.message}): an updated credential can be had from its refreshService`),
+} as const satisfies Record<string, (result: StatusEntryResult, messages: boolean) => Check>;
 
 function fail(code: ErrorCode, message: string): never {
   throw new GxTrustError(code, message);
@@ -228,14 +309,14 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     if (typeof index !== 'string' || !STATUS_LIST_INDEX.test(index)) {
       return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${JSON.stringify(index)} is not a base-10 integer string`, `${pointer}/statusListIndex`);
     }
-    const statusSize = entry['statusSize'];
-    if (statusSize !== undefined && statusSize !== 1) {
-      return failed('status', STATUS_ERROR_CODES.unsupported, 'only statusSize 1 is supported', `${pointer}/statusSize`);
-    }
     const purpose = entry['statusPurpose'];
-    if (purpose !== 'revocation' && purpose !== 'suspension') {
+    if (typeof purpose !== 'string' || !Object.hasOwn(PURPOSES, purpose)) {
       return failed('status', STATUS_ERROR_CODES.unsupported, `statusPurpose ${JSON.stringify(purpose)} is not one gx-trust can evaluate`, `${pointer}/statusPurpose`);
     }
+    // Read before anything is fetched: a malformed entry is refused without asking its list's host.
+    const layout = entryLayout(entry, pointer);
+    if ('verified' in layout) return layout;
+    const { statusSize, messages } = layout;
     const url = entry['statusListCredential'];
     if (typeof url !== 'string') {
       return failed('status', STATUS_ERROR_CODES.retrieval, 'statusListCredential is not a URL', `${pointer}/statusListCredential`);
@@ -258,16 +339,30 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     if (!list.purposes.includes(purpose)) {
       return failed('status', STATUS_ERROR_CODES.verification, `the status list ${url} is for ${list.purposes.join(', ')}, not ${purpose}`, `${pointer}/statusPurpose`);
     }
+    const length = list.bits.length * 8;
+    // "If the length of the revocation bitstring divided by statusSize is less than
+    // minimumNumberOfEntries, raise a STATUS_LIST_LENGTH_ERROR": a list of wider entries must be
+    // longer to hide its holders among as many others.
+    if (length < MIN_STATUS_LIST_SIZE * statusSize) {
+      return failed('status', STATUS_ERROR_CODES.length, `${url} holds ${length} bits, ${Math.floor(length / statusSize)} entries of ${statusSize} bits, fewer than the ${MIN_STATUS_LIST_SIZE} required`, `${pointer}/statusListCredential`);
+    }
+    // "If the credentialIndex multiplied by the size is a value outside of the range of the
+    // bitstring, a RANGE_ERROR MUST be raised"; the entry's last bit as well as its first: a list
+    // whose length is not a multiple of statusSize has no whole entry in its last bits.
     const position = Number(index);
-    if (position >= list.bits.length * 8) {
-      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${index} is beyond the ${list.bits.length * 8} entries of ${url}`, `${pointer}/statusListIndex`);
+    if ((position + 1) * statusSize > length) {
+      const bits = statusSize === 1 ? '' : ` (bits ${position * statusSize} to ${(position + 1) * statusSize - 1})`;
+      return failed('status', STATUS_ERROR_CODES.range, `statusListIndex ${index}${bits} is beyond the ${length} bits of ${url}`, `${pointer}/statusListIndex`);
     }
-    if (getBit(list.bits, position)) {
-      return purpose === 'revocation'
-        ? failed('status', STATUS_ERROR_CODES.revoked, 'the credential is revoked', pointer)
-        : failed('status', STATUS_ERROR_CODES.suspended, 'the credential is suspended', pointer);
+    const value = readStatus(list.bits, position, statusSize);
+    const status = `0x${value.toString(16)}`;
+    const matched = messages === undefined ? [value === 0 ? 'unset' : 'set'] : messages.filter((m) => m.value === value).map((m) => m.message);
+    if (matched.length !== 1) {
+      return failed('status', STATUS_ERROR_CODES.verification, `the value ${status} at statusListIndex ${index} has ${matched.length === 0 ? 'no statusMessage' : `${matched.length} statusMessage entries`}: the issuer gave no single meaning to it`, `${pointer}/statusMessage`);
     }
-    return passed('status', purpose === 'revocation' ? 'not revoked' : 'not suspended');
+    const result: StatusEntryResult = { pointer, purpose, statusListCredential: url, statusListIndex: index, statusSize, status, valid: value === 0, message: matched[0]! };
+    const outcome = PURPOSES[purpose as keyof typeof PURPOSES](result, messages !== undefined);
+    return { ...outcome, statuses: [result] };
   }
 
   return async (credential, { now, deadline, verifyListCredential }) => {
@@ -282,8 +377,9 @@ export function createStatusCheck(options: StatusCheckOptions): CredentialStatus
     const checks = await Promise.all(
       entries.map((entry, i) => checkEntry(credential, entry as JsonObject, Array.isArray(status) ? `/credentialStatus/${i}` : '/credentialStatus', now, deadline, verifyListCredential)),
     );
+    const statuses = checks.flatMap((c) => c.statuses ?? []);
     const failure = checks.find((c) => !c.verified);
-    if (failure !== undefined) return failure;
-    return passed('status', checks.map((c) => c.message).join(', '));
+    const check = failure ?? passed('status', checks.map((c) => c.message).join(', '));
+    return statuses.length === 0 ? { ...check } : { ...check, statuses };
   };
 }

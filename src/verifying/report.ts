@@ -20,6 +20,29 @@ export interface Check {
   code?: ErrorCode;
   message?: string;
   pointer?: string;
+  /** The 'status' check only: one result per status entry whose value was read, in entry order. */
+  statuses?: StatusEntryResult[];
+}
+
+/**
+ * The result map of the Bitstring Status List validate algorithm for one entry ("Set the `status`
+ * key in result to status, and set the `purpose` key ... If status is 0, set the `valid` key in
+ * result to true; otherwise, set it to false"), with where the value was read.
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm
+ */
+export interface StatusEntryResult {
+  /** JSON pointer of the entry in the credential (`/credentialStatus/1`). */
+  pointer: string;
+  purpose: string;
+  statusListCredential: string;
+  statusListIndex: string;
+  statusSize: number;
+  /** The entry's value, in statusMessage's spelling: hexadecimal prefixed with `0x`. */
+  status: string;
+  /** The algorithm's `valid`: the value is 0. What it means for the credential depends on the purpose. */
+  valid: boolean;
+  /** The statusMessage of the value; without a statusMessage array, "set" or "unset". */
+  message: string;
 }
 
 export interface VerificationReport {

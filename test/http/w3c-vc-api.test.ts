@@ -99,6 +99,17 @@ describe('issue options as the W3C suite configurations send them', () => {
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/credential/credentialStatus/0' });
   });
+
+  it('refuses a status request for a multi-bit entry by name: the service\'s own lists hold one bit per credential', async () => {
+    const statusMessage = ['0x0', '0x1', '0x2', '0x3'].map((status) => ({ status, message: status }));
+    for (const [extra, member] of [[{ statusSize: 2, statusMessage }, 'statusSize'], [{ statusMessage: statusMessage.slice(0, 2) }, 'statusMessage']] as const) {
+      const refused = await issue(suiteCredential({ credentialStatus: { ...statusRequest, ...extra } }));
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: `/credential/credentialStatus/${member}` });
+      expect(refused.body.detail).toMatch(/one-bit entries only/);
+      expect(refused.body.hint).toMatch(/names its statusListCredential/);
+    }
+  });
 });
 
 describe('what VCDM 2.0 forbids is refused with 400, the pointer of the fault and a hint', () => {

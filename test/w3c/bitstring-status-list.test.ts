@@ -215,6 +215,8 @@ describe('Validate Algorithm: negative fixtures rebuilt on loopback', () => {
     purpose?: string;
     /** Bytes of the uncompressed bitstring (16 KB, the specification's minimum, by default). */
     bytes?: number;
+    /** The uncompressed bitstring itself, in place of `bytes` zeros. */
+    bits?: Uint8Array;
     encodedList?: unknown;
     /** When the list was signed, and how long it is valid for. */
     signedAt?: Date;
@@ -226,7 +228,7 @@ describe('Validate Algorithm: negative fixtures rebuilt on loopback', () => {
     const url = `${base}${path}`;
     const signedAt = fault.signedAt ?? new Date();
     const credential = buildStatusListCredential({
-      list: { id: path, purpose: fault.purpose ?? 'revocation', bits: new Uint8Array(fault.bytes ?? 16 * 1024) },
+      list: { id: path, purpose: fault.purpose ?? 'revocation', bits: fault.bits ?? new Uint8Array(fault.bytes ?? 16 * 1024) },
       url,
       issuer: target.issuerId,
       now: signedAt,
@@ -313,10 +315,37 @@ describe('Validate Algorithm: negative fixtures rebuilt on loopback', () => {
     // A one-bit entry with its two messages is read as usual.
     const oneBit = issued(await issueWith({ statusSize: 1, statusMessage: [message('0x0', 'valid'), message('0x1', 'revoked')] }));
     expect((await target.verify(oneBit)).status).toBe(200);
-    // Deviation: a well-formed two-bit entry is signed, but gx-trust's verifier reads one-bit
-    // entries only and fails closed on it (CHECK_NOT_RUN at statusSize), never "not revoked".
-    const twoBits = issued(await issueWith({ statusSize: 2, statusMessage: ['0x0', '0x1', '0x2', '0x3'].map((s) => message(s, `state ${s}`)) }));
-    await refusedWith(twoBits, 'CHECK_NOT_RUN', '/credentialStatus/statusSize');
+    // A well-formed two-bit entry is read. "If the length of the revocation bitstring divided by
+    // statusSize is less than minimumNumberOfEntries, raise a STATUS_LIST_LENGTH_ERROR": the 16 KB
+    // list holds 65,536 two-bit entries, too few.
+    const twoBits = { statusSize: 2, statusMessage: ['0x0', '0x1', '0x2', '0x3'].map((s) => message(s, `state ${s}`)) };
+    await refusedWith(issued(await issueWith(twoBits)), 'STATUS_LIST_LENGTH_ERROR', '/credentialStatus/statusListCredential');
+    const onLongList = issued(await target.issue({
+      ...fixture(SUITE, 'validVc.json'),
+      credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: await serveList('/sizes-32k', { bytes: 32 * 1024 }), ...twoBits },
+    }));
+    const answer = await target.verify(onLongList);
+    expect(answer.status, answer.text).toBe(200);
+    expect(statusChecks(answer)).toEqual([expect.objectContaining({
+      verified: true,
+      statuses: [expect.objectContaining({ purpose: 'revocation', statusListIndex: '5', statusSize: 2, status: '0x0', valid: true, message: 'state 0x0' })],
+    })]);
+  });
+
+  it('statusPurpose message: the value of a two-bit entry (bits statusListIndex x 2 and the next) is reported with its statusMessage, and the credential verifies', async () => {
+    // Index 5 is bits 10 and 11, the third and fourth of byte 1: 0b10 there is the value 2.
+    const bits = new Uint8Array(32 * 1024);
+    bits[1] = 0b0010_0000;
+    const url = await serveList('/messages', { purpose: 'message', bits });
+    const statusMessage = [['0x0', 'pending_review'], ['0x1', 'accepted'], ['0x2', 'rejected'], ['0x3', 'undefined']].map(([status, text]) => ({ status, message: text }));
+    const vc = await credentialOn(url, { statusPurpose: 'message', statusSize: 2, statusMessage });
+    const answer = await target.verify(vc);
+    expect(answer.status, answer.text).toBe(200);
+    expect(statusChecks(answer)).toEqual([expect.objectContaining({
+      verified: true,
+      message: 'message 0x2: rejected',
+      statuses: [{ pointer: '/credentialStatus', purpose: 'message', statusListCredential: url, statusListIndex: '5', statusSize: 2, status: '0x2', valid: false, message: 'rejected' }],
+    })]);
   });
 
   it('Validate Algorithm: a status list credential whose validity period has ended MUST NOT be used (STATUS_VERIFICATION_ERROR)', async () => {

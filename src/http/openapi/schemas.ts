@@ -26,6 +26,21 @@ const Check = z.object({
   code: z.string().optional(),
   message: z.string().optional(),
   pointer: z.string().optional(),
+  statuses: z
+    .array(
+      z.object({
+        pointer: z.string().describe('The entry in the credential'),
+        purpose: z.string(),
+        statusListCredential: z.string(),
+        statusListIndex: z.string(),
+        statusSize: z.number().int(),
+        status: z.string().describe('The value read, hexadecimal as statusMessage writes it ("0x2")'),
+        valid: z.boolean().describe('The value is 0 (Bitstring Status List validate algorithm)'),
+        message: z.string().describe('The statusMessage of the value; "set"/"unset" without one'),
+      }),
+    )
+    .optional()
+    .describe('The status check only: one result per Bitstring Status List entry read'),
 });
 
 export const VerificationReport = z.object({
