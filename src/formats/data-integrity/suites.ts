@@ -128,7 +128,8 @@ export function verifierFor(method: VerificationMethod): SuiteVerifier {
     try {
       verifier = nodeVerifier(method.id, publicKey);
     } catch (cause) {
-      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519, P-256 or P-384 key`, { cause });
+      // The cause says which key it is instead (a P-521 key: ecdsa-rdfc-2019 is defined for P-256 and P-384 only).
+      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519, P-256 or P-384 key${cause instanceof GxTrustError ? `: ${cause.message}` : ''}`, { cause });
     }
     verifierCache.set(key, verifier);
   }
