@@ -107,6 +107,8 @@ export const Environment = z.object({
   GX_KEY_P256_FILE: optionalPath,
   // Optional in production: without it the service does not sign with P-384 (ES384, ecdsa-rdfc-2019 P-384).
   GX_KEY_P384_FILE: optionalPath,
+  // Optional in production: without it the service does not sign with P-521 (ES512).
+  GX_KEY_P521_FILE: optionalPath,
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
@@ -189,6 +191,7 @@ export interface Config {
     ed25519?: string;
     p256?: string;
     p384?: string;
+    p521?: string;
     rsa?: string;
     rsaChain?: string;
     p256Chain?: string;
@@ -306,6 +309,7 @@ export function parseConfig(
   if (e.GX_KEY_ED25519_FILE) keyFiles.ed25519 = e.GX_KEY_ED25519_FILE;
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
   if (e.GX_KEY_P384_FILE) keyFiles.p384 = e.GX_KEY_P384_FILE;
+  if (e.GX_KEY_P521_FILE) keyFiles.p521 = e.GX_KEY_P521_FILE;
   if (e.GX_KEY_RSA_FILE) keyFiles.rsa = e.GX_KEY_RSA_FILE;
   if (e.GX_CERT_CHAIN_RSA_FILE) keyFiles.rsaChain = e.GX_CERT_CHAIN_RSA_FILE;
   if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;

@@ -14,7 +14,7 @@ import { GxTrustError } from '../errors.js';
  * The key types gx-trust signs with: the service holds one of each; hosted members hold Ed25519,
  * P-256 and RSA keys (src/members/registry/keys.ts).
  */
-export type KeyKind = 'Ed25519' | 'P-256' | 'P-384' | 'RSA';
+export type KeyKind = 'Ed25519' | 'P-256' | 'P-384' | 'P-521' | 'RSA';
 /** The key types a signature gx-trust verifies may be made with: the same as it signs with. */
 export type VerificationKeyKind = KeyKind;
 
@@ -40,6 +40,8 @@ const ALGORITHMS = Object.freeze({
   'P-256': Object.freeze(['ES256'] as const),
   // RFC 7518 §3.4: ES384 is ECDSA with P-384 and SHA-384, and nothing else.
   'P-384': Object.freeze(['ES384'] as const),
+  // RFC 7518 §3.4: ES512 is ECDSA with P-521 and SHA-512 (P-521, not 512), and nothing else.
+  'P-521': Object.freeze(['ES512'] as const),
   // PS256 first: it is what gx-trust signs with (as the Gaia-X compliance service does); RS256 is
   // accepted for verification of issuers that still use it.
   RSA: Object.freeze(['PS256', 'RS256'] as const),
@@ -48,7 +50,7 @@ const ALGORITHMS = Object.freeze({
 /** Every algorithm a signature gx-trust verifies may use. */
 export type Algorithm = (typeof ALGORITHMS)[VerificationKeyKind][number];
 /** The algorithms gx-trust signs with: the first of each key type. */
-export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS['P-384'][0], ALGORITHMS.RSA[0]] as const);
+export const SIGNING_ALGORITHMS = Object.freeze([ALGORITHMS.Ed25519[0], ALGORITHMS['P-256'][0], ALGORITHMS['P-384'][0], ALGORITHMS['P-521'][0], ALGORITHMS.RSA[0]] as const);
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export const ACCEPTED_ALGORITHMS: ReadonlySet<string> = new Set<string>(Object.values(ALGORITHMS).flat());
 
@@ -61,7 +63,7 @@ export function keyKindForAlgorithm(alg: SigningAlgorithm): KeyKind {
 }
 
 const HINT =
-  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, ES384 with P-384 keys, and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
+  'gx-trust accepts EdDSA with Ed25519 keys, ES256 with P-256 keys, ES384 with P-384 keys, ES512 with P-521 keys, and PS256 or RS256 with RSA keys of 2048 to 4096 bits and a public exponent of 65537 to 2^32 - 1';
 
 function refuse(message: string): never {
   throw new GxTrustError('ALG_NOT_ALLOWED', message, { hint: HINT });
@@ -108,6 +110,7 @@ function kindOfKeyObject(key: KeyObject): VerificationKeyKind {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve === 'prime256v1' || curve === 'P-256') return 'P-256';
     if (curve === 'secp384r1' || curve === 'P-384') return 'P-384';
+    if (curve === 'secp521r1' || curve === 'P-521') return 'P-521';
     refuse(`EC keys on curve ${String(curve)} are not accepted`);
   }
   if (type === 'rsa') {
@@ -129,6 +132,11 @@ function kindOfJwk(jwk: JWK): VerificationKeyKind {
   if (jwk.kty === 'EC' && jwk.crv === 'P-384') {
     if (base64urlLength(jwk.x) !== 48 || base64urlLength(jwk.y) !== 48) refuse('a P-384 JWK needs 48-byte "x" and "y"');
     return 'P-384';
+  }
+  // 521 bits: RFC 7518 §6.2.1.2 writes each coordinate in the full 66 bytes, leading zeros kept.
+  if (jwk.kty === 'EC' && jwk.crv === 'P-521') {
+    if (base64urlLength(jwk.x) !== 66 || base64urlLength(jwk.y) !== 66) refuse('a P-521 JWK needs 66-byte "x" and "y"');
+    return 'P-521';
   }
   if (jwk.kty === 'RSA') {
     if (typeof jwk.n !== 'string' || base64urlLength(jwk.n) < 0 || base64urlLength(jwk.e) <= 0) {

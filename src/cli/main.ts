@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'proof format').choices(['ldp_vc', 'vc+jwt']))
     .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(CRYPTOSUITES))
     .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(SIGNING_ALGORITHMS))
-    .addOption(new Option('--key-type <type>', 'the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384)').choices(KEY_KINDS))
+    .addOption(new Option('--key-type <type>', 'the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384; vc+jwt: the key of --alg, P-521 for ES512)').choices(KEY_KINDS))
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
     .option('--jwt', 'print the bare compact JWT for vc+jwt')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {

@@ -1,6 +1,6 @@
 /**
- * did:key, resolved offline: the DID is the public key. Ed25519 (z6Mk...), P-256 (zDn...) and
- * P-384 (z82...).
+ * did:key, resolved offline: the DID is the public key. Ed25519 (z6Mk...), P-256 (zDn...),
+ * P-384 (z82...) and P-521 (z2J9...).
  * @see https://w3c-ccg.github.io/did-key-spec/#document-creation-algorithm
  */
 import { GxTrustError } from '../errors.js';
@@ -17,14 +17,14 @@ export function resolveDidKey(did: string): DidDocument {
   const publicKeyMultibase = match?.[1];
   if (publicKeyMultibase === undefined) {
     throw new GxTrustError('INVALID_DID', `${did} is not a did:key of the form did:key:z...`, {
-      hint: 'gx-trust resolves did:key for Ed25519 (z6Mk...), P-256 (zDn...) and P-384 (z82...) public keys',
+      hint: 'gx-trust resolves did:key for Ed25519 (z6Mk...), P-256 (zDn...), P-384 (z82...) and P-521 (z2J9...) public keys',
     });
   }
   let canonical: string;
   try {
     canonical = publicKeyToMultikey(multikeyToKeyObject(publicKeyMultibase));
   } catch (cause) {
-    throw new GxTrustError('INVALID_DID', `${did} does not encode an Ed25519, P-256 or P-384 public key`, { cause });
+    throw new GxTrustError('INVALID_DID', `${did} does not encode an Ed25519, P-256, P-384 or P-521 public key`, { cause });
   }
   // "If the byte length of rawPublicKeyBytes does not match the expected public key length [...]
   // an invalidPublicKeyLength error MUST be raised": re-encoding catches that and any other

@@ -15,11 +15,14 @@ const ED25519_PUB = Uint8Array.of(0xed, 0x01);
 const P256_PUB = Uint8Array.of(0x80, 0x24);
 /** p384-pub, 0x1201: ES384 / ecdsa-rdfc-2019 P-384 keys (the service's own P-384 did:key, and other issuers'). */
 const P384_PUB = Uint8Array.of(0x81, 0x24);
+/** p521-pub, 0x1202: ES512 keys (the service's own P-521 did:key, and other issuers'); no Data Integrity cryptosuite takes them. */
+const P521_PUB = Uint8Array.of(0x82, 0x24);
 
 // DER SubjectPublicKeyInfo headers, so node:crypto can import the raw key bytes.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const P256_COMPRESSED_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
 const P384_COMPRESSED_SPKI_PREFIX = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
+const P521_COMPRESSED_SPKI_PREFIX = Buffer.from('3058301006072a8648ce3d020106052b81040023034400', 'hex');
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const BASE58_INDEX = new Map([...BASE58].map((c, i) => [c, i]));
@@ -58,7 +61,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return prefix.every((b, i) => bytes[i] === b);
 }
 
-/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519, P-256 or P-384). */
+/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519, P-256, P-384 or P-521). */
 export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
   if (!publicKeyMultibase.startsWith('z') || publicKeyMultibase.length > 200) {
     throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase must be base58btc (z...)');
@@ -73,8 +76,12 @@ export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
   if (startsWith(bytes, P384_PUB) && bytes.length === 51) {
     return createPublicKey({ key: Buffer.concat([P384_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
   }
-  throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is not an Ed25519, P-256 or P-384 public key', {
-    hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...), P-256 (zDn...) and P-384 (z82...)',
+  // 2 + 1 + 66 bytes: the compressed point's x is 521 bits in 66 bytes.
+  if (startsWith(bytes, P521_PUB) && bytes.length === 69) {
+    return createPublicKey({ key: Buffer.concat([P521_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
+  }
+  throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is not an Ed25519, P-256, P-384 or P-521 public key', {
+    hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...), P-256 (zDn...), P-384 (z82...) and P-521 (z2J9...)',
   });
 }
 
@@ -82,19 +89,19 @@ export function multikeyToJwk(publicKeyMultibase: string): JWK {
   return publicJwkOf(multikeyToKeyObject(publicKeyMultibase));
 }
 
-/** The Multikey encoding of an Ed25519, P-256 or P-384 public key (EC keys as a compressed point). */
+/** The Multikey encoding of an Ed25519, P-256, P-384 or P-521 public key (EC keys as a compressed point). */
 export function publicKeyToMultikey(key: KeyObject): string {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) {
     return 'z' + base58btcEncode(Buffer.concat([ED25519_PUB, Buffer.from(jwk.x, 'base64url')]));
   }
-  if (jwk.kty === 'EC' && (jwk.crv === 'P-256' || jwk.crv === 'P-384') && jwk.x !== undefined && jwk.y !== undefined) {
+  if (jwk.kty === 'EC' && (jwk.crv === 'P-256' || jwk.crv === 'P-384' || jwk.crv === 'P-521') && jwk.x !== undefined && jwk.y !== undefined) {
     const y = Buffer.from(jwk.y, 'base64url');
     const prefix = (y[y.length - 1] ?? 0) & 1 ? 0x03 : 0x02;
-    const codec = jwk.crv === 'P-256' ? P256_PUB : P384_PUB;
+    const codec = jwk.crv === 'P-256' ? P256_PUB : jwk.crv === 'P-384' ? P384_PUB : P521_PUB;
     return 'z' + base58btcEncode(Buffer.concat([codec, Uint8Array.of(prefix), Buffer.from(jwk.x, 'base64url')]));
   }
-  throw new GxTrustError('INVALID_INPUT', 'only Ed25519, P-256 and P-384 keys have a Multikey form here');
+  throw new GxTrustError('INVALID_INPUT', 'only Ed25519, P-256, P-384 and P-521 keys have a Multikey form here');
 }
 
 /** The public JWK of a key, with no private members whatever the input. */

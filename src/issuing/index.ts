@@ -1,13 +1,14 @@
 /**
  * Issuing: one entry point over the proof formats. It validates the credential strictly, picks the
  * service key that fits the requested format and algorithm, and signs. Which DIDs the service may
- * issue as: its did:web, and the did:key forms of its Ed25519, P-256 and P-384 keys
+ * issue as: its did:web, and the did:key forms of its Ed25519, P-256, P-384 and P-521 keys
  * (interoperability suites and some wallets resolve only did:key).
  *
  * Which key signs: `alg` names it for VC-JOSE (the algorithm is tied to the key type), the
  * cryptosuite for Data Integrity; ecdsa-rdfc-2019 signs with P-256 unless `keyType: "P-384"` asks
  * for the P-384 key or the issuer (holder) is the service's P-384 did:key. `keyType` may also name
- * the key for VC-JOSE, and must then agree with `alg`.
+ * the key for VC-JOSE, and must then agree with `alg`. P-521 signs VC-JOSE only (ES512): no Data
+ * Integrity cryptosuite is defined for it.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -16,7 +17,7 @@ import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
-import { VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
+import { OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
 import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../formats/data-integrity/sign.js';
@@ -91,7 +92,7 @@ export interface Issuer {
 /** The options that choose a key, as issueCredential and signPresentation read them. */
 type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: Cryptosuite | undefined; alg?: JoseAlgorithm | undefined; keyType?: KeyKind | undefined; defaultAlg: JoseAlgorithm };
 
-const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, PS256 RSA)';
+const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, ES512 P-521, PS256 RSA); P-521 signs vc+jwt / vp+jwt only';
 
 /** The format when the options name none: VC-JOSE for the Danube profile, an alg, or an RSA key (which has no Data Integrity cryptosuite here). */
 function credentialFormatOf(options: IssueOptions): 'ldp_vc' | 'vc+jwt' {
@@ -125,7 +126,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     if (choice.alg !== undefined) {
       const kind = keyKindForAlgorithm(choice.alg);
       if (choice.keyType !== undefined && choice.keyType !== kind) {
-        // The algorithm is tied to the key type (src/algorithms): never ES384 over P-256 or ES256 over P-384.
+        // The algorithm is tied to the key type (src/algorithms): never ES384 over P-256, ES256 over P-384, ES512 over anything but P-521.
         throw new GxTrustError('INVALID_INPUT', `${choice.alg} is signed with ${kind} keys, not ${choice.keyType}`, { pointer: '/options/keyType', hint: KEY_TYPE_HINT });
       }
       return kind;
@@ -201,10 +202,10 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   /** The identity (did:web or a did:key of ours) and key that will sign, or a 400 saying why not. */
   function signingIdentity(requested: string | undefined, kind: KeyKind, pointer: string): SigningIdentity {
     if (!keyring.kinds.includes(kind)) {
-      // Production without a P-384 key file: the option is valid, this deployment cannot honour it.
+      // Production without a P-384 or P-521 key file: the option is valid, this deployment cannot honour it.
       throw new GxTrustError('INVALID_INPUT', `this service holds no ${kind} key`, {
         pointer: '/options',
-        hint: `This deployment signs with ${keyring.kinds.join(', ')} keys; the operator adds a P-384 key with GX_KEY_P384_FILE`,
+        hint: `This deployment signs with ${keyring.kinds.join(', ')} keys; the operator adds a ${kind} key with ${OPTIONAL_KEY_SETTINGS[kind] ?? 'its key file setting'}`,
       });
     }
     const key = keyring.key(kind);
@@ -232,8 +233,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       pointer,
       hint:
         heldBy !== undefined
-          ? `${did} is the did:key of the service's ${heldBy} key: sign as it with a ${heldBy} algorithm or cryptosuite (or options.keyType ${heldBy}), or sign as ${keyring.did}${ownDidKey === undefined ? '' : ` or ${ownDidKey}`} with the ${kind} key`
-          : `Use one of this service's identities for this key type: ${[keyring.did, ...(ownDidKey === undefined ? [] : [ownDidKey])].join(', ')} (did:key forms for Ed25519, P-256 and P-384 keys)`,
+          ? `${did} is the did:key of the service's ${heldBy} key: sign as it with a ${heldBy} algorithm${heldBy === 'P-521' ? ' (ES512: vc+jwt / vp+jwt only)' : ' or cryptosuite'} (or options.keyType ${heldBy}), or sign as ${keyring.did}${ownDidKey === undefined ? '' : ` or ${ownDidKey}`} with the ${kind} key`
+          : `Use one of this service's identities for this key type: ${[keyring.did, ...(ownDidKey === undefined ? [] : [ownDidKey])].join(', ')} (did:key forms for Ed25519, P-256, P-384 and P-521 keys)`,
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * The signing policy: every signature made with a key the service holds (its did:web, the did:key
- * forms of its Ed25519, P-256 and P-384 keys, and the keys of the members it hosts) passes through the
+ * forms of its Ed25519, P-256, P-384 and P-521 keys, and the keys of the members it hosts) passes through the
  * table below, which names, per module, who may ask, as which DID it signs, and which credential
  * types it signs. A module never receives the issuer or a key: createService hands each one a
  * scoped signer (`signerFor('compliance')`), which checks every request against that module's rows

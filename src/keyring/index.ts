@@ -1,11 +1,12 @@
 /**
  * The service's own keys and the identities it signs as: its did:web document (JsonWebKey2020,
  * JsonWebKey, Multikey and Ed25519VerificationKey2020 methods over one Ed25519, one P-256, one
- * P-384 and one RSA key) and the did:key forms of the Ed25519, P-256 and P-384 keys. In
- * development the keys and an X.509 chain (P-256, RSA) are generated once into `keysDir`, and a
- * key missing from an existing `keysDir` is generated on the next start; in production they are
- * only ever loaded, and the P-384 key is optional there (a deployment from before it existed
- * starts unchanged and simply cannot sign with P-384 until `GX_KEY_P384_FILE` names one).
+ * P-384, one P-521 and one RSA key) and the did:key forms of the Ed25519, P-256, P-384 and P-521
+ * keys. In development the keys and an X.509 chain (P-256, RSA) are generated once into `keysDir`,
+ * and a key missing from an existing `keysDir` is generated on the next start; in production they
+ * are only ever loaded, and the P-384 and P-521 keys are optional there (a deployment from before
+ * they existed starts unchanged and simply cannot sign with them until `GX_KEY_P384_FILE` /
+ * `GX_KEY_P521_FILE` names one).
  * @see https://w3c-ccg.github.io/did-method-web/
  */
 import { generateKeyPair as generateKeyPairCb, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
@@ -34,7 +35,7 @@ export interface ServiceKey {
   publicKey: KeyObject;
   /** The bare public JWK (kty, crv, x, y, n, e); the DID document's copy adds alg, x5u and x5c. */
   publicJwk: JWK;
-  /** Ed25519, P-256 and P-384. */
+  /** Ed25519, P-256, P-384 and P-521. */
   publicKeyMultibase?: string;
   /** base64 DER, leaf first (RFC 7517 §4.7), ending with the root; RSA and P-256 when a chain is configured. */
   x5c?: string[];
@@ -58,19 +59,19 @@ export interface DidKeyIdentity {
 }
 
 /** The key types that have a did:key form in gx-trust. */
-export type DidKeyKind = 'Ed25519' | 'P-256' | 'P-384';
+export type DidKeyKind = 'Ed25519' | 'P-256' | 'P-384' | 'P-521';
 
 export interface Keyring {
   did: string;
   baseUrl: string;
-  /** The kinds of key this keyring holds: all four, or (production without a P-384 key file) all but P-384. */
+  /** The kinds of key this keyring holds: all five, or (production without a P-384 or P-521 key file) all but those. */
   kinds: readonly KeyKind[];
   /** INVALID_INPUT when the keyring holds no key of `kind` (see kinds). */
   key(kind: KeyKind): ServiceKey;
   /** A fresh copy each call: callers may not mutate the service's identity. */
   didDocument(): DidDocument;
   didKey(kind: DidKeyKind): DidKeyIdentity;
-  /** The did:key identities of the keys this keyring holds (Ed25519, P-256, then P-384 when held). */
+  /** The did:key identities of the keys this keyring holds (Ed25519, P-256, then P-384 and P-521 when held). */
   didKeys(): { kind: DidKeyKind; did: string }[];
   /** The PEM served at the `x5u` of the key's JsonWebKey2020 method. */
   certificateChainPem(kind: 'RSA' | 'P-256'): string | undefined;
@@ -82,6 +83,7 @@ export interface KeyFiles {
   ed25519?: string;
   p256?: string;
   p384?: string;
+  p521?: string;
   rsa?: string;
   rsaChain?: string;
   p256Chain?: string;
@@ -100,6 +102,7 @@ export const VERIFICATION_METHOD_FRAGMENTS = {
   jwkEd25519: 'jwk-ed25519',
   jwkP256: 'jwk-p256',
   jwkP384: 'jwk-p384',
+  jwkP521: 'jwk-p521',
   jwkRsa: 'jwk-rsa',
   multikeyEd25519: 'multikey-ed25519',
   multikeyP256: 'multikey-p256',
@@ -148,6 +151,7 @@ export const DEVELOPMENT_FILES = {
   ed25519: 'ed25519.key.pem',
   p256: 'p256.key.pem',
   p384: 'p384.key.pem',
+  p521: 'p521.key.pem',
   rsa: 'rsa.key.pem',
   rootKey: 'dev-root-ca.key.pem',
   rootCertificate: 'dev-root-ca.pem',
@@ -268,7 +272,7 @@ async function generatePrivateKeyPem(kind: KeyKind): Promise<string> {
   const pair =
     kind === 'Ed25519'
       ? await generateKeyPair('ed25519')
-      : kind === 'P-256' || kind === 'P-384'
+      : kind === 'P-256' || kind === 'P-384' || kind === 'P-521'
         ? await generateKeyPair('ec', { namedCurve: kind })
         : await generateKeyPair('rsa', { modulusLength: 2048 });
   return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -278,14 +282,16 @@ const KEY_FILE: Record<KeyKind, { option: keyof KeyFiles; dev: string }> = {
   Ed25519: { option: 'ed25519', dev: DEVELOPMENT_FILES.ed25519 },
   'P-256': { option: 'p256', dev: DEVELOPMENT_FILES.p256 },
   'P-384': { option: 'p384', dev: DEVELOPMENT_FILES.p384 },
+  'P-521': { option: 'p521', dev: DEVELOPMENT_FILES.p521 },
   RSA: { option: 'rsa', dev: DEVELOPMENT_FILES.rsa },
 };
 
 /**
- * The kinds a production configuration may leave out: P-384 came after deployments that name only
- * the other three files, and those must start as before (without P-384 signing).
+ * The kinds a production configuration may leave out, with the setting that adds each: P-384 and
+ * P-521 came after deployments that name only the other three files, and those must start as
+ * before (without P-384 or P-521 signing).
  */
-const OPTIONAL_IN_PRODUCTION: ReadonlySet<KeyKind> = new Set(['P-384']);
+export const OPTIONAL_KEY_SETTINGS: Readonly<Partial<Record<KeyKind, string>>> = Object.freeze({ 'P-384': 'GX_KEY_P384_FILE', 'P-521': 'GX_KEY_P521_FILE' });
 
 async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions): Promise<KeyObject>;
 async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions, optional: true): Promise<KeyObject | undefined>;
@@ -295,7 +301,7 @@ async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions, option
     const path = resolve(configured);
     return parsePrivateKey(await readRequired(path, `${kind} private key`), path, kind);
   }
-  if (options.env === 'production' && optional && OPTIONAL_IN_PRODUCTION.has(kind)) return undefined;
+  if (options.env === 'production' && optional && OPTIONAL_KEY_SETTINGS[kind] !== undefined) return undefined;
   if (options.env === 'production') {
     throw new GxTrustError('KEYS_UNAVAILABLE', `no ${kind} private key file is configured (keyFiles.${KEY_FILE[kind].option})`, {
       hint: 'Production never generates keys: name a PKCS#8 PEM file for each key',
@@ -425,9 +431,9 @@ function makeServiceKey(fields: Omit<ServiceKey, 'signer'>, privateKey: KeyObjec
 }
 
 function missingKeyHint(kind: unknown): string {
-  return kind === 'P-384'
-    ? 'The operator has not configured a P-384 key (GX_KEY_P384_FILE); sign with P-256 (ES256, ecdsa-rdfc-2019) instead'
-    : 'The service holds Ed25519, P-256, P-384 and RSA keys';
+  if (kind === 'P-384') return 'The operator has not configured a P-384 key (GX_KEY_P384_FILE); sign with P-256 (ES256, ecdsa-rdfc-2019) instead';
+  if (kind === 'P-521') return 'The operator has not configured a P-521 key (GX_KEY_P521_FILE); sign with ES256 or ES384 instead';
+  return 'The service holds Ed25519, P-256, P-384, P-521 and RSA keys';
 }
 
 function didKeyIdentity(multikey: string): DidKeyIdentity {
@@ -461,12 +467,13 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
     }
   }
-  const [ed25519, p256, rsa, p384] = await Promise.all([
+  const [ed25519, p256, rsa, p384, p521] = await Promise.all([
     loadPrivateKey('Ed25519', options),
     loadPrivateKey('P-256', options),
     loadPrivateKey('RSA', options),
-    // In development generated like the others, also into a keysDir that predates it.
+    // In development generated like the others, also into a keysDir that predates them.
     loadPrivateKey('P-384', options, true),
+    loadPrivateKey('P-521', options, true),
   ]);
   const publicKeys = { Ed25519: createPublicKey(ed25519), 'P-256': createPublicKey(p256), RSA: createPublicKey(rsa) };
 
@@ -552,7 +559,27 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       didKeyIdentity(mkP384).verificationMethodId,
     );
   }
-  const held = keys as Record<Exclude<KeyKind, 'P-384'>, ServiceKey> & Partial<Record<'P-384', ServiceKey>>;
+  let mkP521: string | undefined;
+  if (p521 !== undefined) {
+    const publicKey = createPublicKey(p521);
+    mkP521 = publicKeyToMultikey(publicKey);
+    // JOSE only: ecdsa-rdfc-2019 is defined for P-256 and P-384, so the P-521 key has no Multikey
+    // method in the did:web document (its did:key is a Multikey, read by ES512 verifiers as a JWK),
+    // and no X.509 chain (as P-384).
+    keys['P-521'] = makeServiceKey(
+      {
+        kind: 'P-521',
+        publicKey,
+        publicJwk: publicJwkOf(publicKey),
+        publicKeyMultibase: mkP521,
+        alg: defaultAlgorithm('P-521'),
+        jwkVerificationMethodId: fragment(F.jwkP521),
+      },
+      p521,
+      didKeyIdentity(mkP521).verificationMethodId,
+    );
+  }
+  const held = keys as Record<Exclude<KeyKind, 'P-384' | 'P-521'>, ServiceKey> & Partial<Record<'P-384' | 'P-521', ServiceKey>>;
 
   const x5uPath = { RSA: 'rsa.pem', 'P-256': 'p256.pem' } as const;
   const jwkMethod = (key: ServiceKey): VerificationMethod => {
@@ -583,6 +610,11 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     const p384Jwk = jwkMethod(held['P-384']);
     methods.push(p384Jwk, jsonWebKeyTwin(p384Jwk), { id: fragment(F.multikeyP384), type: 'Multikey', controller: did, publicKeyMultibase: mkP384 });
   }
+  if (held['P-521'] !== undefined) {
+    // Last, for the same reason; with or without the P-384 methods before it.
+    const p521Jwk = jwkMethod(held['P-521']);
+    methods.push(p521Jwk, jsonWebKeyTwin(p521Jwk));
+  }
   const document: DidDocument = {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
@@ -592,7 +624,8 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
   };
   const didKeys: Partial<Record<DidKeyKind, DidKeyIdentity>> = { Ed25519: didKeyIdentity(mkEd), 'P-256': didKeyIdentity(mkP256) };
   if (mkP384 !== undefined) didKeys['P-384'] = didKeyIdentity(mkP384);
-  const kinds = Object.freeze((['Ed25519', 'P-256', 'P-384', 'RSA'] as const).filter((kind) => keys[kind] !== undefined));
+  if (mkP521 !== undefined) didKeys['P-521'] = didKeyIdentity(mkP521);
+  const kinds = Object.freeze((['Ed25519', 'P-256', 'P-384', 'P-521', 'RSA'] as const).filter((kind) => keys[kind] !== undefined));
 
   const keyring: Keyring = {
     did,
@@ -609,7 +642,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       if (identity === undefined) throw new GxTrustError('INVALID_INPUT', `this service has no did:key for ${String(kind)} keys`, { hint: missingKeyHint(kind) });
       return structuredClone(identity);
     },
-    didKeys: () => (['Ed25519', 'P-256', 'P-384'] as const).flatMap((kind) => (didKeys[kind] === undefined ? [] : [{ kind, did: didKeys[kind].did }])),
+    didKeys: () => (['Ed25519', 'P-256', 'P-384', 'P-521'] as const).flatMap((kind) => (didKeys[kind] === undefined ? [] : [{ kind, did: didKeys[kind].did }])),
     certificateChainPem: (kind) => chains[kind],
     trustAnchorsPem: () => [...anchors],
   };

@@ -66,9 +66,10 @@ export function statusListId(purpose: StatusListPurpose, sequence: number, scope
 
 /**
  * A member slug (a DNS label) or a did:key's base58btc multibase key: neither holds a dot. The key
- * is 47-49 characters after the `z` for Ed25519 and P-256, 69-70 for P-384 (51 bytes).
+ * is 47-49 characters after the `z` for Ed25519 and P-256, 69-70 for P-384 (51 bytes), 95 for
+ * P-521 (69 bytes).
  */
-const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,72}))\.)?(revocation|suspension)-(0|[1-9]\d{0,8})$/;
+const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,96}))\.)?(revocation|suspension)-(0|[1-9]\d{0,8})$/;
 
 /** Parses a list id from a URL path segment, or undefined for anything that is not one of ours. */
 export function parseStatusListId(id: string): { scope: string; purpose: StatusListPurpose; sequence: number } | undefined {

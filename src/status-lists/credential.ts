@@ -151,8 +151,10 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
       ttlMs,
       ...(options.validityMs === undefined ? {} : { validityMs: options.validityMs }),
     });
-    const proof = format === 'vc+jwt' ? { alg: issuer.alg } : { cryptosuite: issuer.cryptosuite };
-    const issued = await options.signer.issueCredential(credential, { format, ...proof }, { caller: SERVICE_CALLER });
+    // A key with no cryptosuite (P-521) signs its lists in the one form it can: a JSON request gets
+    // the vc+jwt (the media type says which), so every verifier that asks still gets a signed list.
+    const proof = format === 'vc+jwt' || issuer.cryptosuite === undefined ? { format: 'vc+jwt' as const, alg: issuer.alg } : { format, cryptosuite: issuer.cryptosuite };
+    const issued = await options.signer.issueCredential(credential, proof, { caller: SERVICE_CALLER });
     return issued.format === 'vc+jwt'
       ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
       : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };

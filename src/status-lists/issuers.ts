@@ -30,8 +30,11 @@ export interface StatusListIssuer {
   scope: string;
   /** What the store keeps as the list's issuer: null for the service's did:web. */
   stored: string | null;
-  /** The proof of each form, for the key kind the DID holds. */
-  cryptosuite: Cryptosuite;
+  /**
+   * The proof of each form, for the key kind the DID holds; no cryptosuite for a key only JOSE
+   * signs with (P-521), whose lists are vc+jwt whichever form is asked for.
+   */
+  cryptosuite: Cryptosuite | undefined;
   alg: JoseAlgorithm;
 }
 
@@ -47,8 +50,8 @@ export interface StatusListIssuers {
 
 export interface StatusListIssuersDependencies {
   serviceDid: string;
-  /** The did:key identities of the service's Ed25519, P-256 and P-384 keys. */
-  didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' | 'P-384' }[];
+  /** The did:key identities of the service's Ed25519, P-256, P-384 and P-521 keys. */
+  didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' | 'P-384' | 'P-521' }[];
   members: Pick<MemberSigning, 'hosts' | 'member'>;
 }
 
@@ -59,6 +62,8 @@ const SIGNED_AS_KEY = {
   'P-256': { cryptosuite: 'ecdsa-rdfc-2019', alg: 'ES256' },
   // The issuer picks the P-384 key for ecdsa-rdfc-2019 when the DID is the P-384 did:key.
   'P-384': { cryptosuite: 'ecdsa-rdfc-2019', alg: 'ES384' },
+  // No Data Integrity cryptosuite takes a P-521 key: its lists exist only as ES512 vc+jwt.
+  'P-521': { cryptosuite: undefined, alg: 'ES512' },
 } as const;
 
 export function createStatusListIssuers(deps: StatusListIssuersDependencies): StatusListIssuers {

@@ -218,7 +218,7 @@ export function createPresentationVerifier(deps: PresentationVerifierDependencie
       client_metadata: {
         client_name: 'gx-trust',
         vp_formats_supported: {
-          jwt_vc_json: { alg_values: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'] as [string, ...string[]] },
+          jwt_vc_json: { alg_values: ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'RS256'] as [string, ...string[]] },
           // cryptosuite_values (eddsa-rdfc-2022, ecdsa-rdfc-2019) is left out: Sphereon's
           // did-auth-siop 0.20 refuses client metadata that carries it, and it is optional.
           ldp_vc: { proof_type_values: ['DataIntegrityProof', 'Ed25519Signature2020', 'JsonWebSignature2020'] as [string, ...string[]] },

@@ -31,6 +31,7 @@ let rsa2048: KeyObject;
 let rsa1024: KeyObject;
 let secp256k1: KeyObject;
 let p384: KeyObject;
+let p521: KeyObject;
 
 beforeAll(() => {
   ed25519 = generateKeyPairSync('ed25519').publicKey;
@@ -39,6 +40,7 @@ beforeAll(() => {
   rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
   secp256k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
   p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey;
+  p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey;
 });
 
 describe('keyKindOf()', () => {
@@ -102,12 +104,31 @@ describe('assertAlgorithmAllowed()', () => {
     expect(verificationKeyKindOf(p384)).toBe('P-384');
     expect(verificationKeyKindOf(jwkOf(p384))).toBe('P-384');
     expect(allowedAlgorithms('P-384')).toEqual(['ES384']);
-    expect(SIGNING_ALGORITHMS).toEqual(['EdDSA', 'ES256', 'ES384', 'PS256']);
-    expect(SIGNING_ALGORITHMS.map(keyKindForAlgorithm)).toEqual(['Ed25519', 'P-256', 'P-384', 'RSA']);
+    expect(SIGNING_ALGORITHMS).toEqual(['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256']);
+    expect(SIGNING_ALGORITHMS.map(keyKindForAlgorithm)).toEqual(['Ed25519', 'P-256', 'P-384', 'P-521', 'RSA']);
     expect(defaultAlgorithm('P-384')).toBe('ES384');
     expect(errorOf(() => assertAlgorithmAllowed('ES384', p256)).message).toMatch(/ES384 is not allowed with P-256 keys/);
     expect(errorOf(() => assertAlgorithmAllowed('ES256', p384)).message).toMatch(/ES256 is not allowed with P-384 keys/);
     expect(errorOf(() => assertAlgorithmAllowed('ES384', { ...jwkOf(p384), x: 'AAAA' } as JWK)).message).toMatch(/48-byte/);
+  });
+
+  it('ties ES512 to P-521 keys only (RFC 7518 §3.4: P-521 and SHA-512), for signing as for verifying', () => {
+    expect(verificationKeyKindOf(p521)).toBe('P-521');
+    expect(verificationKeyKindOf(jwkOf(p521))).toBe('P-521');
+    expect(allowedAlgorithms('P-521')).toEqual(['ES512']);
+    expect(defaultAlgorithm('P-521')).toBe('ES512');
+    expect(keyKindForAlgorithm('ES512')).toBe('P-521');
+    expect(() => assertAlgorithmAllowed('ES512', p521)).not.toThrow();
+    expect(() => assertAlgorithmAllowed('ES512', jwkOf(p521))).not.toThrow();
+    for (const [alg, key, kind] of [['ES512', p256, 'P-256'], ['ES512', p384, 'P-384'], ['ES512', rsa2048, 'RSA'], ['ES512', ed25519, 'Ed25519'], ['ES256', p521, 'P-521'], ['ES384', p521, 'P-521'], ['EdDSA', p521, 'P-521']] as const) {
+      expect(errorOf(() => assertAlgorithmAllowed(alg, key)).message).toMatch(new RegExp(`${alg} is not allowed with ${kind} keys`));
+    }
+    // 66-byte coordinates (521 bits, leading zeros kept): a shorter x or y is no P-521 JWK.
+    expect(Buffer.from(jwkOf(p521).x!, 'base64url')).toHaveLength(66);
+    expect(errorOf(() => assertAlgorithmAllowed('ES512', { ...jwkOf(p521), x: Buffer.from(jwkOf(p521).x!, 'base64url').subarray(1).toString('base64url') } as JWK)).message).toMatch(/66-byte/);
+    expect(errorOf(() => assertAlgorithmAllowed('ES512', { ...jwkOf(p521), y: 'AAAA' } as JWK)).message).toMatch(/66-byte/);
+    // A JWK restricted to ES512 by its own alg member stays so.
+    expect(errorOf(() => assertAlgorithmAllowed('ES384', { ...jwkOf(p521), alg: 'ES512' } as JWK)).code).toBe('ALG_NOT_ALLOWED');
   });
 
   describe('refuses', () => {

@@ -48,10 +48,13 @@ describe('gx-trust', () => {
     ['--format', 'ldp_vc'],
     ['--format', 'vc+jwt', '--alg', 'PS256', '--jwt'],
     ['--format', 'vc+jwt', '--alg', 'ES384', '--jwt'],
+    ['--format', 'vc+jwt', '--alg', 'ES512', '--jwt'],
     ['--cryptosuite', 'ecdsa-rdfc-2019', '--key-type', 'P-384'],
   ])('issues (%s %s) and verifies what it issued with exit code 0', async (...flags) => {
     const issued = await gxTrust('issue', join(dir, 'credential.json'), ...flags);
     expect(issued.code, issued.stderr).toBe(0);
+    // --jwt prints the bare compact JWS: its header names the algorithm asked for.
+    if (flags.includes('--alg')) expect(JSON.parse(Buffer.from(issued.stdout.trim().split('.')[0]!, 'base64url').toString()).alg).toBe(flags[flags.indexOf('--alg') + 1]);
     const out = join(dir, 'issued.out');
     writeFileSync(out, issued.stdout);
     const verified = await gxTrust('verify', out);

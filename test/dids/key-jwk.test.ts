@@ -21,7 +21,7 @@ const didJwkOf = (jwk: object): string => `did:jwk:${Buffer.from(JSON.stringify(
 /** Signs with the private key and verifies with the key the DID document publishes. */
 function roundTrips(privateKey: KeyObject, publishedJwk: object): boolean {
   const data = Buffer.from('gx-trust');
-  const algorithm = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  const algorithm = privateKey.asymmetricKeyType === 'ed25519' ? null : privateKey.asymmetricKeyDetails?.namedCurve === 'secp521r1' ? 'sha512' : 'sha256';
   const signature = sign(algorithm, data, privateKey);
   return verify(algorithm, data, createPublicKey({ key: publishedJwk as JsonWebKey, format: 'jwk' }), signature);
 }
@@ -32,8 +32,10 @@ describe('did:key', () => {
   describe.each([
     ['Ed25519', () => generateKeyPairSync('ed25519'), 'z6Mk'],
     ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }), 'zDn'],
-    // p384-pub (0x1201): issuers that sign ES384; gx-trust verifies, never signs with, P-384.
+    // p384-pub (0x1201): issuers that sign ES384 (and the service's own P-384 key).
     ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' }), 'z82'],
+    // p521-pub (0x1202): issuers that sign ES512 (and the service's own P-521 key).
+    ['P-521', () => generateKeyPairSync('ec', { namedCurve: 'P-521' }), 'z2J9'],
   ] as const)('%s', (_name, generate, prefix) => {
     it('resolves to a Multikey method under assertionMethod and authentication that verifies a real signature', async () => {
       const { publicKey, privateKey } = generate();
@@ -53,6 +55,18 @@ describe('did:key', () => {
         expect(roundTrips(privateKey, verificationMethodJwk(method))).toBe(true);
       }
     });
+  });
+
+  // The did:key specification's test vectors (w3c-ccg/did-method-key, test-vectors/nist-curves.json at
+  // e7839a8e1ce1e17ff18bc0c95600753604efb1fe): one P-521 key of each y parity (compressed 0x02, 0x03).
+  it.each([
+    ['did:key:z2J9gaYxrKVpdoG9A4gRnmpnRCcxU6agDtFVVBVdn1JedouoZN7SzcyREXXzWgt3gGiwpoHq7K68X4m32D8HgzG8wv3sY5j7', 'ASUHPMyichQ0QbHZ9ofNx_l4y7luncn5feKLo3OpJ2nSbZoC7mffolj5uy7s6KSKXFmnNWxGJ42IOrjZ47qqwqyS', 'AW9ziIC4ZQQVSNmLlp59yYKrjRY0_VqO-GOIYQ9tYpPraBKUloEId6cI_vynCzlZWZtWpgOM3HPhYEgawQ703RjC'],
+    ['did:key:z2J9gcGdb2nEyMDmzQYv2QZQcM1vXktvy1Pw4MduSWxGabLZ9XESSWLQgbuPhwnXN7zP7HpTzWqrMTzaY5zWe6hpzJ2jnw4f', 'AQgyFy6EwH3_u_KXPw8aTXTY7WSVytmbuJeFpq4U6LipxtSmBJe_jjRzms9qubnwm_fGoHMQlvQ1vzS2YLusR2V0', 'Ab06MCcgoG7dM2I-VppdLV1k3lDoeHMvyYqHVfP05Ep2O7Zu0Qwd6IVzfZi9K0KMDud22wdnGUpUtFukZo0EeO15'],
+  ])('resolves the did:key specification\'s P-521 vector %s to the JWK the specification gives, and encodes that JWK back to it', (did, x, y) => {
+    const document = resolveDidKey(did);
+    const jwk = verificationMethodJwk(document.verificationMethod![0]!);
+    expect(jwk).toEqual({ kty: 'EC', crv: 'P-521', x, y });
+    expect(`did:key:${publicKeyToMultikey(createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }))}`).toBe(did);
   });
 
   it.each([

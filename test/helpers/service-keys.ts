@@ -13,6 +13,7 @@ const FILES = {
   Ed25519: { option: 'ed25519', dev: DEVELOPMENT_FILES.ed25519 },
   'P-256': { option: 'p256', dev: DEVELOPMENT_FILES.p256 },
   'P-384': { option: 'p384', dev: DEVELOPMENT_FILES.p384 },
+  'P-521': { option: 'p521', dev: DEVELOPMENT_FILES.p521 },
   RSA: { option: 'rsa', dev: DEVELOPMENT_FILES.rsa },
 } as const;
 

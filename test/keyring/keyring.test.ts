@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import jsonld from 'jsonld';
-import { constants, verify } from 'node:crypto';
+import { constants, createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { multikeyToJwk } from '../../src/dids/multikey.js';
@@ -165,6 +165,9 @@ describe('the service DID document', () => {
       ['#jwk-p384', 'JsonWebKey2020'],
       ['#jwk-p384-jsonwebkey', 'JsonWebKey'],
       ['#multikey-p384', 'Multikey'],
+      // Then the P-521 key (ES512 only: no cryptosuite takes it, so no Multikey method).
+      ['#jwk-p521', 'JsonWebKey2020'],
+      ['#jwk-p521-jsonwebkey', 'JsonWebKey'],
     ]);
     for (const method of methods) expect(method.controller).toBe(DID);
     expect(doc.assertionMethod).toEqual(methods.map((m) => m.id));
@@ -196,11 +199,17 @@ describe('the service DID document', () => {
     expect(keyring.key('P-384').publicJwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
     expect(byId.get('#multikey-p384')?.publicKeyMultibase).toMatch(/^z82/);
     expect(multikeyToJwk(byId.get('#multikey-p384')?.publicKeyMultibase ?? '')).toEqual(keyring.key('P-384').publicJwk);
+    // P-521: no X.509 chain either, alg ES512, 66-byte coordinates; its did:key (z2J9...) is the same key.
+    expect(byId.get('#jwk-p521')?.publicKeyJwk).toEqual({ ...keyring.key('P-521').publicJwk, alg: 'ES512' });
+    expect(keyring.key('P-521').publicJwk).toMatchObject({ kty: 'EC', crv: 'P-521' });
+    expect(Buffer.from(keyring.key('P-521').publicJwk.x ?? '', 'base64url')).toHaveLength(66);
+    expect(keyring.key('P-521').multikeyVerificationMethodId).toBeUndefined();
+    expect(multikeyToJwk(keyring.key('P-521').publicKeyMultibase ?? '')).toEqual(keyring.key('P-521').publicJwk);
   });
 
   it('publishes each JsonWebKey2020 key again as a VC-JOSE-COSE JsonWebKey method with the same publicKeyJwk', () => {
     const byId = new Map((keyring.didDocument().verificationMethod ?? []).map((m) => [m.id.slice(DID.length), m]));
-    for (const fragment of ['#jwk-ed25519', '#jwk-p256', '#jwk-rsa', '#jwk-p384']) {
+    for (const fragment of ['#jwk-ed25519', '#jwk-p256', '#jwk-rsa', '#jwk-p384', '#jwk-p521']) {
       expect(byId.get(`${fragment}-jsonwebkey`)).toEqual({ ...byId.get(fragment), id: `${DID}${fragment}-jsonwebkey`, type: 'JsonWebKey' });
     }
   });
@@ -226,7 +235,7 @@ describe('the service DID document', () => {
   it('puts the x5u under the base URL path', async () => {
     const dir = await tempDir();
     const copy = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => copyFile(join(devDir, f), join(dir, f))));
-    expect(copy).toHaveLength(8);
+    expect(copy).toHaveLength(9);
     const underPath = await loadOrCreateKeyring(development(dir, { baseUrl: 'https://example.org/gx/' }));
     expect(underPath.did).toBe('did:web:example.org:gx');
     expect(underPath.baseUrl).toBe('https://example.org/gx');
@@ -239,7 +248,7 @@ describe('the service DID document', () => {
     doc.id = 'did:web:attacker.example';
     (doc.verificationMethod ?? []).length = 0;
     expect(keyring.didDocument().id).toBe(DID);
-    expect(keyring.didDocument().verificationMethod).toHaveLength(12);
+    expect(keyring.didDocument().verificationMethod).toHaveLength(14);
   });
 });
 
@@ -303,6 +312,7 @@ describe('didKey()', () => {
     ['Ed25519', /^did:key:z6Mk/],
     ['P-256', /^did:key:zDn/],
     ['P-384', /^did:key:z82/],
+    ['P-521', /^did:key:z2J9/],
   ] as const)('gives the did:key form of the %s key with a Multikey document', (kind, prefix) => {
     const { did, verificationMethodId, document } = keyring.didKey(kind);
     const multikey = keyring.key(kind).publicKeyMultibase ?? '';
@@ -333,8 +343,8 @@ describe('the P-384 key', () => {
     for (const kind of ['Ed25519', 'P-256', 'RSA'] as const) expect(upgraded.key(kind).publicJwk).toEqual(keyring.key(kind).publicJwk);
     expect(upgraded.didDocument().verificationMethod?.slice(0, 9)).toEqual(keyring.didDocument().verificationMethod?.slice(0, 9));
     expect(upgraded.key('P-384').publicJwk).not.toEqual(keyring.key('P-384').publicJwk);
-    expect(upgraded.kinds).toEqual(['Ed25519', 'P-256', 'P-384', 'RSA']);
-    expect(upgraded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384']);
+    expect(upgraded.kinds).toEqual(['Ed25519', 'P-256', 'P-384', 'P-521', 'RSA']);
+    expect(upgraded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384', 'P-521']);
   });
 
   it('refuses a P-384 key file that holds another key type', async () => {
@@ -343,6 +353,51 @@ describe('the P-384 key', () => {
     const error = await errorOf(loadOrCreateKeyring(development(dir)));
     expect(error.code).toBe('KEYS_UNAVAILABLE');
     expect(error.message).toMatch(/p384\.key\.pem holds a key of type P-256 where P-384 is expected/);
+  });
+});
+
+describe('the P-521 key', () => {
+  it('is generated into a keys folder from before it existed (with or without the P-384 key), and nothing else there changes', async () => {
+    for (const missing of [[DEVELOPMENT_FILES.p521], [DEVELOPMENT_FILES.p384, DEVELOPMENT_FILES.p521]]) {
+      const dir = await tempDir();
+      const older = Object.values(DEVELOPMENT_FILES).filter((f) => !(missing as string[]).includes(f));
+      await Promise.all(older.map((f) => copyFile(join(devDir, f), join(dir, f))));
+      const before = await Promise.all(older.map((f) => readFile(join(dir, f), 'utf8')));
+      const upgraded = await loadOrCreateKeyring(development(dir));
+      expect(await readFile(join(dir, DEVELOPMENT_FILES.p521), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect((await stat(join(dir, DEVELOPMENT_FILES.p521))).mode & 0o777).toBe(0o600);
+      expect(await Promise.all(older.map((f) => readFile(join(dir, f), 'utf8')))).toEqual(before);
+      const kept = missing.length === 1 ? (['Ed25519', 'P-256', 'P-384', 'RSA'] as const) : (['Ed25519', 'P-256', 'RSA'] as const);
+      for (const kind of kept) expect(upgraded.key(kind).publicJwk).toEqual(keyring.key(kind).publicJwk);
+      // Every method published before keeps its place: the first nine always, the P-384 ones too when that key was there.
+      const keptMethods = missing.length === 1 ? 12 : 9;
+      expect(upgraded.didDocument().verificationMethod?.slice(0, keptMethods)).toEqual(keyring.didDocument().verificationMethod?.slice(0, keptMethods));
+      expect(upgraded.key('P-521').publicJwk).not.toEqual(keyring.key('P-521').publicJwk);
+      expect(upgraded.didDocument().verificationMethod?.slice(-2).map((m) => m.id.split('#')[1])).toEqual(['jwk-p521', 'jwk-p521-jsonwebkey']);
+      expect(upgraded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384', 'P-521']);
+    }
+  });
+
+  it('refuses a P-521 key file that holds another key type', async () => {
+    const dir = await tempDir();
+    await copyFile(join(devDir, DEVELOPMENT_FILES.p384), join(dir, DEVELOPMENT_FILES.p521));
+    const error = await errorOf(loadOrCreateKeyring(development(dir)));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    expect(error.message).toMatch(/p521\.key\.pem holds a key of type P-384 where P-521 is expected/);
+  });
+
+  it('signs ES512: SHA-512, r||s (132 bytes), verified with the published JWK', async () => {
+    const signer = keyring.key('P-521').signer();
+    expect(signer).toMatchObject({ keyKind: 'P-521', algorithm: 'ES512', kid: `${DID}#jwk-p521` });
+    const data = new TextEncoder().encode('header.payload');
+    const signature = await signer.sign(data);
+    expect(signature).toHaveLength(132);
+    const published = createPublicKey({ key: keyring.key('P-521').publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    expect(verify('sha512', data, { key: published, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+    expect(verify('sha384', data, { key: published, dsaEncoding: 'ieee-p1363' }, signature)).toBe(false);
+    // The did:key method signs with the same key; no Multikey method of the did:web exists for it.
+    expect(keyring.key('P-521').signer(keyring.didKey('P-521').verificationMethodId).kid).toBe(keyring.didKey('P-521').verificationMethodId);
+    expect(() => keyring.key('P-521').signer(`${DID}#multikey-p521`)).toThrow(GxTrustError);
   });
 });
 
@@ -420,6 +475,25 @@ describe('loadOrCreateKeyring() in production', () => {
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.hint).toMatch(/GX_KEY_P384_FILE/);
     expect(() => loaded.didKey('P-384')).toThrow(GxTrustError);
+  });
+
+  it('starts without a P-521 key when none is configured, signs with the others, and names GX_KEY_P521_FILE when asked for one', async () => {
+    const loaded = await loadOrCreateKeyring(production(await tempDir(), { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa'), p384: devFile('p384') }));
+    expect(loaded.kinds).toEqual(['Ed25519', 'P-256', 'P-384', 'RSA']);
+    expect(loaded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384']);
+    expect(loaded.didDocument().verificationMethod).toHaveLength(12);
+    const error = await errorOf((async () => loaded.key('P-521'))());
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.hint).toMatch(/GX_KEY_P521_FILE/);
+    expect(() => loaded.didKey('P-521')).toThrow(GxTrustError);
+  });
+
+  it('loads the P-521 key from keyFiles.p521 (without the P-384 one too)', async () => {
+    const loaded = await loadOrCreateKeyring(production(await tempDir(), { ed25519: devFile('ed25519'), p256: devFile('p256'), rsa: devFile('rsa'), p521: devFile('p521') }));
+    expect(loaded.kinds).toEqual(['Ed25519', 'P-256', 'P-521', 'RSA']);
+    expect(loaded.key('P-521').publicJwk).toEqual(keyring.key('P-521').publicJwk);
+    expect(loaded.didKey('P-521').did).toBe(keyring.didKey('P-521').did);
+    expect(loaded.didDocument().verificationMethod?.slice(9).map((m) => m.id.split('#')[1])).toEqual(['jwk-p521', 'jwk-p521-jsonwebkey']);
   });
 
   it('loads the P-384 key from keyFiles.p384', async () => {

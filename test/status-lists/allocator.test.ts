@@ -156,7 +156,10 @@ describe('StatusListAllocator', () => {
     // A P-384 did:key's multibase key is 70 characters after the z (51 bytes), longer than Ed25519's or P-256's.
     const p384Key = `z82${'L'.repeat(68)}`;
     expect(parseStatusListId(`key.${p384Key}.revocation-0`)).toEqual({ scope: `key.${p384Key}`, purpose: 'revocation', sequence: 0 });
-    expect(parseStatusListId(`key.z${'L'.repeat(73)}.revocation-0`)).toBeUndefined();
+    // A P-521 did:key's is 95 (69 bytes); one character more than that is no key of ours.
+    const p521Key = `z2J9${'L'.repeat(92)}`;
+    expect(parseStatusListId(`key.${p521Key}.revocation-0`)).toEqual({ scope: `key.${p521Key}`, purpose: 'revocation', sequence: 0 });
+    expect(parseStatusListId(`key.z${'L'.repeat(97)}.revocation-0`)).toBeUndefined();
     for (const id of ['revocation-01', 'revocation--1', 'other-1', 'revocation-1/..', '__proto__', 'member..revocation-0', 'member.Acme.revocation-0', 'member.a.b.revocation-0', 'key.z0OIl.revocation-0', 'service.revocation-0']) {
       expect(parseStatusListId(id)).toBeUndefined();
     }

@@ -29,16 +29,19 @@
  *   issuer `https://example.issuer/...` and a thumbprint `kid`, fail `KEY_BINDING` as sent.
  * - SD-JWT and COSE are not implemented: a presentation holding `vc+sd-jwt` or `vc+cose` credentials
  *   (case 7) is not verified (`UNSUPPORTED_FORMAT` for those credentials).
- * - ES512 (P-521) is neither signed nor verified: case 4 (issuing with P-521) is 400 at
- *   `/options/alg`, case 9 (an ES512 vector, where the suite expects a failure anyway) `ALG_NOT_ALLOWED`.
  * - Case 4's input, `presentation-multiple.json`, holds a `vc+sd-jwt` `data:` URL with a space in
  *   it, which is no IRI: gx-trust refuses to sign it (400 `INVALID_INPUT` at its `id`); the test
- *   signs it again with the space removed.
+ *   signs it again (ES512, with the service's P-521 key, as the suite's P-521 key file asks) with
+ *   the space removed.
  * - Case 3's input holds a `vc+jwt` whose header lost its first character: gx-trust signs the
  *   presentation (as the suite expects), and verifying it refuses that credential.
  * - Case 5 ("JWT Issuance with Unknown Extensions") expects the issuer to fail; gx-trust issues the
- *   credential, as the Recommendation's "additional members that are not understood MUST be
- *   ignored" (statement 26) reads, and the result verifies.
+ *   credential (ES512, the suite hands its P-521 key), as the Recommendation's "additional members
+ *   that are not understood MUST be ignored" (statement 26) reads, and the result verifies.
+ * Case 9 ("JWT Verification With Unknown Extensions") expects a failure: the suite verifies its
+ * ES512 vector, signed by its P-521 key, with its Ed25519 key (`vm-ed25519.json`). gx-trust fails
+ * it too, for that reason: re-targeted with `kid` naming the suite's Ed25519 method, an ES512
+ * header over an Ed25519 key is `ALG_NOT_ALLOWED`; under the P-521 key that signed it, it verifies.
  * Fixed in gx-trust by cases 7 and 16: an `EnvelopedVerifiableCredential` of a media type gx-trust
  * does not verify, or whose `id` is no `data:` URL, was reported `PROOF_MISSING` ("has no proof");
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
@@ -113,6 +116,8 @@ interface Retarget {
   edit?: (payload: Record<string, any>) => void;
   /** Keep the vector's own signature bytes instead of signing (the bad-signature vector). */
   keepSignature?: boolean;
+  /** Header members to set after re-targeting (a kid naming another method than the signer's). */
+  header?: Record<string, unknown>;
 }
 
 /** Replaces the suite's issuer by the loopback DID, wherever a string says it. */
@@ -136,7 +141,7 @@ async function retarget(token: string, options: Retarget = {}): Promise<string> 
     payload.iat = now;
   }
   options.edit?.(payload);
-  const newHeader: { alg: string; [name: string]: unknown } = { ...header, alg: header.alg, kid: key.fragment };
+  const newHeader: { alg: string; [name: string]: unknown } = { ...header, alg: header.alg, kid: key.fragment, ...options.header };
   if (options.keepSignature) {
     const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
     return `${encode(newHeader)}.${encode(payload)}.${token.split('.')[2]}`;
@@ -315,26 +320,30 @@ describe('JOSE Tests: issuance (gx-trust as the issuer, POST /credentials/issue 
     expectVerified(await target.verifyVp(tokenOf(good.body.verifiablePresentation, 'vp+jwt')));
   });
 
-  it('4. JWT Complex Presentation Issuance: the suite signs with P-521 (ES512), which gx-trust does not sign with: 400 at /options/alg', async () => {
+  it('4. JWT Complex Presentation Issuance: with ES512 (the suite hands its P-521 key), the suite\'s vc+sd-jwt data: URL (a space before its first "~") is not an IRI: 400 at its id, not at the algorithm', async () => {
     const presentation = { ...fixture(SUITE, 'presentation-multiple.json'), holder: target.issuerId };
-    const es512 = await postJson(`${target.svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES512' } }, AUTH());
-    expect(es512.status, es512.text).toBe(400);
-    expect(es512.body.code).toBe('INVALID_INPUT');
-    expect(es512.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/options/alg');
-  });
-
-  it('4. JWT Complex Presentation Issuance: with ES256, the suite\'s vc+sd-jwt data: URL (a space before its first "~") is not an IRI: 400 at its id; without the space the presentation is signed holding its three enveloped credentials as given (statements 5, 7, 13, 20)', async () => {
-    const presentation = { ...fixture(SUITE, 'presentation-multiple.json'), holder: target.issuerId };
-    const asGiven = await postJson(`${target.svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES256' } }, AUTH());
+    const asGiven = await postJson(`${target.svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES512' } }, AUTH());
     expect(asGiven.status, asGiven.text).toBe(400);
     expect(asGiven.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/presentation/verifiableCredential/1/id' });
+  });
 
+  it('4. JWT Complex Presentation Issuance: without the space, an ES512 vp+jwt with the service\'s P-521 key: header alg ES512, typ vp+jwt, cty vp, kid a P-521 method listed for authentication; the payload holds the three enveloped credentials as given; raw jose verifies it under the published JWK (statements 1, 2, 5, 7, 13, 20, 22)', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-multiple.json'), holder: target.issuerId };
     // The one patch: the space removed from the SD-JWT data: URL (nothing else changes).
     expect(presentation.verifiableCredential[1].id.match(/ /g)).toHaveLength(1);
     presentation.verifiableCredential[1].id = presentation.verifiableCredential[1].id.replace(' ', '');
-    const answer = await postJson(`${target.svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES256' } }, AUTH());
+    const answer = await postJson(`${target.svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES512' } }, AUTH());
     expect(answer.status, answer.text).toBe(201);
-    const vpPayload = decodePart(tokenOf(answer.body.verifiablePresentation, 'vp+jwt'), 1);
+    const vp = tokenOf(answer.body.verifiablePresentation, 'vp+jwt');
+    const head = decodeProtectedHeader(vp) as Record<string, any>;
+    expect(head).toMatchObject({ alg: 'ES512', typ: 'vp+jwt', cty: 'vp' });
+    const { document, method } = await publishedMethod(head.kid);
+    expect(method?.publicKeyJwk).toMatchObject({ kty: 'EC', crv: 'P-521', alg: 'ES512' });
+    expect(document.authentication).toContain(method.id);
+    const { payload: verifiedBytes } = await compactVerify(vp, await importJWK(method.publicKeyJwk, 'ES512'), { algorithms: ['ES512'] });
+    const vpPayload = JSON.parse(new TextDecoder().decode(verifiedBytes));
+    expect(withoutJwtClaims(vpPayload)).toEqual(presentation);
+    expect(vpPayload.iss).toBe(target.issuerId);
     expect(vpPayload.verifiableCredential.map((c: { type: string }) => c.type)).toEqual(Array(3).fill('EnvelopedVerifiableCredential'));
     expect(vpPayload.verifiableCredential).toEqual(presentation.verifiableCredential);
   });
@@ -342,9 +351,11 @@ describe('JOSE Tests: issuance (gx-trust as the issuer, POST /credentials/issue 
   it('5. JWT Issuance with Unknown Extensions: gx-trust issues (the suite expects a failure; the Recommendation says members not understood MUST be ignored), keeps the members, and the result verifies (statements 26, 31, 33)', async () => {
     // gx-trust records a credential id once; case 1 recorded this input's id, so this copy gets its own.
     const credential = { ...fixture(SUITE, 'credential-unknown-extensions.json'), issuer: target.issuerId, id: 'urn:uuid:5d2d6c0e-3a8e-4f57-b0c6-2f1a3c9d7e41' };
-    const answer = await target.issue(credential, { format: 'vc+jwt', alg: 'ES256' });
+    // The suite hands its P-521 key for this case: gx-trust signs ES512 with its own.
+    const answer = await target.issue(credential, { format: 'vc+jwt', alg: 'ES512' });
     expect(answer.status, answer.text).toBe(201);
     const issuedToken = tokenOf(answer.body.verifiableCredential, 'vc+jwt');
+    expect(decodeProtectedHeader(issuedToken)).toMatchObject({ alg: 'ES512', typ: 'vc+jwt' });
     expect(withoutJwtClaims(decodePart(issuedToken, 1))).toEqual(credential);
     expectVerified(await target.verify(issuedToken));
   });
@@ -443,9 +454,22 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     expectVerified(await target.verify(absolute));
   });
 
-  it('9. JWT Verification With Unknown Extensions: the vector is ES512 (P-521), which gx-trust does not verify: refused ALG_NOT_ALLOWED before any key is looked up, as published and re-targeted (the suite expects a failure)', async () => {
-    expectRefused(await target.verify(vector('credential-unknown-extensions-signed.json')), 'ALG_NOT_ALLOWED', 'format');
-    expectRefused(await target.verify(await retarget(vector('credential-unknown-extensions-signed.json'), { numericIat: true })), 'ALG_NOT_ALLOWED', 'format');
+  it('9. JWT Verification With Unknown Extensions: the suite verifies its ES512 vector with its Ed25519 key and expects a failure: re-targeted with kid naming the suite\'s Ed25519 method (signature kept), an ES512 header over an Ed25519 key is refused ALG_NOT_ALLOWED; as published, KEY_BINDING (issuer not a DID)', async () => {
+    const published = vector('credential-unknown-extensions-signed.json');
+    expect(decodeProtectedHeader(published)).toMatchObject({ alg: 'ES512', kid: 'KQsihxP-LTeTZO2ETEfduP153UBIiFRhI8nSklMSmm0' });
+    expectRefused(await target.verify(published), 'KEY_BINDING');
+    // The suite's key_file for case 9 is vm-ed25519.json: the Ed25519 method of the loopback DID.
+    const ed25519 = [...KEYS.values()].find((key) => key.publicKeyJwk.crv === 'Ed25519')!;
+    const underEd25519 = await retarget(published, { numericIat: true, keepSignature: true, header: { kid: ed25519.fragment } });
+    expect(decodeProtectedHeader(underEd25519)).toMatchObject({ alg: 'ES512', kid: ed25519.fragment });
+    expectRefused(await target.verify(underEd25519), 'ALG_NOT_ALLOWED', 'proof');
+  });
+
+  it('9. JWT Verification With Unknown Extensions: under the P-521 key that signed it (re-targeted and re-signed, iat in seconds), the ES512 vector verifies: the failure above is the key\'s, not the algorithm\'s (statements 26, 31)', async () => {
+    const token = await retarget(vector('credential-unknown-extensions-signed.json'), { numericIat: true });
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES512', kid: '#key-3' });
+    const answer = await target.verify(token);
+    expectVerified(answer);
   });
 
   /** An unsecured JWT (RFC 7519 §6): alg "none", an empty signature. */

@@ -78,6 +78,12 @@ export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'Ed25519';
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'P-256';
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1') return 'P-384';
+  // VC DI ECDSA defines ecdsa-rdfc-2019 for P-256 and P-384 only: a P-521 key verifies ES512 JWTs, never a proof.
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp521r1') {
+    throw new GxTrustError('INVALID_INPUT', 'a P-521 key has no Data Integrity cryptosuite (ecdsa-rdfc-2019 is defined for P-256 and P-384)', {
+      hint: 'P-521 keys sign and verify ES512 vc+jwt / vp+jwt; use a P-256 or P-384 key for ecdsa-rdfc-2019',
+    });
+  }
   throw new GxTrustError('INVALID_INPUT', `a ${key.asymmetricKeyType ?? 'symmetric'} key has no Data Integrity cryptosuite in gx-trust`, {
     hint: 'Use an Ed25519 key (eddsa-rdfc-2022, Ed25519Signature2020) or a P-256 or P-384 key (ecdsa-rdfc-2019)',
   });
@@ -122,7 +128,8 @@ export function verifierFor(method: VerificationMethod): SuiteVerifier {
     try {
       verifier = nodeVerifier(method.id, publicKey);
     } catch (cause) {
-      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519, P-256 or P-384 key`, { cause });
+      // The cause says which key it is instead (a P-521 key: ecdsa-rdfc-2019 is defined for P-256 and P-384 only).
+      throw new GxTrustError('KEY_BINDING', `${method.id} is not an Ed25519, P-256 or P-384 key${cause instanceof GxTrustError ? `: ${cause.message}` : ''}`, { cause });
     }
     verifierCache.set(key, verifier);
   }

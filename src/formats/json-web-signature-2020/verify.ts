@@ -116,6 +116,8 @@ function cryptoArgs(alg: JsonWebSignature2020Alg, key: KeyObject): { digest: str
       return { digest: 'sha256', key: { key, dsaEncoding: 'ieee-p1363' } };
     case 'ES384':
       return { digest: 'sha384', key: { key, dsaEncoding: 'ieee-p1363' } };
+    case 'ES512':
+      return { digest: 'sha512', key: { key, dsaEncoding: 'ieee-p1363' } };
     case 'EdDSA':
       return { digest: null, key };
   }

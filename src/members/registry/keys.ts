@@ -16,14 +16,14 @@ import { certificatesOf, view } from './views.js';
 
 /**
  * Hosted members get one key of each of these kinds: RSA for PS256 (the Danube profile), P-256,
- * Ed25519. P-384 is the service's own only (ES384, ecdsa-rdfc-2019 P-384): no member key of it is
- * generated or registered.
+ * Ed25519. P-384 and P-521 are the service's own only (ES384, ecdsa-rdfc-2019 P-384, ES512): no
+ * member key of them is generated or registered.
  */
 export const HOSTED_KEY_KINDS: readonly KeyKind[] = ['Ed25519', 'P-256', 'RSA'];
 
 /** The kinds a certificate binds (JsonWebKey2020 with x5c); Ed25519 Multikeys carry none. */
 export const CERTIFIED_KINDS: readonly KeyKind[] = ['P-256', 'RSA'];
-export const FRAGMENT_PREFIX: Record<Exclude<KeyKind, 'P-384'>, string> = { Ed25519: 'ed25519', 'P-256': 'p256', RSA: 'rsa' };
+export const FRAGMENT_PREFIX: Record<Exclude<KeyKind, 'P-384' | 'P-521'>, string> = { Ed25519: 'ed25519', 'P-256': 'p256', RSA: 'rsa' };
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use', 'key_ops', 'x5c', 'x5u', 'x5t', 'x5t#S256'] as const;

@@ -34,6 +34,8 @@ export function generateKeys(alg: JoseAlgorithm | 'RSA-1024'): { privateKey: Key
       return generateKeyPairSync('ec', { namedCurve: 'P-256' });
     case 'ES384':
       return generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    case 'ES512':
+      return generateKeyPairSync('ec', { namedCurve: 'P-521' });
     case 'PS256':
       return generateKeyPairSync('rsa', { modulusLength: 2048 });
     case 'RSA-1024':
