@@ -94,10 +94,8 @@ type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: Cryptosuite 
 
 const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, ES512 P-521, PS256 RSA); P-521 signs vc+jwt / vp+jwt only';
 
-/** The format when the options name none: VC-JOSE for the Danube profile, an alg, or an RSA key (which has no Data Integrity cryptosuite here). */
-function credentialFormatOf(options: IssueOptions): 'ldp_vc' | 'vc+jwt' {
-  return options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined || options.keyType === 'RSA' ? 'vc+jwt' : 'ldp_vc');
-}
+/** Key types with no Data Integrity cryptosuite here (ecdsa-rdfc-2019 is defined for P-256 and P-384): asking for one means VC-JOSE. */
+const JOSE_ONLY_KEYS: readonly KeyKind[] = ['RSA', 'P-521'];
 
 export function createIssuer(deps: IssuerDependencies): Issuer {
   const { keyring } = deps;
@@ -140,6 +138,19 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    * or the kind of our did:key that signs), so `{keyType: "P-384"}` alone, or the P-256 did:key as
    * issuer, signs with ecdsa-rdfc-2019 instead of being refused for the eddsa default.
    */
+  /** The format when the options name none: VC-JOSE for the Danube profile, an alg, or a JOSE-only key (named, or that of our did:key signing). */
+  function joseByDefault(options: { alg?: JoseAlgorithm | undefined; cryptosuite?: Cryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): boolean {
+    if (options.alg !== undefined) return true;
+    // A named cryptosuite is Data Integrity: a JOSE-only key with it is refused at /options/keyType.
+    if (options.cryptosuite !== undefined) return false;
+    const kind = options.keyType ?? didKeyKindOf(signingDid);
+    return kind !== undefined && JOSE_ONLY_KEYS.includes(kind);
+  }
+
+  function credentialFormatOf(options: IssueOptions, issuer: string | undefined): 'ldp_vc' | 'vc+jwt' {
+    return options.format ?? (options.profile === 'gaia-x-danube' || joseByDefault(options, issuer) ? 'vc+jwt' : 'ldp_vc');
+  }
+
   function cryptosuiteOf(options: { cryptosuite?: Cryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): Cryptosuite {
     if (options.cryptosuite !== undefined) return options.cryptosuite;
     const kind = options.keyType ?? didKeyKindOf(signingDid);
@@ -167,7 +178,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
 
   /** The key kind and format issueCredential picks for these options (before any key is used). */
   function planOf(options: IssueOptions, issuer: string | undefined): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
-    const format = credentialFormatOf(options);
+    const format = credentialFormatOf(options, issuer);
     const defaultAlg = options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256';
     const choice: KeyChoice = { format: format === 'ldp_vc' ? 'data-integrity' : 'jose', cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg };
     return { format, kind: keyKindFor(choice, issuer) };
@@ -242,8 +253,8 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     assertIssuableCredential(input, ['credential']);
     const options = proofOptions(IssueOptions.parse(rawOptions));
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
-    const format = credentialFormatOf(options);
     const requestedIssuer = issuerId(credential);
+    const format = credentialFormatOf(options, requestedIssuer);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
     const period = validity(credential, options, await memberCertificateEnd(requestedIssuer, options));
@@ -301,8 +312,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const setHolder = (did: string) => {
       if (!isObject(presentation['holder'])) presentation['holder'] = did;
     };
-    // RSA keys have no Data Integrity cryptosuite here: asking for one means VC-JOSE.
-    const format = options.format ?? (options.alg !== undefined || options.keyType === 'RSA' ? 'vp+jwt' : 'ldp_vp');
+    const format = options.format ?? (joseByDefault(options, holder) ? 'vp+jwt' : 'ldp_vp');
     const choice = { cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg: 'ES256' } as const;
     if (format === 'ldp_vp') {
       const cryptosuite = cryptosuiteOf(options, holder);

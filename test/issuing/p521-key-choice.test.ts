@@ -73,6 +73,16 @@ describe('with the P-521 key', () => {
     expect(issued.format === 'vc+jwt' && headerOf(issued.jwt)).toMatchObject({ alg: 'ES512', kid: didKey.verificationMethodId });
   });
 
+  it('options naming only P-521, or the P-521 did:key as issuer with no options, mean vc+jwt ES512 (P-521 has no cryptosuite); a presentation likewise', async () => {
+    const named = await withP521.issueCredential(credential('did:web:trust.example.org'), { keyType: 'P-521' });
+    expect(named.format === 'vc+jwt' && headerOf(named.jwt)).toMatchObject({ alg: 'ES512', kid: 'did:web:trust.example.org#jwk-p521' });
+    const didKey = development.didKey('P-521');
+    const asDidKey = await withP521.issueCredential(credential(didKey.did));
+    expect(asDidKey.format === 'vc+jwt' && headerOf(asDidKey.jwt)).toMatchObject({ alg: 'ES512', kid: didKey.verificationMethodId });
+    const presented = await withP521.signPresentation({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: didKey.did });
+    expect(presented.format === 'vp+jwt' && headerOf(presented.jwt)).toMatchObject({ alg: 'ES512', kid: didKey.verificationMethodId });
+  });
+
   it.each([
     ['ecdsa-rdfc-2019', { cryptosuite: 'ecdsa-rdfc-2019', keyType: 'P-521' }],
     ['eddsa-rdfc-2022', { cryptosuite: 'eddsa-rdfc-2022', keyType: 'P-521' }],
