@@ -1,0 +1,314 @@
+/**
+ * The W3C selective-disclosure suites' verifier assertions (w3c/vc-di-ecdsa-test-suite
+ * `tests/50-sd-verify.js` for ecdsa-sd-2023, w3c/vc-di-bbs-test-suite `tests/suites/verify.js` for
+ * bbs-2023) against gx-trust's POST /credentials/verify on loopback, and the specifications' own
+ * published derived credentials (vc-di-ecdsa and vc-di-bbs `TestVectors/derivedRevealDocument.json`).
+ *
+ * As the suites do, the issuer and holder side is Digital Bazaar's: raw `@digitalbazaar/vc`
+ * `issue` with the cryptosuite's sign suite (base proof, mandatory pointers) and `derive` with its
+ * disclose suite (selective pointers), by a did:key the test makes (P-256 for ecdsa-sd-2023,
+ * BLS12-381 G2 for bbs-2023; gx-trust resolves both offline). gx-trust only verifies.
+ *
+ * The suites' inputs: their valid credential and their achievement credential (nested objects and
+ * arrays) with its pointers; the suites' driver's-licence credentials need a context gx-trust does
+ * not pin (`https://w3id.org/vdl/v2`), so "nested disclosed properties" and "disclosed properties
+ * and bnodes" use the achievement credential and the valid credential without its ids instead.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as vc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
+import * as ecdsaSd2023 from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+import * as bbs2023 from '@digitalbazaar/bbs-2023-cryptosuite';
+import jsigs from 'jsonld-signatures';
+import { pinnedContexts, withVerificationMethod, createDocumentLoader } from '../../src/document-loader/index.js';
+import { resolveDidKey } from '../../src/dids/key.js';
+import { selectiveDisclosureVerifyingSuite } from '../../src/formats/data-integrity/suites.js';
+import { didKeyIssuer, signedByDidKey } from './di-generator.js';
+import { fixture, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
+
+type Suite = 'ecdsa-sd-2023' | 'bbs-2023';
+
+let target: SuiteEndpoints;
+
+beforeAll(async () => {
+  target = await startSuiteTarget();
+});
+afterAll(async () => {
+  await target?.svc.close();
+});
+
+interface Issuer {
+  did: string;
+  methodId: string;
+  signer: { id: string; algorithm: string; sign(input: { data: Uint8Array }): Promise<Uint8Array> };
+}
+
+async function didKeyOf(suite: Suite): Promise<Issuer> {
+  const key =
+    suite === 'bbs-2023'
+      ? await Bls12381Multikey.generateBbsKeyPair({ algorithm: Bls12381Multikey.ALGORITHMS.BBS_BLS12381_SHA256 })
+      : await EcdsaMultikey.generate({ curve: 'P-256' });
+  const did = `did:key:${key.publicKeyMultibase}`;
+  const methodId = `${did}#${key.publicKeyMultibase}`;
+  key.id = methodId;
+  key.controller = did;
+  return { did, methodId, signer: key.signer() };
+}
+
+/** The issuer and holder side's loader: the pinned contexts, and did:key documents written out by hand (not gx-trust's resolver). */
+function peerLoader() {
+  const contexts = pinnedContexts();
+  return async (url: string) => {
+    const answer = (document: unknown) => ({ contextUrl: null, documentUrl: url, document: structuredClone(document) });
+    if (contexts.has(url)) return answer(contexts.get(url));
+    const [did = '', fragment] = url.split('#');
+    const multibase = did.replace(/^did:key:/, '');
+    if (!did.startsWith('did:key:')) throw new Error(`peer loader: ${url}`);
+    const method = { id: `${did}#${multibase}`, type: 'Multikey', controller: did, publicKeyMultibase: multibase };
+    if (fragment !== undefined) return answer({ '@context': 'https://w3id.org/security/multikey/v1', ...method });
+    return answer({ '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [method], assertionMethod: [method.id] });
+  };
+}
+
+const cryptosuites = { 'ecdsa-sd-2023': ecdsaSd2023, 'bbs-2023': bbs2023 } as const;
+
+/** The issuer's base proof (for the holder only), by raw @digitalbazaar/vc. */
+async function issueBase(suite: Suite, issuer: Issuer, credential: any, mandatoryPointers: string[]): Promise<any> {
+  const proof = new DataIntegrityProof({ signer: issuer.signer, cryptosuite: cryptosuites[suite].createSignCryptosuite({ mandatoryPointers }) });
+  return vc.issue({ credential: { ...credential, issuer: issuer.did }, suite: proof, documentLoader: peerLoader() });
+}
+
+/** What the holder derives and shows a verifier. */
+async function derive(suite: Suite, base: any, selectivePointers: string[]): Promise<any> {
+  const proof = new DataIntegrityProof({ cryptosuite: cryptosuites[suite].createDiscloseCryptosuite({ selectivePointers }) });
+  return vc.derive({ verifiableCredential: base, suite: proof, documentLoader: peerLoader() });
+}
+
+function expectVerified(answer: Answer): void {
+  expect(answer.status, answer.text).toBe(200);
+  expect(answer.body.verified, answer.text).toBe(true);
+}
+
+/** The suites' verificationFail, and the check and code gx-trust gives. */
+function expectRefused(answer: Answer, check: string, code: string): void {
+  expect([400, 422], answer.text).toContain(answer.status);
+  expect(answer.body?.verified, answer.text).not.toBe(true);
+  const failed = (answer.body?.checks ?? []).find((c: { check: string; verified: boolean }) => c.check === check && !c.verified);
+  expect(failed, answer.text).toBeDefined();
+  expect(failed.code, answer.text).toBe(code);
+}
+
+const SUITE_FILES = 'vc-di-ecdsa-test-suite';
+
+describe.each(['ecdsa-sd-2023', 'bbs-2023'] as const)('%s (verifiers): Digital Bazaar issues and derives, gx-trust verifies', (suite) => {
+  let issuer: Issuer;
+  let validBase: any;
+  let disclosed: any;
+  let nested: any;
+  let noIds: any;
+  let full: any;
+  let lessThanFull: any;
+  let withoutFirst: any;
+  let mandatoryDescription: any;
+
+  beforeAll(async () => {
+    issuer = await didKeyOf(suite);
+    const valid = fixture(SUITE_FILES, 'sd-valid-document.json');
+    const achievement = fixture(SUITE_FILES, 'sd-achievement-document.json');
+    const mandatory: string[] = fixture(SUITE_FILES, 'sd-achievement-mandatoryPointers.json');
+    const selective: string[] = fixture(SUITE_FILES, 'sd-achievement-selectivePointers.json');
+    validBase = await issueBase(suite, issuer, valid, ['/issuer']);
+    disclosed = await derive(suite, validBase, ['/credentialSubject/id']);
+    const achievementBase = await issueBase(suite, issuer, achievement, mandatory);
+    nested = await derive(suite, achievementBase, selective.slice(1, 3));
+    const { id: _id, ...validWithoutId } = valid;
+    const { id: _subjectId, ...subjectWithoutId } = valid.credentialSubject;
+    noIds = await derive(suite, await issueBase(suite, issuer, { ...validWithoutId, credentialSubject: subjectWithoutId }, ['/issuer']), ['/credentialSubject/name']);
+    full = await derive(suite, achievementBase, [...selective]);
+    lessThanFull = await derive(suite, achievementBase, selective.slice(2, -4));
+    withoutFirst = await derive(suite, achievementBase, selective.slice(7));
+    mandatoryDescription = await derive(suite, await issueBase(suite, issuer, valid, ['/issuer', '/credentialSubject/description']), ['/credentialSubject/name']);
+  }, 60_000);
+
+  it(`MUST verify a valid VC with an ${suite} proof.`, async () => {
+    expect(disclosed.proof.cryptosuite).toBe(suite);
+    expect(disclosed.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440' });
+    expectVerified(await target.verify(disclosed));
+  });
+
+  it('MUST verify a valid VC with nested disclosed properties.', async () => {
+    expect(nested.credentialSubject.achievements[0].sails).toHaveLength(2);
+    expectVerified(await target.verify(nested));
+  });
+
+  it('MUST verify a valid VC with disclosed properties and bnodes.', async () => {
+    expect(noIds.id).toBeUndefined();
+    expect(noIds.credentialSubject).toEqual({ name: 'Alice' });
+    expectVerified(await target.verify(noIds));
+  });
+
+  it('MUST verify with full array revealed properties', async () => {
+    expectVerified(await target.verify(full));
+  });
+
+  it('MUST verify with fewer array revealed properties', async () => {
+    expectVerified(await target.verify(lessThanFull));
+  });
+
+  it('MUST verify w/o first element revealed properties', async () => {
+    expectVerified(await target.verify(withoutFirst));
+  });
+
+  it('a mandatory statement is disclosed without being selected, and verifies', async () => {
+    expect(mandatoryDescription.credentialSubject.description).toBe('A credential about Alice.');
+    expectVerified(await target.verify(mandatoryDescription));
+  });
+
+  it('If the "proofValue" string does not start with "u", an error MUST be raised.', async () => {
+    const copy = structuredClone(disclosed);
+    copy.proof.proofValue = 'a';
+    const answer = await target.verify(copy);
+    expectRefused(answer, 'proof', 'INVALID_SIGNATURE');
+    expect(answer.body.checks.find((c: { check: string }) => c.check === 'proof').pointer).toBe('/proof/proofValue');
+  });
+
+  it(`If the "cryptosuite" field is not the string "${suite}", an error MUST be raised.`, async () => {
+    const copy = structuredClone(disclosed);
+    copy.proof.cryptosuite = 'invalid-cryptosuite';
+    expectRefused(await target.verify(copy), 'format', 'UNSUPPORTED_FORMAT');
+  });
+
+  it('MUST fail to verify a base proof.', async () => {
+    const answer = await target.verify(validBase);
+    expectRefused(answer, 'proof', 'BASE_PROOF_PRESENTED');
+    expect(answer.body.checks.find((c: { check: string }) => c.check === 'proof').pointer).toBe('/proof/proofValue');
+  });
+
+  it('MUST fail to verify a modified disclosed credential.', async () => {
+    const copy = structuredClone(disclosed);
+    copy.credentialSubject.id = 'urn:invalid';
+    expectRefused(await target.verify(copy), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it('fails a disclosed value changed in a nested array element', async () => {
+    const copy = structuredClone(nested);
+    copy.credentialSubject.achievements[0].sails[0].size = 9.9;
+    expectRefused(await target.verify(copy), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it('fails a credential whose mandatory statement was removed', async () => {
+    const copy = structuredClone(mandatoryDescription);
+    delete copy.credentialSubject.description;
+    expectRefused(await target.verify(copy), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it('fails a statement added that the holder did not disclose', async () => {
+    const copy = structuredClone(disclosed);
+    copy.credentialSubject.name = 'Alice';
+    expectRefused(await target.verify(copy), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it("fails a proof made with another key under the issuer's verification method", async () => {
+    const other = await didKeyOf(suite);
+    const forged = { ...other.signer, id: issuer.methodId, algorithm: other.signer.algorithm, sign: other.signer.sign.bind(other.signer) };
+    const base = await issueBase(suite, { ...issuer, signer: forged }, fixture(SUITE_FILES, 'sd-valid-document.json'), ['/issuer']);
+    const derived = await derive(suite, base, ['/credentialSubject/id']);
+    expect(derived.proof.verificationMethod).toBe(issuer.methodId);
+    expectRefused(await target.verify(derived), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it('fails a proofValue whose header names the other proof mode or suite', async () => {
+    for (const byte of suite === 'bbs-2023' ? [0x01, 0x04] : [0x03, 0x02]) {
+      const copy = structuredClone(disclosed);
+      const bytes = Buffer.from(copy.proof.proofValue.slice(1), 'base64url');
+      bytes[2] = byte;
+      copy.proof.proofValue = `u${bytes.toString('base64url')}`;
+      const answer = await target.verify(copy);
+      expectRefused(answer, 'proof', 'INVALID_SIGNATURE');
+      expect(answer.text).toContain(`0xd95d${byte.toString(16).padStart(2, '0')}`);
+    }
+  });
+
+  it('fails a derived proof whose body is cut short', async () => {
+    const copy = structuredClone(disclosed);
+    copy.proof.proofValue = copy.proof.proofValue.slice(0, 40);
+    expectRefused(await target.verify(copy), 'proof', 'INVALID_SIGNATURE');
+  });
+});
+
+describe('the key type is tied to the cryptosuite', () => {
+  let ecdsaSd: any;
+  let bbs: any;
+  beforeAll(async () => {
+    const valid = fixture(SUITE_FILES, 'sd-valid-document.json');
+    ecdsaSd = await derive('ecdsa-sd-2023', await issueBase('ecdsa-sd-2023', await didKeyOf('ecdsa-sd-2023'), valid, ['/issuer']), ['/credentialSubject/id']);
+    bbs = await derive('bbs-2023', await issueBase('bbs-2023', await didKeyOf('bbs-2023'), valid, ['/issuer']), ['/credentialSubject/id']);
+  }, 60_000);
+
+  /** The credential as if issued by `did`'s only key (the signature no longer matters: the key is refused first). */
+  function claimedBy(credential: any, did: string): any {
+    const copy = structuredClone(credential);
+    copy.issuer = did;
+    copy.proof.verificationMethod = resolveDidKey(did).verificationMethod?.[0]?.id;
+    return copy;
+  }
+
+  it('ecdsa-sd-2023 refuses a P-384, an Ed25519 and a BLS12-381 key (ALG_NOT_ALLOWED)', async () => {
+    const bls = (await didKeyOf('bbs-2023')).did;
+    for (const did of [didKeyIssuer('P-384').did, didKeyIssuer('Ed25519').did, bls]) {
+      const answer = await target.verify(claimedBy(ecdsaSd, did));
+      expectRefused(answer, 'proof', 'ALG_NOT_ALLOWED');
+      expect(answer.text).toContain('ecdsa-sd-2023 proofs are not verified with');
+    }
+  });
+
+  it('bbs-2023 refuses a P-256 key (ALG_NOT_ALLOWED)', async () => {
+    const answer = await target.verify(claimedBy(bbs, didKeyIssuer('P-256').did));
+    expectRefused(answer, 'proof', 'ALG_NOT_ALLOWED');
+    expect(answer.text).toContain('bbs-2023 proofs are not verified with P-256 keys');
+  });
+
+  it('a BLS12-381 key verifies no other proof: an ecdsa-rdfc-2019 credential claimed by a BLS did:key is refused (ALG_NOT_ALLOWED)', async () => {
+    const signed = await signedByDidKey(fixture(SUITE_FILES, 'validVc.json'), didKeyIssuer('P-256'), 'ecdsa-rdfc-2019');
+    const answer = await target.verify(claimedBy(signed, (await didKeyOf('bbs-2023')).did));
+    expectRefused(answer, 'proof', 'ALG_NOT_ALLOWED');
+    expect(answer.text).toContain('verifies bbs-2023 Data Integrity proofs only');
+  });
+});
+
+describe("the specifications' published derived credentials (TestVectors/derivedRevealDocument.json)", () => {
+  /** The published proof checked with gx-trust's verifying suite, under the key its did:key names. */
+  async function suiteVerifies(document: any): Promise<boolean> {
+    const methodId: string = document.proof.verificationMethod;
+    const didDocument = resolveDidKey(methodId.split('#')[0] ?? '');
+    const method = didDocument.verificationMethod?.find((m) => m.id === methodId);
+    if (method === undefined) throw new Error(`${methodId} not in its did:key document`);
+    const suite = selectiveDisclosureVerifyingSuite(document.proof.cryptosuite, method);
+    const purpose = new jsigs.purposes.AssertionProofPurpose({ controller: { id: didDocument.id, assertionMethod: [method.id] } });
+    const result = await jsigs.verify(document, { suite, purpose, documentLoader: withVerificationMethod(createDocumentLoader(), method) });
+    return result.verified === true;
+  }
+
+  describe.each([
+    ['ecdsa-sd-2023', 'vc-di-ecdsa'],
+    ['bbs-2023', 'vc-di-bbs'],
+  ])('%s (%s)', (_suite, dir) => {
+    it('the published proof verifies under the published key, with gx-trust\'s pinned contexts and in JSON-LD safe mode', async () => {
+      expect(await suiteVerifies(fixture(dir, 'derivedRevealDocument.json'))).toBe(true);
+    });
+
+    it('the published credential with a disclosed value changed does not verify', async () => {
+      const changed = fixture(dir, 'derivedRevealDocument.json');
+      changed.credentialSubject.boards[0].year = 2021;
+      expect(await suiteVerifies(changed)).toBe(false);
+    });
+
+    it('as published, the service refuses it for its issuer, an https URL no key can be bound to (KEY_BINDING); the proof check is not run', async () => {
+      const answer = await target.verify(fixture(dir, 'derivedRevealDocument.json'));
+      expectRefused(answer, 'key-binding', 'KEY_BINDING');
+      expectRefused(answer, 'proof', 'CHECK_NOT_RUN');
+    });
+  });
+});
