@@ -63,6 +63,14 @@ const ENDPOINTS: Endpoint[] = [
     expect: { others: 422 },
   },
   {
+    // Public as verify is: the holder's step uses no key of the service. A credential without an
+    // ecdsa-sd-2023 base proof is refused, whoever asks.
+    name: 'POST /credentials/derive (public)',
+    route: 'POST /credentials/derive',
+    request: () => ({ method: 'POST', path: '/credentials/derive', body: { verifiableCredential: credential(), options: { selectivePointers: ['/credentialSubject/id'] } } }),
+    expect: { others: 400 },
+  },
+  {
     name: 'POST /presentations/prove',
     route: 'POST /presentations/prove',
     request: () => ({

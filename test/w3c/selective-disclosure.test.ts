@@ -4,6 +4,10 @@
  * bbs-2023) against gx-trust's POST /credentials/verify on loopback, and the specifications' own
  * published derived credentials (vc-di-ecdsa and vc-di-bbs `TestVectors/derivedRevealDocument.json`).
  *
+ * gx-trust as issuer (ecdsa-sd-2023 base proof, POST /credentials/issue) and holder service
+ * (POST /credentials/derive) is checked the other way round at the end: Digital Bazaar's verifier
+ * reads the service's DID document and verifies what gx-trust derived.
+ *
  * As the suites do, the issuer and holder side is Digital Bazaar's: raw `@digitalbazaar/vc`
  * `issue` with the cryptosuite's sign suite (base proof, mandatory pointers) and `derive` with its
  * disclose suite (selective pointers), by a did:key the test makes (P-256 for ecdsa-sd-2023,
@@ -14,6 +18,7 @@
  * not pin (`https://w3id.org/vdl/v2`), so "nested disclosed properties" and "disclosed properties
  * and bnodes" use the achievement credential and the valid credential without its ids instead.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
@@ -27,7 +32,8 @@ import { resolveDidKey } from '../../src/dids/key.js';
 import { base58btcEncode } from '../../src/dids/multikey.js';
 import { selectiveDisclosureVerifyingSuite } from '../../src/formats/data-integrity/suites.js';
 import { didKeyIssuer, signedByDidKey } from './di-generator.js';
-import { fixture, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
+import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
+import { postJson } from '../helpers/service.js';
 
 type Suite = 'ecdsa-sd-2023' | 'bbs-2023';
 
@@ -344,5 +350,136 @@ describe("the specifications' published derived credentials (TestVectors/derived
       derived.credentialSubject.boards[0].brand = 'Tillo';
       expectRefused(await target.verify(derived), 'proof', 'INVALID_SIGNATURE');
     });
+  });
+});
+
+describe('ecdsa-sd-2023 (create): gx-trust issues the base proof and derives; gx-trust and Digital Bazaar verify', () => {
+  let base: any;
+  let derived: any;
+  let didDocument: any;
+
+  const deriveAt = (verifiableCredential: unknown, selectivePointers: unknown) =>
+    postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential, options: { selectivePointers } });
+
+  /** Digital Bazaar's verifier, reading the service's DID document as any verifier fetches it. */
+  async function peerVerifies(credential: any): Promise<boolean> {
+    const contexts = pinnedContexts();
+    const documentLoader = async (url: string) => {
+      const answer = (document: unknown) => ({ contextUrl: null, documentUrl: url, document: structuredClone(document) });
+      if (contexts.has(url)) return answer(contexts.get(url));
+      if (url === didDocument.id) return answer(didDocument);
+      const method = didDocument.verificationMethod.find((m: { id: string }) => m.id === url);
+      if (method !== undefined) return answer({ '@context': didDocument['@context'], ...method });
+      throw new Error(`peer loader: ${url}`);
+    };
+    const suite = new DataIntegrityProof({ cryptosuite: ecdsaSd2023.createVerifyCryptosuite() });
+    // The peer's status check is not what this test is about (status list interop: digitalcredentials-vc.test.ts).
+    const result = await vc.verifyCredential({ credential, suite, documentLoader, checkStatus: async () => ({ verified: true }) });
+    return result.verified === true;
+  }
+
+  beforeAll(async () => {
+    didDocument = await (await fetch(`${target.svc.url}/.well-known/did.json`)).json();
+    // The achievement input is refused by the issue route's identifier check, which reads the
+    // `"id": "@id"` term definition of its scoped context as an identifier (reported, not fixed here).
+    const answer = await target.issue({ ...fixture(SUITE_FILES, 'validVc.json'), id: `urn:uuid:${randomUUID()}` }, {
+      type: 'DataIntegrityProof',
+      cryptosuite: 'ecdsa-sd-2023',
+      mandatoryPointers: ['/credentialSubject/name'],
+      credentialStatus: true,
+    });
+    expect(answer.status, answer.text).toBe(201);
+    base = answer.body.verifiableCredential;
+    const derivedAnswer = await deriveAt(base, ['/credentialSubject/description']);
+    expect(derivedAnswer.status, derivedAnswer.text).toBe(201);
+    derived = derivedAnswer.body.verifiableCredential;
+  }, 60_000);
+
+  it('The field "cryptosuite" MUST be "ecdsa-sd-2023"; the base proofValue is "u" and the base header 0xd95d00', () => {
+    expect(base.proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'ecdsa-sd-2023', proofPurpose: 'assertionMethod' });
+    expect(base.proof.proofValue.startsWith('u')).toBe(true);
+    expect(Buffer.from(base.proof.proofValue.slice(1), 'base64url').subarray(0, 3).toString('hex')).toBe('d95d00');
+  });
+
+  it('Dereferencing "verificationMethod" gives the service\'s P-256 Multikey (zDn...) under assertionMethod', () => {
+    const method = didDocument.verificationMethod.find((m: { id: string }) => m.id === base.proof.verificationMethod);
+    expect(method).toMatchObject({ type: 'Multikey', controller: target.issuerId });
+    expect(method.publicKeyMultibase.startsWith('zDn')).toBe(true);
+    expect(didDocument.assertionMethod).toContain(method.id);
+  });
+
+  it('gx-trust refuses its own base proof presented to its verifier (BASE_PROOF_PRESENTED)', async () => {
+    expectRefused(await target.verify(base), 'proof', 'BASE_PROOF_PRESENTED');
+  });
+
+  it('POST /credentials/derive discloses the selected statements, the caller\'s mandatory ones and the members gx-trust makes mandatory (issuer, validity, status)', () => {
+    expect(Buffer.from(derived.proof.proofValue.slice(1), 'base64url').subarray(0, 3).toString('hex')).toBe('d95d01');
+    expect(derived.issuer).toBe(target.issuerId);
+    expect(derived.validFrom).toBe(base.validFrom);
+    expect(derived.credentialStatus).toEqual(base.credentialStatus);
+    // A node's id is in every statement about it (the credential's in the mandatory issuer
+    // statement, the subject's in name and description), so it is disclosed with any of them.
+    expect(derived.id).toBe(base.id);
+    expect(derived.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440', name: 'Alice', description: 'A credential about Alice.' });
+  });
+
+  it('the derived credential verifies at gx-trust, every check (status included)', async () => {
+    const answer = await postJson(`${target.svc.url}/credentials/verify`, { verifiableCredential: derived });
+    expectVerified(answer);
+    expect(answer.body.checks.map((c: { check: string }) => c.check)).toContain('status');
+  });
+
+  it('Digital Bazaar verifies the derived credential under the service\'s did:web, and refuses it tampered', async () => {
+    expect(await peerVerifies(derived)).toBe(true);
+    const changed = structuredClone(derived);
+    changed.credentialSubject.description = 'A credential about Mallory.';
+    expect(await peerVerifies(changed)).toBe(false);
+    expectRefused(await target.verify(changed), 'proof', 'INVALID_SIGNATURE');
+  });
+
+  it('Digital Bazaar derives from gx-trust\'s base proof, and gx-trust verifies', async () => {
+    const peerDerived = await vc.derive({
+      verifiableCredential: base,
+      suite: new DataIntegrityProof({ cryptosuite: ecdsaSd2023.createDiscloseCryptosuite({ selectivePointers: ['/id', '/credentialSubject/id'] }) }),
+      documentLoader: peerLoader(),
+    });
+    expect(peerDerived.id).toBe(base.id);
+    expect(peerDerived.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440', name: 'Alice' });
+    expectVerified(await target.verify(peerDerived));
+  });
+
+  it('a holder deriving with no selective pointers still discloses the mandatory statements, and it verifies', async () => {
+    const answer = await deriveAt(base, []);
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.verifiableCredential.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440', name: 'Alice' });
+    expect(answer.body.verifiableCredential.credentialStatus).toBeDefined();
+    expectVerified(await target.verify(answer.body.verifiableCredential));
+  });
+
+  it('refuses mandatoryPointers that select nothing (400 at the pointer), and mandatoryPointers with another cryptosuite', async () => {
+    const unmatched = await target.issue(fixture(SUITE_FILES, 'validVc.json'), { cryptosuite: 'ecdsa-sd-2023', mandatoryPointers: ['/credentialSubject/name', '/credentialSubject/nickname'] });
+    expect(unmatched.status, unmatched.text).toBe(400);
+    expect(unmatched.body.pointer).toBe('/options/mandatoryPointers/1');
+    const otherSuite = await target.issue(fixture(SUITE_FILES, 'validVc.json'), { cryptosuite: 'eddsa-rdfc-2022', mandatoryPointers: ['/credentialSubject/name'] });
+    expect(otherSuite.status, otherSuite.text).toBe(400);
+    expect(otherSuite.body.pointer).toBe('/options/mandatoryPointers');
+  });
+
+  it('refuses ecdsa-sd-2023 with the P-384 key (400 at /options/keyType)', async () => {
+    const answer = await target.issue(fixture(SUITE_FILES, 'validVc.json'), { cryptosuite: 'ecdsa-sd-2023', keyType: 'P-384' });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.body.pointer).toBe('/options/keyType');
+  });
+
+  it('POST /credentials/derive refuses selectivePointers that select nothing, and a credential without a base proof', async () => {
+    const unmatched = await deriveAt(base, ['/credentialSubject/nickname']);
+    expect(unmatched.status, unmatched.text).toBe(400);
+    expect(unmatched.body.pointer).toBe('/options/selectivePointers/0');
+    const noBase = await deriveAt(derived, ['/credentialSubject/name']);
+    expect(noBase.status, noBase.text).toBe(400);
+    const issuedEddsa = issued(await target.issue({ ...fixture(SUITE_FILES, 'validVc.json'), id: `urn:uuid:${randomUUID()}` }, { cryptosuite: 'eddsa-rdfc-2022' }));
+    const other = await deriveAt(issuedEddsa, ['/credentialSubject/name']);
+    expect(other.status, other.text).toBe(400);
+    expect(other.body.pointer).toBe('/verifiableCredential/proof');
   });
 });

@@ -21,7 +21,11 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
-import { createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite } from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+import {
+  createDiscloseCryptosuite as ecdsaSd2023DiscloseCryptosuite,
+  createSignCryptosuite as ecdsaSd2023SignCryptosuite,
+  createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite,
+} from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
 import { createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
 import type { JsonWebKey } from 'node:crypto';
@@ -41,6 +45,13 @@ export type Cryptosuite = (typeof CRYPTOSUITES)[number];
  */
 export const SELECTIVE_DISCLOSURE_CRYPTOSUITES = Object.freeze(['ecdsa-sd-2023', 'bbs-2023'] as const satisfies readonly SelectiveDisclosureCryptosuite[]);
 export type { SelectiveDisclosureCryptosuite } from '../../algorithms/index.js';
+/**
+ * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 base proofs (the
+ * service's P-256 key) for a holder to derive from. bbs-2023 is verified only.
+ */
+export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023'] as const);
+export type IssuedCryptosuite = (typeof ISSUED_CRYPTOSUITES)[number];
+
 /** Every suite a proof gx-trust verifies may name. */
 export type VerifiedCryptosuite = Cryptosuite | SelectiveDisclosureCryptosuite;
 
@@ -92,6 +103,7 @@ export type KeyAlgorithm = 'Ed25519' | 'P-256' | 'P-384';
 interface JsonLdSignatures {
   sign(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<Record<string, unknown>>;
   verify(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<LibraryVerifyResult>;
+  derive(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<Record<string, unknown>>;
   purposes: {
     AssertionProofPurpose: new (options?: { controller?: object }) => unknown;
     AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => unknown;
@@ -114,8 +126,9 @@ export interface SuiteVerifier {
   verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
 }
 
-/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default). */
-export function suiteKeyAlgorithms(cryptosuite: Cryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default); ecdsa-sd-2023 P-256 only. */
+export function suiteKeyAlgorithms(cryptosuite: IssuedCryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+  if (cryptosuite === 'ecdsa-sd-2023') return ['P-256'];
   return cryptosuite === 'ecdsa-rdfc-2019' ? ['P-256', 'P-384'] : ['Ed25519'];
 }
 
@@ -186,10 +199,21 @@ function baseCryptosuite(cryptosuite: Cryptosuite): LibraryCryptosuite {
   return (cryptosuite === 'ecdsa-rdfc-2019' ? ecdsaRdfc2019 : eddsaRdfc2022) as LibraryCryptosuite;
 }
 
-/** The suite that adds a proof, dated `date`. */
-export function signingSuite(cryptosuite: Cryptosuite, signer: SuiteSigner, date: Date): unknown {
+/**
+ * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 the base proof, which always
+ * discloses the statements `mandatoryPointers` select (JSON pointers into the document).
+ */
+export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
   if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ signer, date });
+  if (cryptosuite === 'ecdsa-sd-2023') {
+    return new DataIntegrityProof({ signer, date, cryptosuite: ecdsaSd2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });
+  }
   return new DataIntegrityProof({ signer, date, cryptosuite: baseCryptosuite(cryptosuite) });
+}
+
+/** The suite a holder derives an ecdsa-sd-2023 proof with, disclosing what `selectivePointers` select (and the mandatory statements). */
+export function derivingSuite(selectivePointers: readonly string[]): unknown {
+  return new DataIntegrityProof({ cryptosuite: ecdsaSd2023DiscloseCryptosuite({ selectivePointers: [...selectivePointers] }) });
 }
 
 /**

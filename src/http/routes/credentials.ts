@@ -1,4 +1,4 @@
-/** W3C VC-API credential endpoints: issue (recorded) and verify. */
+/** W3C VC-API credential endpoints: issue (recorded), derive (selective disclosure) and verify. */
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
 import { StatusOption } from '../../issuing/vc-api-options.js';
@@ -19,6 +19,15 @@ export const IssueCredentialRequest = z.strictObject({
     /** 'public': anyone may fetch it with GET /credentials/{id}; 'private' (default): its owner, admins, auditors. */
     visibility: z.enum(['private', 'public']).optional(),
   }).optional(),
+});
+
+/** VC-API derive: the holder's credential with its ecdsa-sd-2023 base proof, and what to disclose. */
+export const DeriveCredentialRequest = z.strictObject({
+  verifiableCredential: z.record(z.string(), z.unknown()),
+  options: z.strictObject({
+    /** JSON pointers (RFC 6901) of the statements to disclose beside the mandatory ones; [] discloses those only. */
+    selectivePointers: z.array(z.string().max(1024)).max(256),
+  }),
 });
 
 export const VerifyOptions = z.looseObject({
@@ -115,6 +124,8 @@ export const VERIFY_RESPONSES = {
 /** What the credential routes are given: the credentials-API signer (scoped by the signing policy) and the verifier. */
 export interface CredentialRouteDependencies extends VerifyRouteDependencies {
   signer: ScopedSigner;
+  /** Derives a selectively disclosed credential from an ecdsa-sd-2023 base proof (no key). */
+  deriver: (verifiableCredential: Record<string, unknown>, selectivePointers: readonly string[]) => Promise<Record<string, unknown>>;
 }
 
 export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
@@ -138,6 +149,18 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
         return text(201, 'application/vc+jwt', issued.jwt);
       }
       return json(201, { verifiableCredential: issued.verifiableCredential });
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', anonymousVerify: true,
+    summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023) from one with a base proof: the holder\'s step, no key involved',
+    request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
+    responses: { 201: { description: 'The derived credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
+    async handler(context, deps: CredentialRouteDependencies) {
+      const body = parseBody(DeriveCredentialRequest, requireBody(context.body));
+      // Deriving canonicalizes the credential as verifying does: anonymous callers pay from the same budget.
+      await deps.canonicalizationBudget?.(context.client)();
+      return json(201, { verifiableCredential: await deps.deriver(body.verifiableCredential, body.options.selectivePointers) });
     },
   }),
   defineRoute({
