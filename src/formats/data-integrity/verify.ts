@@ -306,6 +306,21 @@ function contextCheck(document: JsonObject, ctx: VerifyContext): Check | undefin
   return fault === undefined ? undefined : failed('proof', fault.code, fault.detail, fault.pointer ?? '/@context');
 }
 
+/**
+ * A bbs-2023 proof's pairing checks cost what about thirty canonicalizations of a credential do:
+ * measured through POST /credentials/verify on this 2-core machine, a small derived credential
+ * took a median of 305 ms (@digitalbazaar/bbs-signatures over @noble/curves, pure JavaScript)
+ * against 4 to 11 ms for ecdsa-sd-2023 and ecdsa-rdfc-2019.
+ */
+export const BBS_2023_UNITS = 30;
+
+/** What verifying `input`'s proofs costs in canonicalizations: one, and BBS_2023_UNITS for each bbs-2023 proof. */
+export function canonicalizationUnits(input: unknown): number {
+  if (!isObject(input)) return 1;
+  const bbs = proofsOf(input).filter((proof) => isObject(proof) && proof['cryptosuite'] === 'bbs-2023').length;
+  return 1 + bbs * BBS_2023_UNITS;
+}
+
 async function verifyDocument(
   input: unknown,
   ctx: VerifyContext,
@@ -315,7 +330,7 @@ async function verifyDocument(
     const code: ErrorCode = isObject(input) ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
     return { format: 'DataIntegrityProof', checks: [failed('format', code, `the ${kind} carries no Data Integrity proof`)], outcomes: [], tasks: [] };
   }
-  await ctx.admitCanonicalization?.();
+  await ctx.admitCanonicalization?.(canonicalizationUnits(input));
   const proofs = proofsOf(input);
   const multi = proofs.length > 1;
   const controllerName = kind === 'credential' ? 'issuer' : 'holder';
