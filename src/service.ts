@@ -310,7 +310,8 @@ function createRouteDependencies(deps: {
       verifier,
       canonicalizationBudget,
       // The holder's step of selective disclosure: no key, only the pinned contexts.
-      deriver: (verifiableCredential, selectivePointers) => deriveCredential({ verifiableCredential, selectivePointers, documentLoader: deps.documentLoader }),
+      deriver: (verifiableCredential, selectivePointers, presentationHeader) =>
+        deriveCredential({ verifiableCredential, selectivePointers, documentLoader: deps.documentLoader, ...(presentationHeader === undefined ? {} : { presentationHeader }) }),
     },
     statusLists: { store, statusListPublisher: deps.statusListPublisher },
     presentations: { signer: presentationsSigner, verifier, canonicalizationBudget },

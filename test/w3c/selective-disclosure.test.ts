@@ -238,6 +238,19 @@ describe.each(['ecdsa-sd-2023', 'bbs-2023'] as const)('%s (verifiers): Digital B
     }
   });
 
+  it("gx-trust's POST /credentials/derive derives from the peer's base proof, as a holder service, and the result verifies", async () => {
+    const options = suite === 'bbs-2023' ? { selectivePointers: ['/credentialSubject/name'], presentationHeader: '113377aa' } : { selectivePointers: ['/credentialSubject/name'] };
+    const answer = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options });
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.verifiableCredential.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440', name: 'Alice' });
+    expectVerified(await target.verify(answer.body.verifiableCredential));
+    if (suite === 'ecdsa-sd-2023') {
+      const header = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options: { ...options, presentationHeader: '00' } });
+      expect(header.status, header.text).toBe(400);
+      expect(header.body.pointer).toBe('/options/presentationHeader');
+    }
+  });
+
   it('fails a derived proof whose body is cut short', async () => {
     const copy = structuredClone(disclosed);
     copy.proof.proofValue = copy.proof.proofValue.slice(0, 40);

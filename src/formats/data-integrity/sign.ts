@@ -10,7 +10,7 @@ import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
 import { suiteSignerOf, type Signer, type SuiteSigner } from '../../keyring/signer.js';
-import { classifyError, derivingSuite, jsigs, signingSuite, suiteKeyAlgorithms, type IssuedCryptosuite } from './suites.js';
+import { classifyError, derivingSuite, isSelectiveDisclosure, jsigs, signingSuite, suiteKeyAlgorithms, type IssuedCryptosuite } from './suites.js';
 
 export type { Cryptosuite, IssuedCryptosuite } from './suites.js';
 
@@ -132,10 +132,12 @@ export async function signPresentationDataIntegrity({
 }
 
 export interface DeriveCredentialOptions {
-  /** A credential with an ecdsa-sd-2023 base proof (its proofValue holds what derivation needs: no key is used). */
+  /** A credential with an ecdsa-sd-2023 or bbs-2023 base proof (its proofValue holds what derivation needs: no key is used). */
   verifiableCredential: Record<string, unknown>;
   /** JSON pointers of the statements to disclose besides the mandatory ones. */
   selectivePointers: readonly string[];
+  /** bbs-2023 only: bytes the derived proof binds (a verifier's nonce, for instance). */
+  presentationHeader?: Uint8Array;
   documentLoader: DocumentLoader;
 }
 
@@ -145,24 +147,31 @@ export interface DeriveCredentialOptions {
  * whoever verifies the derived credential); a base proof of another suite, or none, is refused.
  * @see https://www.w3.org/TR/vc-di-ecdsa/#add-derived-proof-ecdsa-sd-2023
  */
-export async function deriveCredential({ verifiableCredential, selectivePointers, documentLoader }: DeriveCredentialOptions): Promise<Record<string, unknown>> {
+export async function deriveCredential({ verifiableCredential, selectivePointers, presentationHeader, documentLoader }: DeriveCredentialOptions): Promise<Record<string, unknown>> {
   const proofs = verifiableCredential['proof'] === undefined ? [] : [verifiableCredential['proof']].flat();
-  const base = proofs.filter((p) => typeof p === 'object' && p !== null && (p as Record<string, unknown>)['cryptosuite'] === 'ecdsa-sd-2023');
-  if (base.length !== 1) {
-    throw new GxTrustError('INVALID_INPUT', `the credential carries ${base.length === 0 ? 'no' : 'more than one'} ecdsa-sd-2023 proof to derive from`, {
+  const base = proofs.flatMap((p) => {
+    const cryptosuite = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['cryptosuite'] : undefined;
+    return typeof cryptosuite === 'string' && isSelectiveDisclosure(cryptosuite) ? [cryptosuite] : [];
+  });
+  const [cryptosuite] = base;
+  if (cryptosuite === undefined || base.length !== 1) {
+    throw new GxTrustError('INVALID_INPUT', `the credential carries ${base.length === 0 ? 'no' : 'more than one'} ecdsa-sd-2023 or bbs-2023 proof to derive from`, {
       pointer: '/verifiableCredential/proof',
-      hint: 'Send the credential as issued with options.cryptosuite "ecdsa-sd-2023" (its base proof)',
+      hint: 'Send the credential with its base proof, as issued (POST /credentials/issue with options.cryptosuite "ecdsa-sd-2023", or a bbs-2023 issuer)',
     });
+  }
+  if (presentationHeader !== undefined && cryptosuite !== 'bbs-2023') {
+    throw new GxTrustError('INVALID_INPUT', 'options.presentationHeader applies to bbs-2023 proofs', { pointer: '/options/presentationHeader' });
   }
   assertPointersMatch(verifiableCredential, selectivePointers, 'selectivePointers');
   const copy = structuredClone(verifiableCredential);
   try {
     const fault = jsonLdInputFaults(copy, { loader: documentLoader })[0];
     if (fault !== undefined) throw problemOf(fault);
-    return await jsigs.derive(copy, { suite: derivingSuite(selectivePointers), purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
+    return await jsigs.derive(copy, { suite: derivingSuite(cryptosuite, selectivePointers, presentationHeader), purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
   } catch (error) {
     const { code, message, pointer: at } = classifyError(error, verifiableCredential, 'INVALID_INPUT');
-    throw new GxTrustError(code, `cannot derive an ecdsa-sd-2023 proof: ${message}`, {
+    throw new GxTrustError(code, `cannot derive a ${cryptosuite} proof: ${message}`, {
       cause: error,
       ...(at === undefined ? {} : { pointer: `/verifiableCredential${at}` }),
     });

@@ -26,7 +26,7 @@ import {
   createSignCryptosuite as ecdsaSd2023SignCryptosuite,
   createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite,
 } from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
-import { createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
+import { createDiscloseCryptosuite as bbs2023DiscloseCryptosuite, createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
 import type { JsonWebKey } from 'node:crypto';
 import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
@@ -211,9 +211,18 @@ export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner
   return new DataIntegrityProof({ signer, date, cryptosuite: baseCryptosuite(cryptosuite) });
 }
 
-/** The suite a holder derives an ecdsa-sd-2023 proof with, disclosing what `selectivePointers` select (and the mandatory statements). */
-export function derivingSuite(selectivePointers: readonly string[]): unknown {
-  return new DataIntegrityProof({ cryptosuite: ecdsaSd2023DiscloseCryptosuite({ selectivePointers: [...selectivePointers] }) });
+/**
+ * The suite a holder derives a proof with, disclosing what `selectivePointers` select (and the
+ * mandatory statements); bbs-2023 binds `presentationHeader` (bytes, empty by default) into its proof.
+ */
+export function derivingSuite(cryptosuite: SelectiveDisclosureCryptosuite, selectivePointers: readonly string[], presentationHeader?: Uint8Array): unknown {
+  const pointers = [...selectivePointers];
+  return new DataIntegrityProof({
+    cryptosuite:
+      cryptosuite === 'bbs-2023'
+        ? bbs2023DiscloseCryptosuite({ selectivePointers: pointers, ...(presentationHeader === undefined ? {} : { presentationHeader }) })
+        : ecdsaSd2023DiscloseCryptosuite({ selectivePointers: pointers }),
+  });
 }
 
 /**

@@ -21,12 +21,14 @@ export const IssueCredentialRequest = z.strictObject({
   }).optional(),
 });
 
-/** VC-API derive: the holder's credential with its ecdsa-sd-2023 base proof, and what to disclose. */
+/** VC-API derive: the holder's credential with its ecdsa-sd-2023 or bbs-2023 base proof, and what to disclose. */
 export const DeriveCredentialRequest = z.strictObject({
   verifiableCredential: z.record(z.string(), z.unknown()),
   options: z.strictObject({
     /** JSON pointers (RFC 6901) of the statements to disclose beside the mandatory ones; [] discloses those only. */
     selectivePointers: z.array(z.string().max(1024)).max(256),
+    /** bbs-2023 only: bytes the derived proof binds, hex-encoded. */
+    presentationHeader: z.string().regex(/^(?:[0-9a-fA-F]{2})*$/).max(1024).optional(),
   }),
 });
 
@@ -124,8 +126,8 @@ export const VERIFY_RESPONSES = {
 /** What the credential routes are given: the credentials-API signer (scoped by the signing policy) and the verifier. */
 export interface CredentialRouteDependencies extends VerifyRouteDependencies {
   signer: ScopedSigner;
-  /** Derives a selectively disclosed credential from an ecdsa-sd-2023 base proof (no key). */
-  deriver: (verifiableCredential: Record<string, unknown>, selectivePointers: readonly string[]) => Promise<Record<string, unknown>>;
+  /** Derives a selectively disclosed credential from an ecdsa-sd-2023 or bbs-2023 base proof (no key). */
+  deriver: (verifiableCredential: Record<string, unknown>, selectivePointers: readonly string[], presentationHeader?: Uint8Array) => Promise<Record<string, unknown>>;
 }
 
 export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
@@ -153,14 +155,15 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   }),
   defineRoute({
     method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', anonymousVerify: true,
-    summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023) from one with a base proof: the holder\'s step, no key involved',
+    summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023, bbs-2023) from one with a base proof: the holder\'s step, no key involved',
     request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
     responses: { 201: { description: 'The derived credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
     async handler(context, deps: CredentialRouteDependencies) {
       const body = parseBody(DeriveCredentialRequest, requireBody(context.body));
       // Deriving canonicalizes the credential as verifying does: anonymous callers pay from the same budget.
       await deps.canonicalizationBudget?.(context.client)();
-      return json(201, { verifiableCredential: await deps.deriver(body.verifiableCredential, body.options.selectivePointers) });
+      const header = body.options.presentationHeader;
+      return json(201, { verifiableCredential: await deps.deriver(body.verifiableCredential, body.options.selectivePointers, header === undefined ? undefined : Buffer.from(header, 'hex')) });
     },
   }),
   defineRoute({
