@@ -63,12 +63,12 @@ const ENDPOINTS: Endpoint[] = [
     expect: { others: 422 },
   },
   {
-    // Public as verify is: the holder's step uses no key of the service. A credential without an
-    // ecdsa-sd-2023 base proof is refused, whoever asks.
-    name: 'POST /credentials/derive (public)',
+    // The holder's step: members and connectors (their own keys, not the service's). A credential
+    // without a base proof is refused, whoever asks.
+    name: 'POST /credentials/derive',
     route: 'POST /credentials/derive',
     request: () => ({ method: 'POST', path: '/credentials/derive', body: { verifiableCredential: credential(), options: { selectivePointers: ['/credentialSubject/id'] } } }),
-    expect: { others: 400 },
+    expect: { anonymous: 401, revoked: 401, auditor: 403, others: 400 },
   },
   {
     name: 'POST /presentations/prove',

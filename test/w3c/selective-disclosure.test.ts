@@ -109,6 +109,9 @@ function expectRefused(answer: Answer, check: string, code: string): void {
 
 const SUITE_FILES = 'vc-di-ecdsa-test-suite';
 
+/** POST /credentials/derive takes an API key (member or connector; the service's admin key here). */
+const keyed = () => ({ authorization: `Bearer ${target.svc.apiKey}` });
+
 describe.each(['ecdsa-sd-2023', 'bbs-2023'] as const)('%s (verifiers): Digital Bazaar issues and derives, gx-trust verifies', (suite) => {
   let issuer: Issuer;
   let validBase: any;
@@ -240,12 +243,12 @@ describe.each(['ecdsa-sd-2023', 'bbs-2023'] as const)('%s (verifiers): Digital B
 
   it("gx-trust's POST /credentials/derive derives from the peer's base proof, as a holder service, and the result verifies", async () => {
     const options = suite === 'bbs-2023' ? { selectivePointers: ['/credentialSubject/name'], presentationHeader: '113377aa' } : { selectivePointers: ['/credentialSubject/name'] };
-    const answer = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options });
+    const answer = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options }, keyed());
     expect(answer.status, answer.text).toBe(201);
     expect(answer.body.verifiableCredential.credentialSubject).toEqual({ id: 'urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440', name: 'Alice' });
     expectVerified(await target.verify(answer.body.verifiableCredential));
     if (suite === 'ecdsa-sd-2023') {
-      const header = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options: { ...options, presentationHeader: '00' } });
+      const header = await postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential: validBase, options: { ...options, presentationHeader: '00' } }, keyed());
       expect(header.status, header.text).toBe(400);
       expect(header.body.pointer).toBe('/options/presentationHeader');
     }
@@ -372,7 +375,7 @@ describe('ecdsa-sd-2023 (create): gx-trust issues the base proof and derives; gx
   let didDocument: any;
 
   const deriveAt = (verifiableCredential: unknown, selectivePointers: unknown) =>
-    postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential, options: { selectivePointers } });
+    postJson(`${target.svc.url}/credentials/derive`, { verifiableCredential, options: { selectivePointers } }, keyed());
 
   /** Digital Bazaar's verifier, reading the service's DID document as any verifier fetches it. */
   async function peerVerifies(credential: any): Promise<boolean> {

@@ -154,14 +154,14 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
     },
   }),
   defineRoute({
-    method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', anonymousVerify: true,
+    // An API key, unlike verify: derivation canonicalizes (and for bbs-2023 computes a zero-knowledge
+    // proof, hundreds of milliseconds) in the main thread, which anonymous floods must not reach.
+    method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', roles: ['member', 'connector'],
     summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023, bbs-2023) from one with a base proof: the holder\'s step, no key involved',
     request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
-    responses: { 201: { description: 'The derived credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: problem('An API key is needed (GX_ANONYMOUS_VERIFY=false)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
+    responses: { 201: { description: 'The derived credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this'), 429: RATE_LIMITED },
     async handler(context, deps: CredentialRouteDependencies) {
       const body = parseBody(DeriveCredentialRequest, requireBody(context.body));
-      // Deriving canonicalizes the credential as verifying does: anonymous callers pay from the same budget.
-      await deps.canonicalizationBudget?.(context.client)();
       const header = body.options.presentationHeader;
       return json(201, { verifiableCredential: await deps.deriver(body.verifiableCredential, body.options.selectivePointers, header === undefined ? undefined : Buffer.from(header, 'hex')) });
     },
