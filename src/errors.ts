@@ -44,6 +44,11 @@ export const ERROR_STATUS = {
   KEY_BINDING: 422,
   KEY_NOT_FOUND: 422,
   PROOF_MISSING: 422,
+  /**
+   * An ecdsa-sd-2023 or bbs-2023 base proof (the issuer's, before selective disclosure) presented to
+   * the verifier: base proofs are for the holder, who derives from them what a verifier checks.
+   */
+  BASE_PROOF_PRESENTED: 422,
   VALIDITY_PERIOD: 422,
   CHALLENGE_MISMATCH: 422,
   DOMAIN_MISMATCH: 422,

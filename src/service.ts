@@ -42,6 +42,7 @@ import { createPooledDataIntegrityFormat } from './workers/pooled-data-integrity
 import { createPooledSelfDescriptionValidator } from './workers/pooled-self-description.js';
 import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './formats/data-integrity/verify.js';
+import { deriveCredential } from './formats/data-integrity/sign.js';
 import { joseFormat } from './formats/jose/verify.js';
 import { ed25519Signature2018Format, jsonWebSignature2020Format } from './formats/json-web-signature-2020/verify.js';
 import { parsePemCertificates } from './x509/index.js';
@@ -281,6 +282,7 @@ function createRouteDependencies(deps: {
   compliance: ComplianceEngine; authenticator: Authenticator; metrics: Metrics | undefined; audit: AuditRouteDependencies['audit'];
   verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator; trustedIssuers: TrustedIssuers;
   termsAndConditions: TermsAndConditionsText | undefined;
+  documentLoader: DocumentLoader;
 }): RouteDependencies {
   const { config, clock, keyring, store, members, signing, compliance, verifier, selfDescriptionValidator } = deps;
   // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
@@ -303,7 +305,14 @@ function createRouteDependencies(deps: {
   const memberPresentations = createMemberPresentations({ store, signer: presentationsSigner });
   const memberLabels = createMemberLabels({ presentations: memberPresentations, compliance });
   return {
-    credentials: { signer: signing.signerFor('credentials-api'), verifier, canonicalizationBudget },
+    credentials: {
+      signer: signing.signerFor('credentials-api'),
+      verifier,
+      canonicalizationBudget,
+      // The holder's step of selective disclosure: no key, only the pinned contexts.
+      deriver: (verifiableCredential, selectivePointers, presentationHeader) =>
+        deriveCredential({ verifiableCredential, selectivePointers, documentLoader: deps.documentLoader, ...(presentationHeader === undefined ? {} : { presentationHeader }) }),
+    },
     statusLists: { store, statusListPublisher: deps.statusListPublisher },
     presentations: { signer: presentationsSigner, verifier, canonicalizationBudget },
     danube: { selfDescriptionValidator, canonicalizationBudget, onboarding, termsAndConditions: deps.termsAndConditions },
@@ -386,6 +395,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       verifier: instrumentVerifier(metrics, verifier),
       selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
       termsAndConditions,
+      documentLoader,
     }),
     authenticator,
     bodyLimitBytes: config.bodyLimitBytes,

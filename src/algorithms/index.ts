@@ -47,6 +47,31 @@ const ALGORITHMS = Object.freeze({
   RSA: Object.freeze(['PS256', 'RS256'] as const),
 }) satisfies Readonly<Record<VerificationKeyKind, readonly [string, ...string[]]>>;
 
+/**
+ * Keys tied to one Data Integrity cryptosuite and to nothing else: they have no JOSE algorithm and
+ * no node:crypto form, so no other format can verify with them. A BLS12-381 G2 key (Multikey
+ * `zUC7...`) verifies bbs-2023 proofs only; ecdsa-sd-2023 takes P-256 keys only (its base signature
+ * and its per-statement signatures are ES256), so a P-384 or Ed25519 key is refused for it.
+ * @see https://www.w3.org/TR/vc-di-bbs/#multikey
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023
+ */
+export type CryptosuiteKeyKind = 'P-256' | 'Bls12381G2';
+const CRYPTOSUITE_KEYS = Object.freeze({
+  'ecdsa-sd-2023': Object.freeze(['P-256'] as const),
+  'bbs-2023': Object.freeze(['Bls12381G2'] as const),
+}) satisfies Readonly<Record<string, readonly CryptosuiteKeyKind[]>>;
+export type SelectiveDisclosureCryptosuite = keyof typeof CRYPTOSUITE_KEYS;
+
+/** Throws ALG_NOT_ALLOWED unless a key of `kind` is one `cryptosuite` verifies with. */
+export function assertCryptosuiteKey(cryptosuite: SelectiveDisclosureCryptosuite, kind: string): asserts kind is CryptosuiteKeyKind {
+  const allowed: readonly string[] = CRYPTOSUITE_KEYS[cryptosuite];
+  if (!allowed.includes(kind)) {
+    throw new GxTrustError('ALG_NOT_ALLOWED', `${cryptosuite} proofs are not verified with ${kind} keys (allowed: ${allowed.join(', ')})`, {
+      hint: 'ecdsa-sd-2023 takes a P-256 Multikey (zDn...), bbs-2023 a BLS12-381 G2 Multikey (zUC7...); a BLS12-381 key verifies nothing else',
+    });
+  }
+}
+
 /** Every algorithm a signature gx-trust verifies may use. */
 export type Algorithm = (typeof ALGORITHMS)[VerificationKeyKind][number];
 /** The algorithms gx-trust signs with: the first of each key type. */

@@ -1,10 +1,10 @@
 /**
  * did:key, resolved offline: the DID is the public key. Ed25519 (z6Mk...), P-256 (zDn...),
- * P-384 (z82...) and P-521 (z2J9...).
+ * P-384 (z82...), P-521 (z2J9...), and BLS12-381 G2 (zUC7..., usable for bbs-2023 proofs only).
  * @see https://w3c-ccg.github.io/did-key-spec/#document-creation-algorithm
  */
 import { GxTrustError } from '../errors.js';
-import { multikeyToKeyObject, publicKeyToMultikey } from './multikey.js';
+import { base58btcDecode, base58btcEncode, isBls12381G2Multikey, multikeyToKeyObject, publicKeyToMultikey } from './multikey.js';
 import type { DidDocument } from './types.js';
 
 /**
@@ -22,9 +22,13 @@ export function resolveDidKey(did: string): DidDocument {
   }
   let canonical: string;
   try {
-    canonical = publicKeyToMultikey(multikeyToKeyObject(publicKeyMultibase));
+    // A BLS12-381 G2 key has no node:crypto form: its length is checked here, its point when a
+    // bbs-2023 proof is verified with it (the only use gx-trust makes of it).
+    canonical = isBls12381G2Multikey(publicKeyMultibase)
+      ? `z${base58btcEncode(base58btcDecode(publicKeyMultibase.slice(1)))}`
+      : publicKeyToMultikey(multikeyToKeyObject(publicKeyMultibase));
   } catch (cause) {
-    throw new GxTrustError('INVALID_DID', `${did} does not encode an Ed25519, P-256, P-384 or P-521 public key`, { cause });
+    throw new GxTrustError('INVALID_DID', `${did} does not encode an Ed25519, P-256, P-384, P-521 or BLS12-381 G2 public key`, { cause });
   }
   // "If the byte length of rawPublicKeyBytes does not match the expected public key length [...]
   // an invalidPublicKeyLength error MUST be raised": re-encoding catches that and any other

@@ -17,6 +17,8 @@ const P256_PUB = Uint8Array.of(0x80, 0x24);
 const P384_PUB = Uint8Array.of(0x81, 0x24);
 /** p521-pub, 0x1202: ES512 keys (the service's own P-521 did:key, and other issuers'); no Data Integrity cryptosuite takes them. */
 const P521_PUB = Uint8Array.of(0x82, 0x24);
+/** bls12_381-g2-pub, 0xeb: a 96-byte compressed G2 point, the key of bbs-2023 only (src/algorithms). */
+const BLS12_381_G2_PUB = Uint8Array.of(0xeb, 0x01);
 
 // DER SubjectPublicKeyInfo headers, so node:crypto can import the raw key bytes.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -61,12 +63,22 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return prefix.every((b, i) => bytes[i] === b);
 }
 
-/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519, P-256, P-384 or P-521). */
-export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
+function multikeyBytes(publicKeyMultibase: string): Uint8Array {
   if (!publicKeyMultibase.startsWith('z') || publicKeyMultibase.length > 200) {
     throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase must be base58btc (z...)');
   }
-  const bytes = base58btcDecode(publicKeyMultibase.slice(1));
+  return base58btcDecode(publicKeyMultibase.slice(1));
+}
+
+/** Whether a Multikey value is a BLS12-381 G2 public key (`zUC7...`, 2-byte header + 96 bytes). */
+export function isBls12381G2Multikey(publicKeyMultibase: string): boolean {
+  const bytes = multikeyBytes(publicKeyMultibase);
+  return startsWith(bytes, BLS12_381_G2_PUB) && bytes.length === 98;
+}
+
+/** A `z`-prefixed Multikey value to a node:crypto public key (Ed25519, P-256, P-384 or P-521). */
+export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
+  const bytes = multikeyBytes(publicKeyMultibase);
   if (startsWith(bytes, ED25519_PUB) && bytes.length === 34) {
     return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
   }
@@ -79,6 +91,12 @@ export function multikeyToKeyObject(publicKeyMultibase: string): KeyObject {
   // 2 + 1 + 66 bytes: the compressed point's x is 521 bits in 66 bytes.
   if (startsWith(bytes, P521_PUB) && bytes.length === 69) {
     return createPublicKey({ key: Buffer.concat([P521_COMPRESSED_SPKI_PREFIX, bytes.subarray(2)]), format: 'der', type: 'spki' });
+  }
+  if (startsWith(bytes, BLS12_381_G2_PUB)) {
+    // No node:crypto form and no JOSE algorithm: such a key verifies bbs-2023 proofs and nothing else.
+    throw new GxTrustError('ALG_NOT_ALLOWED', 'a BLS12-381 G2 key verifies bbs-2023 Data Integrity proofs only', {
+      hint: 'Sign with an Ed25519, P-256, P-384 or P-521 key for any other proof format',
+    });
   }
   throw new GxTrustError('INVALID_INPUT', 'publicKeyMultibase is not an Ed25519, P-256, P-384 or P-521 public key', {
     hint: 'gx-trust accepts Multikey values for Ed25519 (z6Mk...), P-256 (zDn...), P-384 (z82...) and P-521 (z2J9...)',

@@ -20,8 +20,8 @@ import { certificateInfo } from '../x509/index.js';
 import { OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
-import { signCredentialDataIntegrity, signPresentationDataIntegrity, type Cryptosuite, type DataIntegritySigner } from '../formats/data-integrity/sign.js';
-import { CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
+import { assertPointersMatch, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
+import { CRYPTOSUITES, ISSUED_CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
@@ -33,7 +33,12 @@ import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 export const IssueOptions = z.strictObject({
   format: z.enum(['ldp_vc', 'vc+jwt']).optional(),
   type: z.enum(PROOF_TYPES).optional(),
-  cryptosuite: z.enum(CRYPTOSUITES).optional(),
+  cryptosuite: z.enum(ISSUED_CRYPTOSUITES).optional(),
+  /**
+   * ecdsa-sd-2023: JSON pointers (RFC 6901) of the statements every derived credential discloses,
+   * beside those gx-trust always makes mandatory (see MANDATORY_MEMBERS).
+   */
+  mandatoryPointers: z.array(z.string().max(1024)).max(256).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
   /** The type of the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384). */
   keyType: z.enum(KEY_KINDS as [KeyKind, ...KeyKind[]]).optional(),
@@ -90,7 +95,7 @@ export interface Issuer {
 }
 
 /** The options that choose a key, as issueCredential and signPresentation read them. */
-type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: Cryptosuite | undefined; alg?: JoseAlgorithm | undefined; keyType?: KeyKind | undefined; defaultAlg: JoseAlgorithm };
+type KeyChoice = { format: 'jose' | 'data-integrity'; cryptosuite?: IssuedCryptosuite | undefined; alg?: JoseAlgorithm | undefined; keyType?: KeyKind | undefined; defaultAlg: JoseAlgorithm };
 
 const KEY_TYPE_HINT = 'options.keyType names the service key: P-256 or P-384 for ecdsa-rdfc-2019, Ed25519 for eddsa-rdfc-2022 and Ed25519Signature2020; for vc+jwt it must be the key type of options.alg (EdDSA Ed25519, ES256 P-256, ES384 P-384, ES512 P-521, PS256 RSA); P-521 signs vc+jwt / vp+jwt only';
 
@@ -139,7 +144,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    * issuer, signs with ecdsa-rdfc-2019 instead of being refused for the eddsa default.
    */
   /** The format when the options name none: VC-JOSE for the Danube profile, an alg, or a JOSE-only key (named, or that of our did:key signing). */
-  function joseByDefault(options: { alg?: JoseAlgorithm | undefined; cryptosuite?: Cryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): boolean {
+  function joseByDefault(options: { alg?: JoseAlgorithm | undefined; cryptosuite?: IssuedCryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): boolean {
     if (options.alg !== undefined) return true;
     // A named cryptosuite is Data Integrity: a JOSE-only key with it is refused at /options/keyType.
     if (options.cryptosuite !== undefined) return false;
@@ -151,7 +156,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return options.format ?? (options.profile === 'gaia-x-danube' || joseByDefault(options, issuer) ? 'vc+jwt' : 'ldp_vc');
   }
 
-  function cryptosuiteOf(options: { cryptosuite?: Cryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): Cryptosuite {
+  function cryptosuiteOf(options: { cryptosuite?: IssuedCryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): IssuedCryptosuite {
     if (options.cryptosuite !== undefined) return options.cryptosuite;
     const kind = options.keyType ?? didKeyKindOf(signingDid);
     return kind === 'P-256' || kind === 'P-384' ? 'ecdsa-rdfc-2019' : 'eddsa-rdfc-2022';
@@ -268,9 +273,17 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
         throw new GxTrustError('INVALID_INPUT', 'options.alg applies to vc+jwt; Data Integrity uses options.cryptosuite', { pointer: '/options/alg' });
       }
       const cryptosuite = cryptosuiteOf(options, requestedIssuer);
+      const mandatoryPointers = cryptosuite === 'ecdsa-sd-2023' ? selectiveDisclosureMandatory(credential, options.mandatoryPointers ?? []) : undefined;
+      if (mandatoryPointers === undefined && options.mandatoryPointers !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', `options.mandatoryPointers applies to ecdsa-sd-2023, not ${cryptosuite}`, { pointer: '/options/mandatoryPointers' });
+      }
       const { kind } = planOf(options, requestedIssuer);
       const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
-      const signer: DataIntegritySigner = { cryptosuite, signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey') };
+      const signer: DataIntegritySigner = {
+        cryptosuite,
+        signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
+        ...(mandatoryPointers === undefined ? {} : { mandatoryPointers }),
+      };
       const verifiableCredential = await underRequestPath('/credential', () => signCredentialDataIntegrity({
         credential,
         signer,
@@ -280,8 +293,9 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       return { format, verifiableCredential };
     }
 
-    if (options.cryptosuite !== undefined) {
-      throw new GxTrustError('INVALID_INPUT', 'options.cryptosuite applies to ldp_vc; vc+jwt uses options.alg', { pointer: '/options/cryptosuite' });
+    if (options.cryptosuite !== undefined || options.mandatoryPointers !== undefined) {
+      const member = options.cryptosuite !== undefined ? 'cryptosuite' : 'mandatoryPointers';
+      throw new GxTrustError('INVALID_INPUT', `options.${member} applies to ldp_vc; vc+jwt uses options.alg`, { pointer: `/options/${member}` });
     }
     if (dataModelVersion(credential) !== '2.0') {
       throw new GxTrustError('INVALID_INPUT', 'VC-JOSE secures VC data model 2.0 credentials', {
@@ -382,6 +396,21 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   return { issueCredential, signPresentation, issueJsonWebSignature2020, reviewValidity };
+}
+
+/**
+ * The members of a credential a holder may never withhold from an ecdsa-sd-2023 derivation: who
+ * issued it (the key is bound to the issuer: without it nothing verifies), its validity period
+ * (a holder hiding validUntil would present an expired credential as current) and its status
+ * entries (hiding them would hide a revocation).
+ */
+const MANDATORY_MEMBERS = ['issuer', 'validFrom', 'validUntil', 'issuanceDate', 'expirationDate', 'credentialStatus'] as const;
+
+/** The caller's mandatory pointers, checked against the credential, with the members gx-trust always discloses. */
+function selectiveDisclosureMandatory(credential: JsonObject, requested: readonly string[]): string[] {
+  assertPointersMatch(credential, requested, 'mandatoryPointers');
+  const always = MANDATORY_MEMBERS.filter((member) => credential[member] !== undefined).map((member) => `/${member}`);
+  return [...new Set([...always, ...requested])];
 }
 
 /**

@@ -3,6 +3,9 @@
 declare module '@digitalbazaar/data-integrity';
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 declare module '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+declare module '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+declare module '@digitalbazaar/bbs-2023-cryptosuite';
+declare module '@digitalbazaar/bls12-381-multikey';
 declare module '@digitalbazaar/ed25519-signature-2020';
 declare module '@digitalbazaar/credentials-context';
 declare module '@digitalbazaar/data-integrity-context';

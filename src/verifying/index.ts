@@ -93,7 +93,7 @@ export interface VerifyOptions {
   /** Overrides the clock for this call ("was it valid at ..."). */
   now?: Date;
   /** The caller's share of canonicalization work (VerifyContext.admitCanonicalization); also asked for each credential a presentation holds. */
-  admitCanonicalization?: () => Promise<void>;
+  admitCanonicalization?: (units?: number) => Promise<void>;
   /**
    * The deadline of the verification this one is part of (the credentials a presentation holds, a
    * status list's own proof): shared, so the whole answers by one deadline. Absent: its own, of

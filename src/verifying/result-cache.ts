@@ -96,6 +96,7 @@ const DETERMINISTIC_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'KEY_BINDING',
   'KEY_NOT_FOUND',
   'PROOF_MISSING',
+  'BASE_PROOF_PRESENTED',
   'TOKEN_TYPE',
 ]);
 

@@ -22,9 +22,10 @@ export interface VerifyContext {
   /**
    * Asked once per document before JSON-LD canonicalization starts (Data Integrity and
    * JsonWebSignature2020 proofs, the costly formats): it throws (RATE_LIMITED) to refuse the work
-   * to a caller who has used up its share. Absent: no limit.
+   * to a caller who has used up its share. `units`: what the document costs in canonicalizations
+   * (1 when omitted; a bbs-2023 proof costs more, see canonicalizationUnits). Absent: no limit.
    */
-  admitCanonicalization?: () => Promise<void>;
+  admitCanonicalization?: (units?: number) => Promise<void>;
 }
 
 /** Instants a proof format carries outside the credential body, normalized (JWT nbf/exp/iat). */

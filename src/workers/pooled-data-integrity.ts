@@ -9,7 +9,7 @@
 import type { Clock } from '../clock.js';
 import { parseDidUrl } from '../dids/index.js';
 import type { DidDocument, DidResolver } from '../dids/types.js';
-import { dataIntegrityFormat } from '../formats/data-integrity/verify.js';
+import { canonicalizationUnits, dataIntegrityFormat } from '../formats/data-integrity/verify.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../verifying/types.js';
 import type { WorkerPool } from './pool.js';
 import type { PooledFormatResult } from './tasks.js';
@@ -79,7 +79,7 @@ export function createPooledDataIntegrityFormat({ pool, resolver, clock }: Poole
       if (!isObject(input)) return dataIntegrityFormat.verifyCredential(input, context);
       // The caller's share first, then the pool's room: both before any DID is resolved for it.
       const { admitCanonicalization, ...admitted } = context;
-      await admitCanonicalization?.();
+      await admitCanonicalization?.(canonicalizationUnits(input));
       pool.admit();
       const documents: [string, DidDocument][] = [];
       for (const did of didsToResolve(input)) {

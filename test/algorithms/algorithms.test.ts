@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GxTrustError } from '../../src/errors.js';
 import {
+  assertCryptosuiteKey,
   allowedAlgorithms,
   assertAlgorithmAllowed,
   defaultAlgorithm,
@@ -152,5 +153,35 @@ describe('assertAlgorithmAllowed()', () => {
       expect(error.message).toMatch(message);
       expect(error.hint).toBeDefined();
     });
+  });
+});
+
+describe('assertCryptosuiteKey(): keys tied to one selective-disclosure cryptosuite', () => {
+  const codeOf = (run: () => void): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return error instanceof GxTrustError ? error.code : 'not a GxTrustError';
+    }
+  };
+
+  it('takes a P-256 key for ecdsa-sd-2023 and a BLS12-381 G2 key for bbs-2023', () => {
+    expect(codeOf(() => assertCryptosuiteKey('ecdsa-sd-2023', 'P-256'))).toBeUndefined();
+    expect(codeOf(() => assertCryptosuiteKey('bbs-2023', 'Bls12381G2'))).toBeUndefined();
+  });
+
+  it.each([
+    ['ecdsa-sd-2023', 'P-384'],
+    ['ecdsa-sd-2023', 'Ed25519'],
+    ['ecdsa-sd-2023', 'Bls12381G2'],
+    ['bbs-2023', 'P-256'],
+    ['bbs-2023', 'Ed25519'],
+  ] as const)('refuses %s with a %s key (ALG_NOT_ALLOWED)', (cryptosuite, kind) => {
+    expect(codeOf(() => assertCryptosuiteKey(cryptosuite, kind))).toBe('ALG_NOT_ALLOWED');
+  });
+
+  it('gives a BLS12-381 key no JOSE algorithm', () => {
+    expect(codeOf(() => assertAlgorithmAllowed('BBS-BLS12-381-SHA-256', { kty: 'EC', crv: 'BLS12381G2', x: 'AA' } as JWK))).toBe('ALG_NOT_ALLOWED');
   });
 });

@@ -78,6 +78,29 @@ describe('did:key', () => {
     expect(codeOfCall(() => resolveDidKey(did))).toBe('INVALID_DID');
   });
 
+  describe('BLS12-381 G2 (bbs-2023 only)', () => {
+    // The vc-di-bbs specification's published key (TestVectors/BBSKeyMaterial.json), as a Multikey.
+    const publicKeyHex = 'a4ef1afa3da575496f122b9b78b8c24761531a8a093206ae7c45b80759c168ba4f7a260f9c3367b6c019b4677841104b10665edbe70ba3ebe7d9cfbffbf71eb016f70abfbb163317f372697dc63efd21fc55764f63926a8f02eaea325a2a888f';
+    const multibase = `z${base58btcEncode(Uint8Array.from([0xeb, 0x01, ...Buffer.from(publicKeyHex, 'hex')]))}`;
+    const did = `did:key:${multibase}`;
+
+    it('resolves to a Multikey method, as the specification names it (zUC7...)', async () => {
+      expect(multibase).toBe('zUC7DerdEmfZ8f4pFajXgGwJoMkV1ofMTmEG5UoNvnWiPiLuGKNeqgRpLH2TV4Xe5mJ2cXV76gRN7LFQwapF1VFu6x2yrr5ci1mXqC1WNUrnHnLgvfZfMH7h6xP6qsf9EKRQrPQ');
+      const method = await resolver.resolveVerificationMethod(`${did}#${multibase}`, { purpose: 'assertionMethod', expectedController: did });
+      expect(method).toMatchObject({ type: 'Multikey', controller: did, publicKeyMultibase: multibase });
+    });
+
+    it('has no JWK: no JOSE or other Data Integrity verifier can use it (ALG_NOT_ALLOWED)', async () => {
+      const method = await resolver.resolveVerificationMethod(`${did}#${multibase}`, { purpose: 'assertionMethod', expectedController: did });
+      expect(codeOfCall(() => verificationMethodJwk(method))).toBe('ALG_NOT_ALLOWED');
+    });
+
+    it('refuses a G2 key of the wrong length with INVALID_DID', () => {
+      const short = `z${base58btcEncode(Uint8Array.from([0xeb, 0x01, ...Buffer.from(publicKeyHex, 'hex').subarray(1)]))}`;
+      expect(codeOfCall(() => resolveDidKey(`did:key:${short}`))).toBe('INVALID_DID');
+    });
+  });
+
   it('refuses trailing bytes after the key', () => {
     const multibase = publicKeyToMultikey(generateKeyPairSync('ed25519').publicKey);
     const padded = `z${base58btcEncode(Uint8Array.from([...base58btcDecode(multibase.slice(1)), 0]))}`;

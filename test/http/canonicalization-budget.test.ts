@@ -128,6 +128,18 @@ describe('the anonymous canonicalization budget', () => {
     expect(statuses).toEqual([...credentials.slice(0, PER_SECOND).map(() => 200), 429]);
   });
 
+  it('charges a bbs-2023 proof its pairing cost: one takes the whole share, so an ordinary credential after it is refused', async () => {
+    // Refused or admitted before the proof is looked at: the proof need not be valid for this.
+    const bbs = { ...credentials[0], proof: { ...(credentials[0]!['proof'] as object), cryptosuite: 'bbs-2023', proofValue: 'u2V0D' } };
+    refilled();
+    const [first] = await verifyAll([bbs]);
+    expect(first!.status).toBe(422);
+    expect((await verifyAll([credentials[0]]))[0]!.status).toBe(429);
+    refilled();
+    // Without it, PER_SECOND ordinary credentials fit in the same second.
+    expect((await verifyAll(credentials.slice(0, PER_SECOND))).map((a) => a.status)).toEqual(credentials.slice(0, PER_SECOND).map(() => 200));
+  });
+
   it('gives the share back as time passes', async () => {
     refilled();
     await verifyAll(credentials.slice(0, PER_SECOND));

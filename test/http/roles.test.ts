@@ -63,6 +63,14 @@ const ENDPOINTS: Endpoint[] = [
     expect: { others: 422 },
   },
   {
+    // The holder's step: members and connectors (their own keys, not the service's). A credential
+    // without a base proof is refused, whoever asks.
+    name: 'POST /credentials/derive',
+    route: 'POST /credentials/derive',
+    request: () => ({ method: 'POST', path: '/credentials/derive', body: { verifiableCredential: credential(), options: { selectivePointers: ['/credentialSubject/id'] } } }),
+    expect: { anonymous: 401, revoked: 401, auditor: 403, others: 400 },
+  },
+  {
     name: 'POST /presentations/prove',
     route: 'POST /presentations/prove',
     request: () => ({

@@ -1,7 +1,8 @@
 /**
  * Adds a Data Integrity proof to a credential or presentation the caller has already validated:
  * `eddsa-rdfc-2022` (the default), `ecdsa-rdfc-2019` (P-256 or P-384), or the older `Ed25519Signature2020`,
- * for VC data model 2.0 and 1.1 documents.
+ * for VC data model 2.0 and 1.1 documents; and an `ecdsa-sd-2023` base proof (P-256), from which a
+ * holder derives (deriveCredential) the selectively disclosed credential a verifier checks.
  * @see https://www.w3.org/TR/vc-data-integrity/#add-proof
  * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
  */
@@ -9,12 +10,14 @@ import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
 import { suiteSignerOf, type Signer, type SuiteSigner } from '../../keyring/signer.js';
-import { classifyError, jsigs, signingSuite, suiteKeyAlgorithms, type Cryptosuite } from './suites.js';
+import { classifyError, derivingSuite, isSelectiveDisclosure, jsigs, signingSuite, suiteKeyAlgorithms, type IssuedCryptosuite } from './suites.js';
 
-export type { Cryptosuite } from './suites.js';
+export type { Cryptosuite, IssuedCryptosuite } from './suites.js';
 
 export interface DataIntegritySigner {
-  cryptosuite: Cryptosuite;
+  cryptosuite: IssuedCryptosuite;
+  /** ecdsa-sd-2023: the JSON pointers of the statements every derived credential discloses. */
+  mandatoryPointers?: readonly string[];
   /** The keyring's signer; its `kid` is the proof's `verificationMethod` (`did:web:example.com#key-1`). */
   signer: Signer;
 }
@@ -54,7 +57,7 @@ async function addProof(
   purpose: unknown,
 ): Promise<Record<string, unknown>> {
   if (Number.isNaN(now.getTime())) throw new GxTrustError('INVALID_DATE', '`now` is not a valid date');
-  const suite = signingSuite(signer.cryptosuite, suiteSignerFor(signer), now);
+  const suite = signingSuite(signer.cryptosuite, suiteSignerFor(signer), now, signer.mandatoryPointers);
   // jsonld-signatures adds the proof (and the suite context, when missing) to the object it gets.
   const copy = structuredClone(document);
   try {
@@ -73,6 +76,35 @@ async function addProof(
         : {}),
     });
   }
+}
+
+/**
+ * The first of `pointers` (RFC 6901) that selects nothing in `document`, by index: the libraries
+ * would throw a bare "JSON pointer ... does not match document" for it, deep in canonicalization.
+ */
+export function unmatchedPointer(document: unknown, pointers: readonly string[]): number | undefined {
+  const index = pointers.findIndex((pointer) => {
+    if (pointer === '') return false;
+    if (!pointer.startsWith('/')) return true;
+    let node: unknown = document;
+    for (const raw of pointer.slice(1).split('/')) {
+      const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (Array.isArray(node) && /^(0|[1-9][0-9]*)$/.test(token) && Number(token) < node.length) node = node[Number(token)];
+      else if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, token)) node = (node as Record<string, unknown>)[token];
+      else return true;
+    }
+    return false;
+  });
+  return index < 0 ? undefined : index;
+}
+
+export function assertPointersMatch(document: unknown, pointers: readonly string[], option: string): void {
+  const index = unmatchedPointer(document, pointers);
+  if (index === undefined) return;
+  throw new GxTrustError('INVALID_INPUT', `${option} ${JSON.stringify(pointers[index])} selects nothing in the credential`, {
+    pointer: `/options/${option}/${index}`,
+    hint: 'Each pointer is an RFC 6901 JSON pointer to a member or array element of the credential, such as /credentialSubject/name',
+  });
 }
 
 /** A copy of `credential` with an `assertionMethod` proof appended. */
@@ -97,4 +129,51 @@ export async function signPresentationDataIntegrity({
   }
   const purpose = new jsigs.purposes.AuthenticationProofPurpose(domain === undefined ? { challenge } : { challenge, domain });
   return addProof(presentation, signer, documentLoader, now, purpose);
+}
+
+export interface DeriveCredentialOptions {
+  /** A credential with an ecdsa-sd-2023 or bbs-2023 base proof (its proofValue holds what derivation needs: no key is used). */
+  verifiableCredential: Record<string, unknown>;
+  /** JSON pointers of the statements to disclose besides the mandatory ones. */
+  selectivePointers: readonly string[];
+  /** bbs-2023 only: bytes the derived proof binds (a verifier's nonce, for instance). */
+  presentationHeader?: Uint8Array;
+  documentLoader: DocumentLoader;
+}
+
+/**
+ * The holder's step: the credential with only the selected and mandatory statements, and a
+ * derived proof over them. The base proof is not verified here (the issuer's key is checked by
+ * whoever verifies the derived credential); a base proof of another suite, or none, is refused.
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#add-derived-proof-ecdsa-sd-2023
+ */
+export async function deriveCredential({ verifiableCredential, selectivePointers, presentationHeader, documentLoader }: DeriveCredentialOptions): Promise<Record<string, unknown>> {
+  const proofs = verifiableCredential['proof'] === undefined ? [] : [verifiableCredential['proof']].flat();
+  const base = proofs.flatMap((p) => {
+    const cryptosuite = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['cryptosuite'] : undefined;
+    return typeof cryptosuite === 'string' && isSelectiveDisclosure(cryptosuite) ? [cryptosuite] : [];
+  });
+  const [cryptosuite] = base;
+  if (cryptosuite === undefined || base.length !== 1) {
+    throw new GxTrustError('INVALID_INPUT', `the credential carries ${base.length === 0 ? 'no' : 'more than one'} ecdsa-sd-2023 or bbs-2023 proof to derive from`, {
+      pointer: '/verifiableCredential/proof',
+      hint: 'Send the credential with its base proof, as issued (POST /credentials/issue with options.cryptosuite "ecdsa-sd-2023", or a bbs-2023 issuer)',
+    });
+  }
+  if (presentationHeader !== undefined && cryptosuite !== 'bbs-2023') {
+    throw new GxTrustError('INVALID_INPUT', 'options.presentationHeader applies to bbs-2023 proofs', { pointer: '/options/presentationHeader' });
+  }
+  assertPointersMatch(verifiableCredential, selectivePointers, 'selectivePointers');
+  const copy = structuredClone(verifiableCredential);
+  try {
+    const fault = jsonLdInputFaults(copy, { loader: documentLoader })[0];
+    if (fault !== undefined) throw problemOf(fault);
+    return await jsigs.derive(copy, { suite: derivingSuite(cryptosuite, selectivePointers, presentationHeader), purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
+  } catch (error) {
+    const { code, message, pointer: at } = classifyError(error, verifiableCredential, 'INVALID_INPUT');
+    throw new GxTrustError(code, `cannot derive a ${cryptosuite} proof: ${message}`, {
+      cause: error,
+      ...(at === undefined ? {} : { pointer: `/verifiableCredential${at}` }),
+    });
+  }
 }

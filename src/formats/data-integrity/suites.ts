@@ -1,6 +1,7 @@
 /**
  * What Data Integrity issuing and verifying share: the jsonld-signatures suites of the three
- * cryptosuites gx-trust supports, verifiers that hold a node:crypto KeyObject, and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
+ * cryptosuites gx-trust signs with and of the two selective-disclosure cryptosuites it verifies
+ * (ecdsa-sd-2023, bbs-2023: derived proofs only), verifiers that hold a node:crypto KeyObject, and the mapping of the libraries' (wrapped) errors to GxTrustError codes.
  *
  * Why our own verifier objects (and, in src/keyring/signer.ts, signer objects): @digitalbazaar/ed25519-multikey and ecdsa-multikey import
  * the key again on every sign and verify (a DER private-key import costs ~310 µs under OpenSSL 3);
@@ -20,19 +21,75 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { cryptosuite as ecdsaRdfc2019 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
+import {
+  createDiscloseCryptosuite as ecdsaSd2023DiscloseCryptosuite,
+  createSignCryptosuite as ecdsaSd2023SignCryptosuite,
+  createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite,
+} from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+import { createDiscloseCryptosuite as bbs2023DiscloseCryptosuite, createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
 import type { JsonWebKey } from 'node:crypto';
 import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
 import type { DocumentLoader } from '../../document-loader/index.js';
 import type { VerificationMethod } from '../../dids/types.js';
 import type { SuiteSigner } from '../../keyring/signer.js';
-import { verificationMethodJwk } from '../../dids/multikey.js';
+import { isBls12381G2Multikey, publicKeyToMultikey, verificationMethodJwk } from '../../dids/multikey.js';
+import { assertCryptosuiteKey, type SelectiveDisclosureCryptosuite } from '../../algorithms/index.js';
 
 export const CRYPTOSUITES = Object.freeze(['eddsa-rdfc-2022', 'Ed25519Signature2020', 'ecdsa-rdfc-2019'] as const);
 export type Cryptosuite = (typeof CRYPTOSUITES)[number];
 
-/** The Data Integrity cryptosuites (`proof.cryptosuite` of a `DataIntegrityProof`). */
-export const DATA_INTEGRITY_CRYPTOSUITES: ReadonlySet<string> = new Set(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019']);
+/**
+ * The selective-disclosure cryptosuites: verified, not signed. A verifier meets their derived
+ * proofs; a base proof is for the holder only (refused, `BASE_PROOF_PRESENTED`).
+ */
+export const SELECTIVE_DISCLOSURE_CRYPTOSUITES = Object.freeze(['ecdsa-sd-2023', 'bbs-2023'] as const satisfies readonly SelectiveDisclosureCryptosuite[]);
+export type { SelectiveDisclosureCryptosuite } from '../../algorithms/index.js';
+/**
+ * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 base proofs (the
+ * service's P-256 key) for a holder to derive from. bbs-2023 is verified only.
+ */
+export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023'] as const);
+export type IssuedCryptosuite = (typeof ISSUED_CRYPTOSUITES)[number];
+
+/** Every suite a proof gx-trust verifies may name. */
+export type VerifiedCryptosuite = Cryptosuite | SelectiveDisclosureCryptosuite;
+
+/** The Data Integrity cryptosuites gx-trust verifies (`proof.cryptosuite` of a `DataIntegrityProof`). */
+export const DATA_INTEGRITY_CRYPTOSUITES: ReadonlySet<string> = new Set(['eddsa-rdfc-2022', 'ecdsa-rdfc-2019', ...SELECTIVE_DISCLOSURE_CRYPTOSUITES]);
+
+export function isSelectiveDisclosure(cryptosuite: string): cryptosuite is SelectiveDisclosureCryptosuite {
+  return (SELECTIVE_DISCLOSURE_CRYPTOSUITES as readonly string[]).includes(cryptosuite);
+}
+
+/**
+ * The proofValue of both suites is `u` (multibase base64url, no padding) and a CBOR tag 0xd95dNN
+ * whose last byte says the proof mode: ecdsa-sd-2023 0x00 base, 0x01 derived; bbs-2023 0x02 base,
+ * 0x03 derived (the later pseudonym and holder-binding features have other bytes, which the
+ * installed bbs-2023 library does not read).
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#serializebaseproofvalue
+ * @see https://www.w3.org/TR/vc-di-bbs/#serializebaseproofvalue
+ */
+const PROOF_MODE_BYTES: Readonly<Record<SelectiveDisclosureCryptosuite, { base: number; derived: number }>> = {
+  'ecdsa-sd-2023': { base: 0x00, derived: 0x01 },
+  'bbs-2023': { base: 0x02, derived: 0x03 },
+};
+
+export type ProofMode = { mode: 'base' } | { mode: 'derived' } | { mode: 'malformed'; why: string };
+
+/** Reads the header of a selective-disclosure proofValue without decoding the rest. */
+export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCryptosuite, proofValue: unknown): ProofMode {
+  if (typeof proofValue !== 'string' || !proofValue.startsWith('u')) {
+    return { mode: 'malformed', why: `a ${cryptosuite} proofValue is multibase base64url: a string starting with "u"` };
+  }
+  const body = proofValue.slice(1);
+  if (!/^[A-Za-z0-9_-]{4,}$/.test(body)) return { mode: 'malformed', why: 'the proofValue is not base64url after its "u"' };
+  const header = Buffer.from(body.slice(0, 4), 'base64url');
+  const bytes = PROOF_MODE_BYTES[cryptosuite];
+  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.base) return { mode: 'base' };
+  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.derived) return { mode: 'derived' };
+  return { mode: 'malformed', why: `the proofValue header 0x${header.toString('hex')} is neither a ${cryptosuite} base (0xd95d${bytes.base.toString(16).padStart(2, '0')}) nor derived (0xd95d${bytes.derived.toString(16).padStart(2, '0')}) proof` };
+}
 export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
 export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
@@ -46,6 +103,7 @@ export type KeyAlgorithm = 'Ed25519' | 'P-256' | 'P-384';
 interface JsonLdSignatures {
   sign(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<Record<string, unknown>>;
   verify(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<LibraryVerifyResult>;
+  derive(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<Record<string, unknown>>;
   purposes: {
     AssertionProofPurpose: new (options?: { controller?: object }) => unknown;
     AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => unknown;
@@ -68,8 +126,9 @@ export interface SuiteVerifier {
   verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
 }
 
-/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default). */
-export function suiteKeyAlgorithms(cryptosuite: Cryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default); ecdsa-sd-2023 P-256 only. */
+export function suiteKeyAlgorithms(cryptosuite: IssuedCryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+  if (cryptosuite === 'ecdsa-sd-2023') return ['P-256'];
   return cryptosuite === 'ecdsa-rdfc-2019' ? ['P-256', 'P-384'] : ['Ed25519'];
 }
 
@@ -147,10 +206,30 @@ function baseCryptosuite(cryptosuite: Cryptosuite): LibraryCryptosuite {
   return (cryptosuite === 'ecdsa-rdfc-2019' ? ecdsaRdfc2019 : eddsaRdfc2022) as LibraryCryptosuite;
 }
 
-/** The suite that adds a proof, dated `date`. */
-export function signingSuite(cryptosuite: Cryptosuite, signer: SuiteSigner, date: Date): unknown {
+/**
+ * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 the base proof, which always
+ * discloses the statements `mandatoryPointers` select (JSON pointers into the document).
+ */
+export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
   if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ signer, date });
+  if (cryptosuite === 'ecdsa-sd-2023') {
+    return new DataIntegrityProof({ signer, date, cryptosuite: ecdsaSd2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });
+  }
   return new DataIntegrityProof({ signer, date, cryptosuite: baseCryptosuite(cryptosuite) });
+}
+
+/**
+ * The suite a holder derives a proof with, disclosing what `selectivePointers` select (and the
+ * mandatory statements); bbs-2023 binds `presentationHeader` (bytes, empty by default) into its proof.
+ */
+export function derivingSuite(cryptosuite: SelectiveDisclosureCryptosuite, selectivePointers: readonly string[], presentationHeader?: Uint8Array): unknown {
+  const pointers = [...selectivePointers];
+  return new DataIntegrityProof({
+    cryptosuite:
+      cryptosuite === 'bbs-2023'
+        ? bbs2023DiscloseCryptosuite({ selectivePointers: pointers, ...(presentationHeader === undefined ? {} : { presentationHeader }) })
+        : ecdsaSd2023DiscloseCryptosuite({ selectivePointers: pointers }),
+  });
 }
 
 /**
@@ -184,6 +263,55 @@ export function verifyingSuite(cryptosuite: Cryptosuite, verifier: SuiteVerifier
         }) as unknown,
       });
   }
+  return new DataIntegrityProof({ cryptosuite: suite });
+}
+
+/**
+ * The Multikey of a bound verification method, refused (ALG_NOT_ALLOWED) unless its key type is the
+ * one the selective-disclosure cryptosuite verifies with: P-256 for ecdsa-sd-2023, BLS12-381 G2 for
+ * bbs-2023. A P-256 key published as a JWK is handed to the library in its Multikey form.
+ */
+function selectiveDisclosureMultikey(cryptosuite: SelectiveDisclosureCryptosuite, method: VerificationMethod): string {
+  const multibase = method.publicKeyMultibase;
+  if (typeof multibase === 'string' && isBls12381G2Multikey(multibase)) {
+    assertCryptosuiteKey(cryptosuite, 'Bls12381G2');
+    return multibase;
+  }
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: verificationMethodJwk(method) as JsonWebKey, format: 'jwk' });
+  } catch (cause) {
+    if (isGxTrustError(cause)) throw cause;
+    throw new GxTrustError('KEY_BINDING', `${method.id} publishes no public key gx-trust can read`, { cause });
+  }
+  let kind: string;
+  try {
+    kind = keyAlgorithm(publicKey);
+  } catch {
+    kind = publicKey.asymmetricKeyType ?? 'unknown';
+  }
+  assertCryptosuiteKey(cryptosuite, kind);
+  return publicKeyToMultikey(publicKey);
+}
+
+/**
+ * The suite that checks a derived ecdsa-sd-2023 or bbs-2023 proof with the key of `method`, the
+ * method the caller has already bound to the issuer: the library's verify cryptosuite, whose
+ * `createVerifier` is handed that method (in Multikey form) and refuses any other.
+ */
+export function selectiveDisclosureVerifyingSuite(cryptosuite: SelectiveDisclosureCryptosuite, method: VerificationMethod): unknown {
+  const publicKeyMultibase = selectiveDisclosureMultikey(cryptosuite, method);
+  const base = (cryptosuite === 'bbs-2023' ? bbs2023VerifyCryptosuite() : ecdsaSd2023VerifyCryptosuite()) as LibraryCryptosuite;
+  const suite: LibraryCryptosuite = {
+    ...base,
+    createVerifier: async ({ verificationMethod }) => {
+      const id = (verificationMethod as { id?: unknown } | undefined)?.id;
+      if (id !== method.id) {
+        throw new GxTrustError('KEY_BINDING', `the proof names ${String(id)}, not the bound method ${method.id}`);
+      }
+      return base.createVerifier({ verificationMethod: { id: method.id, controller: method.controller, type: 'Multikey', publicKeyMultibase } });
+    },
+  };
   return new DataIntegrityProof({ cryptosuite: suite });
 }
 

@@ -1,6 +1,7 @@
 /**
- * Data Integrity proofs: `DataIntegrityProof` with `eddsa-rdfc-2022` or `ecdsa-rdfc-2019`, and the
- * older `Ed25519Signature2020`. This module checks the proof and the binding of its key to the
+ * Data Integrity proofs: `DataIntegrityProof` with `eddsa-rdfc-2022` or `ecdsa-rdfc-2019`, the
+ * derived proofs of the selective-disclosure suites `ecdsa-sd-2023` and `bbs-2023`, and the older
+ * `Ed25519Signature2020`. This module checks the proof and the binding of its key to the
  * issuer (or holder) only; validity dates, status and the credentials a presentation holds stay
  * with the dispatcher (src/verifying/index.ts).
  *
@@ -20,10 +21,14 @@ import {
   ED25519_SIGNATURE_2020,
   ED25519_SIGNATURE_2020_CONTEXT,
   classifyError,
+  isSelectiveDisclosure,
   jsigs,
+  selectiveDisclosureProofMode,
+  selectiveDisclosureVerifyingSuite,
   verifierFor,
   verifyingSuite,
-  type Cryptosuite,
+  type SelectiveDisclosureCryptosuite,
+  type VerifiedCryptosuite,
 } from './suites.js';
 import { isObject } from '../../json-input.js';
 import { parseRfc3339 } from '../../credentials/index.js';
@@ -42,10 +47,10 @@ function isDataIntegrityFamily(proof: unknown): boolean {
   return isObject(proof) && (proof['type'] === 'DataIntegrityProof' || proof['type'] === ED25519_SIGNATURE_2020);
 }
 
-function cryptosuiteOf(proof: JsonObject): Cryptosuite | undefined {
+function cryptosuiteOf(proof: JsonObject): VerifiedCryptosuite | undefined {
   if (proof['type'] === ED25519_SIGNATURE_2020) return 'Ed25519Signature2020';
   const cryptosuite = proof['cryptosuite'];
-  return typeof cryptosuite === 'string' && DATA_INTEGRITY_CRYPTOSUITES.has(cryptosuite) ? (cryptosuite as Cryptosuite) : undefined;
+  return typeof cryptosuite === 'string' && DATA_INTEGRITY_CRYPTOSUITES.has(cryptosuite) ? (cryptosuite as VerifiedCryptosuite) : undefined;
 }
 
 function typesOf(input: JsonObject): unknown[] {
@@ -124,7 +129,7 @@ async function verifyProof(task: ProofTask): Promise<ProofOutcome> {
     return {
       format: String(proof['cryptosuite'] ?? proof['type']),
       checks: [
-        failed('format', 'UNSUPPORTED_FORMAT', `${label}cryptosuite ${JSON.stringify(proof['cryptosuite'])} is not one gx-trust verifies (eddsa-rdfc-2022, ecdsa-rdfc-2019, Ed25519Signature2020)`, `${pointer}/cryptosuite`),
+        failed('format', 'UNSUPPORTED_FORMAT', `${label}cryptosuite ${JSON.stringify(proof['cryptosuite'])} is not one gx-trust verifies (eddsa-rdfc-2022, ecdsa-rdfc-2019, ecdsa-sd-2023, bbs-2023, Ed25519Signature2020)`, `${pointer}/cryptosuite`),
         notRun('key-binding', label, 'unknown cryptosuite'),
         notRun('proof', label, 'unknown cryptosuite'),
       ],
@@ -223,10 +228,30 @@ function proofDate(proof: JsonObject, name: 'created' | 'expires'): { at: Date |
   return { at: parseRfc3339(withoutOffset ? `${value}Z` : value), withoutOffset };
 }
 
-async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: Cryptosuite, method: VerificationMethod, controller: string): Promise<Check> {
+/**
+ * A selective-disclosure proof is verified only in its derived form: "the base proof [...] is
+ * given to the holder" who derives what a verifier sees; the verification algorithm reads the
+ * derived header only. A base proof is refused by name, before any canonicalization.
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#selective-disclosure-functions
+ */
+function derivedProofFault(task: ProofTask, proof: JsonObject, cryptosuite: SelectiveDisclosureCryptosuite): Check | undefined {
+  const header = selectiveDisclosureProofMode(cryptosuite, proof['proofValue']);
+  const at = `${task.pointer}/proofValue`;
+  if (header.mode === 'derived') return undefined;
+  if (header.mode === 'base') {
+    return failed('proof', 'BASE_PROOF_PRESENTED', `${task.label}this is a ${cryptosuite} base proof, which is for the holder: a verifier checks the proof the holder derives from it (selective disclosure)`, at);
+  }
+  return failed('proof', 'INVALID_SIGNATURE', `${task.label}${header.why}`, at);
+}
+
+async function checkSignature(task: ProofTask, proof: JsonObject, cryptosuite: VerifiedCryptosuite, method: VerificationMethod, controller: string): Promise<Check> {
   const { label, purpose, ctx } = task;
+  if (isSelectiveDisclosure(cryptosuite)) {
+    const fault = derivedProofFault(task, proof, cryptosuite);
+    if (fault !== undefined) return fault;
+  }
   try {
-    const suite = verifyingSuite(cryptosuite, verifierFor(method));
+    const suite = isSelectiveDisclosure(cryptosuite) ? selectiveDisclosureVerifyingSuite(cryptosuite, method) : verifyingSuite(cryptosuite, verifierFor(method));
     // The binding was checked above through our resolver; handing jsonld-signatures the controller
     // keeps it from dereferencing and framing the DID document a second time, while it still
     // insists that the method it loads is the one bound and that proofPurpose matches.
@@ -293,6 +318,21 @@ function contextCheck(document: JsonObject, ctx: VerifyContext): Check | undefin
   return fault === undefined ? undefined : failed('proof', fault.code, fault.detail, fault.pointer ?? '/@context');
 }
 
+/**
+ * A bbs-2023 proof's pairing checks cost what about thirty canonicalizations of a credential do:
+ * measured through POST /credentials/verify on this 2-core machine, a small derived credential
+ * took a median of 305 ms (@digitalbazaar/bbs-signatures over @noble/curves, pure JavaScript)
+ * against 4 to 11 ms for ecdsa-sd-2023 and ecdsa-rdfc-2019.
+ */
+export const BBS_2023_UNITS = 30;
+
+/** What verifying `input`'s proofs costs in canonicalizations: one, and BBS_2023_UNITS for each bbs-2023 proof. */
+export function canonicalizationUnits(input: unknown): number {
+  if (!isObject(input)) return 1;
+  const bbs = proofsOf(input).filter((proof) => isObject(proof) && proof['cryptosuite'] === 'bbs-2023').length;
+  return 1 + bbs * BBS_2023_UNITS;
+}
+
 async function verifyDocument(
   input: unknown,
   ctx: VerifyContext,
@@ -302,7 +342,7 @@ async function verifyDocument(
     const code: ErrorCode = isObject(input) ? 'PROOF_MISSING' : 'UNSUPPORTED_FORMAT';
     return { format: 'DataIntegrityProof', checks: [failed('format', code, `the ${kind} carries no Data Integrity proof`)], outcomes: [], tasks: [] };
   }
-  await ctx.admitCanonicalization?.();
+  await ctx.admitCanonicalization?.(canonicalizationUnits(input));
   const proofs = proofsOf(input);
   const multi = proofs.length > 1;
   const controllerName = kind === 'credential' ? 'issuer' : 'holder';

@@ -152,6 +152,8 @@ export const examples = {
     body: { credential: credentialToIssue, options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022', credentialStatus: true } },
     status: 201,
   },
+  // Derivation needs an ecdsa-sd-2023 base proof (POST /credentials/issue with that cryptosuite); this credential has none: 400.
+  deriveCredential: { body: { verifiableCredential: w3cEddsaRdfc2022Credential, options: { selectivePointers: ['/credentialSubject/id'] } }, status: 400 },
   verifyCredential: { body: { verifiableCredential: w3cEddsaRdfc2022Credential }, status: 422 },
   provePresentation: {
     body: {

@@ -1,4 +1,4 @@
-/** W3C VC-API credential endpoints: issue (recorded) and verify. */
+/** W3C VC-API credential endpoints: issue (recorded), derive (selective disclosure) and verify. */
 import { z } from 'zod';
 import { IssueOptions } from '../../issuing/index.js';
 import { StatusOption } from '../../issuing/vc-api-options.js';
@@ -19,6 +19,17 @@ export const IssueCredentialRequest = z.strictObject({
     /** 'public': anyone may fetch it with GET /credentials/{id}; 'private' (default): its owner, admins, auditors. */
     visibility: z.enum(['private', 'public']).optional(),
   }).optional(),
+});
+
+/** VC-API derive: the holder's credential with its ecdsa-sd-2023 or bbs-2023 base proof, and what to disclose. */
+export const DeriveCredentialRequest = z.strictObject({
+  verifiableCredential: z.record(z.string(), z.unknown()),
+  options: z.strictObject({
+    /** JSON pointers (RFC 6901) of the statements to disclose beside the mandatory ones; [] discloses those only. */
+    selectivePointers: z.array(z.string().max(1024)).max(256),
+    /** bbs-2023 only: bytes the derived proof binds, hex-encoded. */
+    presentationHeader: z.string().regex(/^(?:[0-9a-fA-F]{2})*$/).max(1024).optional(),
+  }),
 });
 
 export const VerifyOptions = z.looseObject({
@@ -115,6 +126,8 @@ export const VERIFY_RESPONSES = {
 /** What the credential routes are given: the credentials-API signer (scoped by the signing policy) and the verifier. */
 export interface CredentialRouteDependencies extends VerifyRouteDependencies {
   signer: ScopedSigner;
+  /** Derives a selectively disclosed credential from an ecdsa-sd-2023 or bbs-2023 base proof (no key). */
+  deriver: (verifiableCredential: Record<string, unknown>, selectivePointers: readonly string[], presentationHeader?: Uint8Array) => Promise<Record<string, unknown>>;
 }
 
 export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
@@ -138,6 +151,20 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
         return text(201, 'application/vc+jwt', issued.jwt);
       }
       return json(201, { verifiableCredential: issued.verifiableCredential });
+    },
+  }),
+  defineRoute({
+    // An API key, unlike verify: derivation canonicalizes (and for bbs-2023 computes a zero-knowledge
+    // proof: a median of 167 ms for a small credential here, against 2.5 ms for ecdsa-sd-2023) in
+    // the main thread, which anonymous floods must not reach.
+    method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', roles: ['member', 'connector'],
+    summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023, bbs-2023) from one with a base proof: the holder\'s step, no key involved',
+    request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
+    responses: { 201: { description: 'The derived credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this'), 429: RATE_LIMITED },
+    async handler(context, deps: CredentialRouteDependencies) {
+      const body = parseBody(DeriveCredentialRequest, requireBody(context.body));
+      const header = body.options.presentationHeader;
+      return json(201, { verifiableCredential: await deps.deriver(body.verifiableCredential, body.options.selectivePointers, header === undefined ? undefined : Buffer.from(header, 'hex')) });
     },
   }),
   defineRoute({
