@@ -123,26 +123,13 @@ function bindingsOf(result: FormatResult, method: FormatResult['verificationMeth
 function keyOfInput(input: unknown): ResultCacheKey | undefined {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : JSON.stringify(input);
+    // String(): what the template literal before made of an input JSON cannot write (undefined).
+    text = typeof input === 'string' ? input : String(JSON.stringify(input));
   } catch {
     return undefined; // cycles or BigInt: not JSON, nothing to key on
   }
-  if (typeof text !== 'string') return undefined; // undefined, a function: nothing to key on
   return { digest: createHash('sha256').update(typeof input === 'string' ? 's' : 'j').update(text).digest('base64url'), bytes: text.length + 1 };
 }
-
-/**
- * The keys of the last few string inputs. The same JWT comes back again and again: a status list
- * credential is verified for every credential that points at it (the service's own lists, read
- * locally, on each compliance decision), a connector verifies the same credential again. Comparing
- * a string with a few others is cheap (the length first, then the characters up to the first
- * difference); hashing it again was half of what the result cache's key cost a compliance decision.
- * A hit is an equal string, so its key is the one hashing would give. A miss costs up to eight
- * comparisons, most of them ending at the length.
- */
-const RECENT_STRING_KEYS = 8;
-/** Longer strings are not kept for it: eight of them stay small. */
-const MAX_RECENT_STRING_LENGTH = 64 * 1024;
 
 /** The document of a kept entry: the input itself, or a frozen copy of what the format decoded. */
 type KeptDocument = { is: 'input' } | { is: 'copy'; document: Readonly<Record<string, unknown>> } | undefined;
@@ -171,21 +158,10 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
   const refused = lru(Math.max(1, Math.floor(max / 10)), Math.max(1, Math.floor(maxBytes / 10)));
   const stats = { hits: 0, misses: 0 };
   const lookup = (digest: string): Kept | undefined => verified.get(digest) ?? refused.get(digest);
-  const recentStrings: string[] = [];
-  const recentStringKeys: ResultCacheKey[] = [];
-  let nextRecent = 0;
   return {
     keyOf(input, now) {
       if (Math.abs(now.getTime() - clock().getTime()) > ttlMs) return undefined;
-      if (typeof input !== 'string') return keyOfInput(input);
-      const recent = recentStrings.indexOf(input);
-      if (recent !== -1) return recentStringKeys[recent];
-      const key = keyOfInput(input);
-      if (key === undefined || input.length > MAX_RECENT_STRING_LENGTH) return key;
-      recentStrings[nextRecent] = input;
-      recentStringKeys[nextRecent] = key;
-      nextRecent = (nextRecent + 1) % RECENT_STRING_KEYS;
-      return key;
+      return keyOfInput(input);
     },
     get(key, input) {
       const kept = lookup(key.digest);
@@ -225,9 +201,6 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
     clear() {
       verified.clear();
       refused.clear();
-      recentStrings.length = 0;
-      recentStringKeys.length = 0;
-      nextRecent = 0;
     },
   };
 }
