@@ -121,6 +121,17 @@ export function pinnedContextRule(serves: (url: string) => boolean = isAllowedCo
 
 const manifestContextRule = pinnedContextRule();
 
+/** One rule per loader's `serves`, made when first asked for: every JWS payload and proof is checked with it. */
+const contextRules = new WeakMap<(url: string) => boolean, MemberRule>();
+function contextRuleOf(serves: (url: string) => boolean): MemberRule {
+  let rule = contextRules.get(serves);
+  if (rule === undefined) {
+    rule = pinnedContextRule(serves);
+    contextRules.set(serves, rule);
+  }
+  return rule;
+}
+
 function notPinned(value: unknown, pointer: string): ProblemDetail {
   if (typeof value !== 'string') {
     return {
@@ -145,7 +156,7 @@ function notPinned(value: unknown, pointer: string): ProblemDetail {
  */
 export function jsonLdInputFaults(document: unknown, options: JsonInputOptions & { loader?: DocumentLoader } = {}): ProblemDetail[] {
   const { loader, member: extra, ...walk } = options;
-  const contexts = loader?.serves === undefined ? manifestContextRule : pinnedContextRule(loader.serves);
+  const contexts = loader?.serves === undefined ? manifestContextRule : contextRuleOf(loader.serves);
   const member: MemberRule = extra === undefined ? contexts : (key, value, where) => contexts(key, value, where) ?? extra(key, value, where);
   return jsonInputFaults(document, { ...walk, member });
 }

@@ -116,13 +116,20 @@ function bindingsOf(result: FormatResult, method: FormatResult['verificationMeth
   return deepFreeze({ controller: result.issuer, methods: [...(result.verificationMethods ?? [method.id])] });
 }
 
-/** What the key's sha256 is taken of: a compact JWT as sent, an object as its JSON serialization. */
-function serialized(input: unknown): string | undefined {
+/**
+ * The key of an input: the sha256 of a compact JWT as sent ("s" before it), or of an object's JSON
+ * serialization ("j" before it), so that no string and object share a key. The tag and the text go
+ * to the hash apart: concatenated, a long input was first copied into one flat string.
+ */
+function keyOfInput(input: unknown): ResultCacheKey | undefined {
+  let text: string;
   try {
-    return typeof input === 'string' ? `s${input}` : `j${JSON.stringify(input)}`;
+    // String(): what the template literal before made of an input JSON cannot write (undefined).
+    text = typeof input === 'string' ? input : String(JSON.stringify(input));
   } catch {
     return undefined; // cycles or BigInt: not JSON, nothing to key on
   }
+  return { digest: createHash('sha256').update(typeof input === 'string' ? 's' : 'j').update(text).digest('base64url'), bytes: text.length + 1 };
 }
 
 /** The document of a kept entry: the input itself, or a frozen copy of what the format decoded. */
@@ -155,8 +162,7 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
   return {
     keyOf(input, now) {
       if (Math.abs(now.getTime() - clock().getTime()) > ttlMs) return undefined;
-      const bytes = serialized(input);
-      return bytes === undefined ? undefined : { digest: createHash('sha256').update(bytes).digest('base64url'), bytes: bytes.length };
+      return keyOfInput(input);
     },
     get(key, input) {
       const kept = lookup(key.digest);

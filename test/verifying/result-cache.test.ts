@@ -207,6 +207,22 @@ describe('createResultCache() bounds', () => {
     expect(cache.size).toBe(60);
   });
 
+  it('keys a string by its characters, and never as the object whose JSON it is', () => {
+    const cache = createResultCache();
+    const now = new Date();
+    const strings = Array.from({ length: 20 }, (_, n) => `eyJhbGciOiJFUzI1NiJ9.${'x'.repeat(40)}${String(n).padStart(3, '0')}.sig`);
+    const first = strings.map((s) => cache.keyOf(s, now)!);
+    expect(new Set(first.map((k) => k.digest)).size).toBe(20);
+    // The same characters in a string built anew: the same key.
+    for (const [n, s] of strings.entries()) expect(cache.keyOf((' ' + s).slice(1), now)).toEqual(first[n]);
+    // A string is never the key of the object whose JSON it is, nor the other way round.
+    const object = { a: 1 };
+    const text = JSON.stringify(object);
+    expect(cache.keyOf(text, now)!.digest).not.toBe(cache.keyOf(object, now)!.digest);
+    expect(cache.keyOf(object, now)).toEqual(cache.keyOf({ a: 1 }, now));
+    expect(cache.keyOf(text, now)).toEqual({ digest: expect.any(String), bytes: text.length + 1 });
+  });
+
   it('bounds the bytes kept by the size of each input', () => {
     const cache = createResultCache({ max: 1000, maxBytes: 10_000 });
     for (let n = 0; n < 20; n++) cache.set({ digest: `good-${n}`, bytes: 1000 }, `good-${n}`, entry(true, n));

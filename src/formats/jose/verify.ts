@@ -137,10 +137,13 @@ function extractToken(input: unknown, kind: Kind): string | undefined {
   return undefined;
 }
 
+/** Fatal: a part that is not UTF-8 is refused, not read with U+FFFD in it. Stateless between whole-input decodes, so one serves every call. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeJson(part: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')));
+    value = JSON.parse(UTF8.decode(Buffer.from(part, 'base64url')));
   } catch {
     fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not base64url-encoded UTF-8 JSON`);
   }
@@ -366,8 +369,21 @@ export interface JoseFormatOptions {
  */
 export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
   const keys = new LRUCache<string, ImportedKey>({ max: options.keyCacheSize ?? 1000 });
+  // A method the resolver handed out frozen (its cached bindings are) cannot change its id or key:
+  // its import is found by the object itself, without the thumbprint (a SHA-256 and a
+  // JSON.stringify per verification, 2 % of one over HTTP).
+  const byFrozenMethod = new WeakMap<VerificationMethod, ImportedKey>();
 
   function importKey(method: VerificationMethod): ImportedKey {
+    const frozen = Object.isFrozen(method) && (method.publicKeyJwk === undefined || Object.isFrozen(method.publicKeyJwk));
+    const known = frozen ? byFrozenMethod.get(method) : undefined;
+    if (known !== undefined) return known;
+    const imported = importByPublishedKey(method);
+    if (frozen) byFrozenMethod.set(method, imported);
+    return imported;
+  }
+
+  function importByPublishedKey(method: VerificationMethod): ImportedKey {
     // Cache by the key the document publishes, before verificationMethodJwk imports it to
     // normalize (that import is exactly what the cache saves).
     const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase ?? method.publicKeyBase58;
