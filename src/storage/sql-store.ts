@@ -75,6 +75,16 @@ export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
 
 type Db = Kysely<Tables>;
 
+/** What both stores take besides their database. */
+export interface StoreOptions {
+  clock?: Clock | undefined;
+  /**
+   * Called when a group of issuances tried as one statement failed and is written the long way
+   * (PostgreSQL): the composition root counts it (`gx_store_group_fallbacks_total`) and logs it.
+   */
+  onGroupFallback?: ((error: unknown, groupSize: number) => void) | undefined;
+}
+
 interface Reservation {
   listId: string;
   credentialId: string;
@@ -113,14 +123,18 @@ export class SqlStore implements Store {
    */
   private readonly issuanceWrites: GroupCommit<IssuanceWrite, number | { auditEntry: AuditEntry }>;
 
+  /** Told each time a one-statement group failed and went the long way (PostgreSQL). */
+  private readonly onGroupFallback: ((error: unknown, groupSize: number) => void) | undefined;
+
   constructor(
     private readonly sqlDialect: StoreDialect,
     private readonly codecs: RecordCodecs,
-    options: { clock?: Clock | undefined } = {},
+    options: StoreOptions = {},
   ) {
     this.dialect = sqlDialect.name;
     this.db = sqlDialect.db;
     this.clock = options.clock ?? systemClock;
+    this.onGroupFallback = options.onGroupFallback;
     this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items));
   }
 
@@ -150,11 +164,14 @@ export class SqlStore implements Store {
             head,
             lock,
           );
-        } catch {
+        } catch (error) {
           // Nothing was written (one statement is all or nothing): the group goes the long way,
-          // which reads the head under the lock and reports each failure as itself.
+          // which reads the head under the lock and reports each failure as itself. Expected
+          // now and then (another replica moved the head); told, so that a fallback on every
+          // group (a statement the server refuses) shows as a rising counter, not as slowness.
           this.auditHead = undefined;
           this.oneStatementPause = ONE_STATEMENT_PAUSE;
+          this.onGroupFallback?.(error, items.length);
         }
       }
     }
