@@ -18,6 +18,7 @@ import type { StoreDialect } from './dialect.js';
 import { SQLITE_TYPES } from './migrations.js';
 import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
+import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
 
@@ -124,9 +125,14 @@ function openDatabase(options: Omit<SqliteStoreOptions, 'codecs'>): Database.Dat
  * until busy_timeout. One connection per file per process has Kysely's connection mutex order
  * them instead; other processes still meet at BEGIN IMMEDIATE.
  */
-const openFiles = new Map<string, { database: Database.Database; db: Kysely<Tables>; handles: number }>();
+const openFiles = new Map<string, { database: Database.Database; db: Kysely<Tables>; handles: number; issuanceStatements?: IssuanceGroupStatements }>();
 
-function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Database.Database; db: Kysely<Tables>; release(): Promise<void> } {
+function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
+  database: Database.Database;
+  db: Kysely<Tables>;
+  issuanceStatements(): IssuanceGroupStatements;
+  release(): Promise<void>;
+} {
   const key = options.path === ':memory:' ? undefined : resolve(options.path);
   let entry = key === undefined ? undefined : openFiles.get(key);
   if (entry === undefined) {
@@ -157,6 +163,8 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Datab
   return {
     database: opened.database,
     db: opened.db,
+    // Per connection, like the statement cache: every handle on the file shares them.
+    issuanceStatements: () => (opened.issuanceStatements ??= sqliteIssuanceStatements(opened.database)),
     async release() {
       if (released) return;
       released = true;
@@ -170,7 +178,7 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Datab
 }
 
 export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): StoreDialect {
-  const { db, release } = connect(options);
+  const { db, issuanceStatements, release } = connect(options);
   return {
     name: 'sqlite',
     db,
@@ -178,6 +186,7 @@ export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): Stor
     begin: 'BEGIN IMMEDIATE',
     // BEGIN IMMEDIATE took the database's one write lock already.
     lockAuditHead: async () => {},
+    issuanceStatements,
     forListUpdate: (query) => query,
     jsonArrayIncludes: (array, value) => sql<SqlBool>`EXISTS (SELECT 1 FROM json_each(${array}) WHERE value = ${value})`,
     bool: (value) => (value ? 1 : 0),
