@@ -18,6 +18,7 @@ import type { StoreDialect } from './dialect.js';
 import { SQLITE_TYPES } from './migrations.js';
 import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
@@ -125,7 +126,10 @@ function openDatabase(options: Omit<SqliteStoreOptions, 'codecs'>): Database.Dat
  * until busy_timeout. One connection per file per process has Kysely's connection mutex order
  * them instead; other processes still meet at BEGIN IMMEDIATE.
  */
-const openFiles = new Map<string, { database: Database.Database; db: Kysely<Tables>; handles: number; issuanceStatements?: IssuanceGroupStatements }>();
+const openFiles = new Map<
+  string,
+  { database: Database.Database; db: Kysely<Tables>; handles: number; checkpointer: Checkpointer | undefined; issuanceStatements?: IssuanceGroupStatements }
+>();
 
 function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
   database: Database.Database;
@@ -154,7 +158,16 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
         },
       }),
     });
-    entry = { database, db, handles: 0 };
+    let checkpointer: Checkpointer | undefined;
+    if (key !== undefined) {
+      // Checkpoints from a worker thread (sqlite-checkpointer.ts, why there); this connection keeps
+      // its own only as a safety net, and gets the default back if the worker cannot run.
+      database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = startCheckpointer(key, () => {
+        if (database.open) database.pragma('wal_autocheckpoint = 1000');
+      });
+    }
+    entry = { database, db, handles: 0, checkpointer };
     if (key !== undefined) openFiles.set(key, entry);
   }
   entry.handles++;
@@ -170,6 +183,7 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
       released = true;
       if (--opened.handles > 0) return;
       if (key !== undefined && openFiles.get(key) === opened) openFiles.delete(key);
+      await opened.checkpointer?.stop();
       // Kysely starts its driver on the first query: a handle never used is closed here directly.
       if (opened.database.open) await opened.db.destroy();
       if (opened.database.open) opened.database.close();
