@@ -3,7 +3,7 @@
  * the database file once the log reaches `wal_autocheckpoint` pages, inside the COMMIT that
  * crossed it, with two fsyncs: on the event loop's thread, since better-sqlite3 is synchronous.
  * Profiled under recorded issuance, the commits that ran a checkpoint (over 5 ms each, up to 70 ms
- * on a busy disk) took 7-20 % of the run's wall time, every request waiting on them.
+ * on a busy disk) took 12-19 % of the run's wall time, every request waiting on them.
  *
  * Here a worker thread with its own connection runs `PRAGMA wal_checkpoint(PASSIVE)` every
  * `CHECKPOINT_INTERVAL_MS`. PASSIVE takes no lock a writer or reader needs and never waits (it
