@@ -353,7 +353,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // GX_MEMBER_CA_* file stops the start instead of the first member's creation.
   const memberCa = await loadMemberCa({ ...config.memberCa, keysDir: config.keysDir, env: config.env, clock });
   const anchors = trustAnchors(config, keyring, memberCa);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs });
+  const store = await openStore({
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs,
+    onGroupFallback: (error, groupSize) => {
+      metrics?.observeGroupFallback();
+      logger.debug({ err: error, groupSize }, 'a group of issuances failed as one statement and was written the long way');
+    },
+  });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
     vault: () => loadMemberKeyVault({ keysDir: config.keysDir, env: config.env }),

@@ -189,14 +189,15 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return { format, kind: keyKindFor(choice, issuer) };
   }
 
-  function validity(credential: JsonObject, options: IssueOptions, memberCertificateEnd?: Date) {
-    const { format, kind } = planOf(options, issuerId(credential));
+  type Plan = ReturnType<typeof planOf>;
+
+  function validity(credential: JsonObject, options: IssueOptions, plan: Plan = planOf(options, issuerId(credential)), memberCertificateEnd?: Date) {
+    const { format, kind } = plan;
     return validityPeriod(credential, deps.clock(), memberCertificateEnd ?? certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
   }
 
   /** A hosted member signing VC-JOSE with a certified key: when that key's chain ends. */
-  async function memberCertificateEnd(issuer: string | undefined, options: IssueOptions): Promise<Date | undefined> {
-    const { format, kind } = planOf(options, issuer);
+  async function memberCertificateEnd(issuer: string | undefined, { format, kind }: Plan): Promise<Date | undefined> {
     if (format !== 'vc+jwt' || issuer === undefined || deps.memberSigning?.hosts(issuer) !== true) return undefined;
     return deps.memberSigning.certificateNotAfter(issuer, kind);
   }
@@ -262,7 +263,10 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const format = credentialFormatOf(options, requestedIssuer);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
-    const period = validity(credential, options, await memberCertificateEnd(requestedIssuer, options));
+    // The key choice once per issuance (it was made three times): the validity period, a hosted
+    // member's certificate end and the signer all follow from it.
+    const plan = planOf(options, requestedIssuer);
+    const period = validity(credential, options, plan, await memberCertificateEnd(requestedIssuer, plan));
     if (period.fault !== undefined) {
       throw new GxTrustError(period.fault.code, period.fault.detail, { pointer: `/credential${period.fault.pointer ?? ''}`, ...(period.fault.hint === undefined ? {} : { hint: period.fault.hint }) });
     }
@@ -277,8 +281,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       if (mandatoryPointers === undefined && options.mandatoryPointers !== undefined) {
         throw new GxTrustError('INVALID_INPUT', `options.mandatoryPointers applies to ecdsa-sd-2023, not ${cryptosuite}`, { pointer: '/options/mandatoryPointers' });
       }
-      const { kind } = planOf(options, requestedIssuer);
-      const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+      const identity = await identityFor(requestedIssuer, plan.kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = {
         cryptosuite,
         signer: identity.signerFor(cryptosuite === 'Ed25519Signature2020' ? 'ed25519-2020' : 'multikey'),
@@ -303,8 +306,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
         hint: `Use ${VC_V2_CONTEXT} as the first @context, or issue as ldp_vc`,
       });
     }
-    const { kind } = planOf(options, requestedIssuer);
-    const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+    const identity = await identityFor(requestedIssuer, plan.kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
     const jwt = await underRequestPath('/credential', () => signCredentialJwt({
       credential,
       signer: identity.signerFor('jwk'),

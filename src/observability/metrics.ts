@@ -28,6 +28,8 @@ export interface Metrics {
   observeSigning(module: string, outcome: 'signed' | 'refused'): void;
   /** Rows the wallet sweep removed: `gx_wallet_swept_total{kind}` (offers, nonces, transactions). */
   observeWalletSweep(swept: { offers: number; nonces: number; transactions: number }): void;
+  /** A group of recorded issuances whose one-statement write failed and went the long way: `gx_store_group_fallbacks_total`. */
+  observeGroupFallback(): void;
   close(): void;
 }
 
@@ -124,6 +126,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const groupFallbacks = new Counter({
+    name: 'gx_store_group_fallbacks_total',
+    help: 'Groups of recorded issuances (PostgreSQL) whose one-statement write failed, rolled back and was written the long way',
+    registers: [registry],
+  });
+
   // The labelled children, looked up once per (method, route, status): prom-client otherwise
   // rebuilds and hashes the label set on every request. Routes are patterns, so this stays small.
   interface RouteSeries {
@@ -182,6 +190,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeWalletSweep: (swept) => {
       for (const kind of ['offers', 'nonces', 'transactions'] as const) walletSwept.inc({ kind }, swept[kind]);
     },
+    observeGroupFallback: () => groupFallbacks.inc(),
     close: () => {
       series.clear();
       tallies.clear();

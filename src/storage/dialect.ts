@@ -5,6 +5,7 @@
  */
 import type { Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { ColumnTypes } from './migrations.js';
+import type { IssuanceGroupStatements } from './sqlite-group.js';
 import type { Tables } from './tables.js';
 
 export interface StoreDialect {
@@ -25,6 +26,12 @@ export interface StoreDialect {
    * (sql-store.ts, `recordInOneStatement`). SQLite has no round trips to save and leaves it out.
    */
   readonly auditLockExpression?: RawBuilder<unknown>;
+  /**
+   * SQLite: a group of recorded issuances written with prepared statements, not through Kysely
+   * (sqlite-group.ts, why there). Made on first use, after migration (a statement is prepared
+   * against the tables). The caller holds the connection while it runs.
+   */
+  readonly issuanceStatements?: () => IssuanceGroupStatements;
   /** A row lock on a status list being changed (SQLite holds the whole database already). */
   forListUpdate<O>(query: SelectQueryBuilder<Tables, 'status_lists', O>): SelectQueryBuilder<Tables, 'status_lists', O>;
   /** Whether a JSON array column (text on SQLite, jsonb on PostgreSQL) has `value` among its strings. */

@@ -13,7 +13,7 @@ import { GxTrustError, isGxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { POSTGRES_TYPES } from './migrations.js';
 import { StoreUnavailableError } from './records.js';
-import { SqlStore } from './sql-store.js';
+import { SqlStore, type StoreOptions } from './sql-store.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
 
@@ -28,10 +28,12 @@ export interface PostgresStoreOptions {
   max?: number;
   /** How long to wait for a connection before answering 503. */
   connectionTimeoutMillis?: number;
+  /** See StoreOptions: a one-statement group that failed and went the long way. */
+  onGroupFallback?: StoreOptions['onGroupFallback'];
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<SqlStore> {
-  const store = new SqlStore(postgresDialect(options), options.codecs, { clock: options.clock });
+  const store = new SqlStore(postgresDialect(options), options.codecs, { clock: options.clock, onGroupFallback: options.onGroupFallback });
   try {
     await store.migrate();
   } catch (error) {

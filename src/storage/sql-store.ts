@@ -14,6 +14,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
+import type { AuditRow, IssuanceGroupStatements } from './sqlite-group.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
@@ -75,6 +76,16 @@ export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
 
 type Db = Kysely<Tables>;
 
+/** What both stores take besides their database. */
+export interface StoreOptions {
+  clock?: Clock | undefined;
+  /**
+   * Called when a group of issuances tried as one statement failed and is written the long way
+   * (PostgreSQL): the composition root counts it (`gx_store_group_fallbacks_total`) and logs it.
+   */
+  onGroupFallback?: ((error: unknown, groupSize: number) => void) | undefined;
+}
+
 interface Reservation {
   listId: string;
   credentialId: string;
@@ -113,14 +124,18 @@ export class SqlStore implements Store {
    */
   private readonly issuanceWrites: GroupCommit<IssuanceWrite, number | { auditEntry: AuditEntry }>;
 
+  /** Told each time a one-statement group failed and went the long way (PostgreSQL). */
+  private readonly onGroupFallback: ((error: unknown, groupSize: number) => void) | undefined;
+
   constructor(
     private readonly sqlDialect: StoreDialect,
     private readonly codecs: RecordCodecs,
-    options: { clock?: Clock | undefined } = {},
+    options: StoreOptions = {},
   ) {
     this.dialect = sqlDialect.name;
     this.db = sqlDialect.db;
     this.clock = options.clock ?? systemClock;
+    this.onGroupFallback = options.onGroupFallback;
     this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items));
   }
 
@@ -150,13 +165,21 @@ export class SqlStore implements Store {
             head,
             lock,
           );
-        } catch {
+        } catch (error) {
           // Nothing was written (one statement is all or nothing): the group goes the long way,
-          // which reads the head under the lock and reports each failure as itself.
+          // which reads the head under the lock and reports each failure as itself. Expected
+          // now and then (another replica moved the head); told, so that a fallback on every
+          // group (a statement the server refuses) shows as a rising counter, not as slowness.
           this.auditHead = undefined;
           this.oneStatementPause = ONE_STATEMENT_PAUSE;
+          this.onGroupFallback?.(error, items.length);
         }
       }
+    }
+    const statements = this.sqlDialect.issuanceStatements;
+    if (statements !== undefined && items.every((i) => i.record !== undefined && i.record.supersede === undefined)) {
+      // SQLite, the common group (issuances only, nothing superseded): prepared statements.
+      return this.run('recording an issuance', (db) => db.connection().execute(async () => this.recordWithStatements(statements(), items.map((i) => i.record!))));
     }
     this.groupHead = undefined;
     const results = await this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
@@ -252,6 +275,53 @@ export class SqlStore implements Store {
     return entries.map((auditEntry) => ({ auditEntry }));
   }
 
+  /**
+   * SQLite: what writeIssuances does for a group without supersedes, as the same statements
+   * prepared once (sqlite-group.ts), in one transaction, with no await between them. The checks
+   * and their errors are writeIssuances' own.
+   */
+  private recordWithStatements(statements: IssuanceGroupStatements, items: IssuanceRecord[]): { auditEntry: AuditEntry }[] {
+    const createdAt = this.clock().toISOString();
+    for (const { credential, allocations } of items) {
+      for (const a of allocations) {
+        if (a.credentialId !== credential.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
+      }
+    }
+    return statements.transaction(() => {
+      const inserted = statements.insertCredentials(
+        items.map(({ credential: c }) => [c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential]),
+      );
+      if (inserted.length !== items.length) {
+        const stored = new Set(inserted);
+        const taken = items.find((i) => !stored.has(i.credential.id)) ?? items[0]!;
+        throw new GxTrustError('CONFLICT', `Credential ${taken.credential.id} is already recorded`);
+      }
+      const allocations = items.flatMap((i) => i.allocations);
+      if (allocations.length > 0) {
+        const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
+        const confirmed = statements.confirmAllocations(
+          allocations.map((a) => [a.listId, a.index, a.credentialId, createdAt]),
+          holders,
+        );
+        if (confirmed.length !== allocations.length) {
+          const done = new Set(confirmed);
+          const a = allocations.find((x) => !done.has(`${x.listId}\u0000${x.index}`)) ?? allocations[0]!;
+          throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+        }
+      }
+      statements.insertRecords(items.map(({ credential, metadata }) => [credential.id, metadata?.ownerMemberId ?? null, metadata?.visibility ?? 'private', metadata?.series ?? null]));
+      for (const { idempotency } of items) {
+        if (idempotency !== undefined && !statements.completeIdempotent(idempotency.key, idempotency.response)) {
+          throw new GxTrustError('INTERNAL', `Idempotency key ${idempotency.key} is not in flight`);
+        }
+      }
+      // BEGIN IMMEDIATE holds the write lock: the head read here is current across processes.
+      const { entries, rows } = this.auditEntriesAfter(statements.auditHead(), items.map((i) => i.audit));
+      statements.insertAudit(rows);
+      return entries.map((auditEntry) => ({ auditEntry }));
+    });
+  }
+
   // Plumbing ------------------------------------------------------------------------------------
 
   private async run<T>(doing: string, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -321,11 +391,18 @@ export class SqlStore implements Store {
     this.auditHead = undefined;
     await this.sqlDialect.lockAuditHead(trx);
     const head = await trx.selectFrom('audit_entries').select(['idx', 'created_at']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    const { entries, rows } = this.auditEntriesAfter(head, inputs);
+    await trx.insertInto('audit_entries').values(rows.map(([idx, leaf, leaf_hash, subject, action, actor, created_at]) => ({ idx, leaf, leaf_hash, subject, action, actor, created_at }))).execute();
+    return entries;
+  }
+
+  /** The entries appended after `head` (none: the log is empty), and their rows with leaf and hash. */
+  private auditEntriesAfter(head: { idx: string | number; created_at: string | Date } | undefined, inputs: readonly AuditEntryInput[]): { entries: AuditEntry[]; rows: AuditRow[] } {
     let index = head === undefined ? 0 : read.int(head.idx) + 1;
     let timestamp = head === undefined ? '' : read.iso(head.created_at);
     const now = this.clock();
     const entries: AuditEntry[] = [];
-    const rows = inputs.map((input) => {
+    const rows = inputs.map((input): AuditRow => {
       timestamp = nextAuditTimestamp(now, timestamp);
       const entry: AuditEntry = {
         index: index++,
@@ -338,10 +415,9 @@ export class SqlStore implements Store {
       };
       entries.push(entry);
       const { leaf, leafHash } = this.codecs.auditLeaf(entry);
-      return { idx: entry.index, leaf, leaf_hash: leafHash, subject: input.subject, action: input.action, actor: input.actor, created_at: timestamp };
+      return [entry.index, leaf, leafHash, input.subject, input.action, input.actor, timestamp];
     });
-    await trx.insertInto('audit_entries').values(rows).execute();
-    return entries;
+    return { entries, rows };
   }
 
   async appendAudit(audit: AuditEntryInput): Promise<AuditEntry> {

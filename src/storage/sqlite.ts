@@ -18,6 +18,8 @@ import type { StoreDialect } from './dialect.js';
 import { SQLITE_TYPES } from './migrations.js';
 import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
 
@@ -124,9 +126,17 @@ function openDatabase(options: Omit<SqliteStoreOptions, 'codecs'>): Database.Dat
  * until busy_timeout. One connection per file per process has Kysely's connection mutex order
  * them instead; other processes still meet at BEGIN IMMEDIATE.
  */
-const openFiles = new Map<string, { database: Database.Database; db: Kysely<Tables>; handles: number }>();
+const openFiles = new Map<
+  string,
+  { database: Database.Database; db: Kysely<Tables>; handles: number; checkpointer: Checkpointer | undefined; issuanceStatements?: IssuanceGroupStatements }
+>();
 
-function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Database.Database; db: Kysely<Tables>; release(): Promise<void> } {
+function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
+  database: Database.Database;
+  db: Kysely<Tables>;
+  issuanceStatements(): IssuanceGroupStatements;
+  release(): Promise<void>;
+} {
   const key = options.path === ':memory:' ? undefined : resolve(options.path);
   let entry = key === undefined ? undefined : openFiles.get(key);
   if (entry === undefined) {
@@ -148,7 +158,16 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Datab
         },
       }),
     });
-    entry = { database, db, handles: 0 };
+    let checkpointer: Checkpointer | undefined;
+    if (key !== undefined) {
+      // Checkpoints from a worker thread (sqlite-checkpointer.ts, why there); this connection keeps
+      // its own only as a safety net, and gets the default back if the worker cannot run.
+      database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = startCheckpointer(key, () => {
+        if (database.open) database.pragma('wal_autocheckpoint = 1000');
+      });
+    }
+    entry = { database, db, handles: 0, checkpointer };
     if (key !== undefined) openFiles.set(key, entry);
   }
   entry.handles++;
@@ -157,11 +176,14 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Datab
   return {
     database: opened.database,
     db: opened.db,
+    // Per connection, like the statement cache: every handle on the file shares them.
+    issuanceStatements: () => (opened.issuanceStatements ??= sqliteIssuanceStatements(opened.database)),
     async release() {
       if (released) return;
       released = true;
       if (--opened.handles > 0) return;
       if (key !== undefined && openFiles.get(key) === opened) openFiles.delete(key);
+      await opened.checkpointer?.stop();
       // Kysely starts its driver on the first query: a handle never used is closed here directly.
       if (opened.database.open) await opened.db.destroy();
       if (opened.database.open) opened.database.close();
@@ -170,7 +192,7 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): { database: Datab
 }
 
 export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): StoreDialect {
-  const { db, release } = connect(options);
+  const { db, issuanceStatements, release } = connect(options);
   return {
     name: 'sqlite',
     db,
@@ -178,6 +200,7 @@ export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): Stor
     begin: 'BEGIN IMMEDIATE',
     // BEGIN IMMEDIATE took the database's one write lock already.
     lockAuditHead: async () => {},
+    issuanceStatements,
     forListUpdate: (query) => query,
     jsonArrayIncludes: (array, value) => sql<SqlBool>`EXISTS (SELECT 1 FROM json_each(${array}) WHERE value = ${value})`,
     bool: (value) => (value ? 1 : 0),

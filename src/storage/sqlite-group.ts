@@ -1,0 +1,127 @@
+/**
+ * SQLite: the statements of a group of recorded issuances (see group-commit.ts), prepared once per
+ * connection and run straight on better-sqlite3. Every SQLite statement is a synchronous call on
+ * the event loop's thread, so what surrounds it is paid by every request: through Kysely, building
+ * and compiling the group's queries (and its promise chain per statement) was 11 % of the busy
+ * samples of recorded ES256 issuance, more than the signature. This is the one place with raw SQL
+ * for SQLite; every other query, and every group this does not cover (one that supersedes, one
+ * that reserves indexes), goes through the one query layer in sql-store.ts, and the store contract
+ * suite runs both ways (a superseding member sends its group the long way).
+ *
+ * The statements run inside BEGIN IMMEDIATE ... COMMIT issued here too, on the one connection of
+ * the file, while the caller holds Kysely's connection (its mutex): no other transaction of this
+ * process can interleave.
+ */
+import type Database from 'better-sqlite3';
+
+/** Rows of a multi-row INSERT: at most this many per statement (and per cached statement text). */
+const ROWS_PER_STATEMENT = 64;
+
+export type CredentialRow = [id: string, types: string, subject: string | null, issuer: string, format: string, digest: string, statusEntries: string, issuedBy: string, createdAt: string, credential: string];
+export type AllocationRow = [listId: string, index: number, credentialId: string, createdAt: string];
+export type RecordRow = [credentialId: string, ownerMemberId: string | null, visibility: string, series: string | null];
+export type AuditRow = [index: number, leaf: string, leafHash: string, subject: string, action: string, actor: string, createdAt: string];
+
+export interface IssuanceGroupStatements {
+  /** Runs `write` in one BEGIN IMMEDIATE transaction: committed if it returns, rolled back if it throws. */
+  transaction<T>(write: () => T): T;
+  /** Inserts credentials whose id is not recorded yet; returns the ids inserted. */
+  insertCredentials(rows: readonly CredentialRow[]): string[];
+  /**
+   * Takes each (list, index) for its credential: a new row, or one the credential itself or one
+   * of `holders` (an allocator's block) holds; never one another credential holds. Returns the
+   * `list\u0000index` keys it took, one per row taken.
+   */
+  confirmAllocations(rows: readonly AllocationRow[], holders: readonly string[]): string[];
+  insertRecords(rows: readonly RecordRow[]): void;
+  /** Marks an in-flight idempotency key done with its response; false when it was not in flight. */
+  completeIdempotent(key: string, response: string): boolean;
+  /** The last audit entry's index and timestamp (read under the write lock BEGIN IMMEDIATE took). */
+  auditHead(): { idx: number; created_at: string } | undefined;
+  insertAudit(rows: readonly AuditRow[]): void;
+}
+
+export function sqliteIssuanceStatements(database: Database.Database): IssuanceGroupStatements {
+  /** One prepared statement per row count, for each multi-row INSERT. */
+  const multiRow = (head: string, width: number, tail: string) => {
+    const byCount = new Map<number, Database.Statement>();
+    const placeholders = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    return (count: number): Database.Statement => {
+      let statement = byCount.get(count);
+      if (statement === undefined) {
+        statement = database.prepare(`${head} VALUES ${Array.from({ length: count }, () => placeholders).join(', ')}${tail}`);
+        byCount.set(count, statement);
+      }
+      return statement;
+    };
+  };
+  const chunks = <R>(rows: readonly R[]): R[][] => {
+    const out: R[][] = [];
+    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) out.push(rows.slice(at, at + ROWS_PER_STATEMENT));
+    return out;
+  };
+
+  const credentials = multiRow(
+    'INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)',
+    10,
+    ' ON CONFLICT (id) DO NOTHING RETURNING id',
+  );
+  // The holders come as one JSON array parameter, so the statement's text depends on the row count only.
+  const allocations = multiRow(
+    'INSERT INTO status_allocations (list_id, idx, credential_id, created_at)',
+    4,
+    ` ON CONFLICT (list_id, idx) DO UPDATE SET credential_id = excluded.credential_id
+      WHERE status_allocations.credential_id = excluded.credential_id
+         OR status_allocations.credential_id IN (SELECT value FROM json_each(?))
+      RETURNING list_id, idx`,
+  );
+  const records = multiRow('INSERT INTO credential_records (credential_id, owner_member_id, visibility, series, superseded_by)', 5, '');
+  const audit = multiRow('INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, actor, created_at)', 7, '');
+  const begin = database.prepare('BEGIN IMMEDIATE');
+  const commit = database.prepare('COMMIT');
+  const rollback = database.prepare('ROLLBACK');
+  const head = database.prepare('SELECT idx, created_at FROM audit_entries ORDER BY idx DESC LIMIT 1');
+  const complete = database.prepare("UPDATE idempotency_keys SET state = 'done', response = ? WHERE key = ? AND state = 'in-flight'");
+
+  return {
+    transaction(write) {
+      begin.run();
+      try {
+        const result = write();
+        commit.run();
+        return result;
+      } catch (error) {
+        // A failed COMMIT may have ended the transaction already (SQLite rolls back on some errors).
+        if (database.inTransaction) rollback.run();
+        throw error;
+      }
+    },
+    insertCredentials(rows) {
+      const inserted: string[] = [];
+      for (const chunk of chunks(rows)) {
+        for (const row of credentials(chunk.length).all(chunk.flat()) as { id: string }[]) inserted.push(row.id);
+      }
+      return inserted;
+    },
+    confirmAllocations(rows, holders) {
+      const taken: string[] = [];
+      const holderList = JSON.stringify(holders);
+      for (const chunk of chunks(rows)) {
+        for (const row of allocations(chunk.length).all([...chunk.flat(), holderList]) as { list_id: string; idx: number }[]) taken.push(`${row.list_id}\u0000${row.idx}`);
+      }
+      return taken;
+    },
+    insertRecords(rows) {
+      for (const chunk of chunks(rows)) records(chunk.length).run(chunk.flatMap((row) => [...row, null]));
+    },
+    completeIdempotent(key, response) {
+      return complete.run(response, key).changes === 1;
+    },
+    auditHead() {
+      return head.get() as { idx: number; created_at: string } | undefined;
+    },
+    insertAudit(rows) {
+      for (const chunk of chunks(rows)) audit(chunk.length).run(chunk.flat());
+    },
+  };
+}
