@@ -31,6 +31,9 @@ function peer(issuer: TestIssuer, alg: 'ES256' | 'EdDSA', holderKey?: KeyObject,
   });
 }
 
+/** @sd-jwt/core types a disclosure frame from the payload's static type; these payloads are built at run time. */
+const frame = (value: Record<string, unknown>): never => value as never;
+
 const holder = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 function credentialOf(issuer: TestIssuer, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -38,7 +41,7 @@ function credentialOf(issuer: TestIssuer, extra: Record<string, unknown> = {}): 
 }
 
 async function issue(issuer: TestIssuer, alg: 'ES256' | 'EdDSA' = 'ES256', extra: Record<string, unknown> = {}): Promise<string> {
-  return peer(issuer, alg).issue(credentialOf(issuer, extra), { credentialSubject: { _sd: ['memberOf'], roles: { _sd: [1] }, address: { _sd: ['street'] } } }, { header: { typ: 'vc+sd-jwt', kid: issuer.kid } });
+  return peer(issuer, alg).issue(credentialOf(issuer, extra), frame({ credentialSubject: { _sd: ['memberOf'], roles: { _sd: [1] }, address: { _sd: ['street'] } } }), { header: { typ: 'vc+sd-jwt', kid: issuer.kid } });
 }
 
 const es256 = makeIssuer('ES256');
@@ -97,7 +100,7 @@ describe('vc+sd-jwt: what verifies', () => {
   it('verifies a vp+sd-jwt presentation, holding its credentials for the dispatcher', async () => {
     const vc = await issue(es256);
     const presentation = makePresentation({ holder: es256.did, verifiableCredential: [{ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: `data:application/vc+sd-jwt,${vc}` }] });
-    const vp = await peer(es256, 'ES256').issue(presentation, { _sd: ['holder'] }, { header: { typ: 'vp+sd-jwt', kid: es256.kid } });
+    const vp = await peer(es256, 'ES256').issue(presentation, frame({ _sd: ['holder'] }), { header: { typ: 'vp+sd-jwt', kid: es256.kid } });
     const result = await sdJwtFormat.verifyPresentation(vp, makeContext());
     expect(summary(result)).toEqual(ALL_PASSED);
     expect(result.heldCredentials).toHaveLength(1);
@@ -126,7 +129,7 @@ describe('vc+sd-jwt: disclosures tampered with (RFC 9901 §7.1)', () => {
   });
 
   it('refuses an SD-JWT whose issuer hashed with another _sd_alg than sha-256, before any key is looked up', async () => {
-    const sdJwt = await peer(es256, 'ES256', undefined, 'sha-512').issue(credentialOf(es256), { credentialSubject: { _sd: ['memberOf'] } }, { header: { typ: 'vc+sd-jwt', kid: es256.kid } });
+    const sdJwt = await peer(es256, 'ES256', undefined, 'sha-512').issue(credentialOf(es256), frame({ credentialSubject: { _sd: ['memberOf'] } }), { header: { typ: 'vc+sd-jwt', kid: es256.kid } });
     expect(decodeJws(parts(sdJwt).jws).payload._sd_alg).toBe('sha-512');
     const result = await sdJwtFormat.verifyCredential(sdJwt, makeContext());
     expect(checkOf(result, 'format')).toMatchObject({ verified: false, code: 'ALG_NOT_ALLOWED', pointer: '/_sd_alg' });
@@ -189,8 +192,8 @@ describe('vc+sd-jwt: headers and keys held to the vc+jwt rules', () => {
 describe('vc+sd-jwt: key binding JWT (kb+jwt, sd_hash)', () => {
   async function withKeyBinding(nonce = 'n-0S6_WzA2Mj', aud = 'https://verifier.example'): Promise<string> {
     const sd = peer(es256, 'ES256', holder.privateKey);
-    const issued = await sd.issue({ ...credentialOf(es256), cnf: { jwk: publicJwkOf(holder.publicKey) } }, { credentialSubject: { _sd: ['memberOf'] } }, { header: { typ: 'vc+sd-jwt', kid: es256.kid } });
-    return sd.present(issued, { credentialSubject: { memberOf: true } }, { kb: { payload: { iat: Math.floor(NOW.getTime() / 1000), aud, nonce } } });
+    const issued = await sd.issue({ ...credentialOf(es256), cnf: { jwk: publicJwkOf(holder.publicKey) } }, frame({ credentialSubject: { _sd: ['memberOf'] } }), { header: { typ: 'vc+sd-jwt', kid: es256.kid } });
+    return sd.present(issued, frame({ credentialSubject: { memberOf: true } }), { kb: { payload: { iat: Math.floor(NOW.getTime() / 1000), aud, nonce } } });
   }
 
   it('verifies the holder\'s key binding JWT and compares its nonce and aud with the expected challenge and domain', async () => {
