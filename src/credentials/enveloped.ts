@@ -45,7 +45,10 @@ export function dataUrlContent(url: string, mediaTypes: readonly string[]): Data
   if (!mediaTypes.includes(mediaType)) return undefined;
   const base64 = parameters.length === 1 && parameters[0] === 'base64';
   if (parameters.length > 0 && !base64) return undefined;
-  const text = url.slice(comma + 1);
+  // The URL Standard's parser removes every ASCII tab and newline from a URL before anything else
+  // (the suite's vc+cose vector ends in one): the same text is read here.
+  // @see https://url.spec.whatwg.org/#concept-basic-url-parser
+  const text = url.slice(comma + 1).replace(/[\t\n\r]/g, '');
   // RFC 2397: without ";base64" the data is URL-encoded text; the envelopes here carry ASCII only.
   return { mediaType, text, base64, bytes: base64 ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8') };
 }

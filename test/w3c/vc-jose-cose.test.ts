@@ -27,8 +27,14 @@
  *   vectors verify only with `iat` re-written as the same instant in seconds (both are tested).
  * - Issuers must be DIDs and `kid` a DID URL (or `#fragment` against `iss`): the published vectors,
  *   issuer `https://example.issuer/...` and a thumbprint `kid`, fail `KEY_BINDING` as sent.
- * - SD-JWT and COSE are not implemented: a presentation holding `vc+sd-jwt` or `vc+cose` credentials
- *   (case 7) is not verified (`UNSUPPORTED_FORMAT` for those credentials).
+ * - SD-JWT and COSE vectors fail `KEY_BINDING` as published, for the same reason; re-targeted they
+ *   verify. Their string `iat` is `INVALID_DATE` as for the JOSE vectors. The P-521 (ES512) SD-JWT
+ *   vectors (cases 21, 26) are `ALG_NOT_ALLOWED` and verify re-signed with the suite's P-384 key.
+ * - Case 22's and 31's presentations hold credentials that cannot verify as published (an SD-JWT
+ *   naming the suite's https issuer inside a disclosure; a `vc+jwt` that is no JWS): the
+ *   presentation's own checks pass and the held credential fails, so the test also swaps in the
+ *   re-targeted case 20 (29) credential, and then all verifies. Case 26's presentation is typed
+ *   `bad+typ` (TOKEN_TYPE); typed `vp+sd-jwt` its "bad-credential" is UNSUPPORTED_FORMAT.
  * - ES512 (P-521) is neither signed nor verified: case 4 (issuing with P-521) is 400 at
  *   `/options/alg`, case 9 (an ES512 vector, where the suite expects a failure anyway) `ALG_NOT_ALLOWED`.
  * - Case 4's input, `presentation-multiple.json`, holds a `vc+sd-jwt` `data:` URL with a space in
@@ -42,9 +48,13 @@
  * Fixed in gx-trust by cases 7 and 16: an `EnvelopedVerifiableCredential` of a media type gx-trust
  * does not verify, or whose `id` is no `data:` URL, was reported `PROOF_MISSING` ("has no proof");
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
- * Not run: the suite's SD-JWT (17-26) and COSE (27-35) cases, which gx-trust does not implement.
+ * Not run: the suite's SD-JWT and COSE issuance cases (17-19, 27-28): gx-trust verifies SD-JWT and
+ * COSE but does not issue them.
  */
+import { Sign1 } from '@auth0/cose';
+import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, sign, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -382,9 +392,11 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     const held: { id: string }[] = decodePart(vector('presentation-jose-multiple.txt'), 1).verifiableCredential;
     const rewritten = await Promise.all(
       held.map(async (credential) => {
-        const prefix = 'data:application/vc+jwt,';
-        if (!credential.id.startsWith(prefix)) return credential;
-        return { ...credential, id: `${prefix}${await retarget(credential.id.slice(prefix.length), { numericIat: true })}` };
+        const [jwt, sdJwt, cose] = ['data:application/vc+jwt,', 'data:application/vc+sd-jwt,', 'data:application/vc+cose;base64,'];
+        if (credential.id.startsWith(jwt!)) return { ...credential, id: `${jwt}${await retarget(credential.id.slice(jwt!.length), { numericIat: true })}` };
+        if (credential.id.startsWith(sdJwt!)) return { ...credential, id: `${sdJwt}${await retargetSdJwt(credential.id.slice(sdJwt!.length), { numericIat: true })}` };
+        if (credential.id.startsWith(cose!)) return { ...credential, id: `${cose}${retargetCose(credential.id.slice(cose!.length))}` };
+        return credential;
       }),
     );
     return retarget(vector('presentation-jose-multiple.txt'), {
@@ -395,18 +407,24 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     });
   }
 
-  it('7. JWT Presentation Verification: re-targeted (ES384 with the suite\'s P-384 key, iat/exp moved to now): the vp+jwt and its vc+jwt verify; its vc+sd-jwt and vc+cose credentials are UNSUPPORTED_FORMAT (not implemented), so the presentation is not verified (statements 6, 7, 8)', async () => {
+  it('7. JWT Presentation Verification: re-targeted (ES384 with the suite\'s P-384 key, iat/exp moved to now), its vc+jwt, vc+sd-jwt and vc+cose credentials re-targeted too: the presentation and all three verify (statements 6, 7, 8)', async () => {
     const answer = await target.verifyVp(await presentationMultiple(() => true));
-    expect(answer.status, answer.text).toBe(422);
-    expect(failedChecks(answer), 'the presentation\'s own checks').toEqual([]);
+    expectVerified(answer);
     expect(answer.body.checks.find((c: { check: string }) => c.check === 'proof')).toMatchObject({ verified: true, message: 'ES384' });
-    expect(answer.body.credentials).toHaveLength(3);
-    expect(answer.body.credentials[0].verified, JSON.stringify(answer.body.credentials[0])).toBe(true);
-    for (const [index, mediaType] of [[1, 'application/vc+sd-jwt'], [2, 'application/vc+cose']] as const) {
-      const [check] = heldChecks(answer, index);
-      expect(check).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
-      expect(check?.message).toContain(mediaType);
-    }
+    expect(answer.body.credentials.map((c: { format: string; verified: boolean }) => [c.format, c.verified])).toEqual([['vc+jwt', true], ['vc+sd-jwt', true], ['vc+cose', true]]);
+  });
+
+  it('7. JWT Presentation Verification: with its held credentials as published, the vc+sd-jwt and vc+cose are read (no longer UNSUPPORTED_FORMAT) and refused KEY_BINDING: they name the suite\'s https issuer', async () => {
+    const asPublished = await retarget(vector('presentation-jose-multiple.txt'), {
+      fresh: true,
+      edit: (payload) => {
+        payload.verifiableCredential = decodePart(vector('presentation-jose-multiple.txt'), 1).verifiableCredential;
+      },
+    });
+    const answer = await target.verifyVp(asPublished);
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    for (const index of [1, 2]) expect(heldChecks(answer, index)[0], String(index)).toMatchObject({ check: 'key-binding', code: 'KEY_BINDING' });
   });
 
   it('7. JWT Presentation Verification: re-targeted, holding only its vc+jwt credential: verified (P-384 verification)', async () => {
@@ -507,5 +525,242 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     const plain = await target.verifyVp(unsecuredHeld);
     expect(plain.status, plain.text).toBe(422);
     expect(heldChecks(plain, 0)[0]).toMatchObject({ check: 'format', code: 'PROOF_MISSING' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// SD-JWT (cases 17-26) and COSE (cases 27-35): verification. The vectors are sent as published
+// (an SD-JWT as a bare string, a COSE_Sign1 as data:application/vc+cose;base64,...), where gx-trust
+// decides before any key is looked up, and re-targeted as the JOSE ones are: issuer (holder, iss)
+// replaced by the loopback DID, kid by the method's DID URL, re-signed with the suite's own key.
+// An SD-JWT disclosure that names the suite's issuer is re-targeted too, and its digest in the
+// issuer JWT replaced by the new disclosure's.
+
+/** RFC 9901 §4.2.3: the digest an issuer JWT lists for a disclosure. */
+function sdDigest(disclosure: string): string {
+  return createHash('sha256').update(disclosure, 'ascii').digest('base64url');
+}
+
+function replaceString(value: unknown, from: string, to: string): unknown {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((v) => replaceString(v, from, to));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceString(v, from, to)]));
+  return value;
+}
+
+interface SdRetarget extends Retarget {
+  /** Sign with the suite key of this thumbprint instead of the vector's (a P-521 vector re-signed with P-384). */
+  signWith?: string;
+  /** Set the issuer JWT's typ. */
+  typ?: string;
+  /** Change a decoded disclosure ([salt, name, value] or [salt, value]) before it is encoded again. */
+  disclosure?: (decoded: any[]) => any[];
+}
+
+const P384_KID = '96qBnDpvS6x8YSCH_xmnLlXZMkDhHBr8lj99u5aog7s';
+const ED25519_KID = '2aOHaQxsWVT4mLsUkdtlCnUV-au0BBR-5yPYaPaCc5k';
+
+async function retargetSdJwt(sdJwt: string, options: SdRetarget = {}): Promise<string> {
+  const [jws = '', ...rest] = sdJwt.split('~');
+  const header = decodeProtectedHeader(jws) as Record<string, any>;
+  let payload = retargetValue(decodePart(jws, 1)) as Record<string, any>;
+  const disclosures = rest.slice(0, -1).map((disclosure) => {
+    const decoded = JSON.parse(Buffer.from(disclosure, 'base64url').toString('utf8')) as any[];
+    let next = retargetValue(decoded) as any[];
+    if (options.disclosure) next = options.disclosure(next);
+    if (JSON.stringify(next) === JSON.stringify(decoded)) return disclosure;
+    const encoded = Buffer.from(JSON.stringify(next)).toString('base64url');
+    payload = replaceString(payload, sdDigest(disclosure), sdDigest(encoded)) as Record<string, any>;
+    return encoded;
+  });
+  if (options.numericIat && typeof payload.iat === 'string') payload.iat = Date.parse(payload.iat) / 1000;
+  options.edit?.(payload);
+  const key = KEYS.get(options.signWith ?? header.kid);
+  if (key === undefined) throw new Error(`no suite key has kid ${header.kid}`);
+  const alg = options.signWith === undefined ? header.alg : key.publicKeyJwk.alg!;
+  const newHeader = { ...header, alg, kid: key.fragment, ...(options.typ === undefined ? {} : { typ: options.typ }) };
+  const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = options.keepSignature
+    ? `${encode(newHeader)}.${encode(payload)}.${jws.split('.')[2]}`
+    : await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(newHeader).sign(await importJWK(key.secretKeyJwk, alg));
+  return `${[signed, ...disclosures].join('~')}~`;
+}
+
+const COSE_ALG: Record<string, { id: number; hash: 'sha256' | 'sha384' | null }> = { ES256: { id: -7, hash: 'sha256' }, ES384: { id: -35, hash: 'sha384' }, EdDSA: { id: -8, hash: null } };
+
+function decodeCose(base64: string): { header: Map<number, any>; unprotected: Map<number, any>; payload: Uint8Array; signature: Uint8Array } {
+  const [protectedBytes, unprotected, payload, signature] = cborDecode(Buffer.from(base64, 'base64'), { useMaps: true, tags: { 18: (content: () => unknown) => content() } }) as any[];
+  return { header: cborDecode(protectedBytes, { useMaps: true }) as Map<number, any>, unprotected, payload, signature };
+}
+
+/** A COSE vector re-targeted (see above) and re-signed over its new Sig_structure with the suite's private key; base64. */
+function retargetCose(base64: string, options: { signWith?: string; keepSignature?: boolean; edit?: (document: Record<string, any>) => void } = {}): string {
+  const { header, unprotected, payload, signature } = decodeCose(base64);
+  const key = KEYS.get(options.signWith ?? new TextDecoder().decode(header.get(4)));
+  if (key === undefined) throw new Error('no suite key has the vector\'s kid');
+  const document = retargetValue(JSON.parse(new TextDecoder().decode(payload))) as Record<string, any>;
+  options.edit?.(document);
+  header.set(4, new TextEncoder().encode(`${suiteDid}${key.fragment}`));
+  const alg = COSE_ALG[key.publicKeyJwk.alg!]!;
+  if (options.signWith !== undefined) header.set(1, alg.id);
+  const protectedBytes = cborEncode(header);
+  const newPayload = new TextEncoder().encode(JSON.stringify(document));
+  const newSignature = options.keepSignature
+    ? signature
+    : new Uint8Array(sign(alg.hash, cborEncode(['Signature1', protectedBytes, new Uint8Array(0), newPayload]), { key: createPrivateKey({ key: key.secretKeyJwk as JsonWebKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }));
+  return Buffer.from(cborEncode(new Tagged(18, [protectedBytes, unprotected, newPayload, newSignature]))).toString('base64');
+}
+
+const coseUrl = (base64: string, kind: 'vc' | 'vp' = 'vc'): string => `data:application/${kind}+cose;base64,${base64}`;
+
+describe('the suite\'s SD-JWT and COSE vectors, as copied', () => {
+  it('each SD-JWT issuer JWT verifies with raw jose under the suite key its kid names, except credential-sdjwt-bad-signature.txt', async () => {
+    for (const name of ['credential-sdjwt-selective.txt', 'credential-sdjwt-nested.txt', 'credential-sdjwt-bad-media-type.txt', 'presentation-sdjwt-selective.txt', 'presentation-sdjwt-bad-media-type.txt', 'presentation-sdjwt-bad-credential.txt', 'credential-sdjwt-bad-signature.txt']) {
+      const jws = vector(name).split('~')[0]!;
+      const { alg, kid } = decodeProtectedHeader(jws);
+      const outcome = await compactVerify(jws, await importJWK(KEYS.get(kid as string)!.publicKeyJwk, alg)).then(() => 'valid', () => 'invalid');
+      expect(outcome, name).toBe(name === 'credential-sdjwt-bad-signature.txt' ? 'invalid' : 'valid');
+    }
+  });
+
+  it('each COSE_Sign1 verifies with @auth0/cose under the suite key its kid names, except credential-cose-bad-signature.txt; the not-base64 vector is the minimal one in hex', async () => {
+    for (const name of ['credential-minimal-cose-signed.json', 'credential-cose-bad-media-type.txt', 'presentation-cose-single.txt', 'presentation-cose-bad-media-type.txt', 'presentation-cose-bad-credential.txt', 'credential-cose-bad-signature.txt']) {
+      const bytes = Buffer.from(vector(name), 'base64');
+      const kid = new TextDecoder().decode(decodeCose(vector(name)).header.get(4));
+      const key = createPublicKey({ key: KEYS.get(kid)!.publicKeyJwk as JsonWebKey, format: 'jwk' });
+      const outcome = await Sign1.decode(bytes).verify(key).then(() => 'valid', () => 'invalid');
+      expect(outcome, name).toBe(name === 'credential-cose-bad-signature.txt' ? 'invalid' : 'valid');
+    }
+    expect(Buffer.from(vector('credential-cose-minimal-not-base64.txt'), 'hex').equals(Buffer.from(vector('credential-minimal-cose-signed.json'), 'base64'))).toBe(true);
+  });
+});
+
+describe('SD-JWT Tests: verification (POST /credentials/verify, /presentations/verify)', () => {
+  it('20. Basic SD-JWT Credential Verification: as published KEY_BINDING (an https issuer, a thumbprint kid); re-targeted it verifies, the disclosed firstName and lastName in the credential and no _sd left (statements 10, 26, 31, 35)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-selective.txt')), 'KEY_BINDING', 'key-binding');
+    const answer = await target.verify(await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true }));
+    expectVerified(answer);
+    expect(answer.body.format).toBe('vc+sd-jwt');
+    expect(answer.body.document.credentialSubject).toEqual({ id: 'did:example:ebfeb1f712ebc6f1c276e12ec21', birthDate: '1990-01-01', firstName: 'Jane', lastName: 'Doe' });
+  });
+
+  it('20. Basic SD-JWT Credential Verification: its string iat (not a NumericDate) is INVALID_DATE, as for the JOSE vectors', async () => {
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-selective.txt'))), 'INVALID_DATE', 'validity');
+  });
+
+  it('21. Complex SD-JWT Credential Verification: the vector is ES512 (P-521), ALG_NOT_ALLOWED; re-signed with the suite\'s P-384 key it verifies, the nested street, city and the first phone number disclosed in place (statements 10, 26, 31, 35)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-nested.txt')), 'ALG_NOT_ALLOWED', 'format');
+    const answer = await target.verify(await retargetSdJwt(vector('credential-sdjwt-nested.txt'), { numericIat: true, signWith: P384_KID }));
+    expectVerified(answer);
+    const subject = answer.body.document.credentialSubject;
+    expect(subject.address).toEqual({ street: '123 Main St', city: 'Anytown', country: 'USA', postalCode: '12345' });
+    expect(subject.phoneNumbers).toEqual([{ number: '+1-555-123-4567', type: 'work' }, { number: '+1-555-987-6543', type: 'mobile' }]);
+  });
+
+  it('22. SD-JWT Presentation Verification: re-targeted, the vp+sd-jwt verifies (its holder disclosed) but its held vc+sd-jwt, inside a disclosure, still names the suite\'s https issuer: KEY_BINDING; holding the re-targeted case 20 credential instead, it verifies (statements 12, 13, 14, 35)', async () => {
+    const answer = await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-selective.txt')));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    expect(answer.body.format).toBe('vp+sd-jwt');
+    expect(answer.body.document.holder).toBe(suiteDid);
+    expect(heldChecks(answer, 0)[0]).toMatchObject({ check: 'key-binding', code: 'KEY_BINDING' });
+
+    const credential = await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true });
+    const holding = await retargetSdJwt(vector('presentation-sdjwt-selective.txt'), {
+      disclosure: (d) => (d.length === 2 && d[1]?.type === 'EnvelopedVerifiableCredential' ? [d[0], { ...d[1], id: `data:application/vc+sd-jwt,${credential}` }] : d),
+    });
+    const good = await target.verifyVp(holding);
+    expectVerified(good);
+    expect(good.body.credentials[0].format).toBe('vc+sd-jwt');
+  });
+
+  it('23. SD-JWT Credential With an Invalid Signature: as published KEY_BINDING; re-targeted with the vector\'s own signature bytes, and a correctly signed copy whose payload was then changed, INVALID_SIGNATURE (statements 9, 10)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-bad-signature.txt')), 'KEY_BINDING', 'key-binding');
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-bad-signature.txt'), { numericIat: true, keepSignature: true })), 'INVALID_SIGNATURE', 'proof');
+    const signed = await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true });
+    const [jws = '', ...rest] = signed.split('~');
+    const [h, , s] = jws.split('.');
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...decodePart(jws, 1), validFrom: '2023-01-01T00:00:00Z' })).toString('base64url')}.${s}`;
+    expectRefused(await target.verify([tampered, ...rest].join('~')), 'INVALID_SIGNATURE', 'proof');
+  });
+
+  it('24. SD-JWT Credential with an Invalid Media Type: typ "bad+typ" is TOKEN_TYPE before any key is looked up, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-bad-media-type.txt')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-bad-media-type.txt'), { numericIat: true })), 'TOKEN_TYPE', 'format');
+  });
+
+  it('25. SD-JWT Presentation with an Invalid Media Type: TOKEN_TYPE, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verifyVp(vector('presentation-sdjwt-bad-media-type.txt')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-media-type.txt'))), 'TOKEN_TYPE', 'format');
+  });
+
+  it('26. SD-JWT Presentation with Invalid Credentials: as published ALG_NOT_ALLOWED (ES512) and, re-signed with P-384, TOKEN_TYPE (bad+typ); typed vp+sd-jwt the presentation verifies but its "bad-credential" is UNSUPPORTED_FORMAT: not verified (statements 13, 14)', async () => {
+    expectRefused(await target.verifyVp(vector('presentation-sdjwt-bad-credential.txt')), 'ALG_NOT_ALLOWED', 'format');
+    expectRefused(await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-credential.txt'), { signWith: P384_KID })), 'TOKEN_TYPE', 'format');
+    const typed = await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-credential.txt'), { signWith: P384_KID, typ: 'vp+sd-jwt' }));
+    expect(typed.status, typed.text).toBe(422);
+    expect(failedChecks(typed)).toEqual([]);
+    expect(heldChecks(typed, 0)[0]).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+  });
+});
+
+describe('COSE Tests: verification (POST /credentials/verify, /presentations/verify)', () => {
+  it('29. Basic COSE Credential Verification: as published KEY_BINDING (an https issuer, a thumbprint kid); re-targeted it verifies, the payload as the credential (statements 16, 29, 30, 31, 32)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-minimal-cose-signed.json'))), 'KEY_BINDING', 'key-binding');
+    const answer = await target.verify(coseUrl(retargetCose(vector('credential-minimal-cose-signed.json'))));
+    expectVerified(answer);
+    expect(answer.body.format).toBe('vc+cose');
+    expect(answer.body.document.issuer).toBe(suiteDid);
+    expect(answer.body.document.credentialSubject).toEqual({ degree: { name: 'Bachelor of Science and Arts', type: 'BachelorDegree' }, id: 'did:example:123' });
+  });
+
+  it('30. COSE Credential Verification Incorrect Encoding: the hex-encoded message is no base64 COSE_Sign1: UNSUPPORTED_FORMAT, as a ;base64 data: URL and as a plain one (statement 17)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-minimal-not-base64.txt'))), 'UNSUPPORTED_FORMAT', 'format');
+    expectRefused(await target.verify(`data:application/vc+cose,${vector('credential-cose-minimal-not-base64.txt')}`), 'UNSUPPORTED_FORMAT', 'format');
+  });
+
+  it('31. COSE Presentation Verification: re-targeted (holder set to the loopback DID), the vp+cose verifies but its held vc+jwt is no JWS (UNSUPPORTED_FORMAT); holding the re-targeted case 29 credential it verifies (statements 19, 20, 21)', async () => {
+    const answer = await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-single.txt'), { edit: (p) => (p.holder = suiteDid) }), 'vp'));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    expect(answer.body.format).toBe('vp+cose');
+    expect(heldChecks(answer, 0)[0]).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+
+    const credential = coseUrl(retargetCose(vector('credential-minimal-cose-signed.json')));
+    const holding = retargetCose(vector('presentation-cose-single.txt'), {
+      edit: (p) => {
+        p.holder = suiteDid;
+        p.verifiableCredential = [{ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: credential }];
+      },
+    });
+    const good = await target.verifyVp(coseUrl(holding, 'vp'));
+    expectVerified(good);
+    expect(good.body.credentials[0].format).toBe('vc+cose');
+  });
+
+  it('32. COSE Credential With an Invalid Signature: as published KEY_BINDING; re-targeted with the vector\'s own signature bytes INVALID_SIGNATURE (statements 15, 16)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-bad-signature.txt'))), 'KEY_BINDING', 'key-binding');
+    expectRefused(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-signature.txt'), { keepSignature: true }))), 'INVALID_SIGNATURE', 'proof');
+    // And the same message correctly signed verifies: the signature was its only fault.
+    expectVerified(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-signature.txt')))));
+  });
+
+  it('33. COSE Credential with an Invalid Media Type: typ "really/bad" and content type "very/bad" are TOKEN_TYPE before any key is looked up, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-bad-media-type.txt'))), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-media-type.txt')))), 'TOKEN_TYPE', 'format');
+  });
+
+  it('34. COSE Presentation with an Invalid Media Type: TOKEN_TYPE, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verifyVp(coseUrl(vector('presentation-cose-bad-media-type.txt'), 'vp')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-bad-media-type.txt')), 'vp')), 'TOKEN_TYPE', 'format');
+  });
+
+  it('35. COSE Presentation with Invalid Credentials: re-targeted, the vp+cose verifies but its EnvelopedVerifiableCredential "bad-credential" is UNSUPPORTED_FORMAT (not a data: URL): not verified (statements 23, 29)', async () => {
+    const answer = await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-bad-credential.txt')), 'vp'));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    const [check] = heldChecks(answer, 0);
+    expect(check).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+    expect(check?.message).toContain('not a data: URL');
   });
 });
