@@ -558,7 +558,6 @@ interface SdRetarget extends Retarget {
 }
 
 const P384_KID = '96qBnDpvS6x8YSCH_xmnLlXZMkDhHBr8lj99u5aog7s';
-const ED25519_KID = '2aOHaQxsWVT4mLsUkdtlCnUV-au0BBR-5yPYaPaCc5k';
 
 async function retargetSdJwt(sdJwt: string, options: SdRetarget = {}): Promise<string> {
   const [jws = '', ...rest] = sdJwt.split('~');

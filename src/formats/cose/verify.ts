@@ -96,10 +96,6 @@ interface Decoded {
   kid: string | undefined;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 function checkFormat(input: unknown, kind: Kind, ctx: VerifyContext, warnings: string[]): Decoded {
   const content = extractDataUrl(input, kind);
   if (content === undefined) fail('format', 'UNSUPPORTED_FORMAT', `not a data:application/${COSE_TYPES[kind]};base64 URL or an ${ENVELOPE_TYPES[kind]}`);
