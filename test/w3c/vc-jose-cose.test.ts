@@ -48,8 +48,10 @@
  * Fixed in gx-trust by cases 7 and 16: an `EnvelopedVerifiableCredential` of a media type gx-trust
  * does not verify, or whose `id` is no `data:` URL, was reported `PROOF_MISSING` ("has no proof");
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
- * Not run: the suite's SD-JWT and COSE issuance cases (17-19, 27-28): gx-trust verifies SD-JWT and
- * COSE but does not issue them.
+ * - SD-JWT issuance (cases 17, 18): the suite's `disclosure_paths` are sent as the JSON pointers of
+ *   `options.selectivelyDisclosable`, the issuer is the service's did:web (ES384, its P-384 key).
+ * Not run: case 19 (a presentation secured as vp+sd-jwt) and the COSE issuance cases (27, 28):
+ * gx-trust verifies vp+sd-jwt and COSE but signs neither.
  */
 import { Sign1 } from '@auth0/cose';
 import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
@@ -761,5 +763,67 @@ describe('COSE Tests: verification (POST /credentials/verify, /presentations/ver
     const [check] = heldChecks(answer, 0);
     expect(check).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
     expect(check?.message).toContain('not a data: URL');
+  });
+});
+
+describe('SD-JWT Tests: issuance (POST /credentials/issue, options.format vc+sd-jwt)', () => {
+  /** The suite's `disclosure_paths` (tests/test-mapping.js) as the JSON pointers options.selectivelyDisclosable takes. */
+  const CASES = {
+    17: { input: 'credential-selective.json', pointers: ['/credentialSubject/firstName', '/credentialSubject/lastName'] },
+    18: { input: 'credential-nested-selective.json', pointers: ['/credentialSubject/address/street', '/credentialSubject/address/city', '/credentialSubject/phoneNumbers/0'] },
+  } as const;
+
+  async function issueSdJwt(number: 17 | 18): Promise<{ sent: Record<string, unknown>; sdJwt: string; envelope: { id: string } }> {
+    const { input, pointers } = CASES[number];
+    // As for the JOSE cases: the service's did:web signs (its P-384 key for ES384, as the suite hands P-384 for 17).
+    const sent = { ...fixture(SUITE, input), issuer: target.issuerId };
+    const answer = await target.issue(sent, { format: 'vc+sd-jwt', alg: 'ES384', selectivelyDisclosable: pointers });
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiableCredential;
+    expect(envelope).toMatchObject({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential' });
+    const prefix = 'data:application/vc+sd-jwt,';
+    expect(envelope.id.startsWith(prefix)).toBe(true);
+    return { sent, sdJwt: envelope.id.slice(prefix.length), envelope };
+  }
+
+  it('17. Basic SD-JWT Credential Issuance: typ vc+sd-jwt, ES384, kid a DID URL of the issuer, firstName and lastName only as disclosures; the credential verifies at POST /credentials/verify, and without the lastName disclosure too (statements 9, 27, 35)', async () => {
+    const { sent, sdJwt, envelope } = await issueSdJwt(17);
+    const [jws = '', ...disclosures] = sdJwt.split('~');
+    expect(decodeProtectedHeader(jws)).toMatchObject({ alg: 'ES384', typ: 'vc+sd-jwt', cty: 'vc' });
+    expect(String(decodeProtectedHeader(jws).kid).startsWith(`${target.issuerId}#`)).toBe(true);
+    const payload = decodePart(jws, 1);
+    expect(payload.credentialSubject).not.toHaveProperty('firstName');
+    expect(payload.credentialSubject._sd).toHaveLength(2);
+    expect(disclosures.filter((d) => d !== '')).toHaveLength(2);
+
+    const full = await target.verify(envelope);
+    expectVerified(full);
+    // The service gives a credential without one an id (VCDM 2.0 §4.4), as for every format.
+    expect(withoutJwtClaims(full.body.document)).toEqual({ ...sent, id: expect.stringMatching(/^urn:uuid:/) });
+    const withoutLastName = [jws, ...disclosures.filter((d) => d !== '' && !Buffer.from(d, 'base64url').toString('utf8').includes('lastName'))].join('~') + '~';
+    const partial = await target.verify(withoutLastName);
+    expectVerified(partial);
+    expect(partial.body.document.credentialSubject).not.toHaveProperty('lastName');
+    expect(partial.body.document.credentialSubject.firstName).toBe('Jane');
+  });
+
+  it('18. Complex SD-JWT Credential Issuance: nested street and city, and the first phone number as an array element disclosure; verified, the credential rebuilt as sent (statements 9, 27, 35)', async () => {
+    const { sent, sdJwt } = await issueSdJwt(18);
+    const payload = decodePart(sdJwt.split('~')[0]!, 1);
+    expect(payload.credentialSubject.address._sd).toHaveLength(2);
+    expect(payload.credentialSubject.phoneNumbers[0]).toEqual({ '...': expect.any(String) });
+    const answer = await target.verify(sdJwt);
+    expectVerified(answer);
+    expect(withoutJwtClaims(answer.body.document)).toEqual({ ...sent, id: expect.stringMatching(/^urn:uuid:/) });
+  });
+
+  it('options.selectivelyDisclosable with another format, or naming the issuer, is 400 at the option', async () => {
+    const sent = { ...fixture(SUITE, 'credential-selective.json'), issuer: target.issuerId };
+    const jwt = await target.issue(sent, { format: 'vc+jwt', selectivelyDisclosable: ['/credentialSubject/firstName'] });
+    expect(jwt.status, jwt.text).toBe(400);
+    expect(jwt.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable' });
+    const issuer = await target.issue(sent, { format: 'vc+sd-jwt', selectivelyDisclosable: ['/issuer'] });
+    expect(issuer.status, issuer.text).toBe(400);
+    expect(issuer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable/0' });
   });
 });
