@@ -274,8 +274,11 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     return withDeadline(options, async (deadline) => {
       const context = contextFor(options);
-      // A cached result was reached without the caller's expected purpose: not reused for it.
-      const key = context.expectedProofPurpose === undefined ? deps.resultCache?.keyOf(input, context.now) : undefined;
+      // A cached result was reached without the caller's expected purpose: not reused for it. Nor
+      // one whose format compared a challenge or domain (an SD-JWT key binding JWT's nonce and aud):
+      // served to a call expecting another, it would let a presentation be replayed.
+      const callBound = context.expectedProofPurpose !== undefined || context.challenge !== undefined || context.domain !== undefined;
+      const key = callBound ? undefined : deps.resultCache?.keyOf(input, context.now);
       let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
       if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
       const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context, deadline));
