@@ -18,7 +18,7 @@ import { dataUrlContent, envelopeContextFault, ignoredEnvelopeMembers, isEnvelop
 import type { ProofPurpose } from '../../dids/types.js';
 import { jsonLdInputFaults } from '../../document-loader/index.js';
 import { isGxTrustError, type ErrorCode } from '../../errors.js';
-import { isObject, jsonInputFaults } from '../../json-input.js';
+import { isObject, jsonInputFaults, MAX_INPUT_DEPTH } from '../../json-input.js';
 import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
 import { controllerKid, createIssuerKeys, type IssuerKeys } from '../jose/issuer-key.js';
@@ -166,6 +166,9 @@ function readDisclosures(encoded: readonly string[]): Map<string, Disclosure> {
       fail('disclosures', 'INVALID_DISCLOSURE', `${which} is not a JSON array of [salt, name, value] or [salt, value]`);
     }
     if (typeof array[0] !== 'string') fail('disclosures', 'INVALID_DISCLOSURE', `${which}: the salt is not a string`);
+    // The same bounds as any JSON input (depth, prototype keys), before the value is walked.
+    const fault = jsonInputFaults(array, { what: which })[0];
+    if (fault !== undefined) fail('disclosures', fault.code, fault.detail);
     const disclosure: Disclosure = { encoded: text, value: array.at(-1), used: false };
     if (array.length === 3) {
       const name = array[1];
@@ -201,7 +204,9 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
     if (found !== undefined) found.used = true;
     return found;
   };
-  const walk = (value: unknown, pointer: string): unknown => {
+  const walk = (value: unknown, pointer: string, depth = 0): unknown => {
+    // Disclosed values nest inside one another: the rebuilt document is bounded as an input is.
+    if (depth > MAX_INPUT_DEPTH) fail('disclosures', 'INVALID_INPUT', `the disclosed document nests deeper than ${MAX_INPUT_DEPTH} levels`, pointer);
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       value.forEach((item, index) => {
@@ -210,10 +215,10 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
           const found = claim(item['...'], at);
           if (found === undefined) return; // a decoy, or an element the holder did not disclose
           if (found.name !== undefined) fail('disclosures', 'INVALID_DISCLOSURE', `an array element's digest names a disclosure of the property ${JSON.stringify(found.name)}`, at);
-          out.push(walk(found.value, at));
+          out.push(walk(found.value, at, depth + 1));
           return;
         }
-        out.push(walk(item, at));
+        out.push(walk(item, at, depth + 1));
       });
       return out;
     }
@@ -221,7 +226,7 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
     const out: Record<string, unknown> = {};
     for (const [name, member] of Object.entries(value)) {
       if (name === '_sd') continue;
-      define(out, name, walk(member, `${pointer}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`));
+      define(out, name, walk(member, `${pointer}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth + 1));
     }
     const digests = value._sd;
     if (digests !== undefined) {
@@ -233,7 +238,7 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
         if (found.name === undefined) fail('disclosures', 'INVALID_DISCLOSURE', 'an _sd digest names an array-element disclosure', at);
         // RFC 9901 §7.1 4.a.iv: "If the claim name already exists at the level of the _sd key, the SD-JWT MUST be rejected."
         if (Object.hasOwn(out, found.name)) fail('disclosures', 'INVALID_DISCLOSURE', `the disclosed claim ${JSON.stringify(found.name)} is also present in the clear`, at);
-        define(out, found.name, walk(found.value, `${pointer}/${found.name}`));
+        define(out, found.name, walk(found.value, `${pointer}/${found.name}`, depth + 1));
       });
     }
     return out;

@@ -154,6 +154,25 @@ describe('vc+sd-jwt: disclosures tampered with (RFC 9901 §7.1)', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses a 100,000-deep disclosure value and a chain of 3,000 disclosures each inside the last, without recursing through them', async () => {
+    // Written as text: JSON.stringify itself would overflow the stack on such a value.
+    const deep = b64(`["c2FsdA","deep",${'['.repeat(100_000)}${']'.repeat(100_000)}]`);
+    const one = { ...credentialOf(es256), credentialSubject: { id: 'did:example:member-42', _sd: [disclosureDigest(deep)] } };
+    const refused = await sdJwtFormat.verifyCredential(join(await signPayload(es256, one), [deep]), makeContext());
+    expect(checkOf(refused, 'disclosures').verified).toBe(false);
+
+    const chain: string[] = [];
+    let inner: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 3000; i++) {
+      const disclosure = b64([`c2FsdA${i}`, `level${i}`, inner]);
+      chain.push(disclosure);
+      inner = { _sd: [disclosureDigest(disclosure)] };
+    }
+    const nested = { ...credentialOf(es256), credentialSubject: { id: 'did:example:member-42', ...inner } };
+    const result = await sdJwtFormat.verifyCredential(join(await signPayload(es256, nested), chain), makeContext());
+    expect(checkOf(result, 'disclosures')).toMatchObject({ verified: false, code: 'INVALID_INPUT' });
+  });
+
   it('refuses a changed payload under the issuer signature: INVALID_SIGNATURE', async () => {
     const { jws, disclosures } = parts(await issue(es256));
     const [h, , s] = jws.split('.');
