@@ -24,6 +24,7 @@ import { CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suit
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 import { signCredentialSdJwt } from '../formats/sd-jwt/sign.js';
+import { signCredentialCose } from '../formats/cose/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 
 /**
@@ -31,7 +32,7 @@ import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
  * `type` is the W3C suites' name of the proof (src/issuing/vc-api-options.ts).
  */
 export const IssueOptions = z.strictObject({
-  format: z.enum(['ldp_vc', 'vc+jwt', 'vc+sd-jwt']).optional(),
+  format: z.enum(['ldp_vc', 'vc+jwt', 'vc+sd-jwt', 'vc+cose']).optional(),
   type: z.enum(PROOF_TYPES).optional(),
   cryptosuite: z.enum(CRYPTOSUITES).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
@@ -65,7 +66,9 @@ export type IssuedCredential =
   | { format: 'ldp_vc'; verifiableCredential: JsonObject }
   | { format: 'vc+jwt'; jwt: string; verifiableCredential: JsonObject }
   /** `jwt` is the SD-JWT with every disclosure; `claims` the credential they rebuild (with iss, iat, exp). */
-  | { format: 'vc+sd-jwt'; jwt: string; verifiableCredential: JsonObject; claims: JsonObject };
+  | { format: 'vc+sd-jwt'; jwt: string; verifiableCredential: JsonObject; claims: JsonObject }
+  /** `cose` is the COSE_Sign1 in base64; `claims` the credential it signs. */
+  | { format: 'vc+cose'; cose: string; verifiableCredential: JsonObject; claims: JsonObject };
 
 export type SignedPresentation =
   | { format: 'ldp_vp'; verifiablePresentation: JsonObject }
@@ -156,7 +159,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   /** The key kind and format issueCredential picks for these options (before any key is used). */
-  function planOf(options: IssueOptions, issuer: string | undefined): { format: 'ldp_vc' | 'vc+jwt' | 'vc+sd-jwt'; kind: KeyKind } {
+  function planOf(options: IssueOptions, issuer: string | undefined): { format: NonNullable<IssueOptions['format']>; kind: KeyKind } {
     const format = options.format ?? (options.profile === 'gaia-x-danube' || options.alg !== undefined ? 'vc+jwt' : 'ldp_vc');
     const defaultAlg = options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256';
     const choice: KeyChoice = { format: format === 'ldp_vc' ? 'data-integrity' : 'jose', cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg };
@@ -273,6 +276,14 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const { kind } = planOf(options, requestedIssuer);
     const identity = await identityFor(requestedIssuer, kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+    if (format === 'vc+cose') {
+      if (options.profile !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', 'options.profile gaia-x-danube is a vc+jwt profile', { pointer: '/options/profile' });
+      }
+      const signed = await signCredentialCose({ credential, signer: identity.signerFor('jwk') });
+      const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: signed.dataUrl, type: 'EnvelopedVerifiableCredential' };
+      return { format, cose: Buffer.from(signed.bytes).toString('base64'), verifiableCredential: envelope, claims: structuredClone(credential) };
+    }
     if (format === 'vc+sd-jwt') {
       if (options.profile !== undefined) {
         throw new GxTrustError('INVALID_INPUT', 'options.profile gaia-x-danube is a vc+jwt profile', { pointer: '/options/profile' });

@@ -107,8 +107,8 @@ export function createRecordingIssuer(deps: {
       crashAt('after-sign'); // TEST-ONLY fault hook
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       // A vc+sd-jwt is kept with every disclosure, and recorded as the credential they rebuild.
-      const text = issued.format === 'ldp_vc' ? JSON.stringify(issued.verifiableCredential) : issued.jwt;
-      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.format === 'vc+sd-jwt' ? issued.claims : issued.verifiableCredential;
+      const text = issued.format === 'ldp_vc' ? JSON.stringify(issued.verifiableCredential) : issued.format === 'vc+cose' ? issued.cose : issued.jwt;
+      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
       crashAt('before-commit'); // TEST-ONLY fault hook
       await record({
         text,

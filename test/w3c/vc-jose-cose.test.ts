@@ -50,8 +50,9 @@
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
  * - SD-JWT issuance (cases 17, 18): the suite's `disclosure_paths` are sent as the JSON pointers of
  *   `options.selectivelyDisclosable`, the issuer is the service's did:web (ES384, its P-384 key).
- * Not run: case 19 (a presentation secured as vp+sd-jwt) and the COSE issuance cases (27, 28):
- * gx-trust verifies vp+sd-jwt and COSE but signs neither.
+ * - COSE issuance (case 27): the service's did:web signs with its own Ed25519 key (EdDSA).
+ * Not run: cases 19 and 28 (a presentation secured as vp+sd-jwt, vp+cose): gx-trust verifies both
+ * but signs neither.
  */
 import { Sign1 } from '@auth0/cose';
 import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
@@ -825,5 +826,37 @@ describe('SD-JWT Tests: issuance (POST /credentials/issue, options.format vc+sd-
     const issuer = await target.issue(sent, { format: 'vc+sd-jwt', selectivelyDisclosable: ['/issuer'] });
     expect(issuer.status, issuer.text).toBe(400);
     expect(issuer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable/0' });
+  });
+});
+
+describe('COSE Tests: issuance (POST /credentials/issue, options.format vc+cose)', () => {
+  it('27. Basic COSE Credential Issuance: a COSE_Sign1 (tag 18) with alg EdDSA (-8), kid the DID URL of a method the issuer lists, content type application/vc, typ application/vc+cose, the credential as payload; @auth0/cose verifies it under the published key, and so does POST /credentials/verify (statements 15, 22)', async () => {
+    // The suite hands an Ed25519 key (vm-did-ed25519.json); gx-trust signs with its own. A fresh id:
+    // case 1 recorded the input's own already.
+    const sent = { ...fixture(SUITE, 'credential-minimal.json'), issuer: target.issuerId, id: 'urn:uuid:6a1e0f43-8f0e-4d5e-9b8e-27c0d3f1b2a7' };
+    const answer = await target.issue(sent, { format: 'vc+cose', alg: 'EdDSA' });
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiableCredential;
+    expect(envelope.type).toBe('EnvelopedVerifiableCredential');
+    const prefix = 'data:application/vc+cose;base64,';
+    expect(envelope.id.startsWith(prefix)).toBe(true);
+    const bytes = Buffer.from(envelope.id.slice(prefix.length), 'base64');
+    expect(bytes[0]).toBe(0xd2); // tag 18, COSE_Sign1
+
+    const { header, payload } = decodeCose(envelope.id.slice(prefix.length));
+    expect(header.get(1)).toBe(-8);
+    expect(header.get(3)).toBe('application/vc');
+    expect(header.get(16)).toBe('application/vc+cose');
+    const kid = new TextDecoder().decode(header.get(4));
+    expect(kid.startsWith(`${target.issuerId}#`)).toBe(true);
+    const { document, method } = await publishedMethod(kid);
+    expect(document.assertionMethod).toContain(kid);
+    await Sign1.decode(bytes).verify(createPublicKey({ key: method.publicKeyJwk as JsonWebKey, format: 'jwk' }));
+    const credential = JSON.parse(new TextDecoder().decode(payload));
+    expect(credential).toEqual(sent);
+
+    const verified = await target.verify(envelope);
+    expectVerified(verified);
+    expect(verified.body.format).toBe('vc+cose');
   });
 });
