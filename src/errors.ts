@@ -54,6 +54,12 @@ export const ERROR_STATUS = {
   DOMAIN_MISMATCH: 422,
   X509_CHAIN: 422,
   TOKEN_TYPE: 422,
+  /**
+   * An SD-JWT disclosure that is malformed, repeated, referenced by no signed digest (or by two),
+   * or that would overwrite a claim in the clear; a key binding JWT whose sd_hash does not match.
+   * @see https://www.rfc-editor.org/rfc/rfc9901#section-7.1
+   */
+  INVALID_DISCLOSURE: 422,
   CHECK_NOT_RUN: 422,
   // Revocation (W3C Bitstring Status List error names).
   STATUS_RETRIEVAL_ERROR: 502,

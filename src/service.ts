@@ -44,6 +44,8 @@ import { createCertificateChainCheck } from './verifying/certificate-chain.js';
 import { dataIntegrityFormat } from './formats/data-integrity/verify.js';
 import { deriveCredential } from './formats/data-integrity/sign.js';
 import { joseFormat } from './formats/jose/verify.js';
+import { sdJwtFormat } from './formats/sd-jwt/verify.js';
+import { coseFormat } from './formats/cose/verify.js';
 import { ed25519Signature2018Format, jsonWebSignature2020Format } from './formats/json-web-signature-2020/verify.js';
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
@@ -221,7 +223,7 @@ function createServiceVerifier(deps: {
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
-    formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format, ed25519Signature2018Format]),
+    formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format, ed25519Signature2018Format, sdJwtFormat, coseFormat]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: deps.trustAnchorsPem,
       testMode: config.testMode,

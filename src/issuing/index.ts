@@ -24,6 +24,8 @@ import { assertPointersMatch, signCredentialDataIntegrity, signPresentationDataI
 import { CRYPTOSUITES, ISSUED_CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
+import { signCredentialSdJwt } from '../formats/sd-jwt/sign.js';
+import { signCredentialCose } from '../formats/cose/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 
 /**
@@ -31,7 +33,7 @@ import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
  * `type` is the W3C suites' name of the proof (src/issuing/vc-api-options.ts).
  */
 export const IssueOptions = z.strictObject({
-  format: z.enum(['ldp_vc', 'vc+jwt']).optional(),
+  format: z.enum(['ldp_vc', 'vc+jwt', 'vc+sd-jwt', 'vc+cose']).optional(),
   type: z.enum(PROOF_TYPES).optional(),
   cryptosuite: z.enum(ISSUED_CRYPTOSUITES).optional(),
   /**
@@ -48,6 +50,11 @@ export const IssueOptions = z.strictObject({
    * (VALIDITY_BEYOND_CERTIFICATE): a verifier refuses a credential its chain does not outlive.
    */
   capValidity: z.boolean().optional(),
+  /**
+   * vc+sd-jwt: RFC 6901 pointers into the credential whose members (or array elements) become
+   * disclosures the holder may leave out (src/formats/sd-jwt/sign.ts).
+   */
+  selectivelyDisclosable: z.array(z.string().min(1).max(512)).max(256).optional(),
 });
 export type IssueOptions = z.infer<typeof IssueOptions>;
 
@@ -63,7 +70,11 @@ export type PresentOptions = z.infer<typeof PresentOptions>;
 
 export type IssuedCredential =
   | { format: 'ldp_vc'; verifiableCredential: JsonObject }
-  | { format: 'vc+jwt'; jwt: string; verifiableCredential: JsonObject };
+  | { format: 'vc+jwt'; jwt: string; verifiableCredential: JsonObject }
+  /** `jwt` is the SD-JWT with every disclosure; `claims` the credential they rebuild (with iss, iat, exp). */
+  | { format: 'vc+sd-jwt'; jwt: string; verifiableCredential: JsonObject; claims: JsonObject }
+  /** `cose` is the COSE_Sign1 in base64; `claims` the credential it signs. */
+  | { format: 'vc+cose'; cose: string; verifiableCredential: JsonObject; claims: JsonObject };
 
 export type SignedPresentation =
   | { format: 'ldp_vp'; verifiablePresentation: JsonObject }
@@ -152,7 +163,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return kind !== undefined && JOSE_ONLY_KEYS.includes(kind);
   }
 
-  function credentialFormatOf(options: IssueOptions, issuer: string | undefined): 'ldp_vc' | 'vc+jwt' {
+  function credentialFormatOf(options: IssueOptions, issuer: string | undefined): NonNullable<IssueOptions['format']> {
     return options.format ?? (options.profile === 'gaia-x-danube' || joseByDefault(options, issuer) ? 'vc+jwt' : 'ldp_vc');
   }
 
@@ -182,7 +193,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   /** The key kind and format issueCredential picks for these options (before any key is used). */
-  function planOf(options: IssueOptions, issuer: string | undefined): { format: 'ldp_vc' | 'vc+jwt'; kind: KeyKind } {
+  function planOf(options: IssueOptions, issuer: string | undefined): { format: NonNullable<IssueOptions['format']>; kind: KeyKind } {
     const format = credentialFormatOf(options, issuer);
     const defaultAlg = options.profile === 'gaia-x-danube' ? 'PS256' : 'ES256';
     const choice: KeyChoice = { format: format === 'ldp_vc' ? 'data-integrity' : 'jose', cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg };
@@ -193,12 +204,12 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
 
   function validity(credential: JsonObject, options: IssueOptions, plan: Plan = planOf(options, issuerId(credential)), memberCertificateEnd?: Date) {
     const { format, kind } = plan;
-    return validityPeriod(credential, deps.clock(), memberCertificateEnd ?? certificateNotAfter(issuerId(credential), kind, format === 'vc+jwt' ? 'jwk' : 'multikey'), options.capValidity === true);
+    return validityPeriod(credential, deps.clock(), memberCertificateEnd ?? certificateNotAfter(issuerId(credential), kind, format === 'ldp_vc' ? 'multikey' : 'jwk'), options.capValidity === true);
   }
 
   /** A hosted member signing VC-JOSE with a certified key: when that key's chain ends. */
   async function memberCertificateEnd(issuer: string | undefined, { format, kind }: Plan): Promise<Date | undefined> {
-    if (format !== 'vc+jwt' || issuer === undefined || deps.memberSigning?.hosts(issuer) !== true) return undefined;
+    if (format === 'ldp_vc' || issuer === undefined || deps.memberSigning?.hosts(issuer) !== true) return undefined;
     return deps.memberSigning.certificateNotAfter(issuer, kind);
   }
 
@@ -271,6 +282,9 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       throw new GxTrustError(period.fault.code, period.fault.detail, { pointer: `/credential${period.fault.pointer ?? ''}`, ...(period.fault.hint === undefined ? {} : { hint: period.fault.hint }) });
     }
     if (period.cappedTo !== undefined) credential[period.untilKey] = period.cappedTo;
+    if (options.selectivelyDisclosable !== undefined && format !== 'vc+sd-jwt') {
+      throw new GxTrustError('INVALID_INPUT', `options.selectivelyDisclosable applies to vc+sd-jwt, not ${format}`, { pointer: '/options/selectivelyDisclosable', hint: 'Add options.format "vc+sd-jwt", or leave selectivelyDisclosable out' });
+    }
 
     if (format === 'ldp_vc') {
       if (options.alg !== undefined) {
@@ -307,6 +321,22 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       });
     }
     const identity = await identityFor(requestedIssuer, plan.kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
+    if (format === 'vc+cose') {
+      if (options.profile !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', 'options.profile gaia-x-danube is a vc+jwt profile', { pointer: '/options/profile' });
+      }
+      const signed = await signCredentialCose({ credential, signer: identity.signerFor('jwk') });
+      const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: signed.dataUrl, type: 'EnvelopedVerifiableCredential' };
+      return { format, cose: Buffer.from(signed.bytes).toString('base64'), verifiableCredential: envelope, claims: structuredClone(credential) };
+    }
+    if (format === 'vc+sd-jwt') {
+      if (options.profile !== undefined) {
+        throw new GxTrustError('INVALID_INPUT', 'options.profile gaia-x-danube is a vc+jwt profile', { pointer: '/options/profile' });
+      }
+      const signed = await signCredentialSdJwt({ credential, signer: identity.signerFor('jwk'), selectivelyDisclosable: options.selectivelyDisclosable ?? [], now: deps.clock() });
+      const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: `data:application/vc+sd-jwt,${signed.sdJwt}`, type: 'EnvelopedVerifiableCredential' };
+      return { format, jwt: signed.sdJwt, verifiableCredential: envelope, claims: signed.claims as JsonObject };
+    }
     const jwt = await underRequestPath('/credential', () => signCredentialJwt({
       credential,
       signer: identity.signerFor('jwk'),

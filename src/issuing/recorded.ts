@@ -106,8 +106,9 @@ export function createRecordingIssuer(deps: {
       const issued = await deps.issuer.issueCredential(toSign, options);
       crashAt('after-sign'); // TEST-ONLY fault hook
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
-      const text = issued.format === 'vc+jwt' ? issued.jwt : JSON.stringify(issued.verifiableCredential);
-      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.verifiableCredential;
+      // A vc+sd-jwt is kept with every disclosure, and recorded as the credential they rebuild.
+      const text = issued.format === 'ldp_vc' ? JSON.stringify(issued.verifiableCredential) : issued.format === 'vc+cose' ? issued.cose : issued.jwt;
+      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
       crashAt('before-commit'); // TEST-ONLY fault hook
       await record({
         text,
@@ -211,7 +212,7 @@ function subjectOf(document: JsonObject): string | null {
 }
 
 function formatOf(issued: IssuedCredential, document: JsonObject): string {
-  if (issued.format === 'vc+jwt') return 'vc+jwt';
+  if (issued.format !== 'ldp_vc') return issued.format;
   const proof = document['proof'];
   const first = Array.isArray(proof) ? proof[0] : proof;
   if (isObject(first)) return String(first['cryptosuite'] ?? first['type']);

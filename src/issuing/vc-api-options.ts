@@ -139,7 +139,7 @@ function bitstringEntryFault(entry: JsonObject): { member: string; detail: strin
 export function proofOptions<T extends IssueOptions>(options: T): Omit<T, 'type'> {
   const { type, ...rest } = options;
   if (type === undefined) return rest;
-  if (rest.format === 'vc+jwt' || rest.alg !== undefined) {
+  if ((rest.format !== undefined && rest.format !== 'ldp_vc') || rest.alg !== undefined) {
     throw new GxTrustError('INVALID_INPUT', `options.type ${type} is a Data Integrity proof; vc+jwt is secured with options.alg`, {
       pointer: '/options/type',
       hint: 'Leave type out for vc+jwt, or leave format and alg out for a Data Integrity proof',

@@ -129,7 +129,7 @@ export const NO_CHALLENGE_WARNING = 'no challenge was expected: nothing binds th
 
 /**
  * An enveloped credential (presentation) is secured by its envelope, not by a `proof`: when no
- * format verifies it, what is wrong is its media type (SD-JWT, COSE: not implemented) or an `id`
+ * format verifies it, what is wrong is its media type (one gx-trust does not verify) or an `id`
  * that is no `data:` URL, and "has no proof" would send its sender looking in the wrong place.
  * @see https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials
  */
@@ -140,7 +140,8 @@ function envelopeFault(input: unknown, kind: 'credential' | 'presentation'): str
   if (typeof id !== 'string' || !id.startsWith('data:')) return `an ${type} whose id is not a data: URL`;
   const end = id.search(/[;,]/);
   const mediaType = id.slice('data:'.length, end < 0 ? Math.min(id.length, 80) : Math.min(end, 80));
-  return `an ${type} of media type ${JSON.stringify(mediaType)}: gx-trust verifies enveloped ${kind}s secured with JOSE (${kind === 'credential' ? 'vc+jwt' : 'vp+jwt'}), not SD-JWT or COSE`;
+  const media = kind === 'credential' ? 'vc+jwt, vc+sd-jwt, vc+cose' : 'vp+jwt, vp+sd-jwt, vp+cose';
+  return `an ${type} of media type ${JSON.stringify(mediaType)}: gx-trust verifies enveloped ${kind}s of the media types ${media}`;
 }
 
 /** Presentations nest credentials; a nesting bomb must not recurse without end. */
@@ -273,8 +274,11 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
   function verifyCredential(input: unknown, options: VerifyOptions = {}): Promise<VerificationReport> {
     return withDeadline(options, async (deadline) => {
       const context = contextFor(options);
-      // A cached result was reached without the caller's expected purpose: not reused for it.
-      const key = context.expectedProofPurpose === undefined ? deps.resultCache?.keyOf(input, context.now) : undefined;
+      // A cached result was reached without the caller's expected purpose: not reused for it. Nor
+      // one whose format compared a challenge or domain (an SD-JWT key binding JWT's nonce and aud):
+      // served to a call expecting another, it would let a presentation be replayed.
+      const callBound = context.expectedProofPurpose !== undefined || context.challenge !== undefined || context.domain !== undefined;
+      const key = callBound ? undefined : deps.resultCache?.keyOf(input, context.now);
       let hit = key === undefined ? undefined : deps.resultCache?.get(key, input);
       if (hit !== undefined && !(await stillBound(hit.bindings))) hit = undefined;
       const result: Readonly<FormatResult> = hit?.result ?? (await runFormat('credential', input, context, deadline));

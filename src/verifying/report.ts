@@ -5,6 +5,10 @@ export type CheckName =
   | 'format'
   | 'proof'
   | 'key-binding'
+  /** SD-JWT: every disclosure referenced once by a signed digest, and the document rebuilt from them. */
+  | 'disclosures'
+  /** SD-JWT: the key binding JWT, signed by the credential's `cnf` key over the SD-JWT as presented. */
+  | 'holder-binding'
   | 'validity'
   | 'challenge'
   | 'domain'

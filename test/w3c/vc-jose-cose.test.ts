@@ -27,8 +27,14 @@
  *   vectors verify only with `iat` re-written as the same instant in seconds (both are tested).
  * - Issuers must be DIDs and `kid` a DID URL (or `#fragment` against `iss`): the published vectors,
  *   issuer `https://example.issuer/...` and a thumbprint `kid`, fail `KEY_BINDING` as sent.
- * - SD-JWT and COSE are not implemented: a presentation holding `vc+sd-jwt` or `vc+cose` credentials
- *   (case 7) is not verified (`UNSUPPORTED_FORMAT` for those credentials).
+ * - SD-JWT and COSE vectors fail `KEY_BINDING` as published, for the same reason; re-targeted they
+ *   verify. Their string `iat` is `INVALID_DATE` as for the JOSE vectors. The P-521 (ES512) SD-JWT
+ *   vectors (cases 21, 26) verify under the suite's P-521 key that signed them.
+ * - Case 22's and 31's presentations hold credentials that cannot verify as published (an SD-JWT
+ *   naming the suite's https issuer inside a disclosure; a `vc+jwt` that is no JWS): the
+ *   presentation's own checks pass and the held credential fails, so the test also swaps in the
+ *   re-targeted case 20 (29) credential, and then all verifies. Case 26's presentation is typed
+ *   `bad+typ` (TOKEN_TYPE); typed `vp+sd-jwt` its "bad-credential" is UNSUPPORTED_FORMAT.
  * - Case 4's input, `presentation-multiple.json`, holds a `vc+sd-jwt` `data:` URL with a space in
  *   it, which is no IRI: gx-trust refuses to sign it (400 `INVALID_INPUT` at its `id`); the test
  *   signs it again (ES512, with the service's P-521 key, as the suite's P-521 key file asks) with
@@ -45,9 +51,16 @@
  * Fixed in gx-trust by cases 7 and 16: an `EnvelopedVerifiableCredential` of a media type gx-trust
  * does not verify, or whose `id` is no `data:` URL, was reported `PROOF_MISSING` ("has no proof");
  * it is `UNSUPPORTED_FORMAT`, naming the media type (src/verifying/index.ts).
- * Not run: the suite's SD-JWT (17-26) and COSE (27-35) cases, which gx-trust does not implement.
+ * - SD-JWT issuance (cases 17, 18): the suite's `disclosure_paths` are sent as the JSON pointers of
+ *   `options.selectivelyDisclosable`, the issuer is the service's did:web (ES384, its P-384 key).
+ * - COSE issuance (case 27): the service's did:web signs with its own Ed25519 key (EdDSA).
+ * Not run: cases 19 and 28 (a presentation secured as vp+sd-jwt, vp+cose): gx-trust verifies both
+ * but signs neither.
  */
+import { Sign1 } from '@auth0/cose';
+import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, sign, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -393,9 +406,11 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     const held: { id: string }[] = decodePart(vector('presentation-jose-multiple.txt'), 1).verifiableCredential;
     const rewritten = await Promise.all(
       held.map(async (credential) => {
-        const prefix = 'data:application/vc+jwt,';
-        if (!credential.id.startsWith(prefix)) return credential;
-        return { ...credential, id: `${prefix}${await retarget(credential.id.slice(prefix.length), { numericIat: true })}` };
+        const [jwt, sdJwt, cose] = ['data:application/vc+jwt,', 'data:application/vc+sd-jwt,', 'data:application/vc+cose;base64,'];
+        if (credential.id.startsWith(jwt!)) return { ...credential, id: `${jwt}${await retarget(credential.id.slice(jwt!.length), { numericIat: true })}` };
+        if (credential.id.startsWith(sdJwt!)) return { ...credential, id: `${sdJwt}${await retargetSdJwt(credential.id.slice(sdJwt!.length), { numericIat: true })}` };
+        if (credential.id.startsWith(cose!)) return { ...credential, id: `${cose}${retargetCose(credential.id.slice(cose!.length))}` };
+        return credential;
       }),
     );
     return retarget(vector('presentation-jose-multiple.txt'), {
@@ -406,18 +421,24 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     });
   }
 
-  it('7. JWT Presentation Verification: re-targeted (ES384 with the suite\'s P-384 key, iat/exp moved to now): the vp+jwt and its vc+jwt verify; its vc+sd-jwt and vc+cose credentials are UNSUPPORTED_FORMAT (not implemented), so the presentation is not verified (statements 6, 7, 8)', async () => {
+  it('7. JWT Presentation Verification: re-targeted (ES384 with the suite\'s P-384 key, iat/exp moved to now), its vc+jwt, vc+sd-jwt and vc+cose credentials re-targeted too: the presentation and all three verify (statements 6, 7, 8)', async () => {
     const answer = await target.verifyVp(await presentationMultiple(() => true));
-    expect(answer.status, answer.text).toBe(422);
-    expect(failedChecks(answer), 'the presentation\'s own checks').toEqual([]);
+    expectVerified(answer);
     expect(answer.body.checks.find((c: { check: string }) => c.check === 'proof')).toMatchObject({ verified: true, message: 'ES384' });
-    expect(answer.body.credentials).toHaveLength(3);
-    expect(answer.body.credentials[0].verified, JSON.stringify(answer.body.credentials[0])).toBe(true);
-    for (const [index, mediaType] of [[1, 'application/vc+sd-jwt'], [2, 'application/vc+cose']] as const) {
-      const [check] = heldChecks(answer, index);
-      expect(check).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
-      expect(check?.message).toContain(mediaType);
-    }
+    expect(answer.body.credentials.map((c: { format: string; verified: boolean }) => [c.format, c.verified])).toEqual([['vc+jwt', true], ['vc+sd-jwt', true], ['vc+cose', true]]);
+  });
+
+  it('7. JWT Presentation Verification: with its held credentials as published, the vc+sd-jwt and vc+cose are read (no longer UNSUPPORTED_FORMAT) and refused KEY_BINDING: they name the suite\'s https issuer', async () => {
+    const asPublished = await retarget(vector('presentation-jose-multiple.txt'), {
+      fresh: true,
+      edit: (payload) => {
+        payload.verifiableCredential = decodePart(vector('presentation-jose-multiple.txt'), 1).verifiableCredential;
+      },
+    });
+    const answer = await target.verifyVp(asPublished);
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    for (const index of [1, 2]) expect(heldChecks(answer, index)[0], String(index)).toMatchObject({ check: 'key-binding', code: 'KEY_BINDING' });
   });
 
   it('7. JWT Presentation Verification: re-targeted, holding only its vc+jwt credential: verified (P-384 verification)', async () => {
@@ -531,5 +552,331 @@ describe('JOSE Tests: verification (POST /credentials/verify, /presentations/ver
     const plain = await target.verifyVp(unsecuredHeld);
     expect(plain.status, plain.text).toBe(422);
     expect(heldChecks(plain, 0)[0]).toMatchObject({ check: 'format', code: 'PROOF_MISSING' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// SD-JWT (cases 17-26) and COSE (cases 27-35): verification. The vectors are sent as published
+// (an SD-JWT as a bare string, a COSE_Sign1 as data:application/vc+cose;base64,...), where gx-trust
+// decides before any key is looked up, and re-targeted as the JOSE ones are: issuer (holder, iss)
+// replaced by the loopback DID, kid by the method's DID URL, re-signed with the suite's own key.
+// An SD-JWT disclosure that names the suite's issuer is re-targeted too, and its digest in the
+// issuer JWT replaced by the new disclosure's.
+
+/** RFC 9901 §4.2.3: the digest an issuer JWT lists for a disclosure. */
+function sdDigest(disclosure: string): string {
+  return createHash('sha256').update(disclosure, 'ascii').digest('base64url');
+}
+
+function replaceString(value: unknown, from: string, to: string): unknown {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((v) => replaceString(v, from, to));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceString(v, from, to)]));
+  return value;
+}
+
+interface SdRetarget extends Retarget {
+  /** Set the issuer JWT's typ. */
+  typ?: string;
+  /** Change a decoded disclosure ([salt, name, value] or [salt, value]) before it is encoded again. */
+  disclosure?: (decoded: any[]) => any[];
+}
+
+async function retargetSdJwt(sdJwt: string, options: SdRetarget = {}): Promise<string> {
+  const [jws = '', ...rest] = sdJwt.split('~');
+  const header = decodeProtectedHeader(jws) as Record<string, any>;
+  let payload = retargetValue(decodePart(jws, 1)) as Record<string, any>;
+  const disclosures = rest.slice(0, -1).map((disclosure) => {
+    const decoded = JSON.parse(Buffer.from(disclosure, 'base64url').toString('utf8')) as any[];
+    let next = retargetValue(decoded) as any[];
+    if (options.disclosure) next = options.disclosure(next);
+    if (JSON.stringify(next) === JSON.stringify(decoded)) return disclosure;
+    const encoded = Buffer.from(JSON.stringify(next)).toString('base64url');
+    payload = replaceString(payload, sdDigest(disclosure), sdDigest(encoded)) as Record<string, any>;
+    return encoded;
+  });
+  if (options.numericIat && typeof payload.iat === 'string') payload.iat = Date.parse(payload.iat) / 1000;
+  options.edit?.(payload);
+  const key = KEYS.get(header.kid);
+  if (key === undefined) throw new Error(`no suite key has kid ${header.kid}`);
+  const alg = header.alg;
+  const newHeader = { ...header, alg, kid: key.fragment, ...(options.typ === undefined ? {} : { typ: options.typ }) };
+  const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = options.keepSignature
+    ? `${encode(newHeader)}.${encode(payload)}.${jws.split('.')[2]}`
+    : await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(newHeader).sign(await importJWK(key.secretKeyJwk, alg));
+  return `${[signed, ...disclosures].join('~')}~`;
+}
+
+const COSE_ALG: Record<string, { id: number; hash: 'sha256' | 'sha384' | null }> = { ES256: { id: -7, hash: 'sha256' }, ES384: { id: -35, hash: 'sha384' }, EdDSA: { id: -8, hash: null } };
+
+function decodeCose(base64: string): { header: Map<number, any>; unprotected: Map<number, any>; payload: Uint8Array; signature: Uint8Array } {
+  const [protectedBytes, unprotected, payload, signature] = cborDecode(Buffer.from(base64, 'base64'), { useMaps: true, tags: { 18: (content: () => unknown) => content() } }) as any[];
+  return { header: cborDecode(protectedBytes, { useMaps: true }) as Map<number, any>, unprotected, payload, signature };
+}
+
+/** A COSE vector re-targeted (see above) and re-signed over its new Sig_structure with the suite's private key; base64. */
+function retargetCose(base64: string, options: { keepSignature?: boolean; edit?: (document: Record<string, any>) => void } = {}): string {
+  const { header, unprotected, payload, signature } = decodeCose(base64);
+  const key = KEYS.get(new TextDecoder().decode(header.get(4)));
+  if (key === undefined) throw new Error('no suite key has the vector\'s kid');
+  const document = retargetValue(JSON.parse(new TextDecoder().decode(payload))) as Record<string, any>;
+  options.edit?.(document);
+  header.set(4, new TextEncoder().encode(`${suiteDid}${key.fragment}`));
+  const alg = COSE_ALG[key.publicKeyJwk.alg!]!;
+  const protectedBytes = cborEncode(header);
+  const newPayload = new TextEncoder().encode(JSON.stringify(document));
+  const newSignature = options.keepSignature
+    ? signature
+    : new Uint8Array(sign(alg.hash, cborEncode(['Signature1', protectedBytes, new Uint8Array(0), newPayload]), { key: createPrivateKey({ key: key.secretKeyJwk as JsonWebKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }));
+  return Buffer.from(cborEncode(new Tagged(18, [protectedBytes, unprotected, newPayload, newSignature]))).toString('base64');
+}
+
+const coseUrl = (base64: string, kind: 'vc' | 'vp' = 'vc'): string => `data:application/${kind}+cose;base64,${base64}`;
+
+describe('the suite\'s SD-JWT and COSE vectors, as copied', () => {
+  it('each SD-JWT issuer JWT verifies with raw jose under the suite key its kid names, except credential-sdjwt-bad-signature.txt', async () => {
+    for (const name of ['credential-sdjwt-selective.txt', 'credential-sdjwt-nested.txt', 'credential-sdjwt-bad-media-type.txt', 'presentation-sdjwt-selective.txt', 'presentation-sdjwt-bad-media-type.txt', 'presentation-sdjwt-bad-credential.txt', 'credential-sdjwt-bad-signature.txt']) {
+      const jws = vector(name).split('~')[0]!;
+      const { alg, kid } = decodeProtectedHeader(jws);
+      const outcome = await compactVerify(jws, await importJWK(KEYS.get(kid as string)!.publicKeyJwk, alg)).then(() => 'valid', () => 'invalid');
+      expect(outcome, name).toBe(name === 'credential-sdjwt-bad-signature.txt' ? 'invalid' : 'valid');
+    }
+  });
+
+  it('each COSE_Sign1 verifies with @auth0/cose under the suite key its kid names, except credential-cose-bad-signature.txt; the not-base64 vector is the minimal one in hex', async () => {
+    for (const name of ['credential-minimal-cose-signed.json', 'credential-cose-bad-media-type.txt', 'presentation-cose-single.txt', 'presentation-cose-bad-media-type.txt', 'presentation-cose-bad-credential.txt', 'credential-cose-bad-signature.txt']) {
+      const bytes = Buffer.from(vector(name), 'base64');
+      const kid = new TextDecoder().decode(decodeCose(vector(name)).header.get(4));
+      const key = createPublicKey({ key: KEYS.get(kid)!.publicKeyJwk as JsonWebKey, format: 'jwk' });
+      const outcome = await Sign1.decode(bytes).verify(key).then(() => 'valid', () => 'invalid');
+      expect(outcome, name).toBe(name === 'credential-cose-bad-signature.txt' ? 'invalid' : 'valid');
+    }
+    expect(Buffer.from(vector('credential-cose-minimal-not-base64.txt'), 'hex').equals(Buffer.from(vector('credential-minimal-cose-signed.json'), 'base64'))).toBe(true);
+  });
+});
+
+describe('SD-JWT Tests: verification (POST /credentials/verify, /presentations/verify)', () => {
+  it('20. Basic SD-JWT Credential Verification: as published KEY_BINDING (an https issuer, a thumbprint kid); re-targeted it verifies, the disclosed firstName and lastName in the credential and no _sd left (statements 10, 26, 31, 35)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-selective.txt')), 'KEY_BINDING', 'key-binding');
+    const answer = await target.verify(await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true }));
+    expectVerified(answer);
+    expect(answer.body.format).toBe('vc+sd-jwt');
+    expect(answer.body.document.credentialSubject).toEqual({ id: 'did:example:ebfeb1f712ebc6f1c276e12ec21', birthDate: '1990-01-01', firstName: 'Jane', lastName: 'Doe' });
+  });
+
+  it('20. Basic SD-JWT Credential Verification: its string iat (not a NumericDate) is INVALID_DATE, as for the JOSE vectors', async () => {
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-selective.txt'))), 'INVALID_DATE', 'validity');
+  });
+
+  it('21. Complex SD-JWT Credential Verification: the vector is ES512 (P-521): as published KEY_BINDING; re-targeted under the suite\'s P-521 key that signed it, it verifies, the nested street, city and the first phone number disclosed in place (statements 10, 26, 31, 35)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-nested.txt')), 'KEY_BINDING', 'key-binding');
+    const answer = await target.verify(await retargetSdJwt(vector('credential-sdjwt-nested.txt'), { numericIat: true }));
+    expectVerified(answer);
+    expect(decodeProtectedHeader((await retargetSdJwt(vector('credential-sdjwt-nested.txt'), { numericIat: true })).split('~')[0]!).alg).toBe('ES512');
+    const subject = answer.body.document.credentialSubject;
+    expect(subject.address).toEqual({ street: '123 Main St', city: 'Anytown', country: 'USA', postalCode: '12345' });
+    expect(subject.phoneNumbers).toEqual([{ number: '+1-555-123-4567', type: 'work' }, { number: '+1-555-987-6543', type: 'mobile' }]);
+  });
+
+  it('22. SD-JWT Presentation Verification: re-targeted, the vp+sd-jwt verifies (its holder disclosed) but its held vc+sd-jwt, inside a disclosure, still names the suite\'s https issuer: KEY_BINDING; holding the re-targeted case 20 credential instead, it verifies (statements 12, 13, 14, 35)', async () => {
+    const answer = await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-selective.txt')));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    expect(answer.body.format).toBe('vp+sd-jwt');
+    expect(answer.body.document.holder).toBe(suiteDid);
+    expect(heldChecks(answer, 0)[0]).toMatchObject({ check: 'key-binding', code: 'KEY_BINDING' });
+
+    const credential = await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true });
+    const holding = await retargetSdJwt(vector('presentation-sdjwt-selective.txt'), {
+      disclosure: (d) => (d.length === 2 && d[1]?.type === 'EnvelopedVerifiableCredential' ? [d[0], { ...d[1], id: `data:application/vc+sd-jwt,${credential}` }] : d),
+    });
+    const good = await target.verifyVp(holding);
+    expectVerified(good);
+    expect(good.body.credentials[0].format).toBe('vc+sd-jwt');
+  });
+
+  it('23. SD-JWT Credential With an Invalid Signature: as published KEY_BINDING; re-targeted with the vector\'s own signature bytes, and a correctly signed copy whose payload was then changed, INVALID_SIGNATURE (statements 9, 10)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-bad-signature.txt')), 'KEY_BINDING', 'key-binding');
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-bad-signature.txt'), { numericIat: true, keepSignature: true })), 'INVALID_SIGNATURE', 'proof');
+    const signed = await retargetSdJwt(vector('credential-sdjwt-selective.txt'), { numericIat: true });
+    const [jws = '', ...rest] = signed.split('~');
+    const [h, , s] = jws.split('.');
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...decodePart(jws, 1), validFrom: '2023-01-01T00:00:00Z' })).toString('base64url')}.${s}`;
+    expectRefused(await target.verify([tampered, ...rest].join('~')), 'INVALID_SIGNATURE', 'proof');
+  });
+
+  it('24. SD-JWT Credential with an Invalid Media Type: typ "bad+typ" is TOKEN_TYPE before any key is looked up, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verify(vector('credential-sdjwt-bad-media-type.txt')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verify(await retargetSdJwt(vector('credential-sdjwt-bad-media-type.txt'), { numericIat: true })), 'TOKEN_TYPE', 'format');
+  });
+
+  it('25. SD-JWT Presentation with an Invalid Media Type: TOKEN_TYPE, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verifyVp(vector('presentation-sdjwt-bad-media-type.txt')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-media-type.txt'))), 'TOKEN_TYPE', 'format');
+  });
+
+  it('26. SD-JWT Presentation with Invalid Credentials: typed bad+typ, TOKEN_TYPE as published and re-targeted (ES512, the suite\'s P-521 key); typed vp+sd-jwt the presentation verifies but its "bad-credential" is UNSUPPORTED_FORMAT: not verified (statements 13, 14)', async () => {
+    expectRefused(await target.verifyVp(vector('presentation-sdjwt-bad-credential.txt')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-credential.txt'))), 'TOKEN_TYPE', 'format');
+    const typed = await target.verifyVp(await retargetSdJwt(vector('presentation-sdjwt-bad-credential.txt'), { typ: 'vp+sd-jwt' }));
+    expect(typed.status, typed.text).toBe(422);
+    expect(failedChecks(typed)).toEqual([]);
+    expect(heldChecks(typed, 0)[0]).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+  });
+});
+
+describe('COSE Tests: verification (POST /credentials/verify, /presentations/verify)', () => {
+  it('29. Basic COSE Credential Verification: as published KEY_BINDING (an https issuer, a thumbprint kid); re-targeted it verifies, the payload as the credential (statements 16, 29, 30, 31, 32)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-minimal-cose-signed.json'))), 'KEY_BINDING', 'key-binding');
+    const answer = await target.verify(coseUrl(retargetCose(vector('credential-minimal-cose-signed.json'))));
+    expectVerified(answer);
+    expect(answer.body.format).toBe('vc+cose');
+    expect(answer.body.document.issuer).toBe(suiteDid);
+    expect(answer.body.document.credentialSubject).toEqual({ degree: { name: 'Bachelor of Science and Arts', type: 'BachelorDegree' }, id: 'did:example:123' });
+  });
+
+  it('30. COSE Credential Verification Incorrect Encoding: the hex-encoded message is no base64 COSE_Sign1: UNSUPPORTED_FORMAT, as a ;base64 data: URL and as a plain one (statement 17)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-minimal-not-base64.txt'))), 'UNSUPPORTED_FORMAT', 'format');
+    expectRefused(await target.verify(`data:application/vc+cose,${vector('credential-cose-minimal-not-base64.txt')}`), 'UNSUPPORTED_FORMAT', 'format');
+  });
+
+  it('31. COSE Presentation Verification: re-targeted (holder set to the loopback DID), the vp+cose verifies but its held vc+jwt is no JWS (UNSUPPORTED_FORMAT); holding the re-targeted case 29 credential it verifies (statements 19, 20, 21)', async () => {
+    const answer = await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-single.txt'), { edit: (p) => (p.holder = suiteDid) }), 'vp'));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    expect(answer.body.format).toBe('vp+cose');
+    expect(heldChecks(answer, 0)[0]).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+
+    const credential = coseUrl(retargetCose(vector('credential-minimal-cose-signed.json')));
+    const holding = retargetCose(vector('presentation-cose-single.txt'), {
+      edit: (p) => {
+        p.holder = suiteDid;
+        p.verifiableCredential = [{ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: credential }];
+      },
+    });
+    const good = await target.verifyVp(coseUrl(holding, 'vp'));
+    expectVerified(good);
+    expect(good.body.credentials[0].format).toBe('vc+cose');
+  });
+
+  it('32. COSE Credential With an Invalid Signature: as published KEY_BINDING; re-targeted with the vector\'s own signature bytes INVALID_SIGNATURE (statements 15, 16)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-bad-signature.txt'))), 'KEY_BINDING', 'key-binding');
+    expectRefused(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-signature.txt'), { keepSignature: true }))), 'INVALID_SIGNATURE', 'proof');
+    // And the same message correctly signed verifies: the signature was its only fault.
+    expectVerified(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-signature.txt')))));
+  });
+
+  it('33. COSE Credential with an Invalid Media Type: typ "really/bad" and content type "very/bad" are TOKEN_TYPE before any key is looked up, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verify(coseUrl(vector('credential-cose-bad-media-type.txt'))), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verify(coseUrl(retargetCose(vector('credential-cose-bad-media-type.txt')))), 'TOKEN_TYPE', 'format');
+  });
+
+  it('34. COSE Presentation with an Invalid Media Type: TOKEN_TYPE, as published and re-targeted (statements 23, 29)', async () => {
+    expectRefused(await target.verifyVp(coseUrl(vector('presentation-cose-bad-media-type.txt'), 'vp')), 'TOKEN_TYPE', 'format');
+    expectRefused(await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-bad-media-type.txt')), 'vp')), 'TOKEN_TYPE', 'format');
+  });
+
+  it('35. COSE Presentation with Invalid Credentials: re-targeted, the vp+cose verifies but its EnvelopedVerifiableCredential "bad-credential" is UNSUPPORTED_FORMAT (not a data: URL): not verified (statements 23, 29)', async () => {
+    const answer = await target.verifyVp(coseUrl(retargetCose(vector('presentation-cose-bad-credential.txt')), 'vp'));
+    expect(answer.status, answer.text).toBe(422);
+    expect(failedChecks(answer)).toEqual([]);
+    const [check] = heldChecks(answer, 0);
+    expect(check).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+    expect(check?.message).toContain('not a data: URL');
+  });
+});
+
+describe('SD-JWT Tests: issuance (POST /credentials/issue, options.format vc+sd-jwt)', () => {
+  /** The suite's `disclosure_paths` (tests/test-mapping.js) as the JSON pointers options.selectivelyDisclosable takes. */
+  const CASES = {
+    17: { input: 'credential-selective.json', pointers: ['/credentialSubject/firstName', '/credentialSubject/lastName'] },
+    18: { input: 'credential-nested-selective.json', pointers: ['/credentialSubject/address/street', '/credentialSubject/address/city', '/credentialSubject/phoneNumbers/0'] },
+  } as const;
+
+  async function issueSdJwt(number: 17 | 18): Promise<{ sent: Record<string, unknown>; sdJwt: string; envelope: { id: string } }> {
+    const { input, pointers } = CASES[number];
+    // As for the JOSE cases: the service's did:web signs (its P-384 key for ES384, as the suite hands P-384 for 17).
+    const sent = { ...fixture(SUITE, input), issuer: target.issuerId };
+    const answer = await target.issue(sent, { format: 'vc+sd-jwt', alg: 'ES384', selectivelyDisclosable: pointers });
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiableCredential;
+    expect(envelope).toMatchObject({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential' });
+    const prefix = 'data:application/vc+sd-jwt,';
+    expect(envelope.id.startsWith(prefix)).toBe(true);
+    return { sent, sdJwt: envelope.id.slice(prefix.length), envelope };
+  }
+
+  it('17. Basic SD-JWT Credential Issuance: typ vc+sd-jwt, ES384, kid a DID URL of the issuer, firstName and lastName only as disclosures; the credential verifies at POST /credentials/verify, and without the lastName disclosure too (statements 9, 27, 35)', async () => {
+    const { sent, sdJwt, envelope } = await issueSdJwt(17);
+    const [jws = '', ...disclosures] = sdJwt.split('~');
+    expect(decodeProtectedHeader(jws)).toMatchObject({ alg: 'ES384', typ: 'vc+sd-jwt', cty: 'vc' });
+    expect(String(decodeProtectedHeader(jws).kid).startsWith(`${target.issuerId}#`)).toBe(true);
+    const payload = decodePart(jws, 1);
+    expect(payload.credentialSubject).not.toHaveProperty('firstName');
+    expect(payload.credentialSubject._sd).toHaveLength(2);
+    expect(disclosures.filter((d) => d !== '')).toHaveLength(2);
+
+    const full = await target.verify(envelope);
+    expectVerified(full);
+    // The service gives a credential without one an id (VCDM 2.0 §4.4), as for every format.
+    expect(withoutJwtClaims(full.body.document)).toEqual({ ...sent, id: expect.stringMatching(/^urn:uuid:/) });
+    const withoutLastName = [jws, ...disclosures.filter((d) => d !== '' && !Buffer.from(d, 'base64url').toString('utf8').includes('lastName'))].join('~') + '~';
+    const partial = await target.verify(withoutLastName);
+    expectVerified(partial);
+    expect(partial.body.document.credentialSubject).not.toHaveProperty('lastName');
+    expect(partial.body.document.credentialSubject.firstName).toBe('Jane');
+  });
+
+  it('18. Complex SD-JWT Credential Issuance: nested street and city, and the first phone number as an array element disclosure; verified, the credential rebuilt as sent (statements 9, 27, 35)', async () => {
+    const { sent, sdJwt } = await issueSdJwt(18);
+    const payload = decodePart(sdJwt.split('~')[0]!, 1);
+    expect(payload.credentialSubject.address._sd).toHaveLength(2);
+    expect(payload.credentialSubject.phoneNumbers[0]).toEqual({ '...': expect.any(String) });
+    const answer = await target.verify(sdJwt);
+    expectVerified(answer);
+    expect(withoutJwtClaims(answer.body.document)).toEqual({ ...sent, id: expect.stringMatching(/^urn:uuid:/) });
+  });
+
+  it('options.selectivelyDisclosable with another format, or naming the issuer, is 400 at the option', async () => {
+    const sent = { ...fixture(SUITE, 'credential-selective.json'), issuer: target.issuerId };
+    const jwt = await target.issue(sent, { format: 'vc+jwt', selectivelyDisclosable: ['/credentialSubject/firstName'] });
+    expect(jwt.status, jwt.text).toBe(400);
+    expect(jwt.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable' });
+    const issuer = await target.issue(sent, { format: 'vc+sd-jwt', selectivelyDisclosable: ['/issuer'] });
+    expect(issuer.status, issuer.text).toBe(400);
+    expect(issuer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable/0' });
+  });
+});
+
+describe('COSE Tests: issuance (POST /credentials/issue, options.format vc+cose)', () => {
+  it('27. Basic COSE Credential Issuance: a COSE_Sign1 (tag 18) with alg EdDSA (-8), kid the DID URL of a method the issuer lists, content type application/vc, typ application/vc+cose, the credential as payload; @auth0/cose verifies it under the published key, and so does POST /credentials/verify (statements 15, 22)', async () => {
+    // The suite hands an Ed25519 key (vm-did-ed25519.json); gx-trust signs with its own. A fresh id:
+    // case 1 recorded the input's own already.
+    const sent = { ...fixture(SUITE, 'credential-minimal.json'), issuer: target.issuerId, id: 'urn:uuid:6a1e0f43-8f0e-4d5e-9b8e-27c0d3f1b2a7' };
+    const answer = await target.issue(sent, { format: 'vc+cose', alg: 'EdDSA' });
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiableCredential;
+    expect(envelope.type).toBe('EnvelopedVerifiableCredential');
+    const prefix = 'data:application/vc+cose;base64,';
+    expect(envelope.id.startsWith(prefix)).toBe(true);
+    const bytes = Buffer.from(envelope.id.slice(prefix.length), 'base64');
+    expect(bytes[0]).toBe(0xd2); // tag 18, COSE_Sign1
+
+    const { header, payload } = decodeCose(envelope.id.slice(prefix.length));
+    expect(header.get(1)).toBe(-8);
+    expect(header.get(3)).toBe('application/vc');
+    expect(header.get(16)).toBe('application/vc+cose');
+    const kid = new TextDecoder().decode(header.get(4));
+    expect(kid.startsWith(`${target.issuerId}#`)).toBe(true);
+    const { document, method } = await publishedMethod(kid);
+    expect(document.assertionMethod).toContain(kid);
+    await Sign1.decode(bytes).verify(createPublicKey({ key: method.publicKeyJwk as JsonWebKey, format: 'jwk' }));
+    const credential = JSON.parse(new TextDecoder().decode(payload));
+    expect(credential).toEqual(sent);
+
+    const verified = await target.verify(envelope);
+    expectVerified(verified);
+    expect(verified.body.format).toBe('vc+cose');
   });
 });

@@ -561,7 +561,7 @@ function earlier(a: Date | undefined, b: Date | undefined): Date | undefined {
  * the stricter one wins. A malformed claim is reported (the validity check fails on it).
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-5.3 (claims replicated as header parameters)
  */
-function readTimeClaims({ header, payload }: Decoded): TimeClaims | undefined {
+export function readTimeClaims({ header, payload }: Pick<Decoded, 'header' | 'payload'>): TimeClaims | undefined {
   const read = {
     nbf: instant(payload.nbf, 'nbf', false),
     exp: instant(payload.exp, 'exp', false),

@@ -21,7 +21,7 @@ export const ProblemDetails = z
   .describe('RFC 9457 problem details');
 
 const Check = z.object({
-  check: z.enum(['format', 'proof', 'key-binding', 'validity', 'challenge', 'domain', 'x509', 'credential', 'status', 'shapes', 'compliance']),
+  check: z.enum(['format', 'proof', 'key-binding', 'disclosures', 'holder-binding', 'validity', 'challenge', 'domain', 'x509', 'credential', 'status', 'shapes', 'compliance']),
   verified: z.boolean(),
   code: z.string().optional(),
   message: z.string().optional(),

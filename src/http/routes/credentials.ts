@@ -150,6 +150,9 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
       if (issued.format === 'vc+jwt' && context.accepts(['application/json', 'application/vc+jwt']) === 'application/vc+jwt') {
         return text(201, 'application/vc+jwt', issued.jwt);
       }
+      if (issued.format === 'vc+sd-jwt' && context.accepts(['application/json', 'application/vc+sd-jwt']) === 'application/vc+sd-jwt') {
+        return text(201, 'application/vc+sd-jwt', issued.jwt);
+      }
       return json(201, { verifiableCredential: issued.verifiableCredential });
     },
   }),
