@@ -10,7 +10,8 @@
  * - the status check (revocation, suspension): it runs every time, behind the status lists' own
  *   cache, so a revocation shows as soon as that cache lets it;
  * - any result in which a check failed for a reason that may go away (a DID or chain fetch that
- *   failed or timed out, a status list that could not be read, an internal fault).
+ *   failed or timed out, a status list that could not be read, an internal fault);
+ * - a pass past the `expires` of one of its Data Integrity proofs (the entry ends there).
  *
  * A hit whose key binding passed names the verification methods it bound: the verifier binds them
  * again (a DID cache hit, or for the members this service hosts a read of the store) before using
@@ -132,6 +133,28 @@ function keyOfInput(input: unknown): ResultCacheKey | undefined {
   return { digest: createHash('sha256').update(typeof input === 'string' ? 's' : 'j').update(text).digest('base64url'), bytes: text.length + 1 };
 }
 
+/** A date-time written without an offset, which VC Data Integrity reads as UTC (as the proof check does). */
+const WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+
+/**
+ * When the first of an input's Data Integrity proofs expires. A hit skips the proof check, which
+ * refuses a proof past its `expires`: a pass is served no longer than its proofs hold (without the
+ * clock-skew tolerance the check grants, so a miss then verifies afresh, never the other way round).
+ */
+function proofsExpireAt(input: unknown): number | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const proof = (input as { proof?: unknown }).proof;
+  let earliest: number | undefined;
+  for (const one of Array.isArray(proof) ? proof : [proof]) {
+    const expires = (one as { expires?: unknown } | null | undefined)?.expires;
+    if (typeof expires !== 'string') continue;
+    const at = Date.parse(WITHOUT_OFFSET.test(expires) ? `${expires}Z` : expires);
+    // An unreadable date failed the proof check, and a failed proof is no pass to keep.
+    earliest = Number.isNaN(at) ? -Infinity : Math.min(earliest ?? Infinity, at);
+  }
+  return earliest;
+}
+
 /** The document of a kept entry: the input itself, or a frozen copy of what the format decoded. */
 type KeptDocument = { is: 'input' } | { is: 'copy'; document: Readonly<Record<string, unknown>> } | undefined;
 
@@ -188,7 +211,7 @@ export function createResultCache(options: ResultCacheOptions = {}): ResultCache
         chainCheck: chainCheck === undefined ? undefined : deepFreeze({ ...chainCheck }),
         bindings: bindingsOf(result, method),
         passed,
-        expiresAt: clock().getTime() + ttlMs,
+        expiresAt: Math.min(clock().getTime() + ttlMs, passed ? (proofsExpireAt(input) ?? Infinity) : Infinity),
         bytes: key.bytes,
       };
       // A result replacing one of the other kind (a kept pass whose key is no longer bound) takes its place.

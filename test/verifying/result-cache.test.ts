@@ -248,6 +248,30 @@ describe('createResultCache() bounds', () => {
     expect(Object.isFrozen(signed.result.document)).toBe(false);
   });
 
+  it('serves a pass no longer than its Data Integrity proofs hold: the entry ends at the first proof\'s expires (written without an offset: read as UTC)', () => {
+    let now = T0;
+    const cache = createResultCache({ ttlMs: 60_000, clock: () => new Date(now) });
+    const input = (expires: string[]) => ({ '@context': ['https://www.w3.org/ns/credentials/v2'], proof: expires.map((e) => ({ type: 'DataIntegrityProof', expires: e })) });
+    const soon = input(['2026-03-01T12:00:30Z', '2026-03-01T13:00:00Z']);
+    const bare = input(['2026-03-01T12:00:20']);
+    const later = input(['2026-03-01T13:00:00Z']);
+    for (const [name, value] of [['soon', soon], ['bare', bare], ['later', later]] as const) {
+      cache.set(key(name), value, { ...entry(true, 3), result: { ...entry(true, 3).result, document: value } });
+    }
+    now = T0 + 19_000;
+    expect(cache.get(key('bare'), bare)).toBeDefined();
+    now = T0 + 20_000;
+    expect(cache.get(key('bare'), bare)).toBeUndefined();
+    now = T0 + 29_000;
+    expect(cache.get(key('soon'), soon)).toBeDefined();
+    now = T0 + 30_000;
+    expect(cache.get(key('soon'), soon)).toBeUndefined();
+    // A proof expiring after the TTL: the TTL ends the entry, as for any pass.
+    expect(cache.get(key('later'), later)).toBeDefined();
+    now = T0 + 60_000;
+    expect(cache.get(key('later'), later)).toBeUndefined();
+  });
+
   it('gives back the caller\'s own input as the document when the document was the input (Data Integrity)', () => {
     const cache = createResultCache();
     const input = { '@context': ['https://www.w3.org/ns/credentials/v2'], n: 2 };
