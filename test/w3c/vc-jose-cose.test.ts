@@ -54,8 +54,13 @@
  * - SD-JWT issuance (cases 17, 18): the suite's `disclosure_paths` are sent as the JSON pointers of
  *   `options.selectivelyDisclosable`, the issuer is the service's did:web (ES384, its P-384 key).
  * - COSE issuance (case 27): the service's did:web signs with its own Ed25519 key (EdDSA).
- * Not run: cases 19 and 28 (a presentation secured as vp+sd-jwt, vp+cose): gx-trust verifies both
- * but signs neither.
+ * - Presentation issuance as vp+sd-jwt (case 19) and vp+cose (case 28): the holder is the service's
+ *   did:web, signing with its P-384 key (ES384, the suite hands its P-384 key for both); case 19's
+ *   `disclosure_paths` are sent as the JSON pointers of `options.selectivelyDisclosable`. The
+ *   credentials the inputs hold cannot verify as published (19: the suite's https issuer; 28: a
+ *   vc+jwt that is no JWS), so the presentation's own checks pass and the held credential fails;
+ *   holding a credential gx-trust issued, it verifies. A vp+cose has nowhere to carry a challenge
+ *   or domain: asking for one is a 400 at the option (the verifier fails an expected one).
  */
 import { Sign1 } from '@auth0/cose';
 import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
