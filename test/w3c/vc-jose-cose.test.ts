@@ -911,7 +911,7 @@ describe('SD-JWT and COSE Tests: presentation issuance (POST /presentations/prov
     const envelope = answer.body.verifiablePresentation;
     expect(envelope).toMatchObject({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiablePresentation' });
     expect(envelope.id.startsWith(SD_PREFIX)).toBe(true);
-    const [jws = '', ...rest] = envelope.id.slice(SD_PREFIX.length).split('~');
+    const [jws = '', ...rest] = (envelope.id as string).slice(SD_PREFIX.length).split('~');
     expect(rest.at(-1)).toBe(''); // no key binding JWT: the holder signs the presentation itself
 
     const header = decodeProtectedHeader(jws) as Record<string, any>;
@@ -928,7 +928,7 @@ describe('SD-JWT and COSE Tests: presentation issuance (POST /presentations/prov
     expect(payload.verifiableCredential).toEqual([{ '...': expect.any(String) }]);
     expect(payload).toMatchObject({ '@context': presentation['@context'], id: presentation.id, type: presentation.type });
 
-    const disclosures = rest.slice(0, -1).map((d) => JSON.parse(Buffer.from(d, 'base64url').toString('utf8')));
+    const disclosures: any[][] = rest.slice(0, -1).map((d) => JSON.parse(Buffer.from(d, 'base64url').toString('utf8')));
     expect(disclosures).toHaveLength(2);
     expect(disclosures.find((d) => d.length === 3)?.slice(1)).toEqual(['holder', target.issuerId]);
     expect(disclosures.find((d) => d.length === 2)?.[1]).toEqual(presentation.verifiableCredential[0]);
