@@ -66,7 +66,7 @@ export async function signCredentialCose({ credential, signer }: { credential: R
  * content type `application/vp`, typ `application/vp+cose`, its credentials enveloped as in a
  * vp+jwt. COSE has no claim set here to carry a nonce or an audience in, so there is no challenge
  * or domain: the issuer refuses them before signing (src/issuing/index.ts).
- * @see https://www.w3.org/TR/vc-jose-cose/#securing-vps-with-cose
+ * @see https://www.w3.org/TR/vc-jose-cose/#securing-with-cose
  */
 export async function signPresentationCose({ presentation, signer, at = '' }: { presentation: Record<string, unknown>; signer: Signer; at?: string }): Promise<SignedCose> {
   const did = signerDidOf(signer);

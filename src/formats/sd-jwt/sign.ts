@@ -127,7 +127,7 @@ export interface SignPresentationSdJwtOptions {
  * `iss` the holder and `iat`, and `nonce`/`aud` for the verifier's challenge and domain; the held
  * credentials must be enveloped, as in a vp+jwt. No key binding JWT: that binds a credential's
  * `cnf` key, and the whole presentation is already signed by the holder.
- * @see https://www.w3.org/TR/vc-jose-cose/#securing-vps-sd-jwt
+ * @see https://www.w3.org/TR/vc-jose-cose/#securing-with-sd-jwt
  */
 export async function signPresentationSdJwt(options: SignPresentationSdJwtOptions): Promise<SignedSdJwt> {
   const { presentation, signer, now } = options;
