@@ -24,8 +24,8 @@ import { assertPointersMatch, signCredentialDataIntegrity, signPresentationDataI
 import { CRYPTOSUITES, ISSUED_CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
-import { signCredentialSdJwt } from '../formats/sd-jwt/sign.js';
-import { signCredentialCose } from '../formats/cose/sign.js';
+import { signCredentialSdJwt, signPresentationSdJwt } from '../formats/sd-jwt/sign.js';
+import { signCredentialCose, signPresentationCose } from '../formats/cose/sign.js';
 import { PROOF_TYPES, proofOptions } from './vc-api-options.js';
 
 /**
@@ -59,12 +59,14 @@ export const IssueOptions = z.strictObject({
 export type IssueOptions = z.infer<typeof IssueOptions>;
 
 export const PresentOptions = z.strictObject({
-  format: z.enum(['ldp_vp', 'vp+jwt']).optional(),
+  format: z.enum(['ldp_vp', 'vp+jwt', 'vp+sd-jwt', 'vp+cose']).optional(),
   cryptosuite: z.enum(CRYPTOSUITES).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
   keyType: z.enum(KEY_KINDS as [KeyKind, ...KeyKind[]]).optional(),
   challenge: z.string().min(1).max(512).optional(),
   domain: z.string().min(1).max(512).optional(),
+  /** vp+sd-jwt: RFC 6901 pointers into the presentation whose members (or array elements) become disclosures. */
+  selectivelyDisclosable: z.array(z.string().min(1).max(512)).max(256).optional(),
 });
 export type PresentOptions = z.infer<typeof PresentOptions>;
 
@@ -78,7 +80,11 @@ export type IssuedCredential =
 
 export type SignedPresentation =
   | { format: 'ldp_vp'; verifiablePresentation: JsonObject }
-  | { format: 'vp+jwt'; jwt: string; verifiablePresentation: JsonObject };
+  | { format: 'vp+jwt'; jwt: string; verifiablePresentation: JsonObject }
+  /** `jwt` is the SD-JWT with every disclosure; `claims` the presentation they rebuild (with iss, iat, nonce, aud). */
+  | { format: 'vp+sd-jwt'; jwt: string; verifiablePresentation: JsonObject; claims: JsonObject }
+  /** `cose` is the COSE_Sign1 in base64; `claims` the presentation it signs. */
+  | { format: 'vp+cose'; cose: string; verifiablePresentation: JsonObject; claims: JsonObject };
 
 export interface IssuerDependencies {
   keyring: Keyring;
@@ -360,6 +366,18 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     };
     const format = options.format ?? (joseByDefault(options, holder) ? 'vp+jwt' : 'ldp_vp');
     const choice = { cryptosuite: options.cryptosuite, alg: options.alg, keyType: options.keyType, defaultAlg: 'ES256' } as const;
+    if (options.selectivelyDisclosable !== undefined && format !== 'vp+sd-jwt') {
+      throw new GxTrustError('INVALID_INPUT', `options.selectivelyDisclosable applies to vp+sd-jwt, not ${format}`, { pointer: '/options/selectivelyDisclosable', hint: 'Add options.format "vp+sd-jwt", or leave selectivelyDisclosable out' });
+    }
+    if (format === 'vp+cose' && (options.challenge !== undefined || options.domain !== undefined)) {
+      // The verifier fails an expected challenge or domain on a vp+cose (CHALLENGE_MISMATCH): signing
+      // one that silently dropped them would hand the holder a presentation no verifier accepts.
+      const member = options.challenge !== undefined ? 'challenge' : 'domain';
+      throw new GxTrustError('INVALID_INPUT', `a vp+cose has nowhere to carry options.${member}: VC-JOSE-COSE defines no nonce or audience for COSE presentations`, {
+        pointer: `/options/${member}`,
+        hint: 'Sign as vp+jwt or vp+sd-jwt (challenge as nonce, domain as aud) or ldp_vp when the verifier sends a challenge or domain; or leave both out for vp+cose',
+      });
+    }
     if (format === 'ldp_vp') {
       const cryptosuite = cryptosuiteOf(options, holder);
       const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'data-integrity' }, holder), '/presentation/holder', { presentation: true });
@@ -380,6 +398,24 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const identity = await identityFor(holder, keyKindFor({ ...choice, format: 'jose' }, holder), '/presentation/holder', { presentation: true });
     setHolder(identity.did);
+    if (format === 'vp+sd-jwt') {
+      const signed = await signPresentationSdJwt({
+        presentation,
+        signer: identity.signerFor('jwk'),
+        selectivelyDisclosable: options.selectivelyDisclosable ?? [],
+        now: deps.clock(),
+        at: '/presentation',
+        ...(options.challenge === undefined ? {} : { nonce: options.challenge }),
+        ...(options.domain === undefined ? {} : { audience: options.domain }),
+      });
+      const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: `data:application/vp+sd-jwt,${signed.sdJwt}`, type: 'EnvelopedVerifiablePresentation' };
+      return { format, jwt: signed.sdJwt, verifiablePresentation: envelope, claims: signed.claims as JsonObject };
+    }
+    if (format === 'vp+cose') {
+      const signed = await signPresentationCose({ presentation, signer: identity.signerFor('jwk'), at: '/presentation' });
+      const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: signed.dataUrl, type: 'EnvelopedVerifiablePresentation' };
+      return { format, cose: Buffer.from(signed.bytes).toString('base64'), verifiablePresentation: envelope, claims: structuredClone(signed.document) as JsonObject };
+    }
     const jwt = await underRequestPath('/presentation', () => signPresentationJwt({
       presentation,
       signer: identity.signerFor('jwk'),

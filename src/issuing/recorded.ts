@@ -130,8 +130,10 @@ export function createRecordingIssuer(deps: {
   }
   async function signPresentation(presentation: unknown, options: PresentOptions, context: Pick<IssueRequestContext, 'actor'>): Promise<SignedPresentation> {
     const signed = await deps.issuer.signPresentation(presentation, options);
-    const text = signed.format === 'vp+jwt' ? signed.jwt : JSON.stringify(signed.verifiablePresentation);
-    const document = signed.format === 'vp+jwt' ? decodePayload(signed.jwt) : signed.verifiablePresentation;
+    // The digest is of what the holder receives; the holder is read from the signed claims (a
+    // vp+sd-jwt may hide it in a disclosure, a vp+cose has no JWT payload to decode).
+    const text = signed.format === 'vp+jwt' || signed.format === 'vp+sd-jwt' ? signed.jwt : signed.format === 'vp+cose' ? signed.cose : JSON.stringify(signed.verifiablePresentation);
+    const document = signed.format === 'vp+jwt' ? decodePayload(signed.jwt) : signed.format === 'ldp_vp' ? signed.verifiablePresentation : signed.claims;
     const holder = holderId(document) ?? '';
     // A presentation is not stored (the holder keeps it), but who had which DID sign what is
     // audited as issuance is: the entry is appended before the signed presentation leaves.

@@ -320,6 +320,22 @@ describe('POST /presentations/prove signs a member\'s presentation as the member
     expect(entry.digests.presentation).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
+  it.each(['vp+sd-jwt', 'vp+cose'])('signs a %s as the member with its hosted key, as a vp+jwt, and audits it', async (format) => {
+    const before = await svc.service.store.auditSize();
+    const response = await postJson(`${svc.url}/presentations/prove`, { presentation: presentation(alpha.did), options: { format } }, as(alpha));
+    expect(response.status, response.text).toBe(201);
+    const envelope = response.body.verifiablePresentation;
+    expect(envelope.type).toBe('EnvelopedVerifiablePresentation');
+    expect(envelope.id.startsWith(`data:application/${format}`)).toBe(true);
+    if (format === 'vp+sd-jwt') expect(headerOf(envelope.id.slice(envelope.id.indexOf(',') + 1).split('~')[0]).kid.startsWith(`${alpha.did}#`)).toBe(true);
+    const verified = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: envelope });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.body).toMatchObject({ verified: true, format, issuer: alpha.did });
+    const entries = await svc.service.store.auditEntries(before, await svc.service.store.auditSize());
+    expect(entries).toHaveLength(1);
+    expect(JSON.parse(entries[0]!.leaf)).toMatchObject({ action: 'presentation.signed', actor: `member:${alpha.id}`, subject: alpha.did, details: { format, holder: alpha.did } });
+  });
+
   it.each([
     ['the service\'s DID', () => svc.service.keyring.did],
     ['the service\'s DID as {id}', () => ({ id: svc.service.keyring.did })],

@@ -54,13 +54,18 @@
  * - SD-JWT issuance (cases 17, 18): the suite's `disclosure_paths` are sent as the JSON pointers of
  *   `options.selectivelyDisclosable`, the issuer is the service's did:web (ES384, its P-384 key).
  * - COSE issuance (case 27): the service's did:web signs with its own Ed25519 key (EdDSA).
- * Not run: cases 19 and 28 (a presentation secured as vp+sd-jwt, vp+cose): gx-trust verifies both
- * but signs neither.
+ * - Presentation issuance as vp+sd-jwt (case 19) and vp+cose (case 28): the holder is the service's
+ *   did:web, signing with its P-384 key (ES384, the suite hands its P-384 key for both); case 19's
+ *   `disclosure_paths` are sent as the JSON pointers of `options.selectivelyDisclosable`. The
+ *   credentials the inputs hold cannot verify as published (19: the suite's https issuer; 28: a
+ *   vc+jwt that is no JWS), so the presentation's own checks pass and the held credential fails;
+ *   holding a credential gx-trust issued, it verifies. A vp+cose has nowhere to carry a challenge
+ *   or domain: asking for one is a 400 at the option (the verifier fails an expected one).
  */
 import { Sign1 } from '@auth0/cose';
 import { decode as cborDecode, encode as cborEncode, Tagged } from 'cborg';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { createHash, createPrivateKey, createPublicKey, sign, type JsonWebKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -878,5 +883,192 @@ describe('COSE Tests: issuance (POST /credentials/issue, options.format vc+cose)
     const verified = await target.verify(envelope);
     expectVerified(verified);
     expect(verified.body.format).toBe('vc+cose');
+  });
+});
+
+describe('SD-JWT and COSE Tests: presentation issuance (POST /presentations/prove, options.format vp+sd-jwt, vp+cose)', () => {
+  const prove = (presentation: Record<string, unknown>, options: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    postJson(`${target.svc.url}/presentations/prove`, { presentation, options }, { ...AUTH(), ...headers });
+
+  /** A vc+sd-jwt gx-trust issued (case 17's input and pointers), enveloped: a held credential that verifies. */
+  async function issuedSdJwtCredential(): Promise<{ '@context': string; type: string; id: string }> {
+    // A fresh id each time: the service records every credential it issues, once per id.
+    const sent = { ...fixture(SUITE, 'credential-selective.json'), issuer: target.issuerId, id: `urn:uuid:${randomUUID()}` };
+    const answer = await target.issue(sent, { format: 'vc+sd-jwt', alg: 'ES384', selectivelyDisclosable: ['/credentialSubject/firstName'] });
+    expect(answer.status, answer.text).toBe(201);
+    return answer.body.verifiableCredential;
+  }
+
+  /** The suite's case 19 input and disclosure paths (`holder`, `verifiableCredential[0]`) as JSON pointers; its P-384 key, so ES384. */
+  const CASE_19 = { format: 'vp+sd-jwt', alg: 'ES384', selectivelyDisclosable: ['/holder', '/verifiableCredential/0'] };
+  const SD_PREFIX = 'data:application/vp+sd-jwt,';
+
+  it('19. SD-JWT Presentation Issuance: an EnvelopedVerifiablePresentation of a vp+sd-jwt: ES384 with the service\'s P-384 key, typ vp+sd-jwt, cty vp, kid a P-384 method listed for authentication; holder and the held credential only as disclosures, iss the holder; raw jose verifies the issuer JWT under the published key (statements 12, 13, 22, 27)', async () => {
+    // As for the JOSE cases: the holder is the service (an admin signs as the service), not the suite's https holder.
+    const presentation = { ...fixture(SUITE, 'presentation-selective.json'), holder: target.issuerId };
+    const answer = await prove(presentation, CASE_19);
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiablePresentation;
+    expect(envelope).toMatchObject({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiablePresentation' });
+    expect(envelope.id.startsWith(SD_PREFIX)).toBe(true);
+    const [jws = '', ...rest] = (envelope.id as string).slice(SD_PREFIX.length).split('~');
+    expect(rest.at(-1)).toBe(''); // no key binding JWT: the holder signs the presentation itself
+
+    const header = decodeProtectedHeader(jws) as Record<string, any>;
+    expect(header).toMatchObject({ alg: 'ES384', typ: 'vp+sd-jwt', cty: 'vp' });
+    const { document, method } = await publishedMethod(header.kid);
+    expect(method?.publicKeyJwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
+    expect(document.authentication).toContain(method.id);
+    const { payload: bytes } = await compactVerify(jws, await importJWK(method.publicKeyJwk, 'ES384'), { algorithms: ['ES384'] });
+    const payload = JSON.parse(new TextDecoder().decode(bytes));
+    expect(payload).not.toHaveProperty('holder');
+    expect(payload.iss).toBe(target.issuerId);
+    expect(payload._sd_alg).toBe('sha-256');
+    expect(payload._sd).toHaveLength(1);
+    expect(payload.verifiableCredential).toEqual([{ '...': expect.any(String) }]);
+    expect(payload).toMatchObject({ '@context': presentation['@context'], id: presentation.id, type: presentation.type });
+
+    const disclosures: any[][] = rest.slice(0, -1).map((d) => JSON.parse(Buffer.from(d, 'base64url').toString('utf8')));
+    expect(disclosures).toHaveLength(2);
+    expect(disclosures.find((d) => d.length === 3)?.slice(1)).toEqual(['holder', target.issuerId]);
+    expect(disclosures.find((d) => d.length === 2)?.[1]).toEqual(presentation.verifiableCredential[0]);
+    expect(payload.verifiableCredential[0]['...']).toBe(sdDigest(rest.find((d) => JSON.parse(Buffer.from(d, 'base64url').toString('utf8')).length === 2)!));
+  });
+
+  it('19. SD-JWT Presentation Issuance: verified at POST /presentations/verify: as given the presentation\'s own checks pass and its held credential (the suite\'s https issuer) is KEY_BINDING; holding a vc+sd-jwt gx-trust issued, it verifies, and without the holder disclosure too (the key bound by iss) (statements 12, 13, 14, 35)', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-selective.json'), holder: target.issuerId };
+    const asGiven = await target.verifyVp((await prove(presentation, CASE_19)).body.verifiablePresentation);
+    expect(asGiven.status, asGiven.text).toBe(422);
+    expect(failedChecks(asGiven)).toEqual([]);
+    expect(asGiven.body.format).toBe('vp+sd-jwt');
+    expect(heldChecks(asGiven, 0)[0]).toMatchObject({ check: 'key-binding', code: 'KEY_BINDING' });
+
+    const held = await issuedSdJwtCredential();
+    const answer = await prove({ ...presentation, verifiableCredential: [held] }, CASE_19);
+    expect(answer.status, answer.text).toBe(201);
+    const verified = await target.verifyVp(answer.body.verifiablePresentation);
+    expectVerified(verified);
+    expect(verified.body.document.holder).toBe(target.issuerId);
+    expect(verified.body.credentials[0].format).toBe('vc+sd-jwt');
+
+    const sdJwt = answer.body.verifiablePresentation.id.slice(SD_PREFIX.length) as string;
+    const [jws, ...rest] = sdJwt.split('~');
+    const withoutHolder = [jws, ...rest.filter((d) => d !== '' && !Buffer.from(d, 'base64url').toString('utf8').includes('"holder"')), ''].join('~');
+    expect(withoutHolder.split('~')).toHaveLength(3);
+    const partial = await target.verifyVp(withoutHolder);
+    expectVerified(partial);
+    expect(partial.body.document).not.toHaveProperty('holder');
+  });
+
+  it('19. SD-JWT Presentation Issuance: challenge and domain are written as nonce and aud, which POST /presentations/verify checks; the bare SD-JWT with Accept: application/vp+sd-jwt; the signature audited as presentation.signed', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-selective.json'), holder: target.issuerId, verifiableCredential: [await issuedSdJwtCredential()] };
+    const before = await target.svc.service.store.auditSize();
+    const bare = await fetch(`${target.svc.url}/presentations/prove`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/vp+sd-jwt', ...AUTH() },
+      body: JSON.stringify({ presentation, options: { format: 'vp+sd-jwt', alg: 'ES384', challenge: 'c-19', domain: 'https://verifier.example' } }),
+    });
+    expect(bare.status).toBe(201);
+    expect(bare.headers.get('content-type')).toMatch(/^application\/vp\+sd-jwt/);
+    const sdJwt = await bare.text();
+    expect(decodePart(sdJwt.split('~')[0]!, 1)).toMatchObject({ nonce: 'c-19', aud: 'https://verifier.example', holder: target.issuerId });
+
+    const entries = await target.svc.service.store.auditEntries(before, await target.svc.service.store.auditSize());
+    const entry = entries.map((e) => JSON.parse(e.leaf)).find((e) => e.action === 'presentation.signed');
+    expect(entry).toMatchObject({ subject: target.issuerId, details: { format: 'vp+sd-jwt', holder: target.issuerId } });
+    expect(entry.digests.presentation).toBe(`sha256:${createHash('sha256').update(sdJwt).digest('hex')}`);
+
+    expectVerified(await target.verifyVp(sdJwt, { challenge: 'c-19', domain: 'https://verifier.example' }));
+    const wrong = await target.verifyVp(sdJwt, { challenge: 'another' });
+    expect(wrong.status, wrong.text).toBe(422);
+    expect(failedChecks(wrong)[0]).toMatchObject({ check: 'challenge', code: 'CHALLENGE_MISMATCH' });
+  });
+
+  const COSE_PREFIX = 'data:application/vp+cose;base64,';
+
+  it('28. COSE Basic Presentation Issuance: an EnvelopedVerifiablePresentation of a COSE_Sign1 (tag 18) with alg ES384 (-35), content type application/vp, typ application/vp+cose, kid a P-384 method the holder lists for authentication, the presentation as payload; @auth0/cose verifies it under the published key (statements 19, 20, 22)', async () => {
+    // The suite hands its P-384 key for this case; gx-trust signs with its own P-384 key, as the service.
+    const presentation = { ...fixture(SUITE, 'presentation-single.json'), holder: target.issuerId };
+    const answer = await prove(presentation, { format: 'vp+cose', alg: 'ES384' });
+    expect(answer.status, answer.text).toBe(201);
+    const envelope = answer.body.verifiablePresentation;
+    expect(envelope).toMatchObject({ '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiablePresentation' });
+    expect(envelope.id.startsWith(COSE_PREFIX)).toBe(true);
+    const bytes = Buffer.from(envelope.id.slice(COSE_PREFIX.length), 'base64');
+    expect(bytes[0]).toBe(0xd2); // tag 18, COSE_Sign1
+
+    const { header, payload } = decodeCose(envelope.id.slice(COSE_PREFIX.length));
+    expect(header.get(1)).toBe(-35);
+    expect(header.get(3)).toBe('application/vp');
+    expect(header.get(16)).toBe('application/vp+cose');
+    const kid = new TextDecoder().decode(header.get(4));
+    expect(kid.startsWith(`${target.issuerId}#`)).toBe(true);
+    const { document, method } = await publishedMethod(kid);
+    expect(method?.publicKeyJwk).toMatchObject({ kty: 'EC', crv: 'P-384' });
+    expect(document.authentication).toContain(kid);
+    await Sign1.decode(bytes).verify(createPublicKey({ key: method.publicKeyJwk as JsonWebKey, format: 'jwk' }));
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(presentation);
+  });
+
+  it('28. COSE Basic Presentation Issuance: verified at POST /presentations/verify: as given the presentation\'s own checks pass and the suite\'s held vc+jwt (no JWS) is UNSUPPORTED_FORMAT; holding a vc+cose gx-trust issued, it verifies; audited as presentation.signed (statements 19, 20, 21)', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-single.json'), holder: target.issuerId };
+    const asGiven = await target.verifyVp((await prove(presentation, { format: 'vp+cose', alg: 'ES384' })).body.verifiablePresentation);
+    expect(asGiven.status, asGiven.text).toBe(422);
+    expect(failedChecks(asGiven)).toEqual([]);
+    expect(asGiven.body.format).toBe('vp+cose');
+    expect(heldChecks(asGiven, 0)[0]).toMatchObject({ check: 'format', code: 'UNSUPPORTED_FORMAT' });
+
+    const credential = { ...fixture(SUITE, 'credential-minimal.json'), issuer: target.issuerId, id: 'urn:uuid:1f6b2e0a-7c44-4d8e-8a3b-5e9d0c2b6a71' };
+    const issued = await target.issue(credential, { format: 'vc+cose', alg: 'ES256' });
+    expect(issued.status, issued.text).toBe(201);
+    const before = await target.svc.service.store.auditSize();
+    const answer = await prove({ ...presentation, verifiableCredential: [issued.body.verifiableCredential] }, { format: 'vp+cose', alg: 'ES384' });
+    expect(answer.status, answer.text).toBe(201);
+    const entries = await target.svc.service.store.auditEntries(before, await target.svc.service.store.auditSize());
+    expect(entries.map((e) => JSON.parse(e.leaf)).find((e) => e.action === 'presentation.signed')).toMatchObject({ subject: target.issuerId, details: { format: 'vp+cose', holder: target.issuerId } });
+    const verified = await target.verifyVp(answer.body.verifiablePresentation);
+    expectVerified(verified);
+    expect(verified.body.format).toBe('vp+cose');
+    expect(verified.body.credentials[0].format).toBe('vc+cose');
+  });
+
+  it('28. COSE Basic Presentation Issuance: a challenge or domain is refused, 400 at the option with a hint (a vp+cose has nowhere to carry them, and the verifier fails an expected one); nothing is signed or audited', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-single.json'), holder: target.issuerId };
+    const before = await target.svc.service.store.auditSize();
+    for (const [member, value] of [['challenge', 'c-28'], ['domain', 'https://verifier.example']] as const) {
+      const answer = await prove(presentation, { format: 'vp+cose', alg: 'ES384', [member]: value });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: `/options/${member}`, hint: expect.stringContaining('vp+sd-jwt') });
+    }
+    expect(await target.svc.service.store.auditSize()).toBe(before);
+  });
+
+  it('held credentials that are not EnvelopedVerifiableCredential objects, an unknown format, and selectivelyDisclosable with another format or naming iss are 400 at their pointer', async () => {
+    const presentation = { ...fixture(SUITE, 'presentation-single.json'), holder: target.issuerId };
+    // A Data Integrity credential is secured, but not as VC-JOSE-COSE presentations hold credentials.
+    const ldp = await target.issue({ ...fixture(SUITE, 'credential-minimal.json'), issuer: target.issuerId, id: `urn:uuid:${randomUUID()}` }, { format: 'ldp_vc' });
+    expect(ldp.status, ldp.text).toBe(201);
+    const unsecured = { ...fixture(SUITE, 'credential-minimal.json'), issuer: target.issuerId };
+    for (const format of ['vp+sd-jwt', 'vp+cose']) {
+      const answer = await prove({ ...presentation, verifiableCredential: [ldp.body.verifiableCredential] }, { format, alg: 'ES384' });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/presentation/verifiableCredential/0', hint: expect.stringContaining('EnvelopedVerifiableCredential') });
+      expect(answer.body.detail).toContain(format);
+      // An unsecured one is refused before any format is chosen, as for every presentation.
+      const plain = await prove({ ...presentation, verifiableCredential: [unsecured] }, { format, alg: 'ES384' });
+      expect(plain.status, plain.text).toBe(400);
+      expect(plain.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/presentation/verifiableCredential/0' });
+    }
+    const unknown = await prove(presentation, { format: 'vp+mdoc' });
+    expect(unknown.status, unknown.text).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/format' });
+    const jwt = await prove(presentation, { format: 'vp+jwt', selectivelyDisclosable: ['/holder'] });
+    expect(jwt.status, jwt.text).toBe(400);
+    expect(jwt.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable' });
+    for (const pointer of ['/type', '/iss']) {
+      const clear = await prove(presentation, { format: 'vp+sd-jwt', selectivelyDisclosable: [pointer] });
+      expect(clear.status, clear.text).toBe(400);
+      expect(clear.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/selectivelyDisclosable/0' });
+    }
   });
 });

@@ -217,6 +217,29 @@ function isEnveloped(value: unknown): boolean {
 }
 
 /**
+ * The presentation's credentials as a VC-JOSE-COSE presentation (vp+jwt, vp+sd-jwt, vp+cose) holds
+ * them, or undefined when it lists none. "Verifiable Credentials secured in verifiable
+ * presentations MUST use the Enveloped Verifiable Credential type" (§3.1.2, §3.2.2, §3.3.2): a
+ * bare string is taken as a VC-JWT and enveloped as `application/vc+jwt`; anything else is refused
+ * at its index (under `at`, where the presentation sits in the caller's request).
+ * @see https://www.w3.org/TR/vc-jose-cose/#securing-vps-with-jose
+ */
+export function envelopedCredentials(presentation: Record<string, unknown>, format: 'vp+jwt' | 'vp+sd-jwt' | 'vp+cose', at = ''): unknown[] | undefined {
+  const listed = presentation.verifiableCredential;
+  if (listed === undefined) return undefined;
+  const entries: unknown[] = Array.isArray(listed) ? listed : [listed];
+  if (entries.length === 0) return undefined;
+  return entries.map((entry, index) => {
+    if (typeof entry === 'string') return envelopeCredential(entry);
+    if (isEnveloped(entry)) return entry;
+    throw new GxTrustError('INVALID_INPUT', `credentials in a ${format} must be EnvelopedVerifiableCredential objects`, {
+      pointer: `${at}/verifiableCredential/${index}`,
+      hint: 'Hold each credential as {"@context": "https://www.w3.org/ns/credentials/v2", "type": "EnvelopedVerifiableCredential", "id": "data:application/vc+jwt,..."} (or vc+sd-jwt, vc+cose), or sign the presentation as ldp_vp',
+    });
+  });
+}
+
+/**
  * A `vp+jwt` whose payload is the presentation. The holder's challenge and domain go into the JWT
  * claims `nonce` and `aud`, as the VCDM 1.1 JWT mapping and OpenID4VP did: VC-JOSE-COSE defines no
  * other place for them, and a Data Integrity `proof` object would not be secured by the JWS.
@@ -239,19 +262,9 @@ export async function signPresentationJwt({
       pointer: '/holder',
     });
   }
-  const listed = presentation.verifiableCredential;
-  const entries: unknown[] = listed === undefined ? [] : Array.isArray(listed) ? listed : [listed];
-  const verifiableCredential = entries.map((entry, index) => {
-    if (typeof entry === 'string') return envelopeCredential(entry);
-    if (isEnveloped(entry)) return entry;
-    // "Verifiable Credentials secured in verifiable presentations MUST use the Enveloped
-    // Verifiable Credential type." @see https://www.w3.org/TR/vc-jose-cose/#securing-vps-with-jose
-    throw new GxTrustError('INVALID_INPUT', 'credentials in a vp+jwt must be EnvelopedVerifiableCredential objects', {
-      pointer: `/verifiableCredential/${index}`,
-    });
-  });
+  const verifiableCredential = envelopedCredentials(presentation, 'vp+jwt');
   const payload: Record<string, unknown> = { ...presentation, holder: presentation.holder ?? did };
-  if (entries.length > 0) payload.verifiableCredential = verifiableCredential;
+  if (verifiableCredential !== undefined) payload.verifiableCredential = verifiableCredential;
   setIssuerClaim(payload, did);
   setClaim(payload, 'iat', seconds(now));
   if (nonce !== undefined) setClaim(payload, 'nonce', nonce);

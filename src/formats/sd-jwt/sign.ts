@@ -9,6 +9,7 @@ import { assertAlgorithmAllowed } from '../../algorithms/index.js';
 import { GxTrustError } from '../../errors.js';
 import { isObject } from '../../json-input.js';
 import { compactJws, type Signer } from '../../keyring/signer.js';
+import { envelopedCredentials } from '../jose/sign.js';
 import { disclosureDigest, SD_ALG } from './verify.js';
 
 /**
@@ -47,6 +48,42 @@ function refuse(message: string, pointer: string, hint: string): never {
   throw new GxTrustError('INVALID_INPUT', message, { pointer, hint });
 }
 
+/** The checks and claims that differ between a credential and a presentation. */
+interface Kind {
+  typ: 'vc+sd-jwt' | 'vp+sd-jwt';
+  cty: 'vc' | 'vp';
+  /** Members a pointer may not name (they stay in the clear). */
+  inTheClear: readonly string[];
+  /** Where selectively disclosable members are, for the hint. */
+  disclosable: readonly string[];
+}
+
+const CREDENTIAL: Kind = { typ: 'vc+sd-jwt', cty: 'vc', inTheClear: ALWAYS_DISCLOSED, disclosable: ['/credentialSubject', '/evidence', '/termsOfUse', '...'] };
+
+/**
+ * A presentation keeps its @context, type and id in the clear; its holder may be disclosable (the
+ * suite's case 19 makes it so): a verifier then binds the key to `iss`, which repeats it.
+ */
+export const ALWAYS_DISCLOSED_IN_PRESENTATION = ['/@context', '/type', '/id'] as const;
+
+const PRESENTATION: Kind = { typ: 'vp+sd-jwt', cty: 'vp', inTheClear: ALWAYS_DISCLOSED_IN_PRESENTATION, disclosable: ['/holder', '/verifiableCredential/0', '...'] };
+
+/**
+ * Claims gx-trust writes itself and never hides in a disclosure: a verifier reads `iss` to bind the
+ * key, `iat`/`exp` to bound the signature, `nonce`/`aud` to check the challenge and domain.
+ */
+const JWT_CLAIMS = ['/iss', '/iat', '/exp', '/nbf', '/nonce', '/aud', '/cnf', '/_sd', '/_sd_alg'];
+
+function signerDidOf(signer: Signer): string {
+  const hash = signer.kid.indexOf('#');
+  const did = signer.kid.slice(0, Math.max(hash, 0));
+  if (!did.startsWith('did:')) throw new GxTrustError('INVALID_INPUT', `signer.kid must be an absolute DID URL, got ${signer.kid}`);
+  assertAlgorithmAllowed(signer.algorithm, signer.publicJwk);
+  return did;
+}
+
+const idOf = (value: unknown): unknown => (typeof value === 'string' ? value : isObject(value) ? value.id : undefined);
+
 /**
  * Signs `credential` as a vc+sd-jwt. Each pointer must name an existing member or array element
  * outside ALWAYS_DISCLOSED; nested pointers are made disclosable deepest first, so a disclosed
@@ -54,12 +91,8 @@ function refuse(message: string, pointer: string, hint: string): never {
  */
 export async function signCredentialSdJwt(options: SignCredentialSdJwtOptions): Promise<SignedSdJwt> {
   const { credential, signer, now } = options;
-  const at = options.optionsPointer ?? '/options/selectivelyDisclosable';
-  const hash = signer.kid.indexOf('#');
-  const did = signer.kid.slice(0, Math.max(hash, 0));
-  if (!did.startsWith('did:')) throw new GxTrustError('INVALID_INPUT', `signer.kid must be an absolute DID URL, got ${signer.kid}`);
-  assertAlgorithmAllowed(signer.algorithm, signer.publicJwk);
-  const issuer = typeof credential.issuer === 'string' ? credential.issuer : isObject(credential.issuer) ? credential.issuer.id : undefined;
+  const did = signerDidOf(signer);
+  const issuer = idOf(credential.issuer);
   if (issuer !== did) throw new GxTrustError('INVALID_INPUT', `credential.issuer (${String(issuer)}) must be the signer's DID ${did}`, { pointer: '/credential/issuer' });
   for (const claim of ['vc', 'vp', 'iss', 'iat', 'exp', 'nbf', 'cnf', '_sd', '_sd_alg']) {
     if (Object.hasOwn(credential, claim)) refuse(`the member "${claim}" is a JWT or SD-JWT claim gx-trust writes itself`, `/credential/${claim}`, `Remove "${claim}"`);
@@ -71,16 +104,61 @@ export async function signCredentialSdJwt(options: SignCredentialSdJwtOptions): 
     if (Number.isNaN(until)) throw new GxTrustError('INVALID_DATE', 'validUntil is not a date-time', { pointer: '/credential/validUntil' });
     claims.exp = Math.floor(until / 1000);
   }
+  return signSdJwt(claims, did, signer, options.selectivelyDisclosable, options.optionsPointer ?? '/options/selectivelyDisclosable', CREDENTIAL);
+}
+
+export interface SignPresentationSdJwtOptions {
+  presentation: Record<string, unknown>;
+  signer: Signer;
+  /** RFC 6901 pointers into the presentation: each member (or array element) becomes a disclosure. */
+  selectivelyDisclosable: readonly string[];
+  now: Date;
+  /** The verifier's challenge, as the `nonce` claim (as vp+jwt writes it; src/formats/sd-jwt/verify.ts reads it there). */
+  nonce?: string;
+  /** The verifier's domain, as the `aud` claim. */
+  audience?: string;
+  /** Where the presentation sits in the caller's request (`/presentation`), for error pointers. */
+  at?: string;
+  optionsPointer?: string;
+}
+
+/**
+ * Signs `presentation` as a vp+sd-jwt (VC-JOSE-COSE §3.2.2): its claims are the presentation, with
+ * `iss` the holder and `iat`, and `nonce`/`aud` for the verifier's challenge and domain; the held
+ * credentials must be enveloped, as in a vp+jwt. No key binding JWT: that binds a credential's
+ * `cnf` key, and the whole presentation is already signed by the holder.
+ * @see https://www.w3.org/TR/vc-jose-cose/#securing-with-sd-jwt
+ */
+export async function signPresentationSdJwt(options: SignPresentationSdJwtOptions): Promise<SignedSdJwt> {
+  const { presentation, signer, now } = options;
+  const at = options.at ?? '';
+  const did = signerDidOf(signer);
+  const holder = presentation.holder === undefined ? did : idOf(presentation.holder);
+  if (holder !== did) throw new GxTrustError('INVALID_INPUT', `presentation.holder (${String(holder)}) must be the signer's DID ${did}`, { pointer: `${at}/holder` });
+  for (const claim of ['vc', 'vp', 'iss', 'iat', 'exp', 'nbf', 'nonce', 'aud', 'cnf', '_sd', '_sd_alg']) {
+    if (Object.hasOwn(presentation, claim)) refuse(`the member "${claim}" is a JWT or SD-JWT claim gx-trust writes itself`, `${at}/${claim}`, `Remove "${claim}"; the challenge and domain go in options.challenge and options.domain`);
+  }
+  const claims: Record<string, unknown> = { ...structuredClone(presentation), holder: presentation.holder ?? did };
+  const held = envelopedCredentials(presentation, 'vp+sd-jwt', at);
+  if (held !== undefined) claims.verifiableCredential = held;
+  claims.iss = did;
+  claims.iat = Math.floor(now.getTime() / 1000);
+  if (options.nonce !== undefined) claims.nonce = options.nonce;
+  if (options.audience !== undefined) claims.aud = options.audience;
+  return signSdJwt(claims, did, signer, options.selectivelyDisclosable, options.optionsPointer ?? '/options/selectivelyDisclosable', PRESENTATION);
+}
+
+async function signSdJwt(claims: Record<string, unknown>, did: string, signer: Signer, selectivelyDisclosable: readonly string[], at: string, kind: Kind): Promise<SignedSdJwt> {
   const payload = structuredClone(claims);
 
-  const pointers = options.selectivelyDisclosable.map((pointer, index) => ({ pointer, index, tokens: pointer.startsWith('/') ? tokensOf(pointer) : [] }));
+  const pointers = selectivelyDisclosable.map((pointer, index) => ({ pointer, index, tokens: pointer.startsWith('/') ? tokensOf(pointer) : [] }));
   const seen = new Set<string>();
   for (const { pointer, index, tokens } of pointers) {
     const where = `${at}/${index}`;
-    if (tokens.length === 0) refuse(`${JSON.stringify(pointer)} is not a JSON pointer to a member of the credential`, where, 'Write a JSON pointer such as /credentialSubject/birthDate');
+    if (tokens.length === 0) refuse(`${JSON.stringify(pointer)} is not a JSON pointer to a member of the ${kind.cty === 'vc' ? 'credential' : 'presentation'}`, where, 'Write a JSON pointer such as /credentialSubject/birthDate');
     const first = `/${tokens[0]!.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if ((ALWAYS_DISCLOSED as readonly string[]).includes(first)) {
-      refuse(`${pointer} stays in the clear: a verifier needs ${first}`, where, `Selectively disclosable members are under ${['/credentialSubject', '/evidence', '/termsOfUse', '...'].join(', ')}; never ${ALWAYS_DISCLOSED.join(', ')}`);
+    if (kind.inTheClear.includes(first) || JWT_CLAIMS.includes(first)) {
+      refuse(`${pointer} stays in the clear: a verifier needs ${first}`, where, `Selectively disclosable members are under ${kind.disclosable.join(', ')}; never ${kind.inTheClear.join(', ')} or the JWT claims`);
     }
     if (seen.has(pointer)) refuse(`${pointer} is named twice`, where, 'Name each member once');
     seen.add(pointer);
@@ -109,10 +187,10 @@ export async function signCredentialSdJwt(options: SignCredentialSdJwtOptions): 
       parent._sd = [...digests, disclosureDigest(disclosure)].sort();
       disclosures.push(disclosure);
     } else {
-      refuse(`${pointer} names no member of the credential`, where, 'Point at an existing member or array element of the credential');
+      refuse(`${pointer} names no member of the ${kind.cty === 'vc' ? 'credential' : 'presentation'}`, where, `Point at an existing member or array element of the ${kind.cty === 'vc' ? 'credential' : 'presentation'}`);
     }
   }
   payload._sd_alg = SD_ALG;
-  const jws = await compactJws({ typ: 'vc+sd-jwt', cty: 'vc', iss: did }, payload, signer);
+  const jws = await compactJws({ typ: kind.typ, cty: kind.cty, iss: did }, payload, signer);
   return { sdJwt: `${[jws, ...disclosures.sort()].join('~')}~`, claims };
 }

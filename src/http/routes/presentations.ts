@@ -21,7 +21,7 @@ export interface PresentationRouteDependencies extends VerifyRouteDependencies {
 export const presentationRoutes: readonly Route<PresentationRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/presentations/prove', operationId: 'provePresentation', tag: 'Presentations', roles: ['member'], signing: 'presentations',
-    summary: 'Sign a presentation: a member as its own DID, an admin as the service (Data Integrity or vp+jwt); audited',
+    summary: 'Sign a presentation: a member as its own DID, an admin as the service (Data Integrity, vp+jwt, vp+sd-jwt or vp+cose); audited',
     request: { schema: ProvePresentationRequest, example: examples.provePresentation },
     responses: { 201: { description: 'The signed presentation', schema: SignedPresentation }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN },
     async handler(context, deps: PresentationRouteDependencies) {
@@ -31,6 +31,9 @@ export const presentationRoutes: readonly Route<PresentationRouteDependencies>[]
       const signed = await deps.signer.signPresentation(body.presentation, body.options ?? {}, { caller: context.caller() });
       if (signed.format === 'vp+jwt' && context.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
         return text(201, 'application/vp+jwt', signed.jwt);
+      }
+      if (signed.format === 'vp+sd-jwt' && context.accepts(['application/json', 'application/vp+sd-jwt']) === 'application/vp+sd-jwt') {
+        return text(201, 'application/vp+sd-jwt', signed.jwt);
       }
       return json(201, { verifiablePresentation: signed.verifiablePresentation });
     },

@@ -70,6 +70,9 @@ describe('signCredentialSdJwt()', () => {
       [['/credentialSubject/roles/7'], '/options/selectivelyDisclosable/0'],
       [['credentialSubject'], '/options/selectivelyDisclosable/0'],
       [['/credentialSubject/memberOf', '/credentialSubject/memberOf'], '/options/selectivelyDisclosable/1'],
+      // A claim gx-trust writes (iss binds the key, iat and exp bound the signature) never goes into a disclosure.
+      [['/iss'], '/options/selectivelyDisclosable/0'],
+      [['/credentialSubject/memberOf', '/iat'], '/options/selectivelyDisclosable/1'],
     ];
     for (const [pointers, pointer] of cases) {
       const error = await signCredentialSdJwt({ credential: nested(issuer), signer: issuer.signer, selectivelyDisclosable: pointers, now: NOW }).catch((e: unknown) => e);
