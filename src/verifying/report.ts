@@ -74,6 +74,40 @@ export function failed(check: CheckName, code: ErrorCode, message: string, point
   return result;
 }
 
+/**
+ * A check that failed inside a format's sequence of checks, thrown so the sequence stops there;
+ * `settleFailure` turns it into the failed check and every check still pending into one not run.
+ */
+export class CheckFailure extends Error {
+  constructor(
+    readonly check: CheckName,
+    readonly code: ErrorCode,
+    message: string,
+    readonly pointer?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function failCheck(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
+  throw new CheckFailure(check, code, message, pointer);
+}
+
+/**
+ * Closes a sequence of checks that stopped: the failure is reported as its check, and each check
+ * still pending as not run, since "a verification never returns valid when a check could not be
+ * run". Anything but a CheckFailure is rethrown. `pending` is left empty.
+ */
+export function settleChecks(checks: Check[], pending: CheckName[], error?: unknown): void {
+  if (error !== undefined) {
+    if (!(error instanceof CheckFailure)) throw error;
+    const at = pending.indexOf(error.check);
+    if (at >= 0) pending.splice(at, 1);
+    checks.push(failed(error.check, error.code, error.message, error.pointer));
+  }
+  for (const check of pending.splice(0)) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
+}
+
 /** Builds the report: `verified` is derived from the checks, never set by hand. */
 export function makeReport(
   format: string,

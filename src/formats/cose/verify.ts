@@ -16,9 +16,9 @@ import { assertAlgorithmAllowed } from '../../algorithms/index.js';
 import { dataUrlContent, envelopeContextFault, ignoredEnvelopeMembers, isEnvelope, ENVELOPE_TYPES, type EnvelopeKind } from '../../credentials/enveloped.js';
 import type { ProofPurpose } from '../../dids/types.js';
 import { jsonLdInputFaults } from '../../document-loader/index.js';
-import { isGxTrustError, type ErrorCode } from '../../errors.js';
+import { isGxTrustError } from '../../errors.js';
 import { isObject } from '../../json-input.js';
-import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
+import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
 import { controllerKid, createIssuerKeys, type IssuerKey, type IssuerKeys } from '../jose/issuer-key.js';
 
@@ -53,21 +53,6 @@ export const MAX_COSE_BYTES = 384 * 1024;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-class CheckFailure extends Error {
-  constructor(
-    readonly check: CheckName,
-    readonly code: ErrorCode,
-    message: string,
-    readonly pointer?: string,
-  ) {
-    super(message);
-  }
-}
-
-function fail(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
-  throw new CheckFailure(check, code, message, pointer);
-}
-
 /** Where an input carries a COSE envelope: the `data:` URL's content, or undefined when it is not this format's. */
 function extractDataUrl(input: unknown, kind: Kind): ReturnType<typeof dataUrlContent> {
   const mediaTypes = [`application/${COSE_TYPES[kind]}`];
@@ -98,83 +83,83 @@ interface Decoded {
 
 function checkFormat(input: unknown, kind: Kind, ctx: VerifyContext, warnings: string[]): Decoded {
   const content = extractDataUrl(input, kind);
-  if (content === undefined) fail('format', 'UNSUPPORTED_FORMAT', `not a data:application/${COSE_TYPES[kind]};base64 URL or an ${ENVELOPE_TYPES[kind]}`);
+  if (content === undefined) failCheck('format', 'UNSUPPORTED_FORMAT', `not a data:application/${COSE_TYPES[kind]};base64 URL or an ${ENVELOPE_TYPES[kind]}`);
   // VC-JOSE-COSE §3.3.1: "the credentials MUST be encoded using base64" in the data: URL.
-  if (!content.base64) fail('format', 'UNSUPPORTED_FORMAT', `a ${COSE_TYPES[kind]} data: URL must be base64-encoded (data:application/${COSE_TYPES[kind]};base64,...)`);
-  if (!BASE64.test(content.text)) fail('format', 'UNSUPPORTED_FORMAT', 'the data: URL content is not base64');
-  if (content.bytes.length > MAX_COSE_BYTES) fail('format', 'PAYLOAD_TOO_LARGE', `the COSE message exceeds ${MAX_COSE_BYTES} bytes`);
+  if (!content.base64) failCheck('format', 'UNSUPPORTED_FORMAT', `a ${COSE_TYPES[kind]} data: URL must be base64-encoded (data:application/${COSE_TYPES[kind]};base64,...)`);
+  if (!BASE64.test(content.text)) failCheck('format', 'UNSUPPORTED_FORMAT', 'the data: URL content is not base64');
+  if (content.bytes.length > MAX_COSE_BYTES) failCheck('format', 'PAYLOAD_TOO_LARGE', `the COSE message exceeds ${MAX_COSE_BYTES} bytes`);
 
   let message: unknown;
   try {
     message = decodeCbor(content.bytes, { [COSE_SIGN1_TAG]: (decodeContent) => new Sign1(decodeContent()) });
   } catch (error) {
-    fail('format', 'UNSUPPORTED_FORMAT', `not a COSE_Sign1: the CBOR does not decode (${error instanceof Error ? error.message.slice(0, 120) : 'invalid'})`);
+    failCheck('format', 'UNSUPPORTED_FORMAT', `not a COSE_Sign1: the CBOR does not decode (${error instanceof Error ? error.message.slice(0, 120) : 'invalid'})`);
   }
   // RFC 9052 §2: COSE_Sign1 is tag 18, or untagged where the context (here the media type) says so.
   const structure = message instanceof Sign1 ? message.value : message;
-  if (!Array.isArray(structure) || structure.length !== 4) fail('format', 'UNSUPPORTED_FORMAT', 'not a COSE_Sign1: an array of [protected, unprotected, payload, signature]');
+  if (!Array.isArray(structure) || structure.length !== 4) failCheck('format', 'UNSUPPORTED_FORMAT', 'not a COSE_Sign1: an array of [protected, unprotected, payload, signature]');
   const [protectedBytes, unprotectedHeader, payloadBytes, signature] = structure as unknown[];
   if (!(protectedBytes instanceof Uint8Array) || !(unprotectedHeader instanceof Map) || !(signature instanceof Uint8Array)) {
-    fail('format', 'UNSUPPORTED_FORMAT', 'not a COSE_Sign1: protected must be a bstr, unprotected a map, signature a bstr');
+    failCheck('format', 'UNSUPPORTED_FORMAT', 'not a COSE_Sign1: protected must be a bstr, unprotected a map, signature a bstr');
   }
-  if (payloadBytes === null) fail('format', 'UNSUPPORTED_FORMAT', 'a detached payload is not accepted: the payload is the credential');
-  if (!(payloadBytes instanceof Uint8Array)) fail('format', 'UNSUPPORTED_FORMAT', 'the payload is not a bstr');
+  if (payloadBytes === null) failCheck('format', 'UNSUPPORTED_FORMAT', 'a detached payload is not accepted: the payload is the credential');
+  if (!(payloadBytes instanceof Uint8Array)) failCheck('format', 'UNSUPPORTED_FORMAT', 'the payload is not a bstr');
 
   let protectedHeader: unknown;
   try {
     protectedHeader = protectedBytes.length === 0 ? new Map() : decodeCbor(protectedBytes);
   } catch {
-    fail('format', 'UNSUPPORTED_FORMAT', 'the protected header does not decode as CBOR');
+    failCheck('format', 'UNSUPPORTED_FORMAT', 'the protected header does not decode as CBOR');
   }
-  if (!(protectedHeader instanceof Map)) fail('format', 'UNSUPPORTED_FORMAT', 'the protected header is not a map');
+  if (!(protectedHeader instanceof Map)) failCheck('format', 'UNSUPPORTED_FORMAT', 'the protected header is not a map');
 
   // The algorithm is read only where the signature covers it; an unprotected alg is ignored.
   const algId = protectedHeader.get(HEADER.alg);
   const alg = typeof algId === 'number' ? COSE_ALGORITHMS.get(algId) : undefined;
   if (alg === undefined) {
     const why = algId === undefined && unprotectedHeader.has(HEADER.alg) ? ' (an alg in the unprotected header is not read)' : '';
-    fail('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(algId ?? null)} is not accepted${why} (${[...COSE_ALGORITHMS].map(([id, name]) => `${name} ${id}`).join(', ')})`);
+    failCheck('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(algId ?? null)} is not accepted${why} (${[...COSE_ALGORITHMS].map(([id, name]) => `${name} ${id}`).join(', ')})`);
   }
   if (unprotectedHeader.has(HEADER.alg)) warnings.push('the unprotected header names an alg: ignored, the protected alg is the one checked');
   // RFC 9052 §3.1: a crit label the recipient does not understand makes the message invalid.
-  if (protectedHeader.has(HEADER.crit)) fail('format', 'INVALID_INPUT', `"crit" names header parameters gx-trust does not understand: ${String(protectedHeader.get(HEADER.crit))}`);
+  if (protectedHeader.has(HEADER.crit)) failCheck('format', 'INVALID_INPUT', `"crit" names header parameters gx-trust does not understand: ${String(protectedHeader.get(HEADER.crit))}`);
 
   const typ = protectedHeader.get(HEADER.typ);
   if (typ !== undefined && (typeof typ !== 'string' || typ.toLowerCase() !== `application/${COSE_TYPES[kind]}`)) {
-    fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not application/${COSE_TYPES[kind]}`);
+    failCheck('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not application/${COSE_TYPES[kind]}`);
   }
   const contentType = protectedHeader.get(HEADER.contentType);
   if (contentType !== undefined && (typeof contentType !== 'string' || contentType.toLowerCase() !== CONTENT_TYPES[kind])) {
-    fail('format', 'TOKEN_TYPE', `the content type ${JSON.stringify(contentType)} is not ${CONTENT_TYPES[kind]}`);
+    failCheck('format', 'TOKEN_TYPE', `the content type ${JSON.stringify(contentType)} is not ${CONTENT_TYPES[kind]}`);
   }
 
   let document: unknown;
   try {
     document = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
   } catch {
-    fail('format', 'UNSUPPORTED_FORMAT', 'the payload is not UTF-8 JSON');
+    failCheck('format', 'UNSUPPORTED_FORMAT', 'the payload is not UTF-8 JSON');
   }
-  if (!isObject(document)) fail('format', 'UNSUPPORTED_FORMAT', 'the payload is not a JSON object');
+  if (!isObject(document)) failCheck('format', 'UNSUPPORTED_FORMAT', 'the payload is not a JSON object');
   const types = Array.isArray(document.type) ? document.type : [document.type];
   const expected = kind === 'credential' ? 'VerifiableCredential' : 'VerifiablePresentation';
-  if (!types.includes(expected)) fail('format', 'TOKEN_TYPE', `the payload is not a ${kind} (type ${expected})`);
+  if (!types.includes(expected)) failCheck('format', 'TOKEN_TYPE', `the payload is not a ${kind} (type ${expected})`);
   const fault = jsonLdInputFaults(document, { loader: ctx.documentLoader, what: 'the COSE payload' })[0];
-  if (fault !== undefined) fail('format', fault.code, fault.detail, fault.pointer);
+  if (fault !== undefined) failCheck('format', fault.code, fault.detail, fault.pointer);
 
   const kidOf = (header: Map<unknown, unknown>): string | undefined => {
     const value = header.get(HEADER.kid);
     if (value === undefined) return undefined;
-    if (!(value instanceof Uint8Array)) fail('key-binding', 'KEY_BINDING', 'kid is not a bstr');
+    if (!(value instanceof Uint8Array)) failCheck('key-binding', 'KEY_BINDING', 'kid is not a bstr');
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(value);
     } catch {
-      fail('key-binding', 'KEY_BINDING', 'kid is not UTF-8: gx-trust reads it as a DID URL');
+      failCheck('key-binding', 'KEY_BINDING', 'kid is not UTF-8: gx-trust reads it as a DID URL');
     }
   };
   const protectedKid = kidOf(protectedHeader);
   const unprotectedKid = kidOf(unprotectedHeader);
   if (protectedKid !== undefined && unprotectedKid !== undefined && protectedKid !== unprotectedKid) {
-    fail('key-binding', 'KEY_BINDING', 'the protected and unprotected headers name different kids');
+    failCheck('key-binding', 'KEY_BINDING', 'the protected and unprotected headers name different kids');
   }
   return { protectedBytes, protectedHeader, unprotectedHeader, payloadBytes, signature, alg, document, kid: protectedKid ?? unprotectedKid };
 }
@@ -222,7 +207,7 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
     const warnings: string[] = [];
     try {
       const envelopeFault = envelopeContextFault(input, kind);
-      if (envelopeFault !== undefined) fail('format', 'INVALID_INPUT', envelopeFault, '/@context');
+      if (envelopeFault !== undefined) failCheck('format', 'INVALID_INPUT', envelopeFault, '/@context');
       const decoded = checkFormat(input, kind, ctx, warnings);
       result.document = decoded.document;
       if (kind === 'presentation') {
@@ -233,8 +218,8 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
 
       const controller = kind === 'credential' ? idOf(decoded.document.issuer) : idOf(decoded.document.holder);
       const name = kind === 'credential' ? 'issuer' : 'holder';
-      if (controller === undefined) fail('key-binding', 'KEY_BINDING', `the payload names no ${name}`);
-      if (!controller.startsWith('did:')) fail('key-binding', 'KEY_BINDING', `the ${name} ${controller} is not a DID`);
+      if (controller === undefined) failCheck('key-binding', 'KEY_BINDING', `the payload names no ${name}`);
+      if (!controller.startsWith('did:')) failCheck('key-binding', 'KEY_BINDING', `the ${name} ${controller} is not a DID`);
       result.issuer = controller;
       const purpose: ProofPurpose = kind === 'credential' ? 'assertionMethod' : 'authentication';
       let key: IssuerKey;
@@ -244,7 +229,7 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
         key = await keys.resolve(ctx.resolver, { kid, controller, purpose });
       } catch (error) {
         if (error instanceof CheckFailure) throw error;
-        if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
         throw error;
       }
       result.verificationMethod = key.method;
@@ -253,7 +238,7 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
       try {
         assertAlgorithmAllowed(decoded.alg, key.jwk);
       } catch (error) {
-        if (isGxTrustError(error)) fail('proof', error.code, error.message);
+        if (isGxTrustError(error)) failCheck('proof', error.code, error.message);
         throw error;
       }
       let verified = false;
@@ -262,19 +247,16 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
       } catch {
         verified = false;
       }
-      if (!verified) fail('proof', 'INVALID_SIGNATURE', `the ${decoded.alg} signature does not verify with ${key.method.id}`);
+      if (!verified) failCheck('proof', 'INVALID_SIGNATURE', `the ${decoded.alg} signature does not verify with ${key.method.id}`);
       pass('proof', decoded.alg);
 
       // A vp+cose has nowhere gx-trust reads a nonce or an audience from: an expected one fails closed.
-      if (kind === 'presentation' && ctx.challenge !== undefined) fail('challenge', 'CHALLENGE_MISMATCH', 'a vp+cose carries no nonce to compare with the expected challenge');
-      if (kind === 'presentation' && ctx.domain !== undefined) fail('domain', 'DOMAIN_MISMATCH', 'a vp+cose carries no audience to compare with the expected domain');
+      if (kind === 'presentation' && ctx.challenge !== undefined) failCheck('challenge', 'CHALLENGE_MISMATCH', 'a vp+cose carries no nonce to compare with the expected challenge');
+      if (kind === 'presentation' && ctx.domain !== undefined) failCheck('domain', 'DOMAIN_MISMATCH', 'a vp+cose carries no audience to compare with the expected domain');
     } catch (error) {
-      if (!(error instanceof CheckFailure)) throw error;
-      if (!pending.includes(error.check)) pending.push(error.check);
-      pending.splice(pending.indexOf(error.check), 1);
-      checks.push(failed(error.check, error.code, error.message, error.pointer));
+      settleChecks(checks, pending, error);
     }
-    for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
+    settleChecks(checks, pending);
     warnings.push(...ignoredEnvelopeMembers(input));
     if (warnings.length > 0) result.warnings = warnings;
     return result;

@@ -37,8 +37,8 @@ export interface IssuerKey {
   key: KeyObject;
 }
 
-/** RFC 7638 thumbprint of the members the key type requires: the cache key of an imported key. */
-function thumbprint(jwk: JWK): string {
+/** RFC 7638 thumbprint (SHA-256, base64url) of the members the key type requires: the cache key of an imported key. */
+export function thumbprint(jwk: JWK): string {
   const required =
     jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
     : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }

@@ -8,17 +8,18 @@
  * @see https://www.w3.org/TR/vc-jose-cose/#alg-jose
  * @see https://www.rfc-editor.org/rfc/rfc8725 (JWT Best Current Practices)
  */
-import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { DidResolver, ProofPurpose, VerificationMethod } from '../../dids/types.js';
 import { verificationMethodJwk } from '../../dids/multikey.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
-import { isGxTrustError, type ErrorCode } from '../../errors.js';
+import { isGxTrustError } from '../../errors.js';
 import { jsonInputFaults, isObject } from '../../json-input.js';
 import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
-import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
+import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
+import { thumbprint } from './issuer-key.js';
 import { LEGACY_CLAIM, LEGACY_FORMAT, LegacyMappingError, legacyDocument } from './vcdm11.js';
 import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from '../../verifying/types.js';
 
@@ -57,21 +58,6 @@ export const MAX_JWS_LENGTH = 512 * 1024;
 const B64URL = /^[A-Za-z0-9_-]*$/;
 /** The checks this module always reports, in order; a presentation adds challenge/domain when asked. */
 const BASE_CHECKS: readonly CheckName[] = ['format', 'key-binding', 'proof'];
-
-class CheckFailure extends Error {
-  constructor(
-    readonly check: CheckName,
-    readonly code: ErrorCode,
-    message: string,
-    readonly pointer?: string,
-  ) {
-    super(message);
-  }
-}
-
-function fail(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
-  throw new CheckFailure(check, code, message, pointer);
-}
 
 function idOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -112,7 +98,7 @@ function checkEnvelope(input: unknown, kind: Kind): void {
   const context = input['@context'];
   const contexts = Array.isArray(context) ? context : context === undefined ? [] : [context];
   if (!contexts.includes(VC_V2_CONTEXT)) {
-    fail('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${VC_V2_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
+    failCheck('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${VC_V2_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
   }
 }
 
@@ -145,9 +131,9 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   try {
     value = JSON.parse(UTF8.decode(Buffer.from(part, 'base64url')));
   } catch {
-    fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not base64url-encoded UTF-8 JSON`);
+    failCheck('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not base64url-encoded UTF-8 JSON`);
   }
-  if (!isObject(value)) fail('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not a JSON object`);
+  if (!isObject(value)) failCheck('format', 'UNSUPPORTED_FORMAT', `the JWS ${what} is not a JSON object`);
   return value;
 }
 
@@ -166,45 +152,45 @@ interface Decoded {
 /** Everything that can be decided from the token alone, before any key is looked up. */
 function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoader): Decoded {
   if (token === undefined) {
-    fail('format', 'UNSUPPORTED_FORMAT', `not a compact JWS, data: URL or ${ENVELOPE_TYPES[kind]}`);
+    failCheck('format', 'UNSUPPORTED_FORMAT', `not a compact JWS, data: URL or ${ENVELOPE_TYPES[kind]}`);
   }
-  if (token.length > MAX_JWS_LENGTH) fail('format', 'PAYLOAD_TOO_LARGE', `the JWS exceeds ${MAX_JWS_LENGTH} characters`);
+  if (token.length > MAX_JWS_LENGTH) failCheck('format', 'PAYLOAD_TOO_LARGE', `the JWS exceeds ${MAX_JWS_LENGTH} characters`);
   const parts = token.split('.');
   // A JWE is refused before its header is even parsed: no decryption, decompression or PBES2
   // iteration is ever attempted (CVE-2024-28176, CVE-2022-36083).
-  if (parts.length === 5) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE (5 parts) is not accepted: VC-JOSE credentials are JWS');
+  if (parts.length === 5) failCheck('format', 'UNSUPPORTED_FORMAT', 'a JWE (5 parts) is not accepted: VC-JOSE credentials are JWS');
   const [headerPart, payloadPart, signaturePart] = parts;
   if (parts.length !== 3 || headerPart === undefined || payloadPart === undefined || signaturePart === undefined) {
-    fail('format', 'UNSUPPORTED_FORMAT', 'a compact JWS has three parts');
+    failCheck('format', 'UNSUPPORTED_FORMAT', 'a compact JWS has three parts');
   }
   if (!parts.every((part) => B64URL.test(part)) || headerPart === '') {
-    fail('format', 'UNSUPPORTED_FORMAT', 'the JWS parts are not base64url');
+    failCheck('format', 'UNSUPPORTED_FORMAT', 'the JWS parts are not base64url');
   }
   const header = decodeJson(headerPart, 'protected header');
   const headerFault = jsonInputFaults(header, { what: 'the JWS protected header' })[0];
-  if (headerFault !== undefined) fail('format', headerFault.code, headerFault.detail);
-  if (Object.hasOwn(header, 'enc')) fail('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
+  if (headerFault !== undefined) failCheck('format', headerFault.code, headerFault.detail);
+  if (Object.hasOwn(header, 'enc')) failCheck('format', 'UNSUPPORTED_FORMAT', 'a JWE header ("enc") is not accepted');
 
   const alg = header.alg;
   if (typeof alg !== 'string' || !ACCEPTED_ALGORITHMS.has(alg)) {
-    fail('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not accepted (${[...ACCEPTED_ALGORITHMS].join(', ')} only)`);
+    failCheck('format', 'ALG_NOT_ALLOWED', `alg ${JSON.stringify(alg)} is not accepted (${[...ACCEPTED_ALGORITHMS].join(', ')} only)`);
   }
   // "b64": false changes what is signed (RFC 7797) and only means something when listed in
   // "crit"; VC-JOSE payloads are always base64url-encoded. Any "crit" names an extension gx-trust
   // does not implement, and RFC 7515 §4.1.11 says the JWS "MUST be rejected" then. Both are
   // input gx-trust refuses to process, hence INVALID_INPUT (400) rather than a signature failure.
-  if (Object.hasOwn(header, 'b64')) fail('format', 'INVALID_INPUT', 'the "b64" header (unencoded payload, RFC 7797) is not accepted');
+  if (Object.hasOwn(header, 'b64')) failCheck('format', 'INVALID_INPUT', 'the "b64" header (unencoded payload, RFC 7797) is not accepted');
   if (Object.hasOwn(header, 'crit')) {
-    fail('format', 'INVALID_INPUT', `"crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
+    failCheck('format', 'INVALID_INPUT', `"crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
   }
   const typ = header.typ;
-  if (typ !== undefined && typeof typ !== 'string') fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a string`);
+  if (typ !== undefined && typeof typ !== 'string') failCheck('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a string`);
   const declared = typ === undefined ? undefined : normalizeMediaType(typ);
   // A typ naming a kind must name this one: explicit typing is what keeps a vp+jwt or an access
   // token from being taken for a credential. "jwt" (RFC 7519 §5.1) names no kind.
   const explicit = declared !== undefined && declared !== 'jwt';
   if (explicit && !TOKEN_TYPES[kind].includes(declared)) {
-    fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a ${kind} type (${TOKEN_TYPES[kind].join(', ')})`);
+    failCheck('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a ${kind} type (${TOKEN_TYPES[kind].join(', ')})`);
   }
   const payload = decodeJson(payloadPart, 'payload');
   let document = payload;
@@ -212,7 +198,7 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
   if (explicit) {
     // "The JWT Claim Names vc and vp MUST NOT be present." @see https://www.w3.org/TR/vc-jose-cose/#jose-header-parameters-jwt-claims
     for (const claim of ['vc', 'vp']) {
-      if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
+      if (Object.hasOwn(payload, claim)) failCheck('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
     }
   } else {
     // "The typ header parameter SHOULD be vc+jwt": without it (or with the generic "JWT" VCDM 1.1
@@ -221,17 +207,17 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
     // @see https://www.w3.org/TR/vc-jose-cose/#securing-with-jose
     const found = payloadKind(payload);
     if (found?.kind !== kind) {
-      fail('format', 'TOKEN_TYPE', `typ ${typ === undefined ? 'is absent' : JSON.stringify(typ)} and the payload is not a ${kind}${found === undefined ? '' : ` but a ${found.kind}`}`);
+      failCheck('format', 'TOKEN_TYPE', `typ ${typ === undefined ? 'is absent' : JSON.stringify(typ)} and the payload is not a ${kind}${found === undefined ? '' : ` but a ${found.kind}`}`);
     }
     if (found.legacy) {
       legacy = true;
       // The claims outside vc/vp are read too (iss, sub, jti...): the whole payload meets the input walk first.
       const claimsFault = jsonInputFaults(payload, { what: 'the JWS payload' })[0];
-      if (claimsFault !== undefined) fail('format', claimsFault.code, claimsFault.detail);
+      if (claimsFault !== undefined) failCheck('format', claimsFault.code, claimsFault.detail);
       try {
         document = legacyDocument(payload, kind);
       } catch (error) {
-        if (error instanceof LegacyMappingError) fail('format', 'INVALID_INPUT', error.message, error.pointer);
+        if (error instanceof LegacyMappingError) failCheck('format', 'INVALID_INPUT', error.message, error.pointer);
         throw error;
       }
     }
@@ -239,7 +225,7 @@ function checkFormat(token: string | undefined, kind: Kind, loader: DocumentLoad
   // The payload is the credential: its contexts are checked as a Data Integrity document's are,
   // although gx-trust never expands it (its reader will), and before any key is looked up.
   const payloadFault = jsonLdInputFaults(document, { loader, what: legacy ? `the "${LEGACY_CLAIM[kind]}" claim` : 'the JWS payload' })[0];
-  if (payloadFault !== undefined) fail('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
+  if (payloadFault !== undefined) failCheck('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
   const format = legacy ? LEGACY_FORMAT[kind] : explicit ? declared : kind === 'credential' ? 'vc+jwt' : 'vp+jwt';
   return { token, header, payload, alg, document, legacy, format };
 }
@@ -263,23 +249,23 @@ function expectedController(decoded: Decoded, kind: Kind): string {
   const { header, payload, document } = decoded;
   const subject = kind === 'credential' ? idOf(document.issuer) : idOf(document.holder) ?? (typeof payload.iss === 'string' ? payload.iss : undefined);
   const subjectName = kind === 'credential' ? 'issuer' : 'holder';
-  if (subject === undefined) fail('key-binding', 'KEY_BINDING', `the payload names no ${subjectName}`);
+  if (subject === undefined) failCheck('key-binding', 'KEY_BINDING', `the payload names no ${subjectName}`);
   // iss, where either place carries it, must be the issuer: did-jwt and other JWT libraries bind
   // the key to iss, gx-trust to the issuer, and a token may not tell them two stories.
   if (header.iss !== undefined && header.iss !== subject) {
-    fail('key-binding', 'KEY_BINDING', `header iss ${JSON.stringify(header.iss)} differs from the ${subjectName} ${subject}`);
+    failCheck('key-binding', 'KEY_BINDING', `header iss ${JSON.stringify(header.iss)} differs from the ${subjectName} ${subject}`);
   }
   if (payload.iss !== undefined && payload.iss !== subject) {
-    fail('key-binding', 'KEY_BINDING', `claim iss ${JSON.stringify(payload.iss)} differs from the ${subjectName} ${subject}`);
+    failCheck('key-binding', 'KEY_BINDING', `claim iss ${JSON.stringify(payload.iss)} differs from the ${subjectName} ${subject}`);
   }
-  if (!subject.startsWith('did:')) fail('key-binding', 'KEY_BINDING', `the ${subjectName} ${subject} is not a DID`);
+  if (!subject.startsWith('did:')) failCheck('key-binding', 'KEY_BINDING', `the ${subjectName} ${subject} is not a DID`);
   return subject;
 }
 
 function checkKeyHeaders(header: Record<string, unknown>): void {
   for (const name of KEY_CARRYING_HEADERS) {
     if (Object.hasOwn(header, name)) {
-      fail('key-binding', 'KEY_BINDING', `the "${name}" header is not used: the key comes only from the issuer's DID document`);
+      failCheck('key-binding', 'KEY_BINDING', `the "${name}" header is not used: the key comes only from the issuer's DID document`);
     }
   }
 }
@@ -294,12 +280,12 @@ function checkKeyHeaders(header: Record<string, unknown>): void {
 function checkKid(decoded: Decoded, controller: string): string {
   const { header, payload } = decoded;
   const given = header.kid;
-  if (typeof given !== 'string') fail('key-binding', 'KEY_BINDING', 'the header has no kid');
+  if (typeof given !== 'string') failCheck('key-binding', 'KEY_BINDING', 'the header has no kid');
   const iss = typeof payload.iss === 'string' ? payload.iss : typeof header.iss === 'string' ? header.iss : undefined;
   const kid = given.startsWith('#') && iss !== undefined ? `${iss}${given}` : given;
   if (!kid.startsWith(`${controller}#`) || kid.length === controller.length + 1) {
     const why = given.startsWith('#') && iss === undefined ? ': a relative kid needs an iss to resolve against' : '';
-    fail('key-binding', 'KEY_BINDING', `kid ${JSON.stringify(given.slice(0, 200))} is not a verification method of ${controller}${why}`);
+    failCheck('key-binding', 'KEY_BINDING', `kid ${JSON.stringify(given.slice(0, 200))} is not a verification method of ${controller}${why}`);
   }
   return kid;
 }
@@ -314,26 +300,16 @@ async function soleMethodId(resolver: DidResolver, controller: string, purpose: 
   try {
     document = await resolver.resolve(controller);
   } catch (error) {
-    if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+    if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
     throw error;
   }
   const listed = Array.isArray(document[purpose]) ? (document[purpose] as unknown[]) : [];
   const ids = listed.map((entry) => (typeof entry === 'string' ? entry : idOf(entry))).filter((id) => id !== undefined);
   const [only, ...more] = ids.map((id) => (id.startsWith('#') ? `${controller}${id}` : id));
   if (only === undefined || more.length > 0) {
-    fail('key-binding', 'KEY_BINDING', `the header has no kid and ${controller} lists ${ids.length} ${purpose} methods: name one in kid`);
+    failCheck('key-binding', 'KEY_BINDING', `the header has no kid and ${controller} lists ${ids.length} ${purpose} methods: name one in kid`);
   }
   return only;
-}
-
-/** RFC 7638 thumbprint (SHA-256, base64url) of the members the key type requires. */
-function thumbprint(jwk: JWK): string {
-  const required =
-    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
-    : jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
-    : jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
-    : { kty: jwk.kty };
-  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
 }
 
 interface ImportedKey {
@@ -434,11 +410,11 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
       let imported: ImportedKey;
       try {
         method = await ctx.resolver.resolveVerificationMethod(kid, { purpose, expectedController: controller });
-        if (method.id !== kid) fail('key-binding', 'KEY_BINDING', `the resolver returned ${method.id} for ${kid}`);
+        if (method.id !== kid) failCheck('key-binding', 'KEY_BINDING', `the resolver returned ${method.id} for ${kid}`);
         imported = importKey(method);
       } catch (error) {
         if (error instanceof CheckFailure) throw error;
-        if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
         throw error;
       }
       result.verificationMethod = method;
@@ -446,7 +422,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
 
       const verdict = algorithmVerdict(imported, decoded.alg);
       if (verdict !== null) {
-        if (isGxTrustError(verdict)) fail('proof', verdict.code, verdict.message);
+        if (isGxTrustError(verdict)) failCheck('proof', verdict.code, verdict.message);
         throw verdict;
       }
       try {
@@ -454,18 +430,15 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
         // not told about, and never reads jwk/jku/x5u/x5c itself.
         await compactVerify(decoded.token, imported.key, { algorithms: [decoded.alg] });
       } catch {
-        fail('proof', 'INVALID_SIGNATURE', `the ${decoded.alg} signature does not verify with ${kid}`);
+        failCheck('proof', 'INVALID_SIGNATURE', `the ${decoded.alg} signature does not verify with ${kid}`);
       }
       pass('proof', decoded.alg);
 
       if (kind === 'presentation') checkPresentationBinding(decoded, ctx, pass);
     } catch (error) {
-      if (!(error instanceof CheckFailure)) throw error;
-      pending.splice(pending.indexOf(error.check), 1);
-      checks.push(failed(error.check, error.code, error.message, error.pointer));
+      settleChecks(checks, pending, error);
     }
-    // "A verification never returns valid when a check could not be run."
-    for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
+    settleChecks(checks, pending);
     const warnings = [...legacyWarnings, ...ignoredMembers(input)];
     if (warnings.length > 0) result.warnings = warnings;
     return result;
@@ -495,14 +468,14 @@ function checkPresentationBinding(decoded: Decoded, ctx: VerifyContext, pass: (c
   const { payload } = decoded;
   if (ctx.challenge !== undefined) {
     if (payload.nonce !== ctx.challenge) {
-      fail('challenge', 'CHALLENGE_MISMATCH', payload.nonce === undefined ? 'the presentation has no nonce' : 'the nonce is not the expected challenge');
+      failCheck('challenge', 'CHALLENGE_MISMATCH', payload.nonce === undefined ? 'the presentation has no nonce' : 'the nonce is not the expected challenge');
     }
     pass('challenge');
   }
   if (ctx.domain !== undefined) {
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (!audiences.includes(ctx.domain)) {
-      fail('domain', 'DOMAIN_MISMATCH', payload.aud === undefined ? 'the presentation has no aud' : `aud does not include ${ctx.domain}`);
+      failCheck('domain', 'DOMAIN_MISMATCH', payload.aud === undefined ? 'the presentation has no aud' : `aud does not include ${ctx.domain}`);
     }
     pass('domain');
   }

@@ -17,9 +17,9 @@ import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/in
 import { dataUrlContent, envelopeContextFault, ignoredEnvelopeMembers, isEnvelope, ENVELOPE_TYPES, type EnvelopeKind } from '../../credentials/enveloped.js';
 import type { ProofPurpose } from '../../dids/types.js';
 import { jsonLdInputFaults } from '../../document-loader/index.js';
-import { isGxTrustError, type ErrorCode } from '../../errors.js';
+import { isGxTrustError } from '../../errors.js';
 import { isObject, jsonInputFaults, MAX_INPUT_DEPTH } from '../../json-input.js';
-import { failed, passed, type Check, type CheckName } from '../../verifying/report.js';
+import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
 import { controllerKid, createIssuerKeys, type IssuerKeys } from '../jose/issuer-key.js';
 import { MAX_JWS_LENGTH, readTimeClaims } from '../jose/verify.js';
@@ -43,21 +43,6 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Claim names a disclosure may not carry (RFC 9901 §4.2.1: `_sd` and `...`; the rest would reach Object.prototype). */
 const RESERVED_NAMES = new Set(['_sd', '...']);
-
-class CheckFailure extends Error {
-  constructor(
-    readonly check: CheckName,
-    readonly code: ErrorCode,
-    message: string,
-    readonly pointer?: string,
-  ) {
-    super(message);
-  }
-}
-
-function fail(check: CheckName, code: ErrorCode, message: string, pointer?: string): never {
-  throw new CheckFailure(check, code, message, pointer);
-}
 
 function normalizeMediaType(value: string): string {
   const lower = value.toLowerCase();
@@ -84,13 +69,13 @@ function decodeJson(part: string, what: string, check: CheckName = 'format'): un
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')));
   } catch {
-    fail(check, check === 'format' ? 'UNSUPPORTED_FORMAT' : 'INVALID_DISCLOSURE', `${what} is not base64url-encoded UTF-8 JSON`);
+    failCheck(check, check === 'format' ? 'UNSUPPORTED_FORMAT' : 'INVALID_DISCLOSURE', `${what} is not base64url-encoded UTF-8 JSON`);
   }
 }
 
 function decodeJsonObject(part: string, what: string): Record<string, unknown> {
   const value = decodeJson(part, what);
-  if (!isObject(value)) fail('format', 'UNSUPPORTED_FORMAT', `${what} is not a JSON object`);
+  if (!isObject(value)) failCheck('format', 'UNSUPPORTED_FORMAT', `${what} is not a JSON object`);
   return value;
 }
 
@@ -107,13 +92,13 @@ function splitSdJwt(token: string): Parts {
   const parts = token.split('~');
   const jws = parts[0] ?? '';
   const last = parts.at(-1) ?? '';
-  if (parts.length < 2 || !JWS.test(jws)) fail('format', 'UNSUPPORTED_FORMAT', 'not an SD-JWT: <issuer-signed JWT>~<disclosures>~[<key binding JWT>]');
+  if (parts.length < 2 || !JWS.test(jws)) failCheck('format', 'UNSUPPORTED_FORMAT', 'not an SD-JWT: <issuer-signed JWT>~<disclosures>~[<key binding JWT>]');
   const disclosures = parts.slice(1, -1);
   const empty = disclosures.findIndex((d) => d === '');
-  if (empty >= 0) fail('format', 'INVALID_DISCLOSURE', `disclosure ${empty + 1} is empty (two "~" in a row)`);
+  if (empty >= 0) failCheck('format', 'INVALID_DISCLOSURE', `disclosure ${empty + 1} is empty (two "~" in a row)`);
   const split: Parts = { jws, disclosures, presented: token.slice(0, token.length - last.length) };
   if (last !== '') {
-    if (!JWS.test(last)) fail('format', 'UNSUPPORTED_FORMAT', 'the part after the last "~" is not a key binding JWT');
+    if (!JWS.test(last)) failCheck('format', 'UNSUPPORTED_FORMAT', 'the part after the last "~" is not a key binding JWT');
     split.kbJwt = last;
   }
   return split;
@@ -122,14 +107,14 @@ function splitSdJwt(token: string): Parts {
 /** The header checks of vc+jwt, for the issuer JWT and the key binding JWT alike. */
 function checkJoseHeader(header: Record<string, unknown>, what: string, check: CheckName): string {
   const fault = jsonInputFaults(header, { what })[0];
-  if (fault !== undefined) fail(check, fault.code, fault.detail);
-  if (Object.hasOwn(header, 'enc')) fail(check, 'UNSUPPORTED_FORMAT', `${what}: a JWE header ("enc") is not accepted`);
+  if (fault !== undefined) failCheck(check, fault.code, fault.detail);
+  if (Object.hasOwn(header, 'enc')) failCheck(check, 'UNSUPPORTED_FORMAT', `${what}: a JWE header ("enc") is not accepted`);
   const alg = header.alg;
   if (typeof alg !== 'string' || !ACCEPTED_ALGORITHMS.has(alg)) {
-    fail(check, 'ALG_NOT_ALLOWED', `${what}: alg ${JSON.stringify(alg)} is not accepted (${[...ACCEPTED_ALGORITHMS].join(', ')} only)`);
+    failCheck(check, 'ALG_NOT_ALLOWED', `${what}: alg ${JSON.stringify(alg)} is not accepted (${[...ACCEPTED_ALGORITHMS].join(', ')} only)`);
   }
-  if (Object.hasOwn(header, 'b64')) fail(check, 'INVALID_INPUT', `${what}: the "b64" header (unencoded payload, RFC 7797) is not accepted`);
-  if (Object.hasOwn(header, 'crit')) fail(check, 'INVALID_INPUT', `${what}: "crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
+  if (Object.hasOwn(header, 'b64')) failCheck(check, 'INVALID_INPUT', `${what}: the "b64" header (unencoded payload, RFC 7797) is not accepted`);
+  if (Object.hasOwn(header, 'crit')) failCheck(check, 'INVALID_INPUT', `${what}: "crit" names extensions gx-trust does not understand: ${JSON.stringify(header.crit)}`);
   return alg;
 }
 
@@ -160,25 +145,25 @@ function readDisclosures(encoded: readonly string[]): Map<string, Disclosure> {
   const byDigest = new Map<string, Disclosure>();
   encoded.forEach((text, index) => {
     const which = `disclosure ${index + 1}`;
-    if (!B64URL.test(text)) fail('disclosures', 'INVALID_DISCLOSURE', `${which} is not base64url`);
+    if (!B64URL.test(text)) failCheck('disclosures', 'INVALID_DISCLOSURE', `${which} is not base64url`);
     const array = decodeJson(text, which, 'disclosures');
     if (!Array.isArray(array) || (array.length !== 2 && array.length !== 3)) {
-      fail('disclosures', 'INVALID_DISCLOSURE', `${which} is not a JSON array of [salt, name, value] or [salt, value]`);
+      failCheck('disclosures', 'INVALID_DISCLOSURE', `${which} is not a JSON array of [salt, name, value] or [salt, value]`);
     }
-    if (typeof array[0] !== 'string') fail('disclosures', 'INVALID_DISCLOSURE', `${which}: the salt is not a string`);
+    if (typeof array[0] !== 'string') failCheck('disclosures', 'INVALID_DISCLOSURE', `${which}: the salt is not a string`);
     // The same bounds as any JSON input (depth, prototype keys), before the value is walked.
     const fault = jsonInputFaults(array, { what: which })[0];
-    if (fault !== undefined) fail('disclosures', fault.code, fault.detail);
+    if (fault !== undefined) failCheck('disclosures', fault.code, fault.detail);
     const disclosure: Disclosure = { encoded: text, value: array.at(-1), used: false };
     if (array.length === 3) {
       const name = array[1];
-      if (typeof name !== 'string') fail('disclosures', 'INVALID_DISCLOSURE', `${which}: the claim name is not a string`);
-      if (RESERVED_NAMES.has(name)) fail('disclosures', 'INVALID_DISCLOSURE', `${which}: the claim name ${JSON.stringify(name)} is reserved`);
+      if (typeof name !== 'string') failCheck('disclosures', 'INVALID_DISCLOSURE', `${which}: the claim name is not a string`);
+      if (RESERVED_NAMES.has(name)) failCheck('disclosures', 'INVALID_DISCLOSURE', `${which}: the claim name ${JSON.stringify(name)} is reserved`);
       disclosure.name = name;
     }
     const digest = disclosureDigest(text);
     // The same disclosure twice would be counted once: a verifier must not let it pass unnoticed.
-    if (byDigest.has(digest)) fail('disclosures', 'INVALID_DISCLOSURE', `${which} repeats an earlier disclosure`);
+    if (byDigest.has(digest)) failCheck('disclosures', 'INVALID_DISCLOSURE', `${which} repeats an earlier disclosure`);
     byDigest.set(digest, disclosure);
   });
   return byDigest;
@@ -197,8 +182,8 @@ function define(target: Record<string, unknown>, name: string, value: unknown): 
 function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, Disclosure>): Record<string, unknown> {
   const seen = new Set<string>();
   const claim = (digest: unknown, pointer: string): Disclosure | undefined => {
-    if (typeof digest !== 'string') fail('disclosures', 'INVALID_DISCLOSURE', 'a digest is not a string', pointer);
-    if (seen.has(digest)) fail('disclosures', 'INVALID_DISCLOSURE', `the digest ${digest} appears more than once`, pointer);
+    if (typeof digest !== 'string') failCheck('disclosures', 'INVALID_DISCLOSURE', 'a digest is not a string', pointer);
+    if (seen.has(digest)) failCheck('disclosures', 'INVALID_DISCLOSURE', `the digest ${digest} appears more than once`, pointer);
     seen.add(digest);
     const found = disclosures.get(digest);
     if (found !== undefined) found.used = true;
@@ -206,7 +191,7 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
   };
   const walk = (value: unknown, pointer: string, depth = 0): unknown => {
     // Disclosed values nest inside one another: the rebuilt document is bounded as an input is.
-    if (depth > MAX_INPUT_DEPTH) fail('disclosures', 'INVALID_INPUT', `the disclosed document nests deeper than ${MAX_INPUT_DEPTH} levels`, pointer);
+    if (depth > MAX_INPUT_DEPTH) failCheck('disclosures', 'INVALID_INPUT', `the disclosed document nests deeper than ${MAX_INPUT_DEPTH} levels`, pointer);
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       value.forEach((item, index) => {
@@ -214,7 +199,7 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
         if (isObject(item) && Object.keys(item).length === 1 && Object.hasOwn(item, '...')) {
           const found = claim(item['...'], at);
           if (found === undefined) return; // a decoy, or an element the holder did not disclose
-          if (found.name !== undefined) fail('disclosures', 'INVALID_DISCLOSURE', `an array element's digest names a disclosure of the property ${JSON.stringify(found.name)}`, at);
+          if (found.name !== undefined) failCheck('disclosures', 'INVALID_DISCLOSURE', `an array element's digest names a disclosure of the property ${JSON.stringify(found.name)}`, at);
           out.push(walk(found.value, at, depth + 1));
           return;
         }
@@ -230,14 +215,14 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
     }
     const digests = value._sd;
     if (digests !== undefined) {
-      if (!Array.isArray(digests)) fail('disclosures', 'INVALID_DISCLOSURE', '_sd is not an array of digests', `${pointer}/_sd`);
+      if (!Array.isArray(digests)) failCheck('disclosures', 'INVALID_DISCLOSURE', '_sd is not an array of digests', `${pointer}/_sd`);
       digests.forEach((digest, index) => {
         const at = `${pointer}/_sd/${index}`;
         const found = claim(digest, at);
         if (found === undefined) return;
-        if (found.name === undefined) fail('disclosures', 'INVALID_DISCLOSURE', 'an _sd digest names an array-element disclosure', at);
+        if (found.name === undefined) failCheck('disclosures', 'INVALID_DISCLOSURE', 'an _sd digest names an array-element disclosure', at);
         // RFC 9901 §7.1 4.a.iv: "If the claim name already exists at the level of the _sd key, the SD-JWT MUST be rejected."
-        if (Object.hasOwn(out, found.name)) fail('disclosures', 'INVALID_DISCLOSURE', `the disclosed claim ${JSON.stringify(found.name)} is also present in the clear`, at);
+        if (Object.hasOwn(out, found.name)) failCheck('disclosures', 'INVALID_DISCLOSURE', `the disclosed claim ${JSON.stringify(found.name)} is also present in the clear`, at);
         define(out, found.name, walk(found.value, `${pointer}/${found.name}`, depth + 1));
       });
     }
@@ -246,7 +231,7 @@ function reconstruct(payload: Record<string, unknown>, disclosures: Map<string, 
   const document = walk(payload, '') as Record<string, unknown>;
   // RFC 9901 §7.1 step 5: "If any Disclosure was not referenced by digest value ... the SD-JWT MUST be rejected."
   const unused = [...disclosures.values()].findIndex((d) => !d.used);
-  if (unused >= 0) fail('disclosures', 'INVALID_DISCLOSURE', `disclosure ${unused + 1} is referenced by no digest the issuer signed`);
+  if (unused >= 0) failCheck('disclosures', 'INVALID_DISCLOSURE', `disclosure ${unused + 1} is referenced by no digest the issuer signed`);
   delete document._sd_alg;
   return document;
 }
@@ -259,30 +244,30 @@ interface Decoded {
 }
 
 function checkFormat(token: string | undefined, kind: Kind): Decoded {
-  if (token === undefined) fail('format', 'UNSUPPORTED_FORMAT', `not an SD-JWT, a data:application/${SD_JWT_TYPES[kind]} URL or an ${ENVELOPE_TYPES[kind]}`);
-  if (token.length > MAX_JWS_LENGTH) fail('format', 'PAYLOAD_TOO_LARGE', `the SD-JWT exceeds ${MAX_JWS_LENGTH} characters`);
+  if (token === undefined) failCheck('format', 'UNSUPPORTED_FORMAT', `not an SD-JWT, a data:application/${SD_JWT_TYPES[kind]} URL or an ${ENVELOPE_TYPES[kind]}`);
+  if (token.length > MAX_JWS_LENGTH) failCheck('format', 'PAYLOAD_TOO_LARGE', `the SD-JWT exceeds ${MAX_JWS_LENGTH} characters`);
   const parts = splitSdJwt(token);
   const [headerPart = '', payloadPart = ''] = parts.jws.split('.');
   const header = decodeJsonObject(headerPart, 'the issuer JWT protected header');
   const alg = checkJoseHeader(header, 'the issuer JWT header', 'format');
   const typ = header.typ;
-  if (typ !== undefined && typeof typ !== 'string') fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a string`);
+  if (typ !== undefined && typeof typ !== 'string') failCheck('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not a string`);
   const payload = decodeJsonObject(payloadPart, 'the issuer JWT payload');
   const payloadFault = jsonInputFaults(payload, { what: 'the issuer JWT payload' })[0];
-  if (payloadFault !== undefined) fail('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
+  if (payloadFault !== undefined) failCheck('format', payloadFault.code, payloadFault.detail, payloadFault.pointer);
   if (typ === undefined) {
     // typ is a SHOULD (VC-JOSE-COSE §3.2.1): without it the payload must say it is this kind.
-    if (payloadKind(payload) !== kind) fail('format', 'TOKEN_TYPE', `typ is absent and the payload is not a ${kind}`);
+    if (payloadKind(payload) !== kind) failCheck('format', 'TOKEN_TYPE', `typ is absent and the payload is not a ${kind}`);
   } else if (normalizeMediaType(typ) !== SD_JWT_TYPES[kind]) {
     // Explicit typing keeps a vp+sd-jwt, an SD-JWT VC (dc+sd-jwt, another data model) or a plain JWT from being taken for this kind.
-    fail('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not ${SD_JWT_TYPES[kind]}`);
+    failCheck('format', 'TOKEN_TYPE', `typ ${JSON.stringify(typ)} is not ${SD_JWT_TYPES[kind]}`);
   }
   for (const claim of ['vc', 'vp']) {
-    if (Object.hasOwn(payload, claim)) fail('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
+    if (Object.hasOwn(payload, claim)) failCheck('format', 'UNSUPPORTED_FORMAT', `the JWT claim "${claim}" must not be present (VCDM 1.1 JWT encoding)`);
   }
   const sdAlg = payload._sd_alg;
   if (sdAlg !== undefined && sdAlg !== SD_ALG) {
-    fail('format', 'ALG_NOT_ALLOWED', `_sd_alg ${JSON.stringify(sdAlg)} is not accepted (${SD_ALG} only)`, '/_sd_alg');
+    failCheck('format', 'ALG_NOT_ALLOWED', `_sd_alg ${JSON.stringify(sdAlg)} is not accepted (${SD_ALG} only)`, '/_sd_alg');
   }
   return { header, payload, alg, parts };
 }
@@ -293,12 +278,12 @@ function expectedController(document: Record<string, unknown>, payload: Record<s
   const iss = typeof payload.iss === 'string' ? payload.iss : undefined;
   const subject = kind === 'credential' ? idOf(document.issuer) : idOf(document.holder) ?? iss;
   const name = kind === 'credential' ? 'issuer' : 'holder';
-  if (subject === undefined) fail('key-binding', 'KEY_BINDING', `the disclosed ${kind} names no ${name}`);
+  if (subject === undefined) failCheck('key-binding', 'KEY_BINDING', `the disclosed ${kind} names no ${name}`);
   // VC-JOSE-COSE §3.1.3 (statements 24, 25): iss, if present, MUST match the issuer.
   for (const [where, value] of [['claim', payload.iss], ['header', header.iss]] as const) {
-    if (value !== undefined && value !== subject) fail('key-binding', 'KEY_BINDING', `${where} iss ${JSON.stringify(value)} differs from the ${name} ${subject}`);
+    if (value !== undefined && value !== subject) failCheck('key-binding', 'KEY_BINDING', `${where} iss ${JSON.stringify(value)} differs from the ${name} ${subject}`);
   }
-  if (!subject.startsWith('did:')) fail('key-binding', 'KEY_BINDING', `the ${name} ${subject} is not a DID`);
+  if (!subject.startsWith('did:')) failCheck('key-binding', 'KEY_BINDING', `the ${name} ${subject} is not a DID`);
   return subject;
 }
 
@@ -306,8 +291,8 @@ function expectedController(document: Record<string, unknown>, payload: Record<s
 function confirmationKey(payload: Record<string, unknown>): JWK | undefined {
   const cnf = payload.cnf;
   if (cnf === undefined) return undefined;
-  if (!isObject(cnf) || !isObject(cnf.jwk)) fail('holder-binding', 'KEY_BINDING', 'cnf carries no jwk: gx-trust binds holders by a public JWK only');
-  if (Object.hasOwn(cnf.jwk, 'd')) fail('holder-binding', 'KEY_BINDING', 'cnf.jwk holds a private key');
+  if (!isObject(cnf) || !isObject(cnf.jwk)) failCheck('holder-binding', 'KEY_BINDING', 'cnf carries no jwk: gx-trust binds holders by a public JWK only');
+  if (Object.hasOwn(cnf.jwk, 'd')) failCheck('holder-binding', 'KEY_BINDING', 'cnf.jwk holds a private key');
   return cnf.jwk as JWK;
 }
 
@@ -327,42 +312,42 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
     const kbJwt = decoded.parts.kbJwt;
     if (kbJwt === undefined) return;
     const jwk = confirmationKey(document);
-    if (jwk === undefined) fail('holder-binding', 'KEY_BINDING', 'a key binding JWT was sent but the credential names no cnf key to check it with');
+    if (jwk === undefined) failCheck('holder-binding', 'KEY_BINDING', 'a key binding JWT was sent but the credential names no cnf key to check it with');
     const [headerPart = ''] = kbJwt.split('.');
     const header = decodeJson(headerPart, 'the key binding JWT header', 'holder-binding');
-    if (!isObject(header)) fail('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT header is not a JSON object');
+    if (!isObject(header)) failCheck('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT header is not a JSON object');
     const alg = checkJoseHeader(header, 'the key binding JWT header', 'holder-binding');
-    if (typeof header.typ !== 'string' || normalizeMediaType(header.typ) !== 'kb+jwt') fail('holder-binding', 'TOKEN_TYPE', `the key binding JWT's typ ${JSON.stringify(header.typ)} is not kb+jwt`);
+    if (typeof header.typ !== 'string' || normalizeMediaType(header.typ) !== 'kb+jwt') failCheck('holder-binding', 'TOKEN_TYPE', `the key binding JWT's typ ${JSON.stringify(header.typ)} is not kb+jwt`);
     for (const name of KEY_CARRYING_HEADERS) {
-      if (Object.hasOwn(header, name)) fail('holder-binding', 'KEY_BINDING', `the key binding JWT's "${name}" header is not used: its key is the credential's cnf`);
+      if (Object.hasOwn(header, name)) failCheck('holder-binding', 'KEY_BINDING', `the key binding JWT's "${name}" header is not used: its key is the credential's cnf`);
     }
     let verified: Uint8Array;
     try {
       assertAlgorithmAllowed(alg, jwk);
       ({ payload: verified } = await compactVerify(kbJwt, createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), { algorithms: [alg] }));
     } catch (error) {
-      if (isGxTrustError(error)) fail('holder-binding', error.code, `the key binding JWT: ${error.message}`);
-      fail('holder-binding', 'INVALID_SIGNATURE', `the key binding JWT's ${alg} signature does not verify with the cnf key`);
+      if (isGxTrustError(error)) failCheck('holder-binding', error.code, `the key binding JWT: ${error.message}`);
+      failCheck('holder-binding', 'INVALID_SIGNATURE', `the key binding JWT's ${alg} signature does not verify with the cnf key`);
     }
     let claims: unknown;
     try {
       claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified));
     } catch {
-      fail('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT payload is not UTF-8 JSON');
+      failCheck('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT payload is not UTF-8 JSON');
     }
-    if (!isObject(claims)) fail('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT payload is not a JSON object');
-    if (claims.sd_hash !== disclosureDigest(decoded.parts.presented)) fail('holder-binding', 'INVALID_DISCLOSURE', 'the key binding JWT\'s sd_hash is not the digest of the SD-JWT it came with');
-    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) fail('holder-binding', 'INVALID_DATE', 'the key binding JWT has no iat NumericDate');
-    if (claims.iat * 1000 > ctx.now.getTime() + ctx.clockSkewSeconds * 1000) fail('holder-binding', 'VALIDITY_PERIOD', 'the key binding JWT was issued in the future');
-    if (typeof claims.nonce !== 'string' || claims.aud === undefined) fail('holder-binding', 'KEY_BINDING', 'the key binding JWT lacks nonce or aud');
+    if (!isObject(claims)) failCheck('holder-binding', 'UNSUPPORTED_FORMAT', 'the key binding JWT payload is not a JSON object');
+    if (claims.sd_hash !== disclosureDigest(decoded.parts.presented)) failCheck('holder-binding', 'INVALID_DISCLOSURE', 'the key binding JWT\'s sd_hash is not the digest of the SD-JWT it came with');
+    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) failCheck('holder-binding', 'INVALID_DATE', 'the key binding JWT has no iat NumericDate');
+    if (claims.iat * 1000 > ctx.now.getTime() + ctx.clockSkewSeconds * 1000) failCheck('holder-binding', 'VALIDITY_PERIOD', 'the key binding JWT was issued in the future');
+    if (typeof claims.nonce !== 'string' || claims.aud === undefined) failCheck('holder-binding', 'KEY_BINDING', 'the key binding JWT lacks nonce or aud');
     pass('holder-binding', alg);
     if (ctx.challenge !== undefined) {
-      if (claims.nonce !== ctx.challenge) fail('challenge', 'CHALLENGE_MISMATCH', 'the key binding JWT\'s nonce is not the expected challenge');
+      if (claims.nonce !== ctx.challenge) failCheck('challenge', 'CHALLENGE_MISMATCH', 'the key binding JWT\'s nonce is not the expected challenge');
       pass('challenge');
     }
     if (ctx.domain !== undefined) {
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (!audiences.includes(ctx.domain)) fail('domain', 'DOMAIN_MISMATCH', `the key binding JWT's aud does not include ${ctx.domain}`);
+      if (!audiences.includes(ctx.domain)) failCheck('domain', 'DOMAIN_MISMATCH', `the key binding JWT's aud does not include ${ctx.domain}`);
       pass('domain');
     }
   }
@@ -385,7 +370,7 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
     const warnings: string[] = [];
     try {
       const envelopeFault = envelopeContextFault(input, kind);
-      if (envelopeFault !== undefined) fail('format', 'INVALID_INPUT', envelopeFault, '/@context');
+      if (envelopeFault !== undefined) failCheck('format', 'INVALID_INPUT', envelopeFault, '/@context');
       const decoded = checkFormat(token, kind);
       const { header, payload, alg, parts } = decoded;
       pass('format', `${parts.disclosures.length} disclosure(s)${parts.kbJwt === undefined ? '' : ', key binding JWT'}`);
@@ -393,9 +378,9 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
       const document = reconstruct(payload, readDisclosures(parts.disclosures));
       // The rebuilt document is checked as a vc+jwt payload is: prototype keys, depth, pinned contexts.
       const documentFault = jsonLdInputFaults(document, { loader: ctx.documentLoader, what: 'the disclosed document' })[0];
-      if (documentFault !== undefined) fail('disclosures', documentFault.code, documentFault.detail, documentFault.pointer);
+      if (documentFault !== undefined) failCheck('disclosures', documentFault.code, documentFault.detail, documentFault.pointer);
       if (kind === 'credential' ? payloadKind(document) !== 'credential' : payloadKind(document) !== 'presentation') {
-        fail('disclosures', 'TOKEN_TYPE', `the disclosed document is not a ${kind} (its type is undisclosed or another)`);
+        failCheck('disclosures', 'TOKEN_TYPE', `the disclosed document is not a ${kind} (its type is undisclosed or another)`);
       }
       result.document = document;
       const timeClaims = readTimeClaims({ header, payload: document });
@@ -407,7 +392,7 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
       pass('disclosures', `${parts.disclosures.length} disclosed, each referenced once (${SD_ALG})`);
 
       for (const name of KEY_CARRYING_HEADERS) {
-        if (Object.hasOwn(header, name)) fail('key-binding', 'KEY_BINDING', `the "${name}" header is not used: the key comes only from the issuer's DID document`);
+        if (Object.hasOwn(header, name)) failCheck('key-binding', 'KEY_BINDING', `the "${name}" header is not used: the key comes only from the issuer's DID document`);
       }
       const controller = expectedController(document, payload, header, kind);
       result.issuer = controller;
@@ -418,7 +403,7 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
         key = await keys.resolve(ctx.resolver, { kid, controller, purpose });
       } catch (error) {
         if (error instanceof CheckFailure) throw error;
-        if (isGxTrustError(error)) fail('key-binding', error.code, error.message);
+        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
         throw error;
       }
       result.verificationMethod = key.method;
@@ -427,13 +412,13 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
       try {
         assertAlgorithmAllowed(alg, key.jwk);
       } catch (error) {
-        if (isGxTrustError(error)) fail('proof', error.code, error.message);
+        if (isGxTrustError(error)) failCheck('proof', error.code, error.message);
         throw error;
       }
       try {
         await compactVerify(parts.jws, key.key, { algorithms: [alg] });
       } catch {
-        fail('proof', 'INVALID_SIGNATURE', `the ${alg} signature does not verify with ${key.method.id}`);
+        failCheck('proof', 'INVALID_SIGNATURE', `the ${alg} signature does not verify with ${key.method.id}`);
       }
       pass('proof', alg);
 
@@ -444,13 +429,9 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
         if (kind === 'presentation') checkPresentationClaims(payload, ctx, pass);
       }
     } catch (error) {
-      if (!(error instanceof CheckFailure)) throw error;
-      if (!pending.includes(error.check)) pending.push(error.check);
-      pending.splice(pending.indexOf(error.check), 1);
-      checks.push(failed(error.check, error.code, error.message, error.pointer));
+      settleChecks(checks, pending, error);
     }
-    // "A verification never returns valid when a check could not be run."
-    for (const check of pending) checks.push(failed(check, 'CHECK_NOT_RUN', 'not run: an earlier check failed'));
+    settleChecks(checks, pending);
     warnings.push(...ignoredEnvelopeMembers(input));
     if (warnings.length > 0) result.warnings = warnings;
     return result;
@@ -468,12 +449,12 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
 /** A vp+sd-jwt without a key binding JWT carries challenge and domain as vp+jwt does: `nonce` and `aud` in its payload. */
 function checkPresentationClaims(payload: Record<string, unknown>, ctx: VerifyContext, pass: (check: CheckName, message?: string) => void): void {
   if (ctx.challenge !== undefined) {
-    if (payload.nonce !== ctx.challenge) fail('challenge', 'CHALLENGE_MISMATCH', payload.nonce === undefined ? 'the presentation has no nonce' : 'the nonce is not the expected challenge');
+    if (payload.nonce !== ctx.challenge) failCheck('challenge', 'CHALLENGE_MISMATCH', payload.nonce === undefined ? 'the presentation has no nonce' : 'the nonce is not the expected challenge');
     pass('challenge');
   }
   if (ctx.domain !== undefined) {
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!audiences.includes(ctx.domain)) fail('domain', 'DOMAIN_MISMATCH', payload.aud === undefined ? 'the presentation has no aud' : `aud does not include ${ctx.domain}`);
+    if (!audiences.includes(ctx.domain)) failCheck('domain', 'DOMAIN_MISMATCH', payload.aud === undefined ? 'the presentation has no aud' : `aud does not include ${ctx.domain}`);
     pass('domain');
   }
 }
