@@ -12,7 +12,8 @@ import { createService } from '../service.js';
 import { isObject } from '../credentials/index.js';
 import { loadOrCreateKeyring } from '../keyring/index.js';
 import { KEY_KINDS, SIGNING_ALGORITHMS } from '../algorithms/index.js';
-import { CRYPTOSUITES } from '../formats/data-integrity/suites.js';
+import { ISSUED_CRYPTOSUITES } from '../formats/data-integrity/suites.js';
+import { IssueOptions } from '../issuing/index.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerMembers } from './commands/members.js';
 import { register as registerKeys } from './commands/keys.js';
@@ -25,14 +26,15 @@ export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
 function readInput(file: string): unknown {
   const text = (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')).trim();
-  // A compact JWT or a data: URL is taken as is; anything else must be JSON.
-  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(text) || text.startsWith('data:')) return text;
+  // A compact JWT, an SD-JWT (a JWT, then ~-separated disclosures) or a data: URL is taken as is;
+  // anything else must be JSON.
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(~[A-Za-z0-9_.-]*)*$/.test(text) || text.startsWith('data:')) return text;
   try {
     return JSON.parse(text);
   } catch {
     const syntax = findJsonSyntaxError(text);
     throw new GxTrustError('INVALID_INPUT', `${file === '-' ? 'the input' : file} is not JSON${syntax === undefined ? '' : `: ${describeJsonSyntaxError(syntax)}`}`, {
-      hint: 'Give a credential as JSON, a compact JWT or a data: URL',
+      hint: 'Give a credential as JSON, a compact JWT, an SD-JWT or a data: URL',
     });
   }
 }
@@ -77,12 +79,12 @@ export function buildProgram(): Command {
   program
     .command('issue <file>')
     .description('sign a credential (a JSON file, or - for stdin; a VC-API {credential, options} body works too)')
-    .addOption(new Option('--format <format>', 'proof format').choices(['ldp_vc', 'vc+jwt']))
-    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite').choices(CRYPTOSUITES))
+    .addOption(new Option('--format <format>', 'proof format').choices(IssueOptions.shape.format.unwrap().options))
+    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite (ecdsa-sd-2023: a base proof, for the holder to derive from)').choices(ISSUED_CRYPTOSUITES))
     .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(SIGNING_ALGORITHMS))
     .addOption(new Option('--key-type <type>', 'the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384; vc+jwt: the key of --alg, P-521 for ES512)').choices(KEY_KINDS))
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))
-    .option('--jwt', 'print the bare compact JWT for vc+jwt')
+    .option('--jwt', 'print the bare compact JWT for vc+jwt (the SD-JWT with every disclosure for vc+sd-jwt)')
     .action(async (file: string, options: Record<string, string | boolean | undefined>, command: Command) => {
       const config = configOf(command);
       const input = readInput(file) as Record<string, unknown>;
@@ -100,7 +102,7 @@ export function buildProgram(): Command {
       // As POST /credentials/issue with an admin key: the same signing policy, the same records.
       const issued = await service.signing.signerFor('credentials-api').issueCredential(credential, issueOptions, { caller: { actor: 'cli', role: 'admin' } });
       await service.close();
-      print(issued.format === 'vc+jwt' && options['jwt'] ? issued.jwt : issued.verifiableCredential);
+      print((issued.format === 'vc+jwt' || issued.format === 'vc+sd-jwt') && options['jwt'] ? issued.jwt : issued.verifiableCredential);
     });
 
   program

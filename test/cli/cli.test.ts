@@ -50,16 +50,28 @@ describe('gx-trust', () => {
     ['--format', 'vc+jwt', '--alg', 'ES384', '--jwt'],
     ['--format', 'vc+jwt', '--alg', 'ES512', '--jwt'],
     ['--cryptosuite', 'ecdsa-rdfc-2019', '--key-type', 'P-384'],
+    ['--format', 'vc+sd-jwt', '--alg', 'ES256', '--jwt'],
+    ['--format', 'vc+cose', '--alg', 'EdDSA'],
   ])('issues (%s %s) and verifies what it issued with exit code 0', async (...flags) => {
     const issued = await gxTrust('issue', join(dir, 'credential.json'), ...flags);
     expect(issued.code, issued.stderr).toBe(0);
-    // --jwt prints the bare compact JWS: its header names the algorithm asked for.
-    if (flags.includes('--alg')) expect(JSON.parse(Buffer.from(issued.stdout.trim().split('.')[0]!, 'base64url').toString()).alg).toBe(flags[flags.indexOf('--alg') + 1]);
+    // --jwt prints the bare compact JWS (an SD-JWT's issuer JWT first): its header names the algorithm asked for.
+    if (flags.includes('--jwt')) expect(JSON.parse(Buffer.from(issued.stdout.trim().split('.')[0]!, 'base64url').toString()).alg).toBe(flags[flags.indexOf('--alg') + 1]);
     const out = join(dir, 'issued.out');
     writeFileSync(out, issued.stdout);
     const verified = await gxTrust('verify', out);
     expect(verified.code, verified.stdout).toBe(0);
     expect(JSON.parse(verified.stdout).verified).toBe(true);
+  });
+
+  it('issues an ecdsa-sd-2023 base proof, which is for the holder: verifying it as a verifier would exits 1 with BASE_PROOF_PRESENTED', async () => {
+    const issued = await gxTrust('issue', join(dir, 'credential.json'), '--cryptosuite', 'ecdsa-sd-2023');
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(JSON.parse(issued.stdout).proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'ecdsa-sd-2023', proofValue: expect.stringMatching(/^u/) });
+    writeFileSync(join(dir, 'base.json'), issued.stdout);
+    const verified = await gxTrust('verify', join(dir, 'base.json'));
+    expect(verified.code, verified.stdout).toBe(1);
+    expect(JSON.parse(verified.stdout).checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'BASE_PROOF_PRESENTED' }));
   });
 
   it('exits 1 with the report when verification fails', async () => {
