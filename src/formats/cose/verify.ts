@@ -34,12 +34,12 @@ export const HEADER = { alg: 1, crit: 2, contentType: 3, kid: 4, typ: 16 } as co
 
 /**
  * COSE algorithm identifiers (IANA "COSE Algorithms") gx-trust reads, by their JOSE names: the
- * allow-list that ties each to a key type is the one in src/algorithms/. ES512 (-36) and anything
- * else is refused.
+ * allow-list that ties each to a key type is the one in src/algorithms/. Anything else is refused.
  */
 export const COSE_ALGORITHMS: ReadonlyMap<number, string> = new Map([
   [-7, 'ES256'],
   [-35, 'ES384'],
+  [-36, 'ES512'],
   [-8, 'EdDSA'],
   [-37, 'PS256'],
   [-257, 'RS256'],
@@ -169,6 +169,8 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): U
   return encode(['Signature1', protectedBytes, new Uint8Array(0), payload]);
 }
 
+const ECDSA_HASHES = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' } as const;
+
 /** The signature check, by the JOSE name of the algorithm already tied to the key. */
 function signatureVerifies(alg: string, key: IssuerKey, data: Uint8Array, signature: Uint8Array): boolean {
   switch (alg) {
@@ -176,8 +178,9 @@ function signatureVerifies(alg: string, key: IssuerKey, data: Uint8Array, signat
       return verifySignature(null, data, key.key, signature);
     case 'ES256':
     case 'ES384':
+    case 'ES512':
       // RFC 9053 §2.1: the ECDSA signature is r || s, each the size of the curve, as in JWS.
-      return verifySignature(alg === 'ES256' ? 'sha256' : 'sha384', data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
+      return verifySignature(ECDSA_HASHES[alg], data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
     case 'PS256':
       return verifySignature('sha256', data, { key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
     case 'RS256':

@@ -12,7 +12,7 @@ import { coseFormat, sigStructure } from '../../../src/formats/cose/verify.js';
 import { checkOf, makeContext, makeCredential, makeIssuer, makePresentation, summary, type TestIssuer } from '../jose/fixtures.js';
 
 const ALL_PASSED = ['format:ok', 'key-binding:ok', 'proof:ok'];
-const ALG_IDS = { ES256: -7, ES384: -35, EdDSA: -8 } as const;
+const ALG_IDS = { ES256: -7, ES384: -35, ES512: -36, EdDSA: -8 } as const;
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -35,7 +35,7 @@ interface Parts {
 }
 
 /** A COSE message built field by field and signed over its Sig_structure with `key` (r || s for ECDSA). */
-function handSign(parts: Parts, key: KeyObject, hash: 'sha256' | 'sha384' | null): Uint8Array {
+function handSign(parts: Parts, key: KeyObject, hash: 'sha256' | 'sha384' | 'sha512' | null): Uint8Array {
   const protectedBytes = encode(parts.protectedHeader);
   const signature = sign(hash, sigStructure(protectedBytes, parts.payload ?? new Uint8Array(0)), { key, dsaEncoding: 'ieee-p1363' });
   const structure = [protectedBytes, parts.unprotectedHeader ?? new Map(), parts.payload, new Uint8Array(signature)];
@@ -45,12 +45,14 @@ function handSign(parts: Parts, key: KeyObject, hash: 'sha256' | 'sha384' | null
 
 const p256 = makeIssuer('ES256');
 const p384 = makeIssuer('ES384');
+const p521 = makeIssuer('ES512');
 const ed25519 = makeIssuer('EdDSA');
 
 describe('vc+cose: what verifies', () => {
   it.each([
     ['ES256', p256],
     ['ES384', p384],
+    ['ES512', p521],
     ['EdDSA', ed25519],
   ] as const)('verifies an %s COSE_Sign1 credential made by @auth0/cose, the payload as the document', async (alg, issuer) => {
     const credential = makeCredential(issuer.did);
@@ -109,10 +111,9 @@ describe('vc+cose: tampering and hostile headers', () => {
     expect(checkOf(refused, 'format').message).toContain('unprotected header is not read');
   });
 
-  it('refuses ES512 (-36), crit, a detached payload, COSE_Mac0 (tag 17), and a data: URL that is not base64', async () => {
+  it('refuses ES512 (-36) over a P-256 key (ES512 is P-521 only), crit, a detached payload, COSE_Mac0 (tag 17), and a data: URL that is not base64', async () => {
     const payload = utf8(JSON.stringify(makeCredential(p256.did)));
     const cases: [string, Uint8Array | string, string][] = [
-      ['ES512', handSign({ protectedHeader: new Map<number, unknown>([[1, -36], [4, utf8(p256.kid)]]), payload }, p256.privateKey, 'sha256'), 'ALG_NOT_ALLOWED'],
       ['crit', handSign({ protectedHeader: new Map<number, unknown>([[1, -7], [2, [99]], [4, utf8(p256.kid)], [99, true]]), payload }, p256.privateKey, 'sha256'), 'INVALID_INPUT'],
       ['detached', handSign({ protectedHeader: new Map<number, unknown>([[1, -7], [4, utf8(p256.kid)]]), payload: null }, p256.privateKey, 'sha256'), 'UNSUPPORTED_FORMAT'],
       ['Mac0', handSign({ protectedHeader: new Map<number, unknown>([[1, -7], [4, utf8(p256.kid)]]), payload, tag: 17 }, p256.privateKey, 'sha256'), 'UNSUPPORTED_FORMAT'],
@@ -123,6 +124,11 @@ describe('vc+cose: tampering and hostile headers', () => {
       const result = await coseFormat.verifyCredential(input, makeContext());
       expect(checkOf(result, 'format'), name).toMatchObject({ verified: false, code });
     }
+    // ES512 is read now, and tied to P-521: over the P-256 key, the signature is never checked.
+    const es512 = handSign({ protectedHeader: new Map<number, unknown>([[1, -36], [4, utf8(p256.kid)]]), payload }, p256.privateKey, 'sha512');
+    const refused = await coseFormat.verifyCredential(dataUrl(es512), makeContext());
+    expect(refused.checks.filter((c) => !c.verified).map((c) => c.code)).toContain('ALG_NOT_ALLOWED');
+    expect(summary(refused)).not.toContain('proof:ok');
   });
 
   it('refuses a typ or content type of another kind: TOKEN_TYPE', async () => {
