@@ -52,6 +52,7 @@ describe('gx-trust', () => {
     ['--cryptosuite', 'ecdsa-rdfc-2019', '--key-type', 'P-384'],
     ['--format', 'vc+sd-jwt', '--alg', 'ES256', '--jwt'],
     ['--format', 'vc+cose', '--alg', 'EdDSA'],
+    ['--format', 'vc+cose', '--alg', 'ES512'],
   ])('issues (%s %s) and verifies what it issued with exit code 0', async (...flags) => {
     const issued = await gxTrust('issue', join(dir, 'credential.json'), ...flags);
     expect(issued.code, issued.stderr).toBe(0);
