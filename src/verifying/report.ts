@@ -93,6 +93,13 @@ export function failCheck(check: CheckName, code: ErrorCode, message: string, po
   throw new CheckFailure(check, code, message, pointer);
 }
 
+/** Records a check of the sequence as passed and no longer pending. */
+export function passCheck(checks: Check[], pending: CheckName[], check: CheckName, message?: string): void {
+  const at = pending.indexOf(check);
+  if (at >= 0) pending.splice(at, 1);
+  checks.push(passed(check, message));
+}
+
 /**
  * Closes a sequence of checks that stopped: the failure is reported as its check, and each check
  * still pending as not run, since "a verification never returns valid when a check could not be

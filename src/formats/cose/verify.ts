@@ -18,9 +18,9 @@ import type { ProofPurpose } from '../../dids/types.js';
 import { jsonLdInputFaults } from '../../document-loader/index.js';
 import { isGxTrustError } from '../../errors.js';
 import { isObject } from '../../json-input.js';
-import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
+import { failCheck, passCheck, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
-import { controllerKid, createIssuerKeys, type IssuerKey, type IssuerKeys } from '../jose/issuer-key.js';
+import { createIssuerKeys, type IssuerKey, type IssuerKeys } from '../jose/issuer-key.js';
 
 type Kind = EnvelopeKind;
 
@@ -203,10 +203,7 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
     const pending: CheckName[] = ['format', 'key-binding', 'proof'];
     if (kind === 'presentation' && ctx.challenge !== undefined) pending.push('challenge');
     if (kind === 'presentation' && ctx.domain !== undefined) pending.push('domain');
-    const pass = (check: CheckName, message?: string): void => {
-      pending.splice(pending.indexOf(check), 1);
-      checks.push(passed(check, message));
-    };
+    const pass = (check: CheckName, message?: string): void => passCheck(checks, pending, check, message);
     const warnings: string[] = [];
     try {
       const envelopeFault = envelopeContextFault(input, kind);
@@ -225,16 +222,8 @@ export function createCoseFormat(options: { keyCacheSize?: number } = {}): Proof
       if (!controller.startsWith('did:')) failCheck('key-binding', 'KEY_BINDING', `the ${name} ${controller} is not a DID`);
       result.issuer = controller;
       const purpose: ProofPurpose = kind === 'credential' ? 'assertionMethod' : 'authentication';
-      let key: IssuerKey;
-      try {
-        // COSE carries no iss: a relative kid is resolved against the issuer (holder) itself.
-        const kid = controllerKid(decoded.kid, controller, controller);
-        key = await keys.resolve(ctx.resolver, { kid, controller, purpose });
-      } catch (error) {
-        if (error instanceof CheckFailure) throw error;
-        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
-        throw error;
-      }
+      // COSE carries no iss: a relative kid is resolved against the issuer (holder) itself.
+      const key = await keys.bind(ctx.resolver, { kid: decoded.kid, base: controller, controller, purpose });
       result.verificationMethod = key.method;
       pass('key-binding', `${key.method.id} (${purpose})`);
 

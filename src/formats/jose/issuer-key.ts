@@ -13,7 +13,8 @@ import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { DidResolver, ProofPurpose, VerificationMethod } from '../../dids/types.js';
 import { verificationMethodJwk } from '../../dids/multikey.js';
-import { GxTrustError } from '../../errors.js';
+import { GxTrustError, isGxTrustError } from '../../errors.js';
+import { failCheck } from '../../verifying/report.js';
 
 /**
  * The absolute DID URL a `kid` names: `<controller>#<fragment>` as given, or `#<fragment>` resolved
@@ -49,6 +50,12 @@ export function thumbprint(jwk: JWK): string {
 
 export interface IssuerKeys {
   /**
+   * The `key-binding` check of a format's sequence: the header's `kid` (relative ones against
+   * `base`, see controllerKid) resolved; a refusal becomes that check's failure (a CheckFailure),
+   * anything else is rethrown.
+   */
+  bind(resolver: DidResolver, request: { kid: unknown; base: string | undefined; controller: string; purpose: ProofPurpose }): Promise<IssuerKey>;
+  /**
    * The method `kid` names, bound to `controller` under `purpose`, its key imported. Throws
    * GxTrustError: KEY_BINDING / KEY_NOT_FOUND / DID_* from the resolver. The caller then ties its
    * algorithm to the key with assertAlgorithmAllowed(alg, key.jwk) before it checks a signature.
@@ -59,8 +66,7 @@ export interface IssuerKeys {
 /** Keys are imported once per (method id, published key), as the vc+jwt format does. */
 export function createIssuerKeys(options: { cacheSize?: number } = {}): IssuerKeys {
   const keys = new LRUCache<string, IssuerKey>({ max: options.cacheSize ?? 1000 });
-  return {
-    async resolve(resolver, { kid, controller, purpose }) {
+  async function resolve(resolver: DidResolver, { kid, controller, purpose }: { kid: string; controller: string; purpose: ProofPurpose }): Promise<IssuerKey> {
       const method = await resolver.resolveVerificationMethod(kid, { purpose, expectedController: controller });
       if (method.id !== kid) throw new GxTrustError('KEY_BINDING', `the resolver returned ${method.id} for ${kid}`);
       const published = method.publicKeyJwk !== undefined ? thumbprint(method.publicKeyJwk) : method.publicKeyMultibase ?? method.publicKeyBase58;
@@ -72,6 +78,16 @@ export function createIssuerKeys(options: { cacheSize?: number } = {}): IssuerKe
         if (cacheKey !== undefined) keys.set(cacheKey, imported);
       }
       return { ...imported, method };
+  }
+  return {
+    resolve,
+    async bind(resolver, { kid, base, controller, purpose }) {
+      try {
+        return await resolve(resolver, { kid: controllerKid(kid, controller, base), controller, purpose });
+      } catch (error) {
+        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
+        throw error;
+      }
     },
   };
 }

@@ -18,7 +18,7 @@ import { isGxTrustError } from '../../errors.js';
 import { jsonInputFaults, isObject } from '../../json-input.js';
 import { VC_V2_CONTEXT } from '../../credentials/index.js';
 import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
-import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
+import { CheckFailure, failCheck, passCheck, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import { thumbprint } from './issuer-key.js';
 import { LEGACY_CLAIM, LEGACY_FORMAT, LegacyMappingError, legacyDocument } from './vcdm11.js';
 import type { FormatResult, ProofFormat, TimeClaims, VerifyContext } from '../../verifying/types.js';
@@ -381,10 +381,7 @@ export function createJoseFormat(options: JoseFormatOptions = {}): ProofFormat {
     if (kind === 'presentation' && ctx.domain !== undefined) extra.push('domain');
     const pending = [...BASE_CHECKS, ...extra];
     const legacyWarnings: string[] = [];
-    const pass = (check: CheckName, message?: string): void => {
-      pending.splice(pending.indexOf(check), 1);
-      checks.push(passed(check, message));
-    };
+    const pass = (check: CheckName, message?: string): void => passCheck(checks, pending, check, message);
     try {
       checkEnvelope(input, kind);
       const decoded = checkFormat(extractToken(input, kind), kind, ctx.documentLoader);

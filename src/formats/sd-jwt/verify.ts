@@ -19,9 +19,9 @@ import type { ProofPurpose } from '../../dids/types.js';
 import { jsonLdInputFaults } from '../../document-loader/index.js';
 import { isGxTrustError } from '../../errors.js';
 import { isObject, jsonInputFaults, MAX_INPUT_DEPTH } from '../../json-input.js';
-import { CheckFailure, failCheck, passed, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
+import { failCheck, passCheck, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
-import { controllerKid, createIssuerKeys, type IssuerKeys } from '../jose/issuer-key.js';
+import { createIssuerKeys, type IssuerKeys } from '../jose/issuer-key.js';
 import { MAX_JWS_LENGTH, readTimeClaims } from '../jose/verify.js';
 
 type Kind = EnvelopeKind;
@@ -363,10 +363,7 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
       if (ctx.challenge !== undefined) pending.push('challenge');
       if (ctx.domain !== undefined) pending.push('domain');
     }
-    const pass = (check: CheckName, message?: string): void => {
-      pending.splice(pending.indexOf(check), 1);
-      checks.push(passed(check, message));
-    };
+    const pass = (check: CheckName, message?: string): void => passCheck(checks, pending, check, message);
     const warnings: string[] = [];
     try {
       const envelopeFault = envelopeContextFault(input, kind);
@@ -397,15 +394,7 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
       const controller = expectedController(document, payload, header, kind);
       result.issuer = controller;
       const purpose: ProofPurpose = kind === 'credential' ? 'assertionMethod' : 'authentication';
-      let key;
-      try {
-        const kid = controllerKid(header.kid, controller, typeof payload.iss === 'string' ? payload.iss : undefined);
-        key = await keys.resolve(ctx.resolver, { kid, controller, purpose });
-      } catch (error) {
-        if (error instanceof CheckFailure) throw error;
-        if (isGxTrustError(error)) failCheck('key-binding', error.code, error.message);
-        throw error;
-      }
+      const key = await keys.bind(ctx.resolver, { kid: header.kid, base: typeof payload.iss === 'string' ? payload.iss : undefined, controller, purpose });
       result.verificationMethod = key.method;
       pass('key-binding', `${key.method.id} (${purpose})`);
 
