@@ -284,6 +284,7 @@ describe.each([
   [ECDSA_SUITE, 'sd-dl-document.json', 'sd-dl-selectivePointers.json'],
   [BBS_SUITE, 'license-credential.json', 'license-selectivePointers.json'],
   [BBS_SUITE, 'pcr-credential.json', 'pcr-selectivePointers.json'],
+  [ECDSA_SUITE, 'sd-achievement-document.json', 'sd-achievement-selectivePointers.json'],
 ])('ecdsa-sd-2023: gx-trust issues %s %s, derives and verifies; Digital Bazaar verifies', (dir, file, pointersFile) => {
   let nested: any;
   let selective: string[];
