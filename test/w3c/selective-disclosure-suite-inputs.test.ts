@@ -176,6 +176,16 @@ describe.each([
   it('MUST fail to verify a base proof.', async () => {
     expectRefused(await target.verify(base), 'proof', 'BASE_PROOF_PRESENTED');
   });
+
+  it('a derived proofValue whose first component is CBOR-tagged is refused (both specifications: CBOR tagging MUST NOT be used); untagged again, it verifies', async () => {
+    const bytes = Buffer.from(basic.proof.proofValue.slice(1), 'base64url');
+    const components = decode(bytes.subarray(3), { useMaps: true }) as unknown[];
+    const withValue = (body: Uint8Array) => ({ ...basic, proof: { ...basic.proof, proofValue: `u${Buffer.concat([bytes.subarray(0, 3), body]).toString('base64url')}` } });
+    const answer = await target.verify(withValue(encode([new Tagged(64, components[0]), ...components.slice(1)])));
+    expectRefused(answer, 'proof', 'INVALID_SIGNATURE');
+    expect(answer.body.checks.find((c: { check: string }) => c.check === 'proof').pointer).toBe('/proof/proofValue');
+    expectVerified(await target.verify(withValue(encode(components))));
+  });
 });
 
 describe('bbs-2023 (verifiers) with the suite\'s permanent-resident-card fixture (https://w3id.org/citizenship/v4rc1)', () => {
