@@ -28,6 +28,7 @@ import {
 } from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
 import { createDiscloseCryptosuite as bbs2023DiscloseCryptosuite, createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
+import { decode as decodeCbor } from 'cborg';
 import type { JsonWebKey } from 'node:crypto';
 import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
 import type { DocumentLoader } from '../../document-loader/index.js';
@@ -77,7 +78,14 @@ const PROOF_MODE_BYTES: Readonly<Record<SelectiveDisclosureCryptosuite, { base: 
 
 export type ProofMode = { mode: 'base' } | { mode: 'derived' } | { mode: 'malformed'; why: string };
 
-/** Reads the header of a selective-disclosure proofValue without decoding the rest. */
+/**
+ * Reads the header of a selective-disclosure proofValue; of a derived proof, also whether a CBOR
+ * tag wraps any of its components. Both specifications say "CBOR tagging MUST NOT be used on any
+ * of the components", and the libraries' parsers read a tagged byte string (tag 64) as the bytes,
+ * so a tagged proof verified (the bbs-2023 suite's `cborg` vector).
+ * @see https://www.w3.org/TR/vc-di-bbs/#serializederivedproofvalue
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#serializederivedproofvalue
+ */
 export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCryptosuite, proofValue: unknown): ProofMode {
   if (typeof proofValue !== 'string' || !proofValue.startsWith('u')) {
     return { mode: 'malformed', why: `a ${cryptosuite} proofValue is multibase base64url: a string starting with "u"` };
@@ -87,9 +95,25 @@ export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCry
   const header = Buffer.from(body.slice(0, 4), 'base64url');
   const bytes = PROOF_MODE_BYTES[cryptosuite];
   if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.base) return { mode: 'base' };
-  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.derived) return { mode: 'derived' };
+  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.derived) {
+    const tag = cborTagIn(Buffer.from(body, 'base64url').subarray(3));
+    return tag === undefined ? { mode: 'derived' } : { mode: 'malformed', why: `the derived proofValue's CBOR components carry tag ${tag}; CBOR tagging MUST NOT be used on them` };
+  }
   return { mode: 'malformed', why: `the proofValue header 0x${header.toString('hex')} is neither a ${cryptosuite} base (0xd95d${bytes.base.toString(16).padStart(2, '0')}) nor derived (0xd95d${bytes.derived.toString(16).padStart(2, '0')}) proof` };
 }
+/**
+ * The first CBOR tag number in `bytes`, if the decoder (which knows no tags) stops at one. Any
+ * other fault in the encoding is left to the library, which reports it as it always has.
+ */
+function cborTagIn(bytes: Uint8Array): string | undefined {
+  try {
+    decodeCbor(bytes, { useMaps: true });
+    return undefined;
+  } catch (error) {
+    return /tag not supported \((\d+)\)/.exec(error instanceof Error ? error.message : '')?.[1];
+  }
+}
+
 export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
 export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
