@@ -70,9 +70,9 @@ export function withCanonicalizationBudget(
 }
 
 /**
- * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt
- * (the body is then its text): a bare JWT takes its challenge and domain from the query, a JSON
- * body from its `options`.
+ * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt, or a
+ * bare SD-JWT as application/vc+sd-jwt or application/vp+sd-jwt (the body is then its text): a bare
+ * one takes its challenge and domain from the query, a JSON body from its `options`.
  */
 export function verificationInputOf(
   body: unknown,
@@ -172,8 +172,8 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   }),
   defineRoute({
     method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials', anonymousVerify: true,
-    summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt',
-    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt'], parse: 'handler' },
+    summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt, an SD-JWT as application/vc+sd-jwt',
+    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt', 'application/vc+sd-jwt'], parse: 'handler' },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiableCredential', VerifyCredentialRequest, (verifier, input, options) => verifier.verifyCredential(input, options)),
