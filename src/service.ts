@@ -224,6 +224,7 @@ function createServiceVerifier(deps: {
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
+    keyBindingMaxAgeSeconds: config.keyBindingMaxAgeSeconds,
     formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format, ed25519Signature2018Format, sdJwtFormat, coseFormat]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: deps.trustAnchorsPem,

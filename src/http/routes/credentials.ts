@@ -4,6 +4,7 @@ import { IssueOptions } from '../../issuing/index.js';
 import { StatusOption } from '../../issuing/vc-api-options.js';
 import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
+import { MAX_KEY_BINDING_MAX_AGE_SECONDS } from '../../verifying/types.js';
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
 import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
@@ -37,6 +38,8 @@ export const VerifyOptions = z.looseObject({
   domain: z.string().max(512).optional(),
   /** VC-API: a Data Integrity proof whose proofPurpose is another is refused (it only narrows what verifies). */
   expectedProofPurpose: z.string().max(128).optional(),
+  /** Seconds: the oldest SD-JWT key binding JWT (its iat) this call accepts, beyond the clock skew; default GX_KB_JWT_MAX_AGE_SECONDS. */
+  keyBindingMaxAge: z.number().int().min(0).max(MAX_KEY_BINDING_MAX_AGE_SECONDS).optional(),
 });
 
 export const VerifyCredentialRequest = z.strictObject({
@@ -51,7 +54,7 @@ export const VerifyPresentationRequest = z.strictObject({
 
 export interface VerificationInput {
   input: unknown;
-  options: { challenge?: string; domain?: string; expectedProofPurpose?: string };
+  options: { challenge?: string; domain?: string; expectedProofPurpose?: string; keyBindingMaxAge?: number };
 }
 
 /** What the verify routes need: the verifier, and anonymous callers' share of canonicalization work. */
@@ -94,6 +97,7 @@ export function verificationInputOf(
   if (options.challenge !== undefined) picked.challenge = options.challenge;
   if (options.domain !== undefined) picked.domain = options.domain;
   if (options.expectedProofPurpose !== undefined) picked.expectedProofPurpose = options.expectedProofPurpose;
+  if (options.keyBindingMaxAge !== undefined) picked.keyBindingMaxAge = options.keyBindingMaxAge;
   return { input: parsed[field], options: picked };
 }
 
