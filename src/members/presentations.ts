@@ -74,17 +74,26 @@ function envelopeUrl(record: CredentialRecord): string | undefined {
   return isCompactJwt(text) ? `data:application/vc+jwt,${text}` : undefined;
 }
 
-/** The request's options sit at the top of this route's body: the issuer's `/options/x` is `/x` here. */
-async function atRequestTop<T>(sign: () => Promise<T>): Promise<T> {
+/**
+ * The request's options sit at the top of this route's body: the issuer's `/options/x` is `/x`
+ * here, and its `/options/domain` is `/audience` when that is what the member sent.
+ */
+async function atRequestTop<T>(request: Omit<MemberPresentationRequest, 'credentials'>, sign: () => Promise<T>): Promise<T> {
+  const repoint = (pointer: string | undefined): string | undefined => {
+    if (pointer?.startsWith('/options/') !== true) return pointer;
+    const own = pointer.slice('/options'.length);
+    return own === '/domain' && request.domain === undefined && request.audience !== undefined ? '/audience' : own;
+  };
   try {
     return await sign();
   } catch (error) {
     if (!isGxTrustError(error) || error.pointer?.startsWith('/options/') !== true) throw error;
     throw new GxTrustError(error.code, error.message, {
       cause: error.cause ?? error,
-      pointer: error.pointer.slice('/options'.length),
+      pointer: repoint(error.pointer) ?? '',
       ...(error.hint === undefined ? {} : { hint: error.hint }),
-      errors: error.errors,
+      errors: error.errors.map((detail) => (detail.pointer === undefined ? detail : { ...detail, pointer: repoint(detail.pointer) ?? '' })),
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
     });
   }
 }
@@ -165,7 +174,7 @@ export function createMemberPresentations(deps: MemberPresentationsDependencies)
     if (!jose && request.alg !== undefined) {
       throw new GxTrustError('INVALID_INPUT', 'alg chooses the key of a vp+jwt, vp+sd-jwt or vp+cose; ldp_vp is signed with eddsa-rdfc-2022', { pointer: '/alg', hint: 'Leave alg out, or choose a VC-JOSE-COSE format' });
     }
-    return atRequestTop(() =>
+    return atRequestTop(request, () =>
       deps.signer.signPresentation(
         presentation,
         {

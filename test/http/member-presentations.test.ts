@@ -111,6 +111,8 @@ describe('POST /members/{id}/presentations in every presentation format', () => 
   it.each([
     ['a Data Integrity credential in a vp+sd-jwt', () => ({ credentials: [held['vc+jwt'], held.ldp_vc], format: 'vp+sd-jwt' }), '/credentials/1'],
     ['a challenge on a vp+cose (it has nowhere to carry it)', () => ({ credentials: [held['vc+jwt']], format: 'vp+cose', challenge: 'n' }), '/challenge'],
+    ['an audience on a vp+cose', () => ({ credentials: [held['vc+jwt']], format: 'vp+cose', audience: 'https://verifier.example' }), '/audience'],
+    ['selectivelyDisclosable on a vp+jwt', () => ({ credentials: [held['vc+jwt']], format: 'vp+jwt', selectivelyDisclosable: ['/holder'] }), '/selectivelyDisclosable'],
     ['an algorithm no hosted key has', () => ({ credentials: [held['vc+jwt']], format: 'vp+jwt', alg: 'ES384' }), '/alg'],
     ['alg with ldp_vp', () => ({ credentials: [held.ldp_vc], format: 'ldp_vp', alg: 'EdDSA', challenge: 'n' }), '/alg'],
   ])('refuses %s: 400 at the member\'s own field', async (_name, body, pointer) => {
