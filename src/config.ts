@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { GxTrustError } from './errors.js';
 import { REGISTRIES, type Registry } from './danube/registration-numbers/registry-lookups.js';
+import { DEFAULT_KEY_BINDING_MAX_AGE_SECONDS, MAX_KEY_BINDING_MAX_AGE_SECONDS } from './verifying/types.js';
 
 /** Where `npm run build` writes the web console: dist/web at the package root (`..` from src/ and dist/ alike). */
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
@@ -50,6 +51,7 @@ export const Environment = z.object({
   GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  GX_KB_JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(MAX_KEY_BINDING_MAX_AGE_SECONDS).default(DEFAULT_KEY_BINDING_MAX_AGE_SECONDS),
   // Rate limits per API key (authenticated) and per IP (anonymous) in a fixed window; 0 turns a limit off.
   GX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   GX_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
@@ -166,6 +168,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
+  /** The oldest SD-JWT key binding JWT (its iat, beyond clockSkewSeconds) a verification accepts unless the request sets options.keyBindingMaxAge. */
+  keyBindingMaxAgeSeconds: number;
   rateLimit: { windowSeconds: number; max: number; anonymousMax: number; anonymousCanonicalizationsPerSecond: number };
   /** Verification open to callers without an API key (they get the tighter anonymous limits). */
   anonymousVerify: boolean;
@@ -338,6 +342,7 @@ export function parseConfig(
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
+    keyBindingMaxAgeSeconds: e.GX_KB_JWT_MAX_AGE_SECONDS,
     rateLimit: {
       windowSeconds: e.GX_RATE_LIMIT_WINDOW_SECONDS,
       max: e.GX_RATE_LIMIT_MAX,

@@ -49,6 +49,7 @@ import { coseFormat } from './formats/cose/verify.js';
 import { ed25519Signature2018Format, jsonWebSignature2020Format } from './formats/json-web-signature-2020/verify.js';
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
+import { CHECKPOINT_INTERVAL_MS } from './storage/sqlite-checkpointer.js';
 import { recordCodecs } from './record-codecs.js';
 import type { Store } from './storage/store.js';
 import { createRecordingIssuer } from './issuing/recorded.js';
@@ -223,6 +224,7 @@ function createServiceVerifier(deps: {
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
+    keyBindingMaxAgeSeconds: config.keyBindingMaxAgeSeconds,
     formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format, ed25519Signature2018Format, sdJwtFormat, coseFormat]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: deps.trustAnchorsPem,
@@ -360,6 +362,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onGroupFallback: (error, groupSize) => {
       metrics?.observeGroupFallback();
       logger.debug({ err: error, groupSize }, 'a group of issuances failed as one statement and was written the long way');
+    },
+    onCheckpointerFailure: ({ error, walAutocheckpointPages }) => {
+      logger.error(
+        { err: error, walAutocheckpointPages },
+        `the SQLite checkpoint worker stopped, so the ${CHECKPOINT_INTERVAL_MS} ms bound on what a power cut can lose no longer holds: commits checkpoint the log themselves again (every ${walAutocheckpointPages} pages, slower commits) until the service restarts`,
+      );
     },
   });
   const members = createMemberRegistry({
