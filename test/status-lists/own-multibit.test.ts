@@ -192,6 +192,24 @@ describe('issuing wider entries', () => {
     expect(statusCheck(report.body).statuses[0]).toMatchObject({ status: '0x5', message: 'step 5' });
   }, 60_000);
 
+  it("gives a did:key issuer 2-bit lists of its own, signed by it, and reads a vc+jwt credential's entry", async () => {
+    const didKey = svc.service.keyring.didKey('Ed25519').did;
+    const issued = await issue({ credential: credential({ issuer: didKey }), options: { format: 'vc+jwt', credentialStatus: messageEntry } });
+    expect(issued.status, issued.text).toBe(201);
+    const envelope = issued.body.verifiableCredential;
+    expect(envelope.type).toBe('EnvelopedVerifiableCredential');
+    const jwt: string = envelope.id.slice(envelope.id.indexOf(',') + 1);
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+    const entry = payload.credentialStatus[0];
+    expect(entry.statusListCredential).toMatch(new RegExp(`/status-lists/key\\.${didKey.slice('did:key:'.length)}\\.message-2bit-0$`));
+    const list = (await (await fetch(localUrl(entry.statusListCredential), { headers: { accept: 'application/json' } })).json()) as { issuer: string };
+    expect(list.issuer).toBe(didKey);
+    expect((await setStatus(payload.id, { statusPurpose: 'message', status: '0x3' })).status).toBe(200);
+    const report = await verify(issued.body.verifiableCredential);
+    expect(report.status, report.text).toBe(200);
+    expect(statusCheck(report.body).statuses[0]).toMatchObject({ purpose: 'message', statusSize: 2, status: '0x3', message: 'undefined' });
+  }, 60_000);
+
   it.each([
     ['statusSize without statusMessage', { statusSize: 2 }, '/options/credentialStatus/statusMessage'],
     ['too few messages', { statusSize: 2, statusMessage: statusMessage.slice(0, 3) }, '/options/credentialStatus/statusMessage'],
