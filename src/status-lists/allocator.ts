@@ -101,6 +101,7 @@ export function statusListId(purpose: StatusListPurpose, sequence: number, scope
 }
 
 /**
+ * A width of 2 to 8 bits (MAX_ALLOCATED_STATUS_SIZE) after the purpose of a wider list.
  * A member slug (a DNS label) or a did:key's base58btc multibase key: neither holds a dot. The key
  * is 47-49 characters after the `z` for Ed25519 and P-256, 69-70 for P-384 (51 bytes), 95 for
  * P-521 (69 bytes).

@@ -46,7 +46,7 @@ export const statusListRoutes: readonly Route<StatusListRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/status-lists/:id', operationId: 'getStatusList', tag: 'Revocation', signing: 'status-lists',
     summary: 'A signed BitstringStatusListCredential (JSON, or vc+jwt with ?format=vc+jwt or Accept)',
-    params: { id: 'The status list id, which names its issuer: revocation-0 (the service did:web), key.<multibase>.revocation-0 (a did:key of the service), member.<slug>.revocation-0 (a hosted member)' },
+    params: { id: 'The status list id, which names its issuer and, for entries wider than one bit, their width: revocation-0 (the service did:web), key.<multibase>.revocation-0 (a did:key of the service), member.<slug>.revocation-0 (a hosted member), message-2bit-0 (2-bit message entries)' },
     query: { format: 'vc+jwt for the JWT form' },
     responses: { 200: { description: 'The signed list', schema: z.record(z.string(), z.unknown()) }, 404: problem('No such list') },
     async handler(context, deps: { statusListPublisher: StatusListPublisher }) {
