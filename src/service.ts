@@ -157,8 +157,8 @@ function adminApiKeyOf(config: Config): string | undefined {
 
 /** Every file that holds a private key or secret of this service, wherever it came from. */
 function keyFilesOf(config: Config): string[] {
-  const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.p384, DEVELOPMENT_FILES.p521, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
-  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.p384, config.keyFiles.p521, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
+  const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.p384, DEVELOPMENT_FILES.p521, DEVELOPMENT_FILES.bls12381, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
+  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.p384, config.keyFiles.p521, config.keyFiles.bls12381, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
   return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
