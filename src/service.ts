@@ -183,6 +183,7 @@ function createSigning(deps: { config: Config; keyring: Keyring; store: Store; m
   const statusListIssuers = createStatusListIssuers({
     serviceDid: keyring.did,
     didKeys: keyring.didKeys(),
+    bbsDidKey: keyring.bbsKey()?.didKey.did,
     members: members.signing,
   });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl, issuers: statusListIssuers });

@@ -149,6 +149,30 @@ describe('issue -> derive -> verify, through the service', () => {
   });
 });
 
+describe('bbs-2023 with the VC-API options the W3C suites send, and with a status entry', () => {
+  it('takes {"type": "DataIntegrityProof", "cryptosuite": "bbs-2023", "mandatoryPointers": [...]}', async () => {
+    const answer = await issue(credential(svc.service.keyring.did), { type: 'DataIntegrityProof', cryptosuite: 'bbs-2023', mandatoryPointers: ['/credentialSubject/country'] });
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.verifiableCredential.proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'bbs-2023' });
+  });
+
+  it('keeps the status entry mandatory: the disclosure carries it and verifies with its status checked', async () => {
+    const answer = await issue(credential(svc.service.keyring.did), { cryptosuite: 'bbs-2023', credentialStatus: ['revocation'] });
+    expect(answer.status, answer.text).toBe(201);
+    const derived = await derivedByGxTrust(answer.body.verifiableCredential);
+    expect(derived.credentialStatus).toEqual(answer.body.verifiableCredential.credentialStatus);
+    const verified = await verify(derived);
+    expectVerified(verified);
+    expect(verified.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: true }));
+  });
+
+  it('refuses a status entry as the BLS12-381 did:key, which signs no status list', async () => {
+    const answer = await issue(credential(svc.service.keyring.bbsKey()!.didKey.did), { cryptosuite: 'bbs-2023', credentialStatus: ['revocation'] });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus', detail: expect.stringMatching(/BLS12-381 did:key, which signs bbs-2023 credentials only/) });
+  });
+});
+
 describe('Digital Bazaar bbs-2023 as a peer, resolving the did:web served on loopback', () => {
   let base: any;
   beforeAll(async () => {
