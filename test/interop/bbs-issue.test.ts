@@ -129,6 +129,13 @@ describe('issue -> derive -> verify, through the service', () => {
     expectVerified(await verify(derived));
   });
 
+  it('derives on the worker pool, off the event loop (a bbs-2023 derivation is about 100 ms of CPU)', async () => {
+    const pool = svc.service.workerPool!;
+    const before = pool.stats().completed;
+    await derivedByGxTrust(base);
+    expect(pool.stats().completed).toBe(before + 1);
+  });
+
   it('derives with a presentation header, and the result verifies', async () => {
     expectVerified(await verify(await derivedByGxTrust(base, { selectivePointers: ['/credentialSubject/employees'], presentationHeader: '0badc0de' })));
   });
