@@ -46,8 +46,17 @@ async function measure(name: string, run: () => Promise<unknown>): Promise<void>
   console.log(`${name}: CPU ${perOp((used.user + used.system) / 1000)} ms (all threads), event loop active ${perOp(loop.active)} ms, wall ${perOp(wall)} ms, per operation over ${N}`);
 }
 
+// The comparison base: the same credential with ecdsa-sd-2023 (the P-256 key), signed and derived the same way.
+const signEcdsaSd = async () => {
+  const issued = await issuer.issueCredential(credential, { cryptosuite: 'ecdsa-sd-2023', mandatoryPointers: ['/credentialSubject/country'] });
+  return (issued as { verifiableCredential: Record<string, unknown> }).verifiableCredential;
+};
+
 const base = await sign();
+const ecdsaSdBase = await signEcdsaSd();
 await measure('bbs-2023 sign (base proof)', sign);
 await measure('bbs-2023 derive', () => derive(base));
+await measure('ecdsa-sd-2023 sign (base proof)', signEcdsaSd);
+await measure('ecdsa-sd-2023 derive', () => derive(ecdsaSdBase));
 await rm(dir, { recursive: true, force: true });
 process.exit(0);
