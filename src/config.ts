@@ -111,6 +111,9 @@ export const Environment = z.object({
   GX_KEY_P384_FILE: optionalPath,
   // Optional in production: without it the service does not sign with P-521 (ES512).
   GX_KEY_P521_FILE: optionalPath,
+  // Optional in production: without it the service does not sign bbs-2023. A Multikey JSON file
+  // (publicKeyMultibase, secretKeyMultibase): BLS12-381 keys have no PKCS#8 form.
+  GX_KEY_BLS12381_FILE: optionalPath,
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
@@ -196,6 +199,7 @@ export interface Config {
     p256?: string;
     p384?: string;
     p521?: string;
+    bls12381?: string;
     rsa?: string;
     rsaChain?: string;
     p256Chain?: string;
@@ -314,6 +318,7 @@ export function parseConfig(
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
   if (e.GX_KEY_P384_FILE) keyFiles.p384 = e.GX_KEY_P384_FILE;
   if (e.GX_KEY_P521_FILE) keyFiles.p521 = e.GX_KEY_P521_FILE;
+  if (e.GX_KEY_BLS12381_FILE) keyFiles.bls12381 = e.GX_KEY_BLS12381_FILE;
   if (e.GX_KEY_RSA_FILE) keyFiles.rsa = e.GX_KEY_RSA_FILE;
   if (e.GX_CERT_CHAIN_RSA_FILE) keyFiles.rsaChain = e.GX_CERT_CHAIN_RSA_FILE;
   if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;

@@ -26,7 +26,11 @@ import {
   createSignCryptosuite as ecdsaSd2023SignCryptosuite,
   createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite,
 } from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
-import { createDiscloseCryptosuite as bbs2023DiscloseCryptosuite, createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
+import {
+  createDiscloseCryptosuite as bbs2023DiscloseCryptosuite,
+  createSignCryptosuite as bbs2023SignCryptosuite,
+  createVerifyCryptosuite as bbs2023VerifyCryptosuite,
+} from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
 import { decode as decodeCbor } from 'cborg';
 import type { JsonWebKey } from 'node:crypto';
@@ -41,16 +45,16 @@ export const CRYPTOSUITES = Object.freeze(['eddsa-rdfc-2022', 'Ed25519Signature2
 export type Cryptosuite = (typeof CRYPTOSUITES)[number];
 
 /**
- * The selective-disclosure cryptosuites: verified, not signed. A verifier meets their derived
- * proofs; a base proof is for the holder only (refused, `BASE_PROOF_PRESENTED`).
+ * The selective-disclosure cryptosuites. The service signs their base proofs (for a holder) and
+ * verifies their derived proofs; a base proof presented to a verifier is refused (`BASE_PROOF_PRESENTED`).
  */
 export const SELECTIVE_DISCLOSURE_CRYPTOSUITES = Object.freeze(['ecdsa-sd-2023', 'bbs-2023'] as const satisfies readonly SelectiveDisclosureCryptosuite[]);
 export type { SelectiveDisclosureCryptosuite } from '../../algorithms/index.js';
 /**
- * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 base proofs (the
- * service's P-256 key) for a holder to derive from. bbs-2023 is verified only.
+ * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 (the service's P-256
+ * key) and bbs-2023 (its BLS12-381 key) base proofs for a holder to derive from.
  */
-export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023'] as const);
+export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023', 'bbs-2023'] as const);
 export type IssuedCryptosuite = (typeof ISSUED_CRYPTOSUITES)[number];
 
 /** Every suite a proof gx-trust verifies may name. */
@@ -150,8 +154,11 @@ export interface SuiteVerifier {
   verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
 }
 
-/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default); ecdsa-sd-2023 P-256 only. */
-export function suiteKeyAlgorithms(cryptosuite: IssuedCryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+/**
+ * The node:crypto key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its
+ * default); ecdsa-sd-2023 P-256 only. bbs-2023 takes none of them: the BLS12-381 key (src/algorithms).
+ */
+export function suiteKeyAlgorithms(cryptosuite: Exclude<IssuedCryptosuite, 'bbs-2023'>): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
   if (cryptosuite === 'ecdsa-sd-2023') return ['P-256'];
   return cryptosuite === 'ecdsa-rdfc-2019' ? ['P-256', 'P-384'] : ['Ed25519'];
 }
@@ -231,10 +238,28 @@ function baseCryptosuite(cryptosuite: Cryptosuite): LibraryCryptosuite {
 }
 
 /**
- * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 the base proof, which always
- * discloses the statements `mandatoryPointers` select (JSON pointers into the document).
+ * The jsonld-signatures view of the keyring's BBS signer: the library checks `algorithm` against
+ * its requiredAlgorithm, calls `multisign`, and writes `publicKey` into the base proofValue.
  */
-export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
+export interface BbsSuiteSigner {
+  id: string;
+  algorithm: 'BBS-BLS12-381-SHA-256';
+  publicKey: Uint8Array;
+  multisign(input: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array>;
+  sign(input: { data: Uint8Array }): Promise<Uint8Array>;
+}
+
+/**
+ * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 and bbs-2023 the base proof, which
+ * always discloses the statements `mandatoryPointers` select (JSON pointers into the document);
+ * bbs-2023 proofs carry no `created` (the library removes it: VC DI BBS §3.3.1).
+ */
+export function signingSuite(cryptosuite: 'bbs-2023', signer: BbsSuiteSigner, date: Date, mandatoryPointers?: readonly string[]): unknown;
+export function signingSuite(cryptosuite: Exclude<IssuedCryptosuite, 'bbs-2023'>, signer: SuiteSigner, date: Date, mandatoryPointers?: readonly string[]): unknown;
+export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner | BbsSuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
+  if (cryptosuite === 'bbs-2023') {
+    return new DataIntegrityProof({ signer, date, cryptosuite: bbs2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });
+  }
   if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ signer, date });
   if (cryptosuite === 'ecdsa-sd-2023') {
     return new DataIntegrityProof({ signer, date, cryptosuite: ecdsaSd2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });

@@ -162,8 +162,8 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   }),
   defineRoute({
     // An API key, unlike verify: derivation canonicalizes (and for bbs-2023 computes a zero-knowledge
-    // proof: a median of 167 ms for a small credential here, against 2.5 ms for ecdsa-sd-2023) in
-    // the main thread, which anonymous floods must not reach.
+    // proof: a median of 167 ms for a small credential here, against 2.5 ms for ecdsa-sd-2023), on
+    // the worker pool when there is one, else in the main thread: anonymous floods must reach neither.
     method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', roles: ['member', 'connector'],
     summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023, bbs-2023) from one with a base proof: the holder\'s step, no key involved',
     request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
