@@ -238,6 +238,14 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/** Like Promise.all, but rejects only once every promise has settled, with the first refusal. */
+async function allOrFirstError<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const refused = settled.find((result) => result.status === 'rejected');
+  if (refused !== undefined) throw refused.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 async function readRequired(path: string, what: string): Promise<string> {
   const text = await readIfExists(path);
   if (text === undefined) {
@@ -555,7 +563,9 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
     }
   }
-  const [ed25519, p256, rsa, p384, p521, bls12381] = await Promise.all([
+  // Settled, not raced: a refusal of one key must not return while another is still being
+  // generated into keysDir (a caller that then removes or reuses the folder would race its write).
+  const [ed25519, p256, rsa, p384, p521, bls12381] = await allOrFirstError([
     loadPrivateKey('Ed25519', options),
     loadPrivateKey('P-256', options),
     loadPrivateKey('RSA', options),
@@ -563,7 +573,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     loadPrivateKey('P-384', options, true),
     loadPrivateKey('P-521', options, true),
     loadBls12381Key(options),
-  ]);
+  ] as const);
   const publicKeys = { Ed25519: createPublicKey(ed25519), 'P-256': createPublicKey(p256), RSA: createPublicKey(rsa) };
 
   const chains: { RSA?: string; 'P-256'?: string } = {};

@@ -538,3 +538,15 @@ describe('loadOrCreateKeyring() in production', () => {
     expect(error.message).toMatch(/has expired/);
   });
 });
+
+describe('loadOrCreateKeyring() that refuses one key', () => {
+  it('returns only after every other key file has been written, so the caller may remove the folder at once', async () => {
+    const dir = await tempDir();
+    // A damaged Ed25519 file fails at once; the BLS12-381 key takes longest to generate.
+    await writeFile(join(dir, DEVELOPMENT_FILES.ed25519), 'not a PEM key\n', { mode: 0o600 });
+    const error = await errorOf(loadOrCreateKeyring(development(dir)));
+    expect(error.code).toBe('KEYS_UNAVAILABLE');
+    // Read at the moment of the refusal: nothing the load started is still being written.
+    expect(await readdir(dir)).toEqual(expect.arrayContaining([DEVELOPMENT_FILES.bls12381, DEVELOPMENT_FILES.p521, DEVELOPMENT_FILES.rsa]));
+  });
+});
