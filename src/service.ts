@@ -32,7 +32,7 @@ import { createRegistryLookup } from './danube/registration-numbers/index.js';
 import { loadMemberKeyVault, MEMBER_KEY_SECRET_FILE } from './keyring/member-keys.js';
 import { loadMemberCa, type MemberCa } from './keyring/member-ca.js';
 import { createIssuer } from './issuing/index.js';
-import { createSigningPolicy, type SigningPolicy } from './issuing/signing-policy.js';
+import { createSigningPolicy, SERVICE_CALLER, type SigningPolicy } from './issuing/signing-policy.js';
 import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from './keyring/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER, readableByOthers } from './file-permissions.js';
 import { createVerifier, type Verifier } from './verifying/index.js';
@@ -394,7 +394,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
     onError: overrides.log ?? ((error) => console.error(error)),
   });
-  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
+  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), caller: SERVICE_CALLER, issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
   // Data Integrity canonicalization and Danube validation on worker threads (GX_WORKERS; 0 keeps them in this thread).
   const workerPool = config.workers > 0
     ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })

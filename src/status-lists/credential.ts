@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Clock } from '../clock.js';
 import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import { GxTrustError, type ErrorCode } from '../errors.js';
-import { SERVICE_CALLER, type ScopedSigner } from '../issuing/signing-policy.js';
+import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
 import type { StatusListRecord } from '../storage/store.js';
 import type { StatusListRepository } from '../storage/repositories.js';
 import { parseStatusListId, statusListUrl } from './allocator.js';
@@ -110,6 +110,12 @@ export interface StatusListPublisherOptions {
    * hosted member, and nothing else.
    */
   signer: Pick<ScopedSigner, 'issueCredential'>;
+  /**
+   * Who the signer records as asking: the service itself (`SERVICE_CALLER`), since a list is
+   * re-signed for a GET on no caller's behalf. Given, not imported, so status-lists needs no value
+   * from issuing while issuing takes the allocator's limits from here.
+   */
+  caller: SigningCaller;
   /** Who signs each list: the DID the store names as its issuer (the service's did:web when none). */
   issuers: Pick<StatusListIssuers, 'forList'>;
   baseUrl: string;
@@ -154,7 +160,7 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
     // A key with no cryptosuite (P-521) signs its lists in the one form it can: a JSON request gets
     // the vc+jwt (the media type says which), so every verifier that asks still gets a signed list.
     const proof = format === 'vc+jwt' || issuer.cryptosuite === undefined ? { format: 'vc+jwt' as const, alg: issuer.alg } : { format, cryptosuite: issuer.cryptosuite };
-    const issued = await options.signer.issueCredential(credential, proof, { caller: SERVICE_CALLER });
+    const issued = await options.signer.issueCredential(credential, proof, { caller: options.caller });
     return issued.format === 'vc+jwt'
       ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
       : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };

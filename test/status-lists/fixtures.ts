@@ -14,6 +14,7 @@ import type { JsonObject } from '../../src/credentials/index.js';
 import { serveRoutes } from '../../src/http/app.js';
 import { statusListRoutes } from '../../src/http/routes/status-lists.js';
 import { bindRoutes } from '../../src/http/route.js';
+import { SERVICE_CALLER } from '../../src/issuing/signing-policy.js';
 import { StatusListAllocator, type StatusListPurpose } from '../../src/status-lists/allocator.js';
 import { createStatusCheck, type SignedListDocument, type StatusCheckOptions } from '../../src/status-lists/check-status.js';
 import { createStatusListPublisher, type SignedStatusList, type StatusListPublisher } from '../../src/status-lists/credential.js';
@@ -83,7 +84,7 @@ export async function createStatusWorld(): Promise<StatusWorld> {
   const served: { listener?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   const lists = await listen((req, res) => served.listener?.(req, res));
   const allocator = new StatusListAllocator({ store, baseUrl: lists.url, issuers: service.statusListIssuers });
-  const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), issuers: service.statusListIssuers, baseUrl: lists.url, clock });
+  const publisher = createStatusListPublisher({ store, signer: service.signing.signerFor('status-lists'), caller: SERVICE_CALLER, issuers: service.statusListIssuers, baseUrl: lists.url, clock });
   served.listener = serveRoutes({
     routes: bindRoutes(statusListRoutes, { store, statusListPublisher: publisher }),
     authenticator: { authenticate: async (token) => (token === 'admin' ? { actor: 'admin', role: 'admin' } : { actor: token, role: 'member' }) },
