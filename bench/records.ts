@@ -80,18 +80,20 @@ async function benchService(store: RecordsRow['store'], service: Service, iterat
   return rows;
 }
 
-export async function benchmarkRecords(options: { iterations?: number; inFlight?: number; databaseUrl?: string | undefined } = {}): Promise<RecordsRow[]> {
+export async function benchmarkRecords(options: { iterations?: number; inFlight?: number; databaseUrl?: string | undefined; stores?: 'postgres' | undefined } = {}): Promise<RecordsRow[]> {
   const iterations = options.iterations ?? 1000;
   const inFlight = options.inFlight ?? 8;
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-records-'));
   const base = { GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_LOG_LEVEL: 'silent' };
   const rows: RecordsRow[] = [];
   try {
-    const sqlite = await createService(parseConfig(base), { log: () => {} });
-    try {
-      rows.push(...(await benchService('sqlite', sqlite, iterations, inFlight)));
-    } finally {
-      await sqlite.close();
+    if (options.stores !== 'postgres') {
+      const sqlite = await createService(parseConfig(base), { log: () => {} });
+      try {
+        rows.push(...(await benchService('sqlite', sqlite, iterations, inFlight)));
+      } finally {
+        await sqlite.close();
+      }
     }
     if (options.databaseUrl) {
       const schema = `gx_bench_${randomBytes(6).toString('hex')}`;
@@ -118,12 +120,14 @@ export async function benchmarkRecords(options: { iterations?: number; inFlight?
 }
 
 // `npx tsx bench/records.ts [iterations] [in flight]`: this bench alone (PostgreSQL too when
-// GX_TEST_DATABASE_URL or DATABASE_URL is set). BENCH_RECORDS_STORES=sqlite skips PostgreSQL.
+// GX_TEST_DATABASE_URL or DATABASE_URL is set). BENCH_RECORDS_STORES=sqlite skips PostgreSQL,
+// BENCH_RECORDS_STORES=postgres skips SQLite.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [iterations, inFlight] = process.argv.slice(2).map(Number);
   const databaseUrl = process.env['BENCH_RECORDS_STORES'] === 'sqlite' ? undefined : process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'];
   const started = process.cpuUsage();
-  const rows = await benchmarkRecords({ iterations: iterations || 1000, inFlight: inFlight || 8, databaseUrl });
+  const stores = process.env['BENCH_RECORDS_STORES'] === 'postgres' ? 'postgres' : undefined;
+  const rows = await benchmarkRecords({ iterations: iterations || 1000, inFlight: inFlight || 8, databaseUrl, stores });
   const cpu = process.cpuUsage(started);
   console.table(rows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
   console.log(`process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);

@@ -48,6 +48,8 @@ export const Environment = z.object({
   GX_TRUST_ANCHORS: optionalPath,
   GX_TRUSTED_ISSUERS: optionalPath,
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  // PostgreSQL: issuance groups written at once (docs/storage.md#group-commit); 1 writes one at a time.
+  GX_PG_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
   GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
@@ -168,6 +170,8 @@ export interface Config {
   trustAnchorsFile: string | undefined;
   trustedIssuersFile: string | undefined;
   databaseUrl: string | undefined;
+  /** PostgreSQL: how many issuance groups are written at once. */
+  pgGroupsInFlight: number;
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
@@ -344,6 +348,7 @@ export function parseConfig(
     trustAnchorsFile: e.GX_TRUST_ANCHORS,
     trustedIssuersFile: e.GX_TRUSTED_ISSUERS,
     databaseUrl: e.DATABASE_URL,
+    pgGroupsInFlight: e.GX_PG_GROUPS_IN_FLIGHT,
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,

@@ -365,7 +365,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const memberCa = await loadMemberCa({ ...config.memberCa, keysDir: config.keysDir, env: config.env, clock });
   const anchors = trustAnchors(config, keyring, memberCa);
   const store = await openStore({
-    dataDir: config.dataDir, databaseUrl: config.databaseUrl, clock, codecs: recordCodecs,
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl, groupsInFlight: config.pgGroupsInFlight, clock, codecs: recordCodecs,
     onGroupFallback: (error, groupSize) => {
       metrics?.observeGroupFallback();
       logger.debug({ err: error, groupSize }, 'a group of issuances failed as one statement and was written the long way');

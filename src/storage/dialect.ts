@@ -21,11 +21,18 @@ export interface StoreDialect {
   /** Taken in a transaction just before the audit head is read; released at commit. */
   lockAuditHead(trx: Kysely<Tables>): Promise<void>;
   /**
-   * PostgreSQL: the same lock as an expression one statement can take (held until that
-   * statement's own commit), so a group of issuances can be recorded in one round trip
-   * (sql-store.ts, `recordInOneStatement`). SQLite has no round trips to save and leaves it out.
+   * PostgreSQL: the same lock taken inside one statement, as a function returning the head it
+   * guards (`head_idx`, `head_leaf_hash`; no row when the log is empty) read after the lock was
+   * granted (migration 12), so a group of issuances can be recorded in one statement
+   * (sql-store.ts, `recordInOneStatement`) while the previous group still commits. SQLite has no
+   * round trips to save and leaves it out.
    */
-  readonly auditLockExpression?: RawBuilder<unknown>;
+  readonly auditHeadAfterLock?: RawBuilder<unknown>;
+  /**
+   * How many one-statement groups may be written at once, each on a connection of its own
+   * (PostgreSQL); 1 (the default) writes one group at a time.
+   */
+  readonly groupsInFlight?: number;
   /**
    * SQLite: a group of recorded issuances written with prepared statements, not through Kysely
    * (sqlite-group.ts, why there). Made on first use, after migration (a statement is prepared

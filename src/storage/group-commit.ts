@@ -7,56 +7,73 @@
  */
 export class GroupCommit<Item, Result> {
   private pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
-  private draining = false;
+  private inFlight = 0;
+  private scheduled = false;
 
   /**
    * @param write writes every item in one transaction and returns their results in order, or
    *   throws having written nothing.
    * @param maxBatch bounds a statement's parameter count and how long the shared lock is held.
+   * @param maxInFlight how many groups `write` may be given at once. With 1, a group gathers while
+   *   the previous one is written; with more (PostgreSQL, each group on a connection of its own),
+   *   a group is also started while others are still committing, and `write` orders them.
    */
   constructor(
     private readonly write: (items: Item[]) => Promise<Result[]>,
     private readonly maxBatch = 64,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.draining) {
-        this.draining = true;
+      if (!this.scheduled && this.inFlight < this.maxInFlight) {
+        this.scheduled = true;
         // setImmediate rather than a microtask: requests whose signatures complete in the same
         // turn of the event loop join this group instead of waiting for the next.
-        setImmediate(() => void this.drain());
+        setImmediate(() => {
+          this.scheduled = false;
+          this.start();
+        });
       }
     });
   }
 
-  private async drain(): Promise<void> {
+  private start(): void {
+    // With room for several groups, what is pending is shared out among them: requests that
+    // arrive together would otherwise all wait for one commit, nothing left to sign meanwhile.
+    // Split, the first group's requests sign their next credentials while the second commits.
+    const size = Math.min(this.maxBatch, Math.ceil(this.pending.length / Math.max(1, this.maxInFlight - this.inFlight)));
+    while (this.pending.length > 0 && this.inFlight < this.maxInFlight) {
+      const group = this.pending.splice(0, size);
+      this.inFlight++;
+      void this.writeGroup(group).finally(() => {
+        this.inFlight--;
+        // What gathered meanwhile goes at once: it has waited a whole group already.
+        this.start();
+      });
+    }
+  }
+
+  private async writeGroup(group: typeof this.pending): Promise<void> {
+    let results: Result[] | undefined;
     try {
-      while (this.pending.length > 0) {
-        const group = this.pending.splice(0, this.maxBatch);
-        let results: Result[] | undefined;
+      results = await this.write(group.map((g) => g.item));
+    } catch (error) {
+      if (group.length === 1) group[0]!.reject(error);
+    }
+    if (results !== undefined) {
+      group.forEach((g, i) => g.resolve(results[i]!));
+    } else if (group.length > 1) {
+      // Nothing of the group was written: each member again on its own, in order.
+      for (const g of group) {
         try {
-          results = await this.write(group.map((g) => g.item));
+          const [result] = await this.write([g.item]);
+          g.resolve(result!);
         } catch (error) {
-          if (group.length === 1) group[0]!.reject(error);
-        }
-        if (results !== undefined) {
-          group.forEach((g, i) => g.resolve(results[i]!));
-        } else if (group.length > 1) {
-          // Nothing of the group was written: each member again on its own, in order.
-          for (const g of group) {
-            try {
-              const [result] = await this.write([g.item]);
-              g.resolve(result!);
-            } catch (error) {
-              g.reject(error);
-            }
-          }
+          g.reject(error);
         }
       }
-    } finally {
-      this.draining = false;
     }
   }
 }

@@ -10,6 +10,8 @@ import { sql, type ColumnDataType, type Expression, type Kysely } from 'kysely';
 
 /** The column types that differ: PostgreSQL has real ones, SQLite keeps text and integers. */
 export interface ColumnTypes {
+  /** For the rare step that only one dialect has (a PostgreSQL function). */
+  dialect: 'sqlite' | 'postgres';
   json: ColumnDataType;
   timestamp: ColumnDataType;
   bigint: ColumnDataType;
@@ -19,8 +21,8 @@ export interface ColumnTypes {
   false: Expression<unknown>;
 }
 
-export const SQLITE_TYPES: ColumnTypes = { json: 'text', timestamp: 'text', bigint: 'integer', bytes: 'blob', boolean: 'integer', false: sql`0` };
-export const POSTGRES_TYPES: ColumnTypes = { json: 'jsonb', timestamp: 'timestamptz', bigint: 'bigint', bytes: 'bytea', boolean: 'boolean', false: sql`FALSE` };
+export const SQLITE_TYPES: ColumnTypes = { dialect: 'sqlite', json: 'text', timestamp: 'text', bigint: 'integer', bytes: 'blob', boolean: 'integer', false: sql`0` };
+export const POSTGRES_TYPES: ColumnTypes = { dialect: 'postgres', json: 'jsonb', timestamp: 'timestamptz', bigint: 'bigint', bytes: 'bytea', boolean: 'boolean', false: sql`FALSE` };
 
 export interface Migration {
   version: number;
@@ -323,6 +325,25 @@ export const MIGRATIONS: readonly Migration[] = [
         .alterTable('status_lists')
         .addColumn('status_size', 'integer', (c) => c.notNull().defaultTo(1).check(sql`status_size > 0`))
         .execute();
+    },
+  },
+  {
+    version: 12,
+    // PostgreSQL only (SQLite records the step and has nothing to do). A group of issuances is one
+    // statement (sql-store.ts, recordInOneStatement), and a statement reads the snapshot taken when
+    // it started: a group sent while the previous one still commits cannot see the head it follows.
+    // A VOLATILE PL/pgSQL function takes a fresh snapshot for each query it runs, so this one,
+    // called inside the statement, reads the head as committed when the audit lock was granted. The
+    // lock's first key is the caller's (postgres.ts), the second the schema, as lockAuditHead takes it.
+    name: 'audit head read after the audit lock, inside one statement (PostgreSQL)',
+    async up(db, t) {
+      if (t.dialect !== 'postgres') return;
+      await sql`CREATE OR REPLACE FUNCTION gx_audit_head_locked(lock_class integer)
+        RETURNS TABLE (head_idx bigint, head_leaf_hash text) LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+          PERFORM pg_advisory_xact_lock(lock_class, hashtext(current_schema()));
+          RETURN QUERY SELECT e.idx, e.leaf_hash FROM audit_entries e ORDER BY e.idx DESC LIMIT 1;
+        END $$`.execute(db);
     },
   },
 ];

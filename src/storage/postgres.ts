@@ -28,6 +28,12 @@ export interface PostgresStoreOptions {
   max?: number;
   /** How long to wait for a connection before answering 503. */
   connectionTimeoutMillis?: number;
+  /**
+   * How many issuance groups may be written at once (StoreDialect.groupsInFlight; default 1,
+   * GX_PG_GROUPS_IN_FLIGHT). More hides the database's round trips and commit behind signing, at
+   * the price of smaller groups: more commits and more work per issuance for a busy CPU.
+   */
+  groupsInFlight?: number;
   /** See StoreOptions: a one-statement group that failed and went the long way. */
   onGroupFallback?: StoreOptions['onGroupFallback'];
 }
@@ -94,7 +100,8 @@ export function postgresDialect(options: Omit<PostgresStoreOptions, 'codecs'>): 
   }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.max ?? 10,
+    // Room for the groups in flight beside reservations, reads and checkpoints.
+    max: options.max ?? Math.max(10, (options.groupsInFlight ?? 1) + 6),
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
@@ -115,7 +122,8 @@ export function postgresDialect(options: Omit<PostgresStoreOptions, 'codecs'>): 
       // Released at commit, after the entry is visible to the next holder's fresh READ COMMITTED snapshot.
       await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
     },
-    auditLockExpression: sql`pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`,
+    auditHeadAfterLock: sql`gx_audit_head_locked(${AUDIT_LOCK_CLASS})`,
+    groupsInFlight: options.groupsInFlight ?? 1,
     forListUpdate: (query) => query.forNoKeyUpdate(),
     jsonArrayIncludes: (array, value) => sql<SqlBool>`${array} @> CAST(${JSON.stringify([value])} AS jsonb)`,
     bool: (value) => value,

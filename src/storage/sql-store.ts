@@ -76,6 +76,18 @@ export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
 
 type Db = Kysely<Tables>;
 
+/**
+ * The last audit entry this process appended or is appending, as the next one-statement group is
+ * placed after it; `appended` settles when the statement appending it has returned (true: it holds
+ * the audit lock until its commit) or failed (false).
+ */
+interface AuditHead {
+  index: number;
+  timestamp: string;
+  leafHash: string;
+  appended: Promise<boolean>;
+}
+
 /** What both stores take besides their database. */
 export interface StoreOptions {
   clock?: Clock | undefined;
@@ -137,46 +149,101 @@ export class SqlStore implements Store {
     this.db = sqlDialect.db;
     this.clock = options.clock ?? systemClock;
     this.onGroupFallback = options.onGroupFallback;
-    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items));
+    this.groupsInFlight = sqlDialect.groupsInFlight ?? 1;
+    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items), undefined, this.groupsInFlight);
   }
 
   /**
-   * The audit head as this process's last issuance group left it (index and timestamp of the last
-   * entry it committed), or undefined when another write may have moved it since. It only lets
-   * PostgreSQL try a group in one statement (`recordInOneStatement`): correctness never depends
-   * on it being right.
+   * The audit head as this process's last issuance group left it (index, timestamp and leaf hash
+   * of the last entry it wrote, or will have written once the groups in flight commit), or
+   * undefined when another write may have moved it since. It only lets PostgreSQL try a group in
+   * one statement (`recordInOneStatement`): correctness never depends on it being right.
    */
-  private auditHead: { index: number; timestamp: string } | undefined;
+  private auditHead: AuditHead | undefined;
   /** The last entry the issuance group being written appended (set in its transaction). */
   private groupHead: AuditEntry | undefined;
   /** Groups left to write the long way after a one-statement attempt failed (another replica writing, a conflict). */
   private oneStatementPause = 0;
+  /** See StoreDialect.groupsInFlight. */
+  private readonly groupsInFlight: number;
+  /** One-statement groups being written; the long way waits for them. */
+  private readonly oneStatementWrites = new Set<Promise<unknown>>();
+  /** Long-way groups started or waiting, one at a time (their head read and `groupHead` are one group's). */
+  private longWayQueue: Promise<void> = Promise.resolve();
+  private longWayWaiting = 0;
 
   private async writeGroup(items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
-    const lock = this.sqlDialect.auditLockExpression;
-    const plain = items.every((i) => i.record !== undefined && i.record.idempotency === undefined && i.record.supersede === undefined);
-    if (lock !== undefined && plain && this.auditHead !== undefined) {
-      if (this.oneStatementPause > 0) {
-        this.oneStatementPause--;
-      } else {
-        const head = this.auditHead;
-        try {
-          return await this.recordInOneStatement(
-            items.map((i) => i.record!),
-            head,
-            lock,
-          );
-        } catch (error) {
-          // Nothing was written (one statement is all or nothing): the group goes the long way,
-          // which reads the head under the lock and reports each failure as itself. Expected
-          // now and then (another replica moved the head); told, so that a fallback on every
-          // group (a statement the server refuses) shows as a rising counter, not as slowness.
-          this.auditHead = undefined;
-          this.oneStatementPause = ONE_STATEMENT_PAUSE;
-          this.onGroupFallback?.(error, items.length);
-        }
+    if (this.groupsInFlight === 1) return this.writeGroupNow(items);
+    // Several groups at once (PostgreSQL): one-statement groups overlap, each placed after the
+    // previous one's entries and checked under the audit lock; any other group is written alone,
+    // after those in flight and before the next ones start.
+    while (this.longWayWaiting > 0) await this.longWayQueue;
+    const head = this.oneStatementHead(items);
+    if (head !== undefined) {
+      const write = this.tryOneStatement(items, head);
+      this.oneStatementWrites.add(write);
+      try {
+        const results = await write;
+        if (results !== undefined) return results;
+      } finally {
+        this.oneStatementWrites.delete(write);
       }
     }
+    this.longWayWaiting++;
+    const previous = this.longWayQueue;
+    let done!: () => void;
+    this.longWayQueue = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      await Promise.allSettled([...this.oneStatementWrites]);
+      return await this.writeLongWay(items);
+    } finally {
+      this.longWayWaiting--;
+      done();
+    }
+  }
+
+  private async writeGroupNow(items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
+    const head = this.oneStatementHead(items);
+    if (head !== undefined) {
+      const results = await this.tryOneStatement(items, head);
+      if (results !== undefined) return results;
+    }
+    return this.writeLongWay(items);
+  }
+
+  /** The head a group of plain issuances is placed after in one statement, or undefined: the long way. */
+  private oneStatementHead(items: IssuanceWrite[]): AuditHead | undefined {
+    if (this.sqlDialect.auditHeadAfterLock === undefined || this.auditHead === undefined) return undefined;
+    if (!items.every((i) => i.record !== undefined && i.record.idempotency === undefined && i.record.supersede === undefined)) return undefined;
+    if (this.oneStatementPause > 0) {
+      this.oneStatementPause--;
+      return undefined;
+    }
+    return this.auditHead;
+  }
+
+  /** A group in one statement; undefined when it failed (nothing written) and must go the long way. */
+  private async tryOneStatement(items: IssuanceWrite[], head: AuditHead): Promise<{ auditEntry: AuditEntry }[] | undefined> {
+    try {
+      return await this.recordInOneStatement(
+        items.map((i) => i.record!),
+        head,
+        this.sqlDialect.auditHeadAfterLock!,
+      );
+    } catch (error) {
+      // Nothing was written (one statement is all or nothing): the group goes the long way,
+      // which reads the head under the lock and reports each failure as itself. Expected
+      // now and then (another replica moved the head); told, so that a fallback on every
+      // group (a statement the server refuses) shows as a rising counter, not as slowness.
+      this.auditHead = undefined;
+      this.oneStatementPause = ONE_STATEMENT_PAUSE;
+      this.onGroupFallback?.(error, items.length);
+      return undefined;
+    }
+  }
+
+  private async writeLongWay(items: IssuanceWrite[]): Promise<(number | { auditEntry: AuditEntry })[]> {
     const statements = this.sqlDialect.issuanceStatements;
     if (statements !== undefined && items.every((i) => i.record !== undefined && i.record.supersede === undefined)) {
       // SQLite, the common group (issuances only, nothing superseded): prepared statements.
@@ -188,7 +255,9 @@ export class SqlStore implements Store {
     );
     // Set by writeIssuances inside the transaction (TypeScript cannot see the callback assign it).
     const written = this.groupHead as AuditEntry | undefined;
-    if (written !== undefined) this.auditHead = { index: written.index, timestamp: written.timestamp };
+    if (written !== undefined && this.sqlDialect.auditHeadAfterLock !== undefined) {
+      this.auditHead = { index: written.index, timestamp: written.timestamp, leafHash: this.codecs.auditLeaf(written).leafHash, appended: Promise.resolve(true) };
+    }
     return results;
   }
 
@@ -196,19 +265,20 @@ export class SqlStore implements Store {
    * PostgreSQL: a group of plain issuances (no idempotency key, nothing superseded) as ONE
    * statement between BEGIN and COMMIT, three round trips instead of eight (BEGIN, three inserts,
    * the head lock, the head read, the audit insert, COMMIT). Its audit entries are placed
-   * after `head`, the entry this process last wrote, and the statement only writes them if that is
-   * still the head: it takes the audit lock before inserting them, so it is serialised with every
-   * other append, and the primary key on `idx` refuses an entry another transaction committed at
-   * the same place after this statement's snapshot was taken. If anything does not add up (a
-   * moved head, a credential already recorded, an index held by another credential) the final
-   * cast fails, the transaction is rolled back, and the caller writes the group the long way.
-   * So entries stay gap-free and in order across replicas, and nothing is returned unless its
-   * credential row and audit entry are committed.
+   * after `head`, the last entry this process wrote or is writing in a group still in flight, and
+   * the statement only writes them if that is the head when the audit lock is granted (index and
+   * leaf hash, read after the lock with a snapshot of its own: the group before may have committed
+   * after this statement started); the primary key on `idx` refuses an entry committed at the same
+   * place meanwhile. If anything does not add up (a moved head, a group before it that failed, a
+   * credential already recorded, an index held by another credential) the final cast fails, the
+   * transaction is rolled back, and the caller writes the group the long way. So entries stay
+   * gap-free and in order across replicas, and nothing is returned unless its credential row and
+   * audit entry are committed.
    */
   private async recordInOneStatement(
     items: IssuanceRecord[],
-    head: { index: number; timestamp: string },
-    lock: RawBuilder<unknown>,
+    head: AuditHead,
+    headAfterLock: RawBuilder<unknown>,
   ): Promise<{ auditEntry: AuditEntry }[]> {
     const createdAt = this.clock().toISOString();
     const now = this.clock();
@@ -238,12 +308,18 @@ export class SqlStore implements Store {
     const recordRows = sql.join(
       items.map(({ credential, metadata }) => sql`(${credential.id}, ${metadata?.ownerMemberId ?? null}, ${metadata?.visibility ?? 'private'}, ${metadata?.series ?? null}, NULL)`),
     );
+    let lastLeafHash = head.leafHash;
     const auditRows = sql.join(
       entries.map((entry) => {
         const { leaf, leafHash } = this.codecs.auditLeaf(entry);
+        lastLeafHash = leafHash;
         return sql`(CAST(${entry.index} AS bigint), ${leaf}, ${leafHash}, ${entry.subject}, ${entry.action}, ${entry.actor}, CAST(${entry.timestamp} AS timestamptz))`;
       }),
     );
+    // The next group may be placed after this one before it commits; if this one fails, so does that.
+    let appended!: (ok: boolean) => void;
+    const last = entries[entries.length - 1]!;
+    this.auditHead = { index: last.index, timestamp: last.timestamp, leafHash: lastLeafHash, appended: new Promise<boolean>((resolve) => (appended = resolve)) };
     const allocationCte =
       allocations.length === 0
         ? sql`a AS (SELECT 1 WHERE FALSE)`
@@ -256,23 +332,29 @@ export class SqlStore implements Store {
     // In BEGIN ... COMMIT, not on its own: a statement that commits itself would still commit after
     // this process died while it waited for the audit lock, and a kill -9 must leave nothing
     // (test/replicas/crash.test.ts). Three round trips, where the long way takes eight.
-    await this.transaction('recording issuances', (db) =>
-      sql`WITH c AS (
+    try {
+      await this.transaction('recording issuances', async (db) => {
+        // The group this one follows must hold the audit lock first (its statement returned), or
+        // this statement could take the lock before it and find the head it follows missing.
+        if (!(await head.appended)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
+        await sql`WITH c AS (
           INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)
           VALUES ${credentialRows} ON CONFLICT (id) DO NOTHING RETURNING 1),
         ${allocationCte},
         r AS (INSERT INTO credential_records (credential_id, owner_member_id, visibility, series, superseded_by) VALUES ${recordRows}),
-        lk AS (SELECT ${lock} AS held),
+        lk AS (SELECT head_idx, head_leaf_hash FROM ${headAfterLock}),
         au AS (
           INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, actor, created_at)
           SELECT v.* FROM (VALUES ${auditRows}) AS v(idx, leaf, leaf_hash, subject, action, actor, created_at) CROSS JOIN lk
-          WHERE (SELECT coalesce(max(idx), -1) FROM audit_entries) = ${head.index}
+          WHERE lk.head_idx = ${head.index} AND lk.head_leaf_hash = ${head.leafHash}
           RETURNING 1)
         SELECT CAST(CASE WHEN (SELECT count(*) FROM c) = ${items.length} AND (SELECT count(*) FROM a) = ${allocations.length} AND (SELECT count(*) FROM au) = ${entries.length}
-          THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`.execute(db),
-    );
-    const last = entries[entries.length - 1]!;
-    this.auditHead = { index: last.index, timestamp: last.timestamp };
+          THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`.execute(db);
+        appended(true);
+      });
+    } finally {
+      appended(false);
+    }
     return entries.map((auditEntry) => ({ auditEntry }));
   }
 
