@@ -44,4 +44,9 @@ export interface RecordCodecs {
   auditLeaf(entry: import('./records.js').AuditEntry): { leaf: string; leafHash: string };
   /** Sets or clears bit `index` of `list.bits` in place; throws INVALID_INPUT for an index outside the list. */
   setStatusBit(list: { id: string; size: number; bits: Uint8Array }, index: number, value: boolean): void;
+  /**
+   * The URL of a module that exports these codecs as `recordCodecs`, for a thread that writes
+   * records (SQLite's writer thread, sqlite-writer.ts); without it the event loop writes them.
+   */
+  module?: string;
 }
