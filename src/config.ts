@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { GxTrustError } from './errors.js';
 import { REGISTRIES, type Registry } from './danube/registration-numbers/registry-lookups.js';
+import { DEFAULT_KEY_BINDING_MAX_AGE_SECONDS, MAX_KEY_BINDING_MAX_AGE_SECONDS } from './verifying/types.js';
 
 /** Where `npm run build` writes the web console: dist/web at the package root (`..` from src/ and dist/ alike). */
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
@@ -50,6 +51,7 @@ export const Environment = z.object({
   GX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   GX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  GX_KB_JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(MAX_KEY_BINDING_MAX_AGE_SECONDS).default(DEFAULT_KEY_BINDING_MAX_AGE_SECONDS),
   // Rate limits per API key (authenticated) and per IP (anonymous) in a fixed window; 0 turns a limit off.
   GX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   GX_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
@@ -109,6 +111,9 @@ export const Environment = z.object({
   GX_KEY_P384_FILE: optionalPath,
   // Optional in production: without it the service does not sign with P-521 (ES512).
   GX_KEY_P521_FILE: optionalPath,
+  // Optional in production: without it the service does not sign bbs-2023. A Multikey JSON file
+  // (publicKeyMultibase, secretKeyMultibase): BLS12-381 keys have no PKCS#8 form.
+  GX_KEY_BLS12381_FILE: optionalPath,
   GX_KEY_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_RSA_FILE: optionalPath,
   GX_CERT_CHAIN_P256_FILE: optionalPath,
@@ -166,6 +171,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   bodyLimitBytes: number;
   clockSkewSeconds: number;
+  /** The oldest SD-JWT key binding JWT (its iat, beyond clockSkewSeconds) a verification accepts unless the request sets options.keyBindingMaxAge. */
+  keyBindingMaxAgeSeconds: number;
   rateLimit: { windowSeconds: number; max: number; anonymousMax: number; anonymousCanonicalizationsPerSecond: number };
   /** Verification open to callers without an API key (they get the tighter anonymous limits). */
   anonymousVerify: boolean;
@@ -192,6 +199,7 @@ export interface Config {
     p256?: string;
     p384?: string;
     p521?: string;
+    bls12381?: string;
     rsa?: string;
     rsaChain?: string;
     p256Chain?: string;
@@ -310,6 +318,7 @@ export function parseConfig(
   if (e.GX_KEY_P256_FILE) keyFiles.p256 = e.GX_KEY_P256_FILE;
   if (e.GX_KEY_P384_FILE) keyFiles.p384 = e.GX_KEY_P384_FILE;
   if (e.GX_KEY_P521_FILE) keyFiles.p521 = e.GX_KEY_P521_FILE;
+  if (e.GX_KEY_BLS12381_FILE) keyFiles.bls12381 = e.GX_KEY_BLS12381_FILE;
   if (e.GX_KEY_RSA_FILE) keyFiles.rsa = e.GX_KEY_RSA_FILE;
   if (e.GX_CERT_CHAIN_RSA_FILE) keyFiles.rsaChain = e.GX_CERT_CHAIN_RSA_FILE;
   if (e.GX_CERT_CHAIN_P256_FILE) keyFiles.p256Chain = e.GX_CERT_CHAIN_P256_FILE;
@@ -338,6 +347,7 @@ export function parseConfig(
     logLevel: e.GX_LOG_LEVEL,
     bodyLimitBytes: e.GX_BODY_LIMIT_BYTES,
     clockSkewSeconds: e.GX_CLOCK_SKEW_SECONDS,
+    keyBindingMaxAgeSeconds: e.GX_KB_JWT_MAX_AGE_SECONDS,
     rateLimit: {
       windowSeconds: e.GX_RATE_LIMIT_WINDOW_SECONDS,
       max: e.GX_RATE_LIMIT_MAX,

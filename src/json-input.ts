@@ -51,6 +51,13 @@ export class JsonPosition {
     path.reverse();
     return jsonPointer([...this.base, ...path, ...tokens]);
   }
+
+  /** Whether this container lies, at any depth, inside the value of a member named `key`. */
+  under(key: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk up the parent chain starts here
+    for (let at: JsonPosition | undefined = this; at?.parent !== undefined; at = at.parent) if (at.token === key) return true;
+    return false;
+  }
 }
 
 /** A rule asked about every member of every object: a fault to report, or undefined. */

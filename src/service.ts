@@ -49,6 +49,7 @@ import { coseFormat } from './formats/cose/verify.js';
 import { ed25519Signature2018Format, jsonWebSignature2020Format } from './formats/json-web-signature-2020/verify.js';
 import { parsePemCertificates } from './x509/index.js';
 import { openStore } from './storage/open-store.js';
+import { CHECKPOINT_INTERVAL_MS } from './storage/sqlite-checkpointer.js';
 import { recordCodecs } from './record-codecs.js';
 import type { Store } from './storage/store.js';
 import { createRecordingIssuer } from './issuing/recorded.js';
@@ -157,8 +158,8 @@ function adminApiKeyOf(config: Config): string | undefined {
 
 /** Every file that holds a private key or secret of this service, wherever it came from. */
 function keyFilesOf(config: Config): string[] {
-  const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.p384, DEVELOPMENT_FILES.p521, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
-  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.p384, config.keyFiles.p521, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
+  const inKeysDir = [DEVELOPMENT_FILES.ed25519, DEVELOPMENT_FILES.p256, DEVELOPMENT_FILES.p384, DEVELOPMENT_FILES.p521, DEVELOPMENT_FILES.bls12381, DEVELOPMENT_FILES.rsa, DEVELOPMENT_FILES.rootKey, 'admin-api-key.txt', MEMBER_KEY_SECRET_FILE];
+  const configured = [config.keyFiles.ed25519, config.keyFiles.p256, config.keyFiles.p384, config.keyFiles.p521, config.keyFiles.bls12381, config.keyFiles.rsa, config.memberCa.keyFile].filter((file): file is string => file !== undefined);
   return [...configured, ...inKeysDir.map((name) => join(config.keysDir, name))];
 }
 
@@ -183,6 +184,7 @@ function createSigning(deps: { config: Config; keyring: Keyring; store: Store; m
   const statusListIssuers = createStatusListIssuers({
     serviceDid: keyring.did,
     didKeys: keyring.didKeys(),
+    bbsDidKey: keyring.bbsKey()?.didKey.did,
     members: members.signing,
   });
   const allocator = new StatusListAllocator({ store, baseUrl: config.baseUrl, issuers: statusListIssuers });
@@ -223,6 +225,7 @@ function createServiceVerifier(deps: {
     documentLoader,
     clock,
     clockSkewSeconds: config.clockSkewSeconds,
+    keyBindingMaxAgeSeconds: config.keyBindingMaxAgeSeconds,
     formats: instrumentFormats(metrics, [joseFormat, workerPool === undefined ? dataIntegrityFormat : createPooledDataIntegrityFormat({ pool: workerPool, resolver, clock }), jsonWebSignature2020Format, ed25519Signature2018Format, sdJwtFormat, coseFormat]),
     checkCertificateChain: instrumentCertificateChainCheck(metrics, createCertificateChainCheck({
       trustAnchorsPem: deps.trustAnchorsPem,
@@ -285,6 +288,7 @@ function createRouteDependencies(deps: {
   verifier: Verifier; selfDescriptionValidator: SelfDescriptionValidator; trustedIssuers: TrustedIssuers;
   termsAndConditions: TermsAndConditionsText | undefined;
   documentLoader: DocumentLoader;
+  workerPool: WorkerPool | undefined;
 }): RouteDependencies {
   const { config, clock, keyring, store, members, signing, compliance, verifier, selfDescriptionValidator } = deps;
   // Anonymous callers' share of canonicalization work: verification and Danube validation draw from it.
@@ -311,9 +315,14 @@ function createRouteDependencies(deps: {
       signer: signing.signerFor('credentials-api'),
       verifier,
       canonicalizationBudget,
-      // The holder's step of selective disclosure: no key, only the pinned contexts.
-      deriver: (verifiableCredential, selectivePointers, presentationHeader) =>
-        deriveCredential({ verifiableCredential, selectivePointers, documentLoader: deps.documentLoader, ...(presentationHeader === undefined ? {} : { presentationHeader }) }),
+      // The holder's step of selective disclosure: no key, only the pinned contexts; on the pool
+      // when there is one (a bbs-2023 derivation is about 100 ms of CPU: bench/bbs-2023.ts).
+      deriver: (verifiableCredential, selectivePointers, presentationHeader) => {
+        const header = presentationHeader === undefined ? {} : { presentationHeader };
+        if (deps.workerPool === undefined) return deriveCredential({ verifiableCredential, selectivePointers, documentLoader: deps.documentLoader, ...header });
+        deps.workerPool.admit();
+        return deps.workerPool.run<Record<string, unknown>>({ task: 'derive-credential', verifiableCredential, selectivePointers, ...header });
+      },
     },
     statusLists: { store, statusListPublisher: deps.statusListPublisher },
     presentations: { signer: presentationsSigner, verifier, canonicalizationBudget },
@@ -361,6 +370,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       metrics?.observeGroupFallback();
       logger.debug({ err: error, groupSize }, 'a group of issuances failed as one statement and was written the long way');
     },
+    onCheckpointerFailure: ({ error, walAutocheckpointPages }) => {
+      logger.error(
+        { err: error, walAutocheckpointPages },
+        `the SQLite checkpoint worker stopped, so the ${CHECKPOINT_INTERVAL_MS} ms bound on what a power cut can lose no longer holds: commits checkpoint the log themselves again (every ${walAutocheckpointPages} pages, slower commits) until the service restarts`,
+      );
+    },
   });
   const members = createMemberRegistry({
     store, serviceDid: keyring.did, baseUrl: config.baseUrl, clock, production: config.env === 'production',
@@ -404,6 +419,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       selfDescriptionValidator: instrumentSelfDescriptionValidator(metrics, selfDescriptionValidator),
       termsAndConditions,
       documentLoader,
+      workerPool,
     }),
     authenticator,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .command('issue <file>')
     .description('sign a credential (a JSON file, or - for stdin; a VC-API {credential, options} body works too)')
     .addOption(new Option('--format <format>', 'proof format').choices(IssueOptions.shape.format.unwrap().options))
-    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite (ecdsa-sd-2023: a base proof, for the holder to derive from)').choices(ISSUED_CRYPTOSUITES))
+    .addOption(new Option('--cryptosuite <suite>', 'Data Integrity suite (ecdsa-sd-2023, bbs-2023: a base proof, for the holder to derive from)').choices(ISSUED_CRYPTOSUITES))
     .addOption(new Option('--alg <alg>', 'JOSE algorithm').choices(SIGNING_ALGORITHMS))
     .addOption(new Option('--key-type <type>', 'the service key that signs, where the format leaves a choice (ecdsa-rdfc-2019: P-256 or P-384; vc+jwt: the key of --alg, P-521 for ES512)').choices(KEY_KINDS))
     .addOption(new Option('--profile <profile>', 'issuing profile').choices(['gaia-x-danube']))

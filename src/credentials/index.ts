@@ -20,6 +20,8 @@ const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0
 
 /** An absolute IRI: a scheme, a colon, no white space. `__proto__` and relative ids fail. */
 const ABSOLUTE_IRI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
+/** A JSON-LD keyword such as `@id` (JSON-LD 1.1 §1.7: an `@` then letters). */
+const JSON_LD_KEYWORD = /^@[a-zA-Z]+$/;
 
 const MAX_DEPTH = 32;
 const MAX_NODES = 20_000;
@@ -81,9 +83,12 @@ function asArray(value: unknown): unknown[] {
 /**
  * Identifiers are absolute IRIs: a relative one (or `__proto__`) would be resolved against a base
  * nobody chose, and jsonld 9 with safe mode off sets `Object.prototype["@id"]` for `"__proto__"`.
+ * Inside an inline `@context`, `"id": "@id"` is a term definition aliasing the keyword (the W3C
+ * suites' driver's-licence and achievement inputs scope one to their types), not an identifier;
+ * only a keyword is let through there, any other value is still held to the rule.
  */
 const absoluteIds: MemberRule = (key, value, where) =>
-  (key === 'id' || key === '@id') && typeof value === 'string' && !ABSOLUTE_IRI.test(value)
+  (key === 'id' || key === '@id') && typeof value === 'string' && !ABSOLUTE_IRI.test(value) && !(JSON_LD_KEYWORD.test(value) && where.under('@context'))
     ? {
         code: 'INVALID_INPUT',
         pointer: where.pointer(key),

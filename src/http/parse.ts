@@ -15,6 +15,12 @@ export const JWT_MEDIA_TYPES = [
 ];
 
 /**
+ * The SD-JWT media types accepted as a raw body (the compact serialization, RFC 9901 §4), each
+ * read as text only by a route that lists it; another route answers 415.
+ */
+export const SD_JWT_MEDIA_TYPES = ['application/vc+sd-jwt', 'application/vp+sd-jwt'];
+
+/**
  * zod issues become one problem with every fault's JSON pointer. Two mistakes get words of their
  * own: a bare credential or presentation sent where the route wraps it (`{"credential": ...}`),
  * named with the envelope; and an unknown key, pointed at itself and, when one known key of that

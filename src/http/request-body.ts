@@ -1,7 +1,7 @@
 /**
  * Reading a request body, for every route that takes one: JSON (application/json,
- * application/ld+json, application/*+json) parsed strictly, a compact JWT (its media types) as
- * text, anything else left unread. It does what Express's body-parser did for gx-trust, without
+ * application/ld+json, application/*+json) parsed strictly, a compact JWT (its media types) or an
+ * SD-JWT (on the routes that list its media type) as text, anything else left unread. It does what Express's body-parser did for gx-trust, without
  * its request and response objects (most of the time of a vc+jwt verification, measured: see
  * app.ts): the limit on the wire and after decoding (GX_BODY_LIMIT_BYTES, body-limit.ts), the
  * content codings gzip, deflate and br (RFC 9110 §8.4.1; any other is 415 naming these in
@@ -15,7 +15,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { GxTrustError } from '../errors.js';
 import { findJsonSyntaxError } from '../json-syntax.js';
 import { declaresBodyOver } from './body-limit.js';
-import { JWT_MEDIA_TYPES } from './parse.js';
+import { JWT_MEDIA_TYPES, SD_JWT_MEDIA_TYPES } from './parse.js';
 import { ACCEPTED_CONTENT_CODINGS, bodyNotJson, bodyTooLarge } from './problem.js';
 
 type BodyKind = 'json' | 'jwt' | 'form';
@@ -27,6 +27,7 @@ const JSON_TYPES = new Set(['application/json', 'application/ld+json']);
 /** application/*+json (RFC 6839 structured syntax suffix), e.g. application/vc+ld+json. */
 const JSON_SUFFIX = /^application\/[^/\s]+\+json$/;
 const JWT_TYPES = new Set(JWT_MEDIA_TYPES);
+const SD_JWT_TYPES = new Set(SD_JWT_MEDIA_TYPES);
 const CHARSET = /(?:^|;)\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
 
 interface MediaType {
@@ -41,7 +42,9 @@ function mediaTypeOf(contentType: string | undefined, accepted: readonly string[
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   const form = type === FORM_MEDIA_TYPE && accepted.includes(FORM_MEDIA_TYPE);
-  const kind: BodyKind | undefined = JSON_TYPES.has(type) ? 'json' : JWT_TYPES.has(type) ? 'jwt' : JSON_SUFFIX.test(type) ? 'json' : form ? 'form' : undefined;
+  // An SD-JWT is text like a JWT (its disclosures and key binding JWT follow the issuer's JWT, joined by ~).
+  const text = JWT_TYPES.has(type) || (SD_JWT_TYPES.has(type) && accepted.includes(type));
+  const kind: BodyKind | undefined = JSON_TYPES.has(type) ? 'json' : text ? 'jwt' : JSON_SUFFIX.test(type) ? 'json' : form ? 'form' : undefined;
   if (kind === undefined) return undefined;
   if (semicolon === -1) return { kind, charset: undefined };
   const match = CHARSET.exec(contentType.slice(semicolon + 1));
@@ -182,9 +185,11 @@ function readDecoded(req: IncomingMessage, limit: number, coding: string, decode
 function unsupportedMediaType(contentType: string | undefined, accepted: readonly string[]): GxTrustError {
   const json = accepted.find((type) => type === 'application/json');
   const jwts = accepted.filter((type) => JWT_TYPES.has(type));
+  const sdJwts = accepted.filter((type) => SD_JWT_TYPES.has(type));
   const send = [
     ...(json === undefined ? [] : ['`Content-Type: application/json` with a JSON body']),
     ...jwts.map((type) => `\`Content-Type: ${type}\` with a compact JWT`),
+    ...sdJwts.map((type) => `\`Content-Type: ${type}\` with an SD-JWT (compact, ~-separated)`),
   ];
   const said = contentType === undefined || contentType.trim() === '' ? 'the request has a body but no Content-Type' : `Content-Type ${contentType.split(';')[0]!.trim()} is not read here`;
   return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', `${said}; send ${accepted.join(' or ')}`, {

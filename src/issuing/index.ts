@@ -8,7 +8,8 @@
  * cryptosuite for Data Integrity; ecdsa-rdfc-2019 signs with P-256 unless `keyType: "P-384"` asks
  * for the P-384 key or the issuer (holder) is the service's P-384 did:key. `keyType` may also name
  * the key for VC-JOSE, and must then agree with `alg`. P-521 signs VC-JOSE only (ES512): no Data
- * Integrity cryptosuite is defined for it.
+ * Integrity cryptosuite is defined for it. bbs-2023 signs with the BLS12-381 key, and that key
+ * with nothing else: as the did:web (`#multikey-bls12381`) or the BLS12-381 did:key.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -17,7 +18,7 @@ import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
-import { OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
+import { BLS12381_KEY_SETTING, OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
 import { assertPointersMatch, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
@@ -37,8 +38,8 @@ export const IssueOptions = z.strictObject({
   type: z.enum(PROOF_TYPES).optional(),
   cryptosuite: z.enum(ISSUED_CRYPTOSUITES).optional(),
   /**
-   * ecdsa-sd-2023: JSON pointers (RFC 6901) of the statements every derived credential discloses,
-   * beside those gx-trust always makes mandatory (see MANDATORY_MEMBERS).
+   * ecdsa-sd-2023, bbs-2023: JSON pointers (RFC 6901) of the statements every derived credential
+   * discloses, beside those gx-trust always makes mandatory (see MANDATORY_MEMBERS).
    */
   mandatoryPointers: z.array(z.string().max(1024)).max(256).optional(),
   alg: z.enum(SIGNING_ALGORITHMS).optional(),
@@ -133,6 +134,10 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   function keyKindFor(choice: KeyChoice, signingDid: string | undefined): KeyKind {
     if (choice.format === 'data-integrity') {
       const suite = cryptosuiteOf(choice, signingDid);
+      if (suite === 'bbs-2023') {
+        // issueCredential signs bbs-2023 before any KeyKind is chosen; a keyType with it is refused there.
+        throw new GxTrustError('INVALID_INPUT', 'bbs-2023 is signed with the service\'s BLS12-381 key, which no options.keyType names', { pointer: '/options/cryptosuite', hint: KEY_TYPE_HINT });
+      }
       const allowed: readonly KeyKind[] = suiteKeyAlgorithms(suite);
       if (choice.keyType !== undefined) {
         if (!allowed.includes(choice.keyType)) {
@@ -173,8 +178,13 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     return options.format ?? (options.profile === 'gaia-x-danube' || joseByDefault(options, issuer) ? 'vc+jwt' : 'ldp_vc');
   }
 
+  /** Our BLS12-381 did:key, when the keyring holds that key. */
+  const bbsDidKey = keyring.bbsKey()?.didKey.did;
+
   function cryptosuiteOf(options: { cryptosuite?: IssuedCryptosuite | undefined; keyType?: KeyKind | undefined }, signingDid: string | undefined): IssuedCryptosuite {
     if (options.cryptosuite !== undefined) return options.cryptosuite;
+    // The BLS12-381 did:key signs bbs-2023 and nothing else.
+    if (options.keyType === undefined && signingDid !== undefined && signingDid === bbsDidKey) return 'bbs-2023';
     const kind = options.keyType ?? didKeyKindOf(signingDid);
     return kind === 'P-256' || kind === 'P-384' ? 'ecdsa-rdfc-2019' : 'eddsa-rdfc-2022';
   }
@@ -266,10 +276,55 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign as ${did} with a ${kind} key`, {
       pointer,
       hint:
-        heldBy !== undefined
+        did === bbsDidKey
+          ? `${did} is the did:key of the service's BLS12-381 key, which signs bbs-2023 only (options.cryptosuite "bbs-2023"); sign as ${keyring.did}${ownDidKey === undefined ? '' : ` or ${ownDidKey}`} with the ${kind} key`
+          : heldBy !== undefined
           ? `${did} is the did:key of the service's ${heldBy} key: sign as it with a ${heldBy} algorithm${heldBy === 'P-521' ? ' (ES512: vc+jwt / vp+jwt only)' : ' or cryptosuite'} (or options.keyType ${heldBy}), or sign as ${keyring.did}${ownDidKey === undefined ? '' : ` or ${ownDidKey}`} with the ${kind} key`
           : `Use one of this service's identities for this key type: ${[keyring.did, ...(ownDidKey === undefined ? [] : [ownDidKey])].join(', ')} (did:key forms for Ed25519, P-256, P-384 and P-521 keys)`,
     });
+  }
+
+  /**
+   * A bbs-2023 base proof with the service's BLS12-381 key, as its did:web or its BLS12-381
+   * did:key. The key has no KeyKind (no JOSE algorithm, no node:crypto form), so none of the
+   * options that pick one applies; no certificate chain covers it, so validUntil is bounded by time only.
+   * @see https://www.w3.org/TR/vc-di-bbs/#add-base-proof-bbs-2023
+   */
+  async function issueBbsCredential(credential: JsonObject, options: IssueOptions, issuer: string | undefined): Promise<IssuedCredential> {
+    for (const member of ['alg', 'keyType', 'profile', 'capValidity'] as const) {
+      if (options[member] !== undefined && !(member === 'capValidity' && options[member] === false)) {
+        throw new GxTrustError('INVALID_INPUT', `options.${member} does not apply to bbs-2023: it signs with the service's BLS12-381 key only`, {
+          pointer: `/options/${member}`,
+          hint: 'Leave it out; bbs-2023 takes options.mandatoryPointers',
+        });
+      }
+    }
+    const bbsKey = keyring.bbsKey();
+    if (bbsKey === undefined) {
+      throw new GxTrustError('INVALID_INPUT', 'this service holds no BLS12-381 key to sign bbs-2023 with', {
+        pointer: '/options',
+        hint: `The operator adds one with ${BLS12381_KEY_SETTING}; ecdsa-sd-2023 (a P-256 key) also signs base proofs for selective disclosure`,
+      });
+    }
+    const did = issuer ?? keyring.did;
+    const kid = did === keyring.did ? bbsKey.multikeyVerificationMethodId : did === bbsKey.didKey.did ? bbsKey.didKey.verificationMethodId : undefined;
+    if (kid === undefined) {
+      throw new GxTrustError('INVALID_INPUT', `gx-trust cannot sign bbs-2023 as ${did}`, {
+        pointer: '/credential/issuer',
+        hint: `Only the service holds a BLS12-381 key (hosted members do not): issue as ${keyring.did} or ${bbsKey.didKey.did}`,
+      });
+    }
+    const period = validityPeriod(credential, deps.clock(), undefined, false);
+    if (period.fault !== undefined) {
+      throw new GxTrustError(period.fault.code, period.fault.detail, { pointer: `/credential${period.fault.pointer ?? ''}`, ...(period.fault.hint === undefined ? {} : { hint: period.fault.hint }) });
+    }
+    const signer: DataIntegritySigner = {
+      cryptosuite: 'bbs-2023',
+      signer: bbsKey.signer(kid),
+      mandatoryPointers: selectiveDisclosureMandatory(credential, options.mandatoryPointers ?? []),
+    };
+    const verifiableCredential = await underRequestPath('/credential', () => signCredentialDataIntegrity({ credential, signer, documentLoader: deps.documentLoader, now: deps.clock() }));
+    return { format: 'ldp_vc', verifiableCredential };
   }
 
   async function issueCredential(input: unknown, rawOptions: IssueOptions = {}): Promise<IssuedCredential> {
@@ -278,6 +333,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
     const requestedIssuer = issuerId(credential);
     const format = credentialFormatOf(options, requestedIssuer);
+    if (format === 'ldp_vc' && cryptosuiteOf(options, requestedIssuer) === 'bbs-2023') return issueBbsCredential(credential, options, requestedIssuer);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
     // The key choice once per issuance (it was made three times): the validity period, a hosted
@@ -299,7 +355,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       const cryptosuite = cryptosuiteOf(options, requestedIssuer);
       const mandatoryPointers = cryptosuite === 'ecdsa-sd-2023' ? selectiveDisclosureMandatory(credential, options.mandatoryPointers ?? []) : undefined;
       if (mandatoryPointers === undefined && options.mandatoryPointers !== undefined) {
-        throw new GxTrustError('INVALID_INPUT', `options.mandatoryPointers applies to ecdsa-sd-2023, not ${cryptosuite}`, { pointer: '/options/mandatoryPointers' });
+        throw new GxTrustError('INVALID_INPUT', `options.mandatoryPointers applies to ecdsa-sd-2023 and bbs-2023, not ${cryptosuite}`, { pointer: '/options/mandatoryPointers' });
       }
       const identity = await identityFor(requestedIssuer, plan.kind, '/credential/issuer', { credentialValidUntil: validUntilOf(credential) });
       const signer: DataIntegritySigner = {
@@ -460,14 +516,17 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
   }
 
   function reviewValidity(credential: JsonObject, options: IssueOptions = {}): ProblemDetail | undefined {
-    return validity(credential, proofOptions(options)).fault;
+    const parsed = proofOptions(options);
+    // bbs-2023: no KeyKind to plan with, and no certificate bounds the BLS12-381 key.
+    if (credentialFormatOf(parsed, issuerId(credential)) === 'ldp_vc' && cryptosuiteOf(parsed, issuerId(credential)) === 'bbs-2023') return validityPeriod(credential, deps.clock(), undefined, false).fault;
+    return validity(credential, parsed).fault;
   }
 
   return { issueCredential, signPresentation, issueJsonWebSignature2020, reviewValidity };
 }
 
 /**
- * The members of a credential a holder may never withhold from an ecdsa-sd-2023 derivation: who
+ * The members of a credential a holder may never withhold from an ecdsa-sd-2023 or bbs-2023 derivation: who
  * issued it (the key is bound to the issuer: without it nothing verifies), its validity period
  * (a holder hiding validUntil would present an expired credential as current) and its status
  * entries (hiding them would hide a revocation).

@@ -14,7 +14,9 @@ import type { AuditRepository, CredentialRepository, IdempotencyRepository } fro
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
 import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
-import { purposesOf, statusRequestsIn, type StatusOption, type StatusPurposeOption } from './vc-api-options.js';
+import type { StatusSlot } from '../status-lists/allocator.js';
+import { GxTrustError } from '../errors.js';
+import { slotsOf, statusRequestsIn, type StatusOption } from './vc-api-options.js';
 
 /** What recorded issuance writes: credentials (with their audit entries), presentation entries, idempotency keys. */
 export type RecordingStore = AuditRepository & CredentialRepository & IdempotencyRepository;
@@ -51,10 +53,26 @@ export interface RecordingIssuer {
   issueJsonWebSignature2020(credential: unknown, context: Pick<IssueRequestContext, 'actor'>): Promise<JsonObject>;
 }
 
-function statusPurposes(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile'], requested: readonly StatusPurposeOption[]): StatusPurposeOption[] {
+/**
+ * The entries to allocate, one per purpose: the status route names the entry it changes by its
+ * purpose. The same purpose asked twice alike (the option and the credential) is one entry; asked
+ * twice differently (two widths, two sets of messages) it is refused.
+ */
+function statusSlots(option: RecordedIssueOptions['credentialStatus'], profile: IssueOptions['profile'], requested: readonly StatusSlot[], pointer: string): StatusSlot[] {
   // Gaia-X credentials are revocable by default: a compliance decision must be able to withdraw them.
-  const asked = purposesOf(option) ?? (profile === 'gaia-x-danube' && requested.length === 0 ? ['revocation'] : []);
-  return [...new Set([...asked, ...requested])];
+  const asked = slotsOf(option, '/options/credentialStatus') ?? (profile === 'gaia-x-danube' && requested.length === 0 ? [{ purpose: 'revocation' as const, statusSize: 1 }] : []);
+  const slots = new Map<string, StatusSlot>();
+  for (const slot of [...asked, ...requested]) {
+    const same = slots.get(slot.purpose);
+    if (same === undefined) slots.set(slot.purpose, slot);
+    else if (JSON.stringify(same) !== JSON.stringify(slot)) {
+      throw new GxTrustError('INVALID_INPUT', `two different ${slot.purpose} entries are asked for; a credential gets one entry of each purpose`, {
+        pointer,
+        hint: `Ask for the ${slot.purpose} entry once (in options.credentialStatus or in the credential's credentialStatus)`,
+      });
+    }
+  }
+  return [...slots.values()];
 }
 
 export function sha256Digest(text: string): string {
@@ -87,14 +105,14 @@ export function createRecordingIssuer(deps: {
       // the credential's issuer's own (a list must have the credential's issuer).
       // Status entries asked for in the credential itself (the VC-API suites' form) join the option's.
       const requested = isObject(credential) ? statusRequestsIn(credential, '/credential/credentialStatus') : undefined;
-      const purposes = statusPurposes(statusOption, options.profile, requested?.purposes ?? []);
+      const pointer = statusOption !== undefined ? '/options/credentialStatus' : requested?.purposes.length ? '/credential/credentialStatus' : '/options/profile';
+      const slots = statusSlots(statusOption, options.profile, requested?.slots ?? [], pointer);
       let toSign = requested?.credential ?? credential;
       const allocations: Awaited<ReturnType<StatusListAllocator['allocate']>>[] = [];
-      if (purposes.length > 0 && isObject(toSign)) {
+      if (slots.length > 0 && isObject(toSign)) {
         const unsigned: JsonObject = toSign;
         const id = typeof unsigned['id'] === 'string' ? unsigned['id'] : `urn:uuid:${randomUUID()}`;
-        const pointer = statusOption !== undefined ? '/options/credentialStatus' : requested?.purposes.length ? '/credential/credentialStatus' : '/options/profile';
-        for (const purpose of purposes) allocations.push(await deps.allocator.allocate(id, purpose, issuerId(unsigned), pointer));
+        for (const slot of slots) allocations.push(await deps.allocator.allocate(id, slot, issuerId(unsigned), pointer));
         const kept = unsigned['credentialStatus'] === undefined ? [] : Array.isArray(unsigned['credentialStatus']) ? unsigned['credentialStatus'] : [unsigned['credentialStatus']];
         toSign = {
           ...unsigned,
@@ -182,7 +200,15 @@ export function createRecordingIssuer(deps: {
         issuer: issuerId(document) ?? '',
         format,
         digest,
-        statusEntries: allocations.map(({ listId, index, purpose }) => ({ listId, index, purpose })),
+        // A wider entry's width and messages are kept with it: the status route checks a value
+        // against them and answers with its message, whatever format the credential was signed in.
+        statusEntries: allocations.map(({ listId, index, purpose, statusSize, statusMessage }) => ({
+          listId,
+          index,
+          purpose,
+          ...(statusSize === 1 ? {} : { statusSize }),
+          ...(statusMessage === undefined ? {} : { statusMessage }),
+        })),
         issuedBy: actor,
         credential: signed.text,
       },

@@ -1,6 +1,6 @@
 /**
  * The signing policy: every signature made with a key the service holds (its did:web, the did:key
- * forms of its Ed25519, P-256, P-384 and P-521 keys, and the keys of the members it hosts) passes through the
+ * forms of its Ed25519, P-256, P-384, P-521 and BLS12-381 keys, and the keys of the members it hosts) passes through the
  * table below, which names, per module, who may ask, as which DID it signs, and which credential
  * types it signs. A module never receives the issuer or a key: createService hands each one a
  * scoped signer (`signerFor('compliance')`), which checks every request against that module's rows
@@ -200,7 +200,7 @@ export interface SigningPolicyDependencies {
   /** Signs without records: used only for rows with `recorded: false`. */
   issuer: Issuer;
   recordingIssuer: RecordingIssuer;
-  keyring: Pick<Keyring, 'did' | 'didKey' | 'didKeys'>;
+  keyring: Pick<Keyring, 'did' | 'didKey' | 'didKeys' | 'bbsKey'>;
   /** The DID is a member DID of this service. */
   hostsMember: (did: string) => boolean;
   /** Where refusals of a caller are recorded (`authorization.denied`). */
@@ -277,7 +277,9 @@ function listOf(items: readonly string[]): string {
 export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPolicy {
   const rules = deps.rules ?? SIGNING_POLICY;
   const readClaims = deps.claims ?? createClaimsReader();
-  const serviceDidKeys = new Set(deps.keyring.didKeys().map((identity) => identity.did));
+  // The BLS12-381 did:key too (it signs bbs-2023 credentials only; it has no status lists of its own).
+  const bbsDidKey = deps.keyring.bbsKey()?.didKey.did;
+  const serviceDidKeys = new Set([...deps.keyring.didKeys().map((identity) => identity.did), ...(bbsDidKey === undefined ? [] : [bbsDidKey])]);
 
   function identityOf(did: string): SigningIdentity | undefined {
     if (did === deps.keyring.did) return 'service-did-web';

@@ -1,12 +1,12 @@
 /**
  * The service's own keys and the identities it signs as: its did:web document (JsonWebKey2020,
  * JsonWebKey, Multikey and Ed25519VerificationKey2020 methods over one Ed25519, one P-256, one
- * P-384, one P-521 and one RSA key) and the did:key forms of the Ed25519, P-256, P-384 and P-521
- * keys. In development the keys and an X.509 chain (P-256, RSA) are generated once into `keysDir`,
+ * P-384, one P-521 and one RSA key, and a BLS12-381 G2 key for bbs-2023) and the did:key forms of
+ * the Ed25519, P-256, P-384, P-521 and BLS12-381 keys. In development the keys and an X.509 chain (P-256, RSA) are generated once into `keysDir`,
  * and a key missing from an existing `keysDir` is generated on the next start; in production they
  * are only ever loaded, and the P-384 and P-521 keys are optional there (a deployment from before
  * they existed starts unchanged and simply cannot sign with them until `GX_KEY_P384_FILE` /
- * `GX_KEY_P521_FILE` names one).
+ * `GX_KEY_P521_FILE` names one); so is the BLS12-381 key (`GX_KEY_BLS12381_FILE`).
  * @see https://w3c-ccg.github.io/did-method-web/
  */
 import { generateKeyPair as generateKeyPairCb, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
@@ -22,10 +22,13 @@ import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { issueCertificate } from './certificates.js';
 import { signingKeyOf, type Signer } from './signer.js';
+import { bbsSigningKeyOf, type BbsSigner } from './bbs-signer.js';
+import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 
 export type { Signer, SigningKey, SuiteSigner } from './signer.js';
+export { BBS_ALGORITHM, type BbsSigner } from './bbs-signer.js';
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
@@ -52,6 +55,21 @@ export interface ServiceKey {
   signer(kid?: string): Signer;
 }
 
+/**
+ * The BLS12-381 G2 key: bbs-2023 base proofs only (src/algorithms). Outside KeyKind: it has no
+ * node:crypto form, no JWK the JOSE formats take, and no algorithm but BBS.
+ */
+export interface BbsServiceKey {
+  kind: 'Bls12381G2';
+  /** `zUC7...` */
+  publicKeyMultibase: string;
+  /** `<did:web>#multikey-bls12381`. */
+  multikeyVerificationMethodId: string;
+  didKey: DidKeyIdentity;
+  /** The key signing as its did:web Multikey method (the default) or its did:key method. */
+  signer(kid?: string): BbsSigner;
+}
+
 export interface DidKeyIdentity {
   did: string;
   verificationMethodId: string;
@@ -71,6 +89,8 @@ export interface Keyring {
   /** A fresh copy each call: callers may not mutate the service's identity. */
   didDocument(): DidDocument;
   didKey(kind: DidKeyKind): DidKeyIdentity;
+  /** The BLS12-381 key, or undefined (production without GX_KEY_BLS12381_FILE). */
+  bbsKey(): BbsServiceKey | undefined;
   /** The did:key identities of the keys this keyring holds (Ed25519, P-256, then P-384 and P-521 when held). */
   didKeys(): { kind: DidKeyKind; did: string }[];
   /** The PEM served at the `x5u` of the key's JsonWebKey2020 method. */
@@ -84,6 +104,8 @@ export interface KeyFiles {
   p256?: string;
   p384?: string;
   p521?: string;
+  /** A Multikey JSON file with the BLS12-381 G2 key pair (publicKeyMultibase, secretKeyMultibase). */
+  bls12381?: string;
   rsa?: string;
   rsaChain?: string;
   p256Chain?: string;
@@ -107,6 +129,7 @@ export const VERIFICATION_METHOD_FRAGMENTS = {
   multikeyEd25519: 'multikey-ed25519',
   multikeyP256: 'multikey-p256',
   multikeyP384: 'multikey-p384',
+  multikeyBls12381: 'multikey-bls12381',
   ed25519VerificationKey2020: 'ed25519-2020',
 } as const;
 
@@ -152,6 +175,7 @@ export const DEVELOPMENT_FILES = {
   p256: 'p256.key.pem',
   p384: 'p384.key.pem',
   p521: 'p521.key.pem',
+  bls12381: 'bls12381.key.json',
   rsa: 'rsa.key.pem',
   rootKey: 'dev-root-ca.key.pem',
   rootCertificate: 'dev-root-ca.pem',
@@ -292,6 +316,70 @@ const KEY_FILE: Record<KeyKind, { option: keyof KeyFiles; dev: string }> = {
  * before (without P-384 or P-521 signing).
  */
 export const OPTIONAL_KEY_SETTINGS: Readonly<Partial<Record<KeyKind, string>>> = Object.freeze({ 'P-384': 'GX_KEY_P384_FILE', 'P-521': 'GX_KEY_P521_FILE' });
+
+/** The production setting of the BLS12-381 key file (optional, as P-384 and P-521). */
+export const BLS12381_KEY_SETTING = 'GX_KEY_BLS12381_FILE';
+
+/**
+ * The BLS12-381 G2 key pair as a Multikey (the form @digitalbazaar/bls12-381-multikey exports and
+ * imports): JSON, since no PEM/PKCS#8 encoding is defined for it.
+ */
+async function generateBls12381KeyJson(): Promise<string> {
+  const pair = (await Bls12381Multikey.generateBbsKeyPair({ algorithm: Bls12381Multikey.ALGORITHMS.BBS_BLS12381_SHA256 })) as {
+    export(options: { publicKey: boolean; secretKey: boolean; includeContext: boolean }): Promise<Record<string, unknown>>;
+  };
+  const exported = await pair.export({ publicKey: true, secretKey: true, includeContext: true });
+  return `${JSON.stringify({ '@context': exported['@context'], type: 'Multikey', publicKeyMultibase: exported['publicKeyMultibase'], secretKeyMultibase: exported['secretKeyMultibase'] }, null, 2)}\n`;
+}
+
+/**
+ * Reads a BLS12-381 key file: the public key is derived again from the secret one and must be the
+ * one the file names (a file edited by hand, or two keys mixed, would publish a key that verifies
+ * nothing signed). The library's messages are dropped: they could quote key bytes.
+ */
+async function parseBls12381Key(text: string, path: string): Promise<{ publicKeyMultibase: string; secretKeyMultibase: string }> {
+  const unusable = (why: string) =>
+    new GxTrustError('KEYS_UNAVAILABLE', `${path} is not a BLS12-381 G2 key pair: ${why}`, {
+      hint: 'Expect the Multikey JSON gx-trust writes in development: {"type": "Multikey", "publicKeyMultibase": "zUC7...", "secretKeyMultibase": "z488..."}',
+    });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw unusable('not JSON');
+  }
+  const file = (parsed ?? {}) as Record<string, unknown>;
+  const secretKeyMultibase = file['secretKeyMultibase'];
+  if (file['type'] !== 'Multikey' || typeof secretKeyMultibase !== 'string' || typeof file['publicKeyMultibase'] !== 'string') {
+    throw unusable('it needs type "Multikey", publicKeyMultibase and secretKeyMultibase');
+  }
+  let derived: unknown;
+  try {
+    const pair = (await Bls12381Multikey.from({ '@context': 'https://w3id.org/security/multikey/v1', type: 'Multikey', secretKeyMultibase })) as {
+      export(options: { publicKey: boolean; includeContext: boolean }): Promise<Record<string, unknown>>;
+    };
+    derived = (await pair.export({ publicKey: true, includeContext: false }))['publicKeyMultibase'];
+  } catch {
+    throw unusable('its secretKeyMultibase is not a BLS12-381 secret key');
+  }
+  if (derived !== file['publicKeyMultibase'] || typeof derived !== 'string' || !derived.startsWith('zUC7')) {
+    throw unusable('its publicKeyMultibase is not the public key of its secretKeyMultibase (or not a G2 key)');
+  }
+  return { publicKeyMultibase: derived, secretKeyMultibase };
+}
+
+async function loadBls12381Key(options: LoadKeyringOptions): Promise<{ publicKeyMultibase: string; secretKeyMultibase: string } | undefined> {
+  const configured = options.keyFiles?.bls12381;
+  if (configured !== undefined) {
+    const path = resolve(configured);
+    return parseBls12381Key(await readRequired(path, 'BLS12-381 key'), path);
+  }
+  // Optional in production, as P-384 and P-521: a deployment from before it starts unchanged.
+  if (options.env === 'production') return undefined;
+  const path = join(options.keysDir, DEVELOPMENT_FILES.bls12381);
+  const text = (await readIfExists(path)) ?? (await writeNew(path, await generateBls12381KeyJson()));
+  return parseBls12381Key(text, path);
+}
 
 async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions): Promise<KeyObject>;
 async function loadPrivateKey(kind: KeyKind, options: LoadKeyringOptions, optional: true): Promise<KeyObject | undefined>;
@@ -467,13 +555,14 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       throw new GxTrustError('KEYS_UNAVAILABLE', `cannot create the keys directory ${options.keysDir}`, { cause });
     }
   }
-  const [ed25519, p256, rsa, p384, p521] = await Promise.all([
+  const [ed25519, p256, rsa, p384, p521, bls12381] = await Promise.all([
     loadPrivateKey('Ed25519', options),
     loadPrivateKey('P-256', options),
     loadPrivateKey('RSA', options),
     // In development generated like the others, also into a keysDir that predates them.
     loadPrivateKey('P-384', options, true),
     loadPrivateKey('P-521', options, true),
+    loadBls12381Key(options),
   ]);
   const publicKeys = { Ed25519: createPublicKey(ed25519), 'P-256': createPublicKey(p256), RSA: createPublicKey(rsa) };
 
@@ -615,6 +704,27 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
     const p521Jwk = jwkMethod(held['P-521']);
     methods.push(p521Jwk, jsonWebKeyTwin(p521Jwk));
   }
+  let bbsKey: BbsServiceKey | undefined;
+  if (bls12381 !== undefined) {
+    const signingKey = bbsSigningKeyOf(bls12381.publicKeyMultibase, bls12381.secretKeyMultibase);
+    const multikeyVerificationMethodId = fragment(F.multikeyBls12381);
+    const didKey = didKeyIdentity(bls12381.publicKeyMultibase);
+    // Only the two methods that publish this very key.
+    const own = new Set([multikeyVerificationMethodId, didKey.verificationMethodId]);
+    bbsKey = Object.freeze({
+      kind: 'Bls12381G2',
+      publicKeyMultibase: bls12381.publicKeyMultibase,
+      multikeyVerificationMethodId,
+      didKey,
+      signer(kid = multikeyVerificationMethodId) {
+        if (!own.has(kid)) throw new GxTrustError('INVALID_INPUT', `${kid} is not a verification method of the service's BLS12-381 key`);
+        return signingKey.signer(kid);
+      },
+    });
+    // Last of all, so every method published before keeps its place; a Multikey only (bbs-2023
+    // reads no other form, and no JOSE algorithm takes the key).
+    methods.push({ id: multikeyVerificationMethodId, type: 'Multikey', controller: did, publicKeyMultibase: bls12381.publicKeyMultibase });
+  }
   const document: DidDocument = {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
@@ -642,6 +752,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       if (identity === undefined) throw new GxTrustError('INVALID_INPUT', `this service has no did:key for ${String(kind)} keys`, { hint: missingKeyHint(kind) });
       return structuredClone(identity);
     },
+    bbsKey: () => (bbsKey === undefined ? undefined : { ...bbsKey, didKey: structuredClone(bbsKey.didKey) }),
     didKeys: () => (['Ed25519', 'P-256', 'P-384', 'P-521'] as const).flatMap((kind) => (didKeys[kind] === undefined ? [] : [{ kind, did: didKeys[kind].did }])),
     certificateChainPem: (kind) => chains[kind],
     trustAnchorsPem: () => [...anchors],

@@ -1,15 +1,18 @@
 /**
  * A member presents what it holds: the credentials gx-trust stored about it (or that it issued),
- * named by id, in a presentation it signs as its own DID with the key gx-trust holds for it. A
- * vp+jwt is signed with the member's certificate-bound RSA key (PS256, the Danube profile), which
- * is what the compliance rules accept; Data Integrity with its Ed25519 key.
+ * named by id, in a presentation it signs as its own DID with the key gx-trust holds for it,
+ * through the signing policy's one presentation path (the one POST /presentations/prove takes).
+ * VC-JOSE-COSE formats (vp+jwt, vp+sd-jwt, vp+cose) are signed by default with the member's
+ * certificate-bound RSA key (PS256, the Danube profile), which is what the compliance rules accept,
+ * or with the hosted key of `alg` (EdDSA, ES256); Data Integrity with its Ed25519 key.
  *
  * A credential of another member is answered as an unknown id is (no existence oracle), and the
  * attempt is audited.
  * @see https://www.w3.org/TR/vc-jose-cose/#securing-vps-with-jose
  */
+import type { SigningAlgorithm } from '../algorithms/index.js';
 import { VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
-import { GxTrustError } from '../errors.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
 import type { SignedPresentation } from '../issuing/index.js';
 import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
 import { isUnder } from '../issuing/signing-policy.js';
@@ -20,13 +23,23 @@ import type { AuditRepository, CredentialRepository, StatusListRepository } from
 export interface MemberPresentationRequest {
   /** Ids of stored credentials the member owns. */
   credentials: readonly string[];
-  /** vp+jwt (default, PS256 with the certified RSA key) or ldp_vp (eddsa-rdfc-2022, needs a challenge). */
-  format?: 'vp+jwt' | 'ldp_vp' | undefined;
+  /**
+   * vp+jwt (default), vp+sd-jwt or vp+cose (PS256 with the certified RSA key unless `alg` names
+   * another hosted key), or ldp_vp (eddsa-rdfc-2022, needs a challenge).
+   */
+  format?: MemberPresentationFormat | undefined;
+  /** VC-JOSE-COSE formats: the hosted key that signs (EdDSA Ed25519, ES256 P-256, PS256 RSA). */
+  alg?: SigningAlgorithm | undefined;
+  /** vp+sd-jwt: RFC 6901 pointers into the presentation whose members become disclosures. */
+  selectivelyDisclosable?: readonly string[] | undefined;
   challenge?: string | undefined;
   domain?: string | undefined;
   /** vp+jwt: the `aud` claim; the same as `domain` (VC-JOSE maps domain to aud). */
   audience?: string | undefined;
 }
+
+export const MEMBER_PRESENTATION_FORMATS = ['vp+jwt', 'ldp_vp', 'vp+sd-jwt', 'vp+cose'] as const;
+export type MemberPresentationFormat = (typeof MEMBER_PRESENTATION_FORMATS)[number];
 
 export interface MemberPresentations {
   /** The member's stored credentials with these ids; NOT_FOUND (audited when it is another's) otherwise. */
@@ -49,6 +62,41 @@ export function ownsCredential(member: MemberRecord, record: CredentialRecord): 
 }
 
 const isCompactJwt = (text: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text);
+
+/**
+ * A stored credential secured by VC-JOSE-COSE as the `data:` URL of its envelope (as recorded: a
+ * compact JWT, an SD-JWT with every disclosure, a COSE_Sign1 in base64); undefined for Data Integrity.
+ */
+function envelopeUrl(record: CredentialRecord): string | undefined {
+  const text = record.credential.trim();
+  if (record.format === 'vc+sd-jwt') return `data:application/vc+sd-jwt,${text}`;
+  if (record.format === 'vc+cose') return `data:application/vc+cose;base64,${text}`;
+  return isCompactJwt(text) ? `data:application/vc+jwt,${text}` : undefined;
+}
+
+/**
+ * The request's options sit at the top of this route's body: the issuer's `/options/x` is `/x`
+ * here, and its `/options/domain` is `/audience` when that is what the member sent.
+ */
+async function atRequestTop<T>(request: Omit<MemberPresentationRequest, 'credentials'>, sign: () => Promise<T>): Promise<T> {
+  const repoint = (pointer: string | undefined): string | undefined => {
+    if (pointer?.startsWith('/options/') !== true) return pointer;
+    const own = pointer.slice('/options'.length);
+    return own === '/domain' && request.domain === undefined && request.audience !== undefined ? '/audience' : own;
+  };
+  try {
+    return await sign();
+  } catch (error) {
+    if (!isGxTrustError(error) || error.pointer?.startsWith('/options/') !== true) throw error;
+    throw new GxTrustError(error.code, error.message, {
+      cause: error.cause ?? error,
+      pointer: repoint(error.pointer) ?? '',
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      errors: error.errors.map((detail) => (detail.pointer === undefined ? detail : { ...detail, pointer: repoint(detail.pointer) ?? '' })),
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    });
+  }
+}
 
 export function createMemberPresentations(deps: MemberPresentationsDependencies): MemberPresentations {
   const { store } = deps;
@@ -103,18 +151,19 @@ export function createMemberPresentations(deps: MemberPresentationsDependencies)
     if (format === 'ldp_vp' && request.challenge === undefined) {
       throw new GxTrustError('INVALID_INPUT', 'a Data Integrity presentation needs a challenge', { pointer: '/challenge', hint: 'Send the verifier\'s challenge, or use format vp+jwt' });
     }
+    const jose = format !== 'ldp_vp';
     const verifiableCredential = credentials.map((record, index): unknown => {
-      const text = record.credential.trim();
-      if (isCompactJwt(text)) {
-        return format === 'vp+jwt' ? text : { '@context': VC_V2_CONTEXT, id: `data:application/vc+jwt,${text}`, type: 'EnvelopedVerifiableCredential' };
-      }
-      if (format === 'vp+jwt') {
-        throw new GxTrustError('INVALID_INPUT', `${record.id} is a Data Integrity credential; a vp+jwt holds only enveloped JWT credentials`, {
+      const url = envelopeUrl(record);
+      if (url !== undefined) return { '@context': VC_V2_CONTEXT, id: url, type: 'EnvelopedVerifiableCredential' };
+      if (jose) {
+        // VC-JOSE-COSE: "Verifiable Credentials secured in verifiable presentations MUST use the
+        // Enveloped Verifiable Credential type"; a Data Integrity credential has no envelope.
+        throw new GxTrustError('INVALID_INPUT', `${record.id} is a Data Integrity credential; a ${format} holds only enveloped (vc+jwt, vc+sd-jwt, vc+cose) credentials`, {
           pointer: `/credentials/${index}`,
           hint: 'Present Data Integrity credentials with format ldp_vp (and a challenge)',
         });
       }
-      return JSON.parse(text) as JsonObject;
+      return JSON.parse(record.credential) as JsonObject;
     });
     const presentation: JsonObject = {
       '@context': [VC_V2_CONTEXT],
@@ -122,15 +171,21 @@ export function createMemberPresentations(deps: MemberPresentationsDependencies)
       holder: member.did,
       verifiableCredential,
     };
-    return deps.signer.signPresentation(
-      presentation,
-      {
-        format,
-        ...(format === 'vp+jwt' ? { alg: 'PS256' as const } : { cryptosuite: 'eddsa-rdfc-2022' as const }),
-        ...(request.challenge === undefined ? {} : { challenge: request.challenge }),
-        ...(domain === undefined ? {} : { domain }),
-      },
-      { caller, pointer: '' },
+    if (!jose && request.alg !== undefined) {
+      throw new GxTrustError('INVALID_INPUT', 'alg chooses the key of a vp+jwt, vp+sd-jwt or vp+cose; ldp_vp is signed with eddsa-rdfc-2022', { pointer: '/alg', hint: 'Leave alg out, or choose a VC-JOSE-COSE format' });
+    }
+    return atRequestTop(request, () =>
+      deps.signer.signPresentation(
+        presentation,
+        {
+          format,
+          ...(jose ? { alg: request.alg ?? ('PS256' as const) } : { cryptosuite: 'eddsa-rdfc-2022' as const }),
+          ...(request.selectivelyDisclosable === undefined ? {} : { selectivelyDisclosable: [...request.selectivelyDisclosable] }),
+          ...(request.challenge === undefined ? {} : { challenge: request.challenge }),
+          ...(domain === undefined ? {} : { domain }),
+        },
+        { caller, pointer: '' },
+      ),
     );
   }
 

@@ -17,9 +17,39 @@ import type { StatusListIssuer, StatusListIssuers } from './issuers.js';
  */
 export const MIN_STATUS_LIST_SIZE = 131_072;
 
-export type StatusListPurpose = 'revocation' | 'suspension';
+/**
+ * The purposes the specification names: revocation and suspension are what gx-trust's status
+ * route sets (revoked, suspended, active); message and refresh carry a value the issuer sets.
+ */
+export type StatusListPurpose = 'revocation' | 'suspension' | 'message' | 'refresh';
 
-export const STATUS_LIST_PURPOSES: readonly StatusListPurpose[] = ['revocation', 'suspension'];
+export const STATUS_LIST_PURPOSES: readonly StatusListPurpose[] = ['revocation', 'suspension', 'message', 'refresh'];
+
+/**
+ * The widest entry gx-trust allocates on its own lists: 8 bits, 256 values, each with its own
+ * statusMessage in every credential that has such an entry (the verifier reads up to
+ * MAX_STATUS_SIZE, 16, from lists published elsewhere).
+ */
+export const MAX_ALLOCATED_STATUS_SIZE = 8;
+
+/** "`status`, a string representing the hexadecimal value of the status prefixed with `0x`", and its `message`. */
+export interface StatusMessage {
+  status: string;
+  message: string;
+}
+
+/**
+ * What an entry gx-trust allocates is: its purpose and width (statusSize, 1 unless said), and
+ * what the issuer commits to at issuance for a wider entry: a message for each value, and where
+ * to read more about them (statusReference).
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
+ */
+export interface StatusSlot {
+  purpose: StatusListPurpose;
+  statusSize: number;
+  statusMessage?: StatusMessage[] | undefined;
+  statusReference?: string | string[] | undefined;
+}
 
 /** The `credentialStatus` member a credential carries. */
 export interface BitstringStatusListEntry {
@@ -29,6 +59,10 @@ export interface BitstringStatusListEntry {
   /** "a string value of an integer" (decimal, no sign, no exponent). */
   statusListIndex: string;
   statusListCredential: string;
+  /** Present when the entry is wider than one bit. */
+  statusSize?: number;
+  statusMessage?: StatusMessage[];
+  statusReference?: string | string[];
 }
 
 export interface StatusListAllocatorOptions {
@@ -43,8 +77,7 @@ export interface StatusListAllocatorOptions {
   random?: RandomIndex;
 }
 
-export interface PurposeAllocation extends StatusAllocation {
-  purpose: StatusListPurpose;
+export interface PurposeAllocation extends StatusAllocation, StatusSlot {
   /** The holder the index was reserved under, when it came from this allocator's block. */
   reservedAs?: string;
 }
@@ -58,24 +91,28 @@ export const STATUS_INDEX_BLOCK = 64;
 
 /**
  * The list id kept in the store and used as the URL path segment: `<purpose>-<n>` for the
- * service's did:web, `<scope>.<purpose>-<n>` for another issuer (issuers.ts).
+ * service's did:web, `<scope>.<purpose>-<n>` for another issuer (issuers.ts); a list of entries
+ * wider than one bit names its width, `<purpose>-<statusSize>bit-<n>` (`message-2bit-0`), so
+ * lists of each width are numbered apart.
  */
-export function statusListId(purpose: StatusListPurpose, sequence: number, scope = ''): string {
-  return scope === '' ? `${purpose}-${sequence}` : `${scope}.${purpose}-${sequence}`;
+export function statusListId(purpose: StatusListPurpose, sequence: number, scope = '', statusSize = 1): string {
+  const name = statusSize === 1 ? `${purpose}-${sequence}` : `${purpose}-${statusSize}bit-${sequence}`;
+  return scope === '' ? name : `${scope}.${name}`;
 }
 
 /**
+ * A width of 2 to 8 bits (MAX_ALLOCATED_STATUS_SIZE) after the purpose of a wider list.
  * A member slug (a DNS label) or a did:key's base58btc multibase key: neither holds a dot. The key
  * is 47-49 characters after the `z` for Ed25519 and P-256, 69-70 for P-384 (51 bytes), 95 for
  * P-521 (69 bytes).
  */
-const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,96}))\.)?(revocation|suspension)-(0|[1-9]\d{0,8})$/;
+const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,96}))\.)?(revocation|suspension|message|refresh)(?:-([2-8])bit)?-(0|[1-9]\d{0,8})$/;
 
 /** Parses a list id from a URL path segment, or undefined for anything that is not one of ours. */
-export function parseStatusListId(id: string): { scope: string; purpose: StatusListPurpose; sequence: number } | undefined {
+export function parseStatusListId(id: string): { scope: string; purpose: StatusListPurpose; sequence: number; statusSize: number } | undefined {
   const match = LIST_ID.exec(id);
   if (match === null) return undefined;
-  return { scope: match[1] ?? '', purpose: match[2] as StatusListPurpose, sequence: Number(match[3]) };
+  return { scope: match[1] ?? '', purpose: match[2] as StatusListPurpose, sequence: Number(match[4]), statusSize: match[3] === undefined ? 1 : Number(match[3]) };
 }
 
 export function statusListUrl(baseUrl: string, listId: string): string {
@@ -118,48 +155,62 @@ export class StatusListAllocator {
   }
 
   /**
-   * Reserves a fresh index for `credentialId` in the current list of `purpose` of the credential's
-   * issuer (undefined: the service's did:web); refuses (400 at `pointer`) an issuer whose lists
-   * gx-trust cannot sign. The store draws at random and gives up after a bounded number of
-   * collisions, which with uniform draws happens only once a list is mostly full (at 90 % used,
-   * 64 draws all collide with p = 0.9^64 ≈ 0.1 %); then this replica, and any other that sees the
-   * same, moves on to the next list. Lists are numbered, so replicas agree on "the next one"
-   * without talking to each other.
+   * Reserves a fresh index for `credentialId` in the current list of `slot` (a purpose, or a
+   * purpose and width: a list holds entries of one width) of the credential's issuer (undefined:
+   * the service's did:web); refuses (400 at `pointer`) an issuer whose lists gx-trust cannot sign.
+   * The store draws at random and gives up after a bounded number of collisions, which with
+   * uniform draws happens only once a list is mostly full (at 90 % used, 64 draws all collide with
+   * p = 0.9^64 ≈ 0.1 %); then this replica, and any other that sees the same, moves on to the next
+   * list. Lists are numbered, so replicas agree on "the next one" without talking to each other.
    */
   async allocate(
     credentialId: string,
-    purpose: StatusListPurpose = 'revocation',
+    slot: StatusListPurpose | StatusSlot = 'revocation',
     issuer?: string,
     pointer = '/options/credentialStatus',
   ): Promise<PurposeAllocation> {
+    const wanted: StatusSlot = typeof slot === 'string' ? { purpose: slot, statusSize: 1 } : slot;
+    const { purpose, statusSize } = wanted;
+    if (!Number.isSafeInteger(statusSize) || statusSize < 1 || statusSize > MAX_ALLOCATED_STATUS_SIZE) {
+      throw new RangeError(`statusSize ${statusSize} is not between 1 and ${MAX_ALLOCATED_STATUS_SIZE}`);
+    }
     const owner = await this.issuers.forCredential(issuer, pointer);
     for (let attempt = 0; attempt < 4; attempt++) {
-      const sequence = await this.currentSequence(owner, purpose);
-      const listId = statusListId(purpose, sequence, owner.scope);
+      const sequence = await this.currentSequence(owner, wanted);
+      const listId = statusListId(purpose, sequence, owner.scope, statusSize);
       try {
-        if (this.useBlocks) return { listId, index: await this.fromBlock(listId), credentialId, purpose, reservedAs: this.holder };
+        if (this.useBlocks) return { ...wanted, listId, index: await this.fromBlock(listId), credentialId, reservedAs: this.holder };
         const index = await this.store.reserveStatusIndex({
           listId,
           credentialId,
           ...(this.random === undefined ? {} : { random: this.random }),
         });
-        return { listId, index, credentialId, purpose };
+        return { ...wanted, listId, index, credentialId };
       } catch (error) {
         if (!isGxTrustError(error) || error.code !== 'INTERNAL' || isStoreUnavailable(error)) throw error;
-        await this.advance(owner, purpose, sequence);
+        await this.advance(owner, wanted, sequence);
       }
     }
-    throw new Error(`no status list of purpose ${purpose} of ${owner.did} had a free index after moving on four times`);
+    throw new Error(`no status list of purpose ${purpose} (${statusSize} bit) of ${owner.did} had a free index after moving on four times`);
   }
 
-  statusEntry(allocation: Pick<StatusAllocation, 'listId' | 'index'>, purpose: StatusListPurpose): BitstringStatusListEntry {
+  /**
+   * The entry a credential carries; a wider one names its width and the messages the issuer
+   * committed to (statusSize, statusMessage, statusReference), which a one-bit entry leaves out
+   * unless it was given them.
+   */
+  statusEntry(allocation: Pick<StatusAllocation, 'listId' | 'index'> & Partial<StatusSlot>, purpose: StatusListPurpose): BitstringStatusListEntry {
     const url = this.listUrl(allocation.listId);
+    const size = allocation.statusSize ?? 1;
     return {
       id: `${url}#${allocation.index}`,
       type: 'BitstringStatusListEntry',
       statusPurpose: purpose,
       statusListIndex: String(allocation.index),
       statusListCredential: url,
+      ...(size === 1 ? {} : { statusSize: size }),
+      ...(allocation.statusMessage === undefined ? {} : { statusMessage: allocation.statusMessage.map((m) => ({ ...m })) }),
+      ...(allocation.statusReference === undefined ? {} : { statusReference: allocation.statusReference }),
     };
   }
 
@@ -182,11 +233,11 @@ export class StatusListAllocator {
     }
   }
 
-  private currentSequence(owner: StatusListIssuer, purpose: StatusListPurpose): Promise<number> {
-    const key = `${owner.scope} ${purpose}`;
+  private currentSequence(owner: StatusListIssuer, slot: StatusSlot): Promise<number> {
+    const key = `${owner.scope} ${slot.purpose} ${slot.statusSize}`;
     let found = this.current.get(key);
     if (found === undefined) {
-      found = this.findLatest(owner, purpose);
+      found = this.findLatest(owner, slot);
       this.current.set(key, found);
       // A failed lookup (store down) must not stick: the next call looks again.
       found.catch(() => this.current.delete(key));
@@ -194,30 +245,39 @@ export class StatusListAllocator {
     return found;
   }
 
-  /** The highest existing list of the issuer and purpose (another replica may have moved on), created if none. */
-  private async findLatest(owner: StatusListIssuer, purpose: StatusListPurpose): Promise<number> {
+  /** The highest existing list of the issuer, purpose and width (another replica may have moved on), created if none. */
+  private async findLatest(owner: StatusListIssuer, slot: StatusSlot): Promise<number> {
     let sequence = 0;
-    while ((await this.store.getStatusList(statusListId(purpose, sequence + 1, owner.scope))) !== undefined) sequence++;
-    await this.ensure(owner, purpose, sequence);
+    while ((await this.store.getStatusList(statusListId(slot.purpose, sequence + 1, owner.scope, slot.statusSize))) !== undefined) sequence++;
+    await this.ensure(owner, slot, sequence);
     return sequence;
   }
 
-  /** Creates the list unless it exists, and checks that an existing one is this issuer's. */
-  private async ensure(owner: StatusListIssuer, purpose: StatusListPurpose, sequence: number): Promise<void> {
-    const id = statusListId(purpose, sequence, owner.scope);
-    const list = await this.store.ensureStatusList({ id, purpose, size: this.listSize, issuer: owner.stored });
+  /**
+   * Creates the list unless it exists, and checks that an existing one is this issuer's and of
+   * this width. Its `size` entries are as many at every width ("the length of the bitstring divided
+   * by statusSize" is what the verifier compares with the minimum), so a wide list is that many
+   * times longer.
+   */
+  private async ensure(owner: StatusListIssuer, slot: StatusSlot, sequence: number): Promise<void> {
+    const id = statusListId(slot.purpose, sequence, owner.scope, slot.statusSize);
+    const list = await this.store.ensureStatusList({ id, purpose: slot.purpose, size: this.listSize, statusSize: slot.statusSize, issuer: owner.stored });
     if (list.issuer !== owner.stored) {
       // An index here would be published under another DID's signature.
       throw new GxTrustError('INTERNAL', `status list ${id} belongs to ${list.issuer ?? 'the service'}, not to ${owner.did}`);
     }
+    if (list.statusSize !== slot.statusSize) {
+      // The credential would read bits of its neighbour's entry.
+      throw new GxTrustError('INTERNAL', `status list ${id} holds ${list.statusSize}-bit entries, not ${slot.statusSize}-bit ones`);
+    }
   }
 
-  private async advance(owner: StatusListIssuer, purpose: StatusListPurpose, full: number): Promise<void> {
-    const key = `${owner.scope} ${purpose}`;
+  private async advance(owner: StatusListIssuer, slot: StatusSlot, full: number): Promise<void> {
+    const key = `${owner.scope} ${slot.purpose} ${slot.statusSize}`;
     const next = (async () => {
-      const current = await this.currentSequence(owner, purpose);
+      const current = await this.currentSequence(owner, slot);
       if (current !== full) return current; // a concurrent call already moved on
-      await this.ensure(owner, purpose, full + 1);
+      await this.ensure(owner, slot, full + 1);
       return full + 1;
     })();
     this.current.set(key, next);

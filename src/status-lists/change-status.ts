@@ -7,7 +7,7 @@
 import { GxTrustError } from '../errors.js';
 import type { CredentialRecord, StatusBitChange, StatusEntryRecord } from '../storage/store.js';
 import type { AuditRepository, CredentialRepository, LabelCoverageRepository, StatusListRepository } from '../storage/repositories.js';
-import { getBit } from './bitstring.js';
+import { getStatusValue } from './bitstring.js';
 
 /**
  * A status change reads the credential, its lists and the labels that cover it, and writes the
@@ -24,16 +24,22 @@ export interface StatusChangeActor {
   admin?: boolean;
 }
 
-async function bitOf(store: StatusChangeStore, entry: StatusEntryRecord): Promise<boolean> {
+/** The entry's value now, read at its list's width. */
+async function valueOf(store: StatusChangeStore, entry: StatusEntryRecord): Promise<number> {
   const list = await store.getStatusList(entry.listId);
   if (list === undefined) throw new GxTrustError('INTERNAL', `status list ${entry.listId} of a stored credential is missing`);
-  return getBit(list.bits, entry.index);
+  return getStatusValue(list.bits, entry.index, list.statusSize);
 }
 
-/** The status a credential has now: revocation wins over suspension. */
+async function bitOf(store: StatusChangeStore, entry: StatusEntryRecord): Promise<boolean> {
+  return (await valueOf(store, entry)) !== 0;
+}
+
+/** The status a credential has now: revocation wins over suspension (message and refresh entries do not change it). */
 export async function currentStatus(store: StatusChangeStore, entries: readonly StatusEntryRecord[]): Promise<CredentialStatusValue> {
   let suspended = false;
   for (const entry of entries) {
+    if (entry.purpose !== 'revocation' && entry.purpose !== 'suspension') continue;
     if (!(await bitOf(store, entry))) continue;
     if (entry.purpose === 'revocation') return 'revoked';
     if (entry.purpose === 'suspension') suspended = true;
@@ -54,25 +60,7 @@ export async function changeCredentialStatus(
   principal: StatusChangeActor,
 ): Promise<{ credentialId: string; status: CredentialStatusValue }> {
   const requested = request.status;
-  const record = await store.getCredential(request.credentialId);
-  // An unknown id and another member's credential get the same answer: a member learns nothing
-  // about credentials it may not touch (OWASP API1:2023; a 403 would confirm that the id exists).
-  const unknown = (): GxTrustError =>
-    new GxTrustError('NOT_FOUND', `no credential ${request.credentialId} ${principal.admin === true ? 'was issued by this service' : 'issued by you is known to this service'}`, {
-      pointer: '/credentialId',
-    });
-  if (record === undefined) throw unknown();
-  if (principal.admin !== true && record.issuedBy !== principal.actor) {
-    // The attempt is audited all the same.
-    await store.appendAudit({
-      actor: principal.actor,
-      action: 'authorization.denied',
-      subject: record.id,
-      digests: { credential: record.digest },
-      details: { request: 'credential.status-changed', status: requested },
-    });
-    throw unknown();
-  }
+  const record = await authorizedRecord(store, request.credentialId, principal, requested);
 
   const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
   const suspension = record.statusEntries.find((e) => e.purpose === 'suspension');
@@ -110,12 +98,107 @@ export async function changeCredentialStatus(
   return { credentialId: record.id, status: await currentStatus(store, record.statusEntries) };
 }
 
+/** The value a `message` or `refresh` entry takes: "0x" and hexadecimal, as its statusMessage writes it. */
+const STATUS_VALUE = /^0x[0-9a-fA-F]{1,4}$/;
+
+export interface StatusValueChanged {
+  credentialId: string;
+  statusPurpose: string;
+  /** The value now in force, `0x` and lower-case hexadecimal. */
+  status: string;
+  /** Its statusMessage, or "set"/"unset" for an entry without one (the specification's defaults). */
+  message: string;
+}
+
+/**
+ * Sets the value of a credential's `message` or `refresh` entry (any width): `status` is one of
+ * the values its statusMessage names ("0x2"), or "0x0"/"0x1" for a one-bit entry without messages.
+ * Who may, and the audit entry, are as for changeCredentialStatus. A value outside the entry is
+ * 400 at /credentialStatus/0/status; a `refresh` entry once set stays set ("This status does not
+ * invalidate the verifiable credential and is not reversible"), so 0x0 after another value is 409.
+ * Revocation and suspension are not values: they are revoked/suspended/active (400 with that hint).
+ * Setting the value the entry has changes nothing (retries are safe).
+ * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry
+ */
+export async function changeStatusValue(
+  store: StatusChangeStore,
+  request: { credentialId: string; statusPurpose: string; status: string },
+  principal: StatusChangeActor,
+): Promise<StatusValueChanged> {
+  const record = await authorizedRecord(store, request.credentialId, principal, request.status);
+  const at = { pointer: '/credentialStatus/0/status' };
+  if (request.statusPurpose === 'revocation' || request.statusPurpose === 'suspension') {
+    throw new GxTrustError('INVALID_INPUT', `a ${request.statusPurpose} entry is set as a state, not as a value`, {
+      pointer: '/credentialStatus/0/statusPurpose',
+      hint: `Send {"type": "BitstringStatusListCredential", "status": "${request.statusPurpose === 'revocation' ? 'revoked' : 'suspended'}"} (or "active") without statusPurpose`,
+    });
+  }
+  const entry = record.statusEntries.find((e) => e.purpose === request.statusPurpose);
+  if (entry === undefined) {
+    throw new GxTrustError('CONFLICT', `the credential was issued without a ${request.statusPurpose} status entry`, {
+      pointer: '/credentialStatus/0/statusPurpose',
+      hint: `It has ${record.statusEntries.map((e) => e.purpose).join(', ') || 'no status entries'}`,
+    });
+  }
+  const width = entry.statusSize ?? 1;
+  const messages = entry.statusMessage ?? [
+    { status: '0x0', message: 'unset' },
+    { status: '0x1', message: 'set' },
+  ];
+  const meaning = (value: number): string => messages.find((m) => Number.parseInt(m.status.slice(2), 16) === value)?.message ?? 'undefined';
+  const value = STATUS_VALUE.test(request.status) ? Number.parseInt(request.status.slice(2), 16) : Number.NaN;
+  if (!(value < 2 ** width)) {
+    throw new GxTrustError('INVALID_INPUT', `${JSON.stringify(request.status)} is not a value of this ${width}-bit ${entry.purpose} entry`, {
+      ...at,
+      hint: `Send one of ${messages.map((m) => `"${m.status}" (${m.message})`).join(', ')}`,
+    });
+  }
+  const before = await valueOf(store, entry);
+  if (entry.purpose === 'refresh' && before !== 0 && value === 0) {
+    throw new GxTrustError('CONFLICT', 'the refresh status is set; it is not reversible', { ...at, hint: 'Issue the updated credential instead; its own refresh entry starts unset' });
+  }
+  const status = `0x${value.toString(16)}`;
+  if (before !== value) {
+    const change = bitChange(record, entry, width === 1 ? value === 1 : value, { actor: principal.actor, status, message: meaning(value) });
+    await store.setStatusBits({ changes: [change] });
+  }
+  const now = await valueOf(store, entry);
+  return { credentialId: record.id, statusPurpose: entry.purpose, status: `0x${now.toString(16)}`, message: meaning(now) };
+}
+
+/**
+ * The stored credential a principal may change: an unknown id and another member's credential get
+ * the same 404, the latter audited.
+ */
+async function authorizedRecord(store: StatusChangeStore, credentialId: string, principal: StatusChangeActor, requested: string): Promise<CredentialRecord> {
+  const record = await store.getCredential(credentialId);
+  // An unknown id and another member's credential get the same answer: a member learns nothing
+  // about credentials it may not touch (OWASP API1:2023; a 403 would confirm that the id exists).
+  const unknown = (): GxTrustError =>
+    new GxTrustError('NOT_FOUND', `no credential ${credentialId} ${principal.admin === true ? 'was issued by this service' : 'issued by you is known to this service'}`, {
+      pointer: '/credentialId',
+    });
+  if (record === undefined) throw unknown();
+  if (principal.admin !== true && record.issuedBy !== principal.actor) {
+    // The attempt is audited all the same.
+    await store.appendAudit({
+      actor: principal.actor,
+      action: 'authorization.denied',
+      subject: record.id,
+      digests: { credential: record.digest },
+      details: { request: 'credential.status-changed', status: requested },
+    });
+    throw unknown();
+  }
+  return record;
+}
+
 /** A bit change of `record` with its 'credential.status-changed' entry; `reason` says why, when it is not the caller's own request. */
 export function bitChange(
   record: Pick<CredentialRecord, 'id' | 'digest'>,
   entry: StatusEntryRecord,
-  value: boolean,
-  why: { actor: string; status: CredentialStatusValue; reason?: string; coveredCredential?: string },
+  value: boolean | number,
+  why: { actor: string; status: CredentialStatusValue | string; message?: string; reason?: string; coveredCredential?: string },
 ): StatusBitChange {
   return {
     listId: entry.listId,
@@ -132,6 +215,7 @@ export function bitChange(
         statusListId: entry.listId,
         statusListIndex: entry.index,
         value,
+        ...(why.message === undefined ? {} : { message: why.message }),
         ...(why.reason === undefined ? {} : { reason: why.reason }),
         ...(why.coveredCredential === undefined ? {} : { coveredCredential: why.coveredCredential }),
       },

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { isObject, issuerId, type JsonObject } from '../credentials/index.js';
 import { hardenedFetch, type HardenedFetchInit } from '../dids/hardened-fetch.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
-import { getBit } from './bitstring.js';
+import { getStatusValue } from './bitstring.js';
 import { failed, passed, type Check, type StatusEntryResult } from '../verifying/report.js';
 import { isDeadlinePassed, withinDeadline, type Deadline } from '../verifying/deadline.js';
 import type { CredentialStatusCheck, StatusCheckContext } from '../verifying/index.js';
@@ -141,9 +141,7 @@ function entryLayout(entry: JsonObject, pointer: string): EntryLayout | Check {
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential
  */
 export function readStatus(bits: Uint8Array, index: number, statusSize: number): number {
-  let value = 0;
-  for (let bit = index * statusSize; bit < (index + 1) * statusSize; bit++) value = value * 2 + (getBit(bits, bit) ? 1 : 0);
-  return value;
+  return getStatusValue(bits, index, statusSize);
 }
 
 /** What the value of each purpose gx-trust evaluates means for the credential; any other purpose is CHECK_NOT_RUN (fail closed). */

@@ -53,6 +53,11 @@ export interface StatusListIssuersDependencies {
   /** The did:key identities of the service's Ed25519, P-256, P-384 and P-521 keys. */
   didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' | 'P-384' | 'P-521' }[];
   members: Pick<MemberSigning, 'hosts' | 'member'>;
+  /**
+   * The service's BLS12-381 did:key: it signs bbs-2023 credentials and nothing else, so no status
+   * list (an eddsa, ecdsa or JWT credential) can be signed as it.
+   */
+  bbsDidKey?: string | undefined;
 }
 
 /** The service's did:web and hosted members hold Ed25519 and P-256 keys: the defaults of each form. */
@@ -73,6 +78,12 @@ export function createStatusListIssuers(deps: StatusListIssuersDependencies): St
     if (did === deps.serviceDid) return service;
     const key = deps.didKeys.find((k) => k.did === did);
     if (key !== undefined) return { did, scope: `key.${did.slice('did:key:'.length)}`, stored: did, ...SIGNED_AS_KEY[key.kind] };
+    if (did === deps.bbsDidKey) {
+      return {
+        refusal: `${did} is the service's BLS12-381 did:key, which signs bbs-2023 credentials only: no status list can be signed as it`,
+        hint: `Issue the bbs-2023 credential as ${deps.serviceDid} to give it a status entry, or without credentialStatus`,
+      };
+    }
     const member = deps.members.hosts(did) ? await deps.members.member(did) : undefined;
     if (member === undefined) return { refusal: `gx-trust holds no key of ${did}, so it keeps no status lists for it`, hint: `Issue as ${deps.serviceDid}, one of its did:key identities or a member it hosts` };
     if (member.custody !== 'hosted') {

@@ -310,4 +310,19 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.dropIndex('status_allocations_credential').ifExists().execute();
     },
   },
+  {
+    version: 11,
+    // Bitstring Status List entries wider than one bit (statusSize, e.g. a 2-bit `message` entry):
+    // a list holds entries of one width, so the width is the list's. `size` stays the number of
+    // entries (131,072 at least, so a wide list hides its holders among as many others as a
+    // one-bit one); every list made before is one bit wide. What each value means (statusMessage)
+    // is the credential's own and is kept with its status entries, not here.
+    name: 'status lists: the width of their entries (status_size; 1 for every existing list)',
+    async up(db) {
+      await db.schema
+        .alterTable('status_lists')
+        .addColumn('status_size', 'integer', (c) => c.notNull().defaultTo(1).check(sql`status_size > 0`))
+        .execute();
+    },
+  },
 ];

@@ -11,6 +11,10 @@ export interface StatusEntryRecord {
   listId: string;
   index: number;
   purpose: StatusPurpose;
+  /** Bits of the entry, its list's width; absent: 1 (every entry recorded before wider ones existed). */
+  statusSize?: number;
+  /** What each value means, as the credential carries it (the status route answers with it). */
+  statusMessage?: { status: string; message: string }[];
 }
 
 export interface CredentialRecord {
@@ -69,14 +73,19 @@ export interface LabelCoverage {
 
 // Status lists -------------------------------------------------------------------------------
 
-export type StatusPurpose = 'revocation' | 'suspension' | (string & {});
+export type StatusPurpose = 'revocation' | 'suspension' | 'message' | 'refresh' | (string & {});
 
 export interface StatusListRecord {
   id: string;
   purpose: StatusPurpose;
-  /** Number of entries (bits). */
+  /** Number of entries (of `statusSize` bits each). */
   size: number;
-  /** The raw bitstring, index 0 in the left-most (most significant) bit of byte 0. */
+  /** Bits per entry: every entry of a list has the same width; 1 for every list made before wider ones. */
+  statusSize: number;
+  /**
+   * The raw bitstring, `size x statusSize` bits: entry i holds bits i x statusSize onwards, the
+   * first the most significant, bit 0 the left-most (most significant) bit of byte 0.
+   */
   bits: Uint8Array;
   /**
    * Increases on every change (a bit, or the removal of the key that signed it), so a cached
@@ -97,11 +106,14 @@ export interface StatusAllocation {
   credentialId: string;
 }
 
-/** One status bit to set or clear, with the audit entry that records it. */
+/**
+ * One status entry to change, with the audit entry that records it: a bit set or cleared (a
+ * one-bit entry), or the value a wider entry takes (0 to 2^statusSize - 1).
+ */
 export interface StatusBitChange {
   listId: string;
   index: number;
-  value: boolean;
+  value: boolean | number;
   audit: AuditEntryInput;
 }
 

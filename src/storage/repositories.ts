@@ -78,8 +78,11 @@ export interface CredentialRepository {
 }
 
 export interface StatusListRepository {
-  /** Creates the list (all bits 0) unless it exists; returns what is stored (the caller compares its issuer). */
-  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord>;
+  /**
+   * Creates the list (all bits 0; `size` entries of `statusSize` bits, 1 unless given) unless it
+   * exists; returns what is stored (the caller compares its issuer and width).
+   */
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; statusSize?: number; issuer?: string | null }): Promise<StatusListRecord>;
   getStatusList(id: string): Promise<StatusListRecord | undefined>;
   /**
    * Picks a random free index in the list and reserves it for the credential before anything is
@@ -95,7 +98,7 @@ export interface StatusListRepository {
    */
   reserveStatusIndexes(options: { listId: string; holder: string; count: number }): Promise<number[]>;
   getAllocation(listId: string, index: number): Promise<StatusAllocation | undefined>;
-  /** ONE transaction: sets the bit, bumps the list version, appends the audit entry. */
+  /** ONE transaction: sets the bit (or a wider entry's value), bumps the list version, appends the audit entry. */
   setStatusBit(options: StatusBitChange): Promise<{ version: number; auditEntry: AuditEntry }>;
   /**
    * ONE transaction: every bit change with its own audit entry (a credential and the labels that

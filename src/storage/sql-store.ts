@@ -98,6 +98,7 @@ function toStatusList(row: Tables['status_lists'] extends infer T ? { [K in keyo
     id: row.id,
     purpose: row.purpose,
     size: row.size,
+    statusSize: row.status_size,
     bits: new Uint8Array(row.bits),
     version: read.int(row.version),
     updatedAt: read.iso(row.updated_at),
@@ -431,7 +432,8 @@ export class SqlStore implements Store {
     return row === undefined ? undefined : toStatusList(row);
   }
 
-  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; issuer?: string | null }): Promise<StatusListRecord> {
+  ensureStatusList(list: { id: string; purpose: StatusPurpose; size: number; statusSize?: number; issuer?: string | null }): Promise<StatusListRecord> {
+    const statusSize = list.statusSize ?? 1;
     return this.run('creating a status list', async (db) => {
       await db
         .insertInto('status_lists')
@@ -439,7 +441,8 @@ export class SqlStore implements Store {
           id: list.id,
           purpose: list.purpose,
           size: list.size,
-          bits: Buffer.alloc(Math.ceil(list.size / 8)),
+          status_size: statusSize,
+          bits: Buffer.alloc(Math.ceil((list.size * statusSize) / 8)),
           version: 0,
           updated_at: this.clock().toISOString(),
           issuer: list.issuer ?? null,

@@ -18,7 +18,7 @@ import type { StoreDialect } from './dialect.js';
 import { SQLITE_TYPES } from './migrations.js';
 import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
-import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
 import { startIssuanceWriter, type IssuanceWriter, type IssuanceWriterThread } from './sqlite-writer.js';
 import type { RecordCodecs } from './store.js';
@@ -31,7 +31,23 @@ export interface SqliteStoreOptions {
   clock?: Clock | undefined;
   /** How long a writer waits for another process's write lock before giving up (503). */
   busyTimeoutMs?: number;
+  /**
+   * Told when the checkpoint worker stopped (it could not start, or its checkpoints kept failing),
+   * after this connection got SQLite's default automatic checkpoint back; the service logs it.
+   */
+  onCheckpointerFailure?: ((failure: CheckpointerFailure) => void) | undefined;
+  /** The worker's interval and failure bound: tests shorten them. */
+  checkpointer?: CheckpointerOptions | undefined;
 }
+
+export interface CheckpointerFailure {
+  error: unknown;
+  /** `PRAGMA wal_autocheckpoint` of the store's connection, read back after it was restored. */
+  walAutocheckpointPages: number;
+}
+
+/** SQLite's own default: commits checkpoint once the log holds this many pages. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 /** Opens (creating if needed) and migrates the database. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqlStore> {
@@ -171,16 +187,25 @@ function connect(options: SqliteDialectOptions): {
         },
       }),
     });
-    const created: OpenFile = { database, db, handles: 0, checkpointer: undefined, autocheckpointPages: 1000 };
+    const created: OpenFile = { database, db, handles: 0, checkpointer: undefined, autocheckpointPages: DEFAULT_AUTOCHECKPOINT_PAGES };
     if (key !== undefined) {
       created.autocheckpointPages = FALLBACK_AUTOCHECKPOINT_PAGES;
       // Checkpoints from a worker thread (sqlite-checkpointer.ts, why there); this connection keeps
       // its own only as a safety net, and gets the default back if the worker cannot run.
       database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      created.checkpointer = startCheckpointer(key, () => {
-        created.autocheckpointPages = 1000;
-        if (database.open) database.pragma('wal_autocheckpoint = 1000');
-      });
+      // Without the worker the raised threshold would leave up to 10,000 pages unsynced: the
+      // default puts the bound of a power cut back where SQLite keeps it.
+      created.checkpointer = startCheckpointer(
+        key,
+        (error) => {
+          created.autocheckpointPages = DEFAULT_AUTOCHECKPOINT_PAGES;
+          if (!database.open) return;
+          database.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+          const walAutocheckpointPages = database.pragma('wal_autocheckpoint', { simple: true }) as number;
+          options.onCheckpointerFailure?.({ error, walAutocheckpointPages });
+        },
+        options.checkpointer,
+      );
     }
     entry = created;
     if (key !== undefined) openFiles.set(key, entry);

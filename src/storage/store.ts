@@ -42,8 +42,11 @@ export interface Store
 export interface RecordCodecs {
   /** The leaf text the Merkle tree hashes, and that hash in hex. */
   auditLeaf(entry: import('./records.js').AuditEntry): { leaf: string; leafHash: string };
-  /** Sets or clears bit `index` of `list.bits` in place; throws INVALID_INPUT for an index outside the list. */
-  setStatusBit(list: { id: string; size: number; bits: Uint8Array }, index: number, value: boolean): void;
+  /**
+   * Sets entry `index` of `list.bits` in place (a bit, or the `statusSize` bits of a wider entry);
+   * throws INVALID_INPUT for an index outside the list or a value the entry cannot hold.
+   */
+  setStatusBit(list: { id: string; size: number; statusSize?: number; bits: Uint8Array }, index: number, value: boolean | number): void;
   /**
    * The URL of a module that exports these codecs as `recordCodecs`, for a thread that writes
    * records (SQLite's writer thread, sqlite-writer.ts); without it the event loop writes them.

@@ -35,6 +35,7 @@ export interface Tables {
     version: BigNumber;
     updated_at: Timestamp;
     issuer: string | null;
+    status_size: Generated<number>;
   };
   status_allocations: { list_id: string; idx: number; credential_id: string; created_at: Timestamp };
   idempotency_keys: { key: string; request_digest: string; state: string; response: string | null; created_at: Timestamp };

@@ -13,7 +13,7 @@ import type { DidResolver, VerificationMethod } from '../dids/types.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import { isGxTrustError, type ErrorCode } from '../errors.js';
 import { failed, makeReport, passed, type Check, type VerificationReport } from './report.js';
-import type { FormatResult, ProofFormat, VerifyContext } from './types.js';
+import { DEFAULT_KEY_BINDING_MAX_AGE_SECONDS, type FormatResult, type ProofFormat, type VerifyContext } from './types.js';
 import { checkValidityPeriod } from './validity.js';
 import type { CachedVerification, ResultCache } from './result-cache.js';
 import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
@@ -65,6 +65,8 @@ export interface VerifierDependencies {
   documentLoader: DocumentLoader;
   clock: Clock;
   clockSkewSeconds: number;
+  /** VerifyContext.keyBindingMaxAgeSeconds unless a call sets its own; default DEFAULT_KEY_BINDING_MAX_AGE_SECONDS. */
+  keyBindingMaxAgeSeconds?: number;
   /** In order of precedence; the first that claims the input verifies it. */
   formats: readonly ProofFormat[];
   checkCertificateChain?: CertificateChainCheck;
@@ -92,6 +94,8 @@ export interface VerifyOptions {
   expectedProofPurpose?: string;
   /** Overrides the clock for this call ("was it valid at ..."). */
   now?: Date;
+  /** Seconds: the oldest SD-JWT key binding JWT this call accepts (VerifyContext.keyBindingMaxAgeSeconds); also for the credentials a presentation holds. */
+  keyBindingMaxAge?: number;
   /** The caller's share of canonicalization work (VerifyContext.admitCanonicalization); also asked for each credential a presentation holds. */
   admitCanonicalization?: (units?: number) => Promise<void>;
   /**
@@ -154,6 +158,7 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       documentLoader: deps.documentLoader,
       now: options.now ?? deps.clock(),
       clockSkewSeconds: deps.clockSkewSeconds,
+      keyBindingMaxAgeSeconds: options.keyBindingMaxAge ?? deps.keyBindingMaxAgeSeconds ?? DEFAULT_KEY_BINDING_MAX_AGE_SECONDS,
     };
     if (options.challenge !== undefined) context.challenge = options.challenge;
     if (options.domain !== undefined) context.domain = options.domain;
@@ -285,7 +290,10 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
       const chain: { cached: boolean; check?: Check | undefined } = hit === undefined ? { cached: false } : { cached: true, check: hit.chainCheck };
       const checks = [...result.checks, ...(await commonChecks(result, context, 'credential', { deadline, followCredentialStatus: options.followCredentialStatus !== false }, chain))];
       // A result with a check the deadline cut short is not kept (CHECK_NOT_RUN alone is never cacheable).
-      if (key !== undefined && hit === undefined) deps.resultCache?.set(key, input, { result, chainCheck: chain.check });
+      // Nor one that judged a key binding JWT: its age grows while an entry lives, and the bound is
+      // the call's (options.keyBindingMaxAge).
+      const judgedKeyBinding = result.checks.some((check) => check.check === 'holder-binding');
+      if (key !== undefined && hit === undefined && !judgedKeyBinding) deps.resultCache?.set(key, input, { result, chainCheck: chain.check });
       // The label check reads the document and its companions only (no fetch): never cut short.
       if (deps.checkCompliance !== undefined && result.document !== undefined) {
         const complianceCheck = await deps.checkCompliance(result.document, { now: context.now });
@@ -310,7 +318,12 @@ export function createVerifier(deps: VerifierDependencies): Verifier {
     // Each held credential is verified in full, in any format, with the same clock and deadline.
     const credentials = await Promise.all(
       held.slice(0, MAX_HELD_CREDENTIALS).map((credential) =>
-        verifyCredential(credential, { now: context.now, deadline, ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }) }),
+        verifyCredential(credential, {
+          now: context.now,
+          deadline,
+          ...(options.admitCanonicalization === undefined ? {} : { admitCanonicalization: options.admitCanonicalization }),
+          ...(options.keyBindingMaxAge === undefined ? {} : { keyBindingMaxAge: options.keyBindingMaxAge }),
+        }),
       ),
     );
     // A label held with the credentials it covers: the presentation-level check compares digests,

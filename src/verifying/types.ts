@@ -2,6 +2,17 @@ import type { DidResolver, VerificationMethod } from '../dids/types.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import type { Check } from './report.js';
 
+/**
+ * RFC 9901 §7.3 leaves the acceptable age of a key binding JWT to the verifier ("within an
+ * acceptable window"): its nonce binds it to one exchange only when the verifier checks one, so
+ * without a bound an old presentation replays wherever no challenge is expected. Five minutes, the
+ * same as the clock-skew tolerance: a holder answers a verifier's request within seconds.
+ * @see https://www.rfc-editor.org/rfc/rfc9901#section-7.3
+ */
+export const DEFAULT_KEY_BINDING_MAX_AGE_SECONDS = 300;
+/** The largest bound a deployment or a request may set: a day. Past that a key binding JWT binds little. */
+export const MAX_KEY_BINDING_MAX_AGE_SECONDS = 86_400;
+
 /** What a proof-format module needs from the outside world; everything is injected. */
 export interface VerifyContext {
   resolver: DidResolver;
@@ -9,6 +20,11 @@ export interface VerifyContext {
   now: Date;
   /** Tolerance for validity instants, in seconds (300 by default, as @digitalbazaar/vc). */
   clockSkewSeconds: number;
+  /**
+   * How old (its `iat`) an SD-JWT key binding JWT may be, in seconds, beyond clockSkewSeconds.
+   * Absent: DEFAULT_KEY_BINDING_MAX_AGE_SECONDS.
+   */
+  keyBindingMaxAgeSeconds?: number;
   /** Presentations: the expected challenge (nonce) and domain (audience). */
   challenge?: string;
   domain?: string;

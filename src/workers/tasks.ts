@@ -43,7 +43,19 @@ export interface ValidateSelfDescriptionTask {
   now: number;
 }
 
-export type WorkerTask = VerifyDataIntegrityTask | ValidateSelfDescriptionTask;
+/**
+ * The holder's step of selective disclosure (POST /credentials/derive): no key, only the pinned
+ * contexts. A bbs-2023 derivation costs about 100 ms of CPU (its zero-knowledge proof), which on
+ * the event loop would hold every other request.
+ */
+export interface DeriveCredentialTask {
+  task: 'derive-credential';
+  verifiableCredential: Record<string, unknown>;
+  selectivePointers: readonly string[];
+  presentationHeader?: Uint8Array;
+}
+
+export type WorkerTask = VerifyDataIntegrityTask | ValidateSelfDescriptionTask | DeriveCredentialTask;
 
 /** A failure keeps its code, pointer and hint across the thread boundary (a refusal's problem+json needs them). */
 export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; pointer?: string; hint?: string };

@@ -15,9 +15,10 @@ import { createDocumentLoader, type DocumentLoader } from '../document-loader/in
 import { shareActiveContextDefinitions } from '../document-loader/active-context.js';
 import { GxTrustError, isGxTrustError, type ErrorCode } from '../errors.js';
 import { dataIntegrityFormat } from '../formats/data-integrity/verify.js';
+import { deriveCredential } from '../formats/data-integrity/sign.js';
 import type { VerifyContext } from '../verifying/types.js';
 import type { WorkerPriority } from './pool.js';
-import type { PoolWorkerData, ValidateSelfDescriptionTask, VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';
+import type { DeriveCredentialTask, PoolWorkerData, ValidateSelfDescriptionTask, VerifyDataIntegrityTask, WorkerOutcome, WorkerTask } from './tasks.js';
 
 // This thread's jsonld, as the main thread's (src/service.ts).
 shareActiveContextDefinitions();
@@ -88,6 +89,16 @@ function isValidateTask(task: Record<string, unknown>): task is Record<string, u
   return task['task'] === 'validate-self-description' && Array.isArray(task['credentials']) && typeof task['now'] === 'number' && task['settings'] !== null && typeof task['settings'] === 'object';
 }
 
+function isDeriveTask(task: Record<string, unknown>): task is Record<string, unknown> & DeriveCredentialTask {
+  return (
+    task['task'] === 'derive-credential' &&
+    task['verifiableCredential'] !== null &&
+    typeof task['verifiableCredential'] === 'object' &&
+    Array.isArray(task['selectivePointers']) &&
+    (task['presentationHeader'] === undefined || task['presentationHeader'] instanceof Uint8Array)
+  );
+}
+
 async function verifyDataIntegrity(task: VerifyDataIntegrityTask) {
   const resolver = taskResolver(new Map(task.documents), task.clock);
   const context: VerifyContext = {
@@ -126,6 +137,11 @@ export default async function run(task: WorkerTask): Promise<WorkerOutcome<unkno
     if (candidate === null || typeof candidate !== 'object') throw new GxTrustError('INVALID_INPUT', 'not a gx-trust worker task');
     const fields = candidate as Record<string, unknown>;
     if (isVerifyTask(fields)) return { ok: true, value: await verifyDataIntegrity(fields) };
+    if (isDeriveTask(fields)) {
+      contextsOnly ??= createDocumentLoader();
+      const { verifiableCredential, selectivePointers, presentationHeader } = fields;
+      return { ok: true, value: await deriveCredential({ verifiableCredential, selectivePointers, documentLoader: contextsOnly, ...(presentationHeader === undefined ? {} : { presentationHeader }) }) };
+    }
     if (isValidateTask(fields)) return { ok: true, value: await validatorFor(fields.settings).validate(fields.credentials, { now: new Date(fields.now) }) };
     throw new GxTrustError('INVALID_INPUT', 'not a gx-trust worker task');
   } catch (error) {

@@ -14,8 +14,8 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const KEYRING = `keyring${sep}`;
 
-/** Calls that make or parse a private key (node:crypto, jose, WebCrypto). */
-const CREATING_CALLS = new Set(['createPrivateKey', 'generateKeyPair', 'generateKeyPairSync', 'generateKey', 'importPKCS8', 'exportPKCS8', 'createSign']);
+/** Calls that make or parse a private key (node:crypto, jose, WebCrypto; @digitalbazaar/bls12-381-multikey for the BBS key). */
+const CREATING_CALLS = new Set(['createPrivateKey', 'generateKeyPair', 'generateKeyPairSync', 'generateKey', 'importPKCS8', 'exportPKCS8', 'createSign', 'generateBbsKeyPair']);
 /**
  * Names under which code holds a private key: `pair.privateKey`, a `privateKey` option, x509's
  * `issuerPrivateKey`. `sealedPrivateKey` is the AES-GCM ciphertext of a member key that only the
@@ -23,6 +23,8 @@ const CREATING_CALLS = new Set(['createPrivateKey', 'generateKeyPair', 'generate
  */
 const PRIVATE_KEY_NAME = /^(?:[a-z]\w*Private|private)(?:Key|Jwk|KeyJwk)$/;
 const ALLOWED_NAMES = new Set(['sealedPrivateKey']);
+/** The Multikey names of a secret key (the BLS12-381 key's file and the library's key pairs). */
+const SECRET_KEY_NAMES = new Set(['secretKeyMultibase', 'secretKey']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -65,7 +67,7 @@ export function privateKeyUses(fileName: string, text: string): string[] {
     } else if (ts.isImportSpecifier(node) && CREATING_CALLS.has((node.propertyName ?? node.name).text)) {
       at(node, `imports ${(node.propertyName ?? node.name).text}`);
       return;
-    } else if (ts.isIdentifier(node) && PRIVATE_KEY_NAME.test(node.text) && !ALLOWED_NAMES.has(node.text) && !CREATING_CALLS.has(node.text)) {
+    } else if (ts.isIdentifier(node) && ((PRIVATE_KEY_NAME.test(node.text) && !ALLOWED_NAMES.has(node.text)) || SECRET_KEY_NAMES.has(node.text)) && !CREATING_CALLS.has(node.text)) {
       at(node, node.text);
     }
     ts.forEachChild(node, visit);
@@ -90,6 +92,8 @@ describe('private key material stays in src/keyring', () => {
     expect(uses('const secret = jwk.d;')).toEqual(['the private member "d" of a JWK']);
     expect(uses("const secret = jwk['d'];")).toEqual(['the private member "d" of a JWK']);
     expect(uses('function certify(issuerPrivateKey: KeyObject) {}')).toEqual(['issuerPrivateKey']);
+    expect(uses('const pair = await Bls12381Multikey.generateBbsKeyPair({ algorithm });')).toEqual(['generateBbsKeyPair()']);
+    expect(uses('const { secretKeyMultibase } = await pair.export({ secretKey: true });')).toEqual(['secretKeyMultibase', 'secretKey']);
     // What is not key material: prose, a redaction list of names, the sealed column, public keys.
     expect(uses("// createPrivateKey and privateKey in a comment\nconst REDACT = ['privateKey', 'd'];")).toEqual([]);
     expect(uses('if (row.sealedPrivateKey === null) return; const k = createPublicKey(pem);')).toEqual([]);

@@ -75,6 +75,16 @@ describe('gx-trust', () => {
     expect(JSON.parse(verified.stdout).checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'BASE_PROOF_PRESENTED' }));
   });
 
+  it('issues a bbs-2023 base proof with the BLS12-381 key (its signing thread ends with the run), refused as a base proof on verify', async () => {
+    const issued = await gxTrust('issue', join(dir, 'credential.json'), '--cryptosuite', 'bbs-2023');
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(JSON.parse(issued.stdout).proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'bbs-2023', verificationMethod: expect.stringMatching(/#multikey-bls12381$/), proofValue: expect.stringMatching(/^u2V0C/) });
+    writeFileSync(join(dir, 'bbs-base.json'), issued.stdout);
+    const verified = await gxTrust('verify', join(dir, 'bbs-base.json'));
+    expect(verified.code, verified.stdout).toBe(1);
+    expect(JSON.parse(verified.stdout).checks).toContainEqual(expect.objectContaining({ check: 'proof', code: 'BASE_PROOF_PRESENTED' }));
+  });
+
   it('exits 1 with the report when verification fails', async () => {
     const issued = await gxTrust('issue', join(dir, 'credential.json'));
     const vc = JSON.parse(issued.stdout);

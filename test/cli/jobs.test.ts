@@ -76,6 +76,26 @@ describe('gx-trust revoke / compliance / verify <folder>', () => {
     expect(decision.stderr).toContain('LEGAL_PERSON_MISSING');
   });
 
+  it('sets the value of a 2-bit message entry with revoke --message, refusing one the entry cannot hold', { timeout: 120_000 }, async () => {
+    const statusMessage = ['pending', 'accepted', 'rejected', 'withdrawn'].map((message, value) => ({ status: `0x${value}`, message }));
+    writeFileSync(join(dir, 'with-message.json'), JSON.stringify({
+      credential: credential('did:web:member.example'),
+      options: { credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'message', statusSize: 2, statusMessage } },
+    }));
+    const issued = await gxTrust('issue', join(dir, 'with-message.json'));
+    expect(issued.code, issued.stderr).toBe(0);
+    const vc = JSON.parse(issued.stdout);
+    expect(vc.credentialStatus[0]).toMatchObject({ statusPurpose: 'message', statusSize: 2, statusMessage });
+
+    const set = await gxTrust('revoke', vc.id, '--message', '0x2');
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ credentialId: vc.id, credentialStatus: [{ type: 'BitstringStatusListCredential', statusPurpose: 'message', status: '0x2', message: 'rejected' }] });
+
+    const outOfRange = await gxTrust('revoke', vc.id, '--message', '0x4');
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.stderr).toContain('/credentialStatus/0/status');
+  });
+
   it('exits 2 when compliance is given something that is not a presentation, or an unknown credential to revoke', { timeout: 60_000 }, async () => {
     const notVp = await gxTrust('compliance', join(dir, 'plain.json'), '--dry-run');
     expect(notVp.code).toBe(2);

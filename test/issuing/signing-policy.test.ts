@@ -133,9 +133,9 @@ describe('who may have a module sign as whom', () => {
   it.each([
     ['a member: its own DID only', () => callerFor('member'), () => `Name the issuer: ${member.did}`],
     [
-      'an admin: the service\'s did:web and did:keys, or a hosted member',
+      'an admin: the service\'s did:web and did:keys (the BLS12-381 one too), or a hosted member',
       () => callerFor('admin'),
-      () => `Name the issuer: ${svc.service.keyring.did}, ${svc.service.keyring.didKey('Ed25519').did}, ${svc.service.keyring.didKey('P-256').did}, ${svc.service.keyring.didKey('P-384').did}, ${svc.service.keyring.didKey('P-521').did} or the DID of a member this service hosts`,
+      () => `Name the issuer: ${svc.service.keyring.did}, ${svc.service.keyring.didKey('Ed25519').did}, ${svc.service.keyring.didKey('P-256').did}, ${svc.service.keyring.didKey('P-384').did}, ${svc.service.keyring.didKey('P-521').did}, ${svc.service.keyring.bbsKey()!.didKey.did} or the DID of a member this service hosts`,
     ],
   ])('refuses a VC-API credential that names no issuer (400 at /credential/issuer), nothing signed or audited; the hint names what %s', async (_name, caller, hint) => {
     const before = await svc.service.store.auditSize();

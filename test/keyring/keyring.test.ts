@@ -168,6 +168,8 @@ describe('the service DID document', () => {
       // Then the P-521 key (ES512 only: no cryptosuite takes it, so no Multikey method).
       ['#jwk-p521', 'JsonWebKey2020'],
       ['#jwk-p521-jsonwebkey', 'JsonWebKey'],
+      // Then the BLS12-381 key (bbs-2023 only: a Multikey, no JWK form).
+      ['#multikey-bls12381', 'Multikey'],
     ]);
     for (const method of methods) expect(method.controller).toBe(DID);
     expect(doc.assertionMethod).toEqual(methods.map((m) => m.id));
@@ -235,7 +237,7 @@ describe('the service DID document', () => {
   it('puts the x5u under the base URL path', async () => {
     const dir = await tempDir();
     const copy = await Promise.all(Object.values(DEVELOPMENT_FILES).map((f) => copyFile(join(devDir, f), join(dir, f))));
-    expect(copy).toHaveLength(9);
+    expect(copy).toHaveLength(10);
     const underPath = await loadOrCreateKeyring(development(dir, { baseUrl: 'https://example.org/gx/' }));
     expect(underPath.did).toBe('did:web:example.org:gx');
     expect(underPath.baseUrl).toBe('https://example.org/gx');
@@ -248,7 +250,7 @@ describe('the service DID document', () => {
     doc.id = 'did:web:attacker.example';
     (doc.verificationMethod ?? []).length = 0;
     expect(keyring.didDocument().id).toBe(DID);
-    expect(keyring.didDocument().verificationMethod).toHaveLength(14);
+    expect(keyring.didDocument().verificationMethod).toHaveLength(15);
   });
 });
 
@@ -373,7 +375,8 @@ describe('the P-521 key', () => {
       const keptMethods = missing.length === 1 ? 12 : 9;
       expect(upgraded.didDocument().verificationMethod?.slice(0, keptMethods)).toEqual(keyring.didDocument().verificationMethod?.slice(0, keptMethods));
       expect(upgraded.key('P-521').publicJwk).not.toEqual(keyring.key('P-521').publicJwk);
-      expect(upgraded.didDocument().verificationMethod?.slice(-2).map((m) => m.id.split('#')[1])).toEqual(['jwk-p521', 'jwk-p521-jsonwebkey']);
+      // The BLS12-381 method (its key file was already there) stays last.
+      expect(upgraded.didDocument().verificationMethod?.slice(-3).map((m) => m.id.split('#')[1])).toEqual(['jwk-p521', 'jwk-p521-jsonwebkey', 'multikey-bls12381']);
       expect(upgraded.didKeys().map((k) => k.kind)).toEqual(['Ed25519', 'P-256', 'P-384', 'P-521']);
     }
   });

@@ -138,6 +138,33 @@ describe('StatusListAllocator', () => {
     expect((await store.getStatusList('suspension-0'))?.purpose).toBe('suspension');
   });
 
+  it('keeps lists per purpose and width: 131,072 entries of the width each, numbered apart', async () => {
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example' });
+    const statusMessage = ['0x0', '0x1', '0x2', '0x3'].map((status) => ({ status, message: status }));
+    const wide = await allocator.allocate('urn:uuid:m2', { purpose: 'message', statusSize: 2, statusMessage });
+    const narrow = await allocator.allocate('urn:uuid:m1', 'message');
+    expect([wide.listId, narrow.listId]).toEqual(['message-2bit-0', 'message-0']);
+    expect(wide).toMatchObject({ purpose: 'message', statusSize: 2, statusMessage });
+    const list = await store.getStatusList('message-2bit-0');
+    expect(list).toMatchObject({ purpose: 'message', size: MIN_STATUS_LIST_SIZE, statusSize: 2 });
+    expect(list?.bits.length).toBe((MIN_STATUS_LIST_SIZE * 2) / 8);
+    expect(allocator.statusEntry(wide, 'message')).toEqual({
+      id: `https://issuer.example/status-lists/message-2bit-0#${wide.index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'message',
+      statusListIndex: String(wide.index),
+      statusListCredential: 'https://issuer.example/status-lists/message-2bit-0',
+      statusSize: 2,
+      statusMessage,
+    });
+  });
+
+  it('will not allocate in a list of another width under the id of this one', async () => {
+    await store.ensureStatusList({ id: 'message-2bit-0', purpose: 'message', size: 64, statusSize: 1 });
+    const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example', listSize: 64 });
+    await expect(allocator.allocate('urn:uuid:w', { purpose: 'message', statusSize: 2 })).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('1-bit entries') });
+  });
+
   it('builds the BitstringStatusListEntry from the public base URL', () => {
     const allocator = allocatorOf({ store, baseUrl: 'https://issuer.example/' });
     expect(allocator.statusEntry({ listId: 'revocation-3', index: 94567 }, 'revocation')).toEqual({
@@ -150,17 +177,20 @@ describe('StatusListAllocator', () => {
   });
 
   it('recognises only its own list ids in a URL path', () => {
-    expect(parseStatusListId('suspension-12')).toEqual({ scope: '', purpose: 'suspension', sequence: 12 });
-    expect(parseStatusListId('member.acme-2.revocation-0')).toEqual({ scope: 'member.acme-2', purpose: 'revocation', sequence: 0 });
-    expect(parseStatusListId(`key.${ED25519_KEY}.suspension-3`)).toEqual({ scope: `key.${ED25519_KEY}`, purpose: 'suspension', sequence: 3 });
+    expect(parseStatusListId('suspension-12')).toEqual({ scope: '', purpose: 'suspension', sequence: 12, statusSize: 1 });
+    expect(parseStatusListId('member.acme-2.revocation-0')).toEqual({ scope: 'member.acme-2', purpose: 'revocation', sequence: 0, statusSize: 1 });
+    expect(parseStatusListId(`key.${ED25519_KEY}.suspension-3`)).toEqual({ scope: `key.${ED25519_KEY}`, purpose: 'suspension', sequence: 3, statusSize: 1 });
     // A P-384 did:key's multibase key is 70 characters after the z (51 bytes), longer than Ed25519's or P-256's.
     const p384Key = `z82${'L'.repeat(68)}`;
-    expect(parseStatusListId(`key.${p384Key}.revocation-0`)).toEqual({ scope: `key.${p384Key}`, purpose: 'revocation', sequence: 0 });
+    expect(parseStatusListId(`key.${p384Key}.revocation-0`)).toEqual({ scope: `key.${p384Key}`, purpose: 'revocation', sequence: 0, statusSize: 1 });
     // A P-521 did:key's is 95 (69 bytes); one character more than that is no key of ours.
     const p521Key = `z2J9${'L'.repeat(92)}`;
-    expect(parseStatusListId(`key.${p521Key}.revocation-0`)).toEqual({ scope: `key.${p521Key}`, purpose: 'revocation', sequence: 0 });
+    expect(parseStatusListId(`key.${p521Key}.revocation-0`)).toEqual({ scope: `key.${p521Key}`, purpose: 'revocation', sequence: 0, statusSize: 1 });
     expect(parseStatusListId(`key.z${'L'.repeat(97)}.revocation-0`)).toBeUndefined();
-    for (const id of ['revocation-01', 'revocation--1', 'other-1', 'revocation-1/..', '__proto__', 'member..revocation-0', 'member.Acme.revocation-0', 'member.a.b.revocation-0', 'key.z0OIl.revocation-0', 'service.revocation-0']) {
+    // Lists of wider entries name their width; message and refresh lists are ours too.
+    expect(parseStatusListId('message-2bit-4')).toEqual({ scope: '', purpose: 'message', sequence: 4, statusSize: 2 });
+    expect(parseStatusListId('member.acme.refresh-0')).toEqual({ scope: 'member.acme', purpose: 'refresh', sequence: 0, statusSize: 1 });
+    for (const id of ['message-1bit-0', 'message-9bit-0', 'message-2bit-01', 'message-2bits-0', 'revocation-01', 'revocation--1', 'other-1', 'revocation-1/..', '__proto__', 'member..revocation-0', 'member.Acme.revocation-0', 'member.a.b.revocation-0', 'key.z0OIl.revocation-0', 'service.revocation-0']) {
       expect(parseStatusListId(id)).toBeUndefined();
     }
   });

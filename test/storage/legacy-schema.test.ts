@@ -76,6 +76,8 @@ describe.each(STORE_KINDS)('a $name database created by the per-dialect migratio
     expect(versions.map((r) => Number(r['version']))).toEqual(MIGRATIONS.map((m) => m.version));
     // Step 3 added the issuer column: lists made before it are the service's (null).
     expect(await store.getStatusList('revocation-0')).toMatchObject({ id: 'revocation-0', size: 64, version: 0, issuer: null });
+    // Step 11 added the width: every list made before it is one bit wide.
+    expect((await store.getStatusList('revocation-0'))?.statusSize).toBe(1);
     expect(await store.getCredential('urn:uuid:legacy')).toMatchObject({ types: ['VerifiableCredential'], statusEntries: [], credential: 'eyJ.legacy.jwt' });
     expect(await store.activeMemberKey('m-1', 'Ed25519')).toMatchObject({ publicKey: { publicKeyMultibase: 'z6Mk' }, signedUnbounded: true });
 

@@ -292,6 +292,58 @@ describe.each(STORE_KINDS)('Store contract on $name', (kind) => {
     });
   });
 
+  describe('status lists of wider entries (statusSize > 1)', () => {
+    const WIDE = { id: 'message-2bit-0', purpose: 'message', size: 64, statusSize: 2 };
+    const statusMessage = ['0x0', '0x1', '0x2', '0x3'].map((status) => ({ status, message: `state ${status}` }));
+
+    it('creates size x statusSize zero bits, keeps the width, and reads the lists made before as one bit wide', async () => {
+      const wide = await store.ensureStatusList(WIDE);
+      expect(wide).toMatchObject({ id: WIDE.id, size: 64, statusSize: 2, version: 0 });
+      expect(wide.bits.length).toBe((64 * 2) / 8);
+      // Whoever asks again gets the list as made, whatever width it asks for.
+      expect((await store.ensureStatusList({ ...WIDE, statusSize: 3 })).statusSize).toBe(2);
+      expect((await store.getStatusList(LIST.id))?.statusSize).toBe(1);
+      // A row written as the releases before step 11 wrote it (no width) reads as one bit wide.
+      await harness.exec('INSERT INTO status_lists (id, purpose, size, bits, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)', ['suspension-9', 'suspension', 8, Buffer.alloc(1), 0, new Date().toISOString()]);
+      expect((await store.getStatusList('suspension-9'))?.statusSize).toBe(1);
+    });
+
+    it('refuses a width below 1 in the database itself', async () => {
+      await expect(harness.exec('INSERT INTO status_lists (id, purpose, size, bits, version, updated_at, status_size) VALUES (?, ?, ?, ?, ?, ?, ?)', ['message-0bit-0', 'message', 8, Buffer.alloc(1), 0, new Date().toISOString(), 0])).rejects.toThrow(/check constraint/i);
+    });
+
+    it("writes an entry's value at index x statusSize, most significant bit first, with its audit entry; keeps the entry's width and messages with the credential", async () => {
+      await store.ensureStatusList(WIDE);
+      const credential = makeCredentialRecord();
+      const index = await store.reserveStatusIndex({ listId: WIDE.id, credentialId: credential.id });
+      const statusEntries = [{ listId: WIDE.id, index, purpose: 'message', statusSize: 2, statusMessage }];
+      await store.recordIssuance({ credential: { ...credential, statusEntries }, allocations: [{ listId: WIDE.id, index, credentialId: credential.id }], audit: makeAuditInput({ subject: credential.id }) });
+      expect((await store.getCredential(credential.id))?.statusEntries).toEqual(statusEntries);
+
+      const changed = await store.setStatusBits({ changes: [{ listId: WIDE.id, index, value: 2, audit: makeAuditInput({ action: 'credential.status-changed', subject: credential.id, details: { status: '0x2' } }) }] });
+      expect(changed.auditEntries).toMatchObject([{ details: { status: '0x2' } }]);
+      const list = (await store.getStatusList(WIDE.id))!;
+      expect([getBit(list.bits, index * 2), getBit(list.bits, index * 2 + 1)]).toEqual([true, false]);
+      expect(list.bits.filter((b) => b !== 0).length).toBe(1);
+      expect(list.version).toBe(1);
+
+      await store.setStatusBit({ listId: WIDE.id, index, value: 1, audit: makeAuditInput() });
+      const after = (await store.getStatusList(WIDE.id))!;
+      expect([getBit(after.bits, index * 2), getBit(after.bits, index * 2 + 1)]).toEqual([false, true]);
+    });
+
+    it('refuses a value the entry cannot hold, writing nothing', async () => {
+      await store.ensureStatusList(WIDE);
+      const credential = makeCredentialRecord();
+      const index = await store.reserveStatusIndex({ listId: WIDE.id, credentialId: credential.id });
+      for (const value of [4, -1, 1.5]) {
+        await expect(store.setStatusBit({ listId: WIDE.id, index, value, audit: makeAuditInput() })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      }
+      expect(await store.auditSize()).toBe(0);
+      expect((await store.getStatusList(WIDE.id))?.version).toBe(0);
+    });
+  });
+
   describe('credential records', () => {
     /** A handle whose clock moves one second per reading, from a base derived from now. */
     async function steppingStore(): Promise<{ store: Store; base: number }> {

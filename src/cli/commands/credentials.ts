@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { GxTrustError } from '../../errors.js';
-import { changeCredentialStatus, type CredentialStatusValue } from '../../status-lists/change-status.js';
+import { changeCredentialStatus, changeStatusValue, type CredentialStatusValue } from '../../status-lists/change-status.js';
 import type { Verifier } from '../../verifying/index.js';
 import type { VerificationReport } from '../../verifying/report.js';
 import { createProgress, type ProgressStream } from '../progress.js';
@@ -139,8 +139,16 @@ export function register(program: Command): void {
     .description('revoke a credential this service issued with a status entry (permanent), or suspend / reinstate it; audited as actor "cli"')
     .addOption(new Option('--suspend', 'suspend instead (reversible; needs a suspension status entry)').conflicts('reinstate'))
     .addOption(new Option('--reinstate', 'lift a suspension (a revocation cannot be lifted)'))
-    .action(async (credentialId: string, options: { suspend?: boolean; reinstate?: boolean }, command: Command) => {
+    .addOption(new Option('--message <value>', 'set the value of its message entry instead, as its statusMessage writes it ("0x2")').conflicts(['suspend', 'reinstate', 'refresh']))
+    .addOption(new Option('--refresh <value>', 'set the value of its refresh entry instead ("0x1"; not reversible)').conflicts(['suspend', 'reinstate']))
+    .action(async (credentialId: string, options: { suspend?: boolean; reinstate?: boolean; message?: string; refresh?: string }, command: Command) => {
       // The CLI runs on the service's own store with its keys: it has the admin's reach.
+      const value = options.message !== undefined ? { statusPurpose: 'message', status: options.message } : options.refresh !== undefined ? { statusPurpose: 'refresh', status: options.refresh } : undefined;
+      if (value !== undefined) {
+        const set = await withService(command, (s) => changeStatusValue(s.store, { credentialId, ...value }, { actor: CLI_ACTOR, admin: true }));
+        printJson({ credentialId: set.credentialId, credentialStatus: [{ type: 'BitstringStatusListCredential', statusPurpose: set.statusPurpose, status: set.status, message: set.message }] });
+        return;
+      }
       const changed = await withService(command, (s) => changeCredentialStatus(s.store, { credentialId, status: statusOf(options) }, { actor: CLI_ACTOR, admin: true }));
       printJson({ credentialId: changed.credentialId, credentialStatus: [{ type: 'BitstringStatusListCredential', status: changed.status }] });
     });

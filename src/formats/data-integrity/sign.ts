@@ -1,25 +1,28 @@
 /**
  * Adds a Data Integrity proof to a credential or presentation the caller has already validated:
  * `eddsa-rdfc-2022` (the default), `ecdsa-rdfc-2019` (P-256 or P-384), or the older `Ed25519Signature2020`,
- * for VC data model 2.0 and 1.1 documents; and an `ecdsa-sd-2023` base proof (P-256), from which a
- * holder derives (deriveCredential) the selectively disclosed credential a verifier checks.
+ * for VC data model 2.0 and 1.1 documents; and an `ecdsa-sd-2023` (P-256) or `bbs-2023` (BLS12-381)
+ * base proof, from which a holder derives (deriveCredential) the selectively disclosed credential a
+ * verifier checks.
  * @see https://www.w3.org/TR/vc-data-integrity/#add-proof
- * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/
+ * @see https://www.w3.org/TR/vc-di-eddsa/ , https://www.w3.org/TR/vc-di-ecdsa/ , https://www.w3.org/TR/vc-di-bbs/
  */
 import { GxTrustError } from '../../errors.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { problemOf } from '../../json-input.js';
-import { suiteSignerOf, type Signer, type SuiteSigner } from '../../keyring/signer.js';
+import { suiteSignerOf, type Signer } from '../../keyring/signer.js';
+import type { BbsSigner } from '../../keyring/bbs-signer.js';
+import { assertCryptosuiteKey } from '../../algorithms/index.js';
 import { classifyError, derivingSuite, isSelectiveDisclosure, jsigs, signingSuite, suiteKeyAlgorithms, type IssuedCryptosuite } from './suites.js';
 
 export type { Cryptosuite, IssuedCryptosuite } from './suites.js';
 
 export interface DataIntegritySigner {
   cryptosuite: IssuedCryptosuite;
-  /** ecdsa-sd-2023: the JSON pointers of the statements every derived credential discloses. */
+  /** ecdsa-sd-2023, bbs-2023: the JSON pointers of the statements every derived credential discloses. */
   mandatoryPointers?: readonly string[];
-  /** The keyring's signer; its `kid` is the proof's `verificationMethod` (`did:web:example.com#key-1`). */
-  signer: Signer;
+  /** The keyring's signer (its BBS signer for bbs-2023); its `kid` is the proof's `verificationMethod` (`did:web:example.com#key-1`). */
+  signer: Signer | BbsSigner;
 }
 
 export interface SignCredentialOptions {
@@ -40,13 +43,33 @@ export interface SignPresentationOptions {
   now: Date;
 }
 
-/** The suite's view of the signer, once its key fits the cryptosuite. */
-function suiteSignerFor({ cryptosuite, signer }: DataIntegritySigner): SuiteSigner {
+/**
+ * The jsonld-signatures suite for the signer, once its key fits the cryptosuite: the one allow-list
+ * (src/algorithms) ties bbs-2023 to BLS12-381 keys, and a BLS12-381 key signs nothing else.
+ */
+function suiteFor({ cryptosuite, signer, mandatoryPointers }: DataIntegritySigner, now: Date): unknown {
+  if (cryptosuite === 'bbs-2023') {
+    assertCryptosuiteKey('bbs-2023', signer.keyKind);
+    const bbs = signer as BbsSigner;
+    return signingSuite('bbs-2023', {
+      id: bbs.kid,
+      algorithm: bbs.algorithm,
+      publicKey: bbs.publicKey,
+      multisign: (input) => bbs.multisign(input),
+      // data-integrity asks every signer for a sign(); the bbs-2023 library calls multisign when present.
+      sign: () => Promise.reject(new GxTrustError('INTERNAL', 'a BBS signature signs a header and messages (multisign), not bytes')),
+    }, now, mandatoryPointers);
+  }
+  if (signer.keyKind === 'Bls12381G2') {
+    throw new GxTrustError('ALG_NOT_ALLOWED', `a BLS12-381 key signs bbs-2023 proofs only, not ${cryptosuite}`, {
+      hint: 'Use an Ed25519 key (eddsa-rdfc-2022, Ed25519Signature2020) or a P-256 or P-384 key (ecdsa-rdfc-2019, P-256 for ecdsa-sd-2023)',
+    });
+  }
   const expected: readonly string[] = suiteKeyAlgorithms(cryptosuite);
   if (!expected.includes(signer.keyKind)) {
     throw new GxTrustError('INVALID_INPUT', `${cryptosuite} needs an ${expected.join(' or ')} key, not ${signer.keyKind}`);
   }
-  return suiteSignerOf(signer);
+  return signingSuite(cryptosuite, suiteSignerOf(signer), now, mandatoryPointers);
 }
 
 async function addProof(
@@ -57,7 +80,7 @@ async function addProof(
   purpose: unknown,
 ): Promise<Record<string, unknown>> {
   if (Number.isNaN(now.getTime())) throw new GxTrustError('INVALID_DATE', '`now` is not a valid date');
-  const suite = signingSuite(signer.cryptosuite, suiteSignerFor(signer), now, signer.mandatoryPointers);
+  const suite = suiteFor(signer, now);
   // jsonld-signatures adds the proof (and the suite context, when missing) to the object it gets.
   const copy = structuredClone(document);
   try {

@@ -26,8 +26,13 @@ import {
   createSignCryptosuite as ecdsaSd2023SignCryptosuite,
   createVerifyCryptosuite as ecdsaSd2023VerifyCryptosuite,
 } from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
-import { createDiscloseCryptosuite as bbs2023DiscloseCryptosuite, createVerifyCryptosuite as bbs2023VerifyCryptosuite } from '@digitalbazaar/bbs-2023-cryptosuite';
+import {
+  createDiscloseCryptosuite as bbs2023DiscloseCryptosuite,
+  createSignCryptosuite as bbs2023SignCryptosuite,
+  createVerifyCryptosuite as bbs2023VerifyCryptosuite,
+} from '@digitalbazaar/bbs-2023-cryptosuite';
 import { LRUCache } from 'lru-cache';
+import { decode as decodeCbor } from 'cborg';
 import type { JsonWebKey } from 'node:crypto';
 import { GxTrustError, isGxTrustError, jsonPointer, type ErrorCode } from '../../errors.js';
 import type { DocumentLoader } from '../../document-loader/index.js';
@@ -40,16 +45,16 @@ export const CRYPTOSUITES = Object.freeze(['eddsa-rdfc-2022', 'Ed25519Signature2
 export type Cryptosuite = (typeof CRYPTOSUITES)[number];
 
 /**
- * The selective-disclosure cryptosuites: verified, not signed. A verifier meets their derived
- * proofs; a base proof is for the holder only (refused, `BASE_PROOF_PRESENTED`).
+ * The selective-disclosure cryptosuites. The service signs their base proofs (for a holder) and
+ * verifies their derived proofs; a base proof presented to a verifier is refused (`BASE_PROOF_PRESENTED`).
  */
 export const SELECTIVE_DISCLOSURE_CRYPTOSUITES = Object.freeze(['ecdsa-sd-2023', 'bbs-2023'] as const satisfies readonly SelectiveDisclosureCryptosuite[]);
 export type { SelectiveDisclosureCryptosuite } from '../../algorithms/index.js';
 /**
- * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 base proofs (the
- * service's P-256 key) for a holder to derive from. bbs-2023 is verified only.
+ * What POST /credentials/issue signs with: the three suites, and ecdsa-sd-2023 (the service's P-256
+ * key) and bbs-2023 (its BLS12-381 key) base proofs for a holder to derive from.
  */
-export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023'] as const);
+export const ISSUED_CRYPTOSUITES = Object.freeze([...CRYPTOSUITES, 'ecdsa-sd-2023', 'bbs-2023'] as const);
 export type IssuedCryptosuite = (typeof ISSUED_CRYPTOSUITES)[number];
 
 /** Every suite a proof gx-trust verifies may name. */
@@ -77,7 +82,14 @@ const PROOF_MODE_BYTES: Readonly<Record<SelectiveDisclosureCryptosuite, { base: 
 
 export type ProofMode = { mode: 'base' } | { mode: 'derived' } | { mode: 'malformed'; why: string };
 
-/** Reads the header of a selective-disclosure proofValue without decoding the rest. */
+/**
+ * Reads the header of a selective-disclosure proofValue; of a derived proof, also whether a CBOR
+ * tag wraps any of its components. Both specifications say "CBOR tagging MUST NOT be used on any
+ * of the components", and the libraries' parsers read a tagged byte string (tag 64) as the bytes,
+ * so a tagged proof verified (the bbs-2023 suite's `cborg` vector).
+ * @see https://www.w3.org/TR/vc-di-bbs/#serializederivedproofvalue
+ * @see https://www.w3.org/TR/vc-di-ecdsa/#serializederivedproofvalue
+ */
 export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCryptosuite, proofValue: unknown): ProofMode {
   if (typeof proofValue !== 'string' || !proofValue.startsWith('u')) {
     return { mode: 'malformed', why: `a ${cryptosuite} proofValue is multibase base64url: a string starting with "u"` };
@@ -87,9 +99,25 @@ export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCry
   const header = Buffer.from(body.slice(0, 4), 'base64url');
   const bytes = PROOF_MODE_BYTES[cryptosuite];
   if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.base) return { mode: 'base' };
-  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.derived) return { mode: 'derived' };
+  if (header[0] === 0xd9 && header[1] === 0x5d && header[2] === bytes.derived) {
+    const tag = cborTagIn(Buffer.from(body, 'base64url').subarray(3));
+    return tag === undefined ? { mode: 'derived' } : { mode: 'malformed', why: `the derived proofValue's CBOR components carry tag ${tag}; CBOR tagging MUST NOT be used on them` };
+  }
   return { mode: 'malformed', why: `the proofValue header 0x${header.toString('hex')} is neither a ${cryptosuite} base (0xd95d${bytes.base.toString(16).padStart(2, '0')}) nor derived (0xd95d${bytes.derived.toString(16).padStart(2, '0')}) proof` };
 }
+/**
+ * The first CBOR tag number in `bytes`, if the decoder (which knows no tags) stops at one. Any
+ * other fault in the encoding is left to the library, which reports it as it always has.
+ */
+function cborTagIn(bytes: Uint8Array): string | undefined {
+  try {
+    decodeCbor(bytes, { useMaps: true });
+    return undefined;
+  } catch (error) {
+    return /tag not supported \((\d+)\)/.exec(error instanceof Error ? error.message : '')?.[1];
+  }
+}
+
 export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
 export const ED25519_SIGNATURE_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
@@ -126,8 +154,11 @@ export interface SuiteVerifier {
   verify(input: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
 }
 
-/** The key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its default); ecdsa-sd-2023 P-256 only. */
-export function suiteKeyAlgorithms(cryptosuite: IssuedCryptosuite): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
+/**
+ * The node:crypto key types a cryptosuite signs with: ecdsa-rdfc-2019 either curve, P-256 first (its
+ * default); ecdsa-sd-2023 P-256 only. bbs-2023 takes none of them: the BLS12-381 key (src/algorithms).
+ */
+export function suiteKeyAlgorithms(cryptosuite: Exclude<IssuedCryptosuite, 'bbs-2023'>): readonly [KeyAlgorithm, ...KeyAlgorithm[]] {
   if (cryptosuite === 'ecdsa-sd-2023') return ['P-256'];
   return cryptosuite === 'ecdsa-rdfc-2019' ? ['P-256', 'P-384'] : ['Ed25519'];
 }
@@ -207,10 +238,28 @@ function baseCryptosuite(cryptosuite: Cryptosuite): LibraryCryptosuite {
 }
 
 /**
- * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 the base proof, which always
- * discloses the statements `mandatoryPointers` select (JSON pointers into the document).
+ * The jsonld-signatures view of the keyring's BBS signer: the library checks `algorithm` against
+ * its requiredAlgorithm, calls `multisign`, and writes `publicKey` into the base proofValue.
  */
-export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
+export interface BbsSuiteSigner {
+  id: string;
+  algorithm: 'BBS-BLS12-381-SHA-256';
+  publicKey: Uint8Array;
+  multisign(input: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array>;
+  sign(input: { data: Uint8Array }): Promise<Uint8Array>;
+}
+
+/**
+ * The suite that adds a proof, dated `date`. For ecdsa-sd-2023 and bbs-2023 the base proof, which
+ * always discloses the statements `mandatoryPointers` select (JSON pointers into the document);
+ * bbs-2023 proofs carry no `created` (the library removes it: VC DI BBS §3.3.1).
+ */
+export function signingSuite(cryptosuite: 'bbs-2023', signer: BbsSuiteSigner, date: Date, mandatoryPointers?: readonly string[]): unknown;
+export function signingSuite(cryptosuite: Exclude<IssuedCryptosuite, 'bbs-2023'>, signer: SuiteSigner, date: Date, mandatoryPointers?: readonly string[]): unknown;
+export function signingSuite(cryptosuite: IssuedCryptosuite, signer: SuiteSigner | BbsSuiteSigner, date: Date, mandatoryPointers: readonly string[] = []): unknown {
+  if (cryptosuite === 'bbs-2023') {
+    return new DataIntegrityProof({ signer, date, cryptosuite: bbs2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });
+  }
   if (cryptosuite === 'Ed25519Signature2020') return new Ed25519Signature2020({ signer, date });
   if (cryptosuite === 'ecdsa-sd-2023') {
     return new DataIntegrityProof({ signer, date, cryptosuite: ecdsaSd2023SignCryptosuite({ mandatoryPointers: [...mandatoryPointers] }) });

@@ -20,7 +20,7 @@ import { jsonLdInputFaults } from '../../document-loader/index.js';
 import { isGxTrustError } from '../../errors.js';
 import { isObject, jsonInputFaults, MAX_INPUT_DEPTH } from '../../json-input.js';
 import { failCheck, passCheck, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
-import type { FormatResult, ProofFormat, VerifyContext } from '../../verifying/types.js';
+import { DEFAULT_KEY_BINDING_MAX_AGE_SECONDS, type FormatResult, type ProofFormat, type VerifyContext } from '../../verifying/types.js';
 import { createIssuerKeys, type IssuerKeys } from '../jose/issuer-key.js';
 import { MAX_JWS_LENGTH, readTimeClaims } from '../jose/verify.js';
 
@@ -339,6 +339,16 @@ export function createSdJwtFormat(options: SdJwtFormatOptions = {}): ProofFormat
     if (claims.sd_hash !== disclosureDigest(decoded.parts.presented)) failCheck('holder-binding', 'INVALID_DISCLOSURE', 'the key binding JWT\'s sd_hash is not the digest of the SD-JWT it came with');
     if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) failCheck('holder-binding', 'INVALID_DATE', 'the key binding JWT has no iat NumericDate');
     if (claims.iat * 1000 > ctx.now.getTime() + ctx.clockSkewSeconds * 1000) failCheck('holder-binding', 'VALIDITY_PERIOD', 'the key binding JWT was issued in the future');
+    const maxAgeSeconds = ctx.keyBindingMaxAgeSeconds ?? DEFAULT_KEY_BINDING_MAX_AGE_SECONDS;
+    const ageSeconds = Math.floor(ctx.now.getTime() / 1000 - claims.iat);
+    if (ageSeconds > maxAgeSeconds + ctx.clockSkewSeconds) {
+      failCheck(
+        'holder-binding',
+        'VALIDITY_PERIOD',
+        `the key binding JWT was issued ${ageSeconds} s ago, more than the ${maxAgeSeconds} s (and ${ctx.clockSkewSeconds} s of clock skew) a key binding JWT is accepted for; options.keyBindingMaxAge sets another bound`,
+        '/kb-jwt/iat',
+      );
+    }
     if (typeof claims.nonce !== 'string' || claims.aud === undefined) failCheck('holder-binding', 'KEY_BINDING', 'the key binding JWT lacks nonce or aud');
     pass('holder-binding', alg);
     if (ctx.challenge !== undefined) {

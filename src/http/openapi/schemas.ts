@@ -70,7 +70,13 @@ export const DanubeValidation = z.object({
 
 export const UpdateStatusResponse = z.object({
   credentialId: z.string(),
-  credentialStatus: z.array(z.object({ type: z.literal('BitstringStatusListCredential'), status: z.enum(['revoked', 'suspended', 'active']) })),
+  credentialStatus: z.array(
+    z.union([
+      z.object({ type: z.literal('BitstringStatusListCredential'), status: z.enum(['revoked', 'suspended', 'active']) }),
+      // A message or refresh entry: its value ("0x2") and what its statusMessage says it means.
+      z.object({ type: z.literal('BitstringStatusListCredential'), statusPurpose: z.enum(['message', 'refresh']), status: z.string(), message: z.string() }),
+    ]),
+  ),
 });
 
 export const Health = z.object({ status: z.literal('ok') });

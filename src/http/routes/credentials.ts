@@ -4,6 +4,7 @@ import { IssueOptions } from '../../issuing/index.js';
 import { StatusOption } from '../../issuing/vc-api-options.js';
 import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
+import { MAX_KEY_BINDING_MAX_AGE_SECONDS } from '../../verifying/types.js';
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
 import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
@@ -37,6 +38,8 @@ export const VerifyOptions = z.looseObject({
   domain: z.string().max(512).optional(),
   /** VC-API: a Data Integrity proof whose proofPurpose is another is refused (it only narrows what verifies). */
   expectedProofPurpose: z.string().max(128).optional(),
+  /** Seconds: the oldest SD-JWT key binding JWT (its iat) this call accepts, beyond the clock skew; default GX_KB_JWT_MAX_AGE_SECONDS. */
+  keyBindingMaxAge: z.number().int().min(0).max(MAX_KEY_BINDING_MAX_AGE_SECONDS).optional(),
 });
 
 export const VerifyCredentialRequest = z.strictObject({
@@ -51,7 +54,7 @@ export const VerifyPresentationRequest = z.strictObject({
 
 export interface VerificationInput {
   input: unknown;
-  options: { challenge?: string; domain?: string; expectedProofPurpose?: string };
+  options: { challenge?: string; domain?: string; expectedProofPurpose?: string; keyBindingMaxAge?: number };
 }
 
 /** What the verify routes need: the verifier, and anonymous callers' share of canonicalization work. */
@@ -70,9 +73,9 @@ export function withCanonicalizationBudget(
 }
 
 /**
- * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt
- * (the body is then its text): a bare JWT takes its challenge and domain from the query, a JSON
- * body from its `options`.
+ * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt, or a
+ * bare SD-JWT as application/vc+sd-jwt or application/vp+sd-jwt (the body is then its text): a bare
+ * one takes its challenge and domain from the query, a JSON body from its `options`.
  */
 export function verificationInputOf(
   body: unknown,
@@ -94,6 +97,7 @@ export function verificationInputOf(
   if (options.challenge !== undefined) picked.challenge = options.challenge;
   if (options.domain !== undefined) picked.domain = options.domain;
   if (options.expectedProofPurpose !== undefined) picked.expectedProofPurpose = options.expectedProofPurpose;
+  if (options.keyBindingMaxAge !== undefined) picked.keyBindingMaxAge = options.keyBindingMaxAge;
   return { input: parsed[field], options: picked };
 }
 
@@ -158,8 +162,8 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   }),
   defineRoute({
     // An API key, unlike verify: derivation canonicalizes (and for bbs-2023 computes a zero-knowledge
-    // proof: a median of 167 ms for a small credential here, against 2.5 ms for ecdsa-sd-2023) in
-    // the main thread, which anonymous floods must not reach.
+    // proof: a median of 167 ms for a small credential here, against 2.5 ms for ecdsa-sd-2023), on
+    // the worker pool when there is one, else in the main thread: anonymous floods must reach neither.
     method: 'post', path: '/credentials/derive', operationId: 'deriveCredential', tag: 'Credentials', roles: ['member', 'connector'],
     summary: 'Derive a selectively disclosed credential (ecdsa-sd-2023, bbs-2023) from one with a base proof: the holder\'s step, no key involved',
     request: { schema: DeriveCredentialRequest, example: examples.deriveCredential },
@@ -172,8 +176,8 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   }),
   defineRoute({
     method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials', anonymousVerify: true,
-    summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt',
-    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt'], parse: 'handler' },
+    summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt, an SD-JWT as application/vc+sd-jwt',
+    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt', 'application/vc+sd-jwt'], parse: 'handler' },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiableCredential', VerifyCredentialRequest, (verifier, input, options) => verifier.verifyCredential(input, options)),

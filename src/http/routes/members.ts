@@ -8,15 +8,16 @@ import { ownsMember } from '../../access/authorization.js';
 import type { Role } from '../../access/principal.js';
 import { GxTrustError } from '../../errors.js';
 import type { MemberRegistry } from '../../members/registry.js';
-import { noSuchMember, SLUG_PATTERN } from '../../members/registry.js';
+import { HOSTED_KEY_KINDS, noSuchMember, SLUG_PATTERN } from '../../members/registry.js';
 import type { MemberRecord } from '../../storage/store.js';
 import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { CreatedApiKey, MemberList, MemberView, RotatedKeys } from '../openapi/schemas.js';
 import { defineRoute, json, text, type Route, type RouteContext } from '../route.js';
-import type { SignedPresentation } from '../../issuing/index.js';
+import { PresentOptions, type SignedPresentation } from '../../issuing/index.js';
+import { defaultAlgorithm, type SigningAlgorithm } from '../../algorithms/index.js';
 import { LABEL_LEVEL_NAMES, type LabelLevelName, type MemberLabels } from '../../members/labels.js';
-import type { MemberPresentations } from '../../members/presentations.js';
+import { MEMBER_PRESENTATION_FORMATS, type MemberPresentations } from '../../members/presentations.js';
 import { refusal } from './compliance.js';
 
 const PublicKeyJwk = z.looseObject({
@@ -51,9 +52,14 @@ export const InstallCertificateRequest = z.strictObject({
 
 const CredentialIds = z.array(z.string().min(1).max(2048)).min(1).max(50);
 
+/** The algorithms of the keys a hosted member holds (the allow-list's for each kind). */
+const MEMBER_PRESENTATION_ALGORITHMS = HOSTED_KEY_KINDS.map(defaultAlgorithm) as [SigningAlgorithm, ...SigningAlgorithm[]];
+
 export const MemberPresentationRequest = z.strictObject({
   credentials: CredentialIds.describe('Ids of credentials gx-trust stored about the member (or it issued)'),
-  format: z.enum(['vp+jwt', 'ldp_vp']).optional().describe('vp+jwt (default): PS256 with the member\'s certified RSA key; ldp_vp: eddsa-rdfc-2022, needs a challenge'),
+  format: z.enum(MEMBER_PRESENTATION_FORMATS).optional().describe('vp+jwt (default), vp+sd-jwt, vp+cose: PS256 with the member\'s certified RSA key unless alg names another; ldp_vp: eddsa-rdfc-2022, needs a challenge'),
+  alg: z.enum(MEMBER_PRESENTATION_ALGORITHMS).optional().describe('vp+jwt, vp+sd-jwt, vp+cose: the hosted key that signs (EdDSA: Ed25519, ES256: P-256, PS256: RSA, the default)'),
+  selectivelyDisclosable: PresentOptions.shape.selectivelyDisclosable.describe('vp+sd-jwt: RFC 6901 pointers into the presentation whose members become disclosures'),
   challenge: z.string().min(1).max(512).optional(),
   domain: z.string().min(1).max(512).optional(),
   audience: z.string().min(1).max(512).optional().describe('vp+jwt: the aud claim (the same as domain)'),
@@ -101,7 +107,10 @@ function presentationAnswer(context: RouteContext<unknown>, signed: SignedPresen
   if (signed.format === 'vp+jwt' && context.accepts(['application/json', 'application/vp+jwt']) === 'application/vp+jwt') {
     return text(201, 'application/vp+jwt', signed.jwt);
   }
-  return json(201, { verifiablePresentation: signed.verifiablePresentation, ...(signed.format === 'vp+jwt' ? { jwt: signed.jwt } : {}) });
+  if (signed.format === 'vp+sd-jwt' && context.accepts(['application/json', 'application/vp+sd-jwt']) === 'application/vp+sd-jwt') {
+    return text(201, 'application/vp+sd-jwt', signed.jwt);
+  }
+  return json(201, { verifiablePresentation: signed.verifiablePresentation, ...(signed.format === 'vp+jwt' || signed.format === 'vp+sd-jwt' ? { jwt: signed.jwt } : {}) });
 }
 
 export const memberRoutes: readonly Route<MemberRouteDependencies>[] = [
@@ -204,9 +213,9 @@ export const memberRoutes: readonly Route<MemberRouteDependencies>[] = [
   }),
   defineRoute({
     method: 'post', path: '/members/:id/presentations', operationId: 'presentMemberCredentials', tag: 'Presentations', roles: ['member'], signing: 'presentations',
-    summary: 'Sign a presentation of the member\'s stored credentials as the member (vp+jwt with its certified RSA key, or Data Integrity); audited as presentation.signed', params: { id: MEMBER_ID },
+    summary: 'Sign a presentation of the member\'s stored credentials as the member (vp+jwt, vp+sd-jwt or vp+cose with its certified RSA key or the hosted key of alg, or Data Integrity); audited as presentation.signed', params: { id: MEMBER_ID },
     request: { schema: MemberPresentationRequest, example: examples.presentMemberCredentials },
-    responses: { 201: { description: 'The signed presentation (application/vp+jwt when asked)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given') },
+    responses: { 201: { description: 'The signed presentation (application/vp+jwt or application/vp+sd-jwt when asked)' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: problem('No such member, or no credential of the member with an id given') },
     async handler(context, deps: MemberRouteDependencies) {
       const member = await memberFor(context, deps.members, false);
       const caller = context.caller();

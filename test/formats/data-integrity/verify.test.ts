@@ -13,7 +13,7 @@ import {
 } from '../../../src/formats/data-integrity/sign.js';
 import { dataIntegrityFormat } from '../../../src/formats/data-integrity/verify.js';
 import { jsigs, signingSuite } from '../../../src/formats/data-integrity/suites.js';
-import { suiteSignerOf } from '../../../src/keyring/signer.js';
+import { suiteSignerOf, type Signer } from '../../../src/keyring/signer.js';
 import type { Check } from '../../../src/verifying/report.js';
 import type { FormatResult, VerifyContext } from '../../../src/verifying/types.js';
 
@@ -24,7 +24,8 @@ const ED25519_2020 = 'https://w3id.org/security/suites/ed25519-2020/v1';
 
 interface Party {
   did: string;
-  signer: DataIntegritySigner;
+  /** The three suites these tests sign with, under node:crypto keys (no BBS signer). */
+  signer: DataIntegritySigner & { cryptosuite: Cryptosuite; signer: Signer };
 }
 
 function keyPair(cryptosuite: Cryptosuite): { privateKey: KeyObject; publicKey: KeyObject } {

@@ -209,11 +209,29 @@ describe('vc+sd-jwt: headers and keys held to the vc+jwt rules', () => {
 });
 
 describe('vc+sd-jwt: key binding JWT (kb+jwt, sd_hash)', () => {
-  async function withKeyBinding(nonce = 'n-0S6_WzA2Mj', aud = 'https://verifier.example'): Promise<string> {
+  async function withKeyBinding(nonce = 'n-0S6_WzA2Mj', aud = 'https://verifier.example', iat = Math.floor(NOW.getTime() / 1000)): Promise<string> {
     const sd = peer(es256, 'ES256', holder.privateKey);
     const issued = await sd.issue({ ...credentialOf(es256), cnf: { jwk: publicJwkOf(holder.publicKey) } }, frame({ credentialSubject: { _sd: ['memberOf'] } }), { header: { typ: 'vc+sd-jwt', kid: es256.kid } });
-    return sd.present(issued, frame({ credentialSubject: { memberOf: true } }), { kb: { payload: { iat: Math.floor(NOW.getTime() / 1000), aud, nonce } } });
+    return sd.present(issued, frame({ credentialSubject: { memberOf: true } }), { kb: { payload: { iat, aud, nonce } } });
   }
+  const secondsBeforeNow = (seconds: number) => Math.floor(NOW.getTime() / 1000) - seconds;
+
+  it('refuses a key binding JWT older than the maximum age beyond the clock skew (300 s + 300 s by default) at /kb-jwt/iat', async () => {
+    const old = await withKeyBinding(undefined, undefined, secondsBeforeNow(601));
+    const result = await sdJwtFormat.verifyCredential(old, makeContext());
+    expect(checkOf(result, 'holder-binding')).toMatchObject({ verified: false, code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+    expect(checkOf(result, 'holder-binding').message).toContain('601 s ago');
+    const withinSkew = await withKeyBinding(undefined, undefined, secondsBeforeNow(600));
+    expect(summary(await sdJwtFormat.verifyCredential(withinSkew, makeContext()))).toEqual(WITH_KEY_BINDING);
+  });
+
+  it('takes the verifier\'s own maximum age: a longer one accepts the old key binding JWT, a shorter one refuses a recent one', async () => {
+    const old = await withKeyBinding(undefined, undefined, secondsBeforeNow(3000));
+    expect(summary(await sdJwtFormat.verifyCredential(old, makeContext({ keyBindingMaxAgeSeconds: 3600 })))).toEqual(WITH_KEY_BINDING);
+    const recent = await withKeyBinding(undefined, undefined, secondsBeforeNow(61));
+    const strict = await sdJwtFormat.verifyCredential(recent, makeContext({ keyBindingMaxAgeSeconds: 0, clockSkewSeconds: 60 }));
+    expect(checkOf(strict, 'holder-binding')).toMatchObject({ verified: false, code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+  });
 
   it('verifies the holder\'s key binding JWT and compares its nonce and aud with the expected challenge and domain', async () => {
     const presented = await withKeyBinding();

@@ -1,0 +1,112 @@
+/**
+ * The keyring's BLS12-381 G2 key as a signer of bbs-2023 base proofs (BBS-BLS12-381-SHA-256). It
+ * signs nothing else (src/algorithms ties BLS12-381 keys to bbs-2023 and bbs-2023 to them), and its
+ * secret key leaves src/keyring for one place only: the signing thread (bbs-thread.ts), started on
+ * the first signature, so the ~140 ms of CPU each BBS signature costs is spent off the event loop.
+ * @see https://www.w3.org/TR/vc-di-bbs/#create-base-proof-bbs-2023
+ */
+import { Worker } from 'node:worker_threads';
+import { base58btcDecode } from '../dids/multikey.js';
+import { GxTrustError } from '../errors.js';
+
+/** The BBS ciphersuite of bbs-2023 (VC DI BBS §3.3.1: BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_H2G_HM2S_). */
+export const BBS_ALGORITHM = 'BBS-BLS12-381-SHA-256';
+
+/** Signs bbs-2023 base proofs as one verification method. */
+export interface BbsSigner {
+  /** The verification method a verifier finds the key at. */
+  readonly kid: string;
+  readonly keyKind: 'Bls12381G2';
+  readonly algorithm: typeof BBS_ALGORITHM;
+  /** `zUC7...`: multicodec bls12_381-g2-pub (0xeb01) and the 96-byte compressed G2 point. */
+  readonly publicKeyMultibase: string;
+  /** The 96 bytes a base proofValue carries, so a holder can derive without resolving the key. */
+  readonly publicKey: Uint8Array;
+  /** One BBS signature over `header` and `messages` (the bbs-2023 library's `multisign`). */
+  multisign(input: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array>;
+}
+
+export interface BbsSigningKey {
+  readonly keyKind: 'Bls12381G2';
+  readonly publicKeyMultibase: string;
+  signer(kid: string): BbsSigner;
+}
+
+type Pending = { resolve: (signature: Uint8Array) => void; reject: (error: Error) => void };
+
+/**
+ * Compiled (dist/), the thread is bbs-thread.js beside this file; from source it starts as plain
+ * Node and cannot load bbs-thread.ts, so bbs-thread-entry.mjs registers tsx first (as src/workers).
+ */
+const THREAD_FILE = new URL(import.meta.url.endsWith('.ts') ? './bbs-thread-entry.mjs' : './bbs-thread.js', import.meta.url);
+
+/** The G2 point of a `zUC7...` Multikey: what follows its two-byte multicodec header. */
+export function bls12381G2PublicKeyBytes(publicKeyMultibase: string): Uint8Array {
+  const bytes = base58btcDecode(publicKeyMultibase.slice(1));
+  if (!publicKeyMultibase.startsWith('z') || bytes.length !== 98 || bytes[0] !== 0xeb || bytes[1] !== 0x01) {
+    throw new GxTrustError('KEYS_UNAVAILABLE', 'the BLS12-381 key is not a G2 Multikey (zUC7...)');
+  }
+  return bytes.slice(2);
+}
+
+/**
+ * The BbsSigningKey over a key pair the keyring has loaded. One thread signs, one signature at a
+ * time; it holds the process open only while a signature is pending (a CLI run ends when it is done).
+ */
+export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: string): BbsSigningKey {
+  const publicKey = bls12381G2PublicKeyBytes(publicKeyMultibase);
+  let thread: Worker | undefined;
+  let nextId = 0;
+  const pending = new Map<number, Pending>();
+
+  const failAll = (error: Error) => {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+
+  const started = (): Worker => {
+    if (thread !== undefined) return thread;
+    const worker = new Worker(THREAD_FILE, { workerData: { publicKeyMultibase, secretKeyMultibase } });
+    worker.on('message', (message: { id?: number; signature?: Uint8Array; error?: string }) => {
+      if (message.id === undefined) return;
+      const waiting = pending.get(message.id);
+      if (waiting === undefined) return;
+      pending.delete(message.id);
+      if (pending.size === 0) worker.unref();
+      if (message.signature !== undefined) waiting.resolve(new Uint8Array(message.signature));
+      else waiting.reject(new GxTrustError('INTERNAL', `the BBS signature failed: ${message.error ?? 'no reason given'}`));
+    });
+    // A thread that failed or ended is replaced on the next signature; what it had pending fails now.
+    worker.on('error', (error) => {
+      thread = undefined;
+      failAll(new GxTrustError('INTERNAL', `the BBS signing thread failed: ${error.message}`, { cause: error }));
+    });
+    worker.on('exit', () => {
+      thread = undefined;
+      failAll(new GxTrustError('INTERNAL', 'the BBS signing thread ended'));
+    });
+    thread = worker;
+    return worker;
+  };
+
+  const multisign = ({ header, messages }: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array> =>
+    new Promise((resolve, reject) => {
+      const worker = started();
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, header, messages });
+    });
+
+  const key: BbsSigningKey = {
+    keyKind: 'Bls12381G2',
+    publicKeyMultibase,
+    signer(kid) {
+      if (typeof kid !== 'string' || !URL.canParse(kid) || !/#.+$/.test(kid)) {
+        throw new GxTrustError('INVALID_INPUT', `a signer's kid must be an absolute URL with a fragment (a DID URL), got ${String(kid)}`);
+      }
+      return Object.freeze({ kid, keyKind: 'Bls12381G2', algorithm: BBS_ALGORITHM, publicKeyMultibase, publicKey: publicKey.slice(), multisign });
+    },
+  };
+  return Object.freeze(key);
+}
