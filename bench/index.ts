@@ -14,7 +14,7 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
 import { createIssuer } from '../src/issuing/index.js';
-import { benchmarkRecords } from './records.js';
+import { benchmarkRecords, recordsTableRow } from './records.js';
 import { rawDocumentLoader } from './raw-document-loader.js';
 import { verificationMethodJwk } from '../src/dids/multikey.js';
 import { benchmarkSelfDescriptionValidation } from './self-description.js';
@@ -134,7 +134,7 @@ const recordsRows = await benchmarkRecords({
   iterations: Number(process.env['BENCH_RECORDS_ITERATIONS'] ?? 1000),
   databaseUrl: process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'],
 });
-console.table(recordsRows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
+console.table(recordsRows.map(recordsTableRow));
 // The ReDoS case: hostile path parameters and a nested urlencoded body against ordinary requests (bench/hostile-paths.ts).
 const hostileRows = await benchmarkHostilePaths(service, { iterations: Number(process.env['BENCH_HOSTILE_ITERATIONS'] ?? 200) });
 console.table(hostileRows.map((row) => ({ name: row.name, 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'max ms': row.maxMs.toFixed(2), statuses: row.statuses })));

@@ -18,11 +18,17 @@ import { createService, type Service } from '../src/service.js';
 export interface RecordsRow {
   store: 'sqlite' | 'postgres';
   name: string;
+  /** The median of the rounds' throughputs. */
   opsPerSecond: number;
+  /** Over every round's latencies. */
   p50Ms: number;
   p99Ms: number;
-  /** Recorded throughput over sign-only throughput of the same format, same run. */
+  /** Process CPU (user + system, every thread) per operation, median of the rounds. */
+  cpuUsPerOp: number;
+  /** Recorded throughput over sign-only throughput of the same format: the median of the rounds' ratios. */
   ratio?: number;
+  /** Each round's ratio, in order. */
+  roundRatios?: number[];
 }
 
 /** Named as the service's did:web: the VC-API signs only as the issuer a credential names. */
@@ -33,9 +39,16 @@ const credential = (issuer: string, i: number) => ({
   credentialSubject: { id: `did:web:member-${i}.example`, 'gx:countryCode': 'DE', 'gx:legalName': 'Example Member GmbH' },
 });
 
-async function measure(iterations: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<{ opsPerSecond: number; p50Ms: number; p99Ms: number }> {
+interface Round {
+  opsPerSecond: number;
+  cpuUsPerOp: number;
+  latencies: number[];
+}
+
+async function measure(iterations: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -48,9 +61,20 @@ async function measure(iterations: number, inFlight: number, op: (i: number) => 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  const used = process.cpuUsage(cpu);
+  return { opsPerSecond: iterations / seconds, cpuUsPerOp: (used.user + used.system) / iterations, latencies };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function summarize(rounds: readonly Round[]): Omit<RecordsRow, 'store' | 'name'> {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { opsPerSecond: iterations / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+  return { opsPerSecond: median(rounds.map((r) => r.opsPerSecond)), cpuUsPerOp: median(rounds.map((r) => r.cpuUsPerOp)), p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 const FORMATS: { name: string; options: IssueOptions }[] = [
@@ -58,31 +82,69 @@ const FORMATS: { name: string; options: IssueOptions }[] = [
   { name: 'eddsa-rdfc-2022', options: { format: 'ldp_vc', cryptosuite: 'eddsa-rdfc-2022' } },
 ];
 
-async function benchService(store: RecordsRow['store'], service: Service, iterations: number, inFlight: number): Promise<RecordsRow[]> {
+/**
+ * Sign-only and recorded rounds alternate (sign, record, record, sign, ...), so that the JIT
+ * settling, a burst of other work on the machine or the WAL growing weigh on both sides alike; the
+ * ratio is the median of the rounds' own ratios. A single sign-only run measured first used to be
+ * taken before the JIT had settled (a third of its warm figure on a quiet machine).
+ */
+async function benchService(store: RecordsRow['store'], service: Service, iterations: number, inFlight: number, roundCount: number): Promise<RecordsRow[]> {
   const rows: RecordsRow[] = [];
   let serial = 0;
+  const perRound = Math.max(1, Math.ceil(iterations / roundCount));
   for (const format of FORMATS) {
     const issuer = createIssuer({ keyring: service.keyring, documentLoader: service.documentLoader, clock: () => new Date() });
     const api = service.signing.signerFor('credentials-api');
     const sign = (i: number) => issuer.issueCredential(credential(service.keyring.did, i), format.options);
     const record = (i: number) =>
       api.issueCredential(credential(service.keyring.did, i), { ...format.options, credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
-    // Warm-up: JIT, key caches, contexts, prepared statements, the pool's connections.
-    await measure(Math.ceil(iterations / 5), inFlight, (i) => sign(serial + i));
-    await measure(Math.ceil(iterations / 5), inFlight, (i) => record(serial + i));
-    serial += iterations;
-    const signOnly = await measure(iterations, inFlight, (i) => sign(serial + i));
-    const recorded = await measure(iterations, inFlight, (i) => record(serial + i));
-    serial += iterations;
-    rows.push({ store, name: `${format.name}: sign only`, ...signOnly });
-    rows.push({ store, name: `${format.name}: reserve + sign + record + audit`, ...recorded, ratio: recorded.opsPerSecond / signOnly.opsPerSecond });
+    const run = async (op: (i: number) => Promise<unknown>, count: number): Promise<Round> => {
+      const base = serial;
+      serial += count;
+      return measure(count, inFlight, (i) => op(base + i));
+    };
+    // Warm-up: JIT, key caches, contexts, prepared statements, the pool's connections; twice each, alternating.
+    const warmUp = Math.max(200, Math.ceil(iterations / 4));
+    for (let i = 0; i < 2; i++) {
+      await run(sign, warmUp);
+      await run(record, warmUp);
+    }
+    const signRounds: Round[] = [];
+    const recordRounds: Round[] = [];
+    for (let round = 0; round < roundCount; round++) {
+      if (round % 2 === 0) {
+        signRounds.push(await run(sign, perRound));
+        recordRounds.push(await run(record, perRound));
+      } else {
+        recordRounds.push(await run(record, perRound));
+        signRounds.push(await run(sign, perRound));
+      }
+    }
+    const roundRatios = recordRounds.map((r, i) => r.opsPerSecond / signRounds[i]!.opsPerSecond);
+    rows.push({ store, name: `${format.name}: sign only`, ...summarize(signRounds) });
+    rows.push({ store, name: `${format.name}: reserve + sign + record + audit`, ...summarize(recordRounds), ratio: median(roundRatios), roundRatios });
   }
   return rows;
 }
 
-export async function benchmarkRecords(options: { iterations?: number; inFlight?: number; databaseUrl?: string | undefined; stores?: 'postgres' | undefined } = {}): Promise<RecordsRow[]> {
+/** One line of the printed table. */
+export function recordsTableRow(row: RecordsRow): Record<string, string | number> {
+  return {
+    store: row.store,
+    name: row.name,
+    'ops/s': Math.round(row.opsPerSecond),
+    'p50 ms': row.p50Ms.toFixed(2),
+    'p99 ms': row.p99Ms.toFixed(2),
+    'CPU µs/op': Math.round(row.cpuUsPerOp),
+    'recorded / sign only': row.ratio?.toFixed(2) ?? '',
+    rounds: row.roundRatios?.map((r) => r.toFixed(2)).join(' ') ?? '',
+  };
+}
+
+export async function benchmarkRecords(options: { iterations?: number; inFlight?: number; rounds?: number; databaseUrl?: string | undefined; stores?: 'postgres' | undefined } = {}): Promise<RecordsRow[]> {
   const iterations = options.iterations ?? 1000;
   const inFlight = options.inFlight ?? 8;
+  const rounds = Math.max(1, options.rounds ?? 6);
   const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-records-'));
   const base = { GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_LOG_LEVEL: 'silent' };
   const rows: RecordsRow[] = [];
@@ -90,7 +152,7 @@ export async function benchmarkRecords(options: { iterations?: number; inFlight?
     if (options.stores !== 'postgres') {
       const sqlite = await createService(parseConfig(base), { log: () => {} });
       try {
-        rows.push(...(await benchService('sqlite', sqlite, iterations, inFlight)));
+        rows.push(...(await benchService('sqlite', sqlite, iterations, inFlight, rounds)));
       } finally {
         await sqlite.close();
       }
@@ -104,7 +166,7 @@ export async function benchmarkRecords(options: { iterations?: number; inFlight?
       try {
         const postgres = await createService(parseConfig({ ...base, DATABASE_URL: databaseUrl }), { log: () => {} });
         try {
-          rows.push(...(await benchService('postgres', postgres, iterations, inFlight)));
+          rows.push(...(await benchService('postgres', postgres, iterations, inFlight, rounds)));
         } finally {
           await postgres.close();
         }
@@ -119,16 +181,16 @@ export async function benchmarkRecords(options: { iterations?: number; inFlight?
   return rows;
 }
 
-// `npx tsx bench/records.ts [iterations] [in flight]`: this bench alone (PostgreSQL too when
-// GX_TEST_DATABASE_URL or DATABASE_URL is set). BENCH_RECORDS_STORES=sqlite skips PostgreSQL,
-// BENCH_RECORDS_STORES=postgres skips SQLite.
+// `npx tsx bench/records.ts [iterations] [in flight] [rounds]`: this bench alone (PostgreSQL too
+// when GX_TEST_DATABASE_URL or DATABASE_URL is set). BENCH_RECORDS_STORES=sqlite skips PostgreSQL,
+// BENCH_RECORDS_STORES=postgres skips SQLite. The iterations of each side are split over the rounds.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [iterations, inFlight] = process.argv.slice(2).map(Number);
+  const [iterations, inFlight, rounds] = process.argv.slice(2).map(Number);
   const databaseUrl = process.env['BENCH_RECORDS_STORES'] === 'sqlite' ? undefined : process.env['GX_TEST_DATABASE_URL'] || process.env['DATABASE_URL'];
   const started = process.cpuUsage();
   const stores = process.env['BENCH_RECORDS_STORES'] === 'postgres' ? 'postgres' : undefined;
-  const rows = await benchmarkRecords({ iterations: iterations || 1000, inFlight: inFlight || 8, databaseUrl, stores });
+  const rows = await benchmarkRecords({ iterations: iterations || 1000, inFlight: inFlight || 8, rounds: rounds || 6, databaseUrl, stores });
   const cpu = process.cpuUsage(started);
-  console.table(rows.map((row) => ({ store: row.store, name: row.name, 'ops/s': Math.round(row.opsPerSecond), 'p50 ms': row.p50Ms.toFixed(2), 'p99 ms': row.p99Ms.toFixed(2), 'recorded / sign only': row.ratio?.toFixed(2) ?? '' })));
+  console.table(rows.map(recordsTableRow));
   console.log(`process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 }

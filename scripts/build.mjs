@@ -58,9 +58,10 @@ try {
 const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
-// Run-time data (the SHACL shapes and their provenance). Not src/workers/entry.mjs: it exists to
+// Run-time data (the SHACL shapes and their provenance). Not src/workers/entry.mjs (nor the SQLite
+// writer's entry, src/storage/sqlite-writer-entry.mjs): it exists to
 // run the TypeScript worker through tsx from source; the compiled pool loads worker.js directly.
-const SOURCE_ONLY = new Set([join('workers', 'entry.mjs')]);
+const SOURCE_ONLY = new Set([join('workers', 'entry.mjs'), join('storage', 'sqlite-writer-entry.mjs')]);
 let copied = 0;
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || /\.(ts|mts)$/.test(entry.name)) continue;

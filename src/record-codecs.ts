@@ -7,4 +7,5 @@ import { auditLeaf } from './audit/log.js';
 import { setStatusBit } from './status-lists/bitstring.js';
 import type { RecordCodecs } from './storage/store.js';
 
-export const recordCodecs: RecordCodecs = { auditLeaf, setStatusBit };
+// `module`: this file, so that SQLite's writer thread loads the same codecs.
+export const recordCodecs: RecordCodecs = { auditLeaf, setStatusBit, module: import.meta.url };

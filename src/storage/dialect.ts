@@ -6,6 +6,7 @@
 import type { Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { ColumnTypes } from './migrations.js';
 import type { IssuanceGroupStatements } from './sqlite-group.js';
+import type { IssuanceWriter } from './sqlite-writer.js';
 import type { Tables } from './tables.js';
 
 export interface StoreDialect {
@@ -39,6 +40,11 @@ export interface StoreDialect {
    * against the tables). The caller holds the connection while it runs.
    */
   readonly issuanceStatements?: () => IssuanceGroupStatements;
+  /**
+   * SQLite on a file: the same group written by a thread of its own (sqlite-writer.ts, why
+   * there), or undefined while it cannot (not started, failed): then `issuanceStatements` does it.
+   */
+  readonly issuanceWriter?: () => IssuanceWriter | undefined;
   /** A row lock on a status list being changed (SQLite holds the whole database already). */
   forListUpdate<O>(query: SelectQueryBuilder<Tables, 'status_lists', O>): SelectQueryBuilder<Tables, 'status_lists', O>;
   /** Whether a JSON array column (text on SQLite, jsonb on PostgreSQL) has `value` among its strings. */

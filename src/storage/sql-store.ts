@@ -14,7 +14,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
-import type { AuditRow, IssuanceGroupStatements } from './sqlite-group.js';
+import { auditEntriesAfter, nextAuditTimestamp, recordIssuanceGroup, type AuditRow } from './sqlite-group.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
@@ -65,14 +65,7 @@ const ONE_STATEMENT_PAUSE = 16;
 /** CredentialRepository.credentialsOfDid's default cap: what one member presentation may draw from. */
 export const DEFAULT_CREDENTIALS_OF_DID_LIMIT = 1000;
 
-/**
- * The next audit timestamp: never earlier than the head's, so the log's times do not decrease
- * even when two replicas' clocks disagree.
- */
-export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
-  const candidate = now.toISOString();
-  return headTimestamp !== '' && headTimestamp > candidate ? headTimestamp : candidate;
-}
+export { nextAuditTimestamp };
 
 type Db = Kysely<Tables>;
 
@@ -247,7 +240,16 @@ export class SqlStore implements Store {
     const statements = this.sqlDialect.issuanceStatements;
     if (statements !== undefined && items.every((i) => i.record !== undefined && i.record.supersede === undefined)) {
       // SQLite, the common group (issuances only, nothing superseded): prepared statements.
-      return this.run('recording an issuance', (db) => db.connection().execute(async () => this.recordWithStatements(statements(), items.map((i) => i.record!))));
+      const records = items.map((i) => i.record!);
+      const at = { createdAt: this.clock().toISOString(), now: this.clock() };
+      const writer = this.sqlDialect.issuanceWriter?.();
+      return this.run('recording an issuance', (db) =>
+        // The connection is held while the writer thread runs the group too: this process's other
+        // transactions wait for it here, instead of blocking the event loop in SQLite's busy handler.
+        db.connection().execute(async () =>
+          (writer === undefined ? recordIssuanceGroup(statements(), records, at, this.codecs.auditLeaf) : await writer.write(records, at)).map((auditEntry) => ({ auditEntry })),
+        ),
+      );
     }
     this.groupHead = undefined;
     const results = await this.transaction(items.length === 1 && items[0]!.reserve !== undefined ? 'reserving a status index' : 'recording an issuance', (trx) =>
@@ -363,48 +365,6 @@ export class SqlStore implements Store {
    * prepared once (sqlite-group.ts), in one transaction, with no await between them. The checks
    * and their errors are writeIssuances' own.
    */
-  private recordWithStatements(statements: IssuanceGroupStatements, items: IssuanceRecord[]): { auditEntry: AuditEntry }[] {
-    const createdAt = this.clock().toISOString();
-    for (const { credential, allocations } of items) {
-      for (const a of allocations) {
-        if (a.credentialId !== credential.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
-      }
-    }
-    return statements.transaction(() => {
-      const inserted = statements.insertCredentials(
-        items.map(({ credential: c }) => [c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential]),
-      );
-      if (inserted.length !== items.length) {
-        const stored = new Set(inserted);
-        const taken = items.find((i) => !stored.has(i.credential.id)) ?? items[0]!;
-        throw new GxTrustError('CONFLICT', `Credential ${taken.credential.id} is already recorded`);
-      }
-      const allocations = items.flatMap((i) => i.allocations);
-      if (allocations.length > 0) {
-        const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
-        const confirmed = statements.confirmAllocations(
-          allocations.map((a) => [a.listId, a.index, a.credentialId, createdAt]),
-          holders,
-        );
-        if (confirmed.length !== allocations.length) {
-          const done = new Set(confirmed);
-          const a = allocations.find((x) => !done.has(`${x.listId}\u0000${x.index}`)) ?? allocations[0]!;
-          throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
-        }
-      }
-      statements.insertRecords(items.map(({ credential, metadata }) => [credential.id, metadata?.ownerMemberId ?? null, metadata?.visibility ?? 'private', metadata?.series ?? null]));
-      for (const { idempotency } of items) {
-        if (idempotency !== undefined && !statements.completeIdempotent(idempotency.key, idempotency.response)) {
-          throw new GxTrustError('INTERNAL', `Idempotency key ${idempotency.key} is not in flight`);
-        }
-      }
-      // BEGIN IMMEDIATE holds the write lock: the head read here is current across processes.
-      const { entries, rows } = this.auditEntriesAfter(statements.auditHead(), items.map((i) => i.audit));
-      statements.insertAudit(rows);
-      return entries.map((auditEntry) => ({ auditEntry }));
-    });
-  }
-
   // Plumbing ------------------------------------------------------------------------------------
 
   private async run<T>(doing: string, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -479,28 +439,8 @@ export class SqlStore implements Store {
     return entries;
   }
 
-  /** The entries appended after `head` (none: the log is empty), and their rows with leaf and hash. */
   private auditEntriesAfter(head: { idx: string | number; created_at: string | Date } | undefined, inputs: readonly AuditEntryInput[]): { entries: AuditEntry[]; rows: AuditRow[] } {
-    let index = head === undefined ? 0 : read.int(head.idx) + 1;
-    let timestamp = head === undefined ? '' : read.iso(head.created_at);
-    const now = this.clock();
-    const entries: AuditEntry[] = [];
-    const rows = inputs.map((input): AuditRow => {
-      timestamp = nextAuditTimestamp(now, timestamp);
-      const entry: AuditEntry = {
-        index: index++,
-        timestamp,
-        actor: input.actor,
-        action: input.action,
-        subject: input.subject,
-        digests: input.digests,
-        ...(input.details === undefined ? {} : { details: input.details }),
-      };
-      entries.push(entry);
-      const { leaf, leafHash } = this.codecs.auditLeaf(entry);
-      return [entry.index, leaf, leafHash, input.subject, input.action, input.actor, timestamp];
-    });
-    return { entries, rows };
+    return auditEntriesAfter(head, inputs, this.clock(), this.codecs.auditLeaf);
   }
 
   async appendAudit(audit: AuditEntryInput): Promise<AuditEntry> {

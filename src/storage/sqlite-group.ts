@@ -13,6 +13,11 @@
  * process can interleave.
  */
 import type Database from 'better-sqlite3';
+import { GxTrustError } from '../errors.js';
+import type { AuditEntry, AuditEntryInput } from './records.js';
+import type { IssuanceRecord } from './repositories.js';
+import type { RecordCodecs } from './store.js';
+import { read } from './tables.js';
 
 /** Rows of a multi-row INSERT: at most this many per statement (and per cached statement text). */
 const ROWS_PER_STATEMENT = 64;
@@ -124,4 +129,96 @@ export function sqliteIssuanceStatements(database: Database.Database): IssuanceG
       for (const chunk of chunks(rows)) audit(chunk.length).run(chunk.flat());
     },
   };
+}
+
+/**
+ * The next audit timestamp: never earlier than the head's, so the log's times do not decrease
+ * even when two replicas' clocks disagree.
+ */
+export function nextAuditTimestamp(now: Date, headTimestamp: string): string {
+  const candidate = now.toISOString();
+  return headTimestamp !== '' && headTimestamp > candidate ? headTimestamp : candidate;
+}
+
+/** The entries appended after `head` (none: the log is empty), and their rows with leaf and hash. */
+export function auditEntriesAfter(
+  head: { idx: string | number; created_at: string | Date } | undefined,
+  inputs: readonly AuditEntryInput[],
+  now: Date,
+  auditLeaf: RecordCodecs['auditLeaf'],
+): { entries: AuditEntry[]; rows: AuditRow[] } {
+  let index = head === undefined ? 0 : read.int(head.idx) + 1;
+  let timestamp = head === undefined ? '' : read.iso(head.created_at);
+  const entries: AuditEntry[] = [];
+  const rows = inputs.map((input): AuditRow => {
+    timestamp = nextAuditTimestamp(now, timestamp);
+    const entry: AuditEntry = {
+      index: index++,
+      timestamp,
+      actor: input.actor,
+      action: input.action,
+      subject: input.subject,
+      digests: input.digests,
+      ...(input.details === undefined ? {} : { details: input.details }),
+    };
+    entries.push(entry);
+    const { leaf, leafHash } = auditLeaf(entry);
+    return [entry.index, leaf, leafHash, input.subject, input.action, input.actor, timestamp];
+  });
+  return { entries, rows };
+}
+
+/**
+ * A group of plain issuances (nothing superseded) in one transaction of `statements`: the
+ * credentials, their allocations (a reservation confirmed, or an index taken now; never one
+ * another credential holds), their records, the idempotency keys they complete and their audit
+ * entries after the head read under the write lock. Anything unexpected throws and the whole
+ * group is rolled back. Runs on the event loop (sql-store.ts) or on the writer thread
+ * (sqlite-writer.ts), the same code either way.
+ */
+export function recordIssuanceGroup(
+  statements: IssuanceGroupStatements,
+  items: readonly IssuanceRecord[],
+  at: { createdAt: string; now: Date },
+  auditLeaf: RecordCodecs['auditLeaf'],
+): AuditEntry[] {
+  const { createdAt } = at;
+  for (const { credential, allocations } of items) {
+    for (const a of allocations) {
+      if (a.credentialId !== credential.id) throw new GxTrustError('INTERNAL', `Allocation ${a.listId}#${a.index} names another credential`);
+    }
+  }
+  return statements.transaction(() => {
+    const inserted = statements.insertCredentials(
+      items.map(({ credential: c }) => [c.id, JSON.stringify(c.types), c.subject, c.issuer, c.format, c.digest, JSON.stringify(c.statusEntries), c.issuedBy, createdAt, c.credential]),
+    );
+    if (inserted.length !== items.length) {
+      const stored = new Set(inserted);
+      const taken = items.find((i) => !stored.has(i.credential.id)) ?? items[0]!;
+      throw new GxTrustError('CONFLICT', `Credential ${taken.credential.id} is already recorded`);
+    }
+    const allocations = items.flatMap((i) => i.allocations);
+    if (allocations.length > 0) {
+      const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
+      const confirmed = statements.confirmAllocations(
+        allocations.map((a) => [a.listId, a.index, a.credentialId, createdAt]),
+        holders,
+      );
+      if (confirmed.length !== allocations.length) {
+        const done = new Set(confirmed);
+        const a = allocations.find((x) => !done.has(`${x.listId}\u0000${x.index}`)) ?? allocations[0]!;
+        throw new GxTrustError('CONFLICT', `Status index ${a.index} of list ${a.listId} belongs to another credential`);
+      }
+    }
+    statements.insertRecords(items.map(({ credential, metadata }) => [credential.id, metadata?.ownerMemberId ?? null, metadata?.visibility ?? 'private', metadata?.series ?? null]));
+    for (const { idempotency } of items) {
+      if (idempotency !== undefined && !statements.completeIdempotent(idempotency.key, idempotency.response)) {
+        throw new GxTrustError('INTERNAL', `Idempotency key ${idempotency.key} is not in flight`);
+      }
+    }
+    // BEGIN IMMEDIATE holds the write lock: the head read here is current across processes.
+    const { entries, rows } = auditEntriesAfter(statements.auditHead(), items.map((i) => i.audit), at.now, auditLeaf);
+    statements.insertAudit(rows);
+    return entries;
+  });
 }

@@ -20,6 +20,7 @@ import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
+import { startIssuanceWriter, type IssuanceWriter, type IssuanceWriterThread } from './sqlite-writer.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
 
@@ -142,15 +143,27 @@ function openDatabase(options: Omit<SqliteStoreOptions, 'codecs'>): Database.Dat
  * until busy_timeout. One connection per file per process has Kysely's connection mutex order
  * them instead; other processes still meet at BEGIN IMMEDIATE.
  */
-const openFiles = new Map<
-  string,
-  { database: Database.Database; db: Kysely<Tables>; handles: number; checkpointer: Checkpointer | undefined; issuanceStatements?: IssuanceGroupStatements }
->();
+interface OpenFile {
+  database: Database.Database;
+  db: Kysely<Tables>;
+  handles: number;
+  checkpointer: Checkpointer | undefined;
+  /** The connections' own automatic checkpoint (the writer thread's connection takes it too). */
+  autocheckpointPages: number;
+  issuanceStatements?: IssuanceGroupStatements;
+  /** Started on the first group recorded (a store that records nothing starts no thread). */
+  writer?: IssuanceWriterThread;
+}
+const openFiles = new Map<string, OpenFile>();
 
-function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
+/** The options a dialect takes: the codecs only for the module a writer thread loads. */
+export type SqliteDialectOptions = Omit<SqliteStoreOptions, 'codecs'> & { codecs?: Pick<RecordCodecs, 'module'> };
+
+function connect(options: SqliteDialectOptions): {
   database: Database.Database;
   db: Kysely<Tables>;
   issuanceStatements(): IssuanceGroupStatements;
+  issuanceWriter(): IssuanceWriter | undefined;
   release(): Promise<void>;
 } {
   const key = options.path === ':memory:' ? undefined : resolve(options.path);
@@ -174,16 +187,18 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
         },
       }),
     });
-    let checkpointer: Checkpointer | undefined;
+    const created: OpenFile = { database, db, handles: 0, checkpointer: undefined, autocheckpointPages: DEFAULT_AUTOCHECKPOINT_PAGES };
     if (key !== undefined) {
+      created.autocheckpointPages = FALLBACK_AUTOCHECKPOINT_PAGES;
       // Checkpoints from a worker thread (sqlite-checkpointer.ts, why there); this connection keeps
       // its own only as a safety net, and gets the default back if the worker cannot run.
       database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
       // Without the worker the raised threshold would leave up to 10,000 pages unsynced: the
       // default puts the bound of a power cut back where SQLite keeps it.
-      checkpointer = startCheckpointer(
+      created.checkpointer = startCheckpointer(
         key,
         (error) => {
+          created.autocheckpointPages = DEFAULT_AUTOCHECKPOINT_PAGES;
           if (!database.open) return;
           database.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
           const walAutocheckpointPages = database.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -192,7 +207,7 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
         options.checkpointer,
       );
     }
-    entry = { database, db, handles: 0, checkpointer };
+    entry = created;
     if (key !== undefined) openFiles.set(key, entry);
   }
   entry.handles++;
@@ -203,11 +218,25 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
     db: opened.db,
     // Per connection, like the statement cache: every handle on the file shares them.
     issuanceStatements: () => (opened.issuanceStatements ??= sqliteIssuanceStatements(opened.database)),
+    issuanceWriter() {
+      const codecsModule = options.codecs?.module;
+      // A file only (an in-memory database is this connection's alone), and not once closing.
+      if (key === undefined || codecsModule === undefined || released || !opened.database.open) return undefined;
+      opened.writer ??= startIssuanceWriter({
+        path: key,
+        busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5000),
+        autocheckpointPages: opened.autocheckpointPages,
+        codecsModule,
+      });
+      return opened.writer.current();
+    },
     async release() {
       if (released) return;
       released = true;
       if (--opened.handles > 0) return;
       if (key !== undefined && openFiles.get(key) === opened) openFiles.delete(key);
+      // First: the groups it was sent commit (or fail) before the connections close.
+      await opened.writer?.stop();
       await opened.checkpointer?.stop();
       // Kysely starts its driver on the first query: a handle never used is closed here directly.
       if (opened.database.open) await opened.db.destroy();
@@ -216,8 +245,8 @@ function connect(options: Omit<SqliteStoreOptions, 'codecs'>): {
   };
 }
 
-export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): StoreDialect {
-  const { db, issuanceStatements, release } = connect(options);
+export function sqliteDialect(options: SqliteDialectOptions): StoreDialect {
+  const { db, issuanceStatements, issuanceWriter, release } = connect(options);
   return {
     name: 'sqlite',
     db,
@@ -226,6 +255,7 @@ export function sqliteDialect(options: Omit<SqliteStoreOptions, 'codecs'>): Stor
     // BEGIN IMMEDIATE took the database's one write lock already.
     lockAuditHead: async () => {},
     issuanceStatements,
+    issuanceWriter,
     forListUpdate: (query) => query,
     jsonArrayIncludes: (array, value) => sql<SqlBool>`EXISTS (SELECT 1 FROM json_each(${array}) WHERE value = ${value})`,
     bool: (value) => (value ? 1 : 0),
