@@ -35,6 +35,11 @@ try {
       return;
     }
     let reply: WriterReply;
+    if (request.type === 'autocheckpoint') {
+      db.pragma(`wal_autocheckpoint = ${request.pages}`);
+      port.postMessage({ id: request.id, autocheckpointPages: db.pragma('wal_autocheckpoint', { simple: true }) as number } satisfies WriterReply);
+      return;
+    }
     try {
       reply = { id: request.id, entries: recordIssuanceGroup(statements, request.items, { createdAt: request.createdAt, now: new Date(request.now) }, recordCodecs.auditLeaf) };
     } catch (error) {

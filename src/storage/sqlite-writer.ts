@@ -30,10 +30,13 @@ export interface WriterData {
   codecsModule: string;
 }
 
-export type WriterRequest = { type: 'write'; id: number; items: readonly IssuanceRecord[]; createdAt: string; now: string } | { type: 'stop' };
+export type WriterRequest =
+  | { type: 'write'; id: number; items: readonly IssuanceRecord[]; createdAt: string; now: string }
+  | { type: 'autocheckpoint'; id: number; pages: number }
+  | { type: 'stop' };
 /** A thrown error as it crosses the thread: a GxTrustError by code, a driver error by its code. */
 export type WriterFault = { gx: { code: ErrorCode; message: string } } | { message: string; code?: string };
-export type WriterReply = { id: number; entries: AuditEntry[] } | { id: number; fault: WriterFault } | { ready: true } | { failed: WriterFault };
+export type WriterReply = { id: number; entries: AuditEntry[] } | { id: number; autocheckpointPages: number } | { id: number; fault: WriterFault } | { ready: true } | { failed: WriterFault };
 
 export interface IssuanceWriter {
   /** Writes one group in one transaction; the audit entries in order, or the group's error. */
@@ -43,6 +46,12 @@ export interface IssuanceWriter {
 export interface IssuanceWriterThread {
   /** The writer when the thread is ready; undefined before, after `stop`, or when it failed. */
   current(): IssuanceWriter | undefined;
+  /**
+   * Sets `PRAGMA wal_autocheckpoint` on the thread's connection (after the groups already sent) and
+   * resolves with the value read back; undefined when the thread is not running. The store calls it
+   * when the checkpoint worker gives up, so the writer's commits checkpoint at the default again.
+   */
+  setAutocheckpoint(pages: number): Promise<number | undefined>;
   /** Lets the groups sent finish, then stops the thread and closes its connection. */
   stop(): Promise<void>;
 }
@@ -59,7 +68,7 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
   const worker = new Worker(WRITER_FILE, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64 } });
   // Referenced only while a group is in flight: an idle writer never keeps a process alive.
   worker.unref();
-  const pending = new Map<number, { resolve: (entries: AuditEntry[]) => void; reject: (error: unknown) => void }>();
+  const pending = new Map<number, { resolve: (value: never) => void; reject: (error: unknown) => void }>();
   let nextId = 0;
   let state: 'starting' | 'ready' | 'stopped' | 'failed' = 'starting';
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -90,7 +99,7 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
     if ('fault' in reply) waiting.reject(toError(reply.fault));
-    else waiting.resolve(reply.entries);
+    else waiting.resolve(('entries' in reply ? reply.entries : reply.autocheckpointPages) as never);
   });
   worker.once('error', fail);
   void exited.then(() => fail(new Error('the writer thread exited')));
@@ -104,7 +113,7 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
         }
         const id = nextId++;
         if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve: resolve as (value: never) => void, reject });
         worker.postMessage({ type: 'write', id, items, createdAt: at.createdAt, now: at.now.toISOString() } satisfies WriterRequest);
       });
     },
@@ -112,6 +121,16 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
 
   return {
     current: () => (state === 'ready' ? writer : undefined),
+    setAutocheckpoint(pages) {
+      // Starting too: the thread reads its queued messages once it listens, after its own setting.
+      if (state !== 'ready' && state !== 'starting') return Promise.resolve(undefined);
+      return new Promise<number | undefined>((resolve, reject) => {
+        const id = nextId++;
+        if (pending.size === 0) worker.ref();
+        pending.set(id, { resolve: resolve as (value: never) => void, reject });
+        worker.postMessage({ type: 'autocheckpoint', id, pages } satisfies WriterRequest);
+      });
+    },
     async stop() {
       if (state === 'stopped' || state === 'failed') {
         await exited;

@@ -201,6 +201,8 @@ function connect(options: SqliteDialectOptions): {
           created.autocheckpointPages = DEFAULT_AUTOCHECKPOINT_PAGES;
           if (!database.open) return;
           database.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+          // The writer thread's connection commits too (a writer started later reads the field above).
+          void created.writer?.setAutocheckpoint(DEFAULT_AUTOCHECKPOINT_PAGES).catch(() => undefined);
           const walAutocheckpointPages = database.pragma('wal_autocheckpoint', { simple: true }) as number;
           options.onCheckpointerFailure?.({ error, walAutocheckpointPages });
         },

@@ -14,7 +14,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLeafHash } from '../../src/audit/log.js';
 import { recordCodecs } from '../../src/record-codecs.js';
 import type { StoreDialect } from '../../src/storage/dialect.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../../src/storage/sqlite-checkpointer.js';
 import { openSqliteStore, sqliteDialect } from '../../src/storage/sqlite.js';
+import { startIssuanceWriter } from '../../src/storage/sqlite-writer.js';
 import type { Store } from '../../src/storage/store.js';
 import { issueOne, makeAuditInput, makeCredentialRecord } from './fixtures.js';
 
@@ -103,3 +105,23 @@ describe('SQLite issuance groups on the writer thread', () => {
     return Promise.all(Array.from({ length: count }, () => issueOne(store, LIST.id)));
   }
 });
+
+describe('the writer thread\'s automatic checkpoint', () => {
+  it('is set on its own connection and read back: the store lowers it when the checkpoint worker gives up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gx-trust-writer-'));
+    const path = join(dir, 'gx-trust.db');
+    const store = await openSqliteStore({ codecs: recordCodecs, path });
+    const writer = startIssuanceWriter({ path, busyTimeoutMs: 5000, autocheckpointPages: FALLBACK_AUTOCHECKPOINT_PAGES, codecsModule: recordCodecs.module! });
+    try {
+      // Asked while the thread may still be starting: it applies the message after its own setting.
+      expect(await writer.setAutocheckpoint(1000)).toBe(1000);
+      expect(await writer.setAutocheckpoint(FALLBACK_AUTOCHECKPOINT_PAGES)).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+    } finally {
+      await writer.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await writer.setAutocheckpoint(1000)).toBeUndefined();
+  });
+});
+
