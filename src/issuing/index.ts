@@ -21,7 +21,7 @@ import { certificateInfo } from '../x509/index.js';
 import { BLS12381_KEY_SETTING, OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
-import { assertPointersMatch, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
+import { assertPointersMatch, nodeReferencePointers, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
 import { CRYPTOSUITES, ISSUED_CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
 import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
@@ -537,7 +537,7 @@ const MANDATORY_MEMBERS = ['issuer', 'validFrom', 'validUntil', 'issuanceDate', 
 function selectiveDisclosureMandatory(credential: JsonObject, requested: readonly string[]): string[] {
   assertPointersMatch(credential, requested, 'mandatoryPointers');
   const always = MANDATORY_MEMBERS.filter((member) => credential[member] !== undefined).map((member) => `/${member}`);
-  return [...new Set([...always, ...requested])];
+  return [...new Set([...always, ...nodeReferencePointers(credential, requested)])];
 }
 
 /**

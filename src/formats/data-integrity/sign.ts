@@ -106,19 +106,37 @@ async function addProof(
  * would throw a bare "JSON pointer ... does not match document" for it, deep in canonicalization.
  */
 export function unmatchedPointer(document: unknown, pointers: readonly string[]): number | undefined {
-  const index = pointers.findIndex((pointer) => {
-    if (pointer === '') return false;
-    if (!pointer.startsWith('/')) return true;
-    let node: unknown = document;
-    for (const raw of pointer.slice(1).split('/')) {
-      const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      if (Array.isArray(node) && /^(0|[1-9][0-9]*)$/.test(token) && Number(token) < node.length) node = node[Number(token)];
-      else if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, token)) node = (node as Record<string, unknown>)[token];
-      else return true;
-    }
-    return false;
-  });
+  const index = pointers.findIndex((pointer) => pointer !== '' && (!pointer.startsWith('/') || resolvePointer(document, pointer) === undefined));
   return index < 0 ? undefined : index;
+}
+
+/**
+ * `pointers` with each pointer to the `id` of an object that holds nothing else replaced by the
+ * pointer to that object. The selective-disclosure libraries select in the compacted document,
+ * where such an object (a node reference) under a term typed `@id`, as VCDM 2's
+ * `credentialSubject`, is the bare IRI: `/credentialSubject/id` matched nothing there and the
+ * library threw while signing. Both pointers select the same statement.
+ */
+export function nodeReferencePointers(document: unknown, pointers: readonly string[]): string[] {
+  return pointers.map((pointer) => {
+    if (!pointer.endsWith('/id')) return pointer;
+    const parent = pointer.slice(0, -'/id'.length);
+    const node = resolvePointer(document, parent);
+    const onlyId = node !== null && typeof node === 'object' && !Array.isArray(node) && Object.keys(node).length === 1 && typeof (node as Record<string, unknown>)['id'] === 'string';
+    return onlyId ? parent : pointer;
+  });
+}
+
+function resolvePointer(document: unknown, pointer: string): unknown {
+  if (pointer === '') return document;
+  let node: unknown = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node) && /^(0|[1-9][0-9]*)$/.test(token) && Number(token) < node.length) node = node[Number(token)];
+    else if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, token)) node = (node as Record<string, unknown>)[token];
+    else return undefined;
+  }
+  return node;
 }
 
 export function assertPointersMatch(document: unknown, pointers: readonly string[], option: string): void {
@@ -191,7 +209,7 @@ export async function deriveCredential({ verifiableCredential, selectivePointers
   try {
     const fault = jsonLdInputFaults(copy, { loader: documentLoader })[0];
     if (fault !== undefined) throw problemOf(fault);
-    return await jsigs.derive(copy, { suite: derivingSuite(cryptosuite, selectivePointers, presentationHeader), purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
+    return await jsigs.derive(copy, { suite: derivingSuite(cryptosuite, nodeReferencePointers(verifiableCredential, selectivePointers), presentationHeader), purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader });
   } catch (error) {
     const { code, message, pointer: at } = classifyError(error, verifiableCredential, 'INVALID_INPUT');
     throw new GxTrustError(code, `cannot derive a ${cryptosuite} proof: ${message}`, {
