@@ -4,7 +4,11 @@
  * composition root (src/service.ts), the CLI and the tests open stores with these.
  */
 import { auditLeaf } from './audit/log.js';
-import { setStatusBit } from './status-lists/bitstring.js';
+import { getStatusValue, setStatusBit } from './status-lists/bitstring.js';
 import type { RecordCodecs } from './storage/store.js';
 
-export const recordCodecs: RecordCodecs = { auditLeaf, setStatusBit };
+export const recordCodecs: RecordCodecs = {
+  auditLeaf,
+  setStatusBit,
+  statusValue: (list, index) => getStatusValue(list.bits, index, list.statusSize),
+};

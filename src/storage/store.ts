@@ -47,4 +47,6 @@ export interface RecordCodecs {
    * throws INVALID_INPUT for an index outside the list or a value the entry cannot hold.
    */
   setStatusBit(list: { id: string; size: number; statusSize?: number; bits: Uint8Array }, index: number, value: boolean | number): void;
+  /** The value entry `index` of `list.bits` holds (its `statusSize` bits, most significant first). */
+  statusValue(list: { statusSize?: number; bits: Uint8Array }, index: number): number;
 }
