@@ -63,12 +63,41 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
     }
   }
 
+  /**
+   * `handles` whose setStatusBits wait until `count` callers, on any of them, have reached it:
+   * every request has read and decided before any writes, the widest window a race has. The
+   * writes then run at once, each on its own handle of the real database.
+   */
+  function writingTogether(handles: Store[], count: number): { stores: Store[]; arrived: () => number } {
+    let arrived = 0;
+    let release!: () => void;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const gated = handles.map(
+      (store) =>
+        new Proxy(store, {
+          get(target, key) {
+            const value = Reflect.get(target, key, target) as unknown;
+            if (typeof value !== 'function') return value;
+            if (key !== 'setStatusBits') return value.bind(target);
+            return async (...args: unknown[]) => {
+              if (++arrived === count) release();
+              await all;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        }),
+    );
+    return { stores: gated, arrived: () => arrived };
+  }
+
   it('lets exactly one of many different message values win; the others are 409 and the log records the one transition', async () => {
     const { id, entries } = await issue();
     const wanted = Array.from({ length: 12 }, (_, i) => `0x${(i + 1).toString(16)}`);
+    const gate = writingTogether(stores, wanted.length);
     const results = await Promise.allSettled(
-      wanted.map((status, i) => changeStatusValue(stores[i % 2]!, { credentialId: id, statusPurpose: 'message', status }, ADMIN)),
+      wanted.map((status, i) => changeStatusValue(gate.stores[i % 2]!, { credentialId: id, statusPurpose: 'message', status }, ADMIN)),
     );
+    expect(gate.arrived()).toBe(wanted.length);
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [wanted[i]!] : []));
     expect(won).toHaveLength(1);
     for (const r of results) {
