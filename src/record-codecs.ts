@@ -4,8 +4,13 @@
  * composition root (src/service.ts), the CLI and the tests open stores with these.
  */
 import { auditLeaf } from './audit/log.js';
-import { setStatusBit } from './status-lists/bitstring.js';
+import { getStatusValue, setStatusBit } from './status-lists/bitstring.js';
 import type { RecordCodecs } from './storage/store.js';
 
 // `module`: this file, so that SQLite's writer thread loads the same codecs.
-export const recordCodecs: RecordCodecs = { auditLeaf, setStatusBit, module: import.meta.url };
+export const recordCodecs: RecordCodecs = {
+  auditLeaf,
+  setStatusBit,
+  statusValue: (list, index) => getStatusValue(list.bits, index, list.statusSize),
+  module: import.meta.url,
+};

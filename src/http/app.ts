@@ -24,6 +24,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { securityHeaders } from './answer-headers.js';
 import { openApiDocument } from './openapi.js';
 import { createRequestPipeline, type Exchange } from './pipeline.js';
+import { mediaTypeReaders } from './request-body.js';
 import { notAnEndpoint } from './problem.js';
 import { createRateLimiter, type RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import type { ServedRoute } from './route.js';
@@ -91,6 +92,7 @@ export function serveRoutes(options: ServeOptions): HttpInterface {
     metrics: options.metrics,
     accessLog: options.accessLog,
     logError: options.logError ?? (() => {}),
+    mediaTypeReaders: mediaTypeReaders(options.routes),
   });
 
   // Express's way in: the pipeline's first steps for every request, then the router picks the route.

@@ -32,7 +32,7 @@ import { answerThenClose, closeOnUnreadBodyOver, closesConnection, declaresBodyO
 import { assertRequestTarget, missingBody, parseBody } from './parse.js';
 import { bodyTooLarge, fromHttpError, isFault, publicProblem } from './problem.js';
 import type { RateLimitedRequest, RateLimiter } from './rate-limit.js';
-import { readRequestBody } from './request-body.js';
+import { readRequestBody, type MediaTypeReaders } from './request-body.js';
 import type { Answer, RouteContext, ServedRoute } from './route.js';
 
 export interface PipelineSettings {
@@ -50,6 +50,8 @@ export interface PipelineSettings {
   accessLog?: AccessLog | undefined;
   /** Faults that are not the caller's (answered 5xx). */
   logError(error: unknown, requestId: string): void;
+  /** The routes that read each JWT / SD-JWT media type: a 415 elsewhere names them. */
+  mediaTypeReaders?: MediaTypeReaders | undefined;
 }
 
 /** One request on its way through the pipeline. */
@@ -273,7 +275,7 @@ export function createRequestPipeline(settings: PipelineSettings): RequestPipeli
     let body: unknown;
     const spec = route.request;
     if (spec !== undefined) {
-      body = await readRequestBody(req, res, limit, spec.mediaTypes);
+      body = await readRequestBody(req, res, limit, spec.mediaTypes, settings.mediaTypeReaders);
       if (body !== undefined) assertJsonInput(body, { refuseNul: true, what: 'the body' });
       else if (spec.optional !== true) throw missingBody(method, route.path, spec);
       if (spec.parse !== 'handler') body = parseBody(spec.schema, body === undefined && spec.optional === true ? {} : body, spec.hint);

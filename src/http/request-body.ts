@@ -20,6 +20,21 @@ import { ACCEPTED_CONTENT_CODINGS, bodyNotJson, bodyTooLarge } from './problem.j
 
 type BodyKind = 'json' | 'jwt' | 'form';
 
+/** Which routes read a media type that is not JSON (`application/vc+jwt` -> `POST /credentials/verify`), for a 415's hint. */
+export type MediaTypeReaders = ReadonlyMap<string, readonly string[]>;
+
+/** The readers of each non-JSON media type the routes list. */
+export function mediaTypeReaders(routes: readonly { method: string; path: string; request?: { mediaTypes?: readonly string[] | undefined } | undefined }[]): MediaTypeReaders {
+  const readers = new Map<string, string[]>();
+  for (const route of routes) {
+    for (const type of route.request?.mediaTypes ?? []) {
+      if (type === 'application/json') continue;
+      readers.set(type, [...(readers.get(type) ?? []), `${route.method.toUpperCase()} ${route.path}`]);
+    }
+  }
+  return readers;
+}
+
 /** OAuth 2.0 token requests (RFC 6749 §4.1.3, OpenID4VCI's token endpoint): read only where a route lists it. */
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
@@ -42,8 +57,10 @@ function mediaTypeOf(contentType: string | undefined, accepted: readonly string[
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   const form = type === FORM_MEDIA_TYPE && accepted.includes(FORM_MEDIA_TYPE);
-  // An SD-JWT is text like a JWT (its disclosures and key binding JWT follow the issuer's JWT, joined by ~).
-  const text = JWT_TYPES.has(type) || (SD_JWT_TYPES.has(type) && accepted.includes(type));
+  // A JWT or an SD-JWT (its disclosures and key binding JWT follow the issuer's JWT, joined by ~)
+  // is text, read only by a route that lists its type: elsewhere it is 415, not a 400 from a JSON
+  // schema handed a string.
+  const text = (JWT_TYPES.has(type) || SD_JWT_TYPES.has(type)) && accepted.includes(type);
   const kind: BodyKind | undefined = JSON_TYPES.has(type) ? 'json' : text ? 'jwt' : JSON_SUFFIX.test(type) ? 'json' : form ? 'form' : undefined;
   if (kind === undefined) return undefined;
   if (semicolon === -1) return { kind, charset: undefined };
@@ -182,7 +199,7 @@ function readDecoded(req: IncomingMessage, limit: number, coding: string, decode
  * application/x-www-form-urlencoded, fetch with a string body text/plain): one 415 for every route,
  * naming the header to send. The body is not read (RFC 9110 §15.5.16).
  */
-function unsupportedMediaType(contentType: string | undefined, accepted: readonly string[]): GxTrustError {
+function unsupportedMediaType(contentType: string | undefined, accepted: readonly string[], readers: MediaTypeReaders): GxTrustError {
   const json = accepted.find((type) => type === 'application/json');
   const jwts = accepted.filter((type) => JWT_TYPES.has(type));
   const sdJwts = accepted.filter((type) => SD_JWT_TYPES.has(type));
@@ -191,10 +208,12 @@ function unsupportedMediaType(contentType: string | undefined, accepted: readonl
     ...jwts.map((type) => `\`Content-Type: ${type}\` with a compact JWT`),
     ...sdJwts.map((type) => `\`Content-Type: ${type}\` with an SD-JWT (compact, ~-separated)`),
   ];
-  const said = contentType === undefined || contentType.trim() === '' ? 'the request has a body but no Content-Type' : `Content-Type ${contentType.split(';')[0]!.trim()} is not read here`;
+  const sent = contentType?.split(';')[0]!.trim().toLowerCase() ?? '';
+  const said = sent === '' ? 'the request has a body but no Content-Type' : `Content-Type ${sent} is not read here`;
+  const elsewhere = readers.get(sent) ?? [];
   return new GxTrustError('UNSUPPORTED_MEDIA_TYPE', `${said}; send ${accepted.join(' or ')}`, {
     pointer: '',
-    hint: `Send ${send.join(', or ') || accepted.join(' or ')} (curl: -H 'Content-Type: ${accepted[0] ?? 'application/json'}')`,
+    hint: `Send ${send.join(', or ') || accepted.join(' or ')} (curl: -H 'Content-Type: ${accepted[0] ?? 'application/json'}')${elsewhere.length === 0 ? '' : `; ${sent} is read by ${elsewhere.join(', ')}`}`,
   });
 }
 
@@ -203,13 +222,19 @@ function unsupportedMediaType(contentType: string | undefined, accepted: readonl
  * no body. A body of another media type is 415 naming `accepted` (the route's media types); a
  * content coding gx-trust does not decode is 415 with Accept-Encoding (set on `res`).
  */
-export async function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, accepted: readonly string[] = ['application/json']): Promise<unknown> {
+export async function readRequestBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  accepted: readonly string[] = ['application/json'],
+  readers: MediaTypeReaders = new Map(),
+): Promise<unknown> {
   if (!hasBody(req)) return undefined;
   const contentType = req.headers['content-type'];
   const media = mediaTypeOf(contentType, accepted);
   if (media === undefined) {
     if (req.headers['content-length'] === '0') return undefined;
-    throw unsupportedMediaType(contentType, accepted);
+    throw unsupportedMediaType(contentType, accepted, readers);
   }
   if (declaresBodyOver(req.headers, limit)) throw bodyTooLarge();
   if (media.kind === 'json' && media.charset !== undefined && !media.charset.startsWith('utf')) throw unsupportedCharset(media.charset);

@@ -33,7 +33,9 @@ const PURPOSES = ['revocation', 'suspension', 'message', 'refresh'] as const sat
 export const StatusEntryRequest = z.strictObject({
   type: z.literal('BitstringStatusListEntry'),
   statusPurpose: z.enum(PURPOSES),
-  statusSize: z.number().int().min(1).optional(),
+  // Any number here, its range checked by slotOf: a refusal inside the union of StatusOption's
+  // spellings would point at the option, not at this member, and carry no hint.
+  statusSize: z.number().optional(),
   statusMessage: z.array(z.strictObject({ status: z.string(), message: z.string() })).min(1).max(2 ** MAX_ALLOCATED_STATUS_SIZE).optional(),
   statusReference: z.union([z.url(), z.array(z.url()).min(1)]).optional(),
 });
@@ -76,6 +78,9 @@ export function slotOf(entry: StatusEntryRequest, pointer: string): StatusSlot {
   const refuse = (member: string, detail: string, hint: string): never => {
     throw new GxTrustError('INVALID_INPUT', detail, { pointer: `${pointer}/${member}`, hint });
   };
+  if (!Number.isInteger(statusSize) || statusSize < 1) {
+    refuse('statusSize', `statusSize ${statusSize} is not a width: an entry is a whole number of bits, at least 1`, `Ask for statusSize 1 to ${MAX_ALLOCATED_STATUS_SIZE} (leave it out for one bit), with one statusMessage for each of its 2^statusSize values when it is above 1`);
+  }
   if (statusSize > MAX_ALLOCATED_STATUS_SIZE) {
     refuse('statusSize', `statusSize ${statusSize} is wider than the ${MAX_ALLOCATED_STATUS_SIZE} bits gx-trust allocates on its own lists`, `Ask for statusSize 1 to ${MAX_ALLOCATED_STATUS_SIZE}, with one statusMessage for each of its 2^statusSize values`);
   }

@@ -4,8 +4,8 @@
  * @see https://w3c-ccg.github.io/vc-api/#update-status
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#statuspurpose
  */
-import { GxTrustError } from '../errors.js';
-import type { CredentialRecord, StatusBitChange, StatusEntryRecord } from '../storage/store.js';
+import { GxTrustError, isGxTrustError } from '../errors.js';
+import type { CredentialRecord, StatusBitChange, StatusEntryRecord, StatusExpectation } from '../storage/store.js';
 import type { AuditRepository, CredentialRepository, LabelCoverageRepository, StatusListRepository } from '../storage/repositories.js';
 import { getStatusValue } from './bitstring.js';
 
@@ -64,11 +64,19 @@ export async function changeCredentialStatus(
 
   const revocation = record.statusEntries.find((e) => e.purpose === 'revocation');
   const suspension = record.statusEntries.find((e) => e.purpose === 'suspension');
-  const before = await currentStatus(store, record.statusEntries);
+  // Each value is read once and the decision made from it; the store applies the change only if
+  // they all still hold under the lists' locks, so two concurrent requests cannot both pass.
+  const read: StatusExpectation[] = [];
+  for (const entry of [revocation, suspension]) {
+    if (entry !== undefined) read.push({ listId: entry.listId, index: entry.index, value: await bitOf(store, entry) });
+  }
+  const valueRead = (entry: StatusEntryRecord): boolean => read.find((r) => r.listId === entry.listId && r.index === entry.index)?.value === true;
+  const before: CredentialStatusValue = revocation !== undefined && valueRead(revocation) ? 'revoked' : suspension !== undefined && valueRead(suspension) ? 'suspended' : 'active';
   const changes: StatusBitChange[] = [];
   const change = async (entry: StatusEntryRecord, value: boolean): Promise<void> => {
-    if ((await bitOf(store, entry)) === value) return;
-    changes.push(bitChange(record, entry, value, { actor: principal.actor, status: requested }));
+    const previous = valueRead(entry);
+    if (previous === value) return;
+    changes.push(bitChange(record, entry, value, { actor: principal.actor, status: requested, previous: Number(previous) }));
   };
 
   if (requested === 'revoked') {
@@ -93,7 +101,10 @@ export async function changeCredentialStatus(
   }
   // The labels that cover it follow, in the same transaction: a label vouches for what it covers.
   if (changes.length > 0) changes.push(...(await labelChanges(store, [record.id], requested, { actor: principal.actor })));
-  if (changes.length > 0) await store.setStatusBits({ changes });
+  // A revocation depends on nothing but its own bit: a concurrent suspension or reinstatement
+  // must not make it lose. Suspending and reinstating depend on the credential not being revoked.
+  const decidedFrom = requested === 'revoked' ? read.filter((r) => r.listId === revocation?.listId && r.index === revocation.index) : read;
+  if (changes.length > 0) await setIfUnchanged(store, changes, decidedFrom);
 
   return { credentialId: record.id, status: await currentStatus(store, record.statusEntries) };
 }
@@ -159,11 +170,26 @@ export async function changeStatusValue(
   }
   const status = `0x${value.toString(16)}`;
   if (before !== value) {
-    const change = bitChange(record, entry, width === 1 ? value === 1 : value, { actor: principal.actor, status, message: meaning(value) });
-    await store.setStatusBits({ changes: [change] });
+    const change = bitChange(record, entry, width === 1 ? value === 1 : value, { actor: principal.actor, status, message: meaning(value), previous: before });
+    // Compare-and-set: a concurrent change since `before` was read makes this one 409.
+    await setIfUnchanged(store, [change], [{ listId: entry.listId, index: entry.index, value: before }]);
   }
   const now = await valueOf(store, entry);
   return { credentialId: record.id, statusPurpose: entry.purpose, status: `0x${now.toString(16)}`, message: meaning(now) };
+}
+
+/** Writes `changes` only if the entries read still hold what was read; a lost race is 409 at the request's status. */
+async function setIfUnchanged(store: StatusChangeStore, changes: StatusBitChange[], expected: StatusExpectation[]): Promise<void> {
+  try {
+    await store.setStatusBits({ changes, expected });
+  } catch (error) {
+    if (!isGxTrustError(error) || error.code !== 'CONFLICT') throw error;
+    throw new GxTrustError('CONFLICT', `the credential's status changed while this request was decided (${error.message})`, {
+      pointer: '/credentialStatus/0/status',
+      hint: 'A concurrent status change won; read the credential\'s status and send this request again if it still applies',
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -198,7 +224,7 @@ export function bitChange(
   record: Pick<CredentialRecord, 'id' | 'digest'>,
   entry: StatusEntryRecord,
   value: boolean | number,
-  why: { actor: string; status: CredentialStatusValue | string; message?: string; reason?: string; coveredCredential?: string },
+  why: { actor: string; status: CredentialStatusValue | string; message?: string; reason?: string; coveredCredential?: string; previous?: number },
 ): StatusBitChange {
   return {
     listId: entry.listId,
@@ -215,6 +241,8 @@ export function bitChange(
         statusListId: entry.listId,
         statusListIndex: entry.index,
         value,
+        // The entry's value the change replaced, checked under the list's lock (`0x` hexadecimal).
+        ...(why.previous === undefined ? {} : { previous: `0x${why.previous.toString(16)}` }),
         ...(why.message === undefined ? {} : { message: why.message }),
         ...(why.reason === undefined ? {} : { reason: why.reason }),
         ...(why.coveredCredential === undefined ? {} : { coveredCredential: why.coveredCredential }),

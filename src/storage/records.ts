@@ -117,6 +117,13 @@ export interface StatusBitChange {
   audit: AuditEntryInput;
 }
 
+/** The value an entry must still hold when its list is locked for a change (compare-and-set). */
+export interface StatusExpectation {
+  listId: string;
+  index: number;
+  value: boolean | number;
+}
+
 /** Draws a status index below `size`. Injected so tests can force collisions. */
 export type RandomIndex = (size: number) => number;
 

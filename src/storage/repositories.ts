@@ -28,6 +28,7 @@ import type {
   SignedCheckpoint,
   StatusAllocation,
   StatusBitChange,
+  StatusExpectation,
   StatusListRecord,
   StatusPurpose,
   AuditFilter,
@@ -103,9 +104,11 @@ export interface StatusListRepository {
   /**
    * ONE transaction: every bit change with its own audit entry (a credential and the labels that
    * cover it; the set an onboarding replaces), and, with `supersede`, those credentials marked as
-   * replaced by `by`. Nothing is written if any part fails.
+   * replaced by `by`. Nothing is written if any part fails. With `expected`, the entries named
+   * must still hold those values once their lists are locked (CONFLICT otherwise, nothing
+   * written): a change decided from values read earlier is applied only if they are still current.
    */
-  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }>;
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string }; expected?: readonly StatusExpectation[] }): Promise<{ auditEntries: AuditEntry[] }>;
 }
 
 export interface AuditRepository {

@@ -39,6 +39,7 @@ import type {
   SignedCheckpoint,
   StatusAllocation,
   StatusBitChange,
+  StatusExpectation,
   StatusListRecord,
   StatusPurpose,
   AuditFilter,
@@ -630,14 +631,18 @@ export class SqlStore implements Store {
    * revocations and issuances on one list do not wait for each other), and before the audit head,
    * as every writer takes them: two transactions never wait for each other's locks in turn.
    */
-  private async applyBitChanges(trx: Db, changes: readonly StatusBitChange[]): Promise<Map<string, number>> {
+  private async applyBitChanges(trx: Db, changes: readonly StatusBitChange[], expected: readonly StatusExpectation[] = []): Promise<Map<string, number>> {
     const byList = new Map<string, StatusBitChange[]>();
     for (const change of changes) byList.set(change.listId, [...(byList.get(change.listId) ?? []), change]);
+    // A list only read for an expectation is locked all the same, in the same id order.
+    for (const e of expected) if (!byList.has(e.listId)) byList.set(e.listId, []);
     const versions = new Map<string, number>();
     for (const listId of [...byList.keys()].sort()) {
       const listChanges = byList.get(listId)!;
       const list = await this.statusList(trx, listId, true);
       if (list === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${listId}`);
+      this.checkExpected(list, expected);
+      if (listChanges.length === 0) continue;
       const allocated = new Set(
         (
           await trx
@@ -663,6 +668,22 @@ export class SqlStore implements Store {
     return versions;
   }
 
+  /**
+   * Compare-and-set: the caller decided its change from values it read before this transaction;
+   * under the list's lock, an entry that holds another value now means a concurrent change won.
+   */
+  private checkExpected(list: StatusListRecord, expected: readonly StatusExpectation[]): void {
+    for (const e of expected) {
+      if (e.listId !== list.id) continue;
+      const now = this.codecs.statusValue(list, e.index);
+      if (now !== Number(e.value)) {
+        throw new GxTrustError('CONFLICT', `entry ${e.index} of status list ${list.id} changed concurrently: it holds 0x${now.toString(16)}, this change was decided from 0x${Number(e.value).toString(16)}`, {
+          hint: 'Another status change won; read the credential\'s status and send the request again if it still applies',
+        });
+      }
+    }
+  }
+
   /** Marks credentials as replaced by `by` (an onboarding again), unless something replaced them already. */
   private async markSuperseded(trx: Db, ids: readonly string[], by: string): Promise<void> {
     if (ids.length === 0) return;
@@ -677,9 +698,9 @@ export class SqlStore implements Store {
     });
   }
 
-  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string } }): Promise<{ auditEntries: AuditEntry[] }> {
+  setStatusBits(options: { changes: readonly StatusBitChange[]; supersede?: { ids: readonly string[]; by: string }; expected?: readonly StatusExpectation[] }): Promise<{ auditEntries: AuditEntry[] }> {
     return this.transaction('changing status bits', async (trx) => {
-      await this.applyBitChanges(trx, options.changes);
+      await this.applyBitChanges(trx, options.changes, options.expected);
       if (options.supersede !== undefined) await this.markSuperseded(trx, options.supersede.ids, options.supersede.by);
       return { auditEntries: await this.appendInTransaction(trx, options.changes.map((c) => c.audit)) };
     });

@@ -47,6 +47,8 @@ export interface RecordCodecs {
    * throws INVALID_INPUT for an index outside the list or a value the entry cannot hold.
    */
   setStatusBit(list: { id: string; size: number; statusSize?: number; bits: Uint8Array }, index: number, value: boolean | number): void;
+  /** The value entry `index` of `list.bits` holds (its `statusSize` bits, most significant first). */
+  statusValue(list: { statusSize?: number; bits: Uint8Array }, index: number): number;
   /**
    * The URL of a module that exports these codecs as `recordCodecs`, for a thread that writes
    * records (SQLite's writer thread, sqlite-writer.ts); without it the event loop writes them.

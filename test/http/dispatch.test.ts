@@ -246,7 +246,8 @@ describe('the rate limit, either way', () => {
     const first = await post('/credentials/verify');
     expect(first.headers.get('ratelimit')).toMatch(/^limit=3, remaining=2, reset=\d+$/);
     expect((await post('/credentials/verify/')).headers.get('ratelimit')).toMatch(/^limit=3, remaining=1, reset=\d+$/);
-    expect((await post('/presentations/verify')).status).toBe(422);
+    // A vc+jwt body is not read by the presentation route (415), and still counted.
+    expect((await post('/presentations/verify')).status).toBe(415);
     const over = await post('/credentials/verify');
     expect(over.status).toBe(429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -216,10 +216,24 @@ describe('issuing wider entries', () => {
     ['a value named twice', { statusSize: 2, statusMessage: [...statusMessage.slice(0, 3), { status: '0x2', message: 'again' }] }, '/options/credentialStatus/statusMessage/3/status'],
     ['a value the width cannot hold', { statusSize: 1, statusMessage: [{ status: '0x0', message: 'a' }, { status: '0x2', message: 'b' }] }, '/options/credentialStatus/statusMessage/1/status'],
     ['a width past 8 bits', { statusSize: 9 }, '/options/credentialStatus/statusSize'],
+    ['a width of 0', { statusSize: 0 }, '/options/credentialStatus/statusSize'],
+    ['a negative width', { statusSize: -1 }, '/options/credentialStatus/statusSize'],
+    ['a fractional width', { statusSize: 1.5 }, '/options/credentialStatus/statusSize'],
   ])('refuses %s with 400 at its path and a hint', async (_what, extra, pointer) => {
     const refused = await issue({ credential: credential(), options: { credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'message', ...extra } } });
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer, hint: expect.any(String) });
+    // A width out of range says which widths there are, not only where the schema is.
+    if (pointer.endsWith('/statusSize')) expect(refused.body.hint).toMatch(/statusSize 1 to 8/);
+  });
+
+  it('points at the member of a list of entries whose width is 0, with a hint naming the widths allowed', async () => {
+    const refused = await issue({
+      credential: credential(),
+      options: { credentialStatus: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, { type: 'BitstringStatusListEntry', statusPurpose: 'message', statusSize: 0 }] },
+    });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus/1/statusSize', hint: expect.stringMatching(/statusSize 1 to 8/) });
   });
 
   it('keeps revocation and suspension one bit wide, pointing at a message entry for the reasons', async () => {

@@ -177,7 +177,7 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials', anonymousVerify: true,
     summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt, an SD-JWT as application/vc+sd-jwt',
-    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt', 'application/vc+sd-jwt'], parse: 'handler' },
+    request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt', 'application/vc+ld+json+jwt', 'application/vc+ld+jwt', 'application/jwt', 'application/vc+sd-jwt'], parse: 'handler' },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiableCredential', VerifyCredentialRequest, (verifier, input, options) => verifier.verifyCredential(input, options)),

@@ -41,7 +41,7 @@ export const presentationRoutes: readonly Route<PresentationRouteDependencies>[]
   defineRoute({
     method: 'post', path: '/presentations/verify', operationId: 'verifyPresentation', tag: 'Presentations', anonymousVerify: true,
     summary: 'Verify a presentation and every credential it holds; a compact JWT may be sent as application/vp+jwt, an SD-JWT as application/vp+sd-jwt',
-    request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+sd-jwt'], parse: 'handler' },
+    request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt', 'application/vp+sd-jwt'], parse: 'handler' },
     query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiablePresentation', VerifyPresentationRequest, (verifier, input, options) => verifier.verifyPresentation(input, options)),
