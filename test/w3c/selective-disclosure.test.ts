@@ -25,18 +25,17 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
 import * as ecdsaSd2023 from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
-import * as bbs2023 from '@digitalbazaar/bbs-2023-cryptosuite';
 import jsigs from 'jsonld-signatures';
 import { pinnedContexts, withVerificationMethod, createDocumentLoader } from '../../src/document-loader/index.js';
 import { resolveDidKey } from '../../src/dids/key.js';
 import { base58btcEncode } from '../../src/dids/multikey.js';
 import { selectiveDisclosureVerifyingSuite } from '../../src/formats/data-integrity/suites.js';
 import { didKeyIssuer, signedByDidKey } from './di-generator.js';
-import { fixture, issued, startSuiteTarget, type Answer, type SuiteEndpoints } from './harness.js';
-import { peerLoader } from './sd-peer.js';
+import { fixture, issued, startSuiteTarget, type SuiteEndpoints } from './harness.js';
+import { derive, didKeyOf, expectRefused, expectVerified, issueBase, peerLoader, type SdIssuer, type SdSuite } from './sd-peer.js';
 import { postJson } from '../helpers/service.js';
 
-type Suite = 'ecdsa-sd-2023' | 'bbs-2023';
+type Suite = SdSuite;
 
 let target: SuiteEndpoints;
 
@@ -47,59 +46,13 @@ afterAll(async () => {
   await target?.svc.close();
 });
 
-interface Issuer {
-  did: string;
-  methodId: string;
-  signer: { id: string; algorithm: string; sign(input: { data: Uint8Array }): Promise<Uint8Array> };
-}
-
-async function didKeyOf(suite: Suite): Promise<Issuer> {
-  const key =
-    suite === 'bbs-2023'
-      ? await Bls12381Multikey.generateBbsKeyPair({ algorithm: Bls12381Multikey.ALGORITHMS.BBS_BLS12381_SHA256 })
-      : await EcdsaMultikey.generate({ curve: 'P-256' });
-  const did = `did:key:${key.publicKeyMultibase}`;
-  const methodId = `${did}#${key.publicKeyMultibase}`;
-  key.id = methodId;
-  key.controller = did;
-  return { did, methodId, signer: key.signer() };
-}
-
-const cryptosuites = { 'ecdsa-sd-2023': ecdsaSd2023, 'bbs-2023': bbs2023 } as const;
-
-/** The issuer's base proof (for the holder only), by raw @digitalbazaar/vc. */
-async function issueBase(suite: Suite, issuer: Issuer, credential: any, mandatoryPointers: string[]): Promise<any> {
-  const proof = new DataIntegrityProof({ signer: issuer.signer, cryptosuite: cryptosuites[suite].createSignCryptosuite({ mandatoryPointers }) });
-  return vc.issue({ credential: { ...credential, issuer: issuer.did }, suite: proof, documentLoader: peerLoader() });
-}
-
-/** What the holder derives and shows a verifier. */
-async function derive(suite: Suite, base: any, selectivePointers: string[]): Promise<any> {
-  const proof = new DataIntegrityProof({ cryptosuite: cryptosuites[suite].createDiscloseCryptosuite({ selectivePointers }) });
-  return vc.derive({ verifiableCredential: base, suite: proof, documentLoader: peerLoader() });
-}
-
-function expectVerified(answer: Answer): void {
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.body.verified, answer.text).toBe(true);
-}
-
-/** The suites' verificationFail, and the check and code gx-trust gives. */
-function expectRefused(answer: Answer, check: string, code: string): void {
-  expect([400, 422], answer.text).toContain(answer.status);
-  expect(answer.body?.verified, answer.text).not.toBe(true);
-  const failed = (answer.body?.checks ?? []).find((c: { check: string; verified: boolean }) => c.check === check && !c.verified);
-  expect(failed, answer.text).toBeDefined();
-  expect(failed.code, answer.text).toBe(code);
-}
-
 const SUITE_FILES = 'vc-di-ecdsa-test-suite';
 
 /** POST /credentials/derive takes an API key (member or connector; the service's admin key here). */
 const keyed = () => ({ authorization: `Bearer ${target.svc.apiKey}` });
 
 describe.each(['ecdsa-sd-2023', 'bbs-2023'] as const)('%s (verifiers): Digital Bazaar issues and derives, gx-trust verifies', (suite) => {
-  let issuer: Issuer;
+  let issuer: SdIssuer;
   let validBase: any;
   let disclosed: any;
   let nested: any;
