@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -58,16 +58,17 @@ try {
 const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
-// Run-time data (the SHACL shapes and their provenance). Not src/workers/entry.mjs (nor the SQLite
-// writer's entry, src/storage/sqlite-writer-entry.mjs): it exists to
-// run the TypeScript worker through tsx from source; the compiled pool loads worker.js directly.
-const SOURCE_ONLY = new Set([join('workers', 'entry.mjs'), join('storage', 'sqlite-writer-entry.mjs')]);
+// Run-time data (the SHACL shapes and their provenance). Not a thread's source entry (`entry.mjs`,
+// `*-entry.mjs`: the worker pool's, the SQLite writer's, the BBS signer's): each exists to run a
+// TypeScript thread through tsx from source; the compiled service loads the thread's .js directly.
+// test/package-manifest.test.ts holds the same rule: what these load (tsx) is a devDependency.
+const isSourceOnly = (path) => /(^|[-/])entry\.mjs$/.test(path.split(sep).join('/'));
 let copied = 0;
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || /\.(ts|mts)$/.test(entry.name)) continue;
   const from = join(entry.parentPath, entry.name);
   const path = relative(src, from);
-  if (SOURCE_ONLY.has(path)) continue;
+  if (isSourceOnly(path)) continue;
   mkdirSync(dirname(join(dist, path)), { recursive: true });
   copyFileSync(from, join(dist, path));
   copied += 1;

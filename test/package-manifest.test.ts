@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -24,14 +24,14 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
  * Run only when gx-trust runs from source (tests, `tsx src/main.ts`), never from dist/: the build
  * leaves them out (scripts/build.mjs), so what they load (tsx) is a devDependency.
  */
-const SOURCE_ONLY = new Set([join('src', 'workers', 'entry.mjs')]);
+const isSourceOnly = (file: string) => /(^|[-/])entry\.mjs$/.test(file.split(sep).join('/'));
 
 /** Source files that run in the service or the CLI (declaration files declare, they load nothing). */
 function shippedSources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && /\.(ts|mts|mjs|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
-    .filter((file) => !SOURCE_ONLY.has(file));
+    .filter((file) => !isSourceOnly(file));
 }
 
 /** A script's file as it is in a checkout: dist/x.js is built from src/x.ts. */

@@ -66,7 +66,8 @@ const verifyAtGxTrust = (verifiableCredential: unknown) => postJson(`${svc.url}/
 describe('the served did:web document lists the P-521 key', () => {
   it('as JsonWebKey2020 (alg ES512, 66-byte coordinates) and as JsonWebKey, both assertionMethods, after every older method; no Multikey method (no cryptosuite takes P-521)', () => {
     const ids = didDocument.verificationMethod.map((vm) => vm.id.slice(didDocument.id.length));
-    expect(ids.slice(-2)).toEqual(['#jwk-p521', '#jwk-p521-jsonwebkey']);
+    // Appended after every older method; only the BLS12-381 key, added after it, follows.
+    expect(ids.slice(-3)).toEqual(['#jwk-p521', '#jwk-p521-jsonwebkey', '#multikey-bls12381']);
     const byId = (fragment: string) => didDocument.verificationMethod.find((vm) => vm.id === `${didDocument.id}#${fragment}`);
     const jwk = byId('jwk-p521');
     expect(jwk).toMatchObject({ type: 'JsonWebKey2020', controller: didDocument.id, publicKeyJwk: { kty: 'EC', crv: 'P-521', alg: 'ES512' } });
