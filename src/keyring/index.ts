@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { systemClock, type Clock } from '../clock.js';
-import { publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
+import { isBls12381G2Multikey, publicJwkOf, publicKeyToMultikey } from '../dids/multikey.js';
 import type { DidDocument, VerificationMethod } from '../dids/types.js';
 import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
@@ -370,7 +370,8 @@ async function parseBls12381Key(text: string, path: string): Promise<{ publicKey
   } catch {
     throw unusable('its secretKeyMultibase is not a BLS12-381 secret key');
   }
-  if (derived !== file['publicKeyMultibase'] || typeof derived !== 'string' || !derived.startsWith('zUC7')) {
+  // By its multicodec header: about 1 key in 250 encodes as zUC6..., not zUC7... (base58 of the point's first bytes).
+  if (derived !== file['publicKeyMultibase'] || typeof derived !== 'string' || !isBls12381G2Multikey(derived)) {
     throw unusable('its publicKeyMultibase is not the public key of its secretKeyMultibase (or not a G2 key)');
   }
   return { publicKeyMultibase: derived, secretKeyMultibase };

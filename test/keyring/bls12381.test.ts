@@ -138,6 +138,18 @@ describe('the BLS12-381 key in production', () => {
     expect(loaded.bbsKey()?.didKey.did).toBe(keyring.bbsKey()?.didKey.did);
   });
 
+  it('loads a key whose public key encodes as zUC6... (about 1 in 250 do; a zUC7 prefix check refused them at start)', async () => {
+    let pair: { publicKeyMultibase: string; export(options: object): Promise<Record<string, string>> };
+    // Generated, not stored: found in a few hundred tries (1,500 keys gave 6).
+    do pair = await Bls12381Multikey.generateBbsKeyPair({ algorithm: Bls12381Multikey.ALGORITHMS.BBS_BLS12381_SHA256 });
+    while (!pair.publicKeyMultibase.startsWith('zUC6'));
+    const exported = await pair.export({ publicKey: true, secretKey: true, includeContext: true });
+    const file = join(await tempDir(), 'zuc6.json');
+    await writeFile(file, JSON.stringify({ '@context': exported['@context'], type: 'Multikey', publicKeyMultibase: exported['publicKeyMultibase'], secretKeyMultibase: exported['secretKeyMultibase'] }));
+    const loaded = await loadOrCreateKeyring(production({ bls12381: file }));
+    expect(loaded.bbsKey()?.publicKeyMultibase).toBe(pair.publicKeyMultibase);
+  });
+
   it('refuses a file whose public key is not its secret key\'s, a PEM, and a missing file (KEYS_UNAVAILABLE, no key bytes quoted)', async () => {
     const dir = await tempDir();
     const file = JSON.parse(await readFile(devFile('bls12381'), 'utf8'));
