@@ -110,12 +110,18 @@ export function selectiveDisclosureProofMode(cryptosuite: SelectiveDisclosureCry
  * other fault in the encoding is left to the library, which reports it as it always has.
  */
 function cborTagIn(bytes: Uint8Array): string | undefined {
+  // Every tag number is looked up in `tags`: the table answers each with a decoder that records it,
+  // so a tag is found without reading the decoder's error messages.
+  let found: string | undefined;
+  const tags = new Proxy([] as unknown[], {
+    get: (_target, key) => (typeof key === 'string' && /^\d+$/.test(key) ? () => { found ??= key; throw new Error('tagged'); } : undefined),
+  });
   try {
-    decodeCbor(bytes, { useMaps: true });
-    return undefined;
-  } catch (error) {
-    return /tag not supported \((\d+)\)/.exec(error instanceof Error ? error.message : '')?.[1];
+    decodeCbor(bytes, { useMaps: true, tags: tags as never });
+  } catch {
+    // A fault other than a tag is left to the library, which reports it as it always has.
   }
+  return found;
 }
 
 export const ED25519_SIGNATURE_2020 = 'Ed25519Signature2020';
