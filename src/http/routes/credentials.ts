@@ -6,7 +6,7 @@ import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
 import { MAX_KEY_BINDING_MAX_AGE_SECONDS } from '../../verifying/types.js';
 import { examples } from '../openapi/examples.js';
-import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
+import { BAD_INPUT, problem, RATE_LIMITED, SIGNER_BUSY, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
 import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
 import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
@@ -139,7 +139,7 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
     method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'], signing: 'credentials-api',
     summary: 'Issue a credential signed by the service, recorded with its audit entry (Idempotency-Key honoured)',
     request: { schema: IssueCredentialRequest, example: examples.issueCredential },
-    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
+    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED, 503: SIGNER_BUSY },
     async handler(context, deps: CredentialRouteDependencies) {
       const body = context.body;
       // The signing policy decides as whom and what: only as the issuer the credential names (400
