@@ -102,6 +102,8 @@ export const Environment = z.object({
   GX_WORKER_PRIORITY: z.enum(['idle', 'low', 'normal']).default('low'),
   // Most verifications waiting for a worker thread; past it they are refused with 503 VERIFIER_BUSY.
   GX_WORKER_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(128),
+  // Most bbs-2023 signatures waiting for the BBS signing thread; past it they are refused with 503 SIGNER_BUSY.
+  GX_BBS_QUEUE_MAX: z.coerce.number().int().min(1).max(10_000).default(32),
   // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.
   GX_RESULT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   // Every verification answers by this deadline; checks not finished by then are CHECK_NOT_RUN.
@@ -195,6 +197,7 @@ export interface Config {
   workers: number;
   workerPriority: 'idle' | 'low' | 'normal';
   workerQueueMax: number;
+  bbsQueueMax: number;
   resultCacheSeconds: number;
   /** Every verification's report is built by then: what had not finished is CHECK_NOT_RUN. */
   verifyDeadlineMs: number;
@@ -370,6 +373,7 @@ export function parseConfig(
     workers: e.GX_WORKERS ?? availableParallelism(),
     workerPriority: e.GX_WORKER_PRIORITY,
     workerQueueMax: e.GX_WORKER_QUEUE_MAX,
+    bbsQueueMax: e.GX_BBS_QUEUE_MAX,
     resultCacheSeconds: e.GX_RESULT_CACHE_SECONDS,
     verifyDeadlineMs: e.GX_VERIFY_DEADLINE_MS,
     keyFiles,

@@ -149,6 +149,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   // Too much expensive verification work waiting already (answered with Retry-After): load is shed.
   VERIFIER_BUSY: 503,
+  // Too many bbs-2023 signatures waiting for the one BBS signing thread (answered with Retry-After).
+  SIGNER_BUSY: 503,
   // Our own faults.
   NOT_READY: 503,
   STORE_UNAVAILABLE: 503,

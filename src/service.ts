@@ -359,6 +359,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     env: config.env,
     keyFiles: config.keyFiles,
     clock,
+    bbsQueue: { maxQueued: config.bbsQueueMax, ...(metrics === undefined ? {} : { observer: metrics.bbsQueue }) },
   });
   // Read at start (after the keyring, which creates the development root it defaults to): a bad
   // GX_MEMBER_CA_* file stops the start instead of the first member's creation.

@@ -37,6 +37,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',
   VERIFIER_BUSY: 'Verifier busy',
+  SIGNER_BUSY: 'Signer busy',
   NOT_READY: 'Not ready',
   INTERNAL: 'Internal error',
 };
@@ -89,7 +90,7 @@ export function publicProblem(error: GxTrustError, instance: string | undefined,
  * trace per refused request). Shed requests are counted on /metrics instead.
  */
 export function isFault(error: GxTrustError): boolean {
-  return ERROR_STATUS[error.code] >= 500 && error.code !== 'VERIFIER_BUSY';
+  return ERROR_STATUS[error.code] >= 500 && error.code !== 'VERIFIER_BUSY' && error.code !== 'SIGNER_BUSY';
 }
 
 /** A body over GX_BODY_LIMIT_BYTES, however it was read. */

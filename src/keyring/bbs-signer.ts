@@ -32,7 +32,25 @@ export interface BbsSigningKey {
   signer(kid: string): BbsSigner;
 }
 
-type Pending = { resolve: (signature: Uint8Array) => void; reject: (error: Error) => void };
+type Pending = { resolve: (signature: Uint8Array) => void; reject: (error: Error) => void; queuedAt: number };
+
+/** Told of the signing queue's state (src/observability/metrics.ts turns these into gx_bbs_* metrics). */
+export interface BbsQueueObserver {
+  /** Signatures waiting behind the one being made, after every change. */
+  queued?(depth: number): void;
+  /** How long a signature waited before the thread began it. */
+  waited?(seconds: number): void;
+  /** A signature refused at once because the queue was full (SIGNER_BUSY). */
+  shed?(): void;
+}
+
+export interface BbsQueueOptions {
+  /** Most signatures waiting behind the one being made; past it one is refused at once with SIGNER_BUSY. Default 32. */
+  maxQueued?: number;
+  observer?: BbsQueueObserver;
+}
+
+export const DEFAULT_BBS_QUEUE_MAX = 32;
 
 /**
  * Compiled (dist/), the thread is bbs-thread.js beside this file; from source it starts as plain
@@ -52,16 +70,29 @@ export function bls12381G2PublicKeyBytes(publicKeyMultibase: string): Uint8Array
 /**
  * The BbsSigningKey over a key pair the keyring has loaded. One thread signs, one signature at a
  * time; it holds the process open only while a signature is pending (a CLI run ends when it is done).
+ *
+ * The queue in front of it is bounded: at 7-30 signatures a second, an unbounded queue let a burst
+ * of bbs-2023 issuances make every later one wait for all of them. Past `maxQueued` waiting, a
+ * signature is refused at once (503 SIGNER_BUSY with Retry-After), before anything is recorded.
  */
-export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: string): BbsSigningKey {
+export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: string, queue: BbsQueueOptions = {}): BbsSigningKey {
   const publicKey = bls12381G2PublicKeyBytes(publicKeyMultibase);
+  const maxQueued = queue.maxQueued ?? DEFAULT_BBS_QUEUE_MAX;
+  const observer = queue.observer ?? {};
   let thread: Worker | undefined;
   let nextId = 0;
+  // In the order the thread receives them, which is the order it signs them (bbs-thread.ts).
   const pending = new Map<number, Pending>();
+  // When the thread last answered: the signature after it began then, or when it arrived if later.
+  let lastAnsweredAt = 0;
+  // Seconds one signature takes on the thread (moving average), for the Retry-After of a refusal.
+  let secondsPerSignature = 0.1;
 
+  const depth = (): number => Math.max(0, pending.size - 1);
   const failAll = (error: Error) => {
     for (const { reject } of pending.values()) reject(error);
     pending.clear();
+    observer.queued?.(0);
   };
 
   const started = (): Worker => {
@@ -72,6 +103,12 @@ export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: 
       const waiting = pending.get(message.id);
       if (waiting === undefined) return;
       pending.delete(message.id);
+      const now = performance.now();
+      const began = Math.max(waiting.queuedAt, lastAnsweredAt);
+      lastAnsweredAt = now;
+      secondsPerSignature = 0.8 * secondsPerSignature + 0.2 * ((now - began) / 1000);
+      observer.waited?.((began - waiting.queuedAt) / 1000);
+      observer.queued?.(depth());
       if (pending.size === 0) worker.unref();
       if (message.signature !== undefined) waiting.resolve(new Uint8Array(message.signature));
       else waiting.reject(new GxTrustError('INTERNAL', `the BBS signature failed: ${message.error ?? 'no reason given'}`));
@@ -91,9 +128,20 @@ export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: 
 
   const multisign = ({ header, messages }: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
+      if (depth() >= maxQueued && pending.size > 0) {
+        observer.shed?.();
+        // When the queue ahead will have drained, at the pace the thread has been signing.
+        const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(pending.size * secondsPerSignature)));
+        reject(new GxTrustError('SIGNER_BUSY', `${depth()} BBS signatures are already waiting for the signing thread`, {
+          hint: 'Retry after the number of seconds in Retry-After',
+          retryAfterSeconds,
+        }));
+        return;
+      }
       const worker = started();
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, queuedAt: performance.now() });
+      observer.queued?.(depth());
       worker.ref();
       worker.postMessage({ id, header, messages });
     });

@@ -21,10 +21,15 @@ const data = workerData as BbsThreadData;
 const keyPair = (await Bls12381Multikey.from({ type: 'Multikey', publicKeyMultibase: data.publicKeyMultibase, secretKeyMultibase: data.secretKeyMultibase })) as BbsKeyPair;
 const signer = keyPair.signer();
 
+// One signature after the other, in the order they arrive: bbs-signer.ts reads when each began
+// from when the one before it was answered. (multisign has no real I/O, so this only makes sure.)
+let previous: Promise<unknown> = Promise.resolve();
 parentPort?.on('message', (request: { id: number; header: Uint8Array; messages: Uint8Array[] }) => {
-  signer.multisign({ header: request.header, messages: request.messages }).then(
-    (signature) => parentPort?.postMessage({ id: request.id, signature }),
-    (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+  previous = previous.then(() =>
+    signer.multisign({ header: request.header, messages: request.messages }).then(
+      (signature) => parentPort?.postMessage({ id: request.id, signature }),
+      (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    ),
   );
 });
 parentPort?.postMessage({ ready: true });

@@ -22,13 +22,13 @@ import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { issueCertificate } from './certificates.js';
 import { signingKeyOf, type Signer } from './signer.js';
-import { bbsSigningKeyOf, type BbsSigner } from './bbs-signer.js';
+import { bbsSigningKeyOf, type BbsQueueOptions, type BbsSigner } from './bbs-signer.js';
 import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 
 export type { Signer, SigningKey, SuiteSigner } from './signer.js';
-export { BBS_ALGORITHM, type BbsSigner } from './bbs-signer.js';
+export { BBS_ALGORITHM, DEFAULT_BBS_QUEUE_MAX, type BbsQueueObserver, type BbsQueueOptions, type BbsSigner } from './bbs-signer.js';
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
@@ -117,6 +117,8 @@ export interface LoadKeyringOptions {
   env: 'development' | 'production';
   keyFiles?: KeyFiles;
   clock?: Clock;
+  /** The bound on bbs-2023 signatures waiting for the BBS signing thread, and who is told of it (metrics). */
+  bbsQueue?: BbsQueueOptions;
 }
 
 /** Fragments are part of the public identity: credentials name them in `verificationMethod` / `kid`. */
@@ -717,7 +719,7 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
   }
   let bbsKey: BbsServiceKey | undefined;
   if (bls12381 !== undefined) {
-    const signingKey = bbsSigningKeyOf(bls12381.publicKeyMultibase, bls12381.secretKeyMultibase);
+    const signingKey = bbsSigningKeyOf(bls12381.publicKeyMultibase, bls12381.secretKeyMultibase, options.bbsQueue);
     const multikeyVerificationMethodId = fragment(F.multikeyBls12381);
     const didKey = didKeyIdentity(bls12381.publicKeyMultibase);
     // Only the two methods that publish this very key.

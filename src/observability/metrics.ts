@@ -7,7 +7,7 @@
  * are the report's check names; caches are named by their module.
  * @see https://prometheus.io/docs/practices/naming/
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VerificationReport } from '../verifying/index.js';
 
 /** Verification work timed separately: the report's checks, plus DID resolution inside 'proof'. */
@@ -24,6 +24,11 @@ export interface Metrics {
   observeCacheLookup(cache: string, hit: boolean): void;
   /** One verification refused because too many were waiting for a worker thread (VERIFIER_BUSY). */
   observeShed(): void;
+  /**
+   * The BBS signing thread's queue (src/keyring/bbs-signer.ts): `gx_bbs_signatures_queued`,
+   * `gx_bbs_signature_wait_seconds`, `gx_bbs_signatures_shed_total` (503 SIGNER_BUSY).
+   */
+  bbsQueue: { queued(depth: number): void; waited(seconds: number): void; shed(): void };
   /** A signing-policy decision: `gx_signatures_total{module,outcome}` (src/issuing/signing-policy.ts). */
   observeSigning(module: string, outcome: 'signed' | 'refused'): void;
   /** Rows the wallet sweep removed: `gx_wallet_swept_total{kind}` (offers, nonces, transactions). */
@@ -112,6 +117,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const bbsQueued = new Gauge({
+    name: 'gx_bbs_signatures_queued',
+    help: 'bbs-2023 signatures waiting for the BBS signing thread behind the one it is making',
+    registers: [registry],
+  });
+  const bbsWait = new Histogram({
+    name: 'gx_bbs_signature_wait_seconds',
+    help: 'How long a bbs-2023 signature waited for the BBS signing thread before it began',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const bbsShed = new Counter({
+    name: 'gx_bbs_signatures_shed_total',
+    help: 'bbs-2023 signatures refused with 503 SIGNER_BUSY because too many were waiting for the BBS signing thread',
+    registers: [registry],
+  });
+
   const signatures = new Counter({
     name: 'gx_signatures_total',
     help: 'Signatures with a key the service holds, by signing-policy module and outcome (signed, or refused by the policy)',
@@ -186,6 +208,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeCheckDuration: (check, seconds) => checkDurationOf(check).observe(seconds),
     observeCacheLookup: (cache, hit) => tally(cacheLookups, `l\n${cache}\n${hit}`, () => ({ cache, result: hit ? 'hit' : 'miss' })),
     observeShed: () => shed.inc(),
+    bbsQueue: {
+      queued: (depth) => bbsQueued.set(depth),
+      waited: (seconds) => bbsWait.observe(seconds),
+      shed: () => bbsShed.inc(),
+    },
     observeSigning: (module, outcome) => signatures.inc({ module, outcome }),
     observeWalletSweep: (swept) => {
       for (const kind of ['offers', 'nonces', 'transactions'] as const) walletSwept.inc({ kind }, swept[kind]);

@@ -99,12 +99,10 @@ export async function changeCredentialStatus(
     }
     if (suspension !== undefined) await change(suspension, false);
   }
-  // The labels that cover it follow, in the same transaction: a label vouches for what it covers.
-  if (changes.length > 0) changes.push(...(await labelChanges(store, [record.id], requested, { actor: principal.actor })));
   // A revocation depends on nothing but its own bit: a concurrent suspension or reinstatement
   // must not make it lose. Suspending and reinstating depend on the credential not being revoked.
   const decidedFrom = requested === 'revoked' ? read.filter((r) => r.listId === revocation?.listId && r.index === revocation.index) : read;
-  if (changes.length > 0) await setIfUnchanged(store, changes, decidedFrom);
+  if (changes.length > 0) await setWithLabels(store, changes, decidedFrom, record.id, requested, principal.actor);
 
   return { credentialId: record.id, status: await currentStatus(store, record.statusEntries) };
 }
@@ -183,13 +181,50 @@ async function setIfUnchanged(store: StatusChangeStore, changes: StatusBitChange
   try {
     await store.setStatusBits({ changes, expected });
   } catch (error) {
-    if (!isGxTrustError(error) || error.code !== 'CONFLICT') throw error;
-    throw new GxTrustError('CONFLICT', `the credential's status changed while this request was decided (${error.message})`, {
-      pointer: '/credentialStatus/0/status',
-      hint: 'A concurrent status change won; read the credential\'s status and send this request again if it still applies',
-      cause: error,
-    });
+    throw lostRace(error);
   }
+}
+
+function lostRace(error: unknown): unknown {
+  if (!isGxTrustError(error) || error.code !== 'CONFLICT') return error;
+  return new GxTrustError('CONFLICT', `the credential's status changed while this request was decided (${error.message})`, {
+    pointer: '/credentialStatus/0/status',
+    hint: 'A concurrent status change won; read the credential\'s status and send this request again if it still applies',
+    cause: error,
+  });
+}
+
+/** Decisions on labels made again when only a label moved meanwhile; past this many, 409 as any lost race. */
+const LABEL_ATTEMPTS = 5;
+
+/**
+ * The credential's own `changes` and those of the labels that cover it, in one transaction (a label
+ * vouches for what it covers), each compare-and-set on the values it was decided from. Two covered
+ * credentials changed at once both decide their label's change: the second used to write it again
+ * (a second "label revoked" entry). Now it finds the label moved under the lock; if the
+ * credential's own entries still hold what was read, only a label moved, and the credential's own
+ * change must not lose to its neighbour's: the labels are decided afresh and the write tried again.
+ */
+async function setWithLabels(store: StatusChangeStore, changes: StatusBitChange[], decidedFrom: StatusExpectation[], credentialId: string, status: CredentialStatusValue, actor: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const labels = await decideLabelChanges(store, [credentialId], status, { actor });
+    try {
+      await store.setStatusBits({ changes: [...changes, ...labels.changes], expected: [...decidedFrom, ...labels.expected] });
+      return;
+    } catch (error) {
+      const labelMoved = isGxTrustError(error) && error.code === 'CONFLICT' && labels.expected.length > 0 && (await stillHold(store, decidedFrom));
+      if (!labelMoved || attempt >= LABEL_ATTEMPTS) throw lostRace(error);
+    }
+  }
+}
+
+/** Whether each entry holds the value expected of it now (outside any lock: a retry re-checks under it). */
+async function stillHold(store: StatusChangeStore, expected: readonly StatusExpectation[]): Promise<boolean> {
+  for (const e of expected) {
+    const list = await store.getStatusList(e.listId);
+    if (list === undefined || getStatusValue(list.bits, e.index, list.statusSize) !== Number(e.value)) return false;
+  }
+  return true;
 }
 
 /**
@@ -266,17 +301,38 @@ export async function labelChanges(
   status: CredentialStatusValue,
   why: { actor: string; reason?: string },
 ): Promise<StatusBitChange[]> {
+  // Onboarding's supersession writes these with the issuance, unchecked: no `previous` is claimed.
+  return (await decideLabelChanges(store, changed, status, why, false)).changes;
+}
+
+/**
+ * labelChanges, with the label entries each change was decided from: what the write expects them
+ * to hold still under the lists' locks (compare-and-set, as the credential's own change). A label's
+ * revocation depends on its revocation bit only; suspending or lifting it, on both. With
+ * `compareAndSet`, each audit entry carries the `previous` value the write will check.
+ */
+async function decideLabelChanges(
+  store: StatusChangeStore,
+  changed: readonly string[],
+  status: CredentialStatusValue,
+  why: { actor: string; reason?: string },
+  compareAndSet = true,
+): Promise<{ changes: StatusBitChange[]; expected: StatusExpectation[] }> {
   const changes: StatusBitChange[] = [];
+  const expected: StatusExpectation[] = [];
   const seen = new Set<string>();
   for (const coveredId of changed) {
     for (const { labelId } of await store.labelsCovering(coveredId)) {
       if (seen.has(labelId)) continue;
       const label = await store.getCredential(labelId);
       if (label === undefined) continue;
-      const labelStatus = await currentStatus(store, label.statusEntries);
-      if (labelStatus === 'revoked') continue;
       const revocation = label.statusEntries.find((e) => e.purpose === 'revocation');
       const suspension = label.statusEntries.find((e) => e.purpose === 'suspension');
+      // Each bit read once, and the decision and its expectations made from that one reading.
+      const revoked = revocation !== undefined && (await bitOf(store, revocation));
+      const suspended = suspension !== undefined && (await bitOf(store, suspension));
+      const labelStatus: CredentialStatusValue = revoked ? 'revoked' : suspended ? 'suspended' : 'active';
+      if (labelStatus === 'revoked') continue;
       const reason = `${why.reason ?? `the covered credential ${coveredId} is ${status === 'active' ? 'reinstated' : status}`}`;
       const labelWhy = { actor: why.actor, reason, coveredCredential: coveredId };
       let entry: StatusEntryRecord | undefined;
@@ -293,10 +349,13 @@ export async function labelChanges(
       }
       if (entry === undefined) continue;
       seen.add(labelId);
-      changes.push(bitChange(label, entry, value, { ...labelWhy, status: labelStatusNow }));
+      const previous = entry === revocation ? revoked : suspended;
+      changes.push(bitChange(label, entry, value, { ...labelWhy, status: labelStatusNow, ...(compareAndSet ? { previous: Number(previous) } : {}) }));
+      const read = (e: StatusEntryRecord | undefined, v: boolean): StatusExpectation[] => (e === undefined ? [] : [{ listId: e.listId, index: e.index, value: v }]);
+      expected.push(...read(revocation, revoked), ...(entry === revocation ? [] : read(suspension, suspended)));
     }
   }
-  return changes;
+  return { changes, expected };
 }
 
 /** Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as in force: not ours to judge). */

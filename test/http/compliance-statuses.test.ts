@@ -77,6 +77,7 @@ interface Row {
 
 const JSON_TYPE = 'application/json';
 const VP_JWT = 'application/vp+jwt';
+const GENERIC_JWT = 'application/jwt';
 const GAIA_X = ['/api/credential-offers/standard-compliance', '/api/credential-offers/label-level-1'];
 
 const ROWS: [string, Row][] = [
@@ -99,6 +100,10 @@ const ROWS: [string, Row][] = [
   ['403 a connector key', { path: '/compliance', body: 'vpJwt', type: VP_JWT, as: 'connector', status: 403, code: 'FORBIDDEN' }],
   ['403 a member key, for another holder\'s presentation', { path: '/compliance', body: 'vpJwt', type: VP_JWT, as: 'otherMember', status: 403, code: 'FORBIDDEN' }],
   ['415 a body that is neither JSON nor a JWT', { path: '/compliance', body: 'vpJwt', type: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }],
+  // RFC 7519's generic type, as clients that send a VP-JWT to the verify routes use it.
+  ['201 issued, a VP-JWT as application/jwt', { path: '/compliance', body: 'vpJwt', type: GENERIC_JWT, status: 201, outcome: 'issued' }],
+  ['200 dry run passed, a VP-JWT as application/jwt', { path: '/compliance?dryRun=true', body: 'vpJwt', type: GENERIC_JWT, status: 200, outcome: 'dry-run-passed' }],
+  ['400 a credential, not a presentation (JWT as application/jwt)', { path: '/compliance', body: 'credentialJwt', type: GENERIC_JWT, status: 400, code: 'INVALID_INPUT' }],
 
   // The Gaia-X paths: the label, or problem+json.
   ...GAIA_X.flatMap((path): [string, Row][] => [

@@ -3,8 +3,11 @@
  * table's `mediaTypes`): POST /credentials/verify reads `application/vc+jwt`, POST
  * /presentations/verify `application/vp+jwt`. Any other route answers 415 before reading it, its
  * hint naming the routes that do, rather than handing the text to a JSON schema (a 400 that
- * says the body is not an object).
+ * says the body is not an object). RFC 7519's generic `application/jwt` is read where a JWT is what
+ * the route takes (the verify routes, and a VP-JWT at POST /danube/validate and POST /compliance),
+ * never at POST /credentials/issue.
  */
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 
@@ -49,6 +52,20 @@ describe('JWT request bodies', () => {
     expect(refused.body.hint).toContain('Content-Type: application/json');
     expect(refused.body.hint).toContain(`${contentType} is read by`);
     expect(refused.body.hint).toContain(reader);
+  });
+
+  it('POST /danube/validate reads a VP-JWT sent as application/jwt as it reads one sent as application/vp+jwt', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const presentation = { '@context': [V2], type: ['VerifiablePresentation'], verifiableCredential: [{ '@context': V2, type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${vcJwt}` }] };
+    const vpJwt = await new SignJWT(presentation).setProtectedHeader({ alg: 'ES256', typ: 'vp+jwt' }).sign(privateKey);
+    const asVpJwt = await postJson(`${svc.url}/danube/validate`, vpJwt, { 'content-type': 'application/vp+jwt' });
+    expect(asVpJwt.status, asVpJwt.text).toBe(200);
+    const asJwt = await postJson(`${svc.url}/danube/validate`, vpJwt, { 'content-type': 'application/jwt' });
+    expect(asJwt.status, asJwt.text).toBe(200);
+    expect(asJwt.body).toEqual(asVpJwt.body);
+    // It was read as the presentation: the credential inside was decoded from its JWT and checked.
+    expect(asJwt.body.warnings).toEqual([expect.stringContaining('decoded from JWTs')]);
+    expect(asJwt.body.findings.length).toBeGreaterThan(0);
   });
 
   it('answers 415 to a COSE media type, which no route reads as a body', async () => {

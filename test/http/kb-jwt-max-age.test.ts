@@ -1,7 +1,8 @@
 /**
  * The verifier's bound on an SD-JWT key binding JWT's age, over HTTP: by default 300 s beyond the
  * clock skew (GX_CLOCK_SKEW_SECONDS, 300 s), `options.keyBindingMaxAge` per request on
- * POST /credentials/verify and /presentations/verify, GX_KB_JWT_MAX_AGE_SECONDS per deployment.
+ * POST /credentials/verify and /presentations/verify (`?keyBindingMaxAge=` for a bare SD-JWT body),
+ * GX_KB_JWT_MAX_AGE_SECONDS per deployment.
  * The SD-JWTs and their key binding JWTs are made by @sd-jwt/core, the issuer and holder keys by
  * node:crypto (the issuer on did:jwk, which the service resolves without a fetch).
  */
@@ -85,6 +86,64 @@ describe('the maximum age of a key binding JWT, by default and per request', () 
     const refused = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: await presentedSecondsAgo(0), options: { keyBindingMaxAge: value } });
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body.pointer).toBe('/options/keyBindingMaxAge');
+  });
+});
+
+describe('?keyBindingMaxAge= for a bare SD-JWT body', () => {
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startService();
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  const bare = (path: string, body: string, type: string, query = '') => postJson(`${svc.url}${path}${query}`, body, { 'content-type': type });
+
+  it('POST /credentials/verify (application/vc+sd-jwt) accepts the old one when longer, refuses a recent one when shorter', async () => {
+    const old = await presentedSecondsAgo(900);
+    const byDefault = await bare('/credentials/verify', old, 'application/vc+sd-jwt');
+    expect(byDefault.status, byDefault.text).toBe(422);
+    expect(holderBinding(byDefault.body)).toMatchObject({ code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+    const longer = await bare('/credentials/verify', old, 'application/vc+sd-jwt', '?keyBindingMaxAge=3600');
+    expect(longer.status, longer.text).toBe(200);
+    expect(holderBinding(longer.body)).toMatchObject({ verified: true });
+    const recent = await presentedSecondsAgo(400);
+    const shorter = await bare('/credentials/verify', recent, 'application/vc+sd-jwt', '?keyBindingMaxAge=60');
+    expect(shorter.status, shorter.text).toBe(422);
+    expect(holderBinding(shorter.body)).toMatchObject({ code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+    expect((await bare('/credentials/verify', recent, 'application/vc+sd-jwt')).status).toBe(200);
+  });
+
+  it('POST /presentations/verify (application/vp+sd-jwt) applies it to the credentials the presentation holds', async () => {
+    const vp = await presentationHolding(await presentedSecondsAgo(900));
+    const refused = await bare('/presentations/verify', vp, 'application/vp+sd-jwt');
+    expect(refused.status, refused.text).toBe(422);
+    expect(holderBinding(refused.body.credentials[0])).toMatchObject({ code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+    const accepted = await bare('/presentations/verify', vp, 'application/vp+sd-jwt', '?keyBindingMaxAge=3600');
+    expect(accepted.status, accepted.text).toBe(200);
+  });
+
+  it.each(['-1', '1.5', '86401', '1e3', '0x10', '', 'abc', '300&keyBindingMaxAge=600'])('refuses ?keyBindingMaxAge=%s: 400 at /keyBindingMaxAge with a hint', async (value) => {
+    const refused = await bare('/credentials/verify', await presentedSecondsAgo(0), 'application/vc+sd-jwt', `?keyBindingMaxAge=${value}`);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/keyBindingMaxAge', hint: expect.stringContaining('86400') });
+  });
+
+  it('takes 0 and 86400, the bounds of options.keyBindingMaxAge', async () => {
+    const old = await presentedSecondsAgo(900);
+    expect((await bare('/credentials/verify', old, 'application/vc+sd-jwt', '?keyBindingMaxAge=86400')).status).toBe(200);
+    // 0: only the clock skew (300 s) is left.
+    expect((await bare('/credentials/verify', await presentedSecondsAgo(0), 'application/vc+sd-jwt', '?keyBindingMaxAge=0')).status).toBe(200);
+    const beyondSkew = await bare('/credentials/verify', await presentedSecondsAgo(400), 'application/vc+sd-jwt', '?keyBindingMaxAge=0');
+    expect(beyondSkew.status, beyondSkew.text).toBe(422);
+    expect(holderBinding(beyondSkew.body)).toMatchObject({ code: 'VALIDITY_PERIOD', pointer: '/kb-jwt/iat' });
+  });
+
+  it('refuses it beside a JSON body, which sets options.keyBindingMaxAge instead', async () => {
+    const refused = await postJson(`${svc.url}/credentials/verify?keyBindingMaxAge=3600`, { verifiableCredential: await presentedSecondsAgo(900) });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/keyBindingMaxAge', hint: expect.stringContaining('options.keyBindingMaxAge') });
   });
 });
 

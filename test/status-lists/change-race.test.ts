@@ -3,8 +3,11 @@
  * SQLite connections on one file; two PostgreSQL pools on one schema when GX_TEST_DATABASE_URL is
  * set), as two replicas would make them. A change is decided from values read before its
  * transaction; the store applies it only if they still hold under the list's lock, so a losing
- * request is 409 and every audit entry's `previous` is the value the entry really had.
+ * request is 409 and every audit entry's `previous` is the value the entry really had. The labels
+ * that follow a covered credential are changed the same way: once, however many of the credentials
+ * they cover change at once.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getStatusValue } from '../../src/status-lists/bitstring.js';
 import { changeCredentialStatus, changeStatusValue } from '../../src/status-lists/change-status.js';
@@ -132,6 +135,41 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
       expect(revokedAt).toBeGreaterThan(0);
       expect(changes.slice(revokedAt + 1)).toEqual([]);
       expectConsistentLog(changes);
+    }
+  });
+
+  /** A label (a credential of its own, with its entries) covering `count` credentials, as a compliance decision records it. */
+  async function labelOver(count: number): Promise<{ label: { id: string }; covered: { id: string }[] }> {
+    const covered = await Promise.all(Array.from({ length: count }, () => issue()));
+    const label = await issue();
+    await stores[0]!.recordDecision({
+      id: `urn:uuid:${randomUUID()}`,
+      decision: { outcome: 'issued' },
+      audit: makeAuditInput(),
+      coverage: covered.map((c) => ({ labelId: label.id, credentialId: c.id, digestSRI: `sha256-${c.id}` })),
+    });
+    return { label, covered };
+  }
+
+  it.each([
+    { status: 'revoked' as const, purpose: 'revocation' },
+    { status: 'suspended' as const, purpose: 'suspension' },
+  ])('changes a label to $status once when the credentials it covers are $status at once; each of them wins, and the label entry records its previous value', async ({ status, purpose }) => {
+    // Each round gates every writer until all have decided: on the code before, each of them
+    // decided the label's change from the same reading and wrote it again.
+    for (let round = 0; round < 3; round += 1) {
+      const { label, covered } = await labelOver(4);
+      const gate = writingTogether(stores, covered.length);
+      const results = await Promise.allSettled(covered.map((c, i) => changeCredentialStatus(gate.stores[i % 2]!, { credentialId: c.id, status }, ADMIN)));
+      expect(gate.arrived()).toBeGreaterThanOrEqual(covered.length);
+      // A credential's own change depends on its own entries only: a neighbour's label change does not make it lose.
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(covered.map(() => status));
+      for (const c of covered) expect(await changesOf(c.id)).toMatchObject([{ status, statusPurpose: purpose, previous: '0x0' }]);
+      const labelChanges = await changesOf(label.id);
+      expect(labelChanges).toEqual([
+        expect.objectContaining({ status, statusPurpose: purpose, previous: '0x0', value: true, coveredCredential: expect.toBeOneOf(covered.map((c) => c.id)) }),
+      ]);
+      expectConsistentLog(labelChanges);
     }
   });
 });

@@ -90,10 +90,12 @@ async function addProof(
     if (fault !== undefined) throw problemOf(fault);
     return await jsigs.sign(copy, { suite, purpose, documentLoader });
   } catch (error) {
-    const { code, message, pointer } = classifyError(error, document, 'INTERNAL');
+    const { code, message, pointer, retryAfterSeconds } = classifyError(error, document, 'INTERNAL');
     throw new GxTrustError(code, `cannot add a ${signer.cryptosuite} proof: ${message}`, {
       cause: error,
       ...(pointer === undefined ? {} : { pointer }),
+      // A refusal to come back later (SIGNER_BUSY) keeps its Retry-After.
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds, hint: 'Retry after the number of seconds in Retry-After' }),
       ...(code === 'SAFE_MODE_VIOLATION'
         ? { hint: 'Every term must be defined by a context in the allowed set; an undefined term would not be signed' }
         : {}),

@@ -377,6 +377,8 @@ export interface ClassifiedError {
   code: ErrorCode;
   message: string;
   pointer?: string;
+  /** A refusal to retry later (SIGNER_BUSY from the BBS signer): the answer's Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -397,6 +399,7 @@ export function classifyError(error: unknown, document: unknown, fallback: Error
     if (isGxTrustError(current)) {
       const found: ClassifiedError = { code: current.code, message: current.message };
       if (current.pointer !== undefined) found.pointer = current.pointer;
+      if (current.retryAfterSeconds !== undefined) found.retryAfterSeconds = current.retryAfterSeconds;
       return found;
     }
     const record = current as { name?: unknown; message?: unknown; cause?: unknown; details?: unknown; errors?: unknown; error?: unknown };

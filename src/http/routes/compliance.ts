@@ -125,7 +125,9 @@ export const complianceRoutes: readonly Route<ComplianceRouteDependencies>[] = [
     method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
     // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP) or {presentation, options}: the handler tells them apart.
-    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt'], parse: 'handler' },
+    // application/jwt (RFC 7519's generic type, as the verify routes read it) for clients that send a
+    // VP-JWT as such; a JWT that is not a presentation is 400 as under application/vp+jwt.
+    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt'], parse: 'handler' },
     query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3', vcid: 'The id to give the issued credential (when the body is the presentation itself)' },
     responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant (unsigned presentations included): findings with JSON pointers' }, 400: problem('Not a presentation at all, or a bad option'), 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type') },
     async handler(context, deps: ComplianceRouteDependencies) {

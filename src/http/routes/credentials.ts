@@ -4,9 +4,10 @@ import { IssueOptions } from '../../issuing/index.js';
 import { StatusOption } from '../../issuing/vc-api-options.js';
 import type { ScopedSigner } from '../../issuing/signing-policy.js';
 import type { VerificationReport, Verifier, VerifyOptions as VerifierOptions } from '../../verifying/index.js';
+import { GxTrustError } from '../../errors.js';
 import { MAX_KEY_BINDING_MAX_AGE_SECONDS } from '../../verifying/types.js';
 import { examples } from '../openapi/examples.js';
-import { BAD_INPUT, problem, RATE_LIMITED, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
+import { BAD_INPUT, problem, RATE_LIMITED, SIGNER_BUSY, SIGNING_REFUSED, UNAUTHORIZED, VERIFIER_BUSY } from '../openapi/responses.js';
 import { IssuedCredential, VerificationReport as VerificationReportSchema } from '../openapi/schemas.js';
 import { parseBody, requireBody } from '../parse.js';
 import type { CanonicalizationBudget, RateLimitedRequest } from '../rate-limit.js';
@@ -72,10 +73,44 @@ export function withCanonicalizationBudget(
   return budget === undefined ? options : { ...options, admitCanonicalization: budget(request) };
 }
 
+/** Query parameters the verify routes read for a bare token body (a JSON body has `options`). */
+export const VERIFY_QUERY = {
+  challenge: 'For a compact JWT body',
+  domain: 'For a compact JWT body',
+  keyBindingMaxAge: `For a compact JWT or SD-JWT body: seconds (an integer from 0 to ${MAX_KEY_BINDING_MAX_AGE_SECONDS}), as options.keyBindingMaxAge`,
+} as const;
+
+const SECONDS = /^(?:0|[1-9][0-9]{0,5})$/;
+
+/**
+ * `?keyBindingMaxAge=` of a bare token body, in the bounds of options.keyBindingMaxAge: a bare
+ * SD-JWT had no way to set it. A JSON body sets it in its options; the query parameter beside one
+ * is refused rather than ignored, since a caller that meant to narrow the window would not know.
+ */
+function keyBindingMaxAgeOf(query: Readonly<Record<string, unknown>>, bare: boolean): number | undefined {
+  const raw = query['keyBindingMaxAge'];
+  if (raw === undefined) return undefined;
+  const at = { pointer: '/keyBindingMaxAge' };
+  if (!bare) {
+    throw new GxTrustError('INVALID_INPUT', 'the keyBindingMaxAge query parameter is for a bare token body; this body is JSON', {
+      ...at,
+      hint: 'Set options.keyBindingMaxAge in the JSON body instead',
+    });
+  }
+  const seconds = typeof raw === 'string' && SECONDS.test(raw) ? Number(raw) : Number.NaN;
+  if (!(seconds <= MAX_KEY_BINDING_MAX_AGE_SECONDS)) {
+    throw new GxTrustError('INVALID_INPUT', `keyBindingMaxAge must be a whole number of seconds from 0 to ${MAX_KEY_BINDING_MAX_AGE_SECONDS}, got ${JSON.stringify(raw)}`, {
+      ...at,
+      hint: `Send ?keyBindingMaxAge= once, with an integer from 0 to ${MAX_KEY_BINDING_MAX_AGE_SECONDS} (digits only)`,
+    });
+  }
+  return seconds;
+}
+
 /**
  * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt, or a
  * bare SD-JWT as application/vc+sd-jwt or application/vp+sd-jwt (the body is then its text): a bare
- * one takes its challenge and domain from the query, a JSON body from its `options`.
+ * one takes its challenge, domain and keyBindingMaxAge from the query, a JSON body from its `options`.
  */
 export function verificationInputOf(
   body: unknown,
@@ -83,12 +118,17 @@ export function verificationInputOf(
   field: 'verifiableCredential' | 'verifiablePresentation',
   schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
 ): VerificationInput {
+  const keyBindingMaxAge = keyBindingMaxAgeOf(query, typeof body === 'string');
   if (typeof body === 'string') {
     const challenge = typeof query['challenge'] === 'string' ? query['challenge'] : undefined;
     const domain = typeof query['domain'] === 'string' ? query['domain'] : undefined;
     return {
       input: body.trim(),
-      options: { ...(challenge === undefined ? {} : { challenge }), ...(domain === undefined ? {} : { domain }) },
+      options: {
+        ...(challenge === undefined ? {} : { challenge }),
+        ...(domain === undefined ? {} : { domain }),
+        ...(keyBindingMaxAge === undefined ? {} : { keyBindingMaxAge }),
+      },
     };
   }
   const parsed = parseBody(schema as z.ZodType<Record<string, unknown>>, requireBody(body));
@@ -139,7 +179,7 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
     method: 'post', path: '/credentials/issue', operationId: 'issueCredential', tag: 'Credentials', roles: ['member'], signing: 'credentials-api',
     summary: 'Issue a credential signed by the service, recorded with its audit entry (Idempotency-Key honoured)',
     request: { schema: IssueCredentialRequest, example: examples.issueCredential },
-    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED },
+    responses: { 201: { description: 'The signed credential', schema: IssuedCredential }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: problem('The role may not call this, or may not sign as the issuer named'), 422: SIGNING_REFUSED, 429: RATE_LIMITED, 503: SIGNER_BUSY },
     async handler(context, deps: CredentialRouteDependencies) {
       const body = context.body;
       // The signing policy decides as whom and what: only as the issuer the credential names (400
@@ -178,7 +218,7 @@ export const credentialRoutes: readonly Route<CredentialRouteDependencies>[] = [
     method: 'post', path: '/credentials/verify', operationId: 'verifyCredential', tag: 'Credentials', anonymousVerify: true,
     summary: 'Verify a credential in any supported proof format; a bare compact JWT may be sent as application/vc+jwt, an SD-JWT as application/vc+sd-jwt',
     request: { schema: VerifyCredentialRequest, example: examples.verifyCredential, mediaTypes: ['application/json', 'application/vc+jwt', 'application/vc+ld+json+jwt', 'application/vc+ld+jwt', 'application/jwt', 'application/vc+sd-jwt'], parse: 'handler' },
-    query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
+    query: VERIFY_QUERY,
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiableCredential', VerifyCredentialRequest, (verifier, input, options) => verifier.verifyCredential(input, options)),
   }),

@@ -100,7 +100,8 @@ export const danubeRoutes: readonly Route<DanubeRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/danube/validate', operationId: 'validateDanube', tag: 'Danube',
     summary: 'Check a self-description against the Danube shapes and Trust Framework rules (issues nothing)',
-    request: { schema: DanubeValidateRequest, example: examples.validateDanube, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt'], parse: 'handler' },
+    // application/jwt as POST /compliance takes it: a VP-JWT sent under RFC 7519's generic type.
+    request: { schema: DanubeValidateRequest, example: examples.validateDanube, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt'], parse: 'handler' },
     responses: { 200: { description: 'Findings with JSON pointers into what was sent', schema: DanubeValidation }, 400: problem('Invalid input, or a self-description over the size limits (GRAPH_TOO_LARGE)'), 429: RATE_LIMITED, 503: VERIFIER_BUSY },
     /**
      * Shapes and Trust Framework rules, findings with JSON pointers into what was sent. Never issues

@@ -6,7 +6,7 @@ import { examples } from '../openapi/examples.js';
 import { BAD_INPUT, FORBIDDEN, UNAUTHORIZED } from '../openapi/responses.js';
 import { SignedPresentation } from '../openapi/schemas.js';
 import { defineRoute, json, text, type Route } from '../route.js';
-import { VERIFY_RESPONSES, verifyHandler, VerifyPresentationRequest, type VerifyRouteDependencies } from './credentials.js';
+import { VERIFY_QUERY, VERIFY_RESPONSES, verifyHandler, VerifyPresentationRequest, type VerifyRouteDependencies } from './credentials.js';
 
 export const ProvePresentationRequest = z.strictObject({
   presentation: z.record(z.string(), z.unknown()),
@@ -42,7 +42,7 @@ export const presentationRoutes: readonly Route<PresentationRouteDependencies>[]
     method: 'post', path: '/presentations/verify', operationId: 'verifyPresentation', tag: 'Presentations', anonymousVerify: true,
     summary: 'Verify a presentation and every credential it holds; a compact JWT may be sent as application/vp+jwt, an SD-JWT as application/vp+sd-jwt',
     request: { schema: VerifyPresentationRequest, example: examples.verifyPresentation, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt', 'application/vp+sd-jwt'], parse: 'handler' },
-    query: { challenge: 'For a compact JWT body', domain: 'For a compact JWT body' },
+    query: VERIFY_QUERY,
     responses: VERIFY_RESPONSES,
     handler: verifyHandler('verifiablePresentation', VerifyPresentationRequest, (verifier, input, options) => verifier.verifyPresentation(input, options)),
   }),
