@@ -104,7 +104,14 @@ interface TermDefinition {
   protected?: boolean;
 }
 
+const SETTLED = Symbol('settled');
+const CLONED_FROM = Symbol('clonedFrom');
+const PARENT_KEY = Symbol('parentKey');
+
 interface ActiveContext {
+  [SETTLED]?: true;
+  [CLONED_FROM]?: ActiveContext;
+  [PARENT_KEY]?: object;
   mappings: Map<string, unknown> | SharedTermDefinitions;
   protected: Record<string, boolean>;
   inverse: unknown;
@@ -191,7 +198,10 @@ function shareDefinitions(this: ActiveContext): ActiveContext {
   if ('@language' in this) child['@language'] = this['@language'];
   if ('@vocab' in this) child['@vocab'] = this['@vocab'];
   const parentKey = keyOf(this);
-  if (parentKey !== undefined) clones.set(child, { parent: this, parentKey });
+  if (parentKey !== undefined) {
+    child[CLONED_FROM] = this;
+    child[PARENT_KEY] = parentKey;
+  }
   return child;
 }
 
@@ -233,10 +243,12 @@ function initialContexts(): ActiveContext[] {
 // never turned into a result: the next call processes the context again and fails again.
 // ---------------------------------------------------------------------------------------------
 
-/** A clone made by shareDefinitions, with the parent it copied and that parent's key then. */
-const clones = new WeakMap<ActiveContext, { parent: ActiveContext; parentKey: object }>();
-/** Contexts jsonld no longer writes: the initial contexts and processed results. */
-const settled = new WeakSet<ActiveContext>();
+/**
+ * Marks on the context objects themselves (symbols: jsonld neither sees nor copies them, and a
+ * WeakMap entry per clone cost more than the rest of the clone): SETTLED on the contexts jsonld no
+ * longer writes (the initial contexts and processed results); CLONED_FROM and PARENT_KEY on a clone
+ * made by shareDefinitions, the parent it copied and that parent's key then.
+ */
 /** The tokens standing for the clones of a key: `clone` (previous context as the parent's) and `wrap` (the parent as previous context). */
 const cloneTokens = new WeakMap<object, { clone?: object; wrap?: object }>();
 
@@ -247,10 +259,10 @@ const sameField = (a: ActiveContext, b: ActiveContext, field: '@base' | '@langua
 
 /** The key standing for this context's content, or undefined when it may have been written since it was made. */
 function keyOf(context: ActiveContext): object | undefined {
-  if (settled.has(context)) return context;
-  const made = clones.get(context);
-  if (made === undefined) return undefined;
-  const { parent, parentKey } = made;
+  if (context[SETTLED] === true) return context;
+  const parent = context[CLONED_FROM];
+  const parentKey = context[PARENT_KEY];
+  if (parent === undefined || parentKey === undefined) return undefined;
   if (!(context.mappings instanceof SharedTermDefinitions) || context.mappings.written) return undefined;
   for (const field in context) if (!CLONE_FIELDS.has(field)) return undefined;
   if (!sameField(context, parent, '@base') || !sameField(context, parent, '@language') || !sameField(context, parent, '@vocab')) return undefined;
@@ -389,7 +401,7 @@ function installProcessedContextReuse(): void {
   };
   resolvedContextPrototype.setProcessed = function setProcessedByKey(activeCtx, processed) {
     if (!isProcessed(processed)) return;
-    settled.add(processed.context);
+    processed.context[SETTLED] = true;
     if (!baseFree(this.document) || dependsOnOverride.has(processed.context)) return;
     const key = keyOf(activeCtx);
     if (key === undefined) return;
@@ -424,7 +436,7 @@ let installed = false;
 export function shareActiveContextDefinitions(): void {
   for (const initial of initialContexts()) {
     initial.clone = shareDefinitions;
-    settled.add(initial);
+    initial[SETTLED] = true;
   }
   if (!installed) {
     installed = true;
