@@ -344,7 +344,8 @@ function createRouteDependencies(deps: {
 }
 
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
-  // jsonld's active contexts share term definitions instead of deep-copying them (active-context.ts).
+  // jsonld's active contexts share term definitions instead of deep-copying them, and processed
+  // contexts are reused across calls by content (active-context.ts).
   shareActiveContextDefinitions();
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, ...(overrides.logDestination === undefined ? {} : { destination: overrides.logDestination }) });

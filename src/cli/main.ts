@@ -21,6 +21,7 @@ import { register as registerCredentials, verifyFolder, DEFAULT_CONCURRENCY } fr
 import { register as registerCompliance } from './commands/compliance.js';
 import { register as registerPresent } from './commands/present.js';
 import { isProgram } from '../is-program.js';
+import { shareActiveContextDefinitions } from '../document-loader/active-context.js';
 
 export const EXIT = { ok: 0, notVerified: 1, usage: 2, failure: 3 } as const;
 
@@ -169,6 +170,9 @@ export function buildProgram(): Command {
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // Offline commands read JSON-LD without a service: they get the same processed-context reuse,
+  // and with it the refusals jsonld's own cache can skip (active-context.ts).
+  shareActiveContextDefinitions();
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
