@@ -45,7 +45,7 @@ export interface RecordsRow {
 }
 
 /** Named as the service's did:web: the VC-API signs only as the issuer a credential names. */
-const credential = (issuer: string, i: number) => ({
+export const credential = (issuer: string, i: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
   issuer,
@@ -65,7 +65,7 @@ interface Round {
  * the thread's stat in clock ticks (10 ms at the usual 100 Hz, too coarse for short rounds).
  * process.cpuUsage() cannot tell it from the writer, checkpoint and GC threads.
  */
-const eventLoopCpu: () => number | undefined = (() => {
+export const eventLoopCpu: () => number | undefined = (() => {
   const task = `/proc/self/task/${process.pid}`;
   try {
     const ns = Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]);
