@@ -13,7 +13,7 @@ import type { CredentialVisibility, StatusBitChange } from '../storage/store.js'
 import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
-import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
+import { claimsOfSignedJwt, type IssueOptions, type IssuedCredential, type Issuer, type PresentOptions, type SignedPresentation } from './index.js';
 import type { StatusSlot } from '../status-lists/allocator.js';
 import { GxTrustError } from '../errors.js';
 import { slotsOf, statusRequestsIn, type StatusOption } from './vc-api-options.js';
@@ -126,7 +126,7 @@ export function createRecordingIssuer(deps: {
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       // A vc+sd-jwt is kept with every disclosure, and recorded as the credential they rebuild.
       const text = issued.format === 'ldp_vc' ? JSON.stringify(issued.verifiableCredential) : issued.format === 'vc+cose' ? issued.cose : issued.jwt;
-      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
+      const document: JsonObject = issued.format === 'vc+jwt' ? (claimsOfSignedJwt(issued) ?? decodePayload(issued.jwt)) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
       crashAt('before-commit'); // TEST-ONLY fault hook
       await record({
         text,
