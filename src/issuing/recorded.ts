@@ -5,7 +5,7 @@
  * key, (4) answer. If the database is down the caller gets 503 and the signed credential is dropped.
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { memberOfActor } from '../access/principal.js';
@@ -76,7 +76,8 @@ function statusSlots(option: RecordedIssueOptions['credentialStatus'], profile: 
 }
 
 export function sha256Digest(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  // One-shot (Node >= 20.12): no Hash object per issuance.
+  return `sha256:${hash('sha256', text, 'hex')}`;
 }
 
 export function createRecordingIssuer(deps: {
