@@ -6,8 +6,9 @@
  * the signing policy, records and audit) and a bare issuer over the same keys, several requests in
  * flight as an HTTP server would have them; the ratio says what the policy and the records cost.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,14 +26,26 @@ export interface RecordsRow {
   p99Ms: number;
   /** Process CPU (user + system, every thread) per operation, median of the rounds. */
   cpuUsPerOp: number;
+  /**
+   * CPU of the event loop's own thread per operation, median of the rounds; undefined where
+   * /proc/self/task is not readable (not Linux).
+   */
+  eventLoopUsPerOp?: number | undefined;
   /** Recorded throughput over sign-only throughput of the same format: the median of the rounds' ratios. */
   ratio?: number;
   /** Each round's ratio, in order. */
   roundRatios?: number[];
+  /**
+   * Sign-only event-loop µs per operation over recorded event-loop µs per operation: the median of
+   * the rounds' ratios. With a signature and a recorded issuance both bound by the event loop (the
+   * writer and checkpoint threads take a core of their own), this is the throughput ratio a quiet
+   * 2-core machine would show; unlike wall time it hardly moves when other processes take the cores.
+   */
+  eventLoopRatio?: number | undefined;
 }
 
 /** Named as the service's did:web: the VC-API signs only as the issuer a credential names. */
-const credential = (issuer: string, i: number) => ({
+export const credential = (issuer: string, i: number) => ({
   '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
   type: ['VerifiableCredential'],
   issuer,
@@ -42,13 +55,45 @@ const credential = (issuer: string, i: number) => ({
 interface Round {
   opsPerSecond: number;
   cpuUsPerOp: number;
+  eventLoopUsPerOp: number | undefined;
   latencies: number[];
 }
+
+/**
+ * CPU time of this process's main thread (the event loop; its task id is the process id), in µs:
+ * the scheduler's nanosecond count (schedstat) where the kernel keeps it, else utime + stime of
+ * the thread's stat in clock ticks (10 ms at the usual 100 Hz, too coarse for short rounds).
+ * process.cpuUsage() cannot tell it from the writer, checkpoint and GC threads.
+ */
+export const eventLoopCpu: () => number | undefined = (() => {
+  const task = `/proc/self/task/${process.pid}`;
+  try {
+    const ns = Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]);
+    if (Number.isFinite(ns) && ns > 0) return () => Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    // No schedstat (CONFIG_SCHED_INFO off): the clock-tick counters below.
+  }
+  try {
+    const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const read = () => {
+      // The command name may hold spaces and parentheses: the fields follow the last ')'.
+      const stat = readFileSync(`${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of proc(5), 12 and 13 after the state field (index 0 here).
+      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+    };
+    read();
+    return read;
+  } catch {
+    return () => undefined;
+  }
+})();
 
 async function measure(iterations: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
   const cpu = process.cpuUsage();
+  const loop = eventLoopCpu();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -62,7 +107,9 @@ async function measure(iterations: number, inFlight: number, op: (i: number) => 
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { opsPerSecond: iterations / seconds, cpuUsPerOp: (used.user + used.system) / iterations, latencies };
+  const loopNow = eventLoopCpu();
+  const eventLoopUsPerOp = loop === undefined || loopNow === undefined ? undefined : (loopNow - loop) / iterations;
+  return { opsPerSecond: iterations / seconds, cpuUsPerOp: (used.user + used.system) / iterations, eventLoopUsPerOp, latencies };
 }
 
 const median = (values: readonly number[]): number => {
@@ -74,7 +121,14 @@ const median = (values: readonly number[]): number => {
 function summarize(rounds: readonly Round[]): Omit<RecordsRow, 'store' | 'name'> {
   const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { opsPerSecond: median(rounds.map((r) => r.opsPerSecond)), cpuUsPerOp: median(rounds.map((r) => r.cpuUsPerOp)), p50Ms: at(0.5), p99Ms: at(0.99) };
+  const loop = rounds.map((r) => r.eventLoopUsPerOp).filter((v): v is number => v !== undefined);
+  return {
+    opsPerSecond: median(rounds.map((r) => r.opsPerSecond)),
+    cpuUsPerOp: median(rounds.map((r) => r.cpuUsPerOp)),
+    eventLoopUsPerOp: loop.length === rounds.length ? median(loop) : undefined,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
 }
 
 const FORMATS: { name: string; options: IssueOptions }[] = [
@@ -121,8 +175,19 @@ async function benchService(store: RecordsRow['store'], service: Service, iterat
       }
     }
     const roundRatios = recordRounds.map((r, i) => r.opsPerSecond / signRounds[i]!.opsPerSecond);
+    const loopRatios = recordRounds.flatMap((r, i) => {
+      const sign = signRounds[i]!.eventLoopUsPerOp;
+      return r.eventLoopUsPerOp === undefined || sign === undefined || r.eventLoopUsPerOp === 0 ? [] : [sign / r.eventLoopUsPerOp];
+    });
     rows.push({ store, name: `${format.name}: sign only`, ...summarize(signRounds) });
-    rows.push({ store, name: `${format.name}: reserve + sign + record + audit`, ...summarize(recordRounds), ratio: median(roundRatios), roundRatios });
+    rows.push({
+      store,
+      name: `${format.name}: reserve + sign + record + audit`,
+      ...summarize(recordRounds),
+      ratio: median(roundRatios),
+      roundRatios,
+      eventLoopRatio: loopRatios.length === recordRounds.length ? median(loopRatios) : undefined,
+    });
   }
   return rows;
 }
@@ -136,7 +201,9 @@ export function recordsTableRow(row: RecordsRow): Record<string, string | number
     'p50 ms': row.p50Ms.toFixed(2),
     'p99 ms': row.p99Ms.toFixed(2),
     'CPU µs/op': Math.round(row.cpuUsPerOp),
+    'EL µs/op': row.eventLoopUsPerOp === undefined ? '' : Math.round(row.eventLoopUsPerOp),
     'recorded / sign only': row.ratio?.toFixed(2) ?? '',
+    'EL sign / recorded': row.eventLoopRatio?.toFixed(2) ?? '',
     rounds: row.roundRatios?.map((r) => r.toFixed(2)).join(' ') ?? '',
   };
 }

@@ -23,7 +23,7 @@ import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, t
 import type { MemberSigning } from '../members/registry.js';
 import { assertPointersMatch, nodeReferencePointers, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
 import { CRYPTOSUITES, ISSUED_CRYPTOSUITES, suiteKeyAlgorithms } from '../formats/data-integrity/suites.js';
-import { envelopeCredential, signCredentialJwt, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
+import { envelopeCredential, signCredentialJwtWithClaims, signPresentationJwt, type JoseAlgorithm } from '../formats/jose/sign.js';
 import { signJsonWebSignature2020 } from '../formats/json-web-signature-2020/sign.js';
 import { signCredentialSdJwt, signPresentationSdJwt } from '../formats/sd-jwt/sign.js';
 import { signCredentialCose, signPresentationCose } from '../formats/cose/sign.js';
@@ -110,6 +110,19 @@ export interface Issuer {
    * without signing: onboarding asks before it issues anything.
    */
   reviewValidity(credential: JsonObject, options?: IssueOptions): ProblemDetail | undefined;
+}
+
+/**
+ * The claims of each vc+jwt this process's issuers returned, by the returned object: recorded
+ * issuance reads the id, types and subject it stores from them rather than decoding the payload of
+ * the JWT it was just handed (a base64url decode and a JSON.parse per issuance on the event loop).
+ * Not a member of IssuedCredential, whose members are answered and stored as the idempotent reply.
+ */
+const signedJwtClaims = new WeakMap<IssuedCredential, JsonObject>();
+
+/** The payload a vc+jwt of this process's issuers signed, as the object serialized; undefined for any other. */
+export function claimsOfSignedJwt(issued: IssuedCredential): JsonObject | undefined {
+  return signedJwtClaims.get(issued);
 }
 
 /** The options that choose a key, as issueCredential and signPresentation read them. */
@@ -399,14 +412,16 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
       const envelope: JsonObject = { '@context': VC_V2_CONTEXT, id: `data:application/vc+sd-jwt,${signed.sdJwt}`, type: 'EnvelopedVerifiableCredential' };
       return { format, jwt: signed.sdJwt, verifiableCredential: envelope, claims: signed.claims as JsonObject };
     }
-    const jwt = await underRequestPath('/credential', () => signCredentialJwt({
+    const { jwt, claims } = await underRequestPath('/credential', () => signCredentialJwtWithClaims({
       credential,
       signer: identity.signerFor('jwk'),
       // The injected clock, as validFrom's: iat from the wall clock could be later than validFrom.
       now: deps.clock(),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
     }));
-    return { format, jwt, verifiableCredential: { ...envelopeCredential(jwt) } };
+    const issued: IssuedCredential = { format, jwt, verifiableCredential: { ...envelopeCredential(jwt) } };
+    signedJwtClaims.set(issued, claims as JsonObject);
+    return issued;
   }
 
   async function signPresentation(input: unknown, rawOptions: PresentOptions = {}): Promise<SignedPresentation> {

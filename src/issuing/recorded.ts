@@ -5,7 +5,7 @@
  * key, (4) answer. If the database is down the caller gets 503 and the signed credential is dropped.
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { memberOfActor } from '../access/principal.js';
@@ -13,7 +13,7 @@ import type { CredentialVisibility, StatusBitChange } from '../storage/store.js'
 import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
 import { randomUUID } from 'node:crypto';
-import type { IssueOptions, IssuedCredential, Issuer, PresentOptions, SignedPresentation } from './index.js';
+import { claimsOfSignedJwt, type IssueOptions, type IssuedCredential, type Issuer, type PresentOptions, type SignedPresentation } from './index.js';
 import type { StatusSlot } from '../status-lists/allocator.js';
 import { GxTrustError } from '../errors.js';
 import { slotsOf, statusRequestsIn, type StatusOption } from './vc-api-options.js';
@@ -76,7 +76,8 @@ function statusSlots(option: RecordedIssueOptions['credentialStatus'], profile: 
 }
 
 export function sha256Digest(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  // One-shot (Node >= 20.12): no Hash object per issuance.
+  return `sha256:${hash('sha256', text, 'hex')}`;
 }
 
 export function createRecordingIssuer(deps: {
@@ -126,7 +127,7 @@ export function createRecordingIssuer(deps: {
       // (3) One transaction: the credential, its allocations, its audit entry (and the idempotency key).
       // A vc+sd-jwt is kept with every disclosure, and recorded as the credential they rebuild.
       const text = issued.format === 'ldp_vc' ? JSON.stringify(issued.verifiableCredential) : issued.format === 'vc+cose' ? issued.cose : issued.jwt;
-      const document: JsonObject = issued.format === 'vc+jwt' ? decodePayload(issued.jwt) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
+      const document: JsonObject = issued.format === 'vc+jwt' ? (claimsOfSignedJwt(issued) ?? decodePayload(issued.jwt)) : issued.format === 'ldp_vc' ? issued.verifiableCredential : issued.claims;
       crashAt('before-commit'); // TEST-ONLY fault hook
       await record({
         text,

@@ -546,6 +546,13 @@ export class SqlStore implements Store {
   }
 
   reserveStatusIndexes(options: { listId: string; holder: string; count: number }): Promise<number[]> {
+    const writer = this.sqlDialect.issuanceWriter?.();
+    if (writer !== undefined) {
+      // SQLite on a file: the writer thread draws and inserts the block and commits it, while
+      // this process's other transactions wait for the connection as they do for its groups.
+      const request = { listId: options.listId, holder: options.holder, count: options.count, createdAt: this.clock().toISOString(), maxDraws: MAX_INDEX_DRAWS };
+      return this.run('reserving status indexes', (db) => db.connection().execute(() => writer.reserve(request)));
+    }
     const reserve = { listId: options.listId, credentialId: options.holder, random: cryptoRandomIndex };
     // Its own transaction rather than a place in the issuance group: a block is drawn once per
     // `count` issuances, and its rows would crowd the group's statement.

@@ -44,6 +44,10 @@ export interface IssuanceGroupStatements {
   /** The last audit entry's index and timestamp (read under the write lock BEGIN IMMEDIATE took). */
   auditHead(): { idx: number; created_at: string } | undefined;
   insertAudit(rows: readonly AuditRow[]): void;
+  /** A status list's size (its number of entries), or undefined when there is no such list. */
+  listSize(listId: string): number | undefined;
+  /** Inserts allocation rows whose (list, index) is free; returns the `list\u0000index` keys inserted. */
+  insertReservations(rows: readonly AllocationRow[]): string[];
 }
 
 export function sqliteIssuanceStatements(database: Database.Database): IssuanceGroupStatements {
@@ -82,6 +86,8 @@ export function sqliteIssuanceStatements(database: Database.Database): IssuanceG
   );
   const records = multiRow('INSERT INTO credential_records (credential_id, owner_member_id, visibility, series, superseded_by)', 5, '');
   const audit = multiRow('INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, actor, created_at)', 7, '');
+  const reservations = multiRow('INSERT INTO status_allocations (list_id, idx, credential_id, created_at)', 4, ' ON CONFLICT (list_id, idx) DO NOTHING RETURNING list_id, idx');
+  const size = database.prepare('SELECT size FROM status_lists WHERE id = ?');
   const begin = database.prepare('BEGIN IMMEDIATE');
   const commit = database.prepare('COMMIT');
   const rollback = database.prepare('ROLLBACK');
@@ -128,7 +134,61 @@ export function sqliteIssuanceStatements(database: Database.Database): IssuanceG
     insertAudit(rows) {
       for (const chunk of chunks(rows)) audit(chunk.length).run(chunk.flat());
     },
+    listSize(listId) {
+      return (size.get(listId) as { size: number } | undefined)?.size;
+    },
+    insertReservations(rows) {
+      const taken: string[] = [];
+      for (const chunk of chunks(rows)) {
+        for (const row of reservations(chunk.length).all(chunk.flat()) as { list_id: string; idx: number }[]) taken.push(`${row.list_id}\u0000${row.idx}`);
+      }
+      return taken;
+    },
   };
+}
+
+/** A block of status indexes to reserve under `holder` (status-lists/allocator.ts). */
+export interface IndexBlockRequest {
+  listId: string;
+  holder: string;
+  count: number;
+  createdAt: string;
+  /** Draws before giving up on a list that is nearly full. */
+  maxDraws: number;
+}
+
+/**
+ * `count` free indexes of the list drawn by `random` and reserved under the holder, in one
+ * transaction of `statements`, in the order they were drawn (the allocator hands them out in that
+ * order: never sequentially). An index drawn twice, or already allocated (another replica, an
+ * earlier block), is drawn again; after `maxDraws` rounds the list is taken as full (INTERNAL, the
+ * allocator then moves on to the next list). The same draws as the store's long way
+ * (sql-store.ts, `writeReservations`), on the writer thread's connection.
+ */
+export function reserveIndexBlock(statements: IssuanceGroupStatements, request: IndexBlockRequest, random: (size: number) => number): number[] {
+  const { listId, holder, count, createdAt } = request;
+  return statements.transaction(() => {
+    const size = statements.listSize(listId);
+    if (size === undefined) throw new GxTrustError('NOT_FOUND', `No status list ${listId}`);
+    const taken: number[] = [];
+    for (let draw = 0; draw < request.maxDraws && taken.length < count; draw++) {
+      const drawn = new Set<number>();
+      const rows: AllocationRow[] = [];
+      for (let left = count - taken.length; left > 0; left--) {
+        const index = random(size);
+        if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+          throw new GxTrustError('INVALID_INPUT', `Status index ${index} is outside list ${listId} (size ${size})`);
+        }
+        if (drawn.has(index)) continue;
+        drawn.add(index);
+        rows.push([listId, index, holder, createdAt]);
+      }
+      const inserted = new Set(statements.insertReservations(rows));
+      for (const row of rows) if (inserted.has(`${listId}\u0000${row[1]}`)) taken.push(row[1]);
+    }
+    if (taken.length < count) throw new GxTrustError('INTERNAL', `Status list ${listId} has no free index after ${request.maxDraws} draws`, { hint: 'Start a new status list' });
+    return taken;
+  });
 }
 
 /**

@@ -2,10 +2,11 @@
  * The writer thread (see sqlite-writer.ts): its own connection to the database file, the group
  * statements prepared on it, and one group at a time, in the order the event loop sent them.
  */
+import { randomInt } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { isGxTrustError } from '../errors.js';
-import { recordIssuanceGroup, sqliteIssuanceStatements } from './sqlite-group.js';
+import { recordIssuanceGroup, reserveIndexBlock, sqliteIssuanceStatements } from './sqlite-group.js';
 import type { RecordCodecs } from './store.js';
 import type { WriterData, WriterFault, WriterReply, WriterRequest } from './sqlite-writer.js';
 
@@ -13,7 +14,7 @@ const port = parentPort!;
 const data = workerData as WriterData;
 
 function fault(error: unknown): WriterFault {
-  if (isGxTrustError(error)) return { gx: { code: error.code, message: error.message } };
+  if (isGxTrustError(error)) return { gx: { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) } };
   const code = (error as { code?: unknown } | null)?.code;
   return { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
 }
@@ -41,7 +42,11 @@ try {
       return;
     }
     try {
-      reply = { id: request.id, entries: recordIssuanceGroup(statements, request.items, { createdAt: request.createdAt, now: new Date(request.now) }, recordCodecs.auditLeaf) };
+      reply =
+        request.type === 'reserve'
+          ? // Uniform draws from the CSPRNG, as the store's own (sql-store.ts, cryptoRandomIndex).
+            { id: request.id, indexes: reserveIndexBlock(statements, request, (size) => randomInt(size)) }
+          : { id: request.id, entries: recordIssuanceGroup(statements, request.items, { createdAt: request.createdAt, now: new Date(request.now) }, recordCodecs.auditLeaf) };
     } catch (error) {
       reply = { id: request.id, fault: fault(error) };
     }

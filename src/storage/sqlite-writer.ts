@@ -20,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { GxTrustError, type ErrorCode } from '../errors.js';
 import type { AuditEntry } from './records.js';
 import type { IssuanceRecord } from './repositories.js';
+import type { IndexBlockRequest } from './sqlite-group.js';
 
 /** What the thread is started with. */
 export interface WriterData {
@@ -32,15 +33,28 @@ export interface WriterData {
 
 export type WriterRequest =
   | { type: 'write'; id: number; items: readonly IssuanceRecord[]; createdAt: string; now: string }
+  | ({ type: 'reserve'; id: number } & IndexBlockRequest)
   | { type: 'autocheckpoint'; id: number; pages: number }
   | { type: 'stop' };
-/** A thrown error as it crosses the thread: a GxTrustError by code, a driver error by its code. */
-export type WriterFault = { gx: { code: ErrorCode; message: string } } | { message: string; code?: string };
-export type WriterReply = { id: number; entries: AuditEntry[] } | { id: number; autocheckpointPages: number } | { id: number; fault: WriterFault } | { ready: true } | { failed: WriterFault };
+/** A thrown error as it crosses the thread: a GxTrustError by code (and hint), a driver error by its code. */
+export type WriterFault = { gx: { code: ErrorCode; message: string; hint?: string } } | { message: string; code?: string };
+export type WriterReply =
+  | { id: number; entries: AuditEntry[] }
+  | { id: number; indexes: number[] }
+  | { id: number; autocheckpointPages: number }
+  | { id: number; fault: WriterFault }
+  | { ready: true }
+  | { failed: WriterFault };
 
 export interface IssuanceWriter {
   /** Writes one group in one transaction; the audit entries in order, or the group's error. */
   write(items: readonly IssuanceRecord[], at: { createdAt: string; now: Date }): Promise<AuditEntry[]>;
+  /**
+   * Reserves a block of status indexes in one transaction (sqlite-group.ts, `reserveIndexBlock`):
+   * a block's 64-row insert and its commit, on the event loop about a twentieth of a recorded
+   * ES256 issuance's event-loop time, are the thread's too.
+   */
+  reserve(request: IndexBlockRequest): Promise<number[]>;
 }
 
 export interface IssuanceWriterThread {
@@ -59,7 +73,7 @@ export interface IssuanceWriterThread {
 const WRITER_FILE = new URL(import.meta.url.endsWith('.ts') ? './sqlite-writer-entry.mjs' : './sqlite-writer-thread.js', import.meta.url);
 
 function toError(fault: WriterFault): Error {
-  if ('gx' in fault) return new GxTrustError(fault.gx.code, fault.gx.message);
+  if ('gx' in fault) return new GxTrustError(fault.gx.code, fault.gx.message, fault.gx.hint === undefined ? {} : { hint: fault.gx.hint });
   // A driver error keeps its code: the dialect's mapError tells "unavailable" from the rest by it.
   return Object.assign(new Error(fault.message), fault.code === undefined ? {} : { code: fault.code });
 }
@@ -99,24 +113,27 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
     if ('fault' in reply) waiting.reject(toError(reply.fault));
-    else waiting.resolve(('entries' in reply ? reply.entries : reply.autocheckpointPages) as never);
+    else waiting.resolve(('entries' in reply ? reply.entries : 'indexes' in reply ? reply.indexes : reply.autocheckpointPages) as never);
   });
   worker.once('error', fail);
   void exited.then(() => fail(new Error('the writer thread exited')));
 
+  /** Sends a request the thread answers by its id, once the thread is ready. */
+  const ask = <T>(request: (id: number) => WriterRequest): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (state !== 'ready') {
+        reject(Object.assign(new Error('the SQLite writer thread is not running'), { code: 'SQLITE_IOERR' }));
+        return;
+      }
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      worker.postMessage(request(id));
+    });
+
   const writer: IssuanceWriter = {
-    write(items, at) {
-      return new Promise<AuditEntry[]>((resolve, reject) => {
-        if (state !== 'ready') {
-          reject(Object.assign(new Error('the SQLite writer thread is not running'), { code: 'SQLITE_IOERR' }));
-          return;
-        }
-        const id = nextId++;
-        if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve: resolve as (value: never) => void, reject });
-        worker.postMessage({ type: 'write', id, items, createdAt: at.createdAt, now: at.now.toISOString() } satisfies WriterRequest);
-      });
-    },
+    write: (items, at) => ask<AuditEntry[]>((id) => ({ type: 'write', id, items, createdAt: at.createdAt, now: at.now.toISOString() })),
+    reserve: (request) => ask<number[]>((id) => ({ type: 'reserve', id, ...request })),
   };
 
   return {

@@ -3,7 +3,8 @@
  * thread is ready, groups are committed by its own connection (the store's connection sees
  * another connection's commits), with the guarantees the event loop gave them: gap-free audit
  * indexes while the event loop's connection appends too, leaves as the codecs make them, and a
- * conflict refused as CONFLICT with nothing of its group written.
+ * conflict refused as CONFLICT with nothing of its group written. Blocks of status indexes are
+ * reserved there too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,36 @@ describe('SQLite issuance groups on the writer thread', () => {
     expect(await store.getCredential(thief.id)).toBeUndefined();
     expect((await store.getAllocation(LIST.id, first.statusIndex))?.credentialId).toBe(first.credentialId);
     expect(await store.auditSize()).toBe(1 + 1 + 3);
+  });
+
+  it("reserves a block of status indexes on its own connection, and a recorded issuance takes one over", async () => {
+    const holder = 'urn:gx-trust:reserved:test-block';
+    const before = await dataVersion();
+    const indexes = await store.reserveStatusIndexes({ listId: LIST.id, holder, count: 64 });
+    // Committed by the thread's connection: the event loop's sees another connection's commit.
+    expect(await dataVersion()).not.toBe(before);
+    expect(new Set(indexes).size).toBe(64);
+    for (const index of indexes) {
+      expect(Number.isSafeInteger(index) && index >= 0 && index < LIST.size).toBe(true);
+      expect((await store.getAllocation(LIST.id, index))?.credentialId).toBe(holder);
+    }
+    // Drawn at random, not handed out in sequence.
+    expect(indexes).not.toEqual([...indexes].sort((a, b) => a - b));
+    const credential = makeCredentialRecord();
+    await store.recordIssuance({ credential, allocations: [{ listId: LIST.id, index: indexes[0]!, credentialId: credential.id, reservedAs: holder }], audit: makeAuditInput({ subject: credential.id }) });
+    expect((await store.getAllocation(LIST.id, indexes[0]!))?.credentialId).toBe(credential.id);
+  });
+
+  it('refuses a block the list has no room for as INTERNAL with its hint, and reserves nothing of it', async () => {
+    const small = { id: 'https://issuer.example/status-lists/small', purpose: 'revocation', size: 8 };
+    await store.ensureStatusList(small);
+    await expect(store.reserveStatusIndexes({ listId: small.id, holder: 'urn:gx-trust:reserved:too-many', count: 9 })).rejects.toMatchObject({
+      name: 'GxTrustError',
+      code: 'INTERNAL',
+      hint: 'Start a new status list',
+    });
+    for (let index = 0; index < small.size; index++) expect(await store.getAllocation(small.id, index)).toBeUndefined();
+    await expect(store.reserveStatusIndexes({ listId: 'https://issuer.example/status-lists/none', holder: 'urn:gx-trust:reserved:x', count: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   function issueMany(count: number): Promise<Awaited<ReturnType<typeof issueOne>>[]> {

@@ -150,12 +150,20 @@ export interface SignCredentialJwtOptions {
  * `issuer` (see setIssuerClaim). The claims are in seconds, in
  * the payload, as RFC 7519 defines them; unlike the Loire notaries' millisecond header claims.
  */
-export async function signCredentialJwt({
+export async function signCredentialJwt(options: SignCredentialJwtOptions): Promise<string> {
+  return (await signCredentialJwtWithClaims(options)).jwt;
+}
+
+/**
+ * signCredentialJwt, with the claims it signed (the payload object serialized into the JWT): a
+ * caller that records what it issued reads them instead of decoding the JWT it was just given.
+ */
+export async function signCredentialJwtWithClaims({
   credential,
   signer,
   profile = 'default',
   now = new Date(),
-}: SignCredentialJwtOptions): Promise<string> {
+}: SignCredentialJwtOptions): Promise<{ jwt: string; claims: Record<string, unknown> }> {
   assertPlainObject(credential, 'credential');
   const did = signerDid(signer);
   assertNoWrapperClaims(credential);
@@ -176,7 +184,7 @@ export async function signCredentialJwt({
     setClaim(payload, 'exp', seconds(until));
   }
   const { typ, cty } = MEDIA_TYPES[profile].vc;
-  return sign(payload, signer, did, typ, cty);
+  return { jwt: await sign(payload, signer, did, typ, cty), claims: payload };
 }
 
 /**

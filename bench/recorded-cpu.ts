@@ -1,0 +1,68 @@
+/**
+ * CPU per recorded issuance, one format, in one process: `npx tsx bench/recorded-cpu.ts [count]
+ * [in flight] [warm-up] [format]` (format `es256`, the default, or `eddsa`). After the warm-up,
+ * `count` issuances through the VC-API's scoped signer (as bench/records.ts) on SQLite; prints the
+ * event loop's CPU µs per issuance, the process's (every thread) and the throughput. For
+ * alternating before/after pairs. BENCH_CPU_PROFILE=<file> writes a V8 CPU profile of the event
+ * loop during the measured issuances only (not start-up or warm-up, which `--cpu-prof` would mix in).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config.js';
+import { createService } from '../src/service.js';
+import { credential, eventLoopCpu } from './records.js';
+
+const [count = 3000, inFlight = 8, warmUp = 3000] = process.argv.slice(2, 5).map(Number);
+const format = process.argv[5] === 'eddsa' ? { format: 'ldp_vc' as const, cryptosuite: 'eddsa-rdfc-2022' as const } : { format: 'vc+jwt' as const, alg: 'ES256' as const };
+const dir = mkdtempSync(join(tmpdir(), 'gx-trust-recorded-cpu-'));
+const service = await createService(parseConfig({ GX_KEYS_DIR: join(dir, 'keys'), GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_LOG_LEVEL: 'silent' }), { log: () => {} });
+try {
+  const api = service.signing.signerFor('credentials-api');
+  let serial = 0;
+  const run = async (n: number) => {
+    let left = n;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (left > 0) {
+          left--;
+          await api.issueCredential(credential(service.keyring.did, serial++), { ...format, credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
+        }
+      }),
+    );
+  };
+  await run(warmUp);
+  const profileTo = process.env['BENCH_CPU_PROFILE'];
+  const session = profileTo === undefined ? undefined : new Session();
+  if (session !== undefined) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  const loop = eventLoopCpu();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await run(count);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const loopUsed = eventLoopCpu();
+  if (session !== undefined) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(profileTo!, JSON.stringify(profile));
+    session.disconnect();
+  }
+  console.log(
+    JSON.stringify({
+      format: process.argv[5] === 'eddsa' ? 'eddsa-rdfc-2022' : 'vc+jwt ES256',
+      count,
+      eventLoopUsPerOp: loop === undefined || loopUsed === undefined ? null : Math.round((loopUsed - loop) / count),
+      processUsPerOp: Math.round((used.user + used.system) / count),
+      opsPerSecond: Math.round(count / seconds),
+    }),
+  );
+} finally {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+}
