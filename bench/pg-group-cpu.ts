@@ -49,10 +49,21 @@ try {
   });
   try {
     await store.ensureStatusList(LIST);
+    // As the allocator does: one block of 64 at a time, the requests that find none waiting for it.
     let free: number[] = [];
+    let refill: Promise<void> | undefined;
+    const nextIndex = async (): Promise<number> => {
+      while (free.length === 0) {
+        refill ??= store.reserveStatusIndexes({ listId: LIST.id, holder: HOLDER, count: 64 }).then((block) => {
+          free = block;
+          refill = undefined;
+        });
+        await refill;
+      }
+      return free.pop()!;
+    };
     const issueOne = async () => {
-      if (free.length === 0) free = await store.reserveStatusIndexes({ listId: LIST.id, holder: HOLDER, count: 64 });
-      const index = free.pop()!;
+      const index = await nextIndex();
       const id = `urn:uuid:${randomUUID()}`;
       // About the size of a vc+jwt ES256 credential.
       const credential = `eyJhbGciOiJFUzI1NiJ9.${randomBytes(700).toString('base64url')}.${randomBytes(64).toString('base64url')}`;
