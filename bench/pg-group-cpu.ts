@@ -11,8 +11,8 @@ import pg from 'pg';
 import { recordCodecs } from '../src/record-codecs.js';
 import { openPostgresStore } from '../src/storage/postgres.js';
 
-function threadCpuSeconds(tid: number): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+function threadCpuSeconds(tid: number, path = `/proc/self/task/${tid}/stat`): number {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -41,8 +41,11 @@ const schema = `gx_bench_${randomBytes(6).toString('hex')}`;
 const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
 await admin.query(`CREATE SCHEMA "${schema}"`);
 try {
+  // Named, so that the server's backends serving this store can be found and their CPU read too
+  // (the database runs on this machine in the benches here).
+  const applicationName = schema;
   const store = await openPostgresStore({
-    connectionString: databaseUrl,
+    connectionString: `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}application_name=${applicationName}`,
     schema,
     codecs: recordCodecs,
     ...(process.env['GX_PG_GROUPS_IN_FLIGHT'] ? { groupsInFlight: Number(process.env['GX_PG_GROUPS_IN_FLIGHT']) } : {}),
@@ -97,6 +100,9 @@ try {
     };
     await run(Math.max(1000, iterations / 4));
     counts.clear();
+    const backends = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows.map((r) => r.pid);
+    const backendCpu = () => backends.reduce((sum, pid) => { try { return sum + threadCpuSeconds(pid, `/proc/${pid}/stat`); } catch { return sum; } }, 0);
+    const server = backendCpu();
     const cpu = process.cpuUsage();
     const loop = threadCpuSeconds(process.pid);
     const started = performance.now();
@@ -110,6 +116,8 @@ try {
         opsPerSecond: Math.round(iterations / seconds),
         processCpuUsPerOp: Math.round((used.user + used.system) / iterations),
         eventLoopCpuUsPerOp: Math.round(((threadCpuSeconds(process.pid) - loop) * 1e6) / iterations),
+        // The database's backends serving this store (those connected after the warm-up).
+        serverCpuUsPerOp: Math.round(((backendCpu() - server) * 1e6) / iterations),
         load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
       }),
     );

@@ -59,7 +59,7 @@ export interface IssuanceGroupStatement {
 const CREDENTIAL_PARAMS = 12;
 const AUDIT_PARAMS = 7;
 
-const texts = new Map<string, string>();
+const texts = new Map<string, { name: string; text: string }>();
 /** A bound on the cached texts: shapes are few (group size, allocations, holders), but never trusted to be. */
 const MAX_TEXTS = 256;
 
@@ -67,8 +67,8 @@ const MAX_TEXTS = 256;
  * The statement for one shape of group. Placeholders only: no value is ever part of the text.
  * The same statement the Kysely template built before, so the server plans it as before.
  */
-export function groupStatementText(credentials: number, allocations: number, holders: number, audit: number, auditLockClass: number): string {
-  const key = `${credentials}:${allocations}:${holders}:${audit}:${auditLockClass}`;
+export function groupStatement(credentials: number, allocations: number, holders: number, audit: number, auditLockClass: number): { name: string; text: string } {
+  const key = `${credentials}_${allocations}_${holders}_${audit}_${auditLockClass}`;
   const cached = texts.get(key);
   if (cached !== undefined) return cached;
   let n = 0;
@@ -114,11 +114,12 @@ au AS (
 SELECT CAST(CASE WHEN (SELECT count(*) FROM c) = ${credentialCount} AND (SELECT count(*) FROM a) = ${allocationCount} AND (SELECT count(*) FROM au) = ${auditCount}
   THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`;
   if (texts.size >= MAX_TEXTS) texts.clear();
-  texts.set(key, text);
-  return text;
+  const statement = { name: `gx_issuance_group_${key}`, text };
+  texts.set(key, statement);
+  return statement;
 }
 
-/** The parameters of `groupStatementText`, in its order (numbers as text: the server casts them). */
+/** The parameters of `groupStatement`, in its order (numbers as text: the server casts them). */
 export function groupStatementValues(group: IssuanceGroupStatement): (string | null)[] {
   const values: (string | null)[] = [group.createdAt];
   for (const c of group.credentials) {
@@ -132,8 +133,9 @@ export function groupStatementValues(group: IssuanceGroupStatement): (string | n
 }
 
 /**
- * BEGIN and one statement in a single extended-protocol batch (parse, bind, execute each, one
- * Sync): one write and one round trip. Settles at the server's ReadyForQuery or at the first
+ * BEGIN and a statement prepared on this connection before, in a single extended-protocol batch
+ * (BEGIN's parse, bind and execute, the statement's bind and execute, one Sync): one write and
+ * one round trip. Settles at the server's ReadyForQuery or at the first
  * error; the statement's rows are not read (the group's answer is its success).
  */
 class BeginAndRun implements pg.Submittable {
@@ -143,7 +145,7 @@ class BeginAndRun implements pg.Submittable {
   private reject!: (error: unknown) => void;
 
   constructor(
-    private readonly text: string,
+    private readonly statement: string,
     private readonly values: readonly (string | null)[],
   ) {
     this.done = new Promise<void>((resolve, reject) => {
@@ -159,8 +161,7 @@ class BeginAndRun implements pg.Submittable {
       connection.parse({ text: 'BEGIN', name: '', types: [] }, false);
       connection.bind({}, false);
       connection.execute({}, false);
-      connection.parse({ text: this.text, name: '', types: [] }, false);
-      connection.bind({ values: [...this.values] }, false);
+      connection.bind({ statement: this.statement, values: [...this.values] }, false);
       connection.execute({}, false);
       connection.sync();
     } finally {
@@ -211,14 +212,17 @@ export async function writeGroupStatement(pool: pg.Pool, group: IssuanceGroupSta
   let followed = false;
   void after.then(() => (followed = true));
   const client = await pool.connect();
+  // The statement is prepared once per connection and shape (named): the server parses and plans
+  // it once rather than for every group. pg keeps what it prepared on the connection.
+  const prepared = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
   let sent = false;
   let broken: Error | undefined;
+  const { name, text } = groupStatement(group.credentials.length, group.allocations.length, group.holders.length, group.audit.length, auditLockClass);
   try {
-    const text = groupStatementText(group.credentials.length, group.allocations.length, group.holders.length, group.audit.length, auditLockClass);
     const values = groupStatementValues(group);
-    if (followed) {
+    if (followed && prepared[name] === text) {
       if (!(await after)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
-      const query = new BeginAndRun(text, values);
+      const query = new BeginAndRun(name, values);
       sent = true;
       client.query(query);
       await query.done;
@@ -226,11 +230,13 @@ export async function writeGroupStatement(pool: pg.Pool, group: IssuanceGroupSta
       sent = true;
       await client.query('BEGIN');
       if (!(await after)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
-      await client.query(text, values);
+      await client.query({ name, text, values });
     }
     onStatement();
     await client.query('COMMIT');
   } catch (error) {
+    // 26000 invalid_sql_statement_name: the server no longer has it (DISCARD ALL, say); prepared again next time.
+    if ((error as { code?: unknown } | null)?.code === '26000') delete prepared[name];
     if (sent) {
       await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
         broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
