@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../src/config.js';
+import { createIssuer } from '../src/issuing/index.js';
 import { createService } from '../src/service.js';
 
 /** CPU seconds of one thread of this process (Linux): fields 14 and 15 of its stat, in clock ticks. */
@@ -72,19 +73,27 @@ try {
   );
   try {
     const api = service.signing.signerFor('credentials-api');
+    // Sign-only over the same keys (as bench/records.ts): the ratio recorded / sign-only.
+    const issuer = createIssuer({ keyring: service.keyring, documentLoader: service.documentLoader, clock: () => new Date() });
     let serial = 0;
-    const run = async (count: number) => {
+    const record = (i: number) => api.issueCredential(credential(service.keyring.did, i), { format: 'vc+jwt', alg: 'ES256', credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
+    const sign = (i: number) => issuer.issueCredential(credential(service.keyring.did, i), { format: 'vc+jwt', alg: 'ES256' });
+    const run = async (count: number, op: (i: number) => Promise<unknown> = record) => {
       let next = 0;
       await Promise.all(
         Array.from({ length: inFlight }, async () => {
           while (next < count) {
             next++;
-            await api.issueCredential(credential(service.keyring.did, serial++), { format: 'vc+jwt', alg: 'ES256', credentialStatus: true }, { caller: { actor: 'bench', role: 'admin' } });
+            await op(serial++);
           }
         }),
       );
     };
     await run(Math.max(500, iterations / 4));
+    await run(Math.max(500, iterations / 4), sign);
+    const signStarted = performance.now();
+    await run(iterations, sign);
+    const signSeconds = (performance.now() - signStarted) / 1000;
     counts.clear();
     const cpu = process.cpuUsage();
     const loop = threadCpuSeconds(process.pid);
@@ -93,12 +102,18 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const loopUs = ((threadCpuSeconds(process.pid) - loop) * 1e6) / iterations;
+    const signAfterStarted = performance.now();
+    await run(iterations, sign);
+    const signAfterSeconds = (performance.now() - signAfterStarted) / 1000;
     const result = {
       store: onSqlite ? 'sqlite' : 'postgres',
       groupsInFlight: process.env['GX_PG_GROUPS_IN_FLIGHT'] ?? '1 (default)',
       iterations,
       inFlight,
       opsPerSecond: Math.round(iterations / seconds),
+      // Sign-only runs just before and just after the recorded one; the ratio against their mean.
+      signOnlyOpsPerSecond: Math.round((2 * iterations) / (signSeconds + signAfterSeconds)),
+      ratio: Number(((signSeconds + signAfterSeconds) / 2 / seconds).toFixed(3)),
       processCpuUsPerOp: Math.round((used.user + used.system) / iterations),
       eventLoopCpuUsPerOp: Math.round(loopUs),
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
