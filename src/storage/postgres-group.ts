@@ -60,6 +60,9 @@ const CREDENTIAL_PARAMS = 12;
 const AUDIT_PARAMS = 7;
 
 const texts = new Map<string, { name: string; text: string }>();
+const STATEMENT_PREFIX = 'gx_issuance_group_';
+/** Group statements prepared on one connection at most (see writeGroupStatement). */
+const PREPARED_PER_CONNECTION = 16;
 /** A bound on the cached texts: shapes are few (group size, allocations, holders), but never trusted to be. */
 const MAX_TEXTS = 256;
 
@@ -114,7 +117,7 @@ au AS (
 SELECT CAST(CASE WHEN (SELECT count(*) FROM c) = ${credentialCount} AND (SELECT count(*) FROM a) = ${allocationCount} AND (SELECT count(*) FROM au) = ${auditCount}
   THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`;
   if (texts.size >= MAX_TEXTS) texts.clear();
-  const statement = { name: `gx_issuance_group_${key}`, text };
+  const statement = { name: `${STATEMENT_PREFIX}${key}`, text };
   texts.set(key, statement);
   return statement;
 }
@@ -133,9 +136,9 @@ export function groupStatementValues(group: IssuanceGroupStatement): (string | n
 }
 
 /**
- * BEGIN and a statement prepared on this connection before, in a single extended-protocol batch
- * (BEGIN's parse, bind and execute, the statement's bind and execute, one Sync): one write and
- * one round trip. Settles at the server's ReadyForQuery or at the first
+ * BEGIN and the statement in a single extended-protocol batch (BEGIN's parse, bind and execute,
+ * the statement's bind and execute, parsed unnamed first unless prepared on this connection
+ * before, one Sync): one write and one round trip. Settles at the server's ReadyForQuery or at the first
  * error; the statement's rows are not read (the group's answer is its success).
  */
 class BeginAndRun implements pg.Submittable {
@@ -145,7 +148,7 @@ class BeginAndRun implements pg.Submittable {
   private reject!: (error: unknown) => void;
 
   constructor(
-    private readonly statement: string,
+    private readonly statement: { prepared: string } | { text: string },
     private readonly values: readonly (string | null)[],
   ) {
     this.done = new Promise<void>((resolve, reject) => {
@@ -161,7 +164,8 @@ class BeginAndRun implements pg.Submittable {
       connection.parse({ text: 'BEGIN', name: '', types: [] }, false);
       connection.bind({}, false);
       connection.execute({}, false);
-      connection.bind({ statement: this.statement, values: [...this.values] }, false);
+      if ('text' in this.statement) connection.parse({ text: this.statement.text, name: '', types: [] }, false);
+      connection.bind({ statement: 'prepared' in this.statement ? this.statement.prepared : '', values: [...this.values] }, false);
       connection.execute({}, false);
       connection.sync();
     } finally {
@@ -213,16 +217,20 @@ export async function writeGroupStatement(pool: pg.Pool, group: IssuanceGroupSta
   void after.then(() => (followed = true));
   const client = await pool.connect();
   // The statement is prepared once per connection and shape (named): the server parses and plans
-  // it once rather than for every group. pg keeps what it prepared on the connection.
+  // it once rather than for every group. pg keeps what it prepared on the connection. A few shapes
+  // per connection only, as each holds a plan in the server's memory for the connection's life;
+  // the rare shapes beyond go unnamed, parsed with each group as before.
   const prepared = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
   let sent = false;
   let broken: Error | undefined;
   const { name, text } = groupStatement(group.credentials.length, group.allocations.length, group.holders.length, group.audit.length, auditLockClass);
   try {
     const values = groupStatementValues(group);
-    if (followed && prepared[name] === text) {
+    const isPrepared = prepared[name] === text;
+    const mayPrepare = !isPrepared && Object.keys(prepared).filter((k) => k.startsWith(STATEMENT_PREFIX)).length < PREPARED_PER_CONNECTION;
+    if (followed && !mayPrepare) {
       if (!(await after)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
-      const query = new BeginAndRun(name, values);
+      const query = new BeginAndRun(isPrepared ? { prepared: name } : { text }, values);
       sent = true;
       client.query(query);
       await query.done;
@@ -230,7 +238,7 @@ export async function writeGroupStatement(pool: pg.Pool, group: IssuanceGroupSta
       sent = true;
       await client.query('BEGIN');
       if (!(await after)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
-      await client.query({ name, text, values });
+      await client.query(isPrepared || mayPrepare ? { name, text, values } : { text, values });
     }
     onStatement();
     await client.query('COMMIT');

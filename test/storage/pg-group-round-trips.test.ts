@@ -71,23 +71,29 @@ describe.skipIf(DATABASE === undefined)('round trips of an issuance group on Pos
     await schema?.dispose();
   });
 
-  it('writes a group of eight plain issuances in two round trips once its statement is prepared, and commits all of it', async () => {
+  const openThroughProxy = async (fallbacks: unknown[]) => {
     const url = new URL(DATABASE!);
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
-    const fallbacks: unknown[] = [];
-    store = await openPostgresStore({ codecs: recordCodecs, connectionString: url.toString(), schema: schema.schema, onGroupFallback: (error) => fallbacks.push(error) });
-    await store.ensureStatusList(LIST);
-    const issuance = async (): Promise<IssuanceRecord> => {
-      const credential = makeCredentialRecord();
-      const index = await store!.reserveStatusIndex({ listId: LIST.id, credentialId: credential.id });
-      return {
-        credential: { ...credential, statusEntries: [{ listId: LIST.id, index, purpose: 'revocation' }] },
-        allocations: [{ listId: LIST.id, index, credentialId: credential.id }],
-        audit: makeAuditInput({ subject: credential.id, digests: { credential: credential.digest } }),
-        metadata: { ownerMemberId: null, visibility: 'public', series: 'round-trips' },
-      };
+    const opened = await openPostgresStore({ codecs: recordCodecs, connectionString: url.toString(), schema: schema.schema, onGroupFallback: (error) => fallbacks.push(error) });
+    await opened.ensureStatusList(LIST);
+    return opened;
+  };
+
+  const issuance = async (): Promise<IssuanceRecord> => {
+    const credential = makeCredentialRecord();
+    const index = await store!.reserveStatusIndex({ listId: LIST.id, credentialId: credential.id });
+    return {
+      credential: { ...credential, statusEntries: [{ listId: LIST.id, index, purpose: 'revocation' }] },
+      allocations: [{ listId: LIST.id, index, credentialId: credential.id }],
+      audit: makeAuditInput({ subject: credential.id, digests: { credential: credential.digest } }),
+      metadata: { ownerMemberId: null, visibility: 'public', series: 'round-trips' },
     };
+  };
+
+  it('writes a group of eight plain issuances in two round trips once its statement is prepared, and commits all of it', async () => {
+    const fallbacks: unknown[] = [];
+    store = await openThroughProxy(fallbacks);
     // The first group reads the head under the lock (the long way); the next is placed after it.
     await store.recordIssuance(await issuance());
     // The first group of eight prepares the statement on its connection (BEGIN, the statement
@@ -113,5 +119,26 @@ describe.skipIf(DATABASE === undefined)('round trips of an issuance group on Pos
     const entries = await store.auditEntries(0, 30);
     expect(entries.map((e) => e.index)).toEqual(Array.from({ length: 17 }, (_, i) => i));
     expect(await verifyAuditLog({ entries, checkpoints: [], verifySignature: async () => true })).toMatchObject({ ok: true, treeSize: 17 });
+  });
+
+  it('writes groups of twenty sizes on one connection, the sizes past those it prepares unnamed in two round trips too', async () => {
+    const fallbacks: unknown[] = [];
+    store = await openThroughProxy(fallbacks);
+    await store.recordIssuance(await issuance());
+    let size = 1;
+    const trips: number[] = [];
+    for (; size <= 20; size++) {
+      const group = await Promise.all(Array.from({ length: size }, issuance));
+      const before = proxy.readyForQuery();
+      await Promise.all(group.map((item) => store!.recordIssuance(item)));
+      trips.push(proxy.readyForQuery() - before);
+    }
+    // Sizes 1-16 are prepared as they come (three round trips the first time); 17-20 go unnamed.
+    expect(trips).toEqual([...Array.from({ length: 16 }, () => 3), 2, 2, 2, 2]);
+    expect(fallbacks).toEqual([]);
+    const total = 1 + (20 * 21) / 2;
+    const entries = await store.auditEntries(0, total + 10);
+    expect(entries.map((e) => e.index)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(await verifyAuditLog({ entries, checkpoints: [], verifySignature: async () => true })).toMatchObject({ ok: true, treeSize: total });
   });
 });
