@@ -5,6 +5,7 @@
  */
 import type { Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { ColumnTypes } from './migrations.js';
+import type { IssuanceGroupStatement } from './postgres-group.js';
 import type { IssuanceGroupStatements } from './sqlite-group.js';
 import type { IssuanceWriter } from './sqlite-writer.js';
 import type { Tables } from './tables.js';
@@ -22,13 +23,15 @@ export interface StoreDialect {
   /** Taken in a transaction just before the audit head is read; released at commit. */
   lockAuditHead(trx: Kysely<Tables>): Promise<void>;
   /**
-   * PostgreSQL: the same lock taken inside one statement, as a function returning the head it
-   * guards (`head_idx`, `head_leaf_hash`; no row when the log is empty) read after the lock was
-   * granted (migration 12), so a group of issuances can be recorded in one statement
-   * (sql-store.ts, `recordInOneStatement`) while the previous group still commits. SQLite has no
-   * round trips to save and leaves it out.
+   * PostgreSQL: a group of plain issuances recorded in one statement (sql-store.ts,
+   * `recordInOneStatement`), which takes the same lock and reads the head it guards after the
+   * lock was granted (migration 12, `gx_audit_head_locked`), so it may be sent while the previous
+   * group still commits. Written on a connection of the pool, past Kysely (postgres-group.ts, why
+   * there): BEGIN and the statement once `after` resolves true, `onStatement` when the statement
+   * returned, then COMMIT. Throws having committed nothing. SQLite has no round trips to save and
+   * leaves it out.
    */
-  readonly auditHeadAfterLock?: RawBuilder<unknown>;
+  readonly writeIssuanceGroupStatement?: (group: IssuanceGroupStatement, after: Promise<boolean>, onStatement: () => void) => Promise<void>;
   /**
    * How many one-statement groups may be written at once, each on a connection of its own
    * (PostgreSQL); 1 (the default) writes one group at a time.

@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import { GxTrustError, isGxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { POSTGRES_TYPES } from './migrations.js';
+import { writeGroupStatement } from './postgres-group.js';
 import { StoreUnavailableError } from './records.js';
 import { SqlStore, type StoreOptions } from './sql-store.js';
 import type { RecordCodecs } from './store.js';
@@ -122,7 +123,7 @@ export function postgresDialect(options: Omit<PostgresStoreOptions, 'codecs'>): 
       // Released at commit, after the entry is visible to the next holder's fresh READ COMMITTED snapshot.
       await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, hashtext(current_schema()))`.execute(trx);
     },
-    auditHeadAfterLock: sql`gx_audit_head_locked(${AUDIT_LOCK_CLASS})`,
+    writeIssuanceGroupStatement: (group, after, onStatement) => writeGroupStatement(pool, group, AUDIT_LOCK_CLASS, after, onStatement),
     groupsInFlight: options.groupsInFlight ?? 1,
     forListUpdate: (query) => query.forNoKeyUpdate(),
     jsonArrayIncludes: (array, value) => sql<SqlBool>`${array} @> CAST(${JSON.stringify([value])} AS jsonb)`,

@@ -10,7 +10,7 @@
  * chain of dead versions made throughput fall as concurrency rose.)
  */
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../clock.js';
 import { GxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
@@ -208,7 +208,7 @@ export class SqlStore implements Store {
 
   /** The head a group of plain issuances is placed after in one statement, or undefined: the long way. */
   private oneStatementHead(items: IssuanceWrite[]): AuditHead | undefined {
-    if (this.sqlDialect.auditHeadAfterLock === undefined || this.auditHead === undefined) return undefined;
+    if (this.sqlDialect.writeIssuanceGroupStatement === undefined || this.auditHead === undefined) return undefined;
     if (!items.every((i) => i.record !== undefined && i.record.idempotency === undefined && i.record.supersede === undefined)) return undefined;
     if (this.oneStatementPause > 0) {
       this.oneStatementPause--;
@@ -223,7 +223,7 @@ export class SqlStore implements Store {
       return await this.recordInOneStatement(
         items.map((i) => i.record!),
         head,
-        this.sqlDialect.auditHeadAfterLock!,
+        this.sqlDialect.writeIssuanceGroupStatement!,
       );
     } catch (error) {
       // Nothing was written (one statement is all or nothing): the group goes the long way,
@@ -258,7 +258,7 @@ export class SqlStore implements Store {
     );
     // Set by writeIssuances inside the transaction (TypeScript cannot see the callback assign it).
     const written = this.groupHead as AuditEntry | undefined;
-    if (written !== undefined && this.sqlDialect.auditHeadAfterLock !== undefined) {
+    if (written !== undefined && this.sqlDialect.writeIssuanceGroupStatement !== undefined) {
       this.auditHead = { index: written.index, timestamp: written.timestamp, leafHash: this.codecs.auditLeaf(written).leafHash, appended: Promise.resolve(true) };
     }
     return results;
@@ -266,8 +266,9 @@ export class SqlStore implements Store {
 
   /**
    * PostgreSQL: a group of plain issuances (no idempotency key, nothing superseded) as ONE
-   * statement between BEGIN and COMMIT, three round trips instead of eight (BEGIN, three inserts,
-   * the head lock, the head read, the audit insert, COMMIT). Its audit entries are placed
+   * statement between BEGIN and COMMIT, two round trips instead of eight (BEGIN, three inserts,
+   * the head lock, the head read, the audit insert, COMMIT; postgres-group.ts sends BEGIN with
+   * the statement). Its audit entries are placed
    * after `head`, the last entry this process wrote or is writing in a group still in flight, and
    * the statement only writes them if that is the head when the audit lock is granted (index and
    * leaf hash, read after the lock with a snapshot of its own: the group before may have committed
@@ -281,7 +282,7 @@ export class SqlStore implements Store {
   private async recordInOneStatement(
     items: IssuanceRecord[],
     head: AuditHead,
-    headAfterLock: RawBuilder<unknown>,
+    write: NonNullable<StoreDialect['writeIssuanceGroupStatement']>,
   ): Promise<{ auditEntry: AuditEntry }[]> {
     const createdAt = this.clock().toISOString();
     const now = this.clock();
@@ -303,58 +304,44 @@ export class SqlStore implements Store {
       return i.allocations;
     });
     const holders = [...new Set(allocations.flatMap((a) => (a.reservedAs === undefined ? [] : [a.reservedAs])))];
-    const credentialRows = sql.join(
-      items.map(({ credential: c }) =>
-        sql`(${c.id}, ${JSON.stringify(c.types)}, ${c.subject}, ${c.issuer}, ${c.format}, ${c.digest}, ${JSON.stringify(c.statusEntries)}, ${c.issuedBy}, ${createdAt}, ${c.credential})`,
-      ),
-    );
-    const recordRows = sql.join(
-      items.map(({ credential, metadata }) => sql`(${credential.id}, ${metadata?.ownerMemberId ?? null}, ${metadata?.visibility ?? 'private'}, ${metadata?.series ?? null}, NULL)`),
-    );
     let lastLeafHash = head.leafHash;
-    const auditRows = sql.join(
-      entries.map((entry) => {
-        const { leaf, leafHash } = this.codecs.auditLeaf(entry);
-        lastLeafHash = leafHash;
-        return sql`(CAST(${entry.index} AS bigint), ${leaf}, ${leafHash}, ${entry.subject}, ${entry.action}, ${entry.actor}, CAST(${entry.timestamp} AS timestamptz))`;
-      }),
-    );
+    const audit = entries.map((entry) => {
+      const { leaf, leafHash } = this.codecs.auditLeaf(entry);
+      lastLeafHash = leafHash;
+      return { index: entry.index, leaf, leafHash, subject: entry.subject, action: entry.action, actor: entry.actor, createdAt: entry.timestamp };
+    });
+    const credentials = items.map(({ credential: c, metadata }) => ({
+      id: c.id,
+      types: JSON.stringify(c.types),
+      subject: c.subject,
+      issuer: c.issuer,
+      format: c.format,
+      digest: c.digest,
+      statusEntries: JSON.stringify(c.statusEntries),
+      issuedBy: c.issuedBy,
+      credential: c.credential,
+      ownerMemberId: metadata?.ownerMemberId ?? null,
+      visibility: metadata?.visibility ?? 'private',
+      series: metadata?.series ?? null,
+    }));
     // The next group may be placed after this one before it commits; if this one fails, so does that.
     let appended!: (ok: boolean) => void;
     const last = entries[entries.length - 1]!;
     this.auditHead = { index: last.index, timestamp: last.timestamp, leafHash: lastLeafHash, appended: new Promise<boolean>((resolve) => (appended = resolve)) };
-    const allocationCte =
-      allocations.length === 0
-        ? sql`a AS (SELECT 1 WHERE FALSE)`
-        : sql`a AS (
-            INSERT INTO status_allocations (list_id, idx, credential_id, created_at)
-            VALUES ${sql.join(allocations.map((x) => sql`(${x.listId}, ${x.index}, ${x.credentialId}, ${createdAt})`))}
-            ON CONFLICT (list_id, idx) DO UPDATE SET credential_id = excluded.credential_id
-            WHERE status_allocations.credential_id = excluded.credential_id${holders.length === 0 ? sql`` : sql` OR status_allocations.credential_id IN (${sql.join(holders)})`}
-            RETURNING 1)`;
     // In BEGIN ... COMMIT, not on its own: a statement that commits itself would still commit after
     // this process died while it waited for the audit lock, and a kill -9 must leave nothing
-    // (test/replicas/crash.test.ts). Three round trips, where the long way takes eight.
+    // (test/replicas/crash.test.ts). Two round trips (BEGIN goes with the statement), where the
+    // long way takes eight. The group this one follows must hold the audit lock first (its
+    // statement returned), or this statement could take the lock before it and find the head it
+    // follows missing: `write` sends the statement only once `head.appended` says so.
     try {
-      await this.transaction('recording issuances', async (db) => {
-        // The group this one follows must hold the audit lock first (its statement returned), or
-        // this statement could take the lock before it and find the head it follows missing.
-        if (!(await head.appended)) throw new GxTrustError('INTERNAL', 'The group this one follows was not written');
-        await sql`WITH c AS (
-          INSERT INTO issued_credentials (id, types, subject, issuer, format, digest, status_entries, issued_by, created_at, credential)
-          VALUES ${credentialRows} ON CONFLICT (id) DO NOTHING RETURNING 1),
-        ${allocationCte},
-        r AS (INSERT INTO credential_records (credential_id, owner_member_id, visibility, series, superseded_by) VALUES ${recordRows}),
-        lk AS (SELECT head_idx, head_leaf_hash FROM ${headAfterLock}),
-        au AS (
-          INSERT INTO audit_entries (idx, leaf, leaf_hash, subject, action, actor, created_at)
-          SELECT v.* FROM (VALUES ${auditRows}) AS v(idx, leaf, leaf_hash, subject, action, actor, created_at) CROSS JOIN lk
-          WHERE lk.head_idx = ${head.index} AND lk.head_leaf_hash = ${head.leafHash}
-          RETURNING 1)
-        SELECT CAST(CASE WHEN (SELECT count(*) FROM c) = ${items.length} AND (SELECT count(*) FROM a) = ${allocations.length} AND (SELECT count(*) FROM au) = ${entries.length}
-          THEN '0' ELSE 'the group does not add up' END AS integer) AS ok`.execute(db);
-        appended(true);
-      });
+      await this.run('recording issuances', () =>
+        write(
+          { createdAt, credentials, allocations, holders, audit, head: { index: head.index, leafHash: head.leafHash } },
+          head.appended,
+          () => appended(true),
+        ),
+      );
     } finally {
       appended(false);
     }
