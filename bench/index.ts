@@ -101,7 +101,7 @@ console.log('(in-process, one event loop; the verifier also runs the validity an
 console.log('(the raw @digitalbazaar/vc row shares jsonld with gx-trust here, copy-on-write contexts included: npm run load measures it on jsonld as published)');
 
 // Issuance (signing only) next to jose SignJWT and @digitalbazaar/vc issue (bench/issuance.ts).
-printIssuance(await benchmarkIssuance({ keyring, documentLoader, keysDir: join(dir, 'keys'), iterations: Number(process.env['BENCH_ISSUANCE_ITERATIONS'] ?? 2000) }));
+printIssuance(await benchmarkIssuance({ keyring, documentLoader, keysDir: join(dir, 'keys'), iterations: Number(process.env['BENCH_ISSUANCE_ITERATIONS'] ?? 2000), rounds: Number(process.env['BENCH_ISSUANCE_ROUNDS'] ?? 20) }));
 
 // Claims reading: the signing policy's JSON-LD expansion of a credential before each issuance, in
 // CPU µs per call, next to jsonld.expand alone (bench/claims.ts).
