@@ -31,6 +31,7 @@ import { createService } from '../src/service.js';
 import { createIssuer } from '../src/issuing/index.js';
 import { DEVELOPMENT_FILES } from '../src/keyring/index.js';
 import { rawDocumentLoader } from './raw-document-loader.js';
+import { issuanceCredential } from './issuance.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const format = process.env['AB_FORMAT'] === 'jwt' ? 'jwt' : 'eddsa';
@@ -44,15 +45,7 @@ const keysDir = process.env['AB_KEYS_DIR'] ?? join(dir, 'keys');
 const service = await createService(parseConfig({ GX_KEYS_DIR: keysDir, GX_DATA_DIR: join(dir, 'data'), PORT: '8080', GX_WORKERS: '0', GX_RESULT_CACHE_SECONDS: '0' }), { log: () => {} });
 const { keyring, documentLoader } = service;
 
-// As bench/issuance.ts: a fresh id per credential, the service's did:web as issuer.
-const credential = (i: number) => ({
-  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/gaia-x/development#'],
-  type: ['VerifiableCredential'],
-  id: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  issuer: keyring.did,
-  validFrom: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  credentialSubject: { id: 'did:web:member.example', 'gx:countryCode': 'DE', 'gx:legalName': 'Example Member GmbH' },
-});
+const credential = (i: number) => issuanceCredential(keyring.did, i);
 
 const issuer = createIssuer({ keyring, documentLoader, clock: () => new Date() });
 let gx: (i: number) => Promise<unknown>;

@@ -8,6 +8,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { countPgQueries } from './pg-query-counts.js';
 import { recordCodecs } from '../src/record-codecs.js';
 import { openPostgresStore } from '../src/storage/postgres.js';
 
@@ -25,17 +26,7 @@ const inFlight = inFlightArg || 8;
 const LIST = { id: 'https://issuer.example/status-lists/1', purpose: 'revocation' as const, size: 131_072 };
 const HOLDER = `urn:gx-trust:reserved:${randomUUID()}`;
 
-const counts = new Map<string, number>();
-if (process.env['BENCH_PG_COUNT_QUERIES'] === '1') {
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '?');
-    const key = text.trim().replace(/\s+/g, ' ').slice(0, 40);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    return query.apply(this, args);
-  } as typeof pg.Client.prototype.query;
-}
+const counts = countPgQueries();
 
 const schema = `gx_bench_${randomBytes(6).toString('hex')}`;
 const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });

@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { countPgQueries } from './pg-query-counts.js';
 import { parseConfig } from '../src/config.js';
 import { createIssuer } from '../src/issuing/index.js';
 import { createService } from '../src/service.js';
@@ -42,17 +43,7 @@ const [iterationsArg, inFlightArg] = process.argv.slice(2).map(Number);
 const iterations = iterationsArg || 3000;
 const inFlight = inFlightArg || 8;
 
-const counts = new Map<string, number>();
-if (process.env['BENCH_PG_COUNT_QUERIES'] === '1') {
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '?');
-    const key = text.trim().replace(/\s+/g, ' ').slice(0, 40);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    return query.apply(this, args);
-  } as typeof pg.Client.prototype.query;
-}
+const counts = countPgQueries();
 
 const dir = mkdtempSync(join(tmpdir(), 'gx-trust-bench-pg-cpu-'));
 const schema = `gx_bench_${randomBytes(6).toString('hex')}`;
