@@ -139,7 +139,7 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
   });
 
   /** A label (a credential of its own, with its entries) covering `count` credentials, as a compliance decision records it. */
-  async function labelOver(count: number): Promise<{ label: { id: string }; covered: { id: string }[] }> {
+  async function labelOver(count: number): Promise<{ label: { id: string; entries: StatusEntryRecord[] }; covered: { id: string }[] }> {
     const covered = await Promise.all(Array.from({ length: count }, () => issue()));
     const label = await issue();
     await stores[0]!.recordDecision({
@@ -172,4 +172,98 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
       expectConsistentLog(labelChanges);
     }
   });
+
+  /** The label's [revocation, suspension] bits as stored now. */
+  async function labelBits(label: { entries: StatusEntryRecord[] }): Promise<[number, number]> {
+    const bit = async (purpose: string): Promise<number> => {
+      const entry = label.entries.find((e) => e.purpose === purpose)!;
+      const list = (await stores[1]!.getStatusList(entry.listId))!;
+      return getStatusValue(list.bits, entry.index, 1);
+    };
+    return [await bit('revocation'), await bit('suspension')];
+  }
+
+  it('lifts a label\'s suspension exactly once when the suspended credentials it covers are reinstated at once', async () => {
+    // Each request decides while the others still read as suspended; on the code before, none of
+    // them lifted the label, which stayed suspended over credentials that all were in force.
+    for (const count of [2, 4, 8]) {
+      const { label, covered } = await labelOver(count);
+      for (const c of covered) await changeCredentialStatus(stores[0]!, { credentialId: c.id, status: 'suspended' }, ADMIN);
+      const gate = writingTogether(stores, covered.length);
+      const results = await Promise.allSettled(covered.map((c, i) => changeCredentialStatus(gate.stores[i % 2]!, { credentialId: c.id, status: 'active' }, ADMIN)));
+      expect(gate.arrived()).toBeGreaterThanOrEqual(covered.length);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(covered.map(() => 'active'));
+      const labelChanges = await changesOf(label.id);
+      expect(labelChanges).toEqual([
+        expect.objectContaining({ status: 'suspended', statusPurpose: 'suspension', previous: '0x0', value: true }),
+        expect.objectContaining({ status: 'active', statusPurpose: 'suspension', previous: '0x1', value: false, coveredCredential: expect.toBeOneOf(covered.map((c) => c.id)) }),
+      ]);
+      expectConsistentLog(labelChanges);
+      expect(await labelBits(label)).toEqual([0, 0]);
+    }
+  });
+
+  /**
+   * Changes at once on credentials a label covers end with the label as one serial order of them
+   * leaves it: `label` lists the [revocation, suspension] bits each order gives. `before` is
+   * suspended (the label with it) first.
+   */
+  it.each([
+    {
+      name: 'one reinstated while another is suspended',
+      before: [0],
+      at: [
+        [0, 'active'],
+        [1, 'suspended'],
+      ],
+      label: [[0, 1]],
+    },
+    {
+      name: 'one reinstated while another is revoked',
+      before: [0],
+      at: [
+        [0, 'active'],
+        [1, 'revoked'],
+      ],
+      // Revoked after the lift, or revoked first and the lift no longer applies.
+      label: [
+        [1, 0],
+        [1, 1],
+      ],
+    },
+    {
+      name: 'one of two suspended reinstated while the other is revoked',
+      before: [0, 1],
+      at: [
+        [0, 'active'],
+        [1, 'revoked'],
+      ],
+      label: [[1, 1]],
+    },
+    {
+      name: 'two of three suspended reinstated while the third is suspended',
+      before: [0, 1],
+      at: [
+        [0, 'active'],
+        [1, 'active'],
+        [2, 'suspended'],
+      ],
+      label: [[0, 1]],
+    },
+  ] as { name: string; before: number[]; at: [number, 'active' | 'suspended' | 'revoked'][]; label: [number, number][] }[])(
+    'leaves the label as a serial order would: $name at once',
+    async ({ before, at, label: allowed }) => {
+      for (let round = 0; round < 3; round += 1) {
+        const { label, covered } = await labelOver(Math.max(...at.map(([i]) => i)) + 1);
+        for (const i of before) await changeCredentialStatus(stores[0]!, { credentialId: covered[i]!.id, status: 'suspended' }, ADMIN);
+        const gate = writingTogether(stores, at.length);
+        const results = await Promise.allSettled(at.map(([i, status], n) => changeCredentialStatus(gate.stores[(n + round) % 2]!, { credentialId: covered[i]!.id, status }, ADMIN)));
+        expect(gate.arrived()).toBeGreaterThanOrEqual(at.length);
+        // Each credential's own change depends on its own entries only: all of them win.
+        expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(at.map(([, status]) => status));
+        expect(allowed).toContainEqual(await labelBits(label));
+        expectConsistentLog(await changesOf(label.id));
+      }
+    },
+  );
 });
