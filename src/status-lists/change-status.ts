@@ -194,7 +194,12 @@ function lostRace(error: unknown): unknown {
   });
 }
 
-/** Decisions on labels made again when only a label moved meanwhile; past this many, 409 as any lost race. */
+/**
+ * Decisions on labels made again when only a label or a neighbour moved meanwhile; past this many,
+ * plus one per credential the labels cover, 409 as any lost race. Each retry follows a neighbour's
+ * commit, so covered credentials changed at once (a reinstatement's decision depends on all of
+ * them) each get their turn; only changes that keep coming exhaust it.
+ */
 const LABEL_ATTEMPTS = 5;
 
 /**
@@ -207,14 +212,16 @@ const LABEL_ATTEMPTS = 5;
  * neighbour's: the labels are decided afresh from the neighbour's commit and the write tried again.
  */
 async function setWithLabels(store: StatusChangeStore, changes: StatusBitChange[], decidedFrom: StatusExpectation[], credentialId: string, status: CredentialStatusValue, actor: string): Promise<void> {
+  let attempts = LABEL_ATTEMPTS;
   for (let attempt = 1; ; attempt += 1) {
     const labels = await decideLabelChanges(store, [credentialId], status, { actor });
+    attempts = Math.max(attempts, LABEL_ATTEMPTS + labels.neighbours);
     try {
       await store.setStatusBits({ changes: [...changes, ...labels.changes], expected: [...decidedFrom, ...labels.expected] });
       return;
     } catch (error) {
       const labelMoved = isGxTrustError(error) && error.code === 'CONFLICT' && labels.expected.length > 0 && (await stillHold(store, decidedFrom));
-      if (!labelMoved || attempt >= LABEL_ATTEMPTS) throw lostRace(error);
+      if (!labelMoved || attempt >= attempts) throw lostRace(error);
     }
   }
 }
@@ -324,9 +331,10 @@ async function decideLabelChanges(
   status: CredentialStatusValue,
   why: { actor: string; reason?: string },
   compareAndSet = true,
-): Promise<{ changes: StatusBitChange[]; expected: StatusExpectation[] }> {
+): Promise<{ changes: StatusBitChange[]; expected: StatusExpectation[]; neighbours: number }> {
   const changes: StatusBitChange[] = [];
   const expected: StatusExpectation[] = [];
+  let neighbours = 0;
   const seen = new Set<string>();
   for (const coveredId of changed) {
     for (const { labelId } of await store.labelsCovering(coveredId)) {
@@ -355,6 +363,7 @@ async function decideLabelChanges(
       } else if (labelStatus === 'suspended' && suspension !== undefined) {
         const others = await othersInForce(store, labelId, changed);
         expected.push(...others.read);
+        neighbours += others.neighbours;
         if (others.inForce) {
           entry = suspension;
           value = false;
@@ -367,27 +376,29 @@ async function decideLabelChanges(
       expected.push(...read(revocation, revoked), ...(entry === revocation ? [] : read(suspension, suspended)));
     }
   }
-  return { changes, expected };
+  return { changes, expected, neighbours };
 }
 
 /**
  * Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as
  * in force: not ours to judge), with the bits that say so: all of their revocation and suspension
- * bits clear, or the one found set.
+ * bits clear, or the one found set; and how many credentials the label covers.
  */
-async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<{ inForce: boolean; read: StatusExpectation[] }> {
+async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<{ inForce: boolean; read: StatusExpectation[]; neighbours: number }> {
   const read: StatusExpectation[] = [];
-  for (const { credentialId } of await store.labelCoverage(labelId)) {
+  const coverage = await store.labelCoverage(labelId);
+  const neighbours = coverage.length;
+  for (const { credentialId } of coverage) {
     if (reinstated.includes(credentialId)) continue;
     const covered = await store.getCredential(credentialId);
     for (const entry of covered?.statusEntries ?? []) {
       if (entry.purpose !== 'revocation' && entry.purpose !== 'suspension') continue;
       const set = await bitOf(store, entry);
-      if (set) return { inForce: false, read: [{ listId: entry.listId, index: entry.index, value: true }] };
+      if (set) return { inForce: false, read: [{ listId: entry.listId, index: entry.index, value: true }], neighbours };
       read.push({ listId: entry.listId, index: entry.index, value: false });
     }
   }
-  return { inForce: true, read };
+  return { inForce: true, read, neighbours };
 }
 
 /** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */

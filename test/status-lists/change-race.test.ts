@@ -93,6 +93,58 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
     return { stores: gated, arrived: () => arrived };
   }
 
+  /**
+   * `handles` whose setStatusBits, of credentials in `order`, run in turns: a turn starts once every
+   * request not yet settled (passed through `track`) is waiting to write, and runs their writes one
+   * at a time in `order`; a request that lost decides again and writes in the next turn. With
+   * `order` the order a label's coverage is read in, the first write of a turn commits and every
+   * other one was decided on that credential's bits: it loses and decides again. The k-th request
+   * to commit writes k times, the most retries a race can cost.
+   */
+  function writingInOrder(handles: Store[], order: readonly string[]): { stores: Store[]; track: <T>(request: Promise<T>) => Promise<T>; arrived: () => number } {
+    let arrived = 0;
+    let outstanding = 0;
+    let busy = false;
+    const waiting: { position: number; run: () => Promise<unknown> }[] = [];
+    const pump = (): void => {
+      if (busy || waiting.length === 0 || waiting.length < outstanding) return;
+      const turn = waiting.splice(0).sort((x, y) => x.position - y.position);
+      busy = true;
+      void (async () => {
+        for (const write of turn) await write.run();
+        busy = false;
+        pump();
+      })();
+    };
+    const gated = handles.map(
+      (store) =>
+        new Proxy(store, {
+          get(target, key) {
+            const value = Reflect.get(target, key, target) as unknown;
+            if (typeof value !== 'function') return value;
+            if (key !== 'setStatusBits') return value.bind(target);
+            return (...args: unknown[]) => {
+              arrived += 1;
+              const [options] = args as [{ changes: { audit: { subject: string } }[] }];
+              return new Promise((resolve, reject) => {
+                const run = (): Promise<unknown> => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)).then(resolve, reject);
+                waiting.push({ position: order.indexOf(options.changes[0]!.audit.subject), run });
+                pump();
+              });
+            };
+          },
+        }),
+    );
+    const track = <T,>(request: Promise<T>): Promise<T> => {
+      outstanding += 1;
+      return request.finally(() => {
+        outstanding -= 1;
+        pump();
+      });
+    };
+    return { stores: gated, track, arrived: () => arrived };
+  }
+
   it('lets exactly one of many different message values win; the others are 409 and the log records the one transition', async () => {
     const { id, entries } = await issue();
     const wanted = Array.from({ length: 12 }, (_, i) => `0x${(i + 1).toString(16)}`);
@@ -201,6 +253,25 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
       expectConsistentLog(labelChanges);
       expect(await labelBits(label)).toEqual([0, 0]);
     }
+  });
+
+  it('still commits each reinstatement when every neighbour commits between its decision and its write, and lifts the label once', async () => {
+    // Each retry follows a neighbour's commit; with more neighbours than a fixed number of
+    // attempts, the last writers lost their own change (409) to theirs.
+    const { label, covered } = await labelOver(10);
+    for (const c of covered) await changeCredentialStatus(stores[0]!, { credentialId: c.id, status: 'suspended' }, ADMIN);
+    const gate = writingInOrder(stores, (await stores[0]!.labelCoverage(label.id)).map((c) => c.credentialId));
+    const requests = covered.map((c) => gate.track(changeCredentialStatus(gate.stores[covered.indexOf(c) % 2]!, { credentialId: c.id, status: 'active' }, ADMIN)));
+    const results = await Promise.allSettled(requests);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(covered.map(() => 'active'));
+    // The k-th to commit decided k times: 1 + 2 + ... + 10 writes.
+    expect(gate.arrived()).toBe((covered.length * (covered.length + 1)) / 2);
+    const labelChanges = await changesOf(label.id);
+    expect(labelChanges.map((c) => [c['status'], c['previous']])).toEqual([
+      ['suspended', '0x0'],
+      ['active', '0x1'],
+    ]);
+    expect(await labelBits(label)).toEqual([0, 0]);
   });
 
   /**
