@@ -194,7 +194,12 @@ function lostRace(error: unknown): unknown {
   });
 }
 
-/** Decisions on labels made again when only a label moved meanwhile; past this many, 409 as any lost race. */
+/**
+ * Decisions on labels made again when only a label or a neighbour moved meanwhile; past this many,
+ * plus one per credential the labels cover, 409 as any lost race. Each retry follows a neighbour's
+ * commit, so covered credentials changed at once (a reinstatement's decision depends on all of
+ * them) each get their turn; only changes that keep coming exhaust it.
+ */
 const LABEL_ATTEMPTS = 5;
 
 /**
@@ -202,18 +207,21 @@ const LABEL_ATTEMPTS = 5;
  * vouches for what it covers), each compare-and-set on the values it was decided from. Two covered
  * credentials changed at once both decide their label's change: the second used to write it again
  * (a second "label revoked" entry). Now it finds the label moved under the lock; if the
- * credential's own entries still hold what was read, only a label moved, and the credential's own
- * change must not lose to its neighbour's: the labels are decided afresh and the write tried again.
+ * credential's own entries still hold what was read, only a label (or another covered credential
+ * a label's decision was taken on) moved, and the credential's own change must not lose to its
+ * neighbour's: the labels are decided afresh from the neighbour's commit and the write tried again.
  */
 async function setWithLabels(store: StatusChangeStore, changes: StatusBitChange[], decidedFrom: StatusExpectation[], credentialId: string, status: CredentialStatusValue, actor: string): Promise<void> {
+  let attempts = LABEL_ATTEMPTS;
   for (let attempt = 1; ; attempt += 1) {
     const labels = await decideLabelChanges(store, [credentialId], status, { actor });
+    attempts = Math.max(attempts, LABEL_ATTEMPTS + labels.neighbours);
     try {
       await store.setStatusBits({ changes: [...changes, ...labels.changes], expected: [...decidedFrom, ...labels.expected] });
       return;
     } catch (error) {
       const labelMoved = isGxTrustError(error) && error.code === 'CONFLICT' && labels.expected.length > 0 && (await stillHold(store, decidedFrom));
-      if (!labelMoved || attempt >= LABEL_ATTEMPTS) throw lostRace(error);
+      if (!labelMoved || attempt >= attempts) throw lostRace(error);
     }
   }
 }
@@ -306,9 +314,15 @@ export async function labelChanges(
 }
 
 /**
- * labelChanges, with the label entries each change was decided from: what the write expects them
- * to hold still under the lists' locks (compare-and-set, as the credential's own change). A label's
- * revocation depends on its revocation bit only; suspending or lifting it, on both. With
+ * labelChanges, with every entry each decision was taken on: what the write expects to hold still
+ * under the lists' locks (compare-and-set, as the credential's own change), so the decision is right
+ * for the bits as they are when it commits, not as they were read. A decision to leave a label alone
+ * is checked as well: two covered credentials reinstated at once each saw the other still suspended
+ * and neither lifted the label; one suspended while another is reinstated saw the label already
+ * suspended while the other lifted it. A label's revocation depends on its revocation bit only;
+ * suspending it, on both of its bits; leaving it suspended, on its suspension bit; lifting its
+ * suspension, on both and on every other covered credential's revocation and suspension bits being
+ * clear; not lifting it, on one covered credential's bit that is set. A revoked label is final. With
  * `compareAndSet`, each audit entry carries the `previous` value the write will check.
  */
 async function decideLabelChanges(
@@ -317,9 +331,10 @@ async function decideLabelChanges(
   status: CredentialStatusValue,
   why: { actor: string; reason?: string },
   compareAndSet = true,
-): Promise<{ changes: StatusBitChange[]; expected: StatusExpectation[] }> {
+): Promise<{ changes: StatusBitChange[]; expected: StatusExpectation[]; neighbours: number }> {
   const changes: StatusBitChange[] = [];
   const expected: StatusExpectation[] = [];
+  let neighbours = 0;
   const seen = new Set<string>();
   for (const coveredId of changed) {
     for (const { labelId } of await store.labelsCovering(coveredId)) {
@@ -333,6 +348,7 @@ async function decideLabelChanges(
       const suspended = suspension !== undefined && (await bitOf(store, suspension));
       const labelStatus: CredentialStatusValue = revoked ? 'revoked' : suspended ? 'suspended' : 'active';
       if (labelStatus === 'revoked') continue;
+      const read = (e: StatusEntryRecord | undefined, v: boolean): StatusExpectation[] => (e === undefined ? [] : [{ listId: e.listId, index: e.index, value: v }]);
       const reason = `${why.reason ?? `the covered credential ${coveredId} is ${status === 'active' ? 'reinstated' : status}`}`;
       const labelWhy = { actor: why.actor, reason, coveredCredential: coveredId };
       let entry: StatusEntryRecord | undefined;
@@ -342,30 +358,47 @@ async function decideLabelChanges(
         entry = revocation;
         labelStatusNow = 'revoked';
       } else if (status === 'suspended') {
-        entry = labelStatus === 'suspended' ? undefined : suspension;
-      } else if (labelStatus === 'suspended' && suspension !== undefined && (await othersInForce(store, labelId, changed))) {
-        entry = suspension;
-        value = false;
+        if (labelStatus === 'suspended') expected.push(...read(suspension, true));
+        else entry = suspension;
+      } else if (labelStatus === 'suspended' && suspension !== undefined) {
+        const others = await othersInForce(store, labelId, changed);
+        expected.push(...others.read);
+        neighbours += others.neighbours;
+        if (others.inForce) {
+          entry = suspension;
+          value = false;
+        }
       }
       if (entry === undefined) continue;
       seen.add(labelId);
       const previous = entry === revocation ? revoked : suspended;
       changes.push(bitChange(label, entry, value, { ...labelWhy, status: labelStatusNow, ...(compareAndSet ? { previous: Number(previous) } : {}) }));
-      const read = (e: StatusEntryRecord | undefined, v: boolean): StatusExpectation[] => (e === undefined ? [] : [{ listId: e.listId, index: e.index, value: v }]);
       expected.push(...read(revocation, revoked), ...(entry === revocation ? [] : read(suspension, suspended)));
     }
   }
-  return { changes, expected };
+  return { changes, expected, neighbours };
 }
 
-/** Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as in force: not ours to judge). */
-async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<boolean> {
-  for (const { credentialId } of await store.labelCoverage(labelId)) {
+/**
+ * Whether every credential a label covers, besides `reinstated`, is in force (unknown ones count as
+ * in force: not ours to judge), with the bits that say so: all of their revocation and suspension
+ * bits clear, or the one found set; and how many credentials the label covers.
+ */
+async function othersInForce(store: StatusChangeStore, labelId: string, reinstated: readonly string[]): Promise<{ inForce: boolean; read: StatusExpectation[]; neighbours: number }> {
+  const read: StatusExpectation[] = [];
+  const coverage = await store.labelCoverage(labelId);
+  const neighbours = coverage.length;
+  for (const { credentialId } of coverage) {
     if (reinstated.includes(credentialId)) continue;
     const covered = await store.getCredential(credentialId);
-    if (covered !== undefined && (await currentStatus(store, covered.statusEntries)) !== 'active') return false;
+    for (const entry of covered?.statusEntries ?? []) {
+      if (entry.purpose !== 'revocation' && entry.purpose !== 'suspension') continue;
+      const set = await bitOf(store, entry);
+      if (set) return { inForce: false, read: [{ listId: entry.listId, index: entry.index, value: true }], neighbours };
+      read.push({ listId: entry.listId, index: entry.index, value: false });
+    }
   }
-  return true;
+  return { inForce: true, read, neighbours };
 }
 
 /** The revocation of each superseded credential, and of each label covering one, each audited with its reason. */

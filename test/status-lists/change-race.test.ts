@@ -93,6 +93,58 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
     return { stores: gated, arrived: () => arrived };
   }
 
+  /**
+   * `handles` whose setStatusBits, of credentials in `order`, run in turns: a turn starts once every
+   * request not yet settled (passed through `track`) is waiting to write, and runs their writes one
+   * at a time in `order`; a request that lost decides again and writes in the next turn. With
+   * `order` the order a label's coverage is read in, the first write of a turn commits and every
+   * other one was decided on that credential's bits: it loses and decides again. The k-th request
+   * to commit writes k times, the most retries a race can cost.
+   */
+  function writingInOrder(handles: Store[], order: readonly string[]): { stores: Store[]; track: <T>(request: Promise<T>) => Promise<T>; arrived: () => number } {
+    let arrived = 0;
+    let outstanding = 0;
+    let busy = false;
+    const waiting: { position: number; run: () => Promise<unknown> }[] = [];
+    const pump = (): void => {
+      if (busy || waiting.length === 0 || waiting.length < outstanding) return;
+      const turn = waiting.splice(0).sort((x, y) => x.position - y.position);
+      busy = true;
+      void (async () => {
+        for (const write of turn) await write.run();
+        busy = false;
+        pump();
+      })();
+    };
+    const gated = handles.map(
+      (store) =>
+        new Proxy(store, {
+          get(target, key) {
+            const value = Reflect.get(target, key, target) as unknown;
+            if (typeof value !== 'function') return value;
+            if (key !== 'setStatusBits') return value.bind(target);
+            return (...args: unknown[]) => {
+              arrived += 1;
+              const [options] = args as [{ changes: { audit: { subject: string } }[] }];
+              return new Promise((resolve, reject) => {
+                const run = (): Promise<unknown> => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)).then(resolve, reject);
+                waiting.push({ position: order.indexOf(options.changes[0]!.audit.subject), run });
+                pump();
+              });
+            };
+          },
+        }),
+    );
+    const track = <T,>(request: Promise<T>): Promise<T> => {
+      outstanding += 1;
+      return request.finally(() => {
+        outstanding -= 1;
+        pump();
+      });
+    };
+    return { stores: gated, track, arrived: () => arrived };
+  }
+
   it('lets exactly one of many different message values win; the others are 409 and the log records the one transition', async () => {
     const { id, entries } = await issue();
     const wanted = Array.from({ length: 12 }, (_, i) => `0x${(i + 1).toString(16)}`);
@@ -139,7 +191,7 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
   });
 
   /** A label (a credential of its own, with its entries) covering `count` credentials, as a compliance decision records it. */
-  async function labelOver(count: number): Promise<{ label: { id: string }; covered: { id: string }[] }> {
+  async function labelOver(count: number): Promise<{ label: { id: string; entries: StatusEntryRecord[] }; covered: { id: string }[] }> {
     const covered = await Promise.all(Array.from({ length: count }, () => issue()));
     const label = await issue();
     await stores[0]!.recordDecision({
@@ -172,4 +224,117 @@ describe.each(STORE_KINDS)('concurrent status changes on $name', (kind) => {
       expectConsistentLog(labelChanges);
     }
   });
+
+  /** The label's [revocation, suspension] bits as stored now. */
+  async function labelBits(label: { entries: StatusEntryRecord[] }): Promise<[number, number]> {
+    const bit = async (purpose: string): Promise<number> => {
+      const entry = label.entries.find((e) => e.purpose === purpose)!;
+      const list = (await stores[1]!.getStatusList(entry.listId))!;
+      return getStatusValue(list.bits, entry.index, 1);
+    };
+    return [await bit('revocation'), await bit('suspension')];
+  }
+
+  it('lifts a label\'s suspension exactly once when the suspended credentials it covers are reinstated at once', async () => {
+    // Each request decides while the others still read as suspended; on the code before, none of
+    // them lifted the label, which stayed suspended over credentials that all were in force.
+    for (const count of [2, 4, 8]) {
+      const { label, covered } = await labelOver(count);
+      for (const c of covered) await changeCredentialStatus(stores[0]!, { credentialId: c.id, status: 'suspended' }, ADMIN);
+      const gate = writingTogether(stores, covered.length);
+      const results = await Promise.allSettled(covered.map((c, i) => changeCredentialStatus(gate.stores[i % 2]!, { credentialId: c.id, status: 'active' }, ADMIN)));
+      expect(gate.arrived()).toBeGreaterThanOrEqual(covered.length);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(covered.map(() => 'active'));
+      const labelChanges = await changesOf(label.id);
+      expect(labelChanges).toEqual([
+        expect.objectContaining({ status: 'suspended', statusPurpose: 'suspension', previous: '0x0', value: true }),
+        expect.objectContaining({ status: 'active', statusPurpose: 'suspension', previous: '0x1', value: false, coveredCredential: expect.toBeOneOf(covered.map((c) => c.id)) }),
+      ]);
+      expectConsistentLog(labelChanges);
+      expect(await labelBits(label)).toEqual([0, 0]);
+    }
+  });
+
+  it('still commits each reinstatement when every neighbour commits between its decision and its write, and lifts the label once', async () => {
+    // Each retry follows a neighbour's commit; with more neighbours than a fixed number of
+    // attempts, the last writers lost their own change (409) to theirs.
+    const { label, covered } = await labelOver(10);
+    for (const c of covered) await changeCredentialStatus(stores[0]!, { credentialId: c.id, status: 'suspended' }, ADMIN);
+    const gate = writingInOrder(stores, (await stores[0]!.labelCoverage(label.id)).map((c) => c.credentialId));
+    const requests = covered.map((c) => gate.track(changeCredentialStatus(gate.stores[covered.indexOf(c) % 2]!, { credentialId: c.id, status: 'active' }, ADMIN)));
+    const results = await Promise.allSettled(requests);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(covered.map(() => 'active'));
+    // The k-th to commit decided k times: 1 + 2 + ... + 10 writes.
+    expect(gate.arrived()).toBe((covered.length * (covered.length + 1)) / 2);
+    const labelChanges = await changesOf(label.id);
+    expect(labelChanges.map((c) => [c['status'], c['previous']])).toEqual([
+      ['suspended', '0x0'],
+      ['active', '0x1'],
+    ]);
+    expect(await labelBits(label)).toEqual([0, 0]);
+  });
+
+  /**
+   * Changes at once on credentials a label covers end with the label as one serial order of them
+   * leaves it: `label` lists the [revocation, suspension] bits each order gives. `before` is
+   * suspended (the label with it) first.
+   */
+  it.each([
+    {
+      name: 'one reinstated while another is suspended',
+      before: [0],
+      at: [
+        [0, 'active'],
+        [1, 'suspended'],
+      ],
+      label: [[0, 1]],
+    },
+    {
+      name: 'one reinstated while another is revoked',
+      before: [0],
+      at: [
+        [0, 'active'],
+        [1, 'revoked'],
+      ],
+      // Revoked after the lift, or revoked first and the lift no longer applies.
+      label: [
+        [1, 0],
+        [1, 1],
+      ],
+    },
+    {
+      name: 'one of two suspended reinstated while the other is revoked',
+      before: [0, 1],
+      at: [
+        [0, 'active'],
+        [1, 'revoked'],
+      ],
+      label: [[1, 1]],
+    },
+    {
+      name: 'two of three suspended reinstated while the third is suspended',
+      before: [0, 1],
+      at: [
+        [0, 'active'],
+        [1, 'active'],
+        [2, 'suspended'],
+      ],
+      label: [[0, 1]],
+    },
+  ] as { name: string; before: number[]; at: [number, 'active' | 'suspended' | 'revoked'][]; label: [number, number][] }[])(
+    'leaves the label as a serial order would: $name at once',
+    async ({ before, at, label: allowed }) => {
+      for (let round = 0; round < 3; round += 1) {
+        const { label, covered } = await labelOver(Math.max(...at.map(([i]) => i)) + 1);
+        for (const i of before) await changeCredentialStatus(stores[0]!, { credentialId: covered[i]!.id, status: 'suspended' }, ADMIN);
+        const gate = writingTogether(stores, at.length);
+        const results = await Promise.allSettled(at.map(([i, status], n) => changeCredentialStatus(gate.stores[(n + round) % 2]!, { credentialId: covered[i]!.id, status }, ADMIN)));
+        expect(gate.arrived()).toBeGreaterThanOrEqual(at.length);
+        // Each credential's own change depends on its own entries only: all of them win.
+        expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(at.map(([, status]) => status));
+        expect(allowed).toContainEqual(await labelBits(label));
+        expectConsistentLog(await changesOf(label.id));
+      }
+    },
+  );
 });
