@@ -16,6 +16,7 @@ import { auditLeafHash } from '../../src/audit/log.js';
 import { recordCodecs } from '../../src/record-codecs.js';
 import type { StoreDialect } from '../../src/storage/dialect.js';
 import { openSqliteStore, sqliteDialect } from '../../src/storage/sqlite.js';
+import { MAX_GROUPS_PER_RUN, pipelined, type IssuanceWriter } from '../../src/storage/sqlite-writer.js';
 import type { RecordCodecs, Store } from '../../src/storage/store.js';
 import { recordCodecs as dyingCodecs } from './fixtures/dying-codecs.js';
 import { makeAuditInput, makeCredentialRecord } from './fixtures.js';
@@ -142,3 +143,49 @@ describe('SQLite issuance groups pipelined on the writer thread', () => {
     expect((await auditSubjects()).at(-1)).toBe('urn:test:after');
   });
 });
+
+describe('one hold of the connection for a run of groups (pipelined)', () => {
+  it(`sends what comes while a group is with the thread at once, up to ${MAX_GROUPS_PER_RUN} groups; then a transaction waiting for the connection goes first`, async () => {
+    const log: string[] = [];
+    const answers: (() => void)[] = [];
+    // The thread's side: records what was sent, answers when told.
+    const thread: IssuanceWriter = {
+      groupsInFlight: 1,
+      write: (items) =>
+        new Promise((resolve) => {
+          log.push(`sent ${String(items[0])}`);
+          answers.push(() => resolve([]));
+        }),
+      reserve: () => Promise.resolve([]),
+    };
+    // The connection: one holder at a time, in the order asked (as Kysely's mutex).
+    let line: Promise<unknown> = Promise.resolve();
+    const hold = (whileHeld: () => Promise<void>): Promise<void> => {
+      const turn = line.then(whileHeld);
+      line = turn.catch(() => undefined);
+      return turn;
+    };
+    const writer = pipelined(thread, hold);
+    const at = { createdAt: '2026-01-01T00:00:00.000Z', now: new Date(0) };
+    const flush = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    const groups = [writer.write([0] as never, at)];
+    await flush();
+    const other = hold(async () => {
+      log.push('other transaction');
+    });
+    for (let n = 1; n <= MAX_GROUPS_PER_RUN; n++) groups.push(writer.write([n] as never, at));
+    await flush();
+    // The run's groups went at once, ahead of the transaction that asked after the run began.
+    expect(log).toEqual(Array.from({ length: MAX_GROUPS_PER_RUN }, (_, n) => `sent ${n}`));
+    while (answers.length > 0) answers.shift()!();
+    await other;
+    await flush();
+    expect(log.slice(MAX_GROUPS_PER_RUN)).toEqual(['other transaction', `sent ${MAX_GROUPS_PER_RUN}`]);
+    answers.shift()!();
+    await Promise.all(groups);
+  });
+});
+
