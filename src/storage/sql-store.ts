@@ -61,6 +61,12 @@ export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
 /** How many random draws before giving up on a list that is nearly full. */
 export const MAX_INDEX_DRAWS = 64;
 
+/**
+ * SQLite's writer thread: what is pending is shared between its two groups only down to groups of
+ * this many (a commit's fixed cost, its message round trip and WAL frame headers, shared by at least 4).
+ */
+const SQLITE_MIN_SPLIT = 4;
+
 /** How many groups go the long way after a one-statement attempt failed, before it is tried again. */
 const ONE_STATEMENT_PAUSE = 16;
 
@@ -149,7 +155,7 @@ export class SqlStore implements Store {
     // SQLite on a file: two groups while the writer thread runs (it orders them; see sqlite-writer.ts), one otherwise.
     const maxInFlight = writer === undefined ? this.groupsInFlight : () => writer()?.groupsInFlight ?? this.groupsInFlight;
     // A group lost with the writer thread may have committed: answered 503 whole, never written again.
-    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items), undefined, maxInFlight, (error) => !lostWithWriter(error));
+    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items), undefined, maxInFlight, (error) => !lostWithWriter(error), writer === undefined ? 1 : SQLITE_MIN_SPLIT);
   }
 
   /**

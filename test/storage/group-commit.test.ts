@@ -101,4 +101,20 @@ describe('GroupCommit', () => {
     expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason : o.value))).toEqual([lost, lost, lost]);
     expect(calls).toEqual([[1, 2, 3]]);
   });
+
+  it('shares what is pending among free slots only down to minSplit items a group', async () => {
+    const calls: number[][] = [];
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        calls.push(items);
+        return items;
+      },
+      64,
+      2,
+      () => true,
+      4,
+    );
+    await Promise.all([1, 2, 3, 4, 5, 6].map((i) => group.submit(i)));
+    expect(calls).toEqual([[1, 2, 3, 4], [5, 6]]);
+  });
 });

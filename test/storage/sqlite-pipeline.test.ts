@@ -52,7 +52,7 @@ describe('SQLite issuance groups pipelined on the writer thread', () => {
     return store.recordIssuance({ credential, allocations: [], audit: makeAuditInput({ subject: credential.id }) }).then(({ auditEntry }) => ({ id: credential.id, auditIndex: auditEntry.index }));
   }
 
-  /** Records each id (GroupCommit starts what was submitted in one turn as up to two groups); `answered` gets the ids in the order their promises settle. */
+  /** Records each id (GroupCommit starts what was submitted in one turn as two groups of at least 4); `answered` gets the ids in the order their promises settle. */
   function recordAll(ids: string[], answered: string[]): Promise<PromiseSettledResult<{ id: string; auditIndex: number }>[]> {
     return Promise.allSettled(
       ids.map((id) =>
@@ -113,24 +113,26 @@ describe('SQLite issuance groups pipelined on the writer thread', () => {
     await open(recordCodecs);
     const taken = (await record()).id;
     const answered: string[] = [];
-    // Submitted in one turn: two groups, [taken, again-1] then [later-1, later-2], sent together.
-    const outcomes = await recordAll([taken, 'urn:test:again-1', 'urn:test:later-1', 'urn:test:later-2'], answered);
+    const again = ['urn:test:again-1', 'urn:test:again-2', 'urn:test:again-3'];
+    const later = ['urn:test:later-1', 'urn:test:later-2', 'urn:test:later-3', 'urn:test:later-4'];
+    // Submitted in one turn: two groups of 4, [taken, ...again] then later, sent together.
+    const outcomes = await recordAll([taken, ...again, ...later], answered);
     expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { name: 'GxTrustError', code: 'CONFLICT' } });
     for (const outcome of outcomes.slice(1)) expect(outcome.status).toBe('fulfilled');
     // Audit order is commit order: the group behind the failed one committed before its members were written again.
     const subjects = await auditSubjects();
-    expect(subjects.slice(2)).toEqual(['urn:test:later-1', 'urn:test:later-2', 'urn:test:again-1']);
-    expect(answered.filter((id) => id !== taken)).toEqual(['urn:test:later-1', 'urn:test:later-2', 'urn:test:again-1']);
+    expect(subjects.slice(2)).toEqual([...later, ...again]);
+    expect(answered.filter((id) => id !== taken)).toEqual([...later, ...again]);
     const indexes = outcomes.slice(1).map((o) => (o as PromiseFulfilledResult<{ auditIndex: number }>).value.auditIndex);
-    expect(indexes).toEqual([4, 2, 3]);
+    expect(indexes).toEqual([6, 7, 8, 2, 3, 4, 5]);
   });
 
   it('a thread that dies with two groups answers both 503, writes neither again, and the event loop records the next', async () => {
     await open(dyingCodecs);
     const before = await store.auditSize();
     const answered: string[] = [];
-    // Two groups: [die, doomed-1] then [doomed-2, doomed-3]; the thread ends itself inside the first.
-    const ids = ['urn:test:die', 'urn:test:doomed-1', 'urn:test:doomed-2', 'urn:test:doomed-3'];
+    // Two groups of 4, [die, doomed-1..3] then [doomed-4..7]; the thread ends itself inside the first.
+    const ids = ['urn:test:die', ...Array.from({ length: 7 }, (_, i) => `urn:test:doomed-${i + 1}`)];
     const outcomes = await recordAll(ids, answered);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'GxTrustError', code: 'STORE_UNAVAILABLE' } });
     // The thread's open transaction ended with it: nothing of either group committed, nothing written again.
