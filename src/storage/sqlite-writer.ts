@@ -195,6 +195,14 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
 export const MAX_GROUPS_PER_RUN = 8;
 
 /**
+ * Groups the store may have with the thread at once. Two overlap signing and committing, but the
+ * requests in flight are then shared between two smaller groups (more commits): measured under
+ * load 8-13 on 2 cores it raised the event loop's utilisation but also CPU per issuance, with no
+ * throughput win shown (performance.md); 1 gives the one-group behaviour back.
+ */
+export const WRITER_GROUPS_IN_FLIGHT = 2;
+
+/**
  * The thread's writer for the store: each group (and block reservation) is sent while the event
  * loop's connection is held (`hold` runs its callback holding it, Kysely's `connection().execute`),
  * one hold for a run of them. A group that comes while a run is open (its connection held or
@@ -242,7 +250,7 @@ export function pipelined(thread: IssuanceWriter, hold: (whileHeld: () => Promis
   };
 
   return {
-    groupsInFlight: 2,
+    groupsInFlight: WRITER_GROUPS_IN_FLIGHT,
     write: (items, at) => send(() => thread.write(items, at)),
     reserve: (request) => send(() => thread.reserve(request)),
   };
