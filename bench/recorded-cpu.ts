@@ -2,13 +2,14 @@
  * CPU per recorded issuance, one format, in one process: `npx tsx bench/recorded-cpu.ts [count]
  * [in flight] [warm-up] [format]` (format `es256`, the default, or `eddsa`). After the warm-up,
  * `count` issuances through the VC-API's scoped signer (as bench/records.ts) on SQLite; prints the
- * event loop's CPU µs per issuance, the process's (every thread) and the throughput. For
+ * event loop's CPU µs per issuance, the process's (every thread), the throughput and the event
+ * loop's utilisation (busy share of the run; what is left is waiting for the writer thread). For
  * alternating before/after pairs. BENCH_CPU_PROFILE=<file> writes a V8 CPU profile of the event
  * loop during the measured issuances only (not start-up or warm-up, which `--cpu-prof` would mix in).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config.js';
 import { createService } from '../src/service.js';
@@ -42,12 +43,14 @@ try {
     await session.post('Profiler.start');
   }
   const loop = eventLoopCpu();
+  const utilisation = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
   const started = performance.now();
   await run(count);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const loopUsed = eventLoopCpu();
+  const busy = performance.eventLoopUtilization(utilisation);
   if (session !== undefined) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(profileTo!, JSON.stringify(profile));
@@ -60,6 +63,10 @@ try {
       eventLoopUsPerOp: loop === undefined || loopUsed === undefined ? null : Math.round((loopUsed - loop) / count),
       processUsPerOp: Math.round((used.user + used.system) / count),
       opsPerSecond: Math.round(count / seconds),
+      // The share of the run the event loop was not waiting for I/O (a group's answer, a timer):
+      // idle while the writer thread commits and nothing is left to sign, near 1 when they overlap.
+      eventLoopUtilisation: Number(busy.utilization.toFixed(3)),
+      loadAverage: os.loadavg()[0]!.toFixed(1),
     }),
   );
 } finally {

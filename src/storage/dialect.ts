@@ -46,6 +46,7 @@ export interface StoreDialect {
   /**
    * SQLite on a file: the same group written by a thread of its own (sqlite-writer.ts, why
    * there), or undefined while it cannot (not started, failed): then `issuanceStatements` does it.
+   * It holds the connection itself, one hold for the groups it has in flight (`pipelined`).
    */
   readonly issuanceWriter?: () => IssuanceWriter | undefined;
   /** A row lock on a status list being changed (SQLite holds the whole database already). */

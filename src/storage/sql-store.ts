@@ -16,6 +16,7 @@ import { GxTrustError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { auditEntriesAfter, nextAuditTimestamp, recordIssuanceGroup, type AuditRow } from './sqlite-group.js';
 import { GroupCommit } from './group-commit.js';
+import { lostWithWriter } from './sqlite-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRecord,
@@ -59,6 +60,12 @@ export const IDEMPOTENCY_IN_FLIGHT_TIMEOUT_MS = 120_000;
 
 /** How many random draws before giving up on a list that is nearly full. */
 export const MAX_INDEX_DRAWS = 64;
+
+/**
+ * SQLite's writer thread: what is pending is shared between its two groups only down to groups of
+ * this many (a commit's fixed cost, its message round trip and WAL frame headers, shared by at least 4).
+ */
+const SQLITE_MIN_SPLIT = 4;
 
 /** How many groups go the long way after a one-statement attempt failed, before it is tried again. */
 const ONE_STATEMENT_PAUSE = 16;
@@ -144,7 +151,11 @@ export class SqlStore implements Store {
     this.clock = options.clock ?? systemClock;
     this.onGroupFallback = options.onGroupFallback;
     this.groupsInFlight = sqlDialect.groupsInFlight ?? 1;
-    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items), undefined, this.groupsInFlight);
+    const writer = sqlDialect.issuanceWriter;
+    // SQLite on a file: two groups while the writer thread runs (it orders them; see sqlite-writer.ts), one otherwise.
+    const maxInFlight = writer === undefined ? this.groupsInFlight : () => writer()?.groupsInFlight ?? this.groupsInFlight;
+    // A group lost with the writer thread may have committed: answered 503 whole, never written again.
+    this.issuanceWrites = new GroupCommit((items) => this.writeGroup(items), undefined, maxInFlight, (error) => !lostWithWriter(error), writer === undefined ? 1 : SQLITE_MIN_SPLIT);
   }
 
   /**
@@ -244,12 +255,13 @@ export class SqlStore implements Store {
       const records = items.map((i) => i.record!);
       const at = { createdAt: this.clock().toISOString(), now: this.clock() };
       const writer = this.sqlDialect.issuanceWriter?.();
+      if (writer !== undefined) {
+        // The writer holds the connection itself, once for the groups it has in flight: this
+        // process's other transactions wait for them there, not in SQLite's busy handler.
+        return this.run('recording an issuance', async () => (await writer.write(records, at)).map((auditEntry) => ({ auditEntry })));
+      }
       return this.run('recording an issuance', (db) =>
-        // The connection is held while the writer thread runs the group too: this process's other
-        // transactions wait for it here, instead of blocking the event loop in SQLite's busy handler.
-        db.connection().execute(async () =>
-          (writer === undefined ? recordIssuanceGroup(statements(), records, at, this.codecs.auditLeaf) : await writer.write(records, at)).map((auditEntry) => ({ auditEntry })),
-        ),
+        db.connection().execute(async () => recordIssuanceGroup(statements(), records, at, this.codecs.auditLeaf).map((auditEntry) => ({ auditEntry }))),
       );
     }
     this.groupHead = undefined;
@@ -538,7 +550,7 @@ export class SqlStore implements Store {
       // SQLite on a file: the writer thread draws and inserts the block and commits it, while
       // this process's other transactions wait for the connection as they do for its groups.
       const request = { listId: options.listId, holder: options.holder, count: options.count, createdAt: this.clock().toISOString(), maxDraws: MAX_INDEX_DRAWS };
-      return this.run('reserving status indexes', (db) => db.connection().execute(() => writer.reserve(request)));
+      return this.run('reserving status indexes', () => writer.reserve(request));
     }
     const reserve = { listId: options.listId, credentialId: options.holder, random: cryptoRandomIndex };
     // Its own transaction rather than a place in the issuance group: a block is drawn once per

@@ -9,10 +9,12 @@
  * The guarantees are the store's: a group is one BEGIN IMMEDIATE ... COMMIT, all or nothing; the
  * audit head is read under that write lock, so indexes stay gap-free across connections and
  * processes; the caller hears of a group only once its COMMIT returned. The event loop's
- * connection is held (Kysely's mutex) while a group is with the thread, so this process's other
+ * connection is held (Kysely's mutex) while groups are with the thread, so this process's other
  * transactions wait for it in line rather than in SQLite's busy handler, which would block the
- * event loop. Until the thread is ready, or when it cannot run, the event loop writes groups
- * itself, as before. A thread that dies with a group in flight cannot say whether it committed:
+ * event loop. Two groups may be with the thread at once (`pipelined`): one committing, the next
+ * queued behind it, so the event loop signs while the thread commits instead of the two taking
+ * turns. Until the thread is ready, or when it cannot run, the event loop writes groups itself,
+ * one at a time, as before. A thread that dies with a group in flight cannot say whether it committed:
  * that group fails as "store unavailable" (no credential leaves), and later groups are written
  * on the event loop.
  */
@@ -47,6 +49,13 @@ export type WriterReply =
   | { failed: WriterFault };
 
 export interface IssuanceWriter {
+  /**
+   * How many groups the store may have with the writer at once (GroupCommit's maxInFlight). The
+   * thread runs them one at a time in the order sent; a second one waits in its queue, so it starts
+   * as soon as the first commits, without a round trip to the event loop. More than two would only
+   * split the requests in flight into smaller groups (more commits for the same work).
+   */
+  readonly groupsInFlight: number;
   /** Writes one group in one transaction; the audit entries in order, or the group's error. */
   write(items: readonly IssuanceRecord[], at: { createdAt: string; now: Date }): Promise<AuditEntry[]>;
   /**
@@ -68,6 +77,17 @@ export interface IssuanceWriterThread {
   setAutocheckpoint(pages: number): Promise<number | undefined>;
   /** Lets the groups sent finish, then stops the thread and closes its connection. */
   stop(): Promise<void>;
+}
+
+/** Marks the error of a request the thread took with it: whether it committed is unknown. */
+const LOST = Symbol('gx-trust.sqlite-writer.lost');
+
+/** Whether `error` (or an error it wraps, as the store's mapped errors do) is a request lost with the writer thread. */
+export function lostWithWriter(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { [LOST]?: boolean })[LOST] === true) return true;
+  }
+  return false;
 }
 
 const WRITER_FILE = new URL(import.meta.url.endsWith('.ts') ? './sqlite-writer-entry.mjs' : './sqlite-writer-thread.js', import.meta.url);
@@ -93,7 +113,7 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
     state = 'failed';
     for (const { reject } of pending.values()) {
       // SQLITE_IOERR: mapped to STORE_UNAVAILABLE; whether the group committed is unknown, so none of it is reported written.
-      reject(Object.assign(new Error(`the SQLite writer thread stopped with a group in flight: ${error instanceof Error ? error.message : String(error)}`), { code: 'SQLITE_IOERR', cause: error }));
+      reject(Object.assign(new Error(`the SQLite writer thread stopped with a group in flight: ${error instanceof Error ? error.message : String(error)}`), { code: 'SQLITE_IOERR', cause: error, [LOST]: true }));
     }
     pending.clear();
     if (!wasStopped) onFailure(error);
@@ -132,6 +152,7 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
     });
 
   const writer: IssuanceWriter = {
+    groupsInFlight: 1,
     write: (items, at) => ask<AuditEntry[]>((id) => ({ type: 'write', id, items, createdAt: at.createdAt, now: at.now.toISOString() })),
     reserve: (request) => ask<number[]>((id) => ({ type: 'reserve', id, ...request })),
   };
@@ -160,5 +181,77 @@ export function startIssuanceWriter(data: WriterData, onFailure: (error: unknown
       worker.postMessage({ type: 'stop' } satisfies WriterRequest);
       await exited;
     },
+  };
+}
+
+/**
+ * How many groups (and block reservations) one hold of the event loop's connection may send to the
+ * thread. A run takes the groups that come while one of it is still with the thread, so under
+ * steady load it would never end, and the process's other transactions and reads (which wait for
+ * the connection) would wait for good. Bounded, they wait at most this many group commits (a few
+ * milliseconds); the cost is one hop through the event loop every this many groups, when the
+ * thread waits for the next run's first group.
+ */
+export const MAX_GROUPS_PER_RUN = 8;
+
+/**
+ * Groups the store may have with the thread at once. Two overlap signing and committing, but the
+ * requests in flight are then shared between two smaller groups (more commits): measured under
+ * load 8-13 on 2 cores it raised the event loop's utilisation but also CPU per issuance, with no
+ * throughput win shown (performance.md); 1 gives the one-group behaviour back.
+ */
+export const WRITER_GROUPS_IN_FLIGHT = 2;
+
+/**
+ * The thread's writer for the store: each group (and block reservation) is sent while the event
+ * loop's connection is held (`hold` runs its callback holding it, Kysely's `connection().execute`),
+ * one hold for a run of them. A group that comes while a run is open (its connection held or
+ * asked for, a group of it still with the thread) joins that run and is sent at once, behind the
+ * ones before it; otherwise it asks for the connection in line with the process's other
+ * transactions. The thread answers in the order it was sent, and so in commit order: whatever the
+ * event loop does when a group is answered follows the commits' order.
+ */
+export function pipelined(thread: IssuanceWriter, hold: (whileHeld: () => Promise<void>) => Promise<void>, maxPerRun = MAX_GROUPS_PER_RUN): IssuanceWriter {
+  interface Run {
+    held: Promise<void>;
+    inFlight: number;
+    admitted: number;
+    end: () => void;
+  }
+  let open: Run | undefined;
+
+  const startRun = (): Run => {
+    const run: Run = { held: Promise.resolve(), inFlight: 0, admitted: 0, end: () => {} };
+    run.held = new Promise<void>((granted, refused) => {
+      hold(() => {
+        granted();
+        return new Promise<void>((end) => (run.end = end));
+      }).catch(refused);
+    });
+    return run;
+  };
+
+  const send = async <T>(task: () => Promise<T>): Promise<T> => {
+    if (open === undefined || open.admitted >= maxPerRun) open = startRun();
+    const run = open;
+    run.admitted++;
+    run.inFlight++;
+    // Full: the next group asks for the connection anew, after whatever else waits for it.
+    if (run.admitted >= maxPerRun) open = undefined;
+    try {
+      await run.held;
+      return await task();
+    } finally {
+      if (--run.inFlight === 0) {
+        if (open === run) open = undefined;
+        run.end();
+      }
+    }
+  };
+
+  return {
+    groupsInFlight: WRITER_GROUPS_IN_FLIGHT,
+    write: (items, at) => send(() => thread.write(items, at)),
+    reserve: (request) => send(() => thread.reserve(request)),
   };
 }

@@ -20,7 +20,7 @@ import { StoreUnavailableError } from './records.js';
 import { SqlStore } from './sql-store.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 import { sqliteIssuanceStatements, type IssuanceGroupStatements } from './sqlite-group.js';
-import { startIssuanceWriter, type IssuanceWriter, type IssuanceWriterThread } from './sqlite-writer.js';
+import { pipelined, startIssuanceWriter, type IssuanceWriter, type IssuanceWriterThread } from './sqlite-writer.js';
 import type { RecordCodecs } from './store.js';
 import type { Tables } from './tables.js';
 
@@ -153,6 +153,8 @@ interface OpenFile {
   issuanceStatements?: IssuanceGroupStatements;
   /** Started on the first group recorded (a store that records nothing starts no thread). */
   writer?: IssuanceWriterThread;
+  /** The thread's writer as the store uses it: sent under one hold of `db`'s connection per run (sqlite-writer.ts, `pipelined`). */
+  pipelined?: IssuanceWriter;
 }
 const openFiles = new Map<string, OpenFile>();
 
@@ -230,7 +232,10 @@ function connect(options: SqliteDialectOptions): {
         autocheckpointPages: opened.autocheckpointPages,
         codecsModule,
       });
-      return opened.writer.current();
+      const thread = opened.writer.current();
+      if (thread === undefined) return undefined;
+      // One per file, as the connection it holds: every handle's groups share its runs.
+      return (opened.pipelined ??= pipelined(thread, (whileHeld) => opened.db.connection().execute(whileHeld)));
     },
     async release() {
       if (released) return;

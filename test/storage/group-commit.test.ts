@@ -52,4 +52,69 @@ describe('GroupCommit', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => group.submit(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
+
+  it('asks a maxInFlight function each time a group could start: two groups while it says 2, one after', async () => {
+    let room = 2;
+    const calls: number[][] = [];
+    const releases: (() => void)[] = [];
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        calls.push(items);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return items;
+      },
+      64,
+      () => room,
+    );
+    const first = [1, 2, 3, 4].map((i) => group.submit(i));
+    await new Promise((resolve) => setImmediate(resolve));
+    // What was pending is shared between the two slots.
+    expect(calls).toEqual([[1, 2], [3, 4]]);
+    room = 1;
+    const later = [5, 6].map((i) => group.submit(i));
+    releases.shift()!();
+    await Promise.all(first.slice(0, 2));
+    await new Promise((resolve) => setImmediate(resolve));
+    // One group still in flight and room for one: nothing more starts.
+    expect(calls).toHaveLength(2);
+    releases.shift()!();
+    await Promise.all(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2], [3, 4], [5, 6]]);
+    releases.shift()!();
+    expect(await Promise.all(later)).toEqual([5, 6]);
+  });
+
+  it("does not write a failed group's members again when retryAlone refuses its error: each gets the group's error", async () => {
+    const calls: number[][] = [];
+    const lost = new Error('lost with the thread');
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        calls.push(items);
+        throw lost;
+      },
+      64,
+      1,
+      (error) => error !== lost,
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => group.submit(i)));
+    expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason : o.value))).toEqual([lost, lost, lost]);
+    expect(calls).toEqual([[1, 2, 3]]);
+  });
+
+  it('shares what is pending among free slots only down to minSplit items a group', async () => {
+    const calls: number[][] = [];
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        calls.push(items);
+        return items;
+      },
+      64,
+      2,
+      () => true,
+      4,
+    );
+    await Promise.all([1, 2, 3, 4, 5, 6].map((i) => group.submit(i)));
+    expect(calls).toEqual([[1, 2, 3, 4], [5, 6]]);
+  });
 });
