@@ -198,7 +198,7 @@ export const MAX_GROUPS_PER_RUN = 8;
  * Groups the store may have with the thread at once. Two overlap signing and committing, but the
  * requests in flight are then shared between two smaller groups (more commits): under load 8-13 on
  * 2 cores that showed as more CPU per issuance and no throughput win; on the quiet machine, where a
- * core is free for the thread, two gave 6-13 % more recorded issuances per second in three pairs
+ * core is free for the thread, two gave 11-18 % more recorded issuances per second in three pairs
  * of three (performance.md). 1 gives the one-group behaviour back.
  */
 export const WRITER_GROUPS_IN_FLIGHT = 2;

@@ -61,6 +61,27 @@ describe('bare SD-JWT request bodies', () => {
     expect(replayed.body.checks.find((c: { check: string }) => c.check === 'challenge')).toMatchObject({ verified: false, code: 'CHALLENGE_MISMATCH' });
   });
 
+  it('refuses a challenge or domain given twice in the query, which was dropped and let a replay through: 400 at its pointer', async () => {
+    for (const [query, name] of [
+      ['?challenge=c-2&challenge=c-1', 'challenge'],
+      ['?challenge=c-1&domain=elsewhere.example&domain=verifier.example', 'domain'],
+    ] as const) {
+      const refused = await postJson(`${svc.url}/presentations/verify${query}`, vpSdJwt, { 'content-type': 'application/vp+sd-jwt' });
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: `/${name}`, hint: expect.stringContaining(`?${name}= once`) });
+    }
+  });
+
+  it('refuses a query challenge or domain beside a JSON body, which sets them in its options', async () => {
+    for (const name of ['challenge', 'domain']) {
+      const refused = await postJson(`${svc.url}/presentations/verify?${name}=c-2`, { verifiablePresentation: vpSdJwt, options: { challenge: 'c-1', domain: 'verifier.example' } });
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'INVALID_INPUT', pointer: `/${name}`, hint: expect.stringContaining(`options.${name}`) });
+    }
+    const inOptions = await postJson(`${svc.url}/presentations/verify`, { verifiablePresentation: vpSdJwt, options: { challenge: 'c-1', domain: 'verifier.example' } });
+    expect(inOptions.status, inOptions.text).toBe(200);
+  });
+
   it.each([
     ['/credentials/verify', 'application/vp+sd-jwt', () => vpSdJwt],
     ['/presentations/verify', 'application/vc+sd-jwt', () => vcSdJwt],

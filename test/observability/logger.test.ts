@@ -31,8 +31,11 @@ describe('request logs', () => {
     const issued = await postJson(`${svc.url}/credentials/issue`, exampleBody(examples.issueCredential.body, svc.service.keyring.did), { authorization: `Bearer ${svc.apiKey}`, 'x-request-id': 'issue-request-0001' });
     expect(issued.status, issued.text).toBe(201);
     const credential = issued.body.verifiableCredential;
-    const verified = await postJson(`${svc.url}/credentials/verify?challenge=secret-challenge-value`, { verifiableCredential: credential });
+    const verified = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: credential });
     expect(verified.status).toBe(200);
+    // A query challenge beside a JSON body is refused (400 at /challenge), and logged without its query.
+    const withQuery = await postJson(`${svc.url}/credentials/verify?challenge=secret-challenge-value`, { verifiableCredential: credential });
+    expect(withQuery.status).toBe(400);
     const rejected = await postJson(`${svc.url}/credentials/issue`, { credential: 1 }, { authorization: `Bearer ${svc.apiKey}` });
     expect(rejected.status).toBe(400);
 

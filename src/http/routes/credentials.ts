@@ -75,8 +75,8 @@ export function withCanonicalizationBudget(
 
 /** Query parameters the verify routes read for a bare token body (a JSON body has `options`). */
 export const VERIFY_QUERY = {
-  challenge: 'For a compact JWT body',
-  domain: 'For a compact JWT body',
+  challenge: 'For a compact JWT or SD-JWT body, once (beside a JSON body: options.challenge)',
+  domain: 'For a compact JWT or SD-JWT body, once (beside a JSON body: options.domain)',
   keyBindingMaxAge: `For a compact JWT or SD-JWT body: seconds (an integer from 0 to ${MAX_KEY_BINDING_MAX_AGE_SECONDS}), as options.keyBindingMaxAge`,
 } as const;
 
@@ -108,6 +108,27 @@ function keyBindingMaxAgeOf(query: Readonly<Record<string, unknown>>, bare: bool
 }
 
 /**
+ * `?challenge=` or `?domain=` of a bare token body. Given twice, or beside a JSON body (which sets
+ * them in its options), it is refused: either way it used to be dropped without a word, and a
+ * verifier that believed it had bound a challenge then accepted a replayed presentation.
+ */
+function bindingParameterOf(query: Readonly<Record<string, unknown>>, name: 'challenge' | 'domain', bare: boolean): string | undefined {
+  const raw = query[name];
+  if (raw === undefined) return undefined;
+  const at = { pointer: `/${name}` };
+  if (!bare) {
+    throw new GxTrustError('INVALID_INPUT', `the ${name} query parameter is for a bare token body; this body is JSON`, {
+      ...at,
+      hint: `Set options.${name} in the JSON body instead`,
+    });
+  }
+  if (typeof raw !== 'string') {
+    throw new GxTrustError('INVALID_INPUT', `${name} is given more than once in the query`, { ...at, hint: `Send ?${name}= once` });
+  }
+  return raw;
+}
+
+/**
  * A VC-API JSON body, or a bare compact JWT sent as application/vc+jwt or application/vp+jwt, or a
  * bare SD-JWT as application/vc+sd-jwt or application/vp+sd-jwt (the body is then its text): a bare
  * one takes its challenge, domain and keyBindingMaxAge from the query, a JSON body from its `options`.
@@ -119,9 +140,9 @@ export function verificationInputOf(
   schema: typeof VerifyCredentialRequest | typeof VerifyPresentationRequest,
 ): VerificationInput {
   const keyBindingMaxAge = keyBindingMaxAgeOf(query, typeof body === 'string');
+  const challenge = bindingParameterOf(query, 'challenge', typeof body === 'string');
+  const domain = bindingParameterOf(query, 'domain', typeof body === 'string');
   if (typeof body === 'string') {
-    const challenge = typeof query['challenge'] === 'string' ? query['challenge'] : undefined;
-    const domain = typeof query['domain'] === 'string' ? query['domain'] : undefined;
     return {
       input: body.trim(),
       options: {
