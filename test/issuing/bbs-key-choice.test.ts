@@ -4,17 +4,13 @@
  * request with 400 at /options naming the setting; with the key, bbs-2023 signs as the did:web's
  * #multikey-bls12381 method; and the environment variable reaches the keyring's options.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { createIssuer, type Issuer } from '../../src/issuing/index.js';
-import { DEVELOPMENT_FILES, loadOrCreateKeyring } from '../../src/keyring/index.js';
+import type { Issuer } from '../../src/issuing/index.js';
+import { optionalKeyIssuers, type OptionalKeyIssuers } from './optional-key.js';
 import { productionEnv } from '../helpers/production.js';
 
+let issuers: OptionalKeyIssuers;
 let dir: string;
 let withoutBls: Issuer;
 let withBls: Issuer;
@@ -28,17 +24,11 @@ const credential = (issuer: string) => ({
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gx-trust-bls-choice-'));
-  await loadOrCreateKeyring({ keysDir: dir, baseUrl: 'https://trust.example.org', env: 'development' });
-  const file = (name: keyof typeof DEVELOPMENT_FILES) => join(dir, DEVELOPMENT_FILES[name]);
-  const production = (bls12381?: string) =>
-    loadOrCreateKeyring({ keysDir: join(dir, 'unused'), baseUrl: 'https://trust.example.org', env: 'production', keyFiles: { ed25519: file('ed25519'), p256: file('p256'), rsa: file('rsa'), ...(bls12381 === undefined ? {} : { bls12381 }) } });
-  const documentLoader = createDocumentLoader();
-  withoutBls = createIssuer({ keyring: await production(), documentLoader, clock: systemClock });
-  withBls = createIssuer({ keyring: await production(file('bls12381')), documentLoader, clock: systemClock });
+  issuers = await optionalKeyIssuers('bls12381');
+  ({ dir, without: withoutBls, with: withBls } = issuers);
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await issuers?.close();
 });
 
 describe('a production keyring without a BLS12-381 key file', () => {

@@ -3,16 +3,12 @@
  * P-384 key existed (no GX_KEY_P384_FILE) still signs everything else and refuses a P-384 request
  * with 400 naming the setting; with the key, options.keyType and the P-384 did:key choose it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { createIssuer, type Issuer } from '../../src/issuing/index.js';
-import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from '../../src/keyring/index.js';
+import type { Issuer } from '../../src/issuing/index.js';
+import type { Keyring } from '../../src/keyring/index.js';
+import { optionalKeyIssuers, type OptionalKeyIssuers } from './optional-key.js';
 
-let dir: string;
+let issuers: OptionalKeyIssuers;
 let development: Keyring;
 let withoutP384: Issuer;
 let withP384: Issuer;
@@ -25,17 +21,11 @@ const credential = (issuer: string) => ({
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gx-trust-p384-'));
-  development = await loadOrCreateKeyring({ keysDir: dir, baseUrl: 'https://trust.example.org', env: 'development' });
-  const file = (name: keyof typeof DEVELOPMENT_FILES) => join(dir, DEVELOPMENT_FILES[name]);
-  const production = (p384?: string) =>
-    loadOrCreateKeyring({ keysDir: join(dir, 'unused'), baseUrl: 'https://trust.example.org', env: 'production', keyFiles: { ed25519: file('ed25519'), p256: file('p256'), rsa: file('rsa'), ...(p384 === undefined ? {} : { p384 }) } });
-  const documentLoader = createDocumentLoader();
-  withoutP384 = createIssuer({ keyring: await production(), documentLoader, clock: systemClock });
-  withP384 = createIssuer({ keyring: await production(file('p384')), documentLoader, clock: systemClock });
+  issuers = await optionalKeyIssuers('p384');
+  ({ development, without: withoutP384, with: withP384 } = issuers);
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await issuers?.close();
 });
 
 describe('a production keyring without a P-384 key file', () => {

@@ -4,16 +4,12 @@
  * with 400 at /options naming the setting; with the key, alg ES512, options.keyType and the P-521
  * did:key choose it, and no Data Integrity cryptosuite does.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
-import { createDocumentLoader } from '../../src/document-loader/index.js';
-import { createIssuer, type Issuer } from '../../src/issuing/index.js';
-import { DEVELOPMENT_FILES, loadOrCreateKeyring, type Keyring } from '../../src/keyring/index.js';
+import type { Issuer } from '../../src/issuing/index.js';
+import type { Keyring } from '../../src/keyring/index.js';
+import { optionalKeyIssuers, type OptionalKeyIssuers } from './optional-key.js';
 
-let dir: string;
+let issuers: OptionalKeyIssuers;
 let development: Keyring;
 let withoutP521: Issuer;
 let withP521: Issuer;
@@ -27,17 +23,11 @@ const credential = (issuer: string) => ({
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString());
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gx-trust-p521-'));
-  development = await loadOrCreateKeyring({ keysDir: dir, baseUrl: 'https://trust.example.org', env: 'development' });
-  const file = (name: keyof typeof DEVELOPMENT_FILES) => join(dir, DEVELOPMENT_FILES[name]);
-  const production = (p521?: string) =>
-    loadOrCreateKeyring({ keysDir: join(dir, 'unused'), baseUrl: 'https://trust.example.org', env: 'production', keyFiles: { ed25519: file('ed25519'), p256: file('p256'), rsa: file('rsa'), p384: file('p384'), ...(p521 === undefined ? {} : { p521 }) } });
-  const documentLoader = createDocumentLoader();
-  withoutP521 = createIssuer({ keyring: await production(), documentLoader, clock: systemClock });
-  withP521 = createIssuer({ keyring: await production(file('p521')), documentLoader, clock: systemClock });
+  issuers = await optionalKeyIssuers('p521', ['p384']);
+  ({ development, without: withoutP521, with: withP521 } = issuers);
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await issuers?.close();
 });
 
 describe('a production keyring without a P-521 key file', () => {
