@@ -26,6 +26,8 @@ interface IssuedWithStatus {
 let revoked: IssuedWithStatus;
 let untouched: IssuedWithStatus;
 let listUrl: string;
+/** The vc+jwt list as served before the revocation. */
+let jwtBefore: string;
 
 beforeAll(async () => {
   svc = await startService({ GX_RESULT_CACHE_SECONDS: '0' });
@@ -33,6 +35,7 @@ beforeAll(async () => {
   untouched = await issuedByGxTrust(svc, { credentialStatus: true });
   listUrl = revoked.credentialStatus[0]!.statusListCredential;
   expect(untouched.credentialStatus[0]!.statusListCredential).toBe(listUrl);
+  jwtBefore = await listJwt();
   const answer = await postJson(`${svc.url}/credentials/status`, { credentialId: revoked.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, auth());
   expect(answer.status, answer.text).toBe(200);
 });
@@ -111,11 +114,17 @@ describe('jose verifies the vc+jwt status list under the key its issuer\'s DID d
 });
 
 describe('decodeList (@digitalcredentials/vc-bitstring-status-list) reads the JWT\'s encodedList as gx-trust does', () => {
-  it('the revoked credential\'s bit is set, the untouched one\'s clear, and gx-trust reports the same', async () => {
-    const { payload } = await joseVerify(await listJwt());
+  const bitsOf = async (jwt: string) => {
+    const { payload } = await joseVerify(jwt);
     const list = await decodeList({ encodedList: (payload['credentialSubject'] as { encodedList: string }).encodedList });
-    expect(list.getStatus(indexOf(revoked))).toBe(true);
-    expect(list.getStatus(indexOf(untouched))).toBe(false);
+    return [list.getStatus(indexOf(revoked)), list.getStatus(indexOf(untouched))];
+  };
+
+  // Read before and after: a list served from a signature made before the change would pass the
+  // second half alone if the bit had been set from the start.
+  it('before the revocation both bits are clear; after it the revoked credential\'s bit is set, the untouched one\'s clear, and gx-trust reports the same', async () => {
+    expect(await bitsOf(jwtBefore)).toEqual([false, false]);
+    expect(await bitsOf(await listJwt())).toEqual([true, false]);
 
     const record = async (credential: IssuedWithStatus) => (await (await fetch(`${svc.url}/credentials/${encodeURIComponent(credential.id)}`, { headers: auth() })).json()) as { status: string };
     expect((await record(revoked)).status).toBe('revoked');
