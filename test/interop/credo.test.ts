@@ -18,7 +18,7 @@
  *   refuses first (the map in their @context, tested below).
  * - Credo signs a presentation of one credential only, and only of one carrying a `cnf` claim that
  *   names the holder's key; its verifier wants each held credential's subject to be the holder.
- *   Each is asserted below.
+ *   Its W3cV2 service reads no `credentialStatus`. Each is asserted below.
  */
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
@@ -44,6 +44,7 @@ import {
   type AgentDependencies,
   type DidResolver,
 } from '@credo-ts/core';
+import { decodeList } from '@digitalcredentials/vc-bitstring-status-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
 import { credentialBody, VCDM2 } from './peers.js';
@@ -439,5 +440,51 @@ describe('Credo\'s presentation limitations, as they stand', () => {
     const atGxTrust = await postJson(`${svc.url}/presentations/verify?challenge=${CHALLENGE}`, jwt, { 'content-type': 'application/vp+jwt' });
     expect(atGxTrust.status, atGxTrust.text).toBe(200);
     expect(atGxTrust.body).toMatchObject({ verified: true, credentials: [{ verified: true }] });
+  });
+});
+describe('the vc+jwt status list of the service\'s P-521 did:key (the lists Credo can resolve), read by Credo', () => {
+  /** An ES512 vc+jwt gx-trust issues as its P-521 did:key with a revocation entry, then revokes; and the list behind it. */
+  async function revokedWithList(): Promise<{ credential: string; index: number; listJwt: string }> {
+    const issuer = svc.service.keyring.didKey('P-521').did;
+    const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(issuer), options: { format: 'vc+jwt', alg: 'ES512', credentialStatus: ['revocation'] } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(answer.status, answer.text).toBe(201);
+    const credential = String(answer.body.verifiableCredential.id).replace(ENVELOPED_VC, '');
+    const claims = JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString('utf8'));
+    const entry = [claims.credentialStatus].flat()[0] as { statusListIndex: string; statusListCredential: string };
+    const revoked = await postJson(`${svc.url}/credentials/status`, { credentialId: claims.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(revoked.status, revoked.text).toBe(200);
+    const list = await fetch(`${entry.statusListCredential}?format=vc+jwt`);
+    expect(list.status).toBe(200);
+    return { credential, index: Number(entry.statusListIndex), listJwt: await list.text() };
+  }
+
+  it('verifies the list as a vc+jwt credential (data model, signature, issuer is signer); refuses it with the revoked bit cleared, signature kept', async () => {
+    const { index, listJwt } = await revokedWithList();
+    const result = await credo.verify(listJwt);
+    expect(result.error?.message).toBeUndefined();
+    expect(result).toMatchObject({ isValid: true, validations: { dataModel: { isValid: true }, signature: { isValid: true }, issuerIsSigner: { isValid: true } } });
+
+    const encodedList = JSON.parse(Buffer.from(listJwt.split('.')[1]!, 'base64url').toString('utf8')).credentialSubject.encodedList;
+    const list = await decodeList({ encodedList });
+    expect(list.getStatus(index)).toBe(true);
+    list.setStatus(index, false);
+    const cleared = await list.encode();
+    const forged = tamperedJwt(listJwt, (claims) => { claims.credentialSubject.encodedList = cleared; });
+    const refused = await credo.verify(forged);
+    expect(refused.isValid).toBe(false);
+    expect(refused.validations['signature']?.isValid).toBe(false);
+  });
+
+  // VCDM 2.0 JWT credentials: Credo's W3cV2 service checks data model, signature and issuer, and
+  // has no status check at all (its VCDM 1.1 JWT service fails any credentialStatus as "not
+  // supported"); a wallet or verifier on Credo reads the list itself, as the test above does.
+  it('does not read credentialStatus: a revoked credential is valid to it, gx-trust refuses it (CREDENTIAL_REVOKED)', async () => {
+    const { credential } = await revokedWithList();
+    const result = await credo.verify(credential);
+    expect(result.isValid).toBe(true);
+    expect(Object.keys(result.validations)).not.toContain('credentialStatus');
+    const answer = await postJson(`${svc.url}/credentials/verify`, credential, { 'content-type': 'application/vc+jwt' });
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: false, code: 'CREDENTIAL_REVOKED' }));
   });
 });

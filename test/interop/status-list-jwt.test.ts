@@ -3,17 +3,21 @@
  * peers that know nothing of gx-trust: raw jose verifies the JWS under the key the issuer's DID
  * document lists at the header's `kid` (the document fetched from the did:web, as any verifier
  * does), with `typ` checked; @digitalcredentials/vc-bitstring-status-list's `decodeList` reads the
- * payload's `encodedList`; the DIF stack (did-jwt, did-jwt-vc) verifies the same JWT over its
- * resolver. The bits the peer reads must be those gx-trust reports for the same credentials.
+ * payload's `encodedList`, and its `checkStatus` reads the payload a JOSE verifier handed it (it
+ * verifies Data Integrity lists only: asserted); the DIF stack (did-jwt, did-jwt-vc) verifies the
+ * same JWT over its resolver. The bits the peer reads must be those gx-trust reports for the same
+ * credentials.
  */
-import { decodeList } from '@digitalcredentials/vc-bitstring-status-list';
+import { DataIntegrityProof } from '@digitalcredentials/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalcredentials/eddsa-rdfc-2022-cryptosuite';
+import { checkStatus, decodeList } from '@digitalcredentials/vc-bitstring-status-list';
 import { verifyJWT } from 'did-jwt';
 import { verifyCredential } from 'did-jwt-vc';
 import { Resolver, type DIDDocument, type DIDResolver } from 'did-resolver';
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { issuedByGxTrust, VCDM2 } from './peers.js';
+import { issuedByGxTrust, peerDocumentLoader, VCDM2 } from './peers.js';
 
 let svc: RunningService;
 const auth = () => ({ authorization: `Bearer ${svc.apiKey}` });
@@ -174,5 +178,46 @@ describe('the DIF stack (did-jwt, did-jwt-vc) verifies the vc+jwt status list', 
     const jwt = await listJwt();
     expect((await verifyCredential(jwt, resolver, { policies: { format: false } })).verified).toBe(true);
     await expect(verifyCredential(jwt, resolver)).rejects.toThrow(/missing default context "https:\/\/www\.w3\.org\/2018\/credentials\/v1"/);
+  });
+});
+
+describe('@digitalcredentials/vc-bitstring-status-list checkStatus on the vc+jwt form', () => {
+  /**
+   * A loader that fetches the list's vc+jwt form where the credential names the list, as a
+   * verifier preferring JWT lists would; `verified` hands checkStatus the payload jose verified,
+   * otherwise the compact JWT as fetched. Contexts and DID documents as the other peers get them.
+   */
+  async function jwtListLoader(verified: boolean) {
+    const base = await peerDocumentLoader(`${svc.url}/.well-known/did.json`);
+    return async (url: string) => {
+      if (url !== listUrl) return base(url);
+      const jwt = await listJwt();
+      return { contextUrl: null, documentUrl: url, document: verified ? (await joseVerify(jwt)).payload : jwt };
+    };
+  }
+  const suite = () => [new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })];
+
+  it('reads the revoked and the untouched bit from the payload jose verified, its own list verification off', async () => {
+    const documentLoader = await jwtListLoader(true);
+    const read = async (credential: IssuedWithStatus) => {
+      const result = await checkStatus({ credential, documentLoader, suite: suite(), verifyBitstringStatusListCredential: false, verifyMatchingIssuers: true });
+      expect(result.error?.message).toBeUndefined();
+      return result.verified as boolean;
+    };
+    expect(await read(revoked)).toBe(false);
+    expect(await read(untouched)).toBe(true);
+  });
+
+  // The reader's own list verification is @digitalcredentials/vc's verifyCredential: Data Integrity
+  // only, so the JWT's payload (its proof is the JWS around it) is "not verified" to it, and the
+  // compact JWT itself is no credential it can read.
+  it('cannot verify a vc+jwt list itself: the payload has no proof it knows, the compact JWT is no object', async () => {
+    const verifiedPayload = await checkStatus({ credential: untouched, documentLoader: await jwtListLoader(true), suite: suite(), verifyBitstringStatusListCredential: true, verifyMatchingIssuers: true });
+    expect(verifiedPayload.verified).toBe(false);
+    expect(verifiedPayload.error?.message).toMatch(/"BitstringStatusListCredential" not verified/);
+    expect((verifiedPayload.error as { cause?: { errors?: Error[] } }).cause?.errors?.map((e) => e.message)).toEqual(['No matching proofs found in the given document.']);
+    const compact = await checkStatus({ credential: untouched, documentLoader: await jwtListLoader(false), suite: suite(), verifyBitstringStatusListCredential: true, verifyMatchingIssuers: true });
+    expect(compact.verified).toBe(false);
+    expect(compact.error?.message).toMatch(/'statusPurpose' of 'slCredential\.credentialSubject' as it is undefined/);
   });
 });
