@@ -1,8 +1,10 @@
 /**
  * Credo (@credo-ts/core, the OpenWallet Foundation agent framework) and gx-trust on VCDM 2.0
- * vc+jwt, both ways, through Credo's own W3cV2CredentialService: Credo verifies gx-trust's
- * credentials (data model, DID resolution, key binding, signature) and signs one as a did:jwk it
- * holds, which gx-trust verifies. What it takes to run Credo here, recorded rather than hidden:
+ * vc+jwt and vp+jwt, both ways, through Credo's own W3cV2CredentialService: Credo verifies
+ * gx-trust's credentials (data model, DID resolution, key binding, signature) and presentations
+ * (nonce, aud, holder is signer, each held credential), and signs credentials and presentations as
+ * a did:jwk it holds, which gx-trust verifies. What it takes to run Credo here, recorded rather
+ * than hidden:
  * - @credo-ts/core 0.7.0 does not install: it depends on @verifiables/request-converter, which the
  *   npm registry does not have (404). 0.6.3 installs on Node 20 without native builds.
  * - A Credo agent needs a key management backend and a storage service. The stock ones are native
@@ -14,6 +16,9 @@
  * - Credo cannot handle an RSA key (PS256): it computes a multicodec fingerprint RSA has none of.
  *   No test shows it now: gx-trust's RSA keys are published only in did:web documents, which Credo
  *   refuses first (the map in their @context, tested below).
+ * - Credo signs a presentation of one credential only, and only of one carrying a `cnf` claim that
+ *   names the holder's key; its verifier wants each held credential's subject to be the holder.
+ *   Its W3cV2 service reads no `credentialStatus`. Each is asserted below.
  */
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
@@ -32,13 +37,17 @@ import {
   RecordNotFoundError,
   W3cV2Credential,
   W3cV2CredentialService,
+  W3cV2EnvelopedVerifiableCredential,
   W3cV2JwtVerifiableCredential,
+  W3cV2JwtVerifiablePresentation,
+  W3cV2Presentation,
   type AgentDependencies,
   type DidResolver,
 } from '@credo-ts/core';
+import { decodeList } from '@digitalcredentials/vc-bitstring-status-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from '../helpers/service.js';
-import { credentialBody } from './peers.js';
+import { credentialBody, VCDM2 } from './peers.js';
 
 /** Credo's KMS API over node:crypto, for the keys imported into it: import, sign, verify. */
 class NodeCryptoBackend {
@@ -136,10 +145,24 @@ class LoopbackWebDidResolver implements DidResolver {
   }
 }
 
+interface CredoCheck {
+  isValid: boolean;
+  error?: Error;
+}
+interface CredoCredentialResult extends CredoCheck {
+  validations: Record<string, CredoCheck>;
+}
+interface CredoPresentationResult extends CredoCheck {
+  validations: Record<string, CredoCheck | CredoCredentialResult[]>;
+}
+
 interface CredoPeer {
-  verify(jwt: string): Promise<{ isValid: boolean; error?: Error; validations: Record<string, { isValid: boolean }> }>;
-  /** A vc+jwt Credo signs as a did:jwk of a P-256 key imported into its KMS. */
-  issue(credential: Record<string, unknown>): Promise<string>;
+  verify(jwt: string): Promise<CredoCredentialResult>;
+  /** A vc+jwt Credo signs as a did:jwk of a P-256 key imported into its KMS; `boundToHolder` adds `cnf` naming that key. */
+  issue(credential: Record<string, unknown>, boundToHolder?: boolean): Promise<string>;
+  verifyPresentation(jwt: string, challenge: string, domain?: string): Promise<CredoPresentationResult>;
+  /** A vp+jwt Credo signs holding `credentials` (vc+jwt), as the key their `cnf` names. */
+  present(credentials: string[], challenge: string, domain?: string): Promise<string>;
   did: string;
 }
 
@@ -169,14 +192,26 @@ async function credoPeer(): Promise<CredoPeer> {
     async verify(jwt) {
       return (await service.verifyCredential(agent.context, { credential: W3cV2JwtVerifiableCredential.fromCompact(jwt) })) as never;
     },
-    async issue(credential) {
+    async issue(credential, boundToHolder = false) {
       const signed = await service.signCredential(agent.context, {
         format: ClaimFormat.JwtW3cVc,
         credential: JsonTransformer.fromJSON(credential, W3cV2Credential),
         alg: Kms.KnownJwaSignatureAlgorithms.ES256,
         verificationMethod: `${did}#0`,
+        ...(boundToHolder ? { holder: { method: 'did' as const, didUrl: `${did}#0` } } : {}),
       });
       return (signed as W3cV2JwtVerifiableCredential).encoded;
+    },
+    async verifyPresentation(jwt, challenge, domain) {
+      return (await service.verifyPresentation(agent.context, { presentation: W3cV2JwtVerifiablePresentation.fromCompact(jwt), challenge, ...(domain === undefined ? {} : { domain }) })) as never;
+    },
+    async present(credentials, challenge, domain) {
+      const presentation = new W3cV2Presentation({
+        holder: did,
+        verifiableCredential: credentials.map((jwt) => W3cV2EnvelopedVerifiableCredential.fromVerifiableCredential(W3cV2JwtVerifiableCredential.fromCompact(jwt))),
+      });
+      const signed = await service.signPresentation(agent.context, { format: ClaimFormat.JwtW3cVp, presentation, challenge, ...(domain === undefined ? {} : { domain }) });
+      return (signed as W3cV2JwtVerifiablePresentation).encoded;
     },
   };
 }
@@ -254,5 +289,202 @@ describe('Credo signs a vc+jwt as its did:jwk, gx-trust verifies it', () => {
     const answer = await postJson(`${svc.url}/credentials/verify`, [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.'), { 'content-type': 'application/vc+jwt' });
     expect(answer.status, answer.text).toBe(422);
     expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
+  });
+});
+
+
+const CHALLENGE = 'credo-nonce-4711';
+const DOMAIN = 'connector.example';
+const ENVELOPED_VC = /^data:application\/vc\+jwt,/;
+const compactPresentation = (enveloped: { id: string }) => String(enveloped.id).replace(/^data:application\/vp\+jwt,/, '');
+
+/** The JWT with its payload changed by `change`, header and signature kept. */
+function tamperedJwt(jwt: string, change: (claims: any) => void): string {
+  const [header, payload, signature] = jwt.split('.');
+  const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
+  change(claims);
+  return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+}
+
+describe('gx-trust signs a vp+jwt as its did:key, Credo verifies it (W3cV2CredentialService.verifyPresentation)', () => {
+  const holder = () => svc.service.keyring.didKey('P-256').did;
+
+  /** A vc+jwt gx-trust issues as its P-256 did:key about `subject`, held in a vp+jwt it signs as the same did:key. */
+  async function gxTrustPresentation(subject = holder()): Promise<string> {
+    const issued = await postJson(`${svc.url}/credentials/issue`, { credential: { ...credentialBody(holder()), credentialSubject: { id: subject } }, options: { format: 'vc+jwt', alg: 'ES256' } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(issued.status, issued.text).toBe(201);
+    const presentation = { '@context': [VCDM2], type: ['VerifiablePresentation'], holder: holder(), verifiableCredential: [issued.body.verifiableCredential] };
+    const answer = await postJson(`${svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES256', challenge: CHALLENGE, domain: DOMAIN } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(answer.status, answer.text).toBe(201);
+    return compactPresentation(answer.body.verifiablePresentation);
+  }
+
+  it('valid: nonce and aud, the signature, holder is signer, and the held credential (signature, issuer, subject is the holder)', async () => {
+    const result = await credo.verifyPresentation(await gxTrustPresentation(), CHALLENGE, DOMAIN);
+    expect(result.error?.message).toBeUndefined();
+    expect(result).toMatchObject({
+      isValid: true,
+      validations: {
+        dataModel: { isValid: true },
+        presentationSignature: { isValid: true },
+        holderIsSigner: { isValid: true },
+        credentials: [{ isValid: true, validations: { signature: { isValid: true }, issuerIsSigner: { isValid: true }, credentialSubjectAuthentication: { isValid: true } } }],
+      },
+    });
+  });
+
+  it('refuses it for another challenge, or another domain', async () => {
+    const jwt = await gxTrustPresentation();
+    const otherChallenge = await credo.verifyPresentation(jwt, 'credo-nonce-4712', DOMAIN);
+    expect(otherChallenge.isValid).toBe(false);
+    expect((otherChallenge.validations['dataModel'] as CredoCheck).error?.message).toMatch(/'nonce' does not match challenge/);
+    const otherDomain = await credo.verifyPresentation(jwt, CHALLENGE, 'mallory.example');
+    expect(otherDomain.isValid).toBe(false);
+    expect((otherDomain.validations['dataModel'] as CredoCheck).error?.message).toMatch(/'aud' does not include domain/);
+  });
+
+  it('refuses it holding another credential, signature kept (the presentation signature fails)', async () => {
+    const other = JSON.parse(Buffer.from((await gxTrustPresentation()).split('.')[1]!, 'base64url').toString('utf8')).verifiableCredential;
+    const swapped = tamperedJwt(await gxTrustPresentation(), (claims) => { claims.verifiableCredential = other; });
+    const result = await credo.verifyPresentation(swapped, CHALLENGE, DOMAIN);
+    expect(result.isValid).toBe(false);
+    expect(result.validations['presentationSignature']).toMatchObject({ isValid: false });
+  });
+});
+
+describe('Credo signs a vp+jwt as its did:jwk, gx-trust verifies it (POST /presentations/verify)', () => {
+  /** A vc+jwt gx-trust issues as its P-256 did:key to Credo's did:jwk, with the `cnf` Credo needs to present it (below). */
+  async function issuedToCredo(): Promise<string> {
+    const credential = { ...credentialBody(svc.service.keyring.didKey('P-256').did), credentialSubject: { id: credo.did }, cnf: { kid: `${credo.did}#0` } };
+    const answer = await postJson(`${svc.url}/credentials/issue`, { credential, options: { format: 'vc+jwt', alg: 'ES256' } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.verifiableCredential.id).toMatch(ENVELOPED_VC);
+    return String(answer.body.verifiableCredential.id).replace(ENVELOPED_VC, '');
+  }
+
+  /** A vc+jwt Credo issues to itself, bound to its own key. */
+  async function credoOwn(): Promise<string> {
+    return credo.issue({ ...credentialBody(), id: `urn:uuid:${crypto.randomUUID()}`, issuer: credo.did, credentialSubject: { id: credo.did }, validFrom: new Date(Date.now() - 60_000).toISOString() }, true);
+  }
+
+  async function credoPresentation(credential: string): Promise<string> {
+    const jwt = await credo.present([credential], CHALLENGE, DOMAIN);
+    // Credo checks its own output first: a failure below is then gx-trust's.
+    const own = await credo.verifyPresentation(jwt, CHALLENGE, DOMAIN);
+    expect(own.error?.message).toBeUndefined();
+    expect(own.isValid).toBe(true);
+    return jwt;
+  }
+
+  const verifyAtGxTrust = (jwt: string, challenge = CHALLENGE) =>
+    postJson(`${svc.url}/presentations/verify?challenge=${challenge}&domain=${DOMAIN}`, jwt, { 'content-type': 'application/vp+jwt' });
+
+  it.each([
+    ['a credential gx-trust issued to it', issuedToCredo],
+    ['a credential it issued itself', credoOwn],
+  ])('holding %s: verified, with the credential, challenge and domain', async (_name, credential) => {
+    const answer = await verifyAtGxTrust(await credoPresentation(await credential()));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toMatchObject({ verified: true, format: 'vp+jwt', credentials: [{ verified: true, format: 'vc+jwt' }] });
+    expect(answer.body.checks).toEqual(expect.arrayContaining([
+      expect.objectContaining({ check: 'key-binding', verified: true, message: `${credo.did}#0 (authentication)` }),
+      expect.objectContaining({ check: 'challenge', verified: true }),
+      expect.objectContaining({ check: 'domain', verified: true }),
+    ]));
+  });
+
+  it('refuses it for another challenge', async () => {
+    const answer = await verifyAtGxTrust(await credoPresentation(await issuedToCredo()), 'credo-nonce-4712');
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'challenge', verified: false }));
+  });
+
+  it('refuses it holding another credential, signature kept', async () => {
+    const other = await credoOwn();
+    const swapped = tamperedJwt(await credoPresentation(await issuedToCredo()), (claims) => { claims.verifiableCredential[0].id = `data:application/vc+jwt,${other}`; });
+    const answer = await verifyAtGxTrust(swapped);
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
+  });
+});
+
+describe('Credo\'s presentation limitations, as they stand', () => {
+  // VC-JOSE-COSE leaves holder binding to the data model; Credo's signer finds the holder's key only
+  // through a `cnf` claim in the held credential (its SD-JWT VC habit), so it presents nothing else.
+  it('signs a presentation only of a credential with a `cnf` holder binding', async () => {
+    const unbound = await credo.issue({ ...credentialBody(), id: `urn:uuid:${crypto.randomUUID()}`, issuer: credo.did, credentialSubject: { id: credo.did }, validFrom: new Date(Date.now() - 60_000).toISOString() });
+    await expect(credo.present([unbound], CHALLENGE)).rejects.toThrow(/No holder binding found in credential/);
+  });
+
+  it('signs a presentation of one credential only', async () => {
+    const bound = () => credo.issue({ ...credentialBody(), id: `urn:uuid:${crypto.randomUUID()}`, issuer: credo.did, credentialSubject: { id: credo.did }, validFrom: new Date(Date.now() - 60_000).toISOString() }, true);
+    await expect(credo.present([await bound(), await bound()], CHALLENGE)).rejects.toThrow(/Only a single verifiable credential is supported/);
+  });
+
+  // VCDM 2.0 lets a holder present a credential about another subject; Credo's verifier fails a held
+  // credential with a subject id that is not the presentation's signer. gx-trust verifies it.
+  it('refuses a presentation of a credential about someone else than the holder (credentialSubjectAuthentication)', async () => {
+    const holder = svc.service.keyring.didKey('P-256').did;
+    const issued = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(holder), options: { format: 'vc+jwt', alg: 'ES256' } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(issued.status, issued.text).toBe(201);
+    const presentation = { '@context': [VCDM2], type: ['VerifiablePresentation'], holder, verifiableCredential: [issued.body.verifiableCredential] };
+    const proved = await postJson(`${svc.url}/presentations/prove`, { presentation, options: { format: 'vp+jwt', alg: 'ES256', challenge: CHALLENGE } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(proved.status, proved.text).toBe(201);
+    const jwt = compactPresentation(proved.body.verifiablePresentation);
+
+    const result = await credo.verifyPresentation(jwt, CHALLENGE);
+    expect(result.isValid).toBe(false);
+    expect(result.validations['presentationSignature']).toMatchObject({ isValid: true });
+    expect(result.validations['credentials']).toMatchObject([{ isValid: false, validations: { signature: { isValid: true }, credentialSubjectAuthentication: { isValid: false } } }]);
+
+    const atGxTrust = await postJson(`${svc.url}/presentations/verify?challenge=${CHALLENGE}`, jwt, { 'content-type': 'application/vp+jwt' });
+    expect(atGxTrust.status, atGxTrust.text).toBe(200);
+    expect(atGxTrust.body).toMatchObject({ verified: true, credentials: [{ verified: true }] });
+  });
+});
+describe('the vc+jwt status list of the service\'s P-521 did:key (the lists Credo can resolve), read by Credo', () => {
+  /** An ES512 vc+jwt gx-trust issues as its P-521 did:key with a revocation entry, then revokes; and the list behind it. */
+  async function revokedWithList(): Promise<{ credential: string; index: number; listJwt: string }> {
+    const issuer = svc.service.keyring.didKey('P-521').did;
+    const answer = await postJson(`${svc.url}/credentials/issue`, { credential: credentialBody(issuer), options: { format: 'vc+jwt', alg: 'ES512', credentialStatus: ['revocation'] } }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(answer.status, answer.text).toBe(201);
+    const credential = String(answer.body.verifiableCredential.id).replace(ENVELOPED_VC, '');
+    const claims = JSON.parse(Buffer.from(credential.split('.')[1]!, 'base64url').toString('utf8'));
+    const entry = [claims.credentialStatus].flat()[0] as { statusListIndex: string; statusListCredential: string };
+    const revoked = await postJson(`${svc.url}/credentials/status`, { credentialId: claims.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, { authorization: `Bearer ${svc.apiKey}` });
+    expect(revoked.status, revoked.text).toBe(200);
+    const list = await fetch(`${entry.statusListCredential}?format=vc+jwt`);
+    expect(list.status).toBe(200);
+    return { credential, index: Number(entry.statusListIndex), listJwt: await list.text() };
+  }
+
+  it('verifies the list as a vc+jwt credential (data model, signature, issuer is signer); refuses it with the revoked bit cleared, signature kept', async () => {
+    const { index, listJwt } = await revokedWithList();
+    const result = await credo.verify(listJwt);
+    expect(result.error?.message).toBeUndefined();
+    expect(result).toMatchObject({ isValid: true, validations: { dataModel: { isValid: true }, signature: { isValid: true }, issuerIsSigner: { isValid: true } } });
+
+    const encodedList = JSON.parse(Buffer.from(listJwt.split('.')[1]!, 'base64url').toString('utf8')).credentialSubject.encodedList;
+    const list = await decodeList({ encodedList });
+    expect(list.getStatus(index)).toBe(true);
+    list.setStatus(index, false);
+    const cleared = await list.encode();
+    const forged = tamperedJwt(listJwt, (claims) => { claims.credentialSubject.encodedList = cleared; });
+    const refused = await credo.verify(forged);
+    expect(refused.isValid).toBe(false);
+    expect(refused.validations['signature']?.isValid).toBe(false);
+  });
+
+  // VCDM 2.0 JWT credentials: Credo's W3cV2 service checks data model, signature and issuer, and
+  // has no status check at all (its VCDM 1.1 JWT service fails any credentialStatus as "not
+  // supported"); a wallet or verifier on Credo reads the list itself, as the test above does.
+  it('does not read credentialStatus: a revoked credential is valid to it, gx-trust refuses it (CREDENTIAL_REVOKED)', async () => {
+    const { credential } = await revokedWithList();
+    const result = await credo.verify(credential);
+    expect(result.isValid).toBe(true);
+    expect(Object.keys(result.validations)).not.toContain('credentialStatus');
+    const answer = await postJson(`${svc.url}/credentials/verify`, credential, { 'content-type': 'application/vc+jwt' });
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: false, code: 'CREDENTIAL_REVOKED' }));
   });
 });
