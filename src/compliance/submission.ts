@@ -11,6 +11,7 @@
  * credential at all.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { dataUrlContent, isEnvelope } from '../credentials/enveloped.js';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
@@ -53,16 +54,45 @@ function notAPresentation(detail: string, pointer = ''): GxTrustError {
   });
 }
 
+/**
+ * The media types of a VP-JWT in a data: URL (an EnvelopedVerifiablePresentation's `id`): the
+ * W3C's, Gaia-X's two, and RFC 7519's generic one, which the VCDM 2.0 suite's enveloped
+ * presentation uses (the payload must then say it is a presentation, as for a bare JWT).
+ */
+const VP_JWT_DATA_TYPES = ['application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt'];
+
+/** The compact JWS a data: URL of a VP-JWT holds (RFC 2397, `;base64` or not), or undefined. */
+function jwsOfDataUrl(url: string): string | undefined {
+  const content = dataUrlContent(url, VP_JWT_DATA_TYPES);
+  const jws = content === undefined ? undefined : (content.base64 ? content.bytes.toString('utf8') : content.text).trim();
+  return jws !== undefined && COMPACT_JWS.test(jws) ? jws : undefined;
+}
+
+function decodedPresentation(jwt: string, pointer: string): { presentation: JsonObject; jwt: string; header: JsonObject } {
+  const { payload, header } = decodeCompact(jwt, pointer);
+  return { presentation: payload, jwt, header };
+}
+
 /** The presentation as sent, decoded: its payload, and the JWT when it came as one. */
 function unwrap(input: unknown): { presentation: JsonObject; jwt?: string; header?: JsonObject } {
   if (typeof input === 'string') {
-    const jwt = input.trim().replace(DATA_URL, '');
-    if (!COMPACT_JWS.test(jwt)) throw notAPresentation('the body is neither JSON nor a compact JWS');
-    const { payload, header } = decodeCompact(jwt, '');
-    return { presentation: payload, jwt, header };
+    const text = input.trim();
+    const jwt = text.startsWith('data:') ? jwsOfDataUrl(text) : text;
+    if (jwt === undefined || !COMPACT_JWS.test(jwt)) throw notAPresentation('the body is neither JSON nor a compact JWS');
+    return decodedPresentation(jwt, '');
   }
-  if (isObject(input) && input['type'] === 'EnvelopedVerifiablePresentation' && typeof input['id'] === 'string') {
-    return unwrap(input['id']);
+  if (isEnvelope(input, 'presentation')) {
+    // The envelope's id is the whole presentation: anything else there (another media type, a
+    // link to fetch, no JWT) is refused where it is, not as a body that is "not a presentation".
+    const id = input['id'];
+    const jwt = typeof id === 'string' ? jwsOfDataUrl(id.trim()) : undefined;
+    if (jwt === undefined) {
+      throw new GxTrustError('INVALID_INPUT', 'not a verifiable presentation: an EnvelopedVerifiablePresentation\'s id must be a data: URL of a compact VP-JWT', {
+        pointer: '/id',
+        hint: `Give the id as data:application/vp+jwt,<compact VP-JWT> (or data:${VP_JWT_DATA_TYPES.slice(1).join(', data:')}); the JWT may also be sent as the body itself with Content-Type: application/vp+jwt`,
+      });
+    }
+    return decodedPresentation(jwt, '/id');
   }
   if (isObject(input)) return { presentation: input };
   throw notAPresentation('expected a JSON object or a compact JWT');

@@ -182,7 +182,8 @@ export const examples = {
     body: { presentation: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() }, options: { labelLevel: 'SC', dryRun: true } },
     status: 422,
   },
-  offerCompliance: { body: 'not-a-vp-jwt', status: 400 },
+  // An envelope without a VP-JWT in its data: URL: 400 at /id as JSON, 400 as a JWT media type's text.
+  offerCompliance: { body: { '@context': VC_V2_CONTEXT, type: 'EnvelopedVerifiablePresentation', id: 'data:application/vp+jwt,not-a-vp-jwt' }, status: 400 },
   offerCredential: {
     body: { '@context': [VC_V2_CONTEXT], type: ['VerifiablePresentation'], verifiableCredential: legalPersonSubmission() },
     status: 422,

@@ -1,8 +1,9 @@
 /**
  * Compliance over HTTP. The Gaia-X compliance service's paths (Loire/Danube), so existing clients
  * can point at gx-trust: POST /api/credential-offers/standard-compliance and
- * /api/credential-offers/label-level-{1,2,3} take a VP-JWT and answer 201 with the label as a
- * compact vc+jwt (JSON when asked); POST /api/credential-offers takes a JSON-LD VP. Our own
+ * /api/credential-offers/label-level-{1,2,3} take a VP-JWT (or any form of a presentation POST
+ * /compliance reads, through the same body reader) and answer 201 with the label as a compact
+ * vc+jwt (JSON when asked); POST /api/credential-offers takes a JSON-LD VP. Our own
  * POST /compliance answers `{ issued?, labelLevel?, findings[], warnings[], checks[] }` and has a dry run.
  * A presentation that fails the rules (unsigned, missing a registration number, ...) is a 422 with
  * every finding (rule id, credential, pointer, message, hint); 400 is only for input that is not a
@@ -38,6 +39,35 @@ export const ComplianceRequest = z.strictObject({
 });
 
 const flag = (value: unknown) => value === 'true' || value === '1';
+
+/**
+ * A VP-JWT as the body, on POST /compliance and the Gaia-X paths alike: `application/vp+jwt` (what
+ * gaia-x-go and the Loire clients send), Gaia-X's two older types, and RFC 7519's generic
+ * `application/jwt` (as the verify routes read it). A JWT that is not a presentation is 400 under any.
+ */
+const VP_JWT_MEDIA_TYPES = ['application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt'];
+
+/**
+ * The body of POST /compliance and of the Gaia-X paths, read one way for both: the presentation
+ * itself (a compact VP-JWT under VP_JWT_MEDIA_TYPES; as JSON an EnvelopedVerifiablePresentation or a
+ * JSON-LD VP, which have a `type` or `@context`, as the request object never does), or POST
+ * /compliance's `{presentation, options}` where `takesRequest` says so. Decoding the presentation
+ * (data: URLs, JWTs) is the engine's (compliance/submission.ts), for every path.
+ */
+function readComplianceBody(body: unknown, takesRequest: boolean): { presentation: unknown; request?: z.output<typeof ComplianceRequest> } {
+  const value = requireBody(body);
+  if (typeof value === 'string' || (isObject(value) && (Object.hasOwn(value, 'type') || Object.hasOwn(value, '@context')))) {
+    return { presentation: value };
+  }
+  if (!takesRequest) {
+    throw new GxTrustError('INVALID_INPUT', 'this path takes the presentation itself as the body, not a request object', {
+      pointer: '',
+      hint: 'Send the VP-JWT (Content-Type: application/vp+jwt) or an EnvelopedVerifiablePresentation; {"presentation": ..., "options": ...} is the body of POST /compliance',
+    });
+  }
+  const request = parseBody(ComplianceRequest, value, 'Send {"presentation": "<VP-JWT>" | {VP}, "options": {"labelLevel": "SC"|"L1"|"L2"|"L3", "dryRun": true}}');
+  return { presentation: request.presentation, request };
+}
 
 function labelId(vcid: unknown): string | undefined {
   if (vcid === undefined || vcid === '') return undefined;
@@ -105,11 +135,18 @@ const gaiaXRoutes = GAIA_X_PATHS.map(([path, operationId, levelName, level]): Ro
   defineRoute({
     method: 'post', path, operationId, tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: `Gaia-X compliance service path: a VP-JWT in, a ${levelName} credential (vc+jwt) out`,
-    request: { schema: z.string().describe('A compact VP-JWT'), example: examples.offerCompliance, mediaTypes: ['application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt'], parse: 'handler' },
+    // The forms POST /compliance reads, by the same reader; the Gaia-X clients send the VP-JWT as
+    // application/vp+jwt, which stays first (the one a 415's curl line names).
+    request: {
+      schema: z.union([z.string().describe('A compact VP-JWT'), z.record(z.string(), z.unknown()).describe('An EnvelopedVerifiablePresentation (id: data:application/vp+jwt,<VP-JWT>) or a JSON-LD verifiable presentation')]),
+      example: examples.offerCompliance,
+      mediaTypes: [...VP_JWT_MEDIA_TYPES, 'application/json'],
+      parse: 'handler',
+    },
     query: { vcid: 'The id to give the issued credential' },
-    responses: { 201: { description: 'The compliance credential', mediaType: 'application/vc+jwt' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 422: problem('Not compliant') },
+    responses: { 201: { description: 'The compliance credential', mediaType: 'application/vc+jwt' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type'), 422: problem('Not compliant') },
     async handler(context, deps: ComplianceRouteDependencies) {
-      const result = await decide(context, deps, requireBody(context.body), labelOptions(context, level));
+      const result = await decide(context, deps, readComplianceBody(context.body, false).presentation, labelOptions(context, level));
       if (result.issued === undefined) return refusal(result);
       const headers = { Location: `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}` };
       if (context.accepts(['application/vc+jwt', 'application/json']) === 'application/json') {
@@ -124,35 +161,28 @@ export const complianceRoutes: readonly Route<ComplianceRouteDependencies>[] = [
   defineRoute({
     method: 'post', path: '/compliance', operationId: 'decideCompliance', tag: 'Compliance', roles: ['member'], signing: 'compliance',
     summary: 'Gaia-X compliance decision on a presentation: findings, and a compliance credential unless dryRun',
-    // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP) or {presentation, options}: the handler tells them apart.
-    // application/jwt (RFC 7519's generic type, as the verify routes read it) for clients that send a
-    // VP-JWT as such; a JWT that is not a presentation is 400 as under application/vp+jwt.
-    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', 'application/vp+jwt', 'application/vp+ld+json+jwt', 'application/vp+ld+jwt', 'application/jwt'], parse: 'handler' },
+    // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP) or {presentation, options}: readComplianceBody tells them apart.
+    request: { schema: ComplianceRequest, example: examples.decideCompliance, mediaTypes: ['application/json', ...VP_JWT_MEDIA_TYPES], parse: 'handler' },
     query: { dryRun: 'true: decide without issuing', labelLevel: 'SC, L1, L2 or L3', vcid: 'The id to give the issued credential (when the body is the presentation itself)' },
     responses: { 200: { description: 'Dry run: the decision' }, 201: { description: 'Compliant: the decision and the credential issued' }, 422: { description: 'Not compliant (unsigned presentations included): findings with JSON pointers' }, 400: problem('Not a presentation at all, or a bad option'), 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type') },
     async handler(context, deps: ComplianceRouteDependencies) {
-      const body = requireBody(context.body);
-      let input: unknown;
+      const { presentation, request } = readComplianceBody(context.body, true);
       let options: Omit<DecideOptions, 'caller'>;
-      // The presentation itself (a VP-JWT, or a JSON-LD or enveloped VP: it has a `type`, the request
-      // object never does) takes its options from the query; otherwise {presentation, options}.
-      if (typeof body === 'string' || (isObject(body) && (Object.hasOwn(body, 'type') || Object.hasOwn(body, '@context')))) {
+      if (request === undefined) {
+        // The presentation itself takes its options from the query.
         const level = context.query['labelLevel'] ?? 'SC';
         if (!(LABEL_LEVELS as readonly unknown[]).includes(level)) {
           throw new GxTrustError('INVALID_INPUT', `labelLevel must be one of ${LABEL_LEVELS.join(', ')}`, { pointer: '/labelLevel' });
         }
-        input = body;
         options = { level: level as LabelLevel, dryRun: flag(context.query['dryRun']) };
         const id = labelId(context.query['vcid']);
         if (id !== undefined) options.labelId = id;
       } else {
-        const request = parseBody(ComplianceRequest, body, 'Send {"presentation": "<VP-JWT>" | {VP}, "options": {"labelLevel": "SC"|"L1"|"L2"|"L3", "dryRun": true}}');
-        input = request.presentation;
         options = { level: request.options?.labelLevel ?? 'SC', dryRun: request.options?.dryRun === true || flag(context.query['dryRun']) };
         const id = labelId(request.options?.vcid);
         if (id !== undefined) options.labelId = id;
       }
-      const result = await decide(context, deps, input, options);
+      const result = await decide(context, deps, presentation, options);
       return json(result.findings.length > 0 ? 422 : result.issued !== undefined ? 201 : 200, {
         ...(result.issued === undefined ? {} : { issued: result.issued }),
         ...(result.tagusComplianceCredential === undefined ? {} : { complianceCredential: result.tagusComplianceCredential }),
