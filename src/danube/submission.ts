@@ -4,6 +4,7 @@
  * merges into one graph, remembering where each came from so findings point into what was sent.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { dataUrlContent } from '../credentials/enveloped.js';
 import { isObject, type JsonObject } from '../credentials/index.js';
 import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
@@ -19,10 +20,16 @@ export interface SubmittedCredential {
 }
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const DATA_URL = /^data:application\/(vc|vp)(\+ld\+json|\+ld)?\+jwt,/;
+/**
+ * The media types of an envelope's data: URL that hold a compact JWT: the VC-JOSE-COSE ones, their
+ * older `+ld+json` spellings, and RFC 7519's generic one, which the VCDM 2.0 suite's `vp_jwt`
+ * envelope uses (read as POST /compliance reads it, compliance/submission.ts).
+ */
+const JWT_DATA_TYPES = ['application/vc+jwt', 'application/vp+jwt', 'application/vc+ld+json+jwt', 'application/vp+ld+json+jwt', 'application/vc+ld+jwt', 'application/vp+ld+jwt', 'application/jwt'];
 
 function decodeCompact(value: string, origin: string): JsonObject {
-  const jwt = value.replace(DATA_URL, '');
+  const content = value.startsWith('data:') ? dataUrlContent(value, JWT_DATA_TYPES) : undefined;
+  const jwt = content === undefined ? value : content.base64 ? content.bytes.toString('utf8') : content.text;
   if (!JWT.test(jwt)) {
     throw new GxTrustError('UNSUPPORTED_FORMAT', 'not a compact JWT or a data: URL holding one', { pointer: origin });
   }

@@ -68,6 +68,24 @@ describe('JWT request bodies', () => {
     expect(asJwt.body.findings.length).toBeGreaterThan(0);
   });
 
+  it('POST /danube/validate reads an EnvelopedVerifiablePresentation whose data: URL is application/jwt or base64, as POST /compliance does', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const presentation = { '@context': [V2], type: ['VerifiablePresentation'], verifiableCredential: [{ '@context': V2, type: 'EnvelopedVerifiableCredential', id: `data:application/jwt,${vcJwt}` }] };
+    const vpJwt = await new SignJWT(presentation).setProtectedHeader({ alg: 'ES256', typ: 'vp+jwt' }).sign(privateKey);
+    const envelope = (id: string) => ({ '@context': [V2], type: 'EnvelopedVerifiablePresentation', id });
+    const asVpJwt = await postJson(`${svc.url}/danube/validate`, vpJwt, { 'content-type': 'application/vp+jwt' });
+    expect(asVpJwt.status, asVpJwt.text).toBe(200);
+    for (const id of [`data:application/jwt,${vpJwt}`, `data:application/vp+jwt;base64,${Buffer.from(vpJwt).toString('base64')}`]) {
+      const answer = await postJson(`${svc.url}/danube/validate`, envelope(id));
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.body).toEqual(asVpJwt.body);
+    }
+    // A media type that holds no JWT is still not read as one.
+    const refused = await postJson(`${svc.url}/danube/validate`, envelope(`data:text/plain,${vpJwt}`));
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.pointer).toBe('/id');
+  });
+
   it('answers 415 to a COSE media type, which no route reads as a body', async () => {
     const refused = await postJson(`${svc.url}/credentials/verify`, vcJwt, { 'content-type': 'application/vc+cose' });
     expect(refused.status, refused.text).toBe(415);
