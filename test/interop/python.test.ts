@@ -6,8 +6,8 @@
  * its did:key, which Python decodes; Python signs a `vc+jwt` as a did:jwk and an eddsa-rdfc-2022
  * credential as a did:key, each generated there, and POST /credentials/verify decides. Python's
  * JSON-LD contexts come only from contexts/. A changed subject, a key that is not the issuer's, a
- * header naming another algorithm or type, and a context not pinned are refused by Python; a
- * changed subject by gx-trust.
+ * header naming another algorithm or type, a term no context defines and a context not pinned are
+ * refused by Python; a changed subject by gx-trust.
  *
  * The interpreter: GX_PYTHON when set (only it), else /usr/bin/python3 (Debian's, where apt-get
  * puts the modules), else `python3` on PATH, whichever first imports jwt, pyld and cryptography.
@@ -75,6 +75,30 @@ const verifyAtPython = (credential: unknown, resolve?: string): Promise<PeerRepo
   peer(['verify', ...(resolve === undefined ? [] : ['--resolve', resolve])], typeof credential === 'string' ? credential : JSON.stringify(credential));
 
 const codes = (report: PeerReport) => report.errors.map((error) => error.code);
+
+/**
+ * A credential whose subject holds objects without an id, blank nodes that RDFC-1.0 labels, both
+ * sides alike or not at all; `offices` is an ordered list, so its order is signed. The terms are
+ * defined inline: the pinned contexts define none for this.
+ */
+const NESTED = {
+  '@context': [
+    VCDM2,
+    {
+      offices: { '@id': 'https://lumiere.example/vocab#offices', '@container': '@list' },
+      address: 'https://lumiere.example/vocab#address',
+      locality: 'https://lumiere.example/vocab#locality',
+      role: 'https://lumiere.example/vocab#role',
+    },
+  ],
+  credentialSubject: {
+    id: 'did:web:member.example',
+    offices: [
+      { address: { locality: 'Paris' }, role: 'headquarters' },
+      { address: { locality: 'Grenoble' }, role: 'lab' },
+    ],
+  },
+};
 
 const ENVELOPE = /^data:application\/vc\+jwt,/;
 
@@ -197,10 +221,28 @@ describe.skipIf(python === undefined)(`a Python verifier and signer (skipped wit
       expect(report, JSON.stringify(report.errors)).toMatchObject({ verified: true, issuer: didKey, verificationMethod: expect.stringMatching(new RegExp(`^${didKey}#z6Mk`)) });
     });
 
+    // Objects without an id are blank nodes: RDFC-1.0 labels them, and both sides must label them alike.
+    it('verified with nested objects and an ordered list of them (blank nodes) in the subject', async () => {
+      const answer = await postJson(`${svc.url}/credentials/issue`, { credential: { ...credentialBody(svc.service.keyring.did), ...NESTED }, options: { cryptosuite: 'eddsa-rdfc-2022' } }, auth());
+      expect(answer.status, answer.text).toBe(201);
+      const report = await verifyAtPython(answer.body.verifiableCredential);
+      expect(report, JSON.stringify(report.errors)).toMatchObject({ verified: true, errors: [] });
+      const swapped = structuredClone(answer.body.verifiableCredential);
+      swapped.credentialSubject.offices.reverse();
+      expect(codes(await verifyAtPython(swapped)), 'the array order is signed').toEqual(['INVALID_SIGNATURE']);
+    });
+
     it('refused with another credentialSubject (proof kept)', async () => {
       const report = await verifyAtPython(tampered(await issuedByGxTrust(svc, { cryptosuite: 'eddsa-rdfc-2022' })));
       expect(report.verified).toBe(false);
       expect(codes(report)).toEqual(['INVALID_SIGNATURE']);
+    });
+
+    it('refused with a member no context defines (JSON-LD safe mode: it would not be signed)', async () => {
+      const credential = await issuedByGxTrust(svc, { cryptosuite: 'eddsa-rdfc-2022' });
+      const report = await verifyAtPython({ ...credential, credentialSubject: { ...credential.credentialSubject, undefinedClaim: 'added after signing' } });
+      expect(report.verified).toBe(false);
+      expect(codes(report)).toEqual(['SAFE_MODE_VIOLATION']);
     });
 
     it('refused with a changed proof option (created), which the signature covers', async () => {
@@ -250,6 +292,17 @@ describe.skipIf(python === undefined)(`a Python verifier and signer (skipped wit
       const answer = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: signed.credential });
       expect(answer.status, answer.text).toBe(200);
       expect(answer.body).toMatchObject({ verified: true, issuer: signed.issuer });
+    });
+
+    it('an eddsa-rdfc-2022 credential with blank nodes in the subject: valid; another office address refused', async () => {
+      const signed = await peer(['sign-eddsa-rdfc-2022'], JSON.stringify({ ...JSON.parse(body()), ...NESTED }));
+      const answer = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: signed.credential });
+      expect(answer.status, answer.text).toBe(200);
+      const changed = structuredClone(signed.credential);
+      changed.credentialSubject.offices[1].address.locality = 'Lyon';
+      const refused = await postJson(`${svc.url}/credentials/verify`, { verifiableCredential: changed });
+      expect(refused.status, refused.text).toBe(422);
+      expect(refused.body.checks).toContainEqual(expect.objectContaining({ check: 'proof', verified: false, code: 'INVALID_SIGNATURE' }));
     });
 
     it('the eddsa-rdfc-2022 credential with another credentialSubject: refused for its proof', async () => {

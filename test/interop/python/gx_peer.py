@@ -120,9 +120,33 @@ def document_loader(contexts):
     return load
 
 
+class SafeModeProcessor(jsonld.JsonLdProcessor):
+    """PyLD 2.0 has no safe mode: expansion drops a property or a type no context defines without
+    a word, so a member added to a signed credential would be left out of what is hashed and the
+    proof would still verify. As jsonld.js's safe mode (which gx-trust and Digital Bazaar use),
+    such a term is an error here, found by PyLD's own test before the step that drops it."""
+
+    def _expand_object(self, active_ctx, active_property, expanded_active_property, element, expanded_parent, options,
+                       inside_list=False, type_key=None, type_scoped_ctx=None):
+        defined = lambda iri: iri is not None and (jsonld._is_absolute_iri(iri) or jsonld._is_keyword(iri))  # noqa: E731
+        for key, value in element.items():
+            if key == "@context":
+                continue
+            expanded = self._expand_iri(active_ctx, key, vocab=True)
+            if not defined(expanded):
+                raise Refused("SAFE_MODE_VIOLATION", f"the term {key!r} is defined by no context: it would not be signed")
+            if expanded == "@type":
+                context = type_scoped_ctx if type_scoped_ctx is not None else active_ctx
+                for type_ in value if isinstance(value, list) else [value]:
+                    if isinstance(type_, str) and not defined(self._expand_iri(context, type_, vocab=True, base=options.get("base", ""))):
+                        raise Refused("SAFE_MODE_VIOLATION", f"the type {type_!r} is defined by no context")
+        return super()._expand_object(active_ctx, active_property, expanded_active_property, element, expanded_parent,
+                                      options, inside_list, type_key, type_scoped_ctx)
+
+
 def canonical_hash(document, loader):
     try:
-        nquads = jsonld.normalize(
+        nquads = SafeModeProcessor().normalize(
             document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
         )
     except jsonld.JsonLdError as error:
@@ -186,8 +210,11 @@ def resolve_did(did, resolve):
             raise Refused("DID_RESOLUTION", f"{url}: {error}") from None
         if len(body) > DID_DOCUMENT_LIMIT:
             raise Refused("DID_RESOLUTION", f"{url}: more than {DID_DOCUMENT_LIMIT} bytes")
-        document = json.loads(body)
-        if document.get("id") != did:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise Refused("DID_RESOLUTION", f"{url} is not JSON") from None
+        if not isinstance(document, dict) or document.get("id") != did:
             raise Refused("DID_RESOLUTION", f"{url} holds the document of {document.get('id')!r}, not {did}")
     elif did.startswith("did:jwk:"):
         # did:jwk spec: the one method is `#0`, for every relationship.
@@ -366,6 +393,8 @@ def verify(text, resolve):
         text = text.strip()
         if text.startswith("{"):
             credential = json.loads(text)
+            if not isinstance(credential, dict):
+                raise Refused("MALFORMED", "the input is neither a compact JWS nor a JSON object")
             if credential.get("type") == "EnvelopedVerifiableCredential":
                 prefix = "data:application/vc+jwt,"
                 if not str(credential.get("id", "")).startswith(prefix):
