@@ -59,9 +59,13 @@ export const statusListRoutes: readonly Route<StatusListRouteDependencies>[] = [
       if (parseStatusListId(id) === undefined) throw new GxTrustError('NOT_FOUND', `no status list ${id}`);
       // An unencoded '+' in a query string reads as a space, so `?format=vc+jwt` arrives as 'vc jwt'.
       const format = context.query['format'];
-      const wantsJwt =
-        format === 'vc+jwt' || format === 'vc jwt' || context.accepts(['application/json', 'application/vc+ld+json', 'application/vc+jwt']) === 'application/vc+jwt';
-      const signed = await deps.statusListPublisher.signedList(id, (wantsJwt ? 'vc+jwt' : 'ldp_vc') satisfies StatusListFormat);
+      const askedInQuery = format === 'vc+jwt' || format === 'vc jwt';
+      const wantsJwt = askedInQuery || context.accepts(['application/json', 'application/vc+ld+json', 'application/vc+jwt']) === 'application/vc+jwt';
+      const signed = await deps.statusListPublisher.signedList(id, (wantsJwt ? 'vc+jwt' : 'ldp_vc') satisfies StatusListFormat).catch((error: unknown) => {
+        // A list with no vc+jwt form (the BLS12-381 did:key's) asked for by Accept: the fault is the header, not ?format.
+        if (askedInQuery || !(error instanceof GxTrustError) || error.code !== 'UNSUPPORTED_FORMAT') throw error;
+        throw new GxTrustError('UNSUPPORTED_FORMAT', error.message, { pointer: '', hint: 'Accept application/vc+ld+json or application/json: the list carries a bbs-2023 derived proof' });
+      });
       if (signed === undefined) throw new GxTrustError('NOT_FOUND', `no status list ${id}`);
       // Caches may keep the list as long as verifiers may ("ttl"), no longer.
       const headers = { 'Cache-Control': `public, max-age=${Math.floor(signed.ttlMs / 1000)}`, Vary: 'Accept' };
