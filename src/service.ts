@@ -396,11 +396,18 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     clock,
     onError: overrides.log ?? ((error) => console.error(error)),
   });
-  const statusListPublisher = createStatusListPublisher({ store, signer: signing.signerFor('status-lists'), caller: SERVICE_CALLER, issuers: statusListIssuers, baseUrl: config.baseUrl, clock });
   // Data Integrity canonicalization and Danube validation on worker threads (GX_WORKERS; 0 keeps them in this thread).
   const workerPool = config.workers > 0
     ? createWorkerPool({ threads: config.workers, priority: config.workerPriority, maxQueued: config.workerQueueMax, ...(metrics === undefined ? {} : { onShed: () => metrics.observeShed() }) })
     : undefined;
+  const statusListPublisher = createStatusListPublisher({
+    store, signer: signing.signerFor('status-lists'), caller: SERVICE_CALLER, issuers: statusListIssuers, baseUrl: config.baseUrl, clock,
+    // The BLS12-381 did:key's lists are served as derived bbs-2023 proofs (a derivation is about
+    // 100 ms of CPU: on the pool when there is one, as POST /credentials/derive).
+    discloseAll: (verifiableCredential) => workerPool === undefined
+      ? deriveCredential({ verifiableCredential, selectivePointers: [], documentLoader })
+      : workerPool.run<Record<string, unknown>>({ task: 'derive-credential', verifiableCredential, selectivePointers: [] }),
+  });
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);
   const verifier = createServiceVerifier({ config, keyring, resolver, documentLoader, workerPool, statusListPublisher, trustedIssuers, trustAnchorsPem: anchors, metrics, clock });

@@ -277,7 +277,7 @@ function listOf(items: readonly string[]): string {
 export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPolicy {
   const rules = deps.rules ?? SIGNING_POLICY;
   const readClaims = deps.claims ?? createClaimsReader();
-  // The BLS12-381 did:key too (it signs bbs-2023 credentials only; it has no status lists of its own).
+  // The BLS12-381 did:key too: it signs bbs-2023 only, its credentials and its own status lists alike.
   const bbsDidKey = deps.keyring.bbsKey()?.didKey.did;
   const serviceDidKeys = new Set([...deps.keyring.didKeys().map((identity) => identity.did), ...(bbsDidKey === undefined ? [] : [bbsDidKey])]);
 

@@ -104,9 +104,9 @@ export function statusListId(purpose: StatusListPurpose, sequence: number, scope
  * A width of 2 to 8 bits (MAX_ALLOCATED_STATUS_SIZE) after the purpose of a wider list.
  * A member slug (a DNS label) or a did:key's base58btc multibase key: neither holds a dot. The key
  * is 47-49 characters after the `z` for Ed25519 and P-256, 69-70 for P-384 (51 bytes), 95 for
- * P-521 (69 bytes).
+ * P-521 (69 bytes), 133-134 for BLS12-381 G2 (98 bytes).
  */
-const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,96}))\.)?(revocation|suspension|message|refresh)(?:-([2-8])bit)?-(0|[1-9]\d{0,8})$/;
+const LIST_ID = /^(?:((?:member\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)|(?:key\.z[1-9A-HJ-NP-Za-km-z]{40,134}))\.)?(revocation|suspension|message|refresh)(?:-([2-8])bit)?-(0|[1-9]\d{0,8})$/;
 
 /** Parses a list id from a URL path segment, or undefined for anything that is not one of ours. */
 export function parseStatusListId(id: string): { scope: string; purpose: StatusListPurpose; sequence: number; statusSize: number } | undefined {

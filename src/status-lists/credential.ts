@@ -2,7 +2,13 @@
  * The status list credential served at `GET /status-lists/{id}`: the list's bitstring, GZIP
  * compressed and multibase-encoded, signed as Data Integrity or as `vc+jwt` by the list's issuer
  * (the service's did:web, a did:key of the service, or a hosted member: issuers.ts).
+ *
+ * A list of the BLS12-381 did:key is a bbs-2023 credential, and a bbs-2023 base proof is for a
+ * holder only: "verifiers only verify derived proofs" (VC DI BBS). So the service is its own
+ * holder: it signs the base proof with every statement mandatory and serves the proof it derives
+ * from it, which discloses the whole list and verifies for any bbs-2023 verifier.
  * @see https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential
+ * @see https://www.w3.org/TR/vc-di-bbs/#add-derived-proof-bbs-2023
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Clock } from '../clock.js';
@@ -118,6 +124,11 @@ export interface StatusListPublisherOptions {
   caller: SigningCaller;
   /** Who signs each list: the DID the store names as its issuer (the service's did:web when none). */
   issuers: Pick<StatusListIssuers, 'forList'>;
+  /**
+   * The derived proof disclosing every statement of a bbs-2023 base proof (a holder's step, no
+   * key): the lists of the BLS12-381 did:key are served in that form. Absent, such a list is 500.
+   */
+  discloseAll?: ((verifiableCredential: JsonObject) => Promise<JsonObject>) | undefined;
   baseUrl: string;
   clock: Clock;
   ttlMs?: number;
@@ -157,6 +168,7 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
       ttlMs,
       ...(options.validityMs === undefined ? {} : { validityMs: options.validityMs }),
     });
+    if (issuer.cryptosuite === 'bbs-2023') return signedBbs(credential, format, issuer.did);
     // A key with no cryptosuite (P-521) signs its lists in the one form it can: a JSON request gets
     // the vc+jwt (the media type says which), so every verifier that asks still gets a signed list.
     const proof = format === 'vc+jwt' || issuer.cryptosuite === undefined ? { format: 'vc+jwt' as const, alg: issuer.alg } : { format, cryptosuite: issuer.cryptosuite };
@@ -164,6 +176,25 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
     return issued.format === 'vc+jwt'
       ? { format: 'vc+jwt', jwt: issued.jwt, ttlMs }
       : { format: 'ldp_vc', verifiableCredential: issued.verifiableCredential, ttlMs };
+  }
+
+  /**
+   * A list of the BLS12-381 did:key: the base proof with every member mandatory (the id and types
+   * come with any selection), then the derived proof over all of it. One BBS signature on the
+   * keyring's signing thread and one derivation per re-signing (per ttl or change of the list).
+   */
+  async function signedBbs(credential: JsonObject, format: StatusListFormat, did: string): Promise<SignedStatusList> {
+    if (format === 'vc+jwt') {
+      throw new GxTrustError('UNSUPPORTED_FORMAT', `the lists of ${did} have no vc+jwt form: a BLS12-381 key signs bbs-2023 proofs only, and no JWS algorithm is defined for it`, {
+        pointer: '/format',
+        hint: 'Ask for the Data Integrity form: leave ?format out (Accept: application/vc+ld+json); it carries a bbs-2023 derived proof',
+      });
+    }
+    if (options.discloseAll === undefined) throw new GxTrustError('INTERNAL', `no derivation is configured for the bbs-2023 lists of ${did}`);
+    const mandatoryPointers = Object.keys(credential).filter((member) => !['@context', 'id', 'type'].includes(member)).map((member) => `/${member}`);
+    const issued = await options.signer.issueCredential(credential, { format: 'ldp_vc', cryptosuite: 'bbs-2023', mandatoryPointers }, { caller: options.caller });
+    const verifiableCredential = await options.discloseAll(issued.verifiableCredential);
+    return { format: 'ldp_vc', verifiableCredential, ttlMs };
   }
 
   async function signedList(listId: string, format: StatusListFormat = 'ldp_vc'): Promise<SignedStatusList | undefined> {

@@ -8,7 +8,7 @@
  * | issuer | list ids |
  * |---|---|
  * | the service's did:web | `revocation-0`, `suspension-0` (as before) |
- * | a did:key of the service | `key.<multibase key>.revocation-0` (the did:key's own identifier) |
+ * | a did:key of the service (the BLS12-381 one too) | `key.<multibase key>.revocation-0` (the did:key's own identifier) |
  * | a hosted member | `member.<slug>.revocation-0` |
  *
  * A did:key list names the key itself: were the service's key file replaced, the new did:key gets
@@ -23,6 +23,12 @@ import type { MemberSigning } from '../members/registry.js';
 import type { StatusListRecord } from '../storage/store.js';
 import type { Cryptosuite } from '../formats/data-integrity/suites.js';
 
+/**
+ * The proof a list is signed with. bbs-2023 (the BLS12-381 did:key): a base proof the publisher
+ * derives from at once, disclosing everything, since only a derived bbs-2023 proof verifies.
+ */
+export type StatusListCryptosuite = Cryptosuite | 'bbs-2023';
+
 export interface StatusListIssuer {
   /** The DID that issues, and signs, the lists. */
   did: string;
@@ -32,10 +38,11 @@ export interface StatusListIssuer {
   stored: string | null;
   /**
    * The proof of each form, for the key kind the DID holds; no cryptosuite for a key only JOSE
-   * signs with (P-521), whose lists are vc+jwt whichever form is asked for.
+   * signs with (P-521), whose lists are vc+jwt whichever form is asked for; no alg for the
+   * BLS12-381 key (no JWS algorithm is defined for BBS), whose lists have no vc+jwt form.
    */
-  cryptosuite: Cryptosuite | undefined;
-  alg: JoseAlgorithm;
+  cryptosuite: StatusListCryptosuite | undefined;
+  alg: JoseAlgorithm | undefined;
 }
 
 export interface StatusListIssuers {
@@ -53,10 +60,7 @@ export interface StatusListIssuersDependencies {
   /** The did:key identities of the service's Ed25519, P-256, P-384 and P-521 keys. */
   didKeys: readonly { did: string; kind: 'Ed25519' | 'P-256' | 'P-384' | 'P-521' }[];
   members: Pick<MemberSigning, 'hosts' | 'member'>;
-  /**
-   * The service's BLS12-381 did:key: it signs bbs-2023 credentials and nothing else, so no status
-   * list (an eddsa, ecdsa or JWT credential) can be signed as it.
-   */
+  /** The service's BLS12-381 did:key: its lists are bbs-2023 credentials, as everything it signs. */
   bbsDidKey?: string | undefined;
 }
 
@@ -69,6 +73,8 @@ const SIGNED_AS_KEY = {
   'P-384': { cryptosuite: 'ecdsa-rdfc-2019', alg: 'ES384' },
   // No Data Integrity cryptosuite takes a P-521 key: its lists exist only as ES512 vc+jwt.
   'P-521': { cryptosuite: undefined, alg: 'ES512' },
+  // A BLS12-381 key signs bbs-2023 and nothing else (src/algorithms): no vc+jwt form.
+  Bls12381G2: { cryptosuite: 'bbs-2023', alg: undefined },
 } as const;
 
 export function createStatusListIssuers(deps: StatusListIssuersDependencies): StatusListIssuers {
@@ -76,14 +82,8 @@ export function createStatusListIssuers(deps: StatusListIssuersDependencies): St
 
   async function issuerOf(did: string): Promise<StatusListIssuer | { refusal: string; hint: string }> {
     if (did === deps.serviceDid) return service;
-    const key = deps.didKeys.find((k) => k.did === did);
-    if (key !== undefined) return { did, scope: `key.${did.slice('did:key:'.length)}`, stored: did, ...SIGNED_AS_KEY[key.kind] };
-    if (did === deps.bbsDidKey) {
-      return {
-        refusal: `${did} is the service's BLS12-381 did:key, which signs bbs-2023 credentials only: no status list can be signed as it`,
-        hint: `Issue the bbs-2023 credential as ${deps.serviceDid} to give it a status entry, or without credentialStatus`,
-      };
-    }
+    const kind = did === deps.bbsDidKey ? 'Bls12381G2' : deps.didKeys.find((k) => k.did === did)?.kind;
+    if (kind !== undefined) return { did, scope: `key.${did.slice('did:key:'.length)}`, stored: did, ...SIGNED_AS_KEY[kind] };
     const member = deps.members.hosts(did) ? await deps.members.member(did) : undefined;
     if (member === undefined) return { refusal: `gx-trust holds no key of ${did}, so it keeps no status lists for it`, hint: `Issue as ${deps.serviceDid}, one of its did:key identities or a member it hosts` };
     if (member.custody !== 'hosted') {

@@ -85,7 +85,7 @@ describe('the BLS12-381 key in the service identity', () => {
     const { didKey, publicKeyMultibase } = svc.service.keyring.bbsKey()!;
     expect(didKey.did).toBe(`did:key:${publicKeyMultibase}`);
     expect(resolveDidKey(didKey.did)).toMatchObject({ verificationMethod: [{ id: didKey.verificationMethodId, type: 'Multikey', publicKeyMultibase }], assertionMethod: [didKey.verificationMethodId] });
-    // Not among the did:keys that sign status lists: the BLS12-381 key signs bbs-2023 credentials only.
+    // Not among the keyring's JOSE and ECDSA/EdDSA did:keys: the BLS12-381 key signs bbs-2023 only.
     expect(svc.service.keyring.didKeys().map((k) => k.did)).not.toContain(didKey.did);
   });
 });
@@ -173,10 +173,105 @@ describe('bbs-2023 with the VC-API options the W3C suites send, and with a statu
     expect(verified.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: true }));
   });
 
-  it('refuses a status entry as the BLS12-381 did:key, which signs no status list', async () => {
-    const answer = await issue(credential(svc.service.keyring.bbsKey()!.didKey.did), { cryptosuite: 'bbs-2023', credentialStatus: ['revocation'] });
-    expect(answer.status, answer.text).toBe(400);
-    expect(answer.body).toMatchObject({ code: 'INVALID_INPUT', pointer: '/options/credentialStatus', detail: expect.stringMatching(/BLS12-381 did:key, which signs bbs-2023 credentials only/) });
+  it('gives a status entry as the BLS12-381 did:key too, on a list of that did:key (no longer refused)', async () => {
+    const { didKey } = svc.service.keyring.bbsKey()!;
+    const answer = await issue(credential(didKey.did), { cryptosuite: 'bbs-2023', credentialStatus: ['revocation'] });
+    expect(answer.status, answer.text).toBe(201);
+    const [entry] = answer.body.verifiableCredential.credentialStatus;
+    expect(entry).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' });
+    expect(new URL(entry.statusListCredential).pathname).toBe(`/status-lists/key.${didKey.did.slice('did:key:'.length)}.revocation-0`);
+  });
+});
+
+describe('status lists of the BLS12-381 did:key: a derived bbs-2023 proof disclosing the whole list', () => {
+  let didKey: { did: string; verificationMethodId: string };
+  let base: any;
+  let listUrl: string;
+  let list: any;
+  beforeAll(async () => {
+    didKey = svc.service.keyring.bbsKey()!.didKey;
+    const answer = await issue(credential(didKey.did), { cryptosuite: 'bbs-2023', credentialStatus: ['revocation'] });
+    expect(answer.status, answer.text).toBe(201);
+    base = answer.body.verifiableCredential;
+    listUrl = base.credentialStatus[0].statusListCredential;
+    const served = await fetch(listUrl);
+    expect(served.status, await served.clone().text()).toBe(200);
+    list = await served.json();
+  });
+
+  it('serves the list as the did:key, with a derived proof (0xd95d03) that discloses every statement', () => {
+    expect(list).toMatchObject({
+      id: listUrl,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: didKey.did,
+      validFrom: expect.any(String),
+      validUntil: expect.any(String),
+      credentialSubject: { id: `${listUrl}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: expect.stringMatching(/^u/), ttl: expect.any(Number) },
+      proof: { type: 'DataIntegrityProof', cryptosuite: 'bbs-2023', proofPurpose: 'assertionMethod', verificationMethod: didKey.verificationMethodId },
+    });
+    expect(Buffer.from(list.proof.proofValue.slice(1, 5), 'base64url').subarray(0, 3)).toEqual(Buffer.from([0xd9, 0x5d, 0x03]));
+  });
+
+  it('verifies in gx-trust, and not tampered', async () => {
+    expectVerified(await verify(list));
+    const emptied = { ...list, credentialSubject: { ...list.credentialSubject, statusPurpose: 'suspension' } };
+    expectProofRefused(await verify(emptied), 'INVALID_SIGNATURE');
+  });
+
+  it('verifies in Digital Bazaar\'s bbs-2023 (createVerifyCryptosuite), the did:key resolved locally, and not tampered', async () => {
+    const suite = new DataIntegrityProof({ cryptosuite: bbs2023.createVerifyCryptosuite() });
+    const result = await vc.verifyCredential({ credential: list, suite, documentLoader });
+    expect(result.verified, JSON.stringify(result.error)).toBe(true);
+    const refused = await vc.verifyCredential({ credential: { ...list, credentialSubject: { ...list.credentialSubject, ttl: 1 } }, suite, documentLoader });
+    expect(refused.verified).toBe(false);
+  });
+
+  it('has no vc+jwt form: ?format=vc+jwt and Accept: application/vc+jwt are 400 UNSUPPORTED_FORMAT with a hint', async () => {
+    for (const [url, headers, pointer, hint] of [
+      [`${listUrl}?format=vc%2Bjwt`, {}, '/format', /leave \?format out/],
+      // The header is no member of anything a pointer could name: the request as a whole, as a refused Content-Type.
+      [listUrl, { accept: 'application/vc+jwt' }, '', /Accept application\/vc\+ld\+json/],
+    ] as const) {
+      const answer = await fetch(url, { headers });
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await answer.json()).toMatchObject({ code: 'UNSUPPORTED_FORMAT', pointer, detail: expect.stringMatching(/no JWS algorithm/), hint: expect.stringMatching(hint) });
+    }
+  });
+
+  it('reports the status of a derived credential from this list: valid before the revocation, revoked after', async () => {
+    const derived = await derivedByGxTrust(base);
+    expect(derived.credentialStatus).toEqual(base.credentialStatus);
+    const before = await verify(derived);
+    expectVerified(before);
+    expect(before.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: true }));
+    const revoked = await postJson(`${svc.url}/credentials/status`, { credentialId: base.id, credentialStatus: [{ type: 'BitstringStatusListCredential', status: 'revoked' }] }, auth());
+    expect(revoked.status, revoked.text).toBe(200);
+    const after = await verify(derived);
+    expect(after.body.verified, after.text).toBe(false);
+    expect(after.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: false, code: 'CREDENTIAL_REVOKED' }));
+    // The list served after the revocation is signed anew, and still verifies for a peer.
+    const suite = new DataIntegrityProof({ cryptosuite: bbs2023.createVerifyCryptosuite() });
+    const relisted = (await (await fetch(listUrl)).json()) as any;
+    expect(relisted.credentialSubject.encodedList).not.toBe(list.credentialSubject.encodedList);
+    expect((await vc.verifyCredential({ credential: relisted, suite, documentLoader })).verified).toBe(true);
+  });
+
+  it('keeps the other purposes and widths on lists of its own too (suspension, a 2-bit message entry)', async () => {
+    const messages = ['0x0', '0x1', '0x2', '0x3'].map((status) => ({ status, message: `state ${status}` }));
+    const answer = await issue(credential(didKey.did), {
+      cryptosuite: 'bbs-2023',
+      credentialStatus: [
+        { type: 'BitstringStatusListEntry', statusPurpose: 'suspension' },
+        { type: 'BitstringStatusListEntry', statusPurpose: 'message', statusSize: 2, statusMessage: messages },
+      ],
+    });
+    expect(answer.status, answer.text).toBe(201);
+    const scope = `/status-lists/key.${didKey.did.slice('did:key:'.length)}`;
+    expect(answer.body.verifiableCredential.credentialStatus.map((e: any) => new URL(e.statusListCredential).pathname)).toEqual([`${scope}.suspension-0`, `${scope}.message-2bit-0`]);
+    const verified = await verify(await derivedByGxTrust(answer.body.verifiableCredential));
+    expectVerified(verified);
+    expect(verified.body.checks).toContainEqual(expect.objectContaining({ check: 'status', verified: true }));
   });
 });
 

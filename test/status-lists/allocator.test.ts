@@ -183,10 +183,12 @@ describe('StatusListAllocator', () => {
     // A P-384 did:key's multibase key is 70 characters after the z (51 bytes), longer than Ed25519's or P-256's.
     const p384Key = `z82${'L'.repeat(68)}`;
     expect(parseStatusListId(`key.${p384Key}.revocation-0`)).toEqual({ scope: `key.${p384Key}`, purpose: 'revocation', sequence: 0, statusSize: 1 });
-    // A P-521 did:key's is 95 (69 bytes); one character more than that is no key of ours.
+    // A P-521 did:key's is 95 (69 bytes).
     const p521Key = `z2J9${'L'.repeat(92)}`;
     expect(parseStatusListId(`key.${p521Key}.revocation-0`)).toEqual({ scope: `key.${p521Key}`, purpose: 'revocation', sequence: 0, statusSize: 1 });
-    expect(parseStatusListId(`key.z${'L'.repeat(97)}.revocation-0`)).toBeUndefined();
+    // A BLS12-381 G2 did:key's is 134 (98 bytes); one character more than that is no key of ours.
+    expect(parseStatusListId(`key.${BLS12381_KEY}.revocation-0`)).toEqual({ scope: `key.${BLS12381_KEY}`, purpose: 'revocation', sequence: 0, statusSize: 1 });
+    expect(parseStatusListId(`key.z${'L'.repeat(135)}.revocation-0`)).toBeUndefined();
     // Lists of wider entries name their width; message and refresh lists are ours too.
     expect(parseStatusListId('message-2bit-4')).toEqual({ scope: '', purpose: 'message', sequence: 4, statusSize: 2 });
     expect(parseStatusListId('member.acme.refresh-0')).toEqual({ scope: 'member.acme', purpose: 'refresh', sequence: 0, statusSize: 1 });
@@ -200,6 +202,7 @@ describe('StatusListAllocator', () => {
     const HOSTED = `${SERVICE}:members:acme`;
     const EXTERNAL = `${SERVICE}:members:elsewhere`;
     const DID_KEY = `did:key:${ED25519_KEY}`;
+    const BLS_DID_KEY = `did:key:${BLS12381_KEY}`;
     const members = new Map([
       [HOSTED, { id: 'mbr_1', slug: 'acme', name: 'ACME', did: HOSTED, custody: 'hosted' as const, createdAt: '2026-01-01T00:00:00Z' }],
       [EXTERNAL, { id: 'mbr_2', slug: 'elsewhere', name: 'Elsewhere', did: EXTERNAL, custody: 'external' as const, createdAt: '2026-01-01T00:00:00Z' }],
@@ -207,6 +210,7 @@ describe('StatusListAllocator', () => {
     const issuers = createStatusListIssuers({
       serviceDid: SERVICE,
       didKeys: [{ did: DID_KEY, kind: 'Ed25519' }],
+      bbsDidKey: BLS_DID_KEY,
       members: { hosts: (did) => did.startsWith(`${SERVICE}:members:`), member: async (did) => members.get(did) },
     });
     const allocator = () => new StatusListAllocator({ store, baseUrl: 'https://issuer.example', issuers });
@@ -221,6 +225,13 @@ describe('StatusListAllocator', () => {
       expect((await store.getStatusList('member.acme.revocation-0'))?.issuer).toBe(HOSTED);
       expect((await store.getStatusList(`key.${ED25519_KEY}.suspension-0`))?.issuer).toBe(DID_KEY);
       expect(a.statusEntry({ listId: 'member.acme.revocation-0', index: 5 }, 'revocation').statusListCredential).toBe('https://issuer.example/status-lists/member.acme.revocation-0');
+    });
+
+    it('gives the BLS12-381 did:key lists of its own, signed bbs-2023 and with no vc+jwt form', async () => {
+      const a = allocator();
+      expect((await a.allocate('urn:uuid:5', 'revocation', BLS_DID_KEY)).listId).toBe(`key.${BLS12381_KEY}.revocation-0`);
+      expect((await store.getStatusList(`key.${BLS12381_KEY}.revocation-0`))?.issuer).toBe(BLS_DID_KEY);
+      expect(await issuers.forList({ issuer: BLS_DID_KEY })).toEqual({ did: BLS_DID_KEY, scope: `key.${BLS12381_KEY}`, stored: BLS_DID_KEY, cryptosuite: 'bbs-2023', alg: undefined });
     });
 
     it('refuses, before reserving anything, a member that signs elsewhere and a DID gx-trust holds no key of', async () => {
@@ -238,3 +249,5 @@ describe('StatusListAllocator', () => {
 
 /** An Ed25519 public key as a did:key names it (base58btc multibase). */
 const ED25519_KEY = 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+/** A BLS12-381 G2 public key as a did:key names it: 134 characters after the z. */
+const BLS12381_KEY = 'zUC7GPqDEokFSg5c2PdpKU96xC8KwoxpG4HZyfeWJ2LaLcNLDPKQzKwCJRCiFeRRY21oMij9qyghvnoiKYMMjtxQXUCVkCWQq3BnuBgfsNPxJesj1NqMbhy8dLrrJaSYdVUfuXT';

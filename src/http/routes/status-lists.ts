@@ -10,7 +10,7 @@ import { parseStatusListId } from '../../status-lists/allocator.js';
 import { changeCredentialStatus, changeStatusValue, type CredentialStatusValue } from '../../status-lists/change-status.js';
 import type { StatusListFormat, StatusListPublisher } from '../../status-lists/credential.js';
 import { examples } from '../openapi/examples.js';
-import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
+import { BAD_INPUT, FORBIDDEN, problem, SIGNER_BUSY, UNAUTHORIZED } from '../openapi/responses.js';
 import { UpdateStatusResponse } from '../openapi/schemas.js';
 import { defineRoute, json, text, type Route } from '../route.js';
 
@@ -45,18 +45,27 @@ export interface StatusListRouteDependencies {
 export const statusListRoutes: readonly Route<StatusListRouteDependencies>[] = [
   defineRoute({
     method: 'get', path: '/status-lists/:id', operationId: 'getStatusList', tag: 'Revocation', signing: 'status-lists',
-    summary: 'A signed BitstringStatusListCredential (JSON, or vc+jwt with ?format=vc+jwt or Accept)',
+    summary: 'A signed BitstringStatusListCredential (JSON, or vc+jwt with ?format=vc+jwt or Accept; the BLS12-381 did:key\'s lists: a derived bbs-2023 proof, no vc+jwt)',
     params: { id: 'The status list id, which names its issuer and, for entries wider than one bit, their width: revocation-0 (the service did:web), key.<multibase>.revocation-0 (a did:key of the service), member.<slug>.revocation-0 (a hosted member), message-2bit-0 (2-bit message entries)' },
     query: { format: 'vc+jwt for the JWT form' },
-    responses: { 200: { description: 'The signed list', schema: z.record(z.string(), z.unknown()) }, 404: problem('No such list') },
+    responses: {
+      200: { description: 'The signed list', schema: z.record(z.string(), z.unknown()) },
+      400: problem('UNSUPPORTED_FORMAT at /format: vc+jwt asked for a list of the BLS12-381 did:key, which has no JWS algorithm'),
+      404: problem('No such list'),
+      503: SIGNER_BUSY,
+    },
     async handler(context, deps: { statusListPublisher: StatusListPublisher }) {
       const id = context.params['id'] ?? '';
       if (parseStatusListId(id) === undefined) throw new GxTrustError('NOT_FOUND', `no status list ${id}`);
       // An unencoded '+' in a query string reads as a space, so `?format=vc+jwt` arrives as 'vc jwt'.
       const format = context.query['format'];
-      const wantsJwt =
-        format === 'vc+jwt' || format === 'vc jwt' || context.accepts(['application/json', 'application/vc+ld+json', 'application/vc+jwt']) === 'application/vc+jwt';
-      const signed = await deps.statusListPublisher.signedList(id, (wantsJwt ? 'vc+jwt' : 'ldp_vc') satisfies StatusListFormat);
+      const askedInQuery = format === 'vc+jwt' || format === 'vc jwt';
+      const wantsJwt = askedInQuery || context.accepts(['application/json', 'application/vc+ld+json', 'application/vc+jwt']) === 'application/vc+jwt';
+      const signed = await deps.statusListPublisher.signedList(id, (wantsJwt ? 'vc+jwt' : 'ldp_vc') satisfies StatusListFormat).catch((error: unknown) => {
+        // A list with no vc+jwt form (the BLS12-381 did:key's) asked for by Accept: the fault is the header, not ?format.
+        if (askedInQuery || !(error instanceof GxTrustError) || error.code !== 'UNSUPPORTED_FORMAT') throw error;
+        throw new GxTrustError('UNSUPPORTED_FORMAT', error.message, { pointer: '', hint: 'Accept application/vc+ld+json or application/json: the list carries a bbs-2023 derived proof' });
+      });
       if (signed === undefined) throw new GxTrustError('NOT_FOUND', `no status list ${id}`);
       // Caches may keep the list as long as verifiers may ("ttl"), no longer.
       const headers = { 'Cache-Control': `public, max-age=${Math.floor(signed.ttlMs / 1000)}`, Vary: 'Accept' };
