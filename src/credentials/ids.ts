@@ -12,11 +12,12 @@ import { v7 } from 'uuid';
 
 /**
  * `urn:uuid:` + a fresh UUIDv7 from the wall clock (not the service's clock: locality in the
- * B-trees is about when rows are written). Random bytes are passed on every call so that every bit
- * after the timestamp, version and variant comes from the CSPRNG (73 of them: uuid keeps the top
- * bit of its counter field zero); the library's default would seed a counter once per millisecond
- * and give the id after a known one only 42 fresh bits.
+ * B-trees is about when rows are written). All 74 bits after the timestamp, version and variant
+ * come from the CSPRNG for every id: the library's default seeds a counter once per millisecond
+ * (32 of those bits, its top bit kept zero) and increments it, so the id made after a known one
+ * would have only 42 fresh bits; `seq` given whole fills the counter field with random bits too.
  */
 export function newCredentialId(): string {
-  return `urn:uuid:${v7({ random: randomBytes(16) })}`;
+  const random = randomBytes(16);
+  return `urn:uuid:${v7({ random, seq: random.readUInt32BE(6) })}`;
 }

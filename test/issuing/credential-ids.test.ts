@@ -78,11 +78,19 @@ describe('service-assigned credential ids', () => {
     for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
   });
 
-  it('name the Tagus compliance credential the same way, a fresh id each time however fast they are made', () => {
+  it('name the Tagus compliance credential the same way, with 74 random bits after the timestamp, version and variant', () => {
     const now = new Date();
     const submission = { credentials: [], inputDigest: '' } as unknown as Parameters<typeof buildTagusComplianceCredential>[0]['submission'];
-    const made = Array.from({ length: 64 }, () => String(buildTagusComplianceCredential({ issuer: 'did:web:gx.example', submission, now, validUntil: now.toISOString() })['id']));
+    const made = Array.from({ length: 256 }, () => String(buildTagusComplianceCredential({ issuer: 'did:web:gx.example', submission, now, validUntil: now.toISOString() })['id']));
     expect(made.map((id) => uuidFields(id).version)).toEqual(made.map(() => 7));
     expect(new Set(made).size).toBe(made.length);
+    // Bits 52-63 (rand_a) and 66-127 (rand_b) of RFC 9562 §5.7. A counter seeded once per
+    // millisecond (uuid's default) would keep bit 52 at 0, and the ids of one millisecond would
+    // share their high counter bits; each random bit is 0 and 1 somewhere in 256 ids (a fair bit
+    // fails that with probability 2^-255).
+    const bits = made.map((id) => BigInt(`0x${id.slice('urn:uuid:'.length).replaceAll('-', '')}`));
+    const positions = [...Array.from({ length: 12 }, (_, k) => 52 + k), ...Array.from({ length: 62 }, (_, k) => 66 + k)];
+    const fixed = positions.filter((position) => new Set(bits.map((b) => (b >> BigInt(127 - position)) & 1n)).size !== 2);
+    expect(fixed).toEqual([]);
   });
 });
