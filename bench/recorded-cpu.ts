@@ -6,7 +6,9 @@
  * loop's utilisation (busy share of the run; what is left is waiting for the writer thread) and the
  * CPU µs per issuance of the three busiest other threads (the first is the SQLite writer thread;
  * the checkpoint thread and V8's helpers follow), from each thread's schedstat under
- * /proc/self/task. For alternating before/after pairs. BENCH_CPU_PROFILE=<file> writes a V8 CPU
+ * /proc/self/task, and the write calls and bytes per issuance of the whole process (/proc/self/io:
+ * the WAL frames and checkpoints, which do not move with the machine's load). For alternating
+ * before/after pairs. BENCH_CPU_PROFILE=<file> writes a V8 CPU
  * profile of the event loop during the measured issuances only (not start-up or warm-up, which
  * `--cpu-prof` would mix in).
  */
@@ -34,6 +36,16 @@ function threadCpu(): Map<string, { name: string; ns: number }> {
     // Not Linux.
   }
   return threads;
+}
+
+/** write-family system calls and bytes written so far by the process; undefined off Linux. */
+function processWrites(): { calls: number; bytes: number } | undefined {
+  try {
+    const fields = Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((line) => line.split(': ') as [string, string]));
+    return { calls: Number(fields['syscw']), bytes: Number(fields['wchar']) };
+  } catch {
+    return undefined;
+  }
 }
 
 const [count = 3000, inFlight = 8, warmUp = 3000] = process.argv.slice(2, 5).map(Number);
@@ -64,6 +76,7 @@ try {
     await session.post('Profiler.start');
   }
   const threadsBefore = threadCpu();
+  const writesBefore = processWrites();
   const loop = eventLoopCpu();
   const utilisation = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
@@ -73,6 +86,7 @@ try {
   const used = process.cpuUsage(cpu);
   const loopUsed = eventLoopCpu();
   const threadsAfter = threadCpu();
+  const writesAfter = processWrites();
   const busy = performance.eventLoopUtilization(utilisation);
   if (session !== undefined) {
     const { profile } = await session.post('Profiler.stop');
@@ -94,6 +108,10 @@ try {
         .map(([tid, { name, ns }]) => ({ name, usPerOp: Math.round((ns - (threadsBefore.get(tid)?.ns ?? 0)) / 1000 / count) }))
         .sort((a, b) => b.usPerOp - a.usPerOp)
         .slice(0, 3),
+      writesPerOp:
+        writesBefore === undefined || writesAfter === undefined
+          ? null
+          : { calls: Number(((writesAfter.calls - writesBefore.calls) / count).toFixed(2)), bytes: Math.round((writesAfter.bytes - writesBefore.bytes) / count) },
       loadAverage: os.loadavg()[0]!.toFixed(1),
     }),
   );
