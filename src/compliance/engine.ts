@@ -5,8 +5,8 @@
  * replay it: the input and its digest, each credential's digest, the engine, rules and shapes
  * versions, the trust anchors and trusted issuers in force, and the outcome.
  */
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { newCredentialId } from '../credentials/ids.js';
 import type { SelfDescriptionValidator } from '../danube/validate.js';
 import { GxTrustError } from '../errors.js';
 import type { ScopedSigner, SigningCaller } from '../issuing/signing-policy.js';
@@ -226,7 +226,9 @@ export function createComplianceEngine(deps: ComplianceEngineDependencies): Comp
       }
     }
 
-    const decisionId = `urn:uuid:${randomUUID()}`;
+    // Time-ordered as the credentials are: the decision is stored and audited keyed by its id, and
+    // decidedAt already states the millisecond the id carries.
+    const decisionId = newCredentialId();
     const inputText = typeof input === 'string' ? input.trim() : JSON.stringify(input);
     await deps.store.recordDecision({
       id: decisionId,

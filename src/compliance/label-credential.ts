@@ -3,7 +3,7 @@
  * validated, and a digest of every credential it covers so a connector can tell that the
  * credentials it is shown are the ones that were assessed.
  */
-import { randomUUID } from 'node:crypto';
+import { newCredentialId } from '../credentials/ids.js';
 import { VC_V2_CONTEXT, parseRfc3339, type JsonObject } from '../credentials/index.js';
 import { GxTrustError } from '../errors.js';
 import type { LabelLevel } from './criteria.js';
@@ -70,7 +70,7 @@ export function buildLabelCredential(options: LabelCredentialOptions): JsonObjec
   const validUntil = new Date(Math.min(...limits.map((d) => d.getTime())));
   return {
     '@context': [VC_V2_CONTEXT, GX_CONTEXT],
-    id: options.id ?? `urn:uuid:${randomUUID()}`,
+    id: options.id ?? newCredentialId(),
     type: ['VerifiableCredential', 'gx:LabelCredential'],
     issuer: options.issuer,
     validFrom: seconds(options.now),

@@ -13,7 +13,7 @@
  * form without `proof`; connectors still accept both (connector-check.ts).
  * @see test/fixtures/gaiax-samples/tagus-22.10/service-offering-vp-and-compliance-credential.json
  */
-import { randomUUID } from 'node:crypto';
+import { newCredentialId } from '../credentials/ids.js';
 import { isObject, type JsonObject } from '../credentials/index.js';
 import { jcs, sha256 } from './digest.js';
 import { revocation } from './rules/revocation.js';
@@ -79,7 +79,7 @@ export function buildTagusComplianceCredential(options: { id?: string; issuer: s
     '@context': [VC_V1_CONTEXT, JWS_2020_CONTEXT, TAGUS_TRUST_FRAMEWORK_CONTEXT],
     // As the Gaia-X compliance service issued it: a plain VerifiableCredential, typed by its subjects.
     type: ['VerifiableCredential'],
-    id: options.id ?? `urn:uuid:${randomUUID()}`,
+    id: options.id ?? newCredentialId(),
     issuer: options.issuer,
     issuanceDate: seconds(options.now),
     expirationDate: options.validUntil,

@@ -11,9 +11,9 @@
  * Integrity cryptosuite is defined for it. bbs-2023 signs with the BLS12-381 key, and that key
  * with nothing else: as the did:web (`#multikey-bls12381`) or the BLS12-381 did:key.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { newCredentialId } from '../credentials/ids.js';
 import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId, isObject, issuerId, parseRfc3339, VC_V1_CONTEXT, VC_V2_CONTEXT, type JsonObject } from '../credentials/index.js';
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
@@ -625,7 +625,7 @@ export function validityPeriod(
  */
 function withIssuanceDefaults(credential: JsonObject, did: string, now: Date): JsonObject {
   const issued: JsonObject = { ...credential };
-  issued['id'] ??= `urn:uuid:${randomUUID()}`;
+  issued['id'] ??= newCredentialId();
   issued['issuer'] ??= did;
   const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (dataModelVersion(credential) === '2.0') issued['validFrom'] ??= at;

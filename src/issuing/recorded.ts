@@ -7,12 +7,12 @@
  */
 import { hash } from 'node:crypto';
 import { claimIdempotencyKey } from '../storage/idempotency.js';
+import { newCredentialId } from '../credentials/ids.js';
 import { holderId, issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { memberOfActor } from '../access/principal.js';
 import type { CredentialVisibility, StatusBitChange } from '../storage/store.js';
 import type { AuditRepository, CredentialRepository, IdempotencyRepository } from '../storage/repositories.js';
 import type { StatusListAllocator } from '../status-lists/allocator.js';
-import { randomUUID } from 'node:crypto';
 import { claimsOfSignedJwt, type IssueOptions, type IssuedCredential, type Issuer, type PresentOptions, type SignedPresentation } from './index.js';
 import type { StatusSlot } from '../status-lists/allocator.js';
 import { GxTrustError } from '../errors.js';
@@ -112,7 +112,7 @@ export function createRecordingIssuer(deps: {
       const allocations: Awaited<ReturnType<StatusListAllocator['allocate']>>[] = [];
       if (slots.length > 0 && isObject(toSign)) {
         const unsigned: JsonObject = toSign;
-        const id = typeof unsigned['id'] === 'string' ? unsigned['id'] : `urn:uuid:${randomUUID()}`;
+        const id = typeof unsigned['id'] === 'string' ? unsigned['id'] : newCredentialId();
         for (const slot of slots) allocations.push(await deps.allocator.allocate(id, slot, issuerId(unsigned), pointer));
         const kept = unsigned['credentialStatus'] === undefined ? [] : Array.isArray(unsigned['credentialStatus']) ? unsigned['credentialStatus'] : [unsigned['credentialStatus']];
         toSign = {

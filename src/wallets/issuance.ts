@@ -40,6 +40,7 @@ import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK } 
 import { compactJws } from '../keyring/signer.js';
 import QRCode from 'qrcode';
 import type { Clock } from '../clock.js';
+import { newCredentialId } from '../credentials/ids.js';
 import type { JsonObject } from '../credentials/index.js';
 import { bindVerificationMethod, parseDidUrl } from '../dids/index.js';
 import { resolveDidJwk } from '../dids/jwk.js';
@@ -608,7 +609,7 @@ export function createWalletIssuance(deps: WalletIssuanceDependencies): WalletIs
       const document = documentOf(original);
       for (const binding of bindings) {
         const copy: JsonObject = Object.fromEntries(Object.entries(document).filter(([key]) => !NOT_COPIED.has(key)));
-        copy['id'] = `urn:uuid:${randomUUID()}`;
+        copy['id'] = newCredentialId();
         copy['confidenceMethod'] = binding;
         const issued = await deps.signer.issueCredential(
           copy,
