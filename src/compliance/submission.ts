@@ -5,13 +5,14 @@
  *
  * Only input that is not a presentation at all is refused here (400, before any rule runs): a body
  * that is neither JSON nor a compact JWT, a JWT whose payload is not JSON, an object whose `type`
- * lacks VerifiablePresentation, a held credential that is neither an object nor a JWT. A
+ * lacks VerifiablePresentation, an EnvelopedVerifiablePresentation without the base context or a
+ * data: URL of a VP-JWT, a held credential that is neither an object nor a JWT. A
  * presentation that fails the rules is the rules' to report, as a 422 with every finding: no proof,
  * an unsecured JWT (`alg: none`, empty signature), a held credential without a proof, no
  * credential at all.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { dataUrlContent, isEnvelope } from '../credentials/enveloped.js';
+import { dataUrlContent, envelopeContextFault, envelopeContextHint, isEnvelope } from '../credentials/enveloped.js';
 import { issuerId, isObject, type JsonObject } from '../credentials/index.js';
 import { jsonLdInputFaults } from '../document-loader/index.js';
 import { GxTrustError } from '../errors.js';
@@ -82,6 +83,10 @@ function unwrap(input: unknown): { presentation: JsonObject; jwt?: string; heade
     return decodedPresentation(jwt, '');
   }
   if (isEnvelope(input, 'presentation')) {
+    // VCDM 2.0 §4.13.2, as the verify routes hold an envelope to it: its @context defines the
+    // envelope's type, so an envelope without the base context is not one to read.
+    const contextFault = envelopeContextFault(input, 'presentation');
+    if (contextFault !== undefined) throw new GxTrustError('INVALID_INPUT', contextFault, { pointer: '/@context', hint: envelopeContextHint('presentation') });
     // The envelope's id is the whole presentation: anything else there (another media type, a
     // link to fetch, no JWT) is refused where it is, not as a body that is "not a presentation".
     const id = input['id'];

@@ -64,6 +64,11 @@ export function envelopeContextFault(input: unknown, kind: EnvelopeKind): string
   return contexts.includes(VC_V2_CONTEXT) ? undefined : `an ${ENVELOPE_TYPES[kind]}'s @context must include ${VC_V2_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`;
 }
 
+/** The hint of a refusal for envelopeContextFault's fault: what the envelope's `@context` should be. */
+export function envelopeContextHint(kind: EnvelopeKind): string {
+  return `Give the ${ENVELOPE_TYPES[kind]} "@context": "${VC_V2_CONTEXT}" (or a list that includes it); the secured document in its id keeps its own contexts`;
+}
+
 /** Notes outer members of an enveloped object, which play no part in the result. */
 export function ignoredEnvelopeMembers(input: unknown): string[] {
   if (!isObject(input)) return [];

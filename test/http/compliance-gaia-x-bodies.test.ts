@@ -7,7 +7,14 @@
  * `application/jwt`) or a JSON-LD VP. Each answers as before: 201 with the label as a compact
  * vc+jwt (JSON when asked). A body of another media type is 415 naming every type these paths read;
  * an envelope whose `id` is not such a data: URL is 400 pointing at `/id`, not at the body.
+ *
+ * The Tagus-era path POST /api/credential-offers reads the same forms through the same reader (the
+ * 22.10 service read its body raw, as a JWT or else as JSON) and answers JSON, as it does for a
+ * JSON-LD VP. On every compliance path an EnvelopedVerifiablePresentation without the base context
+ * is 400 at `/@context` (VCDM 2.0 §4.13.2), as the verify routes refuse it. A Gaia-X path answers
+ * the label's JWT under the JWT media type asked for (no Accept at all: vc+jwt), with Vary: Accept.
  */
+import { request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParty, memberCredentials, startComplianceWorld, type ComplianceWorld } from '../compliance/fixtures.js';
@@ -101,5 +108,88 @@ describe('what the Gaia-X paths refuse', () => {
     const problem = JSON.parse(answer.text) as { code: string; pointer: string; hint: string };
     expect(problem).toMatchObject({ code: 'INVALID_INPUT', pointer: '' });
     expect(problem.hint).toContain('POST /compliance');
+  });
+});
+
+/** A POST with exactly these headers: fetch would add an Accept of any type to a request that names none. */
+function rawPost(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; contentType: string; vary: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, world.service.url);
+    const outgoing = request(target, { method: 'POST', headers: { ...world.auth, ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), vary: String(response.headers['vary'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+describe('POST /api/credential-offers reads what the Tagus (22.10) service read: a JWT, or else JSON', () => {
+  it.each(['application/vp+jwt', 'application/vp+ld+jwt', 'application/jwt'])('a VP-JWT sent as %s: 201 with the label, as JSON', async (type) => {
+    const answer = await post('/api/credential-offers', vpJwt, { 'content-type': type });
+    expect(labelLevelOf(answer, true)).toBe('SC');
+  });
+
+  it('answers POST /compliance\'s {presentation, options} 400, naming the route that takes it', async () => {
+    const answer = await post('/api/credential-offers', JSON.stringify({ presentation: vpJwt }), { 'content-type': 'application/json' });
+    expect(answer.status, answer.text).toBe(400);
+    const problem = JSON.parse(answer.text) as { code: string; pointer: string; hint: string };
+    expect(problem).toMatchObject({ code: 'INVALID_INPUT', pointer: '' });
+    expect(problem.hint).toContain('POST /compliance');
+  });
+
+  it('answers a body of another media type 415, naming JSON and the VP-JWT types it reads', async () => {
+    const answer = await post('/api/credential-offers', vpJwt, { 'content-type': 'text/plain' });
+    expect(answer.status, answer.text).toBe(415);
+    const problem = JSON.parse(answer.text) as { code: string; detail: string; hint: string };
+    expect(problem.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    for (const accepted of ['application/json', 'application/vp+jwt', 'application/jwt']) expect(problem.hint, accepted).toContain(`Content-Type: ${accepted}`);
+  });
+});
+
+describe('an EnvelopedVerifiablePresentation\'s own @context on the compliance paths (VCDM 2.0 §4.13.2)', () => {
+  const CONTEXTS: [string, unknown][] = [
+    ['none', undefined],
+    ['only the VCDM 1.1 context', 'https://www.w3.org/2018/credentials/v1'],
+    ['a list without the base context', ['https://w3id.org/gaia-x/development#']],
+  ];
+
+  it.each(CONTEXTS)('answers one with %s 400 INVALID_INPUT at /@context, on every compliance path', async (_name, context) => {
+    const body = JSON.stringify({ ...(context === undefined ? {} : { '@context': context }), type: 'EnvelopedVerifiablePresentation', id: `data:application/vp+jwt,${vpJwt}` });
+    for (const path of ['/api/credential-offers/standard-compliance', '/api/credential-offers', '/compliance']) {
+      const answer = await post(path, body, { 'content-type': 'application/json' });
+      expect(answer.status, `${path}: ${answer.text}`).toBe(400);
+      const problem = JSON.parse(answer.text) as { code: string; pointer: string; detail: string; hint: string };
+      expect(problem, path).toMatchObject({ code: 'INVALID_INPUT', pointer: '/@context' });
+      expect(problem.detail, path).toContain(V2);
+      expect(problem.hint, path).toContain(`"@context": "${V2}"`);
+    }
+  });
+});
+
+describe('what a Gaia-X path answers for each Accept', () => {
+  it('no Accept header at all (as gaia-x-go sends): the compact vc+jwt, with Vary: Accept', async () => {
+    const answer = await rawPost('/api/credential-offers/label-level-1', vpJwt, { 'content-type': 'application/vp+jwt' });
+    expect(labelLevelOf(answer)).toBe('L1');
+    expect(answer.vary).toMatch(/\baccept\b/i);
+  });
+
+  it.each(['application/vc+ld+json+jwt', 'application/vc+ld+jwt', 'application/jwt'])('Accept: %s (another JWT type of the label): the same compact JWT, named by the type asked for', async (type) => {
+    const answer = await rawPost('/api/credential-offers/standard-compliance', vpJwt, { 'content-type': 'application/vp+jwt', accept: type });
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.contentType.split(';')[0]).toBe(type);
+    expect(answer.vary).toMatch(/\baccept\b/i);
+    const label = decodeJwt(answer.text);
+    expect(label['type']).toEqual(['VerifiableCredential', 'gx:LabelCredential']);
+  });
+
+  it('Accept: application/vc+ld+json (a form the label does not have): the vc+jwt, the header disregarded, with Vary: Accept', async () => {
+    const answer = await rawPost('/api/credential-offers/standard-compliance', vpJwt, { 'content-type': 'application/vp+jwt', accept: 'application/vc+ld+json' });
+    expect(labelLevelOf(answer)).toBe('SC');
+    expect(answer.vary).toMatch(/\baccept\b/i);
   });
 });

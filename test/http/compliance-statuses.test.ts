@@ -124,7 +124,8 @@ const ROWS: [string, Row][] = [
   ['/api/credential-offers: 400 a credential, not a presentation', { path: '/api/credential-offers', body: 'credentialObject', type: JSON_TYPE, status: 400, code: 'INVALID_INPUT' }],
   ['/api/credential-offers: 401 without an API key', { path: '/api/credential-offers', body: 'envelopedVp', type: JSON_TYPE, as: 'anonymous', status: 401, code: 'UNAUTHORIZED' }],
   ['/api/credential-offers: 403 a connector key', { path: '/api/credential-offers', body: 'envelopedVp', type: JSON_TYPE, as: 'connector', status: 403, code: 'FORBIDDEN' }],
-  ['/api/credential-offers: 415 a VP-JWT (this path takes JSON-LD)', { path: '/api/credential-offers', body: 'vpJwt', type: VP_JWT, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }],
+  ['/api/credential-offers: 201 for a VP-JWT (the Tagus service read a JWT too)', { path: '/api/credential-offers', body: 'vpJwt', type: VP_JWT, status: 201 }],
+  ['/api/credential-offers: 415 a body that is neither JSON nor a JWT', { path: '/api/credential-offers', body: 'vpJwt', type: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }],
 ];
 
 function bodyOf(body: Row['body']): string {

@@ -16,7 +16,7 @@ import { verificationMethodJwk } from '../../dids/multikey.js';
 import { jsonLdInputFaults, type DocumentLoader } from '../../document-loader/index.js';
 import { isGxTrustError } from '../../errors.js';
 import { jsonInputFaults, isObject } from '../../json-input.js';
-import { VC_V2_CONTEXT } from '../../credentials/index.js';
+import { envelopeContextFault } from '../../credentials/enveloped.js';
 import { ACCEPTED_ALGORITHMS, assertAlgorithmAllowed } from '../../algorithms/index.js';
 import { CheckFailure, failCheck, passCheck, settleChecks, type Check, type CheckName } from '../../verifying/report.js';
 import { thumbprint } from './issuer-key.js';
@@ -94,12 +94,8 @@ function jwsOfDataUrl(url: string, kind: Kind): string | undefined {
  * @see https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials
  */
 function checkEnvelope(input: unknown, kind: Kind): void {
-  if (!isObject(input) || !hasType(input, ENVELOPE_TYPES[kind])) return;
-  const context = input['@context'];
-  const contexts = Array.isArray(context) ? context : context === undefined ? [] : [context];
-  if (!contexts.includes(VC_V2_CONTEXT)) {
-    failCheck('format', 'INVALID_INPUT', `an ${ENVELOPE_TYPES[kind]}'s @context must include ${VC_V2_CONTEXT}, which defines id, type and ${ENVELOPE_TYPES[kind]}`, '/@context');
-  }
+  const fault = envelopeContextFault(input, kind);
+  if (fault !== undefined) failCheck('format', 'INVALID_INPUT', fault, '/@context');
 }
 
 function looksLikeCompactJose(value: string): boolean {

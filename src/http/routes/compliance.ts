@@ -3,7 +3,8 @@
  * can point at gx-trust: POST /api/credential-offers/standard-compliance and
  * /api/credential-offers/label-level-{1,2,3} take a VP-JWT (or any form of a presentation POST
  * /compliance reads, through the same body reader) and answer 201 with the label as a compact
- * vc+jwt (JSON when asked); POST /api/credential-offers takes a JSON-LD VP. Our own
+ * vc+jwt (JSON when asked); the Tagus-era POST /api/credential-offers reads the same forms (its
+ * service read a JWT or JSON) and answers JSON. Our own
  * POST /compliance answers `{ issued?, labelLevel?, findings[], warnings[], checks[] }` and has a dry run.
  * A presentation that fails the rules (unsigned, missing a registration number, ...) is a 422 with
  * every finding (rule id, credential, pointer, message, hint); 400 is only for input that is not a
@@ -62,12 +63,21 @@ function readComplianceBody(body: unknown, takesRequest: boolean): { presentatio
   if (!takesRequest) {
     throw new GxTrustError('INVALID_INPUT', 'this path takes the presentation itself as the body, not a request object', {
       pointer: '',
-      hint: 'Send the VP-JWT (Content-Type: application/vp+jwt) or an EnvelopedVerifiablePresentation; {"presentation": ..., "options": ...} is the body of POST /compliance',
+      hint: 'Send the VP-JWT (Content-Type: application/vp+jwt), an EnvelopedVerifiablePresentation or a JSON-LD VerifiablePresentation; {"presentation": ..., "options": ...} is the body of POST /compliance',
     });
   }
   const request = parseBody(ComplianceRequest, value, 'Send {"presentation": "<VP-JWT>" | {VP}, "options": {"labelLevel": "SC"|"L1"|"L2"|"L3", "dryRun": true}}');
   return { presentation: request.presentation, request };
 }
+
+/**
+ * The label's own media types, by which a client of a Gaia-X path may ask for the compact JWT: the
+ * W3C's (the default, what the Loire clients read with no Accept at all), the Danube profile's
+ * `typ` the label carries, Gaia-X's older one, and RFC 7519's generic type. The answer is named
+ * by the type asked for, as the Gaia-X service's JWT converter named it; anything else the
+ * Accept header names is disregarded (RFC 9110 §12.5.1) for the vc+jwt, the one form the label has.
+ */
+const LABEL_JWT_MEDIA_TYPES = ['application/vc+jwt', 'application/vc+ld+json+jwt', 'application/vc+ld+jwt', 'application/jwt'];
 
 function labelId(vcid: unknown): string | undefined {
   if (vcid === undefined || vcid === '') return undefined;
@@ -148,11 +158,13 @@ const gaiaXRoutes = GAIA_X_PATHS.map(([path, operationId, levelName, level]): Ro
     async handler(context, deps: ComplianceRouteDependencies) {
       const result = await decide(context, deps, readComplianceBody(context.body, false).presentation, labelOptions(context, level));
       if (result.issued === undefined) return refusal(result);
-      const headers = { Location: `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}` };
-      if (context.accepts(['application/vc+jwt', 'application/json']) === 'application/json') {
+      // The answer's form follows Accept, so a cache keeps one per Accept.
+      const headers = { Location: `/compliance/decisions/${encodeURIComponent(result.decisionId ?? '')}`, Vary: 'Accept' };
+      const asked = context.accepts([...LABEL_JWT_MEDIA_TYPES, 'application/json']);
+      if (asked === 'application/json') {
         return json(201, { verifiableCredential: result.issued.verifiableCredential, jwt: result.issued.jwt, labelLevel: result.labelLevel, decisionId: result.decisionId, ...warningsOf(result) }, headers);
       }
-      return text(201, 'application/vc+jwt', result.issued.jwt, headers);
+      return text(201, asked === false ? 'application/vc+jwt' : asked, result.issued.jwt, headers);
     },
   }),
 );
@@ -200,18 +212,19 @@ export const complianceRoutes: readonly Route<ComplianceRouteDependencies>[] = [
   ...gaiaXRoutes,
   defineRoute({
     method: 'post', path: '/api/credential-offers', operationId: 'offerCredential', tag: 'Compliance', roles: ['member'], signing: 'compliance',
-    summary: 'Tagus-era path: a JSON-LD presentation in, a Standard Compliance credential out',
-    request: { schema: z.record(z.string(), z.unknown()).describe('A JSON-LD verifiable presentation'), example: examples.offerCredential, parse: 'handler' },
-    responses: { 201: { description: 'The compliance credential' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('A JWT was sent'), 422: problem('Not compliant') },
-    /** Tagus-era clients post a JSON-LD VP; the same rules apply (Standard Compliance). */
+    summary: 'Tagus-era path: a presentation (JSON-LD, or a VP-JWT) in, a Standard Compliance credential out',
+    // The 22.10 service read its body raw, as a JWT or else as JSON: the same reader as the other
+    // compliance paths. JSON-LD, what its clients mostly sent, stays first.
+    request: {
+      schema: z.union([z.record(z.string(), z.unknown()).describe('A JSON-LD verifiable presentation, or an EnvelopedVerifiablePresentation'), z.string().describe('A compact VP-JWT')]),
+      example: examples.offerCredential,
+      mediaTypes: ['application/json', ...VP_JWT_MEDIA_TYPES],
+      parse: 'handler',
+    },
+    responses: { 201: { description: 'The compliance credential' }, 400: BAD_INPUT, 401: UNAUTHORIZED, 403: FORBIDDEN, 415: problem('Neither JSON nor a JWT media type'), 422: problem('Not compliant') },
+    /** Tagus-era clients post a JSON-LD VP (some a VP-JWT); the same rules apply (Standard Compliance). */
     async handler(context, deps: ComplianceRouteDependencies) {
-      const body = requireBody(context.body);
-      if (typeof body === 'string') {
-        throw new GxTrustError('UNSUPPORTED_MEDIA_TYPE', 'this path takes a JSON-LD presentation', {
-          hint: 'Post VP-JWTs to /api/credential-offers/standard-compliance or /label-level-{1,2,3}',
-        });
-      }
-      const result = await decide(context, deps, body, labelOptions(context, 'SC'));
+      const result = await decide(context, deps, readComplianceBody(context.body, false).presentation, labelOptions(context, 'SC'));
       if (result.issued === undefined) return refusal(result);
       return json(201, {
         verifiableCredential: result.issued.verifiableCredential,
