@@ -463,9 +463,12 @@ def parsed(text):
     if not text.startswith("{"):
         return text
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except ValueError:
         raise Refused("MALFORMED", "the input is not JSON") from None
+    if not isinstance(document, dict):
+        raise Refused("MALFORMED", "the input is neither a compact JWS nor a JSON object")
+    return document
 
 
 def verify(text, resolve):
