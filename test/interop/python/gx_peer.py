@@ -2,18 +2,30 @@
 """A Python peer for gx-trust's interop tests (issue 14), built from Debian bookworm's packages:
 PyJWT 2.6 (python3-jwt) verifies and signs the JWS, PyLD 2.0 (python3-pyld) canonicalizes with
 URDNA2015 (RDFC-1.0), cryptography 38 (python3-cryptography) makes the keys and checks the Ed25519
-signatures. This file only wires the W3C steps: VC-JOSE-COSE for `vc+jwt`, VC Data Integrity
-EdDSA 1.0 section 3.3 for `eddsa-rdfc-2022`, did:web / did:key / did:jwk to find the key.
+signatures. This file only wires the W3C steps: VC-JOSE-COSE for `vc+jwt` and `vp+jwt`, VC Data
+Integrity EdDSA 1.0 section 3.3 for `eddsa-rdfc-2022`, Bitstring Status List 1.0 section 3.2 for
+status entries, did:web / did:key / did:jwk to find the key.
 
-    python3 gx_peer.py verify [--resolve HOST:PORT=ADDR:PORT] < credential
-    python3 gx_peer.py sign-jwt [--alg ES256|EdDSA]             < credential
-    python3 gx_peer.py sign-eddsa-rdfc-2022                     < credential
+    python3 gx_peer.py verify [--resolve HOST:PORT=ADDR:PORT]                           < credential
+    python3 gx_peer.py verify-presentation [--challenge C] [--domain D] [--resolve ...]  < presentation
+    python3 gx_peer.py status [--list-format json|vc+jwt] [--resolve ...]               < credential
+    python3 gx_peer.py sign-jwt [--alg ES256|EdDSA]                                     < credential
+    python3 gx_peer.py sign-eddsa-rdfc-2022                                             < credential
+    python3 gx_peer.py sign-vp-jwt [--alg ES256|EdDSA] [--challenge C] [--domain D]     < {"verifiableCredential", "issue"}
 
 `verify` reads a compact `vc+jwt`, an EnvelopedVerifiableCredential holding one, or a credential
 with a Data Integrity proof, and prints {"verified": bool, "errors": [{"code", "message"}], ...}.
-`--resolve` (curl's option of that name) sends a did:web host's requests to another loopback
-address: the tests serve a DID document there whose keys are not the issuer's. The `sign-*`
-commands sign as a did:jwk or did:key they generate and print {"credential", "issuer"}.
+`verify-presentation` reads a compact `vp+jwt`, an EnvelopedVerifiablePresentation holding one, or
+a presentation with an eddsa-rdfc-2022 proof, compares its challenge and domain with the expected
+ones, and verifies each credential it holds as `verify` does (`credentials`: their reports).
+`status` verifies the credential, fetches each BitstringStatusListEntry's list (its JSON form or
+its `vc+jwt` form), verifies the list as a credential of the same issuer and reads the entry's
+bits: {"verified", "errors", "statuses": [{"statusPurpose", "status", "valid", ...}], "revoked"}.
+`--resolve` (curl's option of that name) sends a host's requests to another loopback address: the
+tests serve a DID document or a status list there that is not the issuer's. The `sign-*` commands
+sign as a did:jwk or did:key they generate and print {"credential", "issuer"}; `sign-vp-jwt` signs
+`issue` (credentials) as vc+jwt with the same did:jwk, holds them beside `verifiableCredential` and
+prints {"presentation", "holder"}.
 
 JSON-LD contexts come only from the repository's contexts/ folder, checked against
 contexts/manifest.json; the document loader refuses every other URL.
@@ -21,6 +33,7 @@ contexts/manifest.json; the document loader refuses every other URL.
 import base64
 import copy
 import datetime
+import gzip
 import hashlib
 import json
 import os
@@ -37,6 +50,7 @@ from pyld import jsonld
 
 VCDM2 = "https://www.w3.org/ns/credentials/v2"
 JWT_TYPES = ("vc+jwt", "vc+ld+json+jwt")
+VP_JWT_TYPES = ("vp+jwt", "vp+ld+json+jwt")
 # The algorithms each key type may sign with: a header cannot pick another (RFC 8725 section 3.1).
 ALGORITHMS = {
     ("EC", "P-256"): ("ES256",),
@@ -50,14 +64,22 @@ ED25519_PUB = b"\xed\x01"
 P256_PUB = b"\x80\x24"
 CONTEXTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "contexts")
 DID_DOCUMENT_LIMIT = 1 << 20
+STATUS_LIST_LIMIT = 1 << 22
+# Bitstring Status List 1.0 section 6.1: a list of fewer entries would let its holders be told apart.
+STATUS_LIST_MIN_ENTRIES = 131072
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+# What each proof is for (VC Data Integrity section 2.1): a credential's issuer asserts, a
+# presentation's holder authenticates.
+RELATIONSHIPS = ("assertionMethod", "authentication")
 
 
 class Refused(Exception):
     """A reason the credential is not verified, with a stable code the test asserts on."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, details=None):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 # --- base58btc (multibase 'z'), which the standard library lacks -------------------------------
@@ -195,21 +217,27 @@ def did_web_url(did, resolve):
     path = "/".join(urllib.parse.unquote(part) for part in parts[1:])
     path = f"/{path}/did.json" if path else "/.well-known/did.json"
     # did:web is https; a test's server on loopback speaks plain HTTP.
-    scheme = "http" if urllib.parse.urlsplit(f"//{host}").hostname in ("localhost", "127.0.0.1", "::1") else "https"
+    scheme = "http" if urllib.parse.urlsplit(f"//{host}").hostname in LOOPBACK else "https"
     return f"{scheme}://{resolve.get(host, host)}{path}"
+
+
+def fetch(url, accept, limit, code):
+    """The body at `url`, at most `limit` bytes; a failure is refused with `code`."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"accept": accept}), timeout=20) as answer:
+            body = answer.read(limit + 1)
+    except OSError as error:
+        raise Refused(code, f"{url}: {error}") from None
+    if len(body) > limit:
+        raise Refused(code, f"{url}: more than {limit} bytes")
+    return body
 
 
 def resolve_did(did, resolve):
     """The DID document, its methods' ids made absolute."""
     if did.startswith("did:web:"):
         url = did_web_url(did, resolve)
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers={"accept": "application/did+json, application/json"}), timeout=20) as answer:
-                body = answer.read(DID_DOCUMENT_LIMIT + 1)
-        except OSError as error:
-            raise Refused("DID_RESOLUTION", f"{url}: {error}") from None
-        if len(body) > DID_DOCUMENT_LIMIT:
-            raise Refused("DID_RESOLUTION", f"{url}: more than {DID_DOCUMENT_LIMIT} bytes")
+        body = fetch(url, "application/did+json, application/json", DID_DOCUMENT_LIMIT, "DID_RESOLUTION")
         try:
             document = json.loads(body)
         except ValueError:
@@ -223,22 +251,23 @@ def resolve_did(did, resolve):
         except ValueError:
             raise Refused("DID_RESOLUTION", f"{did[:24]}... is not base64url JSON") from None
         method = {"id": f"{did}#0", "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}
-        document = {"id": did, "verificationMethod": [method], "assertionMethod": [method["id"]]}
+        document = {"id": did, "verificationMethod": [method], "assertionMethod": [method["id"]], "authentication": [method["id"]]}
     elif did.startswith("did:key:"):
         multibase = did[len("did:key:"):]
         method = {"id": f"{did}#{multibase}", "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
-        document = {"id": did, "verificationMethod": [method], "assertionMethod": [method["id"]]}
+        document = {"id": did, "verificationMethod": [method], "assertionMethod": [method["id"]], "authentication": [method["id"]]}
     else:
         raise Refused("DID_RESOLUTION", f"{did}: no driver for this DID method")
     absolute = lambda ref: f"{did}{ref}" if ref.startswith("#") else ref  # noqa: E731
     for method in document.get("verificationMethod", []):
         method["id"] = absolute(method["id"])
-    document["assertionMethod"] = [absolute(m if isinstance(m, str) else m.get("id", "")) for m in document.get("assertionMethod", [])]
+    for relationship in RELATIONSHIPS:
+        document[relationship] = [absolute(m if isinstance(m, str) else m.get("id", "")) for m in document.get(relationship, [])]
     return document
 
 
-def assertion_method(method_id, resolve):
-    """The verification method `method_id` names, if its DID document lists it for assertions."""
+def bound_method(method_id, resolve, relationship="assertionMethod"):
+    """The verification method `method_id` names, if its DID document lists it under `relationship`."""
     did, fragment = split_did_url(method_id)
     if not fragment:
         raise Refused("KEY_BINDING", f"{method_id!r} is not a DID URL with a fragment")
@@ -246,8 +275,8 @@ def assertion_method(method_id, resolve):
     method = next((m for m in document.get("verificationMethod", []) if m.get("id") == method_id), None)
     if method is None:
         raise Refused("KEY_BINDING", f"{method_id} is not in {did}'s DID document")
-    if method_id not in document["assertionMethod"]:
-        raise Refused("KEY_BINDING", f"{method_id} is not an assertionMethod of {did}")
+    if method_id not in document[relationship]:
+        raise Refused("KEY_BINDING", f"{method_id} is not listed under {relationship} in {did}'s DID document")
     if method.get("controller") != did:
         raise Refused("KEY_BINDING", f"{method_id} is controlled by {method.get('controller')!r}, not {did}")
     return method
@@ -298,37 +327,45 @@ def check_credential(credential):
         raise Refused("VALIDITY_PERIOD", f"valid until {credential['validUntil']}")
 
 
-def verify_vc_jwt(token, resolve, report):
-    """VC-JOSE-COSE section 3.1.1: the JWS verified under the issuer's key its `kid` names."""
-    report["format"] = "vc+jwt"
+def verify_jws(token, types, relationship, resolve, report):
+    """VC-JOSE-COSE section 3.1: the JWS verified under the key its `kid` names, a method the signer's
+    DID document lists under `relationship`; the claims and the signer's DID."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.exceptions.DecodeError as error:
         raise Refused("MALFORMED", f"not a compact JWS: {error}") from None
-    if header.get("typ") not in JWT_TYPES:
-        raise Refused("TOKEN_TYPE", f"typ {header.get('typ')!r} is not one of {JWT_TYPES}")
+    if header.get("typ") not in types:
+        raise Refused("TOKEN_TYPE", f"typ {header.get('typ')!r} is not one of {types}")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid.startswith("did:"):
         raise Refused("KEY_BINDING", f"kid {kid!r} is not a DID URL")
     report["verificationMethod"] = kid
-    method = assertion_method(kid, resolve)
+    method = bound_method(kid, resolve, relationship)
     key_type, key = method_public_key(method)
     allowed = ALGORITHMS[key_type]
     if header.get("alg") not in allowed:
         raise Refused("ALG_NOT_ALLOWED", f"alg {header.get('alg')!r} over a {key_type} key; allowed: {allowed}")
     try:
+        # `aud` is the presentation's domain, compared by the caller with the one it expects.
         claims = jwt.decode(token, key, algorithms=list(allowed), options={"verify_aud": False})
     except jwt.exceptions.InvalidSignatureError:
         raise Refused("INVALID_SIGNATURE", f"the JWS signature does not verify under {kid}") from None
     except jwt.exceptions.InvalidTokenError as error:
         raise Refused("MALFORMED", f"{type(error).__name__}: {error}") from None
+    return claims, split_did_url(kid)[0]
+
+
+def verify_vc_jwt(token, resolve, report):
+    """VC-JOSE-COSE section 3.1.1: a credential secured by its issuer's JWS."""
+    report["format"] = "vc+jwt"
+    claims, signer = verify_jws(token, JWT_TYPES, "assertionMethod", resolve, report)
     check_credential(claims)
     issuer = issuer_id(claims)
     report["issuer"] = issuer
     if "iss" in claims and claims["iss"] != issuer:
         raise Refused("ISSUER_MISMATCH", f"iss {claims['iss']!r} is not the issuer {issuer!r}")
-    if split_did_url(kid)[0] != issuer:
-        raise Refused("KEY_BINDING", f"{kid} is not a key of the issuer {issuer}")
+    if signer != issuer:
+        raise Refused("KEY_BINDING", f"{report['verificationMethod']} is not a key of the issuer {issuer}")
     report["credential"] = claims
 
 
@@ -351,24 +388,22 @@ def proof_hash_data(document, proof_options, loader):
     return canonical_hash(config, loader) + canonical_hash(document, loader)
 
 
-def verify_eddsa_rdfc_2022(credential, resolve, report):
-    report["format"] = "eddsa-rdfc-2022"
-    proof = credential.get("proof")
+def verify_eddsa_proof(document, purpose, controller, resolve, report):
+    """VC DI EdDSA 3.3.2: the document's one proof, for `purpose`, by a key of `controller`."""
+    proof = document.get("proof")
     if not isinstance(proof, dict):
         raise Refused("PROOF_MISSING", "one proof object is expected")
-    check_credential(credential)
-    report["issuer"] = issuer_id(credential)
-    if proof.get("proofPurpose") != "assertionMethod":
-        raise Refused("PROOF_PURPOSE", f"proofPurpose {proof.get('proofPurpose')!r}, expected assertionMethod")
+    if proof.get("proofPurpose") != purpose:
+        raise Refused("PROOF_PURPOSE", f"proofPurpose {proof.get('proofPurpose')!r}, expected {purpose}")
     if "expires" in proof and parse_datetime(proof["expires"], "proof.expires") < datetime.datetime.now(datetime.timezone.utc):
         raise Refused("VALIDITY_PERIOD", f"the proof expired {proof['expires']}")
     method_id = proof.get("verificationMethod")
     if not isinstance(method_id, str):
         raise Refused("KEY_BINDING", "proof.verificationMethod is not a DID URL")
     report["verificationMethod"] = method_id
-    if split_did_url(method_id)[0] != issuer_id(credential):
-        raise Refused("KEY_BINDING", f"{method_id} is not a key of the issuer {issuer_id(credential)}")
-    method = assertion_method(method_id, resolve)
+    if split_did_url(method_id)[0] != controller:
+        raise Refused("KEY_BINDING", f"{method_id} is not a key of {controller}")
+    method = bound_method(method_id, resolve, purpose)
     if method.get("type") != "Multikey":
         raise Refused("KEY_TYPE", f"{method_id} is a {method.get('type')}, not a Multikey")
     key_type, key = multikey_public_key(method.get("publicKeyMultibase"))
@@ -378,35 +413,250 @@ def verify_eddsa_rdfc_2022(credential, resolve, report):
     if not isinstance(proof_value, str) or not proof_value.startswith("z"):
         raise Refused("MALFORMED", "proofValue is not base58btc ('z')")
     signature = b58decode(proof_value[1:])
-    unsecured = {k: v for k, v in credential.items() if k != "proof"}
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     hash_data = proof_hash_data(unsecured, options, document_loader(pinned_contexts()))
     try:
         key.verify(signature, hash_data)
     except InvalidSignature:
         raise Refused("INVALID_SIGNATURE", f"the Ed25519 signature does not verify under {method_id}") from None
+    return proof
 
 
-def verify(text, resolve):
+def verify_eddsa_rdfc_2022(credential, resolve, report):
+    report["format"] = "eddsa-rdfc-2022"
+    check_credential(credential)
+    report["issuer"] = issuer_id(credential)
+    verify_eddsa_proof(credential, "assertionMethod", issuer_id(credential), resolve, report)
+    report["credential"] = credential
+
+
+def verify_credential(credential, resolve, report):
+    """A compact vc+jwt, its EnvelopedVerifiableCredential, or a credential with a Data Integrity proof."""
+    if isinstance(credential, str):
+        verify_vc_jwt(credential, resolve, report)
+    elif not isinstance(credential, dict):
+        raise Refused("MALFORMED", "the input is neither a compact JWS nor a JSON object")
+    elif credential.get("type") == "EnvelopedVerifiableCredential":
+        prefix = "data:application/vc+jwt,"
+        if not str(credential.get("id", "")).startswith(prefix):
+            raise Refused("UNSUPPORTED_FORMAT", "the envelope holds no vc+jwt")
+        verify_vc_jwt(credential["id"][len(prefix):], resolve, report)
+    else:
+        verify_eddsa_rdfc_2022(credential, resolve, report)
+
+
+def reported(check, *args):
+    """`check(*args, report)` run into a report: verified, or the reason it is not."""
     report = {"verified": False, "errors": []}
     try:
-        text = text.strip()
-        if text.startswith("{"):
-            credential = json.loads(text)
-            if not isinstance(credential, dict):
-                raise Refused("MALFORMED", "the input is neither a compact JWS nor a JSON object")
-            if credential.get("type") == "EnvelopedVerifiableCredential":
-                prefix = "data:application/vc+jwt,"
-                if not str(credential.get("id", "")).startswith(prefix):
-                    raise Refused("UNSUPPORTED_FORMAT", "the envelope holds no vc+jwt")
-                verify_vc_jwt(credential["id"][len(prefix):], resolve, report)
-            else:
-                verify_eddsa_rdfc_2022(credential, resolve, report)
-        else:
-            verify_vc_jwt(text, resolve, report)
+        check(*args, report)
         report["verified"] = True
     except Refused as refused:
         report["errors"].append({"code": refused.code, "message": str(refused)})
+    return report
+
+
+def parsed(text):
+    """stdin as JSON when it is an object, else as a compact token."""
+    text = text.strip()
+    if not text.startswith("{"):
+        return text
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise Refused("MALFORMED", "the input is not JSON") from None
+    if not isinstance(document, dict):
+        raise Refused("MALFORMED", "the input is neither a compact JWS nor a JSON object")
+    return document
+
+
+def verify(text, resolve):
+    return reported(lambda report: verify_credential(parsed(text), resolve, report))
+
+
+# --- the presentation ---------------------------------------------------------------------------
+
+
+def check_presentation(presentation):
+    """VCDM 2.0 section 4.13: what makes the payload or the document a presentation."""
+    if not isinstance(presentation, dict):
+        raise Refused("NOT_A_PRESENTATION", "the payload is not a JSON object")
+    contexts = presentation.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != VCDM2:
+        raise Refused("NOT_A_PRESENTATION", f"@context does not begin with {VCDM2}")
+    types = presentation.get("type")
+    if "VerifiablePresentation" not in (types if isinstance(types, list) else [types]):
+        raise Refused("NOT_A_PRESENTATION", "type does not hold VerifiablePresentation")
+    holder = presentation.get("holder")
+    return holder.get("id") if isinstance(holder, dict) else holder
+
+
+def check_expected(name, signed, expected):
+    """A challenge (domain) the verifier sent must be the one signed; a domain may be one of several."""
+    if expected is None:
+        return
+    values = signed if isinstance(signed, list) else [signed]
+    if expected not in values:
+        raise Refused(f"{name.upper()}_MISMATCH", f"the signed {name} {signed!r} is not the expected {expected!r}")
+
+
+def verify_held_credentials(presentation, resolve, report):
+    """Each credential the presentation holds, verified as `verify` verifies one on its own."""
+    held = presentation.get("verifiableCredential", [])
+    report["credentials"] = [reported(verify_credential, credential, resolve) for credential in (held if isinstance(held, list) else [held])]
+    for index, credential in enumerate(report["credentials"]):
+        if not credential["verified"]:
+            codes = ", ".join(error["code"] for error in credential["errors"])
+            raise Refused("CREDENTIAL_NOT_VERIFIED", f"verifiableCredential/{index}: {codes}")
+
+
+def verify_vp_jwt(token, expected, resolve, report):
+    """VC-JOSE-COSE section 3.1.2: a presentation secured by its holder's JWS; `nonce` and `aud`
+    carry the challenge and domain (as the VC-API and gx-trust write them)."""
+    report["format"] = "vp+jwt"
+    claims, signer = verify_jws(token, VP_JWT_TYPES, "authentication", resolve, report)
+    holder = check_presentation(claims)
+    report["holder"] = holder
+    if holder is not None and holder != signer:
+        raise Refused("KEY_BINDING", f"{report['verificationMethod']} is not a key of the holder {holder}")
+    if "iss" in claims and claims["iss"] != signer:
+        raise Refused("ISSUER_MISMATCH", f"iss {claims['iss']!r} is not the signer {signer}")
+    check_expected("challenge", claims.get("nonce"), expected["challenge"])
+    check_expected("domain", claims.get("aud"), expected["domain"])
+    report["presentation"] = claims
+    verify_held_credentials(claims, resolve, report)
+
+
+def verify_ldp_vp(presentation, expected, resolve, report):
+    """VC DI EdDSA: an eddsa-rdfc-2022 proof for authentication, challenge and domain among the signed options."""
+    report["format"] = "eddsa-rdfc-2022"
+    holder = check_presentation(presentation)
+    report["holder"] = holder
+    proof = presentation.get("proof")
+    method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    # Without a holder the proof's own controller is the signer (VCDM 2.0 leaves holder optional).
+    signer = holder if holder is not None else split_did_url(str(method_id))[0]
+    proof = verify_eddsa_proof(presentation, "authentication", signer, resolve, report)
+    check_expected("challenge", proof.get("challenge"), expected["challenge"])
+    check_expected("domain", proof.get("domain"), expected["domain"])
+    verify_held_credentials(presentation, resolve, report)
+
+
+def verify_presentation(text, expected, resolve):
+    def check(report):
+        presentation = parsed(text)
+        if isinstance(presentation, str):
+            verify_vp_jwt(presentation, expected, resolve, report)
+        elif presentation.get("type") == "EnvelopedVerifiablePresentation":
+            prefix = "data:application/vp+jwt,"
+            if not str(presentation.get("id", "")).startswith(prefix):
+                raise Refused("UNSUPPORTED_FORMAT", "the envelope holds no vp+jwt")
+            verify_vp_jwt(presentation["id"][len(prefix):], expected, resolve, report)
+        else:
+            verify_ldp_vp(presentation, expected, resolve, report)
+
+    return reported(check)
+
+
+# --- status lists -------------------------------------------------------------------------------
+
+
+def status_list_url(url, list_format, resolve):
+    """The URL to fetch: the `vc+jwt` form asked for by gx-trust's `format` query parameter, and
+    plain HTTP to loopback only."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        raise Refused("STATUS_RETRIEVAL_ERROR", f"{url}: neither https nor loopback http")
+    query = parts.query
+    if list_format == "vc+jwt":
+        query = "&".join(filter(None, [query, "format=vc%2Bjwt"]))
+    return urllib.parse.urlunsplit((parts.scheme, resolve.get(parts.netloc, parts.netloc), parts.path, query, ""))
+
+
+def bitstring(encoded_list):
+    """Bitstring Status List 1.0 section 3.2 step 9: multibase base64url ('u', no padding) of GZIP."""
+    if not isinstance(encoded_list, str) or not encoded_list.startswith("u"):
+        raise Refused("STATUS_VERIFICATION_ERROR", "encodedList is not multibase base64url ('u')")
+    try:
+        return gzip.decompress(b64url_decode(encoded_list[1:]))
+    except (ValueError, OSError, EOFError) as error:
+        raise Refused("STATUS_VERIFICATION_ERROR", f"encodedList: {error}") from None
+
+
+def read_bits(bits, index, size):
+    """`size` bits from bit `index * size`: bit 0 is the leftmost bit of byte 0 (section 3.1)."""
+    if len(bits) * 8 // size < STATUS_LIST_MIN_ENTRIES:
+        raise Refused("STATUS_LIST_LENGTH_ERROR", f"{len(bits) * 8 // size} entries, fewer than {STATUS_LIST_MIN_ENTRIES}")
+    start = index * size
+    if start + size > len(bits) * 8:
+        raise Refused("RANGE_ERROR", f"bit {start + size - 1} is past the list's {len(bits) * 8}")
+    value = 0
+    for position in range(start, start + size):
+        value = (value << 1) | ((bits[position // 8] >> (7 - position % 8)) & 1)
+    return value
+
+
+def read_status_entry(entry, issuer, list_format, resolve):
+    """Bitstring Status List 1.0 section 3.2, the validate algorithm, for one entry."""
+    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+        raise Refused("STATUS_VERIFICATION_ERROR", "the entry is no BitstringStatusListEntry")
+    purpose = entry.get("statusPurpose")
+    try:
+        index = int(entry.get("statusListIndex"))
+        size = int(entry.get("statusSize", 1))
+    except (TypeError, ValueError):
+        raise Refused("STATUS_VERIFICATION_ERROR", "statusListIndex or statusSize is not an integer") from None
+    if index < 0 or not 1 <= size <= 16:
+        raise Refused("STATUS_VERIFICATION_ERROR", f"statusListIndex {index} or statusSize {size} out of range")
+    url = entry.get("statusListCredential")
+    if not isinstance(url, str):
+        raise Refused("STATUS_RETRIEVAL_ERROR", "no statusListCredential URL")
+    accept = "application/vc+jwt" if list_format == "vc+jwt" else "application/vc+ld+json, application/json"
+    body = fetch(status_list_url(url, list_format, resolve), accept, STATUS_LIST_LIMIT, "STATUS_RETRIEVAL_ERROR")
+    try:
+        status_list = parsed(body.decode("utf-8"))
+    except (UnicodeDecodeError, Refused):
+        raise Refused("STATUS_RETRIEVAL_ERROR", f"{url} is neither JSON nor a compact JWS") from None
+    # Step 4: the list is a credential, verified as any other.
+    list_report = reported(verify_credential, status_list, resolve)
+    result = {"statusPurpose": purpose, "statusListIndex": str(index), "statusListCredential": url, "listFormat": list_report.get("format"), "list": {k: v for k, v in list_report.items() if k != "credential"}}
+    if not list_report["verified"]:
+        codes = ", ".join(error["code"] for error in list_report["errors"])
+        raise Refused("STATUS_VERIFICATION_ERROR", f"{url}: the list's proof: {codes}", details=result)
+    credential = list_report["credential"]
+    # A list another issuer signed says nothing about this credential.
+    if issuer_id(credential) != issuer:
+        raise Refused("STATUS_LIST_ISSUER", f"{url} is issued by {issuer_id(credential)}, not {issuer}", details=result)
+    if credential.get("id") != url:
+        raise Refused("STATUS_VERIFICATION_ERROR", f"{url} holds the list {credential.get('id')!r}", details=result)
+    subject = credential.get("credentialSubject")
+    types = credential.get("type", [])
+    if "BitstringStatusListCredential" not in types or not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
+        raise Refused("STATUS_VERIFICATION_ERROR", f"{url} is no BitstringStatusListCredential", details=result)
+    if purpose not in (subject.get("statusPurpose") if isinstance(subject.get("statusPurpose"), list) else [subject.get("statusPurpose")]):
+        raise Refused("STATUS_VERIFICATION_ERROR", f"{url} is a list for {subject.get('statusPurpose')!r}, not {purpose!r}", details=result)
+    value = read_bits(bitstring(subject.get("encodedList")), index, size)
+    return {**result, "status": value, "valid": value == 0}
+
+
+def read_status(text, list_format, resolve):
+    report = verify(text, resolve)
+    credential = report.pop("credential", None)
+    if not report["verified"]:
+        return report
+    entries = credential.get("credentialStatus", [])
+    report["statuses"] = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        try:
+            report["statuses"].append(read_status_entry(entry, issuer_id(credential), list_format, resolve))
+        except Refused as refused:
+            if refused.details is not None:
+                report["statuses"].append(refused.details)
+            report["verified"] = False
+            report["errors"].append({"code": refused.code, "message": str(refused)})
+            return report
+    report["revoked"] = any(s["statusPurpose"] == "revocation" and not s["valid"] for s in report["statuses"])
     return report
 
 
@@ -417,7 +667,8 @@ def now_seconds():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def sign_jwt(credential, alg):
+def did_jwk(alg):
+    """A key generated for `alg` and the did:jwk that is its public half."""
     if alg == "ES256":
         private_key = ec.generate_private_key(ec.SECP256R1())
         jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
@@ -425,11 +676,34 @@ def sign_jwt(credential, alg):
         private_key = ed25519.Ed25519PrivateKey.generate()
         jwk = json.loads(OKPAlgorithm.to_jwk(private_key.public_key()))
     else:
-        raise SystemExit(f"sign-jwt: no key for {alg}")
-    did = "did:jwk:" + b64url(json.dumps(jwk, separators=(",", ":")).encode("utf-8"))
+        raise SystemExit(f"no key for {alg}")
+    return private_key, "did:jwk:" + b64url(json.dumps(jwk, separators=(",", ":")).encode("utf-8"))
+
+
+def signed_vc_jwt(credential, private_key, did, alg):
     claims = {**credential, "issuer": did, "iss": did}
-    token = jwt.encode(claims, private_key, algorithm=alg, headers={"typ": "vc+jwt", "kid": f"{did}#0"})
-    return {"credential": token, "issuer": did}
+    return jwt.encode(claims, private_key, algorithm=alg, headers={"typ": "vc+jwt", "kid": f"{did}#0"})
+
+
+def sign_jwt(credential, alg):
+    private_key, did = did_jwk(alg)
+    return {"credential": signed_vc_jwt(credential, private_key, did, alg), "issuer": did}
+
+
+def sign_vp_jwt(request, alg, challenge, domain):
+    """VC-JOSE-COSE 3.1.2 as a did:jwk holder: the challenge as `nonce`, the domain as `aud`."""
+    private_key, did = did_jwk(alg)
+    envelope = lambda token: {"@context": VCDM2, "type": "EnvelopedVerifiableCredential", "id": f"data:application/vc+jwt,{token}"}  # noqa: E731
+    held = [envelope(c) if isinstance(c, str) else c for c in request.get("verifiableCredential", [])]
+    held += [envelope(signed_vc_jwt(credential, private_key, did, alg)) for credential in request.get("issue", [])]
+    claims = {"@context": [VCDM2], "type": ["VerifiablePresentation"], "holder": did, "verifiableCredential": held, "iss": did,
+              "iat": int(datetime.datetime.now(datetime.timezone.utc).timestamp())}
+    if challenge is not None:
+        claims["nonce"] = challenge
+    if domain is not None:
+        claims["aud"] = domain
+    token = jwt.encode(claims, private_key, algorithm=alg, headers={"typ": "vp+jwt", "kid": f"{did}#0"})
+    return {"presentation": token, "holder": did}
 
 
 def sign_eddsa_rdfc_2022(credential):
@@ -454,14 +728,20 @@ def main(argv):
     command, args = (argv[1] if len(argv) > 1 else ""), argv[2:]
     options = dict(zip(args[::2], args[1::2]))
     text = sys.stdin.read()
+    resolve = {}
+    if "--resolve" in options:
+        host, _, address = options["--resolve"].partition("=")
+        resolve[host] = address
     if command == "verify":
-        resolve = {}
-        if "--resolve" in options:
-            host, _, address = options["--resolve"].partition("=")
-            resolve[host] = address
         result = verify(text, resolve)
+    elif command == "verify-presentation":
+        result = verify_presentation(text, {"challenge": options.get("--challenge"), "domain": options.get("--domain")}, resolve)
+    elif command == "status":
+        result = read_status(text, options.get("--list-format", "json"), resolve)
     elif command == "sign-jwt":
         result = sign_jwt(json.loads(text), options.get("--alg", "ES256"))
+    elif command == "sign-vp-jwt":
+        result = sign_vp_jwt(json.loads(text), options.get("--alg", "ES256"), options.get("--challenge"), options.get("--domain"))
     elif command == "sign-eddsa-rdfc-2022":
         try:
             result = sign_eddsa_rdfc_2022(json.loads(text))
