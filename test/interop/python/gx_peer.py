@@ -306,16 +306,21 @@ def parse_datetime(value, where):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
+def check_data_model(document, kind, code):
+    """VCDM 2.0: a JSON object whose @context begins with the base context and whose type holds `kind`."""
+    if not isinstance(document, dict):
+        raise Refused(code, "the payload is not a JSON object")
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != VCDM2:
+        raise Refused(code, f"@context does not begin with {VCDM2}")
+    types = document.get("type")
+    if kind not in (types if isinstance(types, list) else [types]):
+        raise Refused(code, f"type does not hold {kind}")
+
+
 def check_credential(credential):
     """VCDM 2.0: what makes the payload or the document a credential, and its validity period."""
-    if not isinstance(credential, dict):
-        raise Refused("NOT_A_CREDENTIAL", "the payload is not a JSON object")
-    contexts = credential.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != VCDM2:
-        raise Refused("NOT_A_CREDENTIAL", f"@context does not begin with {VCDM2}")
-    types = credential.get("type")
-    if not isinstance(types, list) or "VerifiableCredential" not in types:
-        raise Refused("NOT_A_CREDENTIAL", "type does not hold VerifiableCredential")
+    check_data_model(credential, "VerifiableCredential", "NOT_A_CREDENTIAL")
     if not credential.get("credentialSubject"):
         raise Refused("NOT_A_CREDENTIAL", "no credentialSubject")
     if not isinstance(issuer_id(credential), str):
@@ -480,14 +485,7 @@ def verify(text, resolve):
 
 def check_presentation(presentation):
     """VCDM 2.0 section 4.13: what makes the payload or the document a presentation."""
-    if not isinstance(presentation, dict):
-        raise Refused("NOT_A_PRESENTATION", "the payload is not a JSON object")
-    contexts = presentation.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != VCDM2:
-        raise Refused("NOT_A_PRESENTATION", f"@context does not begin with {VCDM2}")
-    types = presentation.get("type")
-    if "VerifiablePresentation" not in (types if isinstance(types, list) else [types]):
-        raise Refused("NOT_A_PRESENTATION", "type does not hold VerifiablePresentation")
+    check_data_model(presentation, "VerifiablePresentation", "NOT_A_PRESENTATION")
     holder = presentation.get("holder")
     return holder.get("id") if isinstance(holder, dict) else holder
 
