@@ -211,17 +211,17 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
   function resign(key: string, list: StatusListRecord, format: StatusListFormat): Signing {
     const current = resigning.get(key);
     if (current === undefined) {
-      const lane: Resigning = {};
-      resigning.set(key, lane);
+      const state: Resigning = {};
+      resigning.set(key, state);
       const begin = (record: StatusListRecord): Signing => {
         const signed = sign(record, format, options.clock());
         const done = () => {
-          const next = lane.next;
+          const next = state.next;
           if (next === undefined) {
             resigning.delete(key);
             return;
           }
-          delete lane.next;
+          delete state.next;
           next.settle(begin(next.list));
         };
         signed.then(done, done);
