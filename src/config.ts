@@ -102,7 +102,8 @@ export const Environment = z.object({
   GX_WORKER_PRIORITY: z.enum(['idle', 'low', 'normal']).default('low'),
   // Most verifications waiting for a worker thread; past it they are refused with 503 VERIFIER_BUSY.
   GX_WORKER_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(128),
-  // Most bbs-2023 signatures waiting for the BBS signing thread; past it they are refused with 503 SIGNER_BUSY.
+  // Most bbs-2023 issuance signatures waiting for the BBS signing thread; past it they are refused with 503
+  // SIGNER_BUSY. The service's own status lists go ahead of them, uncounted: a list verifiers cannot read fails their status checks.
   GX_BBS_QUEUE_MAX: z.coerce.number().int().min(1).max(10_000).default(32),
   // How long a verification's proof/key-binding/X.509 result is reused (0: never); at most the DID cache TTL.
   GX_RESULT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),

@@ -403,10 +403,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const statusListPublisher = createStatusListPublisher({
     store, signer: signing.signerFor('status-lists'), caller: SERVICE_CALLER, issuers: statusListIssuers, baseUrl: config.baseUrl, clock,
     // The BLS12-381 did:key's lists are served as derived bbs-2023 proofs (a derivation is about
-    // 100 ms of CPU: on the pool when there is one, as POST /credentials/derive).
+    // 100 ms of CPU: on the pool when there is one, as POST /credentials/derive). Never shed with
+    // VERIFIER_BUSY: a list a verifier cannot fetch fails every status check of its DID; the
+    // publisher re-signs each list once at a time, so these waits are at most one per list.
     discloseAll: (verifiableCredential) => workerPool === undefined
       ? deriveCredential({ verifiableCredential, selectivePointers: [], documentLoader })
-      : workerPool.run<Record<string, unknown>>({ task: 'derive-credential', verifiableCredential, selectivePointers: [] }),
+      : workerPool.run<Record<string, unknown>>({ task: 'derive-credential', verifiableCredential, selectivePointers: [] }, { shed: false }),
   });
   // Notaries, issuers, compliance services and assessors gx-trust trusts (GX_TRUSTED_ISSUERS).
   const trustedIssuers = loadTrustedIssuers(keyring.did, config.trustedIssuersFile);

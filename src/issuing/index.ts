@@ -18,7 +18,7 @@ import { assertIssuableCredential, dataModelVersion, assertPresentable, holderId
 import type { DocumentLoader } from '../document-loader/index.js';
 import { GxTrustError, isGxTrustError, type ProblemDetail } from '../errors.js';
 import { certificateInfo } from '../x509/index.js';
-import { BLS12381_KEY_SETTING, OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type Keyring, type Signer } from '../keyring/index.js';
+import { BLS12381_KEY_SETTING, OPTIONAL_KEY_SETTINGS, VERIFICATION_METHOD_FRAGMENTS, type BbsSignatureLane, type Keyring, type Signer } from '../keyring/index.js';
 import { defaultAlgorithm, KEY_KINDS, keyKindForAlgorithm, SIGNING_ALGORITHMS, type KeyKind } from '../algorithms/index.js';
 import type { MemberSigning } from '../members/registry.js';
 import { assertPointersMatch, nodeReferencePointers, signCredentialDataIntegrity, signPresentationDataIntegrity, type DataIntegritySigner, type IssuedCryptosuite } from '../formats/data-integrity/sign.js';
@@ -96,7 +96,11 @@ export interface IssuerDependencies {
 }
 
 export interface Issuer {
-  issueCredential(credential: unknown, options?: IssueOptions): Promise<IssuedCredential>;
+  /**
+   * `lane`: where a bbs-2023 signature waits for the BBS signing thread ('issuance', the default,
+   * is bounded and refused when full; 'status-lists' goes ahead: src/keyring/bbs-signer.ts).
+   */
+  issueCredential(credential: unknown, options?: IssueOptions, lane?: BbsSignatureLane): Promise<IssuedCredential>;
   signPresentation(presentation: unknown, options?: PresentOptions): Promise<SignedPresentation>;
   /**
    * Gaia-X Tagus compatibility: a VCDM 1.1 credential with a JsonWebSignature2020 proof (standard
@@ -303,7 +307,7 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
    * options that pick one applies; no certificate chain covers it, so validUntil is bounded by time only.
    * @see https://www.w3.org/TR/vc-di-bbs/#add-base-proof-bbs-2023
    */
-  async function issueBbsCredential(credential: JsonObject, options: IssueOptions, issuer: string | undefined): Promise<IssuedCredential> {
+  async function issueBbsCredential(credential: JsonObject, options: IssueOptions, issuer: string | undefined, lane: BbsSignatureLane): Promise<IssuedCredential> {
     for (const member of ['alg', 'keyType', 'profile', 'capValidity'] as const) {
       if (options[member] !== undefined && !(member === 'capValidity' && options[member] === false)) {
         throw new GxTrustError('INVALID_INPUT', `options.${member} does not apply to bbs-2023: it signs with the service's BLS12-381 key only`, {
@@ -333,20 +337,20 @@ export function createIssuer(deps: IssuerDependencies): Issuer {
     }
     const signer: DataIntegritySigner = {
       cryptosuite: 'bbs-2023',
-      signer: bbsKey.signer(kid),
+      signer: bbsKey.signer(kid, lane),
       mandatoryPointers: selectiveDisclosureMandatory(credential, options.mandatoryPointers ?? []),
     };
     const verifiableCredential = await underRequestPath('/credential', () => signCredentialDataIntegrity({ credential, signer, documentLoader: deps.documentLoader, now: deps.clock() }));
     return { format: 'ldp_vc', verifiableCredential };
   }
 
-  async function issueCredential(input: unknown, rawOptions: IssueOptions = {}): Promise<IssuedCredential> {
+  async function issueCredential(input: unknown, rawOptions: IssueOptions = {}, lane: BbsSignatureLane = 'issuance'): Promise<IssuedCredential> {
     assertIssuableCredential(input, ['credential']);
     const options = proofOptions(IssueOptions.parse(rawOptions));
     const credential = withIssuanceDefaults(structuredClone(input), keyring.did, deps.clock());
     const requestedIssuer = issuerId(credential);
     const format = credentialFormatOf(options, requestedIssuer);
-    if (format === 'ldp_vc' && cryptosuiteOf(options, requestedIssuer) === 'bbs-2023') return issueBbsCredential(credential, options, requestedIssuer);
+    if (format === 'ldp_vc' && cryptosuiteOf(options, requestedIssuer) === 'bbs-2023') return issueBbsCredential(credential, options, requestedIssuer, lane);
     // Before any key is used (a hosted key records the validUntil it signs): never issue what our
     // own verifier would refuse for its validity period.
     // The key choice once per issuance (it was made three times): the validity period, a hosted

@@ -520,7 +520,9 @@ export function createSigningPolicy(deps: SigningPolicyDependencies): SigningPol
           issued = await deps.recordingIssuer.issueCredential(document, options, context);
         } else {
           const { credentialStatus: _status, visibility: _visibility, series: _series, supersede: _supersede, owner: _owner, ...plain } = options;
-          issued = await deps.issuer.issueCredential(document, plain);
+          // The service's own lists go ahead of bbs-2023 issuance: verifiers read them, so waiting
+          // behind (or being shed with) an issuance burst would fail every status check of the DID.
+          issued = await deps.issuer.issueCredential(document, plain, module === 'status-lists' ? 'status-lists' : 'issuance');
         }
         deps.onDecision?.(module, 'signed');
         return issued;

@@ -26,17 +26,28 @@ export interface BbsSigner {
   multisign(input: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array>;
 }
 
+/**
+ * Whose signature waits where. 'issuance' (bbs-2023 credentials callers ask for) waits in the
+ * bounded queue and is refused past it; 'status-lists' (the service re-signing its own lists) goes
+ * ahead of every waiting issuance and is never refused: a verifier's status check reads the list,
+ * so shedding it would turn an issuance burst into a verification outage. It needs no bound of its
+ * own here, since the status-list publisher re-signs one list at a time (at most one signature per
+ * BLS12-381 list waits).
+ */
+export type BbsSignatureLane = 'issuance' | 'status-lists';
+
 export interface BbsSigningKey {
   readonly keyKind: 'Bls12381G2';
   readonly publicKeyMultibase: string;
-  signer(kid: string): BbsSigner;
+  /** `lane` defaults to 'issuance'. */
+  signer(kid: string, lane?: BbsSignatureLane): BbsSigner;
 }
 
-type Pending = { resolve: (signature: Uint8Array) => void; reject: (error: Error) => void; queuedAt: number };
+type Pending = { id: number; header: Uint8Array; messages: Uint8Array[]; resolve: (signature: Uint8Array) => void; reject: (error: Error) => void; queuedAt: number };
 
 /** Told of the signing queue's state (src/observability/metrics.ts turns these into gx_bbs_* metrics). */
 export interface BbsQueueObserver {
-  /** Signatures waiting behind the one being made, after every change. */
+  /** Signatures waiting behind the one being made (both lanes), after every change. */
   queued?(depth: number): void;
   /** How long a signature waited before the thread began it. */
   waited?(seconds: number): void;
@@ -45,7 +56,7 @@ export interface BbsQueueObserver {
 }
 
 export interface BbsQueueOptions {
-  /** Most signatures waiting behind the one being made; past it one is refused at once with SIGNER_BUSY. Default 32. */
+  /** Most issuance signatures waiting behind the one being made; past it one is refused at once with SIGNER_BUSY. Default 32. Status-list signatures are not counted. */
   maxQueued?: number;
   observer?: BbsQueueObserver;
 }
@@ -72,8 +83,10 @@ export function bls12381G2PublicKeyBytes(publicKeyMultibase: string): Uint8Array
  * time; it holds the process open only while a signature is pending (a CLI run ends when it is done).
  *
  * The queue in front of it is bounded: at 7-30 signatures a second, an unbounded queue let a burst
- * of bbs-2023 issuances make every later one wait for all of them. Past `maxQueued` waiting, a
- * signature is refused at once (503 SIGNER_BUSY with Retry-After), before anything is recorded.
+ * of bbs-2023 issuances make every later one wait for all of them. Past `maxQueued` issuances
+ * waiting, one is refused at once (503 SIGNER_BUSY with Retry-After), before anything is recorded.
+ * The queue is kept here, not in the thread (which is handed one signature at a time), so that a
+ * status-list signature can overtake the issuances waiting.
  */
 export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: string, queue: BbsQueueOptions = {}): BbsSigningKey {
   const publicKey = bls12381G2PublicKeyBytes(publicKeyMultibase);
@@ -81,17 +94,17 @@ export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: 
   const observer = queue.observer ?? {};
   let thread: Worker | undefined;
   let nextId = 0;
-  // In the order the thread receives them, which is the order it signs them (bbs-thread.ts).
-  const pending = new Map<number, Pending>();
-  // When the thread last answered: the signature after it began then, or when it arrived if later.
-  let lastAnsweredAt = 0;
+  // The signature the thread is making, and when it was handed over.
+  let signing: { pending: Pending; postedAt: number } | undefined;
+  const waiting: Record<BbsSignatureLane, Pending[]> = { 'status-lists': [], issuance: [] };
   // Seconds one signature takes on the thread (moving average), for the Retry-After of a refusal.
   let secondsPerSignature = 0.1;
 
-  const depth = (): number => Math.max(0, pending.size - 1);
+  const depth = (): number => waiting['status-lists'].length + waiting.issuance.length;
   const failAll = (error: Error) => {
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
+    const failed = [...(signing === undefined ? [] : [signing.pending]), ...waiting['status-lists'].splice(0), ...waiting.issuance.splice(0)];
+    signing = undefined;
+    for (const { reject } of failed) reject(error);
     observer.queued?.(0);
   };
 
@@ -99,19 +112,13 @@ export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: 
     if (thread !== undefined) return thread;
     const worker = new Worker(THREAD_FILE, { workerData: { publicKeyMultibase, secretKeyMultibase } });
     worker.on('message', (message: { id?: number; signature?: Uint8Array; error?: string }) => {
-      if (message.id === undefined) return;
-      const waiting = pending.get(message.id);
-      if (waiting === undefined) return;
-      pending.delete(message.id);
-      const now = performance.now();
-      const began = Math.max(waiting.queuedAt, lastAnsweredAt);
-      lastAnsweredAt = now;
-      secondsPerSignature = 0.8 * secondsPerSignature + 0.2 * ((now - began) / 1000);
-      observer.waited?.((began - waiting.queuedAt) / 1000);
-      observer.queued?.(depth());
-      if (pending.size === 0) worker.unref();
-      if (message.signature !== undefined) waiting.resolve(new Uint8Array(message.signature));
-      else waiting.reject(new GxTrustError('INTERNAL', `the BBS signature failed: ${message.error ?? 'no reason given'}`));
+      if (message.id === undefined || signing === undefined || message.id !== signing.pending.id) return;
+      const { pending, postedAt } = signing;
+      signing = undefined;
+      secondsPerSignature = 0.8 * secondsPerSignature + 0.2 * ((performance.now() - postedAt) / 1000);
+      next();
+      if (message.signature !== undefined) pending.resolve(new Uint8Array(message.signature));
+      else pending.reject(new GxTrustError('INTERNAL', `the BBS signature failed: ${message.error ?? 'no reason given'}`));
     });
     // A thread that failed or ended is replaced on the next signature; what it had pending fails now.
     worker.on('error', (error) => {
@@ -126,34 +133,56 @@ export function bbsSigningKeyOf(publicKeyMultibase: string, secretKeyMultibase: 
     return worker;
   };
 
-  const multisign = ({ header, messages }: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array> =>
+  /** Hands the thread the next signature, a status list's before any issuance, when it is free. */
+  function next(): void {
+    if (signing === undefined) {
+      const pending = waiting['status-lists'].shift() ?? waiting.issuance.shift();
+      if (pending !== undefined) {
+        let worker: Worker;
+        try {
+          worker = started();
+        } catch (error) {
+          pending.reject(new GxTrustError('INTERNAL', 'the BBS signing thread could not start', { cause: error }));
+          next();
+          return;
+        }
+        const postedAt = performance.now();
+        signing = { pending, postedAt };
+        observer.waited?.((postedAt - pending.queuedAt) / 1000);
+        worker.ref();
+        worker.postMessage({ id: pending.id, header: pending.header, messages: pending.messages });
+      } else {
+        thread?.unref();
+      }
+    }
+    observer.queued?.(depth());
+  }
+
+  const multisignIn = (lane: BbsSignatureLane) => ({ header, messages }: { header: Uint8Array; messages: Uint8Array[] }): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
-      if (depth() >= maxQueued && pending.size > 0) {
+      if (lane === 'issuance' && signing !== undefined && waiting.issuance.length >= maxQueued) {
         observer.shed?.();
         // When the queue ahead will have drained, at the pace the thread has been signing.
-        const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(pending.size * secondsPerSignature)));
-        reject(new GxTrustError('SIGNER_BUSY', `${depth()} BBS signatures are already waiting for the signing thread`, {
+        const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil((depth() + 1) * secondsPerSignature)));
+        reject(new GxTrustError('SIGNER_BUSY', `${waiting.issuance.length} BBS signatures are already waiting for the signing thread`, {
           hint: 'Retry after the number of seconds in Retry-After',
           retryAfterSeconds,
         }));
         return;
       }
-      const worker = started();
-      const id = nextId++;
-      pending.set(id, { resolve, reject, queuedAt: performance.now() });
-      observer.queued?.(depth());
-      worker.ref();
-      worker.postMessage({ id, header, messages });
+      waiting[lane].push({ id: nextId++, header, messages, resolve, reject, queuedAt: performance.now() });
+      next();
     });
+  const multisign = { issuance: multisignIn('issuance'), 'status-lists': multisignIn('status-lists') };
 
   const key: BbsSigningKey = {
     keyKind: 'Bls12381G2',
     publicKeyMultibase,
-    signer(kid) {
+    signer(kid, lane = 'issuance') {
       if (typeof kid !== 'string' || !URL.canParse(kid) || !/#.+$/.test(kid)) {
         throw new GxTrustError('INVALID_INPUT', `a signer's kid must be an absolute URL with a fragment (a DID URL), got ${String(kid)}`);
       }
-      return Object.freeze({ kid, keyKind: 'Bls12381G2', algorithm: BBS_ALGORITHM, publicKeyMultibase, publicKey: publicKey.slice(), multisign });
+      return Object.freeze({ kid, keyKind: 'Bls12381G2', algorithm: BBS_ALGORITHM, publicKeyMultibase, publicKey: publicKey.slice(), multisign: multisign[lane] });
     },
   };
   return Object.freeze(key);

@@ -21,8 +21,8 @@ const data = workerData as BbsThreadData;
 const keyPair = (await Bls12381Multikey.from({ type: 'Multikey', publicKeyMultibase: data.publicKeyMultibase, secretKeyMultibase: data.secretKeyMultibase })) as BbsKeyPair;
 const signer = keyPair.signer();
 
-// One signature after the other, in the order they arrive: bbs-signer.ts reads when each began
-// from when the one before it was answered. (multisign has no real I/O, so this only makes sure.)
+// One signature after the other, in the order they arrive. bbs-signer.ts hands over the next one
+// only once this one is answered (it keeps the queue, to put status lists first), so this only makes sure.
 let previous: Promise<unknown> = Promise.resolve();
 parentPort?.on('message', (request: { id: number; header: Uint8Array; messages: Uint8Array[] }) => {
   previous = previous.then(() =>

@@ -22,13 +22,13 @@ import { GxTrustError } from '../errors.js';
 import { addDays, certificateInfo, parsePemCertificates, validateCertificateChain } from '../x509/index.js';
 import { issueCertificate } from './certificates.js';
 import { signingKeyOf, type Signer } from './signer.js';
-import { bbsSigningKeyOf, type BbsQueueOptions, type BbsSigner } from './bbs-signer.js';
+import { bbsSigningKeyOf, type BbsQueueOptions, type BbsSignatureLane, type BbsSigner } from './bbs-signer.js';
 import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
 import { defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 import { OWNER_ONLY_FILE, OWNER_ONLY_FOLDER } from '../file-permissions.js';
 
 export type { Signer, SigningKey, SuiteSigner } from './signer.js';
-export { BBS_ALGORITHM, DEFAULT_BBS_QUEUE_MAX, type BbsQueueObserver, type BbsQueueOptions, type BbsSigner } from './bbs-signer.js';
+export { BBS_ALGORITHM, DEFAULT_BBS_QUEUE_MAX, type BbsQueueObserver, type BbsQueueOptions, type BbsSignatureLane, type BbsSigner } from './bbs-signer.js';
 export { allowedAlgorithms, assertAlgorithmAllowed, defaultAlgorithm, keyKindOf, type KeyKind } from '../algorithms/index.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
@@ -66,8 +66,11 @@ export interface BbsServiceKey {
   /** `<did:web>#multikey-bls12381`. */
   multikeyVerificationMethodId: string;
   didKey: DidKeyIdentity;
-  /** The key signing as its did:web Multikey method (the default) or its did:key method. */
-  signer(kid?: string): BbsSigner;
+  /**
+   * The key signing as its did:web Multikey method (the default) or its did:key method; `lane`
+   * 'status-lists' for the service's own lists, which go ahead of issuance (bbs-signer.ts).
+   */
+  signer(kid?: string, lane?: BbsSignatureLane): BbsSigner;
 }
 
 export interface DidKeyIdentity {
@@ -729,9 +732,9 @@ export async function loadOrCreateKeyring(options: LoadKeyringOptions): Promise<
       publicKeyMultibase: bls12381.publicKeyMultibase,
       multikeyVerificationMethodId,
       didKey,
-      signer(kid = multikeyVerificationMethodId) {
+      signer(kid = multikeyVerificationMethodId, lane?: BbsSignatureLane) {
         if (!own.has(kid)) throw new GxTrustError('INVALID_INPUT', `${kid} is not a verification method of the service's BLS12-381 key`);
-        return signingKey.signer(kid);
+        return signingKey.signer(kid, lane);
       },
     });
     // Last of all, so every method published before keeps its place; a Multikey only (bbs-2023

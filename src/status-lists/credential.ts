@@ -197,6 +197,50 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
     return { format: 'ldp_vc', verifiableCredential, ttlMs };
   }
 
+  /**
+   * One re-signing per (list, format) at a time: concurrent GETs of one version share it, and a
+   * change made meanwhile waits for it and is signed next, however many changes arrive (the newest
+   * version read replaces one not yet begun, and its waiters get that newer list). So the lists of
+   * the BLS12-381 did:key, whose signatures go ahead of bbs-2023 issuance and are never shed, put
+   * at most one signature per list in the signing thread's queue.
+   */
+  type Signing = Promise<SignedStatusList | undefined>;
+  type Resigning = { next?: { list: StatusListRecord; signed: Signing; settle: (signed: Signing) => void } };
+  const resigning = new Map<string, Resigning>();
+
+  function resign(key: string, list: StatusListRecord, format: StatusListFormat): Signing {
+    const current = resigning.get(key);
+    if (current === undefined) {
+      const state: Resigning = {};
+      resigning.set(key, state);
+      const begin = (record: StatusListRecord): Signing => {
+        const signed = sign(record, format, options.clock());
+        const done = () => {
+          const next = state.next;
+          if (next === undefined) {
+            resigning.delete(key);
+            return;
+          }
+          delete state.next;
+          next.settle(begin(next.list));
+        };
+        signed.then(done, done);
+        return signed;
+      };
+      return begin(list);
+    }
+    if (current.next !== undefined) {
+      if (list.version > current.next.list.version) current.next.list = list;
+      return current.next.signed;
+    }
+    let settle!: (signed: Signing) => void;
+    const signed: Signing = new Promise((resolve) => {
+      settle = resolve;
+    });
+    current.next = { list, signed, settle };
+    return signed;
+  }
+
   async function signedList(listId: string, format: StatusListFormat = 'ldp_vc'): Promise<SignedStatusList | undefined> {
     const list = await options.store.getStatusList(listId);
     if (list === undefined) return undefined;
@@ -204,9 +248,13 @@ export function createStatusListPublisher(options: StatusListPublisherOptions): 
     const key = `${list.id}\n${format}`;
     const hit = cache.get(key);
     if (hit !== undefined && hit.version === list.version && now.getTime() - hit.signedAt < ttlMs) return hit.signed;
-    const signed = sign(list, format, now);
-    cache.set(key, { version: list.version, signedAt: now.getTime(), signed });
-    signed.catch(() => cache.delete(key));
+    const signed = resign(key, list, format);
+    const entry = { version: list.version, signedAt: now.getTime(), signed };
+    cache.set(key, entry);
+    // A failure is not kept (the next GET tries again), nor does it drop a newer entry.
+    signed.catch(() => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
     return signed;
   }
 

@@ -46,8 +46,13 @@ export interface WorkerPoolOptions {
 
 export interface WorkerPool {
   readonly threads: number;
-  /** Runs `task` on a pool thread; a GxTrustError thrown there is rethrown here with its code. */
-  run<T>(task: WorkerTask): Promise<T>;
+  /**
+   * Runs `task` on a pool thread; a GxTrustError thrown there is rethrown here with its code.
+   * `shed: false` waits for a thread however long the queue instead of being refused: for work the
+   * service does for itself and must not fail under load (re-signing its own status lists), which
+   * its caller keeps bounded.
+   */
+  run<T>(task: WorkerTask, options?: { shed?: boolean }): Promise<T>;
   /**
    * Refuses at once (VERIFIER_BUSY) when the queue is full, so a caller can shed a task before it
    * prepares it (resolving DIDs, cloning the input); `run` refuses the same way.
@@ -110,8 +115,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   return {
     threads,
     admit,
-    async run<T>(task: WorkerTask): Promise<T> {
-      admit();
+    async run<T>(task: WorkerTask, runOptions: { shed?: boolean } = {}): Promise<T> {
+      if (runOptions.shed !== false) admit();
       const pending = started().run(task) as Promise<WorkerOutcome<T>>;
       inFlight += 1;
       const outcome = await pending.finally(() => (inFlight -= 1));

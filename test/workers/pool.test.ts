@@ -71,6 +71,24 @@ describe('the worker pool under overload', () => {
     await expect(pool.run(await task(8))).resolves.toMatchObject({ hasDocument: true });
   });
 
+  it('runs a task sent with shed: false past a full queue (the service\'s own status lists), and still refuses the others', async () => {
+    let shed = 0;
+    pool = createWorkerPool({ threads: 1, maxQueued: 1, onShed: () => (shed += 1) });
+    const tasks = await Promise.all([12, 13, 14, 15, 16].map(task));
+    // In one turn, as above: at most two handed to the thread and one waiting, so the fourth at
+    // the latest is refused; the fifth, which may not be shed, comes after it and waits behind them.
+    const sheddable = tasks.slice(0, 4).map((t) => pool!.run(t));
+    const unshed = pool.run<{ checks: { verified: boolean }[] }>(tasks[4]!, { shed: false });
+    const outcomes = await Promise.allSettled(sheddable);
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(outcomes[3]!.status).toBe('rejected');
+    for (const { reason } of refused) expect(isGxTrustError(reason) && reason.code).toBe('VERIFIER_BUSY');
+    expect(shed).toBe(refused.length);
+    const result = await unshed;
+    expect(result.checks.length).toBeGreaterThan(0);
+    expect(result.checks.every((c) => c.verified)).toBe(true);
+  });
+
   // /proc/self/task is Linux's; gx-trust's deployments and CI are Linux.
   it.runIf(process.platform === 'linux')('runs its threads as SCHED_IDLE with priority "idle", so the event loop preempts them', async () => {
     const before = threadScheduling().filter((t) => t.policy === 5).length;

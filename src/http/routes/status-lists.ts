@@ -10,7 +10,7 @@ import { parseStatusListId } from '../../status-lists/allocator.js';
 import { changeCredentialStatus, changeStatusValue, type CredentialStatusValue } from '../../status-lists/change-status.js';
 import type { StatusListFormat, StatusListPublisher } from '../../status-lists/credential.js';
 import { examples } from '../openapi/examples.js';
-import { BAD_INPUT, FORBIDDEN, problem, SIGNER_BUSY, UNAUTHORIZED } from '../openapi/responses.js';
+import { BAD_INPUT, FORBIDDEN, problem, UNAUTHORIZED } from '../openapi/responses.js';
 import { UpdateStatusResponse } from '../openapi/schemas.js';
 import { defineRoute, json, text, type Route } from '../route.js';
 
@@ -52,7 +52,8 @@ export const statusListRoutes: readonly Route<StatusListRouteDependencies>[] = [
       200: { description: 'The signed list', schema: z.record(z.string(), z.unknown()) },
       400: problem('UNSUPPORTED_FORMAT at /format: vc+jwt asked for a list of the BLS12-381 did:key, which has no JWS algorithm'),
       404: problem('No such list'),
-      503: SIGNER_BUSY,
+      // Never SIGNER_BUSY or VERIFIER_BUSY: the service's own lists go ahead of issuance and are not shed (docs/api.md).
+      503: problem('STORE_UNAVAILABLE: the database did not answer'),
     },
     async handler(context, deps: { statusListPublisher: StatusListPublisher }) {
       const id = context.params['id'] ?? '';
