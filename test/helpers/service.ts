@@ -77,6 +77,17 @@ export async function postJson(
   return { status: response.status, contentType, body: parsed, text };
 }
 
+/**
+ * A metric's value as GET /metrics exposes it (the line `name value`, no labels); throws when the
+ * service does not expose it, so a renamed metric fails the test instead of reading as 0.
+ */
+export async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`${name} is not in ${url}/metrics`);
+  return Number(line.split(' ')[1]);
+}
+
 /** Verifies at a service that never saw the issuer: it resolves every DID and fetches every status list afresh. */
 export async function verifyAtFreshPartner(verifiableCredential: unknown): ReturnType<typeof postJson> {
   const partner = await startService();

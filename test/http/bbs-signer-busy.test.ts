@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { metricValue, postJson, startService, type RunningService } from '../helpers/service.js';
 
 const VCDM2 = 'https://www.w3.org/ns/credentials/v2';
 const QUEUE_MAX = 2;
@@ -31,12 +31,7 @@ const credential = (id: string) => ({
 });
 const issue = (id: string) => postJson(`${svc.url}/credentials/issue`, { credential: credential(id), options: { cryptosuite: 'bbs-2023' } }, auth());
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  expect(line, `${name} in /metrics`).toBeDefined();
-  return Number(line!.split(' ')[1]);
-}
+const metric = (name: string) => metricValue(svc.url, name);
 
 /**
  * Keeps the signing thread's queue full with signatures of the service's own key: one being made

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGxTrustError } from '../../src/errors.js';
 import { decodeStatusList } from '../../src/status-lists/credential.js';
-import { postJson, startService, type RunningService } from '../helpers/service.js';
+import { metricValue, postJson, startService, type RunningService } from '../helpers/service.js';
 
 const VCDM2 = 'https://www.w3.org/ns/credentials/v2';
 const QUEUE_MAX = 1;
@@ -34,12 +34,7 @@ const credential = (issuer: string) => ({
 const issue = (issuer: string, extra: Record<string, unknown> = {}) =>
   postJson(`${svc.url}/credentials/issue`, { credential: credential(issuer), options: { cryptosuite: 'bbs-2023', ...extra } }, auth());
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  expect(line, `${name} in /metrics`).toBeDefined();
-  return Number(line!.split(' ')[1]);
-}
+const metric = (name: string) => metricValue(svc.url, name);
 
 /**
  * Holds the issuance queue full with signatures of the service's key: one being made and
