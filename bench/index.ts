@@ -147,4 +147,6 @@ console.table(hostileRows.map((row) => ({ name: row.name, 'p50 ms': row.p50Ms.to
 const startUpRows = await benchmarkStartUp({ dataDir: join(dir, 'start-up'), runs: Number(process.env['BENCH_STARTUP_RUNS'] ?? 5) });
 console.table(startUpRows.map((row) => ({ name: row.name, runs: row.runs, 'median ms': Math.round(row.medianMs), 'min ms': Math.round(row.minMs), 'max ms': Math.round(row.maxMs) })));
 console.log(`ratio start-up node dist/main.js / tsx src/main.ts (medians) = ${(startUpRows[1]!.medianMs / startUpRows[0]!.medianMs).toFixed(2)}`);
+// Closed, so that `npm run bench` ends: the service's threads and ports would keep the process alive.
+await service.close();
 rmSync(dir, { recursive: true, force: true });
